@@ -66,7 +66,14 @@ const CI_STEPS: &[Step] = &[
     },
     Step {
         name: "tests",
-        args: &["test", "--workspace", "--locked", "--lib", "--bins", "--tests"],
+        args: &[
+            "test",
+            "--workspace",
+            "--locked",
+            "--lib",
+            "--bins",
+            "--tests",
+        ],
     },
     Step {
         name: "doc tests",
@@ -79,7 +86,12 @@ fn ci() -> Result<()> {
     println!("==> [1/{total}] dependency direction");
     check_dependency_direction()?;
     for (i, step) in CI_STEPS.iter().enumerate() {
-        println!("==> [{}/{total}] {}: cargo {}", i + 2, step.name, step.args.join(" "));
+        println!(
+            "==> [{}/{total}] {}: cargo {}",
+            i + 2,
+            step.name,
+            step.args.join(" ")
+        );
         run_cargo(step.args).with_context(|| format!("ci step `{}` failed", step.name))?;
     }
     println!("==> ci passed ({total} steps)");
@@ -190,6 +202,9 @@ fn check_dependency_direction() -> Result<()> {
         println!("    dependencies point down only ({} crates)", ours.len());
         Ok(())
     } else {
-        bail!("dependency direction violated:\n  {}", violations.join("\n  "))
+        bail!(
+            "dependency direction violated:\n  {}",
+            violations.join("\n  ")
+        )
     }
 }

@@ -2,3 +2,28 @@
 //!
 //! Everything in this crate is pure: no I/O, no wall clock, no unseeded randomness.
 //! Time and randomness come from the caller (DESIGN §1).
+//!
+//! Principal types: [`HostCall`] (one call into the host) and its derived [`Capability`];
+//! [`EnforcementState`] (the hysteresis machine's states).
+//!
+//! ```
+//! use hostguard_risk_core::{Capability, HostCall};
+//! use serde_json::json;
+//!
+//! let call = HostCall::new("ext", "call-1", "tool", json!({"name": "bash", "command": "ls"}));
+//! assert_eq!(call.validate(), Ok(Capability::Exec));
+//! assert_eq!(call.command_line().as_deref(), Some("ls"));
+//! ```
+
+pub mod capability;
+pub mod hostcall;
+pub mod hysteresis;
+pub mod state;
+
+pub use capability::{derive_capability, tool_capability, Capability, CapabilityError};
+pub use hostcall::{HostCall, InvalidHostcall};
+pub use hysteresis::{
+    BandProfile, Hysteresis, HysteresisConfig, ScoreBands, StepInput, StepOutcome, Transition,
+    QUARANTINE_AFTER_CONSECUTIVE_UNSAFE, UNSAFE_POSTERIOR_THRESHOLD,
+};
+pub use state::EnforcementState;

@@ -1,0 +1,277 @@
+//! Capabilities and their derivation from a hostcall's method (DESIGN §2 step 1).
+//!
+//! The capability of a call is *derived*, never taken from the extension: an extension that
+//! declares a capability different from the derived one is rejected, so it cannot claim a
+//! weaker one.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// What a hostcall is allowed to touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// Run a process (method `exec`, tool `bash`).
+    Exec,
+    /// Read an environment variable.
+    Env,
+    /// Make a network request.
+    Http,
+    /// Read the file system (method `fs` with a read op, tools `read`, `grep`, `find`, `ls`).
+    Read,
+    /// Write the file system (method `fs` with a write op, tools `write`, `edit`).
+    Write,
+    /// Session state of the host.
+    Session,
+    /// User interface.
+    Ui,
+    /// Host events.
+    Events,
+    /// Logging.
+    Log,
+    /// Any other host tool.
+    Tool,
+}
+
+impl Capability {
+    /// Every capability, in declaration order.
+    pub const ALL: [Capability; 10] = [
+        Capability::Exec,
+        Capability::Env,
+        Capability::Http,
+        Capability::Read,
+        Capability::Write,
+        Capability::Session,
+        Capability::Ui,
+        Capability::Events,
+        Capability::Log,
+        Capability::Tool,
+    ];
+
+    /// The lowercase name used in policies and artifacts.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Capability::Exec => "exec",
+            Capability::Env => "env",
+            Capability::Http => "http",
+            Capability::Read => "read",
+            Capability::Write => "write",
+            Capability::Session => "session",
+            Capability::Ui => "ui",
+            Capability::Events => "events",
+            Capability::Log => "log",
+            Capability::Tool => "tool",
+        }
+    }
+
+    /// Parses a capability name (case-insensitive, surrounding whitespace ignored).
+    pub fn parse(name: &str) -> Option<Capability> {
+        let name = name.trim();
+        Capability::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// `exec`, `env` and `http` are *dangerous*: Harden blocks them (DESIGN §4).
+    pub const fn is_dangerous(self) -> bool {
+        match self {
+            Capability::Exec | Capability::Env | Capability::Http => true,
+            Capability::Read
+            | Capability::Write
+            | Capability::Session
+            | Capability::Ui
+            | Capability::Events
+            | Capability::Log
+            | Capability::Tool => false,
+        }
+    }
+
+    /// A stable small integer for binary encodings (declaration order, from 0).
+    pub const fn code(self) -> u8 {
+        match self {
+            Capability::Exec => 0,
+            Capability::Env => 1,
+            Capability::Http => 2,
+            Capability::Read => 3,
+            Capability::Write => 4,
+            Capability::Session => 5,
+            Capability::Ui => 6,
+            Capability::Events => 7,
+            Capability::Log => 8,
+            Capability::Tool => 9,
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a capability could not be derived.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CapabilityError {
+    /// The method is not one the gate knows.
+    #[error("unknown method `{method}` (expected one of exec, env, http, fs, session, ui, events, log, tool)")]
+    UnknownMethod {
+        /// The method as given.
+        method: String,
+    },
+    /// An `fs` call without a string `op`, or with an op the gate does not know.
+    #[error("fs call has unknown or missing `op` `{op}` (expected a read op: read, stat, list, exists; or a write op: write, append, mkdir, remove, rename, copy, chmod)")]
+    UnknownFsOp {
+        /// The op as given (empty when missing or not a string).
+        op: String,
+    },
+    /// A `tool` call without a string tool name.
+    #[error("tool call has no string `name` parameter")]
+    MissingToolName,
+}
+
+const FS_READ_OPS: &[&str] = &["read", "stat", "list", "exists", "readdir", "read_dir"];
+const FS_WRITE_OPS: &[&str] = &[
+    "write", "append", "mkdir", "remove", "delete", "rename", "copy", "chmod", "truncate",
+];
+
+/// Derives the capability of a call from its method (+ `op` for `fs`, + tool `name` for `tool`).
+///
+/// Method names are case-sensitive lowercase as hosts send them; the tool name is matched
+/// case-insensitively because hosts disagree on tool-name case (`Bash`, `bash`).
+pub fn derive_capability(
+    method: &str,
+    params: &Map<String, Value>,
+) -> Result<Capability, CapabilityError> {
+    match method {
+        "exec" => Ok(Capability::Exec),
+        "env" => Ok(Capability::Env),
+        "http" => Ok(Capability::Http),
+        "session" => Ok(Capability::Session),
+        "ui" => Ok(Capability::Ui),
+        "events" => Ok(Capability::Events),
+        "log" => Ok(Capability::Log),
+        "fs" => {
+            let op = params.get("op").and_then(Value::as_str).unwrap_or_default();
+            let lower = op.to_ascii_lowercase();
+            if FS_READ_OPS.contains(&lower.as_str()) {
+                Ok(Capability::Read)
+            } else if FS_WRITE_OPS.contains(&lower.as_str()) {
+                Ok(Capability::Write)
+            } else {
+                Err(CapabilityError::UnknownFsOp { op: op.to_owned() })
+            }
+        }
+        "tool" => {
+            let name = params
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or(CapabilityError::MissingToolName)?;
+            Ok(tool_capability(name))
+        }
+        other => Err(CapabilityError::UnknownMethod {
+            method: other.to_owned(),
+        }),
+    }
+}
+
+/// The capability a named host tool exercises: `bash` runs commands, so it is `exec`
+/// (DESIGN §2 step 6 mediates it like `exec`).
+pub fn tool_capability(name: &str) -> Capability {
+    let name = name.trim().to_ascii_lowercase();
+    match name.as_str() {
+        "bash" | "shell" | "sh" | "exec" => Capability::Exec,
+        "read" | "grep" | "find" | "ls" | "glob" => Capability::Read,
+        "write" | "edit" | "multiedit" | "apply_patch" => Capability::Write,
+        _ => Capability::Tool,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(method: &str, params: Value, expected: Result<Capability, CapabilityError>) {
+        let map = params.as_object().cloned().unwrap_or_default();
+        assert_eq!(
+            derive_capability(method, &map),
+            expected,
+            "{method} {params}"
+        );
+    }
+
+    #[test]
+    fn derivation_table() {
+        check("exec", json!({"command": "ls"}), Ok(Capability::Exec));
+        check("env", json!({"name": "HOME"}), Ok(Capability::Env));
+        check("http", json!({"url": "https://x"}), Ok(Capability::Http));
+        check("session", json!({}), Ok(Capability::Session));
+        check("ui", json!({}), Ok(Capability::Ui));
+        check("events", json!({}), Ok(Capability::Events));
+        check("log", json!({}), Ok(Capability::Log));
+        check("fs", json!({"op": "read"}), Ok(Capability::Read));
+        check("fs", json!({"op": "STAT"}), Ok(Capability::Read));
+        check("fs", json!({"op": "write"}), Ok(Capability::Write));
+        check("fs", json!({"op": "remove"}), Ok(Capability::Write));
+        check(
+            "fs",
+            json!({"op": "teleport"}),
+            Err(CapabilityError::UnknownFsOp {
+                op: "teleport".into(),
+            }),
+        );
+        check(
+            "fs",
+            json!({}),
+            Err(CapabilityError::UnknownFsOp { op: String::new() }),
+        );
+        check(
+            "fs",
+            json!({"op": 3}),
+            Err(CapabilityError::UnknownFsOp { op: String::new() }),
+        );
+        check("tool", json!({"name": "bash"}), Ok(Capability::Exec));
+        check("tool", json!({"name": "Bash"}), Ok(Capability::Exec));
+        check("tool", json!({"name": "read"}), Ok(Capability::Read));
+        check("tool", json!({"name": "edit"}), Ok(Capability::Write));
+        check("tool", json!({"name": "web_search"}), Ok(Capability::Tool));
+        check("tool", json!({}), Err(CapabilityError::MissingToolName));
+        check(
+            "Exec",
+            json!({}),
+            Err(CapabilityError::UnknownMethod {
+                method: "Exec".into(),
+            }),
+        );
+        check(
+            "",
+            json!({}),
+            Err(CapabilityError::UnknownMethod {
+                method: String::new(),
+            }),
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for c in Capability::ALL {
+            assert_eq!(Capability::parse(c.as_str()), Some(c));
+            assert_eq!(Capability::parse(&c.as_str().to_uppercase()), Some(c));
+        }
+        assert_eq!(Capability::parse("root"), None);
+    }
+
+    #[test]
+    fn only_exec_env_http_are_dangerous() {
+        let dangerous: Vec<_> = Capability::ALL
+            .into_iter()
+            .filter(|c| c.is_dangerous())
+            .collect();
+        assert_eq!(
+            dangerous,
+            vec![Capability::Exec, Capability::Env, Capability::Http]
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! The hostcall: one call an extension makes into its host, and its validation
+//! (DESIGN §2 step 1).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::capability::{derive_capability, Capability, CapabilityError};
+
+/// One call an extension makes into its host, as the host received it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostCall {
+    /// The calling extension.
+    pub extension_id: String,
+    /// The host's id for this call; outcomes and false-positive flags refer to it.
+    pub call_id: String,
+    /// `exec`, `env`, `http`, `fs`, `session`, `ui`, `events`, `log` or `tool`.
+    pub method: String,
+    /// The call's parameters; must be a JSON object.
+    pub params: Value,
+    /// The capability the extension declares, if any. It must equal the derived one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capability: Option<String>,
+}
+
+/// Why a hostcall was rejected before any policy ran (`invalid_request`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidHostcall {
+    /// `extension_id` is empty.
+    #[error("invalid_request: empty extension_id")]
+    EmptyExtensionId,
+    /// `call_id` is empty.
+    #[error("invalid_request: empty call_id")]
+    EmptyCallId,
+    /// `method` is empty.
+    #[error("invalid_request: empty method")]
+    EmptyMethod,
+    /// `params` is not a JSON object.
+    #[error("invalid_request: params must be a json object, got {found}")]
+    ParamsNotObject {
+        /// The JSON type found instead (`array`, `string`, ...).
+        found: &'static str,
+    },
+    /// The capability could not be derived from the method.
+    #[error("invalid_request: {0}")]
+    Capability(#[from] CapabilityError),
+    /// The declared capability is not a capability name.
+    #[error("invalid_request: declared capability `{declared}` is not a capability")]
+    UnknownDeclaredCapability {
+        /// The declared name.
+        declared: String,
+    },
+    /// The declared capability differs from the derived one.
+    #[error("invalid_request: declared capability `{declared}` differs from derived capability `{derived}`")]
+    CapabilityMismatch {
+        /// What the extension declared.
+        declared: Capability,
+        /// What the method implies.
+        derived: Capability,
+    },
+}
+
+impl InvalidHostcall {
+    /// The reason code recorded in ledgers and verdicts.
+    pub const CODE: &'static str = "invalid_request";
+}
+
+impl HostCall {
+    /// A call with no declared capability.
+    pub fn new(
+        extension_id: impl Into<String>,
+        call_id: impl Into<String>,
+        method: impl Into<String>,
+        params: Value,
+    ) -> HostCall {
+        HostCall {
+            extension_id: extension_id.into(),
+            call_id: call_id.into(),
+            method: method.into(),
+            params,
+            capability: None,
+        }
+    }
+
+    /// The same call with a declared capability.
+    #[must_use]
+    pub fn with_capability(mut self, capability: impl Into<String>) -> HostCall {
+        self.capability = Some(capability.into());
+        self
+    }
+
+    /// The parameters as an object, or `None` when they are not one.
+    pub fn params_object(&self) -> Option<&Map<String, Value>> {
+        self.params.as_object()
+    }
+
+    /// Validates the call and derives its capability.
+    pub fn validate(&self) -> Result<Capability, InvalidHostcall> {
+        if self.extension_id.is_empty() {
+            return Err(InvalidHostcall::EmptyExtensionId);
+        }
+        if self.call_id.is_empty() {
+            return Err(InvalidHostcall::EmptyCallId);
+        }
+        if self.method.is_empty() {
+            return Err(InvalidHostcall::EmptyMethod);
+        }
+        let params = self
+            .params
+            .as_object()
+            .ok_or(InvalidHostcall::ParamsNotObject {
+                found: json_type(&self.params),
+            })?;
+        let derived = derive_capability(&self.method, params)?;
+        if let Some(declared) = &self.capability {
+            let declared_cap = Capability::parse(declared).ok_or_else(|| {
+                InvalidHostcall::UnknownDeclaredCapability {
+                    declared: declared.clone(),
+                }
+            })?;
+            if declared_cap != derived {
+                return Err(InvalidHostcall::CapabilityMismatch {
+                    declared: declared_cap,
+                    derived,
+                });
+            }
+        }
+        Ok(derived)
+    }
+
+    /// The command line an `exec` call or a `bash` tool call would run, for mediation.
+    ///
+    /// `exec` takes `command` plus optional `args`; the `bash` tool takes `command` either at
+    /// the top level or under `input`. Non-string arguments are stringified, never dropped
+    /// (DESIGN §2 step 6): dropping them would let an extension hide a word from the classifier.
+    /// Returns `None` for calls that run no command.
+    pub fn command_line(&self) -> Option<String> {
+        let params = self.params.as_object()?;
+        let source = match self.method.as_str() {
+            "exec" => params,
+            "tool" => {
+                let name = params.get("name").and_then(Value::as_str)?;
+                if crate::capability::tool_capability(name) != Capability::Exec {
+                    return None;
+                }
+                match params.get("input").and_then(Value::as_object) {
+                    Some(input) if input.contains_key("command") || input.contains_key("args") => {
+                        input
+                    }
+                    _ => params,
+                }
+            }
+            _ => return None,
+        };
+        let mut line = source.get("command").map(stringify).unwrap_or_default();
+        match source.get("args") {
+            Some(Value::Array(args)) => {
+                for arg in args {
+                    line.push(' ');
+                    line.push_str(&shell_quote(&stringify(arg)));
+                }
+            }
+            Some(Value::Null) | None => {}
+            Some(other) => {
+                line.push(' ');
+                line.push_str(&shell_quote(&stringify(other)));
+            }
+        }
+        Some(line)
+    }
+}
+
+fn stringify(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Quotes one argv word so the shell parser sees it as one word.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn call(method: &str, params: Value) -> HostCall {
+        HostCall::new("ext", "c1", method, params)
+    }
+
+    #[test]
+    fn validation_errors_are_typed() {
+        assert_eq!(
+            HostCall::new("", "c", "exec", json!({})).validate(),
+            Err(InvalidHostcall::EmptyExtensionId)
+        );
+        assert_eq!(
+            HostCall::new("e", "", "exec", json!({})).validate(),
+            Err(InvalidHostcall::EmptyCallId)
+        );
+        assert_eq!(
+            HostCall::new("e", "c", "", json!({})).validate(),
+            Err(InvalidHostcall::EmptyMethod)
+        );
+        assert_eq!(
+            call("exec", json!([1])).validate(),
+            Err(InvalidHostcall::ParamsNotObject { found: "array" })
+        );
+        assert_eq!(
+            call("exec", json!(null)).validate(),
+            Err(InvalidHostcall::ParamsNotObject { found: "null" })
+        );
+        assert!(matches!(
+            call("nope", json!({})).validate(),
+            Err(InvalidHostcall::Capability(_))
+        ));
+    }
+
+    #[test]
+    fn declared_capability_must_match_derived() {
+        assert_eq!(
+            call("exec", json!({})).with_capability("exec").validate(),
+            Ok(Capability::Exec)
+        );
+        assert_eq!(
+            call("exec", json!({})).with_capability(" EXEC ").validate(),
+            Ok(Capability::Exec)
+        );
+        assert_eq!(
+            call("exec", json!({"command": "ls"}))
+                .with_capability("log")
+                .validate(),
+            Err(InvalidHostcall::CapabilityMismatch {
+                declared: Capability::Log,
+                derived: Capability::Exec
+            })
+        );
+        assert_eq!(
+            call("tool", json!({"name": "bash"}))
+                .with_capability("tool")
+                .validate(),
+            Err(InvalidHostcall::CapabilityMismatch {
+                declared: Capability::Tool,
+                derived: Capability::Exec
+            })
+        );
+        assert_eq!(
+            call("exec", json!({})).with_capability("root").validate(),
+            Err(InvalidHostcall::UnknownDeclaredCapability {
+                declared: "root".into()
+            })
+        );
+    }
+
+    #[test]
+    fn command_line_covers_exec_and_bash_tool_and_stringifies_args() {
+        assert_eq!(
+            call("exec", json!({"command": "ls", "args": ["-la", "my dir"]}))
+                .command_line()
+                .as_deref(),
+            Some("ls -la 'my dir'")
+        );
+        assert_eq!(
+            call("exec", json!({"command": "sleep", "args": [5, true]}))
+                .command_line()
+                .as_deref(),
+            Some("sleep 5 true")
+        );
+        assert_eq!(
+            call("exec", json!({"command": "rm", "args": [{"x": 1}]}))
+                .command_line()
+                .as_deref(),
+            Some(r#"rm '{"x":1}'"#)
+        );
+        assert_eq!(
+            call(
+                "tool",
+                json!({"name": "bash", "input": {"command": "rm -rf /"}})
+            )
+            .command_line()
+            .as_deref(),
+            Some("rm -rf /")
+        );
+        assert_eq!(
+            call("tool", json!({"name": "Bash", "command": "id"}))
+                .command_line()
+                .as_deref(),
+            Some("id")
+        );
+        assert_eq!(
+            call("tool", json!({"name": "read", "command": "id"})).command_line(),
+            None
+        );
+        assert_eq!(call("http", json!({"command": "id"})).command_line(), None);
+        assert_eq!(
+            call("exec", json!({"args": ["it's"]}))
+                .command_line()
+                .as_deref(),
+            Some(r" 'it'\''s'")
+        );
+    }
+}
