@@ -4,7 +4,8 @@
 //! Time and randomness come from the caller (DESIGN §1).
 //!
 //! Principal types: [`HostCall`] (one call into the host) and its derived [`Capability`];
-//! [`EnforcementState`] (the hysteresis machine's states).
+//! [`EnforcementState`] and the [`Hysteresis`] machine that moves between states;
+//! [`RuntimeRiskConfig`], the risk controller's knobs.
 //!
 //! ```
 //! use hostguard_risk_core::{Capability, HostCall};
@@ -16,14 +17,20 @@
 //! ```
 
 pub mod capability;
+pub mod config;
+pub mod exec;
 pub mod hostcall;
 pub mod hysteresis;
+pub mod posterior;
 pub mod state;
 
 pub use capability::{derive_capability, tool_capability, Capability, CapabilityError};
+pub use config::RuntimeRiskConfig;
+pub use exec::ExecTier;
 pub use hostcall::{HostCall, InvalidHostcall};
 pub use hysteresis::{
     BandProfile, Hysteresis, HysteresisConfig, ScoreBands, StepInput, StepOutcome, Transition,
     QUARANTINE_AFTER_CONSECUTIVE_UNSAFE, UNSAFE_POSTERIOR_THRESHOLD,
 };
+pub use posterior::Posterior;
 pub use state::EnforcementState;
