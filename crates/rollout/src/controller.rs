@@ -241,8 +241,9 @@ pub fn rollback_reason(
     None
 }
 
-/// Owns the rollout: phase, trigger, health window, counters. Pure: time is an argument, there is
-/// no I/O, and every method returns the [`Transition`] it caused so the caller can record it.
+/// Owns the rollout: phase, trigger, health window, counters. Deterministic: time is an argument,
+/// there is no I/O, and every method returns the [`Transition`] it caused so the caller can record
+/// it.
 ///
 /// The window is **not** cleared on a transition, rollback included:
 /// - after a rollback, runbook Procedure 4 step 2 reads `rollout_state().window_stats` to find
@@ -266,13 +267,6 @@ pub struct RolloutController {
     decisions_by_phase: PhaseCounts,
     would_have_blocked: PhaseCounts,
     last_rollback: Option<Transition>,
-}
-
-impl Default for RolloutController {
-    /// Shadow phase with the default trigger.
-    fn default() -> Self {
-        RolloutController::from_valid_trigger(RollbackTrigger::default())
-    }
 }
 
 impl RolloutController {
@@ -418,6 +412,13 @@ impl RolloutController {
         self.phase_entered_ms = Some(now_ms);
         self.transition_count = self.transition_count.saturating_add(1);
         transition
+    }
+}
+
+impl Default for RolloutController {
+    /// Shadow phase with the default trigger.
+    fn default() -> Self {
+        RolloutController::from_valid_trigger(RollbackTrigger::default())
     }
 }
 

@@ -43,18 +43,6 @@ pub struct RollbackTrigger {
     pub max_latency_ms: u64,
 }
 
-impl Default for RollbackTrigger {
-    /// The defaults of DESIGN §4: 5 % false positives, 10 % errors, 100 samples, 200 ms.
-    fn default() -> Self {
-        RollbackTrigger {
-            max_false_positive_rate: 0.05,
-            max_error_rate: 0.10,
-            window_size: 100,
-            max_latency_ms: 200,
-        }
-    }
-}
-
 impl RollbackTrigger {
     /// Checks every field; the first out-of-range field is the error. Never clamps.
     pub fn validate(&self) -> Result<(), RolloutConfigError> {
@@ -75,6 +63,18 @@ impl RollbackTrigger {
             });
         }
         Ok(())
+    }
+}
+
+impl Default for RollbackTrigger {
+    /// The defaults of DESIGN §4: 5 % false positives, 10 % errors, 100 samples, 200 ms.
+    fn default() -> Self {
+        RollbackTrigger {
+            max_false_positive_rate: 0.05,
+            max_error_rate: 0.10,
+            window_size: 100,
+            max_latency_ms: 200,
+        }
     }
 }
 
