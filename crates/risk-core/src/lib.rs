@@ -21,7 +21,9 @@ pub mod config;
 pub mod exec;
 pub mod hostcall;
 pub mod hysteresis;
+pub mod policy;
 pub mod posterior;
+pub mod quota;
 pub mod state;
 
 pub use capability::{derive_capability, tool_capability, Capability, CapabilityError};
@@ -32,5 +34,10 @@ pub use hysteresis::{
     BandProfile, Hysteresis, HysteresisConfig, ScoreBands, StepInput, StepOutcome, Transition,
     QUARANTINE_AFTER_CONSECUTIVE_UNSAFE, UNSAFE_POSTERIOR_THRESHOLD,
 };
+pub use policy::{
+    CapabilitySet, ExtensionOverride, ExtensionPolicy, PolicyDecision, PolicyError, PolicyMode,
+    PolicyProfile, PolicyReason, PolicyVerdict,
+};
 pub use posterior::Posterior;
+pub use quota::{QuotaBreach, QuotaCharge, QuotaKind, QuotaLimits, QuotaTracker, QuotaUsage};
 pub use state::EnforcementState;
