@@ -24,6 +24,7 @@ pub mod hysteresis;
 pub mod policy;
 pub mod posterior;
 pub mod quota;
+pub mod secret;
 pub mod state;
 
 pub use capability::{derive_capability, tool_capability, Capability, CapabilityError};
@@ -40,4 +41,8 @@ pub use policy::{
 };
 pub use posterior::Posterior;
 pub use quota::{QuotaBreach, QuotaCharge, QuotaKind, QuotaLimits, QuotaTracker, QuotaUsage};
+pub use secret::{
+    secret_name_hash, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretMatch,
+    SecretPolicyError, SecretRuleKind, SECRET_PLACEHOLDER,
+};
 pub use state::EnforcementState;
