@@ -28,7 +28,10 @@ pub mod secret;
 pub mod state;
 
 pub use capability::{derive_capability, tool_capability, Capability, CapabilityError};
-pub use config::RuntimeRiskConfig;
+pub use config::{
+    CliOverrides, ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource,
+    ConfigSources, ResolvedRiskConfig, RuntimeRiskConfig,
+};
 pub use exec::ExecTier;
 pub use hostcall::{HostCall, InvalidHostcall};
 pub use hysteresis::{

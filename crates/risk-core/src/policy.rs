@@ -423,7 +423,7 @@ impl ExtensionPolicy {
                 format: "toml",
                 line,
                 column,
-                message: e.message().to_owned(),
+                message: e.message().trim().replace('\n', "; "),
             }
         })
     }
