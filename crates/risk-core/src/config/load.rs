@@ -224,7 +224,8 @@ fn toml_scalar(value: &toml::Value) -> Scalar {
     match value {
         toml::Value::String(s) => Scalar::Text(s.clone()),
         toml::Value::Integer(i) => Scalar::Text(i.to_string()),
-        toml::Value::Float(f) => Scalar::Text(f.to_string()),
+        // `Debug` keeps the `.0` of `128.0`, so a float is never taken for an integer.
+        toml::Value::Float(f) => Scalar::Text(format!("{f:?}")),
         toml::Value::Boolean(b) => Scalar::Text(b.to_string()),
         toml::Value::Datetime(_) | toml::Value::Array(_) | toml::Value::Table(_) => {
             Scalar::Composite(value.to_string())
