@@ -516,6 +516,20 @@ impl ExtensionPolicy {
 
     /// Decides `capability` for `extension_id` by the five-layer precedence (module docs).
     /// Allocation-free.
+    ///
+    /// ```
+    /// use hostguard_risk_core::{
+    ///     Capability, ExtensionOverride, ExtensionPolicy, PolicyProfile, PolicyReason, PolicyVerdict,
+    /// };
+    ///
+    /// let policy = ExtensionPolicy::from_profile(PolicyProfile::Standard)
+    ///     .with_extension_override("indexer", ExtensionOverride::allowing(&[Capability::Exec]))?;
+    /// let d = policy.evaluate("indexer", Capability::Exec);
+    /// assert_eq!((d.verdict, d.reason), (PolicyVerdict::Allow, PolicyReason::ExtensionAllow));
+    /// let d = policy.evaluate("other", Capability::Exec);
+    /// assert_eq!((d.verdict, d.reason.as_str()), (PolicyVerdict::Prompt, "mode_fallback"));
+    /// # Ok::<(), hostguard_risk_core::PolicyError>(())
+    /// ```
     pub fn evaluate(&self, extension_id: &str, capability: Capability) -> PolicyDecision {
         let over = self.per_extension.get(extension_id);
         let decide = |verdict, reason| PolicyDecision {

@@ -296,7 +296,7 @@ impl SecretBrokerPolicy {
     }
 
     /// `cmd` with secrets replaced by [`SECRET_PLACEHOLDER`], for logging. Borrowed when nothing
-    /// was redacted. Never panics; see [`redact`](self::redact) for what is recognised.
+    /// was redacted. Never panics, whatever the input.
     ///
     /// Recognised: `NAME=value` words with a secret `NAME` (also after `export`, `env`, inside
     /// `--flag=NAME=value`); long flags whose name ends in password, passwd, passphrase, token,

@@ -827,7 +827,13 @@ mod config {
             (ConfigField::CooldownCalls, "0", "1001"),
             (ConfigField::DeEscalationMargin, "-0.01", "0.5001"),
         ] {
-            for bad in [low, high, "-5", "99999999999999999999999"] {
+            for bad in [
+                low,
+                high,
+                "-5",
+                "99999999999999999999999",
+                "-99999999999999999999999999999999999999999999",
+            ] {
                 let err = env_only(field.env_var(), bad).unwrap_err();
                 assert_eq!(
                     err,

@@ -77,6 +77,25 @@ impl ResolvedRiskConfig {
     /// `env` is every environment variable (the loader picks the `HOSTGUARD_RISK_*` ones; any
     /// other name with that prefix is an error). Errors are reported in source order (file, then
     /// env in field order, then CLI in field order); the first one is returned.
+    ///
+    /// ```
+    /// use hostguard_risk_core::{CliOverrides, ConfigField, ConfigFile, ConfigSource, ResolvedRiskConfig};
+    ///
+    /// let file = ConfigFile { name: "risk.toml", contents: "alpha = 0.05\nwindow_size = 256" };
+    /// let env = [("HOSTGUARD_RISK_WINDOW", "512")];
+    /// let cli = CliOverrides { enabled: Some("yes".into()), ..CliOverrides::default() };
+    /// let resolved = ResolvedRiskConfig::load(Some(file), env, &cli)?;
+    /// assert_eq!(resolved.config().window_size, 512);
+    /// assert_eq!(resolved.source(ConfigField::Alpha), &ConfigSource::File("risk.toml".into()));
+    /// assert_eq!(resolved.source(ConfigField::Enabled), &ConfigSource::Cli);
+    ///
+    /// let err = ResolvedRiskConfig::load(None, [("HOSTGUARD_RISK_ALPHA", "abc")], &cli).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "`alpha` value `abc` from env `HOSTGUARD_RISK_ALPHA` is not a number (allowed: [1e-6, 0.5])"
+    /// );
+    /// # Ok::<(), hostguard_risk_core::ConfigError>(())
+    /// ```
     pub fn load<I, K, V>(
         file: Option<ConfigFile<'_>>,
         env: I,
@@ -331,13 +350,21 @@ fn parse_int<T: TryFrom<u64>>(
     raw: &str,
     origin: &ConfigSource,
 ) -> Result<T, ConfigError> {
-    let value: i128 = raw.trim().parse().map_err(|_| ConfigError::Unparsable {
-        field,
-        value: raw.to_owned(),
-        expected: "an integer",
-        allowed: field.allowed(),
-        origin: origin.clone(),
-    })?;
+    let text = raw.trim();
+    let value: i128 = match text.parse() {
+        Ok(value) => value,
+        // An integer too long for i128 is still an integer: out of range, not unparsable.
+        Err(_) if is_integer_literal(text) => i128::MAX,
+        Err(_) => {
+            return Err(ConfigError::Unparsable {
+                field,
+                value: raw.to_owned(),
+                expected: "an integer",
+                allowed: field.allowed(),
+                origin: origin.clone(),
+            })
+        }
+    };
     let checked = check_int(field, value, raw, origin)?;
     // Every range fits the field's type; a failure here would be a range bug: fail closed.
     T::try_from(checked).map_err(|_| ConfigError::OutOfRange {
@@ -346,6 +373,11 @@ fn parse_int<T: TryFrom<u64>>(
         allowed: field.allowed(),
         origin: origin.clone(),
     })
+}
+
+fn is_integer_literal(text: &str) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn type_error(field: ConfigField, shown: &str, origin: ConfigSource) -> ConfigError {

@@ -388,6 +388,9 @@ fn skip_blanks(bytes: &[u8], from: usize) -> usize {
 
 /// First ASCII case-insensitive occurrence of `needle` in `hay` at or after `from`.
 fn find_ci(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
     hay.get(from..)?
         .windows(needle.len())
         .position(|w| w.eq_ignore_ascii_case(needle))
