@@ -437,7 +437,7 @@ impl ExtensionPolicy {
             format: "json",
             line: Some(e.line()),
             column: Some(e.column()),
-            message: e.to_string(),
+            message: json_message(&e),
         })
     }
 
@@ -613,6 +613,13 @@ pub(crate) fn location(line: &Option<usize>, column: &Option<usize>) -> String {
         (Some(l), None) => format!(" at line {l}"),
         (None, Some(_)) | (None, None) => String::new(),
     }
+}
+
+/// serde_json's message without its trailing ` at line L column C` (the error carries both).
+pub(crate) fn json_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
 }
 
 /// 1-based line and column (in chars) of byte `offset` in `text`.

@@ -976,10 +976,9 @@ mod config {
             ),
             "{err}"
         );
-        assert!(
-            err.to_string()
-                .starts_with("malformed json config file `risk.json` at line 3, column 1: "),
-            "{err}"
+        assert_eq!(
+            err.to_string(),
+            "malformed json config file `risk.json` at line 3, column 1: trailing comma"
         );
         let err = file_only("risk.json", "[1, 2]").unwrap_err();
         assert!(

@@ -9,7 +9,7 @@ use super::{
     RuntimeRiskConfig,
 };
 use crate::hysteresis::BandProfile;
-use crate::policy::line_column;
+use crate::policy::{json_message, line_column};
 
 /// The prefix of every environment variable the loader reads.
 pub const ENV_PREFIX: &str = "HOSTGUARD_RISK_";
@@ -185,7 +185,7 @@ fn load_file(resolved: &mut ResolvedRiskConfig, file: ConfigFile<'_>) -> Result<
                     format: "json",
                     line: Some(e.line()),
                     column: Some(e.column()),
-                    message: e.to_string(),
+                    message: json_message(&e),
                 })?;
             let serde_json::Value::Object(map) = value else {
                 return Err(ConfigError::MalformedFile {
