@@ -349,25 +349,32 @@ pub fn secret_name_hash(name: &str) -> String {
     out
 }
 
-/// The serialized shape of a policy: four lists, each optional (missing = empty).
+/// The serialized shape of a policy: four lists. A missing list keeps the default one, so a file
+/// that only adds to the allowlist does not drop every rule by omission.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SecretRulesFile {
     #[serde(default)]
-    exact: Vec<String>,
+    exact: Option<Vec<String>>,
     #[serde(default)]
-    suffixes: Vec<String>,
+    suffixes: Option<Vec<String>>,
     #[serde(default)]
-    prefixes: Vec<String>,
+    prefixes: Option<Vec<String>>,
     #[serde(default)]
-    allowlist: Vec<String>,
+    allowlist: Option<Vec<String>>,
 }
 
 impl TryFrom<SecretRulesFile> for SecretBrokerPolicy {
     type Error = SecretPolicyError;
 
     fn try_from(f: SecretRulesFile) -> Result<Self, Self::Error> {
-        SecretBrokerPolicy::new(&f.exact, &f.suffixes, &f.prefixes, &f.allowlist)
+        let defaults = SecretBrokerPolicy::default();
+        SecretBrokerPolicy::new(
+            &f.exact.unwrap_or(defaults.exact),
+            &f.suffixes.unwrap_or(defaults.suffixes),
+            &f.prefixes.unwrap_or(defaults.prefixes),
+            &f.allowlist.unwrap_or(defaults.allowlist),
+        )
     }
 }
 
@@ -456,6 +463,18 @@ mod tests {
         let p = SecretBrokerPolicy::new(&["PATH"], &[], &["P"], &["path"]).unwrap();
         assert!(p.is_secret("PATH").is_none());
         assert!(p.is_secret("PWD").is_some());
+    }
+
+    #[test]
+    fn a_rules_file_keeps_the_default_lists_it_does_not_name() {
+        let p: SecretBrokerPolicy =
+            serde_json::from_str(r#"{"allowlist": ["PUBLIC_KEY"]}"#).unwrap();
+        assert!(p.is_secret("PUBLIC_KEY").is_none());
+        assert!(p.is_secret("GITHUB_TOKEN").is_some());
+        let back: SecretBrokerPolicy =
+            serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(back, p);
+        assert!(serde_json::from_str::<SecretBrokerPolicy>(r#"{"suffixes": [""]}"#).is_err());
     }
 
     #[test]
