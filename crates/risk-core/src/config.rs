@@ -1,8 +1,38 @@
-//! `RuntimeRiskConfig`: the risk controller's knobs (DESIGN §3 "Config").
+//! `RuntimeRiskConfig`: the risk controller's knobs (DESIGN §3 "Config"), their ranges, and
+//! loading them from sources with precedence CLI > env > file > defaults.
+//!
+//! risk-core does no I/O: [`ResolvedRiskConfig::load`] takes the config file's *name and
+//! contents*, the environment as `(key, value)` pairs (the CLI passes `std::env::vars()`, tests
+//! inject their own) and the command line's overrides as [`CliOverrides`]. The result remembers
+//! which source set every field ([`ResolvedRiskConfig::explain`], for `hostguard config
+//! explain`). A value that is unparsable or out of range is a [`ConfigError`] naming the field,
+//! the value as given, the allowed range and the source: never a silent clamp, never a panic.
+//!
+//! | field                  | range                         | env (`HOSTGUARD_RISK_` + …) |
+//! |------------------------|-------------------------------|-----------------------------|
+//! | `enabled`              | bool                          | `ENABLED`                   |
+//! | `enforce`              | bool                          | `ENFORCE`                   |
+//! | `alpha`                | [1e-6, 0.5], finite           | `ALPHA`                     |
+//! | `window_size`          | [8, 4096]                     | `WINDOW`                    |
+//! | `ledger_limit`         | [32, 1000000]                 | `LEDGER_LIMIT`              |
+//! | `decision_timeout_ms`  | [1, 2000]                     | `DECISION_TIMEOUT_MS`       |
+//! | `fail_closed`          | bool                          | `FAIL_CLOSED`               |
+//! | `profile`              | safe, balanced, permissive    | `PROFILE`                   |
+//! | `cooldown_calls`       | [1, 1000]                     | `COOLDOWN_CALLS`            |
+//! | `de_escalation_margin` | [0, 0.5], finite              | `DE_ESCALATION_MARGIN`      |
+//!
+//! Booleans accept `true`/`false`/`1`/`0`/`yes`/`no`, case-insensitive, in every source.
+
+mod load;
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::hysteresis::BandProfile;
+use crate::hysteresis::{BandProfile, HysteresisConfig, ScoreBands};
+use crate::policy::PolicyProfile;
+
+pub use load::{CliOverrides, ConfigFile};
 
 /// The risk controller's configuration. Defaults are those of DESIGN §3.
 ///
@@ -47,6 +77,635 @@ impl Default for RuntimeRiskConfig {
             profile: None,
             cooldown_calls: 3,
             de_escalation_margin: 0.10,
+        }
+    }
+}
+
+impl RuntimeRiskConfig {
+    /// Checks every field against its range (module docs). Errors name the source
+    /// [`ConfigSource::Code`]: this is for a config built in code (the loader checks each value at
+    /// its own source).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let origin = ConfigSource::Code;
+        check_f64(
+            ConfigField::Alpha,
+            self.alpha,
+            &self.alpha.to_string(),
+            &origin,
+        )?;
+        check_int(
+            ConfigField::WindowSize,
+            i128::try_from(self.window_size).unwrap_or(i128::MAX),
+            &self.window_size.to_string(),
+            &origin,
+        )?;
+        check_int(
+            ConfigField::LedgerLimit,
+            i128::try_from(self.ledger_limit).unwrap_or(i128::MAX),
+            &self.ledger_limit.to_string(),
+            &origin,
+        )?;
+        check_int(
+            ConfigField::DecisionTimeoutMs,
+            i128::from(self.decision_timeout_ms),
+            &self.decision_timeout_ms.to_string(),
+            &origin,
+        )?;
+        check_int(
+            ConfigField::CooldownCalls,
+            i128::from(self.cooldown_calls),
+            &self.cooldown_calls.to_string(),
+            &origin,
+        )?;
+        check_f64(
+            ConfigField::DeEscalationMargin,
+            self.de_escalation_margin,
+            &self.de_escalation_margin.to_string(),
+            &origin,
+        )?;
+        Ok(())
+    }
+
+    /// The hysteresis knobs of this config under `policy`: the band set named by
+    /// [`RuntimeRiskConfig::profile`] if any, else the one that follows the policy profile
+    /// (Safe → safe, Standard → balanced, Permissive → permissive; DESIGN §3).
+    pub fn hysteresis_config(&self, policy: PolicyProfile) -> HysteresisConfig {
+        let bands = self.profile.unwrap_or(policy.band_profile());
+        HysteresisConfig {
+            bands: ScoreBands::for_profile(bands),
+            cooldown_calls: self.cooldown_calls,
+            de_escalation_margin: self.de_escalation_margin,
+        }
+    }
+}
+
+/// A field of [`RuntimeRiskConfig`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigField {
+    /// `enabled`.
+    Enabled,
+    /// `enforce`.
+    Enforce,
+    /// `alpha`.
+    Alpha,
+    /// `window_size`.
+    WindowSize,
+    /// `ledger_limit`.
+    LedgerLimit,
+    /// `decision_timeout_ms`.
+    DecisionTimeoutMs,
+    /// `fail_closed`.
+    FailClosed,
+    /// `profile`.
+    Profile,
+    /// `cooldown_calls`.
+    CooldownCalls,
+    /// `de_escalation_margin`.
+    DeEscalationMargin,
+}
+
+impl ConfigField {
+    /// Every field, in declaration order.
+    pub const ALL: [ConfigField; 10] = [
+        ConfigField::Enabled,
+        ConfigField::Enforce,
+        ConfigField::Alpha,
+        ConfigField::WindowSize,
+        ConfigField::LedgerLimit,
+        ConfigField::DecisionTimeoutMs,
+        ConfigField::FailClosed,
+        ConfigField::Profile,
+        ConfigField::CooldownCalls,
+        ConfigField::DeEscalationMargin,
+    ];
+
+    /// The field name, which is also its key in a config file.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ConfigField::Enabled => "enabled",
+            ConfigField::Enforce => "enforce",
+            ConfigField::Alpha => "alpha",
+            ConfigField::WindowSize => "window_size",
+            ConfigField::LedgerLimit => "ledger_limit",
+            ConfigField::DecisionTimeoutMs => "decision_timeout_ms",
+            ConfigField::FailClosed => "fail_closed",
+            ConfigField::Profile => "profile",
+            ConfigField::CooldownCalls => "cooldown_calls",
+            ConfigField::DeEscalationMargin => "de_escalation_margin",
+        }
+    }
+
+    /// The environment variable that sets the field.
+    pub const fn env_var(self) -> &'static str {
+        match self {
+            ConfigField::Enabled => "HOSTGUARD_RISK_ENABLED",
+            ConfigField::Enforce => "HOSTGUARD_RISK_ENFORCE",
+            ConfigField::Alpha => "HOSTGUARD_RISK_ALPHA",
+            ConfigField::WindowSize => "HOSTGUARD_RISK_WINDOW",
+            ConfigField::LedgerLimit => "HOSTGUARD_RISK_LEDGER_LIMIT",
+            ConfigField::DecisionTimeoutMs => "HOSTGUARD_RISK_DECISION_TIMEOUT_MS",
+            ConfigField::FailClosed => "HOSTGUARD_RISK_FAIL_CLOSED",
+            ConfigField::Profile => "HOSTGUARD_RISK_PROFILE",
+            ConfigField::CooldownCalls => "HOSTGUARD_RISK_COOLDOWN_CALLS",
+            ConfigField::DeEscalationMargin => "HOSTGUARD_RISK_DE_ESCALATION_MARGIN",
+        }
+    }
+
+    /// The allowed values, as error messages and `config explain` print them.
+    pub const fn allowed(self) -> &'static str {
+        match self {
+            ConfigField::Enabled | ConfigField::Enforce | ConfigField::FailClosed => {
+                "true|false|1|0|yes|no"
+            }
+            ConfigField::Alpha => "[1e-6, 0.5]",
+            ConfigField::WindowSize => "[8, 4096]",
+            ConfigField::LedgerLimit => "[32, 1000000]",
+            ConfigField::DecisionTimeoutMs => "[1, 2000]",
+            ConfigField::Profile => "safe|balanced|permissive",
+            ConfigField::CooldownCalls => "[1, 1000]",
+            ConfigField::DeEscalationMargin => "[0, 0.5]",
+        }
+    }
+
+    /// The field with file key `key`.
+    pub fn from_key(key: &str) -> Option<ConfigField> {
+        ConfigField::ALL.into_iter().find(|f| f.as_str() == key)
+    }
+
+    /// The field set by environment variable `var`.
+    pub fn from_env_var(var: &str) -> Option<ConfigField> {
+        ConfigField::ALL.into_iter().find(|f| f.env_var() == var)
+    }
+}
+
+impl fmt::Display for ConfigField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a field's value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum ConfigSource {
+    /// The built-in default.
+    Default,
+    /// A config file, by the name it was loaded under.
+    File(String),
+    /// An environment variable, by name.
+    Env(String),
+    /// The command line.
+    Cli,
+    /// A value built in code and checked with [`RuntimeRiskConfig::validate`].
+    Code,
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigSource::Default => f.write_str("defaults"),
+            ConfigSource::File(path) => write!(f, "file `{path}`"),
+            ConfigSource::Env(var) => write!(f, "env `{var}`"),
+            ConfigSource::Cli => f.write_str("command line"),
+            ConfigSource::Code => f.write_str("code"),
+        }
+    }
+}
+
+/// The source of every field of a resolved config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigSources {
+    /// Source of `enabled`.
+    pub enabled: ConfigSource,
+    /// Source of `enforce`.
+    pub enforce: ConfigSource,
+    /// Source of `alpha`.
+    pub alpha: ConfigSource,
+    /// Source of `window_size`.
+    pub window_size: ConfigSource,
+    /// Source of `ledger_limit`.
+    pub ledger_limit: ConfigSource,
+    /// Source of `decision_timeout_ms`.
+    pub decision_timeout_ms: ConfigSource,
+    /// Source of `fail_closed`.
+    pub fail_closed: ConfigSource,
+    /// Source of `profile`.
+    pub profile: ConfigSource,
+    /// Source of `cooldown_calls`.
+    pub cooldown_calls: ConfigSource,
+    /// Source of `de_escalation_margin`.
+    pub de_escalation_margin: ConfigSource,
+}
+
+impl ConfigSources {
+    /// Every field from the defaults.
+    pub const fn defaults() -> ConfigSources {
+        ConfigSources {
+            enabled: ConfigSource::Default,
+            enforce: ConfigSource::Default,
+            alpha: ConfigSource::Default,
+            window_size: ConfigSource::Default,
+            ledger_limit: ConfigSource::Default,
+            decision_timeout_ms: ConfigSource::Default,
+            fail_closed: ConfigSource::Default,
+            profile: ConfigSource::Default,
+            cooldown_calls: ConfigSource::Default,
+            de_escalation_margin: ConfigSource::Default,
+        }
+    }
+
+    /// The source of `field`.
+    pub const fn get(&self, field: ConfigField) -> &ConfigSource {
+        match field {
+            ConfigField::Enabled => &self.enabled,
+            ConfigField::Enforce => &self.enforce,
+            ConfigField::Alpha => &self.alpha,
+            ConfigField::WindowSize => &self.window_size,
+            ConfigField::LedgerLimit => &self.ledger_limit,
+            ConfigField::DecisionTimeoutMs => &self.decision_timeout_ms,
+            ConfigField::FailClosed => &self.fail_closed,
+            ConfigField::Profile => &self.profile,
+            ConfigField::CooldownCalls => &self.cooldown_calls,
+            ConfigField::DeEscalationMargin => &self.de_escalation_margin,
+        }
+    }
+
+    fn set(&mut self, field: ConfigField, source: ConfigSource) {
+        let slot = match field {
+            ConfigField::Enabled => &mut self.enabled,
+            ConfigField::Enforce => &mut self.enforce,
+            ConfigField::Alpha => &mut self.alpha,
+            ConfigField::WindowSize => &mut self.window_size,
+            ConfigField::LedgerLimit => &mut self.ledger_limit,
+            ConfigField::DecisionTimeoutMs => &mut self.decision_timeout_ms,
+            ConfigField::FailClosed => &mut self.fail_closed,
+            ConfigField::Profile => &mut self.profile,
+            ConfigField::CooldownCalls => &mut self.cooldown_calls,
+            ConfigField::DeEscalationMargin => &mut self.de_escalation_margin,
+        };
+        *slot = source;
+    }
+}
+
+/// A loaded, valid config and the source of each field. Only [`ResolvedRiskConfig::load`] (and
+/// [`ResolvedRiskConfig::defaults`]) build one, so every value is in range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResolvedRiskConfig {
+    config: RuntimeRiskConfig,
+    sources: ConfigSources,
+}
+
+/// One line of `hostguard config explain`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigExplanation {
+    /// The field name.
+    pub field: &'static str,
+    /// Its resolved value, rendered (`none` for an unset profile).
+    pub value: String,
+    /// Allowed values.
+    pub allowed: &'static str,
+    /// Where the value came from.
+    pub source: ConfigSource,
+}
+
+impl ResolvedRiskConfig {
+    /// The defaults, every field from [`ConfigSource::Default`].
+    pub fn defaults() -> ResolvedRiskConfig {
+        ResolvedRiskConfig {
+            config: RuntimeRiskConfig::default(),
+            sources: ConfigSources::defaults(),
+        }
+    }
+
+    /// The resolved config.
+    pub const fn config(&self) -> &RuntimeRiskConfig {
+        &self.config
+    }
+
+    /// Where each field came from.
+    pub const fn sources(&self) -> &ConfigSources {
+        &self.sources
+    }
+
+    /// The source of `field`.
+    pub const fn source(&self, field: ConfigField) -> &ConfigSource {
+        self.sources.get(field)
+    }
+
+    /// Field, value, allowed values and source of every field, in declaration order.
+    pub fn explain(&self) -> Vec<ConfigExplanation> {
+        ConfigField::ALL
+            .into_iter()
+            .map(|field| ConfigExplanation {
+                field: field.as_str(),
+                value: render(&self.config, field),
+                allowed: field.allowed(),
+                source: self.sources.get(field).clone(),
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for ResolvedRiskConfig {
+    /// One `field = value  (source)` line per field.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for line in self.explain() {
+            writeln!(
+                f,
+                "{:<22} = {:<10} ({})",
+                line.field, line.value, line.source
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a config could not be loaded. Every value-level variant names the field, the value as
+/// given, the allowed values and the source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The value is not of the field's type (`abc` for `alpha`, `1.5` for `window_size`).
+    #[error("`{field}` value `{value}` from {origin} is not {expected} (allowed: {allowed})")]
+    Unparsable {
+        /// The field.
+        field: ConfigField,
+        /// The value as given.
+        value: String,
+        /// What was expected (`a number`, `an integer`).
+        expected: &'static str,
+        /// Allowed values.
+        allowed: &'static str,
+        /// Where the value came from.
+        origin: ConfigSource,
+    },
+    /// The value is a number outside the field's range.
+    #[error("`{field}` value `{value}` from {origin} is out of range (allowed: {allowed})")]
+    OutOfRange {
+        /// The field.
+        field: ConfigField,
+        /// The value as given.
+        value: String,
+        /// Allowed range.
+        allowed: &'static str,
+        /// Where the value came from.
+        origin: ConfigSource,
+    },
+    /// The value is NaN or infinite.
+    #[error("`{field}` value `{value}` from {origin} is not a finite number (allowed: {allowed})")]
+    NotFinite {
+        /// The field.
+        field: ConfigField,
+        /// The value as given.
+        value: String,
+        /// Allowed range.
+        allowed: &'static str,
+        /// Where the value came from.
+        origin: ConfigSource,
+    },
+    /// `profile` names no band profile.
+    #[error("`{field}` value `{value}` from {origin} is not a known profile (allowed: {allowed})")]
+    UnknownProfile {
+        /// Always [`ConfigField::Profile`].
+        field: ConfigField,
+        /// The value as given.
+        value: String,
+        /// `safe|balanced|permissive`.
+        allowed: &'static str,
+        /// Where the value came from.
+        origin: ConfigSource,
+    },
+    /// A boolean field got something else.
+    #[error("`{field}` value `{value}` from {origin} is not a boolean (allowed: {allowed})")]
+    BadBool {
+        /// The field.
+        field: ConfigField,
+        /// The value as given.
+        value: String,
+        /// `true|false|1|0|yes|no`.
+        allowed: &'static str,
+        /// Where the value came from.
+        origin: ConfigSource,
+    },
+    /// The file is not valid TOML/JSON, or its top level is not a table/object.
+    #[error("malformed {format} config file `{path}`{}: {message}", crate::policy::location(.line, .column))]
+    MalformedFile {
+        /// The file's name.
+        path: String,
+        /// `toml` or `json`.
+        format: &'static str,
+        /// 1-based line, when the parser gives it.
+        line: Option<usize>,
+        /// 1-based column, when the parser gives it.
+        column: Option<usize>,
+        /// The parser's message.
+        message: String,
+    },
+    /// The file has a key that is not a field.
+    #[error("unknown key `{key}` in config file `{path}` (allowed: enabled, enforce, alpha, window_size, ledger_limit, decision_timeout_ms, fail_closed, profile, cooldown_calls, de_escalation_margin)")]
+    UnknownKey {
+        /// The key.
+        key: String,
+        /// The file's name.
+        path: String,
+    },
+    /// An environment variable with the `HOSTGUARD_RISK_` prefix that sets no field (a typo must
+    /// not be ignored silently).
+    #[error("unknown environment variable `{var}` (allowed: HOSTGUARD_RISK_ENABLED, _ENFORCE, _ALPHA, _WINDOW, _LEDGER_LIMIT, _DECISION_TIMEOUT_MS, _FAIL_CLOSED, _PROFILE, _COOLDOWN_CALLS, _DE_ESCALATION_MARGIN)")]
+    UnknownEnvVar {
+        /// The variable's name.
+        var: String,
+    },
+}
+
+/// Range check of a float field (`alpha`, `de_escalation_margin`).
+fn check_f64(
+    field: ConfigField,
+    value: f64,
+    given: &str,
+    origin: &ConfigSource,
+) -> Result<f64, ConfigError> {
+    let (min, max) = match field {
+        ConfigField::Alpha => (1e-6, 0.5),
+        ConfigField::DeEscalationMargin => (0.0, 0.5),
+        ConfigField::Enabled
+        | ConfigField::Enforce
+        | ConfigField::WindowSize
+        | ConfigField::LedgerLimit
+        | ConfigField::DecisionTimeoutMs
+        | ConfigField::FailClosed
+        | ConfigField::Profile
+        | ConfigField::CooldownCalls => (f64::NAN, f64::NAN), // no float field: every value fails
+    };
+    if !value.is_finite() {
+        return Err(ConfigError::NotFinite {
+            field,
+            value: given.to_owned(),
+            allowed: field.allowed(),
+            origin: origin.clone(),
+        });
+    }
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError::OutOfRange {
+            field,
+            value: given.to_owned(),
+            allowed: field.allowed(),
+            origin: origin.clone(),
+        })
+    }
+}
+
+/// Range check of an integer field.
+fn check_int(
+    field: ConfigField,
+    value: i128,
+    given: &str,
+    origin: &ConfigSource,
+) -> Result<u64, ConfigError> {
+    let (min, max): (i128, i128) = match field {
+        ConfigField::WindowSize => (8, 4096),
+        ConfigField::LedgerLimit => (32, 1_000_000),
+        ConfigField::DecisionTimeoutMs => (1, 2000),
+        ConfigField::CooldownCalls => (1, 1000),
+        ConfigField::Enabled
+        | ConfigField::Enforce
+        | ConfigField::Alpha
+        | ConfigField::FailClosed
+        | ConfigField::Profile
+        | ConfigField::DeEscalationMargin => (1, 0), // no integer field: every value fails
+    };
+    if (min..=max).contains(&value) {
+        if let Ok(v) = u64::try_from(value) {
+            return Ok(v);
+        }
+    }
+    Err(ConfigError::OutOfRange {
+        field,
+        value: given.to_owned(),
+        allowed: field.allowed(),
+        origin: origin.clone(),
+    })
+}
+
+fn render(config: &RuntimeRiskConfig, field: ConfigField) -> String {
+    match field {
+        ConfigField::Enabled => config.enabled.to_string(),
+        ConfigField::Enforce => config.enforce.to_string(),
+        ConfigField::Alpha => config.alpha.to_string(),
+        ConfigField::WindowSize => config.window_size.to_string(),
+        ConfigField::LedgerLimit => config.ledger_limit.to_string(),
+        ConfigField::DecisionTimeoutMs => config.decision_timeout_ms.to_string(),
+        ConfigField::FailClosed => config.fail_closed.to_string(),
+        ConfigField::Profile => config
+            .profile
+            .map_or_else(|| "none".to_owned(), |p| p.as_str().to_owned()),
+        ConfigField::CooldownCalls => config.cooldown_calls.to_string(),
+        ConfigField::DeEscalationMargin => config.de_escalation_margin.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(config: RuntimeRiskConfig, expected: Result<(), &str>) {
+        assert_eq!(
+            config.validate().map_err(|e| e.to_string()),
+            expected.map_err(str::to_owned)
+        );
+    }
+
+    #[test]
+    fn validate_ranges() {
+        let d = RuntimeRiskConfig::default();
+        check(d, Ok(()));
+        check(
+            RuntimeRiskConfig { alpha: 0.0, ..d },
+            Err("`alpha` value `0` from code is out of range (allowed: [1e-6, 0.5])"),
+        );
+        check(
+            RuntimeRiskConfig {
+                alpha: f64::NAN,
+                ..d
+            },
+            Err("`alpha` value `NaN` from code is not a finite number (allowed: [1e-6, 0.5])"),
+        );
+        check(
+            RuntimeRiskConfig {
+                window_size: 7,
+                ..d
+            },
+            Err("`window_size` value `7` from code is out of range (allowed: [8, 4096])"),
+        );
+        check(
+            RuntimeRiskConfig {
+                ledger_limit: usize::MAX,
+                ..d
+            },
+            Err(&format!(
+                "`ledger_limit` value `{}` from code is out of range (allowed: [32, 1000000])",
+                usize::MAX
+            )),
+        );
+        check(
+            RuntimeRiskConfig {
+                decision_timeout_ms: 0,
+                ..d
+            },
+            Err("`decision_timeout_ms` value `0` from code is out of range (allowed: [1, 2000])"),
+        );
+        check(
+            RuntimeRiskConfig {
+                cooldown_calls: 1001,
+                ..d
+            },
+            Err("`cooldown_calls` value `1001` from code is out of range (allowed: [1, 1000])"),
+        );
+        check(
+            RuntimeRiskConfig {
+                de_escalation_margin: -0.1,
+                ..d
+            },
+            Err(
+                "`de_escalation_margin` value `-0.1` from code is out of range (allowed: [0, 0.5])",
+            ),
+        );
+    }
+
+    #[test]
+    fn hysteresis_bands_follow_policy_unless_named() {
+        let d = RuntimeRiskConfig::default();
+        for (policy, band) in [
+            (PolicyProfile::Safe, BandProfile::Safe),
+            (PolicyProfile::Standard, BandProfile::Balanced),
+            (PolicyProfile::Permissive, BandProfile::Permissive),
+        ] {
+            assert_eq!(
+                d.hysteresis_config(policy).bands,
+                ScoreBands::for_profile(band)
+            );
+        }
+        let named = RuntimeRiskConfig {
+            profile: Some(BandProfile::Permissive),
+            cooldown_calls: 7,
+            ..d
+        };
+        let h = named.hysteresis_config(PolicyProfile::Safe);
+        assert_eq!(h.bands, ScoreBands::for_profile(BandProfile::Permissive));
+        assert_eq!((h.cooldown_calls, h.de_escalation_margin), (7, 0.10));
+    }
+
+    #[test]
+    fn field_names_are_unique_and_round_trip() {
+        for f in ConfigField::ALL {
+            assert_eq!(ConfigField::from_key(f.as_str()), Some(f));
+            assert_eq!(ConfigField::from_env_var(f.env_var()), Some(f));
+            assert_eq!(
+                ResolvedRiskConfig::defaults().source(f),
+                &ConfigSource::Default
+            );
         }
     }
 }

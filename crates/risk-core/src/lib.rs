@@ -21,16 +21,31 @@ pub mod config;
 pub mod exec;
 pub mod hostcall;
 pub mod hysteresis;
+pub mod policy;
 pub mod posterior;
+pub mod quota;
+pub mod secret;
 pub mod state;
 
 pub use capability::{derive_capability, tool_capability, Capability, CapabilityError};
-pub use config::RuntimeRiskConfig;
+pub use config::{
+    CliOverrides, ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource,
+    ConfigSources, ResolvedRiskConfig, RuntimeRiskConfig,
+};
 pub use exec::ExecTier;
 pub use hostcall::{HostCall, InvalidHostcall};
 pub use hysteresis::{
     BandProfile, Hysteresis, HysteresisConfig, ScoreBands, StepInput, StepOutcome, Transition,
     QUARANTINE_AFTER_CONSECUTIVE_UNSAFE, UNSAFE_POSTERIOR_THRESHOLD,
 };
+pub use policy::{
+    CapabilitySet, ExtensionOverride, ExtensionPolicy, PolicyDecision, PolicyError, PolicyMode,
+    PolicyProfile, PolicyReason, PolicyVerdict,
+};
 pub use posterior::Posterior;
+pub use quota::{QuotaBreach, QuotaCharge, QuotaKind, QuotaLimits, QuotaTracker, QuotaUsage};
+pub use secret::{
+    secret_name_hash, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretMatch,
+    SecretPolicyError, SecretRuleKind, SECRET_PLACEHOLDER,
+};
 pub use state::EnforcementState;
