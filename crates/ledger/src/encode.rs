@@ -9,8 +9,8 @@ use hostguard_risk_core::{
 };
 
 use crate::record::{
-    ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, RiskStateResetRecord,
-    RolloutTransitionRecord, TrustChangeRecord,
+    ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, PromptResolutionRecord,
+    RiskStateResetRecord, RolloutTransitionRecord, TrustChangeRecord,
 };
 
 /// Version byte of the encoding. A change to any byte of the layout bumps it.
@@ -74,6 +74,11 @@ pub fn encode_body(
         }
         EntryPayload::RiskStateReset(RiskStateResetRecord { reason }) => {
             w.str("risk_state_reset.reason", reason)
+        }
+        EntryPayload::PromptResolution(PromptResolutionRecord { call_id, approved }) => {
+            w.str("prompt_resolution.call_id", call_id)?;
+            w.bool(*approved);
+            Ok(())
         }
     }
 }

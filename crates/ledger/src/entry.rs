@@ -37,10 +37,6 @@ pub type RuntimeRiskLedgerEntry = LedgerEntry;
 /// The disclosed content of an entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "elided bodies are rare bundle views; boxing would cost every append an allocation"
-)]
 pub enum EntryBody {
     /// The payload is disclosed (redactable fields may still be redacted).
     Full(EntryPayload),

@@ -17,8 +17,9 @@ use crate::digest::{commitment, Digest, Salt};
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EntryPayload {
-    /// One decision of the gate (kind code 0).
-    Decision(DecisionRecord),
+    /// One decision of the gate (kind code 0). Boxed so that an entry moves as a few words
+    /// inside the append's critical section.
+    Decision(Box<DecisionRecord>),
     /// The kill switch of the entry's extension was engaged or lifted (kind code 1).
     KillSwitch(KillSwitchRecord),
     /// The trust level of the entry's extension changed (kind code 2).
@@ -29,6 +30,8 @@ pub enum EntryPayload {
     ConfigChange(ConfigChangeRecord),
     /// An operator reset the entry's extension's risk state (kind code 5).
     RiskStateReset(RiskStateResetRecord),
+    /// A person answered a Prompt verdict (`resolve_prompt`, DESIGN §4) (kind code 6).
+    PromptResolution(PromptResolutionRecord),
 }
 
 impl EntryPayload {
@@ -41,6 +44,7 @@ impl EntryPayload {
             EntryPayload::RolloutTransition(_) => 3,
             EntryPayload::ConfigChange(_) => 4,
             EntryPayload::RiskStateReset(_) => 5,
+            EntryPayload::PromptResolution(_) => 6,
         }
     }
 
@@ -53,6 +57,7 @@ impl EntryPayload {
             EntryPayload::RolloutTransition(_) => "rollout_transition",
             EntryPayload::ConfigChange(_) => "config_change",
             EntryPayload::RiskStateReset(_) => "risk_state_reset",
+            EntryPayload::PromptResolution(_) => "prompt_resolution",
         }
     }
 
@@ -64,7 +69,8 @@ impl EntryPayload {
             | EntryPayload::TrustChange(_)
             | EntryPayload::RolloutTransition(_)
             | EntryPayload::ConfigChange(_)
-            | EntryPayload::RiskStateReset(_) => None,
+            | EntryPayload::RiskStateReset(_)
+            | EntryPayload::PromptResolution(_) => None,
         };
         params.into_iter()
     }
@@ -77,7 +83,8 @@ impl EntryPayload {
                 | EntryPayload::TrustChange(_)
                 | EntryPayload::RolloutTransition(_)
                 | EntryPayload::ConfigChange(_)
-                | EntryPayload::RiskStateReset(_),
+                | EntryPayload::RiskStateReset(_)
+                | EntryPayload::PromptResolution(_),
                 RedactableField::ParamsHash,
             ) => None,
         }
@@ -174,6 +181,15 @@ pub struct ConfigChangeRecord {
 pub struct RiskStateResetRecord {
     /// Why.
     pub reason: String,
+}
+
+/// A person answered the Prompt verdict of a call of the entry's extension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptResolutionRecord {
+    /// The call that was prompted.
+    pub call_id: String,
+    /// Whether the person approved it.
+    pub approved: bool,
 }
 
 /// The fields an entry can redact. Open set: new redactable fields will be added.

@@ -171,7 +171,8 @@ pub fn replay_runtime_risk_ledger_artifact(
             }
             EntryPayload::KillSwitch(KillSwitchRecord { engaged: true, .. })
             | EntryPayload::TrustChange(_)
-            | EntryPayload::RolloutTransition(_) => {
+            | EntryPayload::RolloutTransition(_)
+            | EntryPayload::PromptResolution(_) => {
                 skipped.control += 1;
                 continue;
             }

@@ -57,7 +57,7 @@ mod fixture {
                 },
             );
             *h = next;
-            EntryPayload::Decision(DecisionRecord {
+            EntryPayload::Decision(Box::new(DecisionRecord {
                 call_id: format!("call-{}", self.calls),
                 capability,
                 method: capability.as_str().to_owned(),
@@ -81,7 +81,7 @@ mod fixture {
                 drift: false,
                 fallback_reason: None,
                 explanation_summary: format!("score {score:.3}"),
-            })
+            }))
         }
 
         pub fn reset(&mut self, ext: &str) {
@@ -90,7 +90,7 @@ mod fixture {
     }
 
     pub fn not_evaluated(call: &str) -> EntryPayload {
-        EntryPayload::Decision(DecisionRecord {
+        EntryPayload::Decision(Box::new(DecisionRecord {
             call_id: call.to_owned(),
             capability: Capability::Exec,
             method: "exec".to_owned(),
@@ -110,7 +110,7 @@ mod fixture {
             drift: false,
             fallback_reason: Some("decision_timeout".to_owned()),
             explanation_summary: "killed".to_owned(),
-        })
+        }))
     }
 
     pub fn config_change() -> EntryPayload {
@@ -288,6 +288,26 @@ mod verify {
         let mut forged = a;
         forged.anchor.evicted_count = 1;
         assert!(codes(&forged).contains(&VerifyErrorCode::AnchorEvictedCountMismatch));
+    }
+
+    #[test]
+    fn every_control_kind_appends_and_verifies() {
+        let mut rng = fixture::rng();
+        let mut l = Ledger::new(8).unwrap();
+        l.append(
+            1,
+            Some("x".into()),
+            EntryPayload::PromptResolution(hostguard_ledger::PromptResolutionRecord {
+                call_id: "c".into(),
+                approved: false,
+            }),
+            &mut rng,
+        )
+        .unwrap();
+        let a = l.artifact(2, RuntimeRiskConfig::default(), HysteresisConfig::default());
+        assert!(verify_runtime_risk_ledger_artifact(&a).valid);
+        let replay = hostguard_ledger::replay_runtime_risk_ledger_artifact(&a).unwrap();
+        assert_eq!(replay.skipped.control, 1);
     }
 
     #[test]
@@ -1081,7 +1101,7 @@ mod vectors {
         l.append(
             1_700_000_000_500,
             Some("ext-a".into()),
-            EntryPayload::Decision(DecisionRecord {
+            EntryPayload::Decision(Box::new(DecisionRecord {
                 call_id: "c1".into(),
                 capability: Capability::Exec,
                 method: "exec".into(),
@@ -1105,7 +1125,7 @@ mod vectors {
                 drift: true,
                 fallback_reason: None,
                 explanation_summary: "s".into(),
-            }),
+            })),
             &mut rng,
         )
         .unwrap();
