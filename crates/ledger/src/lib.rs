@@ -51,8 +51,9 @@ pub use encode::{band_profile_code, encode_body, EncodeError, ENCODING_VERSION};
 pub use entry::{EntryBody, LedgerEntry, RuntimeRiskLedgerEntry};
 pub use ledger::{AppendReceipt, Ledger, LedgerError};
 pub use record::{
-    Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, RedactableField,
-    Reveal, RiskStateResetRecord, RolloutTransitionRecord, TrustChangeRecord,
+    Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord,
+    PromptResolutionRecord, RedactableField, Reveal, RiskStateResetRecord, RolloutTransitionRecord,
+    TrustChangeRecord,
 };
 pub use replay::{
     replay_runtime_risk_ledger_artifact, ReplayError, ReplaySkipCounts, RuntimeRiskReplayArtifact,
