@@ -96,6 +96,23 @@ fn benches(c: &mut Criterion) {
         );
     });
 
+    // The same, with the params commitment sealed by the caller before the critical section
+    // (`Committed::seal`), as a host may do.
+    let mut presealed = template.clone();
+    if let EntryPayload::Decision(d) = &mut presealed {
+        d.params_hash = Committed::seal(d.params_hash.value().unwrap_or_default(), &mut rng);
+    }
+    group.bench_function("append_presealed", |b| {
+        b.iter_batched(
+            || (Some("ext-bench".to_owned()), presealed.clone()),
+            |(ext, p)| {
+                ts += 1;
+                ledger.append(ts, ext, p, &mut rng).unwrap()
+            },
+            BatchSize::SmallInput,
+        );
+    });
+
     let mut big = Ledger::new(VERIFY_ENTRIES).unwrap();
     for i in 0..VERIFY_ENTRIES as u64 {
         big.append(i, Some("ext-bench".to_owned()), payload(i), &mut rng)

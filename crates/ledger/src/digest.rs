@@ -138,11 +138,13 @@ pub fn body_digest(encoded_body: &[u8]) -> Digest {
 
 /// `SHA-256(0x01 ‖ prev ‖ body_digest)`.
 pub fn ledger_hash(prev: &Digest, body_digest: &Digest) -> Digest {
-    let mut h = Sha256::new();
-    h.update([DomainTag::LedgerHash.byte()]);
-    h.update(prev.0);
-    h.update(body_digest.0);
-    Digest(h.finalize().into())
+    let mut msg = [0u8; 65];
+    let (tag, rest) = msg.split_at_mut(1);
+    let (p, d) = rest.split_at_mut(32);
+    tag.copy_from_slice(&[DomainTag::LedgerHash.byte()]);
+    p.copy_from_slice(&prev.0);
+    d.copy_from_slice(&body_digest.0);
+    Digest(Sha256::digest(msg).into())
 }
 
 /// `SHA-256(0x02 ‖ salt ‖ utf8(value))`: the value is not length-prefixed because the salt has

@@ -178,7 +178,7 @@ impl Writer<'_> {
         self.u8(capability.code());
         self.str("decision.method", method)?;
         self.out
-            .extend_from_slice(params_hash.commitment.as_bytes());
+            .extend_from_slice(params_hash.commitment().as_bytes());
         self.str("decision.policy_reason", policy_reason)?;
         self.bool(*risk_evaluated);
         self.f64("decision.risk_score", *risk_score)?;

@@ -94,8 +94,9 @@ impl Ledger {
         })
     }
 
-    /// Appends one entry: re-seals every commitment with a fresh salt from `rng`, encodes the
-    /// body into the reused buffer, hashes, links, and evicts the oldest entry past the limit.
+    /// Appends one entry: seals every placeholder commitment ([`crate::Committed::new`]) with a
+    /// fresh salt from `rng`, encodes the body into the reused buffer, hashes, links, and evicts
+    /// the oldest entry past the limit.
     ///
     /// Cheap by design (the manager holds one short lock around it): three SHA-256 runs, no
     /// allocation beyond the entry itself once the buffer has grown.
@@ -216,7 +217,7 @@ impl Ledger {
         }
         for field in RedactableField::ALL {
             if let Some(c) = payload.commitment_mut(field) {
-                c.reseal(rng);
+                c.seal_placeholder(rng);
             }
         }
         self.buf.clear();

@@ -216,14 +216,17 @@ impl RedactableField {
 /// A salted commitment `SHA-256(0x02 ‖ salt ‖ value)` to a redactable value (DESIGN §5).
 ///
 /// Only the commitment enters the body digest, so dropping the reveal (value and salt) leaves
-/// the entry verifiable. The ledger draws a fresh salt from its injected RNG when the entry is
-/// appended ([`crate::Ledger::append`]).
+/// the entry verifiable. Fields are private: a `Committed` built in code always opens; one read
+/// from JSON is checked by the verifier.
+///
+/// Salts: [`Committed::new`] makes a *placeholder* (all-zero salt) that
+/// [`crate::Ledger::append`] seals with a fresh salt from its injected RNG;
+/// [`Committed::seal`] seals up front with the caller's RNG, so a host can do that hash before
+/// taking the lock around the append. An all-zero salt is never left in a sealed entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Committed {
-    /// `SHA-256(0x02 ‖ salt ‖ value)`.
-    pub commitment: Digest,
-    /// The value and its salt; `None` once redacted.
-    pub reveal: Option<Reveal>,
+    commitment: Digest,
+    reveal: Option<Reveal>,
 }
 
 /// The opening of a commitment.
@@ -240,23 +243,42 @@ impl Committed {
     pub fn seal<R: RngCore + ?Sized>(value: impl Into<String>, rng: &mut R) -> Committed {
         let mut salt = Salt::default();
         rng.fill_bytes(&mut salt.0);
+        if salt == Salt::default() {
+            // 2^-128, but an all-zero salt means "placeholder" to append.
+            salt.0 = [0xff; 16];
+        }
         Committed::with_salt(value.into(), salt)
     }
 
-    /// A commitment to `value` under an all-zero salt: a placeholder for building a record.
-    /// [`crate::Ledger::append`] re-seals it with a fresh salt from its RNG, so the zero salt
-    /// never reaches the chain.
+    /// A placeholder commitment to `value` (all-zero salt) that
+    /// [`crate::Ledger::append`] seals with a fresh salt.
     pub fn new(value: impl Into<String>) -> Committed {
-        Committed::with_salt(value.into(), Salt::default())
+        Committed {
+            commitment: Digest::GENESIS,
+            reveal: Some(Reveal {
+                value: value.into(),
+                salt: Salt::default(),
+            }),
+        }
     }
 
-    /// A commitment to `value` under a caller-chosen salt (test vectors, replays of a recorded
-    /// opening).
+    /// A commitment to `value` under a caller-chosen salt (test vectors, re-opening a recorded
+    /// commitment). The salt must be random for the commitment to hide anything.
     pub fn with_salt(value: String, salt: Salt) -> Committed {
         Committed {
             commitment: commitment(&salt, &value),
             reveal: Some(Reveal { value, salt }),
         }
+    }
+
+    /// The commitment.
+    pub fn commitment(&self) -> &Digest {
+        &self.commitment
+    }
+
+    /// The opening, or `None` once redacted.
+    pub fn reveal(&self) -> Option<&Reveal> {
+        self.reveal.as_ref()
     }
 
     /// The revealed value, or `None` once redacted.
@@ -277,11 +299,16 @@ impl Committed {
         }
     }
 
-    /// Draws a new salt and recomputes the commitment; a redacted commitment is left alone.
-    pub(crate) fn reseal<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
+    /// Seals a placeholder with a salt from `rng`; anything else is left alone.
+    pub(crate) fn seal_placeholder<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
         if let Some(r) = &mut self.reveal {
-            rng.fill_bytes(&mut r.salt.0);
-            self.commitment = commitment(&r.salt, &r.value);
+            if r.salt == Salt::default() {
+                rng.fill_bytes(&mut r.salt.0);
+                if r.salt == Salt::default() {
+                    r.salt.0 = [0xff; 16];
+                }
+                self.commitment = commitment(&r.salt, &r.value);
+            }
         }
     }
 

@@ -335,7 +335,7 @@ impl ChainVerifier {
                             format!(
                                 "revealed `{}` does not open commitment `{}`",
                                 field.as_str(),
-                                c.commitment
+                                c.commitment()
                             ),
                         );
                     }

@@ -216,10 +216,10 @@ mod fixture {
 mod verify {
     use super::fixture;
     use hostguard_ledger::{
-        verify_runtime_risk_ledger_artifact, Digest, EntryPayload, Ledger,
+        verify_runtime_risk_ledger_artifact, Committed, Digest, EntryPayload, Ledger,
         RuntimeRiskLedgerArtifact, VerifyErrorCode,
     };
-    use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
+    use hostguard_risk_core::{Capability, HysteresisConfig, RuntimeRiskConfig};
 
     fn codes(a: &RuntimeRiskLedgerArtifact) -> Vec<VerifyErrorCode> {
         verify_runtime_risk_ledger_artifact(a)
@@ -308,6 +308,33 @@ mod verify {
         assert!(verify_runtime_risk_ledger_artifact(&a).valid);
         let replay = hostguard_ledger::replay_runtime_risk_ledger_artifact(&a).unwrap();
         assert_eq!(replay.skipped.control, 1);
+    }
+
+    #[test]
+    fn append_seals_placeholders_and_keeps_caller_sealed_commitments() {
+        let mut rng = fixture::rng();
+        let mut l = Ledger::new(8).unwrap();
+        let mut m = fixture::Model::default();
+        l.append(
+            0,
+            None,
+            m.decide("x", Capability::Exec, 0.1, &[], 0.0),
+            &mut rng,
+        )
+        .unwrap();
+        let sealed = Committed::seal("v", &mut rng);
+        let mut p = m.decide("x", Capability::Exec, 0.1, &[], 0.0);
+        if let EntryPayload::Decision(d) = &mut p {
+            d.params_hash = sealed.clone();
+        }
+        l.append(1, None, p, &mut rng).unwrap();
+        let first = &l.entries()[0].decision().unwrap().params_hash;
+        assert_ne!(
+            first.reveal().unwrap().salt,
+            hostguard_ledger::Salt::default()
+        );
+        assert!(first.opens());
+        assert_eq!(l.entries()[1].decision().unwrap().params_hash, sealed);
     }
 
     #[test]
@@ -1175,12 +1202,12 @@ mod vectors {
             out += &format!("entry{}.ledger_hash: {}\n", e.seq, e.ledger_hash);
         }
         let d = entries[1].decision().unwrap();
-        let r = d.params_hash.reveal.as_ref().unwrap();
+        let r = d.params_hash.reveal().unwrap();
         let mut msg = vec![0x02];
         msg.extend_from_slice(&r.salt.0);
         msg.extend_from_slice(r.value.as_bytes());
         out += &format!("entry1.commitment_input: {}\n", hex(&msg));
-        out += &format!("entry1.commitment: {}\n", d.params_hash.commitment);
+        out += &format!("entry1.commitment: {}\n", d.params_hash.commitment());
         out
     }
 
@@ -1214,15 +1241,15 @@ mod vectors {
             assert_eq!(e.recompute_ledger_hash(), e.ledger_hash);
         }
         let d = doc_entries[1].decision().unwrap();
-        let r = d.params_hash.reveal.as_ref().unwrap();
+        let r = d.params_hash.reveal().unwrap();
         let input = hex_block("entry1.commitment_input");
         assert_eq!(
             input,
             format!("02{}{}", r.salt.to_hex(), hex(r.value.as_bytes()))
         );
-        assert_eq!(commitment(&r.salt, &r.value), d.params_hash.commitment);
+        assert_eq!(&commitment(&r.salt, &r.value), d.params_hash.commitment());
         assert_eq!(
-            d.params_hash.commitment.to_hex(),
+            d.params_hash.commitment().to_hex(),
             hex_block("entry1.commitment")
         );
         let a = RuntimeRiskLedgerArtifact::from_entries(
