@@ -84,7 +84,7 @@ impl Ledger {
         }
         Ok(Ledger {
             limit: ledger_limit,
-            entries: VecDeque::with_capacity(ledger_limit.min(4096)),
+            entries: VecDeque::with_capacity(ledger_limit.min(1 << 16)),
             evicted: next_seq,
             next_seq,
             head_hash,
@@ -242,11 +242,15 @@ impl Ledger {
         // (seal) or verified that it links to them (durable open).
         self.next_seq = entry.seq.saturating_add(1);
         self.head_hash = entry.ledger_hash;
+        // Evict before pushing: in a full ring the new entry then lands in the slot just read,
+        // which is still in cache.
+        let evicted = if self.entries.len() >= self.limit {
+            self.entries.pop_front()
+        } else {
+            None
+        };
         self.entries.push_back(entry);
-        if self.entries.len() <= self.limit {
-            return None;
-        }
-        let evicted = self.entries.pop_front()?;
+        let evicted = evicted?;
         self.evicted = self.evicted.saturating_add(1);
         self.anchor_prev = evicted.ledger_hash;
         if let Some(EntryPayload::ConfigChange(c)) = evicted.payload() {
