@@ -12,8 +12,8 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use hostguard_ledger::{
-    body_digest, encode_body, verify_runtime_risk_ledger_artifact, Committed, DecisionRecord,
-    EntryPayload, Ledger,
+    body_digest, commitment, encode_body, ledger_hash, verify_runtime_risk_ledger_artifact,
+    Committed, DecisionRecord, Digest, EntryPayload, Ledger, Salt,
 };
 use hostguard_risk_core::{
     Capability, EnforcementState, HysteresisConfig, Posterior, RuntimeRiskConfig,
@@ -72,6 +72,18 @@ fn benches(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("sha256_baseline", |b| {
         b.iter(|| body_digest(black_box(&encoded)));
+    });
+
+    // Context, not the target: the three SHA-256 runs an append cannot avoid (body digest, chain
+    // link, params commitment), on the same bytes.
+    let salt = Salt([7; 16]);
+    let value = "0".repeat(64);
+    group.bench_function("sha256_three_runs", |b| {
+        b.iter(|| {
+            let d = body_digest(black_box(&encoded));
+            let l = ledger_hash(black_box(&Digest::GENESIS), &d);
+            (l, commitment(black_box(&salt), black_box(&value)))
+        });
     });
 
     // Steady state: the ledger is full, so every append also evicts (the evicted entry is
