@@ -257,3 +257,66 @@ impl Writer<'_> {
         self.f64("hysteresis.de_escalation_margin", *de_escalation_margin)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::to_hex;
+
+    fn check(payload: EntryPayload, expected_payload_hex: &str) {
+        let mut out = Vec::new();
+        encode_body(&mut out, 1, 2, None, &payload).unwrap();
+        // version, seq 1, ts 2, no extension: a fixed 18-byte prefix, then kind and payload.
+        let prefix = concat!("01", "0000000000000001", "0000000000000002", "00");
+        let hex = to_hex(&out);
+        assert_eq!(hex.get(..prefix.len()), Some(prefix));
+        assert_eq!(
+            hex.get(prefix.len()..),
+            Some(expected_payload_hex),
+            "{payload:?}"
+        );
+    }
+
+    #[test]
+    fn control_payloads_encode_as_documented() {
+        check(
+            EntryPayload::KillSwitch(KillSwitchRecord {
+                engaged: false,
+                reason: "r".into(),
+            }),
+            "01000000000172",
+        );
+        check(
+            EntryPayload::RiskStateReset(RiskStateResetRecord { reason: "".into() }),
+            "0500000000",
+        );
+        check(
+            EntryPayload::PromptResolution(PromptResolutionRecord {
+                call_id: "c".into(),
+                approved: true,
+            }),
+            "06000000016301",
+        );
+    }
+
+    #[test]
+    fn config_change_encodes_every_field_and_refuses_non_finite() {
+        let mut record = ConfigChangeRecord {
+            config: RuntimeRiskConfig::default(),
+            hysteresis: HysteresisConfig::default(),
+        };
+        let mut out = Vec::new();
+        encode_body(&mut out, 0, 0, None, &EntryPayload::ConfigChange(record)).unwrap();
+        // 19-byte header + config (2+8+8+8+8+1+1+4+8 = 48) + hysteresis (4*8+4+8 = 44).
+        assert_eq!(out.len(), 19 + 48 + 44);
+        record.hysteresis.bands.deny = f64::INFINITY;
+        let err = encode_body(&mut out, 0, 0, None, &EntryPayload::ConfigChange(record));
+        assert_eq!(
+            err,
+            Err(EncodeError::NonFinite {
+                field: "hysteresis.bands.deny",
+                value: f64::INFINITY
+            })
+        );
+    }
+}
