@@ -1,5 +1,65 @@
 //! hostguard ledger: the tamper-evident, hash-chained record of every decision and every
 //! control-plane event (DESIGN §5).
 //!
-//! Not yet implemented: this crate holds only its module documentation until the ledger issue
-//! lands. It exports nothing.
+//! Principal types: [`Ledger`] (in memory, bounded retention) and [`DurableLedger`] (plus an
+//! append-only JSONL file); [`LedgerEntry`] with its [`EntryPayload`] ([`DecisionRecord`] or a
+//! control event); [`RuntimeRiskLedgerArtifact`], the export that
+//! [`verify_runtime_risk_ledger_artifact`] checks and [`replay_runtime_risk_ledger_artifact`]
+//! re-derives. Every byte that is hashed is specified in `docs/ledger-format.md`.
+//!
+//! Randomness (commitment salts) is injected; the crate reads no clock.
+//!
+//! ```
+//! use hostguard_ledger::{
+//!     replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, EntryPayload,
+//!     Ledger, RiskStateResetRecord,
+//! };
+//! use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
+//! use rand_chacha::rand_core::SeedableRng;
+//! use rand_chacha::ChaCha20Rng;
+//!
+//! let mut rng = ChaCha20Rng::seed_from_u64(7);
+//! let mut ledger = Ledger::new(2048)?;
+//! let reset = EntryPayload::RiskStateReset(RiskStateResetRecord { reason: "operator".into() });
+//! ledger.append(1_000, Some("ext-a".into()), reset, &mut rng)?;
+//!
+//! let artifact = ledger.artifact(2_000, RuntimeRiskConfig::default(), HysteresisConfig::default());
+//! let report = verify_runtime_risk_ledger_artifact(&artifact);
+//! assert!(report.valid, "{:?}", report.errors);
+//! let replay = replay_runtime_risk_ledger_artifact(&artifact)?;
+//! assert!(replay.steps.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod artifact;
+mod digest;
+mod durable;
+mod encode;
+mod entry;
+mod ledger;
+mod record;
+mod replay;
+mod verify;
+
+pub use artifact::{
+    ArtifactParseError, LedgerAnchor, LedgerHead, RuntimeRiskLedgerArtifact,
+    RUNTIME_RISK_LEDGER_SCHEMA,
+};
+pub use digest::{body_digest, commitment, ledger_hash, Digest, DomainTag, Salt};
+pub use durable::{DurableError, DurableLedger, FsyncPolicy, OpenReport};
+pub use encode::{band_profile_code, encode_body, EncodeError, ENCODING_VERSION};
+pub use entry::{EntryBody, LedgerEntry, RuntimeRiskLedgerEntry};
+pub use ledger::{AppendReceipt, Ledger, LedgerError};
+pub use record::{
+    Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord,
+    PromptResolutionRecord, RedactableField, Reveal, RiskStateResetRecord, RolloutTransitionRecord,
+    TrustChangeRecord,
+};
+pub use replay::{
+    replay_runtime_risk_ledger_artifact, ReplayError, ReplaySkipCounts, RuntimeRiskReplayArtifact,
+    RuntimeRiskReplayStep, REPLAY_ERROR_MAX_LISTED, RUNTIME_RISK_REPLAY_SCHEMA,
+};
+pub use verify::{
+    verify_runtime_risk_ledger_artifact, LedgerVerifyError, RuntimeRiskLedgerVerificationReport,
+    VerifyErrorCode,
+};

@@ -1,0 +1,297 @@
+//! The durable sink: an append-only JSONL file, one entry per line (DESIGN §5 "Retention").
+//!
+//! [`DurableLedger::open`] verifies the whole file, truncates a torn final line (a crash
+//! mid-write), and continues the chain; a corrupt line anywhere else is an error naming the line,
+//! never a silent skip. This is the only I/O of the crate.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+
+use rand_core::RngCore;
+
+use crate::digest::Digest;
+use crate::entry::LedgerEntry;
+use crate::ledger::{AppendReceipt, Ledger, LedgerError};
+use crate::record::EntryPayload;
+use crate::verify::{ChainVerifier, VerifyErrorCode};
+
+/// When the sink calls `fsync` (`File::sync_data`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FsyncPolicy {
+    /// After every entry: an acknowledged entry survives power loss.
+    EveryEntry,
+    /// After every `n` entries: up to `n − 1` acknowledged entries may be lost on power loss.
+    EveryN(NonZeroU32),
+    /// Never (the OS flushes when it likes): fastest, weakest.
+    Never,
+}
+
+/// What [`DurableLedger::open`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenReport {
+    /// Entries read and verified.
+    pub entries_loaded: u64,
+    /// Bytes of a torn final line that were truncated (0 when the file was clean).
+    pub truncated_bytes: u64,
+}
+
+/// Why the durable ledger failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DurableError {
+    /// An I/O operation failed.
+    #[error("ledger file `{path}`: {op} failed: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done.
+        op: &'static str,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A line that is not the last one is not a ledger entry.
+    #[error("ledger file `{path}` line {line} is not a ledger entry: {message}")]
+    CorruptLine {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A line parses but does not continue the chain (tampering, not a torn write).
+    #[error("ledger file `{path}` line {line} breaks the chain: {code}: {message}")]
+    ChainBroken {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The verifier's code.
+        code: VerifyErrorCode,
+        /// The verifier's message.
+        message: String,
+    },
+    /// The entry was refused before anything was written.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// An earlier write or fsync failed, so the file's tail is unknown: reopen it.
+    #[error("ledger file `{path}` is poisoned by an earlier failed write or fsync; reopen it")]
+    Poisoned {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// A [`Ledger`] whose every entry is also appended to a JSONL file.
+#[derive(Debug)]
+pub struct DurableLedger {
+    ledger: Ledger,
+    file: File,
+    path: PathBuf,
+    policy: FsyncPolicy,
+    unsynced: u32,
+    file_len: u64,
+    line: Vec<u8>,
+    poisoned: bool,
+}
+
+impl DurableLedger {
+    /// Opens (or creates) `path`, verifies every line, truncates a torn final line, keeps the
+    /// newest `ledger_limit` entries in memory and continues the chain after the last one.
+    ///
+    /// A final line is torn when it has no trailing newline or does not parse; any other bad
+    /// line is an error naming it.
+    pub fn open(
+        path: impl AsRef<Path>,
+        ledger_limit: usize,
+        policy: FsyncPolicy,
+    ) -> Result<(DurableLedger, OpenReport), DurableError> {
+        let path = path.as_ref().to_path_buf();
+        let io = |op: &'static str| {
+            let path = path.clone();
+            move |source| DurableError::Io { path, op, source }
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(io("open"))?;
+        let mut ledger = Ledger::new(ledger_limit)?;
+        let mut chain = ChainVerifier::new(0, Digest::GENESIS);
+        let mut errors = Vec::new();
+        let mut reader = BufReader::new(&file);
+        let mut line = Vec::new();
+        let mut offset = 0u64;
+        let mut line_no = 0u64;
+        let mut index = 0usize;
+        let mut torn_at = None;
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line).map_err(io("read"))?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            let complete = line.last() == Some(&b'\n');
+            let is_last = !complete || reader.fill_buf().map_err(io("read"))?.is_empty();
+            if !complete {
+                torn_at = Some(offset);
+                break;
+            }
+            let parsed = serde_json::from_slice::<LedgerEntry>(&line);
+            let entry = match parsed {
+                Ok(entry) => entry,
+                Err(_) if is_last => {
+                    torn_at = Some(offset);
+                    break;
+                }
+                Err(e) => {
+                    return Err(DurableError::CorruptLine {
+                        path,
+                        line: line_no,
+                        message: e.to_string(),
+                    })
+                }
+            };
+            if chain.check(index, &entry, &mut errors) {
+                let (code, message) = errors
+                    .first()
+                    .map_or((VerifyErrorCode::LedgerHashMismatch, String::new()), |e| {
+                        (e.code, e.message.clone())
+                    });
+                return Err(DurableError::ChainBroken {
+                    path,
+                    line: line_no,
+                    code,
+                    message,
+                });
+            }
+            ledger.commit(entry);
+            index = index.saturating_add(1);
+            offset = offset.saturating_add(n as u64);
+        }
+        drop(reader);
+        let file_len = file.seek(SeekFrom::End(0)).map_err(io("seek"))?;
+        let truncated_bytes = match torn_at {
+            Some(at) => {
+                file.set_len(at).map_err(io("truncate"))?;
+                file.sync_all().map_err(io("fsync"))?;
+                file_len.saturating_sub(at)
+            }
+            None => 0,
+        };
+        let report = OpenReport {
+            entries_loaded: index as u64,
+            truncated_bytes,
+        };
+        Ok((
+            DurableLedger {
+                ledger,
+                file,
+                path,
+                policy,
+                unsynced: 0,
+                file_len: offset,
+                line: Vec::with_capacity(1024),
+                poisoned: false,
+            },
+            report,
+        ))
+    }
+
+    /// Appends one entry to the file, then to memory (see [`Ledger::append`]).
+    ///
+    /// Nothing reaches memory unless the whole line was written; a failed write is rolled back
+    /// by truncation, and if even that fails the ledger refuses further appends (`Poisoned`).
+    pub fn append<R: RngCore + ?Sized>(
+        &mut self,
+        ts_ms: u64,
+        extension_id: Option<String>,
+        payload: EntryPayload,
+        rng: &mut R,
+    ) -> Result<AppendReceipt, DurableError> {
+        if self.poisoned {
+            return Err(DurableError::Poisoned {
+                path: self.path.clone(),
+            });
+        }
+        let entry = self.ledger.seal(ts_ms, extension_id, payload, rng)?;
+        self.line.clear();
+        if let Err(e) = serde_json::to_writer(&mut self.line, &entry) {
+            return Err(DurableError::Io {
+                path: self.path.clone(),
+                op: "serialize",
+                source: e.into(),
+            });
+        }
+        self.line.push(b'\n');
+        if let Err(source) = self.file.write_all(&self.line) {
+            if self.file.set_len(self.file_len).is_err() {
+                self.poisoned = true;
+            }
+            return Err(DurableError::Io {
+                path: self.path.clone(),
+                op: "write",
+                source,
+            });
+        }
+        self.file_len = self.file_len.saturating_add(self.line.len() as u64);
+        let sync_now = match self.policy {
+            FsyncPolicy::EveryEntry => true,
+            FsyncPolicy::EveryN(n) => {
+                self.unsynced = self.unsynced.saturating_add(1);
+                self.unsynced >= n.get()
+            }
+            FsyncPolicy::Never => false,
+        };
+        let seq = entry.seq;
+        let ledger_hash = entry.ledger_hash;
+        // The line is in the file: memory must follow, or the next seq would repeat.
+        let evicted = self.ledger.commit(entry);
+        if sync_now {
+            self.unsynced = 0;
+            if let Err(source) = self.file.sync_data() {
+                // After a failed fsync the kernel may have dropped the dirty pages.
+                self.poisoned = true;
+                return Err(DurableError::Io {
+                    path: self.path.clone(),
+                    op: "fsync",
+                    source,
+                });
+            }
+        }
+        Ok(AppendReceipt {
+            seq,
+            ledger_hash,
+            evicted,
+        })
+    }
+
+    /// Flushes written entries to disk now, whatever the policy.
+    pub fn sync(&mut self) -> Result<(), DurableError> {
+        self.unsynced = 0;
+        self.file.sync_data().map_err(|source| DurableError::Io {
+            path: self.path.clone(),
+            op: "fsync",
+            source,
+        })
+    }
+
+    /// The in-memory view (retention applies; the file keeps everything).
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The fsync policy.
+    pub fn fsync_policy(&self) -> FsyncPolicy {
+        self.policy
+    }
+}

@@ -1,0 +1,322 @@
+//! The versioned binary canonical encoding of an entry body (`docs/ledger-format.md` §2).
+//!
+//! Fixed field order, integers big-endian, strings as a u32-BE byte length then UTF-8, f64 as
+//! IEEE-754 bits big-endian, `Option` as a 0/1 tag, enums as one code byte. Non-finite floats
+//! are refused: they are not values the ledger stores (DESIGN §5).
+
+use hostguard_risk_core::{
+    BandProfile, HysteresisConfig, Posterior, RuntimeRiskConfig, ScoreBands,
+};
+
+use crate::record::{
+    ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, PromptResolutionRecord,
+    RiskStateResetRecord, RolloutTransitionRecord, TrustChangeRecord,
+};
+
+/// Version byte of the encoding. A change to any byte of the layout bumps it.
+pub const ENCODING_VERSION: u8 = 0x01;
+
+/// Why a body cannot be encoded.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum EncodeError {
+    /// A float is NaN or infinite.
+    #[error("field `{field}` is not finite (`{value}`); the ledger stores finite floats only")]
+    NonFinite {
+        /// Dotted path of the field.
+        field: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// A string or list is longer than a u32 length prefix can say.
+    #[error("field `{field}` has length `{len}`, above the u32 length prefix limit")]
+    TooLong {
+        /// Dotted path of the field.
+        field: &'static str,
+        /// The offending length.
+        len: usize,
+    },
+}
+
+/// Appends the canonical encoding of a body to `out` (which the caller clears and reuses, so
+/// an append allocates nothing once the buffer has grown).
+pub fn encode_body(
+    out: &mut Vec<u8>,
+    seq: u64,
+    ts_ms: u64,
+    extension_id: Option<&str>,
+    payload: &EntryPayload,
+) -> Result<(), EncodeError> {
+    let mut w = Writer { out };
+    w.u8(ENCODING_VERSION);
+    w.u64(seq);
+    w.u64(ts_ms);
+    w.opt_str("extension_id", extension_id)?;
+    w.u8(payload.kind_code());
+    match payload {
+        EntryPayload::Decision(d) => w.decision(d),
+        EntryPayload::KillSwitch(KillSwitchRecord { engaged, reason }) => {
+            w.bool(*engaged);
+            w.str("kill_switch.reason", reason)
+        }
+        EntryPayload::TrustChange(TrustChangeRecord { from, to, reason }) => {
+            w.str("trust_change.from", from)?;
+            w.str("trust_change.to", to)?;
+            w.str("trust_change.reason", reason)
+        }
+        EntryPayload::RolloutTransition(RolloutTransitionRecord { from, to, reason }) => {
+            w.str("rollout_transition.from", from)?;
+            w.str("rollout_transition.to", to)?;
+            w.str("rollout_transition.reason", reason)
+        }
+        EntryPayload::ConfigChange(ConfigChangeRecord { config, hysteresis }) => {
+            w.runtime_config(config)?;
+            w.hysteresis(hysteresis)
+        }
+        EntryPayload::RiskStateReset(RiskStateResetRecord { reason }) => {
+            w.str("risk_state_reset.reason", reason)
+        }
+        EntryPayload::PromptResolution(PromptResolutionRecord { call_id, approved }) => {
+            w.str("prompt_resolution.call_id", call_id)?;
+            w.bool(*approved);
+            Ok(())
+        }
+    }
+}
+
+/// The code byte of a band profile: safe 0, balanced 1, permissive 2.
+pub const fn band_profile_code(profile: BandProfile) -> u8 {
+    match profile {
+        BandProfile::Safe => 0,
+        BandProfile::Balanced => 1,
+        BandProfile::Permissive => 2,
+    }
+}
+
+struct Writer<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+impl Writer<'_> {
+    fn u8(&mut self, v: u8) {
+        self.out.push(v);
+    }
+
+    fn bool(&mut self, v: bool) {
+        self.out.push(u8::from(v));
+    }
+
+    fn u32(&mut self, v: u32) {
+        self.out.extend_from_slice(&v.to_be_bytes());
+    }
+
+    fn u64(&mut self, v: u64) {
+        self.out.extend_from_slice(&v.to_be_bytes());
+    }
+
+    fn usize(&mut self, v: usize) {
+        // usize is at most 64 bits on every supported target.
+        self.u64(v as u64);
+    }
+
+    fn f64(&mut self, field: &'static str, v: f64) -> Result<(), EncodeError> {
+        if !v.is_finite() {
+            return Err(EncodeError::NonFinite { field, value: v });
+        }
+        self.out.extend_from_slice(&v.to_bits().to_be_bytes());
+        Ok(())
+    }
+
+    fn len(&mut self, field: &'static str, len: usize) -> Result<(), EncodeError> {
+        let n = u32::try_from(len).map_err(|_| EncodeError::TooLong { field, len })?;
+        self.u32(n);
+        Ok(())
+    }
+
+    fn str(&mut self, field: &'static str, s: &str) -> Result<(), EncodeError> {
+        self.len(field, s.len())?;
+        self.out.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+
+    fn opt_str(&mut self, field: &'static str, s: Option<&str>) -> Result<(), EncodeError> {
+        match s {
+            None => {
+                self.u8(0);
+                Ok(())
+            }
+            Some(s) => {
+                self.u8(1);
+                self.str(field, s)
+            }
+        }
+    }
+
+    fn decision(&mut self, d: &DecisionRecord) -> Result<(), EncodeError> {
+        // Destructured so that a new field is a compile error here, never an unhashed field.
+        let DecisionRecord {
+            call_id,
+            capability,
+            method,
+            params_hash,
+            policy_reason,
+            risk_evaluated,
+            risk_score,
+            posterior,
+            triggers,
+            selected_action,
+            state_before,
+            state_after,
+            consecutive_unsafe,
+            enforced,
+            rollout_phase,
+            e_process_log,
+            drift,
+            fallback_reason,
+            explanation_summary,
+        } = d;
+        self.str("decision.call_id", call_id)?;
+        self.u8(capability.code());
+        self.str("decision.method", method)?;
+        self.out
+            .extend_from_slice(params_hash.commitment().as_bytes());
+        self.str("decision.policy_reason", policy_reason)?;
+        self.bool(*risk_evaluated);
+        self.f64("decision.risk_score", *risk_score)?;
+        let Posterior {
+            safe,
+            suspicious,
+            unsafe_,
+        } = posterior;
+        self.f64("decision.posterior.safe", *safe)?;
+        self.f64("decision.posterior.suspicious", *suspicious)?;
+        self.f64("decision.posterior.unsafe", *unsafe_)?;
+        self.len("decision.triggers", triggers.len())?;
+        for t in triggers {
+            self.str("decision.triggers[]", t)?;
+        }
+        self.u8(selected_action.code());
+        self.u8(state_before.code());
+        self.u8(state_after.code());
+        self.u32(*consecutive_unsafe);
+        self.bool(*enforced);
+        self.str("decision.rollout_phase", rollout_phase)?;
+        self.f64("decision.e_process_log", *e_process_log)?;
+        self.bool(*drift);
+        self.opt_str("decision.fallback_reason", fallback_reason.as_deref())?;
+        self.str("decision.explanation_summary", explanation_summary)
+    }
+
+    fn runtime_config(&mut self, c: &RuntimeRiskConfig) -> Result<(), EncodeError> {
+        let RuntimeRiskConfig {
+            enabled,
+            enforce,
+            alpha,
+            window_size,
+            ledger_limit,
+            decision_timeout_ms,
+            fail_closed,
+            profile,
+            cooldown_calls,
+            de_escalation_margin,
+        } = c;
+        self.bool(*enabled);
+        self.bool(*enforce);
+        self.f64("config.alpha", *alpha)?;
+        self.usize(*window_size);
+        self.usize(*ledger_limit);
+        self.u64(*decision_timeout_ms);
+        self.bool(*fail_closed);
+        match profile {
+            None => self.u8(0),
+            Some(p) => {
+                self.u8(1);
+                self.u8(band_profile_code(*p));
+            }
+        }
+        self.u32(*cooldown_calls);
+        self.f64("config.de_escalation_margin", *de_escalation_margin)
+    }
+
+    fn hysteresis(&mut self, h: &HysteresisConfig) -> Result<(), EncodeError> {
+        let HysteresisConfig {
+            bands,
+            cooldown_calls,
+            de_escalation_margin,
+        } = h;
+        let ScoreBands {
+            harden,
+            prompt,
+            deny,
+            terminate,
+        } = bands;
+        self.f64("hysteresis.bands.harden", *harden)?;
+        self.f64("hysteresis.bands.prompt", *prompt)?;
+        self.f64("hysteresis.bands.deny", *deny)?;
+        self.f64("hysteresis.bands.terminate", *terminate)?;
+        self.u32(*cooldown_calls);
+        self.f64("hysteresis.de_escalation_margin", *de_escalation_margin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::to_hex;
+
+    fn check(payload: EntryPayload, expected_payload_hex: &str) {
+        let mut out = Vec::new();
+        encode_body(&mut out, 1, 2, None, &payload).unwrap();
+        // version, seq 1, ts 2, no extension: a fixed 18-byte prefix, then kind and payload.
+        let prefix = concat!("01", "0000000000000001", "0000000000000002", "00");
+        let hex = to_hex(&out);
+        assert_eq!(hex.get(..prefix.len()), Some(prefix));
+        assert_eq!(
+            hex.get(prefix.len()..),
+            Some(expected_payload_hex),
+            "{payload:?}"
+        );
+    }
+
+    #[test]
+    fn control_payloads_encode_as_documented() {
+        check(
+            EntryPayload::KillSwitch(KillSwitchRecord {
+                engaged: false,
+                reason: "r".into(),
+            }),
+            "01000000000172",
+        );
+        check(
+            EntryPayload::RiskStateReset(RiskStateResetRecord { reason: "".into() }),
+            "0500000000",
+        );
+        check(
+            EntryPayload::PromptResolution(PromptResolutionRecord {
+                call_id: "c".into(),
+                approved: true,
+            }),
+            "06000000016301",
+        );
+    }
+
+    #[test]
+    fn config_change_encodes_every_field_and_refuses_non_finite() {
+        let mut record = ConfigChangeRecord {
+            config: RuntimeRiskConfig::default(),
+            hysteresis: HysteresisConfig::default(),
+        };
+        let mut out = Vec::new();
+        encode_body(&mut out, 0, 0, None, &EntryPayload::ConfigChange(record)).unwrap();
+        // 19-byte header + config (2+8+8+8+8+1+1+4+8 = 48) + hysteresis (4*8+4+8 = 44).
+        assert_eq!(out.len(), 19 + 48 + 44);
+        record.hysteresis.bands.deny = f64::INFINITY;
+        let err = encode_body(&mut out, 0, 0, None, &EntryPayload::ConfigChange(record));
+        assert_eq!(
+            err,
+            Err(EncodeError::NonFinite {
+                field: "hysteresis.bands.deny",
+                value: f64::INFINITY
+            })
+        );
+    }
+}
