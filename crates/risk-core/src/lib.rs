@@ -17,10 +17,17 @@
 //! ```
 
 pub mod capability;
+pub mod clock;
 pub mod config;
+pub mod drift;
+pub mod eprocess;
+pub mod evaluate;
 pub mod exec;
+pub mod explain;
+pub mod features;
 pub mod hostcall;
 pub mod hysteresis;
+pub mod model;
 pub mod posterior;
 pub mod state;
 
@@ -32,5 +39,15 @@ pub use hysteresis::{
     BandProfile, Hysteresis, HysteresisConfig, ScoreBands, StepInput, StepOutcome, Transition,
     QUARANTINE_AFTER_CONSECUTIVE_UNSAFE, UNSAFE_POSTERIOR_THRESHOLD,
 };
-pub use posterior::Posterior;
+pub use posterior::{score_evidence, DirichletCounts, Posterior};
 pub use state::EnforcementState;
+// Risk model (DESIGN §3).
+pub use clock::{Clock, ManualClock};
+pub use drift::{DriftDetector, DriftReading};
+pub use eprocess::{EProcess, EProcessReading};
+pub use evaluate::{evaluate, record_outcome, ExtensionRiskState};
+pub use explain::{Contributor, Explanation, Trigger, Triggers, MAX_CONTRIBUTORS};
+pub use features::{classify_url, is_sensitive_path, Feature, HttpTargetClass, FEATURE_COUNT};
+pub use model::{
+    hysteresis_config, Evaluation, FallbackReason, Outcome, RiskInput, RiskModel, RiskModelError,
+};
