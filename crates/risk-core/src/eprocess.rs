@@ -49,12 +49,30 @@ impl EProcess {
         EProcess { log_value: 0.0 }
     }
 
+    /// The log-likelihood-ratio increments `(flagged, unflagged)`.
+    pub fn increments() -> (f64, f64) {
+        (
+            (ALT_FLAG_RATE / NULL_FLAG_RATE).ln(),
+            ((1.0 - ALT_FLAG_RATE) / (1.0 - NULL_FLAG_RATE)).ln(),
+        )
+    }
+
     /// One step with the call's flag; `log_threshold = ln(1/alpha)` (precomputed by the model).
     pub fn step(&mut self, flagged: bool, log_threshold: f64) -> EProcessReading {
+        self.step_with(flagged, log_threshold, EProcess::increments())
+    }
+
+    /// [`EProcess::step`] with the increments precomputed (the model's hot path).
+    pub fn step_with(
+        &mut self,
+        flagged: bool,
+        log_threshold: f64,
+        (flagged_increment, unflagged_increment): (f64, f64),
+    ) -> EProcessReading {
         let increment = if flagged {
-            (ALT_FLAG_RATE / NULL_FLAG_RATE).ln()
+            flagged_increment
         } else {
-            ((1.0 - ALT_FLAG_RATE) / (1.0 - NULL_FLAG_RATE)).ln()
+            unflagged_increment
         };
         let cap = LOG_CAP_FACTOR * log_threshold;
         let next = (self.log_value + increment).max(0.0).min(cap);

@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::drift::{DriftDetector, Ring};
 use crate::eprocess::{EProcess, FLAG_THRESHOLD};
 use crate::exec::ExecTier;
-use crate::explain::{Contributor, Explanation, Trigger, Triggers};
+use crate::explain::{Explanation, Trigger, Triggers};
 use crate::features::{
     any_sensitive_path, capability_base, exec_tier_value, http_target_class, Feature,
     BURST_10S_SATURATION, BURST_1S_SATURATION, FAILURE_STREAK_SATURATION, FEATURE_COUNT,
@@ -240,18 +240,12 @@ pub fn evaluate(
             1.0
         }
     });
-    let mut terms = [Contributor {
-        code: "",
-        impact: 0.0,
-    }; FEATURE_COUNT];
+    let mut terms = [(Feature::Capability, 0.0); FEATURE_COUNT];
     let mut raw_score = 0.0;
     for ((term, feature), value) in terms.iter_mut().zip(Feature::ALL).zip(features) {
         let impact = feature.weight() * value;
         raw_score += impact;
-        *term = Contributor {
-            code: feature.as_str(),
-            impact,
-        };
+        *term = (feature, impact);
     }
     // The clamp is the final mathematical bound of DESIGN §3, not a correction of any term.
     let score = raw_score.clamp(0.0, 1.0);
@@ -262,9 +256,11 @@ pub fn evaluate(
     let posterior = state.dirichlet.posterior();
 
     // Sequential test and drift, on the same score.
-    let e = state
-        .e_process
-        .step(score >= FLAG_THRESHOLD, model.log_threshold);
+    let e = state.e_process.step_with(
+        score >= FLAG_THRESHOLD,
+        model.log_threshold,
+        model.e_increments,
+    );
     let residual = (score - window_mean).abs();
     let drift = state
         .drift
@@ -303,7 +299,7 @@ pub fn evaluate(
     }
     state.calls = state.calls.saturating_add(1);
 
-    let explanation = Explanation::from_terms(terms);
+    let explanation = Explanation::from_features(terms);
     let finished = clock.now_ms();
     let decision_ms = finished.saturating_sub(started);
     let posterior_finite = posterior.safe.is_finite()

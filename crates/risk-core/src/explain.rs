@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::features::Feature;
 use crate::state::EnforcementState;
 
 /// Most contributors an explanation lists.
@@ -158,6 +159,58 @@ impl Explanation {
         explanation
     }
 
+    /// The hot-path constructor: feature impacts, ties broken by the features' precomputed
+    /// alphabetical rank (same order as [`Explanation::from_terms`], no string comparisons).
+    pub(crate) fn from_features<const N: usize>(terms: [(Feature, f64); N]) -> Explanation {
+        let mut explanation = Explanation {
+            contributors: [Contributor {
+                code: "",
+                impact: 0.0,
+            }; MAX_CONTRIBUTORS],
+            len: 0,
+        };
+        // Non-zero terms, insertion-sorted into a small buffer (typically 3–6 of them).
+        let mut kept = [(0.0f64, 0u8, Feature::Capability); N];
+        let mut len = 0usize;
+        for (feature, impact) in terms {
+            if impact == 0.0 || !impact.is_finite() {
+                continue;
+            }
+            let key = (impact.abs(), feature.alphabetical_rank());
+            let mut pos = len;
+            while pos > 0 {
+                let Some(&(prev_abs, prev_rank, _)) = kept.get(pos - 1) else {
+                    break;
+                };
+                let prev_abs = prev_abs.abs();
+                let before = prev_abs > key.0 || (prev_abs == key.0 && prev_rank < key.1);
+                if before {
+                    break;
+                }
+                if let (Some(prev), Some(slot)) = (kept.get(pos - 1).copied(), kept.get_mut(pos)) {
+                    *slot = prev;
+                }
+                pos -= 1;
+            }
+            if let Some(slot) = kept.get_mut(pos) {
+                *slot = (impact, key.1, feature);
+                len += 1;
+            }
+        }
+        for (slot, &(impact, _, feature)) in explanation
+            .contributors
+            .iter_mut()
+            .zip(kept.iter().take(len))
+        {
+            *slot = Contributor {
+                code: feature.as_str(),
+                impact,
+            };
+            explanation.len += 1;
+        }
+        explanation
+    }
+
     /// The contributors, strongest first.
     pub fn contributors(&self) -> &[Contributor] {
         self.contributors.get(..self.len).unwrap_or(&[])
@@ -215,6 +268,17 @@ mod tests {
         ]);
         let codes: Vec<_> = e.contributors().iter().map(|c| c.code).collect();
         assert_eq!(codes, ["c", "a", "b"]);
+    }
+
+    #[test]
+    fn hot_path_constructor_orders_like_the_general_one() {
+        let impacts = [
+            0.1, -0.1, 0.0, 0.5, 0.1, 0.05, -0.5, 0.2, 0.1, 0.3, 0.1, 0.01, 0.02, 0.1,
+        ];
+        let terms: [(Feature, f64); 14] = std::array::from_fn(|i| (Feature::ALL[i], impacts[i]));
+        let general = Explanation::from_terms(terms.map(|(f, impact)| c(f.as_str(), impact)));
+        assert_eq!(Explanation::from_features(terms), general);
+        assert_eq!(general.contributors().len(), 12);
     }
 
     #[test]

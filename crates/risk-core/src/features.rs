@@ -81,7 +81,8 @@ pub const fn capability_base(capability: Capability) -> f64 {
 pub const fn exec_tier_value(tier: Option<ExecTier>) -> f64 {
     match tier {
         Some(ExecTier::Low) => 0.0,
-        Some(ExecTier::Medium) | None => 0.3,
+        // Medium alone stays just under the e-process flag line; repeated, with context, over it.
+        Some(ExecTier::Medium) | None => 0.25,
         // High alone lands in Prompt (balanced): a person decides.
         Some(ExecTier::High) => 0.85,
         // Critical alone lands in Deny (balanced).
@@ -170,6 +171,27 @@ impl Feature {
             Feature::Novelty => "novelty",
             Feature::ExfiltrationShape => "exfiltration_shape",
             Feature::WindowMean => "window_mean",
+        }
+    }
+
+    /// Position of [`Feature::as_str`] in alphabetical order: the explanation's tie-break
+    /// without string comparisons (a test checks it against a sort of the codes).
+    pub const fn alphabetical_rank(self) -> u8 {
+        match self {
+            Feature::Burst10s => 0,
+            Feature::Burst1s => 1,
+            Feature::Capability => 2,
+            Feature::ErrorRate => 3,
+            Feature::ExecCriticalClass => 4,
+            Feature::ExecSafe => 5,
+            Feature::ExecTier => 6,
+            Feature::ExfiltrationShape => 7,
+            Feature::FailureStreak => 8,
+            Feature::HttpTarget => 9,
+            Feature::Novelty => 10,
+            Feature::SecretEnv => 11,
+            Feature::SensitivePath => 12,
+            Feature::WindowMean => 13,
         }
     }
 
@@ -503,5 +525,8 @@ mod tests {
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), FEATURE_COUNT);
+        for f in Feature::ALL {
+            assert_eq!(codes[usize::from(f.alphabetical_rank())], f.as_str());
+        }
     }
 }

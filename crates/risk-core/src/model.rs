@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::capability::Capability;
 use crate::config::RuntimeRiskConfig;
 use crate::drift::min_exceedances;
+use crate::eprocess::EProcess;
 use crate::exec::ExecTier;
 use crate::explain::{Explanation, Triggers};
 use crate::features::FEATURE_COUNT;
@@ -30,6 +31,8 @@ pub struct RiskModel {
     pub(crate) lambda: f64,
     /// `ln(1/alpha)`: the e-process breach level.
     pub(crate) log_threshold: f64,
+    /// E-process increments `(flagged, unflagged)`.
+    pub(crate) e_increments: (f64, f64),
     /// Conformal exceedances among the last `DRIFT_RECENT` that flag drift.
     pub(crate) min_exceedances: u32,
     pub(crate) decision_timeout_ms: u64,
@@ -127,6 +130,7 @@ impl RiskModel {
             window_size,
             lambda: 1.0 - 1.0 / window_size as f64,
             log_threshold: (1.0 / alpha).ln(),
+            e_increments: EProcess::increments(),
             min_exceedances: min_exceedances(alpha),
             decision_timeout_ms: config.decision_timeout_ms,
             fail_closed: config.fail_closed,
