@@ -443,6 +443,20 @@ mod scenarios {
     }
 
     #[test]
+    fn a_sustained_change_of_behaviour_flags_drift() {
+        let mut session = Session::new(BandProfile::Permissive);
+        for i in 0..300 {
+            let e = session.run(&fs("read", &format!("src/f{}.rs", i % 9)), 700, Outcome::Success);
+            assert!(!e.drift);
+        }
+        let drifted = (0..10).any(|_| {
+            let e = session.run(&env("DATABASE_PASSWORD", true), 700, Outcome::Success);
+            e.drift && e.triggers.contains(Trigger::Drift)
+        });
+        assert!(drifted);
+    }
+
+    #[test]
     fn state_size_is_constant_in_call_count() {
         let mut session = Session::new(BandProfile::Balanced);
         let before = session.state.size_bytes();
