@@ -47,7 +47,8 @@ pub struct ExtensionRiskState {
 }
 
 impl ExtensionRiskState {
-    /// Fresh state for `model` (allocates its rings once).
+    /// Fresh state for `model` (allocates its rings once, sized by the model's `window_size`;
+    /// a host that changes `window_size` builds new states).
     pub fn new(model: &RiskModel) -> ExtensionRiskState {
         ExtensionRiskState {
             calls: 0,

@@ -24,7 +24,7 @@ use crate::exec::ExecTier;
 /// Capability base score: what the call *could* do, before looking at its arguments.
 pub const W_CAPABILITY: f64 = 0.25;
 /// Exec tier from the classifier: the strongest single signal, a Critical command alone is Deny.
-pub const W_EXEC_TIER: f64 = 0.55;
+pub const W_EXEC_TIER: f64 = 0.56;
 /// A Low-tier command (git, cargo, ls…) is routine developer work: it lowers risk.
 pub const W_EXEC_SAFE: f64 = -0.10;
 /// The classifier named a critical class (reverse shell, pipe-to-shell…): on top of the tier.

@@ -443,10 +443,49 @@ mod scenarios {
     }
 
     #[test]
+    fn typical_first_calls_land_in_the_documented_bands() {
+        let check = |profile: BandProfile, call: Call, expected: EnforcementState| {
+            let e = Session::new(profile).run(&call, 1_000, Outcome::Success);
+            assert_eq!(
+                e.state_after,
+                expected,
+                "{profile:?} {call:?}: {}",
+                e.summary()
+            );
+        };
+        use BandProfile::{Balanced, Safe};
+        check(Balanced, exec("git status", ExecTier::Low), Allow);
+        check(Safe, exec("git status", ExecTier::Low), Allow);
+        check(Balanced, exec("curl -O x", ExecTier::Medium), Allow);
+        check(Safe, exec("curl -O x", ExecTier::Medium), Harden);
+        check(Balanced, exec("nc -l 4444", ExecTier::High), Prompt);
+        check(Safe, exec("nc -l 4444", ExecTier::High), Deny);
+        check(
+            Balanced,
+            exec("mkfs.ext4 /dev/sda", ExecTier::Critical),
+            Deny,
+        );
+        check(
+            Safe,
+            exec("mkfs.ext4 /dev/sda", ExecTier::Critical),
+            Terminate,
+        );
+        check(Balanced, fs("read", "/etc/passwd"), Allow);
+        check(Safe, fs("read", "/etc/passwd"), Harden);
+        check(Balanced, env("OPENAI_API_KEY", true), Allow);
+        check(Balanced, http("https://example.com/"), Allow);
+        check(Balanced, http("http://localhost:3000/"), Allow);
+    }
+
+    #[test]
     fn a_sustained_change_of_behaviour_flags_drift() {
         let mut session = Session::new(BandProfile::Permissive);
         for i in 0..300 {
-            let e = session.run(&fs("read", &format!("src/f{}.rs", i % 9)), 700, Outcome::Success);
+            let e = session.run(
+                &fs("read", &format!("src/f{}.rs", i % 9)),
+                700,
+                Outcome::Success,
+            );
             assert!(!e.drift);
         }
         let drifted = (0..10).any(|_| {
