@@ -70,11 +70,16 @@ impl Ring {
 
     /// The value pushed `age` pushes ago (0 = newest); 0 when there is none.
     pub(crate) fn at_age(&self, age: usize) -> f64 {
-        let cap = self.buf.len();
         if age >= self.len {
             return 0.0;
         }
-        let idx = (self.head + cap - 1 - age) % cap;
+        // `age < len ≤ cap`, so one conditional wrap replaces a division.
+        let back = age + 1;
+        let idx = if back <= self.head {
+            self.head - back
+        } else {
+            self.head + self.buf.len() - back
+        };
         self.buf.get(idx).copied().unwrap_or(0.0)
     }
 
@@ -90,7 +95,10 @@ impl Ring {
         if let Some(slot) = self.buf.get_mut(self.head) {
             *slot = value;
         }
-        self.head = (self.head + 1) % cap;
+        self.head += 1;
+        if self.head == cap {
+            self.head = 0;
+        }
         self.sum += value - evicted;
         if self.head == 0 {
             // Re-sum exactly once per lap: running sums must not accumulate rounding error

@@ -133,7 +133,10 @@ impl ExtensionRiskState {
         if let Some(slot) = self.burst.get_mut(self.burst_head) {
             *slot = now_ms;
         }
-        self.burst_head = (self.burst_head + 1) % BURST_RING;
+        self.burst_head += 1;
+        if self.burst_head == BURST_RING {
+            self.burst_head = 0;
+        }
         self.burst_len = (self.burst_len + 1).min(BURST_RING);
         let (mut in_1s, mut in_10s) = (0u32, 0u32);
         for &t in self.burst.iter().take(self.burst_len) {

@@ -344,23 +344,18 @@ pub fn is_sensitive_path(path: &str) -> bool {
 }
 
 /// The path-like parameters of a call, at the top level or under `input` (tool calls).
+/// One pass over the (small) params map; key matching compiles to a length switch.
 pub(crate) fn any_sensitive_path(params: Option<&Map<String, Value>>) -> bool {
-    const KEYS: [&str; 6] = ["path", "file_path", "from", "to", "dest", "target"];
-    let Some(params) = params else {
-        return false;
-    };
-    let check = |map: &Map<String, Value>| {
-        KEYS.iter().any(|key| {
-            map.get(*key)
-                .and_then(Value::as_str)
-                .is_some_and(is_sensitive_path)
+    fn scan(map: &Map<String, Value>, nested: bool) -> bool {
+        map.iter().any(|(key, value)| match key.as_str() {
+            "path" | "file_path" | "from" | "to" | "dest" | "target" => {
+                value.as_str().is_some_and(is_sensitive_path)
+            }
+            "input" if !nested => value.as_object().is_some_and(|input| scan(input, true)),
+            _ => false,
         })
-    };
-    check(params)
-        || params
-            .get("input")
-            .and_then(Value::as_object)
-            .is_some_and(check)
+    }
+    params.is_some_and(|params| scan(params, false))
 }
 
 fn classify_host(host: &str) -> HttpTargetClass {
@@ -505,6 +500,28 @@ mod tests {
         ] {
             assert!(!is_sensitive_path(path), "{path}");
         }
+    }
+
+    #[test]
+    fn path_parameters_are_found_at_top_level_and_under_input() {
+        let sensitive = |params: Value| any_sensitive_path(params.as_object());
+        assert!(sensitive(
+            serde_json::json!({"op": "read", "path": "/etc/shadow"})
+        ));
+        assert!(sensitive(
+            serde_json::json!({"op": "copy", "from": "a", "to": "../b"})
+        ));
+        assert!(sensitive(
+            serde_json::json!({"name": "read", "input": {"file_path": "~/.aws/config"}})
+        ));
+        assert!(!sensitive(
+            serde_json::json!({"name": "read", "input": {"input": {"path": "/etc"}}})
+        ));
+        assert!(!sensitive(serde_json::json!({"op": "read", "path": 42})));
+        assert!(!sensitive(
+            serde_json::json!({"op": "read", "path": "src/lib.rs"})
+        ));
+        assert!(!any_sensitive_path(None));
     }
 
     #[test]
