@@ -119,13 +119,8 @@ impl ExtensionRiskState {
 
     /// Bytes this state occupies (struct plus ring buffers), constant in call count.
     pub fn size_bytes(&self) -> usize {
-        size_of::<ExtensionRiskState>()
-            + (self.scores.capacity() + 2 * self.drift_capacity()) * size_of::<f64>()
-    }
-
-    fn drift_capacity(&self) -> usize {
-        // Residual ring and calibration ring have the score ring's capacity.
-        self.scores.capacity()
+        // Three rings of the same capacity: scores, drift residuals, drift calibration.
+        size_of::<ExtensionRiskState>() + 3 * self.scores.capacity() * size_of::<f64>()
     }
 
     /// Records the call time and returns the burst features (1 s, 10 s).
