@@ -17,10 +17,17 @@
 //! ```
 
 pub mod capability;
+pub mod clock;
 pub mod config;
+pub mod drift;
+pub mod eprocess;
+pub mod evaluate;
 pub mod exec;
+pub mod explain;
+pub mod features;
 pub mod hostcall;
 pub mod hysteresis;
+pub mod model;
 pub mod policy;
 pub mod posterior;
 pub mod quota;
@@ -42,10 +49,20 @@ pub use policy::{
     CapabilitySet, ExtensionOverride, ExtensionPolicy, PolicyDecision, PolicyError, PolicyMode,
     PolicyProfile, PolicyReason, PolicyVerdict,
 };
-pub use posterior::Posterior;
+pub use posterior::{score_evidence, DirichletCounts, Posterior};
 pub use quota::{QuotaBreach, QuotaCharge, QuotaKind, QuotaLimits, QuotaTracker, QuotaUsage};
 pub use secret::{
     secret_name_hash, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretMatch,
     SecretPolicyError, SecretRuleKind, SECRET_PLACEHOLDER,
 };
 pub use state::EnforcementState;
+// Risk model (DESIGN §3).
+pub use clock::{Clock, ManualClock};
+pub use drift::{DriftDetector, DriftReading};
+pub use eprocess::{EProcess, EProcessReading};
+pub use evaluate::{evaluate, record_outcome, ExtensionRiskState};
+pub use explain::{Contributor, Explanation, Trigger, Triggers, MAX_CONTRIBUTORS};
+pub use features::{classify_url, is_sensitive_path, Feature, HttpTargetClass, FEATURE_COUNT};
+pub use model::{
+    hysteresis_config, Evaluation, FallbackReason, Outcome, RiskInput, RiskModel, RiskModelError,
+};

@@ -1,0 +1,350 @@
+//! Per-extension risk state and the decision function (DESIGN §3).
+//!
+//! [`evaluate`] is pure apart from the state it is given and the clock it reads twice, and does
+//! not allocate: features, posterior, e-process, drift and the hysteresis step all work on
+//! fixed-size state allocated once by [`ExtensionRiskState::new`].
+
+use std::mem::size_of;
+
+use crate::capability::Capability;
+use crate::clock::Clock;
+use crate::drift::{DriftDetector, Ring};
+use crate::eprocess::{EProcess, FLAG_THRESHOLD};
+use crate::exec::ExecTier;
+use crate::explain::{Explanation, Trigger, Triggers};
+use crate::features::{
+    any_sensitive_path, capability_base, exec_tier_value, http_target_class, Feature,
+    BURST_10S_SATURATION, BURST_1S_SATURATION, FAILURE_STREAK_SATURATION, FEATURE_COUNT,
+};
+use crate::hysteresis::{Hysteresis, StepInput};
+use crate::model::{Evaluation, FallbackReason, Outcome, RiskInput, RiskModel};
+use crate::posterior::{score_evidence, DirichletCounts, Posterior};
+use crate::state::EnforcementState;
+
+/// Call timestamps kept for the burst features: the counted burst is capped at this.
+pub const BURST_RING: usize = 64;
+/// Outcomes kept for the error-rate feature.
+pub const ERROR_WINDOW: u32 = 32;
+
+/// Everything the model remembers about one extension. Its size is fixed at construction
+/// (three rings of `window_size` `f64`s plus a few hundred bytes) and constant in call count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtensionRiskState {
+    calls: u64,
+    hysteresis: Hysteresis,
+    scores: Ring,
+    drift: DriftDetector,
+    burst: [u64; BURST_RING],
+    burst_head: usize,
+    burst_len: usize,
+    outcome_bits: u32,
+    outcome_len: u32,
+    failure_streak: u32,
+    capabilities_used: u16,
+    last_sensitive_read: Option<u64>,
+    dirichlet: DirichletCounts,
+    e_process: EProcess,
+}
+
+impl ExtensionRiskState {
+    /// Fresh state for `model` (allocates its rings once, sized by the model's `window_size`;
+    /// a host that changes `window_size` builds new states).
+    pub fn new(model: &RiskModel) -> ExtensionRiskState {
+        ExtensionRiskState {
+            calls: 0,
+            hysteresis: Hysteresis::new(),
+            scores: Ring::new(model.window_size),
+            drift: DriftDetector::new(model.window_size),
+            burst: [0; BURST_RING],
+            burst_head: 0,
+            burst_len: 0,
+            outcome_bits: 0,
+            outcome_len: 0,
+            failure_streak: 0,
+            capabilities_used: 0,
+            last_sensitive_read: None,
+            dirichlet: DirichletCounts::new(),
+            e_process: EProcess::new(),
+        }
+    }
+
+    /// Operator reset (kill switch lifted, extension reset): back to a fresh state, the only
+    /// way out of Terminate. Keeps the allocations.
+    pub fn reset(&mut self) {
+        self.calls = 0;
+        self.hysteresis = Hysteresis::new();
+        self.scores.clear();
+        self.drift.clear();
+        self.burst = [0; BURST_RING];
+        self.burst_head = 0;
+        self.burst_len = 0;
+        self.outcome_bits = 0;
+        self.outcome_len = 0;
+        self.failure_streak = 0;
+        self.capabilities_used = 0;
+        self.last_sensitive_read = None;
+        self.dirichlet = DirichletCounts::new();
+        self.e_process = EProcess::new();
+    }
+
+    /// The current enforcement state.
+    pub fn state(&self) -> EnforcementState {
+        self.hysteresis.state
+    }
+
+    /// The hysteresis machine.
+    pub fn hysteresis(&self) -> Hysteresis {
+        self.hysteresis
+    }
+
+    /// The current posterior.
+    pub fn posterior(&self) -> Posterior {
+        self.dirichlet.posterior()
+    }
+
+    /// The e-process log-value.
+    pub fn e_process_log(&self) -> f64 {
+        self.e_process.log_value
+    }
+
+    /// Whether drift is flagged.
+    pub fn drifting(&self) -> bool {
+        self.drift.drifting()
+    }
+
+    /// Calls evaluated since creation or the last reset.
+    pub fn calls(&self) -> u64 {
+        self.calls
+    }
+
+    /// Bytes this state occupies (struct plus ring buffers), constant in call count.
+    pub fn size_bytes(&self) -> usize {
+        // Three rings of the same capacity: scores, drift residuals, drift calibration.
+        size_of::<ExtensionRiskState>() + 3 * self.scores.capacity() * size_of::<f64>()
+    }
+
+    /// Records the call time and returns the burst features (1 s, 10 s).
+    fn push_call_time(&mut self, now_ms: u64) -> (f64, f64) {
+        if let Some(slot) = self.burst.get_mut(self.burst_head) {
+            *slot = now_ms;
+        }
+        self.burst_head += 1;
+        if self.burst_head == BURST_RING {
+            self.burst_head = 0;
+        }
+        self.burst_len = (self.burst_len + 1).min(BURST_RING);
+        let (mut in_1s, mut in_10s) = (0u32, 0u32);
+        for &t in self.burst.iter().take(self.burst_len) {
+            // A timestamp from the future (clock set back) counts as "now".
+            let age = now_ms.saturating_sub(t);
+            in_1s += u32::from(age < 1_000);
+            in_10s += u32::from(age < 10_000);
+        }
+        (
+            (f64::from(in_1s) / BURST_1S_SATURATION).min(1.0),
+            (f64::from(in_10s) / BURST_10S_SATURATION).min(1.0),
+        )
+    }
+
+    fn error_rate(&self) -> f64 {
+        if self.outcome_len == 0 {
+            0.0
+        } else {
+            f64::from(self.outcome_bits.count_ones()) / f64::from(self.outcome_len)
+        }
+    }
+
+    fn used(&self, capability: Capability) -> bool {
+        self.capabilities_used & (1u16 << capability.code()) != 0
+    }
+}
+
+/// Records how a call ended: error-rate window, failure streak and posterior evidence.
+pub fn record_outcome(state: &mut ExtensionRiskState, outcome: Outcome) {
+    let error = outcome.is_error();
+    state.outcome_bits = (state.outcome_bits << 1) | u32::from(error);
+    state.outcome_len = (state.outcome_len + 1).min(ERROR_WINDOW);
+    state.failure_streak = if error {
+        state.failure_streak.saturating_add(1)
+    } else {
+        0
+    };
+    state.dirichlet.add(outcome.evidence());
+}
+
+/// Evaluates one call: features → score → posterior, e-process, drift → triggers → one
+/// [`Hysteresis::step`] (the same function ledger replay runs) → explanation and the
+/// decision-time budget. Reads `clock` at the start and at the end.
+pub fn evaluate(
+    model: &RiskModel,
+    state: &mut ExtensionRiskState,
+    input: &RiskInput<'_>,
+    clock: &dyn Clock,
+) -> Evaluation {
+    let started = clock.now_ms();
+    let capability = input.capability;
+    let params = input.call.params_object();
+    let is_exec = capability == Capability::Exec;
+
+    // Argument signals.
+    let http_class = (capability == Capability::Http).then(|| http_target_class(params));
+    let sensitive = matches!(
+        capability,
+        Capability::Read | Capability::Write | Capability::Tool
+    ) && any_sensitive_path(params);
+    let secret = capability == Capability::Env && input.secret_env;
+    let critical_class = is_exec && input.exec_critical_class;
+    // History signals.
+    let (burst_1s, burst_10s) = state.push_call_time(input.now_ms);
+    let novelty = capability.is_dangerous() && !state.used(capability);
+    let exfiltration = http_class.is_some_and(|c| c.leaves_network())
+        && state
+            .last_sensitive_read
+            .is_some_and(|at| state.calls.saturating_sub(at) <= model.window_size as u64);
+    let window_mean = state.scores.mean();
+
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    let raw_features = Feature::ALL.map(|feature| match feature {
+        Feature::Capability => capability_base(capability),
+        Feature::ExecTier => {
+            if is_exec {
+                exec_tier_value(input.exec_tier)
+            } else {
+                0.0
+            }
+        }
+        Feature::ExecSafe => flag(is_exec && input.exec_tier == Some(ExecTier::Low)),
+        Feature::ExecCriticalClass => flag(critical_class),
+        Feature::SensitivePath => flag(sensitive),
+        Feature::HttpTarget => http_class.map_or(0.0, |c| c.feature_value()),
+        Feature::SecretEnv => flag(secret),
+        Feature::Burst1s => burst_1s,
+        Feature::Burst10s => burst_10s,
+        Feature::ErrorRate => state.error_rate(),
+        Feature::FailureStreak => {
+            (f64::from(state.failure_streak) / FAILURE_STREAK_SATURATION).min(1.0)
+        }
+        Feature::Novelty => flag(novelty),
+        Feature::ExfiltrationShape => flag(exfiltration),
+        Feature::WindowMean => window_mean,
+    });
+    // A non-finite feature can only come from a bug: it fails closed (value 1) and the
+    // evaluation is marked as a controller error.
+    let mut controller_error = false;
+    let features: [f64; FEATURE_COUNT] = raw_features.map(|v| {
+        if v.is_finite() {
+            v.clamp(0.0, 1.0)
+        } else {
+            controller_error = true;
+            1.0
+        }
+    });
+    let mut terms = [(Feature::Capability, 0.0); FEATURE_COUNT];
+    let mut raw_score = 0.0;
+    for ((term, feature), value) in terms.iter_mut().zip(Feature::ALL).zip(features) {
+        let impact = feature.weight() * value;
+        raw_score += impact;
+        *term = (feature, impact);
+    }
+    // The clamp is the final mathematical bound of DESIGN §3, not a correction of any term.
+    let score = raw_score.clamp(0.0, 1.0);
+
+    // Posterior with forgetting.
+    state.dirichlet.forget(model.lambda);
+    state.dirichlet.add(score_evidence(score));
+    let posterior = state.dirichlet.posterior();
+
+    // Sequential test and drift, on the same score.
+    let e = state.e_process.step_with(
+        score >= FLAG_THRESHOLD,
+        model.log_threshold,
+        model.e_increments,
+    );
+    let residual = (score - window_mean).abs();
+    let drift = state
+        .drift
+        .step(residual, model.alpha, model.min_exceedances);
+
+    let mut triggers = Triggers::empty();
+    if e.breach {
+        triggers.insert(Trigger::EProcessBreach);
+    }
+    if drift.drifting {
+        triggers.insert(Trigger::Drift);
+    }
+    if critical_class {
+        triggers.insert(Trigger::CriticalExecClass);
+    }
+    if exfiltration {
+        triggers.insert(Trigger::ExfiltrationShape);
+    }
+
+    // The hysteresis machine: wired into every evaluation.
+    let (next, outcome) = state.hysteresis.step(
+        &model.hysteresis,
+        StepInput {
+            score,
+            trigger_floor: triggers.floor(),
+            posterior_unsafe: posterior.unsafe_,
+        },
+    );
+    state.hysteresis = next;
+
+    // Remember this call.
+    state.scores.push(score);
+    state.capabilities_used |= 1u16 << capability.code();
+    if secret || (sensitive && capability == Capability::Read) {
+        state.last_sensitive_read = Some(state.calls);
+    }
+    state.calls = state.calls.saturating_add(1);
+
+    let explanation = Explanation::from_features(terms);
+    let finished = clock.now_ms();
+    let decision_ms = finished.saturating_sub(started);
+    let posterior_finite = posterior.safe.is_finite()
+        && posterior.suspicious.is_finite()
+        && posterior.unsafe_.is_finite();
+    let fallback = if controller_error || !posterior_finite || !e.log_value.is_finite() {
+        Some(FallbackReason::ControllerError)
+    } else if decision_ms > model.decision_timeout_ms {
+        Some(FallbackReason::DecisionTimeout)
+    } else {
+        None
+    };
+    // A fallback never downgrades: fail-closed raises to at least Deny, fail-open keeps the
+    // state reached (DESIGN §2 "Decision-time budget").
+    let verdict = match fallback {
+        Some(_) if model.fail_closed => outcome.after.max(EnforcementState::Deny),
+        Some(_) | None => outcome.after,
+    };
+    Evaluation {
+        score,
+        posterior: if posterior_finite {
+            posterior
+        } else {
+            Posterior {
+                safe: 0.0,
+                suspicious: 0.0,
+                unsafe_: 1.0,
+            }
+        },
+        triggers,
+        target: outcome.target,
+        state_before: outcome.before,
+        state_after: outcome.after,
+        verdict,
+        transition: outcome.transition,
+        unsafe_evaluation: outcome.unsafe_evaluation,
+        consecutive_unsafe: outcome.consecutive_unsafe,
+        e_process_log: if e.log_value.is_finite() {
+            e.log_value
+        } else {
+            0.0
+        },
+        drift: drift.drifting,
+        features,
+        explanation,
+        fallback,
+        decision_ms,
+    }
+}

@@ -1,0 +1,303 @@
+//! Triggers and explanations of a risk evaluation (DESIGN §3 "Explanation").
+//!
+//! Nothing here allocates on the hot path: contributor codes are `&'static str` in a fixed
+//! array; the one-line summary is built only when asked for.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::Feature;
+use crate::state::EnforcementState;
+
+/// Most contributors an explanation lists.
+pub const MAX_CONTRIBUTORS: usize = 12;
+
+/// A condition that raises the target state to at least Harden whatever the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// The e-process reached `1/alpha`.
+    EProcessBreach,
+    /// The drift tests flagged a change of behaviour.
+    Drift,
+    /// The exec classifier named a critical class (reverse shell, pipe-to-shell…).
+    CriticalExecClass,
+    /// A secret env or sensitive file read followed by a public/unknown http call.
+    ExfiltrationShape,
+}
+
+impl Trigger {
+    /// Every trigger, in declaration order.
+    pub const ALL: [Trigger; 4] = [
+        Trigger::EProcessBreach,
+        Trigger::Drift,
+        Trigger::CriticalExecClass,
+        Trigger::ExfiltrationShape,
+    ];
+
+    /// The snake_case code.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Trigger::EProcessBreach => "e_process_breach",
+            Trigger::Drift => "drift",
+            Trigger::CriticalExecClass => "critical_exec_class",
+            Trigger::ExfiltrationShape => "exfiltration_shape",
+        }
+    }
+
+    const fn bit(self) -> u8 {
+        match self {
+            Trigger::EProcessBreach => 1,
+            Trigger::Drift => 2,
+            Trigger::CriticalExecClass => 4,
+            Trigger::ExfiltrationShape => 8,
+        }
+    }
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of triggers (a bitset; iteration in declaration order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Triggers(u8);
+
+impl Triggers {
+    /// No trigger.
+    pub const fn empty() -> Triggers {
+        Triggers(0)
+    }
+
+    /// Adds `trigger`.
+    pub fn insert(&mut self, trigger: Trigger) {
+        self.0 |= trigger.bit();
+    }
+
+    /// Whether `trigger` fired.
+    pub const fn contains(self, trigger: Trigger) -> bool {
+        self.0 & trigger.bit() != 0
+    }
+
+    /// Whether no trigger fired.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Number of triggers that fired.
+    pub const fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// The triggers that fired, in declaration order.
+    pub fn iter(self) -> impl Iterator<Item = Trigger> {
+        Trigger::ALL.into_iter().filter(move |t| self.contains(*t))
+    }
+
+    /// The floor the triggers impose on the hysteresis target: Harden when any fired. Replay
+    /// (crate ledger) uses the same function over the recorded triggers.
+    pub const fn floor(self) -> EnforcementState {
+        if self.is_empty() {
+            EnforcementState::Allow
+        } else {
+            EnforcementState::Harden
+        }
+    }
+}
+
+impl FromIterator<Trigger> for Triggers {
+    fn from_iter<I: IntoIterator<Item = Trigger>>(iter: I) -> Triggers {
+        let mut set = Triggers::empty();
+        iter.into_iter().for_each(|t| set.insert(t));
+        set
+    }
+}
+
+/// One term of the score: a feature code and its signed impact `weight · value`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Contributor {
+    /// The feature code (`exec_tier`, `window_mean`, …).
+    pub code: &'static str,
+    /// Its signed contribution to the (unclamped) score.
+    pub impact: f64,
+}
+
+/// The top contributors to a score: at most [`MAX_CONTRIBUTORS`], non-zero impacts only,
+/// ordered by |impact| descending, then code ascending (deterministic).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Explanation {
+    contributors: [Contributor; MAX_CONTRIBUTORS],
+    len: usize,
+}
+
+impl Explanation {
+    /// Builds the explanation from every term of the score (any number; no allocation).
+    pub fn from_terms<const N: usize>(mut terms: [Contributor; N]) -> Explanation {
+        terms.sort_unstable_by(|a, b| {
+            b.impact
+                .abs()
+                .total_cmp(&a.impact.abs())
+                .then_with(|| a.code.cmp(b.code))
+        });
+        let mut explanation = Explanation {
+            contributors: [Contributor {
+                code: "",
+                impact: 0.0,
+            }; MAX_CONTRIBUTORS],
+            len: 0,
+        };
+        let kept = terms
+            .iter()
+            .filter(|t| t.impact != 0.0 && t.impact.is_finite());
+        for (slot, term) in explanation.contributors.iter_mut().zip(kept) {
+            *slot = *term;
+            explanation.len += 1;
+        }
+        explanation
+    }
+
+    /// The hot-path constructor: feature impacts, ties broken by the features' precomputed
+    /// alphabetical rank (same order as [`Explanation::from_terms`], no string comparisons).
+    pub(crate) fn from_features<const N: usize>(terms: [(Feature, f64); N]) -> Explanation {
+        let mut explanation = Explanation {
+            contributors: [Contributor {
+                code: "",
+                impact: 0.0,
+            }; MAX_CONTRIBUTORS],
+            len: 0,
+        };
+        // Non-zero terms, insertion-sorted into a small buffer (typically 3–6 of them).
+        let mut kept = [(0.0f64, 0u8, Feature::Capability); N];
+        let mut len = 0usize;
+        for (feature, impact) in terms {
+            if impact == 0.0 || !impact.is_finite() {
+                continue;
+            }
+            let key = (impact.abs(), feature.alphabetical_rank());
+            let mut pos = len;
+            while pos > 0 {
+                let Some(&(prev_abs, prev_rank, _)) = kept.get(pos - 1) else {
+                    break;
+                };
+                let prev_abs = prev_abs.abs();
+                let before = prev_abs > key.0 || (prev_abs == key.0 && prev_rank < key.1);
+                if before {
+                    break;
+                }
+                if let (Some(prev), Some(slot)) = (kept.get(pos - 1).copied(), kept.get_mut(pos)) {
+                    *slot = prev;
+                }
+                pos -= 1;
+            }
+            if let Some(slot) = kept.get_mut(pos) {
+                *slot = (impact, key.1, feature);
+                len += 1;
+            }
+        }
+        for (slot, &(impact, _, feature)) in explanation
+            .contributors
+            .iter_mut()
+            .zip(kept.iter().take(len))
+        {
+            *slot = Contributor {
+                code: feature.as_str(),
+                impact,
+            };
+            explanation.len += 1;
+        }
+        explanation
+    }
+
+    /// The contributors, strongest first.
+    pub fn contributors(&self) -> &[Contributor] {
+        self.contributors.get(..self.len).unwrap_or(&[])
+    }
+
+    /// One summary line, e.g. `score 0.820 → deny (escalated); triggers: exfiltration_shape;
+    /// top: exfiltration_shape +0.550, http_target +0.120, capability +0.125`.
+    pub fn summary(
+        &self,
+        score: f64,
+        state: EnforcementState,
+        transition: &str,
+        triggers: Triggers,
+    ) -> String {
+        use fmt::Write as _;
+        let mut line = format!("score {score:.3} → {} ({transition})", state.as_str());
+        if !triggers.is_empty() {
+            line.push_str("; triggers: ");
+            for (i, t) in triggers.iter().enumerate() {
+                if i > 0 {
+                    line.push_str(", ");
+                }
+                line.push_str(t.as_str());
+            }
+        }
+        if self.len > 0 {
+            line.push_str("; top: ");
+            for (i, c) in self.contributors().iter().take(3).enumerate() {
+                if i > 0 {
+                    line.push_str(", ");
+                }
+                let _ = write!(line, "{} {:+.3}", c.code, c.impact);
+            }
+        }
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(code: &'static str, impact: f64) -> Contributor {
+        Contributor { code, impact }
+    }
+
+    #[test]
+    fn order_is_magnitude_desc_then_code_and_zeros_are_dropped() {
+        let e = Explanation::from_terms([
+            c("b", 0.1),
+            c("a", -0.1),
+            c("z", 0.0),
+            c("c", 0.5),
+            c("d", f64::NAN),
+        ]);
+        let codes: Vec<_> = e.contributors().iter().map(|c| c.code).collect();
+        assert_eq!(codes, ["c", "a", "b"]);
+    }
+
+    #[test]
+    fn hot_path_constructor_orders_like_the_general_one() {
+        let impacts = [
+            0.1, -0.1, 0.0, 0.5, 0.1, 0.05, -0.5, 0.2, 0.1, 0.3, 0.1, 0.01, 0.02, 0.1,
+        ];
+        let terms: [(Feature, f64); 14] = std::array::from_fn(|i| (Feature::ALL[i], impacts[i]));
+        let general = Explanation::from_terms(terms.map(|(f, impact)| c(f.as_str(), impact)));
+        assert_eq!(Explanation::from_features(terms), general);
+        assert_eq!(general.contributors().len(), 12);
+    }
+
+    #[test]
+    fn at_most_twelve_contributors() {
+        let terms = [c("x", 0.1); 20];
+        assert_eq!(Explanation::from_terms(terms).contributors().len(), 12);
+    }
+
+    #[test]
+    fn triggers_set_and_floor() {
+        let set: Triggers = [Trigger::Drift, Trigger::EProcessBreach]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            [Trigger::EProcessBreach, Trigger::Drift]
+        );
+        assert_eq!(set.len(), 2);
+        assert_eq!(set.floor(), EnforcementState::Harden);
+        assert_eq!(Triggers::empty().floor(), EnforcementState::Allow);
+    }
+}
