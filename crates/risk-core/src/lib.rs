@@ -63,6 +63,4 @@ pub use eprocess::{EProcess, EProcessReading};
 pub use evaluate::{evaluate, record_outcome, ExtensionRiskState};
 pub use explain::{Contributor, Explanation, Trigger, Triggers, MAX_CONTRIBUTORS};
 pub use features::{classify_url, is_sensitive_path, Feature, HttpTargetClass, FEATURE_COUNT};
-pub use model::{
-    hysteresis_config, Evaluation, FallbackReason, Outcome, RiskInput, RiskModel, RiskModelError,
-};
+pub use model::{Evaluation, FallbackReason, Outcome, RiskInput, RiskModel, RiskModelError};

@@ -14,7 +14,7 @@ use crate::exec::ExecTier;
 use crate::explain::{Explanation, Triggers};
 use crate::features::FEATURE_COUNT;
 use crate::hostcall::HostCall;
-use crate::hysteresis::{BandProfile, HysteresisConfig, ScoreBands, Transition};
+use crate::hysteresis::{HysteresisConfig, ScoreBands, Transition};
 use crate::posterior::Posterior;
 use crate::state::EnforcementState;
 
@@ -83,7 +83,7 @@ pub enum RiskModelError {
 
 impl RiskModel {
     /// Builds the model from the risk config and the hysteresis knobs in force (see
-    /// [`hysteresis_config`] for the usual way to derive them).
+    /// [`RuntimeRiskConfig::hysteresis_config`] for the usual way to derive them).
     pub fn new(
         config: &RuntimeRiskConfig,
         hysteresis: HysteresisConfig,
@@ -155,19 +155,6 @@ impl RiskModel {
     /// The e-process breach level `ln(1/alpha)`.
     pub fn log_threshold(&self) -> f64 {
         self.log_threshold
-    }
-}
-
-/// The hysteresis knobs for `config`: its band profile when it names one, otherwise the one
-/// that follows the policy profile (Safe → safe, Standard → balanced, Permissive → permissive).
-pub fn hysteresis_config(
-    config: &RuntimeRiskConfig,
-    policy_bands: BandProfile,
-) -> HysteresisConfig {
-    HysteresisConfig {
-        bands: ScoreBands::for_profile(config.profile.unwrap_or(policy_bands)),
-        cooldown_calls: config.cooldown_calls,
-        de_escalation_margin: config.de_escalation_margin,
     }
 }
 
@@ -468,22 +455,5 @@ mod tests {
         assert_eq!(Outcome::from_error_code(Some("timeout")), Outcome::Timeout);
         assert_eq!(Outcome::from_error_code(Some("ENOENT")), Outcome::IoError);
         assert_eq!(Outcome::from_error_code(Some("weird")), Outcome::OtherError);
-    }
-
-    #[test]
-    fn profile_follows_policy_unless_named() {
-        let c = RuntimeRiskConfig::default();
-        assert_eq!(
-            hysteresis_config(&c, BandProfile::Safe).bands,
-            ScoreBands::for_profile(BandProfile::Safe)
-        );
-        let named = RuntimeRiskConfig {
-            profile: Some(BandProfile::Permissive),
-            ..c
-        };
-        assert_eq!(
-            hysteresis_config(&named, BandProfile::Safe).bands,
-            ScoreBands::for_profile(BandProfile::Permissive)
-        );
     }
 }
