@@ -1,0 +1,60 @@
+//! `hostguard config explain`: the resolved risk config and where each field came from
+//! (defaults < file < `HOSTGUARD_RISK_*` env < command line, DESIGN §3).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use hostguard_risk_core::{CliOverrides, ConfigFile, ResolvedRiskConfig};
+
+use crate::error::{CliError, CliResult, ExitKind};
+use crate::ledger_cmd::to_json_pretty;
+
+/// Resolves the config from an optional file, the process environment and the CLI overrides.
+/// Any error (unreadable file, bad value from any source) is bad input (exit 2).
+pub fn resolve(file: Option<&Path>, cli: &CliOverrides) -> CliResult<ResolvedRiskConfig> {
+    let contents = match file {
+        Some(path) => {
+            Some(std::fs::read_to_string(path).map_err(|e| CliError::io("read", path, &e))?)
+        }
+        None => None,
+    };
+    let name = file.map(|p| p.display().to_string());
+    let config_file = match (&name, &contents) {
+        (Some(name), Some(contents)) => Some(ConfigFile { name, contents }),
+        _ => None,
+    };
+    ResolvedRiskConfig::load(config_file, std::env::vars(), cli)
+        .map_err(|e| CliError::input(format!("config: {e}")))
+}
+
+/// The human table: field, value, source, allowed values.
+pub fn render(resolved: &ResolvedRiskConfig) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<22} {:<12} {:<34} allowed",
+        "field", "value", "source"
+    );
+    for line in resolved.explain() {
+        let _ = writeln!(
+            out,
+            "{:<22} {:<12} {:<34} {}",
+            line.field,
+            line.value,
+            line.source.to_string(),
+            line.allowed
+        );
+    }
+    out
+}
+
+/// `hostguard config explain [--config FILE] [flags] [--json]`.
+pub fn explain(file: Option<&Path>, cli: &CliOverrides, json: bool) -> CliResult {
+    let resolved = resolve(file, cli)?;
+    if json {
+        println!("{}", to_json_pretty(&resolved.explain())?);
+    } else {
+        print!("{}", render(&resolved));
+    }
+    Ok(ExitKind::Ok)
+}

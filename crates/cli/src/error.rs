@@ -1,0 +1,120 @@
+//! The CLI's error type and its exit codes (DESIGN §8): 0 ok, 1 verification failed or a
+//! finding, 2 bad input or usage.
+//!
+//! Every error is one line for a person: bad input names the file, the line, the column and what
+//! was expected (`events.jsonl:3:17: expected ...`), never a backtrace.
+
+use std::fmt;
+use std::path::Path;
+
+/// How a command ended, as a process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitKind {
+    /// 0: everything checked out.
+    Ok,
+    /// 1: a verification failed or the command reports a finding.
+    Finding,
+    /// 2: bad input or usage.
+    BadInput,
+}
+
+impl ExitKind {
+    /// The process exit code.
+    pub const fn code(self) -> u8 {
+        match self {
+            ExitKind::Ok => 0,
+            ExitKind::Finding => 1,
+            ExitKind::BadInput => 2,
+        }
+    }
+}
+
+/// A command's failure: its exit kind and one human message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    /// The exit code it maps to.
+    pub kind: ExitKind,
+    /// One line (the bad-input location and expectation, or what failed).
+    pub message: String,
+}
+
+impl CliError {
+    /// Bad input or usage (exit 2).
+    pub fn input(message: impl Into<String>) -> CliError {
+        CliError {
+            kind: ExitKind::BadInput,
+            message: message.into(),
+        }
+    }
+
+    /// A verification failure or finding (exit 1).
+    pub fn finding(message: impl Into<String>) -> CliError {
+        CliError {
+            kind: ExitKind::Finding,
+            message: message.into(),
+        }
+    }
+
+    /// Bad input at a place in a file.
+    pub fn at(file: &Path, line: usize, column: usize, message: impl fmt::Display) -> CliError {
+        CliError::input(format!("{}:{line}:{column}: {message}", file.display()))
+    }
+
+    /// A file that cannot be read or written.
+    pub fn io(action: &str, file: &Path, err: &std::io::Error) -> CliError {
+        CliError::input(format!(
+            "cannot {action} `{}`: {}",
+            file.display(),
+            io_reason(err)
+        ))
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// The result of a command: the exit kind on success (`Ok` or `Finding` for reports that print
+/// their own findings), a [`CliError`] otherwise.
+pub type CliResult<T = ExitKind> = Result<T, CliError>;
+
+/// A serde_json error's message without its trailing ` at line L column C` (the caller prints
+/// the location itself, in `file:line:column` form).
+pub fn json_reason(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text.get(..at).unwrap_or(&text).to_owned(),
+        None => text,
+    }
+}
+
+/// Reads a whole JSON document from `file` as `T`; a parse error names file, line, column and
+/// `what` was expected.
+pub fn read_json_file<T: serde::de::DeserializeOwned>(file: &Path, what: &str) -> CliResult<T> {
+    let bytes = std::fs::read(file).map_err(|e| CliError::io("read", file, &e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        CliError::at(
+            file,
+            e.line().max(1),
+            e.column().max(1),
+            format!("expected {what}: {}", json_reason(&e)),
+        )
+    })
+}
+
+/// Writes `contents` to `file`.
+pub fn write_file(file: &Path, contents: &[u8]) -> CliResult<()> {
+    std::fs::write(file, contents).map_err(|e| CliError::io("write", file, &e))
+}
+
+fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => err.to_string(),
+    }
+}

@@ -1,0 +1,142 @@
+//! `hostguard ledger verify` and `hostguard ledger replay` (runbook Procedures 5 and 6, step 7).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use hostguard_ledger::{
+    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, ReplayError,
+    RuntimeRiskLedgerArtifact, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayStep,
+};
+
+use crate::error::{json_reason, CliError, CliResult, ExitKind};
+
+/// Reads a ledger artifact; a malformed file is bad input (exit 2) naming line and column.
+pub fn read_ledger(file: &Path) -> CliResult<RuntimeRiskLedgerArtifact> {
+    let bytes = std::fs::read(file).map_err(|e| CliError::io("read", file, &e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        CliError::at(
+            file,
+            e.line().max(1),
+            e.column().max(1),
+            format!(
+                "expected a ledger artifact (`hostguard.runtime_risk_ledger.v1` JSON): {}",
+                json_reason(&e)
+            ),
+        )
+    })
+}
+
+/// The human report of a verification: a verdict line, then one line per error.
+pub fn render_verification(name: &str, report: &RuntimeRiskLedgerVerificationReport) -> String {
+    let mut out = String::new();
+    if report.valid {
+        let _ = writeln!(
+            out,
+            "ledger `{name}`: valid ({} entries, {} elided, {} redacted, {} evicted before the anchor)",
+            report.entry_count, report.elided_count, report.redacted_count, report.evicted_count
+        );
+    } else {
+        let first = report
+            .first_invalid_index
+            .map_or_else(|| "none (header)".to_owned(), |i| i.to_string());
+        let _ = writeln!(
+            out,
+            "ledger `{name}`: INVALID ({} errors over {} entries); first invalid index: {first}",
+            report.errors.len(),
+            report.entry_count
+        );
+        for error in &report.errors {
+            let at = error
+                .index
+                .map_or_else(|| "header".to_owned(), |i| format!("entry {i}"));
+            let _ = writeln!(out, "  {at}: {}: {}", error.code, error.message);
+        }
+    }
+    out
+}
+
+/// `hostguard ledger verify FILE [--json]`.
+pub fn verify(file: &Path, json: bool) -> CliResult {
+    let artifact = read_ledger(file)?;
+    let report = verify_runtime_risk_ledger_artifact(&artifact);
+    if json {
+        println!("{}", to_json_pretty(&report)?);
+    } else {
+        print!(
+            "{}",
+            render_verification(&file.display().to_string(), &report)
+        );
+    }
+    Ok(if report.valid {
+        ExitKind::Ok
+    } else {
+        ExitKind::Finding
+    })
+}
+
+/// The runbook's Procedure 6 step-7 line for one replay step (plus a marker when the recorded
+/// decision is not the one the model re-derives).
+pub fn replay_line(step: &RuntimeRiskReplayStep) -> String {
+    let mut line = format!(
+        "[{}] ext={} cap={}.{} score={:.3} action={:?} state={:?}",
+        step.ts_ms,
+        step.extension_id,
+        step.capability,
+        step.method,
+        step.risk_score,
+        step.selected_action,
+        step.derived_state
+    );
+    if !step.consistent {
+        let _ = write!(line, "  INCONSISTENT (recorded {:?})", step.recorded_state);
+    }
+    line
+}
+
+/// `hostguard ledger replay FILE [--json]`: refuses (exit 1) a ledger that does not verify.
+pub fn replay(file: &Path, json: bool) -> CliResult {
+    let artifact = read_ledger(file)?;
+    let replay = match replay_runtime_risk_ledger_artifact(&artifact) {
+        Ok(replay) => replay,
+        Err(err @ ReplayError::LedgerInvalid { .. }) => {
+            return Err(CliError::finding(format!(
+                "ledger `{}`: {err}",
+                file.display()
+            )))
+        }
+        Err(err) => {
+            return Err(CliError::finding(format!(
+                "ledger `{}`: {err}",
+                file.display()
+            )))
+        }
+    };
+    if json {
+        println!("{}", to_json_pretty(&replay)?);
+    } else {
+        for step in &replay.steps {
+            println!("{}", replay_line(step));
+        }
+        println!(
+            "{} steps replayed, {} inconsistent; skipped: {} control, {} elided, {} not risk-evaluated, {} unattributed",
+            replay.steps.len(),
+            replay.inconsistent_count,
+            replay.skipped.control,
+            replay.skipped.elided,
+            replay.skipped.not_risk_evaluated,
+            replay.skipped.unattributed
+        );
+    }
+    Ok(if replay.inconsistent_count == 0 {
+        ExitKind::Ok
+    } else {
+        ExitKind::Finding
+    })
+}
+
+/// Pretty JSON of a report; serialization of our own types cannot fail in practice, and if it
+/// does it is reported, not panicked on.
+pub fn to_json_pretty<T: serde::Serialize>(value: &T) -> CliResult<String> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::finding(format!("cannot render JSON: {e}")))
+}

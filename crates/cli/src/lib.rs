@@ -1,0 +1,22 @@
+//! hostguard-cli: the operator's `hostguard` binary (DESIGN §8) as a library of commands, so the
+//! binary stays a thin clap layer and the commands are testable.
+//!
+//! Principal items: [`events::EventReader`], the streaming reader of the
+//! `hostguard.hostcall_event.v1` format (`docs/event-format.md`); [`error::CliError`] and
+//! [`error::ExitKind`], the exit-code contract (0 ok, 1 verification failed / finding, 2 bad input
+//! or usage); one module per command family.
+//!
+//! ```
+//! use hostguard_cli::events::{parse_line, Event};
+//!
+//! let line = r#"{"ts_ms":1,"extension_id":"ext","call_id":"c1","method":"exec","params":{"command":"ls"}}"#;
+//! assert!(matches!(parse_line(line), Ok(Event::Hostcall(_))));
+//! let (column, message) = parse_line(r#"{"ts_ms":"soon"}"#).unwrap_err();
+//! assert_eq!(column, 15);
+//! assert!(message.contains("expected u64"));
+//! ```
+
+pub mod config_cmd;
+pub mod error;
+pub mod events;
+pub mod ledger_cmd;

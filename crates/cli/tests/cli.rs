@@ -1,0 +1,469 @@
+//! End-to-end tests of the `hostguard` binary: every subcommand, every bad-input path, every
+//! exit code (0 ok, 1 finding, 2 bad input or usage). Runs the built binary with std::process.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
+)]
+
+mod support {
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    pub struct Output {
+        pub code: i32,
+        pub stdout: String,
+        pub stderr: String,
+    }
+
+    pub fn hostguard(args: &[&str]) -> Output {
+        hostguard_env(args, &[])
+    }
+
+    pub fn hostguard_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hostguard"));
+        cmd.args(args);
+        // A clean risk environment: only what the test sets.
+        for (key, _) in std::env::vars() {
+            if key.starts_with("HOSTGUARD_") {
+                cmd.env_remove(key);
+            }
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+
+    /// Asserts a bad-input failure: exit 2, one line on stderr, no panic or backtrace.
+    pub fn assert_bad_input(out: &Output, contains: &str) {
+        assert_eq!(
+            out.code, 2,
+            "stderr: {}\nstdout: {}",
+            out.stderr, out.stdout
+        );
+        assert!(
+            out.stderr.contains(contains),
+            "stderr `{}` lacks `{contains}`",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        assert!(!out.stderr.contains("RUST_BACKTRACE"), "{}", out.stderr);
+        assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+    }
+
+    pub fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    pub fn s(path: &Path) -> &str {
+        path.to_str().unwrap()
+    }
+}
+
+mod ledger_fixture {
+    use hostguard_ledger::{
+        Committed, DecisionRecord, EntryPayload, KillSwitchRecord, Ledger,
+        RuntimeRiskLedgerArtifact,
+    };
+    use hostguard_risk_core::{
+        Capability, EnforcementState, Hysteresis, HysteresisConfig, Posterior, RuntimeRiskConfig,
+        StepInput,
+    };
+    use rand_chacha::rand_core::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    /// A small healthy ledger built through the real hysteresis machine: one extension
+    /// escalating, a kill switch, another extension calm.
+    pub fn artifact() -> RuntimeRiskLedgerArtifact {
+        let mut rng = ChaCha20Rng::seed_from_u64(0x5eed);
+        let mut ledger = Ledger::new(64).unwrap();
+        let config = HysteresisConfig::default();
+        let mut machine = Hysteresis::default();
+        let scores = [0.1, 0.2, 0.5, 0.8, 0.95, 0.97];
+        for (i, score) in scores.iter().enumerate() {
+            let (next, outcome) = machine.step(
+                &config,
+                StepInput {
+                    score: *score,
+                    trigger_floor: EnforcementState::Allow,
+                    posterior_unsafe: score / 2.0,
+                },
+            );
+            machine = next;
+            let payload = EntryPayload::Decision(Box::new(DecisionRecord {
+                call_id: format!("call-{i}"),
+                capability: Capability::Exec,
+                method: "exec".to_owned(),
+                params_hash: Committed::new(format!("{:064x}", i * 7919)),
+                policy_reason: "default_caps".to_owned(),
+                risk_evaluated: true,
+                risk_score: *score,
+                posterior: Posterior {
+                    safe: 1.0 - score / 2.0 - 0.1,
+                    suspicious: 0.1,
+                    unsafe_: score / 2.0,
+                },
+                triggers: vec![],
+                selected_action: outcome.after,
+                state_before: outcome.before,
+                state_after: outcome.after,
+                consecutive_unsafe: outcome.consecutive_unsafe,
+                enforced: true,
+                rollout_phase: "enforce_all".to_owned(),
+                e_process_log: 0.0,
+                drift: false,
+                fallback_reason: None,
+                explanation_summary: format!("score {score:.3}"),
+            }));
+            ledger
+                .append(
+                    1_000 + i as u64 * 10,
+                    Some("ext-evil".into()),
+                    payload,
+                    &mut rng,
+                )
+                .unwrap();
+        }
+        let kill = EntryPayload::KillSwitch(KillSwitchRecord {
+            engaged: true,
+            reason: "INC-1".into(),
+        });
+        ledger
+            .append(2_000, Some("ext-evil".into()), kill, &mut rng)
+            .unwrap();
+        ledger.artifact(3_000, RuntimeRiskConfig::default(), config)
+    }
+
+    pub fn json() -> String {
+        serde_json::to_string_pretty(&artifact()).unwrap()
+    }
+}
+
+mod usage {
+    use super::support::*;
+
+    #[test]
+    fn help_exits_zero() {
+        let out = hostguard(&["--help"]);
+        assert_eq!(out.code, 0);
+        assert!(out.stdout.contains("ledger"));
+    }
+
+    #[test]
+    fn unknown_subcommand_is_usage_error_exit_two() {
+        let out = hostguard(&["frobnicate"]);
+        assert_eq!(out.code, 2);
+        assert!(
+            out.stderr.contains("unrecognized subcommand"),
+            "{}",
+            out.stderr
+        );
+    }
+
+    #[test]
+    fn missing_argument_is_usage_error_exit_two() {
+        let out = hostguard(&["ledger", "verify"]);
+        assert_eq!(out.code, 2);
+        let out = hostguard(&[]);
+        assert_eq!(out.code, 2);
+    }
+}
+
+mod ledger {
+    use super::ledger_fixture;
+    use super::support::*;
+
+    #[test]
+    fn healthy_ledger_verifies_exit_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "ledger.json", &ledger_fixture::json());
+        let out = hostguard(&["ledger", "verify", s(&file)]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stdout.contains(": valid (7 entries"), "{}", out.stdout);
+    }
+
+    #[test]
+    fn tampered_ledger_fails_exit_one_with_first_index_and_every_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut artifact = ledger_fixture::artifact();
+        artifact.entries[2].ts_ms += 1;
+        let file = write(
+            dir.path(),
+            "tampered.json",
+            &serde_json::to_string(&artifact).unwrap(),
+        );
+        let out = hostguard(&["ledger", "verify", s(&file)]);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(out.stdout.contains("INVALID"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("first invalid index: 2"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("entry 2: body_digest_mismatch"),
+            "{}",
+            out.stdout
+        );
+
+        let json = hostguard(&["ledger", "verify", "--json", s(&file)]);
+        assert_eq!(json.code, 1);
+        let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        assert_eq!(report["valid"], false);
+        assert_eq!(report["first_invalid_index"], 2);
+    }
+
+    #[test]
+    fn truncated_ledger_fails_exit_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut artifact = ledger_fixture::artifact();
+        artifact.entries.pop();
+        let file = write(
+            dir.path(),
+            "t.json",
+            &serde_json::to_string(&artifact).unwrap(),
+        );
+        let out = hostguard(&["ledger", "verify", s(&file)]);
+        assert_eq!(out.code, 1);
+        assert!(out.stdout.contains("head_"), "{}", out.stdout);
+    }
+
+    #[test]
+    fn malformed_ledger_is_bad_input_with_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "bad.json", "{\n  \"schema\": 7\n}\n");
+        let out = hostguard(&["ledger", "verify", s(&file)]);
+        assert_bad_input(&out, "bad.json:2:");
+        assert!(
+            out.stderr.contains("expected a ledger artifact"),
+            "{}",
+            out.stderr
+        );
+
+        let file = write(dir.path(), "trunc.json", "{\"schema\": ");
+        let out = hostguard(&["ledger", "replay", s(&file)]);
+        assert_bad_input(&out, "trunc.json:1:");
+    }
+
+    #[test]
+    fn missing_ledger_file_is_bad_input() {
+        let out = hostguard(&["ledger", "verify", "/nonexistent/ledger.json"]);
+        assert_bad_input(&out, "cannot read `/nonexistent/ledger.json`: no such file");
+    }
+
+    #[test]
+    fn replay_prints_one_runbook_line_per_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "ledger.json", &ledger_fixture::json());
+        let out = hostguard(&["ledger", "replay", s(&file)]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        assert_eq!(lines.len(), 7, "{}", out.stdout);
+        assert_eq!(
+            lines[0],
+            "[1000] ext=ext-evil cap=exec.exec score=0.100 action=Allow state=Allow"
+        );
+        assert!(lines[6].starts_with("6 steps replayed, 0 inconsistent; skipped: 1 control"));
+        insta::assert_snapshot!("ledger_replay", out.stdout);
+    }
+
+    #[test]
+    fn replay_json_is_the_replay_artifact() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "ledger.json", &ledger_fixture::json());
+        let out = hostguard(&["ledger", "replay", "--json", s(&file)]);
+        assert_eq!(out.code, 0);
+        let replay: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(replay["steps"].as_array().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn replay_refuses_a_tampered_ledger_exit_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut artifact = ledger_fixture::artifact();
+        artifact.entries.swap(1, 2);
+        let file = write(
+            dir.path(),
+            "t.json",
+            &serde_json::to_string(&artifact).unwrap(),
+        );
+        let out = hostguard(&["ledger", "replay", s(&file)]);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(out.stderr.contains("refusing to replay"), "{}", out.stderr);
+    }
+}
+
+mod config {
+    use super::support::*;
+
+    #[test]
+    fn explain_defaults_names_every_source() {
+        let out = hostguard(&["config", "explain"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        insta::assert_snapshot!("config_explain_defaults", out.stdout);
+    }
+
+    #[test]
+    fn explain_layers_file_env_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "risk.toml", "alpha = 0.05\nwindow_size = 256\n");
+        let out = hostguard_env(
+            &[
+                "config",
+                "explain",
+                "--config",
+                s(&file),
+                "--enabled",
+                "true",
+                "--json",
+            ],
+            &[("HOSTGUARD_RISK_WINDOW", "512")],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let lines: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let field = |name: &str| {
+            lines
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["field"] == name)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(field("alpha")["value"], "0.05");
+        assert_eq!(field("alpha")["source"]["kind"], "file");
+        assert_eq!(field("window_size")["value"], "512");
+        assert_eq!(
+            field("window_size")["source"]["name"],
+            "HOSTGUARD_RISK_WINDOW"
+        );
+        assert_eq!(field("enabled")["source"]["kind"], "cli");
+    }
+
+    #[test]
+    fn out_of_range_flag_is_bad_input() {
+        let out = hostguard(&["config", "explain", "--alpha", "0.9"]);
+        assert_bad_input(
+            &out,
+            "`alpha` value `0.9` from command line is out of range",
+        );
+    }
+
+    #[test]
+    fn bad_env_value_is_bad_input() {
+        let out = hostguard_env(&["config", "explain"], &[("HOSTGUARD_RISK_ALPHA", "abc")]);
+        assert_bad_input(&out, "HOSTGUARD_RISK_ALPHA");
+    }
+
+    #[test]
+    fn malformed_config_file_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "risk.json", "{\"alpha\": }");
+        let out = hostguard(&["config", "explain", "--config", s(&file)]);
+        assert_bad_input(&out, "risk.json");
+        let out = hostguard(&["config", "explain", "--config", "/nonexistent.toml"]);
+        assert_bad_input(&out, "cannot read `/nonexistent.toml`");
+    }
+}
+
+mod events {
+    use super::support::*;
+
+    const GOOD: &str = concat!(
+        r#"{"ts_ms":1000,"extension_id":"ext-a","call_id":"a-1","method":"fs","params":{"op":"read","path":"src/lib.rs"}}"#,
+        "\n\n",
+        r#"{"ts_ms":1001,"op":"set_rollout_phase","phase":"enforce_all"}"#,
+        "\n",
+        r#"{"ts_ms":1002,"extension_id":"ext-a","call_id":"a-2","method":"exec","params":{"command":"cargo test"},"outcome":{"latency_ms":4}}"#,
+        "\n"
+    );
+
+    #[test]
+    fn good_stream_checks_exit_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "events.jsonl", GOOD);
+        let out = hostguard(&["events", "check", s(&file)]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            out.stdout.contains(
+                "ok, 4 lines: 2 hostcalls (exec 1, read 1), 1 operator lines (set_rollout_phase 1)"
+            ),
+            "{}",
+            out.stdout
+        );
+    }
+
+    fn bad(line: &str, contains: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = GOOD.to_owned();
+        text.push_str(line);
+        text.push('\n');
+        let file = write(dir.path(), "events.jsonl", &text);
+        let out = hostguard(&["events", "check", s(&file)]);
+        assert_bad_input(&out, contains);
+        assert!(out.stderr.contains("events.jsonl:5:"), "{}", out.stderr);
+    }
+
+    #[test]
+    fn malformed_json_line_is_bad_input_with_location() {
+        bad(
+            r#"{"ts_ms":1003,"#,
+            "events.jsonl:5:14: expected one JSON object per line",
+        );
+    }
+
+    #[test]
+    fn unknown_method_is_bad_input_with_location() {
+        bad(
+            r#"{"ts_ms":1003,"extension_id":"e","call_id":"c","method":"teleport","params":{}}"#,
+            "events.jsonl:5:57: expected a known method and its parameters: unknown method `teleport`",
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_bad_input_with_location() {
+        bad(
+            r#"{"ts_ms":1003,"extension_id":7,"call_id":"c","method":"exec","params":{}}"#,
+            "events.jsonl:5:30: expected a hostcall_event.v1 line: invalid type: integer `7`, expected a string",
+        );
+    }
+
+    #[test]
+    fn missing_field_is_bad_input() {
+        bad(
+            r#"{"ts_ms":1003,"extension_id":"e","method":"exec","params":{}}"#,
+            "expected field `call_id`",
+        );
+    }
+
+    #[test]
+    fn unknown_op_is_bad_input() {
+        bad(
+            r#"{"ts_ms":1003,"op":"reboot"}"#,
+            "expected `op` to be one of",
+        );
+    }
+
+    #[test]
+    fn not_utf8_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bin.jsonl");
+        std::fs::write(&path, b"{\"ts_ms\":\xff}\n").unwrap();
+        let out = hostguard(&["events", "check", s(&path)]);
+        assert_bad_input(&out, "bin.jsonl:1:10: expected UTF-8 text");
+    }
+
+    #[test]
+    fn missing_stream_is_bad_input() {
+        let out = hostguard(&["events", "check", "/nonexistent/events.jsonl"]);
+        assert_bad_input(&out, "cannot read `/nonexistent/events.jsonl`");
+    }
+}
