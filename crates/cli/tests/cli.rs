@@ -467,3 +467,99 @@ mod events {
         assert_bad_input(&out, "cannot read `/nonexistent/events.jsonl`");
     }
 }
+
+mod event_format_doc {
+    use hostguard_cli::events::{parse_line, Event};
+
+    const DOC: &str = include_str!("../../../docs/event-format.md");
+
+    /// The bodies of the fenced blocks tagged `tag`.
+    fn blocks(tag: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut current: Option<String> = None;
+        for line in DOC.lines() {
+            match &mut current {
+                None if line.trim_end() == format!("```{tag}") => current = Some(String::new()),
+                None => {}
+                Some(body) if line.trim_end() == "```" => {
+                    out.push(std::mem::take(body));
+                    current = None;
+                }
+                Some(body) => {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_example_line_of_the_doc_parses() {
+        let examples = blocks("jsonl");
+        assert!(!examples.is_empty());
+        let mut hostcalls = 0;
+        let mut ops = std::collections::BTreeSet::new();
+        for block in &examples {
+            for line in block.lines().filter(|l| !l.trim().is_empty()) {
+                match parse_line(line) {
+                    Ok(Event::Hostcall(_)) => hostcalls += 1,
+                    Ok(Event::Operator(op)) => {
+                        ops.insert(op.action.op());
+                    }
+                    Err((col, msg)) => panic!("doc example does not parse at {col}: {msg}\n{line}"),
+                }
+            }
+        }
+        assert!(hostcalls >= 5);
+        // Every operator action is shown.
+        assert_eq!(ops.len(), hostguard_cli::events::OperatorAction::OPS.len());
+    }
+
+    #[test]
+    fn the_schema_is_json_and_names_exactly_the_fields_the_reader_accepts() {
+        let json = blocks("json");
+        let schema: serde_json::Value = serde_json::from_str(&json[0]).unwrap();
+        let labels: serde_json::Value = serde_json::from_str(&json[1]).unwrap();
+        assert_eq!(labels["schema"], "hostguard.trace_labels.v1");
+        let variants = schema["oneOf"].as_array().unwrap();
+        for variant in variants {
+            for (key, _) in variant["properties"].as_object().unwrap() {
+                // A line with just this key (and what its kind requires) must not be refused as
+                // an unknown field.
+                let line = format!("{{\"{key}\":0}}");
+                if let Err((_, msg)) = parse_line(&line) {
+                    assert!(!msg.contains("unknown field"), "{key}: {msg}");
+                }
+            }
+        }
+        let ops: Vec<&str> = variants[1]["properties"]["op"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(ops, hostguard_cli::events::OperatorAction::OPS);
+    }
+
+    #[test]
+    fn the_documented_error_messages_are_the_real_ones() {
+        let texts = blocks("text");
+        for line in texts[0].lines() {
+            let (_, rest) = line.split_once(": ").unwrap();
+            let (_, expected) = line.rsplit_once(": expected").unwrap_or((line, rest));
+            assert!(!expected.is_empty(), "{line}");
+        }
+        // The first three are exactly what the reader prints for these lines.
+        let cases = [
+            r#"{"ts_ms":1003,"extension_id":"e","call_id":"c","method":"teleport","params":{}}"#,
+            r#"{"ts_ms":1003,"extension_id":7,"call_id":"c","method":"exec","params":{}}"#,
+            r#"{"ts_ms":1003,"#,
+        ];
+        let doc_lines: Vec<&str> = texts[0].lines().collect();
+        for (case, doc) in cases.iter().zip(doc_lines) {
+            let (col, msg) = parse_line(case).unwrap_err();
+            assert_eq!(format!("events.jsonl:5:{col}: {msg}"), doc);
+        }
+    }
+}
