@@ -4,15 +4,33 @@
 //! stopping at the first one that fails.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context, Result};
+
+mod bench;
+mod fixtures;
+mod gen;
+mod traces;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("deps") => check_dependency_direction(),
+        Some("fixtures") => match flag(&args, "--check") {
+            Ok(check) => workspace_root().and_then(|root| fixtures::run(&root, check)),
+            Err(e) => Err(e),
+        },
+        Some("snapshots") => match flag(&args, "--accept") {
+            Ok(accept) => snapshots(accept),
+            Err(e) => Err(e),
+        },
+        Some("bench") => match flag(&args, "--summary") {
+            Ok(summary_only) => workspace_root().and_then(|root| bench::run(&root, !summary_only)),
+            Err(e) => Err(e),
+        },
         Some("help") | Some("--help") | Some("-h") | None => {
             print_help();
             Ok(())
@@ -36,8 +54,13 @@ fn print_help() {
     eprintln!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         ci     fmt --check, dependency direction, clippy -D warnings, tests, doc tests\n  \
-         deps   check that crate dependencies point down only (DESIGN §1)"
+         ci                   fmt --check, dependency direction, clippy -D warnings, tests, doc tests,\n  \
+                              fixtures --check, snapshots\n  \
+         deps                 check that crate dependencies point down only (DESIGN §1)\n  \
+         fixtures [--check]   regenerate fixtures/ from the fixed seed; --check fails if a byte would change\n  \
+         snapshots [--accept] run the insta snapshot tests (never writing snapshots unless --accept)\n  \
+         bench [--summary]    run every criterion bench, print bench / median / target / ratio\n  \
+                              (--summary: only print the table of the last run)"
     );
 }
 
@@ -82,7 +105,8 @@ const CI_STEPS: &[Step] = &[
 ];
 
 fn ci() -> Result<()> {
-    let total = CI_STEPS.len() + 1;
+    let root = workspace_root()?;
+    let total = CI_STEPS.len() + 3;
     println!("==> [1/{total}] dependency direction");
     check_dependency_direction()?;
     for (i, step) in CI_STEPS.iter().enumerate() {
@@ -94,8 +118,112 @@ fn ci() -> Result<()> {
         );
         run_cargo(step.args).with_context(|| format!("ci step `{}` failed", step.name))?;
     }
+    println!(
+        "==> [{}/{total}] fixtures are up to date",
+        CI_STEPS.len() + 2
+    );
+    fixtures::run(&root, true).context("ci step `fixtures` failed")?;
+    println!("==> [{total}/{total}] snapshot tests (INSTA_UPDATE=no)");
+    snapshots(false).context("ci step `snapshots` failed")?;
     println!("==> ci passed ({total} steps)");
     Ok(())
+}
+
+/// `--flag` present or not; any other argument is a usage error.
+fn flag(args: &[String], name: &str) -> Result<bool> {
+    let mut present = false;
+    for arg in args.iter().skip(1) {
+        if arg == name {
+            present = true;
+        } else {
+            bail!("unexpected argument `{arg}` (expected nothing or `{name}`)");
+        }
+    }
+    Ok(present)
+}
+
+/// The workspace root (the parent of this crate's manifest directory).
+fn workspace_root() -> Result<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .context("xtask has no parent directory")
+}
+
+/// The packages with insta snapshot tests: every workspace member with an `insta`
+/// dev-dependency.
+fn snapshot_packages() -> Result<Vec<String>> {
+    let meta = cargo_metadata()?;
+    let packages = meta
+        .get("packages")
+        .and_then(|p| p.as_array())
+        .context("cargo metadata has no `packages` array")?;
+    let mut out = Vec::new();
+    for package in packages {
+        let uses_insta = package
+            .get("dependencies")
+            .and_then(|d| d.as_array())
+            .is_some_and(|deps| {
+                deps.iter()
+                    .any(|d| d.get("name").and_then(|n| n.as_str()) == Some("insta"))
+            });
+        if uses_insta {
+            if let Some(name) = package.get("name").and_then(|n| n.as_str()) {
+                out.push(name.to_owned());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `cargo xtask snapshots [--accept]`: runs the test suites of every crate with insta
+/// snapshots; CI never writes a snapshot (`INSTA_UPDATE=no`), `--accept` does (`always`).
+fn snapshots(accept: bool) -> Result<()> {
+    let packages = snapshot_packages()?;
+    if packages.is_empty() {
+        println!("    no crate has snapshot tests");
+        return Ok(());
+    }
+    let mut args = vec!["test", "--locked"];
+    for p in &packages {
+        args.push("-p");
+        args.push(p);
+    }
+    println!(
+        "    snapshot tests of {} ({})",
+        packages.join(", "),
+        if accept {
+            "accepting"
+        } else {
+            "INSTA_UPDATE=no"
+        }
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(&args)
+        .env("INSTA_UPDATE", if accept { "always" } else { "no" })
+        .status()
+        .context("could not start cargo")?;
+    if !status.success() {
+        bail!("snapshot tests failed (review with `cargo insta review` or `cargo xtask snapshots --accept`)");
+    }
+    Ok(())
+}
+
+fn cargo_metadata() -> Result<serde_json::Value> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
+        .output()
+        .context("could not run cargo metadata")?;
+    if !output.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("cargo metadata printed invalid json")
 }
 
 fn run_cargo(args: &[&str]) -> Result<()> {
@@ -145,19 +273,7 @@ fn allowed_internal_deps() -> BTreeMap<&'static str, &'static [&'static str]> {
 }
 
 fn check_dependency_direction() -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
-        .output()
-        .context("could not run cargo metadata")?;
-    if !output.status.success() {
-        bail!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let meta: serde_json::Value =
-        serde_json::from_slice(&output.stdout).context("cargo metadata printed invalid json")?;
+    let meta = cargo_metadata()?;
     let packages = meta
         .get("packages")
         .and_then(|p| p.as_array())

