@@ -26,15 +26,45 @@
 
 mod artifacts;
 mod bounded;
+mod bundle;
+mod canonical;
+mod dsse;
+mod error;
+mod filter;
+mod hash;
 mod records;
+mod summary;
+mod verify;
 
 pub use artifacts::{
     ExecMediationArtifact, RuntimeHostcallTelemetryArtifact, SecretBrokerArtifact,
     SecurityAlertArtifact,
 };
 pub use bounded::BoundedLog;
+pub use bundle::{
+    build_incident_evidence_bundle, IncidentEvidenceBundle, IncidentEvidenceBundleBuilder,
+    INCIDENT_EVIDENCE_BUNDLE_SCHEMA,
+};
+pub use canonical::to_canonical_string;
+pub use dsse::{
+    DsseEnvelope, DsseSignature, InTotoStatement, InTotoSubject, DSSE_PAYLOAD_TYPE,
+    INCIDENT_EVIDENCE_PREDICATE_TYPE, INCIDENT_EVIDENCE_SUBJECT_NAME, IN_TOTO_STATEMENT_TYPE,
+};
+pub use error::EvidenceError;
+// The ledger names runbook Procedure 6 reaches through the same path (steps 4 and 7).
+pub use filter::{IncidentBundleFilter, IncidentBundleRedactionPolicy, REDACTED};
+pub use hash::{canonical_bundle_json, EvidenceDomainTag};
+pub use hostguard_ledger::{
+    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact,
+    RuntimeRiskLedgerArtifact,
+};
 pub use records::{
     ExecMediationLedgerEntry, KillSwitchAuditEntry, QuotaBreachEvent, RolloutSnapshot,
     RuntimeHostcallTelemetryEvent, SecretBrokerLedgerEntry, SecurityAlert, SecurityAlertCategory,
     SecurityAlertSeverity, TrustStateRecord,
+};
+pub use summary::IncidentBundleSummary;
+pub use verify::{
+    verify_incident_evidence_bundle, verify_incident_evidence_bundle_json, BundleVerifyError,
+    BundleVerifyErrorCode, IncidentBundleVerificationReport,
 };
