@@ -39,7 +39,12 @@ pub use config::{
     CliOverrides, ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource,
     ConfigSources, ResolvedRiskConfig, RuntimeRiskConfig,
 };
-pub use exec::ExecTier;
+// Exec mediation (DESIGN §2 step 6).
+pub use exec::{
+    classify_command, CommandAnalysis, ExecClass, ExecDecision, ExecFinding, ExecMediationPolicy,
+    ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, MAX_COMMAND_BYTES, MAX_DEPTH,
+    MAX_FINDINGS, MAX_PATTERN_BYTES, WORK_BUDGET_BYTES,
+};
 pub use hostcall::{HostCall, InvalidHostcall};
 pub use hysteresis::{
     BandProfile, Hysteresis, HysteresisConfig, ScoreBands, StepInput, StepOutcome, Transition,

@@ -1,0 +1,358 @@
+//! [`IncidentEvidenceBundle`] and how it is built: [`build_incident_evidence_bundle`] (runbook
+//! Procedure 6 step 4) and [`IncidentEvidenceBundleBuilder`], which also adds the rollout
+//! snapshot and trust / kill-switch state (evidence checklist items 7 and 8).
+//!
+//! Building is pure and deterministic: the same inputs give the same bundle, byte for byte.
+
+use hostguard_ledger::{
+    Digest, EntryPayload, LedgerEntry, RedactableField, RuntimeRiskLedgerArtifact,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::artifacts::{
+    ExecMediationArtifact, RuntimeHostcallTelemetryArtifact, SecretBrokerArtifact,
+    SecurityAlertArtifact,
+};
+use crate::error::EvidenceError;
+use crate::filter::{IncidentBundleFilter, IncidentBundleRedactionPolicy, Scoped, REDACTED};
+use crate::hash::compute_bundle_hash;
+use crate::records::{
+    ExecMediationLedgerEntry, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryEvent,
+    SecretBrokerLedgerEntry, SecurityAlert, TrustStateRecord,
+};
+use crate::summary::IncidentBundleSummary;
+
+/// The schema string of [`IncidentEvidenceBundle`].
+pub const INCIDENT_EVIDENCE_BUNDLE_SCHEMA: &str = "hostguard.incident_evidence_bundle.v1";
+
+/// Everything an incident needs, filtered, redacted, summarised and hashed (DESIGN §6, runbook
+/// evidence checklist). Field order is fixed; the JSON round-trips bit-exactly.
+///
+/// `docs/evidence-format.md` describes every field and the hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentEvidenceBundle {
+    /// Always [`INCIDENT_EVIDENCE_BUNDLE_SCHEMA`].
+    pub schema: String,
+    /// When the bundle was built (injected clock), in ms.
+    pub generated_at_ms: u64,
+    /// The scope the bundle was built with; every record lies within it.
+    pub filter: IncidentBundleFilter,
+    /// What was redacted.
+    pub redaction: IncidentBundleRedactionPolicy,
+    /// Checklist 1: the ledger span covering every in-scope entry; out-of-scope entries inside
+    /// the span are elided, redacted `params_hash` values keep their commitment.
+    pub ledger: RuntimeRiskLedgerArtifact,
+    /// Checklist 3: alerts in scope.
+    pub alerts: Vec<SecurityAlert>,
+    /// Checklist 2: telemetry events in scope.
+    pub telemetry: Vec<RuntimeHostcallTelemetryEvent>,
+    /// Checklist 4: exec-mediation entries in scope.
+    pub exec_mediation: Vec<ExecMediationLedgerEntry>,
+    /// Checklist 5: secret-broker entries in scope.
+    pub secret_broker: Vec<SecretBrokerLedgerEntry>,
+    /// Checklist 6: quota breaches in scope.
+    pub quota_breaches: Vec<QuotaBreachEvent>,
+    /// Checklist 7: the rollout state at bundle time (builder only).
+    pub rollout: Option<RolloutSnapshot>,
+    /// Checklist 8: trust state of the extensions in scope, by extension id (builder only).
+    pub trust: Vec<TrustStateRecord>,
+    /// Counts over the sections; every field is recomputed by the verifier.
+    pub summary: IncidentBundleSummary,
+    /// SHA-256 over the canonical encoding of every other field (`docs/evidence-format.md` §3).
+    pub bundle_hash: Digest,
+}
+
+impl IncidentEvidenceBundle {
+    /// The bundle schema.
+    pub const SCHEMA: &'static str = INCIDENT_EVIDENCE_BUNDLE_SCHEMA;
+
+    /// The bundle as compact JSON (fixed field order).
+    pub fn to_json(&self) -> Result<String, EvidenceError> {
+        serde_json::to_string(self).map_err(EvidenceError::json)
+    }
+
+    /// Parses a bundle from JSON bytes. Parsing checks shape only; call
+    /// [`crate::verify_incident_evidence_bundle`] before trusting the content.
+    pub fn from_json_slice(bytes: &[u8]) -> Result<IncidentEvidenceBundle, EvidenceError> {
+        serde_json::from_slice(bytes).map_err(EvidenceError::json)
+    }
+
+    /// Recomputes the bundle hash from the current content (the stored `bundle_hash` is not
+    /// read).
+    pub fn compute_hash(&self) -> Result<Digest, EvidenceError> {
+        compute_bundle_hash(self)
+    }
+}
+
+/// Builds a bundle from the raw artifacts, exactly as runbook Procedure 6 step 4 calls it.
+/// Without rollout snapshot and trust state; use [`IncidentEvidenceBundleBuilder`] for those.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the runbook's nine-argument form is the contract (Procedure 6 step 4)"
+)]
+pub fn build_incident_evidence_bundle(
+    ledger: &RuntimeRiskLedgerArtifact,
+    alerts: &SecurityAlertArtifact,
+    telemetry: &RuntimeHostcallTelemetryArtifact,
+    exec: &ExecMediationArtifact,
+    secret: &SecretBrokerArtifact,
+    quota_breaches: &[QuotaBreachEvent],
+    filter: &IncidentBundleFilter,
+    redaction: &IncidentBundleRedactionPolicy,
+    now_ms: u64,
+) -> IncidentEvidenceBundle {
+    IncidentEvidenceBundleBuilder::new(ledger)
+        .alerts(&alerts.alerts)
+        .telemetry(&telemetry.entries)
+        .exec_mediation(&exec.entries)
+        .secret_broker(&secret.entries)
+        .quota_breaches(quota_breaches)
+        .filter(filter.clone())
+        .redaction(*redaction)
+        .build(now_ms)
+}
+
+/// Builds a bundle with all eight items of the runbook's evidence checklist.
+///
+/// Sections not given are empty; the default filter admits everything and the default
+/// redaction is [`IncidentBundleRedactionPolicy::external`] (every hash redacted).
+#[derive(Debug, Clone)]
+pub struct IncidentEvidenceBundleBuilder<'a> {
+    ledger: &'a RuntimeRiskLedgerArtifact,
+    alerts: &'a [SecurityAlert],
+    telemetry: &'a [RuntimeHostcallTelemetryEvent],
+    exec: &'a [ExecMediationLedgerEntry],
+    secret: &'a [SecretBrokerLedgerEntry],
+    quota: &'a [QuotaBreachEvent],
+    rollout: Option<RolloutSnapshot>,
+    trust: Vec<TrustStateRecord>,
+    filter: IncidentBundleFilter,
+    redaction: IncidentBundleRedactionPolicy,
+}
+
+impl<'a> IncidentEvidenceBundleBuilder<'a> {
+    /// A builder over `ledger`.
+    pub fn new(ledger: &'a RuntimeRiskLedgerArtifact) -> Self {
+        IncidentEvidenceBundleBuilder {
+            ledger,
+            alerts: &[],
+            telemetry: &[],
+            exec: &[],
+            secret: &[],
+            quota: &[],
+            rollout: None,
+            trust: Vec::new(),
+            filter: IncidentBundleFilter::default(),
+            redaction: IncidentBundleRedactionPolicy::default(),
+        }
+    }
+
+    /// The alert stream.
+    pub fn alerts(mut self, alerts: &'a [SecurityAlert]) -> Self {
+        self.alerts = alerts;
+        self
+    }
+
+    /// The telemetry stream.
+    pub fn telemetry(mut self, telemetry: &'a [RuntimeHostcallTelemetryEvent]) -> Self {
+        self.telemetry = telemetry;
+        self
+    }
+
+    /// The exec-mediation log.
+    pub fn exec_mediation(mut self, exec: &'a [ExecMediationLedgerEntry]) -> Self {
+        self.exec = exec;
+        self
+    }
+
+    /// The secret-broker log.
+    pub fn secret_broker(mut self, secret: &'a [SecretBrokerLedgerEntry]) -> Self {
+        self.secret = secret;
+        self
+    }
+
+    /// The quota breaches.
+    pub fn quota_breaches(mut self, quota: &'a [QuotaBreachEvent]) -> Self {
+        self.quota = quota;
+        self
+    }
+
+    /// The rollout state (checklist item 7).
+    pub fn rollout(mut self, snapshot: RolloutSnapshot) -> Self {
+        self.rollout = Some(snapshot);
+        self
+    }
+
+    /// The trust state of every extension (checklist item 8); the filter keeps those in scope.
+    pub fn trust_states(mut self, trust: Vec<TrustStateRecord>) -> Self {
+        self.trust = trust;
+        self
+    }
+
+    /// The scope.
+    pub fn filter(mut self, filter: IncidentBundleFilter) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// What to redact.
+    pub fn redaction(mut self, redaction: IncidentBundleRedactionPolicy) -> Self {
+        self.redaction = redaction;
+        self
+    }
+
+    /// Filters, redacts, summarises and hashes. Pure: reads no clock (`now_ms` is injected).
+    pub fn build(&self, now_ms: u64) -> IncidentEvidenceBundle {
+        let filter = &self.filter;
+        let r = &self.redaction;
+
+        let alerts = self
+            .alerts
+            .iter()
+            .filter(|a| filter.admits_alert(a))
+            .map(|a| {
+                let mut a = a.clone();
+                redact_if(r.redact_context_hash, &mut a.context_hash);
+                redact_if(r.redact_remediation, &mut a.remediation);
+                a
+            })
+            .collect();
+        let telemetry = select(self.telemetry, filter, |t| {
+            redact_if(r.redact_params_hash, &mut t.params_hash);
+            redact_if(r.redact_args_shape_hash, &mut t.args_shape_hash);
+        });
+        let exec_mediation = select(self.exec, filter, |e| {
+            redact_if(r.redact_command_hash, &mut e.command_hash);
+        });
+        let secret_broker = select(self.secret, filter, |s| {
+            redact_if(r.redact_name_hash, &mut s.name_hash);
+        });
+        let quota_breaches = select(self.quota, filter, |_| {});
+        let mut trust: Vec<TrustStateRecord> = self
+            .trust
+            .iter()
+            .filter(|t| filter.admits_trust(t))
+            .map(|t| TrustStateRecord {
+                kill_switch_audit: t
+                    .kill_switch_audit
+                    .iter()
+                    .filter(|k| filter.admits_kill_switch(k))
+                    .cloned()
+                    .collect(),
+                ..t.clone()
+            })
+            .collect();
+        // Deterministic whatever order the host's map yielded.
+        trust.sort_by(|a, b| a.extension_id.cmp(&b.extension_id));
+
+        let mut bundle = IncidentEvidenceBundle {
+            schema: INCIDENT_EVIDENCE_BUNDLE_SCHEMA.to_owned(),
+            generated_at_ms: now_ms,
+            filter: filter.clone(),
+            redaction: *r,
+            ledger: ledger_section(self.ledger, filter, r, now_ms),
+            alerts,
+            telemetry,
+            exec_mediation,
+            secret_broker,
+            quota_breaches,
+            rollout: self.rollout.clone(),
+            trust,
+            summary: IncidentBundleSummary::default(),
+            bundle_hash: Digest::GENESIS,
+        };
+        bundle.summary = IncidentBundleSummary::compute(&bundle);
+        // A hash that cannot be computed stays all-zero, which the verifier reports: fail closed.
+        bundle.bundle_hash = compute_bundle_hash(&bundle).unwrap_or(Digest::GENESIS);
+        bundle
+    }
+}
+
+/// The fields a ledger entry redacts under `policy`.
+pub(crate) fn ledger_redactions(
+    policy: &IncidentBundleRedactionPolicy,
+) -> &'static [RedactableField] {
+    if policy.redact_params_hash {
+        &[RedactableField::ParamsHash]
+    } else {
+        &[]
+    }
+}
+
+/// Whether a ledger entry is disclosed in a bundle with `filter`: not already elided, and in
+/// time and extension scope.
+pub(crate) fn ledger_entry_in_scope(entry: &LedgerEntry, filter: &IncidentBundleFilter) -> bool {
+    !entry.is_elided() && filter.admits(entry.ts_ms, entry.extension_id.as_deref())
+}
+
+/// The covered span: from the first in-scope entry to the last (seq order), in-scope entries
+/// disclosed (and redacted), every other entry inside the span elided, so the chain from the
+/// span's anchor to its head stays continuous (DESIGN §5, §6).
+fn ledger_section(
+    source: &RuntimeRiskLedgerArtifact,
+    filter: &IncidentBundleFilter,
+    redaction: &IncidentBundleRedactionPolicy,
+    now_ms: u64,
+) -> RuntimeRiskLedgerArtifact {
+    let entries = &source.entries;
+    let first = entries
+        .iter()
+        .position(|e| ledger_entry_in_scope(e, filter));
+    let last = entries
+        .iter()
+        .rposition(|e| ledger_entry_in_scope(e, filter));
+    let span: &[LedgerEntry] = match (first, last) {
+        (Some(f), Some(l)) => entries.get(f..=l).unwrap_or(&[]),
+        _ => &[],
+    };
+    // The configuration in force at the span's anchor: the latest config change before it,
+    // else the source header (which is the configuration at the source's anchor), so replay of
+    // the bundle's ledger starts from the right knobs.
+    let before = first.and_then(|f| entries.get(..f)).unwrap_or(&[]);
+    let (config, hysteresis) = before
+        .iter()
+        .rev()
+        .find_map(|e| match e.payload() {
+            Some(EntryPayload::ConfigChange(c)) => Some((c.config, c.hysteresis)),
+            _ => None,
+        })
+        .unwrap_or((source.config, source.hysteresis));
+    let fields = ledger_redactions(redaction);
+    let disclosed = span
+        .iter()
+        .map(|e| {
+            if ledger_entry_in_scope(e, filter) {
+                if fields.is_empty() {
+                    e.clone()
+                } else {
+                    e.redacted(fields)
+                }
+            } else {
+                e.elided()
+            }
+        })
+        .collect();
+    RuntimeRiskLedgerArtifact::from_entries(now_ms, config, hysteresis, disclosed)
+}
+
+fn select<T: Scoped + Clone>(
+    records: &[T],
+    filter: &IncidentBundleFilter,
+    redact: impl Fn(&mut T),
+) -> Vec<T> {
+    records
+        .iter()
+        .filter(|t| filter.admits(t.ts_ms(), t.extension_id()))
+        .map(|t| {
+            let mut t = t.clone();
+            redact(&mut t);
+            t
+        })
+        .collect()
+}
+
+fn redact_if(flag: bool, field: &mut String) {
+    if flag {
+        REDACTED.clone_into(field);
+    }
+}

@@ -1,0 +1,46 @@
+//! [`EvidenceError`]: why a bundle could not be (de)serialized, hashed or unwrapped.
+
+/// Why a bundle could not be serialized, parsed, hashed or taken out of its envelope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvidenceError {
+    /// The JSON is malformed or does not have the bundle's shape.
+    #[error("invalid evidence JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// 1-based column (0 when unknown).
+        column: usize,
+        /// What was expected.
+        message: String,
+    },
+    /// Writing the canonical encoding failed.
+    #[error("canonical encoding failed")]
+    Canonical,
+    /// A DSSE envelope or in-toto statement is not one this crate produces.
+    #[error("invalid envelope: {reason}")]
+    Envelope {
+        /// What is wrong, with the offending value in backticks.
+        reason: String,
+    },
+}
+
+impl EvidenceError {
+    pub(crate) fn json(e: serde_json::Error) -> EvidenceError {
+        EvidenceError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        }
+    }
+
+    pub(crate) fn fmt(_: std::fmt::Error) -> EvidenceError {
+        EvidenceError::Canonical
+    }
+
+    pub(crate) fn envelope(reason: impl Into<String>) -> EvidenceError {
+        EvidenceError::Envelope {
+            reason: reason.into(),
+        }
+    }
+}

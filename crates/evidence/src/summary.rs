@@ -1,0 +1,202 @@
+//! [`IncidentBundleSummary`]: the runbook's ten figures (Procedure 6 step 6), each a pure
+//! function of the bundle's sections so the verifier recomputes every one of them.
+
+use std::collections::BTreeSet;
+
+use hostguard_ledger::verify_runtime_risk_ledger_artifact;
+use hostguard_risk_core::EnforcementState;
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::IncidentEvidenceBundle;
+
+/// Counts over a bundle's sections (`docs/evidence-format.md` §2.3 defines each precisely).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IncidentBundleSummary {
+    /// Disclosed (not elided) entries of the ledger section.
+    pub ledger_entry_count: u64,
+    /// Alerts.
+    pub alert_count: u64,
+    /// Telemetry events.
+    pub telemetry_event_count: u64,
+    /// Exec-mediation entries.
+    pub exec_mediation_count: u64,
+    /// Secret-broker entries.
+    pub secret_broker_count: u64,
+    /// Quota breaches.
+    pub quota_breach_count: u64,
+    /// Distinct extension ids named by the disclosed ledger entries, alerts, telemetry,
+    /// exec-mediation, secret-broker and quota sections (global records name none).
+    pub distinct_extensions: u64,
+    /// Highest finite risk score of the disclosed ledger decisions, alerts and telemetry events;
+    /// 0 when there is none (scores lie in `[0, 1]`).
+    pub peak_risk_score: f64,
+    /// Disclosed ledger decisions whose `selected_action` is `deny` or `terminate`.
+    pub deny_or_terminate_count: u64,
+    /// Whether the embedded ledger section verifies (`verify_runtime_risk_ledger_artifact`).
+    pub ledger_chain_intact: bool,
+    /// Elided entries of the ledger section (other extensions' or out-of-window entries inside
+    /// the covered span). Not one of the runbook's ten; recorded so the span length is explicit.
+    pub ledger_elided_count: u64,
+}
+
+impl IncidentBundleSummary {
+    /// Recomputes the summary from the bundle's sections (its stored summary is not read);
+    /// verifies the embedded ledger for `ledger_chain_intact`.
+    pub fn compute(bundle: &IncidentEvidenceBundle) -> IncidentBundleSummary {
+        let intact = verify_runtime_risk_ledger_artifact(&bundle.ledger).valid;
+        Self::compute_with_ledger_status(bundle, intact)
+    }
+
+    /// As [`Self::compute`], with the ledger's verification result supplied by a caller that
+    /// has already verified it.
+    pub(crate) fn compute_with_ledger_status(
+        bundle: &IncidentEvidenceBundle,
+        ledger_chain_intact: bool,
+    ) -> IncidentBundleSummary {
+        let mut extensions: BTreeSet<&str> = BTreeSet::new();
+        let mut peak = 0.0_f64;
+        let mut raise = |score: f64| {
+            if score.is_finite() && score > peak {
+                peak = score;
+            }
+        };
+        let mut ledger_entry_count = 0u64;
+        let mut ledger_elided_count = 0u64;
+        let mut deny_or_terminate_count = 0u64;
+        for entry in &bundle.ledger.entries {
+            if entry.is_elided() {
+                ledger_elided_count += 1;
+                continue;
+            }
+            ledger_entry_count += 1;
+            extensions.extend(entry.extension_id.as_deref());
+            if let Some(d) = entry.decision() {
+                raise(d.risk_score);
+                match d.selected_action {
+                    EnforcementState::Deny | EnforcementState::Terminate => {
+                        deny_or_terminate_count += 1;
+                    }
+                    EnforcementState::Allow
+                    | EnforcementState::Harden
+                    | EnforcementState::Prompt => {}
+                }
+            }
+        }
+        for a in &bundle.alerts {
+            extensions.extend(a.extension_id.as_deref());
+            if let Some(s) = a.risk_score {
+                raise(s);
+            }
+        }
+        for t in &bundle.telemetry {
+            extensions.extend(t.extension_id.as_deref());
+            raise(t.risk_score);
+        }
+        extensions.extend(
+            bundle
+                .exec_mediation
+                .iter()
+                .filter_map(|e| e.extension_id.as_deref()),
+        );
+        extensions.extend(
+            bundle
+                .secret_broker
+                .iter()
+                .filter_map(|e| e.extension_id.as_deref()),
+        );
+        extensions.extend(
+            bundle
+                .quota_breaches
+                .iter()
+                .filter_map(|e| e.extension_id.as_deref()),
+        );
+
+        IncidentBundleSummary {
+            ledger_entry_count,
+            alert_count: bundle.alerts.len() as u64,
+            telemetry_event_count: bundle.telemetry.len() as u64,
+            exec_mediation_count: bundle.exec_mediation.len() as u64,
+            secret_broker_count: bundle.secret_broker.len() as u64,
+            quota_breach_count: bundle.quota_breaches.len() as u64,
+            distinct_extensions: extensions.len() as u64,
+            peak_risk_score: peak,
+            deny_or_terminate_count,
+            ledger_chain_intact,
+            ledger_elided_count,
+        }
+    }
+
+    /// The fields that differ from `other`, by name, with both values (stored, recomputed).
+    pub(crate) fn differences(
+        &self,
+        other: &IncidentBundleSummary,
+    ) -> Vec<(&'static str, String, String)> {
+        let mut out = Vec::new();
+        let mut out_peak = None;
+        let mut cmp = |name: &'static str, a: String, b: String| {
+            if a != b {
+                out.push((name, a, b));
+            }
+        };
+        cmp(
+            "ledger_entry_count",
+            self.ledger_entry_count.to_string(),
+            other.ledger_entry_count.to_string(),
+        );
+        cmp(
+            "alert_count",
+            self.alert_count.to_string(),
+            other.alert_count.to_string(),
+        );
+        cmp(
+            "telemetry_event_count",
+            self.telemetry_event_count.to_string(),
+            other.telemetry_event_count.to_string(),
+        );
+        cmp(
+            "exec_mediation_count",
+            self.exec_mediation_count.to_string(),
+            other.exec_mediation_count.to_string(),
+        );
+        cmp(
+            "secret_broker_count",
+            self.secret_broker_count.to_string(),
+            other.secret_broker_count.to_string(),
+        );
+        cmp(
+            "quota_breach_count",
+            self.quota_breach_count.to_string(),
+            other.quota_breach_count.to_string(),
+        );
+        cmp(
+            "distinct_extensions",
+            self.distinct_extensions.to_string(),
+            other.distinct_extensions.to_string(),
+        );
+        // Bit patterns: the recomputation is exact, and NaN must not compare equal to itself.
+        if self.peak_risk_score.to_bits() != other.peak_risk_score.to_bits() {
+            out_peak = Some((
+                "peak_risk_score",
+                format!("{:?}", self.peak_risk_score),
+                format!("{:?}", other.peak_risk_score),
+            ));
+        }
+        cmp(
+            "deny_or_terminate_count",
+            self.deny_or_terminate_count.to_string(),
+            other.deny_or_terminate_count.to_string(),
+        );
+        cmp(
+            "ledger_chain_intact",
+            self.ledger_chain_intact.to_string(),
+            other.ledger_chain_intact.to_string(),
+        );
+        cmp(
+            "ledger_elided_count",
+            self.ledger_elided_count.to_string(),
+            other.ledger_elided_count.to_string(),
+        );
+        out.extend(out_peak);
+        out
+    }
+}

@@ -1,0 +1,696 @@
+//! The classifier: [`classify_command`] parses a command line and walks every simple command —
+//! at every depth of substitution, `sh -c` body, `eval`, heredoc fed to a shell — through the
+//! rules of [`super::rules`]; the strictest finding wins.
+//!
+//! Bounded work: input over [`MAX_COMMAND_BYTES`] is not parsed; nesting deeper than
+//! [`MAX_DEPTH`] and re-parsed text beyond [`WORK_BUDGET_BYTES`] in total are not followed.
+//! Each of these yields the [`ExecClass::Unparsed`] finding (High): what we could not read is
+//! denied by the default preset rather than waved through.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::lex::{Redir, RedirKind, SubKind, Word, SUB_MARK};
+use super::parse::parse;
+use super::rules::{SeqState, Stage};
+use super::wrappers::{assignments, program_name, unwrap};
+use super::ExecTier;
+
+/// Longest command line that is parsed (64 KiB); longer input is [`ExecClass::Unparsed`].
+pub const MAX_COMMAND_BYTES: usize = 64 * 1024;
+/// Deepest nesting of substitutions / `sh -c` bodies / `eval` that is followed.
+pub const MAX_DEPTH: usize = 8;
+/// Total bytes (top level plus every re-parsed body) one classification may parse.
+pub const WORK_BUDGET_BYTES: usize = 4 * MAX_COMMAND_BYTES;
+/// Most findings kept per analysis (the strictest are kept when more are found).
+pub const MAX_FINDINGS: usize = 64;
+/// Longest segment text kept in a finding.
+const MAX_SEGMENT_CHARS: usize = 200;
+
+/// What a dangerous command does. Each class has one fixed tier ([`ExecClass::tier`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecClass {
+    /// `rm -r` of `/`, `/*`, `~`, `$HOME`, `/home`, a user's home or a system directory; `find /
+    /// -delete`. Critical.
+    RecursiveDeleteRootOrHome,
+    /// Writing a block device or `/dev/mem` (`dd of=/dev/sda`, `> /dev/sda`). Critical.
+    DeviceWrite,
+    /// `mkfs*`, `wipefs`, `shred /dev/…`, `blkdiscard`, partition-table rewrites. Critical.
+    DiskWipe,
+    /// A function that spawns itself in a pipe or in the background (`:(){ :|:& };:`), or
+    /// `fork while fork`. Critical.
+    ForkBomb,
+    /// A shell wired to a socket: `/dev/tcp` redirects, `nc -e`, `socat exec:`, a shell piped
+    /// between network tools, socket one-liners in python/perl/ruby/php/node. Critical.
+    ReverseShell,
+    /// Downloaded or decoded text executed by a shell or interpreter (`curl | sh`,
+    /// `base64 -d | bash`, `bash <(curl …)`, `sh -c "$(curl …)"`). Critical.
+    PipeToShell,
+    /// A file downloaded, then made executable or run in the same command line. High.
+    DownloadAndExecute,
+    /// `crontab` installs, writes to cron/systemd/init/launchd/profile locations, and
+    /// dangerous or downloaded content written to a shell startup file. High.
+    CronPersistence,
+    /// Writing `/etc/passwd`, `/etc/shadow`, sudoers, `~/.ssh/authorized_keys`,
+    /// `/etc/ld.so.preload`, PAM or sshd config; `chpasswd`, adding users to sudo/wheel. Critical.
+    CredentialModification,
+    /// setuid/setgid bits, `chmod -R` / world-writable modes on system paths, `chown root` of
+    /// system paths, `setcap` of privileged capabilities. High.
+    PermissionEscalation,
+    /// `shutdown`, `reboot`, `halt`, `poweroff`, `init 0`, `systemctl poweroff`, sysrq. High.
+    SystemShutdown,
+    /// `kill -9 1`, `kill -9 -1`, `pkill sshd`, `killall sshd`, stopping sshd. High.
+    KillCriticalProcess,
+    /// Force push to a protected branch (or with no branch named), `push --mirror`, deleting a
+    /// protected branch, `filter-branch`/`filter-repo`, `reflog expire --expire=now`. High.
+    DestructiveGitRewrite,
+    /// Force push of a named, unprotected branch (`--force-with-lease` excepted). Medium.
+    GitForcePush,
+    /// Discarding local work or recovery data: `git reset --hard`, `git gc --prune=now`. Medium.
+    GitDiscardWork,
+    /// Unknown content written to a shell startup file (`cp x ~/.bashrc`). Medium.
+    StartupFileModification,
+    /// Not analysed: over the length cap, nested too deep, or over the work budget. High.
+    Unparsed,
+}
+
+impl ExecClass {
+    /// Every class, in declaration order.
+    pub const ALL: [ExecClass; 17] = [
+        ExecClass::RecursiveDeleteRootOrHome,
+        ExecClass::DeviceWrite,
+        ExecClass::DiskWipe,
+        ExecClass::ForkBomb,
+        ExecClass::ReverseShell,
+        ExecClass::PipeToShell,
+        ExecClass::DownloadAndExecute,
+        ExecClass::CronPersistence,
+        ExecClass::CredentialModification,
+        ExecClass::PermissionEscalation,
+        ExecClass::SystemShutdown,
+        ExecClass::KillCriticalProcess,
+        ExecClass::DestructiveGitRewrite,
+        ExecClass::GitForcePush,
+        ExecClass::GitDiscardWork,
+        ExecClass::StartupFileModification,
+        ExecClass::Unparsed,
+    ];
+
+    /// The class's fixed tier.
+    pub const fn tier(self) -> ExecTier {
+        match self {
+            ExecClass::RecursiveDeleteRootOrHome
+            | ExecClass::DeviceWrite
+            | ExecClass::DiskWipe
+            | ExecClass::ForkBomb
+            | ExecClass::ReverseShell
+            | ExecClass::PipeToShell
+            | ExecClass::CredentialModification => ExecTier::Critical,
+            ExecClass::DownloadAndExecute
+            | ExecClass::CronPersistence
+            | ExecClass::PermissionEscalation
+            | ExecClass::SystemShutdown
+            | ExecClass::KillCriticalProcess
+            | ExecClass::DestructiveGitRewrite
+            | ExecClass::Unparsed => ExecTier::High,
+            ExecClass::GitForcePush
+            | ExecClass::GitDiscardWork
+            | ExecClass::StartupFileModification => ExecTier::Medium,
+        }
+    }
+
+    /// The snake_case name (as serialized).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ExecClass::RecursiveDeleteRootOrHome => "recursive_delete_root_or_home",
+            ExecClass::DeviceWrite => "device_write",
+            ExecClass::DiskWipe => "disk_wipe",
+            ExecClass::ForkBomb => "fork_bomb",
+            ExecClass::ReverseShell => "reverse_shell",
+            ExecClass::PipeToShell => "pipe_to_shell",
+            ExecClass::DownloadAndExecute => "download_and_execute",
+            ExecClass::CronPersistence => "cron_persistence",
+            ExecClass::CredentialModification => "credential_modification",
+            ExecClass::PermissionEscalation => "permission_escalation",
+            ExecClass::SystemShutdown => "system_shutdown",
+            ExecClass::KillCriticalProcess => "kill_critical_process",
+            ExecClass::DestructiveGitRewrite => "destructive_git_rewrite",
+            ExecClass::GitForcePush => "git_force_push",
+            ExecClass::GitDiscardWork => "git_discard_work",
+            ExecClass::StartupFileModification => "startup_file_modification",
+            ExecClass::Unparsed => "unparsed",
+        }
+    }
+}
+
+impl fmt::Display for ExecClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One dangerous thing found in a command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecFinding {
+    /// What it is.
+    pub class: ExecClass,
+    /// `class.tier()`.
+    pub tier: ExecTier,
+    /// The normalised simple command (or pipeline) it was found in: words after quote removal
+    /// joined by single spaces, redirections appended; at most 200 chars.
+    pub segment: String,
+}
+
+/// The classification of one command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandAnalysis {
+    /// The strictest finding's tier; `Low` when nothing was found.
+    pub tier: ExecTier,
+    /// The strictest finding's class (the first found among equals).
+    pub class: Option<ExecClass>,
+    /// Every finding, in discovery order, deduplicated, at most [`MAX_FINDINGS`].
+    pub findings: Vec<ExecFinding>,
+    /// Simple commands seen, at every nesting depth.
+    pub simple_commands: usize,
+}
+
+impl CommandAnalysis {
+    /// The tier is Critical.
+    pub fn is_critical(&self) -> bool {
+        self.tier == ExecTier::Critical
+    }
+}
+
+/// Classifies a shell command line. Never panics; work is bounded (see the module docs).
+pub fn classify_command(command: &str) -> CommandAnalysis {
+    analyze(command).analysis()
+}
+
+/// A word after expansion, and whether its value came from a fetching substitution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Arg {
+    pub text: String,
+    /// Part of the value is the output of a download / decode (`$(curl …)`, `<(curl …)`).
+    pub fetch: bool,
+    /// Part of the value is the pid of a critical process (`$(pidof sshd)`).
+    pub critical_pid: bool,
+    /// The statically known content of a process substitution in the word (`<(echo …)`).
+    pub content: Option<String>,
+}
+
+impl Arg {
+    /// A literal word.
+    pub(crate) fn plain(text: &str) -> Arg {
+        Arg {
+            text: text.to_owned(),
+            fetch: false,
+            critical_pid: false,
+            content: None,
+        }
+    }
+}
+
+/// A resolved redirection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RRedir {
+    pub kind: RedirKind,
+    pub target: String,
+    pub fetch: bool,
+    /// Content of a process substitution target (`< <(echo …)`).
+    pub content: Option<String>,
+    pub body: Option<String>,
+}
+
+/// One simple command in the two forms patterns match against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Form {
+    /// Every word as written (after normalisation), wrappers included.
+    pub full: Vec<String>,
+    /// From the program that finally runs (its basename), wrappers peeled.
+    pub inner: Vec<String>,
+}
+
+/// A finding with the simple commands (indices into [`Detailed::forms`]) it involves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub class: ExecClass,
+    pub segment: String,
+    pub parts: Vec<usize>,
+}
+
+/// The full result mediation needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Detailed {
+    pub findings: Vec<Found>,
+    pub forms: Vec<Form>,
+}
+
+impl Detailed {
+    pub(crate) fn analysis(&self) -> CommandAnalysis {
+        let mut tier = ExecTier::Low;
+        let mut class = None;
+        for f in &self.findings {
+            if class.is_none() || f.class.tier() > tier {
+                tier = f.class.tier();
+                class = Some(f.class);
+            }
+        }
+        CommandAnalysis {
+            tier,
+            class,
+            findings: self
+                .findings
+                .iter()
+                .map(|f| ExecFinding {
+                    class: f.class,
+                    tier: f.class.tier(),
+                    segment: f.segment.clone(),
+                })
+                .collect(),
+            simple_commands: self.forms.len(),
+        }
+    }
+}
+
+/// Parses and classifies `command`, keeping what mediation needs.
+pub(crate) fn analyze(command: &str) -> Detailed {
+    let mut analyzer = Analyzer {
+        findings: Vec::new(),
+        forms: Vec::new(),
+        budget: WORK_BUDGET_BYTES,
+        current_max: None,
+    };
+    if command.len() > MAX_COMMAND_BYTES {
+        analyzer.flag(ExecClass::Unparsed, &snippet(command), Vec::new());
+    } else {
+        let _ = analyzer.script(command, 0);
+    }
+    Detailed {
+        findings: analyzer.findings,
+        forms: analyzer.forms,
+    }
+}
+
+/// What a parsed (sub)script amounts to, for the script that contains it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Summary {
+    /// It downloads, decodes or reads the network: its output is untrusted code material.
+    pub fetches: bool,
+    /// Its output when it is statically known (`echo x`, `echo … | base64 -d`, `| rev`).
+    pub static_value: Option<String>,
+    /// Its strictest finding.
+    pub tier: Option<ExecTier>,
+    /// It looks up the pid of a critical process (`pidof sshd`, `pgrep init`).
+    pub critical_pid: bool,
+    /// It is a process substitution (`<(…)`): its output is a file's content, not words.
+    pub process: bool,
+}
+
+pub(crate) struct Analyzer {
+    pub findings: Vec<Found>,
+    pub forms: Vec<Form>,
+    budget: usize,
+    current_max: Option<ExecTier>,
+}
+
+impl Analyzer {
+    /// Records a finding (deduplicated; when full, a stricter finding replaces the mildest).
+    pub(crate) fn flag(&mut self, class: ExecClass, segment: &str, parts: Vec<usize>) {
+        self.current_max = self.current_max.max(Some(class.tier()));
+        if self
+            .findings
+            .iter()
+            .any(|f| f.class == class && f.segment == segment)
+        {
+            return;
+        }
+        let found = Found {
+            class,
+            segment: segment.to_owned(),
+            parts,
+        };
+        if self.findings.len() < MAX_FINDINGS {
+            self.findings.push(found);
+            return;
+        }
+        let mildest = self
+            .findings
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, f)| f.class.tier())
+            .map(|(i, f)| (i, f.class.tier()));
+        if let Some((i, tier)) = mildest {
+            if tier < class.tier() {
+                if let Some(slot) = self.findings.get_mut(i) {
+                    *slot = found;
+                }
+            }
+        }
+    }
+
+    /// Parses and classifies one (sub)script.
+    pub(crate) fn script(&mut self, src: &str, depth: usize) -> Summary {
+        let saved = self.current_max.take();
+        let mut summary = self.script_inner(src, depth);
+        summary.tier = self.current_max;
+        self.current_max = saved.max(summary.tier);
+        summary
+    }
+
+    fn script_inner(&mut self, src: &str, depth: usize) -> Summary {
+        if depth > MAX_DEPTH || src.len() > self.budget {
+            self.budget = 0;
+            self.flag(ExecClass::Unparsed, &snippet(src), Vec::new());
+            return Summary::default();
+        }
+        self.budget -= src.len();
+        let script = parse(src);
+        let subs: Vec<Summary> = script
+            .subs
+            .iter()
+            .map(|s| {
+                let mut summary = self.script(&s.body, depth + 1);
+                summary.process = s.kind == SubKind::Process;
+                summary
+            })
+            .collect();
+        let mut state = SeqState::default();
+        let mut summary = Summary::default();
+        let single = script.pipelines.len() == 1;
+        for pipeline in &script.pipelines {
+            let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
+            // What flows into the next stage's stdin.
+            let mut upstream = Upstream::default();
+            for (i, sc) in pipeline.stages.iter().enumerate() {
+                let mut argv: Vec<Arg> = Vec::new();
+                for word in &sc.words {
+                    resolve_word(word, &subs, &state.vars, &mut argv);
+                }
+                let redirs: Vec<RRedir> = sc
+                    .redirs
+                    .iter()
+                    .map(|r| resolve_redir(r, &subs, &state.vars))
+                    .collect();
+                let n_assign = assignments(&argv);
+                let (assigns, cmd) = argv.split_at(n_assign);
+                if cmd.is_empty() {
+                    state.assign(assigns);
+                }
+                let unwrapped = unwrap(cmd);
+                let mut inner: Vec<Arg> = cmd.get(unwrapped.start..).unwrap_or(&[]).to_vec();
+                if unwrapped.xargs && i > 0 {
+                    // `echo / | xargs rm -rf`: the piped words become arguments.
+                    if let Some(words) = upstream.static_value.as_deref() {
+                        inner.extend(words.split_whitespace().take(64).map(Arg::plain));
+                    }
+                }
+                let (prog, prog_fetch) = inner
+                    .first()
+                    .map_or((String::new(), false), |a| (program_name(&a.text), a.fetch));
+                let idx = self.forms.len();
+                let mut inner_form: Vec<String> = inner.iter().map(|a| a.text.clone()).collect();
+                if let Some(first) = inner_form.first_mut() {
+                    first.clone_from(&prog);
+                }
+                self.forms.push(Form {
+                    full: cmd.iter().map(|a| a.text.clone()).collect(),
+                    inner: inner_form,
+                });
+                let segment = render(&argv, &sc.redirs);
+                let mut stage = Stage {
+                    idx,
+                    prog,
+                    prog_text: inner.first().map(|a| a.text.clone()).unwrap_or_default(),
+                    prog_fetch,
+                    args: inner.get(1..).unwrap_or(&[]).to_vec(),
+                    redirs,
+                    segment,
+                    in_function: sc.in_function.clone(),
+                    scripts: unwrapped.scripts,
+                    upstream: (i > 0).then(|| upstream.clone()),
+                };
+                if stage.prog.contains(['*', '?', '[']) {
+                    // `/bin/r? -rf /`: judge every rule program the glob could name.
+                    for candidate in glob_candidates(&stage.prog) {
+                        let variant = Stage {
+                            prog: candidate.to_owned(),
+                            ..stage.clone()
+                        };
+                        self.stage(&variant, depth, &mut state);
+                    }
+                } else {
+                    self.stage(&stage, depth, &mut state);
+                }
+                upstream.fetch |= stage.is_fetcher();
+                upstream.downloader |= stage.is_downloader();
+                upstream.static_value = if i == 0 {
+                    stage.literal_output()
+                } else {
+                    upstream
+                        .static_value
+                        .take()
+                        .and_then(|v| stage.transform(v))
+                };
+                upstream.parts.push(idx);
+                if upstream.segment.len() < 200 {
+                    if !upstream.segment.is_empty() {
+                        upstream.segment.push_str(" | ");
+                    }
+                    upstream.segment.push_str(&stage.segment);
+                }
+                summary.fetches |= stage.is_fetcher();
+                summary.critical_pid |= stage.is_critical_pid_lookup();
+                stage.upstream = None;
+                stages.push(stage);
+            }
+            self.pipeline(&stages, pipeline.background);
+            if single {
+                summary.static_value = upstream.static_value;
+            }
+        }
+        summary
+    }
+}
+
+/// What the earlier stages of a pipeline send to a stage's stdin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Upstream {
+    /// Statically known text (`echo`, heredoc into `cat`, then `base64 -d` / `rev`).
+    pub static_value: Option<String>,
+    /// Some earlier stage downloads, decodes or reads the network.
+    pub fetch: bool,
+    /// Some earlier stage is a downloader.
+    pub downloader: bool,
+    /// The earlier stages' simple commands.
+    pub parts: Vec<usize>,
+    /// The earlier stages' segments joined by ` | ` (about 200 chars at most).
+    pub segment: String,
+}
+
+/// Programs with rules, for globbed program names.
+const RULE_PROGRAMS: &[&str] = &[
+    "rm", "dd", "mkfs", "wipefs", "shred", "nc", "ncat", "socat", "crontab", "chmod", "chown",
+    "shutdown", "reboot", "halt", "poweroff", "kill", "pkill", "killall", "curl", "wget", "bash",
+    "sh", "python", "python3", "perl", "find", "git", "tee", "cp", "mv",
+];
+
+fn glob_candidates(glob: &str) -> Vec<&'static str> {
+    RULE_PROGRAMS
+        .iter()
+        .copied()
+        .filter(|p| super::policy::glob_match(glob, p))
+        .take(8)
+        .collect()
+}
+
+/// Appends the fields `word` expands to.
+fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut Vec<Arg>) {
+    let mut text = String::with_capacity(word.text.len());
+    let mut fetch = false;
+    let mut critical_pid = false;
+    let mut content = None;
+    let mut changed = false;
+    let mut sub_ids = word.subs.iter();
+    for c in word.text.chars() {
+        if c != SUB_MARK {
+            text.push(c);
+            continue;
+        }
+        let summary = sub_ids.next().and_then(|&k| subs.get(k));
+        if let Some(s) = summary {
+            fetch |= s.fetches;
+            critical_pid |= s.critical_pid;
+            if s.process {
+                content.clone_from(&s.static_value);
+            } else if let Some(v) = &s.static_value {
+                text.push_str(v.trim_end_matches('\n'));
+                changed = true;
+                continue;
+            }
+        }
+        text.push(SUB_MARK);
+    }
+    if text.contains('$') && !vars.is_empty() {
+        let expanded = expand_vars(&text, vars, &mut fetch);
+        if expanded != text {
+            text = expanded;
+            changed = true;
+        }
+    }
+    if changed && !word.quoted {
+        out.extend(text.split_whitespace().map(|t| Arg {
+            text: t.to_owned(),
+            fetch,
+            critical_pid,
+            content: content.clone(),
+        }));
+        return;
+    }
+    if !changed && !word.braces.is_empty() {
+        if let Some(fields) = brace_expand(&text, &word.braces) {
+            out.extend(fields.into_iter().map(|text| Arg {
+                text,
+                fetch,
+                critical_pid,
+                content: content.clone(),
+            }));
+            return;
+        }
+    }
+    out.push(Arg {
+        text,
+        fetch,
+        critical_pid,
+        content,
+    });
+}
+
+fn resolve_redir(r: &Redir, subs: &[Summary], vars: &[(String, Arg)]) -> RRedir {
+    let mut fields = Vec::new();
+    resolve_word(&r.target, subs, vars, &mut fields);
+    let fetch = fields.iter().any(|a| a.fetch);
+    let content = fields.iter().find_map(|a| a.content.clone());
+    let words: Vec<String> = fields.into_iter().map(|a| a.text).collect();
+    RRedir {
+        kind: r.kind,
+        target: words.join(" "),
+        fetch,
+        content,
+        body: r.body.clone(),
+    }
+}
+
+/// Replaces `$NAME` by the value of the latest assignment of `NAME` in this script.
+fn expand_vars(text: &str, vars: &[(String, Arg)], fetch: &mut bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let after = rest.get(at + 1..).unwrap_or("");
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let name = after.get(..len).unwrap_or("");
+        match vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .filter(|_| len > 0)
+        {
+            Some((_, value)) => {
+                out.push_str(&value.text);
+                *fetch |= value.fetch;
+            }
+            None => {
+                out.push('$');
+                out.push_str(name);
+            }
+        }
+        rest = after.get(len..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Expands the first unquoted `{a,b,…}` group of `text` (prefix and suffix kept).
+fn brace_expand(text: &str, marks: &[(usize, char)]) -> Option<Vec<String>> {
+    let open_at = marks.iter().position(|&(_, c)| c == '{')?;
+    let mut depth = 0usize;
+    let mut commas = Vec::new();
+    let mut close = None;
+    for &(pos, c) in marks.get(open_at..)? {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    close = Some(pos);
+                    break;
+                }
+            }
+            _ if depth == 1 => commas.push(pos),
+            _ => {}
+        }
+    }
+    let close = close?;
+    let (open, _) = *marks.get(open_at)?;
+    if commas.is_empty() {
+        return None;
+    }
+    let prefix = text.get(..open)?;
+    let suffix = text.get(close + 1..)?;
+    let mut cuts = vec![open];
+    cuts.extend(commas);
+    cuts.push(close);
+    let fields: Vec<String> = cuts
+        .windows(2)
+        .take(64)
+        .filter_map(|w| match w {
+            [a, b] => text
+                .get(a + 1..*b)
+                .map(|alt| format!("{prefix}{alt}{suffix}")),
+            _ => None,
+        })
+        .collect();
+    (!fields.is_empty()).then_some(fields)
+}
+
+/// The segment text of a simple command.
+fn render(argv: &[Arg], redirs: &[Redir]) -> String {
+    let mut out = String::new();
+    for a in argv {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&a.text);
+    }
+    for r in redirs {
+        let op = match r.kind {
+            RedirKind::Out => ">",
+            RedirKind::Append => ">>",
+            RedirKind::In => "<",
+            RedirKind::ReadWrite => "<>",
+            RedirKind::Dup => ">&",
+            RedirKind::HereDoc => "<<",
+            RedirKind::HereString => "<<<",
+        };
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(op);
+        out.push_str(&r.target.text);
+    }
+    snippet(&out)
+}
+
+/// At most [`MAX_SEGMENT_CHARS`] chars of `s`, `…` marking a cut.
+pub(crate) fn snippet(s: &str) -> String {
+    let mut out: String = s.chars().take(MAX_SEGMENT_CHARS).collect();
+    if s.chars().nth(MAX_SEGMENT_CHARS).is_some() {
+        out.push('…');
+    }
+    out.replace(SUB_MARK, "$(…)")
+}

