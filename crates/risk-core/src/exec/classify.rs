@@ -8,6 +8,7 @@
 //! denied by the default preset rather than waved through.
 
 use std::fmt;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
@@ -385,7 +386,8 @@ impl Analyzer {
         for pipeline in &script.pipelines {
             let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
             // What flows into the next stage's stdin.
-            let mut upstream = Upstream::default();
+            // Shared with the stage being classified, then updated in place: no per-stage copy.
+            let mut upstream = Rc::new(Upstream::default());
             for (i, sc) in pipeline.stages.iter().enumerate() {
                 let mut argv: Vec<Arg> = Vec::new();
                 for word in &sc.words {
@@ -432,7 +434,7 @@ impl Analyzer {
                     segment,
                     in_function: sc.in_function.clone(),
                     scripts: unwrapped.scripts,
-                    upstream: (i > 0).then(|| upstream.clone()),
+                    upstream: (i > 0).then(|| Rc::clone(&upstream)),
                 };
                 if stage.prog.contains(['*', '?', '[']) {
                     // `/bin/r? -rf /`: judge every rule program the glob could name.
@@ -446,31 +448,29 @@ impl Analyzer {
                 } else {
                     self.stage(&stage, depth, &mut state);
                 }
-                upstream.fetch |= stage.is_fetcher();
-                upstream.downloader |= stage.is_downloader();
-                upstream.static_value = if i == 0 {
+                stage.upstream = None;
+                let up = Rc::make_mut(&mut upstream);
+                up.fetch |= stage.is_fetcher();
+                up.downloader |= stage.is_downloader();
+                up.static_value = if i == 0 {
                     stage.literal_output()
                 } else {
-                    upstream
-                        .static_value
-                        .take()
-                        .and_then(|v| stage.transform(v))
+                    up.static_value.take().and_then(|v| stage.transform(v))
                 };
-                upstream.parts.push(idx);
-                if upstream.segment.len() < 200 {
-                    if !upstream.segment.is_empty() {
-                        upstream.segment.push_str(" | ");
+                up.parts.push(idx);
+                if up.segment.len() < 200 {
+                    if !up.segment.is_empty() {
+                        up.segment.push_str(" | ");
                     }
-                    upstream.segment.push_str(&stage.segment);
+                    up.segment.push_str(&stage.segment);
                 }
                 summary.fetches |= stage.is_fetcher();
                 summary.critical_pid |= stage.is_critical_pid_lookup();
-                stage.upstream = None;
                 stages.push(stage);
             }
             self.pipeline(&stages, pipeline.background);
             if single {
-                summary.static_value = upstream.static_value;
+                summary.static_value = Rc::make_mut(&mut upstream).static_value.take();
             }
         }
         summary
@@ -590,6 +590,10 @@ fn expand_vars(text: &str, vars: &[(String, Arg)], fetch: &mut bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('$') {
+        if out.len() > MAX_COMMAND_BYTES {
+            // Bounded work: stop expanding, keep the text as written.
+            break;
+        }
         out.push_str(rest.get(..at).unwrap_or(""));
         let after = rest.get(at + 1..).unwrap_or("");
         let len = after

@@ -6,6 +6,8 @@
 //! arguments after normalisation, and its redirections. Paths are normalised lexically
 //! (`//`, `/./`, `..`, `~`, `$HOME`) before they are compared.
 
+use std::rc::Rc;
+
 use base64::Engine as _;
 
 use super::classify::{Analyzer, Arg, ExecClass, RRedir, Upstream};
@@ -30,7 +32,7 @@ pub(crate) struct Stage {
     /// Script strings this command runs (`sh -c`, `eval`, `su -c`…).
     pub scripts: Vec<(String, bool)>,
     /// What the earlier stages of its pipeline send it (`None` for a first stage).
-    pub upstream: Option<Upstream>,
+    pub upstream: Option<Rc<Upstream>>,
 }
 
 /// What the earlier commands of a script established.
@@ -45,16 +47,24 @@ pub(crate) struct SeqState {
 }
 
 const MAX_VARS: usize = 64;
+/// Longest variable value tracked (`a=$a$a` doubling must not grow without bound).
+const MAX_VAR_BYTES: usize = 4096;
 
 impl SeqState {
     pub(crate) fn assign(&mut self, assigns: &[Arg]) {
         for a in assigns {
             if let Some((name, value)) = a.text.split_once('=') {
+                let name = name.trim_end_matches('+');
+                if value.len() > MAX_VAR_BYTES {
+                    // Too long to track: the variable becomes unknown.
+                    self.vars.retain(|(n, _)| n != name);
+                    continue;
+                }
                 if self.vars.len() >= MAX_VARS {
                     self.vars.remove(0);
                 }
                 self.vars.push((
-                    name.trim_end_matches('+').to_owned(),
+                    name.to_owned(),
                     Arg {
                         text: value.to_owned(),
                         fetch: a.fetch,
@@ -713,7 +723,6 @@ impl Analyzer {
                         || owner.starts_with("0:"));
                 if (recursive && targets.iter().any(|t| state.is_root_or_home(t)))
                     || (to_root && targets.iter().any(|t| is_system_path(t)))
-                    || targets.iter().any(|t| is_credential_path(t))
                 {
                     hit(self, ExecClass::PermissionEscalation);
                 }
@@ -748,6 +757,7 @@ impl Analyzer {
                     hit(self, ExecClass::CredentialModification);
                 }
             }
+            "shutdown" if s.has_flag('c', "cancel") => {}
             "shutdown" | "reboot" | "halt" | "poweroff" => hit(self, ExecClass::SystemShutdown),
             "init" | "telinit"
                 if ops
@@ -888,10 +898,18 @@ impl Analyzer {
                     has("--delete") || has("-d") || refspecs.iter().any(|r| r.starts_with(':'));
                 if has("--mirror") || (deletes && protected) {
                     Some(ExecClass::DestructiveGitRewrite)
-                } else if force || lease {
+                } else if force {
                     if refspecs.is_empty() || protected || has("--all") {
                         Some(ExecClass::DestructiveGitRewrite)
-                    } else if force {
+                    } else {
+                        Some(ExecClass::GitForcePush)
+                    }
+                } else if lease {
+                    // `--force-with-lease` refuses to overwrite work it has not seen: safe on a
+                    // named feature branch, still a rewrite of a protected or unknown branch.
+                    if protected || has("--all") {
+                        Some(ExecClass::DestructiveGitRewrite)
+                    } else if refspecs.is_empty() {
                         Some(ExecClass::GitForcePush)
                     } else {
                         None
@@ -1257,7 +1275,8 @@ fn is_critical_process(t: &str) -> bool {
     CRITICAL_PROCESSES.contains(&name)
 }
 
-/// `u+s`, `g+s`, `+s`, `4755`, `2755`, `6755`, `04755`.
+/// The setuid bit: `u+s`, `+s`, `a+s`, `4755`, `6755`, `04755`. A setgid bit alone (`g+s`,
+/// `2775`) is not flagged: it is the usual way to share a directory between a group.
 fn is_setuid_mode(mode: &str) -> bool {
     if mode.bytes().all(|b| b.is_ascii_digit()) {
         let digits = mode.trim_start_matches('0');
@@ -1265,13 +1284,15 @@ fn is_setuid_mode(mode: &str) -> bool {
             && digits
                 .bytes()
                 .next()
-                .is_some_and(|b| (b.wrapping_sub(b'0')) & 0b110 != 0);
+                .is_some_and(|b| (b.wrapping_sub(b'0')) & 0b100 != 0);
     }
     mode.split(',').any(|clause| {
-        clause
-            .find(['+', '='])
-            .and_then(|at| clause.get(at + 1..))
-            .is_some_and(|perms| perms.contains('s'))
+        let Some(at) = clause.find(['+', '=']) else {
+            return false;
+        };
+        let who = clause.get(..at).unwrap_or("");
+        let perms = clause.get(at + 1..).unwrap_or("");
+        perms.contains('s') && (who.is_empty() || who.contains('u') || who.contains('a'))
     })
 }
 
@@ -1386,11 +1407,11 @@ mod tests {
     #[test]
     fn modes() {
         for m in [
-            "u+s", "g+s", "+s", "4755", "2755", "6755", "04755", "u=rwxs",
+            "u+s", "+s", "a+s", "4755", "6755", "04755", "u=rwxs", "ug+s",
         ] {
             assert!(is_setuid_mode(m), "{m}");
         }
-        for m in ["+x", "755", "1777", "0755", "u+x", "644"] {
+        for m in ["+x", "755", "1777", "0755", "u+x", "644", "g+s", "2775"] {
             assert!(!is_setuid_mode(m), "{m}");
         }
         assert!(is_world_writable_mode("777"));

@@ -237,6 +237,12 @@ pub(crate) fn shell_script(rest: &[Arg]) -> Option<(String, bool)> {
     if params.is_empty() || !script.contains('$') {
         return Some((script, fetch));
     }
+    let total: usize = params.iter().map(|a| a.text.len() + 1).sum();
+    let dollars = script.matches('$').count();
+    if script.len().saturating_add(dollars.saturating_mul(total)) > super::MAX_COMMAND_BYTES {
+        // Bounded work: substituting would grow the script past the input cap.
+        return Some((script, fetch));
+    }
     let all: Vec<&str> = params.iter().skip(1).map(|a| a.text.as_str()).collect();
     let mut out = script
         .replace("$@", &all.join(" "))

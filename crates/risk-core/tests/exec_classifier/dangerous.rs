@@ -338,6 +338,31 @@ fn git_rewrites() {
     check("git gc --prune=now", Some(GitDiscardWork));
 }
 
+/// Inputs built to blow up naive expansion finish quickly and stay bounded.
+#[test]
+fn pathological_inputs_finish() {
+    let start = std::time::Instant::now();
+    let doubling = format!("a=xxxxxxxxxxxxxxxx; {} rm -rf $a", "a=$a$a; ".repeat(40));
+    let _ = hostguard_risk_core::classify_command(&doubling);
+    let cats = format!("echo {} {}| sh", "y".repeat(20_000), "| cat ".repeat(6_000));
+    let _ = hostguard_risk_core::classify_command(&cats);
+    let positional = format!("sh -c '{}' {}", "$1".repeat(10_000), "z".repeat(20_000));
+    let _ = hostguard_risk_core::classify_command(&positional);
+    let subs = "$(".repeat(20_000);
+    let _ = hostguard_risk_core::classify_command(&subs);
+    let pipes = "a|".repeat(20_000);
+    let _ = hostguard_risk_core::classify_command(&pipes);
+    let heredocs = "cat <<E\n".repeat(5_000);
+    let _ = hostguard_risk_core::classify_command(&heredocs);
+    let braces = format!("echo {}", "{a,b,c}".repeat(5_000));
+    let _ = hostguard_risk_core::classify_command(&braces);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
 #[test]
 fn strictest_wins_and_bounds() {
     check(
@@ -350,6 +375,10 @@ fn strictest_wins_and_bounds() {
         "a".repeat(hostguard_risk_core::MAX_COMMAND_BYTES)
     );
     check(&long, Some(Unparsed));
+    check(
+        "chmod g+s shared/ && chmod 4755 /tmp/x",
+        Some(PermissionEscalation),
+    );
     let deep = format!("{}rm -rf /{}", "$(".repeat(40), ")".repeat(40));
     let a = hostguard_risk_core::classify_command(&deep);
     assert!(a.tier >= hostguard_risk_core::ExecTier::High, "{a:?}");

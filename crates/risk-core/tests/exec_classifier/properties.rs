@@ -1,6 +1,8 @@
 //! Properties: no panic on any input, determinism, wrapping never lowers a tier.
 
-use hostguard_risk_core::{classify_command, ExecMediationPolicy};
+use hostguard_risk_core::{
+    classify_command, ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecTier, MAX_FINDINGS,
+};
 use proptest::prelude::*;
 
 const DANGEROUS: &[&str] = &[
@@ -48,6 +50,23 @@ proptest! {
     fn any_string_classifies_without_panic(s in any::<String>()) {
         let _ = classify_command(&s);
         let _ = ExecMediationPolicy::default().mediate(&s);
+    }
+
+    /// The invariants the `exec_parse` fuzz target asserts, on shell-flavoured input.
+    #[test]
+    fn analysis_invariants_hold(command in "[a-z0-9 $(){}`'\"\\|&;<>~/*=.:\n-]{0,120}") {
+        let analysis = classify_command(&command);
+        prop_assert!(analysis.findings.len() <= MAX_FINDINGS);
+        let strictest = analysis.findings.iter().map(|f| f.tier).max().unwrap_or(ExecTier::Low);
+        prop_assert_eq!(analysis.tier, strictest);
+        prop_assert_eq!(analysis.class.is_some(), !analysis.findings.is_empty());
+        let decision = ExecMediationPolicy::from_preset(ExecMediationPreset::Strict).mediate(&command);
+        prop_assert_eq!(&decision.analysis, &analysis);
+        prop_assert_eq!(decision.allowed, analysis.tier < ExecTier::Medium);
+        if let Ok(pattern) = ExecPattern::new(&command) {
+            let d = ExecMediationPolicy::default().with_allow_pattern(pattern).mediate(&command);
+            prop_assert!(!(d.allowed && d.analysis.is_critical()));
+        }
     }
 
     #[test]
