@@ -287,12 +287,10 @@ impl Stage {
                 .texts()
                 .any(|t| t == "-d" || t == "-base64" || t == "base64"),
             "xxd" => self.has_flag('r', "revert"),
+            // `tr` rewrites characters (rot13 and friends): into a shell it is a decoder.
             "uudecode" | "gunzip" | "zcat" | "bzcat" | "xzcat" | "bunzip2" | "unxz" | "zstdcat"
-            | "rev" => true,
+            | "rev" | "tr" => true,
             "gzip" | "bzip2" | "xz" | "zstd" => self.has_flag('d', "decompress"),
-            "tr" => self
-                .texts()
-                .any(|t| t.contains("A-Za-z") || t.contains("a-zA-Z")),
             _ => false,
         }
     }
@@ -839,6 +837,24 @@ impl Analyzer {
                 {
                     hit(self, ExecClass::ForkBomb);
                 }
+                // Shell commands the code hands to the system: `os.system("…")`,
+                // `subprocess.run(["rm", "-rf", "/"])`, `` `…` ``.
+                for command in embedded_commands(&code) {
+                    let _ = self.script(&command, depth + 1);
+                }
+            }
+            "rsync" => {
+                let deletes = s.texts().any(|t| t.starts_with("--delete"));
+                if deletes && ops.last().is_some_and(|t| state.is_root_or_home(t)) {
+                    hit(self, ExecClass::RecursiveDeleteRootOrHome);
+                }
+            }
+            "mv" => {
+                // Moving `/`, a home or a system directory away destroys it as surely.
+                let sources = ops.len().saturating_sub(1);
+                if ops.iter().take(sources).any(|t| state.is_root_or_home(t)) {
+                    hit(self, ExecClass::RecursiveDeleteRootOrHome);
+                }
             }
             _ => {}
         }
@@ -1316,6 +1332,81 @@ fn is_world_writable_mode(mode: &str) -> bool {
     })
 }
 
+/// Calls that run a shell command, in interpreter code (lowercase markers).
+const SYSTEM_CALLS: &[&str] = &[
+    "system(",
+    "popen(",
+    "exec(",
+    "execsync(",
+    "spawnsync(",
+    "check_output(",
+    "check_call(",
+    "getoutput(",
+    "getstatusoutput(",
+    ".run(",
+    ".call(",
+    "popen2(",
+    "shell_exec(",
+    "passthru(",
+    "%x(",
+    "qx(",
+    "qx{",
+    "`",
+];
+
+/// Most embedded commands taken from one piece of interpreter code.
+const MAX_EMBEDDED: usize = 16;
+
+/// The string literals interpreter code passes to [`SYSTEM_CALLS`]: a quoted string, a list of
+/// quoted strings (joined by spaces), or the text between backticks.
+fn embedded_commands(code: &str) -> Vec<String> {
+    let lower = code.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for marker in SYSTEM_CALLS {
+        let mut from = 0;
+        while let Some(at) = lower.get(from..).and_then(|rest| rest.find(marker)) {
+            let start = from + at + marker.len();
+            from = start;
+            if out.len() >= MAX_EMBEDDED {
+                return out;
+            }
+            let Some(rest) = code.get(start..) else {
+                break;
+            };
+            if *marker == "`" {
+                if let Some(end) = rest.find('`') {
+                    out.extend(rest.get(..end).map(str::to_owned));
+                    from = start + end + 1;
+                }
+                continue;
+            }
+            let mut words = Vec::new();
+            let mut chars = rest.trim_start().trim_start_matches('[').chars();
+            while let Some(q) = chars.next() {
+                match q {
+                    '\'' | '"' => {
+                        let mut lit = String::new();
+                        while let Some(c) = chars.next() {
+                            match c {
+                                '\\' => lit.extend(chars.next()),
+                                c if c == q => break,
+                                c => lit.push(c),
+                            }
+                        }
+                        words.push(lit);
+                    }
+                    ' ' | ',' | '\t' => {}
+                    _ => break,
+                }
+            }
+            if !words.is_empty() {
+                out.push(words.join(" "));
+            }
+        }
+    }
+    out
+}
+
 /// Interpreter code that opens a socket and hands it a shell or process.
 fn is_socket_shell(code: &str) -> bool {
     const SOCKET: &[&str] = &[
@@ -1402,6 +1493,20 @@ mod tests {
         ] {
             assert!(!is_root_or_home(t), "{t}");
         }
+    }
+
+    #[test]
+    fn embedded() {
+        assert_eq!(
+            embedded_commands("import os; os.system('rm -rf /')"),
+            ["rm -rf /"]
+        );
+        assert_eq!(
+            embedded_commands("subprocess.run([\"rm\", \"-rf\", \"/\"])"),
+            ["rm -rf /"]
+        );
+        assert_eq!(embedded_commands("print(`id`)"), ["id"]);
+        assert!(embedded_commands("print(1)").is_empty());
     }
 
     #[test]
