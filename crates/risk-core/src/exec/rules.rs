@@ -627,7 +627,10 @@ impl Analyzer {
                     .take_while(|t| *t != ";" && *t != "+")
                     .collect();
                 if !exec_body.is_empty() {
-                    let _ = self.script(&exec_body.join(" "), depth + 1);
+                    // `-exec` runs an argument vector, not a shell line: quote each word so
+                    // `-exec sh -c 'rm -rf /' \;` keeps its script in one piece.
+                    let quoted: Vec<String> = exec_body.iter().map(|w| shell_quote(w)).collect();
+                    let _ = self.script(&quoted.join(" "), depth + 1);
                 }
             }
             "cd" | "pushd" => state.cd(ops.first().copied()),
@@ -1171,6 +1174,18 @@ fn cron_command(line: &str) -> &str {
     rest.trim()
 }
 
+/// `w` single-quoted for a shell when it holds anything but plain word characters.
+fn shell_quote(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c));
+    if plain {
+        w.to_owned()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
 fn strip_dot(t: &str) -> String {
     t.strip_prefix("./").unwrap_or(t).to_owned()
 }
@@ -1232,6 +1247,10 @@ fn is_root_or_home(t: &str) -> bool {
         .unwrap_or(&p);
     let base = if base.is_empty() { "/" } else { base };
     if base == "/" || base == "/*" {
+        return true;
+    }
+    // `../../../../..` from an unknown directory: four or more levels up is `/` in practice.
+    if base.split('/').filter(|c| *c == "..").count() >= 4 && base.split('/').all(|c| c == "..") {
         return true;
     }
     if SYSTEM_DIRS.contains(&base) {

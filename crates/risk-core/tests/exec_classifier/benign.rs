@@ -100,6 +100,8 @@ fn developer_commands_stay_low() {
         "node -e 'require(\"child_process\").execSync(\"npm test\")'",
         "rsync -av --delete build/ deploy/",
         "mv old.txt new.txt",
+        "rm -rf ../build",
+        "find . -name '*.pyc' -exec rm -f {} +",
         "echo hello | tr a-z A-Z",
         "git stash && git pull && git stash pop",
         "",

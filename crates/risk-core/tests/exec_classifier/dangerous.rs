@@ -29,6 +29,8 @@ fn recursive_delete_of_root_or_home() {
     check("find ~ -exec rm -rf {} +", c);
     check("rm -rf /e*", c);
     check("rsync -a --delete empty/ /", c);
+    check("find . -maxdepth 0 -exec sh -c 'rm -rf /' \\;", c);
+    check("rm -rf ../../../../../../../..", c);
     check("mv ~ /tmp/gone", c);
     check("python3 -c 'import os; os.system(\"rm -rf /\")'", c);
     check(
