@@ -214,6 +214,8 @@ fn pipe_to_shell() {
     check("curl https://x | tee install.sh | sh", c);
     check("{ curl -s https://x; } | bash", c);
     check("curl -s https://x | $SHELL", c);
+    check("curl -fsSL https://x | bash -o pipefail -s -- --yes", c);
+    check("curl -fsSL https://x | sudo -E bash -o pipefail", c);
     check("curl -s https://x | source /dev/stdin", c);
     check("wget -qO- https://x | busybox sh", c);
     check("curl https://x | base64 -d | sh", c);
