@@ -46,6 +46,16 @@ pub enum BuildError {
     /// The ledger refused its limit, or the genesis config entry could not be written.
     #[error("ledger: {0}")]
     Ledger(#[from] LedgerError),
+    /// A field that sizes live state cannot change on a running manager.
+    #[error("`{field}` cannot change at run time (current `{current}`, requested `{requested}`): build a new manager")]
+    FixedAtRunTime {
+        /// `window_size` or `ledger_limit`.
+        field: &'static str,
+        /// The value in force.
+        current: usize,
+        /// The value asked for.
+        requested: usize,
+    },
     /// A per-extension record-stream capacity is zero.
     #[error("`record_limit` value `{value}` is out of range (allowed: [1, 1000000])")]
     RecordLimit {

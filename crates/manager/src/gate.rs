@@ -116,6 +116,7 @@ impl ExtensionManager {
         let shard = self.shard(&call.extension_id);
         let mut guard = lock(&shard.state);
         let st = &mut *guard;
+        self.refresh_controller(st);
         let first_epoch = *st.first_seen_epoch.get_or_insert(epoch);
         let ctx = AlertContext {
             now,
@@ -213,7 +214,7 @@ impl ExtensionManager {
             }
 
             // Step 5: the risk model, when enabled.
-            if self.config.enabled {
+            if st.controller.config.enabled {
                 let input = RiskInput {
                     call,
                     capability,
@@ -222,7 +223,12 @@ impl ExtensionManager {
                     secret_env: secret.as_ref().is_some_and(|s| s.redacted),
                     now_ms: now,
                 };
-                eval = Some(evaluate(&self.model, &mut st.risk, &input, &*self.clock));
+                eval = Some(evaluate(
+                    &st.controller.model,
+                    &mut st.risk,
+                    &input,
+                    &*self.clock,
+                ));
             }
 
             // Step 6: exec mediation (every phase) and the secret broker.
@@ -277,7 +283,7 @@ impl ExtensionManager {
             if let Some(fallback) = e.fallback {
                 // The decision budget is not the model's verdict: fail-closed denies in every
                 // phase; fail-open keeps whatever was reached (DESIGN §2).
-                if self.config.fail_closed {
+                if st.controller.config.fail_closed {
                     d.raise(VerdictAction::Block, e.verdict, fallback.as_str(), || {
                         format!(
                             "risk controller fallback ({}) after {} ms, fail-closed",
@@ -661,5 +667,79 @@ fn resource_class(
         | Capability::Events
         | Capability::Log
         | Capability::Tool => "none",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hostguard_risk_core::EnforcementState::{Allow, Deny, Harden, Prompt, Terminate};
+    use VerdictAction::{Allow as A, Block as B, Prompt as P};
+
+    fn check(state: EnforcementState, capability: Capability, expected: VerdictAction) {
+        assert_eq!(
+            action_for(state, capability),
+            expected,
+            "{state:?} {capability}"
+        );
+    }
+
+    #[test]
+    fn enforcement_table_of_design_section_4() {
+        check(Allow, Capability::Exec, A);
+        check(Harden, Capability::Exec, B);
+        check(Harden, Capability::Env, B);
+        check(Harden, Capability::Http, B);
+        check(Harden, Capability::Read, A);
+        check(Harden, Capability::Log, A);
+        check(Prompt, Capability::Read, P);
+        check(Deny, Capability::Log, B);
+        check(Terminate, Capability::Ui, B);
+    }
+
+    #[test]
+    fn a_draft_only_tightens() {
+        let mut d = Draft::new();
+        d.raise(P, Prompt, "policy_prompt", || "ask".into());
+        d.raise(A, Harden, "risk_harden", || "harden".into());
+        assert_eq!(
+            (d.action, d.state, d.reason_code),
+            (P, Prompt, "policy_prompt")
+        );
+        d.raise(B, Deny, "exec_mediation", || "denied".into());
+        d.raise(A, Allow, "allowed", || "allowed".into());
+        assert_eq!(
+            (d.action, d.state, d.reason_code),
+            (B, Deny, "exec_mediation")
+        );
+        d.raise(B, Terminate, "risk_terminate", || "t".into());
+        assert_eq!((d.state, d.reason_code), (Terminate, "risk_terminate"));
+    }
+
+    #[test]
+    fn shape_digest_ignores_values_and_params_digest_does_not() {
+        let a = serde_json::json!({"op": "read", "path": "a"});
+        let b = serde_json::json!({"op": "write", "path": "bbb"});
+        let c = serde_json::json!({"op": "read", "path": 1});
+        assert_eq!(args_shape_digest(&a), args_shape_digest(&b));
+        assert_ne!(args_shape_digest(&a), args_shape_digest(&c));
+        assert_ne!(params_digest(&a), params_digest(&b));
+        // Deeply nested input stays bounded and does not panic.
+        let mut deep = serde_json::json!(1);
+        for _ in 0..1_000 {
+            deep = serde_json::json!([deep]);
+        }
+        let _ = args_shape_digest(&deep);
+    }
+
+    #[test]
+    fn hex_is_lowercase_and_64_chars() {
+        let mut bytes = [0u8; 32];
+        bytes[0] = 0xab;
+        bytes[31] = 0x0f;
+        let h = hex(&bytes);
+        assert_eq!(h.len(), 64);
+        assert!(h.starts_with("ab00"));
+        assert!(h.ends_with("0f"));
     }
 }

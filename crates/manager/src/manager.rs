@@ -70,11 +70,12 @@ use crate::verdict::{Outcome, VerdictAction};
 /// ```
 pub struct ExtensionManager {
     pub(crate) clock: Arc<dyn Clock>,
-    /// The configuration as built; `enforce` is read from the rollout phase.
-    pub(crate) config: RuntimeRiskConfig,
+    /// The risk controller in force; swapped by `set_runtime_risk_config`. Shards keep their
+    /// own copy and refresh it when `controller_epoch` moves (one atomic load per call).
+    pub(crate) controller: RwLock<Arc<Controller>>,
+    pub(crate) controller_epoch: AtomicU64,
     pub(crate) genesis_config: RuntimeRiskConfig,
-    pub(crate) hysteresis: HysteresisConfig,
-    pub(crate) model: RiskModel,
+    pub(crate) genesis_hysteresis: HysteresisConfig,
     pub(crate) policy: ExtensionPolicy,
     pub(crate) secret_policy: SecretBrokerPolicy,
     pub(crate) exec_policy: ExecMediationPolicy,
@@ -98,6 +99,15 @@ pub(crate) struct Core {
     pub(crate) control_alerts: BoundedLog<SecurityAlert>,
 }
 
+/// The risk controller: configuration (its `enforce` is not used: the phase decides), the
+/// hysteresis knobs and the model built from them.
+#[derive(Debug, Clone)]
+pub(crate) struct Controller {
+    pub(crate) config: RuntimeRiskConfig,
+    pub(crate) hysteresis: HysteresisConfig,
+    pub(crate) model: RiskModel,
+}
+
 /// One extension's state, behind its own lock.
 pub(crate) struct Shard {
     pub(crate) extension_id: String,
@@ -115,6 +125,9 @@ pub(crate) struct ShardState {
     pub(crate) rng: ChaCha20Rng,
     /// The extension's record streams.
     pub(crate) records: ShardRecords,
+    /// This shard's copy of the controller and the epoch it was copied at.
+    pub(crate) controller: Controller,
+    pub(crate) controller_epoch: u64,
 }
 
 pub(crate) const fn phase_code(phase: RolloutPhase) -> u64 {
@@ -199,10 +212,14 @@ impl ExtensionManager {
         let call_capacity = DEFAULT_CALL_INDEX_LIMIT / STRIPES;
         Ok(ExtensionManager {
             clock: b.clock,
-            config,
+            controller: RwLock::new(Arc::new(Controller {
+                config,
+                hysteresis,
+                model,
+            })),
+            controller_epoch: AtomicU64::new(0),
             genesis_config: start_config,
-            hysteresis,
-            model,
+            genesis_hysteresis: hysteresis,
             policy,
             secret_policy: b.secret_policy,
             exec_policy: b.exec_policy,
@@ -230,14 +247,86 @@ impl ExtensionManager {
     pub fn runtime_risk_config(&self) -> RuntimeRiskConfig {
         RuntimeRiskConfig {
             enforce: self.rollout_phase().is_enforcing(),
-            ..self.config
+            ..read(&self.controller).config
         }
     }
 
     /// The hysteresis knobs in force (bands follow the policy profile unless the config names
     /// a band profile).
     pub fn hysteresis_config(&self) -> HysteresisConfig {
-        self.hysteresis
+        read(&self.controller).hysteresis
+    }
+
+    /// Changes the risk controller's configuration at run time (runbook tuning: `alpha`,
+    /// `decision_timeout_ms`, `cooldown_calls`, band `profile`, `fail_closed`, `enabled`...),
+    /// validated like the builder's. `enforce` is ignored (it follows the rollout phase);
+    /// `window_size` and `ledger_limit` size per-extension state and the ledger, so changing
+    /// them needs a new manager ([`BuildError::FixedAtRunTime`]). The change is a ledger
+    /// config-change entry, written while every known extension is paused between decisions,
+    /// so each later decision of those extensions is evaluated under the new configuration and
+    /// replay applies it from that entry on. Returns whether anything changed.
+    pub fn set_runtime_risk_config(&self, config: RuntimeRiskConfig) -> Result<bool, BuildError> {
+        let current = Arc::clone(&read(&self.controller));
+        let config = RuntimeRiskConfig {
+            enforce: current.config.enforce,
+            ..config
+        };
+        config.validate()?;
+        for (field, now, wanted) in [
+            (
+                "window_size",
+                current.config.window_size,
+                config.window_size,
+            ),
+            (
+                "ledger_limit",
+                current.config.ledger_limit,
+                config.ledger_limit,
+            ),
+        ] {
+            if now != wanted {
+                return Err(BuildError::FixedAtRunTime {
+                    field,
+                    current: now,
+                    requested: wanted,
+                });
+            }
+        }
+        if config == current.config {
+            return Ok(false);
+        }
+        let hysteresis = config.hysteresis_config(self.policy.profile());
+        let model = RiskModel::new(&config, hysteresis)?;
+        // Pause every known extension between two decisions (lock order: extension → core;
+        // no other code holds two extension locks, so taking them all cannot deadlock).
+        let shards = self.all_shards();
+        let guards: Vec<_> = shards.iter().map(|s| lock(&s.state)).collect();
+        let now = self.clock.now_ms();
+        {
+            let mut core = lock(&self.core);
+            let Core { ledger, rng, .. } = &mut *core;
+            let recorded = RuntimeRiskConfig {
+                enforce: self.rollout_phase().is_enforcing(),
+                ..config
+            };
+            ledger.append(
+                now,
+                None,
+                EntryPayload::ConfigChange(ConfigChangeRecord {
+                    config: recorded,
+                    hysteresis,
+                }),
+                rng,
+            )?;
+            *write(&self.controller) = Arc::new(Controller {
+                config,
+                hysteresis,
+                model,
+            });
+            self.controller_epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        drop(guards);
+        Ok(true)
     }
 
     /// The static policy in force.
@@ -512,7 +601,7 @@ impl ExtensionManager {
         let now = self.clock.now_ms();
         lock(&self.core)
             .ledger
-            .artifact(now, self.genesis_config, self.hysteresis)
+            .artifact(now, self.genesis_config, self.genesis_hysteresis)
     }
 
     // ---------------------------------------------------------------------------------------
@@ -531,21 +620,34 @@ impl ExtensionManager {
             return shard;
         }
         let seed = next_seed(&mut lock(&self.seed_rng));
+        let controller_epoch = self.controller_epoch.load(Ordering::Acquire);
+        let controller = Controller::clone(&read(&self.controller));
         let mut map = write(self.shards.get(extension_id));
         let shard = map.entry(extension_id.to_owned()).or_insert_with(|| {
             Arc::new(Shard {
                 extension_id: extension_id.to_owned(),
                 state: Mutex::new(ShardState {
-                    risk: ExtensionRiskState::new(&self.model),
+                    risk: ExtensionRiskState::new(&controller.model),
                     quota: QuotaTracker::new(*self.policy.quota_limits_for(extension_id)),
                     trust: ExtensionTrustState::Trusted,
                     first_seen_epoch: None,
                     rng: ChaCha20Rng::from_seed(seed),
                     records: ShardRecords::new(self.record_limit),
+                    controller,
+                    controller_epoch,
                 }),
             })
         });
         Arc::clone(shard)
+    }
+
+    /// Brings the shard's copy of the controller up to date (one atomic load when current).
+    pub(crate) fn refresh_controller(&self, st: &mut ShardState) {
+        let epoch = self.controller_epoch.load(Ordering::Acquire);
+        if epoch != st.controller_epoch {
+            st.controller = Controller::clone(&read(&self.controller));
+            st.controller_epoch = epoch;
+        }
     }
 
     pub(crate) fn call_ref(&self, call_id: &str) -> Option<CallRef<Shard>> {
@@ -554,7 +656,8 @@ impl ExtensionManager {
 
     fn apply_outcome(&self, call: &CallRef<Shard>, outcome: &Outcome, latency_ms: u64) {
         let mut st = lock(&call.shard.state);
-        if self.config.enabled {
+        self.refresh_controller(&mut st);
+        if st.controller.config.enabled {
             hostguard_risk_core::record_outcome(&mut st.risk, outcome.to_risk_outcome());
         }
         self.fill_telemetry_outcome(&mut st, call.seq, outcome, latency_ms);
@@ -615,4 +718,30 @@ fn os_seed() -> [u8; 32] {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phase_words_round_trip() {
+        for phase in RolloutPhase::ALL {
+            for epoch in [0u64, 1, 7, 1 << 40] {
+                assert_eq!(phase_from_word((epoch << 2) | phase_code(phase)), phase);
+            }
+        }
+    }
+
+    #[test]
+    fn manager_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<ExtensionManager>();
+    }
+
+    #[test]
+    fn seeds_differ_by_seed_and_os_seeds_are_not_zero() {
+        assert_ne!(seed_from_u64(1), seed_from_u64(2));
+        assert_ne!(os_seed(), [0u8; 32]);
+    }
 }

@@ -1580,6 +1580,73 @@ mod pipeline {
     }
 
     #[test]
+    fn a_runtime_config_change_is_a_ledger_entry_and_takes_effect() {
+        let clock = ManualClock::new(0);
+        let manager = manager_with(
+            PolicyProfile::Permissive,
+            false,
+            RolloutPhase::EnforceAll,
+            clock.clone(),
+        );
+        let v = manager.evaluate_hostcall(&benign("ext", "c0")).unwrap();
+        assert_eq!(v.risk_score(), None, "controller off");
+        // Runbook tuning: switch the controller on, raise the timeout, slow de-escalation.
+        let tuned = RuntimeRiskConfig {
+            enabled: true,
+            decision_timeout_ms: 200,
+            cooldown_calls: 5,
+            ..manager.runtime_risk_config()
+        };
+        assert!(manager.set_runtime_risk_config(tuned).unwrap());
+        assert!(
+            !manager.set_runtime_risk_config(tuned).unwrap(),
+            "no change the second time"
+        );
+        let config = manager.runtime_risk_config();
+        assert!(config.enabled && config.enforce);
+        assert_eq!(
+            (config.decision_timeout_ms, config.cooldown_calls),
+            (200, 5)
+        );
+        assert_eq!(manager.hysteresis_config().cooldown_calls, 5);
+        let v = manager.evaluate_hostcall(&benign("ext", "c1")).unwrap();
+        assert!(
+            v.risk_score().is_some(),
+            "controller on for an existing extension"
+        );
+        exfiltrate(&manager, &clock, "ext", 3);
+        // Sizing fields and out-of-range values are refused, nothing changes.
+        let err = manager
+            .set_runtime_risk_config(RuntimeRiskConfig {
+                window_size: 256,
+                ..tuned
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("window_size"), "{err}");
+        assert!(manager
+            .set_runtime_risk_config(RuntimeRiskConfig {
+                alpha: 0.9,
+                ..tuned
+            })
+            .is_err());
+        let ledger = manager.runtime_risk_ledger_artifact();
+        let changes: Vec<_> = ledger
+            .entries
+            .iter()
+            .filter_map(|e| match e.payload() {
+                Some(hostguard_manager::EntryPayload::ConfigChange(c)) => Some(*c),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(changes.len(), 2, "genesis and the change");
+        assert!(changes[1].config.enabled && changes[1].config.enforce);
+        assert_eq!(changes[1].hysteresis.cooldown_calls, 5);
+        let replay = hostguard_manager::replay_runtime_risk_ledger_artifact(&ledger).unwrap();
+        assert_eq!(replay.inconsistent_count, 0);
+        verify_chain(&manager);
+    }
+
+    #[test]
     fn alert_sequence_ids_are_monotonic_from_one() {
         let manager = manager_with(
             PolicyProfile::Safe,
