@@ -1,5 +1,109 @@
 //! hostguard manager: the facade hosts embed — the hostcall gate, enforcement, kill switch,
 //! alerts, triage and the incident-response runbook API (DESIGN §2, §4, §7).
 //!
-//! Not yet implemented: this crate holds only its module documentation until the manager issue
-//! lands. It exports nothing.
+//! Principal types: [`ExtensionManager`] (built with [`ExtensionManager::builder`]), which
+//! answers every [`HostCall`] with a [`Verdict`] and records it in a hash-chained ledger;
+//! [`Outcome`], what the host reports after running a call; [`ExtensionTrustState`] and the kill
+//! switch; [`Triage`], the runbook's decision tree. Every type a host or the `hostguard` CLI
+//! needs is re-exported here, so `use pi::extensions::{...}` in the runbook becomes
+//! `use hostguard_manager::{...}`.
+//!
+//! ```
+//! use hostguard_manager::{
+//!     verify_runtime_risk_ledger_artifact, ExtensionManager, ExtensionPolicy, HostCall,
+//!     ManualClock, Outcome, PolicyProfile, RuntimeRiskConfig,
+//! };
+//! use serde_json::json;
+//!
+//! let clock = ManualClock::new(1_000);
+//! let manager = ExtensionManager::builder()
+//!     .risk_config(RuntimeRiskConfig { enabled: true, ..RuntimeRiskConfig::default() })
+//!     .policy(ExtensionPolicy::from_profile(PolicyProfile::Standard))
+//!     .clock(clock.clone())
+//!     .build()?;
+//!
+//! // Standard profile: exec needs a person's approval.
+//! let call = HostCall::new("ext", "call-1", "exec", json!({"command": "ls"}));
+//! let verdict = manager.evaluate_hostcall(&call)?;
+//! assert!(verdict.requires_prompt() && !verdict.is_blocked());
+//! manager.resolve_prompt("call-1", true);
+//! manager.record_outcome("call-1", Outcome::Success);
+//!
+//! // Kill switch: refused at step 2, in every phase.
+//! manager.set_kill_switch("ext", true, "INC-1");
+//! let refused = manager.evaluate_hostcall(&HostCall::new("ext", "call-2", "log", json!({})))?;
+//! assert!(refused.is_blocked());
+//! assert_eq!(refused.reason_code(), "kill_switch");
+//!
+//! let report = verify_runtime_risk_ledger_artifact(&manager.runtime_risk_ledger_artifact());
+//! assert!(report.valid);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod builder;
+mod clock;
+mod error;
+mod gate;
+mod manager;
+mod mediation;
+mod records;
+mod shard;
+mod triage;
+mod trust;
+mod verdict;
+
+// The manager.
+pub use builder::{
+    ExtensionManagerBuilder, DEFAULT_CALL_INDEX_LIMIT, DEFAULT_RECORD_LIMIT, MAX_RECORD_LIMIT,
+};
+pub use clock::SystemClock;
+pub use error::{BuildError, HostcallError};
+pub use manager::ExtensionManager;
+pub use triage::{
+    IncidentSeverity, RunbookProcedure, Triage, BURST_THRESHOLD, BURST_WINDOW_MS,
+    LEDGER_INTEGRITY_FAILURE,
+};
+pub use trust::ExtensionTrustState;
+pub use verdict::{Outcome, Verdict, VerdictAction};
+
+// Hostcalls, policy, configuration, the risk model's vocabulary (risk-core).
+pub use hostguard_risk_core::{
+    classify_command, BandProfile, Capability, CapabilityError, CapabilitySet, CliOverrides, Clock,
+    CommandAnalysis, ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource,
+    ConfigSources, EnforcementState, ExecClass, ExecDecision, ExecFinding, ExecMediationPolicy,
+    ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, ExtensionOverride,
+    ExtensionPolicy, FallbackReason, HostCall, HysteresisConfig, InvalidHostcall, ManualClock,
+    Outcome as RiskOutcome, PolicyError, PolicyMode, PolicyProfile, QuotaLimits,
+    ResolvedRiskConfig, RiskModelError, RuntimeRiskConfig, ScoreBands, SecretBrokerPolicy,
+    SecretPolicyError, SECRET_PLACEHOLDER,
+};
+
+// The ledger: artifact, verification, replay (runbook Procedures 1, 5, 6).
+pub use hostguard_ledger::{
+    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, ArtifactParseError,
+    DecisionRecord, Digest, EntryBody, EntryPayload, LedgerAnchor, LedgerEntry, LedgerError,
+    LedgerHead, LedgerVerifyError, ReplayError, ReplaySkipCounts, RuntimeRiskLedgerArtifact,
+    RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayArtifact,
+    RuntimeRiskReplayStep, VerifyErrorCode, RUNTIME_RISK_LEDGER_SCHEMA,
+};
+
+// The rollout (runbook Procedure 4).
+pub use hostguard_rollout::{
+    ParsePhaseError, PhaseCounts, RollbackTrigger, RolloutConfigError, RolloutPhase, RolloutState,
+    Transition as RolloutTransition, TransitionReason, WindowStats,
+};
+
+// Records and evidence (runbook Procedure 6).
+pub use hostguard_evidence::{
+    build_incident_evidence_bundle, canonical_bundle_json, to_canonical_string,
+    verify_incident_evidence_bundle, verify_incident_evidence_bundle_json, BoundedLog,
+    BundleVerifyError, BundleVerifyErrorCode, DsseEnvelope, DsseSignature, EvidenceDomainTag,
+    EvidenceError, ExecMediationArtifact, ExecMediationLedgerEntry, InTotoStatement, InTotoSubject,
+    IncidentBundleFilter, IncidentBundleRedactionPolicy, IncidentBundleSummary,
+    IncidentBundleVerificationReport, IncidentEvidenceBundle, IncidentEvidenceBundleBuilder,
+    KillSwitchAuditEntry, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,
+    RuntimeHostcallTelemetryEvent, SecretBrokerArtifact, SecretBrokerLedgerEntry, SecurityAlert,
+    SecurityAlertArtifact, SecurityAlertCategory, SecurityAlertSeverity, TrustStateRecord,
+    DSSE_PAYLOAD_TYPE, INCIDENT_EVIDENCE_BUNDLE_SCHEMA, INCIDENT_EVIDENCE_PREDICATE_TYPE,
+    INCIDENT_EVIDENCE_SUBJECT_NAME, IN_TOTO_STATEMENT_TYPE, REDACTED,
+};

@@ -8,6 +8,7 @@
 //! denied by the default preset rather than waved through.
 
 use std::fmt;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
@@ -229,8 +230,10 @@ pub(crate) struct RRedir {
 pub(crate) struct Form {
     /// Every word as written (after normalisation), wrappers included.
     pub full: Vec<String>,
-    /// From the program that finally runs (its basename), wrappers peeled.
-    pub inner: Vec<String>,
+    /// Where the program that finally runs starts in `full` (wrappers peeled).
+    pub inner_start: usize,
+    /// That program's basename, lowercase.
+    pub prog: String,
 }
 
 /// A finding with the simple commands (indices into [`Detailed::forms`]) it involves.
@@ -383,7 +386,8 @@ impl Analyzer {
         for pipeline in &script.pipelines {
             let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
             // What flows into the next stage's stdin.
-            let mut upstream = Upstream::default();
+            // Shared with the stage being classified, then updated in place: no per-stage copy.
+            let mut upstream = Rc::new(Upstream::default());
             for (i, sc) in pipeline.stages.iter().enumerate() {
                 let mut argv: Vec<Arg> = Vec::new();
                 for word in &sc.words {
@@ -400,37 +404,37 @@ impl Analyzer {
                     state.assign(assigns);
                 }
                 let unwrapped = unwrap(cmd);
-                let mut inner: Vec<Arg> = cmd.get(unwrapped.start..).unwrap_or(&[]).to_vec();
+                let segment = render(&argv, &sc.redirs);
+                let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
+                let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));
                 if unwrapped.xargs && i > 0 {
                     // `echo / | xargs rm -rf`: the piped words become arguments.
                     if let Some(words) = upstream.static_value.as_deref() {
                         inner.extend(words.split_whitespace().take(64).map(Arg::plain));
                     }
                 }
-                let (prog, prog_fetch) = inner
-                    .first()
-                    .map_or((String::new(), false), |a| (program_name(&a.text), a.fetch));
+                let mut inner = inner.into_iter();
+                let (prog, prog_fetch, prog_text) = inner.next().map_or_else(
+                    || (String::new(), false, String::new()),
+                    |a| (program_name(&a.text), a.fetch, a.text),
+                );
                 let idx = self.forms.len();
-                let mut inner_form: Vec<String> = inner.iter().map(|a| a.text.clone()).collect();
-                if let Some(first) = inner_form.first_mut() {
-                    first.clone_from(&prog);
-                }
                 self.forms.push(Form {
-                    full: cmd.iter().map(|a| a.text.clone()).collect(),
-                    inner: inner_form,
+                    full,
+                    inner_start: unwrapped.start,
+                    prog: prog.clone(),
                 });
-                let segment = render(&argv, &sc.redirs);
                 let mut stage = Stage {
                     idx,
                     prog,
-                    prog_text: inner.first().map(|a| a.text.clone()).unwrap_or_default(),
+                    prog_text,
                     prog_fetch,
-                    args: inner.get(1..).unwrap_or(&[]).to_vec(),
+                    args: inner.collect(),
                     redirs,
                     segment,
                     in_function: sc.in_function.clone(),
                     scripts: unwrapped.scripts,
-                    upstream: (i > 0).then(|| upstream.clone()),
+                    upstream: (i > 0).then(|| Rc::clone(&upstream)),
                 };
                 if stage.prog.contains(['*', '?', '[']) {
                     // `/bin/r? -rf /`: judge every rule program the glob could name.
@@ -444,31 +448,29 @@ impl Analyzer {
                 } else {
                     self.stage(&stage, depth, &mut state);
                 }
-                upstream.fetch |= stage.is_fetcher();
-                upstream.downloader |= stage.is_downloader();
-                upstream.static_value = if i == 0 {
+                stage.upstream = None;
+                let up = Rc::make_mut(&mut upstream);
+                up.fetch |= stage.is_fetcher();
+                up.downloader |= stage.is_downloader();
+                up.static_value = if i == 0 {
                     stage.literal_output()
                 } else {
-                    upstream
-                        .static_value
-                        .take()
-                        .and_then(|v| stage.transform(v))
+                    up.static_value.take().and_then(|v| stage.transform(v))
                 };
-                upstream.parts.push(idx);
-                if upstream.segment.len() < 200 {
-                    if !upstream.segment.is_empty() {
-                        upstream.segment.push_str(" | ");
+                up.parts.push(idx);
+                if up.segment.len() < 200 {
+                    if !up.segment.is_empty() {
+                        up.segment.push_str(" | ");
                     }
-                    upstream.segment.push_str(&stage.segment);
+                    up.segment.push_str(&stage.segment);
                 }
                 summary.fetches |= stage.is_fetcher();
                 summary.critical_pid |= stage.is_critical_pid_lookup();
-                stage.upstream = None;
                 stages.push(stage);
             }
             self.pipeline(&stages, pipeline.background);
             if single {
-                summary.static_value = upstream.static_value;
+                summary.static_value = Rc::make_mut(&mut upstream).static_value.take();
             }
         }
         summary
@@ -588,6 +590,10 @@ fn expand_vars(text: &str, vars: &[(String, Arg)], fetch: &mut bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('$') {
+        if out.len() > MAX_COMMAND_BYTES {
+            // Bounded work: stop expanding, keep the text as written.
+            break;
+        }
         out.push_str(rest.get(..at).unwrap_or(""));
         let after = rest.get(at + 1..).unwrap_or("");
         let len = after
@@ -688,6 +694,9 @@ fn render(argv: &[Arg], redirs: &[Redir]) -> String {
 
 /// At most [`MAX_SEGMENT_CHARS`] chars of `s`, `…` marking a cut.
 pub(crate) fn snippet(s: &str) -> String {
+    if s.len() <= MAX_SEGMENT_CHARS && !s.contains(SUB_MARK) {
+        return s.to_owned();
+    }
     let mut out: String = s.chars().take(MAX_SEGMENT_CHARS).collect();
     if s.chars().nth(MAX_SEGMENT_CHARS).is_some() {
         out.push('…');

@@ -6,6 +6,8 @@
 //! arguments after normalisation, and its redirections. Paths are normalised lexically
 //! (`//`, `/./`, `..`, `~`, `$HOME`) before they are compared.
 
+use std::rc::Rc;
+
 use base64::Engine as _;
 
 use super::classify::{Analyzer, Arg, ExecClass, RRedir, Upstream};
@@ -30,7 +32,7 @@ pub(crate) struct Stage {
     /// Script strings this command runs (`sh -c`, `eval`, `su -c`…).
     pub scripts: Vec<(String, bool)>,
     /// What the earlier stages of its pipeline send it (`None` for a first stage).
-    pub upstream: Option<Upstream>,
+    pub upstream: Option<Rc<Upstream>>,
 }
 
 /// What the earlier commands of a script established.
@@ -45,16 +47,24 @@ pub(crate) struct SeqState {
 }
 
 const MAX_VARS: usize = 64;
+/// Longest variable value tracked (`a=$a$a` doubling must not grow without bound).
+const MAX_VAR_BYTES: usize = 4096;
 
 impl SeqState {
     pub(crate) fn assign(&mut self, assigns: &[Arg]) {
         for a in assigns {
             if let Some((name, value)) = a.text.split_once('=') {
+                let name = name.trim_end_matches('+');
+                if value.len() > MAX_VAR_BYTES {
+                    // Too long to track: the variable becomes unknown.
+                    self.vars.retain(|(n, _)| n != name);
+                    continue;
+                }
                 if self.vars.len() >= MAX_VARS {
                     self.vars.remove(0);
                 }
                 self.vars.push((
-                    name.trim_end_matches('+').to_owned(),
+                    name.to_owned(),
                     Arg {
                         text: value.to_owned(),
                         fetch: a.fetch,
@@ -253,7 +263,8 @@ impl Stage {
     pub(crate) fn has_flag(&self, short: char, long: &str) -> bool {
         self.texts().take_while(|t| *t != "--").any(|t| {
             if let Some(l) = t.strip_prefix("--") {
-                l == long || l.starts_with(&format!("{long}="))
+                l.strip_prefix(long)
+                    .is_some_and(|v| v.is_empty() || v.starts_with('='))
             } else {
                 t.strip_prefix('-').is_some_and(|c| c.contains(short))
             }
@@ -276,12 +287,10 @@ impl Stage {
                 .texts()
                 .any(|t| t == "-d" || t == "-base64" || t == "base64"),
             "xxd" => self.has_flag('r', "revert"),
+            // `tr` rewrites characters (rot13 and friends): into a shell it is a decoder.
             "uudecode" | "gunzip" | "zcat" | "bzcat" | "xzcat" | "bunzip2" | "unxz" | "zstdcat"
-            | "rev" => true,
+            | "rev" | "tr" => true,
             "gzip" | "bzip2" | "xz" | "zstd" => self.has_flag('d', "decompress"),
-            "tr" => self
-                .texts()
-                .any(|t| t.contains("A-Za-z") || t.contains("a-zA-Z")),
             _ => false,
         }
     }
@@ -618,7 +627,10 @@ impl Analyzer {
                     .take_while(|t| *t != ";" && *t != "+")
                     .collect();
                 if !exec_body.is_empty() {
-                    let _ = self.script(&exec_body.join(" "), depth + 1);
+                    // `-exec` runs an argument vector, not a shell line: quote each word so
+                    // `-exec sh -c 'rm -rf /' \;` keeps its script in one piece.
+                    let quoted: Vec<String> = exec_body.iter().map(|w| shell_quote(w)).collect();
+                    let _ = self.script(&quoted.join(" "), depth + 1);
                 }
             }
             "cd" | "pushd" => state.cd(ops.first().copied()),
@@ -712,7 +724,6 @@ impl Analyzer {
                         || owner.starts_with("0:"));
                 if (recursive && targets.iter().any(|t| state.is_root_or_home(t)))
                     || (to_root && targets.iter().any(|t| is_system_path(t)))
-                    || targets.iter().any(|t| is_credential_path(t))
                 {
                     hit(self, ExecClass::PermissionEscalation);
                 }
@@ -747,6 +758,7 @@ impl Analyzer {
                     hit(self, ExecClass::CredentialModification);
                 }
             }
+            "shutdown" if s.has_flag('c', "cancel") => {}
             "shutdown" | "reboot" | "halt" | "poweroff" => hit(self, ExecClass::SystemShutdown),
             "init" | "telinit"
                 if ops
@@ -828,6 +840,24 @@ impl Analyzer {
                 {
                     hit(self, ExecClass::ForkBomb);
                 }
+                // Shell commands the code hands to the system: `os.system("…")`,
+                // `subprocess.run(["rm", "-rf", "/"])`, `` `…` ``.
+                for command in embedded_commands(&code) {
+                    let _ = self.script(&command, depth + 1);
+                }
+            }
+            "rsync" => {
+                let deletes = s.texts().any(|t| t.starts_with("--delete"));
+                if deletes && ops.last().is_some_and(|t| state.is_root_or_home(t)) {
+                    hit(self, ExecClass::RecursiveDeleteRootOrHome);
+                }
+            }
+            "mv" => {
+                // Moving `/`, a home or a system directory away destroys it as surely.
+                let sources = ops.len().saturating_sub(1);
+                if ops.iter().take(sources).any(|t| state.is_root_or_home(t)) {
+                    hit(self, ExecClass::RecursiveDeleteRootOrHome);
+                }
             }
             _ => {}
         }
@@ -887,10 +917,18 @@ impl Analyzer {
                     has("--delete") || has("-d") || refspecs.iter().any(|r| r.starts_with(':'));
                 if has("--mirror") || (deletes && protected) {
                     Some(ExecClass::DestructiveGitRewrite)
-                } else if force || lease {
+                } else if force {
                     if refspecs.is_empty() || protected || has("--all") {
                         Some(ExecClass::DestructiveGitRewrite)
-                    } else if force {
+                    } else {
+                        Some(ExecClass::GitForcePush)
+                    }
+                } else if lease {
+                    // `--force-with-lease` refuses to overwrite work it has not seen: safe on a
+                    // named feature branch, still a rewrite of a protected or unknown branch.
+                    if protected || has("--all") {
+                        Some(ExecClass::DestructiveGitRewrite)
+                    } else if refspecs.is_empty() {
                         Some(ExecClass::GitForcePush)
                     } else {
                         None
@@ -1136,6 +1174,18 @@ fn cron_command(line: &str) -> &str {
     rest.trim()
 }
 
+/// `w` single-quoted for a shell when it holds anything but plain word characters.
+fn shell_quote(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c));
+    if plain {
+        w.to_owned()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
 fn strip_dot(t: &str) -> String {
     t.strip_prefix("./").unwrap_or(t).to_owned()
 }
@@ -1199,6 +1249,10 @@ fn is_root_or_home(t: &str) -> bool {
     if base == "/" || base == "/*" {
         return true;
     }
+    // `../../../../..` from an unknown directory: four or more levels up is `/` in practice.
+    if base.split('/').filter(|c| *c == "..").count() >= 4 && base.split('/').all(|c| c == "..") {
+        return true;
+    }
     if SYSTEM_DIRS.contains(&base) {
         return true;
     }
@@ -1256,7 +1310,8 @@ fn is_critical_process(t: &str) -> bool {
     CRITICAL_PROCESSES.contains(&name)
 }
 
-/// `u+s`, `g+s`, `+s`, `4755`, `2755`, `6755`, `04755`.
+/// The setuid bit: `u+s`, `+s`, `a+s`, `4755`, `6755`, `04755`. A setgid bit alone (`g+s`,
+/// `2775`) is not flagged: it is the usual way to share a directory between a group.
 fn is_setuid_mode(mode: &str) -> bool {
     if mode.bytes().all(|b| b.is_ascii_digit()) {
         let digits = mode.trim_start_matches('0');
@@ -1264,13 +1319,15 @@ fn is_setuid_mode(mode: &str) -> bool {
             && digits
                 .bytes()
                 .next()
-                .is_some_and(|b| (b.wrapping_sub(b'0')) & 0b110 != 0);
+                .is_some_and(|b| (b.wrapping_sub(b'0')) & 0b100 != 0);
     }
     mode.split(',').any(|clause| {
-        clause
-            .find(['+', '='])
-            .and_then(|at| clause.get(at + 1..))
-            .is_some_and(|perms| perms.contains('s'))
+        let Some(at) = clause.find(['+', '=']) else {
+            return false;
+        };
+        let who = clause.get(..at).unwrap_or("");
+        let perms = clause.get(at + 1..).unwrap_or("");
+        perms.contains('s') && (who.is_empty() || who.contains('u') || who.contains('a'))
     })
 }
 
@@ -1292,6 +1349,81 @@ fn is_world_writable_mode(mode: &str) -> bool {
         };
         perms.contains('w') && (who.is_empty() || who.contains('o') || who.contains('a'))
     })
+}
+
+/// Calls that run a shell command, in interpreter code (lowercase markers).
+const SYSTEM_CALLS: &[&str] = &[
+    "system(",
+    "popen(",
+    "exec(",
+    "execsync(",
+    "spawnsync(",
+    "check_output(",
+    "check_call(",
+    "getoutput(",
+    "getstatusoutput(",
+    ".run(",
+    ".call(",
+    "popen2(",
+    "shell_exec(",
+    "passthru(",
+    "%x(",
+    "qx(",
+    "qx{",
+    "`",
+];
+
+/// Most embedded commands taken from one piece of interpreter code.
+const MAX_EMBEDDED: usize = 16;
+
+/// The string literals interpreter code passes to [`SYSTEM_CALLS`]: a quoted string, a list of
+/// quoted strings (joined by spaces), or the text between backticks.
+fn embedded_commands(code: &str) -> Vec<String> {
+    let lower = code.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for marker in SYSTEM_CALLS {
+        let mut from = 0;
+        while let Some(at) = lower.get(from..).and_then(|rest| rest.find(marker)) {
+            let start = from + at + marker.len();
+            from = start;
+            if out.len() >= MAX_EMBEDDED {
+                return out;
+            }
+            let Some(rest) = code.get(start..) else {
+                break;
+            };
+            if *marker == "`" {
+                if let Some(end) = rest.find('`') {
+                    out.extend(rest.get(..end).map(str::to_owned));
+                    from = start + end + 1;
+                }
+                continue;
+            }
+            let mut words = Vec::new();
+            let mut chars = rest.trim_start().trim_start_matches('[').chars();
+            while let Some(q) = chars.next() {
+                match q {
+                    '\'' | '"' => {
+                        let mut lit = String::new();
+                        while let Some(c) = chars.next() {
+                            match c {
+                                '\\' => lit.extend(chars.next()),
+                                c if c == q => break,
+                                c => lit.push(c),
+                            }
+                        }
+                        words.push(lit);
+                    }
+                    ' ' | ',' | '\t' => {}
+                    _ => break,
+                }
+            }
+            if !words.is_empty() {
+                out.push(words.join(" "));
+            }
+        }
+    }
+    out
 }
 
 /// Interpreter code that opens a socket and hands it a shell or process.
@@ -1383,13 +1515,27 @@ mod tests {
     }
 
     #[test]
+    fn embedded() {
+        assert_eq!(
+            embedded_commands("import os; os.system('rm -rf /')"),
+            ["rm -rf /"]
+        );
+        assert_eq!(
+            embedded_commands("subprocess.run([\"rm\", \"-rf\", \"/\"])"),
+            ["rm -rf /"]
+        );
+        assert_eq!(embedded_commands("print(`id`)"), ["id"]);
+        assert!(embedded_commands("print(1)").is_empty());
+    }
+
+    #[test]
     fn modes() {
         for m in [
-            "u+s", "g+s", "+s", "4755", "2755", "6755", "04755", "u=rwxs",
+            "u+s", "+s", "a+s", "4755", "6755", "04755", "u=rwxs", "ug+s",
         ] {
             assert!(is_setuid_mode(m), "{m}");
         }
-        for m in ["+x", "755", "1777", "0755", "u+x", "644"] {
+        for m in ["+x", "755", "1777", "0755", "u+x", "644", "g+s", "2775"] {
             assert!(!is_setuid_mode(m), "{m}");
         }
         assert!(is_world_writable_mode("777"));

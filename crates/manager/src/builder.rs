@@ -1,0 +1,159 @@
+//! [`ExtensionManagerBuilder`]: every knob of the manager, validated once in
+//! [`build`](ExtensionManagerBuilder::build) (STYLE "Parse, don't validate").
+
+use std::sync::Arc;
+
+use hostguard_risk_core::{
+    Clock, ExecMediationPolicy, ExtensionPolicy, QuotaLimits, RuntimeRiskConfig, SecretBrokerPolicy,
+};
+use hostguard_rollout::{RollbackTrigger, RolloutPhase};
+
+use crate::clock::SystemClock;
+use crate::error::BuildError;
+use crate::manager::ExtensionManager;
+
+/// Default capacity of each per-extension record stream (telemetry, alerts, exec and secret
+/// logs, quota breaches, kill-switch audit).
+pub const DEFAULT_RECORD_LIMIT: usize = 1024;
+/// Largest accepted record-stream capacity.
+pub const MAX_RECORD_LIMIT: usize = 1_000_000;
+/// Calls remembered for `record_outcome` / `mark_false_positive` / `resolve_prompt`.
+pub const DEFAULT_CALL_INDEX_LIMIT: usize = 65_536;
+
+/// Builds an [`ExtensionManager`]. Defaults: risk controller off
+/// ([`RuntimeRiskConfig::default`]), the Safe policy profile, the [`SystemClock`], the default
+/// secret broker, rollout phase shadow, the default rollback trigger, a salt RNG seeded from the
+/// operating system.
+#[derive(Clone)]
+pub struct ExtensionManagerBuilder {
+    pub(crate) risk_config: RuntimeRiskConfig,
+    pub(crate) policy: ExtensionPolicy,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) secret_policy: SecretBrokerPolicy,
+    pub(crate) exec_policy: ExecMediationPolicy,
+    pub(crate) quota: Option<QuotaLimits>,
+    pub(crate) ledger_limit: Option<usize>,
+    pub(crate) rollout_phase: RolloutPhase,
+    pub(crate) rollback_trigger: RollbackTrigger,
+    pub(crate) rng_seed: Option<u64>,
+    pub(crate) record_limit: usize,
+}
+
+impl Default for ExtensionManagerBuilder {
+    fn default() -> Self {
+        ExtensionManagerBuilder {
+            risk_config: RuntimeRiskConfig::default(),
+            policy: ExtensionPolicy::default(),
+            clock: Arc::new(SystemClock),
+            secret_policy: SecretBrokerPolicy::default(),
+            exec_policy: ExecMediationPolicy::default(),
+            quota: None,
+            ledger_limit: None,
+            rollout_phase: RolloutPhase::Shadow,
+            rollback_trigger: RollbackTrigger::default(),
+            rng_seed: None,
+            record_limit: DEFAULT_RECORD_LIMIT,
+        }
+    }
+}
+
+impl std::fmt::Debug for ExtensionManagerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExtensionManagerBuilder")
+            .field("risk_config", &self.risk_config)
+            .field("policy", &self.policy)
+            .field("rollout_phase", &self.rollout_phase)
+            .field("rollback_trigger", &self.rollback_trigger)
+            .field("record_limit", &self.record_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExtensionManagerBuilder {
+    /// The risk controller's configuration. Its `enforce` field is *derived*: the manager sets it
+    /// to the rollout phase's `is_enforcing()` (DESIGN §4), whatever is passed here.
+    #[must_use]
+    pub fn risk_config(mut self, config: RuntimeRiskConfig) -> Self {
+        self.risk_config = config;
+        self
+    }
+
+    /// The static extension policy (DESIGN §2 step 3).
+    #[must_use]
+    pub fn policy(mut self, policy: ExtensionPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The injected clock ([`SystemClock`] by default; tests pass a `ManualClock`).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The secret broker's name rules.
+    #[must_use]
+    pub fn secret_policy(mut self, policy: SecretBrokerPolicy) -> Self {
+        self.secret_policy = policy;
+        self
+    }
+
+    /// The exec mediation policy (default: deny tier High and above).
+    #[must_use]
+    pub fn exec_mediation(mut self, policy: ExecMediationPolicy) -> Self {
+        self.exec_policy = policy;
+        self
+    }
+
+    /// The global quota preset (replaces the policy's; per-extension overrides in the policy
+    /// still win for their extension).
+    #[must_use]
+    pub fn quota(mut self, quota: QuotaLimits) -> Self {
+        self.quota = Some(quota);
+        self
+    }
+
+    /// Ledger entries kept in memory (overrides `risk_config.ledger_limit`; same range).
+    #[must_use]
+    pub fn ledger_limit(mut self, limit: usize) -> Self {
+        self.ledger_limit = Some(limit);
+        self
+    }
+
+    /// The rollout phase to start in (default shadow: a new deployment starts safe). A phase
+    /// other than shadow is written to the ledger as a transition at start-up.
+    #[must_use]
+    pub fn rollout_phase(mut self, phase: RolloutPhase) -> Self {
+        self.rollout_phase = phase;
+        self
+    }
+
+    /// The automatic-rollback thresholds (validated at build).
+    #[must_use]
+    pub fn rollback_trigger(mut self, trigger: RollbackTrigger) -> Self {
+        self.rollback_trigger = trigger;
+        self
+    }
+
+    /// Seeds the commitment-salt RNG (tests and fixtures). Without it the seed comes from the
+    /// operating system's randomness (through std's `RandomState`).
+    #[must_use]
+    pub fn rng_seed(mut self, seed: u64) -> Self {
+        self.rng_seed = Some(seed);
+        self
+    }
+
+    /// Capacity of each per-extension record stream, in [1, 1_000_000] (default 1024).
+    #[must_use]
+    pub fn record_limit(mut self, limit: usize) -> Self {
+        self.record_limit = limit;
+        self
+    }
+
+    /// Validates every knob and builds the manager; writes the genesis config entry (and the
+    /// start-up rollout transition, if any) to the ledger. The error names the bad field.
+    pub fn build(self) -> Result<ExtensionManager, BuildError> {
+        ExtensionManager::from_builder(self)
+    }
+}

@@ -1,0 +1,65 @@
+//! The manager's errors: [`HostcallError`] for one gate decision, [`BuildError`] for building a
+//! manager. Both wrap the lower crates' errors with `#[from]` (STYLE "Types, state and errors").
+
+use hostguard_ledger::LedgerError;
+use hostguard_risk_core::{ConfigError, InvalidHostcall, RiskModelError};
+use hostguard_rollout::RolloutConfigError;
+
+/// Why the gate returned no verdict. The host must treat any error as "do not dispatch": the
+/// gate fails closed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostcallError {
+    /// The call is malformed (`invalid_request`): empty ids, params not an object, unknown
+    /// method, or a declared capability that differs from the derived one.
+    #[error(transparent)]
+    InvalidRequest(#[from] InvalidHostcall),
+    /// The decision could not be written to the ledger, so it is not taken (a decision that is
+    /// not recorded is not made).
+    #[error("decision not recorded: {0}")]
+    Ledger(#[from] LedgerError),
+}
+
+impl HostcallError {
+    /// A stable snake_case code (`invalid_request`, `ledger_error`).
+    pub const fn code(&self) -> &'static str {
+        match self {
+            HostcallError::InvalidRequest(_) => InvalidHostcall::CODE,
+            HostcallError::Ledger(_) => "ledger_error",
+        }
+    }
+}
+
+/// Why [`crate::ExtensionManagerBuilder::build`] refused. Each variant names the bad field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A [`hostguard_risk_core::RuntimeRiskConfig`] field is out of range.
+    #[error("risk config: {0}")]
+    Config(#[from] ConfigError),
+    /// The risk model refused its knobs.
+    #[error("{0}")]
+    RiskModel(#[from] RiskModelError),
+    /// The rollback trigger is out of range.
+    #[error("{0}")]
+    Rollout(#[from] RolloutConfigError),
+    /// The ledger refused its limit, or the genesis config entry could not be written.
+    #[error("ledger: {0}")]
+    Ledger(#[from] LedgerError),
+    /// A field that sizes live state cannot change on a running manager.
+    #[error("`{field}` cannot change at run time (current `{current}`, requested `{requested}`): build a new manager")]
+    FixedAtRunTime {
+        /// `window_size` or `ledger_limit`.
+        field: &'static str,
+        /// The value in force.
+        current: usize,
+        /// The value asked for.
+        requested: usize,
+    },
+    /// A per-extension record-stream capacity is zero.
+    #[error("`record_limit` value `{value}` is out of range (allowed: [1, 1000000])")]
+    RecordLimit {
+        /// The value given.
+        value: usize,
+    },
+}

@@ -1,0 +1,745 @@
+//! The gate: [`ExtensionManager::evaluate_hostcall`], DESIGN §2 steps 1–8 in order.
+//!
+//! 1 validate → 2 kill switch / trust → 3 static policy → 4 quota → 5 risk model → 6 exec
+//! mediation / secret broker → 7 enforcement (rollout phase) → 8 record (ledger, telemetry,
+//! alerts, rollout sample). Steps 2–4 end the pipeline when they refuse; the risk model then
+//! does not run (it can only tighten, DESIGN §2 step 3).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use hostguard_evidence::{
+    SecurityAlert, SecurityAlertCategory as Cat, SecurityAlertSeverity as Sev,
+};
+use hostguard_ledger::{Committed, DecisionRecord, EntryPayload};
+use hostguard_risk_core::features::http_target_class;
+use hostguard_risk_core::{
+    evaluate, is_sensitive_path, Capability, EnforcementState, Evaluation, HostCall, PolicyVerdict,
+    QuotaCharge, RiskInput, SecretBrokerDecision, Transition,
+};
+use hostguard_rollout::{DecisionSample, RolloutPhase};
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+use crate::error::HostcallError;
+use crate::manager::{phase_from_word, trust_payload, Core, ExtensionManager};
+use crate::records::PendingRecords;
+use crate::shard::{lock, CallRef};
+use crate::trust::ExtensionTrustState;
+use crate::verdict::{Verdict, VerdictAction};
+
+/// The verdict being built, strictest so far.
+struct Draft {
+    action: VerdictAction,
+    state: EnforcementState,
+    reason_code: &'static str,
+    reason: String,
+    policy_reason: &'static str,
+    enforced: bool,
+    would_block: bool,
+    secret_redacted: bool,
+}
+
+impl Draft {
+    fn new() -> Draft {
+        Draft {
+            action: VerdictAction::Allow,
+            state: EnforcementState::Allow,
+            reason_code: "allowed",
+            reason: "allowed".to_owned(),
+            policy_reason: "none",
+            enforced: false,
+            would_block: false,
+            secret_redacted: false,
+        }
+    }
+
+    /// Tightens the verdict; never loosens it (a later, more lenient layer cannot downgrade a
+    /// stricter one, DESIGN §2 "a fallback never downgrades").
+    fn raise(
+        &mut self,
+        action: VerdictAction,
+        state: EnforcementState,
+        code: &'static str,
+        reason: impl FnOnce() -> String,
+    ) {
+        if (action, state) > (self.action, self.state) {
+            self.reason_code = code;
+            self.reason = reason();
+        }
+        self.action = self.action.max(action);
+        self.state = self.state.max(state);
+    }
+}
+
+/// What a risk state means for a call of `capability` when enforced (DESIGN §4 table).
+pub(crate) const fn action_for(state: EnforcementState, capability: Capability) -> VerdictAction {
+    match state {
+        EnforcementState::Allow => VerdictAction::Allow,
+        EnforcementState::Harden => {
+            if capability.is_dangerous() {
+                VerdictAction::Block
+            } else {
+                VerdictAction::Allow
+            }
+        }
+        EnforcementState::Prompt => VerdictAction::Prompt,
+        EnforcementState::Deny | EnforcementState::Terminate => VerdictAction::Block,
+    }
+}
+
+const fn risk_code(state: EnforcementState) -> &'static str {
+    match state {
+        EnforcementState::Allow => "allowed",
+        EnforcementState::Harden => "risk_harden",
+        EnforcementState::Prompt => "risk_prompt",
+        EnforcementState::Deny => "risk_deny",
+        EnforcementState::Terminate => "risk_terminate",
+    }
+}
+
+impl ExtensionManager {
+    /// Decides one hostcall: DESIGN §2 steps 1–8 (see the module docs of `gate.rs`). The
+    /// decision is in the ledger before the verdict is returned.
+    ///
+    /// Errors: [`HostcallError::InvalidRequest`] for a malformed call (nothing is recorded),
+    /// [`HostcallError::Ledger`] when the decision cannot be recorded. The host must not dispatch
+    /// a call that got an error.
+    pub fn evaluate_hostcall(&self, call: &HostCall) -> Result<Verdict, HostcallError> {
+        // Step 1: validate; the capability is derived, a mismatching declaration is refused.
+        let capability = call.validate()?;
+        let now = self.clock.now_ms();
+        let word = self.phase_word.load(Ordering::Acquire);
+        let phase = phase_from_word(word);
+        let epoch = word >> 2;
+        let params_digest = params_digest(&call.params);
+        let shard = self.shard(&call.extension_id);
+        let mut guard = lock(&shard.state);
+        let st = &mut *guard;
+        self.refresh_controller(st);
+        let first_epoch = *st.first_seen_epoch.get_or_insert(epoch);
+        let ctx = AlertContext {
+            now,
+            extension_id: &call.extension_id,
+            call,
+            capability,
+            params_digest: &params_digest,
+        };
+        let mut d = Draft::new();
+        let mut pending = PendingRecords::default();
+        let mut eval: Option<Evaluation> = None;
+        let mut secret: Option<SecretBrokerDecision> = None;
+        let mut quarantine_now = false;
+
+        'pipeline: {
+            // Step 2: kill switch — refused always, controller on or off, every phase.
+            if st.trust == ExtensionTrustState::Killed {
+                d.policy_reason = "kill_switch";
+                d.raise(
+                    VerdictAction::Block,
+                    EnforcementState::Terminate,
+                    "kill_switch",
+                    || {
+                        format!(
+                            "extension `{}` is killed by the kill switch",
+                            call.extension_id
+                        )
+                    },
+                );
+                break 'pipeline;
+            }
+
+            // Step 3: static policy. A deny skips the risk model.
+            let policy = self.policy.evaluate(&call.extension_id, capability);
+            d.policy_reason = policy.reason.as_str();
+            match policy.verdict {
+                PolicyVerdict::Deny => {
+                    d.raise(
+                        VerdictAction::Block,
+                        EnforcementState::Deny,
+                        "policy_deny",
+                        || {
+                            format!(
+                                "policy denies capability `{capability}` ({})",
+                                policy.reason
+                            )
+                        },
+                    );
+                    pending.alerts.push(ctx.alert(
+                        Cat::PolicyDenial,
+                        Sev::Warning,
+                        "deny",
+                        d.reason.clone(),
+                        vec!["policy_deny".into(), policy.reason.as_str().into()],
+                        None,
+                        "grant the capability with a per-extension override if the extension needs it (runbook Procedure 2)",
+                    ));
+                    break 'pipeline;
+                }
+                PolicyVerdict::Prompt => d.raise(
+                    VerdictAction::Prompt,
+                    EnforcementState::Prompt,
+                    "policy_prompt",
+                    || format!("policy requires a person's approval for capability `{capability}`"),
+                ),
+                PolicyVerdict::Allow => {}
+            }
+
+            // Step 4: quota. A breach refuses the call (every phase) and skips the model.
+            let charge = quota_charge(call, capability);
+            if let Err(breach) = st.quota.check_and_record(now, &charge) {
+                d.raise(
+                    VerdictAction::Block,
+                    EnforcementState::Deny,
+                    "quota_exceeded",
+                    || breach.to_string(),
+                );
+                pending.quota.push(breach);
+                pending.alerts.push(ctx.alert(
+                    Cat::QuotaBreach,
+                    Sev::Warning,
+                    "deny",
+                    breach.to_string(),
+                    vec!["quota_exceeded".into(), breach.kind.as_str().into()],
+                    None,
+                    "check the extension's call rate; raise its quota with a per-extension override if legitimate",
+                ));
+                break 'pipeline;
+            }
+
+            // Classification feeds both mediation (step 6) and the model (step 5).
+            let mediation = self.mediate_exec(call);
+            if capability == Capability::Env {
+                secret = env_name(call).map(|name| self.secret_policy.broker_env(name));
+            }
+
+            // Step 5: the risk model, when enabled.
+            if st.controller.config.enabled {
+                let input = RiskInput {
+                    call,
+                    capability,
+                    exec_tier: mediation.as_ref().map(|m| m.tier),
+                    exec_critical_class: mediation.as_ref().is_some_and(|m| m.critical),
+                    secret_env: secret.as_ref().is_some_and(|s| s.redacted),
+                    now_ms: now,
+                };
+                eval = Some(evaluate(
+                    &st.controller.model,
+                    &mut st.risk,
+                    &input,
+                    &*self.clock,
+                ));
+            }
+
+            // Step 6: exec mediation (every phase) and the secret broker.
+            if let Some(m) = &mediation {
+                pending.exec.push(m.log_entry(&ctx));
+                if !m.allowed {
+                    d.raise(
+                        VerdictAction::Block,
+                        EnforcementState::Deny,
+                        "exec_mediation",
+                        || m.reason.clone(),
+                    );
+                    pending.alerts.push(ctx.alert(
+                        Cat::ExecMediation,
+                        if m.critical { Sev::Critical } else { Sev::Error },
+                        "deny",
+                        m.reason.clone(),
+                        m.reason_codes(),
+                        eval.as_ref().map(|e| e.score),
+                        "review the command; add an allow pattern only for a command that is safe in every context",
+                    ));
+                }
+            }
+            if let Some(s) = &secret {
+                pending.secret.push(s.clone());
+                if s.redacted {
+                    d.secret_redacted = true;
+                    pending.alerts.push(ctx.alert(
+                        Cat::SecretBroker,
+                        Sev::Info,
+                        "redact",
+                        format!("env read of a secret name brokered ({})", s.reason),
+                        vec!["secret_redacted".into(), s.reason.as_str().into()],
+                        eval.as_ref().map(|e| e.score),
+                        "none: the extension received the placeholder, not the value",
+                    ));
+                }
+            }
+
+            // Step 7: enforcement of the model's state, as the rollout phase says (DESIGN §4).
+            let Some(e) = &eval else {
+                break 'pipeline;
+            };
+            let enforced = match phase {
+                RolloutPhase::EnforceAll => true,
+                RolloutPhase::EnforceNew => first_epoch == epoch,
+                RolloutPhase::Shadow | RolloutPhase::LogOnly => false,
+            };
+            let risk_action = action_for(e.state_after, capability);
+            d.would_block = risk_action == VerdictAction::Block;
+            d.enforced = enforced;
+            if let Some(fallback) = e.fallback {
+                // The decision budget is not the model's verdict: fail-closed denies in every
+                // phase; fail-open keeps whatever was reached (DESIGN §2).
+                if st.controller.config.fail_closed {
+                    d.raise(VerdictAction::Block, e.verdict, fallback.as_str(), || {
+                        format!(
+                            "risk controller fallback ({}) after {} ms, fail-closed",
+                            fallback.as_str(),
+                            e.decision_ms
+                        )
+                    });
+                }
+            }
+            let alerting = phase != RolloutPhase::Shadow;
+            if enforced {
+                d.raise(risk_action, e.state_after, risk_code(e.state_after), || {
+                    e.summary()
+                });
+                if risk_action == VerdictAction::Block {
+                    pending.alerts.push(ctx.alert(
+                        Cat::AnomalyDenial,
+                        Sev::Error,
+                        "block",
+                        e.summary(),
+                        risk_reason_codes(e),
+                        Some(e.score),
+                        "review the extension's recent hostcalls (runbook Procedure 3)",
+                    ));
+                }
+                if e.state_after == EnforcementState::Terminate
+                    && st.trust == ExtensionTrustState::Trusted
+                {
+                    st.trust = ExtensionTrustState::Quarantined;
+                    quarantine_now = true;
+                }
+            } else if alerting && d.would_block {
+                pending.alerts.push(ctx.alert(
+                    Cat::AnomalyDenial,
+                    Sev::Warning,
+                    "would_block",
+                    format!("would block if enforced: {}", e.summary()),
+                    risk_reason_codes(e),
+                    Some(e.score),
+                    "none yet: the rollout does not enforce; watch before advancing (runbook Procedure 4)",
+                ));
+            }
+            if alerting {
+                match e.transition {
+                    Transition::Quarantined => pending.alerts.push(ctx.alert(
+                        Cat::Quarantine,
+                        Sev::Critical,
+                        if enforced {
+                            "quarantine"
+                        } else {
+                            "would_quarantine"
+                        },
+                        format!(
+                            "{} consecutive unsafe evaluations: {}",
+                            e.consecutive_unsafe,
+                            e.summary()
+                        ),
+                        risk_reason_codes(e),
+                        Some(e.score),
+                        "runbook Procedure 1: confirm, then kill switch or reset the extension",
+                    )),
+                    Transition::Escalated | Transition::DeEscalated => {
+                        let up = e.transition == Transition::Escalated;
+                        pending.alerts.push(ctx.alert(
+                            Cat::ProfileTransition,
+                            if up { Sev::Warning } else { Sev::Info },
+                            e.state_after.as_str(),
+                            format!(
+                                "enforcement state {} → {}",
+                                e.state_before.as_str(),
+                                e.state_after.as_str()
+                            ),
+                            vec![
+                                if up { "escalated" } else { "de_escalated" }.into(),
+                                e.state_before.as_str().into(),
+                                e.state_after.as_str().into(),
+                            ],
+                            Some(e.score),
+                            if up {
+                                "runbook Procedure 3: review the transition"
+                            } else {
+                                "log; verify the cooldown worked"
+                            },
+                        ));
+                    }
+                    Transition::Stay => {}
+                }
+            }
+        }
+
+        // Step 8: record. The decision entry is written at decision time.
+        let hysteresis = st.risk.hysteresis();
+        let record = DecisionRecord {
+            call_id: call.call_id.clone(),
+            capability,
+            method: call.method.clone(),
+            params_hash: Committed::seal(hex(&params_digest), &mut st.rng),
+            policy_reason: d.policy_reason.to_owned(),
+            risk_evaluated: eval.is_some(),
+            risk_score: eval.as_ref().map_or(0.0, |e| e.score),
+            posterior: eval
+                .as_ref()
+                .map_or_else(|| st.risk.posterior(), |e| e.posterior),
+            triggers: eval.as_ref().map_or_else(Vec::new, |e| {
+                e.triggers.iter().map(|t| t.as_str().to_owned()).collect()
+            }),
+            selected_action: d.state,
+            state_before: eval.as_ref().map_or(hysteresis.state, |e| e.state_before),
+            state_after: eval.as_ref().map_or(hysteresis.state, |e| e.state_after),
+            consecutive_unsafe: eval
+                .as_ref()
+                .map_or(hysteresis.consecutive_unsafe, |e| e.consecutive_unsafe),
+            enforced: d.enforced,
+            rollout_phase: phase.as_str().to_owned(),
+            e_process_log: eval
+                .as_ref()
+                .map_or_else(|| st.risk.e_process_log(), |e| e.e_process_log),
+            drift: eval.as_ref().is_some_and(|e| e.drift),
+            fallback_reason: eval
+                .as_ref()
+                .and_then(|e| e.fallback)
+                .map(|f| f.as_str().to_owned()),
+            explanation_summary: eval
+                .as_ref()
+                .map_or_else(|| d.reason.clone(), Evaluation::summary),
+        };
+        let latency_ms = self.clock.now_ms().saturating_sub(now);
+        let was_error = eval.as_ref().is_some_and(|e| e.fallback.is_some());
+        let (receipt, sample) = {
+            let mut core = lock(&self.core);
+            let Core {
+                ledger,
+                rollout,
+                rng,
+                ..
+            } = &mut *core;
+            let receipt = ledger.append(
+                now,
+                Some(call.extension_id.clone()),
+                EntryPayload::Decision(Box::new(record)),
+                rng,
+            )?;
+            if quarantine_now {
+                let _ = ledger.append(
+                    now,
+                    Some(call.extension_id.clone()),
+                    trust_payload(
+                        ExtensionTrustState::Trusted,
+                        ExtensionTrustState::Quarantined,
+                        "quarantine: terminate state enforced",
+                    ),
+                    rng,
+                );
+            }
+            let outcome = rollout.record_decision(
+                DecisionSample {
+                    latency_ms,
+                    was_error,
+                    was_false_positive: false,
+                    would_block: d.would_block,
+                },
+                now,
+            );
+            if let Some(t) = outcome.rollback {
+                self.apply_transition(&mut core, &t);
+            }
+            (receipt, outcome.sample_id)
+        };
+        // `receipt.evicted` is dropped here, outside the core lock (ledger README).
+        let seq = receipt.seq;
+        let evicted_call = lock(self.calls.get(&call.call_id)).insert(
+            call.call_id.clone(),
+            CallRef {
+                shard: Arc::clone(&shard),
+                seq,
+                sample,
+                ts_ms: now,
+                action: d.action,
+                prompt_resolved: false,
+            },
+        );
+        drop(evicted_call);
+        self.store_records(
+            st,
+            &ctx,
+            seq,
+            pending,
+            eval.as_ref(),
+            d.enforced,
+            d.action == VerdictAction::Block,
+            resource_class(call, capability, secret.as_ref()),
+        );
+        drop(guard);
+        Ok(Verdict {
+            call_id: call.call_id.clone(),
+            capability,
+            action: d.action,
+            state: d.state,
+            risk_state: eval.as_ref().map(|e| e.state_after),
+            risk_score: eval.as_ref().map(|e| e.score),
+            enforced: d.enforced,
+            reason_code: d.reason_code.to_owned(),
+            reason: d.reason,
+            fallback: eval.as_ref().and_then(|e| e.fallback),
+            secret_redacted: d.secret_redacted,
+            ledger_seq: seq,
+        })
+    }
+}
+
+/// What every alert of one call shares.
+pub(crate) struct AlertContext<'a> {
+    pub(crate) now: u64,
+    pub(crate) extension_id: &'a str,
+    pub(crate) call: &'a HostCall,
+    pub(crate) capability: Capability,
+    pub(crate) params_digest: &'a [u8; 32],
+}
+
+impl AlertContext<'_> {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one alert's fields, named at the call site"
+    )]
+    fn alert(
+        &self,
+        category: hostguard_evidence::SecurityAlertCategory,
+        severity: hostguard_evidence::SecurityAlertSeverity,
+        action_taken: &str,
+        reason: String,
+        reason_codes: Vec<String>,
+        risk_score: Option<f64>,
+        remediation: &str,
+    ) -> SecurityAlert {
+        SecurityAlert {
+            ts_ms: self.now,
+            // Assigned when the alert is stored (monotonic across every stream).
+            sequence_id: 0,
+            extension_id: Some(self.extension_id.to_owned()),
+            category,
+            severity,
+            capability: self.capability.as_str().to_owned(),
+            method: self.call.method.clone(),
+            action_taken: action_taken.to_owned(),
+            reason,
+            reason_codes,
+            risk_score,
+            context_hash: context_hash(self.extension_id, &self.call.call_id, self.params_digest),
+            remediation: remediation.to_owned(),
+        }
+    }
+}
+
+fn risk_reason_codes(e: &Evaluation) -> Vec<String> {
+    let mut codes = vec![risk_code(e.state_after).to_owned()];
+    codes.extend(e.triggers.iter().map(|t| t.as_str().to_owned()));
+    if let Some(f) = e.fallback {
+        codes.push(f.as_str().to_owned());
+    }
+    codes
+}
+
+/// SHA-256 of the params' JSON (serde_json's maps are ordered, so equal params hash equally).
+pub(crate) fn params_digest(params: &Value) -> [u8; 32] {
+    let bytes = serde_json::to_vec(params).unwrap_or_default();
+    Sha256::digest(&bytes).into()
+}
+
+/// SHA-256 of the params' *shape*: keys and JSON types, no values (bounded walk).
+pub(crate) fn args_shape_digest(params: &Value) -> [u8; 32] {
+    fn walk(v: &Value, depth: u32, budget: &mut u32, h: &mut Sha256) {
+        if *budget == 0 || depth > 16 {
+            h.update(b"~");
+            return;
+        }
+        *budget -= 1;
+        match v {
+            Value::Null => h.update(b"n"),
+            Value::Bool(_) => h.update(b"b"),
+            Value::Number(_) => h.update(b"#"),
+            Value::String(_) => h.update(b"s"),
+            Value::Array(items) => {
+                h.update(b"[");
+                for item in items {
+                    walk(item, depth + 1, budget, h);
+                }
+                h.update(b"]");
+            }
+            Value::Object(map) => {
+                h.update(b"{");
+                for (k, item) in map {
+                    h.update((k.len() as u64).to_be_bytes());
+                    h.update(k.as_bytes());
+                    walk(item, depth + 1, budget, h);
+                }
+                h.update(b"}");
+            }
+        }
+    }
+    let mut h = Sha256::new();
+    let mut budget = 512;
+    walk(params, 0, &mut budget, &mut h);
+    h.finalize().into()
+}
+
+fn context_hash(extension_id: &str, call_id: &str, params_digest: &[u8; 32]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"hostguard.alert_context.v1\0");
+    h.update((extension_id.len() as u64).to_be_bytes());
+    h.update(extension_id.as_bytes());
+    h.update((call_id.len() as u64).to_be_bytes());
+    h.update(call_id.as_bytes());
+    h.update(params_digest);
+    hex(&h.finalize().into())
+}
+
+/// Lowercase hex of a digest.
+pub(crate) fn hex(bytes: &[u8; 32]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in bytes {
+        out.push(char::from(
+            DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
+        ));
+        out.push(char::from(
+            DIGITS.get(usize::from(b & 15)).copied().unwrap_or(b'0'),
+        ));
+    }
+    out
+}
+
+fn quota_charge(call: &HostCall, capability: Capability) -> QuotaCharge {
+    let charge = QuotaCharge::for_capability(capability);
+    if capability != Capability::Write {
+        return charge;
+    }
+    let bytes = call
+        .params_object()
+        .and_then(|p| p.get("content").or_else(|| p.get("data")))
+        .and_then(Value::as_str)
+        .map_or(0, str::len);
+    charge.with_write_bytes(bytes as u64)
+}
+
+fn env_name(call: &HostCall) -> Option<&str> {
+    let p = call.params_object()?;
+    ["name", "key", "var"]
+        .into_iter()
+        .find_map(|k| p.get(k).and_then(Value::as_str))
+}
+
+fn resource_class(
+    call: &HostCall,
+    capability: Capability,
+    secret: Option<&SecretBrokerDecision>,
+) -> &'static str {
+    match capability {
+        Capability::Http => http_target_class(call.params_object()).as_str(),
+        Capability::Read | Capability::Write => {
+            let sensitive = call
+                .params_object()
+                .and_then(|p| p.get("path"))
+                .and_then(Value::as_str)
+                .is_some_and(is_sensitive_path);
+            if sensitive {
+                "sensitive_path"
+            } else {
+                "path"
+            }
+        }
+        Capability::Exec => "command",
+        Capability::Env => {
+            if secret.is_some_and(|s| s.redacted) {
+                "secret_env"
+            } else {
+                "env"
+            }
+        }
+        Capability::Session
+        | Capability::Ui
+        | Capability::Events
+        | Capability::Log
+        | Capability::Tool => "none",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hostguard_risk_core::EnforcementState::{Allow, Deny, Harden, Prompt, Terminate};
+    use VerdictAction::{Allow as A, Block as B, Prompt as P};
+
+    fn check(state: EnforcementState, capability: Capability, expected: VerdictAction) {
+        assert_eq!(
+            action_for(state, capability),
+            expected,
+            "{state:?} {capability}"
+        );
+    }
+
+    #[test]
+    fn enforcement_table_of_design_section_4() {
+        check(Allow, Capability::Exec, A);
+        check(Harden, Capability::Exec, B);
+        check(Harden, Capability::Env, B);
+        check(Harden, Capability::Http, B);
+        check(Harden, Capability::Read, A);
+        check(Harden, Capability::Log, A);
+        check(Prompt, Capability::Read, P);
+        check(Deny, Capability::Log, B);
+        check(Terminate, Capability::Ui, B);
+    }
+
+    #[test]
+    fn a_draft_only_tightens() {
+        let mut d = Draft::new();
+        d.raise(P, Prompt, "policy_prompt", || "ask".into());
+        d.raise(A, Harden, "risk_harden", || "harden".into());
+        assert_eq!(
+            (d.action, d.state, d.reason_code),
+            (P, Prompt, "policy_prompt")
+        );
+        d.raise(B, Deny, "exec_mediation", || "denied".into());
+        d.raise(A, Allow, "allowed", || "allowed".into());
+        assert_eq!(
+            (d.action, d.state, d.reason_code),
+            (B, Deny, "exec_mediation")
+        );
+        d.raise(B, Terminate, "risk_terminate", || "t".into());
+        assert_eq!((d.state, d.reason_code), (Terminate, "risk_terminate"));
+    }
+
+    #[test]
+    fn shape_digest_ignores_values_and_params_digest_does_not() {
+        let a = serde_json::json!({"op": "read", "path": "a"});
+        let b = serde_json::json!({"op": "write", "path": "bbb"});
+        let c = serde_json::json!({"op": "read", "path": 1});
+        assert_eq!(args_shape_digest(&a), args_shape_digest(&b));
+        assert_ne!(args_shape_digest(&a), args_shape_digest(&c));
+        assert_ne!(params_digest(&a), params_digest(&b));
+        // Deeply nested input stays bounded and does not panic.
+        let mut deep = serde_json::json!(1);
+        for _ in 0..1_000 {
+            deep = serde_json::json!([deep]);
+        }
+        let _ = args_shape_digest(&deep);
+    }
+
+    #[test]
+    fn hex_is_lowercase_and_64_chars() {
+        let mut bytes = [0u8; 32];
+        bytes[0] = 0xab;
+        bytes[31] = 0x0f;
+        let h = hex(&bytes);
+        assert_eq!(h.len(), 64);
+        assert!(h.starts_with("ab00"));
+        assert!(h.ends_with("0f"));
+    }
+}

@@ -1,0 +1,399 @@
+//! The record streams (DESIGN §6): security alerts, hostcall telemetry, exec-mediation and
+//! secret-broker logs, quota breaches, kill-switch audit — and their artifacts.
+//!
+//! Every stream is a [`BoundedLog`] kept *per extension* inside its shard (one noisy extension
+//! cannot evict another's evidence, and writing a record takes no global lock); control-plane
+//! alerts (rollback) live in the core. Reads never drain. An artifact merges the shards in global
+//! order: alerts by `sequence_id`, the other streams by the seq of the ledger entry of their
+//! decision.
+//!
+//! Telemetry is stored compactly (features as a fixed array, hashes as bytes) and expanded into
+//! [`RuntimeHostcallTelemetryEvent`] only when an artifact is built, so the hot path does not
+//! allocate a map per call.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use hostguard_evidence::{
+    BoundedLog, ExecMediationArtifact, ExecMediationLedgerEntry, IncidentBundleFilter,
+    IncidentBundleRedactionPolicy, IncidentEvidenceBundle, IncidentEvidenceBundleBuilder,
+    KillSwitchAuditEntry, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,
+    RuntimeHostcallTelemetryEvent, SecretBrokerArtifact, SecretBrokerLedgerEntry, SecurityAlert,
+    SecurityAlertArtifact, SecurityAlertCategory, SecurityAlertSeverity, TrustStateRecord,
+};
+use hostguard_risk_core::{
+    Capability, EnforcementState, Evaluation, Feature, QuotaBreach, SecretBrokerDecision,
+    FEATURE_COUNT,
+};
+use hostguard_rollout::Transition;
+use sha2::{Digest as _, Sha256};
+
+use crate::gate::{args_shape_digest, hex, AlertContext};
+use crate::manager::{Core, ExtensionManager, Shard, ShardState};
+use crate::shard::{lock, read};
+use crate::trust::ExtensionTrustState;
+use crate::verdict::Outcome;
+
+/// Records of one decision, gathered during the pipeline and stored after the ledger append.
+#[derive(Default)]
+pub(crate) struct PendingRecords {
+    pub(crate) alerts: Vec<SecurityAlert>,
+    pub(crate) exec: Vec<ExecMediationLedgerEntry>,
+    pub(crate) secret: Vec<SecretBrokerDecision>,
+    pub(crate) quota: Vec<QuotaBreach>,
+}
+
+/// One telemetry event, compact.
+#[derive(Debug, Clone)]
+pub(crate) struct TelemetrySlot {
+    seq: u64,
+    ts_ms: u64,
+    call_id: String,
+    capability: Capability,
+    method: String,
+    features: Option<[f64; FEATURE_COUNT]>,
+    risk_score: f64,
+    risk_action: EnforcementState,
+    previous_action: EnforcementState,
+    enforced: bool,
+    blocked: bool,
+    resource_target_class: &'static str,
+    params_digest: [u8; 32],
+    args_shape_digest: [u8; 32],
+    latency_ms: Option<u64>,
+    outcome: Option<&'static str>,
+}
+
+impl TelemetrySlot {
+    fn event(&self, extension_id: &str) -> RuntimeHostcallTelemetryEvent {
+        let features = match &self.features {
+            Some(values) => Feature::ALL
+                .iter()
+                .zip(values)
+                .map(|(f, v)| (f.as_str().to_owned(), *v))
+                .collect(),
+            None => BTreeMap::new(),
+        };
+        RuntimeHostcallTelemetryEvent {
+            ts_ms: self.ts_ms,
+            extension_id: Some(extension_id.to_owned()),
+            call_id: self.call_id.clone(),
+            capability: self.capability.as_str().to_owned(),
+            method: self.method.clone(),
+            features,
+            risk_score: self.risk_score,
+            risk_action: self.risk_action,
+            previous_action: self.previous_action,
+            enforced: self.enforced,
+            blocked: self.blocked,
+            resource_target_class: self.resource_target_class.to_owned(),
+            params_hash: hex(&self.params_digest),
+            args_shape_hash: hex(&self.args_shape_digest),
+            latency_ms: self.latency_ms,
+            outcome: self.outcome.map(str::to_owned),
+        }
+    }
+}
+
+/// The per-extension streams.
+pub(crate) struct ShardRecords {
+    pub(crate) telemetry: BoundedLog<TelemetrySlot>,
+    pub(crate) alerts: BoundedLog<SecurityAlert>,
+    pub(crate) exec: BoundedLog<(u64, ExecMediationLedgerEntry)>,
+    pub(crate) secret: BoundedLog<(u64, SecretBrokerLedgerEntry)>,
+    pub(crate) quota: BoundedLog<(u64, QuotaBreachEvent)>,
+    pub(crate) kill_audit: BoundedLog<KillSwitchAuditEntry>,
+}
+
+impl ShardRecords {
+    pub(crate) fn new(limit: usize) -> ShardRecords {
+        ShardRecords {
+            telemetry: BoundedLog::new(limit),
+            alerts: BoundedLog::new(limit),
+            exec: BoundedLog::new(limit),
+            secret: BoundedLog::new(limit),
+            quota: BoundedLog::new(limit),
+            kill_audit: BoundedLog::new(limit),
+        }
+    }
+}
+
+impl ExtensionManager {
+    fn next_alert_seq(&self) -> u64 {
+        self.alert_seq
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1)
+    }
+
+    /// Stores one decision's records in its shard (shard lock held, core lock not held).
+    #[expect(clippy::too_many_arguments, reason = "internal: one decision's parts")]
+    pub(crate) fn store_records(
+        &self,
+        st: &mut ShardState,
+        ctx: &AlertContext<'_>,
+        seq: u64,
+        pending: PendingRecords,
+        eval: Option<&Evaluation>,
+        enforced: bool,
+        blocked: bool,
+        resource_target_class: &'static str,
+    ) {
+        let call_id = &ctx.call.call_id;
+        let state = st.risk.state();
+        st.records.telemetry.push(TelemetrySlot {
+            seq,
+            ts_ms: ctx.now,
+            call_id: call_id.clone(),
+            capability: ctx.capability,
+            method: ctx.call.method.clone(),
+            features: eval.map(|e| e.features),
+            risk_score: eval.map_or(0.0, |e| e.score),
+            risk_action: eval.map_or(state, |e| e.state_after),
+            previous_action: eval.map_or(state, |e| e.state_before),
+            enforced,
+            blocked,
+            resource_target_class,
+            params_digest: *ctx.params_digest,
+            args_shape_digest: args_shape_digest(&ctx.call.params),
+            latency_ms: None,
+            outcome: None,
+        });
+        for mut alert in pending.alerts {
+            alert.sequence_id = self.next_alert_seq();
+            st.records.alerts.push(alert);
+        }
+        for entry in pending.exec {
+            st.records.exec.push((seq, entry));
+        }
+        for s in pending.secret {
+            st.records.secret.push((
+                seq,
+                SecretBrokerLedgerEntry {
+                    ts_ms: ctx.now,
+                    extension_id: Some(ctx.extension_id.to_owned()),
+                    call_id: call_id.clone(),
+                    name_hash: s.name_hash,
+                    redacted: s.redacted,
+                    reason: s.reason.as_str().to_owned(),
+                },
+            ));
+        }
+        for b in pending.quota {
+            st.records.quota.push((
+                seq,
+                QuotaBreachEvent {
+                    ts_ms: ctx.now,
+                    extension_id: Some(ctx.extension_id.to_owned()),
+                    call_id: call_id.clone(),
+                    kind: b.kind.as_str().to_owned(),
+                    limit: b.limit,
+                    observed: b.observed,
+                },
+            ));
+        }
+    }
+
+    pub(crate) fn fill_telemetry_outcome(
+        &self,
+        st: &mut ShardState,
+        seq: u64,
+        outcome: &Outcome,
+        latency_ms: u64,
+    ) {
+        if let Some(slot) = st.records.telemetry.find_last_mut(|s| s.seq == seq) {
+            slot.latency_ms = Some(latency_ms);
+            slot.outcome = Some(outcome.as_str());
+        }
+    }
+
+    pub(crate) fn record_kill_audit(
+        &self,
+        st: &mut ShardState,
+        extension_id: &str,
+        on: bool,
+        reason: &str,
+        now: u64,
+    ) {
+        st.records.kill_audit.push(KillSwitchAuditEntry {
+            ts_ms: now,
+            extension_id: extension_id.to_owned(),
+            on,
+            reason: reason.to_owned(),
+        });
+    }
+
+    /// The `ProfileTransition` alert of an automatic rollback (core lock held).
+    pub(crate) fn rollback_alert(&self, core: &mut Core, t: &Transition) {
+        let mut h = Sha256::new();
+        h.update(b"hostguard.rollout_transition.v1\0");
+        h.update(t.from.as_str().as_bytes());
+        h.update(b"\0");
+        h.update(t.to.as_str().as_bytes());
+        h.update(t.at_ms.to_be_bytes());
+        let alert = SecurityAlert {
+            ts_ms: t.at_ms,
+            sequence_id: self.next_alert_seq(),
+            extension_id: None,
+            category: SecurityAlertCategory::ProfileTransition,
+            severity: SecurityAlertSeverity::Error,
+            capability: String::new(),
+            method: String::new(),
+            action_taken: "rollback".to_owned(),
+            reason: format!(
+                "rollout rolled back from {} to {}: {}",
+                t.from, t.to, t.reason
+            ),
+            reason_codes: vec![
+                "rollback".to_owned(),
+                t.reason.code().to_owned(),
+                t.from.as_str().to_owned(),
+            ],
+            risk_score: None,
+            context_hash: hex(&h.finalize().into()),
+            remediation:
+                "runbook Procedure 4: verify the rollback, fix the cause, re-advance gradually"
+                    .to_owned(),
+        };
+        core.control_alerts.push(alert);
+    }
+
+    /// Every shard, ordered by extension id (stable artifacts).
+    pub(crate) fn all_shards(&self) -> Vec<Arc<Shard>> {
+        let mut shards: Vec<Arc<Shard>> = self
+            .shards
+            .iter()
+            .flat_map(|stripe| read(stripe).values().map(Arc::clone).collect::<Vec<_>>())
+            .collect();
+        shards.sort_by(|a, b| a.extension_id.cmp(&b.extension_id));
+        shards
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // The runbook's readers.
+    // ---------------------------------------------------------------------------------------
+
+    /// Every retained security alert, in `sequence_id` order (runbook Procedure 2).
+    pub fn security_alerts(&self) -> Vec<SecurityAlert> {
+        let mut alerts: Vec<SecurityAlert> = lock(&self.core).control_alerts.to_vec();
+        for shard in self.all_shards() {
+            alerts.extend(lock(&shard.state).records.alerts.iter().cloned());
+        }
+        alerts.sort_by_key(|a| a.sequence_id);
+        alerts
+    }
+
+    /// The alerts as an artifact (runbook Procedure 6).
+    pub fn security_alert_artifact(&self) -> SecurityAlertArtifact {
+        SecurityAlertArtifact::new(self.clock.now_ms(), self.security_alerts())
+    }
+
+    /// Every retained telemetry event, in decision order (runbook Procedures 1, 3, 6).
+    pub fn runtime_hostcall_telemetry_artifact(&self) -> RuntimeHostcallTelemetryArtifact {
+        let mut events: Vec<(u64, RuntimeHostcallTelemetryEvent)> = Vec::new();
+        for shard in self.all_shards() {
+            let st = lock(&shard.state);
+            events.extend(
+                st.records
+                    .telemetry
+                    .iter()
+                    .map(|slot| (slot.seq, slot.event(&shard.extension_id))),
+            );
+        }
+        events.sort_by_key(|(seq, _)| *seq);
+        RuntimeHostcallTelemetryArtifact::new(
+            self.clock.now_ms(),
+            events.into_iter().map(|(_, e)| e).collect(),
+        )
+    }
+
+    /// The exec-mediation log (command hashes, classes, decisions; never a command).
+    pub fn exec_mediation_artifact(&self) -> ExecMediationArtifact {
+        let entries = self.merged(|st| st.records.exec.iter().cloned().collect());
+        ExecMediationArtifact::new(self.clock.now_ms(), entries)
+    }
+
+    /// The secret-broker log (name hashes and decisions; never a value, never a name).
+    pub fn secret_broker_artifact(&self) -> SecretBrokerArtifact {
+        let entries = self.merged(|st| st.records.secret.iter().cloned().collect());
+        SecretBrokerArtifact::new(self.clock.now_ms(), entries)
+    }
+
+    /// Every retained quota breach, in decision order.
+    pub fn quota_breach_events(&self) -> Vec<QuotaBreachEvent> {
+        self.merged(|st| st.records.quota.iter().cloned().collect())
+    }
+
+    /// Trust state and kill-switch audit of every known extension (evidence checklist item 8).
+    pub fn trust_state_records(&self) -> Vec<TrustStateRecord> {
+        self.all_shards()
+            .into_iter()
+            .map(|shard| {
+                let st = lock(&shard.state);
+                TrustStateRecord {
+                    extension_id: shard.extension_id.clone(),
+                    trust: st.trust.as_str().to_owned(),
+                    killed: st.trust == ExtensionTrustState::Killed,
+                    kill_switch_audit: st.records.kill_audit.to_vec(),
+                }
+            })
+            .collect()
+    }
+
+    /// The rollout snapshot for evidence bundles (evidence checklist item 7).
+    pub fn rollout_snapshot(&self) -> RolloutSnapshot {
+        let s = self.rollout_state();
+        RolloutSnapshot {
+            phase: s.phase.as_str().to_owned(),
+            enforce: s.enforce,
+            rolled_back_from: s.rolled_back_from.map(|p| p.as_str().to_owned()),
+            last_transition_ms: s.last_transition_ms,
+            transition_count: s.transition_count,
+            total_decisions: s.window_stats.total_decisions,
+            false_positive_count: s.window_stats.false_positive_count,
+            error_count: s.window_stats.error_count,
+            avg_latency_ms: s.window_stats.avg_latency_ms,
+            inconclusive: s.window_stats.inconclusive,
+        }
+    }
+
+    /// Merges one `(seq, record)` stream of every shard in seq order.
+    fn merged<T>(&self, take: impl Fn(&ShardState) -> Vec<(u64, T)>) -> Vec<T> {
+        let mut all: Vec<(u64, T)> = Vec::new();
+        for shard in self.all_shards() {
+            all.extend(take(&lock(&shard.state)));
+        }
+        all.sort_by_key(|(seq, _)| *seq);
+        all.into_iter().map(|(_, t)| t).collect()
+    }
+}
+
+impl ExtensionManager {
+    /// The incident evidence bundle of runbook Procedure 6 with all eight checklist items: the
+    /// ledger, telemetry, alerts, exec-mediation and secret-broker logs, quota breaches, the
+    /// rollout snapshot and every extension's trust state with its kill-switch audit; filtered
+    /// and redacted as asked, summarised and hashed.
+    pub fn incident_evidence_bundle(
+        &self,
+        filter: &IncidentBundleFilter,
+        redaction: &IncidentBundleRedactionPolicy,
+    ) -> IncidentEvidenceBundle {
+        let ledger = self.runtime_risk_ledger_artifact();
+        let alerts = self.security_alerts();
+        let telemetry = self.runtime_hostcall_telemetry_artifact().entries;
+        let exec = self.exec_mediation_artifact().entries;
+        let secret = self.secret_broker_artifact().entries;
+        let quota = self.quota_breach_events();
+        IncidentEvidenceBundleBuilder::new(&ledger)
+            .alerts(&alerts)
+            .telemetry(&telemetry)
+            .exec_mediation(&exec)
+            .secret_broker(&secret)
+            .quota_breaches(&quota)
+            .rollout(self.rollout_snapshot())
+            .trust_states(self.trust_state_records())
+            .filter(filter.clone())
+            .redaction(*redaction)
+            .build(self.clock.now_ms())
+    }
+}
