@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use hostguard_risk_core::{CliOverrides, ConfigFile, ResolvedRiskConfig};
+use hostguard_manager::{CliOverrides, ConfigFile, ResolvedRiskConfig};
 
 use crate::error::{CliError, CliResult, ExitKind};
 use crate::ledger_cmd::to_json_pretty;

@@ -9,8 +9,8 @@
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
+use hostguard_manager::RolloutPhase;
 use hostguard_risk_core::{derive_capability, Capability, HostCall};
-use hostguard_rollout::RolloutPhase;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -682,6 +682,39 @@ mod tests {
             86,
             "must match the derived one",
         );
+    }
+
+    proptest::proptest! {
+        /// The reader never panics, whatever the bytes, and a reported column is on the line.
+        #[test]
+        fn reader_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let reader = EventReader::new(Path::new("fuzz.jsonl"), std::io::Cursor::new(bytes));
+            for item in reader {
+                let _ = item;
+            }
+        }
+
+        /// Lines that are almost valid: every error has a column within the line.
+        #[test]
+        fn errors_point_inside_the_line(
+            key in "[a-z_]{1,14}",
+            value in proptest::prop_oneof![
+                proptest::strategy::Just("1".to_owned()),
+                proptest::strategy::Just("\"x\"".to_owned()),
+                proptest::strategy::Just("{}".to_owned()),
+                proptest::strategy::Just("[]".to_owned()),
+                proptest::strategy::Just("null".to_owned()),
+            ],
+            cut in 0usize..120,
+        ) {
+            let full = format!(r#"{{"ts_ms":1,"extension_id":"e","call_id":"c","method":"log","params":{{}},"{key}":{value}}}"#);
+            let line = full.get(..cut.min(full.len())).unwrap_or(&full);
+            if let Err((column, message)) = parse_line(line) {
+                proptest::prop_assert!(column >= 1 && column <= line.len().max(1), "{column} {message} {line}");
+                proptest::prop_assert!(message.contains("expected"), "{message}");
+            }
+            let _ = value_column(line, &key);
+        }
     }
 
     #[test]

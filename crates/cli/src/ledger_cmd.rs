@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use hostguard_ledger::{
+use hostguard_manager::{
     replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, ReplayError,
     RuntimeRiskLedgerArtifact, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayStep,
 };

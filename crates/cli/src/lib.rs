@@ -16,7 +16,14 @@
 //! assert!(message.contains("expected u64"));
 //! ```
 
+pub mod bundle_cmd;
 pub mod config_cmd;
+pub mod demo;
+pub mod drive;
 pub mod error;
 pub mod events;
+pub mod labels;
 pub mod ledger_cmd;
+pub mod run_cmd;
+pub mod triage_cmd;
+pub mod whatif_cmd;

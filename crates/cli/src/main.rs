@@ -6,11 +6,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use hostguard_cli::bundle_cmd::{self, parse_category, parse_severity, BuildArgs, Redaction};
 use hostguard_cli::error::{CliResult, ExitKind};
-use hostguard_cli::{config_cmd, events, ledger_cmd};
-use hostguard_risk_core::CliOverrides;
+use hostguard_cli::run_cmd::{self, RunArgs};
+use hostguard_cli::whatif_cmd::{self, WhatIfArgs};
+use hostguard_cli::{config_cmd, events, ledger_cmd, triage_cmd};
+use hostguard_manager::IncidentBundleFilter;
+use hostguard_manager::{
+    CliOverrides, PolicyProfile, RolloutPhase, SecurityAlertCategory, SecurityAlertSeverity,
+};
 
-/// Operate hostguard: verify and replay ledgers, explain the config.
+/// Operate hostguard: run recorded hostcall streams through the gate, verify and replay ledgers,
+/// build and verify evidence bundles, triage alerts, explain the config.
 #[derive(Debug, Parser)]
 #[command(name = "hostguard", version, about, propagate_version = true)]
 struct Cli {
@@ -19,11 +26,63 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "parsed once per process; boxing would only obscure the clap derive"
-)]
 enum Command {
+    /// The main job: an embedded incident, end to end — timeline, artifacts, evidence bundle,
+    /// triage.
+    Demo {
+        /// Where to write the artifacts.
+        #[arg(long, value_name = "DIR", default_value = "hostguard-demo")]
+        out: PathBuf,
+    },
+    /// Drive the gate over a recorded stream and write every artifact to a folder.
+    Run {
+        /// A `hostguard.hostcall_event.v1` JSONL stream (docs/event-format.md).
+        #[arg(long, value_name = "FILE")]
+        events: PathBuf,
+        /// The output folder (created).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        gate: GateFlags,
+        /// Seed the ledger's commitment salts: byte-reproducible output, but anyone can
+        /// recompute the salts, so redacted values become guessable. Fixtures and tests only.
+        #[arg(long, value_name = "SEED")]
+        unsafe_fixed_salt_seed: Option<u64>,
+    },
+    /// Build or verify an incident evidence bundle (runbook Procedure 6).
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
+    /// Triage every alert of an alerts.json with the runbook's decision tree.
+    Triage {
+        /// An alert artifact (`OUT/alerts.json` of `hostguard run`).
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replay a stream under another config; list every verdict that changes.
+    WhatIf {
+        /// A `hostguard.hostcall_event.v1` JSONL stream.
+        #[arg(long, value_name = "FILE")]
+        events: PathBuf,
+        /// The new risk config (TOML or JSON).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The baseline risk config (default: the defaults, risk controller enabled).
+        #[arg(long, value_name = "FILE")]
+        baseline_config: Option<PathBuf>,
+        /// Trace labels (`*.labels.json`): report false positives/negatives before and after.
+        #[arg(long, value_name = "FILE")]
+        labels: Option<PathBuf>,
+        /// The policy profile of both runs.
+        #[arg(long, value_enum, default_value_t = Profile::Standard)]
+        profile: Profile,
+        /// The starting rollout phase of both runs.
+        #[arg(long, value_enum, default_value_t = Phase::Shadow)]
+        phase: Phase,
+    },
     /// Verify or replay a runtime risk ledger artifact (runbook Procedures 5 and 6).
     Ledger {
         #[command(subcommand)]
@@ -60,6 +119,107 @@ enum LedgerCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum BundleCommand {
+    /// Build a bundle from a `hostguard run` output folder; verifies it and prints its summary.
+    Build {
+        /// The folder `hostguard run` wrote.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// Keep records at or after this time (ms).
+        #[arg(long, value_name = "MS")]
+        start_ms: Option<u64>,
+        /// Keep records at or before this time (ms).
+        #[arg(long, value_name = "MS")]
+        end_ms: Option<u64>,
+        /// Scope to one extension (other extensions' ledger entries are elided, not dropped).
+        #[arg(long, value_name = "ID")]
+        extension: Option<String>,
+        /// Keep alerts of these categories (repeatable): policy_denial, anomaly_denial,
+        /// exec_mediation, secret_broker, quota_breach, quarantine, profile_transition.
+        #[arg(long = "category", value_name = "CATEGORY", value_parser = parse_category)]
+        categories: Vec<SecurityAlertCategory>,
+        /// Keep alerts at or above this severity: info, warning, error, critical.
+        #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+        min_severity: Option<SecurityAlertSeverity>,
+        /// external: every hash redacted, remediation kept; internal: nothing redacted.
+        #[arg(long, value_enum, default_value_t = RedactArg::External)]
+        redact: RedactArg,
+        /// Where to write the bundle (JSON).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Verify a bundle: embedded ledger chain, summary, filter, redaction and hash; exit 1 if
+    /// it does not verify.
+    Verify {
+        /// A bundle JSON file.
+        file: PathBuf,
+        /// Print the verification report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RedactArg {
+    External,
+    Internal,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Profile {
+    Safe,
+    Standard,
+    Permissive,
+}
+
+impl From<Profile> for PolicyProfile {
+    fn from(p: Profile) -> PolicyProfile {
+        match p {
+            Profile::Safe => PolicyProfile::Safe,
+            Profile::Standard => PolicyProfile::Standard,
+            Profile::Permissive => PolicyProfile::Permissive,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum Phase {
+    Shadow,
+    LogOnly,
+    EnforceNew,
+    EnforceAll,
+}
+
+impl From<Phase> for RolloutPhase {
+    fn from(p: Phase) -> RolloutPhase {
+        match p {
+            Phase::Shadow => RolloutPhase::Shadow,
+            Phase::LogOnly => RolloutPhase::LogOnly,
+            Phase::EnforceNew => RolloutPhase::EnforceNew,
+            Phase::EnforceAll => RolloutPhase::EnforceAll,
+        }
+    }
+}
+
+/// How to build the gate for `run`.
+#[derive(Debug, Clone, Args)]
+struct GateFlags {
+    /// A risk config file (TOML or JSON); the risk controller is enabled unless a source says
+    /// otherwise.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The policy profile.
+    #[arg(long, value_enum, default_value_t = Profile::Standard)]
+    profile: Profile,
+    /// The starting rollout phase (operator lines in the stream may change it).
+    #[arg(long, value_enum, default_value_t = Phase::Shadow)]
+    phase: Phase,
+    #[command(flatten)]
+    risk: RiskFlags,
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +326,64 @@ fn main() -> ExitCode {
 
 fn dispatch(command: Command) -> CliResult {
     match command {
+        Command::Demo { out } => hostguard_cli::demo::demo(&out),
+        Command::Run {
+            events,
+            out,
+            gate,
+            unsafe_fixed_salt_seed,
+        } => run_cmd::run(&RunArgs {
+            events,
+            out,
+            config: gate.config,
+            overrides: gate.risk.overrides(),
+            profile: gate.profile.into(),
+            phase: gate.phase.into(),
+            unsafe_fixed_salt_seed,
+        }),
+        Command::Bundle { command } => match command {
+            BundleCommand::Build {
+                from,
+                start_ms,
+                end_ms,
+                extension,
+                categories,
+                min_severity,
+                redact,
+                out,
+            } => bundle_cmd::build(&BuildArgs {
+                from,
+                filter: IncidentBundleFilter {
+                    start_ms,
+                    end_ms,
+                    extension_id: extension,
+                    alert_categories: (!categories.is_empty()).then_some(categories),
+                    min_severity,
+                },
+                redaction: match redact {
+                    RedactArg::External => Redaction::External,
+                    RedactArg::Internal => Redaction::Internal,
+                },
+                out,
+            }),
+            BundleCommand::Verify { file, json } => bundle_cmd::verify(&file, json),
+        },
+        Command::Triage { file, json } => triage_cmd::triage(&file, json),
+        Command::WhatIf {
+            events,
+            config,
+            baseline_config,
+            labels,
+            profile,
+            phase,
+        } => whatif_cmd::what_if(&WhatIfArgs {
+            events,
+            config,
+            baseline: baseline_config,
+            labels,
+            profile: profile.into(),
+            phase: phase.into(),
+        }),
         Command::Ledger { command } => match command {
             LedgerCommand::Verify { file, json } => ledger_cmd::verify(&file, json),
             LedgerCommand::Replay { file, json } => ledger_cmd::replay(&file, json),

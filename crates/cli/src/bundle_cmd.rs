@@ -1,0 +1,154 @@
+//! `hostguard bundle build` and `hostguard bundle verify` (runbook Procedure 6, steps 2–6).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use hostguard_manager::{
+    verify_incident_evidence_bundle, IncidentBundleFilter, IncidentBundleRedactionPolicy,
+    IncidentBundleVerificationReport, IncidentEvidenceBundle, IncidentEvidenceBundleBuilder,
+};
+use hostguard_manager::{
+    ExecMediationArtifact, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,
+    SecretBrokerArtifact, SecurityAlertArtifact, SecurityAlertCategory, SecurityAlertSeverity,
+    TrustStateRecord,
+};
+
+use crate::error::{read_json_file, write_file, CliResult, ExitKind};
+use crate::ledger_cmd::{read_ledger, to_json_pretty};
+
+/// Who the bundle is for (runbook Procedure 6 step 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redaction {
+    /// External sharing: every hash redacted, remediation kept.
+    External,
+    /// Internal investigation: nothing redacted.
+    Internal,
+}
+
+impl Redaction {
+    /// The policy.
+    pub fn policy(self) -> IncidentBundleRedactionPolicy {
+        match self {
+            Redaction::External => IncidentBundleRedactionPolicy::external(),
+            Redaction::Internal => IncidentBundleRedactionPolicy::internal(),
+        }
+    }
+}
+
+/// What `bundle build` was asked.
+#[derive(Debug, Clone)]
+pub struct BuildArgs {
+    /// A `hostguard run` output folder.
+    pub from: PathBuf,
+    /// The filter (runbook Procedure 6 step 2).
+    pub filter: IncidentBundleFilter,
+    /// The redaction.
+    pub redaction: Redaction,
+    /// Where to write the bundle.
+    pub out: PathBuf,
+}
+
+/// Parses a category name as the artifacts spell it (`exec_mediation`).
+pub fn parse_category(name: &str) -> Result<SecurityAlertCategory, String> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
+        format!("unknown alert category `{name}` (expected policy_denial, anomaly_denial, exec_mediation, secret_broker, quota_breach, quarantine or profile_transition)")
+    })
+}
+
+/// Parses a severity name (`warning`).
+pub fn parse_severity(name: &str) -> Result<SecurityAlertSeverity, String> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
+        format!("unknown severity `{name}` (expected info, warning, error or critical)")
+    })
+}
+
+/// `hostguard bundle build --from DIR [filter] [--redact ..] --out FILE`.
+pub fn build(args: &BuildArgs) -> CliResult {
+    let dir = &args.from;
+    let ledger = read_ledger(&dir.join("ledger.json"))?;
+    let alerts: SecurityAlertArtifact =
+        read_json_file(&dir.join("alerts.json"), "a security alert artifact")?;
+    let telemetry: RuntimeHostcallTelemetryArtifact =
+        read_json_file(&dir.join("telemetry.json"), "a hostcall telemetry artifact")?;
+    let exec: ExecMediationArtifact = read_json_file(
+        &dir.join("exec_mediation.json"),
+        "an exec mediation artifact",
+    )?;
+    let secret: SecretBrokerArtifact =
+        read_json_file(&dir.join("secret_broker.json"), "a secret broker artifact")?;
+    let quota: Vec<QuotaBreachEvent> = read_json_file(
+        &dir.join("quota_breaches.json"),
+        "an array of quota breach events",
+    )?;
+    let rollout: RolloutSnapshot = read_json_file(&dir.join("rollout.json"), "a rollout snapshot")?;
+    let trust: Vec<TrustStateRecord> =
+        read_json_file(&dir.join("trust.json"), "an array of trust state records")?;
+    // Reproducible: the bundle is stamped with the ledger's export time, not the wall clock.
+    let now_ms = ledger.generated_at_ms;
+    let bundle = IncidentEvidenceBundleBuilder::new(&ledger)
+        .alerts(&alerts.alerts)
+        .telemetry(&telemetry.entries)
+        .exec_mediation(&exec.entries)
+        .secret_broker(&secret.entries)
+        .quota_breaches(&quota)
+        .rollout(rollout)
+        .trust_states(trust)
+        .filter(args.filter.clone())
+        .redaction(args.redaction.policy())
+        .build(now_ms);
+    let mut json = to_json_pretty(&bundle)?;
+    json.push('\n');
+    write_file(&args.out, json.as_bytes())?;
+    let report = verify_incident_evidence_bundle(&bundle);
+    println!("wrote `{}`", args.out.display());
+    print!("{}", render_summary(&bundle, &report));
+    Ok(if report.valid {
+        ExitKind::Ok
+    } else {
+        ExitKind::Finding
+    })
+}
+
+/// `hostguard bundle verify FILE [--json]`: exit 1 when the bundle does not verify.
+pub fn verify(file: &Path, json: bool) -> CliResult {
+    let bundle: IncidentEvidenceBundle = read_json_file(file, "an incident evidence bundle")?;
+    let report = verify_incident_evidence_bundle(&bundle);
+    if json {
+        println!("{}", to_json_pretty(&report)?);
+    } else {
+        print!("{}", render_summary(&bundle, &report));
+    }
+    Ok(if report.valid {
+        ExitKind::Ok
+    } else {
+        ExitKind::Finding
+    })
+}
+
+/// The verification verdict and the runbook's step-6 summary lines.
+pub fn render_summary(
+    bundle: &IncidentEvidenceBundle,
+    report: &IncidentBundleVerificationReport,
+) -> String {
+    let mut out = String::new();
+    if report.valid {
+        let _ = writeln!(out, "bundle valid: hash {}", report.bundle_hash);
+    } else {
+        let _ = writeln!(out, "bundle INVALID ({} errors)", report.errors.len());
+        for e in &report.errors {
+            let _ = writeln!(out, "  {}: {}", e.code.as_str(), e.message);
+        }
+    }
+    let s = &bundle.summary;
+    let _ = writeln!(out, "Ledger entries: {}", s.ledger_entry_count);
+    let _ = writeln!(out, "Alerts: {}", s.alert_count);
+    let _ = writeln!(out, "Telemetry events: {}", s.telemetry_event_count);
+    let _ = writeln!(out, "Exec mediation: {}", s.exec_mediation_count);
+    let _ = writeln!(out, "Secret broker: {}", s.secret_broker_count);
+    let _ = writeln!(out, "Quota breaches: {}", s.quota_breach_count);
+    let _ = writeln!(out, "Distinct extensions: {}", s.distinct_extensions);
+    let _ = writeln!(out, "Peak risk score: {:.3}", s.peak_risk_score);
+    let _ = writeln!(out, "Deny/Terminate count: {}", s.deny_or_terminate_count);
+    let _ = writeln!(out, "Ledger chain intact: {}", report.ledger_chain_intact);
+    out
+}

@@ -1,0 +1,335 @@
+//! `hostguard demo`: the README's main job — an embedded, realistic incident driven end to end
+//! through the manager, with no input needed.
+//!
+//! Two extensions share a host: `code-helper` (a coding agent: cargo, git, localhost http) and
+//! `theme-pack` (looks like a theme; does recon, reads an AWS secret, tries to exfiltrate it,
+//! pipes a script to a shell and runs `rm -rf ~`). The operator advances the rollout to
+//! `enforce_all`, pulls the kill switch on `theme-pack`, and later flags two blocks of
+//! `code-helper` as false positives — which trips the rollback trigger and sends the rollout
+//! back to shadow. The demo prints the timeline, writes every artifact, builds and verifies an
+//! evidence bundle, and triages every alert. The stream is `src/demo/incident.jsonl`, also
+//! written to the output folder so `hostguard run` can replay it.
+
+use std::fmt::Write as _;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use hostguard_manager::{
+    verify_incident_evidence_bundle, IncidentBundleFilter, IncidentBundleRedactionPolicy,
+    IncidentEvidenceBundleBuilder,
+};
+use hostguard_manager::{
+    verify_runtime_risk_ledger_artifact, EnforcementState, PolicyProfile, RolloutPhase,
+    RuntimeRiskConfig,
+};
+use serde_json::Value;
+
+use crate::bundle_cmd::render_summary;
+use crate::drive::{Driver, GateOptions, VerdictLine};
+use crate::error::{write_file, CliError, CliResult, ExitKind};
+use crate::events::{Event, EventReader, HostcallEvent, OperatorAction};
+use crate::ledger_cmd::to_json_pretty;
+use crate::run_cmd::write_artifacts;
+
+/// The embedded incident stream.
+pub const INCIDENT_STREAM: &str = include_str!("demo/incident.jsonl");
+
+/// The demo's salt seed: the demo's data is invented, and a fixed seed makes its output (and
+/// its snapshot test) byte-stable. Never do this with real data (see `run --help`).
+const DEMO_SALT_SEED: u64 = 2041;
+
+/// `hostguard demo [--out DIR]`: prints the report, returns exit 0 when the ledger and the
+/// bundle verify (1 otherwise).
+pub fn demo(out: &Path) -> CliResult {
+    let report = run_demo(out)?;
+    print!("{}", report.text);
+    Ok(if report.verified {
+        ExitKind::Ok
+    } else {
+        ExitKind::Finding
+    })
+}
+
+/// The demo's printed report and whether everything verified.
+#[derive(Debug, Clone)]
+pub struct DemoReport {
+    /// Everything the demo prints.
+    pub text: String,
+    /// Ledger and bundle verified.
+    pub verified: bool,
+}
+
+/// Runs the demo, writing artifacts to `out`; returns the report text.
+pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
+    let source = PathBuf::from("demo/incident.jsonl");
+    let mut events = Vec::new();
+    for item in EventReader::new(&source, Cursor::new(INCIDENT_STREAM.as_bytes())) {
+        events.push(item?);
+    }
+    let start_ms = events.first().map_or(0, |(_, e)| e.ts_ms());
+    let options = GateOptions {
+        risk: RuntimeRiskConfig {
+            enabled: true,
+            ..RuntimeRiskConfig::default()
+        },
+        profile: PolicyProfile::Permissive,
+        phase: RolloutPhase::Shadow,
+        unsafe_fixed_salt_seed: Some(DEMO_SALT_SEED),
+        start_ms,
+    };
+    let mut driver = Driver::new(&options)?;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "hostguard demo — two extensions, one incident (policy profile permissive: every\n\
+         capability granted; the risk model, exec mediation and quotas still decide)\n"
+    );
+    let _ = writeln!(text, "timeline (t+ from the first event):");
+    let mut verdicts = Vec::new();
+    for (line, event) in &events {
+        let before_state = match event {
+            Event::Hostcall(call) => driver.manager.enforcement_state(&call.extension_id),
+            Event::Operator(_) => None,
+        };
+        let before_rollout = driver.manager.rollout_state();
+        let verdict = driver.apply(&source, *line, event)?;
+        let offset = event.ts_ms().saturating_sub(start_ms);
+        match (event, &verdict) {
+            (Event::Hostcall(call), Some(v)) => {
+                let _ = writeln!(text, "{}", call_line(offset, call, v));
+                let after = driver.manager.enforcement_state(&call.extension_id);
+                if let Some(note) = transition_note(&call.extension_id, before_state, after) {
+                    let _ = writeln!(text, "{:>12} {note}", "");
+                }
+                verdicts.push(v.clone());
+            }
+            (Event::Operator(op), _) => {
+                let _ = writeln!(text, "{}", operator_line(offset, &op.action, &driver));
+            }
+            (Event::Hostcall(_), None) => {}
+        }
+        let after_rollout = driver.manager.rollout_state();
+        if after_rollout.rolled_back_from.is_some()
+            && after_rollout.transition_count != before_rollout.transition_count
+        {
+            let stats = &after_rollout.window_stats;
+            let _ = writeln!(
+                text,
+                "{:>12} ⟲ AUTOMATIC ROLLBACK {} → {}: {} false positives in {} decisions (trigger: more than 5%)",
+                "",
+                before_rollout.phase,
+                after_rollout.phase,
+                stats.false_positive_count,
+                stats.total_decisions
+            );
+        }
+    }
+
+    std::fs::create_dir_all(out).map_err(|e| CliError::io("create", out, &e))?;
+    write_file(&out.join("events.jsonl"), INCIDENT_STREAM.as_bytes())?;
+    let mut verdict_lines = String::new();
+    for v in &verdicts {
+        let json = serde_json::to_string(v)
+            .map_err(|e| CliError::finding(format!("cannot render a verdict: {e}")))?;
+        verdict_lines.push_str(&json);
+        verdict_lines.push('\n');
+    }
+    write_file(&out.join("verdicts.jsonl"), verdict_lines.as_bytes())?;
+    let mut written = write_artifacts(&driver.manager, out)?;
+
+    // Runbook Procedure 5, step 1, and Procedure 6, steps 1–6.
+    let m = &driver.manager;
+    let ledger = m.runtime_risk_ledger_artifact();
+    let ledger_report = verify_runtime_risk_ledger_artifact(&ledger);
+    let alerts = m.security_alert_artifact();
+    let telemetry = m.runtime_hostcall_telemetry_artifact();
+    let exec = m.exec_mediation_artifact();
+    let secret = m.secret_broker_artifact();
+    let quota = m.quota_breach_events();
+    let bundle = IncidentEvidenceBundleBuilder::new(&ledger)
+        .alerts(&alerts.alerts)
+        .telemetry(&telemetry.entries)
+        .exec_mediation(&exec.entries)
+        .secret_broker(&secret.entries)
+        .quota_breaches(&quota)
+        .rollout(m.rollout_snapshot())
+        .trust_states(m.trust_state_records())
+        .filter(IncidentBundleFilter::default())
+        .redaction(IncidentBundleRedactionPolicy::external())
+        .build(ledger.generated_at_ms);
+    let bundle_report = verify_incident_evidence_bundle(&bundle);
+    let mut bundle_json = to_json_pretty(&bundle)?;
+    bundle_json.push('\n');
+    write_file(&out.join("bundle.json"), bundle_json.as_bytes())?;
+    written.push("bundle.json");
+    written.push("events.jsonl");
+
+    let rollout = m.rollout_state();
+    let _ = writeln!(
+        text,
+        "\nverdicts: {} hostcalls, {} blocked, {} prompted; rollout now `{}`{}; trust of theme-pack: {}",
+        driver.calls,
+        driver.blocked,
+        driver.prompted,
+        rollout.phase,
+        rollout
+            .rolled_back_from
+            .map(|p| format!(" (rolled back from `{p}`)"))
+            .unwrap_or_default(),
+        m.trust_state("theme-pack")
+    );
+    let _ = writeln!(
+        text,
+        "ledger: {} entries, chain {} (runbook Procedure 5 step 1)",
+        ledger.entries.len(),
+        if ledger_report.valid {
+            "valid"
+        } else {
+            "INVALID"
+        }
+    );
+    let _ = writeln!(
+        text,
+        "\nevidence bundle (runbook Procedure 6, external redaction):"
+    );
+    for line in render_summary(&bundle, &bundle_report).lines() {
+        let _ = writeln!(text, "  {line}");
+    }
+    let _ = writeln!(text, "\ntriage of every alert (runbook decision tree):");
+    for alert in &alerts.alerts {
+        let t = m.triage(alert);
+        let _ = writeln!(
+            text,
+            "  #{:<3} {} {:<32} {:<12} {:<18} {}",
+            alert.sequence_id,
+            t.severity,
+            t.procedure.title(),
+            alert.extension_id.as_deref().unwrap_or("-"),
+            crate::triage_cmd::snake(&alert.category),
+            t.reason
+        );
+    }
+    let dir = out.display();
+    let _ = writeln!(
+        text,
+        "\nwrote {dir}/{{{}}}\nnext: hostguard ledger verify {dir}/ledger.json · hostguard ledger replay {dir}/ledger.json\n      hostguard bundle verify {dir}/bundle.json · hostguard triage {dir}/alerts.json",
+        written.join(", ")
+    );
+    Ok(DemoReport {
+        text,
+        verified: ledger_report.valid && bundle_report.valid,
+    })
+}
+
+fn call_line(offset_ms: u64, call: &HostcallEvent, v: &VerdictLine) -> String {
+    let capability = call.derived.map_or("?", |c| c.as_str());
+    let verdict = if v.blocked {
+        format!("BLOCK  {} ({})", v.state, v.reason_code)
+    } else if v.action == hostguard_manager::VerdictAction::Prompt {
+        format!("prompt {}", v.state)
+    } else {
+        "allow".to_owned()
+    };
+    format!(
+        "{} {:<12} {:<7} {:<46} {verdict}",
+        clock(offset_ms),
+        call.extension_id,
+        capability,
+        truncate(&summary(call), 46)
+    )
+}
+
+fn operator_line(offset_ms: u64, action: &OperatorAction, driver: &Driver) -> String {
+    let what = match action {
+        OperatorAction::KillSwitch {
+            extension_id,
+            reason,
+        } => format!("KILL SWITCH on `{extension_id}` ({reason})"),
+        OperatorAction::LiftKillSwitch {
+            extension_id,
+            reason,
+        } => format!("kill switch lifted on `{extension_id}` ({reason})"),
+        OperatorAction::SetRolloutPhase { phase } => format!("set rollout phase `{phase}`"),
+        OperatorAction::AdvanceRollout => format!(
+            "advance rollout → `{}`",
+            driver.manager.rollout_state().phase
+        ),
+        OperatorAction::MarkFalsePositive { call_id } => {
+            format!("flag `{call_id}` as a false positive")
+        }
+        OperatorAction::ResolvePrompt { call_id, approved } => format!(
+            "{} the prompt of `{call_id}`",
+            if *approved { "approve" } else { "refuse" }
+        ),
+    };
+    format!("{} {:<12} {what}", clock(offset_ms), "operator")
+}
+
+fn transition_note(
+    ext: &str,
+    before: Option<EnforcementState>,
+    after: Option<EnforcementState>,
+) -> Option<String> {
+    let before = before.unwrap_or(EnforcementState::Allow);
+    let after = after?;
+    if after == before {
+        return None;
+    }
+    Some(if after == EnforcementState::Terminate {
+        format!("■ QUARANTINE: `{ext}` {before} → {after} (3 consecutive unsafe evaluations)")
+    } else if after > before {
+        format!("▲ escalation: `{ext}` {before} → {after}")
+    } else {
+        format!("▼ de-escalation: `{ext}` {before} → {after}")
+    })
+}
+
+/// What the call does, in a few words.
+fn summary(call: &HostcallEvent) -> String {
+    let p = &call.params;
+    let s = |k: &str| {
+        p.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    match call.method.as_str() {
+        "exec" => {
+            let mut line = s("command");
+            if let Some(Value::Array(args)) = p.get("args") {
+                for a in args {
+                    line.push(' ');
+                    line.push_str(a.as_str().unwrap_or_default());
+                }
+            }
+            line
+        }
+        "env" => s("name"),
+        "http" => format!("{} {}", s("method"), s("url")),
+        // The capability column already says read / write; name other ops.
+        "fs" if matches!(s("op").as_str(), "read" | "write") => s("path"),
+        "fs" => format!("{} {}", s("op"), s("path")),
+        "ui" => s("text"),
+        "tool" => s("name"),
+        _ => String::new(),
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn clock(offset_ms: u64) -> String {
+    format!(
+        "t+{:02}:{:02}.{:03}",
+        offset_ms / 60_000,
+        (offset_ms / 1_000) % 60,
+        offset_ms % 1_000
+    )
+}

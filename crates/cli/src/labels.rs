@@ -1,0 +1,129 @@
+//! Trace labels (`hostguard.trace_labels.v1`, docs/event-format.md "Labels") and the
+//! detection judgement over verdicts: false positives and false negatives (DESIGN §10).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::drive::VerdictLine;
+use crate::error::{read_json_file, CliError, CliResult};
+
+/// The labels schema.
+pub const TRACE_LABELS_SCHEMA: &str = "hostguard.trace_labels.v1";
+
+/// Whether an extension or trace is benign or malicious.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    /// Does what a user wants.
+    Benign,
+    /// Attacks the host or its user.
+    Malicious,
+}
+
+/// A trace's labels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceLabels {
+    /// Always [`TRACE_LABELS_SCHEMA`].
+    pub schema: String,
+    /// The trace's name.
+    pub trace: String,
+    /// The trace's kind.
+    pub kind: Label,
+    /// What happens in it.
+    pub description: String,
+    /// Every extension of the trace, labelled.
+    pub extensions: BTreeMap<String, Label>,
+    /// The calls that do the harm.
+    pub harmful_call_ids: Vec<String>,
+}
+
+impl TraceLabels {
+    /// Reads and checks a labels file.
+    pub fn read(file: &Path) -> CliResult<TraceLabels> {
+        let labels: TraceLabels =
+            read_json_file(file, "trace labels (`hostguard.trace_labels.v1`)")?;
+        if labels.schema != TRACE_LABELS_SCHEMA {
+            return Err(CliError::input(format!(
+                "{}: expected `schema` `{TRACE_LABELS_SCHEMA}`, found `{}`",
+                file.display(),
+                labels.schema
+            )));
+        }
+        Ok(labels)
+    }
+}
+
+/// Detection counts of one run against labels.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Detection {
+    /// Blocked calls of benign extensions (call ids).
+    pub false_positives: Vec<String>,
+    /// Harmful calls that were not blocked (call ids).
+    pub false_negatives: Vec<String>,
+    /// Harmful calls blocked.
+    pub harmful_blocked: usize,
+    /// Harmful calls in the labels.
+    pub harmful_total: usize,
+    /// Calls of benign extensions.
+    pub benign_calls: usize,
+}
+
+/// Judges verdicts against labels, one verdict at a time (constant memory beyond the labels).
+#[derive(Debug, Clone)]
+pub struct Judge {
+    benign: BTreeSet<String>,
+    harmful: BTreeSet<String>,
+    seen_harmful: BTreeSet<String>,
+    /// The counts so far.
+    pub detection: Detection,
+}
+
+impl Judge {
+    /// A judge for `labels`.
+    pub fn new(labels: &TraceLabels) -> Judge {
+        Judge {
+            benign: labels
+                .extensions
+                .iter()
+                .filter(|(_, l)| **l == Label::Benign)
+                .map(|(id, _)| id.clone())
+                .collect(),
+            harmful: labels.harmful_call_ids.iter().cloned().collect(),
+            seen_harmful: BTreeSet::new(),
+            detection: Detection {
+                harmful_total: labels.harmful_call_ids.len(),
+                ..Detection::default()
+            },
+        }
+    }
+
+    /// Judges one verdict.
+    pub fn observe(&mut self, v: &VerdictLine) {
+        if self.benign.contains(&v.extension_id) {
+            self.detection.benign_calls += 1;
+            if v.blocked {
+                self.detection.false_positives.push(v.call_id.clone());
+            }
+        }
+        if self.harmful.contains(&v.call_id) {
+            self.seen_harmful.insert(v.call_id.clone());
+            if v.blocked {
+                self.detection.harmful_blocked += 1;
+            } else {
+                self.detection.false_negatives.push(v.call_id.clone());
+            }
+        }
+    }
+
+    /// The counts; a harmful call the stream never made is a false negative too (the labels
+    /// and the trace disagree, and a judge must not pass what it did not see).
+    pub fn finish(mut self) -> Detection {
+        for id in self.harmful.difference(&self.seen_harmful) {
+            self.detection.false_negatives.push(id.clone());
+        }
+        self.detection
+    }
+}

@@ -1,0 +1,266 @@
+//! `hostguard run`: drives the manager over a recorded stream and writes every artifact of the
+//! runbook's evidence checklist to a folder (DESIGN §8).
+//!
+//! Output files: `verdicts.jsonl` (one line per hostcall, input order), `ledger.json`,
+//! `alerts.json`, `telemetry.json`, `exec_mediation.json`, `secret_broker.json`,
+//! `quota_breaches.json`, `rollout.json`, `trust.json` (trust state and kill-switch audit) and
+//! `triage.json` (the runbook's triage of every alert, with the live manager's context).
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use hostguard_manager::{
+    verify_runtime_risk_ledger_artifact, CliOverrides, ConfigField, ConfigSource, ExtensionManager,
+    PolicyProfile, RolloutPhase, SecurityAlert, Triage,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::config_cmd;
+use crate::drive::{Driver, GateOptions};
+use crate::error::{write_file, CliError, CliResult, ExitKind};
+use crate::events::EventReader;
+
+/// The lines above which a progress bar is shown (when stderr is a terminal).
+pub const PROGRESS_MIN_LINES: u64 = 10_000;
+
+/// What `run` was asked.
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    /// The stream.
+    pub events: PathBuf,
+    /// The output folder (created).
+    pub out: PathBuf,
+    /// A risk config file.
+    pub config: Option<PathBuf>,
+    /// Risk config overrides from the command line.
+    pub overrides: CliOverrides,
+    /// The policy profile.
+    pub profile: PolicyProfile,
+    /// The starting rollout phase.
+    pub phase: RolloutPhase,
+    /// See [`GateOptions::unsafe_fixed_salt_seed`].
+    pub unsafe_fixed_salt_seed: Option<u64>,
+}
+
+/// Resolves the gate's options: the risk controller is enabled unless a config source says
+/// otherwise; the clock starts at the stream's first timestamp.
+pub fn gate_options(
+    events: &Path,
+    config: Option<&Path>,
+    overrides: &CliOverrides,
+    profile: PolicyProfile,
+    phase: RolloutPhase,
+    seed: Option<u64>,
+) -> CliResult<GateOptions> {
+    let resolved = config_cmd::resolve(config, overrides)?;
+    let mut risk = *resolved.config();
+    if resolved.source(ConfigField::Enabled) == &ConfigSource::Default {
+        risk.enabled = true;
+    }
+    let start_ms = match EventReader::open(events)?.next() {
+        Some(first) => first?.1.ts_ms(),
+        None => 0,
+    };
+    Ok(GateOptions {
+        risk,
+        profile,
+        phase,
+        unsafe_fixed_salt_seed: seed,
+        start_ms,
+    })
+}
+
+/// `hostguard run`.
+pub fn run(args: &RunArgs) -> CliResult {
+    let options = gate_options(
+        &args.events,
+        args.config.as_deref(),
+        &args.overrides,
+        args.profile,
+        args.phase,
+        args.unsafe_fixed_salt_seed,
+    )?;
+    let mut driver = Driver::new(&options)?;
+    std::fs::create_dir_all(&args.out).map_err(|e| CliError::io("create", &args.out, &e))?;
+    let verdicts_path = args.out.join("verdicts.jsonl");
+    let file = std::fs::File::create(&verdicts_path)
+        .map_err(|e| CliError::io("write", &verdicts_path, &e))?;
+    let mut verdicts = BufWriter::new(file);
+    let progress = progress_bar(&args.events)?;
+    let mut operator_lines = 0u64;
+    let mut extensions = std::collections::BTreeSet::new();
+    for item in EventReader::open(&args.events)? {
+        let (line, event) = item?;
+        if let Some(p) = &progress {
+            p.set_position(line as u64);
+        }
+        match driver.apply(&args.events, line, &event)? {
+            Some(verdict) => {
+                if extensions.len() < 10_000 {
+                    extensions.insert(verdict.extension_id.clone());
+                }
+                let json = serde_json::to_string(&verdict)
+                    .map_err(|e| CliError::finding(format!("cannot render a verdict: {e}")))?;
+                writeln!(verdicts, "{json}")
+                    .map_err(|e| CliError::io("write", &verdicts_path, &e))?;
+            }
+            None => operator_lines += 1,
+        }
+    }
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    verdicts
+        .flush()
+        .map_err(|e| CliError::io("write", &verdicts_path, &e))?;
+    let written = write_artifacts(&driver.manager, &args.out)?;
+    for warning in &driver.warnings {
+        eprintln!("hostguard: warning: {}: {warning}", args.events.display());
+    }
+    print!(
+        "{}",
+        run_summary(
+            &args.events,
+            &driver,
+            operator_lines,
+            extensions.len(),
+            &args.out,
+            &written
+        )
+    );
+    Ok(ExitKind::Ok)
+}
+
+/// The run's human summary.
+pub fn run_summary(
+    events: &Path,
+    driver: &Driver,
+    operator_lines: u64,
+    extensions: usize,
+    out: &Path,
+    written: &[&str],
+) -> String {
+    let m = &driver.manager;
+    let rollout = m.rollout_state();
+    let ledger = m.runtime_risk_ledger_artifact();
+    let report = verify_runtime_risk_ledger_artifact(&ledger);
+    let alerts = m.security_alerts();
+    let mut out_text = format!(
+        "run `{}`: {} hostcalls from {extensions} extensions, {operator_lines} operator lines\n",
+        events.display(),
+        driver.calls
+    );
+    out_text.push_str(&format!(
+        "verdicts: {} blocked, {} prompted, {} allowed\n",
+        driver.blocked,
+        driver.prompted,
+        driver.calls - driver.blocked - driver.prompted
+    ));
+    out_text.push_str(&format!(
+        "rollout: phase `{}`{}; alerts: {}; ledger: {} entries, {}\n",
+        rollout.phase,
+        rollout
+            .rolled_back_from
+            .map(|p| format!(" (rolled back from `{p}`)"))
+            .unwrap_or_default(),
+        alerts.len(),
+        ledger.entries.len(),
+        if report.valid {
+            "chain valid"
+        } else {
+            "CHAIN INVALID"
+        }
+    ));
+    out_text.push_str(&format!(
+        "wrote {}/{{{}}}\n",
+        out.display(),
+        written.join(", ")
+    ));
+    out_text
+}
+
+/// One alert and its triage (`triage.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TriagedAlert {
+    /// The alert.
+    pub alert: SecurityAlert,
+    /// The runbook's answer.
+    pub triage: Triage,
+}
+
+/// Writes every artifact of the evidence checklist to `dir`; returns the file names.
+pub fn write_artifacts(m: &ExtensionManager, dir: &Path) -> CliResult<Vec<&'static str>> {
+    let triaged: Vec<TriagedAlert> = m
+        .security_alerts()
+        .into_iter()
+        .map(|alert| {
+            let triage = m.triage(&alert);
+            TriagedAlert { alert, triage }
+        })
+        .collect();
+    let files: Vec<(&'static str, String)> = vec![
+        ("ledger.json", pretty(&m.runtime_risk_ledger_artifact())?),
+        ("alerts.json", pretty(&m.security_alert_artifact())?),
+        (
+            "telemetry.json",
+            pretty(&m.runtime_hostcall_telemetry_artifact())?,
+        ),
+        ("exec_mediation.json", pretty(&m.exec_mediation_artifact())?),
+        ("secret_broker.json", pretty(&m.secret_broker_artifact())?),
+        ("quota_breaches.json", pretty(&m.quota_breach_events())?),
+        ("rollout.json", pretty(&m.rollout_snapshot())?),
+        ("trust.json", pretty(&m.trust_state_records())?),
+        ("triage.json", pretty(&triaged)?),
+    ];
+    let mut names = vec!["verdicts.jsonl"];
+    for (name, text) in files {
+        write_file(&dir.join(name), text.as_bytes())?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+fn pretty<T: Serialize>(value: &T) -> CliResult<String> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::finding(format!("cannot render JSON: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// A progress bar over the stream's lines, only when stderr is a terminal and the stream has
+/// more than [`PROGRESS_MIN_LINES`] lines (counted by one extra pass over the bytes).
+pub fn progress_bar(events: &Path) -> CliResult<Option<ProgressBar>> {
+    if !std::io::stderr().is_terminal() {
+        return Ok(None);
+    }
+    let lines = count_lines(events)?;
+    if lines <= PROGRESS_MIN_LINES {
+        return Ok(None);
+    }
+    let bar = ProgressBar::new(lines);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {pos}/{len} lines [{bar:40}] {per_sec} eta {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Ok(Some(bar))
+}
+
+fn count_lines(path: &Path) -> CliResult<u64> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| CliError::io("read", path, &e))?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut lines = 0u64;
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| CliError::io("read", path, &e))?;
+        if n == 0 {
+            return Ok(lines);
+        }
+        lines += buf
+            .get(..n)
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) as u64;
+    }
+}
