@@ -5,6 +5,7 @@
 //! would change, appear or disappear.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -16,9 +17,19 @@ use crate::traces::{self, EPOCH_MS};
 pub const SEED: u64 = 0x686f_7374_6775_6172; // "hostguar"
 
 /// The directories whose every file is generated (stale files there are removed / reported).
-const GENERATED_DIRS: &[&str] = &["fixtures/traces", "fixtures/streams"];
+const GENERATED_DIRS: &[&str] = &[
+    "fixtures/traces",
+    "fixtures/streams",
+    "fixtures/runs/incident",
+    "fixtures/ledgers",
+    "fixtures/bundles",
+];
 
-/// The generated files, by path relative to the workspace root.
+/// The salt seed of the fixture runs (`hostguard run --unsafe-fixed-salt-seed`): fixtures must
+/// be byte-reproducible, and their data is invented.
+const RUN_SALT_SEED: &str = "4242";
+
+/// The generated streams and traces (pure), by path relative to the workspace root.
 pub fn generate() -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
     let all = traces::all(SEED);
@@ -158,9 +169,130 @@ pub fn large_stream(g: &mut Gen, lines: usize) -> Stream {
     s
 }
 
+/// The run, ledger and bundle fixtures: `hostguard run` over the incident stream, its ledger
+/// healthy / tampered (one entry's timestamp moved by 1 ms) / truncated (last two entries cut),
+/// and bundles built from the run (external redaction of everything; internal, scoped to the
+/// malicious extension).
+pub fn generate_runs(
+    root: &Path,
+    streams: &BTreeMap<PathBuf, Vec<u8>>,
+) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
+    let bin = crate::detect::hostguard_binary(root)?;
+    let work = root.join("target/xtask/fixtures");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
+    let incident = work.join("incident.jsonl");
+    let bytes = streams
+        .get(Path::new("fixtures/streams/incident.jsonl"))
+        .context("no incident stream")?;
+    std::fs::write(&incident, bytes)?;
+    let out = work.join("run");
+    hostguard(
+        &bin,
+        &[
+            "run".into(),
+            "--events".into(),
+            incident.clone().into(),
+            "--out".into(),
+            out.clone().into(),
+            "--profile".into(),
+            "permissive".into(),
+            "--unsafe-fixed-salt-seed".into(),
+            RUN_SALT_SEED.into(),
+        ],
+    )?;
+    let mut files = BTreeMap::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&out)?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    for path in &names {
+        let name = path.file_name().context("no file name")?;
+        files.insert(
+            Path::new("fixtures/runs/incident").join(name),
+            std::fs::read(path)?,
+        );
+    }
+    let ledger_bytes = std::fs::read(out.join("ledger.json"))?;
+    files.insert(
+        PathBuf::from("fixtures/ledgers/healthy.json"),
+        ledger_bytes.clone(),
+    );
+    let ledger: serde_json::Value = serde_json::from_slice(&ledger_bytes)?;
+    let mut tampered = ledger.clone();
+    if let Some(ts) = tampered.pointer_mut("/entries/3/ts_ms") {
+        *ts = serde_json::Value::from(ts.as_u64().unwrap_or_default() + 1);
+    }
+    files.insert(
+        PathBuf::from("fixtures/ledgers/tampered.json"),
+        pretty(&tampered)?,
+    );
+    let mut truncated = ledger;
+    if let Some(entries) = truncated.get_mut("entries").and_then(|e| e.as_array_mut()) {
+        let keep = entries.len().saturating_sub(2);
+        entries.truncate(keep);
+    }
+    files.insert(
+        PathBuf::from("fixtures/ledgers/truncated.json"),
+        pretty(&truncated)?,
+    );
+    let bundles: [(&str, &[&str]); 2] = [
+        ("incident-external.json", &["--redact", "external"]),
+        (
+            "incident-theme-pack-internal.json",
+            &["--redact", "internal", "--extension", "theme-pack"],
+        ),
+    ];
+    for (name, flags) in bundles {
+        let file = work.join(name);
+        let mut args: Vec<OsString> = vec![
+            "bundle".into(),
+            "build".into(),
+            "--from".into(),
+            out.clone().into(),
+            "--out".into(),
+            file.clone().into(),
+        ];
+        args.extend(flags.iter().map(OsString::from));
+        hostguard(&bin, &args)?;
+        files.insert(
+            Path::new("fixtures/bundles").join(name),
+            std::fs::read(&file)?,
+        );
+    }
+    Ok(files)
+}
+
+fn hostguard(bin: &Path, args: &[OsString]) -> Result<()> {
+    let output = std::process::Command::new(bin)
+        .args(args)
+        .output()
+        .context("could not start hostguard")?;
+    if !output.status.success() {
+        bail!(
+            "`hostguard {}` failed: {}",
+            args.iter()
+                .map(|a| a.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+fn pretty(value: &serde_json::Value) -> Result<Vec<u8>> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text.into_bytes())
+}
+
 /// Writes (or, with `check`, compares) the generated files under `root`.
 pub fn run(root: &Path, check: bool) -> Result<()> {
-    let files = generate();
+    let mut files = generate();
+    let runs = generate_runs(root, &files)?;
+    files.extend(runs);
     let mut changed = Vec::new();
     for (rel, bytes) in &files {
         let path = root.join(rel);

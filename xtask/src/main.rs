@@ -10,6 +10,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 mod bench;
+mod detect;
 mod fixtures;
 mod gen;
 mod traces;
@@ -23,6 +24,9 @@ fn main() -> ExitCode {
             Ok(check) => workspace_root().and_then(|root| fixtures::run(&root, check)),
             Err(e) => Err(e),
         },
+        Some("detect") => no_args(&args)
+            .and_then(|()| workspace_root())
+            .and_then(|root| detect::run(&root)),
         Some("snapshots") => match flag(&args, "--accept") {
             Ok(accept) => snapshots(accept),
             Err(e) => Err(e),
@@ -55,10 +59,12 @@ fn print_help() {
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
          ci                   fmt --check, dependency direction, clippy -D warnings, tests, doc tests,\n  \
-                              fixtures --check, snapshots\n  \
+                              fixtures --check, snapshots, detect\n  \
          deps                 check that crate dependencies point down only (DESIGN §1)\n  \
          fixtures [--check]   regenerate fixtures/ from the fixed seed; --check fails if a byte would change\n  \
          snapshots [--accept] run the insta snapshot tests (never writing snapshots unless --accept)\n  \
+         detect               hostguard run over fixtures/traces (enforce_all): no benign call blocked,\n  \
+                              every harmful call blocked (DESIGN §10)\n  \
          bench [--summary]    run every criterion bench, print bench / median / target / ratio\n  \
                               (--summary: only print the table of the last run)"
     );
@@ -106,7 +112,7 @@ const CI_STEPS: &[Step] = &[
 
 fn ci() -> Result<()> {
     let root = workspace_root()?;
-    let total = CI_STEPS.len() + 3;
+    let total = CI_STEPS.len() + 4;
     println!("==> [1/{total}] dependency direction");
     check_dependency_direction()?;
     for (i, step) in CI_STEPS.iter().enumerate() {
@@ -123,10 +129,23 @@ fn ci() -> Result<()> {
         CI_STEPS.len() + 2
     );
     fixtures::run(&root, true).context("ci step `fixtures` failed")?;
-    println!("==> [{total}/{total}] snapshot tests (INSTA_UPDATE=no)");
+    println!(
+        "==> [{}/{total}] snapshot tests (INSTA_UPDATE=no)",
+        CI_STEPS.len() + 3
+    );
     snapshots(false).context("ci step `snapshots` failed")?;
+    println!("==> [{total}/{total}] detection quality: hostguard run over fixtures/traces");
+    detect::run(&root).context("ci step `detect` failed")?;
     println!("==> ci passed ({total} steps)");
     Ok(())
+}
+
+/// No argument after the task name.
+fn no_args(args: &[String]) -> Result<()> {
+    match args.get(1) {
+        Some(arg) => bail!("unexpected argument `{arg}`"),
+        None => Ok(()),
+    }
 }
 
 /// `--flag` present or not; any other argument is a usage error.
