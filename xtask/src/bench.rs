@@ -31,7 +31,8 @@ fn target_of(id: &str) -> Option<(Target, &'static str)> {
             "≤ 2× sha256",
         ),
         "ledger/verify" => (Target::PerElement(1_000.0), "≥ 1 M entries/s"),
-        _ if id.contains("bundle") && id.contains("100k") => {
+        "evidence/ledger_verify_100k" => (Target::Nanos(100_000_000.0), "≥ 1 M entries/s"),
+        "evidence/build_verify_100k" | "evidence/build_verify_100k_one_extension" => {
             (Target::Nanos(500_000_000.0), "≤ 0.5 s")
         }
         _ => return None,

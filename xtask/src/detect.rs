@@ -38,45 +38,13 @@ struct Judged {
     calls: usize,
     blocked: usize,
     false_positives: Vec<String>,
+    false_positive_codes: Vec<String>,
     false_negatives: Vec<String>,
 }
 
 pub fn run(root: &Path) -> Result<()> {
     let bin = hostguard_binary(root)?;
-    let traces = root.join("fixtures/traces");
-    let work = root.join("target/xtask/detect");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&traces)
-        .with_context(|| format!("cannot list {}", traces.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    names.sort();
-    let mut results = Vec::new();
-    for trace in &names {
-        let stem = trace
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .context("trace name is not UTF-8")?;
-        let out = work.join(stem);
-        let status = Command::new(&bin)
-            .args(["run", "--events"])
-            .arg(trace)
-            .arg("--out")
-            .arg(&out)
-            .args(["--profile", PROFILE, "--phase", PHASE])
-            .stdout(std::process::Stdio::null())
-            .status()
-            .context("could not start hostguard")?;
-        if !status.success() {
-            bail!("`hostguard run` failed on {} ({status})", trace.display());
-        }
-        let labels: Value = serde_json::from_str(
-            &std::fs::read_to_string(traces.join(format!("{stem}.labels.json")))
-                .with_context(|| format!("labels of {stem}"))?,
-        )?;
-        results.push(judge(stem, &labels, &out.join("verdicts.jsonl"))?);
-    }
+    let results = judge_all(root, &bin, PROFILE)?;
     let mut by_kind: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
     for r in &results {
@@ -102,10 +70,73 @@ pub fn run(root: &Path) -> Result<()> {
             "    {kind:<9} {traces} traces, {calls} calls, {blocked} blocked, {ok}/{traces} judged correct"
         );
     }
+    // The same traces under the `standard` profile, for information: there exec and env wait
+    // for a person, and the standard quotas apply.
+    let standard = judge_all(root, &bin, "standard")?;
+    let fp: usize = standard.iter().map(|r| r.false_positives.len()).sum();
+    let fn_: usize = standard.iter().map(|r| r.false_negatives.len()).sum();
+    let fp_traces = standard
+        .iter()
+        .filter(|r| !r.false_positives.is_empty())
+        .count();
+    let mut codes: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &standard {
+        for c in &r.false_positive_codes {
+            *codes.entry(c.as_str()).or_default() += 1;
+        }
+    }
+    let codes: Vec<String> = codes.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
+    println!(
+        "    (information) profile standard: {fp} benign calls blocked in {fp_traces} traces{}, {fn_} harmful calls not blocked",
+        if codes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", codes.join(", "))
+        }
+    );
     if !failures.is_empty() {
         bail!("detection quality bar missed:\n  {}", failures.join("\n  "));
     }
     Ok(())
+}
+
+/// `hostguard run` over every trace under `profile`, judged against its labels.
+fn judge_all(root: &Path, bin: &Path, profile: &str) -> Result<Vec<Judged>> {
+    let traces = root.join("fixtures/traces");
+    let work = root.join("target/xtask/detect").join(profile);
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&traces)
+        .with_context(|| format!("cannot list {}", traces.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    names.sort();
+    let mut results = Vec::new();
+    for trace in &names {
+        let stem = trace
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .context("trace name is not UTF-8")?;
+        let out = work.join(stem);
+        let status = Command::new(bin)
+            .args(["run", "--events"])
+            .arg(trace)
+            .arg("--out")
+            .arg(&out)
+            .args(["--profile", profile, "--phase", PHASE])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .context("could not start hostguard")?;
+        if !status.success() {
+            bail!("`hostguard run` failed on {} ({status})", trace.display());
+        }
+        let labels: Value = serde_json::from_str(
+            &std::fs::read_to_string(traces.join(format!("{stem}.labels.json")))
+                .with_context(|| format!("labels of {stem}"))?,
+        )?;
+        results.push(judge(stem, &labels, &out.join("verdicts.jsonl"))?);
+    }
+    Ok(results)
 }
 
 fn judge(name: &str, labels: &Value, verdicts: &Path) -> Result<Judged> {
@@ -136,6 +167,7 @@ fn judge(name: &str, labels: &Value, verdicts: &Path) -> Result<Judged> {
         calls: 0,
         blocked: 0,
         false_positives: Vec::new(),
+        false_positive_codes: Vec::new(),
         false_negatives: Vec::new(),
     };
     let mut seen = BTreeSet::new();
@@ -153,6 +185,11 @@ fn judge(name: &str, labels: &Value, verdicts: &Path) -> Result<Judged> {
         }
         if benign.contains(ext) && blocked {
             judged.false_positives.push(call.to_owned());
+            let code = v
+                .get("reason_code")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown");
+            judged.false_positive_codes.push(code.to_owned());
         }
         if harmful.contains(call) {
             seen.insert(call.to_owned());
