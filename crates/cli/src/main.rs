@@ -19,7 +19,13 @@ use hostguard_manager::{
 /// Operate hostguard: run recorded hostcall streams through the gate, verify and replay ledgers,
 /// build and verify evidence bundles, triage alerts, explain the config.
 #[derive(Debug, Parser)]
-#[command(name = "hostguard", version, about, propagate_version = true)]
+#[command(
+    name = "hostguard",
+    version,
+    propagate_version = true,
+    after_help = "Exit codes: 0 ok, 1 verification failed or a finding, 2 bad input or usage.\n\
+                  Start with `hostguard demo`; docs/runbook.md has the command of every runbook step."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -158,6 +158,19 @@ mod usage {
     }
 
     #[test]
+    fn help_lists_every_subcommand() {
+        let out = hostguard(&["--help"]);
+        insta::assert_snapshot!("help", out.stdout);
+        for sub in [
+            "demo", "run", "bundle", "triage", "what-if", "ledger", "events", "config",
+        ] {
+            assert!(out.stdout.contains(sub), "{sub}");
+        }
+        let out = hostguard(&["--version"]);
+        assert_eq!(out.code, 0);
+    }
+
+    #[test]
     fn unknown_subcommand_is_usage_error_exit_two() {
         let out = hostguard(&["frobnicate"]);
         assert_eq!(out.code, 2);
