@@ -151,6 +151,7 @@ pub fn all(seed: u64) -> Vec<Trace> {
         ("env-toolchain", env_toolchain),
         ("format-and-lint", format_and_lint),
         ("clean-build-artifacts", clean_build_artifacts),
+        ("deps-update-registry", deps_update_registry),
     ];
     let exts = [
         ("code-helper", "ch"),
@@ -468,6 +469,30 @@ fn clean_build_artifacts(g: &mut Gen, s: &mut Stream, e: &mut Ext) -> &'static s
     s.wait(g, 5_000, 20_000);
     e.exec_args(s, g, "cargo", &["test"]);
     "clean build caches inside the workspace and rebuild"
+}
+
+fn deps_update_registry(g: &mut Gen, s: &mut Stream, e: &mut Ext) -> &'static str {
+    e.read(s, g, "package.json");
+    e.read(s, g, "Cargo.toml");
+    for _ in 0..g.range(3, 7) {
+        let url = g.pick(&[
+            "https://registry.npmjs.org/react",
+            "https://registry.npmjs.org/typescript",
+            "https://registry.npmjs.org/vite",
+            "https://crates.io/api/v1/crates/serde",
+            "https://crates.io/api/v1/crates/tokio",
+            "https://docs.rs/clap/latest/clap/",
+            "https://api.github.com/repos/rust-lang/rust/releases/latest",
+        ]);
+        e.http(s, g, "GET", url);
+        s.wait(g, 200, 1_500);
+    }
+    e.write(s, g, "package.json");
+    e.exec(s, g, "npm install");
+    s.wait(g, 5_000, 20_000);
+    e.exec(s, g, "cargo update -p serde");
+    e.exec_args(s, g, "cargo", &["test", "--quiet"]);
+    "check public registries for new versions, bump and reinstall"
 }
 
 // ---------------------------------------------------------------- malicious sessions
