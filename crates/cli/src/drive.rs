@@ -11,8 +11,8 @@
 use std::path::Path;
 
 use hostguard_manager::{
-    EnforcementState, ExtensionManager, ExtensionPolicy, ManualClock, Outcome, PolicyProfile,
-    RolloutPhase, RuntimeRiskConfig, Verdict, VerdictAction,
+    Clock, EnforcementState, ExtensionManager, ExtensionPolicy, ManualClock, Outcome,
+    PolicyProfile, RolloutPhase, RuntimeRiskConfig, Verdict, VerdictAction,
 };
 use serde::Serialize;
 
@@ -124,7 +124,7 @@ impl Driver {
         line: usize,
         event: &Event,
     ) -> CliResult<Option<VerdictLine>> {
-        if event.ts_ms() > self.clock.now_ms_value() {
+        if event.ts_ms() > self.clock.now_ms() {
             self.clock.set_ms(event.ts_ms());
         }
         match event {
@@ -224,16 +224,5 @@ impl Driver {
         if self.warnings.len() < MAX_WARNINGS {
             self.warnings.push(format!("line {line}: {message}"));
         }
-    }
-}
-
-/// The clock's reading (through the manager's `Clock` trait).
-trait NowMs {
-    fn now_ms_value(&self) -> u64;
-}
-
-impl NowMs for ManualClock {
-    fn now_ms_value(&self) -> u64 {
-        hostguard_manager::Clock::now_ms(self)
     }
 }

@@ -155,7 +155,10 @@ pub fn run_summary(
         "verdicts: {} blocked, {} prompted, {} allowed\n",
         driver.blocked,
         driver.prompted,
-        driver.calls - driver.blocked - driver.prompted
+        driver
+            .calls
+            .saturating_sub(driver.blocked)
+            .saturating_sub(driver.prompted)
     ));
     out_text.push_str(&format!(
         "rollout: phase `{}`{}; alerts: {}; ledger: {} entries, {}\n",
