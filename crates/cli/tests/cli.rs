@@ -1221,3 +1221,32 @@ mod fixture_ledgers {
         insta::assert_snapshot!("ledger_replay_incident", o.stdout);
     }
 }
+
+mod round_trip {
+    use super::fixtures;
+
+    /// Parsing a committed artifact and writing it back gives the same bytes (STYLE: artifacts
+    /// round-trip bit-exactly).
+    fn check<T: serde::de::DeserializeOwned + serde::Serialize>(rel: &str) {
+        let bytes = std::fs::read_to_string(fixtures::path(rel)).unwrap();
+        let value: T = serde_json::from_str(&bytes).unwrap();
+        let mut again = serde_json::to_string_pretty(&value).unwrap();
+        again.push('\n');
+        assert_eq!(again, bytes, "{rel} does not round-trip");
+    }
+
+    #[test]
+    fn committed_artifacts_round_trip_bit_exactly() {
+        use hostguard_manager::{
+            IncidentEvidenceBundle, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,
+            RuntimeRiskLedgerArtifact, SecurityAlertArtifact, TrustStateRecord,
+        };
+        check::<RuntimeRiskLedgerArtifact>("runs/incident/ledger.json");
+        check::<SecurityAlertArtifact>("runs/incident/alerts.json");
+        check::<RuntimeHostcallTelemetryArtifact>("runs/incident/telemetry.json");
+        check::<RolloutSnapshot>("runs/incident/rollout.json");
+        check::<Vec<TrustStateRecord>>("runs/incident/trust.json");
+        check::<IncidentEvidenceBundle>("bundles/incident-external.json");
+        check::<IncidentEvidenceBundle>("bundles/incident-theme-pack-internal.json");
+    }
+}
