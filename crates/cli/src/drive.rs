@@ -208,11 +208,11 @@ impl Driver {
             ),
             OperatorAction::MarkFalsePositive { call_id } => (
                 m.mark_false_positive(call_id),
-                format!("no earlier call `{call_id}` to mark a false positive"),
+                format!("`{call_id}` was not flagged a false positive (unknown, no longer indexed, or already flagged)"),
             ),
             OperatorAction::ResolvePrompt { call_id, approved } => (
                 m.resolve_prompt(call_id, *approved),
-                format!("call `{call_id}` has no pending prompt"),
+                format!("`{call_id}` has no pending prompt (unknown, not a prompt, or already answered)"),
             ),
         };
         if !applied {
