@@ -243,7 +243,7 @@ pub fn progress_bar(events: &Path) -> CliResult<Option<ProgressBar>> {
     }
     let bar = ProgressBar::new(lines);
     if let Ok(style) =
-        ProgressStyle::with_template("{spinner} {pos}/{len} lines [{bar:40}] {per_sec} eta {eta}")
+        ProgressStyle::with_template("{spinner} {pos}/{len} lines [{bar:30}] eta {eta}")
     {
         bar.set_style(style.progress_chars("=> "));
     }
