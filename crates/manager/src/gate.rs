@@ -5,6 +5,7 @@
 //! alerts, rollout sample). Steps 2–4 end the pipeline when they refuse; the risk model then
 //! does not run (it can only tighten, DESIGN §2 step 3).
 
+use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -33,7 +34,7 @@ struct Draft {
     action: VerdictAction,
     state: EnforcementState,
     reason_code: &'static str,
-    reason: String,
+    reason: Cow<'static, str>,
     policy_reason: &'static str,
     enforced: bool,
     would_block: bool,
@@ -46,7 +47,7 @@ impl Draft {
             action: VerdictAction::Allow,
             state: EnforcementState::Allow,
             reason_code: "allowed",
-            reason: "allowed".to_owned(),
+            reason: Cow::Borrowed("allowed"),
             policy_reason: "none",
             enforced: false,
             would_block: false,
@@ -65,7 +66,7 @@ impl Draft {
     ) {
         if (action, state) > (self.action, self.state) {
             self.reason_code = code;
-            self.reason = reason();
+            self.reason = Cow::Owned(reason());
         }
         self.action = self.action.max(action);
         self.state = self.state.max(state);
@@ -169,7 +170,7 @@ impl ExtensionManager {
                         Cat::PolicyDenial,
                         Sev::Warning,
                         "deny",
-                        d.reason.clone(),
+                        d.reason.clone().into_owned(),
                         vec!["policy_deny".into(), policy.reason.as_str().into()],
                         None,
                         "grant the capability with a per-extension override if the extension needs it (runbook Procedure 2)",
@@ -408,7 +409,7 @@ impl ExtensionManager {
                 .map(|f| f.as_str().to_owned()),
             explanation_summary: eval
                 .as_ref()
-                .map_or_else(|| d.reason.clone(), Evaluation::summary),
+                .map_or_else(|| d.reason.clone().into_owned(), Evaluation::summary),
         };
         let latency_ms = self.clock.now_ms().saturating_sub(now);
         let was_error = eval.as_ref().is_some_and(|e| e.fallback.is_some());
@@ -454,8 +455,9 @@ impl ExtensionManager {
         };
         // `receipt.evicted` is dropped here, outside the core lock (ledger README).
         let seq = receipt.seq;
+        let call_id: Arc<str> = Arc::from(call.call_id.as_str());
         let evicted_call = lock(self.calls.get(&call.call_id)).insert(
-            call.call_id.clone(),
+            Arc::clone(&call_id),
             CallRef {
                 shard: Arc::clone(&shard),
                 seq,
@@ -469,6 +471,7 @@ impl ExtensionManager {
         self.store_records(
             st,
             &ctx,
+            call_id,
             seq,
             pending,
             eval.as_ref(),
@@ -485,7 +488,7 @@ impl ExtensionManager {
             risk_state: eval.as_ref().map(|e| e.state_after),
             risk_score: eval.as_ref().map(|e| e.score),
             enforced: d.enforced,
-            reason_code: d.reason_code.to_owned(),
+            reason_code: Cow::Borrowed(d.reason_code),
             reason: d.reason,
             fallback: eval.as_ref().and_then(|e| e.fallback),
             secret_redacted: d.secret_redacted,
@@ -548,8 +551,21 @@ fn risk_reason_codes(e: &Evaluation) -> Vec<String> {
 
 /// SHA-256 of the params' JSON (serde_json's maps are ordered, so equal params hash equally).
 pub(crate) fn params_digest(params: &Value) -> [u8; 32] {
-    let bytes = serde_json::to_vec(params).unwrap_or_default();
-    Sha256::digest(&bytes).into()
+    /// Feeds serialized bytes straight into the hash (no intermediate buffer).
+    struct HashWriter(Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(Sha256::new());
+    // Serializing a `Value` into a writer that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut w, params);
+    w.0.finalize().into()
 }
 
 /// SHA-256 of the params' *shape*: keys and JSON types, no values (bounded walk).

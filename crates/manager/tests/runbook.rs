@@ -1647,6 +1647,39 @@ mod pipeline {
     }
 
     #[test]
+    fn burst_rule_counts_only_denials_up_to_the_alert_even_within_one_millisecond() {
+        let manager = manager_with(
+            PolicyProfile::Safe,
+            false,
+            RolloutPhase::Shadow,
+            ManualClock::new(70_000),
+        );
+        for i in 0..6 {
+            manager
+                .evaluate_hostcall(&call(
+                    "ext",
+                    &format!("d{i}"),
+                    "env",
+                    json!({"name": "PATH"}),
+                ))
+                .unwrap();
+        }
+        let alerts = manager.security_alerts();
+        let severities: Vec<_> = alerts.iter().map(|a| manager.triage(a).severity).collect();
+        assert_eq!(
+            severities,
+            vec![
+                IncidentSeverity::P3,
+                IncidentSeverity::P3,
+                IncidentSeverity::P3,
+                IncidentSeverity::P1,
+                IncidentSeverity::P1,
+                IncidentSeverity::P1
+            ]
+        );
+    }
+
+    #[test]
     fn alert_sequence_ids_are_monotonic_from_one() {
         let manager = manager_with(
             PolicyProfile::Safe,
