@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use hostguard_evidence::{BoundedLog, SecurityAlert};
 use hostguard_ledger::{
-    ConfigChangeRecord, EntryPayload, KillSwitchRecord, Ledger, PromptResolutionRecord,
-    RiskStateResetRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact, TrustChangeRecord,
+    ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, Ledger,
+    PromptResolutionRecord, RiskStateResetRecord, RolloutTransitionRecord,
+    RuntimeRiskLedgerArtifact, TrustChangeRecord,
 };
 use hostguard_risk_core::{
     Clock, ExecMediationPolicy, ExtensionPolicy, ExtensionRiskState, HysteresisConfig,
@@ -125,6 +126,9 @@ pub(crate) struct ShardState {
     pub(crate) rng: ChaCha20Rng,
     /// The extension's record streams.
     pub(crate) records: ShardRecords,
+    /// Allocations of an evicted ledger decision entry, reused by the next record.
+    pub(crate) spare_record: Option<Box<DecisionRecord>>,
+    pub(crate) spare_extension: Option<String>,
     /// This shard's copy of the controller and the epoch it was copied at.
     pub(crate) controller: Controller,
     pub(crate) controller_epoch: u64,
@@ -633,6 +637,8 @@ impl ExtensionManager {
                     first_seen_epoch: None,
                     rng: ChaCha20Rng::from_seed(seed),
                     records: ShardRecords::new(self.record_limit),
+                    spare_record: None,
+                    spare_extension: None,
                     controller,
                     controller_epoch,
                 }),

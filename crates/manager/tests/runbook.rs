@@ -1160,6 +1160,69 @@ mod concurrency {
             (THREADS * CALLS) as u64
         );
     }
+
+    #[test]
+    fn a_full_ledger_evicts_and_recycled_records_carry_no_stale_fields() {
+        let clock = StepClock::new(1_000);
+        let manager = ExtensionManager::builder()
+            .risk_config(RuntimeRiskConfig {
+                enabled: true,
+                ..RuntimeRiskConfig::default()
+            })
+            .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
+            .quota(QuotaLimits::UNLIMITED)
+            .ledger_limit(32)
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        // Fill the ledger with triggers, a fallback and long explanations...
+        clock.arm(60);
+        manager.evaluate_hostcall(&benign("evil", "slow")).unwrap();
+        clock.arm(0);
+        for round in 0..3 {
+            manager
+                .evaluate_hostcall(&secret_env("evil", &format!("e{round}")))
+                .unwrap();
+            for i in 0..10 {
+                manager
+                    .evaluate_hostcall(&upload("evil", &format!("u{round}-{i}")))
+                    .unwrap();
+            }
+        }
+        // ...then evict all of it with plain calls of another extension, from two threads.
+        let manager = Arc::new(manager);
+        std::thread::scope(|s| {
+            for t in 0..2 {
+                let manager = Arc::clone(&manager);
+                s.spawn(move || {
+                    for i in 0..100 {
+                        manager
+                            .evaluate_hostcall(&call(
+                                "plain",
+                                &format!("p{t}-{i}"),
+                                "log",
+                                json!({}),
+                            ))
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let ledger = manager.runtime_risk_ledger_artifact();
+        assert_eq!(ledger.entries.len(), 32);
+        assert!(ledger.anchor.evicted_count > 0);
+        verify_chain(&manager);
+        for e in &ledger.entries {
+            let d = e.decision().unwrap();
+            assert_eq!(e.extension_id.as_deref(), Some("plain"));
+            assert!(d.call_id.starts_with('p'), "{}", d.call_id);
+            assert_eq!(d.method, "log");
+            assert!(d.triggers.is_empty());
+            assert_eq!(d.fallback_reason, None);
+            assert_eq!(d.policy_reason, "default_caps");
+            assert!(!d.explanation_summary.contains("exfiltration"));
+        }
+    }
 }
 
 mod secrets {
