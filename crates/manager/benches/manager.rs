@@ -167,6 +167,9 @@ fn cpu_baseline() -> f64 {
 fn scaling() {
     let n = env_usize("HOSTGUARD_BENCH_SCALING_CALLS", 400_000);
     let rounds = env_usize("HOSTGUARD_BENCH_SCALING_ROUNDS", 5);
+    if rounds == 0 {
+        return;
+    }
     let mut ratios = Vec::new();
     let mut baselines = Vec::new();
     for round in 0..rounds {
