@@ -581,11 +581,17 @@ impl Lexer {
         self.push_sub(cur, SubKind::Command, body);
     }
 
-    /// Index of the `)` matching the `(` at `open`, skipping quotes and escapes.
+    /// Index of the `)` matching the `(` at `open`, skipping quotes, escapes, comments and
+    /// heredoc bodies (a `'` or `)` in a heredoc or a comment does not end the substitution,
+    /// as in bash). Linear in the text scanned.
     fn matching_paren(&self, open: usize) -> Option<usize> {
         let mut depth = 0usize;
         let mut j = open;
+        let mut word_start = true;
+        // Delimiters of heredocs whose bodies start after the next newline.
+        let mut heredocs: Vec<(String, bool)> = Vec::new();
         while let Some(&c) = self.s.get(j) {
+            let mut next_word_start = false;
             match c {
                 '\\' => j += 1,
                 '\'' => {
@@ -605,15 +611,71 @@ impl Lexer {
                         j += 1;
                     }
                 }
-                '(' => depth += 1,
+                '#' if word_start => {
+                    while self.s.get(j + 1).is_some_and(|&c| c != '\n') {
+                        j += 1;
+                    }
+                }
+                '<' if self.s.get(j + 1) == Some(&'<') && self.s.get(j + 2) != Some(&'<') => {
+                    j += 2;
+                    let strip = self.s.get(j) == Some(&'-');
+                    if strip {
+                        j += 1;
+                    }
+                    while self.s.get(j).is_some_and(|&c| is_blank(c)) {
+                        j += 1;
+                    }
+                    let mut delim = String::new();
+                    while let Some(&d) = self.s.get(j) {
+                        if ends_word(d) {
+                            break;
+                        }
+                        if !matches!(d, '\'' | '"' | '\\') {
+                            delim.push(d);
+                        }
+                        j += 1;
+                    }
+                    heredocs.push((delim, strip));
+                    continue;
+                }
+                '\n' => {
+                    next_word_start = true;
+                    for (delim, strip) in std::mem::take(&mut heredocs) {
+                        // Skip body lines up to and including the delimiter line.
+                        loop {
+                            let start = j + 1;
+                            let mut end = start;
+                            while self.s.get(end).is_some_and(|&c| c != '\n') {
+                                end += 1;
+                            }
+                            let line: String =
+                                self.s.get(start..end).unwrap_or(&[]).iter().collect();
+                            j = end;
+                            let cmp = if strip {
+                                line.trim_start_matches('\t')
+                            } else {
+                                line.as_str()
+                            };
+                            if cmp == delim || end >= self.s.len() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                '(' => {
+                    depth += 1;
+                    next_word_start = true;
+                }
                 ')' => {
                     depth = depth.saturating_sub(1);
                     if depth == 0 {
                         return Some(j);
                     }
                 }
+                ' ' | '\t' | ';' | '&' | '|' => next_word_start = true,
                 _ => {}
             }
+            word_start = next_word_start;
             j += 1;
         }
         None
@@ -781,6 +843,17 @@ mod tests {
         });
         assert_eq!(body.as_deref(), Some("hello $x\n"));
         assert!(matches!(lexed.tokens.last(), Some(Token::Word(w)) if w.text == "done"));
+    }
+
+    #[test]
+    fn substitution_ends_where_bash_ends_it() {
+        // A quote or paren inside a heredoc or a comment does not end (or hide the end of)
+        // the substitution.
+        let lexed = lex("git commit -m \"$(cat <<'EOF'\nit's (partly) done\nEOF\n)\"; rm -rf /");
+        assert_eq!(lexed.subs.len(), 1);
+        assert!(matches!(lexed.tokens.last(), Some(Token::Word(w)) if w.text == "/"));
+        let lexed = lex("echo $(echo a # it's )\n); rm -rf /");
+        assert!(matches!(lexed.tokens.last(), Some(Token::Word(w)) if w.text == "/"));
     }
 
     #[test]

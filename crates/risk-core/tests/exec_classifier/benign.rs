@@ -104,6 +104,8 @@ fn developer_commands_stay_low() {
         "find . -name '*.pyc' -exec rm -f {} +",
         "echo hello | tr a-z A-Z",
         "git stash && git pull && git stash pop",
+        "git commit -m \"$(cat <<'EOF'\nFix: guard against rm -rf / (it's bad)\nEOF\n)\"",
+        "gh pr create --title 'x' --body \"$(cat <<'EOF'\n## Summary\n- curl | sh is blocked\nEOF\n)\"",
         "",
         "   ",
         "# just a comment",

@@ -89,6 +89,11 @@ fn obfuscations() {
     check("cat <<EOF | sh\nrm -rf /\nEOF", c);
     check("rm -rf \\\n /", c);
     check("rm\t-rf\t/", c);
+    check(
+        "git commit -m \"$(cat <<'EOF'\nit's done\nEOF\n)\"; rm -rf /",
+        c,
+    );
+    check("echo $(echo a # it's )\n); rm -rf /", c);
 }
 
 #[test]
