@@ -109,7 +109,12 @@ pub(crate) enum Token {
 pub(crate) struct Lexed {
     pub tokens: Vec<Token>,
     pub subs: Vec<Sub>,
+    /// Expansions nested deeper than [`MAX_LEX_NESTING`] were not searched for substitutions.
+    pub overflow: bool,
 }
+
+/// Deepest `${…${…}}` / `$((…))` nesting searched for substitutions (the lexer recurses there).
+const MAX_LEX_NESTING: usize = 8;
 
 /// Interprets ANSI-C backslash escapes in `text` (as `echo -e`, `printf` and `$'…'` do).
 pub(crate) fn unescape(text: &str) -> String {
@@ -118,6 +123,7 @@ pub(crate) fn unescape(text: &str) -> String {
         i: 0,
         out: Lexed::default(),
         pending: Vec::new(),
+        nesting: 0,
     };
     let mut out = String::with_capacity(text.len());
     while let Some(c) = lexer.peek(0) {
@@ -135,11 +141,16 @@ pub(crate) fn unescape(text: &str) -> String {
 
 /// Tokenizes `src`. Never fails, never panics.
 pub(crate) fn lex(src: &str) -> Lexed {
+    lex_nested(src, 0)
+}
+
+fn lex_nested(src: &str, nesting: usize) -> Lexed {
     let mut lexer = Lexer {
         s: src.chars().collect(),
         i: 0,
         out: Lexed::default(),
         pending: Vec::new(),
+        nesting,
     };
     lexer.run();
     lexer.out
@@ -151,6 +162,8 @@ struct Lexer {
     out: Lexed,
     /// Heredocs whose body starts after the next newline: (token index, delimiter, strip tabs).
     pending: Vec<(usize, String, bool)>,
+    /// How deep inside expansion text this lexer runs.
+    nesting: usize,
 }
 
 /// What reading one piece of a word asked for.
@@ -394,12 +407,15 @@ impl Lexer {
                 Piece::Continue
             }
             Some('(') if self.peek(2) == Some('(') => {
-                // Arithmetic `$((…))`: kept as text, never executed.
+                // Arithmetic `$((…))`: kept as text; substitutions inside still run.
                 let start = self.i;
                 let end = self.matching_paren(self.i + 1).unwrap_or(self.s.len());
                 let text = self.slice(start, end + 1);
-                cur.push_str(&text);
+                // The expression between `$((` and `))`.
+                let expr = self.slice(start + 3, end.saturating_sub(1));
                 self.i = end + 1;
+                self.nested_subs(cur, &expr);
+                cur.push_str(&text);
                 Piece::Continue
             }
             Some('(') => {
@@ -409,12 +425,11 @@ impl Lexer {
             }
             Some('{') => {
                 let start = self.i + 2;
-                let mut end = start;
-                while self.s.get(end).is_some_and(|&c| c != '}') {
-                    end += 1;
-                }
+                let end = self.closing_brace(start);
                 let inner = self.slice(start, end);
                 self.i = end + 1;
+                // `${x:-$(rm -rf /)}`: a default value's substitutions run.
+                self.nested_subs(cur, &inner);
                 self.parameter(cur, &inner, in_quotes)
             }
             Some(c) if c.is_ascii_alphabetic() || c == '_' => {
@@ -444,6 +459,48 @@ impl Lexer {
                 self.i += 1;
                 Piece::Continue
             }
+        }
+    }
+
+    /// Index of the `}` closing a `${` whose text starts at `start` (nested `${…}` and `$(…)`
+    /// skipped), or the end of input.
+    fn closing_brace(&self, start: usize) -> usize {
+        let mut depth = 1usize;
+        let mut j = start;
+        while let Some(&c) = self.s.get(j) {
+            match c {
+                '\\' => j += 1,
+                '$' if self.s.get(j + 1) == Some(&'(') => {
+                    j = self.matching_paren(j + 1).unwrap_or(self.s.len());
+                }
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return j;
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        self.s.len()
+    }
+
+    /// Registers the substitutions inside expansion text (a `${…}` operand, `$((…))`) so they
+    /// are classified; the word keeps one mark per substitution.
+    fn nested_subs(&mut self, cur: &mut WordBuf, text: &str) {
+        if !text.contains("$(") && !text.contains('`') {
+            return;
+        }
+        if self.nesting >= MAX_LEX_NESTING {
+            self.out.overflow = true;
+            return;
+        }
+        let inner = lex_nested(text, self.nesting + 1);
+        self.out.overflow |= inner.overflow;
+        for sub in inner.subs {
+            self.push_sub(cur, sub.kind, sub.body);
         }
     }
 
@@ -724,6 +781,12 @@ impl Lexer {
     fn read_word(&mut self) -> Word {
         let mut cur = WordBuf::default();
         while let Some(c) = self.peek(0) {
+            if matches!(c, '<' | '>') && self.peek(1) == Some('(') {
+                // `> >(sh)`: a process substitution as the redirection target.
+                self.i += 1;
+                self.command_sub(&mut cur, SubKind::Process);
+                continue;
+            }
             if ends_word(c) {
                 break;
             }

@@ -70,6 +70,7 @@ impl SeqState {
                         fetch: a.fetch,
                         critical_pid: a.critical_pid,
                         content: None,
+                        shell_sink: a.shell_sink,
                     },
                 ));
             }
@@ -476,6 +477,11 @@ impl Stage {
         })
     }
 
+    /// A shell or interpreter that runs what arrives on stdin (no heredoc of its own).
+    pub(crate) fn is_stdin_shell(&self) -> bool {
+        self.reads_stdin() && self.stdin_script().is_none()
+    }
+
     fn reads_stdin(&self) -> bool {
         if matches!(self.prog.as_str(), "source" | ".") {
             return self.operands().first().is_some_and(|t| {
@@ -574,6 +580,24 @@ impl Analyzer {
                         }
                     }
                 }
+            }
+        }
+        // Output sent into a shell through a process substitution: `curl … > >(sh)`,
+        // `… | tee >(bash)`.
+        let feeds_shell = s
+            .redirs
+            .iter()
+            .any(|r| r.shell_sink && matches!(r.kind, RedirKind::Out | RedirKind::Append))
+            || (s.prog == "tee" && s.args.iter().any(|a| a.shell_sink));
+        if feeds_shell {
+            let up = s.upstream.as_deref();
+            if s.is_fetcher() || up.is_some_and(|u| u.fetch) {
+                hit(self, ExecClass::PipeToShell);
+            } else if let Some(text) = match s.prog.as_str() {
+                "tee" => up.and_then(|u| u.static_value.clone()),
+                _ => s.literal_output(),
+            } {
+                let _ = self.script(&text, depth + 1);
             }
         }
         // Statically known process-substitution content read as a script

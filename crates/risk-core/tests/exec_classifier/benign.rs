@@ -106,6 +106,8 @@ fn developer_commands_stay_low() {
         "git stash && git pull && git stash pop",
         "git commit -m \"$(cat <<'EOF'\nFix: guard against rm -rf / (it's bad)\nEOF\n)\"",
         "gh pr create --title 'x' --body \"$(cat <<'EOF'\n## Summary\n- curl | sh is blocked\nEOF\n)\"",
+        "echo ${HOME:-/tmp} ${#x} $((1 + 2))",
+        "cargo build 2>&1 | tee >(grep warning > warnings.txt)",
         "",
         "   ",
         "# just a comment",
