@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lex::{Redir, RedirKind, SubKind, Word, SUB_MARK};
 use super::parse::parse;
-use super::rules::{SeqState, Stage};
+use super::stage::{SeqState, Stage};
 use super::wrappers::{assignments, program_name, unwrap};
 use super::ExecTier;
 
