@@ -716,12 +716,20 @@ fn render(argv: &[Arg], redirs: &[Redir]) -> String {
 
 /// At most [`MAX_SEGMENT_CHARS`] chars of `s`, `…` marking a cut.
 pub(crate) fn snippet(s: &str) -> String {
-    if s.len() <= MAX_SEGMENT_CHARS && !s.contains(SUB_MARK) {
+    if s.len() <= MAX_SEGMENT_CHARS && !s.contains(SUB_MARK) && !s.chars().any(char::is_control) {
         return s.to_owned();
     }
-    let mut out: String = s.chars().take(MAX_SEGMENT_CHARS).collect();
+    // One line: control chars (newlines of heredocs, tabs) are shown escaped.
+    let mut out = String::with_capacity(s.len().min(4 * MAX_SEGMENT_CHARS));
+    for c in s.chars().take(MAX_SEGMENT_CHARS) {
+        match c {
+            SUB_MARK => out.push_str("$(…)"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
     if s.chars().nth(MAX_SEGMENT_CHARS).is_some() {
         out.push('…');
     }
-    out.replace(SUB_MARK, "$(…)")
+    out
 }
