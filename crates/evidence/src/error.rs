@@ -17,6 +17,12 @@ pub enum EvidenceError {
     /// Writing the canonical encoding failed.
     #[error("canonical encoding failed")]
     Canonical,
+    /// A value has no canonical JSON form (a non-string map key).
+    #[error("no canonical form: {message}")]
+    NotCanonical {
+        /// What could not be encoded.
+        message: String,
+    },
     /// A DSSE envelope or in-toto statement is not one this crate produces.
     #[error("invalid envelope: {reason}")]
     Envelope {
@@ -36,6 +42,12 @@ impl EvidenceError {
 
     pub(crate) fn fmt(_: std::fmt::Error) -> EvidenceError {
         EvidenceError::Canonical
+    }
+
+    pub(crate) fn canonical(e: &dyn std::fmt::Display) -> EvidenceError {
+        EvidenceError::NotCanonical {
+            message: e.to_string(),
+        }
     }
 
     pub(crate) fn envelope(reason: impl Into<String>) -> EvidenceError {

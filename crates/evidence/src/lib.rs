@@ -28,6 +28,7 @@ mod artifacts;
 mod bounded;
 mod bundle;
 mod canonical;
+mod canonical_ser;
 mod dsse;
 mod error;
 mod filter;

@@ -1023,16 +1023,49 @@ mod hash {
     }
 
     #[test]
-    fn the_hash_is_sha256_of_the_tag_and_the_canonical_json_without_the_hash() {
-        let b = streams().build(
-            &IncidentBundleFilter::default(),
-            &IncidentBundleRedactionPolicy::default(),
-        );
-        // The streamed canonical form equals RFC 8785 over the whole value minus `bundle_hash`.
-        let mut v = serde_json::to_value(&b).unwrap();
+    fn the_hash_is_sha256_of_the_tag_and_the_canonical_json_of_the_hashed_view() {
+        let filter = IncidentBundleFilter {
+            extension_id: Some("ext-b".to_owned()),
+            ..IncidentBundleFilter::default()
+        };
+        for redaction in [
+            IncidentBundleRedactionPolicy::default(),
+            IncidentBundleRedactionPolicy::internal(),
+        ] {
+            let b = streams().build(&filter, &redaction);
+            assert!(b.summary.ledger_elided_count > 0);
+            check_hashed_view(&b);
+        }
+    }
+
+    /// The streamed canonical form equals RFC 8785 over the whole serde value minus
+    /// `bundle_hash`, with ledger entries replaced by their views.
+    fn check_hashed_view(b: &IncidentEvidenceBundle) {
+        let mut v = serde_json::to_value(b).unwrap();
         v.as_object_mut().unwrap().remove("bundle_hash");
+        // The hashed view: each ledger entry becomes {seq, ledger_hash, elided, reveals}.
+        let views: Vec<serde_json::Value> = b
+            .ledger
+            .entries
+            .iter()
+            .map(|e| {
+                let mut reveals = serde_json::Map::new();
+                if let Some(d) = e.decision() {
+                    if let Some(r) = d.params_hash.reveal() {
+                        reveals.insert("params_hash".to_owned(), serde_json::to_value(r).unwrap());
+                    }
+                }
+                serde_json::json!({
+                    "seq": e.seq,
+                    "ledger_hash": e.ledger_hash,
+                    "elided": e.is_elided(),
+                    "reveals": reveals,
+                })
+            })
+            .collect();
+        v["ledger"]["entries"] = serde_json::Value::Array(views);
         let whole = to_canonical_string(&v);
-        assert_eq!(canonical_bundle_json(&b).unwrap(), whole);
+        assert_eq!(canonical_bundle_json(b).unwrap(), whole);
         let mut h = Sha256::new();
         h.update([0x10]);
         h.update(whole.as_bytes());
@@ -1082,6 +1115,7 @@ mod hash {
         assert_eq!(hex, hash.trim());
         // And the code agrees with the doc.
         let b = crate::kat::bundle();
+        assert_eq!(b.to_json().unwrap(), doc_block(&doc, "<!-- kat:bundle -->"));
         assert_eq!(canonical_bundle_json(&b).unwrap(), canonical);
         assert_eq!(b.bundle_hash.to_hex(), hash.trim());
         assert!(verify_incident_evidence_bundle(&b).valid);
@@ -1095,18 +1129,74 @@ mod kat {
         IncidentEvidenceBundleBuilder, QuotaBreachEvent, SecurityAlert, SecurityAlertCategory,
         SecurityAlertSeverity,
     };
-    use hostguard_ledger::RuntimeRiskLedgerArtifact;
-    use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
+    use hostguard_ledger::{
+        Committed, DecisionRecord, EntryPayload, KillSwitchRecord, Ledger, Salt,
+    };
+    use hostguard_risk_core::{
+        Capability, EnforcementState, HysteresisConfig, Posterior, RuntimeRiskConfig,
+    };
+    use rand_chacha::rand_core::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
 
+    fn decision(call: &str, params: &str, salt: u8, score: f64) -> EntryPayload {
+        EntryPayload::Decision(Box::new(DecisionRecord {
+            call_id: call.to_owned(),
+            capability: Capability::Exec,
+            method: "exec".to_owned(),
+            params_hash: Committed::with_salt(params.to_owned(), Salt([salt; 16])),
+            policy_reason: "default_caps".to_owned(),
+            risk_evaluated: true,
+            risk_score: score,
+            posterior: Posterior::default(),
+            triggers: vec!["critical_exec".to_owned()],
+            selected_action: EnforcementState::Deny,
+            state_before: EnforcementState::Allow,
+            state_after: EnforcementState::Deny,
+            consecutive_unsafe: 1,
+            enforced: true,
+            rollout_phase: "enforce_all".to_owned(),
+            e_process_log: 1.5,
+            drift: false,
+            fallback_reason: None,
+            explanation_summary: "reverse shell".to_owned(),
+        }))
+    }
+
+    /// Three entries — `ext-a`'s decision, `ext-b`'s decision (elided in the bundle), `ext-a`'s
+    /// kill switch — with fixed salts; one alert and one quota breach of `ext-a`; filter
+    /// `extension_id = "ext-a"`; internal redaction (nothing redacted, so the view shows a
+    /// reveal); built at 1 700 000 001 000.
     pub fn bundle() -> IncidentEvidenceBundle {
-        let ledger = RuntimeRiskLedgerArtifact::from_entries(
-            0,
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let mut l = Ledger::new(8).unwrap();
+        let t = 1_700_000_000_000;
+        l.append(
+            t,
+            Some("ext-a".into()),
+            decision("call-1", "p-a", 0xa1, 0.97),
+            &mut rng,
+        )
+        .unwrap();
+        l.append(
+            t + 10,
+            Some("ext-b".into()),
+            decision("call-2", "p-b", 0xb2, 0.5),
+            &mut rng,
+        )
+        .unwrap();
+        let kill = EntryPayload::KillSwitch(KillSwitchRecord {
+            engaged: true,
+            reason: "INC-1".to_owned(),
+        });
+        l.append(t + 20, Some("ext-a".into()), kill, &mut rng)
+            .unwrap();
+        let ledger = l.artifact(
+            t + 30,
             RuntimeRiskConfig::default(),
             HysteresisConfig::default(),
-            Vec::new(),
         );
         let alerts = [SecurityAlert {
-            ts_ms: 1_700_000_000_000,
+            ts_ms: t,
             sequence_id: 1,
             extension_id: Some("ext-a".to_owned()),
             category: SecurityAlertCategory::ExecMediation,
@@ -1121,9 +1211,9 @@ mod kat {
             remediation: "engage the kill switch".to_owned(),
         }];
         let quota = [QuotaBreachEvent {
-            ts_ms: 1_700_000_000_500,
+            ts_ms: t + 5,
             extension_id: Some("ext-a".to_owned()),
-            call_id: "call-2".to_owned(),
+            call_id: "call-1".to_owned(),
             kind: "calls_per_minute".to_owned(),
             limit: 60,
             observed: 61,
@@ -1135,7 +1225,7 @@ mod kat {
                 extension_id: Some("ext-a".to_owned()),
                 ..IncidentBundleFilter::default()
             })
-            .redaction(IncidentBundleRedactionPolicy::default())
+            .redaction(IncidentBundleRedactionPolicy::internal())
             .build(1_700_000_001_000)
     }
 }

@@ -8,12 +8,13 @@
 //! denied by the default preset rather than waved through.
 
 use std::fmt;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
 use super::lex::{Redir, RedirKind, SubKind, Word, SUB_MARK};
 use super::parse::parse;
-use super::rules::{SeqState, Stage};
+use super::stage::{SeqState, Stage};
 use super::wrappers::{assignments, program_name, unwrap};
 use super::ExecTier;
 
@@ -199,6 +200,8 @@ pub(crate) struct Arg {
     pub critical_pid: bool,
     /// The statically known content of a process substitution in the word (`<(echo …)`).
     pub content: Option<String>,
+    /// The word names a process substitution that runs what it reads (`>(sh)`).
+    pub shell_sink: bool,
 }
 
 impl Arg {
@@ -209,6 +212,7 @@ impl Arg {
             fetch: false,
             critical_pid: false,
             content: None,
+            shell_sink: false,
         }
     }
 }
@@ -221,6 +225,8 @@ pub(crate) struct RRedir {
     pub fetch: bool,
     /// Content of a process substitution target (`< <(echo …)`).
     pub content: Option<String>,
+    /// The target is a process substitution that runs what it reads (`> >(sh)`).
+    pub shell_sink: bool,
     pub body: Option<String>,
 }
 
@@ -229,8 +235,10 @@ pub(crate) struct RRedir {
 pub(crate) struct Form {
     /// Every word as written (after normalisation), wrappers included.
     pub full: Vec<String>,
-    /// From the program that finally runs (its basename), wrappers peeled.
-    pub inner: Vec<String>,
+    /// Where the program that finally runs starts in `full` (wrappers peeled).
+    pub inner_start: usize,
+    /// That program's basename, lowercase.
+    pub prog: String,
 }
 
 /// A finding with the simple commands (indices into [`Detailed::forms`]) it involves.
@@ -307,6 +315,8 @@ pub(crate) struct Summary {
     pub critical_pid: bool,
     /// It is a process substitution (`<(…)`): its output is a file's content, not words.
     pub process: bool,
+    /// Its first command is a shell or interpreter reading its script from stdin (`>(sh)`).
+    pub stdin_shell: bool,
 }
 
 pub(crate) struct Analyzer {
@@ -368,6 +378,9 @@ impl Analyzer {
         }
         self.budget -= src.len();
         let script = parse(src);
+        if script.overflow {
+            self.flag(ExecClass::Unparsed, &snippet(src), Vec::new());
+        }
         let subs: Vec<Summary> = script
             .subs
             .iter()
@@ -380,10 +393,12 @@ impl Analyzer {
         let mut state = SeqState::default();
         let mut summary = Summary::default();
         let single = script.pipelines.len() == 1;
+        let mut summary_first = true;
         for pipeline in &script.pipelines {
             let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
             // What flows into the next stage's stdin.
-            let mut upstream = Upstream::default();
+            // Shared with the stage being classified, then updated in place: no per-stage copy.
+            let mut upstream = Rc::new(Upstream::default());
             for (i, sc) in pipeline.stages.iter().enumerate() {
                 let mut argv: Vec<Arg> = Vec::new();
                 for word in &sc.words {
@@ -400,37 +415,37 @@ impl Analyzer {
                     state.assign(assigns);
                 }
                 let unwrapped = unwrap(cmd);
-                let mut inner: Vec<Arg> = cmd.get(unwrapped.start..).unwrap_or(&[]).to_vec();
+                let segment = render(&argv, &sc.redirs);
+                let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
+                let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));
                 if unwrapped.xargs && i > 0 {
                     // `echo / | xargs rm -rf`: the piped words become arguments.
                     if let Some(words) = upstream.static_value.as_deref() {
                         inner.extend(words.split_whitespace().take(64).map(Arg::plain));
                     }
                 }
-                let (prog, prog_fetch) = inner
-                    .first()
-                    .map_or((String::new(), false), |a| (program_name(&a.text), a.fetch));
+                let mut inner = inner.into_iter();
+                let (prog, prog_fetch, prog_text) = inner.next().map_or_else(
+                    || (String::new(), false, String::new()),
+                    |a| (program_name(&a.text), a.fetch, a.text),
+                );
                 let idx = self.forms.len();
-                let mut inner_form: Vec<String> = inner.iter().map(|a| a.text.clone()).collect();
-                if let Some(first) = inner_form.first_mut() {
-                    first.clone_from(&prog);
-                }
                 self.forms.push(Form {
-                    full: cmd.iter().map(|a| a.text.clone()).collect(),
-                    inner: inner_form,
+                    full,
+                    inner_start: unwrapped.start,
+                    prog: prog.clone(),
                 });
-                let segment = render(&argv, &sc.redirs);
                 let mut stage = Stage {
                     idx,
                     prog,
-                    prog_text: inner.first().map(|a| a.text.clone()).unwrap_or_default(),
+                    prog_text,
                     prog_fetch,
-                    args: inner.get(1..).unwrap_or(&[]).to_vec(),
+                    args: inner.collect(),
                     redirs,
                     segment,
                     in_function: sc.in_function.clone(),
                     scripts: unwrapped.scripts,
-                    upstream: (i > 0).then(|| upstream.clone()),
+                    upstream: (i > 0).then(|| Rc::clone(&upstream)),
                 };
                 if stage.prog.contains(['*', '?', '[']) {
                     // `/bin/r? -rf /`: judge every rule program the glob could name.
@@ -444,31 +459,33 @@ impl Analyzer {
                 } else {
                     self.stage(&stage, depth, &mut state);
                 }
-                upstream.fetch |= stage.is_fetcher();
-                upstream.downloader |= stage.is_downloader();
-                upstream.static_value = if i == 0 {
+                stage.upstream = None;
+                let up = Rc::make_mut(&mut upstream);
+                up.fetch |= stage.is_fetcher();
+                up.downloader |= stage.is_downloader();
+                up.static_value = if i == 0 {
                     stage.literal_output()
                 } else {
-                    upstream
-                        .static_value
-                        .take()
-                        .and_then(|v| stage.transform(v))
+                    up.static_value.take().and_then(|v| stage.transform(v))
                 };
-                upstream.parts.push(idx);
-                if upstream.segment.len() < 200 {
-                    if !upstream.segment.is_empty() {
-                        upstream.segment.push_str(" | ");
+                up.parts.push(idx);
+                if up.segment.len() < 200 {
+                    if !up.segment.is_empty() {
+                        up.segment.push_str(" | ");
                     }
-                    upstream.segment.push_str(&stage.segment);
+                    up.segment.push_str(&stage.segment);
                 }
                 summary.fetches |= stage.is_fetcher();
                 summary.critical_pid |= stage.is_critical_pid_lookup();
-                stage.upstream = None;
+                if i == 0 && summary_first {
+                    summary.stdin_shell = stage.is_stdin_shell();
+                    summary_first = false;
+                }
                 stages.push(stage);
             }
             self.pipeline(&stages, pipeline.background);
             if single {
-                summary.static_value = upstream.static_value;
+                summary.static_value = Rc::make_mut(&mut upstream).static_value.take();
             }
         }
         summary
@@ -512,6 +529,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
     let mut fetch = false;
     let mut critical_pid = false;
     let mut content = None;
+    let mut shell_sink = false;
     let mut changed = false;
     let mut sub_ids = word.subs.iter();
     for c in word.text.chars() {
@@ -523,6 +541,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
         if let Some(s) = summary {
             fetch |= s.fetches;
             critical_pid |= s.critical_pid;
+            shell_sink |= s.process && s.stdin_shell;
             if s.process {
                 content.clone_from(&s.static_value);
             } else if let Some(v) = &s.static_value {
@@ -546,6 +565,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
             fetch,
             critical_pid,
             content: content.clone(),
+            shell_sink,
         }));
         return;
     }
@@ -556,6 +576,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
                 fetch,
                 critical_pid,
                 content: content.clone(),
+                shell_sink,
             }));
             return;
         }
@@ -565,6 +586,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
         fetch,
         critical_pid,
         content,
+        shell_sink,
     });
 }
 
@@ -573,12 +595,14 @@ fn resolve_redir(r: &Redir, subs: &[Summary], vars: &[(String, Arg)]) -> RRedir 
     resolve_word(&r.target, subs, vars, &mut fields);
     let fetch = fields.iter().any(|a| a.fetch);
     let content = fields.iter().find_map(|a| a.content.clone());
+    let shell_sink = fields.iter().any(|a| a.shell_sink);
     let words: Vec<String> = fields.into_iter().map(|a| a.text).collect();
     RRedir {
         kind: r.kind,
         target: words.join(" "),
         fetch,
         content,
+        shell_sink,
         body: r.body.clone(),
     }
 }
@@ -588,6 +612,10 @@ fn expand_vars(text: &str, vars: &[(String, Arg)], fetch: &mut bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('$') {
+        if out.len() > MAX_COMMAND_BYTES {
+            // Bounded work: stop expanding, keep the text as written.
+            break;
+        }
         out.push_str(rest.get(..at).unwrap_or(""));
         let after = rest.get(at + 1..).unwrap_or("");
         let len = after
@@ -688,9 +716,20 @@ fn render(argv: &[Arg], redirs: &[Redir]) -> String {
 
 /// At most [`MAX_SEGMENT_CHARS`] chars of `s`, `…` marking a cut.
 pub(crate) fn snippet(s: &str) -> String {
-    let mut out: String = s.chars().take(MAX_SEGMENT_CHARS).collect();
+    if s.len() <= MAX_SEGMENT_CHARS && !s.contains(SUB_MARK) && !s.chars().any(char::is_control) {
+        return s.to_owned();
+    }
+    // One line: control chars (newlines of heredocs, tabs) are shown escaped.
+    let mut out = String::with_capacity(s.len().min(4 * MAX_SEGMENT_CHARS));
+    for c in s.chars().take(MAX_SEGMENT_CHARS) {
+        match c {
+            SUB_MARK => out.push_str("$(…)"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
     if s.chars().nth(MAX_SEGMENT_CHARS).is_some() {
         out.push('…');
     }
-    out.replace(SUB_MARK, "$(…)")
+    out
 }

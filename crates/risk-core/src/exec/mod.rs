@@ -18,44 +18,76 @@
 //!   compound whose other parts are dangerous.
 //!
 //! Static knowledge the classifier uses: literal assignments earlier in the same command line
-//! (`a=rm; $a -rf /`), a statically known working directory (`cd / && rm -rf *`), literal
-//! substitutions (`$(echo rm)`, `$(echo cm0= | base64 -d)`, `| rev`), `${PATH:0:1}` as `/`.
+//! (`a=rm; $a -rf /`, `export x=/`), a statically known working directory (`cd / && rm -rf
+//! *`), literal substitutions and pipelines (`$(echo rm)`, `echo cm0= | base64 -d`, `| rev`,
+//! `echo -e '\x72m'`, `cat <<EOF | sh`), `${PATH:0:1}` as `/`, brace expansion (`{rm,-rf,/}`),
+//! globbed program paths (`/bin/r? -rf /`), `sh -c '$0 $1' rm /` positional parameters, words
+//! piped into `xargs`, and the strings interpreter one-liners hand to `system()`,
+//! `subprocess.run([…])`, `execSync` or backticks.
+//!
+//! Each class has one fixed tier (see [`ExecClass`]); two choices worth stating:
+//! - **git**: a force push to `main`/`master`/`trunk`/`prod*`/`release*`/`stable`, a force push
+//!   with no branch named (it may be the current protected branch), `push --mirror`, deleting a
+//!   protected branch, `filter-branch`/`filter-repo` and `reflog expire --expire=now` are
+//!   [`ExecClass::DestructiveGitRewrite`] (High: denied by default, they rewrite shared history
+//!   beyond recovery). A plain force push of a named feature branch is
+//!   [`ExecClass::GitForcePush`] (Medium), `--force-with-lease` of a named feature branch is Low
+//!   (it refuses to overwrite unseen work), `reset --hard` and `gc --prune=now` are
+//!   [`ExecClass::GitDiscardWork`] (Medium: local, recoverable only from the reflog);
+//! - **startup files** (`~/.bashrc`, `~/.profile`, `~/.zshrc`…, git hooks) are written all the
+//!   time by installers; a write is [`ExecClass::CronPersistence`] (High) only when the
+//!   content is downloaded, is Medium or worse when classified itself, or runs something from
+//!   `/tmp`, `/var/tmp` or `/dev/shm`; content the classifier cannot see (`cp x ~/.bashrc`) is
+//!   [`ExecClass::StartupFileModification`] (Medium). Writes to system cron, systemd, init,
+//!   rc and launchd locations are always High.
 //!
 //! # Pattern language
 //!
-//! See [`ExecPattern`]: whitespace-separated word globs (`*` within a word, `?`, `\` escape, a
-//! final `**` for "any further words"), matched against each simple command as written and
-//! with its wrappers peeled; the first word matches the program's basename.
+//! See [`ExecPattern`]: whitespace-separated word globs (`*` and `?` within a word, `[a-z]`
+//! classes, `\` escape, a final `**` for "any further words"), matched against each simple
+//! command as written and with its wrappers peeled; the first word matches the program's
+//! basename. `git push -f origin feature/*`, `npm run **`, `rm -rf ./build*` (which does not
+//! match `rm -rf ./build /`: a glob never crosses a word boundary).
 //!
 //! # Bounded work
 //!
 //! Input over [`MAX_COMMAND_BYTES`] is not parsed; nesting deeper than [`MAX_DEPTH`] or more
 //! than [`WORK_BUDGET_BYTES`] of parsing in total stops the analysis. Either yields the
-//! [`ExecClass::Unparsed`] finding (High): denied by the Default and Strict presets.
+//! [`ExecClass::Unparsed`] finding (High): denied by the Default and Strict presets. Variable
+//! values over 4 KiB are forgotten, expansions stop at the input cap, at most
+//! [`MAX_FINDINGS`] findings are kept (the strictest win a full table).
 //!
 //! # Known bypasses and limits
 //!
-//! The classifier judges text, not a running shell. It does not close:
-//! - values it cannot know: variables from the environment or set by another command
-//!   (`read x`, `x=$(cat f)`), files' contents (`bash ./script.sh`, `cat f | sh` is Low),
-//!   command output other than literal `echo`/`printf`/`base64 -d`/`rev`, aliases and
-//!   functions defined elsewhere, `PATH` manipulation (`PATH=. ls` running a planted `ls`);
-//! - code inside interpreters beyond a few markers: `python -c "import os;
-//!   os.system('rm -rf /')"` is Low, socket one-liners and `fork while fork` are caught;
-//! - programs it does not model as wrappers (`docker run … sh -c`, `kubectl exec`, `flock`,
-//!   `parallel`, `make` recipes) and destructive programs it has no rule for;
-//! - `rm -rf "$DIR"` with `DIR` unknown is Low; only literal `/`, `~`, `$HOME`, homes and system
-//!   directories (also after a literal `cd`) are recognised;
-//! - shell dialect corners: `case` patterns, extglob, arithmetic side effects, `${x//a/b}`
-//!   substitutions (read as `$x`), nested brace groups (only the first `{a,b}` group expands).
+//! The classifier judges the text, not a running shell; the host must run exactly the string
+//! that was classified. It does not close:
+//! - values it cannot know: the environment, `read x`, `x=$(cat f)`, `${x:-/}` defaults and
+//!   `${x//a/b}` rewrites (both read as `$x`), `IFS` reassignment (`IFS=,; c=rm,-rf,/; $c`),
+//!   arrays (`a=(rm -rf /); "${a[@]}"`), `printf -v`, aliases and functions defined elsewhere,
+//!   `PATH` manipulation (`PATH=.:$PATH ls` running a planted `ls`);
+//! - file contents: `bash ./script.sh`, `source f`, `cat f | sh`, `sh -c "$(cat f)"` are Low;
+//!   so are `make`, `npm run` and other runners of files;
+//! - interpreter code beyond the markers: commands built at run time
+//!   (`os.system("r" + "m -rf /")`), `exec(base64.b64decode(…))`, file or socket APIs used
+//!   directly (`shutil.rmtree("/")`, `open("/etc/passwd", "w")`);
+//! - programs not modelled as runners (`docker run … sh -c`, `kubectl exec`, `flock`,
+//!   `parallel`, `npx`) and destructive programs without a rule (`iptables -F`, `userdel`,
+//!   `terraform destroy`, database and cloud CLIs, `truncate` of ordinary files);
+//! - targets it cannot resolve: `rm -rf "$DIR"` with `DIR` unknown, relative paths from an
+//!   unknown directory (except four or more bare `..`), `~user` for users other than root;
+//! - shell dialect corners: `case` patterns, extglob, arithmetic side effects, zsh/fish-only
+//!   syntax, PowerShell syntax under `pwsh -Command`, nested brace groups (only the first
+//!   `{a,b}` group of a word expands).
 //!
 //! The risk model (DESIGN §3) still sees every exec call; mediation is one layer of several.
 
 mod classify;
+mod facts;
 mod lex;
 mod parse;
 mod policy;
 mod rules;
+mod stage;
 mod wrappers;
 
 use std::fmt;

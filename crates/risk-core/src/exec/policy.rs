@@ -16,7 +16,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::classify::{analyze, CommandAnalysis, Detailed, Form};
+use super::classify::{analyze, snippet, CommandAnalysis, Detailed, Form};
 use super::ExecTier;
 
 /// Longest pattern accepted.
@@ -162,25 +162,34 @@ impl ExecPattern {
     }
 
     pub(crate) fn matches_form(&self, form: &Form) -> bool {
-        self.matches_words(&form.full, true) || self.matches_words(&form.inner, false)
+        let inner = form.full.get(form.inner_start..).unwrap_or(&[]);
+        let inner_rest = inner.get(1..).unwrap_or(&[]);
+        self.matches_words(
+            form.full.first().map(String::as_str),
+            form.full.get(1..),
+            true,
+        ) || (!inner.is_empty() && self.matches_words(Some(&form.prog), Some(inner_rest), false))
     }
 
-    fn matches_words(&self, words: &[String], basename_program: bool) -> bool {
-        if words.len() < self.words.len() || (!self.rest && words.len() != self.words.len()) {
+    /// Whether `first` + `rest` (a simple command's words) match.
+    fn matches_words(&self, first: Option<&str>, rest: Option<&[String]>, basename: bool) -> bool {
+        let (Some(first), Some(rest)) = (first, rest) else {
+            return false;
+        };
+        let len = rest.len() + 1;
+        if len < self.words.len() || (!self.rest && len != self.words.len()) {
             return false;
         }
-        self.words
-            .iter()
-            .zip(words)
-            .enumerate()
-            .all(|(i, (glob, word))| {
-                let word = if i == 0 && basename_program && !glob.contains('/') {
-                    word.rsplit('/').next().unwrap_or(word)
-                } else {
-                    word.as_str()
-                };
-                glob_match(glob, word)
-            })
+        let mut globs = self.words.iter();
+        let Some(first_glob) = globs.next() else {
+            return false;
+        };
+        let program = if basename && !first_glob.contains('/') {
+            first.rsplit('/').next().unwrap_or(first)
+        } else {
+            first
+        };
+        glob_match(first_glob, program) && globs.zip(rest).all(|(g, w)| glob_match(g, w))
     }
 }
 
@@ -265,7 +274,7 @@ impl ExecMediationPolicy {
             if let Some(p) = self.deny.iter().find(|p| p.matches_form(form)) {
                 let reason = format!(
                     "`{}` matches deny pattern `{}`",
-                    form.full.join(" "),
+                    snippet(&form.full.join(" ")),
                     p.as_str()
                 );
                 return decision(false, analysis, "deny_pattern", reason);
@@ -374,7 +383,8 @@ pub(crate) fn glob_match(glob: &str, text: &str) -> bool {
             },
         }
     }
-    g.get(gi..).is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+    g.get(gi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
 /// Whether `c` is in the class starting at `g[open] == '['`, and the class's length in glob

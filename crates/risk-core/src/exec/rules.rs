@@ -6,514 +6,17 @@
 //! arguments after normalisation, and its redirections. Paths are normalised lexically
 //! (`//`, `/./`, `..`, `~`, `$HOME`) before they are compared.
 
-use base64::Engine as _;
-
-use super::classify::{Analyzer, Arg, ExecClass, RRedir, Upstream};
-use super::lex::{unescape, RedirKind};
-use super::wrappers::{reads_stdin, INTERPRETERS, SHELLS};
+use super::classify::{Analyzer, Arg, ExecClass};
+use super::facts::{
+    cron_command, embedded_commands, home_relative, is_block_device, is_credential_path,
+    is_critical_process, is_setuid_mode, is_socket_shell, is_startup_file, is_system_path,
+    is_world_writable_mode, normalise, shell_quote, DOWNLOADERS, HOME_PERSISTENCE_PREFIXES,
+    NETWORK_TOOLS, PERSISTENCE_PREFIXES, PROTECTED_BRANCHES,
+};
+use super::lex::RedirKind;
+use super::stage::{SeqState, Stage};
+use super::wrappers::{INTERPRETERS, SHELLS};
 use super::ExecTier;
-
-/// One simple command, resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Stage {
-    pub idx: usize,
-    /// Program basename, lowercase (empty for a bare assignment or redirection).
-    pub prog: String,
-    /// The program word as written (after normalisation).
-    pub prog_text: String,
-    /// The program word came from a fetching substitution (`$(curl …)`).
-    pub prog_fetch: bool,
-    pub args: Vec<Arg>,
-    pub redirs: Vec<RRedir>,
-    pub segment: String,
-    pub in_function: Option<String>,
-    /// Script strings this command runs (`sh -c`, `eval`, `su -c`…).
-    pub scripts: Vec<(String, bool)>,
-    /// What the earlier stages of its pipeline send it (`None` for a first stage).
-    pub upstream: Option<Upstream>,
-}
-
-/// What the earlier commands of a script established.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct SeqState {
-    /// Literal assignments (`a=rm`), latest last; bounded.
-    pub vars: Vec<(String, Arg)>,
-    /// The working directory when statically known (absolute, normalised).
-    cwd: Option<String>,
-    /// Files downloaded so far (as written, normalised) and the simple command that did it.
-    downloads: Vec<(String, usize)>,
-}
-
-const MAX_VARS: usize = 64;
-
-impl SeqState {
-    pub(crate) fn assign(&mut self, assigns: &[Arg]) {
-        for a in assigns {
-            if let Some((name, value)) = a.text.split_once('=') {
-                if self.vars.len() >= MAX_VARS {
-                    self.vars.remove(0);
-                }
-                self.vars.push((
-                    name.trim_end_matches('+').to_owned(),
-                    Arg {
-                        text: value.to_owned(),
-                        fetch: a.fetch,
-                        critical_pid: a.critical_pid,
-                        content: None,
-                    },
-                ));
-            }
-        }
-    }
-}
-
-const DOWNLOADERS: &[&str] = &[
-    "curl",
-    "wget",
-    "fetch",
-    "aria2c",
-    "http",
-    "https",
-    "xh",
-    "lwp-request",
-    "lwp-download",
-    "get",
-    "httpie",
-    "tftp",
-    "ftp",
-];
-const NETWORK_TOOLS: &[&str] = &[
-    "nc",
-    "ncat",
-    "netcat",
-    "nc.traditional",
-    "nc.openbsd",
-    "socat",
-    "telnet",
-    "cryptcat",
-];
-const CRITICAL_PROCESSES: &[&str] = &[
-    "init",
-    "systemd",
-    "sshd",
-    "ssh",
-    "launchd",
-    "systemd-logind",
-    "systemd-journald",
-    "dbus-daemon",
-];
-const SYSTEM_DIRS: &[&str] = &[
-    "/bin",
-    "/boot",
-    "/dev",
-    "/etc",
-    "/home",
-    "/lib",
-    "/lib32",
-    "/lib64",
-    "/libx32",
-    "/media",
-    "/mnt",
-    "/opt",
-    "/proc",
-    "/root",
-    "/run",
-    "/sbin",
-    "/snap",
-    "/srv",
-    "/sys",
-    "/usr",
-    "/var",
-    "/usr/bin",
-    "/usr/sbin",
-    "/usr/lib",
-    "/usr/lib64",
-    "/usr/local",
-    "/usr/share",
-    "/usr/include",
-    "/var/lib",
-    "/var/log",
-    "/var/spool",
-    "/etc/ssh",
-    "/System",
-    "/Library",
-    "/Applications",
-    "/Users",
-    "/private",
-    "/Volumes",
-    "/cores",
-];
-const BLOCK_DEVICE_PREFIXES: &[&str] = &[
-    "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "rdisk", "md", "dm-", "mapper/", "mem",
-    "kmem", "port", "sr", "nbd", "zram", "sg", "root", "by-id/", "disk/",
-];
-const CREDENTIAL_FILES: &[&str] = &[
-    "/etc/passwd",
-    "/etc/shadow",
-    "/etc/gshadow",
-    "/etc/group",
-    "/etc/sudoers",
-    "/etc/ld.so.preload",
-    "/etc/master.passwd",
-    "/etc/doas.conf",
-    "/private/etc/sudoers",
-    "/etc/ssh/sshd_config",
-];
-const CREDENTIAL_DIRS: &[&str] = &[
-    "/etc/sudoers.d/",
-    "/etc/pam.d/",
-    "/etc/security/",
-    "/etc/ssh/sshd_config.d/",
-    "/root/.ssh/",
-];
-const HOME_CREDENTIAL_FILES: &[&str] = &[
-    ".ssh/authorized_keys",
-    ".ssh/authorized_keys2",
-    ".k5login",
-    ".rhosts",
-    ".shosts",
-];
-const PERSISTENCE_PREFIXES: &[&str] = &[
-    "/etc/cron",
-    "/var/spool/cron",
-    "/etc/anacrontab",
-    "/etc/systemd/",
-    "/lib/systemd/system",
-    "/usr/lib/systemd/system",
-    "/etc/init.d/",
-    "/etc/init/",
-    "/etc/rc.local",
-    "/etc/rc",
-    "/etc/profile",
-    "/etc/bash.bashrc",
-    "/etc/zsh/",
-    "/etc/zshrc",
-    "/etc/environment",
-    "/etc/update-motd.d/",
-    "/etc/xdg/autostart/",
-    "/Library/LaunchDaemons/",
-    "/Library/LaunchAgents/",
-    "/etc/ld.so.conf",
-];
-const HOME_PERSISTENCE_PREFIXES: &[&str] = &[
-    ".config/systemd/",
-    ".config/autostart/",
-    "Library/LaunchAgents/",
-    ".ssh/rc",
-];
-const HOME_STARTUP_FILES: &[&str] = &[
-    ".bashrc",
-    ".bash_profile",
-    ".bash_login",
-    ".bash_logout",
-    ".profile",
-    ".zshrc",
-    ".zprofile",
-    ".zshenv",
-    ".zlogin",
-    ".config/fish/config.fish",
-    ".tcshrc",
-    ".cshrc",
-    ".kshrc",
-    ".xprofile",
-    ".xinitrc",
-    ".xsession",
-];
-const PROTECTED_BRANCHES: &[&str] = &[
-    "main",
-    "master",
-    "trunk",
-    "prod",
-    "production",
-    "release",
-    "stable",
-    "head",
-];
-
-impl Stage {
-    fn texts(&self) -> impl Iterator<Item = &str> {
-        self.args.iter().map(|a| a.text.as_str())
-    }
-
-    /// Arguments that are not options (everything after `--`).
-    fn operands(&self) -> Vec<&str> {
-        let mut out = Vec::new();
-        let mut after_dashdash = false;
-        for t in self.texts() {
-            if after_dashdash || !t.starts_with('-') || t == "-" {
-                out.push(t);
-            } else if t == "--" {
-                after_dashdash = true;
-            }
-        }
-        out
-    }
-
-    /// A short flag (inside any cluster) or a long flag is present.
-    pub(crate) fn has_flag(&self, short: char, long: &str) -> bool {
-        self.texts().take_while(|t| *t != "--").any(|t| {
-            if let Some(l) = t.strip_prefix("--") {
-                l == long || l.starts_with(&format!("{long}="))
-            } else {
-                t.strip_prefix('-').is_some_and(|c| c.contains(short))
-            }
-        })
-    }
-
-    pub(crate) fn is_fetcher(&self) -> bool {
-        DOWNLOADERS.contains(&self.prog.as_str())
-            || NETWORK_TOOLS.contains(&self.prog.as_str())
-            || self.is_decoder()
-            || (self.prog == "openssl" && self.texts().any(|t| t == "s_client"))
-    }
-
-    fn is_decoder(&self) -> bool {
-        match self.prog.as_str() {
-            "base64" | "base32" | "basenc" => {
-                self.has_flag('d', "decode") || self.has_flag('D', "decode")
-            }
-            "openssl" => self
-                .texts()
-                .any(|t| t == "-d" || t == "-base64" || t == "base64"),
-            "xxd" => self.has_flag('r', "revert"),
-            "uudecode" | "gunzip" | "zcat" | "bzcat" | "xzcat" | "bunzip2" | "unxz" | "zstdcat"
-            | "rev" => true,
-            "gzip" | "bzip2" | "xz" | "zstd" => self.has_flag('d', "decompress"),
-            "tr" => self
-                .texts()
-                .any(|t| t.contains("A-Za-z") || t.contains("a-zA-Z")),
-            _ => false,
-        }
-    }
-
-    pub(crate) fn is_critical_pid_lookup(&self) -> bool {
-        matches!(self.prog.as_str(), "pidof" | "pgrep")
-            && self
-                .operands()
-                .iter()
-                .any(|t| CRITICAL_PROCESSES.contains(t))
-    }
-
-    /// `echo`/`printf` output when literal (`echo -e` and `printf` escapes interpreted).
-    pub(crate) fn echo_output(&self) -> Option<String> {
-        if self
-            .args
-            .iter()
-            .any(|a| a.text.contains(super::lex::SUB_MARK))
-        {
-            return None;
-        }
-        match self.prog.as_str() {
-            "echo" => {
-                let mut escapes = false;
-                let words: Vec<&str> = self
-                    .texts()
-                    .skip_while(|t| {
-                        let is_flag = t.len() > 1
-                            && t.starts_with('-')
-                            && t.chars().skip(1).all(|c| matches!(c, 'n' | 'e' | 'E'));
-                        if is_flag && t.contains('e') {
-                            escapes = true;
-                        }
-                        is_flag
-                    })
-                    .collect();
-                let text = words.join(" ");
-                Some(if escapes { unescape(&text) } else { text })
-            }
-            "printf" => {
-                let mut texts = self.texts();
-                let format = texts.next()?;
-                let rest: Vec<&str> = texts.collect();
-                if matches!(format, "%s" | "%s\\n" | "%b" | "%b\\n") {
-                    Some(unescape(&rest.concat()))
-                } else if !format.contains('%') && rest.is_empty() {
-                    Some(unescape(format))
-                } else {
-                    None
-                }
-            }
-            _ => None,
-        }
-    }
-
-    /// What this stage writes to stdout when statically known, as the first stage of a
-    /// pipeline: `echo`/`printf`, or `cat` of a heredoc / here-string.
-    pub(crate) fn literal_output(&self) -> Option<String> {
-        if self.prog == "cat" && self.operands().is_empty() {
-            return self.stdin_script();
-        }
-        self.echo_output()
-    }
-
-    /// What this stage makes of statically known stdin: decoded, reversed, or passed through.
-    pub(crate) fn transform(&self, value: String) -> Option<String> {
-        match self.prog.as_str() {
-            "base64" if self.is_decoder() => {
-                let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(compact.as_bytes())
-                    .ok()?;
-                Some(String::from_utf8_lossy(&bytes).into_owned())
-            }
-            "rev" => Some(
-                value
-                    .lines()
-                    .map(|l| l.chars().rev().collect::<String>())
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-            "cat" | "tee" if self.operands().iter().all(|o| *o == "-") || self.prog == "tee" => {
-                Some(value)
-            }
-            _ => None,
-        }
-    }
-
-    pub(crate) fn is_downloader(&self) -> bool {
-        DOWNLOADERS.contains(&self.prog.as_str())
-    }
-
-    /// Paths this command writes or replaces (redirect targets, `tee`, `cp`/`mv` destinations,
-    /// `dd of=`, `sed -i` files, editors, `rm`, `truncate`).
-    fn written_paths(&self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .redirs
-            .iter()
-            .filter(|r| {
-                matches!(
-                    r.kind,
-                    RedirKind::Out | RedirKind::Append | RedirKind::ReadWrite
-                )
-            })
-            .map(|r| r.target.clone())
-            .collect();
-        let ops = self.operands();
-        match self.prog.as_str() {
-            "tee" | "truncate" | "rm" | "unlink" | "vi" | "vim" | "nvim" | "nano" | "emacs"
-            | "ed" | "ex" | "pico" | "touch" => out.extend(ops.iter().map(|s| (*s).to_owned())),
-            "cp" | "mv" | "install" | "ln" | "rsync" | "scp" => {
-                if let Some(dest) = self.flag_value('t', "target-directory") {
-                    out.push(dest);
-                } else if ops.len() >= 2 {
-                    out.extend(ops.last().map(|s| (*s).to_owned()));
-                }
-            }
-            "curl" | "wget" | "fetch" | "aria2c" => {
-                out.extend(self.flag_value('o', "output"));
-                if self.prog == "wget" {
-                    out.extend(self.flag_value('O', "output-document"));
-                }
-            }
-            "dd" => out.extend(
-                self.texts()
-                    .filter_map(|t| t.strip_prefix("of="))
-                    .map(str::to_owned),
-            ),
-            "sed" | "perl" if self.has_flag('i', "in-place") => {
-                let skip = usize::from(!self.has_flag('e', "expression"));
-                out.extend(ops.iter().skip(skip).map(|s| (*s).to_owned()));
-            }
-            _ => {}
-        }
-        out
-    }
-
-    /// `-x value`, `-xvalue`, `--long value`, `--long=value`.
-    fn flag_value(&self, short: char, long: &str) -> Option<String> {
-        let mut iter = self.texts();
-        while let Some(t) = iter.next() {
-            if let Some(l) = t.strip_prefix("--") {
-                if let Some(v) = l.strip_prefix(long).and_then(|v| v.strip_prefix('=')) {
-                    return Some(v.to_owned());
-                }
-                if l == long {
-                    return iter.next().map(str::to_owned);
-                }
-            } else if let Some(c) = t.strip_prefix('-') {
-                if let Some(at) = c.find(short) {
-                    let attached = c.get(at + short.len_utf8()..).unwrap_or("");
-                    if !attached.is_empty() {
-                        return Some(attached.to_owned());
-                    }
-                    return iter.next().map(str::to_owned);
-                }
-            }
-        }
-        None
-    }
-
-    /// Text this command writes to a file when statically known: echo/printf, heredoc,
-    /// here-string, or (for `tee`) statically known stdin.
-    fn written_content(&self) -> Option<String> {
-        if self.prog == "tee" {
-            return self.upstream.as_ref().and_then(|u| u.static_value.clone());
-        }
-        for r in &self.redirs {
-            match r.kind {
-                RedirKind::HereDoc => return r.body.clone(),
-                RedirKind::HereString => return Some(r.target.clone()),
-                _ => {}
-            }
-        }
-        self.echo_output()
-    }
-
-    fn stdin_script(&self) -> Option<String> {
-        self.redirs.iter().find_map(|r| match r.kind {
-            RedirKind::HereDoc => r.body.clone(),
-            RedirKind::HereString => Some(r.target.clone()),
-            _ => None,
-        })
-    }
-
-    fn reads_stdin(&self) -> bool {
-        if matches!(self.prog.as_str(), "source" | ".") {
-            return self.operands().first().is_some_and(|t| {
-                matches!(*t, "/dev/stdin" | "-" | "/proc/self/fd/0" | "/dev/fd/0")
-            });
-        }
-        reads_stdin(&self.prog, &self.args)
-    }
-
-    /// Code given inline to an interpreter: the values of `-c`/`-e`/`-E`/`-r`/`--eval`
-    /// (`-rsocket -e …` style clusters included), or awk's program text.
-    fn inline_code(&self) -> String {
-        let mut code = Vec::new();
-        let mut texts = self.texts();
-        let awk = matches!(self.prog.as_str(), "awk" | "gawk" | "mawk" | "nawk");
-        if awk {
-            // The first operand is the program (after `-F sep`, `-v x=y`, `-f file`).
-            while let Some(t) = texts.next() {
-                if matches!(t, "-F" | "-v" | "-f") {
-                    texts.next();
-                } else if !t.starts_with('-') {
-                    code.push(t);
-                    break;
-                }
-            }
-            return code.join(" ");
-        }
-        while let Some(t) = texts.next() {
-            if matches!(t, "--eval" | "--exec" | "-c" | "-e" | "-E" | "-r" | "-p") {
-                code.extend(texts.next());
-            } else if let Some(cluster) = t.strip_prefix('-').filter(|c| !c.starts_with('-')) {
-                // `-rsocket` (ruby require) counts as code; `-ce` takes the next word.
-                code.push(cluster);
-                if cluster.ends_with(['c', 'e', 'E']) {
-                    code.extend(texts.next());
-                }
-            }
-        }
-        code.join(" ")
-    }
-
-    fn is_shell_or_interpreter(&self) -> bool {
-        SHELLS.contains(&self.prog.as_str())
-            || INTERPRETERS.contains(&self.prog.as_str())
-            || matches!(self.prog.as_str(), "eval" | "source" | "." | "exec")
-    }
-}
 
 impl Analyzer {
     /// Rules on one simple command.
@@ -567,6 +70,24 @@ impl Analyzer {
                 }
             }
         }
+        // Output sent into a shell through a process substitution: `curl … > >(sh)`,
+        // `… | tee >(bash)`.
+        let feeds_shell = s
+            .redirs
+            .iter()
+            .any(|r| r.shell_sink && matches!(r.kind, RedirKind::Out | RedirKind::Append))
+            || (s.prog == "tee" && s.args.iter().any(|a| a.shell_sink));
+        if feeds_shell {
+            let up = s.upstream.as_deref();
+            if s.is_fetcher() || up.is_some_and(|u| u.fetch) {
+                hit(self, ExecClass::PipeToShell);
+            } else if let Some(text) = match s.prog.as_str() {
+                "tee" => up.and_then(|u| u.static_value.clone()),
+                _ => s.literal_output(),
+            } {
+                let _ = self.script(&text, depth + 1);
+            }
+        }
         // Statically known process-substitution content read as a script
         // (`bash <(echo …)`, `sh < <(echo …)`).
         if s.is_shell_or_interpreter() {
@@ -618,7 +139,10 @@ impl Analyzer {
                     .take_while(|t| *t != ";" && *t != "+")
                     .collect();
                 if !exec_body.is_empty() {
-                    let _ = self.script(&exec_body.join(" "), depth + 1);
+                    // `-exec` runs an argument vector, not a shell line: quote each word so
+                    // `-exec sh -c 'rm -rf /' \;` keeps its script in one piece.
+                    let quoted: Vec<String> = exec_body.iter().map(|w| shell_quote(w)).collect();
+                    let _ = self.script(&quoted.join(" "), depth + 1);
                 }
             }
             "cd" | "pushd" => state.cd(ops.first().copied()),
@@ -712,7 +236,6 @@ impl Analyzer {
                         || owner.starts_with("0:"));
                 if (recursive && targets.iter().any(|t| state.is_root_or_home(t)))
                     || (to_root && targets.iter().any(|t| is_system_path(t)))
-                    || targets.iter().any(|t| is_credential_path(t))
                 {
                     hit(self, ExecClass::PermissionEscalation);
                 }
@@ -747,6 +270,7 @@ impl Analyzer {
                     hit(self, ExecClass::CredentialModification);
                 }
             }
+            "shutdown" if s.has_flag('c', "cancel") => {}
             "shutdown" | "reboot" | "halt" | "poweroff" => hit(self, ExecClass::SystemShutdown),
             "init" | "telinit"
                 if ops
@@ -828,6 +352,24 @@ impl Analyzer {
                 {
                     hit(self, ExecClass::ForkBomb);
                 }
+                // Shell commands the code hands to the system: `os.system("…")`,
+                // `subprocess.run(["rm", "-rf", "/"])`, `` `…` ``.
+                for command in embedded_commands(&code) {
+                    let _ = self.script(&command, depth + 1);
+                }
+            }
+            "rsync" => {
+                let deletes = s.texts().any(|t| t.starts_with("--delete"));
+                if deletes && ops.last().is_some_and(|t| state.is_root_or_home(t)) {
+                    hit(self, ExecClass::RecursiveDeleteRootOrHome);
+                }
+            }
+            "mv" => {
+                // Moving `/`, a home or a system directory away destroys it as surely.
+                let sources = ops.len().saturating_sub(1);
+                if ops.iter().take(sources).any(|t| state.is_root_or_home(t)) {
+                    hit(self, ExecClass::RecursiveDeleteRootOrHome);
+                }
             }
             _ => {}
         }
@@ -887,10 +429,18 @@ impl Analyzer {
                     has("--delete") || has("-d") || refspecs.iter().any(|r| r.starts_with(':'));
                 if has("--mirror") || (deletes && protected) {
                     Some(ExecClass::DestructiveGitRewrite)
-                } else if force || lease {
+                } else if force {
                     if refspecs.is_empty() || protected || has("--all") {
                         Some(ExecClass::DestructiveGitRewrite)
-                    } else if force {
+                    } else {
+                        Some(ExecClass::GitForcePush)
+                    }
+                } else if lease {
+                    // `--force-with-lease` refuses to overwrite work it has not seen: safe on a
+                    // named feature branch, still a rewrite of a protected or unknown branch.
+                    if protected || has("--all") {
+                        Some(ExecClass::DestructiveGitRewrite)
+                    } else if refspecs.is_empty() {
                         Some(ExecClass::GitForcePush)
                     } else {
                         None
@@ -1014,386 +564,5 @@ impl Analyzer {
                 }
             }
         }
-    }
-}
-
-impl SeqState {
-    fn cd(&mut self, target: Option<&str>) {
-        self.cwd = match target {
-            None | Some("~") => Some("/home/~".to_owned()),
-            Some(t) => {
-                let n = normalise(t);
-                if n.starts_with('/') {
-                    Some(n)
-                } else {
-                    self.cwd.as_ref().map(|c| normalise(&format!("{c}/{t}")))
-                }
-            }
-        };
-    }
-
-    /// `t` (resolved against a known working directory) is `/`, a home or a system directory,
-    /// or a glob of their entries.
-    fn is_root_or_home(&self, t: &str) -> bool {
-        let resolved = match &self.cwd {
-            Some(cwd) if !t.starts_with('/') && !t.starts_with('~') && !t.starts_with('$') => {
-                format!("{cwd}/{t}")
-            }
-            _ => t.to_owned(),
-        };
-        is_root_or_home(&resolved)
-    }
-
-    fn record_downloads(&mut self, s: &Stage) {
-        if !DOWNLOADERS.contains(&s.prog.as_str()) {
-            return;
-        }
-        let urls: Vec<&str> = s.texts().filter(|t| t.contains("://")).collect();
-        let mut files: Vec<String> = Vec::new();
-        if let Some(o) = s.flag_value('o', "output") {
-            files.push(o);
-        }
-        if let Some(o) = s.flag_value('O', "output-document") {
-            files.push(o);
-        } else if s.prog == "wget" || s.has_flag('O', "remote-name") {
-            files.extend(urls.iter().filter_map(|u| url_basename(u)));
-        }
-        for r in &s.redirs {
-            if matches!(r.kind, RedirKind::Out | RedirKind::Append) {
-                files.push(r.target.clone());
-            }
-        }
-        for f in files {
-            if f != "-" && f != "/dev/null" && self.downloads.len() < MAX_VARS {
-                self.downloads.push((strip_dot(&normalise(&f)), s.idx));
-            }
-        }
-    }
-
-    /// The simple command that downloaded what `s` executes.
-    fn executes_download(&self, s: &Stage) -> Option<usize> {
-        if self.downloads.is_empty() {
-            return None;
-        }
-        let find = |t: &str| {
-            let t = strip_dot(&normalise(t));
-            self.downloads
-                .iter()
-                .find(|(d, _)| {
-                    *d == t
-                        || d.rsplit('/').next() == Some(t.as_str())
-                        || t.rsplit('/').next() == Some(d.as_str())
-                })
-                .map(|(_, idx)| *idx)
-        };
-        if let Some(idx) = find(&s.prog_text) {
-            return Some(idx);
-        }
-        let ops = s.operands();
-        let matches = |t: &&str| find(t).is_some();
-        let runs = match s.prog.as_str() {
-            "chmod" => {
-                let mode = ops.first().copied().unwrap_or("");
-                let exec_mode = mode.contains('x')
-                    || mode
-                        .bytes()
-                        .last()
-                        .is_some_and(|b| matches!(b, b'1' | b'3' | b'5' | b'7'));
-                exec_mode && ops.iter().skip(1).any(matches)
-            }
-            "source" | "." => ops.first().is_some_and(matches),
-            p if SHELLS.contains(&p) || INTERPRETERS.contains(&p) => {
-                ops.first().is_some_and(matches)
-            }
-            _ => false,
-        };
-        if !runs {
-            return None;
-        }
-        let target = match s.prog.as_str() {
-            "chmod" => ops.iter().skip(1).find(|t| matches(t)),
-            _ => ops.first(),
-        };
-        target.and_then(|t| find(t))
-    }
-}
-
-/// The command of a crontab line: after `@keyword` or five schedule fields.
-fn cron_command(line: &str) -> &str {
-    let line = line.trim_start();
-    if line.starts_with('#') {
-        return "";
-    }
-    let fields = if line.starts_with('@') { 1 } else { 5 };
-    let mut rest = line;
-    for _ in 0..fields {
-        rest = rest.trim_start();
-        rest = rest
-            .find(char::is_whitespace)
-            .and_then(|at| rest.get(at..))
-            .unwrap_or("");
-    }
-    rest.trim()
-}
-
-fn strip_dot(t: &str) -> String {
-    t.strip_prefix("./").unwrap_or(t).to_owned()
-}
-
-fn url_basename(url: &str) -> Option<String> {
-    let path = url.split(['?', '#']).next()?;
-    let after_scheme = path.split_once("://").map_or(path, |(_, r)| r);
-    let (_, tail) = after_scheme.split_once('/')?;
-    let name = tail.rsplit('/').next()?;
-    (!name.is_empty()).then(|| name.to_owned())
-}
-
-/// Lexical normalisation: `//` and `/./` collapsed, `..` resolved, trailing `/` dropped, `~`
-/// and `$HOME` read as `/home/~` (so `~/..` is `/home`).
-pub(crate) fn normalise(t: &str) -> String {
-    let mut comps: Vec<&str> = Vec::new();
-    let (absolute, rest) = if let Some(r) = t.strip_prefix('/') {
-        (true, r)
-    } else if t == "~" || t == "$HOME" {
-        comps.extend(["home", "~"]);
-        (true, "")
-    } else if let Some(r) = t.strip_prefix("~/").or_else(|| t.strip_prefix("$HOME/")) {
-        comps.extend(["home", "~"]);
-        (true, r)
-    } else if let Some(r) = t.strip_prefix("~root") {
-        comps.push("root");
-        (true, r.trim_start_matches('/'))
-    } else {
-        (false, t)
-    };
-    for c in rest.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                if absolute || comps.last().is_some_and(|l| *l != "..") {
-                    comps.pop();
-                } else {
-                    comps.push("..");
-                }
-            }
-            _ => comps.push(c),
-        }
-    }
-    if absolute {
-        format!("/{}", comps.join("/"))
-    } else if comps.is_empty() {
-        ".".to_owned()
-    } else {
-        comps.join("/")
-    }
-}
-
-fn is_root_or_home(t: &str) -> bool {
-    let p = normalise(t);
-    let base = p
-        .strip_suffix("/*")
-        .or_else(|| p.strip_suffix("/.*"))
-        .or_else(|| p.strip_suffix("/{*,.*}"))
-        .unwrap_or(&p);
-    let base = if base.is_empty() { "/" } else { base };
-    if base == "/" || base == "/*" {
-        return true;
-    }
-    if SYSTEM_DIRS.contains(&base) {
-        return true;
-    }
-    let comps: Vec<&str> = base.trim_start_matches('/').split('/').collect();
-    match comps.as_slice() {
-        // A user's home.
-        ["home" | "Users", _] => true,
-        // `/e*`, `/b?n`: a glob of top-level directories.
-        [one] => base.starts_with('/') && one.contains(['*', '?', '[']),
-        _ => false,
-    }
-}
-
-fn is_system_path(t: &str) -> bool {
-    let p = normalise(t);
-    p == "/"
-        || SYSTEM_DIRS
-            .iter()
-            .filter(|d| **d != "/home" && **d != "/Users")
-            .any(|d| p == *d || p.starts_with(&format!("{d}/")))
-}
-
-fn home_relative(p: &str) -> Option<&str> {
-    if let Some(r) = p.strip_prefix("/root/") {
-        return Some(r);
-    }
-    let r = p
-        .strip_prefix("/home/")
-        .or_else(|| p.strip_prefix("/Users/"))?;
-    r.split_once('/').map(|(_, rel)| rel)
-}
-
-/// Files whose content runs later without anyone typing it: shell startup files, git hooks.
-fn is_startup_file(p: &str) -> bool {
-    home_relative(p).is_some_and(|r| HOME_STARTUP_FILES.contains(&r))
-        || p.contains("/.git/hooks/")
-        || p.starts_with(".git/hooks/")
-}
-
-fn is_credential_path(t: &str) -> bool {
-    let p = normalise(t);
-    CREDENTIAL_FILES.contains(&p.as_str())
-        || CREDENTIAL_DIRS.iter().any(|d| p.starts_with(d))
-        || home_relative(&p).is_some_and(|r| HOME_CREDENTIAL_FILES.contains(&r))
-}
-
-fn is_block_device(t: &str) -> bool {
-    let p = normalise(t);
-    p.strip_prefix("/dev/")
-        .is_some_and(|name| BLOCK_DEVICE_PREFIXES.iter().any(|x| name.starts_with(x)))
-}
-
-fn is_critical_process(t: &str) -> bool {
-    let name = t.rsplit('/').next().unwrap_or(t);
-    CRITICAL_PROCESSES.contains(&name)
-}
-
-/// `u+s`, `g+s`, `+s`, `4755`, `2755`, `6755`, `04755`.
-fn is_setuid_mode(mode: &str) -> bool {
-    if mode.bytes().all(|b| b.is_ascii_digit()) {
-        let digits = mode.trim_start_matches('0');
-        return digits.len() == 4
-            && digits
-                .bytes()
-                .next()
-                .is_some_and(|b| (b.wrapping_sub(b'0')) & 0b110 != 0);
-    }
-    mode.split(',').any(|clause| {
-        clause
-            .find(['+', '='])
-            .and_then(|at| clause.get(at + 1..))
-            .is_some_and(|perms| perms.contains('s'))
-    })
-}
-
-/// `777`, `666`, `o+w`, `a+w`, `+w` (other-writable).
-fn is_world_writable_mode(mode: &str) -> bool {
-    if mode.bytes().all(|b| b.is_ascii_digit()) && !mode.is_empty() {
-        return mode
-            .bytes()
-            .last()
-            .is_some_and(|b| (b.wrapping_sub(b'0')) & 0b010 != 0);
-    }
-    mode.split(',').any(|clause| {
-        let (who, perms) = match clause.find(['+', '=']) {
-            Some(at) => (
-                clause.get(..at).unwrap_or(""),
-                clause.get(at + 1..).unwrap_or(""),
-            ),
-            None => return false,
-        };
-        perms.contains('w') && (who.is_empty() || who.contains('o') || who.contains('a'))
-    })
-}
-
-/// Interpreter code that opens a socket and hands it a shell or process.
-fn is_socket_shell(code: &str) -> bool {
-    const SOCKET: &[&str] = &[
-        "socket",
-        "fsockopen",
-        "tcpsocket",
-        "net.connect",
-        "net.socket",
-        "createconnection",
-        "/dev/tcp/",
-        "/inet/tcp/",
-        "/inet/udp/",
-        "io::socket",
-        "stream_socket_client",
-    ];
-    const SPAWN: &[&str] = &[
-        "subprocess",
-        "pty.spawn",
-        "dup2",
-        "exec",
-        "/bin/sh",
-        "/bin/bash",
-        "sh -i",
-        "child_process",
-        "system(",
-        "popen",
-        "spawn",
-        "proc_open",
-        "shell_exec",
-        "passthru",
-        "cmd.exe",
-        "|&",
-        "getline",
-    ];
-    SOCKET.iter().any(|m| code.contains(m)) && SPAWN.iter().any(|m| code.contains(m))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_normalise() {
-        for (t, expected) in [
-            ("/", "/"),
-            ("//", "/"),
-            ("/tmp/../", "/"),
-            ("~", "/home/~"),
-            ("~/..", "/home"),
-            ("$HOME/.bashrc", "/home/~/.bashrc"),
-            ("./a/../b", "b"),
-            ("../x", "../x"),
-            ("/etc/./passwd", "/etc/passwd"),
-        ] {
-            assert_eq!(normalise(t), expected, "{t}");
-        }
-    }
-
-    #[test]
-    fn root_or_home() {
-        for t in [
-            "/",
-            "/*",
-            "~",
-            "~/",
-            "$HOME",
-            "/home",
-            "/home/bob",
-            "/usr",
-            "/e*",
-            "/etc/",
-            "/.*",
-            "~/*",
-        ] {
-            assert!(is_root_or_home(t), "{t}");
-        }
-        for t in [
-            "./node_modules",
-            "target/debug",
-            "/tmp/x",
-            "~/projects/x",
-            "build",
-            "/home/bob/src",
-        ] {
-            assert!(!is_root_or_home(t), "{t}");
-        }
-    }
-
-    #[test]
-    fn modes() {
-        for m in [
-            "u+s", "g+s", "+s", "4755", "2755", "6755", "04755", "u=rwxs",
-        ] {
-            assert!(is_setuid_mode(m), "{m}");
-        }
-        for m in ["+x", "755", "1777", "0755", "u+x", "644"] {
-            assert!(!is_setuid_mode(m), "{m}");
-        }
-        assert!(is_world_writable_mode("777"));
-        assert!(is_world_writable_mode("o+w"));
-        assert!(!is_world_writable_mode("755"));
     }
 }

@@ -237,6 +237,12 @@ pub(crate) fn shell_script(rest: &[Arg]) -> Option<(String, bool)> {
     if params.is_empty() || !script.contains('$') {
         return Some((script, fetch));
     }
+    let total: usize = params.iter().map(|a| a.text.len() + 1).sum();
+    let dollars = script.matches('$').count();
+    if script.len().saturating_add(dollars.saturating_mul(total)) > super::MAX_COMMAND_BYTES {
+        // Bounded work: substituting would grow the script past the input cap.
+        return Some((script, fetch));
+    }
     let all: Vec<&str> = params.iter().skip(1).map(|a| a.text.as_str()).collect();
     let mut out = script
         .replace("$@", &all.join(" "))
@@ -256,10 +262,21 @@ pub(crate) fn reads_stdin(name: &str, rest: &[Arg]) -> bool {
     if !is_shell && !INTERPRETERS.contains(&name) {
         return false;
     }
-    for arg in rest {
+    let mut args = rest.iter();
+    while let Some(arg) = args.next() {
         let t = arg.text.as_str();
         if t == "-" || t == "/dev/stdin" || t == "-s" {
             return true;
+        }
+        // Options that take a value: `bash -o pipefail`, `python3 -W ignore`.
+        let with_value = if is_shell {
+            matches!(t, "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file")
+        } else {
+            matches!(t, "-W" | "-X" | "-I" | "-M" | "--require")
+        };
+        if with_value {
+            args.next();
+            continue;
         }
         if let Some(flags) = t.strip_prefix('-') {
             if flags.starts_with('-') {
@@ -432,9 +449,7 @@ mod tests {
     use super::*;
 
     fn args(src: &str) -> Vec<Arg> {
-        src.split_whitespace()
-            .map(Arg::plain)
-            .collect()
+        src.split_whitespace().map(Arg::plain).collect()
     }
 
     /// The program that finally runs, and the scripts found.
@@ -476,6 +491,8 @@ mod tests {
         assert!(!reads_stdin("bash", &args("-c x")));
         assert!(!reads_stdin("bash", &args("install.sh")));
         assert!(reads_stdin("python", &args("-")));
+        assert!(reads_stdin("bash", &args("-o pipefail")));
+        assert!(reads_stdin("python3", &args("-W ignore")));
         assert!(!reads_stdin("python", &args("-c x")));
         assert!(!reads_stdin("jq", &args("")));
         assert_eq!(program_name("/usr/bin/python3.11"), "python3");

