@@ -48,6 +48,7 @@ mod manager;
 mod mediation;
 mod records;
 mod shard;
+mod sink;
 mod triage;
 mod trust;
 mod verdict;
@@ -84,13 +85,13 @@ pub use hostguard_risk_core::{
 // The ledger: artifact, verification, replay (runbook Procedures 1, 5, 6).
 pub use hostguard_ledger::{
     replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, ArtifactParseError,
-    Committed, ConfigChangeRecord, DecisionRecord, Digest, EntryBody, EntryPayload,
-    KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError, LedgerHead, LedgerVerifyError,
-    PromptResolutionRecord, RedactableField, ReplayError, ReplaySkipCounts, Reveal,
-    RiskStateResetRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact,
-    RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayArtifact,
-    RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode, RUNTIME_RISK_LEDGER_SCHEMA,
-    RUNTIME_RISK_REPLAY_SCHEMA,
+    Committed, ConfigChangeRecord, DecisionRecord, Digest, DurableError, EntryBody, EntryPayload,
+    FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError, LedgerHead,
+    LedgerVerifyError, OpenReport, PromptResolutionRecord, RedactableField, ReplayError,
+    ReplaySkipCounts, Reveal, RiskStateResetRecord, RolloutTransitionRecord,
+    RuntimeRiskLedgerArtifact, RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport,
+    RuntimeRiskReplayArtifact, RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode,
+    RUNTIME_RISK_LEDGER_SCHEMA, RUNTIME_RISK_REPLAY_SCHEMA,
 };
 
 // The rollout (runbook Procedure 4).

@@ -1225,6 +1225,95 @@ mod concurrency {
     }
 }
 
+mod durable {
+    use super::*;
+    use hostguard_manager::FsyncPolicy;
+
+    fn durable_manager(path: &std::path::Path, clock: &ManualClock) -> ExtensionManager {
+        ExtensionManager::builder()
+            .risk_config(RuntimeRiskConfig {
+                enabled: true,
+                ..RuntimeRiskConfig::default()
+            })
+            .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
+            .rollout_phase(RolloutPhase::EnforceAll)
+            .durable_ledger(path, FsyncPolicy::Never)
+            .clock(clock.clone())
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_restarted_manager_continues_the_durable_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        let clock = ManualClock::new(1_000);
+        let first = durable_manager(&path, &clock);
+        exfiltrate(&first, &clock, "ext", 3);
+        first.set_kill_switch("ext", true, "INC-9");
+        let before = first.runtime_risk_ledger_artifact();
+        drop(first);
+
+        // Restart (runbook Procedure 5 step 3 uses a fresh file instead).
+        clock.advance_ms(10_000);
+        let second = durable_manager(&path, &clock);
+        second
+            .evaluate_hostcall(&benign("other", "after-restart"))
+            .unwrap();
+        let after = second.runtime_risk_ledger_artifact();
+        let report = hostguard_manager::verify_runtime_risk_ledger_artifact(&after);
+        assert!(report.valid, "{:?}", report.errors);
+        // Same chain: every earlier entry is still there, and the new ones link to them.
+        assert_eq!(&after.entries[..before.entries.len()], &before.entries[..]);
+        let restart = &after.entries[before.entries.len()];
+        assert!(matches!(
+            restart.payload(),
+            Some(hostguard_manager::EntryPayload::ConfigChange(_))
+        ));
+        assert_eq!(
+            restart.prev_ledger_hash,
+            before.entries.last().unwrap().ledger_hash
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap().lines().count(),
+            after.entries.len()
+        );
+
+        // A torn final line (a crash mid-write) is truncated on the next open.
+        drop(second);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(br#"{"seq": 99, "ts_ms"#);
+        std::fs::write(&path, bytes).unwrap();
+        let third = durable_manager(&path, &clock);
+        verify_chain(&third);
+    }
+
+    #[test]
+    fn a_corrupt_durable_ledger_refuses_to_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        let clock = ManualClock::new(1_000);
+        let m = durable_manager(&path, &clock);
+        for i in 0..5 {
+            m.evaluate_hostcall(&benign("ext", &format!("c{i}")))
+                .unwrap();
+        }
+        drop(m);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let tampered = text.replacen("\"ts_ms\":1000", "\"ts_ms\":1001", 1);
+        assert_ne!(text, tampered);
+        std::fs::write(&path, tampered).unwrap();
+        let err = ExtensionManager::builder()
+            .durable_ledger(&path, FsyncPolicy::Never)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(err, hostguard_manager::BuildError::Durable(_)),
+            "{err}"
+        );
+    }
+}
+
 mod secrets {
     use super::*;
 
