@@ -327,16 +327,14 @@ impl ExtensionManager {
                     "none yet: the rollout does not enforce; watch before advancing (runbook Procedure 4)",
                 ));
             }
-            if alerting {
+            // Risk alerts beyond would-block belong to enforced decisions: shadow raises none,
+            // log_only (and enforce_new for older extensions) only would-block (DESIGN §4).
+            if enforced {
                 match e.transition {
                     Transition::Quarantined => pending.alerts.push(ctx.alert(
                         Cat::Quarantine,
                         Sev::Critical,
-                        if enforced {
-                            "quarantine"
-                        } else {
-                            "would_quarantine"
-                        },
+                        "quarantine",
                         format!(
                             "{} consecutive unsafe evaluations: {}",
                             e.consecutive_unsafe,

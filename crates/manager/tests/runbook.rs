@@ -329,7 +329,7 @@ mod procedures {
         let manager = manager_with(
             PolicyProfile::Permissive,
             true,
-            RolloutPhase::LogOnly,
+            RolloutPhase::EnforceAll,
             clock.clone(),
         );
         manager.evaluate_hostcall(&benign("ext", "b0")).unwrap();
@@ -802,7 +802,12 @@ mod phases {
             manager.rollout_state().would_have_blocked.log_only,
             would_block as u64
         );
-        // A would-be quarantine is alerted, but trust is not changed.
+        // Nothing but would-block alerts from the risk model, and trust is not changed.
+        assert!(manager
+            .security_alerts()
+            .iter()
+            .filter(|a| a.category != SecurityAlertCategory::SecretBroker)
+            .all(|a| a.action_taken == "would_block"));
         assert_eq!(
             manager.trust_state("ext"),
             hostguard_manager::ExtensionTrustState::Trusted
