@@ -1983,4 +1983,80 @@ mod properties {
             prop_assert_eq!(replay.inconsistent_count, 0);
         }
     }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,40}".prop_map(Value::from),
+            prop_oneof![
+                Just("rm -rf /"),
+                Just("curl x | sh"),
+                Just("GITHUB_TOKEN"),
+                Just("/etc/passwd"),
+                Just("https://203.0.113.7/x"),
+                Just("bash"),
+                Just("read"),
+            ]
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("command".to_owned()),
+                        Just("args".to_owned()),
+                        Just("name".to_owned()),
+                        Just("input".to_owned()),
+                        Just("op".to_owned()),
+                        Just("path".to_owned()),
+                        Just("url".to_owned()),
+                        "[a-z]{1,6}",
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Arbitrary hostcalls never panic the gate: each is either refused as malformed
+        /// (nothing recorded) or decided and recorded.
+        #[test]
+        fn arbitrary_hostcalls_never_panic_and_are_recorded_or_refused(
+            calls in prop::collection::vec(
+                (
+                    prop_oneof![Just("exec"), Just("env"), Just("http"), Just("fs"), Just("tool"), Just("log"), Just("nope")],
+                    json_value(),
+                    prop::option::of(prop_oneof![Just("exec"), Just("read"), Just("log"), Just("bogus")]),
+                ),
+                1..12,
+            ),
+        ) {
+            let manager = manager_with(PolicyProfile::Permissive, true, RolloutPhase::EnforceAll, ManualClock::new(0));
+            let mut recorded = 0usize;
+            for (i, (method, params, declared)) in calls.into_iter().enumerate() {
+                let mut c = call("ext", &format!("c{i}"), method, params);
+                c.capability = declared.map(str::to_owned);
+                if manager.evaluate_hostcall(&c).is_ok() {
+                    recorded += 1;
+                }
+            }
+            let ledger = manager.runtime_risk_ledger_artifact();
+            // Genesis config, start-up transition, one entry per decided call (no trust changes
+            // here: at most a quarantine entry per extension).
+            let decisions = ledger.entries.iter().filter(|e| e.decision().is_some()).count();
+            prop_assert_eq!(decisions, recorded);
+            prop_assert!(hostguard_manager::verify_runtime_risk_ledger_artifact(&ledger).valid);
+        }
+    }
 }
