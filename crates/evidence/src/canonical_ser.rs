@@ -68,8 +68,14 @@ impl StructOrder {
                 .keys
                 .iter()
                 .zip(members)
-                .all(|(k, m)| matches!(m.key, Key::Static(s) if s == *k))
+                .all(|(k, m)| matches!(m.key, Key::Static(s) if same_str(s, k)))
     }
+}
+
+/// String equality, trying the pointer first: a struct's field names are the same statics on
+/// every call.
+fn same_str(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
 }
 
 #[derive(Debug, Clone, Copy)]
