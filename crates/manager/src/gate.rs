@@ -279,12 +279,16 @@ impl ExtensionManager {
                 RolloutPhase::Shadow | RolloutPhase::LogOnly => false,
             };
             let risk_action = action_for(e.state_after, capability);
-            d.would_block = risk_action == VerdictAction::Block;
+            let fail_closed_fallback = e.fallback.is_some() && st.controller.config.fail_closed;
+            d.would_block = risk_action == VerdictAction::Block || fail_closed_fallback;
             d.enforced = enforced;
             if let Some(fallback) = e.fallback {
-                // The decision budget is not the model's verdict: fail-closed denies in every
-                // phase; fail-open keeps whatever was reached (DESIGN §2).
-                if st.controller.config.fail_closed {
+                // A fallback is the risk controller's verdict, so the rollout governs it like
+                // any other (DESIGN §4: only kill switch, policy, quotas and exec mediation are
+                // enforced in every phase; shadow never blocks on risk). Where enforced,
+                // fail-closed denies and fail-open keeps whatever was reached (DESIGN §2); a
+                // fallback never lowers a stricter verdict, since `raise` only tightens.
+                if enforced && fail_closed_fallback {
                     d.raise(VerdictAction::Block, e.verdict, fallback.as_str(), || {
                         format!(
                             "risk controller fallback ({}) after {} ms, fail-closed",
