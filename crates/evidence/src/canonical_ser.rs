@@ -58,6 +58,8 @@ struct StructOrder {
     name: &'static str,
     keys: Vec<&'static str>,
     perm: Vec<usize>,
+    /// `"key":`, escaped, for each member in sorted order.
+    prefixes: Vec<String>,
 }
 
 impl StructOrder {
@@ -68,8 +70,14 @@ impl StructOrder {
                 .keys
                 .iter()
                 .zip(members)
-                .all(|(k, m)| matches!(m.key, Key::Static(s) if s == *k))
+                .all(|(k, m)| matches!(m.key, Key::Static(s) if same_str(s, k)))
     }
+}
+
+/// String equality, trying the pointer first: a struct's field names are the same statics on
+/// every call.
+fn same_str(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -192,34 +200,6 @@ impl<'a> Object<'a> {
         let mine = members
             .get(self.base..)
             .ok_or_else(|| CanonicalError("member stack underflow".to_owned()))?;
-        perm.clear();
-        let cached = self
-            .name
-            .and_then(|name| orders.iter().find(|o| o.fits(name, mine)));
-        match cached {
-            Some(order) => perm.extend_from_slice(&order.perm),
-            None => {
-                perm.extend(0..mine.len());
-                perm.sort_by(|&a, &b| match (mine.get(a), mine.get(b)) {
-                    (Some(a), Some(b)) => key_order(a.key.get(keys), b.key.get(keys)),
-                    _ => std::cmp::Ordering::Equal,
-                });
-                let statics: Option<Vec<&'static str>> = mine
-                    .iter()
-                    .map(|m| match m.key {
-                        Key::Static(k) => Some(k),
-                        Key::Arena(..) => None,
-                    })
-                    .collect();
-                if let (Some(name), Some(statics)) = (self.name, statics) {
-                    orders.push(StructOrder {
-                        name,
-                        keys: statics,
-                        perm: perm.clone(),
-                    });
-                }
-            }
-        }
         sorted.clear();
         if let Some(v) = self.variant {
             sorted.push('{');
@@ -227,20 +207,62 @@ impl<'a> Object<'a> {
             sorted.push(':');
         }
         sorted.push('{');
-        for (i, &index) in perm.iter().enumerate() {
+        let value_of = |index: usize| -> Result<&str, CanonicalError> {
             let m = mine
                 .get(index)
                 .ok_or_else(|| CanonicalError("member order out of bounds".to_owned()))?;
-            if i > 0 {
-                sorted.push(',');
-            }
-            write_string(m.key.get(keys), sorted)?;
-            sorted.push(':');
-            let value = self
-                .out
+            self.out
                 .get(m.start..m.end)
-                .ok_or_else(|| CanonicalError("member range out of bounds".to_owned()))?;
-            sorted.push_str(value);
+                .ok_or_else(|| CanonicalError("member range out of bounds".to_owned()))
+        };
+        let cached = self
+            .name
+            .and_then(|name| orders.iter().find(|o| o.fits(name, mine)));
+        if let Some(order) = cached {
+            for (i, (&index, prefix)) in order.perm.iter().zip(&order.prefixes).enumerate() {
+                if i > 0 {
+                    sorted.push(',');
+                }
+                sorted.push_str(prefix);
+                sorted.push_str(value_of(index)?);
+            }
+        } else {
+            perm.clear();
+            perm.extend(0..mine.len());
+            perm.sort_by(|&a, &b| match (mine.get(a), mine.get(b)) {
+                (Some(a), Some(b)) => key_order(a.key.get(keys), b.key.get(keys)),
+                _ => std::cmp::Ordering::Equal,
+            });
+            let mut prefixes = Vec::with_capacity(perm.len());
+            for (i, &index) in perm.iter().enumerate() {
+                let m = mine
+                    .get(index)
+                    .ok_or_else(|| CanonicalError("member order out of bounds".to_owned()))?;
+                if i > 0 {
+                    sorted.push(',');
+                }
+                let mut prefix = String::new();
+                write_string(m.key.get(keys), &mut prefix)?;
+                prefix.push(':');
+                sorted.push_str(&prefix);
+                sorted.push_str(value_of(index)?);
+                prefixes.push(prefix);
+            }
+            let statics: Option<Vec<&'static str>> = mine
+                .iter()
+                .map(|m| match m.key {
+                    Key::Static(k) => Some(k),
+                    Key::Arena(..) => None,
+                })
+                .collect();
+            if let (Some(name), Some(statics)) = (self.name, statics) {
+                orders.push(StructOrder {
+                    name,
+                    keys: statics,
+                    perm: perm.clone(),
+                    prefixes,
+                });
+            }
         }
         sorted.push('}');
         if self.variant.is_some() {

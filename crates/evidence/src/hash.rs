@@ -137,9 +137,43 @@ struct Ledger<'a>(&'a RuntimeRiskLedgerArtifact);
 #[derive(Serialize)]
 struct EntryView<'a> {
     seq: u64,
-    ledger_hash: &'a Digest,
+    ledger_hash: Hex<'a>,
     elided: bool,
     reveals: Reveals<'a>,
+}
+
+/// Lowercase hex of a digest or salt, written from a stack buffer (the ledger's own
+/// `Serialize` allocates a `String` per digest; this runs once per entry per hash).
+struct Hex<'a>(&'a [u8]);
+
+impl Serialize for Hex<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut buf = [0u8; 64];
+        let mut len = 0;
+        for (&byte, pair) in self.0.iter().zip(buf.chunks_exact_mut(2)) {
+            if let [hi, lo] = pair {
+                *hi = DIGITS.get(usize::from(byte >> 4)).copied().unwrap_or(b'0');
+                *lo = DIGITS
+                    .get(usize::from(byte & 0x0f))
+                    .copied()
+                    .unwrap_or(b'0');
+                len += 2;
+            }
+        }
+        let text = buf
+            .get(..len)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("");
+        serializer.serialize_str(text)
+    }
+}
+
+/// A reveal as the ledger serializes it (`{"value", "salt"}`), without allocating.
+#[derive(Serialize)]
+struct RevealView<'a> {
+    value: &'a str,
+    salt: Hex<'a>,
 }
 
 /// `{ field name: { "value", "salt" } }` for every commitment still revealed.
@@ -151,7 +185,11 @@ impl Serialize for Reveals<'_> {
         if let Some(payload) = self.0.payload() {
             for (field, c) in payload.commitments() {
                 if let Some(reveal) = c.reveal() {
-                    map.serialize_entry(field.as_str(), reveal)?;
+                    let view = RevealView {
+                        value: &reveal.value,
+                        salt: Hex(&reveal.salt.0),
+                    };
+                    map.serialize_entry(field.as_str(), &view)?;
                 }
             }
         }
@@ -191,7 +229,7 @@ impl Member for Entries<'_> {
             }
             out.value(&EntryView {
                 seq: e.seq,
-                ledger_hash: &e.ledger_hash,
+                ledger_hash: Hex(e.ledger_hash.as_bytes()),
                 elided: e.is_elided(),
                 reveals: Reveals(e),
             })?;

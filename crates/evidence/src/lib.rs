@@ -2,26 +2,59 @@
 //! logs, quota breaches, rollout and trust state) and verifiable, redactable incident evidence
 //! bundles (DESIGN §6, runbook Procedure 6 and its evidence checklist).
 //!
-//! Principal types: the records ([`SecurityAlert`], [`RuntimeHostcallTelemetryEvent`],
-//! [`ExecMediationLedgerEntry`], [`SecretBrokerLedgerEntry`], [`QuotaBreachEvent`],
-//! [`RolloutSnapshot`], [`TrustStateRecord`]), their artifacts, and [`BoundedLog`], the ring
-//! every stream lives in.
+//! Principal types:
+//! - the records — [`SecurityAlert`], [`RuntimeHostcallTelemetryEvent`],
+//!   [`ExecMediationLedgerEntry`], [`SecretBrokerLedgerEntry`], [`QuotaBreachEvent`],
+//!   [`RolloutSnapshot`], [`TrustStateRecord`] — their artifacts, and [`BoundedLog`], the ring
+//!   every stream lives in;
+//! - [`IncidentBundleFilter`] and [`IncidentBundleRedactionPolicy`] (exactly as the runbook
+//!   writes them), [`build_incident_evidence_bundle`] and [`IncidentEvidenceBundleBuilder`];
+//! - [`IncidentEvidenceBundle`] with its [`IncidentBundleSummary`] and `bundle_hash`, checked by
+//!   [`verify_incident_evidence_bundle`] / [`verify_incident_evidence_bundle_json`], exported as
+//!   a DSSE envelope ([`DsseEnvelope`]) carrying an in-toto statement.
+//!
+//! Every byte the bundle hash covers is specified in `docs/evidence-format.md`. The crate does
+//! no I/O, reads no clock (`now_ms` is injected) and no randomness.
 //!
 //! ```
-//! use hostguard_evidence::{BoundedLog, QuotaBreachEvent};
+//! use hostguard_evidence::{
+//!     build_incident_evidence_bundle, verify_incident_evidence_bundle, ExecMediationArtifact,
+//!     IncidentBundleFilter, IncidentBundleRedactionPolicy, RuntimeHostcallTelemetryArtifact,
+//!     SecretBrokerArtifact, SecurityAlertArtifact,
+//! };
+//! use hostguard_ledger::{EntryPayload, KillSwitchRecord, Ledger};
+//! use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
+//! use rand_chacha::rand_core::SeedableRng;
 //!
-//! let mut breaches = BoundedLog::new(2);
-//! for i in 0..3 {
-//!     breaches.push(QuotaBreachEvent {
-//!         ts_ms: i,
-//!         extension_id: Some("ext-a".into()),
-//!         call_id: format!("call-{i}"),
-//!         kind: "calls_per_minute".into(),
-//!         limit: 60,
-//!         observed: 61,
-//!     });
+//! let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+//! let mut ledger = Ledger::new(1024)?;
+//! for (ts, ext) in [(1_000, "ext-a"), (1_010, "ext-b"), (1_020, "ext-a")] {
+//!     let kill = KillSwitchRecord { engaged: true, reason: "INC-1".into() };
+//!     ledger.append(ts, Some(ext.into()), EntryPayload::KillSwitch(kill), &mut rng)?;
 //! }
-//! assert_eq!((breaches.len(), breaches.evicted()), (2, 1));
+//! let ledger = ledger.artifact(2_000, RuntimeRiskConfig::default(), HysteresisConfig::default());
+//!
+//! let filter = IncidentBundleFilter {
+//!     extension_id: Some("ext-a".into()),
+//!     ..IncidentBundleFilter::default()
+//! };
+//! let bundle = build_incident_evidence_bundle(
+//!     &ledger,
+//!     &SecurityAlertArtifact::new(2_000, Vec::new()),
+//!     &RuntimeHostcallTelemetryArtifact::new(2_000, Vec::new()),
+//!     &ExecMediationArtifact::new(2_000, Vec::new()),
+//!     &SecretBrokerArtifact::new(2_000, Vec::new()),
+//!     &[],
+//!     &filter,
+//!     &IncidentBundleRedactionPolicy::default(),
+//!     2_000,
+//! );
+//! // ext-b's entry sits inside the span: elided, not dropped, so the chain still verifies.
+//! assert_eq!((bundle.summary.ledger_entry_count, bundle.summary.ledger_elided_count), (2, 1));
+//! let report = verify_incident_evidence_bundle(&bundle);
+//! assert!(report.valid && report.ledger_chain_intact, "{:?}", report.errors);
+//! assert_eq!(report.bundle_hash, report.recomputed_hash);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod artifacts;

@@ -200,3 +200,114 @@ impl IncidentBundleSummary {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::IncidentEvidenceBundleBuilder;
+    use crate::records::{
+        QuotaBreachEvent, SecurityAlert, SecurityAlertCategory, SecurityAlertSeverity,
+    };
+    use hostguard_ledger::RuntimeRiskLedgerArtifact;
+    use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
+
+    fn alert(ext: Option<&str>, score: Option<f64>) -> SecurityAlert {
+        SecurityAlert {
+            ts_ms: 1,
+            sequence_id: 1,
+            extension_id: ext.map(str::to_owned),
+            category: SecurityAlertCategory::AnomalyDenial,
+            severity: SecurityAlertSeverity::Error,
+            capability: "exec".into(),
+            method: "exec".into(),
+            action_taken: "deny".into(),
+            reason: String::new(),
+            reason_codes: Vec::new(),
+            risk_score: score,
+            context_hash: "c".into(),
+            remediation: "r".into(),
+        }
+    }
+
+    fn quota(ext: Option<&str>) -> QuotaBreachEvent {
+        QuotaBreachEvent {
+            ts_ms: 1,
+            extension_id: ext.map(str::to_owned),
+            call_id: "c".into(),
+            kind: "k".into(),
+            limit: 1,
+            observed: 2,
+        }
+    }
+
+    /// (alerts, quota breaches) → (distinct_extensions, peak_risk_score, alert_count).
+    fn check(alerts: &[SecurityAlert], quota: &[QuotaBreachEvent], expected: (u64, f64, u64)) {
+        let ledger = RuntimeRiskLedgerArtifact::from_entries(
+            0,
+            RuntimeRiskConfig::default(),
+            HysteresisConfig::default(),
+            Vec::new(),
+        );
+        let b = IncidentEvidenceBundleBuilder::new(&ledger)
+            .alerts(alerts)
+            .quota_breaches(quota)
+            .build(0);
+        let s = &b.summary;
+        assert_eq!(
+            (s.distinct_extensions, s.peak_risk_score, s.alert_count),
+            expected
+        );
+        assert_eq!(s.quota_breach_count, quota.len() as u64);
+        assert!(s.ledger_chain_intact);
+        assert_eq!(IncidentBundleSummary::compute(&b), b.summary);
+        assert!(s.differences(&b.summary).is_empty());
+    }
+
+    #[test]
+    fn counts_extensions_and_peak_over_the_sections() {
+        check(&[], &[], (0, 0.0, 0));
+        check(&[alert(None, Some(0.4))], &[], (0, 0.4, 1));
+        check(
+            &[alert(Some("a"), None), alert(Some("a"), Some(0.2))],
+            &[quota(Some("b"))],
+            (2, 0.2, 2),
+        );
+        check(
+            &[
+                alert(Some("a"), Some(f64::NAN)),
+                alert(Some("a"), Some(-1.0)),
+            ],
+            &[quota(None)],
+            (1, 0.0, 2),
+        );
+        check(
+            &[
+                alert(Some("a"), Some(f64::INFINITY)),
+                alert(Some("c"), Some(1.0)),
+            ],
+            &[],
+            (2, 1.0, 2),
+        );
+    }
+
+    #[test]
+    fn differences_name_each_field_and_compare_floats_by_bits() {
+        let a = IncidentBundleSummary::default();
+        let mut b = a.clone();
+        b.alert_count = 3;
+        b.peak_risk_score = -0.0;
+        b.ledger_chain_intact = true;
+        let names: Vec<&str> = a.differences(&b).iter().map(|d| d.0).collect();
+        assert_eq!(
+            names,
+            ["alert_count", "ledger_chain_intact", "peak_risk_score"]
+        );
+        let mut nan = a.clone();
+        nan.peak_risk_score = f64::NAN;
+        assert_eq!(
+            nan.differences(&nan.clone()).len(),
+            0,
+            "same bits compare equal"
+        );
+    }
+}

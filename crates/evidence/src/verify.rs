@@ -234,6 +234,11 @@ fn unparsable(message: String) -> IncidentBundleVerificationReport {
     }
 }
 
+/// An extension id for a message: the id, or `none` for a global record.
+fn ext(id: Option<&str>) -> &str {
+    id.unwrap_or("none")
+}
+
 fn outside(errors: &mut Vec<BundleVerifyError>, section: &str, index: usize, what: String) {
     errors.push(BundleVerifyError {
         code: BundleVerifyErrorCode::RecordOutsideFilter,
@@ -253,7 +258,7 @@ fn check_scoped<T: Scoped>(
                 errors,
                 section,
                 i,
-                format!("at `{}` of `{:?}`", r.ts_ms(), r.extension_id()),
+                format!("at `{}` of `{}`", r.ts_ms(), ext(r.extension_id())),
             );
         }
     }
@@ -267,7 +272,12 @@ fn check_filter(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>)
                 errors,
                 "ledger.entries",
                 i,
-                format!("seq `{}` at `{}` of `{:?}`", e.seq, e.ts_ms, e.extension_id),
+                format!(
+                    "seq `{}` at `{}` of `{}`",
+                    e.seq,
+                    e.ts_ms,
+                    ext(e.extension_id.as_deref())
+                ),
             );
         }
     }
@@ -278,8 +288,11 @@ fn check_filter(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>)
                 "alerts",
                 i,
                 format!(
-                    "at `{}` of `{:?}` (`{}`, `{}`)",
-                    a.ts_ms, a.extension_id, a.category, a.severity
+                    "at `{}` of `{}` (`{}`, `{}`)",
+                    a.ts_ms,
+                    ext(a.extension_id.as_deref()),
+                    a.category,
+                    a.severity
                 ),
             );
         }
@@ -409,4 +422,104 @@ fn check_floats(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>)
     check(b.summary.peak_risk_score, &|| {
         "summary.peak_risk_score".to_owned()
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::IncidentEvidenceBundleBuilder;
+    use hostguard_ledger::RuntimeRiskLedgerArtifact;
+    use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
+
+    fn empty() -> IncidentEvidenceBundle {
+        let ledger = RuntimeRiskLedgerArtifact::from_entries(
+            0,
+            RuntimeRiskConfig::default(),
+            HysteresisConfig::default(),
+            Vec::new(),
+        );
+        IncidentEvidenceBundleBuilder::new(&ledger).build(7)
+    }
+
+    fn check(edit: fn(&mut IncidentEvidenceBundle), expected: &[BundleVerifyErrorCode]) {
+        let mut b = empty();
+        edit(&mut b);
+        let r = verify_incident_evidence_bundle(&b);
+        let codes: Vec<_> = r.errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, expected, "{:?}", r.errors);
+        assert_eq!(r.valid, expected.is_empty());
+    }
+
+    #[test]
+    fn each_check_reports_its_code() {
+        use BundleVerifyErrorCode as C;
+        check(|_| {}, &[]);
+        check(|b| b.generated_at_ms += 1, &[C::BundleHashMismatch]);
+        check(
+            |b| b.schema = "x".into(),
+            &[C::SchemaMismatch, C::BundleHashMismatch],
+        );
+        check(
+            |b| b.summary.alert_count = 1,
+            &[C::SummaryMismatch, C::BundleHashMismatch],
+        );
+        check(
+            |b| b.ledger.head.entry_count = 1,
+            &[C::LedgerInvalid, C::SummaryMismatch, C::BundleHashMismatch],
+        );
+        check(
+            |b| b.bundle_hash = Digest::GENESIS,
+            &[C::BundleHashMismatch],
+        );
+        check(
+            |b| {
+                b.filter.start_ms = Some(10);
+                b.rollout = Some(crate::RolloutSnapshot {
+                    phase: "shadow".into(),
+                    enforce: false,
+                    rolled_back_from: None,
+                    last_transition_ms: None,
+                    transition_count: 0,
+                    total_decisions: 0,
+                    false_positive_count: 0,
+                    error_count: 0,
+                    avg_latency_ms: f64::NAN,
+                    inconclusive: true,
+                });
+                b.bundle_hash = b.compute_hash().unwrap_or(Digest::GENESIS);
+            },
+            &[C::NonFiniteFloat],
+        );
+    }
+
+    #[test]
+    fn codes_serialize_as_their_snake_case_names() {
+        use BundleVerifyErrorCode as C;
+        for c in [
+            C::ParseError,
+            C::NonCanonicalContent,
+            C::SchemaMismatch,
+            C::LedgerInvalid,
+            C::SummaryMismatch,
+            C::RecordOutsideFilter,
+            C::RedactionNotApplied,
+            C::NonFiniteFloat,
+            C::BundleHashMismatch,
+            C::HashUncomputable,
+        ] {
+            assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{c}\""));
+        }
+    }
+
+    #[test]
+    fn unparsable_bytes_give_a_parse_error_with_zero_hashes() {
+        let r = verify_incident_evidence_bundle_json(b"{\"schema\":");
+        assert!(!r.valid && !r.ledger_chain_intact && r.ledger.is_none());
+        assert_eq!(r.errors.len(), 1);
+        assert_eq!(r.errors[0].code, BundleVerifyErrorCode::ParseError);
+        assert_eq!(
+            (r.bundle_hash, r.recomputed_hash),
+            (Digest::GENESIS, Digest::GENESIS)
+        );
+    }
 }

@@ -166,13 +166,31 @@ fn cpu_baseline() -> f64 {
 /// Throughput of one thread against two threads on different extensions.
 fn scaling() {
     let n = env_usize("HOSTGUARD_BENCH_SCALING_CALLS", 400_000);
-    for round in 0..3 {
-        print!("round {round}: ");
-        scaling_round(n);
+    let rounds = env_usize("HOSTGUARD_BENCH_SCALING_ROUNDS", 5);
+    if rounds == 0 {
+        return;
     }
+    let mut ratios = Vec::new();
+    let mut baselines = Vec::new();
+    for round in 0..rounds {
+        print!("round {round}: ");
+        let (ratio, baseline) = scaling_round(n);
+        ratios.push(ratio);
+        baselines.push(baseline);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let best = ratios.iter().copied().fold(0.0, f64::max);
+    println!(
+        "manager/scaling over {rounds} rounds: ratio median {:.2}x, best {best:.2}x; machine baseline median {:.2}x",
+        median(&mut ratios),
+        median(&mut baselines)
+    );
 }
 
-fn scaling_round(n: usize) {
+fn scaling_round(n: usize) -> (f64, f64) {
     let manager = Arc::new(manager());
     let calls_a = calls("ext-a");
     let start = Instant::now();
@@ -191,6 +209,7 @@ fn scaling_round(n: usize) {
         two_tput / one_tput,
         cpu
     );
+    (two_tput / one_tput, cpu)
 }
 
 fn resident_bytes() -> u64 {

@@ -1,8 +1,10 @@
 //! [`ExtensionManagerBuilder`]: every knob of the manager, validated once in
 //! [`build`](ExtensionManagerBuilder::build) (STYLE "Parse, don't validate").
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use hostguard_ledger::FsyncPolicy;
 use hostguard_risk_core::{
     Clock, ExecMediationPolicy, ExtensionPolicy, QuotaLimits, RuntimeRiskConfig, SecretBrokerPolicy,
 };
@@ -37,6 +39,7 @@ pub struct ExtensionManagerBuilder {
     pub(crate) rollback_trigger: RollbackTrigger,
     pub(crate) rng_seed: Option<u64>,
     pub(crate) record_limit: usize,
+    pub(crate) durable: Option<(PathBuf, FsyncPolicy)>,
 }
 
 impl Default for ExtensionManagerBuilder {
@@ -53,6 +56,7 @@ impl Default for ExtensionManagerBuilder {
             rollback_trigger: RollbackTrigger::default(),
             rng_seed: None,
             record_limit: DEFAULT_RECORD_LIMIT,
+            durable: None,
         }
     }
 }
@@ -148,6 +152,20 @@ impl ExtensionManagerBuilder {
     #[must_use]
     pub fn record_limit(mut self, limit: usize) -> Self {
         self.record_limit = limit;
+        self
+    }
+
+    /// Keeps the ledger in an append-only JSONL file as well as in memory (DESIGN §5): `build`
+    /// opens it, verifies every line, truncates a torn final line and continues the chain, so a
+    /// restarted manager extends the same chain (its start-up config entry included). Every
+    /// decision is written to the file before its verdict is returned; a write failure is a
+    /// [`HostcallError::Durable`](crate::HostcallError::Durable) and the call must not be
+    /// dispatched. Only the ledger persists: kill switches, trust, risk state, record streams
+    /// and the rollout phase start fresh in a new process, so a host re-applies its kill list
+    /// and phase at start-up (both are then in the chain again).
+    #[must_use]
+    pub fn durable_ledger(mut self, path: impl Into<PathBuf>, fsync: FsyncPolicy) -> Self {
+        self.durable = Some((path.into(), fsync));
         self
     }
 

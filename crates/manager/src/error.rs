@@ -1,13 +1,13 @@
 //! The manager's errors: [`HostcallError`] for one gate decision, [`BuildError`] for building a
 //! manager. Both wrap the lower crates' errors with `#[from]` (STYLE "Types, state and errors").
 
-use hostguard_ledger::LedgerError;
+use hostguard_ledger::{DurableError, LedgerError};
 use hostguard_risk_core::{ConfigError, InvalidHostcall, RiskModelError};
 use hostguard_rollout::RolloutConfigError;
 
 /// Why the gate returned no verdict. The host must treat any error as "do not dispatch": the
 /// gate fails closed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HostcallError {
     /// The call is malformed (`invalid_request`): empty ids, params not an object, unknown
@@ -18,6 +18,10 @@ pub enum HostcallError {
     /// not recorded is not made).
     #[error("decision not recorded: {0}")]
     Ledger(#[from] LedgerError),
+    /// The durable ledger file could not be written (or an earlier fsync failure poisoned it),
+    /// so the decision is not taken.
+    #[error("decision not recorded: {0}")]
+    Durable(#[from] DurableError),
 }
 
 impl HostcallError {
@@ -25,13 +29,13 @@ impl HostcallError {
     pub const fn code(&self) -> &'static str {
         match self {
             HostcallError::InvalidRequest(_) => InvalidHostcall::CODE,
-            HostcallError::Ledger(_) => "ledger_error",
+            HostcallError::Ledger(_) | HostcallError::Durable(_) => "ledger_error",
         }
     }
 }
 
 /// Why [`crate::ExtensionManagerBuilder::build`] refused. Each variant names the bad field.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
     /// A [`hostguard_risk_core::RuntimeRiskConfig`] field is out of range.
@@ -46,6 +50,9 @@ pub enum BuildError {
     /// The ledger refused its limit, or the genesis config entry could not be written.
     #[error("ledger: {0}")]
     Ledger(#[from] LedgerError),
+    /// The durable ledger file could not be opened, is corrupt, or could not be written.
+    #[error("durable ledger: {0}")]
+    Durable(#[from] DurableError),
     /// A field that sizes live state cannot change on a running manager.
     #[error("`{field}` cannot change at run time (current `{current}`, requested `{requested}`): build a new manager")]
     FixedAtRunTime {

@@ -5,24 +5,25 @@
 //! alerts, rollout sample). Steps 2–4 end the pipeline when they refuse; the risk model then
 //! does not run (it can only tighten, DESIGN §2 step 3).
 
+use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use hostguard_evidence::{
     SecurityAlert, SecurityAlertCategory as Cat, SecurityAlertSeverity as Sev,
 };
-use hostguard_ledger::{Committed, DecisionRecord, EntryPayload};
+use hostguard_ledger::{Committed, DecisionRecord, EntryBody, EntryPayload, LedgerEntry};
 use hostguard_risk_core::features::http_target_class;
 use hostguard_risk_core::{
     evaluate, is_sensitive_path, Capability, EnforcementState, Evaluation, HostCall, PolicyVerdict,
-    QuotaCharge, RiskInput, SecretBrokerDecision, Transition,
+    Posterior, QuotaCharge, RiskInput, SecretBrokerDecision, Transition,
 };
 use hostguard_rollout::{DecisionSample, RolloutPhase};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::error::HostcallError;
-use crate::manager::{phase_from_word, trust_payload, Core, ExtensionManager};
+use crate::manager::{phase_from_word, trust_payload, Core, ExtensionManager, ShardState};
 use crate::records::PendingRecords;
 use crate::shard::{lock, CallRef};
 use crate::trust::ExtensionTrustState;
@@ -33,7 +34,7 @@ struct Draft {
     action: VerdictAction,
     state: EnforcementState,
     reason_code: &'static str,
-    reason: String,
+    reason: Cow<'static, str>,
     policy_reason: &'static str,
     enforced: bool,
     would_block: bool,
@@ -46,7 +47,7 @@ impl Draft {
             action: VerdictAction::Allow,
             state: EnforcementState::Allow,
             reason_code: "allowed",
-            reason: "allowed".to_owned(),
+            reason: Cow::Borrowed("allowed"),
             policy_reason: "none",
             enforced: false,
             would_block: false,
@@ -65,7 +66,7 @@ impl Draft {
     ) {
         if (action, state) > (self.action, self.state) {
             self.reason_code = code;
-            self.reason = reason();
+            self.reason = Cow::Owned(reason());
         }
         self.action = self.action.max(action);
         self.state = self.state.max(state);
@@ -169,7 +170,7 @@ impl ExtensionManager {
                         Cat::PolicyDenial,
                         Sev::Warning,
                         "deny",
-                        d.reason.clone(),
+                        d.reason.clone().into_owned(),
                         vec!["policy_deny".into(), policy.reason.as_str().into()],
                         None,
                         "grant the capability with a per-extension override if the extension needs it (runbook Procedure 2)",
@@ -278,12 +279,16 @@ impl ExtensionManager {
                 RolloutPhase::Shadow | RolloutPhase::LogOnly => false,
             };
             let risk_action = action_for(e.state_after, capability);
-            d.would_block = risk_action == VerdictAction::Block;
+            let fail_closed_fallback = e.fallback.is_some() && st.controller.config.fail_closed;
+            d.would_block = risk_action == VerdictAction::Block || fail_closed_fallback;
             d.enforced = enforced;
             if let Some(fallback) = e.fallback {
-                // The decision budget is not the model's verdict: fail-closed denies in every
-                // phase; fail-open keeps whatever was reached (DESIGN §2).
-                if st.controller.config.fail_closed {
+                // A fallback is the risk controller's verdict, so the rollout governs it like
+                // any other (DESIGN §4: only kill switch, policy, quotas and exec mediation are
+                // enforced in every phase; shadow never blocks on risk). Where enforced,
+                // fail-closed denies and fail-open keeps whatever was reached (DESIGN §2); a
+                // fallback never lowers a stricter verdict, since `raise` only tightens.
+                if enforced && fail_closed_fallback {
                     d.raise(VerdictAction::Block, e.verdict, fallback.as_str(), || {
                         format!(
                             "risk controller fallback ({}) after {} ms, fail-closed",
@@ -326,16 +331,14 @@ impl ExtensionManager {
                     "none yet: the rollout does not enforce; watch before advancing (runbook Procedure 4)",
                 ));
             }
-            if alerting {
+            // Risk alerts beyond would-block belong to enforced decisions: shadow raises none,
+            // log_only (and enforce_new for older extensions) only would-block (DESIGN §4).
+            if enforced {
                 match e.transition {
                     Transition::Quarantined => pending.alerts.push(ctx.alert(
                         Cat::Quarantine,
                         Sev::Critical,
-                        if enforced {
-                            "quarantine"
-                        } else {
-                            "would_quarantine"
-                        },
+                        "quarantine",
                         format!(
                             "{} consecutive unsafe evaluations: {}",
                             e.consecutive_unsafe,
@@ -376,40 +379,48 @@ impl ExtensionManager {
 
         // Step 8: record. The decision entry is written at decision time.
         let hysteresis = st.risk.hysteresis();
-        let record = DecisionRecord {
-            call_id: call.call_id.clone(),
-            capability,
-            method: call.method.clone(),
-            params_hash: Committed::seal(hex(&params_digest), &mut st.rng),
-            policy_reason: d.policy_reason.to_owned(),
-            risk_evaluated: eval.is_some(),
-            risk_score: eval.as_ref().map_or(0.0, |e| e.score),
-            posterior: eval
-                .as_ref()
-                .map_or_else(|| st.risk.posterior(), |e| e.posterior),
-            triggers: eval.as_ref().map_or_else(Vec::new, |e| {
-                e.triggers.iter().map(|t| t.as_str().to_owned()).collect()
-            }),
-            selected_action: d.state,
-            state_before: eval.as_ref().map_or(hysteresis.state, |e| e.state_before),
-            state_after: eval.as_ref().map_or(hysteresis.state, |e| e.state_after),
-            consecutive_unsafe: eval
-                .as_ref()
-                .map_or(hysteresis.consecutive_unsafe, |e| e.consecutive_unsafe),
-            enforced: d.enforced,
-            rollout_phase: phase.as_str().to_owned(),
-            e_process_log: eval
-                .as_ref()
-                .map_or_else(|| st.risk.e_process_log(), |e| e.e_process_log),
-            drift: eval.as_ref().is_some_and(|e| e.drift),
-            fallback_reason: eval
-                .as_ref()
-                .and_then(|e| e.fallback)
-                .map(|f| f.as_str().to_owned()),
-            explanation_summary: eval
-                .as_ref()
-                .map_or_else(|| d.reason.clone(), Evaluation::summary),
-        };
+        // The record reuses the allocations of an entry the ledger evicted earlier (see
+        // `recycle`): on a full ledger an append then frees almost nothing and allocates almost
+        // nothing, which matters most when threads free each other's entries.
+        let mut record = st.spare_record.take().unwrap_or_else(empty_record);
+        let r = &mut *record;
+        set(&mut r.call_id, &call.call_id);
+        r.capability = capability;
+        set(&mut r.method, &call.method);
+        r.params_hash = Committed::seal(hex(&params_digest), &mut st.rng);
+        set(&mut r.policy_reason, d.policy_reason);
+        r.risk_evaluated = eval.is_some();
+        r.risk_score = eval.as_ref().map_or(0.0, |e| e.score);
+        r.posterior = eval
+            .as_ref()
+            .map_or_else(|| st.risk.posterior(), |e| e.posterior);
+        r.triggers.clear();
+        if let Some(e) = &eval {
+            r.triggers
+                .extend(e.triggers.iter().map(|t| t.as_str().to_owned()));
+        }
+        r.selected_action = d.state;
+        r.state_before = eval.as_ref().map_or(hysteresis.state, |e| e.state_before);
+        r.state_after = eval.as_ref().map_or(hysteresis.state, |e| e.state_after);
+        r.consecutive_unsafe = eval
+            .as_ref()
+            .map_or(hysteresis.consecutive_unsafe, |e| e.consecutive_unsafe);
+        r.enforced = d.enforced;
+        set(&mut r.rollout_phase, phase.as_str());
+        r.e_process_log = eval
+            .as_ref()
+            .map_or_else(|| st.risk.e_process_log(), |e| e.e_process_log);
+        r.drift = eval.as_ref().is_some_and(|e| e.drift);
+        r.fallback_reason = eval
+            .as_ref()
+            .and_then(|e| e.fallback)
+            .map(|f| f.as_str().to_owned());
+        match &eval {
+            Some(e) => r.explanation_summary = e.summary(),
+            None => set(&mut r.explanation_summary, &d.reason),
+        }
+        let mut entry_extension = st.spare_extension.take().unwrap_or_default();
+        set(&mut entry_extension, &call.extension_id);
         let latency_ms = self.clock.now_ms().saturating_sub(now);
         let was_error = eval.as_ref().is_some_and(|e| e.fallback.is_some());
         let (receipt, sample) = {
@@ -422,8 +433,8 @@ impl ExtensionManager {
             } = &mut *core;
             let receipt = ledger.append(
                 now,
-                Some(call.extension_id.clone()),
-                EntryPayload::Decision(Box::new(record)),
+                Some(entry_extension),
+                EntryPayload::Decision(record),
                 rng,
             )?;
             if quarantine_now {
@@ -452,10 +463,12 @@ impl ExtensionManager {
             }
             (receipt, outcome.sample_id)
         };
-        // `receipt.evicted` is dropped here, outside the core lock (ledger README).
+        // The evicted entry is recycled (or dropped) here, outside the core lock (ledger README).
         let seq = receipt.seq;
+        recycle(st, receipt.evicted);
+        let call_id: Arc<str> = Arc::from(call.call_id.as_str());
         let evicted_call = lock(self.calls.get(&call.call_id)).insert(
-            call.call_id.clone(),
+            Arc::clone(&call_id),
             CallRef {
                 shard: Arc::clone(&shard),
                 seq,
@@ -469,6 +482,7 @@ impl ExtensionManager {
         self.store_records(
             st,
             &ctx,
+            call_id,
             seq,
             pending,
             eval.as_ref(),
@@ -485,12 +499,60 @@ impl ExtensionManager {
             risk_state: eval.as_ref().map(|e| e.state_after),
             risk_score: eval.as_ref().map(|e| e.score),
             enforced: d.enforced,
-            reason_code: d.reason_code.to_owned(),
+            reason_code: Cow::Borrowed(d.reason_code),
             reason: d.reason,
             fallback: eval.as_ref().and_then(|e| e.fallback),
             secret_redacted: d.secret_redacted,
             ledger_seq: seq,
         })
+    }
+}
+
+/// Overwrites `dst` with `src`, keeping its allocation.
+fn set(dst: &mut String, src: &str) {
+    dst.clear();
+    dst.push_str(src);
+}
+
+/// A decision record to be filled in.
+fn empty_record() -> Box<DecisionRecord> {
+    Box::new(DecisionRecord {
+        call_id: String::new(),
+        capability: Capability::Log,
+        method: String::new(),
+        params_hash: Committed::new(String::new()),
+        policy_reason: String::new(),
+        risk_evaluated: false,
+        risk_score: 0.0,
+        posterior: Posterior {
+            safe: 1.0,
+            suspicious: 0.0,
+            unsafe_: 0.0,
+        },
+        triggers: Vec::new(),
+        selected_action: EnforcementState::Allow,
+        state_before: EnforcementState::Allow,
+        state_after: EnforcementState::Allow,
+        consecutive_unsafe: 0,
+        enforced: false,
+        rollout_phase: String::new(),
+        e_process_log: 0.0,
+        drift: false,
+        fallback_reason: None,
+        explanation_summary: String::new(),
+    })
+}
+
+/// Keeps the allocations of an evicted decision entry for this shard's next record.
+fn recycle(st: &mut ShardState, evicted: Option<LedgerEntry>) {
+    let Some(entry) = evicted else {
+        return;
+    };
+    if let EntryBody::Full(EntryPayload::Decision(record)) = entry.body {
+        st.spare_record = Some(record);
+    }
+    if let Some(extension) = entry.extension_id {
+        st.spare_extension = Some(extension);
     }
 }
 
@@ -548,8 +610,21 @@ fn risk_reason_codes(e: &Evaluation) -> Vec<String> {
 
 /// SHA-256 of the params' JSON (serde_json's maps are ordered, so equal params hash equally).
 pub(crate) fn params_digest(params: &Value) -> [u8; 32] {
-    let bytes = serde_json::to_vec(params).unwrap_or_default();
-    Sha256::digest(&bytes).into()
+    /// Feeds serialized bytes straight into the hash (no intermediate buffer).
+    struct HashWriter(Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(Sha256::new());
+    // Serializing a `Value` into a writer that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut w, params);
+    w.0.finalize().into()
 }
 
 /// SHA-256 of the params' *shape*: keys and JSON types, no values (bounded walk).

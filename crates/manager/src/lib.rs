@@ -48,6 +48,7 @@ mod manager;
 mod mediation;
 mod records;
 mod shard;
+mod sink;
 mod triage;
 mod trust;
 mod verdict;
@@ -68,23 +69,29 @@ pub use verdict::{Outcome, Verdict, VerdictAction};
 
 // Hostcalls, policy, configuration, the risk model's vocabulary (risk-core).
 pub use hostguard_risk_core::{
-    classify_command, BandProfile, Capability, CapabilityError, CapabilitySet, CliOverrides, Clock,
+    classify_command, classify_url, derive_capability, is_sensitive_path, secret_name_hash,
+    tool_capability, BandProfile, Capability, CapabilityError, CapabilitySet, CliOverrides, Clock,
     CommandAnalysis, ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource,
-    ConfigSources, EnforcementState, ExecClass, ExecDecision, ExecFinding, ExecMediationPolicy,
-    ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, ExtensionOverride,
-    ExtensionPolicy, FallbackReason, HostCall, HysteresisConfig, InvalidHostcall, ManualClock,
-    Outcome as RiskOutcome, PolicyError, PolicyMode, PolicyProfile, QuotaLimits,
-    ResolvedRiskConfig, RiskModelError, RuntimeRiskConfig, ScoreBands, SecretBrokerPolicy,
-    SecretPolicyError, SECRET_PLACEHOLDER,
+    ConfigSources, Contributor, EnforcementState, ExecClass, ExecDecision, ExecFinding,
+    ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, Explanation,
+    ExtensionOverride, ExtensionPolicy, FallbackReason, Feature, HostCall, HttpTargetClass,
+    HysteresisConfig, InvalidHostcall, ManualClock, Outcome as RiskOutcome, PolicyDecision,
+    PolicyError, PolicyMode, PolicyProfile, PolicyReason, PolicyVerdict, Posterior, QuotaBreach,
+    QuotaKind, QuotaLimits, QuotaUsage, ResolvedRiskConfig, RiskModelError, RuntimeRiskConfig,
+    ScoreBands, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretPolicyError,
+    Trigger, Triggers, SECRET_PLACEHOLDER,
 };
 
 // The ledger: artifact, verification, replay (runbook Procedures 1, 5, 6).
 pub use hostguard_ledger::{
     replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, ArtifactParseError,
-    DecisionRecord, Digest, EntryBody, EntryPayload, LedgerAnchor, LedgerEntry, LedgerError,
-    LedgerHead, LedgerVerifyError, ReplayError, ReplaySkipCounts, RuntimeRiskLedgerArtifact,
-    RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayArtifact,
-    RuntimeRiskReplayStep, VerifyErrorCode, RUNTIME_RISK_LEDGER_SCHEMA,
+    Committed, ConfigChangeRecord, DecisionRecord, Digest, DurableError, EntryBody, EntryPayload,
+    FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError, LedgerHead,
+    LedgerVerifyError, OpenReport, PromptResolutionRecord, RedactableField, ReplayError,
+    ReplaySkipCounts, Reveal, RiskStateResetRecord, RolloutTransitionRecord,
+    RuntimeRiskLedgerArtifact, RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport,
+    RuntimeRiskReplayArtifact, RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode,
+    RUNTIME_RISK_LEDGER_SCHEMA, RUNTIME_RISK_REPLAY_SCHEMA,
 };
 
 // The rollout (runbook Procedure 4).

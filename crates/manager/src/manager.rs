@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use hostguard_evidence::{BoundedLog, SecurityAlert};
 use hostguard_ledger::{
-    ConfigChangeRecord, EntryPayload, KillSwitchRecord, Ledger, PromptResolutionRecord,
-    RiskStateResetRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact, TrustChangeRecord,
+    ConfigChangeRecord, DecisionRecord, DurableLedger, EntryPayload, KillSwitchRecord, Ledger,
+    PromptResolutionRecord, RiskStateResetRecord, RolloutTransitionRecord,
+    RuntimeRiskLedgerArtifact, TrustChangeRecord,
 };
 use hostguard_risk_core::{
     Clock, ExecMediationPolicy, ExtensionPolicy, ExtensionRiskState, HysteresisConfig,
@@ -27,6 +28,7 @@ use crate::builder::{ExtensionManagerBuilder, DEFAULT_CALL_INDEX_LIMIT, MAX_RECO
 use crate::error::BuildError;
 use crate::records::ShardRecords;
 use crate::shard::{lock, read, write, CallRef, CallStripe, Striped, STRIPES};
+use crate::sink::LedgerSink;
 use crate::trust::ExtensionTrustState;
 use crate::verdict::{Outcome, VerdictAction};
 
@@ -92,7 +94,7 @@ pub struct ExtensionManager {
 
 /// The one global critical section: the ledger chain and the rollout window.
 pub(crate) struct Core {
-    pub(crate) ledger: Ledger,
+    pub(crate) ledger: LedgerSink,
     pub(crate) rollout: RolloutController,
     pub(crate) rng: ChaCha20Rng,
     /// Control-plane alerts (automatic rollback), not about one extension.
@@ -125,6 +127,9 @@ pub(crate) struct ShardState {
     pub(crate) rng: ChaCha20Rng,
     /// The extension's record streams.
     pub(crate) records: ShardRecords,
+    /// Allocations of an evicted ledger decision entry, reused by the next record.
+    pub(crate) spare_record: Option<Box<DecisionRecord>>,
+    pub(crate) spare_extension: Option<String>,
     /// This shard's copy of the controller and the epoch it was copied at.
     pub(crate) controller: Controller,
     pub(crate) controller_epoch: u64,
@@ -189,7 +194,13 @@ impl ExtensionManager {
         });
         let mut core_rng = ChaCha20Rng::from_seed(next_seed(&mut seed_rng));
         let now = b.clock.now_ms();
-        let mut ledger = Ledger::new(config.ledger_limit)?;
+        let mut ledger = match &b.durable {
+            Some((path, fsync)) => {
+                let (durable, _report) = DurableLedger::open(path, config.ledger_limit, *fsync)?;
+                LedgerSink::Durable(durable)
+            }
+            None => LedgerSink::Memory(Ledger::new(config.ledger_limit)?),
+        };
         // The genesis entry: the configuration the chain starts under (ledger README).
         let start_config = RuntimeRiskConfig {
             enforce: false,
@@ -601,6 +612,7 @@ impl ExtensionManager {
         let now = self.clock.now_ms();
         lock(&self.core)
             .ledger
+            .view()
             .artifact(now, self.genesis_config, self.genesis_hysteresis)
     }
 
@@ -633,6 +645,8 @@ impl ExtensionManager {
                     first_seen_epoch: None,
                     rng: ChaCha20Rng::from_seed(seed),
                     records: ShardRecords::new(self.record_limit),
+                    spare_record: None,
+                    spare_extension: None,
                     controller,
                     controller_epoch,
                 }),

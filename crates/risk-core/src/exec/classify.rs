@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lex::{Redir, RedirKind, SubKind, Word, SUB_MARK};
 use super::parse::parse;
-use super::rules::{SeqState, Stage};
+use super::stage::{SeqState, Stage};
 use super::wrappers::{assignments, program_name, unwrap};
 use super::ExecTier;
 
@@ -200,6 +200,8 @@ pub(crate) struct Arg {
     pub critical_pid: bool,
     /// The statically known content of a process substitution in the word (`<(echo …)`).
     pub content: Option<String>,
+    /// The word names a process substitution that runs what it reads (`>(sh)`).
+    pub shell_sink: bool,
 }
 
 impl Arg {
@@ -210,6 +212,7 @@ impl Arg {
             fetch: false,
             critical_pid: false,
             content: None,
+            shell_sink: false,
         }
     }
 }
@@ -222,6 +225,8 @@ pub(crate) struct RRedir {
     pub fetch: bool,
     /// Content of a process substitution target (`< <(echo …)`).
     pub content: Option<String>,
+    /// The target is a process substitution that runs what it reads (`> >(sh)`).
+    pub shell_sink: bool,
     pub body: Option<String>,
 }
 
@@ -310,6 +315,8 @@ pub(crate) struct Summary {
     pub critical_pid: bool,
     /// It is a process substitution (`<(…)`): its output is a file's content, not words.
     pub process: bool,
+    /// Its first command is a shell or interpreter reading its script from stdin (`>(sh)`).
+    pub stdin_shell: bool,
 }
 
 pub(crate) struct Analyzer {
@@ -371,6 +378,9 @@ impl Analyzer {
         }
         self.budget -= src.len();
         let script = parse(src);
+        if script.overflow {
+            self.flag(ExecClass::Unparsed, &snippet(src), Vec::new());
+        }
         let subs: Vec<Summary> = script
             .subs
             .iter()
@@ -383,6 +393,7 @@ impl Analyzer {
         let mut state = SeqState::default();
         let mut summary = Summary::default();
         let single = script.pipelines.len() == 1;
+        let mut summary_first = true;
         for pipeline in &script.pipelines {
             let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
             // What flows into the next stage's stdin.
@@ -466,6 +477,10 @@ impl Analyzer {
                 }
                 summary.fetches |= stage.is_fetcher();
                 summary.critical_pid |= stage.is_critical_pid_lookup();
+                if i == 0 && summary_first {
+                    summary.stdin_shell = stage.is_stdin_shell();
+                    summary_first = false;
+                }
                 stages.push(stage);
             }
             self.pipeline(&stages, pipeline.background);
@@ -514,6 +529,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
     let mut fetch = false;
     let mut critical_pid = false;
     let mut content = None;
+    let mut shell_sink = false;
     let mut changed = false;
     let mut sub_ids = word.subs.iter();
     for c in word.text.chars() {
@@ -525,6 +541,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
         if let Some(s) = summary {
             fetch |= s.fetches;
             critical_pid |= s.critical_pid;
+            shell_sink |= s.process && s.stdin_shell;
             if s.process {
                 content.clone_from(&s.static_value);
             } else if let Some(v) = &s.static_value {
@@ -548,6 +565,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
             fetch,
             critical_pid,
             content: content.clone(),
+            shell_sink,
         }));
         return;
     }
@@ -558,6 +576,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
                 fetch,
                 critical_pid,
                 content: content.clone(),
+                shell_sink,
             }));
             return;
         }
@@ -567,6 +586,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
         fetch,
         critical_pid,
         content,
+        shell_sink,
     });
 }
 
@@ -575,12 +595,14 @@ fn resolve_redir(r: &Redir, subs: &[Summary], vars: &[(String, Arg)]) -> RRedir 
     resolve_word(&r.target, subs, vars, &mut fields);
     let fetch = fields.iter().any(|a| a.fetch);
     let content = fields.iter().find_map(|a| a.content.clone());
+    let shell_sink = fields.iter().any(|a| a.shell_sink);
     let words: Vec<String> = fields.into_iter().map(|a| a.text).collect();
     RRedir {
         kind: r.kind,
         target: words.join(" "),
         fetch,
         content,
+        shell_sink,
         body: r.body.clone(),
     }
 }
@@ -694,12 +716,20 @@ fn render(argv: &[Arg], redirs: &[Redir]) -> String {
 
 /// At most [`MAX_SEGMENT_CHARS`] chars of `s`, `…` marking a cut.
 pub(crate) fn snippet(s: &str) -> String {
-    if s.len() <= MAX_SEGMENT_CHARS && !s.contains(SUB_MARK) {
+    if s.len() <= MAX_SEGMENT_CHARS && !s.contains(SUB_MARK) && !s.chars().any(char::is_control) {
         return s.to_owned();
     }
-    let mut out: String = s.chars().take(MAX_SEGMENT_CHARS).collect();
+    // One line: control chars (newlines of heredocs, tabs) are shown escaped.
+    let mut out = String::with_capacity(s.len().min(4 * MAX_SEGMENT_CHARS));
+    for c in s.chars().take(MAX_SEGMENT_CHARS) {
+        match c {
+            SUB_MARK => out.push_str("$(…)"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
     if s.chars().nth(MAX_SEGMENT_CHARS).is_some() {
         out.push('…');
     }
-    out.replace(SUB_MARK, "$(…)")
+    out
 }

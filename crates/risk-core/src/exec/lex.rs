@@ -109,7 +109,12 @@ pub(crate) enum Token {
 pub(crate) struct Lexed {
     pub tokens: Vec<Token>,
     pub subs: Vec<Sub>,
+    /// Expansions nested deeper than [`MAX_LEX_NESTING`] were not searched for substitutions.
+    pub overflow: bool,
 }
+
+/// Deepest `${…${…}}` / `$((…))` nesting searched for substitutions (the lexer recurses there).
+const MAX_LEX_NESTING: usize = 8;
 
 /// Interprets ANSI-C backslash escapes in `text` (as `echo -e`, `printf` and `$'…'` do).
 pub(crate) fn unescape(text: &str) -> String {
@@ -118,6 +123,7 @@ pub(crate) fn unescape(text: &str) -> String {
         i: 0,
         out: Lexed::default(),
         pending: Vec::new(),
+        nesting: 0,
     };
     let mut out = String::with_capacity(text.len());
     while let Some(c) = lexer.peek(0) {
@@ -135,11 +141,16 @@ pub(crate) fn unescape(text: &str) -> String {
 
 /// Tokenizes `src`. Never fails, never panics.
 pub(crate) fn lex(src: &str) -> Lexed {
+    lex_nested(src, 0)
+}
+
+fn lex_nested(src: &str, nesting: usize) -> Lexed {
     let mut lexer = Lexer {
         s: src.chars().collect(),
         i: 0,
         out: Lexed::default(),
         pending: Vec::new(),
+        nesting,
     };
     lexer.run();
     lexer.out
@@ -151,6 +162,8 @@ struct Lexer {
     out: Lexed,
     /// Heredocs whose body starts after the next newline: (token index, delimiter, strip tabs).
     pending: Vec<(usize, String, bool)>,
+    /// How deep inside expansion text this lexer runs.
+    nesting: usize,
 }
 
 /// What reading one piece of a word asked for.
@@ -394,12 +407,15 @@ impl Lexer {
                 Piece::Continue
             }
             Some('(') if self.peek(2) == Some('(') => {
-                // Arithmetic `$((…))`: kept as text, never executed.
+                // Arithmetic `$((…))`: kept as text; substitutions inside still run.
                 let start = self.i;
                 let end = self.matching_paren(self.i + 1).unwrap_or(self.s.len());
                 let text = self.slice(start, end + 1);
-                cur.push_str(&text);
+                // The expression between `$((` and `))`.
+                let expr = self.slice(start + 3, end.saturating_sub(1));
                 self.i = end + 1;
+                self.nested_subs(cur, &expr);
+                cur.push_str(&text);
                 Piece::Continue
             }
             Some('(') => {
@@ -409,12 +425,11 @@ impl Lexer {
             }
             Some('{') => {
                 let start = self.i + 2;
-                let mut end = start;
-                while self.s.get(end).is_some_and(|&c| c != '}') {
-                    end += 1;
-                }
+                let end = self.closing_brace(start);
                 let inner = self.slice(start, end);
                 self.i = end + 1;
+                // `${x:-$(rm -rf /)}`: a default value's substitutions run.
+                self.nested_subs(cur, &inner);
                 self.parameter(cur, &inner, in_quotes)
             }
             Some(c) if c.is_ascii_alphabetic() || c == '_' => {
@@ -444,6 +459,48 @@ impl Lexer {
                 self.i += 1;
                 Piece::Continue
             }
+        }
+    }
+
+    /// Index of the `}` closing a `${` whose text starts at `start` (nested `${…}` and `$(…)`
+    /// skipped), or the end of input.
+    fn closing_brace(&self, start: usize) -> usize {
+        let mut depth = 1usize;
+        let mut j = start;
+        while let Some(&c) = self.s.get(j) {
+            match c {
+                '\\' => j += 1,
+                '$' if self.s.get(j + 1) == Some(&'(') => {
+                    j = self.matching_paren(j + 1).unwrap_or(self.s.len());
+                }
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return j;
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        self.s.len()
+    }
+
+    /// Registers the substitutions inside expansion text (a `${…}` operand, `$((…))`) so they
+    /// are classified; the word keeps one mark per substitution.
+    fn nested_subs(&mut self, cur: &mut WordBuf, text: &str) {
+        if !text.contains("$(") && !text.contains('`') {
+            return;
+        }
+        if self.nesting >= MAX_LEX_NESTING {
+            self.out.overflow = true;
+            return;
+        }
+        let inner = lex_nested(text, self.nesting + 1);
+        self.out.overflow |= inner.overflow;
+        for sub in inner.subs {
+            self.push_sub(cur, sub.kind, sub.body);
         }
     }
 
@@ -581,11 +638,17 @@ impl Lexer {
         self.push_sub(cur, SubKind::Command, body);
     }
 
-    /// Index of the `)` matching the `(` at `open`, skipping quotes and escapes.
+    /// Index of the `)` matching the `(` at `open`, skipping quotes, escapes, comments and
+    /// heredoc bodies (a `'` or `)` in a heredoc or a comment does not end the substitution,
+    /// as in bash). Linear in the text scanned.
     fn matching_paren(&self, open: usize) -> Option<usize> {
         let mut depth = 0usize;
         let mut j = open;
+        let mut word_start = true;
+        // Delimiters of heredocs whose bodies start after the next newline.
+        let mut heredocs: Vec<(String, bool)> = Vec::new();
         while let Some(&c) = self.s.get(j) {
+            let mut next_word_start = false;
             match c {
                 '\\' => j += 1,
                 '\'' => {
@@ -605,15 +668,71 @@ impl Lexer {
                         j += 1;
                     }
                 }
-                '(' => depth += 1,
+                '#' if word_start => {
+                    while self.s.get(j + 1).is_some_and(|&c| c != '\n') {
+                        j += 1;
+                    }
+                }
+                '<' if self.s.get(j + 1) == Some(&'<') && self.s.get(j + 2) != Some(&'<') => {
+                    j += 2;
+                    let strip = self.s.get(j) == Some(&'-');
+                    if strip {
+                        j += 1;
+                    }
+                    while self.s.get(j).is_some_and(|&c| is_blank(c)) {
+                        j += 1;
+                    }
+                    let mut delim = String::new();
+                    while let Some(&d) = self.s.get(j) {
+                        if ends_word(d) {
+                            break;
+                        }
+                        if !matches!(d, '\'' | '"' | '\\') {
+                            delim.push(d);
+                        }
+                        j += 1;
+                    }
+                    heredocs.push((delim, strip));
+                    continue;
+                }
+                '\n' => {
+                    next_word_start = true;
+                    for (delim, strip) in std::mem::take(&mut heredocs) {
+                        // Skip body lines up to and including the delimiter line.
+                        loop {
+                            let start = j + 1;
+                            let mut end = start;
+                            while self.s.get(end).is_some_and(|&c| c != '\n') {
+                                end += 1;
+                            }
+                            let line: String =
+                                self.s.get(start..end).unwrap_or(&[]).iter().collect();
+                            j = end;
+                            let cmp = if strip {
+                                line.trim_start_matches('\t')
+                            } else {
+                                line.as_str()
+                            };
+                            if cmp == delim || end >= self.s.len() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                '(' => {
+                    depth += 1;
+                    next_word_start = true;
+                }
                 ')' => {
                     depth = depth.saturating_sub(1);
                     if depth == 0 {
                         return Some(j);
                     }
                 }
+                ' ' | '\t' | ';' | '&' | '|' => next_word_start = true,
                 _ => {}
             }
+            word_start = next_word_start;
             j += 1;
         }
         None
@@ -662,6 +781,12 @@ impl Lexer {
     fn read_word(&mut self) -> Word {
         let mut cur = WordBuf::default();
         while let Some(c) = self.peek(0) {
+            if matches!(c, '<' | '>') && self.peek(1) == Some('(') {
+                // `> >(sh)`: a process substitution as the redirection target.
+                self.i += 1;
+                self.command_sub(&mut cur, SubKind::Process);
+                continue;
+            }
             if ends_word(c) {
                 break;
             }
@@ -781,6 +906,17 @@ mod tests {
         });
         assert_eq!(body.as_deref(), Some("hello $x\n"));
         assert!(matches!(lexed.tokens.last(), Some(Token::Word(w)) if w.text == "done"));
+    }
+
+    #[test]
+    fn substitution_ends_where_bash_ends_it() {
+        // A quote or paren inside a heredoc or a comment does not end (or hide the end of)
+        // the substitution.
+        let lexed = lex("git commit -m \"$(cat <<'EOF'\nit's (partly) done\nEOF\n)\"; rm -rf /");
+        assert_eq!(lexed.subs.len(), 1);
+        assert!(matches!(lexed.tokens.last(), Some(Token::Word(w)) if w.text == "/"));
+        let lexed = lex("echo $(echo a # it's )\n); rm -rf /");
+        assert!(matches!(lexed.tokens.last(), Some(Token::Word(w)) if w.text == "/"));
     }
 
     #[test]

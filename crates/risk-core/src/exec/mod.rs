@@ -82,10 +82,12 @@
 //! The risk model (DESIGN §3) still sees every exec call; mediation is one layer of several.
 
 mod classify;
+mod facts;
 mod lex;
 mod parse;
 mod policy;
 mod rules;
+mod stage;
 mod wrappers;
 
 use std::fmt;

@@ -32,6 +32,8 @@ pub(crate) struct Script {
     pub pipelines: Vec<Pipeline>,
     /// Substitution bodies referenced by the words.
     pub subs: Vec<Sub>,
+    /// The tokenizer gave up on deeply nested expansion text.
+    pub overflow: bool,
 }
 
 /// Reserved words dropped at command position.
@@ -92,6 +94,7 @@ pub(crate) fn parse(src: &str) -> Script {
     parser.finish_stage();
     parser.finish_pipeline(false);
     parser.script.subs = lexed.subs;
+    parser.script.overflow = lexed.overflow;
     parser.script
 }
 

@@ -16,7 +16,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::classify::{analyze, CommandAnalysis, Detailed, Form};
+use super::classify::{analyze, snippet, CommandAnalysis, Detailed, Form};
 use super::ExecTier;
 
 /// Longest pattern accepted.
@@ -274,7 +274,7 @@ impl ExecMediationPolicy {
             if let Some(p) = self.deny.iter().find(|p| p.matches_form(form)) {
                 let reason = format!(
                     "`{}` matches deny pattern `{}`",
-                    form.full.join(" "),
+                    snippet(&form.full.join(" ")),
                     p.as_str()
                 );
                 return decision(false, analysis, "deny_pattern", reason);

@@ -46,6 +46,26 @@ fn reason_codes_and_lines() {
 }
 
 #[test]
+fn reasons_are_one_line() {
+    let policy = ExecMediationPolicy::default().with_deny_pattern(pattern("printf **"));
+    for cmd in [
+        "cat <<EOF | sh\nrm -rf /\nEOF",
+        "echo 'a\nb' > /dev/sda",
+        "printf 'x\ny'",
+        &format!("rm -rf / {}", "x".repeat(1000)),
+    ] {
+        let d = policy.mediate(cmd);
+        assert!(!d.reason.contains('\n'), "{d:?}");
+        assert!(d.reason.chars().count() < 300, "{d:?}");
+        assert!(d
+            .analysis
+            .findings
+            .iter()
+            .all(|f| !f.segment.contains('\n')));
+    }
+}
+
+#[test]
 fn allow_pattern_allows_only_its_simple_command() {
     let policy =
         ExecMediationPolicy::default().with_allow_pattern(pattern("git push -f origin main"));

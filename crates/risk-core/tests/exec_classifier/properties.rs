@@ -55,6 +55,62 @@ const WRAPPERS: &[&str] = &[
     "X=1 ",
 ];
 
+/// Shell fragments whose soup exercises every tokenizer and parser path.
+const FRAGMENTS: &[&str] = &[
+    "$(",
+    ")",
+    "${",
+    "}",
+    "'",
+    "\"",
+    "`",
+    "<<EOF\n",
+    "\nEOF\n",
+    "<<-'E'\n",
+    "|",
+    "&&",
+    ";",
+    "&",
+    "bash -c ",
+    "sh -c '",
+    "rm -rf /",
+    "echo ",
+    "$IFS",
+    "${IFS}",
+    "{a,b}",
+    "<(",
+    ">(",
+    "\\",
+    "\n",
+    "sudo ",
+    "xargs ",
+    "curl x",
+    "| sh",
+    "$((",
+    "))",
+    "a=",
+    "$a",
+    "cd / ",
+    "*",
+    " ",
+    "$'\\x72'",
+    "#",
+    "(",
+    "{ ",
+    "}",
+    "f(){ f|f& };f",
+    "> /dev/sda",
+    ">&",
+    "2>&1",
+    "eval ",
+    "env -S ",
+    "${x:-",
+    "$0",
+    "find / -exec ",
+    "\\;",
+    "python -c 'os.system(\"",
+];
+
 fn single_quoted(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
@@ -88,6 +144,16 @@ proptest! {
     #[test]
     fn shellish_strings_classify_without_panic(s in "[a-z $(){}`'\"\\\\|&;<>~/*=\n-]{0,80}") {
         let _ = classify_command(&s);
+    }
+
+    #[test]
+    fn fragment_soup_classifies_without_panic(
+        picks in proptest::collection::vec(0..FRAGMENTS.len(), 0..40),
+    ) {
+        let command: String = picks.iter().map(|&i| FRAGMENTS[i]).collect();
+        let a = classify_command(&command);
+        prop_assert_eq!(&a, &classify_command(&command));
+        let _ = ExecMediationPolicy::default().mediate(&command);
     }
 
     #[test]

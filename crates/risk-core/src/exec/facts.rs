@@ -1,0 +1,554 @@
+//! What the rules know about a system: program families, sensitive paths, devices, modes,
+//! and the markers of interpreter code (DESIGN §2 step 6). Pure predicates over strings;
+//! paths are normalised lexically (`//`, `/./`, `..`, `~`, `$HOME`) before they are compared.
+
+pub(super) const DOWNLOADERS: &[&str] = &[
+    "curl",
+    "wget",
+    "fetch",
+    "aria2c",
+    "http",
+    "https",
+    "xh",
+    "lwp-request",
+    "lwp-download",
+    "get",
+    "httpie",
+    "tftp",
+    "ftp",
+];
+pub(super) const NETWORK_TOOLS: &[&str] = &[
+    "nc",
+    "ncat",
+    "netcat",
+    "nc.traditional",
+    "nc.openbsd",
+    "socat",
+    "telnet",
+    "cryptcat",
+];
+pub(super) const CRITICAL_PROCESSES: &[&str] = &[
+    "init",
+    "systemd",
+    "sshd",
+    "ssh",
+    "launchd",
+    "systemd-logind",
+    "systemd-journald",
+    "dbus-daemon",
+];
+pub(super) const SYSTEM_DIRS: &[&str] = &[
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/snap",
+    "/srv",
+    "/sys",
+    "/usr",
+    "/var",
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/local",
+    "/usr/share",
+    "/usr/include",
+    "/var/lib",
+    "/var/log",
+    "/var/spool",
+    "/etc/ssh",
+    "/System",
+    "/Library",
+    "/Applications",
+    "/Users",
+    "/private",
+    "/Volumes",
+    "/cores",
+];
+pub(super) const BLOCK_DEVICE_PREFIXES: &[&str] = &[
+    "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "rdisk", "md", "dm-", "mapper/", "mem",
+    "kmem", "port", "sr", "nbd", "zram", "sg", "root", "by-id/", "disk/",
+];
+pub(super) const CREDENTIAL_FILES: &[&str] = &[
+    "/etc/passwd",
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/group",
+    "/etc/sudoers",
+    "/etc/ld.so.preload",
+    "/etc/master.passwd",
+    "/etc/doas.conf",
+    "/private/etc/sudoers",
+    "/etc/ssh/sshd_config",
+];
+pub(super) const CREDENTIAL_DIRS: &[&str] = &[
+    "/etc/sudoers.d/",
+    "/etc/pam.d/",
+    "/etc/security/",
+    "/etc/ssh/sshd_config.d/",
+    "/root/.ssh/",
+];
+pub(super) const HOME_CREDENTIAL_FILES: &[&str] = &[
+    ".ssh/authorized_keys",
+    ".ssh/authorized_keys2",
+    ".k5login",
+    ".rhosts",
+    ".shosts",
+];
+pub(super) const PERSISTENCE_PREFIXES: &[&str] = &[
+    "/etc/cron",
+    "/var/spool/cron",
+    "/etc/anacrontab",
+    "/etc/systemd/",
+    "/lib/systemd/system",
+    "/usr/lib/systemd/system",
+    "/etc/init.d/",
+    "/etc/init/",
+    "/etc/rc.local",
+    "/etc/rc",
+    "/etc/profile",
+    "/etc/bash.bashrc",
+    "/etc/zsh/",
+    "/etc/zshrc",
+    "/etc/environment",
+    "/etc/update-motd.d/",
+    "/etc/xdg/autostart/",
+    "/Library/LaunchDaemons/",
+    "/Library/LaunchAgents/",
+    "/etc/ld.so.conf",
+];
+pub(super) const HOME_PERSISTENCE_PREFIXES: &[&str] = &[
+    ".config/systemd/",
+    ".config/autostart/",
+    "Library/LaunchAgents/",
+    ".ssh/rc",
+];
+pub(super) const HOME_STARTUP_FILES: &[&str] = &[
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".profile",
+    ".zshrc",
+    ".zprofile",
+    ".zshenv",
+    ".zlogin",
+    ".config/fish/config.fish",
+    ".tcshrc",
+    ".cshrc",
+    ".kshrc",
+    ".xprofile",
+    ".xinitrc",
+    ".xsession",
+];
+pub(super) const PROTECTED_BRANCHES: &[&str] = &[
+    "main",
+    "master",
+    "trunk",
+    "prod",
+    "production",
+    "release",
+    "stable",
+    "head",
+];
+
+/// The command of a crontab line: after `@keyword` or five schedule fields.
+pub(super) fn cron_command(line: &str) -> &str {
+    let line = line.trim_start();
+    if line.starts_with('#') {
+        return "";
+    }
+    let fields = if line.starts_with('@') { 1 } else { 5 };
+    let mut rest = line;
+    for _ in 0..fields {
+        rest = rest.trim_start();
+        rest = rest
+            .find(char::is_whitespace)
+            .and_then(|at| rest.get(at..))
+            .unwrap_or("");
+    }
+    rest.trim()
+}
+
+/// `w` single-quoted for a shell when it holds anything but plain word characters.
+pub(super) fn shell_quote(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c));
+    if plain {
+        w.to_owned()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+pub(super) fn strip_dot(t: &str) -> String {
+    t.strip_prefix("./").unwrap_or(t).to_owned()
+}
+
+pub(super) fn url_basename(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next()?;
+    let after_scheme = path.split_once("://").map_or(path, |(_, r)| r);
+    let (_, tail) = after_scheme.split_once('/')?;
+    let name = tail.rsplit('/').next()?;
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+/// Lexical normalisation: `//` and `/./` collapsed, `..` resolved, trailing `/` dropped, `~`
+/// and `$HOME` read as `/home/~` (so `~/..` is `/home`).
+pub(super) fn normalise(t: &str) -> String {
+    let mut comps: Vec<&str> = Vec::new();
+    let (absolute, rest) = if let Some(r) = t.strip_prefix('/') {
+        (true, r)
+    } else if t == "~" || t == "$HOME" {
+        comps.extend(["home", "~"]);
+        (true, "")
+    } else if let Some(r) = t.strip_prefix("~/").or_else(|| t.strip_prefix("$HOME/")) {
+        comps.extend(["home", "~"]);
+        (true, r)
+    } else if let Some(r) = t.strip_prefix("~root") {
+        comps.push("root");
+        (true, r.trim_start_matches('/'))
+    } else {
+        (false, t)
+    };
+    for c in rest.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                if absolute || comps.last().is_some_and(|l| *l != "..") {
+                    comps.pop();
+                } else {
+                    comps.push("..");
+                }
+            }
+            _ => comps.push(c),
+        }
+    }
+    if absolute {
+        format!("/{}", comps.join("/"))
+    } else if comps.is_empty() {
+        ".".to_owned()
+    } else {
+        comps.join("/")
+    }
+}
+
+pub(super) fn is_root_or_home(t: &str) -> bool {
+    let p = normalise(t);
+    let base = p
+        .strip_suffix("/*")
+        .or_else(|| p.strip_suffix("/.*"))
+        .or_else(|| p.strip_suffix("/{*,.*}"))
+        .unwrap_or(&p);
+    let base = if base.is_empty() { "/" } else { base };
+    if base == "/" || base == "/*" {
+        return true;
+    }
+    // `../../../../..` from an unknown directory: four or more levels up is `/` in practice.
+    if base.split('/').filter(|c| *c == "..").count() >= 4 && base.split('/').all(|c| c == "..") {
+        return true;
+    }
+    if SYSTEM_DIRS.contains(&base) {
+        return true;
+    }
+    let comps: Vec<&str> = base.trim_start_matches('/').split('/').collect();
+    match comps.as_slice() {
+        // A user's home.
+        ["home" | "Users", _] => true,
+        // `/e*`, `/b?n`: a glob of top-level directories.
+        [one] => base.starts_with('/') && one.contains(['*', '?', '[']),
+        _ => false,
+    }
+}
+
+pub(super) fn is_system_path(t: &str) -> bool {
+    let p = normalise(t);
+    p == "/"
+        || SYSTEM_DIRS
+            .iter()
+            .filter(|d| **d != "/home" && **d != "/Users")
+            .any(|d| p == *d || p.starts_with(&format!("{d}/")))
+}
+
+pub(super) fn home_relative(p: &str) -> Option<&str> {
+    if let Some(r) = p.strip_prefix("/root/") {
+        return Some(r);
+    }
+    let r = p
+        .strip_prefix("/home/")
+        .or_else(|| p.strip_prefix("/Users/"))?;
+    r.split_once('/').map(|(_, rel)| rel)
+}
+
+/// Files whose content runs later without anyone typing it: shell startup files, git hooks.
+pub(super) fn is_startup_file(p: &str) -> bool {
+    home_relative(p).is_some_and(|r| HOME_STARTUP_FILES.contains(&r))
+        || p.contains("/.git/hooks/")
+        || p.starts_with(".git/hooks/")
+}
+
+pub(super) fn is_credential_path(t: &str) -> bool {
+    let p = normalise(t);
+    CREDENTIAL_FILES.contains(&p.as_str())
+        || CREDENTIAL_DIRS.iter().any(|d| p.starts_with(d))
+        || home_relative(&p).is_some_and(|r| HOME_CREDENTIAL_FILES.contains(&r))
+}
+
+pub(super) fn is_block_device(t: &str) -> bool {
+    let p = normalise(t);
+    p.strip_prefix("/dev/")
+        .is_some_and(|name| BLOCK_DEVICE_PREFIXES.iter().any(|x| name.starts_with(x)))
+}
+
+pub(super) fn is_critical_process(t: &str) -> bool {
+    let name = t.rsplit('/').next().unwrap_or(t);
+    CRITICAL_PROCESSES.contains(&name)
+}
+
+/// The setuid bit: `u+s`, `+s`, `a+s`, `4755`, `6755`, `04755`. A setgid bit alone (`g+s`,
+/// `2775`) is not flagged: it is the usual way to share a directory between a group.
+pub(super) fn is_setuid_mode(mode: &str) -> bool {
+    if mode.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = mode.trim_start_matches('0');
+        return digits.len() == 4
+            && digits
+                .bytes()
+                .next()
+                .is_some_and(|b| (b.wrapping_sub(b'0')) & 0b100 != 0);
+    }
+    mode.split(',').any(|clause| {
+        let Some(at) = clause.find(['+', '=']) else {
+            return false;
+        };
+        let who = clause.get(..at).unwrap_or("");
+        let perms = clause.get(at + 1..).unwrap_or("");
+        perms.contains('s') && (who.is_empty() || who.contains('u') || who.contains('a'))
+    })
+}
+
+/// `777`, `666`, `o+w`, `a+w`, `+w` (other-writable).
+pub(super) fn is_world_writable_mode(mode: &str) -> bool {
+    if mode.bytes().all(|b| b.is_ascii_digit()) && !mode.is_empty() {
+        return mode
+            .bytes()
+            .last()
+            .is_some_and(|b| (b.wrapping_sub(b'0')) & 0b010 != 0);
+    }
+    mode.split(',').any(|clause| {
+        let (who, perms) = match clause.find(['+', '=']) {
+            Some(at) => (
+                clause.get(..at).unwrap_or(""),
+                clause.get(at + 1..).unwrap_or(""),
+            ),
+            None => return false,
+        };
+        perms.contains('w') && (who.is_empty() || who.contains('o') || who.contains('a'))
+    })
+}
+
+/// Calls that run a shell command, in interpreter code (lowercase markers).
+pub(super) const SYSTEM_CALLS: &[&str] = &[
+    "system(",
+    "popen(",
+    "exec(",
+    "execsync(",
+    "spawnsync(",
+    "check_output(",
+    "check_call(",
+    "getoutput(",
+    "getstatusoutput(",
+    ".run(",
+    ".call(",
+    "popen2(",
+    "shell_exec(",
+    "passthru(",
+    "%x(",
+    "qx(",
+    "qx{",
+    "`",
+];
+
+/// Most embedded commands taken from one piece of interpreter code.
+pub(super) const MAX_EMBEDDED: usize = 16;
+
+/// The string literals interpreter code passes to [`SYSTEM_CALLS`]: a quoted string, a list of
+/// quoted strings (joined by spaces), or the text between backticks.
+pub(super) fn embedded_commands(code: &str) -> Vec<String> {
+    let lower = code.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for marker in SYSTEM_CALLS {
+        let mut from = 0;
+        while let Some(at) = lower.get(from..).and_then(|rest| rest.find(marker)) {
+            let start = from + at + marker.len();
+            from = start;
+            if out.len() >= MAX_EMBEDDED {
+                return out;
+            }
+            let Some(rest) = code.get(start..) else {
+                break;
+            };
+            if *marker == "`" {
+                if let Some(end) = rest.find('`') {
+                    out.extend(rest.get(..end).map(str::to_owned));
+                    from = start + end + 1;
+                }
+                continue;
+            }
+            let mut words = Vec::new();
+            let mut chars = rest.trim_start().trim_start_matches('[').chars();
+            while let Some(q) = chars.next() {
+                match q {
+                    '\'' | '"' => {
+                        let mut lit = String::new();
+                        while let Some(c) = chars.next() {
+                            match c {
+                                '\\' => lit.extend(chars.next()),
+                                c if c == q => break,
+                                c => lit.push(c),
+                            }
+                        }
+                        words.push(lit);
+                    }
+                    ' ' | ',' | '\t' => {}
+                    _ => break,
+                }
+            }
+            if !words.is_empty() {
+                out.push(words.join(" "));
+            }
+        }
+    }
+    out
+}
+
+/// Interpreter code that opens a socket and hands it a shell or process.
+pub(super) fn is_socket_shell(code: &str) -> bool {
+    const SOCKET: &[&str] = &[
+        "socket",
+        "fsockopen",
+        "tcpsocket",
+        "net.connect",
+        "net.socket",
+        "createconnection",
+        "/dev/tcp/",
+        "/inet/tcp/",
+        "/inet/udp/",
+        "io::socket",
+        "stream_socket_client",
+    ];
+    const SPAWN: &[&str] = &[
+        "subprocess",
+        "pty.spawn",
+        "dup2",
+        "exec",
+        "/bin/sh",
+        "/bin/bash",
+        "sh -i",
+        "child_process",
+        "system(",
+        "popen",
+        "spawn",
+        "proc_open",
+        "shell_exec",
+        "passthru",
+        "cmd.exe",
+        "|&",
+        "getline",
+    ];
+    SOCKET.iter().any(|m| code.contains(m)) && SPAWN.iter().any(|m| code.contains(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalise() {
+        for (t, expected) in [
+            ("/", "/"),
+            ("//", "/"),
+            ("/tmp/../", "/"),
+            ("~", "/home/~"),
+            ("~/..", "/home"),
+            ("$HOME/.bashrc", "/home/~/.bashrc"),
+            ("./a/../b", "b"),
+            ("../x", "../x"),
+            ("/etc/./passwd", "/etc/passwd"),
+        ] {
+            assert_eq!(normalise(t), expected, "{t}");
+        }
+    }
+
+    #[test]
+    fn root_or_home() {
+        for t in [
+            "/",
+            "/*",
+            "~",
+            "~/",
+            "$HOME",
+            "/home",
+            "/home/bob",
+            "/usr",
+            "/e*",
+            "/etc/",
+            "/.*",
+            "~/*",
+        ] {
+            assert!(is_root_or_home(t), "{t}");
+        }
+        for t in [
+            "./node_modules",
+            "target/debug",
+            "/tmp/x",
+            "~/projects/x",
+            "build",
+            "/home/bob/src",
+        ] {
+            assert!(!is_root_or_home(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn embedded() {
+        assert_eq!(
+            embedded_commands("import os; os.system('rm -rf /')"),
+            ["rm -rf /"]
+        );
+        assert_eq!(
+            embedded_commands("subprocess.run([\"rm\", \"-rf\", \"/\"])"),
+            ["rm -rf /"]
+        );
+        assert_eq!(embedded_commands("print(`id`)"), ["id"]);
+        assert!(embedded_commands("print(1)").is_empty());
+    }
+
+    #[test]
+    fn modes() {
+        for m in [
+            "u+s", "+s", "a+s", "4755", "6755", "04755", "u=rwxs", "ug+s",
+        ] {
+            assert!(is_setuid_mode(m), "{m}");
+        }
+        for m in ["+x", "755", "1777", "0755", "u+x", "644", "g+s", "2775"] {
+            assert!(!is_setuid_mode(m), "{m}");
+        }
+        assert!(is_world_writable_mode("777"));
+        assert!(is_world_writable_mode("o+w"));
+        assert!(!is_world_writable_mode("755"));
+    }
+}

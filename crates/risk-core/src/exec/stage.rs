@@ -1,0 +1,468 @@
+//! A resolved simple command ([`Stage`]) with the questions rules ask of it (flags, operands,
+//! written paths, literal output), and what earlier commands of the same script established
+//! ([`SeqState`]: variables, working directory, downloaded files).
+
+use std::rc::Rc;
+
+use base64::Engine as _;
+
+use super::classify::{Arg, RRedir, Upstream};
+use super::facts::{
+    is_root_or_home, normalise, strip_dot, url_basename, CRITICAL_PROCESSES, DOWNLOADERS,
+    NETWORK_TOOLS,
+};
+use super::lex::{unescape, RedirKind};
+use super::wrappers::{reads_stdin, INTERPRETERS, SHELLS};
+
+/// One simple command, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stage {
+    pub idx: usize,
+    /// Program basename, lowercase (empty for a bare assignment or redirection).
+    pub prog: String,
+    /// The program word as written (after normalisation).
+    pub prog_text: String,
+    /// The program word came from a fetching substitution (`$(curl …)`).
+    pub prog_fetch: bool,
+    pub args: Vec<Arg>,
+    pub redirs: Vec<RRedir>,
+    pub segment: String,
+    pub in_function: Option<String>,
+    /// Script strings this command runs (`sh -c`, `eval`, `su -c`…).
+    pub scripts: Vec<(String, bool)>,
+    /// What the earlier stages of its pipeline send it (`None` for a first stage).
+    pub upstream: Option<Rc<Upstream>>,
+}
+
+/// What the earlier commands of a script established.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SeqState {
+    /// Literal assignments (`a=rm`), latest last; bounded.
+    pub vars: Vec<(String, Arg)>,
+    /// The working directory when statically known (absolute, normalised).
+    pub(super) cwd: Option<String>,
+    /// Files downloaded so far (as written, normalised) and the simple command that did it.
+    pub(super) downloads: Vec<(String, usize)>,
+}
+
+const MAX_VARS: usize = 64;
+/// Longest variable value tracked (`a=$a$a` doubling must not grow without bound).
+const MAX_VAR_BYTES: usize = 4096;
+
+impl SeqState {
+    pub(crate) fn assign(&mut self, assigns: &[Arg]) {
+        for a in assigns {
+            if let Some((name, value)) = a.text.split_once('=') {
+                let name = name.trim_end_matches('+');
+                if value.len() > MAX_VAR_BYTES {
+                    // Too long to track: the variable becomes unknown.
+                    self.vars.retain(|(n, _)| n != name);
+                    continue;
+                }
+                if self.vars.len() >= MAX_VARS {
+                    self.vars.remove(0);
+                }
+                self.vars.push((
+                    name.to_owned(),
+                    Arg {
+                        text: value.to_owned(),
+                        fetch: a.fetch,
+                        critical_pid: a.critical_pid,
+                        content: None,
+                        shell_sink: a.shell_sink,
+                    },
+                ));
+            }
+        }
+    }
+}
+
+impl Stage {
+    pub(super) fn texts(&self) -> impl Iterator<Item = &str> {
+        self.args.iter().map(|a| a.text.as_str())
+    }
+
+    /// Arguments that are not options (everything after `--`).
+    pub(super) fn operands(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut after_dashdash = false;
+        for t in self.texts() {
+            if after_dashdash || !t.starts_with('-') || t == "-" {
+                out.push(t);
+            } else if t == "--" {
+                after_dashdash = true;
+            }
+        }
+        out
+    }
+
+    /// A short flag (inside any cluster) or a long flag is present.
+    pub(crate) fn has_flag(&self, short: char, long: &str) -> bool {
+        self.texts().take_while(|t| *t != "--").any(|t| {
+            if let Some(l) = t.strip_prefix("--") {
+                l.strip_prefix(long)
+                    .is_some_and(|v| v.is_empty() || v.starts_with('='))
+            } else {
+                t.strip_prefix('-').is_some_and(|c| c.contains(short))
+            }
+        })
+    }
+
+    pub(crate) fn is_fetcher(&self) -> bool {
+        DOWNLOADERS.contains(&self.prog.as_str())
+            || NETWORK_TOOLS.contains(&self.prog.as_str())
+            || self.is_decoder()
+            || (self.prog == "openssl" && self.texts().any(|t| t == "s_client"))
+    }
+
+    pub(super) fn is_decoder(&self) -> bool {
+        match self.prog.as_str() {
+            "base64" | "base32" | "basenc" => {
+                self.has_flag('d', "decode") || self.has_flag('D', "decode")
+            }
+            "openssl" => self
+                .texts()
+                .any(|t| t == "-d" || t == "-base64" || t == "base64"),
+            "xxd" => self.has_flag('r', "revert"),
+            // `tr` rewrites characters (rot13 and friends): into a shell it is a decoder.
+            "uudecode" | "gunzip" | "zcat" | "bzcat" | "xzcat" | "bunzip2" | "unxz" | "zstdcat"
+            | "rev" | "tr" => true,
+            "gzip" | "bzip2" | "xz" | "zstd" => self.has_flag('d', "decompress"),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn is_critical_pid_lookup(&self) -> bool {
+        matches!(self.prog.as_str(), "pidof" | "pgrep")
+            && self
+                .operands()
+                .iter()
+                .any(|t| CRITICAL_PROCESSES.contains(t))
+    }
+
+    /// `echo`/`printf` output when literal (`echo -e` and `printf` escapes interpreted).
+    pub(crate) fn echo_output(&self) -> Option<String> {
+        if self
+            .args
+            .iter()
+            .any(|a| a.text.contains(super::lex::SUB_MARK))
+        {
+            return None;
+        }
+        match self.prog.as_str() {
+            "echo" => {
+                let mut escapes = false;
+                let words: Vec<&str> = self
+                    .texts()
+                    .skip_while(|t| {
+                        let is_flag = t.len() > 1
+                            && t.starts_with('-')
+                            && t.chars().skip(1).all(|c| matches!(c, 'n' | 'e' | 'E'));
+                        if is_flag && t.contains('e') {
+                            escapes = true;
+                        }
+                        is_flag
+                    })
+                    .collect();
+                let text = words.join(" ");
+                Some(if escapes { unescape(&text) } else { text })
+            }
+            "printf" => {
+                let mut texts = self.texts();
+                let format = texts.next()?;
+                let rest: Vec<&str> = texts.collect();
+                if matches!(format, "%s" | "%s\\n" | "%b" | "%b\\n") {
+                    Some(unescape(&rest.concat()))
+                } else if !format.contains('%') && rest.is_empty() {
+                    Some(unescape(format))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// What this stage writes to stdout when statically known, as the first stage of a
+    /// pipeline: `echo`/`printf`, or `cat` of a heredoc / here-string.
+    pub(crate) fn literal_output(&self) -> Option<String> {
+        if self.prog == "cat" && self.operands().is_empty() {
+            return self.stdin_script();
+        }
+        self.echo_output()
+    }
+
+    /// What this stage makes of statically known stdin: decoded, reversed, or passed through.
+    pub(crate) fn transform(&self, value: String) -> Option<String> {
+        match self.prog.as_str() {
+            "base64" if self.is_decoder() => {
+                let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(compact.as_bytes())
+                    .ok()?;
+                Some(String::from_utf8_lossy(&bytes).into_owned())
+            }
+            "rev" => Some(
+                value
+                    .lines()
+                    .map(|l| l.chars().rev().collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            "cat" | "tee" if self.operands().iter().all(|o| *o == "-") || self.prog == "tee" => {
+                Some(value)
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_downloader(&self) -> bool {
+        DOWNLOADERS.contains(&self.prog.as_str())
+    }
+
+    /// Paths this command writes or replaces (redirect targets, `tee`, `cp`/`mv` destinations,
+    /// `dd of=`, `sed -i` files, editors, `rm`, `truncate`).
+    pub(super) fn written_paths(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .redirs
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.kind,
+                    RedirKind::Out | RedirKind::Append | RedirKind::ReadWrite
+                )
+            })
+            .map(|r| r.target.clone())
+            .collect();
+        let ops = self.operands();
+        match self.prog.as_str() {
+            "tee" | "truncate" | "rm" | "unlink" | "vi" | "vim" | "nvim" | "nano" | "emacs"
+            | "ed" | "ex" | "pico" | "touch" => out.extend(ops.iter().map(|s| (*s).to_owned())),
+            "cp" | "mv" | "install" | "ln" | "rsync" | "scp" => {
+                if let Some(dest) = self.flag_value('t', "target-directory") {
+                    out.push(dest);
+                } else if ops.len() >= 2 {
+                    out.extend(ops.last().map(|s| (*s).to_owned()));
+                }
+            }
+            "curl" | "wget" | "fetch" | "aria2c" => {
+                out.extend(self.flag_value('o', "output"));
+                if self.prog == "wget" {
+                    out.extend(self.flag_value('O', "output-document"));
+                }
+            }
+            "dd" => out.extend(
+                self.texts()
+                    .filter_map(|t| t.strip_prefix("of="))
+                    .map(str::to_owned),
+            ),
+            "sed" | "perl" if self.has_flag('i', "in-place") => {
+                let skip = usize::from(!self.has_flag('e', "expression"));
+                out.extend(ops.iter().skip(skip).map(|s| (*s).to_owned()));
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// `-x value`, `-xvalue`, `--long value`, `--long=value`.
+    pub(super) fn flag_value(&self, short: char, long: &str) -> Option<String> {
+        let mut iter = self.texts();
+        while let Some(t) = iter.next() {
+            if let Some(l) = t.strip_prefix("--") {
+                if let Some(v) = l.strip_prefix(long).and_then(|v| v.strip_prefix('=')) {
+                    return Some(v.to_owned());
+                }
+                if l == long {
+                    return iter.next().map(str::to_owned);
+                }
+            } else if let Some(c) = t.strip_prefix('-') {
+                if let Some(at) = c.find(short) {
+                    let attached = c.get(at + short.len_utf8()..).unwrap_or("");
+                    if !attached.is_empty() {
+                        return Some(attached.to_owned());
+                    }
+                    return iter.next().map(str::to_owned);
+                }
+            }
+        }
+        None
+    }
+
+    /// Text this command writes to a file when statically known: echo/printf, heredoc,
+    /// here-string, or (for `tee`) statically known stdin.
+    pub(super) fn written_content(&self) -> Option<String> {
+        if self.prog == "tee" {
+            return self.upstream.as_ref().and_then(|u| u.static_value.clone());
+        }
+        for r in &self.redirs {
+            match r.kind {
+                RedirKind::HereDoc => return r.body.clone(),
+                RedirKind::HereString => return Some(r.target.clone()),
+                _ => {}
+            }
+        }
+        self.echo_output()
+    }
+
+    pub(super) fn stdin_script(&self) -> Option<String> {
+        self.redirs.iter().find_map(|r| match r.kind {
+            RedirKind::HereDoc => r.body.clone(),
+            RedirKind::HereString => Some(r.target.clone()),
+            _ => None,
+        })
+    }
+
+    /// A shell or interpreter that runs what arrives on stdin (no heredoc of its own).
+    pub(crate) fn is_stdin_shell(&self) -> bool {
+        self.reads_stdin() && self.stdin_script().is_none()
+    }
+
+    pub(super) fn reads_stdin(&self) -> bool {
+        if matches!(self.prog.as_str(), "source" | ".") {
+            return self.operands().first().is_some_and(|t| {
+                matches!(*t, "/dev/stdin" | "-" | "/proc/self/fd/0" | "/dev/fd/0")
+            });
+        }
+        reads_stdin(&self.prog, &self.args)
+    }
+
+    /// Code given inline to an interpreter: the values of `-c`/`-e`/`-E`/`-r`/`--eval`
+    /// (`-rsocket -e …` style clusters included), or awk's program text.
+    pub(super) fn inline_code(&self) -> String {
+        let mut code = Vec::new();
+        let mut texts = self.texts();
+        let awk = matches!(self.prog.as_str(), "awk" | "gawk" | "mawk" | "nawk");
+        if awk {
+            // The first operand is the program (after `-F sep`, `-v x=y`, `-f file`).
+            while let Some(t) = texts.next() {
+                if matches!(t, "-F" | "-v" | "-f") {
+                    texts.next();
+                } else if !t.starts_with('-') {
+                    code.push(t);
+                    break;
+                }
+            }
+            return code.join(" ");
+        }
+        while let Some(t) = texts.next() {
+            if matches!(t, "--eval" | "--exec" | "-c" | "-e" | "-E" | "-r" | "-p") {
+                code.extend(texts.next());
+            } else if let Some(cluster) = t.strip_prefix('-').filter(|c| !c.starts_with('-')) {
+                // `-rsocket` (ruby require) counts as code; `-ce` takes the next word.
+                code.push(cluster);
+                if cluster.ends_with(['c', 'e', 'E']) {
+                    code.extend(texts.next());
+                }
+            }
+        }
+        code.join(" ")
+    }
+
+    pub(super) fn is_shell_or_interpreter(&self) -> bool {
+        SHELLS.contains(&self.prog.as_str())
+            || INTERPRETERS.contains(&self.prog.as_str())
+            || matches!(self.prog.as_str(), "eval" | "source" | "." | "exec")
+    }
+}
+
+impl SeqState {
+    pub(super) fn cd(&mut self, target: Option<&str>) {
+        self.cwd = match target {
+            None | Some("~") => Some("/home/~".to_owned()),
+            Some(t) => {
+                let n = normalise(t);
+                if n.starts_with('/') {
+                    Some(n)
+                } else {
+                    self.cwd.as_ref().map(|c| normalise(&format!("{c}/{t}")))
+                }
+            }
+        };
+    }
+
+    /// `t` (resolved against a known working directory) is `/`, a home or a system directory,
+    /// or a glob of their entries.
+    pub(super) fn is_root_or_home(&self, t: &str) -> bool {
+        let resolved = match &self.cwd {
+            Some(cwd) if !t.starts_with('/') && !t.starts_with('~') && !t.starts_with('$') => {
+                format!("{cwd}/{t}")
+            }
+            _ => t.to_owned(),
+        };
+        is_root_or_home(&resolved)
+    }
+
+    pub(super) fn record_downloads(&mut self, s: &Stage) {
+        if !DOWNLOADERS.contains(&s.prog.as_str()) {
+            return;
+        }
+        let urls: Vec<&str> = s.texts().filter(|t| t.contains("://")).collect();
+        let mut files: Vec<String> = Vec::new();
+        if let Some(o) = s.flag_value('o', "output") {
+            files.push(o);
+        }
+        if let Some(o) = s.flag_value('O', "output-document") {
+            files.push(o);
+        } else if s.prog == "wget" || s.has_flag('O', "remote-name") {
+            files.extend(urls.iter().filter_map(|u| url_basename(u)));
+        }
+        for r in &s.redirs {
+            if matches!(r.kind, RedirKind::Out | RedirKind::Append) {
+                files.push(r.target.clone());
+            }
+        }
+        for f in files {
+            if f != "-" && f != "/dev/null" && self.downloads.len() < MAX_VARS {
+                self.downloads.push((strip_dot(&normalise(&f)), s.idx));
+            }
+        }
+    }
+
+    /// The simple command that downloaded what `s` executes.
+    pub(super) fn executes_download(&self, s: &Stage) -> Option<usize> {
+        if self.downloads.is_empty() {
+            return None;
+        }
+        let find = |t: &str| {
+            let t = strip_dot(&normalise(t));
+            self.downloads
+                .iter()
+                .find(|(d, _)| {
+                    *d == t
+                        || d.rsplit('/').next() == Some(t.as_str())
+                        || t.rsplit('/').next() == Some(d.as_str())
+                })
+                .map(|(_, idx)| *idx)
+        };
+        if let Some(idx) = find(&s.prog_text) {
+            return Some(idx);
+        }
+        let ops = s.operands();
+        let matches = |t: &&str| find(t).is_some();
+        let runs = match s.prog.as_str() {
+            "chmod" => {
+                let mode = ops.first().copied().unwrap_or("");
+                let exec_mode = mode.contains('x')
+                    || mode
+                        .bytes()
+                        .last()
+                        .is_some_and(|b| matches!(b, b'1' | b'3' | b'5' | b'7'));
+                exec_mode && ops.iter().skip(1).any(matches)
+            }
+            "source" | "." => ops.first().is_some_and(matches),
+            p if SHELLS.contains(&p) || INTERPRETERS.contains(&p) => {
+                ops.first().is_some_and(matches)
+            }
+            _ => false,
+        };
+        if !runs {
+            return None;
+        }
+        let target = match s.prog.as_str() {
+            "chmod" => ops.iter().skip(1).find(|t| matches(t)),
+            _ => ops.first(),
+        };
+        target.and_then(|t| find(t))
+    }
+}
