@@ -2,9 +2,10 @@
 //! labelled trace of `fixtures/traces/` in phase `enforce_all`; fails if a harmful call of a
 //! malicious trace is not blocked or a call of a benign extension is.
 //!
-//! The gate runs under the `permissive` policy profile — every capability granted, as a host
-//! grants its coding agent exec and network — so what is judged is the risk model, exec
-//! mediation and quotas, not a static deny of exec.
+//! The gate runs under two policy profiles and both must be clean: `standard` (the default a
+//! host gets: exec and env wait for a person, standard quotas) and `permissive` (every capability
+//! granted, as a host grants its coding agent exec and network, so what is judged is the risk
+//! model, exec mediation and quotas, not a static deny of exec).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -13,8 +14,8 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
-/// The policy profile of the gate.
-pub const PROFILE: &str = "permissive";
+/// The policy profiles of the gate; each must be clean.
+pub const PROFILES: [&str; 2] = ["standard", "permissive"];
 /// The rollout phase of the gate.
 pub const PHASE: &str = "enforce_all";
 
@@ -44,56 +45,35 @@ struct Judged {
 
 pub fn run(root: &Path) -> Result<()> {
     let bin = hostguard_binary(root)?;
-    let results = judge_all(root, &bin, PROFILE)?;
-    let mut by_kind: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
-    for r in &results {
-        let e = by_kind.entry(r.kind.as_str()).or_default();
-        e.0 += 1;
-        e.1 += r.calls;
-        e.2 += r.blocked;
-        if r.false_positives.is_empty() && r.false_negatives.is_empty() {
-            e.3 += 1;
-        } else {
-            failures.push(format!(
-                "{} ({}): false positives [{}], false negatives [{}]",
-                r.name,
-                r.kind,
-                r.false_positives.join(", "),
-                r.false_negatives.join(", ")
-            ));
+    for profile in PROFILES {
+        let results = judge_all(root, &bin, profile)?;
+        let mut by_kind: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
+        for r in &results {
+            let e = by_kind.entry(r.kind.as_str()).or_default();
+            e.0 += 1;
+            e.1 += r.calls;
+            e.2 += r.blocked;
+            if r.false_positives.is_empty() && r.false_negatives.is_empty() {
+                e.3 += 1;
+            } else {
+                failures.push(format!(
+                    "{} ({}, profile {profile}): false positives [{}] (codes: {}), false negatives [{}]",
+                    r.name,
+                    r.kind,
+                    r.false_positives.join(", "),
+                    r.false_positive_codes.join(", "),
+                    r.false_negatives.join(", ")
+                ));
+            }
+        }
+        println!("    detection over fixtures/traces (profile {profile}, phase {PHASE}):");
+        for (kind, (traces, calls, blocked, ok)) in &by_kind {
+            println!(
+                "    {kind:<9} {traces} traces, {calls} calls, {blocked} blocked, {ok}/{traces} judged correct"
+            );
         }
     }
-    println!("    detection over fixtures/traces (profile {PROFILE}, phase {PHASE}):");
-    for (kind, (traces, calls, blocked, ok)) in &by_kind {
-        println!(
-            "    {kind:<9} {traces} traces, {calls} calls, {blocked} blocked, {ok}/{traces} judged correct"
-        );
-    }
-    // The same traces under the `standard` profile, for information: there exec and env wait
-    // for a person, and the standard quotas apply.
-    let standard = judge_all(root, &bin, "standard")?;
-    let fp: usize = standard.iter().map(|r| r.false_positives.len()).sum();
-    let fn_: usize = standard.iter().map(|r| r.false_negatives.len()).sum();
-    let fp_traces = standard
-        .iter()
-        .filter(|r| !r.false_positives.is_empty())
-        .count();
-    let mut codes: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in &standard {
-        for c in &r.false_positive_codes {
-            *codes.entry(c.as_str()).or_default() += 1;
-        }
-    }
-    let codes: Vec<String> = codes.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
-    println!(
-        "    (information) profile standard: {fp} benign calls blocked in {fp_traces} traces{}, {fn_} harmful calls not blocked",
-        if codes.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", codes.join(", "))
-        }
-    );
     if !failures.is_empty() {
         bail!("detection quality bar missed:\n  {}", failures.join("\n  "));
     }

@@ -82,17 +82,20 @@ impl QuotaLimits {
                 write_bytes: Some(16 * MIB),
                 http_requests: Some(120),
             },
+            // A coding agent indexing a workspace reads well over 100 files a second in bursts
+            // (fixtures/traces `read-burst-index`); the per-second cap stops a runaway loop, not
+            // a burst, and the per-minute cap bounds the sustained rate at 100 calls/s.
             PolicyMode::Prompt => QuotaLimits {
-                per_second: Some(50),
-                per_minute: Some(1_500),
+                per_second: Some(250),
+                per_minute: Some(6_000),
                 total: Some(500_000),
                 subprocesses: Some(64),
                 write_bytes: Some(256 * MIB),
                 http_requests: Some(1_200),
             },
             PolicyMode::Permissive => QuotaLimits {
-                per_second: Some(200),
-                per_minute: Some(6_000),
+                per_second: Some(1_000),
+                per_minute: Some(30_000),
                 total: None,
                 subprocesses: Some(256),
                 write_bytes: Some(1024 * MIB),
