@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::bundle::{
     ledger_entry_in_scope, IncidentEvidenceBundle, INCIDENT_EVIDENCE_BUNDLE_SCHEMA,
 };
-use crate::canonical::to_canonical_string;
+use crate::canonical::{parse_strict, to_canonical_string};
 use crate::filter::{IncidentBundleFilter, Scoped, REDACTED};
 use crate::hash::compute_bundle_hash;
 use crate::summary::IncidentBundleSummary;
@@ -202,19 +202,30 @@ pub fn verify_incident_evidence_bundle_json(bytes: &[u8]) -> IncidentBundleVerif
         Err(e) => return unparsable(e.to_string()),
     };
     let mut report = verify_incident_evidence_bundle(&bundle);
-    // Parsed it once as a bundle, so it is valid JSON; compare canonical forms.
-    let as_read =
-        serde_json::from_slice::<serde_json::Value>(bytes).map(|v| to_canonical_string(&v));
-    let as_typed = serde_json::to_value(&bundle).map(|v| to_canonical_string(&v));
-    let same = matches!((&as_read, &as_typed), (Ok(a), Ok(b)) if a == b);
-    if !same {
+    if let Err(message) = holds_exactly(bytes, &bundle) {
         report.errors.push(BundleVerifyError {
             code: BundleVerifyErrorCode::NonCanonicalContent,
-            message: "the JSON carries fields or values the bundle type does not hold".to_owned(),
+            message,
         });
         report.valid = false;
     }
     report
+}
+
+/// Whether `bytes` (already parsed as `typed`) hold exactly `typed`: no member the type drops
+/// on parsing, and no member name repeated in one object (the parser keeps the last, so the
+/// first would be carried without being covered by the hash). Compares canonical forms.
+pub(crate) fn holds_exactly<T: Serialize>(bytes: &[u8], typed: &T) -> Result<(), String> {
+    let as_read = parse_strict(bytes).map_err(|e| {
+        format!("the JSON is not a single document with distinct member names: {e}")
+    })?;
+    let as_typed = serde_json::to_value(typed)
+        .map_err(|e| format!("the parsed value has no JSON form: {e}"))?;
+    if to_canonical_string(&as_read) == to_canonical_string(&as_typed) {
+        Ok(())
+    } else {
+        Err("the JSON carries fields or values the bundle type does not hold".to_owned())
+    }
 }
 
 fn unparsable(message: String) -> IncidentBundleVerificationReport {

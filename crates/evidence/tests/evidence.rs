@@ -992,6 +992,37 @@ mod tamper {
         let ok = verify_incident_evidence_bundle_json(b.to_json().unwrap().as_bytes());
         assert!(ok.valid, "{:?}", ok.errors);
     }
+
+    /// A member name repeated inside one object (RFC 8785 / I-JSON forbid it): serde keeps the
+    /// last value, so the first one is carried in the bytes but covered by no hash, and a
+    /// reader that keeps the first value sees a different bundle than the one verified.
+    #[test]
+    fn json_verification_refuses_duplicate_member_names() {
+        let b = bundle();
+        let json = b.to_json().unwrap();
+        let at = json.find("\"features\":{").unwrap() + "\"features\":{".len();
+        let mut dup = json.clone();
+        dup.insert_str(at, "\"exec\":0.125,");
+        assert_ne!(dup, json);
+        let r = verify_incident_evidence_bundle_json(dup.as_bytes());
+        assert!(!r.valid, "a duplicated feature name went unnoticed");
+        assert!(
+            r.errors
+                .iter()
+                .any(|e| e.code == Code::NonCanonicalContent && e.message.contains("duplicate")),
+            "{:?}",
+            r.errors
+        );
+        // The same member repeated with the same value is refused too: the bytes are not the
+        // canonical bundle's.
+        let mut same = json.clone();
+        let exec = &json[at..]
+            .find("\"exec\":1")
+            .map(|_| "\"exec\":1,")
+            .unwrap();
+        same.insert_str(at, exec);
+        assert!(!verify_incident_evidence_bundle_json(same.as_bytes()).valid);
+    }
 }
 
 mod hash {
