@@ -1367,6 +1367,54 @@ mod dsse {
             Err(EvidenceError::Envelope { .. })
         ));
     }
+
+    /// The envelope's payload must hold exactly the bundle that is verified: a member the
+    /// statement or bundle type drops on parsing (or a repeated member name) would travel in
+    /// the signed bytes without being covered by the bundle hash or seen by the verifier.
+    #[test]
+    fn dsse_unwrap_refuses_content_the_bundle_does_not_hold() {
+        let b = streams().build(
+            &IncidentBundleFilter::default(),
+            &IncidentBundleRedactionPolicy::default(),
+        );
+        let env = b.to_dsse_envelope().unwrap();
+        let statement: Value = serde_json::to_value(b.to_in_toto_statement()).unwrap();
+        let wrap = |v: &Value| {
+            let mut e = env.clone();
+            e.payload = STANDARD.encode(serde_json::to_vec(v).unwrap());
+            e
+        };
+        let mut smuggled = statement.clone();
+        smuggled["predicate"]["alerts"][0]["params"] = Value::from("unredacted-params-value");
+        assert!(
+            matches!(
+                wrap(&smuggled).bundle(),
+                Err(EvidenceError::Envelope { .. })
+            ),
+            "a member inside the predicate went unnoticed"
+        );
+        let mut extra = statement.clone();
+        extra["note"] = Value::from("not covered by anything");
+        assert!(matches!(
+            wrap(&extra).bundle(),
+            Err(EvidenceError::Envelope { .. })
+        ));
+        // A repeated member name in the payload bytes.
+        let text = String::from_utf8(STANDARD.decode(&env.payload).unwrap()).unwrap();
+        let dup = text.replacen(
+            "\"predicateType\":",
+            "\"predicateType\":\"https://example.com/other\",\"predicateType\":",
+            1,
+        );
+        let mut e = env.clone();
+        e.payload = STANDARD.encode(dup.as_bytes());
+        assert!(matches!(
+            e.bundle(),
+            Err(EvidenceError::Json { .. } | EvidenceError::Envelope { .. })
+        ));
+        // The untouched envelope still unwraps.
+        assert_eq!(wrap(&statement).bundle().unwrap(), b);
+    }
 }
 
 mod builder {
