@@ -317,7 +317,7 @@ fn check_filter(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>)
             outside(errors, "trust", i, format!("of `{}`", t.extension_id));
         }
         for (j, k) in t.kill_switch_audit.iter().enumerate() {
-            if !f.admits_kill_switch(k) || k.extension_id != t.extension_id {
+            if !f.admits_audit_of(t, k) {
                 outside(
                     errors,
                     &format!("trust[{i}].kill_switch_audit"),

@@ -1451,6 +1451,31 @@ mod builder {
         assert!(verify_incident_evidence_bundle(&w).valid);
     }
 
+    /// The builder keeps exactly the audit entries the verifier admits: an audit entry about
+    /// another extension inside a trust record (a host that shares one audit log between
+    /// records) must not make a healthy, unfiltered bundle fail verification.
+    #[test]
+    fn a_trust_record_carrying_another_extensions_audit_entry_still_verifies() {
+        let mut s = streams();
+        let foreign = s.trust[1].kill_switch_audit[0].clone();
+        assert_eq!(foreign.extension_id, "ext-b");
+        s.trust[2].kill_switch_audit.push(foreign); // into ext-a's record
+        for filter in [
+            IncidentBundleFilter::default(),
+            IncidentBundleFilter {
+                start_ms: Some(ts(2)),
+                end_ms: Some(ts(20)),
+                ..IncidentBundleFilter::default()
+            },
+        ] {
+            let b = s.build(&filter, &IncidentBundleRedactionPolicy::default());
+            let r = verify_incident_evidence_bundle(&b);
+            assert!(r.valid, "{filter:?}: {:?}", r.errors);
+            let a = b.trust.iter().find(|t| t.extension_id == "ext-a").unwrap();
+            assert!(a.kill_switch_audit.is_empty(), "{:?}", a.kill_switch_audit);
+        }
+    }
+
     #[test]
     fn summary_fields_are_exactly_as_documented() {
         let s = streams();
