@@ -75,6 +75,9 @@ pub enum BundleVerifyErrorCode {
     RecordOutsideFilter,
     /// A field the redaction policy names is not redacted.
     RedactionNotApplied,
+    /// The ledger section's first or last entry is elided: the span runs from the first
+    /// in-scope entry to the last, so both ends are disclosed.
+    LedgerSpanMismatch,
     /// A record float is NaN or infinite.
     NonFiniteFloat,
     /// The stored bundle hash differs from the recomputed one.
@@ -94,6 +97,7 @@ impl BundleVerifyErrorCode {
             BundleVerifyErrorCode::SummaryMismatch => "summary_mismatch",
             BundleVerifyErrorCode::RecordOutsideFilter => "record_outside_filter",
             BundleVerifyErrorCode::RedactionNotApplied => "redaction_not_applied",
+            BundleVerifyErrorCode::LedgerSpanMismatch => "ledger_span_mismatch",
             BundleVerifyErrorCode::NonFiniteFloat => "non_finite_float",
             BundleVerifyErrorCode::BundleHashMismatch => "bundle_hash_mismatch",
             BundleVerifyErrorCode::HashUncomputable => "hash_uncomputable",
@@ -147,6 +151,8 @@ pub fn verify_incident_evidence_bundle(
             format!("summary `{field}` is `{stored}`, recomputed `{again}`"),
         );
     }
+
+    check_span(bundle, &mut errors);
 
     let before = errors.len();
     check_filter(bundle, &mut errors);
@@ -271,6 +277,29 @@ fn check_scoped<T: Scoped>(
                 i,
                 format!("at `{}` of `{}`", r.ts_ms(), ext(r.extension_id())),
             );
+        }
+    }
+}
+
+/// The span runs from the first in-scope entry to the last (`docs/evidence-format.md` §2.3):
+/// both ends are disclosed. An elided end would hide an in-scope entry or extend the span with
+/// a link whose digest nothing opens.
+fn check_span(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>) {
+    let entries = &b.ledger.entries;
+    let ends = [("first", entries.first()), ("last", entries.last())];
+    for (which, entry) in ends {
+        if let Some(e) = entry.filter(|e| e.is_elided()) {
+            errors.push(BundleVerifyError {
+                code: BundleVerifyErrorCode::LedgerSpanMismatch,
+                message: format!(
+                    "the ledger span's {which} entry (seq `{}`) is elided; both ends of the span \
+                     are in-scope entries",
+                    e.seq
+                ),
+            });
+        }
+        if entries.len() == 1 {
+            break;
         }
     }
 }
@@ -514,6 +543,7 @@ mod tests {
             C::SummaryMismatch,
             C::RecordOutsideFilter,
             C::RedactionNotApplied,
+            C::LedgerSpanMismatch,
             C::NonFiniteFloat,
             C::BundleHashMismatch,
             C::HashUncomputable,

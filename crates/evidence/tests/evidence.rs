@@ -951,6 +951,54 @@ mod tamper {
         assert_eq!(REDACTED, "redacted");
     }
 
+    /// §2.3: the ledger span runs from the first in-scope entry to the last, so both ends are
+    /// disclosed. An elided entry at either end (an in-scope entry hidden, or a fabricated
+    /// elided link whose digest is arbitrary appended past the real head) breaks that rule
+    /// even when summary and hash are recomputed.
+    #[test]
+    fn an_elided_entry_at_either_end_of_the_ledger_span_is_refused() {
+        let b = bundle();
+        let n = b.ledger.entries.len();
+        assert!(!b.ledger.entries[0].is_elided() && !b.ledger.entries[n - 1].is_elided());
+        for i in [0, n - 1] {
+            let mut entries = b.ledger.entries.clone();
+            entries[i] = entries[i].elided();
+            let mut t = b.clone();
+            t.ledger = hostguard_ledger::RuntimeRiskLedgerArtifact::from_entries(
+                b.ledger.generated_at_ms,
+                b.ledger.config,
+                b.ledger.hysteresis,
+                entries,
+            );
+            t.summary = hostguard_evidence::IncidentBundleSummary::compute(&t);
+            let r = verify_incident_evidence_bundle(&rehash(t));
+            assert!(r.ledger_chain_intact, "{:?}", r.errors);
+            assert_eq!(
+                r.errors.iter().map(|e| e.code).collect::<Vec<_>>(),
+                vec![Code::LedgerSpanMismatch],
+                "entry {i}"
+            );
+        }
+        // A fabricated elided link appended past the head.
+        let mut entries = b.ledger.entries.clone();
+        let last = entries[n - 1].clone();
+        let mut forged = last.elided();
+        forged.seq += 1;
+        forged.prev_ledger_hash = last.ledger_hash;
+        forged.body_digest = hostguard_ledger::Digest([7; 32]);
+        forged.ledger_hash = forged.recompute_ledger_hash();
+        entries.push(forged);
+        let mut t = b.clone();
+        t.ledger = hostguard_ledger::RuntimeRiskLedgerArtifact::from_entries(
+            b.ledger.generated_at_ms,
+            b.ledger.config,
+            b.ledger.hysteresis,
+            entries,
+        );
+        t.summary = hostguard_evidence::IncidentBundleSummary::compute(&t);
+        assert_eq!(codes(&rehash(t)), vec![Code::LedgerSpanMismatch]);
+    }
+
     #[test]
     fn a_bundle_of_a_tampered_source_ledger_is_not_intact() {
         let mut s = streams();
