@@ -947,7 +947,12 @@ mod tamper {
         assert_eq!(codes(&rehash(t)), vec![Code::SchemaMismatch]);
         let mut t = b.clone();
         t.telemetry[0].features.insert("nan".to_owned(), f64::NAN);
-        assert!(codes(&rehash(t)).contains(&Code::NonFiniteFloat));
+        // A non-finite float has no canonical form, so there is no hash to recompute.
+        assert!(t.compute_hash().is_err());
+        assert_eq!(
+            codes(&t),
+            vec![Code::NonFiniteFloat, Code::HashUncomputable]
+        );
         assert_eq!(REDACTED, "redacted");
     }
 
@@ -997,6 +1002,45 @@ mod tamper {
         );
         t.summary = hostguard_evidence::IncidentBundleSummary::compute(&t);
         assert_eq!(codes(&rehash(t)), vec![Code::LedgerSpanMismatch]);
+    }
+
+    /// JSON cannot carry a NaN: serde writes `null`, and an alert's `risk_score` is
+    /// `number|null`, so the null parses back as "no score". The hash must not treat a
+    /// non-finite score and no score alike, or the exported form of a bundle the builder's
+    /// verifier refuses (non-finite score) verifies valid with the very hash the builder
+    /// stored.
+    #[test]
+    fn a_non_finite_alert_score_fails_verification_in_json_form_too() {
+        let s = streams();
+        let mut alerts = s.alerts.alerts.clone();
+        alerts[0].risk_score = Some(f64::NAN);
+        let b = hostguard_evidence::IncidentEvidenceBundleBuilder::new(&s.ledger)
+            .alerts(&alerts)
+            .filter(IncidentBundleFilter::default())
+            .build(5_000);
+        let r = verify_incident_evidence_bundle(&b);
+        assert!(!r.valid);
+        assert!(r.errors.iter().any(|e| e.code == Code::NonFiniteFloat));
+        let json = b.to_json().unwrap();
+        assert!(json.contains("\"risk_score\":null"));
+        let r = verify_incident_evidence_bundle_json(json.as_bytes());
+        assert!(
+            !r.valid,
+            "the exported form of a refused bundle verified valid"
+        );
+        // The same holds for an alert whose score was absent to begin with: a stored hash
+        // cannot be matched by a non-finite value in its place.
+        let mut t = bundle();
+        let i = t
+            .alerts
+            .iter()
+            .position(|a| a.risk_score.is_none())
+            .unwrap();
+        t.alerts[i].risk_score = Some(f64::INFINITY);
+        assert_eq!(
+            codes(&t),
+            vec![Code::NonFiniteFloat, Code::HashUncomputable]
+        );
     }
 
     #[test]
