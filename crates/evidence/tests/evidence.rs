@@ -356,8 +356,9 @@ mod fixture {
 mod filter {
     use crate::fixture::{self, streams, ts};
     use hostguard_evidence::{
-        build_incident_evidence_bundle, verify_incident_evidence_bundle, IncidentBundleFilter,
-        IncidentBundleRedactionPolicy, SecurityAlertCategory, SecurityAlertSeverity,
+        build_incident_evidence_bundle, verify_incident_evidence_bundle,
+        verify_incident_evidence_bundle_json, IncidentBundleFilter, IncidentBundleRedactionPolicy,
+        SecurityAlertCategory, SecurityAlertSeverity,
     };
 
     fn all_timestamps(b: &hostguard_evidence::IncidentEvidenceBundle) -> Vec<(&'static str, u64)> {
@@ -600,6 +601,57 @@ mod filter {
         assert!(report.valid, "{:?}", report.errors);
         assert_eq!(b.ledger.anchor.first_seq, 24);
         assert_eq!(b.summary.ledger_entry_count, 16);
+    }
+
+    /// Every edge case of scope, under every redaction preset, verifies valid in both forms
+    /// (in memory and as exported JSON), and re-bundling a bundle's own ledger verifies too.
+    #[test]
+    fn every_edge_case_of_scope_verifies_in_memory_and_as_json() {
+        let f = |start: Option<u64>, end: Option<u64>, ext: Option<&str>| IncidentBundleFilter {
+            start_ms: start,
+            end_ms: end,
+            extension_id: ext.map(str::to_owned),
+            ..IncidentBundleFilter::default()
+        };
+        let filters = [
+            f(None, None, None),
+            f(Some(ts(20)), Some(ts(10)), None), // start > end
+            f(None, None, Some("ext-z")),        // no entries: only global ones
+            f(Some(ts(7)), Some(ts(7)), None),   // both bounds on a global entry's ts
+            f(Some(ts(11)), Some(ts(11)), Some("ext-a")), // another extension's ts only
+            f(Some(ts(3)), Some(ts(29)), Some("ext-b")),
+            f(Some(u64::MAX), None, None),
+            f(None, Some(0), None),
+        ];
+        let presets = [
+            IncidentBundleRedactionPolicy::default(),
+            IncidentBundleRedactionPolicy::internal(),
+            IncidentBundleRedactionPolicy {
+                redact_remediation: true,
+                ..IncidentBundleRedactionPolicy::external()
+            },
+        ];
+        let sources = [
+            fixture::streams(),
+            fixture::streams_with(fixture::ledger_with(40, 16)), // retention-evicted head
+            fixture::streams_with(fixture::ledger_with(0, 8)),   // empty ledger
+            fixture::streams_with(fixture::ledger_with(1, 8)),   // one global entry
+        ];
+        for s in &sources {
+            for filter in &filters {
+                for policy in &presets {
+                    let b = s.build(filter, policy);
+                    let r = verify_incident_evidence_bundle(&b);
+                    assert!(r.valid, "{filter:?} {policy:?}: {:?}", r.errors);
+                    let json = b.to_json().unwrap();
+                    let r = verify_incident_evidence_bundle_json(json.as_bytes());
+                    assert!(r.valid, "{filter:?} {policy:?} (JSON): {:?}", r.errors);
+                    let again = fixture::streams_with(b.ledger.clone()).build(filter, policy);
+                    let r = verify_incident_evidence_bundle(&again);
+                    assert!(r.valid, "re-bundled {filter:?}: {:?}", r.errors);
+                }
+            }
+        }
     }
 }
 
