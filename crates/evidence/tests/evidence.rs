@@ -783,6 +783,67 @@ mod redaction {
         assert!(s.secrets().iter().all(|(_, v)| json.contains(v)));
     }
 
+    /// Elision must hide another extension's entry from a reader who guesses: knowing an
+    /// elided entry's exact content (here: the source entry itself) and everything the bundle
+    /// discloses must not let anyone confirm it against the elided `body_digest`. Before
+    /// encoding version 2 (per-entry salt), encoding the guessed content reproduced the digest
+    /// of an elided kill switch in about 16 000 guesses.
+    #[test]
+    fn an_elided_entry_cannot_be_confirmed_by_guessing_its_content() {
+        use hostguard_ledger::{body_digest, encode_body, Salt};
+        let s = streams();
+        let filter = IncidentBundleFilter {
+            extension_id: Some("ext-a".to_owned()),
+            ..IncidentBundleFilter::default()
+        };
+        for policy in [
+            IncidentBundleRedactionPolicy::default(),
+            IncidentBundleRedactionPolicy::internal(),
+        ] {
+            let b = s.build(&filter, &policy);
+            let json = b.to_json().unwrap();
+            // Every salt the bundle discloses, and none.
+            let mut salts = vec![Salt::default()];
+            for e in &b.ledger.entries {
+                salts.extend(e.salt);
+                if let Some(r) = e.decision().and_then(|d| d.params_hash.reveal()) {
+                    salts.push(r.salt);
+                }
+            }
+            let mut elided = 0;
+            for e in b.ledger.entries.iter().filter(|e| e.is_elided()) {
+                elided += 1;
+                assert!(e.salt.is_none());
+                let source = &s.ledger.entries[e.seq as usize];
+                let secret = source.salt.unwrap();
+                assert!(
+                    !json.contains(&secret.to_hex()),
+                    "seq {} salt leaked",
+                    e.seq
+                );
+                for salt in &salts {
+                    let mut buf = Vec::new();
+                    encode_body(
+                        &mut buf,
+                        salt,
+                        source.seq,
+                        source.ts_ms,
+                        source.extension_id.as_deref(),
+                        source.payload().unwrap(),
+                    )
+                    .unwrap();
+                    assert_ne!(
+                        body_digest(&buf),
+                        e.body_digest,
+                        "elided seq {} confirmed from disclosed material",
+                        e.seq
+                    );
+                }
+            }
+            assert!(elided > 10, "{elided}");
+        }
+    }
+
     #[test]
     fn a_redacted_ledger_keeps_its_commitments_and_verifies() {
         let s = streams();
