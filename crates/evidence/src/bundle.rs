@@ -236,7 +236,7 @@ impl<'a> IncidentEvidenceBundleBuilder<'a> {
                 kill_switch_audit: t
                     .kill_switch_audit
                     .iter()
-                    .filter(|k| filter.admits_kill_switch(k))
+                    .filter(|k| filter.admits_audit_of(t, k))
                     .cloned()
                     .collect(),
                 ..t.clone()

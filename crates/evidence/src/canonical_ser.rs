@@ -4,7 +4,8 @@
 //! hashing itself.
 //!
 //! Output is byte-identical to `canonical::to_canonical_string(&serde_json::to_value(v)?)`
-//! for every type this crate serializes (tested here and over whole bundles in
+//! for every value this crate serializes that has a JSON form (a non-finite float has none and
+//! is an error here) (tested here and over whole bundles in
 //! `tests/evidence.rs`): members are buffered per object and emitted sorted by UTF-16 key,
 //! and each serde construct maps to JSON exactly as `serde_json::to_value` maps it.
 
@@ -365,6 +366,14 @@ impl<'a> ser::Serializer for Canonical<'a> {
         self.serialize_f64(f64::from(v))
     }
     fn serialize_f64(self, v: f64) -> Result<(), CanonicalError> {
+        // JSON has no NaN or infinity (serde writes `null`, which an `Option<f64>` reads back
+        // as `None`): a non-finite float has no canonical form, so the hash fails closed
+        // rather than equal that of an absent value.
+        if !v.is_finite() {
+            return Err(CanonicalError(format!(
+                "non-finite float `{v}` has no canonical JSON form"
+            )));
+        }
         Ok(write_f64(v, self.out)?)
     }
     fn serialize_char(self, v: char) -> Result<(), CanonicalError> {
@@ -746,8 +755,13 @@ mod tests {
             text: "t",
             big: u64::MAX,
             neg: i64::MIN,
-            floats: [0.1, -0.0, 1e21, 123.456, f64::NAN, 5e-324],
+            floats: [0.1, -0.0, 1e21, 123.456, 1e-7, 5e-324],
         });
+        // Non-finite floats have no canonical form (serde_json would write `null`).
+        for f in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut out = String::new();
+            assert!(append_canonical(&Some(f), &mut out, &mut Scratch::default()).is_err());
+        }
         check(&Vec::<u8>::new());
         // The cached order is re-checked: a struct that sometimes skips a field still sorts.
         #[derive(Serialize)]

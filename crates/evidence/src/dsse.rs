@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::IncidentEvidenceBundle;
 use crate::error::EvidenceError;
+use crate::verify::holds_exactly;
 
 /// `_type` of an in-toto Statement v1.
 pub const IN_TOTO_STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
@@ -125,6 +126,11 @@ impl DsseEnvelope {
             .map_err(|e| EvidenceError::envelope(format!("payload is not base64: {e}")))?;
         let statement: InTotoStatement =
             serde_json::from_slice(&bytes).map_err(EvidenceError::json)?;
+        // The payload must be exactly the statement that is checked: a member the types drop
+        // on parsing, or a repeated member name, would travel under a signature without being
+        // covered by the bundle hash or seen by the verifier.
+        holds_exactly(&bytes, &statement)
+            .map_err(|reason| EvidenceError::envelope(format!("payload: {reason}")))?;
         if statement.statement_type != IN_TOTO_STATEMENT_TYPE {
             return Err(EvidenceError::envelope(format!(
                 "_type is `{}`, expected `{IN_TOTO_STATEMENT_TYPE}`",

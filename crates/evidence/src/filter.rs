@@ -71,6 +71,17 @@ impl IncidentBundleFilter {
     pub fn admits_kill_switch(&self, entry: &KillSwitchAuditEntry) -> bool {
         self.admits(entry.ts_ms, Some(&entry.extension_id))
     }
+
+    /// Whether `entry` belongs in the bundle under trust record `record`: in scope, and about
+    /// the record's own extension. The builder keeps exactly these and the verifier admits
+    /// exactly these.
+    pub(crate) fn admits_audit_of(
+        &self,
+        record: &TrustStateRecord,
+        entry: &KillSwitchAuditEntry,
+    ) -> bool {
+        entry.extension_id == record.extension_id && self.admits_kill_switch(entry)
+    }
 }
 
 /// A timestamped record about an extension: what the filter looks at.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::IncidentEvidenceBundle;
 
-/// Counts over a bundle's sections (`docs/evidence-format.md` §2.3 defines each precisely).
+/// Counts over a bundle's sections (`docs/evidence-format.md` §2.4 defines each precisely).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IncidentBundleSummary {
     /// Disclosed (not elided) entries of the ledger section.

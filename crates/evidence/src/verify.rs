@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::bundle::{
     ledger_entry_in_scope, IncidentEvidenceBundle, INCIDENT_EVIDENCE_BUNDLE_SCHEMA,
 };
-use crate::canonical::to_canonical_string;
+use crate::canonical::{parse_strict, to_canonical_string};
 use crate::filter::{IncidentBundleFilter, Scoped, REDACTED};
 use crate::hash::compute_bundle_hash;
 use crate::summary::IncidentBundleSummary;
@@ -75,6 +75,9 @@ pub enum BundleVerifyErrorCode {
     RecordOutsideFilter,
     /// A field the redaction policy names is not redacted.
     RedactionNotApplied,
+    /// The ledger section's first or last entry is elided: the span runs from the first
+    /// in-scope entry to the last, so both ends are disclosed.
+    LedgerSpanMismatch,
     /// A record float is NaN or infinite.
     NonFiniteFloat,
     /// The stored bundle hash differs from the recomputed one.
@@ -94,6 +97,7 @@ impl BundleVerifyErrorCode {
             BundleVerifyErrorCode::SummaryMismatch => "summary_mismatch",
             BundleVerifyErrorCode::RecordOutsideFilter => "record_outside_filter",
             BundleVerifyErrorCode::RedactionNotApplied => "redaction_not_applied",
+            BundleVerifyErrorCode::LedgerSpanMismatch => "ledger_span_mismatch",
             BundleVerifyErrorCode::NonFiniteFloat => "non_finite_float",
             BundleVerifyErrorCode::BundleHashMismatch => "bundle_hash_mismatch",
             BundleVerifyErrorCode::HashUncomputable => "hash_uncomputable",
@@ -147,6 +151,8 @@ pub fn verify_incident_evidence_bundle(
             format!("summary `{field}` is `{stored}`, recomputed `{again}`"),
         );
     }
+
+    check_span(bundle, &mut errors);
 
     let before = errors.len();
     check_filter(bundle, &mut errors);
@@ -202,19 +208,30 @@ pub fn verify_incident_evidence_bundle_json(bytes: &[u8]) -> IncidentBundleVerif
         Err(e) => return unparsable(e.to_string()),
     };
     let mut report = verify_incident_evidence_bundle(&bundle);
-    // Parsed it once as a bundle, so it is valid JSON; compare canonical forms.
-    let as_read =
-        serde_json::from_slice::<serde_json::Value>(bytes).map(|v| to_canonical_string(&v));
-    let as_typed = serde_json::to_value(&bundle).map(|v| to_canonical_string(&v));
-    let same = matches!((&as_read, &as_typed), (Ok(a), Ok(b)) if a == b);
-    if !same {
+    if let Err(message) = holds_exactly(bytes, &bundle) {
         report.errors.push(BundleVerifyError {
             code: BundleVerifyErrorCode::NonCanonicalContent,
-            message: "the JSON carries fields or values the bundle type does not hold".to_owned(),
+            message,
         });
         report.valid = false;
     }
     report
+}
+
+/// Whether `bytes` (already parsed as `typed`) hold exactly `typed`: no member the type drops
+/// on parsing, and no member name repeated in one object (the parser keeps the last, so the
+/// first would be carried without being covered by the hash). Compares canonical forms.
+pub(crate) fn holds_exactly<T: Serialize>(bytes: &[u8], typed: &T) -> Result<(), String> {
+    let as_read = parse_strict(bytes).map_err(|e| {
+        format!("the JSON is not a single document with distinct member names: {e}")
+    })?;
+    let as_typed = serde_json::to_value(typed)
+        .map_err(|e| format!("the parsed value has no JSON form: {e}"))?;
+    if to_canonical_string(&as_read) == to_canonical_string(&as_typed) {
+        Ok(())
+    } else {
+        Err("the JSON carries fields or values the bundle type does not hold".to_owned())
+    }
 }
 
 fn unparsable(message: String) -> IncidentBundleVerificationReport {
@@ -264,6 +281,29 @@ fn check_scoped<T: Scoped>(
     }
 }
 
+/// The span runs from the first in-scope entry to the last (`docs/evidence-format.md` §2.3):
+/// both ends are disclosed. An elided end would hide an in-scope entry or extend the span with
+/// a link whose digest nothing opens.
+fn check_span(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>) {
+    let entries = &b.ledger.entries;
+    let ends = [("first", entries.first()), ("last", entries.last())];
+    for (which, entry) in ends {
+        if let Some(e) = entry.filter(|e| e.is_elided()) {
+            errors.push(BundleVerifyError {
+                code: BundleVerifyErrorCode::LedgerSpanMismatch,
+                message: format!(
+                    "the ledger span's {which} entry (seq `{}`) is elided; both ends of the span \
+                     are in-scope entries",
+                    e.seq
+                ),
+            });
+        }
+        if entries.len() == 1 {
+            break;
+        }
+    }
+}
+
 fn check_filter(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>) {
     let f = &b.filter;
     for (i, e) in b.ledger.entries.iter().enumerate() {
@@ -306,7 +346,7 @@ fn check_filter(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>)
             outside(errors, "trust", i, format!("of `{}`", t.extension_id));
         }
         for (j, k) in t.kill_switch_audit.iter().enumerate() {
-            if !f.admits_kill_switch(k) || k.extension_id != t.extension_id {
+            if !f.admits_audit_of(t, k) {
                 outside(
                     errors,
                     &format!("trust[{i}].kill_switch_audit"),
@@ -488,7 +528,8 @@ mod tests {
                 });
                 b.bundle_hash = b.compute_hash().unwrap_or(Digest::GENESIS);
             },
-            &[C::NonFiniteFloat],
+            // A non-finite float also has no canonical form: the hash fails closed.
+            &[C::NonFiniteFloat, C::HashUncomputable],
         );
     }
 
@@ -503,6 +544,7 @@ mod tests {
             C::SummaryMismatch,
             C::RecordOutsideFilter,
             C::RedactionNotApplied,
+            C::LedgerSpanMismatch,
             C::NonFiniteFloat,
             C::BundleHashMismatch,
             C::HashUncomputable,

@@ -356,8 +356,9 @@ mod fixture {
 mod filter {
     use crate::fixture::{self, streams, ts};
     use hostguard_evidence::{
-        build_incident_evidence_bundle, verify_incident_evidence_bundle, IncidentBundleFilter,
-        IncidentBundleRedactionPolicy, SecurityAlertCategory, SecurityAlertSeverity,
+        build_incident_evidence_bundle, verify_incident_evidence_bundle,
+        verify_incident_evidence_bundle_json, IncidentBundleFilter, IncidentBundleRedactionPolicy,
+        SecurityAlertCategory, SecurityAlertSeverity,
     };
 
     fn all_timestamps(b: &hostguard_evidence::IncidentEvidenceBundle) -> Vec<(&'static str, u64)> {
@@ -601,6 +602,57 @@ mod filter {
         assert_eq!(b.ledger.anchor.first_seq, 24);
         assert_eq!(b.summary.ledger_entry_count, 16);
     }
+
+    /// Every edge case of scope, under every redaction preset, verifies valid in both forms
+    /// (in memory and as exported JSON), and re-bundling a bundle's own ledger verifies too.
+    #[test]
+    fn every_edge_case_of_scope_verifies_in_memory_and_as_json() {
+        let f = |start: Option<u64>, end: Option<u64>, ext: Option<&str>| IncidentBundleFilter {
+            start_ms: start,
+            end_ms: end,
+            extension_id: ext.map(str::to_owned),
+            ..IncidentBundleFilter::default()
+        };
+        let filters = [
+            f(None, None, None),
+            f(Some(ts(20)), Some(ts(10)), None), // start > end
+            f(None, None, Some("ext-z")),        // no entries: only global ones
+            f(Some(ts(7)), Some(ts(7)), None),   // both bounds on a global entry's ts
+            f(Some(ts(11)), Some(ts(11)), Some("ext-a")), // another extension's ts only
+            f(Some(ts(3)), Some(ts(29)), Some("ext-b")),
+            f(Some(u64::MAX), None, None),
+            f(None, Some(0), None),
+        ];
+        let presets = [
+            IncidentBundleRedactionPolicy::default(),
+            IncidentBundleRedactionPolicy::internal(),
+            IncidentBundleRedactionPolicy {
+                redact_remediation: true,
+                ..IncidentBundleRedactionPolicy::external()
+            },
+        ];
+        let sources = [
+            fixture::streams(),
+            fixture::streams_with(fixture::ledger_with(40, 16)), // retention-evicted head
+            fixture::streams_with(fixture::ledger_with(0, 8)),   // empty ledger
+            fixture::streams_with(fixture::ledger_with(1, 8)),   // one global entry
+        ];
+        for s in &sources {
+            for filter in &filters {
+                for policy in &presets {
+                    let b = s.build(filter, policy);
+                    let r = verify_incident_evidence_bundle(&b);
+                    assert!(r.valid, "{filter:?} {policy:?}: {:?}", r.errors);
+                    let json = b.to_json().unwrap();
+                    let r = verify_incident_evidence_bundle_json(json.as_bytes());
+                    assert!(r.valid, "{filter:?} {policy:?} (JSON): {:?}", r.errors);
+                    let again = fixture::streams_with(b.ledger.clone()).build(filter, policy);
+                    let r = verify_incident_evidence_bundle(&again);
+                    assert!(r.valid, "re-bundled {filter:?}: {:?}", r.errors);
+                }
+            }
+        }
+    }
 }
 
 mod redaction {
@@ -729,6 +781,67 @@ mod redaction {
         );
         let json = b.to_json().unwrap();
         assert!(s.secrets().iter().all(|(_, v)| json.contains(v)));
+    }
+
+    /// Elision must hide another extension's entry from a reader who guesses: knowing an
+    /// elided entry's exact content (here: the source entry itself) and everything the bundle
+    /// discloses must not let anyone confirm it against the elided `body_digest`. Before
+    /// encoding version 2 (per-entry salt), encoding the guessed content reproduced the digest
+    /// of an elided kill switch in about 16 000 guesses.
+    #[test]
+    fn an_elided_entry_cannot_be_confirmed_by_guessing_its_content() {
+        use hostguard_ledger::{body_digest, encode_body, Salt};
+        let s = streams();
+        let filter = IncidentBundleFilter {
+            extension_id: Some("ext-a".to_owned()),
+            ..IncidentBundleFilter::default()
+        };
+        for policy in [
+            IncidentBundleRedactionPolicy::default(),
+            IncidentBundleRedactionPolicy::internal(),
+        ] {
+            let b = s.build(&filter, &policy);
+            let json = b.to_json().unwrap();
+            // Every salt the bundle discloses, and none.
+            let mut salts = vec![Salt::default()];
+            for e in &b.ledger.entries {
+                salts.extend(e.salt);
+                if let Some(r) = e.decision().and_then(|d| d.params_hash.reveal()) {
+                    salts.push(r.salt);
+                }
+            }
+            let mut elided = 0;
+            for e in b.ledger.entries.iter().filter(|e| e.is_elided()) {
+                elided += 1;
+                assert!(e.salt.is_none());
+                let source = &s.ledger.entries[e.seq as usize];
+                let secret = source.salt.unwrap();
+                assert!(
+                    !json.contains(&secret.to_hex()),
+                    "seq {} salt leaked",
+                    e.seq
+                );
+                for salt in &salts {
+                    let mut buf = Vec::new();
+                    encode_body(
+                        &mut buf,
+                        salt,
+                        source.seq,
+                        source.ts_ms,
+                        source.extension_id.as_deref(),
+                        source.payload().unwrap(),
+                    )
+                    .unwrap();
+                    assert_ne!(
+                        body_digest(&buf),
+                        e.body_digest,
+                        "elided seq {} confirmed from disclosed material",
+                        e.seq
+                    );
+                }
+            }
+            assert!(elided > 10, "{elided}");
+        }
     }
 
     #[test]
@@ -947,8 +1060,100 @@ mod tamper {
         assert_eq!(codes(&rehash(t)), vec![Code::SchemaMismatch]);
         let mut t = b.clone();
         t.telemetry[0].features.insert("nan".to_owned(), f64::NAN);
-        assert!(codes(&rehash(t)).contains(&Code::NonFiniteFloat));
+        // A non-finite float has no canonical form, so there is no hash to recompute.
+        assert!(t.compute_hash().is_err());
+        assert_eq!(
+            codes(&t),
+            vec![Code::NonFiniteFloat, Code::HashUncomputable]
+        );
         assert_eq!(REDACTED, "redacted");
+    }
+
+    /// §2.3: the ledger span runs from the first in-scope entry to the last, so both ends are
+    /// disclosed. An elided entry at either end (an in-scope entry hidden, or a fabricated
+    /// elided link whose digest is arbitrary appended past the real head) breaks that rule
+    /// even when summary and hash are recomputed.
+    #[test]
+    fn an_elided_entry_at_either_end_of_the_ledger_span_is_refused() {
+        let b = bundle();
+        let n = b.ledger.entries.len();
+        assert!(!b.ledger.entries[0].is_elided() && !b.ledger.entries[n - 1].is_elided());
+        for i in [0, n - 1] {
+            let mut entries = b.ledger.entries.clone();
+            entries[i] = entries[i].elided();
+            let mut t = b.clone();
+            t.ledger = hostguard_ledger::RuntimeRiskLedgerArtifact::from_entries(
+                b.ledger.generated_at_ms,
+                b.ledger.config,
+                b.ledger.hysteresis,
+                entries,
+            );
+            t.summary = hostguard_evidence::IncidentBundleSummary::compute(&t);
+            let r = verify_incident_evidence_bundle(&rehash(t));
+            assert!(r.ledger_chain_intact, "{:?}", r.errors);
+            assert_eq!(
+                r.errors.iter().map(|e| e.code).collect::<Vec<_>>(),
+                vec![Code::LedgerSpanMismatch],
+                "entry {i}"
+            );
+        }
+        // A fabricated elided link appended past the head.
+        let mut entries = b.ledger.entries.clone();
+        let last = entries[n - 1].clone();
+        let mut forged = last.elided();
+        forged.seq += 1;
+        forged.prev_ledger_hash = last.ledger_hash;
+        forged.body_digest = hostguard_ledger::Digest([7; 32]);
+        forged.ledger_hash = forged.recompute_ledger_hash();
+        entries.push(forged);
+        let mut t = b.clone();
+        t.ledger = hostguard_ledger::RuntimeRiskLedgerArtifact::from_entries(
+            b.ledger.generated_at_ms,
+            b.ledger.config,
+            b.ledger.hysteresis,
+            entries,
+        );
+        t.summary = hostguard_evidence::IncidentBundleSummary::compute(&t);
+        assert_eq!(codes(&rehash(t)), vec![Code::LedgerSpanMismatch]);
+    }
+
+    /// JSON cannot carry a NaN: serde writes `null`, and an alert's `risk_score` is
+    /// `number|null`, so the null parses back as "no score". The hash must not treat a
+    /// non-finite score and no score alike, or the exported form of a bundle the builder's
+    /// verifier refuses (non-finite score) verifies valid with the very hash the builder
+    /// stored.
+    #[test]
+    fn a_non_finite_alert_score_fails_verification_in_json_form_too() {
+        let s = streams();
+        let mut alerts = s.alerts.alerts.clone();
+        alerts[0].risk_score = Some(f64::NAN);
+        let b = hostguard_evidence::IncidentEvidenceBundleBuilder::new(&s.ledger)
+            .alerts(&alerts)
+            .filter(IncidentBundleFilter::default())
+            .build(5_000);
+        let r = verify_incident_evidence_bundle(&b);
+        assert!(!r.valid);
+        assert!(r.errors.iter().any(|e| e.code == Code::NonFiniteFloat));
+        let json = b.to_json().unwrap();
+        assert!(json.contains("\"risk_score\":null"));
+        let r = verify_incident_evidence_bundle_json(json.as_bytes());
+        assert!(
+            !r.valid,
+            "the exported form of a refused bundle verified valid"
+        );
+        // The same holds for an alert whose score was absent to begin with: a stored hash
+        // cannot be matched by a non-finite value in its place.
+        let mut t = bundle();
+        let i = t
+            .alerts
+            .iter()
+            .position(|a| a.risk_score.is_none())
+            .unwrap();
+        t.alerts[i].risk_score = Some(f64::INFINITY);
+        assert_eq!(
+            codes(&t),
+            vec![Code::NonFiniteFloat, Code::HashUncomputable]
+        );
     }
 
     #[test]
@@ -991,6 +1196,37 @@ mod tamper {
         assert!(r.errors.iter().any(|e| e.code == Code::NonCanonicalContent));
         let ok = verify_incident_evidence_bundle_json(b.to_json().unwrap().as_bytes());
         assert!(ok.valid, "{:?}", ok.errors);
+    }
+
+    /// A member name repeated inside one object (RFC 8785 / I-JSON forbid it): serde keeps the
+    /// last value, so the first one is carried in the bytes but covered by no hash, and a
+    /// reader that keeps the first value sees a different bundle than the one verified.
+    #[test]
+    fn json_verification_refuses_duplicate_member_names() {
+        let b = bundle();
+        let json = b.to_json().unwrap();
+        let at = json.find("\"features\":{").unwrap() + "\"features\":{".len();
+        let mut dup = json.clone();
+        dup.insert_str(at, "\"exec\":0.125,");
+        assert_ne!(dup, json);
+        let r = verify_incident_evidence_bundle_json(dup.as_bytes());
+        assert!(!r.valid, "a duplicated feature name went unnoticed");
+        assert!(
+            r.errors
+                .iter()
+                .any(|e| e.code == Code::NonCanonicalContent && e.message.contains("duplicate")),
+            "{:?}",
+            r.errors
+        );
+        // The same member repeated with the same value is refused too: the bytes are not the
+        // canonical bundle's.
+        let mut same = json.clone();
+        let exec = &json[at..]
+            .find("\"exec\":1")
+            .map(|_| "\"exec\":1,")
+            .unwrap();
+        same.insert_str(at, exec);
+        assert!(!verify_incident_evidence_bundle_json(same.as_bytes()).valid);
     }
 }
 
@@ -1336,6 +1572,54 @@ mod dsse {
             Err(EvidenceError::Envelope { .. })
         ));
     }
+
+    /// The envelope's payload must hold exactly the bundle that is verified: a member the
+    /// statement or bundle type drops on parsing (or a repeated member name) would travel in
+    /// the signed bytes without being covered by the bundle hash or seen by the verifier.
+    #[test]
+    fn dsse_unwrap_refuses_content_the_bundle_does_not_hold() {
+        let b = streams().build(
+            &IncidentBundleFilter::default(),
+            &IncidentBundleRedactionPolicy::default(),
+        );
+        let env = b.to_dsse_envelope().unwrap();
+        let statement: Value = serde_json::to_value(b.to_in_toto_statement()).unwrap();
+        let wrap = |v: &Value| {
+            let mut e = env.clone();
+            e.payload = STANDARD.encode(serde_json::to_vec(v).unwrap());
+            e
+        };
+        let mut smuggled = statement.clone();
+        smuggled["predicate"]["alerts"][0]["params"] = Value::from("unredacted-params-value");
+        assert!(
+            matches!(
+                wrap(&smuggled).bundle(),
+                Err(EvidenceError::Envelope { .. })
+            ),
+            "a member inside the predicate went unnoticed"
+        );
+        let mut extra = statement.clone();
+        extra["note"] = Value::from("not covered by anything");
+        assert!(matches!(
+            wrap(&extra).bundle(),
+            Err(EvidenceError::Envelope { .. })
+        ));
+        // A repeated member name in the payload bytes.
+        let text = String::from_utf8(STANDARD.decode(&env.payload).unwrap()).unwrap();
+        let dup = text.replacen(
+            "\"predicateType\":",
+            "\"predicateType\":\"https://example.com/other\",\"predicateType\":",
+            1,
+        );
+        let mut e = env.clone();
+        e.payload = STANDARD.encode(dup.as_bytes());
+        assert!(matches!(
+            e.bundle(),
+            Err(EvidenceError::Json { .. } | EvidenceError::Envelope { .. })
+        ));
+        // The untouched envelope still unwraps.
+        assert_eq!(wrap(&statement).bundle().unwrap(), b);
+    }
 }
 
 mod builder {
@@ -1370,6 +1654,31 @@ mod builder {
             .collect();
         assert_eq!(audit, ["INC-7"]);
         assert!(verify_incident_evidence_bundle(&w).valid);
+    }
+
+    /// The builder keeps exactly the audit entries the verifier admits: an audit entry about
+    /// another extension inside a trust record (a host that shares one audit log between
+    /// records) must not make a healthy, unfiltered bundle fail verification.
+    #[test]
+    fn a_trust_record_carrying_another_extensions_audit_entry_still_verifies() {
+        let mut s = streams();
+        let foreign = s.trust[1].kill_switch_audit[0].clone();
+        assert_eq!(foreign.extension_id, "ext-b");
+        s.trust[2].kill_switch_audit.push(foreign); // into ext-a's record
+        for filter in [
+            IncidentBundleFilter::default(),
+            IncidentBundleFilter {
+                start_ms: Some(ts(2)),
+                end_ms: Some(ts(20)),
+                ..IncidentBundleFilter::default()
+            },
+        ] {
+            let b = s.build(&filter, &IncidentBundleRedactionPolicy::default());
+            let r = verify_incident_evidence_bundle(&b);
+            assert!(r.valid, "{filter:?}: {:?}", r.errors);
+            let a = b.trust.iter().find(|t| t.extension_id == "ext-a").unwrap();
+            assert!(a.kill_switch_audit.is_empty(), "{:?}", a.kill_switch_audit);
+        }
     }
 
     #[test]

@@ -63,6 +63,7 @@ fn benches(c: &mut Criterion) {
     let mut encoded = Vec::new();
     encode_body(
         &mut encoded,
+        &Salt([3; 16]),
         12_345,
         1_700_000_000_000,
         Some("ext-bench"),

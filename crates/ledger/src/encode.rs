@@ -8,13 +8,14 @@ use hostguard_risk_core::{
     BandProfile, HysteresisConfig, Posterior, RuntimeRiskConfig, ScoreBands,
 };
 
+use crate::digest::Salt;
 use crate::record::{
     ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, PromptResolutionRecord,
     RiskStateResetRecord, RolloutTransitionRecord, TrustChangeRecord,
 };
 
 /// Version byte of the encoding. A change to any byte of the layout bumps it.
-pub const ENCODING_VERSION: u8 = 0x01;
+pub const ENCODING_VERSION: u8 = 0x02;
 
 /// Why a body cannot be encoded.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
@@ -27,6 +28,9 @@ pub enum EncodeError {
         /// The offending value.
         value: f64,
     },
+    /// A disclosed entry carries no salt (encoding version 2 starts every body with one).
+    #[error("the entry has a body but no salt; encoding version 2 starts every body with one")]
+    MissingSalt,
     /// A string or list is longer than a u32 length prefix can say.
     #[error("field `{field}` has length `{len}`, above the u32 length prefix limit")]
     TooLong {
@@ -41,6 +45,7 @@ pub enum EncodeError {
 /// an append allocates nothing once the buffer has grown).
 pub fn encode_body(
     out: &mut Vec<u8>,
+    salt: &Salt,
     seq: u64,
     ts_ms: u64,
     extension_id: Option<&str>,
@@ -48,6 +53,7 @@ pub fn encode_body(
 ) -> Result<(), EncodeError> {
     let mut w = Writer { out };
     w.u8(ENCODING_VERSION);
+    w.out.extend_from_slice(&salt.0);
     w.u64(seq);
     w.u64(ts_ms);
     w.opt_str("extension_id", extension_id)?;
@@ -265,9 +271,16 @@ mod tests {
 
     fn check(payload: EntryPayload, expected_payload_hex: &str) {
         let mut out = Vec::new();
-        encode_body(&mut out, 1, 2, None, &payload).unwrap();
-        // version, seq 1, ts 2, no extension: a fixed 18-byte prefix, then kind and payload.
-        let prefix = concat!("01", "0000000000000001", "0000000000000002", "00");
+        encode_body(&mut out, &Salt([0x5a; 16]), 1, 2, None, &payload).unwrap();
+        // version, salt, seq 1, ts 2, no extension: a fixed 34-byte prefix, then kind and
+        // payload.
+        let prefix = concat!(
+            "02",
+            "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
+            "0000000000000001",
+            "0000000000000002",
+            "00"
+        );
         let hex = to_hex(&out);
         assert_eq!(hex.get(..prefix.len()), Some(prefix));
         assert_eq!(
@@ -306,11 +319,27 @@ mod tests {
             hysteresis: HysteresisConfig::default(),
         };
         let mut out = Vec::new();
-        encode_body(&mut out, 0, 0, None, &EntryPayload::ConfigChange(record)).unwrap();
-        // 19-byte header + config (2+8+8+8+8+1+1+4+8 = 48) + hysteresis (4*8+4+8 = 44).
-        assert_eq!(out.len(), 19 + 48 + 44);
+        encode_body(
+            &mut out,
+            &Salt::default(),
+            0,
+            0,
+            None,
+            &EntryPayload::ConfigChange(record),
+        )
+        .unwrap();
+        // 35-byte header (version, salt, seq, ts, extension, kind) + config
+        // (2+8+8+8+8+1+1+4+8 = 48) + hysteresis (4*8+4+8 = 44).
+        assert_eq!(out.len(), 35 + 48 + 44);
         record.hysteresis.bands.deny = f64::INFINITY;
-        let err = encode_body(&mut out, 0, 0, None, &EntryPayload::ConfigChange(record));
+        let err = encode_body(
+            &mut out,
+            &Salt::default(),
+            0,
+            0,
+            None,
+            &EntryPayload::ConfigChange(record),
+        );
         assert_eq!(
             err,
             Err(EncodeError::NonFinite {

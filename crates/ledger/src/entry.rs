@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::digest::{body_digest, ledger_hash, Digest};
+use crate::digest::{body_digest, ledger_hash, Digest, Salt};
 use crate::encode::{encode_body, EncodeError};
 use crate::record::{DecisionRecord, EntryPayload, RedactableField};
 
@@ -23,6 +23,10 @@ pub struct LedgerEntry {
     pub extension_id: Option<String>,
     /// The payload, or `elided`.
     pub body: EntryBody,
+    /// The entry's 16-byte random salt, the first field of the encoded body, so that the body
+    /// digest of an elided entry cannot be matched against guesses of its content (a
+    /// control-plane entry has little entropy). Disclosed with the body; `None` when elided.
+    pub salt: Option<Salt>,
     /// `ledger_hash` of the previous entry (32 zero bytes for seq 0).
     pub prev_ledger_hash: Digest,
     /// Digest of the encoded body.
@@ -87,7 +91,7 @@ impl LedgerEntry {
     }
 
     /// A copy that keeps only `seq`, `prev_ledger_hash`, `body_digest` and `ledger_hash`
-    /// (`ts_ms` 0, no extension, body `elided`): the chain stays continuous and verifiable while
+    /// (`ts_ms` 0, no extension, body `elided`, no salt): the chain stays continuous and verifiable while
     /// the content is not disclosed (DESIGN §5).
     pub fn elided(&self) -> LedgerEntry {
         LedgerEntry {
@@ -95,6 +99,7 @@ impl LedgerEntry {
             ts_ms: 0,
             extension_id: None,
             body: EntryBody::Elided,
+            salt: None,
             prev_ledger_hash: self.prev_ledger_hash,
             body_digest: self.body_digest,
             ledger_hash: self.ledger_hash,
@@ -107,9 +112,11 @@ impl LedgerEntry {
         match &self.body {
             EntryBody::Elided => Ok(None),
             EntryBody::Full(payload) => {
+                let salt = self.salt.as_ref().ok_or(EncodeError::MissingSalt)?;
                 buf.clear();
                 encode_body(
                     buf,
+                    salt,
                     self.seq,
                     self.ts_ms,
                     self.extension_id.as_deref(),

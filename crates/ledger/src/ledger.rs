@@ -9,7 +9,7 @@ use rand_core::RngCore;
 use crate::artifact::{
     LedgerAnchor, LedgerHead, RuntimeRiskLedgerArtifact, RUNTIME_RISK_LEDGER_SCHEMA,
 };
-use crate::digest::{body_digest, ledger_hash, Digest};
+use crate::digest::{body_digest, ledger_hash, Digest, Salt};
 use crate::encode::{encode_body, EncodeError};
 use crate::entry::{EntryBody, LedgerEntry};
 use crate::record::{ConfigChangeRecord, EntryPayload, RedactableField};
@@ -220,8 +220,19 @@ impl Ledger {
                 c.seal_placeholder(rng);
             }
         }
+        // A fresh salt per entry: an elided entry's digest must not confirm guesses of its
+        // content.
+        let mut salt = Salt::default();
+        rng.fill_bytes(&mut salt.0);
         self.buf.clear();
-        encode_body(&mut self.buf, seq, ts_ms, extension_id.as_deref(), &payload)?;
+        encode_body(
+            &mut self.buf,
+            &salt,
+            seq,
+            ts_ms,
+            extension_id.as_deref(),
+            &payload,
+        )?;
         let digest = body_digest(&self.buf);
         let hash = ledger_hash(&self.head_hash, &digest);
         Ok(LedgerEntry {
@@ -229,6 +240,7 @@ impl Ledger {
             ts_ms,
             extension_id,
             body: EntryBody::Full(payload),
+            salt: Some(salt),
             prev_ledger_hash: self.head_hash,
             body_digest: digest,
             ledger_hash: hash,

@@ -78,9 +78,9 @@ pub enum VerifyErrorCode {
     CommitmentMismatch,
     /// A float is NaN or infinite.
     NonFiniteFloat,
-    /// A string is too long for the encoding.
+    /// A string is too long for the encoding, or a disclosed entry has no salt.
     UnencodableBody,
-    /// An elided entry carries a timestamp or an extension id.
+    /// An elided entry carries a timestamp, an extension id or a salt.
     ElidedEntryDisclosesContent,
     /// `head.entry_count` differs from the number of entries.
     HeadEntryCountMismatch,
@@ -299,12 +299,15 @@ impl ChainVerifier {
         }
         match &entry.body {
             EntryBody::Elided => {
-                if entry.ts_ms != 0 || entry.extension_id.is_some() {
+                if entry.ts_ms != 0 || entry.extension_id.is_some() || entry.salt.is_some() {
                     err(
                         VerifyErrorCode::ElidedEntryDisclosesContent,
                         format!(
-                            "elided entry carries ts_ms `{}` / extension_id `{:?}` (must be 0 / none)",
-                            entry.ts_ms, entry.extension_id
+                            "elided entry carries ts_ms `{}` / extension_id `{:?}` / a salt: `{}` \
+                             (must be 0 / none / none)",
+                            entry.ts_ms,
+                            entry.extension_id,
+                            entry.salt.is_some()
                         ),
                     );
                 }
@@ -324,7 +327,7 @@ impl ChainVerifier {
                     Err(e @ EncodeError::NonFinite { .. }) => {
                         err(VerifyErrorCode::NonFiniteFloat, e.to_string());
                     }
-                    Err(e @ EncodeError::TooLong { .. }) => {
+                    Err(e @ (EncodeError::TooLong { .. } | EncodeError::MissingSalt)) => {
                         err(VerifyErrorCode::UnencodableBody, e.to_string());
                     }
                 }

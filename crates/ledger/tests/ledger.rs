@@ -465,6 +465,8 @@ mod tamper {
                 out.push(json!("x"));
                 out.push(json!({"value": "v", "salt": "00".repeat(16)}));
                 out.push(json!("safe"));
+                // A salt where there is none (an elided entry's).
+                out.push(json!("5a".repeat(16)));
             }
             Value::Bool(b) => out.push(json!(!b)),
             Value::Number(n) => {
@@ -1174,6 +1176,7 @@ mod vectors {
         let mut buf = Vec::new();
         encode_body(
             &mut buf,
+            e.salt.as_ref().unwrap(),
             e.seq,
             e.ts_ms,
             e.extension_id.as_deref(),
