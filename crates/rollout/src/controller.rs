@@ -82,7 +82,9 @@ impl fmt::Display for TransitionReason {
                 samples,
             } => write!(
                 f,
-                "false-positive rate {observed} exceeds limit {limit} over {samples} samples"
+                "false-positive rate {:.2}% exceeds limit {:.2}% over {samples} samples",
+                observed * 100.0,
+                limit * 100.0
             ),
             TransitionReason::ErrorRate {
                 observed,
@@ -90,7 +92,9 @@ impl fmt::Display for TransitionReason {
                 samples,
             } => write!(
                 f,
-                "error rate {observed} exceeds limit {limit} over {samples} samples"
+                "error rate {:.2}% exceeds limit {:.2}% over {samples} samples",
+                observed * 100.0,
+                limit * 100.0
             ),
             TransitionReason::Latency {
                 observed_ms,
@@ -98,7 +102,7 @@ impl fmt::Display for TransitionReason {
                 samples,
             } => write!(
                 f,
-                "mean latency {observed_ms} ms exceeds limit {limit_ms} ms over {samples} samples"
+                "mean latency {observed_ms:.1} ms exceeds limit {limit_ms} ms over {samples} samples"
             ),
         }
     }
@@ -514,6 +518,15 @@ mod tests {
         assert_eq!(
             r.to_string(),
             "mean latency 250.5 ms exceeds limit 200 ms over 12 samples"
+        );
+        let r = TransitionReason::FalsePositiveRate {
+            observed: 2.0 / 23.0,
+            limit: 0.05,
+            samples: 23,
+        };
+        assert_eq!(
+            r.to_string(),
+            "false-positive rate 8.70% exceeds limit 5.00% over 23 samples"
         );
     }
 }
