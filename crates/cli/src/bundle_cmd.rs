@@ -4,8 +4,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use hostguard_manager::{
-    verify_incident_evidence_bundle, IncidentBundleFilter, IncidentBundleRedactionPolicy,
-    IncidentBundleVerificationReport, IncidentEvidenceBundle, IncidentEvidenceBundleBuilder,
+    verify_incident_evidence_bundle, verify_runtime_risk_ledger_artifact, IncidentBundleFilter,
+    IncidentBundleRedactionPolicy, IncidentBundleVerificationReport, IncidentEvidenceBundle,
+    IncidentEvidenceBundleBuilder, RuntimeRiskLedgerVerificationReport,
 };
 use hostguard_manager::{
     ExecMediationArtifact, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,
@@ -13,7 +14,7 @@ use hostguard_manager::{
     TrustStateRecord,
 };
 
-use crate::error::{read_json_file, write_file, CliResult, ExitKind};
+use crate::error::{read_json_file, write_file, CliError, CliResult, ExitKind};
 use crate::ledger_cmd::{read_ledger, to_json_pretty};
 
 /// Who the bundle is for (runbook Procedure 6 step 3).
@@ -65,7 +66,18 @@ pub fn parse_severity(name: &str) -> Result<SecurityAlertSeverity, String> {
 /// `hostguard bundle build --from DIR [filter] [--redact ..] --out FILE`.
 pub fn build(args: &BuildArgs) -> CliResult {
     let dir = &args.from;
-    let ledger = read_ledger(&dir.join("ledger.json"))?;
+    let ledger_path = dir.join("ledger.json");
+    let ledger = read_ledger(&ledger_path)?;
+    // A filter elides out-of-scope entries, keeping only their recorded digests: a tampered
+    // entry outside the scope would vanish and the bundle would verify. Refuse the source.
+    let source = verify_runtime_risk_ledger_artifact(&ledger);
+    if !source.valid {
+        return Err(CliError::finding(format!(
+            "ledger `{}` does not verify: refusing to build a bundle from it (keep the ledger itself as evidence, runbook Procedure 5; `hostguard ledger verify` lists every error): {}",
+            ledger_path.display(),
+            ledger_errors(&source)
+        )));
+    }
     let alerts: SecurityAlertArtifact =
         read_json_file(&dir.join("alerts.json"), "a security alert artifact")?;
     let telemetry: RuntimeHostcallTelemetryArtifact =
@@ -107,6 +119,36 @@ pub fn build(args: &BuildArgs) -> CliResult {
     } else {
         ExitKind::Finding
     })
+}
+
+/// A verification report's errors on one line: the count, the first invalid index and the first
+/// few errors.
+fn ledger_errors(report: &RuntimeRiskLedgerVerificationReport) -> String {
+    let first = report
+        .first_invalid_index
+        .map_or_else(|| "none (header)".to_owned(), |i| i.to_string());
+    let shown: Vec<String> = report
+        .errors
+        .iter()
+        .take(3)
+        .map(|e| {
+            let at = e
+                .index
+                .map_or_else(|| "header".to_owned(), |i| format!("entry {i}"));
+            format!("{at}: {}", e.code)
+        })
+        .collect();
+    let more = report.errors.len().saturating_sub(shown.len());
+    format!(
+        "{} errors, first invalid index {first}: {}{}",
+        report.errors.len(),
+        shown.join("; "),
+        if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// `hostguard bundle verify FILE [--json]`: exit 1 when the bundle does not verify.

@@ -930,6 +930,54 @@ mod bundle {
         assert_eq!(report["valid"], false);
     }
 
+    /// A copy of the committed incident run with its ledger replaced by the tampered fixture
+    /// (entry 3, a `code-helper` decision, has its timestamp moved by 1 ms).
+    fn run_with_tampered_ledger(dir: &std::path::Path) -> std::path::PathBuf {
+        let run = dir.join("run");
+        std::fs::create_dir_all(&run).unwrap();
+        for entry in std::fs::read_dir(fixtures::path("runs/incident")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), run.join(entry.file_name())).unwrap();
+        }
+        std::fs::copy(
+            fixtures::path("ledgers/tampered.json"),
+            run.join("ledger.json"),
+        )
+        .unwrap();
+        run
+    }
+
+    #[test]
+    fn a_tampered_ledger_is_never_laundered_into_a_valid_bundle() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = run_with_tampered_ledger(dir.path());
+        // Scoped to the other extension (the tampered entry would be elided) or to a time range
+        // that excludes it: the bundle must not come out valid.
+        for flags in [
+            &["--extension", "theme-pack"][..],
+            &["--start-ms", "1764115207000"][..],
+            &[][..],
+        ] {
+            let file = dir.path().join("b.json");
+            let _ = std::fs::remove_file(&file);
+            let mut args = vec!["bundle", "build", "--from", s(&run), "--out", s(&file)];
+            args.extend_from_slice(flags);
+            let o = hostguard(&args);
+            assert_eq!(o.code, 1, "{flags:?}: {}\n{}", o.stdout, o.stderr);
+            assert!(
+                !o.stdout.contains("bundle valid"),
+                "{flags:?}: {}",
+                o.stdout
+            );
+            assert!(
+                o.stderr.contains("does not verify") && o.stderr.contains("entry 3"),
+                "{flags:?}: {}",
+                o.stderr
+            );
+            assert!(!file.exists(), "{flags:?}: a bundle was written");
+        }
+    }
+
     #[test]
     fn bundle_bad_inputs_exit_two() {
         let dir = tempfile::tempdir().unwrap();
