@@ -65,6 +65,13 @@ pub fn parse_severity(name: &str) -> Result<SecurityAlertSeverity, String> {
 
 /// `hostguard bundle build --from DIR [filter] [--redact ..] --out FILE`.
 pub fn build(args: &BuildArgs) -> CliResult {
+    if let (Some(start), Some(end)) = (args.filter.start_ms, args.filter.end_ms) {
+        if start > end {
+            return Err(CliError::input(format!(
+                "--start-ms {start} is after --end-ms {end}: expected an inclusive range with start <= end"
+            )));
+        }
+    }
     let dir = &args.from;
     let ledger_path = dir.join("ledger.json");
     let ledger = read_ledger(&ledger_path)?;

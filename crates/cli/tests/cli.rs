@@ -979,6 +979,40 @@ mod bundle {
     }
 
     #[test]
+    fn an_inverted_time_range_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("b.json");
+        let o = hostguard(&[
+            "bundle",
+            "build",
+            "--from",
+            &fixtures::s("runs/incident"),
+            "--start-ms",
+            "10",
+            "--end-ms",
+            "5",
+            "--out",
+            s(&file),
+        ]);
+        assert_bad_input(&o, "--start-ms 10 is after --end-ms 5");
+        assert!(!file.exists());
+        // Equal bounds are one inclusive instant, not an error.
+        let o = hostguard(&[
+            "bundle",
+            "build",
+            "--from",
+            &fixtures::s("runs/incident"),
+            "--start-ms",
+            "5",
+            "--end-ms",
+            "5",
+            "--out",
+            s(&file),
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+
+    #[test]
     fn bundle_bad_inputs_exit_two() {
         let dir = tempfile::tempdir().unwrap();
         let o = hostguard(&[
