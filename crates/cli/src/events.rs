@@ -326,6 +326,27 @@ type LineError = (usize, String);
 
 /// Parses one non-blank line.
 pub fn parse_line(text: &str) -> Result<Event, LineError> {
+    // serde reads a struct from a JSON array too (fields by position): only an object is a line.
+    let lead = text.len() - text.trim_start().len();
+    let found = match text.trim_start().chars().next() {
+        Some('{') | None => None,
+        Some('[') => Some("an array".to_owned()),
+        Some('"') => Some("a string".to_owned()),
+        Some('-' | '0'..='9') => Some("a number".to_owned()),
+        Some('t' | 'f')
+            if text.trim_start().starts_with("true") || text.trim_start().starts_with("false") =>
+        {
+            Some("a boolean".to_owned())
+        }
+        Some('n') if text.trim_start().starts_with("null") => Some("null".to_owned()),
+        Some(c) => Some(format!("`{}`", c.escape_default())),
+    };
+    if let Some(found) = found {
+        return Err((
+            lead + 1,
+            format!("expected one JSON object per line, found {found}"),
+        ));
+    }
     let raw: RawLine = serde_json::from_str(text).map_err(|e| {
         let expected = if e.classify() == serde_json::error::Category::Data {
             "expected a hostcall_event.v1 line"

@@ -475,6 +475,32 @@ mod events {
     }
 
     #[test]
+    fn a_line_that_is_not_an_object_is_refused_even_when_positional_fields_fit() {
+        // serde reads a struct from a JSON array by position: this array is every field of a
+        // hostcall in declaration order, and must not pass for one.
+        bad(
+            r#"[null,1003,"e","c","log",{},null,null,null,null,null,null,null]"#,
+            "events.jsonl:5:1: expected one JSON object per line, found an array",
+        );
+        bad(
+            "[1]",
+            "events.jsonl:5:1: expected one JSON object per line, found an array",
+        );
+        bad(
+            "  42",
+            "events.jsonl:5:3: expected one JSON object per line, found a number",
+        );
+        bad(
+            r#""x""#,
+            "events.jsonl:5:1: expected one JSON object per line, found a string",
+        );
+        bad(
+            "null",
+            "events.jsonl:5:1: expected one JSON object per line, found null",
+        );
+    }
+
+    #[test]
     fn missing_stream_is_bad_input() {
         let out = hostguard(&["events", "check", "/nonexistent/events.jsonl"]);
         assert_bad_input(&out, "cannot read `/nonexistent/events.jsonl`");
