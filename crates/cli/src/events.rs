@@ -242,12 +242,19 @@ impl<R: BufRead> Iterator for EventReader<R> {
                     )));
                 }
             };
+            // A UTF-8 byte-order mark (what some editors and shells write first) is not part of
+            // the first line; columns still count it, as they count bytes of the file's line.
+            let (text, offset) = match text.strip_prefix('\u{feff}') {
+                Some(rest) if self.line == 1 => (rest, '\u{feff}'.len_utf8()),
+                _ => (text, 0),
+            };
             if text.trim().is_empty() {
                 continue;
             }
             let text = text.trim_end_matches(['\n', '\r']);
-            let parsed = parse_line(text)
-                .map_err(|(column, message)| CliError::at(&self.file, self.line, column, message));
+            let parsed = parse_line(text).map_err(|(column, message)| {
+                CliError::at(&self.file, self.line, column + offset, message)
+            });
             if parsed.is_err() {
                 self.done = true;
             }

@@ -501,6 +501,27 @@ mod events {
     }
 
     #[test]
+    fn a_leading_byte_order_mark_is_ignored_and_columns_still_count_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = "\u{feff}".to_owned();
+        text.push_str(GOOD);
+        let file = write(dir.path(), "bom.jsonl", &text);
+        let out = hostguard(&["events", "check", s(&file)]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let file = write(dir.path(), "bom-bad.jsonl", "\u{feff}{\"ts_ms\":\"x\"}\n");
+        let out = hostguard(&["events", "check", s(&file)]);
+        // The BOM is 3 bytes: `"x"` ends at byte 15 of the line.
+        assert_bad_input(
+            &out,
+            "bom-bad.jsonl:1:15: expected a hostcall_event.v1 line",
+        );
+        // A BOM anywhere else is not JSON.
+        let file = write(dir.path(), "bom2.jsonl", &format!("{GOOD}\u{feff}{{}}\n"));
+        let out = hostguard(&["events", "check", s(&file)]);
+        assert_bad_input(&out, "bom2.jsonl:5:1: expected one JSON object per line");
+    }
+
+    #[test]
     fn missing_stream_is_bad_input() {
         let out = hostguard(&["events", "check", "/nonexistent/events.jsonl"]);
         assert_bad_input(&out, "cannot read `/nonexistent/events.jsonl`");
