@@ -178,6 +178,13 @@ impl EventReader<std::io::BufReader<std::fs::File>> {
     /// Opens `file` for reading.
     pub fn open(file: &Path) -> CliResult<Self> {
         let handle = std::fs::File::open(file).map_err(|e| CliError::io("read", file, &e))?;
+        // Opening a directory succeeds on Unix; reading it is what fails.
+        if handle.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(CliError::input(format!(
+                "cannot read `{}`: is a directory, expected a file",
+                file.display()
+            )));
+        }
         Ok(EventReader::new(
             file,
             std::io::BufReader::with_capacity(1 << 16, handle),

@@ -522,6 +522,22 @@ mod events {
     }
 
     #[test]
+    fn a_directory_instead_of_a_file_is_bad_input_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = s(dir.path());
+        let expected = format!("cannot read `{d}`: is a directory, expected a file");
+        assert_bad_input(&hostguard(&["events", "check", d]), &expected);
+        let out = dir.path().join("out");
+        assert_bad_input(
+            &hostguard(&["run", "--events", d, "--out", s(&out)]),
+            &expected,
+        );
+        assert_bad_input(&hostguard(&["ledger", "verify", d]), &expected);
+        assert_bad_input(&hostguard(&["triage", d]), &expected);
+        assert_bad_input(&hostguard(&["config", "explain", "--config", d]), &expected);
+    }
+
+    #[test]
     fn missing_stream_is_bad_input() {
         let out = hostguard(&["events", "check", "/nonexistent/events.jsonl"]);
         assert_bad_input(&out, "cannot read `/nonexistent/events.jsonl`");
