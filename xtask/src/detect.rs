@@ -110,40 +110,130 @@ fn judge_all(root: &Path, bin: &Path, profile: &str) -> Result<Vec<Judged>> {
         if !status.success() {
             bail!("`hostguard run` failed on {} ({status})", trace.display());
         }
+        let labels_path = traces.join(format!("{stem}.labels.json"));
         let labels: Value = serde_json::from_str(
-            &std::fs::read_to_string(traces.join(format!("{stem}.labels.json")))
-                .with_context(|| format!("labels of {stem}"))?,
-        )?;
-        results.push(judge(stem, &labels, &out.join("verdicts.jsonl"))?);
+            &std::fs::read_to_string(&labels_path).with_context(|| format!("labels of {stem}"))?,
+        )
+        .with_context(|| format!("{} is not JSON", labels_path.display()))?;
+        let labels = Labels::check(stem, &labels)
+            .with_context(|| format!("{} cannot judge", labels_path.display()))?;
+        let text = std::fs::read_to_string(out.join("verdicts.jsonl"))
+            .with_context(|| format!("cannot read the verdicts of {stem}"))?;
+        results.push(judge(stem, &labels, &text)?);
+    }
+    for kind in ["benign", "malicious"] {
+        let count = results.iter().filter(|r| r.kind == kind).count();
+        if count < MIN_TRACES_PER_KIND {
+            bail!(
+                "{} holds {count} {kind} traces, the gate needs at least {MIN_TRACES_PER_KIND} (run `cargo xtask fixtures`)",
+                traces.display()
+            );
+        }
     }
     Ok(results)
 }
 
-fn judge(name: &str, labels: &Value, verdicts: &Path) -> Result<Judged> {
-    let benign: BTreeSet<&str> = labels
-        .get("extensions")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter(|(_, l)| l.as_str() == Some("benign"))
-                .map(|(k, _)| k.as_str())
-                .collect()
+/// The least number of labelled traces of each kind the gate judges (issue 8: at least 30).
+pub const MIN_TRACES_PER_KIND: usize = 30;
+
+/// A trace's labels (`hostguard.trace_labels.v1`, docs/event-format.md), checked so that the
+/// gate can fail: a malicious trace names at least one harmful call, every label is one of the
+/// two kinds, no field is missing, misspelt or of the wrong type.
+#[derive(Debug)]
+struct Labels {
+    kind: String,
+    benign: BTreeSet<String>,
+    malicious: BTreeSet<String>,
+    harmful: BTreeSet<String>,
+}
+
+impl Labels {
+    fn check(stem: &str, labels: &Value) -> Result<Labels> {
+        let obj = labels.as_object().context("labels are not a JSON object")?;
+        for key in obj.keys() {
+            if ![
+                "schema",
+                "trace",
+                "kind",
+                "description",
+                "extensions",
+                "harmful_call_ids",
+            ]
+            .contains(&key.as_str())
+            {
+                bail!("unknown field `{key}`");
+            }
+        }
+        let string = |key: &str| -> Result<&str> {
+            obj.get(key)
+                .and_then(Value::as_str)
+                .with_context(|| format!("expected field `{key}` (a string)"))
+        };
+        if string("schema")? != "hostguard.trace_labels.v1" {
+            bail!("expected `schema` `hostguard.trace_labels.v1`");
+        }
+        if string("trace")? != stem {
+            bail!("expected `trace` `{stem}` (the file's name)");
+        }
+        string("description")?;
+        let kind = string("kind")?;
+        if kind != "benign" && kind != "malicious" {
+            bail!("expected `kind` `benign` or `malicious`, found `{kind}`");
+        }
+        let mut benign = BTreeSet::new();
+        let mut malicious = BTreeSet::new();
+        let extensions = obj
+            .get("extensions")
+            .and_then(Value::as_object)
+            .context("expected field `extensions` (an object: extension id to label)")?;
+        for (id, label) in extensions {
+            match label.as_str() {
+                Some("benign") => benign.insert(id.clone()),
+                Some("malicious") => malicious.insert(id.clone()),
+                _ => bail!("expected the label of `{id}` to be `benign` or `malicious`"),
+            };
+        }
+        let mut harmful = BTreeSet::new();
+        for id in obj
+            .get("harmful_call_ids")
+            .and_then(Value::as_array)
+            .context("expected field `harmful_call_ids` (an array of call ids)")?
+        {
+            let id = id
+                .as_str()
+                .context("expected `harmful_call_ids` to hold strings")?;
+            if !harmful.insert(id.to_owned()) {
+                bail!("harmful call `{id}` is listed twice");
+            }
+        }
+        match kind {
+            "malicious" if harmful.is_empty() => {
+                bail!("a malicious trace must name its harmful calls: `harmful_call_ids` is empty")
+            }
+            "malicious" if malicious.is_empty() => {
+                bail!("a malicious trace must label a malicious extension")
+            }
+            "benign" if !harmful.is_empty() || !malicious.is_empty() => {
+                bail!("a benign trace has no harmful call and no malicious extension")
+            }
+            _ => {}
+        }
+        Ok(Labels {
+            kind: kind.to_owned(),
+            benign,
+            malicious,
+            harmful,
         })
-        .unwrap_or_default();
-    let harmful: BTreeSet<&str> = labels
-        .get("harmful_call_ids")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let text = std::fs::read_to_string(verdicts)
-        .with_context(|| format!("cannot read {}", verdicts.display()))?;
+    }
+}
+
+/// Judges one trace's `verdicts.jsonl` against its labels; a verdict of an extension the labels
+/// do not name, or a harmful call made by an extension not labelled malicious, is an error (the
+/// labels and the trace disagree, so the trace cannot be judged).
+fn judge(name: &str, labels: &Labels, verdicts: &str) -> Result<Judged> {
     let mut judged = Judged {
         name: name.to_owned(),
-        kind: labels
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_owned(),
+        kind: labels.kind.clone(),
         calls: 0,
         blocked: 0,
         false_positives: Vec::new(),
@@ -151,19 +241,31 @@ fn judge(name: &str, labels: &Value, verdicts: &Path) -> Result<Judged> {
         false_negatives: Vec::new(),
     };
     let mut seen = BTreeSet::new();
-    for line in text.lines() {
-        let v: Value = serde_json::from_str(line)?;
-        let call = v.get("call_id").and_then(Value::as_str).unwrap_or_default();
-        let ext = v
-            .get("extension_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let blocked = v.get("blocked").and_then(Value::as_bool).unwrap_or(false);
+    for (n, line) in verdicts.lines().enumerate() {
+        let at = || format!("{name}: verdict line {}", n + 1);
+        let v: Value = serde_json::from_str(line).with_context(at)?;
+        let field = |key: &str| {
+            v.get(key)
+                .and_then(Value::as_str)
+                .with_context(|| format!("{}: no `{key}`", at()))
+        };
+        let call = field("call_id")?;
+        let ext = field("extension_id")?;
+        let blocked = v
+            .get("blocked")
+            .and_then(Value::as_bool)
+            .with_context(|| format!("{}: no `blocked`", at()))?;
+        if !labels.benign.contains(ext) && !labels.malicious.contains(ext) {
+            bail!("{name}: extension `{ext}` (call `{call}`) is not labelled");
+        }
+        if labels.harmful.contains(call) && !labels.malicious.contains(ext) {
+            bail!("{name}: harmful call `{call}` is made by `{ext}`, not labelled malicious");
+        }
         judged.calls += 1;
         if blocked {
             judged.blocked += 1;
         }
-        if benign.contains(ext) && blocked {
+        if labels.benign.contains(ext) && blocked {
             judged.false_positives.push(call.to_owned());
             let code = v
                 .get("reason_code")
@@ -171,7 +273,7 @@ fn judge(name: &str, labels: &Value, verdicts: &Path) -> Result<Judged> {
                 .unwrap_or("unknown");
             judged.false_positive_codes.push(code.to_owned());
         }
-        if harmful.contains(call) {
+        if labels.harmful.contains(call) {
             seen.insert(call.to_owned());
             if !blocked {
                 judged.false_negatives.push(call.to_owned());
@@ -179,10 +281,110 @@ fn judge(name: &str, labels: &Value, verdicts: &Path) -> Result<Judged> {
         }
     }
     // A harmful call the run never decided is missed too.
-    for h in &harmful {
-        if !seen.contains(*h) {
-            judged.false_negatives.push((*h).to_owned());
+    for h in &labels.harmful {
+        if !seen.contains(h) {
+            judged.false_negatives.push(h.clone());
         }
     }
     Ok(judged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(json: &str) -> Result<Labels> {
+        Labels::check("t", &serde_json::from_str(json)?)
+    }
+
+    const MALICIOUS: &str = r#"{"schema":"hostguard.trace_labels.v1","trace":"t","kind":"malicious","description":"d","extensions":{"bad":"malicious","good":"benign"},"harmful_call_ids":["b-2"]}"#;
+
+    const VERDICTS: &str = concat!(
+        r#"{"call_id":"g-1","extension_id":"good","blocked":false}"#,
+        "\n",
+        r#"{"call_id":"b-1","extension_id":"bad","blocked":false}"#,
+        "\n",
+        r#"{"call_id":"b-2","extension_id":"bad","blocked":true}"#,
+        "\n",
+    );
+
+    #[test]
+    fn the_gate_judges_a_clean_trace_clean() -> Result<()> {
+        let j = judge("t", &labels(MALICIOUS)?, VERDICTS)?;
+        assert!(j.false_positives.is_empty() && j.false_negatives.is_empty());
+        assert_eq!((j.calls, j.blocked), (3, 1));
+        Ok(())
+    }
+
+    #[test]
+    fn the_gate_fails_on_a_missed_harmful_call_and_a_benign_block() -> Result<()> {
+        let missed = VERDICTS.replace(
+            r#""b-2","extension_id":"bad","blocked":true"#,
+            r#""b-2","extension_id":"bad","blocked":false"#,
+        );
+        let j = judge("t", &labels(MALICIOUS)?, &missed)?;
+        assert_eq!(j.false_negatives, ["b-2"]);
+        let fp = VERDICTS.replace(
+            r#""g-1","extension_id":"good","blocked":false"#,
+            r#""g-1","extension_id":"good","blocked":true"#,
+        );
+        let j = judge("t", &labels(MALICIOUS)?, &fp)?;
+        assert_eq!(j.false_positives, ["g-1"]);
+        // A harmful call the run never made is missed too.
+        let j = judge("t", &labels(MALICIOUS)?, "")?;
+        assert_eq!(j.false_negatives, ["b-2"]);
+        Ok(())
+    }
+
+    /// Labels under which nothing could ever fail the gate are refused, not judged clean.
+    #[test]
+    fn labels_that_would_make_the_gate_unable_to_fail_are_refused() {
+        let cases = [
+            // a malicious trace naming no harmful call
+            MALICIOUS.replace(r#"["b-2"]"#, "[]"),
+            // the harmful calls under a misspelt key (the old gate read it as none)
+            MALICIOUS.replace("harmful_call_ids", "harmful_calls"),
+            // no extension labelled malicious
+            MALICIOUS.replace(r#""bad":"malicious""#, r#""bad":"benign""#),
+            // extensions under a misspelt key (the old gate saw no benign extension)
+            MALICIOUS.replace("extensions", "extension"),
+            // a label that is neither kind
+            MALICIOUS.replace(r#""good":"benign""#, r#""good":"Benign""#),
+            // a kind that is neither
+            MALICIOUS.replace(r#""kind":"malicious""#, r#""kind":"evil""#),
+            // a benign trace with a harmful call
+            MALICIOUS.replace(r#""kind":"malicious""#, r#""kind":"benign""#),
+            // the labels of another trace
+            MALICIOUS.replace(r#""trace":"t""#, r#""trace":"other""#),
+            // a wrong schema
+            MALICIOUS.replace("trace_labels.v1", "trace_labels.v0"),
+            // a harmful call listed twice
+            MALICIOUS.replace(r#"["b-2"]"#, r#"["b-2","b-2"]"#),
+            // not an object
+            "[]".to_owned(),
+        ];
+        for case in &cases {
+            assert!(labels(case).is_err(), "accepted: {case}");
+        }
+    }
+
+    #[test]
+    fn verdicts_the_labels_do_not_cover_cannot_be_judged() -> Result<()> {
+        let l = labels(MALICIOUS)?;
+        // An unlabelled extension: its blocks would count as nothing.
+        let extra = format!(
+            "{VERDICTS}{}\n",
+            r#"{"call_id":"x-1","extension_id":"stranger","blocked":true}"#
+        );
+        assert!(judge("t", &l, &extra).is_err());
+        // A harmful call made by a benign extension: labels and trace disagree.
+        let swapped = VERDICTS.replace(
+            r#""b-2","extension_id":"bad""#,
+            r#""b-2","extension_id":"good""#,
+        );
+        assert!(judge("t", &l, &swapped).is_err());
+        // A verdict line without `blocked` is not "not blocked".
+        assert!(judge("t", &l, r#"{"call_id":"b-2","extension_id":"bad"}"#).is_err());
+        Ok(())
+    }
 }
