@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use hostguard_manager::{CliOverrides, ConfigFile, ResolvedRiskConfig};
+use hostguard_manager::{CliOverrides, ConfigField, ConfigFile, ConfigSource, ResolvedRiskConfig};
 
 use crate::error::{CliError, CliResult, ExitKind};
 use crate::ledger_cmd::to_json_pretty;
@@ -43,6 +43,12 @@ pub fn render(resolved: &ResolvedRiskConfig) -> String {
             line.value,
             line.source.to_string(),
             line.allowed
+        );
+    }
+    if resolved.source(ConfigField::Enabled) == &ConfigSource::Default {
+        let _ = writeln!(
+            out,
+            "note: no source sets `enabled`; a host gets `false`, but `hostguard run` and `what-if` enable the risk controller"
         );
     }
     out

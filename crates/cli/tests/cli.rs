@@ -324,6 +324,23 @@ mod config {
         insta::assert_snapshot!("config_explain_defaults", out.stdout);
     }
 
+    /// Runbook Procedure 1 step 1 asks `config explain` whether the controller is enabled: with
+    /// no source setting it, the table says `false` (the library default) while `run` and
+    /// `what-if` turn it on, so the human output must say so.
+    #[test]
+    fn explain_says_run_enables_the_controller_when_no_source_sets_enabled() {
+        let note = "`hostguard run` and `what-if` enable the risk controller";
+        let out = hostguard(&["config", "explain"]);
+        assert!(out.stdout.contains(note), "{}", out.stdout);
+        let out = hostguard(&["config", "explain", "--enabled", "false"]);
+        assert!(!out.stdout.contains(note), "{}", out.stdout);
+        let out = hostguard_env(
+            &["config", "explain"],
+            &[("HOSTGUARD_RISK_ENABLED", "true")],
+        );
+        assert!(!out.stdout.contains(note), "{}", out.stdout);
+    }
+
     #[test]
     fn explain_layers_file_env_and_flags() {
         let dir = tempfile::tempdir().unwrap();
