@@ -12,6 +12,38 @@ use crate::ledger_cmd::to_json_pretty;
 /// Resolves the config from an optional file, the process environment and the CLI overrides.
 /// Any error (unreadable file, bad value from any source) is bad input (exit 2).
 pub fn resolve(file: Option<&Path>, cli: &CliOverrides) -> CliResult<ResolvedRiskConfig> {
+    resolve_with_env(file, cli, std::env::vars())
+}
+
+/// The fields `file` sets that a `HOSTGUARD_RISK_*` variable of the process environment
+/// overrides, as `(field, variable)`.
+pub fn env_overrides_of_file(file: &Path) -> CliResult<Vec<(&'static str, String)>> {
+    let none = CliOverrides::default();
+    let file_only = resolve_with_env(Some(file), &none, std::iter::empty::<(String, String)>())?;
+    let with_env = resolve_with_env(Some(file), &none, std::env::vars())?;
+    Ok(ConfigField::ALL
+        .into_iter()
+        .filter_map(
+            |field| match (file_only.source(field), with_env.source(field)) {
+                (ConfigSource::File(_), ConfigSource::Env(var)) => {
+                    Some((field.as_str(), var.clone()))
+                }
+                _ => None,
+            },
+        )
+        .collect())
+}
+
+fn resolve_with_env<I, K, V>(
+    file: Option<&Path>,
+    cli: &CliOverrides,
+    env: I,
+) -> CliResult<ResolvedRiskConfig>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
     let contents = match file {
         Some(path) => {
             Some(std::fs::read_to_string(path).map_err(|e| CliError::io("read", path, &e))?)
@@ -23,7 +55,7 @@ pub fn resolve(file: Option<&Path>, cli: &CliOverrides) -> CliResult<ResolvedRis
         (Some(name), Some(contents)) => Some(ConfigFile { name, contents }),
         _ => None,
     };
-    ResolvedRiskConfig::load(config_file, std::env::vars(), cli)
+    ResolvedRiskConfig::load(config_file, env, cli)
         .map_err(|e| CliError::input(format!("config: {e}")))
 }
 

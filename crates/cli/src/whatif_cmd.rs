@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 use hostguard_manager::{CliOverrides, PolicyProfile, RolloutPhase};
 
+use crate::config_cmd;
 use crate::drive::{Driver, VerdictLine};
-use crate::error::{CliResult, ExitKind};
+use crate::error::{CliError, CliResult, ExitKind};
 use crate::events::EventReader;
 use crate::labels::{Detection, Judge, TraceLabels};
 use crate::run_cmd::{gate_options, progress_bar};
@@ -32,6 +33,23 @@ pub struct WhatIfArgs {
 
 /// `hostguard what-if`.
 pub fn what_if(args: &WhatIfArgs) -> CliResult {
+    // The environment layers over a config file (DESIGN §3): a `HOSTGUARD_RISK_*` variable that
+    // overrides a field the compared files set would replace the very value under test, and
+    // the report would say nothing changes. Refuse instead of answering another question.
+    for file in std::iter::once(&args.config).chain(args.baseline.as_ref()) {
+        let overridden = config_cmd::env_overrides_of_file(file)?;
+        if !overridden.is_empty() {
+            let list: Vec<String> = overridden
+                .iter()
+                .map(|(field, var)| format!("`{field}` by {var}"))
+                .collect();
+            return Err(CliError::input(format!(
+                "{}: the environment overrides what this config sets ({}): what-if would not compare the config files; unset the variable(s)",
+                file.display(),
+                list.join(", ")
+            )));
+        }
+    }
     let none = CliOverrides::default();
     let before_opts = gate_options(
         &args.events,

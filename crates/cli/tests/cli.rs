@@ -1249,6 +1249,40 @@ mod what_if {
     }
 
     #[test]
+    fn what_if_refuses_an_environment_that_overrides_the_config_under_test() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write(dir.path(), "off.toml", "enabled = false\n");
+        let trace = "traces/malicious-exfil-secret-env-1";
+        let events = fixtures::s(&format!("{trace}.jsonl"));
+        let args = [
+            "what-if",
+            "--events",
+            &events,
+            "--config",
+            s(&config),
+            "--profile",
+            "permissive",
+            "--phase",
+            "enforce_all",
+        ];
+        // HOSTGUARD_RISK_ENABLED=true silently replaced the file's `enabled = false`: the
+        // report said "0 of 12 verdicts change" for a config that turns the controller off.
+        let o = hostguard_env(&args, &[("HOSTGUARD_RISK_ENABLED", "true")]);
+        assert_bad_input(&o, "`enabled` by HOSTGUARD_RISK_ENABLED");
+        assert!(o.stderr.contains("off.toml"), "{}", o.stderr);
+        // A variable for a field neither file sets applies to both runs alike: allowed.
+        let o = hostguard_env(&args, &[("HOSTGUARD_RISK_ALPHA", "0.02")]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains("2 of 12 verdicts change"), "{}", o.stdout);
+        // The baseline file is checked the same way.
+        let base = write(dir.path(), "base.toml", "alpha = 0.05\n");
+        let mut with_base = args.to_vec();
+        with_base.extend(["--baseline-config", s(&base)]);
+        let o = hostguard_env(&with_base, &[("HOSTGUARD_RISK_ALPHA", "0.02")]);
+        assert_bad_input(&o, "`alpha` by HOSTGUARD_RISK_ALPHA");
+    }
+
+    #[test]
     fn what_if_with_the_same_config_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let config = write(dir.path(), "same.toml", "enabled = true\n");
