@@ -52,7 +52,29 @@ impl TraceLabels {
                 labels.schema
             )));
         }
-        Ok(labels)
+        let problem = |what: &str| {
+            Err(CliError::input(format!(
+                "{}: labels under which nothing could be judged: {what}",
+                file.display()
+            )))
+        };
+        let malicious = labels.extensions.values().any(|l| *l == Label::Malicious);
+        let distinct: BTreeSet<&String> = labels.harmful_call_ids.iter().collect();
+        if distinct.len() != labels.harmful_call_ids.len() {
+            return problem("a call is listed twice in `harmful_call_ids`");
+        }
+        match labels.kind {
+            Label::Malicious if labels.harmful_call_ids.is_empty() => problem(
+                "a malicious trace must name its harmful calls (`harmful_call_ids` is empty)",
+            ),
+            Label::Malicious if !malicious => {
+                problem("a malicious trace must label at least one extension `malicious`")
+            }
+            Label::Benign if malicious || !labels.harmful_call_ids.is_empty() => {
+                problem("a benign trace has no malicious extension and no harmful call")
+            }
+            _ => Ok(labels),
+        }
     }
 }
 
@@ -69,6 +91,8 @@ pub struct Detection {
     pub harmful_total: usize,
     /// Calls of benign extensions.
     pub benign_calls: usize,
+    /// Calls of extensions the labels do not name (judged neither way).
+    pub unlabelled_calls: usize,
 }
 
 /// Judges verdicts against labels, one verdict at a time (constant memory beyond the labels).
@@ -76,6 +100,7 @@ pub struct Detection {
 pub struct Judge {
     benign: BTreeSet<String>,
     harmful: BTreeSet<String>,
+    labelled: BTreeSet<String>,
     seen_harmful: BTreeSet<String>,
     /// The counts so far.
     pub detection: Detection,
@@ -92,6 +117,7 @@ impl Judge {
                 .map(|(id, _)| id.clone())
                 .collect(),
             harmful: labels.harmful_call_ids.iter().cloned().collect(),
+            labelled: labels.extensions.keys().cloned().collect(),
             seen_harmful: BTreeSet::new(),
             detection: Detection {
                 harmful_total: labels.harmful_call_ids.len(),
@@ -102,6 +128,9 @@ impl Judge {
 
     /// Judges one verdict.
     pub fn observe(&mut self, v: &VerdictLine) {
+        if !self.labelled.contains(&v.extension_id) {
+            self.detection.unlabelled_calls += 1;
+        }
         if self.benign.contains(&v.extension_id) {
             self.detection.benign_calls += 1;
             if v.blocked {

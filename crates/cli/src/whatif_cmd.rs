@@ -133,5 +133,12 @@ pub fn detection_line(name: &str, d: &Detection) -> String {
     if !d.false_negatives.is_empty() {
         let _ = write!(line, ": missed {}", d.false_negatives.join(", "));
     }
+    if d.unlabelled_calls > 0 {
+        let _ = write!(
+            line,
+            "; {} calls of extensions the labels do not name, not judged",
+            d.unlabelled_calls
+        );
+    }
     line
 }

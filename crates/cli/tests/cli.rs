@@ -1283,6 +1283,54 @@ mod what_if {
     }
 
     #[test]
+    fn what_if_refuses_labels_under_which_nothing_could_be_a_false_negative() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write(dir.path(), "off.toml", "enabled = false\n");
+        let trace = "traces/malicious-exfil-secret-env-1";
+        let events = fixtures::s(&format!("{trace}.jsonl"));
+        let good: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(fixtures::path(&format!("{trace}.labels.json"))).unwrap(),
+        )
+        .unwrap();
+        let run = |labels: &serde_json::Value| {
+            let file = write(dir.path(), "l.json", &labels.to_string());
+            hostguard(&[
+                "what-if",
+                "--events",
+                &events,
+                "--config",
+                s(&config),
+                "--labels",
+                s(&file),
+                "--profile",
+                "permissive",
+                "--phase",
+                "enforce_all",
+            ])
+        };
+        let mut empty = good.clone();
+        empty["harmful_call_ids"] = serde_json::json!([]);
+        assert_bad_input(&run(&empty), "must name its harmful calls");
+        let mut benign = good.clone();
+        benign["kind"] = serde_json::json!("benign");
+        assert_bad_input(&run(&benign), "a benign trace has no malicious extension");
+        let mut twice = good.clone();
+        twice["harmful_call_ids"] = serde_json::json!(["tp-12", "tp-12"]);
+        assert_bad_input(&run(&twice), "listed twice");
+        // Calls of an extension the labels do not name are counted as not judged.
+        let mut unnamed = good.clone();
+        unnamed["extensions"] = serde_json::json!({"someone-else": "malicious"});
+        let o = run(&unnamed);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(
+            o.stdout
+                .contains("12 calls of extensions the labels do not name, not judged"),
+            "{}",
+            o.stdout
+        );
+    }
+
+    #[test]
     fn what_if_with_the_same_config_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let config = write(dir.path(), "same.toml", "enabled = true\n");
