@@ -98,11 +98,21 @@ pub fn replay(file: &Path, json: bool) -> CliResult {
     let artifact = read_ledger(file)?;
     let replay = match replay_runtime_risk_ledger_artifact(&artifact) {
         Ok(replay) => replay,
-        Err(err @ ReplayError::LedgerInvalid { .. }) => {
+        Err(ReplayError::LedgerInvalid {
+            first_invalid_index,
+            error_count,
+            first_errors,
+        }) => {
+            let first =
+                first_invalid_index.map_or_else(|| "none (header)".to_owned(), |i| i.to_string());
+            let listed: Vec<String> = first_errors.iter().map(ToString::to_string).collect();
+            let more = error_count.saturating_sub(listed.len());
             return Err(CliError::finding(format!(
-                "ledger `{}`: {err}",
-                file.display()
-            )))
+                "ledger `{}`: refusing to replay a ledger that does not verify ({error_count} errors, first invalid index: {first}): {}{}",
+                file.display(),
+                listed.join("; "),
+                if more > 0 { format!("; and {more} more (`hostguard ledger verify` lists every error)") } else { String::new() }
+            )));
         }
         Err(err) => {
             return Err(CliError::finding(format!(

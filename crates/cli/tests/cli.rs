@@ -312,6 +312,27 @@ mod ledger {
         assert_eq!(out.code, 1, "{}", out.stderr);
         assert!(out.stderr.contains("refusing to replay"), "{}", out.stderr);
     }
+
+    #[test]
+    fn replay_refusal_names_the_first_invalid_index_in_plain_words() {
+        let o = hostguard(&[
+            "ledger",
+            "replay",
+            &super::fixtures::s("ledgers/tampered.json"),
+        ]);
+        assert_eq!(o.code, 1, "{}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("(1 errors, first invalid index: 3): entry 3: body_digest_mismatch"),
+            "{}",
+            o.stderr
+        );
+        assert!(
+            !o.stderr.contains("Some("),
+            "Rust debug syntax: {}",
+            o.stderr
+        );
+    }
 }
 
 mod config {
