@@ -45,9 +45,7 @@ where
     V: AsRef<str>,
 {
     let contents = match file {
-        Some(path) => {
-            Some(std::fs::read_to_string(path).map_err(|e| CliError::io("read", path, &e))?)
-        }
+        Some(path) => Some(read_text(path)?),
         None => None,
     };
     let name = file.map(|p| p.display().to_string());
@@ -57,6 +55,25 @@ where
     };
     ResolvedRiskConfig::load(config_file, env, cli)
         .map_err(|e| CliError::input(format!("config: {e}")))
+}
+
+/// Reads a text file; bytes that are not UTF-8 are bad input at their line and column.
+fn read_text(path: &Path) -> CliResult<String> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::io("read", path, &e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e
+            .as_bytes()
+            .get(..e.utf8_error().valid_up_to())
+            .unwrap_or_default();
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        CliError::at(
+            path,
+            line,
+            column,
+            "expected UTF-8 text (a TOML or JSON config)",
+        )
+    })
 }
 
 /// The human table: field, value, source, allowed values.

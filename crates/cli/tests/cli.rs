@@ -363,6 +363,15 @@ mod config {
     }
 
     #[test]
+    fn a_config_file_that_is_not_utf8_is_bad_input_at_its_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("risk.toml");
+        std::fs::write(&file, b"alpha = 0.02\nwindow_size = \xff\n").unwrap();
+        let o = hostguard(&["config", "explain", "--config", s(&file)]);
+        assert_bad_input(&o, "risk.toml:2:15: expected UTF-8 text");
+    }
+
+    #[test]
     fn explain_layers_file_env_and_flags() {
         let dir = tempfile::tempdir().unwrap();
         let file = write(dir.path(), "risk.toml", "alpha = 0.05\nwindow_size = 256\n");
