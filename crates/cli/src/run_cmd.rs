@@ -84,8 +84,41 @@ pub fn run(args: &RunArgs) -> CliResult {
     let mut driver = Driver::new(&options)?;
     std::fs::create_dir_all(&args.out).map_err(|e| CliError::io("create", &args.out, &e))?;
     let verdicts_path = args.out.join("verdicts.jsonl");
-    let file = std::fs::File::create(&verdicts_path)
+    // Verdicts go to a side file renamed into place only when the whole stream was read: a bad
+    // line must not leave a partial verdicts.jsonl next to the artifacts of an earlier run.
+    let partial_path = args.out.join("verdicts.jsonl.partial");
+    let streamed = stream_verdicts(args, &mut driver, &partial_path);
+    let (operator_lines, extensions) = match streamed {
+        Ok(counts) => counts,
+        Err(err) => {
+            let _ = std::fs::remove_file(&partial_path);
+            return Err(err);
+        }
+    };
+    std::fs::rename(&partial_path, &verdicts_path)
         .map_err(|e| CliError::io("write", &verdicts_path, &e))?;
+    let written = write_artifacts(&driver.manager, &args.out)?;
+    for warning in &driver.warnings {
+        eprintln!("hostguard: warning: {}: {warning}", args.events.display());
+    }
+    print!(
+        "{}",
+        run_summary(
+            &args.events,
+            &driver,
+            operator_lines,
+            extensions,
+            &args.out,
+            &written
+        )
+    );
+    Ok(ExitKind::Ok)
+}
+
+/// Drives the stream into `driver`, writing one verdict line per hostcall to `path`; returns
+/// the operator lines and the distinct extensions seen.
+fn stream_verdicts(args: &RunArgs, driver: &mut Driver, path: &Path) -> CliResult<(u64, usize)> {
+    let file = std::fs::File::create(path).map_err(|e| CliError::io("write", path, &e))?;
     let mut verdicts = BufWriter::new(file);
     let progress = progress_bar(&args.events)?;
     let mut operator_lines = 0u64;
@@ -102,8 +135,7 @@ pub fn run(args: &RunArgs) -> CliResult {
                 }
                 let json = serde_json::to_string(&verdict)
                     .map_err(|e| CliError::finding(format!("cannot render a verdict: {e}")))?;
-                writeln!(verdicts, "{json}")
-                    .map_err(|e| CliError::io("write", &verdicts_path, &e))?;
+                writeln!(verdicts, "{json}").map_err(|e| CliError::io("write", path, &e))?;
             }
             None => operator_lines += 1,
         }
@@ -113,23 +145,8 @@ pub fn run(args: &RunArgs) -> CliResult {
     }
     verdicts
         .flush()
-        .map_err(|e| CliError::io("write", &verdicts_path, &e))?;
-    let written = write_artifacts(&driver.manager, &args.out)?;
-    for warning in &driver.warnings {
-        eprintln!("hostguard: warning: {}: {warning}", args.events.display());
-    }
-    print!(
-        "{}",
-        run_summary(
-            &args.events,
-            &driver,
-            operator_lines,
-            extensions.len(),
-            &args.out,
-            &written
-        )
-    );
-    Ok(ExitKind::Ok)
+        .map_err(|e| CliError::io("write", path, &e))?;
+    Ok((operator_lines, extensions.len()))
 }
 
 /// The run's human summary.

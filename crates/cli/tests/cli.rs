@@ -863,6 +863,32 @@ mod run {
     }
 
     #[test]
+    fn a_run_that_fails_on_a_bad_line_leaves_no_partial_verdicts() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let events = fixtures::s("streams/incident.jsonl");
+        let o = hostguard(&["run", "--events", &events, "--out", s(&out)]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let before = std::fs::read(out.join("verdicts.jsonl")).unwrap();
+        // The same stream with a bad line after five good ones, into the same folder.
+        let text = std::fs::read_to_string(fixtures::path("streams/incident.jsonl")).unwrap();
+        let mut bad: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+        bad.push_str("{\"ts_ms\":1,\n");
+        let bad_file = write(dir.path(), "bad.jsonl", &bad);
+        let o = hostguard(&["run", "--events", s(&bad_file), "--out", s(&out)]);
+        assert_bad_input(&o, "bad.jsonl:6:");
+        // verdicts.jsonl still belongs with the ledger and alerts beside it.
+        assert_eq!(std::fs::read(out.join("verdicts.jsonl")).unwrap(), before);
+        assert!(!out.join("verdicts.jsonl.partial").exists());
+        // A failure on a fresh folder leaves no verdicts at all.
+        let fresh = dir.path().join("fresh");
+        let o = hostguard(&["run", "--events", s(&bad_file), "--out", s(&fresh)]);
+        assert_eq!(o.code, 2);
+        assert!(!fresh.join("verdicts.jsonl").exists());
+        assert!(!fresh.join("verdicts.jsonl.partial").exists());
+    }
+
+    #[test]
     fn run_bad_inputs_exit_two() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
