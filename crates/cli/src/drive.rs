@@ -81,6 +81,8 @@ pub struct Driver {
     /// Operator lines that referred to an unknown call or changed nothing, as
     /// `line: message` (reported, not fatal: a call may have left the bounded call index).
     pub warnings: Vec<String>,
+    /// Warnings beyond the ones kept in [`Driver::warnings`].
+    pub warnings_dropped: u64,
     /// Hostcalls decided.
     pub calls: u64,
     /// Hostcalls blocked.
@@ -111,6 +113,7 @@ impl Driver {
             manager,
             clock,
             warnings: Vec::new(),
+            warnings_dropped: 0,
             calls: 0,
             blocked: 0,
             prompted: 0,
@@ -223,6 +226,8 @@ impl Driver {
     fn warn(&mut self, line: usize, message: String) {
         if self.warnings.len() < MAX_WARNINGS {
             self.warnings.push(format!("line {line}: {message}"));
+        } else {
+            self.warnings_dropped += 1;
         }
     }
 }

@@ -101,6 +101,13 @@ pub fn run(args: &RunArgs) -> CliResult {
     for warning in &driver.warnings {
         eprintln!("hostguard: warning: {}: {warning}", args.events.display());
     }
+    if driver.warnings_dropped > 0 {
+        eprintln!(
+            "hostguard: warning: {}: and {} more warnings (not listed)",
+            args.events.display(),
+            driver.warnings_dropped
+        );
+    }
     print!(
         "{}",
         run_summary(

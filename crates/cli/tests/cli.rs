@@ -889,6 +889,33 @@ mod run {
     }
 
     #[test]
+    fn warnings_past_the_listed_ones_are_counted_not_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = (0..150)
+            .map(|i| {
+                format!(
+                    "{{\"ts_ms\":{i},\"op\":\"mark_false_positive\",\"call_id\":\"nope-{i}\"}}\n"
+                )
+            })
+            .collect();
+        let events = write(dir.path(), "w.jsonl", &text);
+        let o = hostguard(&[
+            "run",
+            "--events",
+            s(&events),
+            "--out",
+            s(&dir.path().join("o")),
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_eq!(o.stderr.lines().count(), 101, "{}", o.stderr);
+        assert!(
+            o.stderr.contains("and 50 more warnings (not listed)"),
+            "{}",
+            o.stderr
+        );
+    }
+
+    #[test]
     fn run_bad_inputs_exit_two() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
