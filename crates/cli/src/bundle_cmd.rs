@@ -119,8 +119,8 @@ pub fn build(args: &BuildArgs) -> CliResult {
     json.push('\n');
     write_file(&args.out, json.as_bytes())?;
     let report = verify_incident_evidence_bundle(&bundle);
-    println!("wrote `{}`", args.out.display());
-    print!("{}", render_summary(&bundle, &report));
+    crate::outln!("wrote `{}`", args.out.display())?;
+    crate::out!("{}", render_summary(&bundle, &report))?;
     Ok(if report.valid {
         ExitKind::Ok
     } else {
@@ -163,9 +163,9 @@ pub fn verify(file: &Path, json: bool) -> CliResult {
     let bundle: IncidentEvidenceBundle = read_json_file(file, "an incident evidence bundle")?;
     let report = verify_incident_evidence_bundle(&bundle);
     if json {
-        println!("{}", to_json_pretty(&report)?);
+        crate::outln!("{}", to_json_pretty(&report)?)?;
     } else {
-        print!("{}", render_summary(&bundle, &report));
+        crate::out!("{}", render_summary(&bundle, &report))?;
     }
     Ok(if report.valid {
         ExitKind::Ok

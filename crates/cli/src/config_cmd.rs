@@ -107,9 +107,9 @@ pub fn render(resolved: &ResolvedRiskConfig) -> String {
 pub fn explain(file: Option<&Path>, cli: &CliOverrides, json: bool) -> CliResult {
     let resolved = resolve(file, cli)?;
     if json {
-        println!("{}", to_json_pretty(&resolved.explain())?);
+        crate::outln!("{}", to_json_pretty(&resolved.explain())?)?;
     } else {
-        print!("{}", render(&resolved));
+        crate::out!("{}", render(&resolved))?;
     }
     Ok(ExitKind::Ok)
 }

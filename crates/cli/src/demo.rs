@@ -42,7 +42,7 @@ const DEMO_SALT_SEED: u64 = 2041;
 /// bundle verify (1 otherwise).
 pub fn demo(out: &Path) -> CliResult {
     let report = run_demo(out)?;
-    print!("{}", report.text);
+    crate::out!("{}", report.text)?;
     Ok(if report.verified {
         ExitKind::Ok
     } else {

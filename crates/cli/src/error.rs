@@ -106,6 +106,37 @@ pub fn read_json_file<T: serde::de::DeserializeOwned>(file: &Path, what: &str) -
     })
 }
 
+/// Writes to standard output (what [`out!`](crate::out) and [`outln!`](crate::outln) expand
+/// to). A reader that went away — `hostguard ledger replay L | head -1` — is not an error: the
+/// rest of the output is dropped and the command keeps its exit code (`print!` would panic with
+/// "failed printing to stdout: Broken pipe"). Any other write failure is an error.
+pub fn write_stdout(args: fmt::Arguments<'_>) -> CliResult<()> {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_fmt(args) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::input(format!(
+            "cannot write to standard output: {}",
+            io_reason(&e)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// `print!` that returns a [`CliResult`] instead of panicking on a closed pipe.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::error::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!` that returns a [`CliResult`] instead of panicking on a closed pipe.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::error::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 /// Writes `contents` to `file`.
 pub fn write_file(file: &Path, contents: &[u8]) -> CliResult<()> {
     std::fs::write(file, contents).map_err(|e| CliError::io("write", file, &e))

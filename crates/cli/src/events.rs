@@ -299,7 +299,7 @@ pub fn check(file: &Path) -> CliResult {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     let ops: Vec<String> = ops.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    println!(
+    crate::outln!(
         "`{}`: ok, {lines} lines: {hostcalls} hostcalls ({}), {operator} operator lines ({})",
         file.display(),
         if caps.is_empty() {
@@ -312,7 +312,7 @@ pub fn check(file: &Path) -> CliResult {
         } else {
             ops.join(", ")
         },
-    );
+    )?;
     Ok(crate::error::ExitKind::Ok)
 }
 

@@ -60,12 +60,12 @@ pub fn verify(file: &Path, json: bool) -> CliResult {
     let artifact = read_ledger(file)?;
     let report = verify_runtime_risk_ledger_artifact(&artifact);
     if json {
-        println!("{}", to_json_pretty(&report)?);
+        crate::outln!("{}", to_json_pretty(&report)?)?;
     } else {
-        print!(
+        crate::out!(
             "{}",
             render_verification(&file.display().to_string(), &report)
-        );
+        )?;
     }
     Ok(if report.valid {
         ExitKind::Ok
@@ -122,12 +122,12 @@ pub fn replay(file: &Path, json: bool) -> CliResult {
         }
     };
     if json {
-        println!("{}", to_json_pretty(&replay)?);
+        crate::outln!("{}", to_json_pretty(&replay)?)?;
     } else {
         for step in &replay.steps {
-            println!("{}", replay_line(step));
+            crate::outln!("{}", replay_line(step))?;
         }
-        println!(
+        crate::outln!(
             "{} steps replayed, {} inconsistent; skipped: {} control, {} elided, {} not risk-evaluated, {} unattributed",
             replay.steps.len(),
             replay.inconsistent_count,
@@ -135,7 +135,7 @@ pub fn replay(file: &Path, json: bool) -> CliResult {
             replay.skipped.elided,
             replay.skipped.not_risk_evaluated,
             replay.skipped.unattributed
-        );
+        )?;
     }
     Ok(if replay.inconsistent_count == 0 {
         ExitKind::Ok

@@ -16,6 +16,9 @@
 //! assert!(message.contains("expected u64"));
 //! ```
 
+// Output goes through `out!`/`outln!`: `print!` panics when the reader closes the pipe.
+#![deny(clippy::print_stdout)]
+
 pub mod bundle_cmd;
 pub mod config_cmd;
 pub mod demo;

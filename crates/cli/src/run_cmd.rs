@@ -108,7 +108,7 @@ pub fn run(args: &RunArgs) -> CliResult {
             driver.warnings_dropped
         );
     }
-    print!(
+    crate::out!(
         "{}",
         run_summary(
             &args.events,
@@ -118,7 +118,7 @@ pub fn run(args: &RunArgs) -> CliResult {
             &args.out,
             &written
         )
-    );
+    )?;
     Ok(ExitKind::Ok)
 }
 

@@ -141,9 +141,9 @@ pub fn triage(file: &Path, json: bool) -> CliResult {
     )?;
     let triage = triage_alerts(&artifact.alerts)?;
     if json {
-        println!("{}", to_json_pretty(&triage)?);
+        crate::outln!("{}", to_json_pretty(&triage)?)?;
     } else {
-        print!("{}", render(&artifact.alerts, &triage));
+        crate::out!("{}", render(&artifact.alerts, &triage))?;
     }
     Ok(ExitKind::Ok)
 }

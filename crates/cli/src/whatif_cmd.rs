@@ -96,20 +96,20 @@ pub fn what_if(args: &WhatIfArgs) -> CliResult {
     if let Some(p) = progress {
         p.finish_and_clear();
     }
-    println!(
+    crate::outln!(
         "what-if `{}`: baseline {} → new `{}`",
         args.events.display(),
         args.baseline
             .as_ref()
             .map_or_else(|| "defaults".to_owned(), |p| format!("`{}`", p.display())),
         args.config.display()
-    );
-    print!("{out}");
-    println!("{changed} of {} verdicts change", before.calls);
+    )?;
+    crate::out!("{out}")?;
+    crate::outln!("{changed} of {} verdicts change", before.calls)?;
     if let Some((jb, ja)) = judges {
         let (b, a) = (jb.finish(), ja.finish());
-        println!("{}", detection_line("before", &b));
-        println!("{}", detection_line("after ", &a));
+        crate::outln!("{}", detection_line("before", &b))?;
+        crate::outln!("{}", detection_line("after ", &a))?;
     }
     Ok(ExitKind::Ok)
 }

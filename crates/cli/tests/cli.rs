@@ -335,6 +335,52 @@ mod ledger {
     }
 }
 
+mod closed_pipe {
+    use super::fixtures;
+    use std::process::{Command, Stdio};
+
+    /// `hostguard … | head -1`: the reader closes the pipe; `print!` panicked with "failed
+    /// printing to stdout: Broken pipe" and a backtrace (exit 101). The command must keep its
+    /// own exit code and say nothing on stderr.
+    fn with_stdout_closed(args: &[&str]) -> (i32, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hostguard"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before the child writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_closed_stdout_ends_output_quietly_with_the_commands_exit_code() {
+        let healthy = fixtures::s("ledgers/healthy.json");
+        let tampered = fixtures::s("ledgers/tampered.json");
+        let alerts = fixtures::s("runs/incident/alerts.json");
+        let dir = tempfile::tempdir().unwrap();
+        let demo = dir.path().join("demo");
+        for (args, code) in [
+            (vec!["ledger", "replay", &healthy], 0),
+            (vec!["ledger", "replay", "--json", &healthy], 0),
+            (vec!["ledger", "verify", &tampered], 1),
+            (vec!["ledger", "verify", "--json", &tampered], 1),
+            (vec!["triage", &alerts], 0),
+            (vec!["config", "explain"], 0),
+            (vec!["demo", "--out", demo.to_str().unwrap()], 0),
+        ] {
+            let (got, stderr) = with_stdout_closed(&args);
+            assert_eq!(got, code, "{args:?}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        }
+    }
+}
+
 mod config {
     use super::support::*;
 
