@@ -317,22 +317,46 @@ pub fn check(file: &Path) -> CliResult {
 }
 
 /// Every field any line may carry; types are checked by serde (with the column of the value).
+/// A field is absent or has a value of its type: `null` is not "absent" (the schema allows it
+/// nowhere on a line; `outcome`'s members have their own rules).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLine {
+    #[serde(default, deserialize_with = "present")]
     schema: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     ts_ms: Option<u64>,
+    #[serde(default, deserialize_with = "present")]
     extension_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     call_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     method: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     params: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     capability: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     outcome: Option<EventOutcome>,
+    #[serde(default, deserialize_with = "present")]
     false_positive: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
     op: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     reason: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     phase: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     approved: Option<bool>,
+}
+
+/// A present field's value, `null` refused (as the wrong type) instead of read as absent.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 /// A line's problem: 1-based column and message.

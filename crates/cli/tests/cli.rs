@@ -631,6 +631,28 @@ mod events {
     }
 
     #[test]
+    fn null_is_not_an_absent_field() {
+        // The schema allows null nowhere on a line; the reader used to read it as absent, so
+        // a field forbidden on an operator line passed when null.
+        bad(
+            r#"{"ts_ms":1003,"op":"advance_rollout","extension_id":null}"#,
+            "events.jsonl:5:56: expected a hostcall_event.v1 line: invalid type: null, expected a string",
+        );
+        bad(
+            r#"{"ts_ms":1003,"extension_id":"e","call_id":"c","method":"log","params":{},"false_positive":null}"#,
+            "invalid type: null, expected a boolean",
+        );
+        bad(
+            r#"{"ts_ms":1003,"extension_id":"e","call_id":"c","method":"log","params":null}"#,
+            "expected `params` to be a JSON object, found null",
+        );
+        bad(
+            r#"{"ts_ms":null,"op":"advance_rollout"}"#,
+            "invalid type: null, expected u64",
+        );
+    }
+
+    #[test]
     fn missing_stream_is_bad_input() {
         let out = hostguard(&["events", "check", "/nonexistent/events.jsonl"]);
         assert_bad_input(&out, "cannot read `/nonexistent/events.jsonl`");
