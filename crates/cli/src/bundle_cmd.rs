@@ -73,6 +73,7 @@ pub fn build(args: &BuildArgs) -> CliResult {
         }
     }
     let dir = &args.from;
+    refuse_overwriting_an_input(dir, &args.out)?;
     let ledger_path = dir.join("ledger.json");
     let ledger = read_ledger(&ledger_path)?;
     // A filter elides out-of-scope entries, keeping only their recorded digests: a tampered
@@ -126,6 +127,42 @@ pub fn build(args: &BuildArgs) -> CliResult {
     } else {
         ExitKind::Finding
     })
+}
+
+/// The files `bundle build` reads from a run folder.
+const INPUTS: [&str; 8] = [
+    "ledger.json",
+    "alerts.json",
+    "telemetry.json",
+    "exec_mediation.json",
+    "secret_broker.json",
+    "quota_breaches.json",
+    "rollout.json",
+    "trust.json",
+];
+
+/// `--out` naming one of the inputs would replace the evidence with the bundle built from it.
+fn refuse_overwriting_an_input(dir: &Path, out: &Path) -> CliResult<()> {
+    let canonical = |p: &Path| -> Option<PathBuf> {
+        let name = p.file_name()?;
+        let parent = match p.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        Some(parent.canonicalize().ok()?.join(name))
+    };
+    let Some(out_path) = canonical(out) else {
+        return Ok(());
+    };
+    for name in INPUTS {
+        if canonical(&dir.join(name)).is_some_and(|input| input == out_path) {
+            return Err(CliError::input(format!(
+                "--out `{}` is the bundle's input `{name}`: expected a new file (the bundle would replace the evidence it is built from)",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A verification report's errors on one line: the count, the first invalid index and the first

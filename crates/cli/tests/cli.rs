@@ -1210,6 +1210,37 @@ mod bundle {
     }
 
     #[test]
+    fn bundle_build_never_writes_over_its_own_evidence() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        std::fs::create_dir_all(&run).unwrap();
+        for entry in std::fs::read_dir(fixtures::path("runs/incident")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), run.join(entry.file_name())).unwrap();
+        }
+        let ledger = std::fs::read(run.join("ledger.json")).unwrap();
+        for out in [
+            run.join("ledger.json"),
+            run.join("alerts.json"),
+            run.join(".").join("trust.json"),
+        ] {
+            let o = hostguard(&["bundle", "build", "--from", s(&run), "--out", s(&out)]);
+            assert_bad_input(&o, "is the bundle's input");
+        }
+        assert_eq!(std::fs::read(run.join("ledger.json")).unwrap(), ledger);
+        // Beside the inputs, under another name, is fine.
+        let o = hostguard(&[
+            "bundle",
+            "build",
+            "--from",
+            s(&run),
+            "--out",
+            s(&run.join("bundle.json")),
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+
+    #[test]
     fn an_inverted_time_range_is_a_usage_error() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("b.json");
