@@ -24,6 +24,9 @@ use crate::events::EventReader;
 /// The lines above which a progress bar is shown (when stderr is a terminal).
 pub const PROGRESS_MIN_LINES: u64 = 10_000;
 
+/// Distinct extensions the summary counts exactly (memory stays bounded past it).
+pub const MAX_COUNTED_EXTENSIONS: usize = 10_000;
+
 /// What `run` was asked.
 #[derive(Debug, Clone)]
 pub struct RunArgs {
@@ -137,7 +140,7 @@ fn stream_verdicts(args: &RunArgs, driver: &mut Driver, path: &Path) -> CliResul
         }
         match driver.apply(&args.events, line, &event)? {
             Some(verdict) => {
-                if extensions.len() < 10_000 {
+                if extensions.len() < MAX_COUNTED_EXTENSIONS {
                     extensions.insert(verdict.extension_id.clone());
                 }
                 let json = serde_json::to_string(&verdict)
@@ -171,9 +174,14 @@ pub fn run_summary(
     let report = verify_runtime_risk_ledger_artifact(&ledger);
     let alerts = m.security_alerts();
     let mut out_text = format!(
-        "run `{}`: {} hostcalls from {extensions} extensions, {operator_lines} operator lines\n",
+        "run `{}`: {} hostcalls from {}{extensions} extensions, {operator_lines} operator lines\n",
         events.display(),
-        driver.calls
+        driver.calls,
+        if extensions >= MAX_COUNTED_EXTENSIONS {
+            "at least "
+        } else {
+            ""
+        }
     );
     out_text.push_str(&format!(
         "verdicts: {} blocked, {} prompted, {} allowed\n",

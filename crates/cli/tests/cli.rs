@@ -984,6 +984,30 @@ mod run {
     }
 
     #[test]
+    fn the_extension_count_says_when_it_stopped_counting() {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = (0..10_001)
+            .map(|i| format!("{{\"ts_ms\":{i},\"extension_id\":\"x-{i}\",\"call_id\":\"c-{i}\",\"method\":\"log\",\"params\":{{}}}}\n"))
+            .collect();
+        let events = write(dir.path(), "many.jsonl", &text);
+        let o = hostguard(&[
+            "run",
+            "--events",
+            s(&events),
+            "--out",
+            s(&dir.path().join("o")),
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        // It said "from 10000 extensions" for 10 001.
+        assert!(
+            o.stdout
+                .contains("10001 hostcalls from at least 10000 extensions"),
+            "{}",
+            o.stdout
+        );
+    }
+
+    #[test]
     fn run_bad_inputs_exit_two() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
