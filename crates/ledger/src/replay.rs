@@ -109,7 +109,7 @@ pub struct ReplaySkipCounts {
 #[non_exhaustive]
 pub enum ReplayError {
     /// The ledger does not verify; replaying it would launder tampered records.
-    #[error("refusing to replay a ledger that does not verify ({error_count} errors, first invalid index `{first_invalid_index:?}`): {}", list(.first_errors))]
+    #[error("refusing to replay a ledger that does not verify ({error_count} errors, first invalid index `{}`): {}", crate::verify::or_none(*.first_invalid_index), list(.first_errors))]
     LedgerInvalid {
         /// From the verification report.
         first_invalid_index: Option<usize>,

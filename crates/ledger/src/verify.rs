@@ -214,8 +214,9 @@ pub fn verify_runtime_risk_ledger_artifact(
             Some(head_index),
             VerifyErrorCode::HeadLastSeqMismatch,
             format!(
-                "head last_seq `{:?}` differs from the last entry's seq `{last_seq:?}`",
-                head.last_seq
+                "head last_seq `{}` differs from the last entry's seq `{}`",
+                or_none(head.last_seq),
+                or_none(last_seq)
             ),
         );
     }
@@ -285,7 +286,7 @@ impl ChainVerifier {
         if expected_seq != Some(entry.seq) {
             err(
                 VerifyErrorCode::SeqMismatch,
-                format!("seq `{}`, expected `{expected_seq:?}`", entry.seq),
+                format!("seq `{}`, expected `{}`", entry.seq, or_none(expected_seq)),
             );
         }
         if entry.prev_ledger_hash != self.prev {
@@ -388,4 +389,9 @@ fn header_floats(
             });
         }
     }
+}
+
+/// An optional number for a message: the number, or `none`.
+pub(crate) fn or_none<T: std::fmt::Display>(value: Option<T>) -> String {
+    value.map_or_else(|| "none".to_owned(), |v| v.to_string())
 }
