@@ -11,7 +11,8 @@
 //! - `$(…)`, backticks, `<(…)` and `>(…)` become substitutions: the word holds [`SUB_MARK`]
 //!   and the body is kept for recursive classification;
 //! - heredoc bodies (`<<EOF`, `<<-EOF`, quoted delimiters) and here-strings are attached to
-//!   their redirection;
+//!   their redirection; the `$(…)` and backticks of a body with an unquoted delimiter run when
+//!   the heredoc is read, so they are substitutions too;
 //! - unquoted `{`, `,`, `}` positions are remembered for brace expansion.
 //!
 //! The tokenizer never fails: an unterminated quote or substitution runs to the end of input.
@@ -156,12 +157,23 @@ fn lex_nested(src: &str, nesting: usize) -> Lexed {
     lexer.out
 }
 
+/// A heredoc whose body starts after the next newline.
+struct PendingHeredoc {
+    /// Index of its redirection token.
+    index: usize,
+    delim: String,
+    /// `<<-`: leading tabs are stripped.
+    strip: bool,
+    /// The delimiter was unquoted: the body is expanded (`$(…)`, backticks, `${…}` run).
+    expands: bool,
+}
+
 struct Lexer {
     s: Vec<char>,
     i: usize,
     out: Lexed,
-    /// Heredocs whose body starts after the next newline: (token index, delimiter, strip tabs).
-    pending: Vec<(usize, String, bool)>,
+    /// Heredocs whose body starts after the next newline.
+    pending: Vec<PendingHeredoc>,
     /// How deep inside expansion text this lexer runs.
     nesting: usize,
 }
@@ -768,8 +780,12 @@ impl Lexer {
             kind
         };
         if kind == RedirKind::HereDoc {
-            self.pending
-                .push((self.out.tokens.len(), target.text.clone(), strip));
+            self.pending.push(PendingHeredoc {
+                index: self.out.tokens.len(),
+                delim: target.text.clone(),
+                strip,
+                expands: !target.quoted,
+            });
         }
         self.out.tokens.push(Token::Redir(Redir {
             kind,
@@ -799,7 +815,13 @@ impl Lexer {
 
     /// After a newline: the bodies of pending heredocs, in order.
     fn read_heredocs(&mut self) {
-        for (index, delim, strip) in std::mem::take(&mut self.pending) {
+        for PendingHeredoc {
+            index,
+            delim,
+            strip,
+            expands,
+        } in std::mem::take(&mut self.pending)
+        {
             let mut body = String::new();
             while self.i < self.s.len() {
                 let start = self.i;
@@ -819,10 +841,43 @@ impl Lexer {
                 body.push_str(&line);
                 body.push('\n');
             }
+            if expands {
+                self.expansion_subs(&body);
+            }
             if let Some(Token::Redir(r)) = self.out.tokens.get_mut(index) {
                 r.body = Some(body);
             }
         }
+    }
+
+    /// Registers the substitutions of text the shell expands like a double-quoted string (the
+    /// body of a heredoc with an unquoted delimiter: `cat <<EOF` runs the `$(…)` inside).
+    fn expansion_subs(&mut self, text: &str) {
+        if !text.contains('$') && !text.contains('`') {
+            return;
+        }
+        let mut inner = Lexer {
+            s: text.chars().collect(),
+            i: 0,
+            out: Lexed::default(),
+            pending: Vec::new(),
+            nesting: self.nesting,
+        };
+        // The words are thrown away: only the substitutions found matter.
+        let mut scratch = WordBuf::default();
+        while let Some(c) = inner.peek(0) {
+            match c {
+                // `\$`, `\``: escaped, not expanded.
+                '\\' => inner.i += 2,
+                '$' => {
+                    let _ = inner.dollar(&mut scratch, true);
+                }
+                '`' => inner.backtick(&mut scratch),
+                _ => inner.i += 1,
+            }
+        }
+        self.out.overflow |= inner.out.overflow;
+        self.out.subs.extend(inner.out.subs);
     }
 }
 

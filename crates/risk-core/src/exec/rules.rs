@@ -35,7 +35,9 @@ impl Analyzer {
         // shell / interpreter / `source`, or fed to one through a redirection.
         let sink_fetch = s.is_shell_or_interpreter()
             && (s.args.iter().any(|a| a.fetch)
-                || s.redirs.iter().any(|r| r.fetch && r.kind == RedirKind::In));
+                || s.redirs
+                    .iter()
+                    .any(|r| r.fetch && matches!(r.kind, RedirKind::In | RedirKind::HereString)));
         if s.prog_fetch || sink_fetch {
             hit(self, ExecClass::PipeToShell);
         }
