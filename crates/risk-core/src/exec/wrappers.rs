@@ -120,19 +120,18 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
             "timeout" => options(rest, "sk", &["signal", "kill-after"]).map(|n| n + 1),
             "xargs" => {
                 out.xargs = true;
+                // `-i[R]`, `-e[E]`, `-l[N]` and `--replace[=R]`, `--eof[=E]`, `--max-lines[=N]`
+                // take their value attached or not at all: `xargs -i rm {}` runs `rm`.
                 options(
                     rest,
-                    "IdELnPsaie",
+                    "IdELnPsa",
                     &[
                         "arg-file",
                         "delimiter",
                         "max-args",
-                        "max-lines",
                         "max-procs",
                         "max-chars",
                         "process-slot-var",
-                        "eof",
-                        "replace",
                     ],
                 )
             }
@@ -349,10 +348,12 @@ fn options(rest: &[Arg], with_value: &str, long_with_value: &[&str]) -> Option<u
     Some(i)
 }
 
-/// `nice -n 5`, `nice -5`, `nice --adjustment=5`.
+/// `nice -n 5`, `nice -5`, `nice --adjustment=5`, `nice --adjustment 5` (long options may be
+/// abbreviated: `--adj 5`).
 fn nice_options(rest: &[Arg]) -> Option<usize> {
     match rest.first().map(|a| a.text.as_str()) {
         Some("-n") => Some(2),
+        Some(t) if t.len() > 2 && "--adjustment".starts_with(t) => Some(2),
         Some(t) if t.starts_with("-n") || t.starts_with("--adj") => Some(1),
         Some(t)
             if t.starts_with('-')
@@ -470,6 +471,9 @@ mod tests {
         check("env -S rm_-rf x", "", &["rm_-rf x"]);
         check("nohup timeout -s KILL 10s nice -n 5 rm x", "rm", &[]);
         check("xargs -0 -n 1 rm -rf", "rm", &[]);
+        check("xargs -i rm -rf {}", "rm", &[]);
+        check("xargs -e --replace rm -rf {}", "rm", &[]);
+        check("nice --adjustment 5 rm x", "rm", &[]);
         check("command -v rm", "", &[]);
         check("command rm x", "rm", &[]);
         check("exec -a name rm x", "rm", &[]);

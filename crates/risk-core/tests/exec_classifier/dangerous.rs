@@ -118,6 +118,10 @@ fn wrappers() {
     check("timeout -s KILL 5m rm -rf /", c);
     check("echo / | xargs rm -rf /", c);
     check("xargs -0 -n1 rm -rf /", c);
+    check("xargs -i rm -rf /", c);
+    check("echo / | xargs --replace rm -rf {}", c);
+    check("xargs -e rm -rf ~", c);
+    check("nice --adjustment 10 rm -rf /", c);
     check("command rm -rf /", c);
     check("exec rm -rf /", c);
     check("nice -n 10 rm -rf /", c);
