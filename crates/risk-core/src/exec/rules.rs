@@ -14,7 +14,7 @@ use super::facts::{
     NETWORK_TOOLS, PERSISTENCE_PREFIXES, PROTECTED_BRANCHES,
 };
 use super::lex::RedirKind;
-use super::stage::{SeqState, Stage};
+use super::stage::{long_option, SeqState, Stage};
 use super::wrappers::{INTERPRETERS, SHELLS};
 use super::ExecTier;
 
@@ -361,7 +361,8 @@ impl Analyzer {
                 }
             }
             "rsync" => {
-                let deletes = s.texts().any(|t| t.starts_with("--delete"));
+                // `--del` is an option of its own (`--delete-during`).
+                let deletes = s.texts().any(|t| t.starts_with("--delete") || t == "--del");
                 if deletes && ops.last().is_some_and(|t| state.is_root_or_home(t)) {
                     hit(self, ExecClass::RecursiveDeleteRootOrHome);
                 }
@@ -400,9 +401,22 @@ impl Analyzer {
             }
         }
         let rest: Vec<&str> = words.collect();
+        // Git accepts unambiguous abbreviations of long options (`--mirr`, `--har`).
         let has = |f: &str| {
+            rest.iter().any(|t| match f.strip_prefix("--") {
+                Some(name) => long_option(t, name).is_some(),
+                None => *t == f,
+            })
+        };
+        // `--name=value` or `--name value`, the value one of `values`.
+        let long_value = |name: &str, values: &[&str]| {
             rest.iter()
-                .any(|t| *t == f || t.starts_with(&format!("{f}=")))
+                .enumerate()
+                .any(|(i, t)| match long_option(t, name) {
+                    Some(Some(v)) => values.contains(&v),
+                    Some(None) => rest.get(i + 1).is_some_and(|v| values.contains(v)),
+                    None => false,
+                })
         };
         let class = match sub {
             "push" => {
@@ -454,20 +468,12 @@ impl Analyzer {
             "filter-branch" | "filter-repo" => Some(ExecClass::DestructiveGitRewrite),
             "reflog"
                 if rest.first() == Some(&"expire")
-                    && rest.iter().any(|t| {
-                        t.ends_with("=now")
-                            || t.ends_with("=all")
-                            || *t == "--all" && rest.iter().any(|u| u.contains("=now"))
-                    }) =>
+                    && (long_value("expire", &["now", "all"])
+                        || long_value("expire-unreachable", &["now", "all"])) =>
             {
                 Some(ExecClass::DestructiveGitRewrite)
             }
-            "gc" if rest
-                .iter()
-                .any(|t| *t == "--prune=now" || *t == "--prune=all") =>
-            {
-                Some(ExecClass::GitDiscardWork)
-            }
+            "gc" if long_value("prune", &["now", "all"]) => Some(ExecClass::GitDiscardWork),
             "reset" if has("--hard") => Some(ExecClass::GitDiscardWork),
             _ => None,
         };

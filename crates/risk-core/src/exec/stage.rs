@@ -96,12 +96,12 @@ impl Stage {
         out
     }
 
-    /// A short flag (inside any cluster) or a long flag is present.
+    /// A short flag (inside any cluster) or a long flag (or an abbreviation of it, as
+    /// `getopt_long` accepts: `rm --rec`) is present.
     pub(crate) fn has_flag(&self, short: char, long: &str) -> bool {
         self.texts().take_while(|t| *t != "--").any(|t| {
-            if let Some(l) = t.strip_prefix("--") {
-                l.strip_prefix(long)
-                    .is_some_and(|v| v.is_empty() || v.starts_with('='))
+            if t.starts_with("--") {
+                long_option(t, long).is_some()
             } else {
                 t.strip_prefix('-').is_some_and(|c| c.contains(short))
             }
@@ -269,12 +269,11 @@ impl Stage {
     pub(super) fn flag_value(&self, short: char, long: &str) -> Option<String> {
         let mut iter = self.texts();
         while let Some(t) = iter.next() {
-            if let Some(l) = t.strip_prefix("--") {
-                if let Some(v) = l.strip_prefix(long).and_then(|v| v.strip_prefix('=')) {
-                    return Some(v.to_owned());
-                }
-                if l == long {
-                    return iter.next().map(str::to_owned);
+            if t.starts_with("--") {
+                match long_option(t, long) {
+                    Some(Some(v)) => return Some(v.to_owned()),
+                    Some(None) => return iter.next().map(str::to_owned),
+                    None => {}
                 }
             } else if let Some(c) = t.strip_prefix('-') {
                 if let Some(at) = c.find(short) {
@@ -364,6 +363,19 @@ impl Stage {
             || INTERPRETERS.contains(&self.prog.as_str())
             || matches!(self.prog.as_str(), "eval" | "source" | "." | "exec")
     }
+}
+
+/// `word` is the long option `--name` (or `--name=value`), possibly abbreviated to a non-empty
+/// prefix of `name` as `getopt_long` and git accept (`--rec` for `--recursive`, `--mirr` for
+/// `--mirror`): `Some(value after '=')`. An abbreviation another option shares is rejected by
+/// the program, so reading it as `name` only over-approximates a command that fails anyway.
+pub(crate) fn long_option<'a>(word: &'a str, name: &str) -> Option<Option<&'a str>> {
+    let l = word.strip_prefix("--")?;
+    let (given, value) = match l.split_once('=') {
+        Some((g, v)) => (g, Some(v)),
+        None => (l, None),
+    };
+    (!given.is_empty() && name.starts_with(given)).then_some(value)
 }
 
 impl SeqState {

@@ -19,6 +19,10 @@ fn recursive_delete_of_root_or_home() {
     check("rm -r -f /var", c);
     check("rm --recursive --force /boot", c);
     check("rm -rf --no-preserve-root /", c);
+    check("rm --rec -f /", c);
+    check("rm --recur --force ~", c);
+    check("rsync -a --del empty/ /", c);
+    check("chmod --rec 777 /", Some(PermissionEscalation));
     check("rm -fr -- /", c);
     check("rm -Rf /tmp/../", c);
     check("rm -rf //", c);
@@ -378,6 +382,23 @@ fn git_rewrites() {
     check("git push -f origin feature/x", Some(GitForcePush));
     check("git reset --hard origin/main", Some(GitDiscardWork));
     check("git gc --prune=now", Some(GitDiscardWork));
+    check("git push --mirr", Some(DestructiveGitRewrite));
+    check("git push --forc origin main", Some(DestructiveGitRewrite));
+    check("git push --del origin main", Some(DestructiveGitRewrite));
+    check(
+        "git reflog expire --exp=now --all",
+        Some(DestructiveGitRewrite),
+    );
+    check(
+        "git reflog expire --expire now --all",
+        Some(DestructiveGitRewrite),
+    );
+    check("git reset --har", Some(GitDiscardWork));
+    check("git gc --pru=all", Some(GitDiscardWork));
+    check(
+        "git push --force-w origin main",
+        Some(DestructiveGitRewrite),
+    );
 }
 
 /// Inputs built to blow up naive expansion finish quickly and stay bounded.
