@@ -18,6 +18,30 @@ use super::stage::{long_option, SeqState, Stage};
 use super::wrappers::{INTERPRETERS, SHELLS};
 use super::ExecTier;
 
+/// Git global options whose value is the next word.
+const GIT_GLOBALS_WITH_VALUE: &[&str] = &[
+    "--git-dir",
+    "--work-tree",
+    "--namespace",
+    "--super-prefix",
+    "--config-env",
+    "--attr-source",
+];
+
+/// Git configuration keys (lowercase) whose value git runs as a shell command.
+const GIT_COMMAND_KEYS: &[&str] = &[
+    "core.pager",
+    "core.editor",
+    "core.sshcommand",
+    "core.fsmonitor",
+    "core.askpass",
+    "sequence.editor",
+    "diff.external",
+    "credential.helper",
+    "gpg.program",
+    "uploadpack.packobjectshook",
+];
+
 impl Analyzer {
     /// Rules on one simple command.
     pub(crate) fn stage(&mut self, s: &Stage, depth: usize, state: &mut SeqState) {
@@ -341,7 +365,7 @@ impl Analyzer {
             "pkill" | "killall" if ops.iter().any(|t| is_critical_process(t)) => {
                 hit(self, ExecClass::KillCriticalProcess);
             }
-            "git" => self.git(s, &parts),
+            "git" => self.git(s, depth, &parts),
             p if INTERPRETERS.contains(&p) || p == "awk" || p == "gawk" => {
                 let code = s.inline_code();
                 let lower = code.to_ascii_lowercase();
@@ -388,12 +412,15 @@ impl Analyzer {
         state.record_downloads(s);
     }
 
-    fn git(&mut self, s: &Stage, parts: &[usize]) {
-        // Skip global options: `-C dir`, `-c k=v`, `--git-dir=…`, `--no-pager`.
+    fn git(&mut self, s: &Stage, depth: usize, parts: &[usize]) {
+        // Skip global options: `-C dir`, `-c k=v`, `--git-dir=…` / `--git-dir …`, `--no-pager`.
         let mut words = s.texts().peekable();
         let mut sub = "";
+        let mut config: Vec<&str> = Vec::new();
         while let Some(t) = words.next() {
-            if t == "-C" || t == "-c" {
+            if t == "-c" {
+                config.extend(words.next());
+            } else if t == "-C" || GIT_GLOBALS_WITH_VALUE.contains(&t) {
                 words.next();
             } else if !t.starts_with('-') {
                 sub = t;
@@ -401,6 +428,24 @@ impl Analyzer {
             }
         }
         let rest: Vec<&str> = words.collect();
+        // `-c` values git runs as shell commands, and aliases defined on the command line.
+        for kv in config {
+            let Some((key, value)) = kv.split_once('=') else {
+                continue;
+            };
+            let key = key.to_ascii_lowercase();
+            if GIT_COMMAND_KEYS.contains(&key.as_str()) {
+                let _ = self.script(value.trim_start_matches('!'), depth + 1);
+            } else if key.strip_prefix("alias.") == Some(sub) && !sub.is_empty() {
+                let args: Vec<String> = rest.iter().map(|w| shell_quote(w)).collect();
+                let line = match value.strip_prefix('!') {
+                    // `!cmd`: a shell command, given the alias's arguments.
+                    Some(cmd) => format!("{cmd} {}", args.join(" ")),
+                    None => format!("git {value} {}", args.join(" ")),
+                };
+                let _ = self.script(&line, depth + 1);
+            }
+        }
         // Git accepts unambiguous abbreviations of long options (`--mirr`, `--har`).
         let has = |f: &str| {
             rest.iter().any(|t| match f.strip_prefix("--") {
