@@ -147,28 +147,64 @@ impl Analyzer {
                 }
             }
             "find" => {
-                let roots: Vec<&str> = s
-                    .texts()
+                let words: Vec<&str> = s.texts().collect();
+                // Options before the starting points: `-H`, `-L`, `-P`, `-D opts`, `-O3`.
+                let mut first = 0;
+                while let Some(t) = words.get(first) {
+                    match *t {
+                        "-H" | "-L" | "-P" => first += 1,
+                        "-D" => first += 2,
+                        t if t.starts_with("-O") => first += 1,
+                        "--" => {
+                            first += 1;
+                            break;
+                        }
+                        _ => break,
+                    }
+                }
+                let mut roots: Vec<&str> = words
+                    .get(first..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .copied()
                     .take_while(|t| !t.starts_with('-') && *t != "(" && *t != "!")
                     .collect();
-                let deletes = s.texts().any(|t| t == "-delete")
-                    || s.texts().collect::<Vec<_>>().windows(2).any(|w| {
+                if roots.is_empty() {
+                    roots.push(".");
+                }
+                let deletes = words.contains(&"-delete")
+                    || words.windows(2).any(|w| {
                         matches!(w, [x, y] if (*x == "-exec" || *x == "-execdir") && (*y == "rm" || y.ends_with("/rm")))
                     });
                 if deletes && roots.iter().any(|t| state.is_root_or_home(t)) {
                     hit(self, ExecClass::RecursiveDeleteRootOrHome);
                 }
-                let exec_body: Vec<&str> = s
-                    .texts()
-                    .skip_while(|t| !matches!(*t, "-exec" | "-execdir" | "-ok" | "-okdir"))
-                    .skip(1)
-                    .take_while(|t| *t != ";" && *t != "+")
-                    .collect();
-                if !exec_body.is_empty() {
-                    // `-exec` runs an argument vector, not a shell line: quote each word so
-                    // `-exec sh -c 'rm -rf /' \;` keeps its script in one piece.
-                    let quoted: Vec<String> = exec_body.iter().map(|w| shell_quote(w)).collect();
-                    let _ = self.script(&quoted.join(" "), depth + 1);
+                // Each `-exec … ;` / `-exec … +` body, with `{}` read as a starting point (the
+                // first path find hands it): `find / -exec sudo rm -rf {} +`.
+                let mut rest = words.as_slice();
+                while let Some(at) = rest
+                    .iter()
+                    .position(|t| matches!(*t, "-exec" | "-execdir" | "-ok" | "-okdir"))
+                {
+                    let body_words = rest.get(at + 1..).unwrap_or(&[]);
+                    let len = body_words
+                        .iter()
+                        .position(|t| *t == ";" || *t == "+")
+                        .unwrap_or(body_words.len());
+                    let body = body_words.get(..len).unwrap_or(&[]);
+                    rest = body_words.get(len..).unwrap_or(&[]);
+                    if body.is_empty() {
+                        continue;
+                    }
+                    for root in roots.iter().take(4) {
+                        // `-exec` runs an argument vector, not a shell line: quote each word so
+                        // `-exec sh -c 'rm -rf /' \;` keeps its script in one piece.
+                        let quoted: Vec<String> = body
+                            .iter()
+                            .map(|w| shell_quote(&w.replace("{}", root)))
+                            .collect();
+                        let _ = self.script(&quoted.join(" "), depth + 1);
+                    }
                 }
             }
             "cd" | "pushd" => state.cd(ops.first().copied()),

@@ -31,6 +31,13 @@ fn recursive_delete_of_root_or_home() {
     check("cd ~; rm -rf .", c);
     check("find / -delete", c);
     check("find ~ -exec rm -rf {} +", c);
+    check("find -L / -delete", c);
+    check("find -H -O3 ~ -delete", c);
+    check("find -D tree / -exec rm -rf {} +", c);
+    check("find / -exec sudo rm -rf {} +", c);
+    check("find ~ -maxdepth 0 -exec env rm -rf {} \\;", c);
+    check("find /etc -exec true \\; -exec /bin/rm -r {} +", c);
+    check("find / -maxdepth 0 -exec sh -c 'rm -rf \"$0\"' {} \\;", c);
     check("rm -rf /e*", c);
     check("rsync -a --delete empty/ /", c);
     check("find . -maxdepth 0 -exec sh -c 'rm -rf /' \\;", c);
