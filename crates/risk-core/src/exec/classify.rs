@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use super::lex::{Redir, RedirKind, SubKind, Word, SUB_MARK};
+use super::lex::{Redir, RedirKind, Sub, SubKind, Word, SUB_MARK};
 use super::parse::parse;
 use super::stage::{SeqState, Stage};
 use super::wrappers::{assignments, program_name, unwrap};
@@ -290,6 +290,7 @@ pub(crate) fn analyze(command: &str) -> Detailed {
         forms: Vec::new(),
         budget: WORK_BUDGET_BYTES,
         current_max: None,
+        inherit: None,
     };
     if command.len() > MAX_COMMAND_BYTES {
         analyzer.flag(ExecClass::Unparsed, &snippet(command), Vec::new());
@@ -324,6 +325,8 @@ pub(crate) struct Analyzer {
     pub forms: Vec<Form>,
     budget: usize,
     current_max: Option<ExecTier>,
+    /// The state the next script parsed starts from (see [`Analyzer::nested`]).
+    inherit: Option<SeqState>,
 }
 
 impl Analyzer {
@@ -370,7 +373,16 @@ impl Analyzer {
         summary
     }
 
+    /// Parses and classifies a script run by a command of the current one (`sh -c`, `eval`,
+    /// `$(…)`, a heredoc fed to a shell, `find -exec`…): it starts from `state`, the working
+    /// directory and variables known where it runs (`cd / && sh -c 'rm -rf *'`).
+    pub(crate) fn nested(&mut self, src: &str, depth: usize, state: &SeqState) -> Summary {
+        self.inherit = Some(state.clone());
+        self.script(src, depth)
+    }
+
     fn script_inner(&mut self, src: &str, depth: usize) -> Summary {
+        let mut state = self.inherit.take().unwrap_or_default();
         if depth > MAX_DEPTH || src.len() > self.budget {
             self.budget = 0;
             self.flag(ExecClass::Unparsed, &snippet(src), Vec::new());
@@ -381,16 +393,9 @@ impl Analyzer {
         if script.overflow {
             self.flag(ExecClass::Unparsed, &snippet(src), Vec::new());
         }
-        let subs: Vec<Summary> = script
-            .subs
-            .iter()
-            .map(|s| {
-                let mut summary = self.script(&s.body, depth + 1);
-                summary.process = s.kind == SubKind::Process;
-                summary
-            })
-            .collect();
-        let mut state = SeqState::default();
+        // Substitutions are classified when the command holding them is reached, from the
+        // state there (`cd / && echo $(rm -rf *)`); any left (heredoc bodies) at the end.
+        let mut subs: Vec<Option<Summary>> = vec![None; script.subs.len()];
         let mut summary = Summary::default();
         let single = script.pipelines.len() == 1;
         let mut summary_first = true;
@@ -400,6 +405,14 @@ impl Analyzer {
             // Shared with the stage being classified, then updated in place: no per-stage copy.
             let mut upstream = Rc::new(Upstream::default());
             for (i, sc) in pipeline.stages.iter().enumerate() {
+                let ids = sc
+                    .words
+                    .iter()
+                    .chain(sc.redirs.iter().map(|r| &r.target))
+                    .flat_map(|w| w.subs.iter().copied());
+                for k in ids.collect::<Vec<_>>() {
+                    self.substitution(&script.subs, &mut subs, k, depth, &state);
+                }
                 let mut argv: Vec<Arg> = Vec::new();
                 for word in &sc.words {
                     resolve_word(word, &subs, &state.vars, &mut argv);
@@ -447,6 +460,13 @@ impl Analyzer {
                     scripts: unwrapped.scripts,
                     upstream: (i > 0).then(|| Rc::clone(&upstream)),
                 };
+                // `env -C dir cmd`, `sudo -D dir cmd`: the command runs in `dir`.
+                let mut moved = unwrapped.chdir.as_deref().map(|dir| {
+                    let mut moved = state.clone();
+                    moved.cd(Some(dir));
+                    moved
+                });
+                let run_state = moved.as_mut().unwrap_or(&mut state);
                 if stage.prog.contains(['*', '?', '[']) {
                     // `/bin/r? -rf /`: judge every rule program the glob could name.
                     for candidate in glob_candidates(&stage.prog) {
@@ -454,10 +474,14 @@ impl Analyzer {
                             prog: candidate.to_owned(),
                             ..stage.clone()
                         };
-                        self.stage(&variant, depth, &mut state);
+                        self.stage(&variant, depth, run_state);
                     }
                 } else {
-                    self.stage(&stage, depth, &mut state);
+                    self.stage(&stage, depth, run_state);
+                }
+                if let Some(moved) = moved {
+                    // A child process changes nothing of the shell but what it downloads.
+                    state.downloads = moved.downloads;
                 }
                 stage.upstream = None;
                 let up = Rc::make_mut(&mut upstream);
@@ -488,7 +512,32 @@ impl Analyzer {
                 summary.static_value = Rc::make_mut(&mut upstream).static_value.take();
             }
         }
+        for k in 0..subs.len() {
+            self.substitution(&script.subs, &mut subs, k, depth, &state);
+        }
         summary
+    }
+
+    /// Classifies substitution `k` (once), from `state`.
+    fn substitution(
+        &mut self,
+        bodies: &[Sub],
+        subs: &mut [Option<Summary>],
+        k: usize,
+        depth: usize,
+        state: &SeqState,
+    ) {
+        let (Some(sub), Some(slot)) = (bodies.get(k), subs.get_mut(k)) else {
+            return;
+        };
+        if slot.is_some() {
+            return;
+        }
+        let mut summary = self.nested(&sub.body, depth + 1, state);
+        summary.process = sub.kind == SubKind::Process;
+        if let Some(slot) = subs.get_mut(k) {
+            *slot = Some(summary);
+        }
     }
 }
 
@@ -524,7 +573,7 @@ fn glob_candidates(glob: &str) -> Vec<&'static str> {
 }
 
 /// Appends the fields `word` expands to.
-fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut Vec<Arg>) {
+fn resolve_word(word: &Word, subs: &[Option<Summary>], vars: &[(String, Arg)], out: &mut Vec<Arg>) {
     let mut text = String::with_capacity(word.text.len());
     let mut fetch = false;
     let mut critical_pid = false;
@@ -537,7 +586,10 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
             text.push(c);
             continue;
         }
-        let summary = sub_ids.next().and_then(|&k| subs.get(k));
+        let summary = sub_ids
+            .next()
+            .and_then(|&k| subs.get(k))
+            .and_then(Option::as_ref);
         if let Some(s) = summary {
             fetch |= s.fetches;
             critical_pid |= s.critical_pid;
@@ -590,7 +642,7 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
     });
 }
 
-fn resolve_redir(r: &Redir, subs: &[Summary], vars: &[(String, Arg)]) -> RRedir {
+fn resolve_redir(r: &Redir, subs: &[Option<Summary>], vars: &[(String, Arg)]) -> RRedir {
     let mut fields = Vec::new();
     resolve_word(&r.target, subs, vars, &mut fields);
     let fetch = fields.iter().any(|a| a.fetch);

@@ -50,7 +50,7 @@ impl Analyzer {
 
         // Nested scripts: sh -c, eval, su -c, env -S, ssh host cmd, watch.
         for (body, fetch) in &s.scripts {
-            let _ = self.script(body, depth + 1);
+            let _ = self.nested(body, depth + 1, state);
             if *fetch {
                 hit(self, ExecClass::PipeToShell);
             }
@@ -68,7 +68,7 @@ impl Analyzer {
         // A heredoc or here-string fed to a shell is a script.
         if s.reads_stdin() {
             if let Some(body) = s.stdin_script() {
-                let _ = self.script(&body, depth + 1);
+                let _ = self.nested(&body, depth + 1, state);
             }
         }
 
@@ -81,7 +81,7 @@ impl Analyzer {
                 if up.fetch {
                     self.flag(ExecClass::PipeToShell, &up_segment, up_parts.clone());
                 } else if let Some(script) = &up.static_value {
-                    let _ = self.script(script, depth + 1);
+                    let _ = self.nested(script, depth + 1, state);
                 }
             }
             if s.prog == "crontab" {
@@ -111,7 +111,7 @@ impl Analyzer {
                 "tee" => up.and_then(|u| u.static_value.clone()),
                 _ => s.literal_output(),
             } {
-                let _ = self.script(&text, depth + 1);
+                let _ = self.nested(&text, depth + 1, state);
             }
         }
         // Statically known process-substitution content read as a script
@@ -123,7 +123,7 @@ impl Analyzer {
                 .filter_map(|a| a.content.as_deref())
                 .chain(s.redirs.iter().filter_map(|r| r.content.as_deref()));
             for content in contents {
-                let _ = self.script(content, depth + 1);
+                let _ = self.nested(content, depth + 1, state);
             }
         }
 
@@ -135,7 +135,8 @@ impl Analyzer {
             }
         }
         for path in s.written_paths() {
-            self.written(s, &path, depth, &parts);
+            // Relative to a known working directory: `cd /etc && echo … >> sudoers`.
+            self.written(s, &state.resolve(&path), depth, &parts);
         }
 
         let ops = s.operands();
@@ -203,7 +204,7 @@ impl Analyzer {
                             .iter()
                             .map(|w| shell_quote(&w.replace("{}", root)))
                             .collect();
-                        let _ = self.script(&quoted.join(" "), depth + 1);
+                        let _ = self.nested(&quoted.join(" "), depth + 1, state);
                     }
                 }
             }
@@ -277,9 +278,10 @@ impl Analyzer {
                 let mode = ops.first().copied().unwrap_or("");
                 let targets = ops.get(1..).unwrap_or(&[]);
                 let recursive = s.has_flag('R', "recursive");
-                let system_target = targets
-                    .iter()
-                    .any(|t| is_system_path(t) || is_credential_path(t));
+                let system_target = targets.iter().any(|t| {
+                    let t = state.resolve(t);
+                    is_system_path(&t) || is_credential_path(&t)
+                });
                 if is_setuid_mode(mode)
                     || (recursive && targets.iter().any(|t| state.is_root_or_home(t)))
                     || (system_target && is_world_writable_mode(mode))
@@ -297,7 +299,7 @@ impl Analyzer {
                         || owner == "0"
                         || owner.starts_with("0:"));
                 if (recursive && targets.iter().any(|t| state.is_root_or_home(t)))
-                    || (to_root && targets.iter().any(|t| is_system_path(t)))
+                    || (to_root && targets.iter().any(|t| is_system_path(&state.resolve(t))))
                 {
                     hit(self, ExecClass::PermissionEscalation);
                 }
@@ -401,7 +403,7 @@ impl Analyzer {
             "pkill" | "killall" if ops.iter().any(|t| is_critical_process(t)) => {
                 hit(self, ExecClass::KillCriticalProcess);
             }
-            "git" => self.git(s, depth, &parts),
+            "git" => self.git(s, depth, state, &parts),
             p if INTERPRETERS.contains(&p) || p == "awk" || p == "gawk" => {
                 let code = s.inline_code();
                 let lower = code.to_ascii_lowercase();
@@ -417,7 +419,7 @@ impl Analyzer {
                 // Shell commands the code hands to the system: `os.system("…")`,
                 // `subprocess.run(["rm", "-rf", "/"])`, `` `…` ``.
                 for command in embedded_commands(&code) {
-                    let _ = self.script(&command, depth + 1);
+                    let _ = self.nested(&command, depth + 1, state);
                 }
             }
             "rsync" => {
@@ -448,7 +450,7 @@ impl Analyzer {
         state.record_downloads(s);
     }
 
-    fn git(&mut self, s: &Stage, depth: usize, parts: &[usize]) {
+    fn git(&mut self, s: &Stage, depth: usize, state: &SeqState, parts: &[usize]) {
         // Skip global options: `-C dir`, `-c k=v`, `--git-dir=…` / `--git-dir …`, `--no-pager`.
         let mut words = s.texts().peekable();
         let mut sub = "";
@@ -471,7 +473,7 @@ impl Analyzer {
             };
             let key = key.to_ascii_lowercase();
             if GIT_COMMAND_KEYS.contains(&key.as_str()) {
-                let _ = self.script(value.trim_start_matches('!'), depth + 1);
+                let _ = self.nested(value.trim_start_matches('!'), depth + 1, state);
             } else if key.strip_prefix("alias.") == Some(sub) && !sub.is_empty() {
                 let args: Vec<String> = rest.iter().map(|w| shell_quote(w)).collect();
                 let line = match value.strip_prefix('!') {
@@ -479,7 +481,7 @@ impl Analyzer {
                     Some(cmd) => format!("{cmd} {}", args.join(" ")),
                     None => format!("git {value} {}", args.join(" ")),
                 };
-                let _ = self.script(&line, depth + 1);
+                let _ = self.nested(&line, depth + 1, state);
             }
         }
         // Git accepts unambiguous abbreviations of long options (`--mirr`, `--har`).

@@ -37,8 +37,9 @@ pub(crate) struct Stage {
 /// What the earlier commands of a script established.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct SeqState {
-    /// Literal assignments (`a=rm`), latest last; bounded.
-    pub vars: Vec<(String, Arg)>,
+    /// Literal assignments (`a=rm`), latest last; bounded. Shared with nested scripts that
+    /// inherit this state until one of them assigns.
+    pub vars: Rc<Vec<(String, Arg)>>,
     /// The working directory when statically known (absolute, normalised).
     pub(super) cwd: Option<String>,
     /// Files downloaded so far (as written, normalised) and the simple command that did it.
@@ -51,18 +52,22 @@ const MAX_VAR_BYTES: usize = 4096;
 
 impl SeqState {
     pub(crate) fn assign(&mut self, assigns: &[Arg]) {
+        if assigns.is_empty() {
+            return;
+        }
+        let vars = Rc::make_mut(&mut self.vars);
         for a in assigns {
             if let Some((name, value)) = a.text.split_once('=') {
                 let name = name.trim_end_matches('+');
                 if value.len() > MAX_VAR_BYTES {
                     // Too long to track: the variable becomes unknown.
-                    self.vars.retain(|(n, _)| n != name);
+                    vars.retain(|(n, _)| n != name);
                     continue;
                 }
-                if self.vars.len() >= MAX_VARS {
-                    self.vars.remove(0);
+                if vars.len() >= MAX_VARS {
+                    vars.remove(0);
                 }
-                self.vars.push((
+                vars.push((
                     name.to_owned(),
                     Arg {
                         text: value.to_owned(),
@@ -393,16 +398,20 @@ impl SeqState {
         };
     }
 
-    /// `t` (resolved against a known working directory) is `/`, a home or a system directory,
-    /// or a glob of their entries.
-    pub(super) fn is_root_or_home(&self, t: &str) -> bool {
-        let resolved = match &self.cwd {
+    /// `t` resolved against the working directory when that is known and `t` is relative.
+    pub(super) fn resolve(&self, t: &str) -> String {
+        match &self.cwd {
             Some(cwd) if !t.starts_with('/') && !t.starts_with('~') && !t.starts_with('$') => {
                 format!("{cwd}/{t}")
             }
             _ => t.to_owned(),
-        };
-        is_root_or_home(&resolved)
+        }
+    }
+
+    /// `t` (resolved against a known working directory) is `/`, a home or a system directory,
+    /// or a glob of their entries.
+    pub(super) fn is_root_or_home(&self, t: &str) -> bool {
+        is_root_or_home(&self.resolve(t))
     }
 
     pub(super) fn record_downloads(&mut self, s: &Stage) {

@@ -16,6 +16,8 @@ pub(crate) struct Unwrapped {
     pub scripts: Vec<(String, bool)>,
     /// An `xargs` was peeled: stdin words become arguments of the program.
     pub xargs: bool,
+    /// A wrapper changes the working directory first (`env -C dir`, `sudo -D dir`).
+    pub chdir: Option<String>,
 }
 
 /// Shells: `-c` takes a script; without one (or with `-s`) they read stdin.
@@ -87,22 +89,29 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
         let name = program_name(&first.text);
         let rest = argv.get(pos + 1..).unwrap_or(&[]);
         let skip = match name.as_str() {
-            "sudo" => options(
-                rest,
-                "ugCDhprtTUR",
-                &[
-                    "user",
-                    "group",
-                    "host",
-                    "prompt",
-                    "close-from",
-                    "chdir",
-                    "role",
-                    "type",
-                    "command-timeout",
-                    "other-user",
-                ],
-            ),
+            "sudo" => {
+                let n = options(
+                    rest,
+                    "ugCDhprtTUR",
+                    &[
+                        "user",
+                        "group",
+                        "host",
+                        "prompt",
+                        "close-from",
+                        "chdir",
+                        "role",
+                        "type",
+                        "command-timeout",
+                        "other-user",
+                    ],
+                );
+                let opts = rest.get(..n.unwrap_or(0)).unwrap_or(&[]);
+                if let Some((dir, _)) = flag_value(opts, 'D', "chdir") {
+                    out.chdir = Some(dir);
+                }
+                n
+            }
             "doas" => options(rest, "uC", &[]),
             "env" => {
                 let (n, split) = env_options(rest);
@@ -110,6 +119,10 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
                     out.scripts.push(s);
                     out.start = argv.len();
                     return out;
+                }
+                let opts = rest.get(..n).unwrap_or(&[]);
+                if let Some((dir, _)) = flag_value(opts, 'C', "chdir") {
+                    out.chdir = Some(dir);
                 }
                 Some(n + assignments(rest.get(n..).unwrap_or(&[])))
             }

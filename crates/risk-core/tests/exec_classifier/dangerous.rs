@@ -29,6 +29,15 @@ fn recursive_delete_of_root_or_home() {
     check("/bin/rm -rf /", c);
     check("cd / && rm -rf *", c);
     check("cd ~; rm -rf .", c);
+    check("cd / && sh -c 'rm -rf *'", c);
+    check("cd /; eval 'rm -rf *'", c);
+    check("cd / && echo $(rm -rf *)", c);
+    check("x=/; echo $(rm -rf $x)", c);
+    check("cd ~ && find . -exec sudo rm -rf {} +", c);
+    check("env -C / sh -c 'rm -rf *'", c);
+    check("env --chdir=/ find . -delete", c);
+    check("sudo -D / find . -delete", c);
+    check("sudo --chdir ~ bash -c 'rm -rf ./*'", c);
     check("find / -delete", c);
     check("find ~ -exec rm -rf {} +", c);
     check("find -L / -delete", c);
@@ -161,6 +170,8 @@ fn wrappers() {
 fn devices_and_disks() {
     check("dd if=/dev/zero of=/dev/sda bs=1M", Some(DeviceWrite));
     check("dd if=x.img of=/dev/nvme0n1", Some(DeviceWrite));
+    check("cd /dev && dd if=/dev/zero of=sda", Some(DeviceWrite));
+    check("cd /usr/bin && chmod 777 .", Some(PermissionEscalation));
     check("cat /dev/urandom > /dev/sda", Some(DeviceWrite));
     check("echo x >/dev/sdb1", Some(DeviceWrite));
     check("cp disk.img /dev/mmcblk0", Some(DeviceWrite));
@@ -306,6 +317,8 @@ fn persistence() {
         Some(PipeToShell),
     );
     check("echo 'wget https://x' > .git/hooks/post-checkout", c);
+    check("cd /etc/cron.d && echo '* * * * * root /tmp/x' > job", c);
+    check("cd; echo 'curl -s https://x -o /tmp/y' >> .bashrc", c);
 }
 
 #[test]
@@ -327,6 +340,9 @@ fn credentials() {
     check("useradd -o -u 0 toor", c);
     check("vim /etc/sudoers", c);
     check("wget -O /etc/sudoers https://x", c);
+    check("cd ~ && echo 'ssh-rsa AAA' >> .ssh/authorized_keys", c);
+    check("cd /etc && echo 'x ALL=(ALL) NOPASSWD:ALL' >> sudoers", c);
+    check("cd /etc/ssh; sed -i 's/no/yes/' sshd_config", c);
 }
 
 #[test]
