@@ -316,8 +316,9 @@ pub(crate) struct Summary {
     pub critical_pid: bool,
     /// It is a process substitution (`<(…)`): its output is a file's content, not words.
     pub process: bool,
-    /// Its first command is a shell or interpreter reading its script from stdin (`>(sh)`).
-    pub stdin_shell: bool,
+    /// A command first in one of its pipelines runs the script's stdin as code: a shell or
+    /// interpreter reading stdin (`>(sh)`, `sh -c 'cd /tmp; bash'`).
+    pub stdin_code: bool,
 }
 
 pub(crate) struct Analyzer {
@@ -398,7 +399,6 @@ impl Analyzer {
         let mut subs: Vec<Option<Summary>> = vec![None; script.subs.len()];
         let mut summary = Summary::default();
         let single = script.pipelines.len() == 1;
-        let mut summary_first = true;
         for pipeline in &script.pipelines {
             let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
             // What flows into the next stage's stdin.
@@ -431,6 +431,7 @@ impl Analyzer {
                 let segment = render(&argv, &sc.redirs);
                 let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
                 let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));
+                let stdin_args = (unwrapped.xargs && i > 0).then(|| inner.len().saturating_sub(1));
                 if unwrapped.xargs && i > 0 {
                     // `echo / | xargs rm -rf`: the piped words become arguments.
                     if let Some(words) = upstream.static_value.as_deref() {
@@ -458,6 +459,7 @@ impl Analyzer {
                     segment,
                     in_function: sc.in_function.clone(),
                     scripts: unwrapped.scripts,
+                    stdin_args,
                     upstream: (i > 0).then(|| Rc::clone(&upstream)),
                 };
                 // `env -C dir cmd`, `sudo -D dir cmd`: the command runs in `dir`.
@@ -467,6 +469,7 @@ impl Analyzer {
                     moved
                 });
                 let run_state = moved.as_mut().unwrap_or(&mut state);
+                let mut runs_stdin = false;
                 if stage.prog.contains(['*', '?', '[']) {
                     // `/bin/r? -rf /`: judge every rule program the glob could name.
                     for candidate in glob_candidates(&stage.prog) {
@@ -474,10 +477,10 @@ impl Analyzer {
                             prog: candidate.to_owned(),
                             ..stage.clone()
                         };
-                        self.stage(&variant, depth, run_state);
+                        runs_stdin |= self.stage(&variant, depth, run_state);
                     }
                 } else {
-                    self.stage(&stage, depth, run_state);
+                    runs_stdin = self.stage(&stage, depth, run_state);
                 }
                 if let Some(moved) = moved {
                     // A child process changes nothing of the shell but what it downloads.
@@ -501,10 +504,7 @@ impl Analyzer {
                 }
                 summary.fetches |= stage.is_fetcher();
                 summary.critical_pid |= stage.is_critical_pid_lookup();
-                if i == 0 && summary_first {
-                    summary.stdin_shell = stage.is_stdin_shell();
-                    summary_first = false;
-                }
+                summary.stdin_code |= i == 0 && runs_stdin;
                 stages.push(stage);
             }
             self.pipeline(&stages, pipeline.background);
@@ -593,7 +593,7 @@ fn resolve_word(word: &Word, subs: &[Option<Summary>], vars: &[(String, Arg)], o
         if let Some(s) = summary {
             fetch |= s.fetches;
             critical_pid |= s.critical_pid;
-            shell_sink |= s.process && s.stdin_shell;
+            shell_sink |= s.process && s.stdin_code;
             if s.process {
                 content.clone_from(&s.static_value);
             } else if let Some(v) = &s.static_value {

@@ -15,7 +15,7 @@ use super::facts::{
 };
 use super::lex::RedirKind;
 use super::stage::{long_option, SeqState, Stage};
-use super::wrappers::{INTERPRETERS, SHELLS};
+use super::wrappers::{shell_script, INTERPRETERS, SHELLS};
 use super::ExecTier;
 
 /// Git global options whose value is the next word.
@@ -43,18 +43,29 @@ const GIT_COMMAND_KEYS: &[&str] = &[
 ];
 
 impl Analyzer {
-    /// Rules on one simple command.
-    pub(crate) fn stage(&mut self, s: &Stage, depth: usize, state: &mut SeqState) {
+    /// Rules on one simple command. Returns whether it runs what arrives on its stdin as code
+    /// (a shell reading stdin, also inside its `sh -c` script: `… | sh -c 'exec bash'`).
+    pub(crate) fn stage(&mut self, s: &Stage, depth: usize, state: &mut SeqState) -> bool {
         let parts = vec![s.idx];
         let hit = |a: &mut Analyzer, class: ExecClass| a.flag(class, &s.segment, parts.clone());
 
-        // Nested scripts: sh -c, eval, su -c, env -S, ssh host cmd, watch.
+        // Nested scripts: sh -c, eval, su -c, env -S, ssh host cmd, watch. They read this
+        // command's stdin.
+        let mut runs_stdin = s.reads_stdin() && s.stdin_script().is_none();
         for (body, fetch) in &s.scripts {
-            let _ = self.nested(body, depth + 1, state);
+            let nested = self.nested(body, depth + 1, state);
+            runs_stdin |= nested.stdin_code && s.stdin_script().is_none();
             if *fetch {
                 hit(self, ExecClass::PipeToShell);
             }
         }
+        // `… | xargs sh -c` / `xargs -0 bash -c 'eval "$1"' _`: stdin becomes the script.
+        let code_from_args = s.stdin_args.is_some_and(|n| {
+            let own = s.args.get(..n).unwrap_or(&[]);
+            SHELLS.contains(&s.prog.as_str())
+                && s.has_flag('c', "command")
+                && shell_script(own).is_none_or(|(code, _)| code.contains('$'))
+        });
         // Downloaded code run directly: `$(curl …)` as the program, or as the script of a
         // shell / interpreter / `source`, or fed to one through a redirection.
         let sink_fetch = s.is_shell_or_interpreter()
@@ -77,7 +88,7 @@ impl Analyzer {
             let mut up_parts = up.parts.clone();
             up_parts.push(s.idx);
             let up_segment = super::classify::snippet(&format!("{} | {}", up.segment, s.segment));
-            if s.reads_stdin() && s.stdin_script().is_none() {
+            if runs_stdin || code_from_args {
                 if up.fetch {
                     self.flag(ExecClass::PipeToShell, &up_segment, up_parts.clone());
                 } else if let Some(script) = &up.static_value {
@@ -448,6 +459,7 @@ impl Analyzer {
             );
         }
         state.record_downloads(s);
+        runs_stdin
     }
 
     fn git(&mut self, s: &Stage, depth: usize, state: &SeqState, parts: &[usize]) {

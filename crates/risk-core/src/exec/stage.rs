@@ -30,6 +30,9 @@ pub(crate) struct Stage {
     pub in_function: Option<String>,
     /// Script strings this command runs (`sh -c`, `eval`, `su -c`…).
     pub scripts: Vec<(String, bool)>,
+    /// An `xargs` in a pipeline hands it the piped words as arguments, after its own first
+    /// `n` arguments.
+    pub stdin_args: Option<usize>,
     /// What the earlier stages of its pipeline send it (`None` for a first stage).
     pub upstream: Option<Rc<Upstream>>,
 }
@@ -315,11 +318,6 @@ impl Stage {
             RedirKind::HereString => Some(r.target.clone()),
             _ => None,
         })
-    }
-
-    /// A shell or interpreter that runs what arrives on stdin (no heredoc of its own).
-    pub(crate) fn is_stdin_shell(&self) -> bool {
-        self.reads_stdin() && self.stdin_script().is_none()
     }
 
     pub(super) fn reads_stdin(&self) -> bool {

@@ -277,7 +277,10 @@ pub(crate) fn reads_stdin(name: &str, rest: &[Arg]) -> bool {
     let mut args = rest.iter();
     while let Some(arg) = args.next() {
         let t = arg.text.as_str();
-        if t == "-" || t == "/dev/stdin" || t == "-s" {
+        if matches!(
+            t,
+            "-" | "-s" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
+        ) {
             return true;
         }
         // Options that take a value: `bash -o pipefail`, `python3 -W ignore`.
