@@ -109,6 +109,8 @@ struct Parser {
     pending_function: Option<String>,
     /// The function whose body is open, and the group depth inside it.
     function: Option<(String, usize)>,
+    /// The `time` keyword (and its `-p`) just started this command: `time { …; }`.
+    after_time: bool,
 }
 
 impl Parser {
@@ -120,6 +122,17 @@ impl Parser {
             self.define(name);
             return;
         }
+        if at_start && !word.quoted && self.after_time && matches!(word.text.as_str(), "-p" | "--")
+        {
+            // `time -p`: an option of the keyword (bash runs `time -f x` as a command `-f`).
+            return;
+        }
+        if at_start && !word.quoted && !self.after_time && word.text == "time" {
+            // The `time` keyword times the pipeline that follows, groups included.
+            self.after_time = true;
+            return;
+        }
+        self.after_time = false;
         if at_start && !word.quoted {
             if word.text == "function" {
                 self.function_keyword = true;
@@ -162,6 +175,7 @@ impl Parser {
     }
 
     fn finish_stage(&mut self) {
+        self.after_time = false;
         if self.cur.words.is_empty() && self.cur.redirs.is_empty() {
             return;
         }
@@ -217,6 +231,8 @@ mod tests {
         check("if true; then rm -rf /; fi", &["true", "rm -rf /"]);
         check("while :; do x & done", &[":", "x &"]);
         check("\"{\" a", &["{ a"]);
+        check("time { a; }; time -p b | c", &["a", "b | c"]);
+        check("time; 'time' x", &["time x"]);
     }
 
     #[test]

@@ -126,8 +126,95 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
                 }
                 Some(n + assignments(rest.get(n..).unwrap_or(&[])))
             }
-            "nohup" | "builtin" | "unbuffer" | "nocache" | "chronic" | "torsocks" | "then"
-            | "do" | "else" | "!" => Some(0),
+            "then" | "do" | "else" | "!" => Some(0),
+            // Options (if any) and `--`, then the command: `nohup -- rm x`.
+            "nohup" | "builtin" | "unbuffer" | "nocache" | "chronic" | "torsocks" | "fakeroot"
+            | "catchsegv" | "dbus-run-session" => options(rest, "", &[]),
+            "pkexec" => options(rest, "u", &["user"]),
+            // `chrt [opts] prio cmd`, `taskset [opts] mask cmd`; with `-p` they take a pid.
+            "chrt" | "taskset" if !rest.iter().any(|a| a.text == "-p" || a.text == "--pid") => {
+                let with_value = if name == "chrt" { "TPD" } else { "" };
+                options(
+                    rest,
+                    with_value,
+                    &["sched-runtime", "sched-period", "sched-deadline"],
+                )
+                .map(|n| n + 1)
+            }
+            "unshare" => options(
+                rest,
+                "SGRw",
+                &[
+                    "setuid",
+                    "setgid",
+                    "root",
+                    "wd",
+                    "map-user",
+                    "map-group",
+                    "map-users",
+                    "map-groups",
+                    "propagation",
+                    "setgroups",
+                ],
+            ),
+            "nsenter" => options(rest, "tSG", &["target", "setuid", "setgid"]),
+            "numactl" => options(
+                rest,
+                "CNmip",
+                &[
+                    "physcpubind",
+                    "cpunodebind",
+                    "membind",
+                    "interleave",
+                    "preferred",
+                ],
+            ),
+            "strace" | "ltrace" => options(
+                rest,
+                "abeEIoOpPsSuXUADFln",
+                &["output", "expr", "attach", "user", "env", "string-limit"],
+            ),
+            // `gosu user cmd`, `su-exec user:group cmd`.
+            "gosu" | "su-exec" => Some(1),
+            // `flock [opts] lockfile cmd…` or `flock [opts] lockfile -c 'cmd'`.
+            "flock" => {
+                let n =
+                    options(rest, "wE", &["timeout", "wait", "conflict-exit-code"]).unwrap_or(0);
+                let after = rest.get(n + 1..).unwrap_or(&[]);
+                if after
+                    .first()
+                    .is_some_and(|a| a.text == "-c" || a.text == "--command")
+                {
+                    if let Some(a) = after.get(1) {
+                        out.scripts.push((a.text.clone(), a.fetch));
+                    }
+                    out.start = argv.len();
+                    return out;
+                }
+                Some(n + 1)
+            }
+            // `sg group [-c] 'cmd'`: the command is handed to `/bin/sh -c`.
+            "sg" => {
+                let cmd = rest.get(1..).unwrap_or(&[]);
+                let cmd = match cmd.first() {
+                    Some(a) if a.text == "-c" => cmd.get(1..).unwrap_or(&[]),
+                    _ => cmd,
+                };
+                if !cmd.is_empty() {
+                    out.scripts.push((join(cmd), cmd.iter().any(|a| a.fetch)));
+                }
+                out.start = argv.len();
+                return out;
+            }
+            // `script -c 'cmd' log`: runs `cmd` through a shell.
+            "script" => {
+                if let Some(script) = flag_value(rest, 'c', "command") {
+                    out.scripts.push(script);
+                    out.start = argv.len();
+                    return out;
+                }
+                None
+            }
             "setsid" => options(rest, "", &[]),
             "proxychains" | "proxychains4" => options(rest, "f", &[]),
             "timeout" => options(rest, "sk", &["signal", "kill-after"]).map(|n| n + 1),
@@ -501,6 +588,19 @@ mod tests {
         check("eval rm -rf /", "", &["rm -rf /"]);
         check("ssh -p 22 host rm -rf /", "ssh", &["rm -rf /"]);
         check("busybox rm x", "rm", &[]);
+        check("nohup -- rm x", "rm", &[]);
+        check("pkexec --user root rm x", "rm", &[]);
+        check("chrt -i 0 rm x", "rm", &[]);
+        check("chrt -p 0 4242", "chrt", &[]);
+        check("taskset -c 0 rm x", "rm", &[]);
+        check("unshare -r -w / rm x", "rm", &[]);
+        check("nsenter -t 1 -m rm x", "rm", &[]);
+        check("strace -f -o log rm x", "rm", &[]);
+        check("gosu root rm x", "rm", &[]);
+        check("flock -w 5 /tmp/l rm x", "rm", &[]);
+        check("flock /tmp/l -c x", "", &["x"]);
+        check("sg root -c x", "", &["x"]);
+        check("script -qc x /dev/null", "", &["x"]);
         check("ls -la", "ls", &[]);
     }
 
