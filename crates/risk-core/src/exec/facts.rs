@@ -303,8 +303,9 @@ pub(super) fn is_startup_file(p: &str) -> bool {
 
 pub(super) fn is_credential_path(t: &str) -> bool {
     let p = normalise(t);
+    let dir = format!("{p}/");
     CREDENTIAL_FILES.contains(&p.as_str())
-        || CREDENTIAL_DIRS.iter().any(|d| p.starts_with(d))
+        || CREDENTIAL_DIRS.iter().any(|d| dir.starts_with(d))
         || home_relative(&p).is_some_and(|r| HOME_CREDENTIAL_FILES.contains(&r))
 }
 

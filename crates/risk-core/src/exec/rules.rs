@@ -593,8 +593,11 @@ impl Analyzer {
                 parts.to_vec(),
             );
         }
-        let home_rel = home_relative(&p);
-        let persistent = PERSISTENCE_PREFIXES.iter().any(|x| p.starts_with(x))
+        // Normalised paths carry no trailing `/`: compare `dir/` so a directory named as the
+        // destination (`cp x /etc/init.d/`) matches a `dir/` prefix.
+        let dir = format!("{p}/");
+        let home_rel = home_relative(&dir);
+        let persistent = PERSISTENCE_PREFIXES.iter().any(|x| dir.starts_with(x))
             || home_rel.is_some_and(|r| HOME_PERSISTENCE_PREFIXES.iter().any(|x| r.starts_with(x)));
         if persistent {
             self.flag(ExecClass::CronPersistence, &s.segment, parts.to_vec());

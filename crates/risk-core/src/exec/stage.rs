@@ -247,10 +247,24 @@ impl Stage {
             "tee" | "truncate" | "rm" | "unlink" | "vi" | "vim" | "nvim" | "nano" | "emacs"
             | "ed" | "ex" | "pico" | "touch" => out.extend(ops.iter().map(|s| (*s).to_owned())),
             "cp" | "mv" | "install" | "ln" | "rsync" | "scp" => {
-                if let Some(dest) = self.flag_value('t', "target-directory") {
+                let (dest, sources) = match self.flag_value('t', "target-directory") {
+                    Some(dest) => (Some(dest), ops.as_slice()),
+                    None if ops.len() >= 2 => (
+                        ops.last().map(|s| (*s).to_owned()),
+                        ops.get(..ops.len() - 1).unwrap_or(&[]),
+                    ),
+                    None => (None, &[][..]),
+                };
+                if let Some(dest) = dest {
+                    // The destination may be a directory: `cp authorized_keys ~/.ssh/` writes
+                    // `~/.ssh/authorized_keys`.
+                    for src in sources.iter().take(16) {
+                        let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+                        if !name.is_empty() && name != "." && name != ".." {
+                            out.push(format!("{}/{name}", dest.trim_end_matches('/')));
+                        }
+                    }
                     out.push(dest);
-                } else if ops.len() >= 2 {
-                    out.extend(ops.last().map(|s| (*s).to_owned()));
                 }
             }
             "curl" | "wget" | "fetch" | "aria2c" => {

