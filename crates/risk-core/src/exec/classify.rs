@@ -670,15 +670,24 @@ fn expand_vars(text: &str, vars: &[(String, Arg)], fetch: &mut bool) -> String {
         }
         out.push_str(rest.get(..at).unwrap_or(""));
         let after = rest.get(at + 1..).unwrap_or("");
-        let len = after
+        // `${NAME}` (kept braced by the lexer when a name character follows: `${p}m`).
+        let braced = after.strip_prefix('{');
+        let body = braced.unwrap_or(after);
+        let len = body
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(after.len());
-        let name = after.get(..len).unwrap_or("");
+            .unwrap_or(body.len());
+        let name = body.get(..len).unwrap_or("");
+        let closed = braced.is_none() || body.get(len..).is_some_and(|r| r.starts_with('}'));
+        let end = if braced.is_some() && closed {
+            len + 2
+        } else {
+            len + usize::from(braced.is_some())
+        };
         match vars
             .iter()
             .rev()
             .find(|(n, _)| n == name)
-            .filter(|_| len > 0)
+            .filter(|_| len > 0 && closed)
         {
             Some((_, value)) => {
                 out.push_str(&value.text);
@@ -686,10 +695,10 @@ fn expand_vars(text: &str, vars: &[(String, Arg)], fetch: &mut bool) -> String {
             }
             None => {
                 out.push('$');
-                out.push_str(name);
+                out.push_str(after.get(..end).unwrap_or(""));
             }
         }
-        rest = after.get(len..).unwrap_or("");
+        rest = after.get(end..).unwrap_or("");
     }
     out.push_str(rest);
     out

@@ -537,6 +537,14 @@ impl Lexer {
             cur.push_str("${");
             cur.push_str(expr);
             cur.push('}');
+        } else if self
+            .peek(0)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            // `${p}m`: the braces end the name; `$pm` would be another variable.
+            cur.push_str("${");
+            cur.push_str(name);
+            cur.push('}');
         } else {
             cur.push('$');
             cur.push_str(name);
@@ -919,6 +927,7 @@ mod tests {
         check("\"a${IFS}b\"", &["a b"]);
         check("rm -rf ${HOME}", &["rm", "-rf", "$HOME"]);
         check("cd ${PATH:0:1}", &["cd", "/"]);
+        check("${p}m ${HOME}/x", &["${p}m", "$HOME/x"]);
         check("echo $1 $@", &["echo", "$1", "$@"]);
     }
 

@@ -99,6 +99,8 @@ fn obfuscations() {
     check("/???/r[m] -rf /", c);
     check("export x=/; rm -rf $x", c);
     check("a=r b=m; $a$b -rf /", c);
+    check("a=r; ${a}m -rf /", c);
+    check("d=/; rm -rf \"${d}\"", c);
     check("sh -c '$0 $1 $2' rm -rf /", c);
     check("bash -c '$0 -rf $1' rm ~", c);
     check("echo / | xargs rm -rf", c);
