@@ -515,6 +515,10 @@ impl Analyzer {
         for k in 0..subs.len() {
             self.substitution(&script.subs, &mut subs, k, depth, &state);
         }
+        if script.pipelines.is_empty() {
+            // An empty script (`$()`, `` `` ``, a comment) prints nothing.
+            summary.static_value = Some(String::new());
+        }
         summary
     }
 

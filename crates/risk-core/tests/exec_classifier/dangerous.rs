@@ -32,6 +32,11 @@ fn recursive_delete_of_root_or_home() {
     check("cd / && sh -c 'rm -rf *'", c);
     check("cd /; eval 'rm -rf *'", c);
     check("cd / && echo $(rm -rf *)", c);
+    check("rm -rf /$()", c);
+    check("rm -rf /`true`", c);
+    check("rm -rf \"/$(:)\"", c);
+    check("rm -rf ~/\"$(false)\"", c);
+    check("rm -rf /$(# nothing\n)", c);
     check("x=/; echo $(rm -rf $x)", c);
     check("cd ~ && find . -exec sudo rm -rf {} +", c);
     check("env -C / sh -c 'rm -rf *'", c);
