@@ -615,6 +615,24 @@ fn resolve_word(word: &Word, subs: &[Option<Summary>], vars: &[(String, Arg)], o
             changed = true;
         }
     }
+    if text.contains(LIST_SEP) {
+        // A `for` variable: every value it takes, each its own field.
+        let fields: Vec<&str> = if word.quoted {
+            text.split(LIST_SEP).collect()
+        } else {
+            text.split(|c: char| c == LIST_SEP || c.is_whitespace())
+                .filter(|t| !t.is_empty())
+                .collect()
+        };
+        out.extend(fields.into_iter().map(|t| Arg {
+            text: t.to_owned(),
+            fetch,
+            critical_pid,
+            content: content.clone(),
+            shell_sink,
+        }));
+        return;
+    }
     if changed && !word.quoted {
         out.extend(text.split_whitespace().map(|t| Arg {
             text: t.to_owned(),
@@ -662,6 +680,9 @@ fn resolve_redir(r: &Redir, subs: &[Option<Summary>], vars: &[(String, Arg)]) ->
         body: r.body.clone(),
     }
 }
+
+/// Separates the values of a `for NAME in a b c` variable (see [`SeqState::assign_list`]).
+pub(crate) const LIST_SEP: char = '\u{1F}';
 
 /// Replaces `$NAME` by the value of the latest assignment of `NAME` in this script.
 fn expand_vars(text: &str, vars: &[(String, Arg)], fetch: &mut bool) -> String {

@@ -285,6 +285,13 @@ impl Analyzer {
             "crontab" if !s.texts().any(|t| t == "-l" || t == "-r") => {
                 hit(self, ExecClass::CronPersistence);
             }
+            "for" | "select" => {
+                if let (Some(name), Some(Arg { text: kw, .. })) = (s.args.first(), s.args.get(1)) {
+                    if kw == "in" && super::wrappers::is_assignment(&format!("{}=", name.text)) {
+                        state.assign_list(&name.text, s.args.get(2..).unwrap_or(&[]));
+                    }
+                }
+            }
             "chmod" => {
                 let mode = ops.first().copied().unwrap_or("");
                 let targets = ops.get(1..).unwrap_or(&[]);

@@ -85,6 +85,23 @@ impl SeqState {
     }
 }
 
+impl SeqState {
+    /// `for NAME in values…` / `select NAME in values…`: the variable takes every value in
+    /// turn; rules judge all of them at once (`for d in / ~; do rm -rf "$d"; done`).
+    pub(crate) fn assign_list(&mut self, name: &str, values: &[Arg]) {
+        let sep = super::classify::LIST_SEP.to_string();
+        let texts: Vec<&str> = values.iter().map(|a| a.text.as_str()).collect();
+        let assignment = Arg {
+            text: format!("{name}={}", texts.join(&sep)),
+            fetch: values.iter().any(|a| a.fetch),
+            critical_pid: values.iter().any(|a| a.critical_pid),
+            content: None,
+            shell_sink: false,
+        };
+        self.assign(std::slice::from_ref(&assignment));
+    }
+}
+
 impl Stage {
     pub(super) fn texts(&self) -> impl Iterator<Item = &str> {
         self.args.iter().map(|a| a.text.as_str())

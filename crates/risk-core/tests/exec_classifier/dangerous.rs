@@ -37,6 +37,10 @@ fn recursive_delete_of_root_or_home() {
     check("rm -rf \"/$(:)\"", c);
     check("rm -rf ~/\"$(false)\"", c);
     check("rm -rf /$(# nothing\n)", c);
+    check("for d in / ~; do rm -rf $d; done", c);
+    check("for d in /tmp/x ~; do rm -rf \"$d\"; done", c);
+    check("for p in r; do ${p}m -rf /; done", c);
+    check("select d in /; do rm -rf \"$d\"; done", c);
     check("x=/; echo $(rm -rf $x)", c);
     check("cd ~ && find . -exec sudo rm -rf {} +", c);
     check("env -C / sh -c 'rm -rf *'", c);
