@@ -52,7 +52,8 @@ pub enum ExecClass {
     PipeToShell,
     /// A file downloaded, then made executable or run in the same command line. High.
     DownloadAndExecute,
-    /// `crontab` installs, writes to cron/systemd/init/launchd/profile locations, and
+    /// `crontab` installs, `at`/`batch` jobs, writes to cron/systemd/init/launchd/profile
+    /// locations, and
     /// dangerous or downloaded content written to a shell startup file. High.
     CronPersistence,
     /// Writing `/etc/passwd`, `/etc/shadow`, sudoers, `~/.ssh/authorized_keys`,

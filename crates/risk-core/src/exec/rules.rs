@@ -292,6 +292,23 @@ impl Analyzer {
                     }
                 }
             }
+            // `at` / `batch` schedule the script on their stdin: a deferred job, like cron.
+            "at" | "batch"
+                if !s
+                    .texts()
+                    .any(|t| matches!(t, "-l" | "-r" | "-d" | "-c" | "-V" | "--help")) =>
+            {
+                hit(self, ExecClass::CronPersistence);
+                let job = s
+                    .stdin_script()
+                    .or_else(|| s.upstream.as_ref().and_then(|u| u.static_value.clone()));
+                if let Some(job) = job {
+                    let _ = self.nested(&job, depth + 1, state);
+                }
+                if s.upstream.as_ref().is_some_and(|u| u.fetch) {
+                    hit(self, ExecClass::PipeToShell);
+                }
+            }
             "chmod" => {
                 let mode = ops.first().copied().unwrap_or("");
                 let targets = ops.get(1..).unwrap_or(&[]);

