@@ -399,6 +399,7 @@ impl Analyzer {
         // state there (`cd / && echo $(rm -rf *)`); any left (heredoc bodies) at the end.
         let mut subs: Vec<Option<Summary>> = vec![None; script.subs.len()];
         let mut summary = Summary::default();
+        let mut calls: Vec<Call> = Vec::new();
         let single = script.pipelines.len() == 1;
         for pipeline in &script.pipelines {
             let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
@@ -414,14 +415,21 @@ impl Analyzer {
                 for k in ids.collect::<Vec<_>>() {
                     self.substitution(&script.subs, &mut subs, k, depth, &state);
                 }
+                // In a function body `$FUNCNAME` is the function's own name.
+                let with_funcname: Option<Vec<(String, Arg)>> = sc.in_function.as_ref().map(|f| {
+                    let mut vars = state.vars.as_ref().clone();
+                    vars.push(("FUNCNAME".to_owned(), Arg::plain(f)));
+                    vars
+                });
+                let vars = with_funcname.as_deref().unwrap_or(&state.vars);
                 let mut argv: Vec<Arg> = Vec::new();
                 for word in &sc.words {
-                    resolve_word(word, &subs, &state.vars, &mut argv);
+                    resolve_word(word, &subs, vars, &mut argv);
                 }
                 let redirs: Vec<RRedir> = sc
                     .redirs
                     .iter()
-                    .map(|r| resolve_redir(r, &subs, &state.vars))
+                    .map(|r| resolve_redir(r, &subs, vars))
                     .collect();
                 let n_assign = assignments(&argv);
                 let (assigns, cmd) = argv.split_at(n_assign);
@@ -508,6 +516,19 @@ impl Analyzer {
                 summary.stdin_code |= i == 0 && runs_stdin;
                 stages.push(stage);
             }
+            for stage in &stages {
+                if let Some(f) = &stage.in_function {
+                    if calls.len() < MAX_CALLS && !stage.prog_text.is_empty() {
+                        calls.push(Call {
+                            caller: f.clone(),
+                            callee: stage.prog_text.clone(),
+                            spawns: stages.len() > 1 || pipeline.background,
+                            idx: stage.idx,
+                            segment: stage.segment.clone(),
+                        });
+                    }
+                }
+            }
             self.pipeline(&stages, pipeline.background);
             if single {
                 summary.static_value = Rc::make_mut(&mut upstream).static_value.take();
@@ -516,11 +537,38 @@ impl Analyzer {
         for k in 0..subs.len() {
             self.substitution(&script.subs, &mut subs, k, depth, &state);
         }
+        self.recursion(&calls);
         if script.pipelines.is_empty() {
             // An empty script (`$()`, `` `` ``, a comment) prints nothing.
             summary.static_value = Some(String::new());
         }
         summary
+    }
+
+    /// Fork bombs through mutual recursion: a function that spawns (in a pipe or in the
+    /// background) a function that calls it back, however indirectly (`x(){ y|y& }; y(){ x; }`).
+    fn recursion(&mut self, calls: &[Call]) {
+        for call in calls.iter().filter(|c| c.spawns) {
+            // Is `call.caller` reachable from `call.callee`?
+            let mut seen: Vec<&str> = vec![call.callee.as_str()];
+            let mut next = 0;
+            let mut cycle = false;
+            while let Some(&f) = seen.get(next) {
+                next += 1;
+                if f == call.caller {
+                    cycle = true;
+                    break;
+                }
+                for c in calls.iter().filter(|c| c.caller == f) {
+                    if !seen.contains(&c.callee.as_str()) {
+                        seen.push(&c.callee);
+                    }
+                }
+            }
+            if cycle {
+                self.flag(ExecClass::ForkBomb, &call.segment, vec![call.idx]);
+            }
+        }
     }
 
     /// Classifies substitution `k` (once), from `state`.
@@ -544,6 +592,19 @@ impl Analyzer {
             *slot = Some(summary);
         }
     }
+}
+
+/// Most function calls tracked per script for the recursion check.
+const MAX_CALLS: usize = 256;
+
+/// A command run inside a function body.
+struct Call {
+    caller: String,
+    callee: String,
+    /// Run in a multi-stage pipeline or in the background: it spawns a process.
+    spawns: bool,
+    idx: usize,
+    segment: String,
 }
 
 /// What the earlier stages of a pipeline send to a stage's stdin.

@@ -220,6 +220,10 @@ fn fork_bombs() {
     check("bomb() { bomb | bomb & }; bomb", Some(ForkBomb));
     check("function f { f & f & }; f", Some(ForkBomb));
     check("f(){ f|f& }; f", Some(ForkBomb));
+    check("f(){ $FUNCNAME | $FUNCNAME & }; f", Some(ForkBomb));
+    check("f(){ ${FUNCNAME[0]}|${FUNCNAME}& }; f", Some(ForkBomb));
+    check("x(){ y|y& }; y(){ x|x& }; x", Some(ForkBomb));
+    check("a(){ b & }; b(){ c; }; c(){ a; a; }; a", Some(ForkBomb));
     check("perl -e 'fork while fork'", Some(ForkBomb));
     check("bash -c ':(){ :|:& };:'", Some(ForkBomb));
     check(
