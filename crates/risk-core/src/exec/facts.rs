@@ -80,7 +80,40 @@ pub(super) const SYSTEM_DIRS: &[&str] = &[
 ];
 pub(super) const BLOCK_DEVICE_PREFIXES: &[&str] = &[
     "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "rdisk", "md", "dm-", "mapper/", "mem",
-    "kmem", "port", "sr", "nbd", "zram", "sg", "root", "by-id/", "disk/",
+    "kmem", "port", "sr", "nbd", "zram", "sg", "root", "by-id/", "disk/", "block/", "mtd", "zd",
+    "zvol/", "rbd", "drbd", "bcache", "pmem", "ram", "ada", "da", "char/1:1", "char/1:2",
+    "char/1:4",
+];
+/// Directories of `/dev` that hold no disks (every other `/dev/x/y` may be an LVM volume).
+pub(super) const NON_BLOCK_DEV_DIRS: &[&str] = &[
+    "pts",
+    "shm",
+    "fd",
+    "mqueue",
+    "hugepages",
+    "net",
+    "input",
+    "snd",
+    "dri",
+    "bus",
+    "cpu",
+    "usb",
+    "serial",
+    "v4l",
+    "tcp",
+    "udp",
+    "char",
+    "vfio",
+    "hidraw",
+    "dma_heap",
+    "cuse",
+    "gpiochip",
+    "stdin",
+    "stdout",
+    "stderr",
+    "null",
+    "tty",
+    "console",
 ];
 pub(super) const CREDENTIAL_FILES: &[&str] = &[
     "/etc/passwd",
@@ -311,8 +344,13 @@ pub(super) fn is_credential_path(t: &str) -> bool {
 
 pub(super) fn is_block_device(t: &str) -> bool {
     let p = normalise(t);
-    p.strip_prefix("/dev/")
-        .is_some_and(|name| BLOCK_DEVICE_PREFIXES.iter().any(|x| name.starts_with(x)))
+    p.strip_prefix("/dev/").is_some_and(|name| {
+        BLOCK_DEVICE_PREFIXES.iter().any(|x| name.starts_with(x))
+            // `/dev/<volume group>/<logical volume>` (LVM): any other two-level path.
+            || name.split_once('/').is_some_and(|(dir, rest)| {
+                !rest.is_empty() && !NON_BLOCK_DEV_DIRS.contains(&dir)
+            })
+    })
 }
 
 pub(super) fn is_critical_process(t: &str) -> bool {

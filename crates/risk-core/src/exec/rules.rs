@@ -229,18 +229,43 @@ impl Analyzer {
                     .collect();
                 state.assign(&assigns);
             }
-            "dd" if s
-                .texts()
-                .filter_map(|t| t.strip_prefix("of="))
-                .any(is_block_device) =>
+            "dd" | "dcfldd" | "dc3dd"
+                if s.texts()
+                    .filter_map(|t| t.strip_prefix("of="))
+                    .any(is_block_device) =>
             {
                 hit(self, ExecClass::DeviceWrite);
             }
             "wipefs" | "blkdiscard" | "mke2fs" => hit(self, ExecClass::DiskWipe),
             p if p.starts_with("mkfs") => hit(self, ExecClass::DiskWipe),
-            "mkswap" | "shred" | "fdisk" | "gdisk" | "cfdisk" | "sfdisk"
+            "mkswap" | "shred" | "fdisk" | "gdisk" | "cfdisk" | "sfdisk" | "mkntfs" | "mkdosfs"
+            | "mkexfatfs" | "mkreiserfs" | "mkudffs" | "mkhfs" | "jfs_mkfs" | "newfs"
+            | "newfs_hfs" | "newfs_apfs" | "newfs_msdos" | "zpool"
                 if ops.iter().any(|t| normalise(t).starts_with("/dev/"))
                     && !s.has_flag('l', "list") =>
+            {
+                hit(self, ExecClass::DiskWipe);
+            }
+            // Whole-device erase / format / re-key verbs.
+            "cryptsetup" | "nvme" | "hdparm" | "mdadm"
+                if ops.iter().any(|t| normalise(t).starts_with("/dev/"))
+                    && s.texts().any(|t| {
+                        let t = t.to_ascii_lowercase();
+                        matches!(
+                            t.as_str(),
+                            "luksformat"
+                                | "erase"
+                                | "lukserase"
+                                | "format"
+                                | "sanitize"
+                                | "--zero-superblock"
+                        ) || t.starts_with("--security-erase")
+                    }) =>
+            {
+                hit(self, ExecClass::DiskWipe);
+            }
+            "badblocks"
+                if ops.iter().any(|t| normalise(t).starts_with("/dev/")) && s.has_flag('w', "") =>
             {
                 hit(self, ExecClass::DiskWipe);
             }

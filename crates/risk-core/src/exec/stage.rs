@@ -294,7 +294,8 @@ impl Stage {
                     out.extend(self.flag_value('O', "output-document"));
                 }
             }
-            "dd" => out.extend(
+            "ddrescue" => out.extend(ops.get(1).map(|s| (*s).to_owned())),
+            "dd" | "dcfldd" | "dc3dd" => out.extend(
                 self.texts()
                     .filter_map(|t| t.strip_prefix("of="))
                     .map(str::to_owned),

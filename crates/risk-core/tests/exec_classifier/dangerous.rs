@@ -211,6 +211,18 @@ fn devices_and_disks() {
     check("blkdiscard /dev/nvme0n1", Some(DiskWipe));
     check("sgdisk --zap-all /dev/sda", Some(DiskWipe));
     check("parted /dev/sda mklabel gpt", Some(DiskWipe));
+    check("dd if=/dev/zero of=/dev/block/8:0", Some(DeviceWrite));
+    check("cat x > /dev/ubuntu-vg/root", Some(DeviceWrite));
+    check("dcfldd if=/dev/zero of=/dev/sda", Some(DeviceWrite));
+    check("ddrescue -f /dev/zero /dev/sdb", Some(DeviceWrite));
+    check("dd if=/dev/zero of=/dev/mtdblock0", Some(DeviceWrite));
+    check("echo x > /dev/char/1:1", Some(DeviceWrite));
+    check("mkntfs -f /dev/sdb1", Some(DiskWipe));
+    check("mkdosfs /dev/sdb1", Some(DiskWipe));
+    check("cryptsetup -q luksFormat /dev/sda", Some(DiskWipe));
+    check("nvme format /dev/nvme0n1", Some(DiskWipe));
+    check("hdparm --security-erase p /dev/sda", Some(DiskWipe));
+    check("badblocks -w /dev/sdb", Some(DiskWipe));
 }
 
 #[test]
