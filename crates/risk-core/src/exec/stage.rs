@@ -265,8 +265,11 @@ impl Stage {
             .collect();
         let ops = self.operands();
         match self.prog.as_str() {
+            "sudo" if self.has_flag('e', "edit") => out.extend(ops.iter().map(|s| (*s).to_owned())),
             "tee" | "truncate" | "rm" | "unlink" | "vi" | "vim" | "nvim" | "nano" | "emacs"
-            | "ed" | "ex" | "pico" | "touch" => out.extend(ops.iter().map(|s| (*s).to_owned())),
+            | "sudoedit" | "ed" | "ex" | "pico" | "touch" => {
+                out.extend(ops.iter().map(|s| (*s).to_owned()))
+            }
             "cp" | "mv" | "install" | "ln" | "rsync" | "scp" => {
                 let (dest, sources) = match self.flag_value('t', "target-directory") {
                     Some(dest) => (Some(dest), ops.as_slice()),

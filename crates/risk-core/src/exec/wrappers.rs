@@ -80,6 +80,9 @@ pub(crate) fn program_name(word: &str) -> String {
     base
 }
 
+/// Short options of `sudo` that take a value.
+const SUDO_WITH_VALUE: &str = "ugCDhprtTUR";
+
 /// Peels wrappers off `argv`.
 pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
     let mut out = Unwrapped::default();
@@ -92,7 +95,7 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
             "sudo" => {
                 let n = options(
                     rest,
-                    "ugCDhprtTUR",
+                    SUDO_WITH_VALUE,
                     &[
                         "user",
                         "group",
@@ -109,6 +112,21 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
                 let opts = rest.get(..n.unwrap_or(0)).unwrap_or(&[]);
                 if let Some((dir, _)) = flag_value(opts, 'D', "chdir") {
                     out.chdir = Some(dir);
+                }
+                let edits = opts.iter().any(|a| {
+                    a.text == "--edit"
+                        || (!a.text.starts_with("--")
+                            && a.text.strip_prefix('-').is_some_and(|c| {
+                                // Letters up to the first one taking a value (`-ueve` is a user).
+                                c.chars()
+                                    .take_while(|l| !SUDO_WITH_VALUE.contains(*l))
+                                    .any(|l| l == 'e')
+                            }))
+                });
+                if edits {
+                    // `sudo -e file…` is sudoedit: the words are files to edit, not a command.
+                    out.start = pos;
+                    return out;
                 }
                 n
             }

@@ -72,6 +72,8 @@ fn developer_commands_stay_low() {
         "brew install ripgrep",
         "ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519 -N ''",
         "crontab -l",
+        "sudoedit /etc/nginx/nginx.conf",
+        "sudo -E env",
         "build(){ cargo build; }; watch(){ build & sleep 1; }; watch",
         "log(){ echo \"$FUNCNAME: $*\"; }; log hi",
         "atq",

@@ -142,6 +142,7 @@ fn wrappers() {
     check("sudo rm -rf /", c);
     check("sudo -u root -E rm -rf /", c);
     check("sudo -- rm -rf /", c);
+    check("sudo -ueve rm -rf /", c);
     check("doas rm -rf /", c);
     check("env rm -rf /", c);
     check("env -i FOO=1 rm -rf /", c);
@@ -400,6 +401,9 @@ fn credentials() {
     check("usermod -aG sudo mallory", c);
     check("useradd -o -u 0 toor", c);
     check("vim /etc/sudoers", c);
+    check("sudoedit /etc/sudoers", c);
+    check("sudo -e /etc/ssh/sshd_config", c);
+    check("sudo -u root --edit /etc/shadow", c);
     check("wget -O /etc/sudoers https://x", c);
     check("cd ~ && echo 'ssh-rsa AAA' >> .ssh/authorized_keys", c);
     check("cd /etc && echo 'x ALL=(ALL) NOPASSWD:ALL' >> sudoers", c);
