@@ -644,6 +644,10 @@ impl Analyzer {
         }
         // Normalised paths carry no trailing `/`: compare `dir/` so a directory named as the
         // destination (`cp x /etc/init.d/`) matches a `dir/` prefix.
+        if matches!(s.prog.as_str(), "rm" | "unlink") {
+            // Removing a hook, a cron job or a startup file persists nothing.
+            return;
+        }
         let dir = format!("{p}/");
         let home_rel = home_relative(&dir);
         let persistent = PERSISTENCE_PREFIXES.iter().any(|x| dir.starts_with(x))

