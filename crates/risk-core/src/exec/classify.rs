@@ -441,9 +441,25 @@ impl Analyzer {
                 let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
                 let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));
                 let stdin_args = (unwrapped.xargs && i > 0).then(|| inner.len().saturating_sub(1));
-                if unwrapped.xargs && i > 0 {
-                    // `echo / | xargs rm -rf`: the piped words become arguments.
-                    if let Some(words) = upstream.static_value.as_deref() {
+                if unwrapped.xargs {
+                    // `echo / | xargs rm -rf`, `xargs rm -rf <<< /`: the words xargs reads
+                    // become arguments. What `find ROOT` prints lies under ROOT: its roots
+                    // stand for it (`find / -mindepth 1 | xargs rm -rf`).
+                    let own = redirs.iter().rev().find_map(|r| match r.kind {
+                        RedirKind::HereString => Some(r.target.clone()),
+                        RedirKind::HereDoc => r.body.clone(),
+                        RedirKind::In => r.content.clone(),
+                        _ => None,
+                    });
+                    let piped = (i > 0)
+                        .then(|| {
+                            upstream
+                                .static_value
+                                .clone()
+                                .or_else(|| upstream.paths.clone())
+                        })
+                        .flatten();
+                    if let Some(words) = own.or(piped) {
                         inner.extend(words.split_whitespace().take(64).map(Arg::plain));
                     }
                 }
@@ -503,6 +519,16 @@ impl Analyzer {
                     stage.literal_output()
                 } else {
                     up.static_value.take().and_then(|v| stage.transform(v))
+                };
+                up.paths = if i == 0 {
+                    (stage.prog == "find").then(|| stage.find_roots().join(" "))
+                } else if matches!(
+                    stage.prog.as_str(),
+                    "grep" | "egrep" | "fgrep" | "sort" | "uniq" | "head" | "tail" | "cat" | "tee"
+                ) {
+                    up.paths.take()
+                } else {
+                    None
                 };
                 up.parts.push(idx);
                 if up.segment.len() < 200 {
@@ -612,6 +638,8 @@ struct Call {
 pub(crate) struct Upstream {
     /// Statically known text (`echo`, heredoc into `cat`, then `base64 -d` / `rev`).
     pub static_value: Option<String>,
+    /// The output is paths under these (`find ROOT…`, through filters like `grep`, `sort`).
+    pub paths: Option<String>,
     /// Some earlier stage downloads, decodes or reads the network.
     pub fetch: bool,
     /// Some earlier stage is a downloader.

@@ -160,30 +160,7 @@ impl Analyzer {
             }
             "find" => {
                 let words: Vec<&str> = s.texts().collect();
-                // Options before the starting points: `-H`, `-L`, `-P`, `-D opts`, `-O3`.
-                let mut first = 0;
-                while let Some(t) = words.get(first) {
-                    match *t {
-                        "-H" | "-L" | "-P" => first += 1,
-                        "-D" => first += 2,
-                        t if t.starts_with("-O") => first += 1,
-                        "--" => {
-                            first += 1;
-                            break;
-                        }
-                        _ => break,
-                    }
-                }
-                let mut roots: Vec<&str> = words
-                    .get(first..)
-                    .unwrap_or(&[])
-                    .iter()
-                    .copied()
-                    .take_while(|t| !t.starts_with('-') && *t != "(" && *t != "!")
-                    .collect();
-                if roots.is_empty() {
-                    roots.push(".");
-                }
+                let roots = s.find_roots();
                 let deletes = words.contains(&"-delete")
                     || words.windows(2).any(|w| {
                         matches!(w, [x, y] if (*x == "-exec" || *x == "-execdir") && (*y == "rm" || y.ends_with("/rm")))

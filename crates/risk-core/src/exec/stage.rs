@@ -133,6 +133,36 @@ impl Stage {
         })
     }
 
+    /// The starting points of a `find` (after `-H`, `-L`, `-P`, `-D opts`, `-O3`); `.` when
+    /// none is named.
+    pub(crate) fn find_roots(&self) -> Vec<&str> {
+        let words: Vec<&str> = self.texts().collect();
+        let mut first = 0;
+        while let Some(t) = words.get(first) {
+            match *t {
+                "-H" | "-L" | "-P" => first += 1,
+                "-D" => first += 2,
+                t if t.starts_with("-O") => first += 1,
+                "--" => {
+                    first += 1;
+                    break;
+                }
+                _ => break,
+            }
+        }
+        let mut roots: Vec<&str> = words
+            .get(first..)
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+            .take_while(|t| !t.starts_with('-') && *t != "(" && *t != "!")
+            .collect();
+        if roots.is_empty() {
+            roots.push(".");
+        }
+        roots
+    }
+
     pub(crate) fn is_fetcher(&self) -> bool {
         DOWNLOADERS.contains(&self.prog.as_str())
             || NETWORK_TOOLS.contains(&self.prog.as_str())

@@ -153,6 +153,14 @@ fn wrappers() {
     check("echo / | xargs rm -rf /", c);
     check("xargs -0 -n1 rm -rf /", c);
     check("xargs -i rm -rf /", c);
+    check("xargs -I % rm -rf % <<< /", c);
+    check("xargs rm -rf < <(echo ~)", c);
+    check("xargs -0 rm -rf <<EOF\n/\nEOF", c);
+    check(
+        "find / -mindepth 1 -maxdepth 1 -print0 | xargs -0 rm -rf",
+        c,
+    );
+    check("find ~ -type f | grep -v x | xargs sudo rm -rf", c);
     check("echo / | xargs --replace rm -rf {}", c);
     check("xargs -e rm -rf ~", c);
     check("nice --adjustment 10 rm -rf /", c);
