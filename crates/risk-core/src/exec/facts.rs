@@ -255,6 +255,10 @@ pub(super) fn normalise(t: &str) -> String {
     } else if let Some(r) = t.strip_prefix("~root") {
         comps.push("root");
         (true, r.trim_start_matches('/'))
+    } else if let Some((user, r)) = tilde_user(t) {
+        // `~bob` is bob's home.
+        comps.extend(["home", user]);
+        (true, r)
     } else {
         (false, t)
     };
@@ -280,13 +284,44 @@ pub(super) fn normalise(t: &str) -> String {
     }
 }
 
+/// `~user` / `~user/rest`: the user name and the rest.
+fn tilde_user(t: &str) -> Option<(&str, &str)> {
+    let rest = t.strip_prefix('~')?;
+    let (user, r) = rest.split_once('/').unwrap_or((rest, ""));
+    let valid = !user.is_empty()
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && user.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    valid.then_some((user, r))
+}
+
+/// A glob that matches every entry of its directory, hidden ones included or not: `*`, `.*`,
+/// `.[!.]*`, `.??*`, `[a-z]*`, `{*,.*}` (bracket expressions and braces read as wildcards).
+fn matches_every_entry(comp: &str) -> bool {
+    let mut rest = String::new();
+    let mut in_bracket = false;
+    for c in comp.chars() {
+        match c {
+            '[' if !in_bracket => in_bracket = true,
+            ']' if in_bracket => {
+                in_bracket = false;
+                rest.push('?');
+            }
+            _ if in_bracket => {}
+            '{' | '}' | ',' => {}
+            c => rest.push(c),
+        }
+    }
+    rest.contains('*') && rest.chars().all(|c| matches!(c, '*' | '?' | '.'))
+}
+
 pub(super) fn is_root_or_home(t: &str) -> bool {
     let p = normalise(t);
-    let base = p
-        .strip_suffix("/*")
-        .or_else(|| p.strip_suffix("/.*"))
-        .or_else(|| p.strip_suffix("/{*,.*}"))
-        .unwrap_or(&p);
+    let base = match p.rsplit_once('/') {
+        Some((parent, last)) if matches_every_entry(last) => parent,
+        _ => &p,
+    };
     let base = if base.is_empty() { "/" } else { base };
     if base == "/" || base == "/*" {
         return true;
@@ -550,6 +585,11 @@ mod tests {
             "/etc/",
             "/.*",
             "~/*",
+            "~/.[!.]*",
+            "~/.??*",
+            "/[a-z]*",
+            "~bob",
+            "~bob/",
         ] {
             assert!(is_root_or_home(t), "{t}");
         }
@@ -560,6 +600,10 @@ mod tests {
             "~/projects/x",
             "build",
             "/home/bob/src",
+            "~bob/src",
+            "~/*.log",
+            "/tmp/*",
+            "~/.cache/*",
         ] {
             assert!(!is_root_or_home(t), "{t}");
         }

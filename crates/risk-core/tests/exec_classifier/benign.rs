@@ -61,6 +61,8 @@ fn developer_commands_stay_low() {
         "tar czf backup.tgz src/",
         "mkdir -p build && cd build && cmake ..",
         "cd /tmp && rm -rf *",
+        "rm -rf ~/.cache/*",
+        "rm -rf ~/*.log",
         "cd /tmp/build && sh -c 'rm -rf *'",
         "cd ~/projects/app && echo 'x' > .env && chmod 600 .env",
         "cd /etc && cat hosts",

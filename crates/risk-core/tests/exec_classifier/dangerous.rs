@@ -29,6 +29,9 @@ fn recursive_delete_of_root_or_home() {
     check("/bin/rm -rf /", c);
     check("cd / && rm -rf *", c);
     check("cd ~; rm -rf .", c);
+    check("rm -rf ~/.[!.]*", c);
+    check("rm -rf ~bob", c);
+    check("cd ~bob; rm -rf *", c);
     check("cd / && sh -c 'rm -rf *'", c);
     check("cd /; eval 'rm -rf *'", c);
     check("cd / && echo $(rm -rf *)", c);
