@@ -788,9 +788,13 @@ fn expand_vars(text: &str, vars: &[(String, Arg)], fetch: &mut bool) -> String {
         // `${NAME}` (kept braced by the lexer when a name character follows: `${p}m`).
         let braced = after.strip_prefix('{');
         let body = braced.unwrap_or(after);
-        let len = body
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(body.len());
+        let len = if body.starts_with(['@', '*', '#']) {
+            // `$@`, `$*`, `$#` (set by `set --`).
+            1
+        } else {
+            body.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(body.len())
+        };
         let name = body.get(..len).unwrap_or("");
         let closed = braced.is_none() || body.get(len..).is_some_and(|r| r.starts_with('}'));
         let end = if braced.is_some() && closed {

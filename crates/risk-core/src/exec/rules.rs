@@ -287,6 +287,7 @@ impl Analyzer {
             "crontab" if !s.texts().any(|t| t == "-l" || t == "-r") => {
                 hit(self, ExecClass::CronPersistence);
             }
+            "set" => state.set_positional(&s.args),
             "for" | "select" => {
                 if let (Some(name), Some(Arg { text: kw, .. })) = (s.args.first(), s.args.get(1)) {
                     if kw == "in" && super::wrappers::is_assignment(&format!("{}=", name.text)) {

@@ -463,6 +463,38 @@ impl SeqState {
                 }
             }
         };
+        // `$PWD` follows a known working directory (`cd / && rm -rf "$PWD"/*`).
+        let pwd = self.cwd.clone().unwrap_or_default();
+        if pwd.is_empty() {
+            if self.vars.iter().any(|(n, _)| n == "PWD") {
+                Rc::make_mut(&mut self.vars).retain(|(n, _)| n != "PWD");
+            }
+        } else {
+            self.assign(&[Arg::plain(&format!("PWD={pwd}"))]);
+        }
+    }
+
+    /// `set -- a b c` (or `set a b c`): the positional parameters `$1`…, `$@`, `$*`, `$#`.
+    pub(super) fn set_positional(&mut self, args: &[Arg]) {
+        let values = match args.first() {
+            Some(a) if a.text == "--" => args.get(1..).unwrap_or(&[]),
+            Some(a) if !a.text.starts_with(['-', '+']) => args,
+            _ => return,
+        };
+        let mut assigns: Vec<Arg> = values
+            .iter()
+            .take(9)
+            .enumerate()
+            .map(|(n, a)| Arg {
+                text: format!("{}={}", n + 1, a.text),
+                ..a.clone()
+            })
+            .collect();
+        let texts: Vec<&str> = values.iter().map(|a| a.text.as_str()).collect();
+        assigns.push(Arg::plain(&format!("*={}", texts.join(" "))));
+        assigns.push(Arg::plain(&format!("#={}", values.len())));
+        self.assign(&assigns);
+        self.assign_list("@", values);
     }
 
     /// `t` resolved against the working directory when that is known and `t` is relative.

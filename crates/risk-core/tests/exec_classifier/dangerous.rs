@@ -32,6 +32,11 @@ fn recursive_delete_of_root_or_home() {
     check("rm -rf ~/.[!.]*", c);
     check("rm -rf ~bob", c);
     check("cd ~bob; rm -rf *", c);
+    check("cd /; rm -rf \"$PWD\"/*", c);
+    check("cd; rm -rf $PWD", c);
+    check("set -- /; rm -rf $1", c);
+    check("set -- rm -rf /; \"$@\"", c);
+    check("set -- -rf ~; rm $*", c);
     check("cd / && sh -c 'rm -rf *'", c);
     check("cd /; eval 'rm -rf *'", c);
     check("cd / && echo $(rm -rf *)", c);
