@@ -464,10 +464,12 @@ impl Analyzer {
                     }
                 }
                 let mut inner = inner.into_iter();
-                let (prog, prog_fetch, prog_text) = inner.next().map_or_else(
-                    || (String::new(), false, String::new()),
-                    |a| (program_name(&a.text), a.fetch, a.text),
-                );
+                let (prog, prog_fetch, prog_text) = match inner.next() {
+                    Some(a) => (program_name(&a.text), a.fetch, a.text),
+                    // `curl … | sudo -s`: the shell the wrapper starts reads the pipe.
+                    None if unwrapped.implicit_shell => ("sh".to_owned(), false, "sh".to_owned()),
+                    None => (String::new(), false, String::new()),
+                };
                 let idx = self.forms.len();
                 self.forms.push(Form {
                     full,

