@@ -27,6 +27,11 @@ pub(super) const NETWORK_TOOLS: &[&str] = &[
     "telnet",
     "cryptcat",
 ];
+/// Programs whose output comes from another machine: DNS TXT records, text browsers, a
+/// remote command (`dig +short txt x | sh`, `ssh host cat x | sh`).
+pub(super) const REMOTE_READERS: &[&str] = &[
+    "dig", "nslookup", "host", "drill", "lynx", "links", "elinks", "w3m", "ssh", "scp",
+];
 pub(super) const CRITICAL_PROCESSES: &[&str] = &[
     "init",
     "systemd",

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use super::classify::{Arg, RRedir, Upstream};
 use super::facts::{
     is_root_or_home, normalise, strip_dot, url_basename, CRITICAL_PROCESSES, DOWNLOADERS,
-    NETWORK_TOOLS,
+    NETWORK_TOOLS, REMOTE_READERS,
 };
 use super::lex::{unescape, RedirKind};
 use super::wrappers::{reads_stdin, INTERPRETERS, SHELLS};
@@ -166,6 +166,7 @@ impl Stage {
     pub(crate) fn is_fetcher(&self) -> bool {
         DOWNLOADERS.contains(&self.prog.as_str())
             || NETWORK_TOOLS.contains(&self.prog.as_str())
+            || REMOTE_READERS.contains(&self.prog.as_str())
             || self.is_decoder()
             || (self.prog == "openssl" && self.texts().any(|t| t == "s_client"))
     }

