@@ -18,6 +18,9 @@ use super::stage::{long_option, SeqState, Stage};
 use super::wrappers::{shell_script, INTERPRETERS, SHELLS};
 use super::ExecTier;
 
+/// Aliases live among the variables under this prefix (not a valid variable name).
+pub(crate) const ALIAS_PREFIX: &str = "alias:";
+
 /// Git global options whose value is the next word.
 const GIT_GLOBALS_WITH_VALUE: &[&str] = &[
     "--git-dir",
@@ -49,6 +52,16 @@ impl Analyzer {
         let parts = vec![s.idx];
         let hit = |a: &mut Analyzer, class: ExecClass| a.flag(class, &s.segment, parts.clone());
 
+        // An alias defined earlier in the line (`shopt -s expand_aliases; alias x='rm -rf /'`).
+        if let Some(value) = state.alias(&s.prog_text) {
+            let args: Vec<String> = s.texts().map(shell_quote).collect();
+            let line = format!("{value} {}", args.join(" "));
+            // Bash expands an alias once: not again inside its own expansion
+            // (`alias ls='ls --color'`), so neither does the expansion here.
+            let mut inner = state.clone();
+            inner.unalias(&s.prog_text);
+            let _ = self.nested(&line, depth + 1, &inner);
+        }
         // Nested scripts: sh -c, eval, su -c, env -S, ssh host cmd, watch. They read this
         // command's stdin.
         let mut runs_stdin = s.reads_stdin() && s.stdin_script().is_none();
@@ -288,6 +301,13 @@ impl Analyzer {
                 hit(self, ExecClass::CronPersistence);
             }
             "set" => state.set_positional(&s.args),
+            "alias" => {
+                for a in &s.args {
+                    if let Some((name, value)) = a.text.split_once('=') {
+                        state.assign(&[Arg::plain(&format!("{ALIAS_PREFIX}{name}={value}"))]);
+                    }
+                }
+            }
             "for" | "select" => {
                 if let (Some(name), Some(Arg { text: kw, .. })) = (s.args.first(), s.args.get(1)) {
                     if kw == "in" && super::wrappers::is_assignment(&format!("{}=", name.text)) {

@@ -86,6 +86,25 @@ impl SeqState {
 }
 
 impl SeqState {
+    /// The value of alias `name`, when defined earlier.
+    pub(crate) fn alias(&self, name: &str) -> Option<&str> {
+        if name.is_empty() {
+            return None;
+        }
+        let key = format!("{}{name}", super::rules::ALIAS_PREFIX);
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == key)
+            .map(|(_, v)| v.text.as_str())
+    }
+
+    /// Forgets alias `name`.
+    pub(crate) fn unalias(&mut self, name: &str) {
+        let key = format!("{}{name}", super::rules::ALIAS_PREFIX);
+        Rc::make_mut(&mut self.vars).retain(|(n, _)| *n != key);
+    }
+
     /// `for NAME in values…` / `select NAME in values…`: the variable takes every value in
     /// turn; rules judge all of them at once (`for d in / ~; do rm -rf "$d"; done`).
     pub(crate) fn assign_list(&mut self, name: &str, values: &[Arg]) {

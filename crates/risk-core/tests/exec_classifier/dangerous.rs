@@ -211,6 +211,8 @@ fn wrappers() {
     check("echo 'rm -rf ~' | su -", c);
     check("echo 'rm -rf /' | sh", c);
     check("ssh host 'rm -rf /'", c);
+    check("shopt -s expand_aliases\nalias x='rm -rf'\nx /", c);
+    check("alias ls='rm -rf ~'; ls", c);
 }
 
 #[test]
