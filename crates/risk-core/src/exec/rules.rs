@@ -62,6 +62,11 @@ impl Analyzer {
             inner.unalias(&s.prog_text);
             let _ = self.nested(&line, depth + 1, &inner);
         }
+        // Shell commands given as option values: `tar --to-command=…`, `rsync -e …`,
+        // `ssh -o ProxyCommand=…`, `vim -c '!…'`, `zip -TT …`, `man -P …`.
+        for command in s.option_commands() {
+            let _ = self.nested(&command, depth + 1, state);
+        }
         // Nested scripts: sh -c, eval, su -c, env -S, ssh host cmd, watch. They read this
         // command's stdin.
         let mut runs_stdin = s.reads_stdin() && s.stdin_script().is_none();

@@ -362,6 +362,80 @@ impl Stage {
         out
     }
 
+    /// Shell command lines given as option values, which the program hands to a shell.
+    pub(super) fn option_commands(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let texts: Vec<&str> = self.texts().collect();
+        match self.prog.as_str() {
+            "tar" | "gtar" | "bsdtar" => {
+                for long in [
+                    "to-command",
+                    "use-compress-program",
+                    "rsh-command",
+                    "info-script",
+                    "new-volume-script",
+                ] {
+                    out.extend(self.flag_value('\0', long));
+                }
+                out.extend(
+                    texts
+                        .iter()
+                        .filter_map(|t| t.strip_prefix("--checkpoint-action=exec="))
+                        .map(str::to_owned),
+                );
+                if let Some(i) = texts.iter().position(|t| *t == "-I" || *t == "-F") {
+                    out.extend(texts.get(i + 1).map(|t| (*t).to_owned()));
+                }
+            }
+            "rsync" => out.extend(self.flag_value('e', "rsh")),
+            "ssh" | "scp" | "sftp" => {
+                let mut iter = texts.iter();
+                while let Some(t) = iter.next() {
+                    let option = match t.strip_prefix("-o") {
+                        Some("") => iter.next().copied(),
+                        Some(v) if !t.starts_with("--") => Some(v),
+                        _ => None,
+                    };
+                    if let Some(o) = option {
+                        let (key, value) = o
+                            .split_once(['=', ' '])
+                            .map_or((o, ""), |(k, v)| (k, v.trim_start_matches('=')));
+                        let key = key.to_ascii_lowercase();
+                        if matches!(
+                            key.as_str(),
+                            "proxycommand" | "localcommand" | "knownhostscommand" | "remotecommand"
+                        ) {
+                            out.push(value.to_owned());
+                        }
+                    }
+                }
+            }
+            "vi" | "vim" | "nvim" | "ex" | "view" | "gvim" => {
+                let mut iter = texts.iter();
+                while let Some(t) = iter.next() {
+                    let cmd = match *t {
+                        "-c" | "--cmd" => iter.next().copied(),
+                        t => t.strip_prefix('+'),
+                    };
+                    if let Some(bang) =
+                        cmd.and_then(|c| c.trim_start_matches(':').strip_prefix('!'))
+                    {
+                        out.push(bang.to_owned());
+                    }
+                }
+            }
+            "zip" => out.extend(self.flag_value('\0', "unzip-command")),
+            "man" => out.extend(self.flag_value('P', "pager")),
+            _ => {}
+        }
+        if self.prog == "zip" {
+            if let Some(i) = texts.iter().position(|t| *t == "-TT") {
+                out.extend(texts.get(i + 1).map(|t| (*t).to_owned()));
+            }
+        }
+        out
+    }
+
     /// `-x value`, `-xvalue`, `--long value`, `--long=value`.
     pub(super) fn flag_value(&self, short: char, long: &str) -> Option<String> {
         let mut iter = self.texts();

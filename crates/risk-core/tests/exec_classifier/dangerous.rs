@@ -213,6 +213,21 @@ fn wrappers() {
     check("ssh host 'rm -rf /'", c);
     check("shopt -s expand_aliases\nalias x='rm -rf'\nx /", c);
     check("alias ls='rm -rf ~'; ls", c);
+    check(
+        "tar -cf /dev/null x --checkpoint=1 --checkpoint-action=exec='rm -rf /'",
+        c,
+    );
+    check("tar xf a.tar --to-command='rm -rf ~'", c);
+    check("tar -I 'sh -c \"rm -rf /\"' -cf x.tar .", c);
+    check("rsync -e 'sh -c \"rm -rf /\"' x host:y", c);
+    check("ssh -o ProxyCommand='rm -rf ~' x", c);
+    check(
+        "ssh -oLocalCommand='rm -rf /' -oPermitLocalCommand=yes x",
+        c,
+    );
+    check("vim -c ':!rm -rf /' -c ':q'", c);
+    check("vi +'!rm -rf ~'", c);
+    check("man -P 'rm -rf /' ls", c);
 }
 
 #[test]
