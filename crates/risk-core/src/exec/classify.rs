@@ -400,6 +400,9 @@ impl Analyzer {
         let mut subs: Vec<Option<Summary>> = vec![None; script.subs.len()];
         let mut summary = Summary::default();
         let mut calls: Vec<Call> = Vec::new();
+        for (name, body) in &script.functions {
+            state.define_function(name, body);
+        }
         let single = script.pipelines.len() == 1;
         for pipeline in &script.pipelines {
             let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
@@ -512,6 +515,19 @@ impl Analyzer {
                 if let Some(moved) = moved {
                     // A child process changes nothing of the shell but what it downloads.
                     state.downloads = moved.downloads;
+                }
+                // A call of a function defined in the line: its body runs here, with these
+                // arguments (`f(){ rm -rf "$1"; }; f /`). Not inside its own body, and not
+                // again inside its own expansion (recursion is the fork-bomb rule's).
+                if sc.in_function.as_deref() != Some(stage.prog_text.as_str()) {
+                    if let Some(body) = state.function(&stage.prog_text).map(str::to_owned) {
+                        let mut inner = state.clone();
+                        inner.forget_function(&stage.prog_text);
+                        let mut params = vec![Arg::plain("--")];
+                        params.extend(stage.args.iter().cloned());
+                        inner.set_positional(&params);
+                        let _ = self.nested(&body, depth + 1, &inner);
+                    }
                 }
                 stage.upstream = None;
                 let up = Rc::make_mut(&mut upstream);

@@ -109,6 +109,8 @@ pub(crate) enum Token {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Lexed {
     pub tokens: Vec<Token>,
+    /// For each token, the char offset just past it in the source.
+    pub ends: Vec<usize>,
     pub subs: Vec<Sub>,
     /// Expansions nested deeper than [`MAX_LEX_NESTING`] were not searched for substitutions.
     pub overflow: bool,
@@ -245,12 +247,14 @@ impl Lexer {
     fn flush(&mut self, cur: &mut WordBuf) {
         if let Some(word) = cur.take() {
             self.out.tokens.push(Token::Word(word));
+            self.out.ends.push(self.i);
         }
     }
 
     fn op(&mut self, op: Op, len: usize) {
         self.i += len;
         self.out.tokens.push(Token::Op(op));
+        self.out.ends.push(self.i);
     }
 
     fn run(&mut self) {
@@ -800,6 +804,7 @@ impl Lexer {
             target,
             body: None,
         }));
+        self.out.ends.push(self.i);
     }
 
     fn read_word(&mut self) -> Word {

@@ -34,6 +34,8 @@ pub(crate) struct Script {
     pub subs: Vec<Sub>,
     /// The tokenizer gave up on deeply nested expansion text.
     pub overflow: bool,
+    /// Function definitions: name and body source text.
+    pub functions: Vec<(String, String)>,
 }
 
 /// Reserved words dropped at command position.
@@ -45,9 +47,14 @@ const RESERVED: &[&str] = &[
 /// Parses `src`. Never fails.
 pub(crate) fn parse(src: &str) -> Script {
     let lexed = lex(src);
-    let mut parser = Parser::default();
+    let mut parser = Parser {
+        src: src.chars().collect(),
+        ..Parser::default()
+    };
+    let mut ends = lexed.ends.into_iter();
     let mut tokens = lexed.tokens.into_iter().peekable();
     while let Some(token) = tokens.next() {
+        parser.cur_end = ends.next().unwrap_or(0);
         match token {
             Token::Word(word) => parser.word(word),
             Token::Redir(redir) => parser.cur.redirs.push(redir),
@@ -57,6 +64,7 @@ pub(crate) fn parse(src: &str) -> Script {
                     && matches!(tokens.peek(), Some(Token::Op(Op::Close)));
                 if is_definition {
                     tokens.next();
+                    parser.cur_end = ends.next().unwrap_or(0);
                     let name = parser.cur.words.pop().map(|w| w.text).unwrap_or_default();
                     parser.define(name);
                 } else {
@@ -111,6 +119,11 @@ struct Parser {
     function: Option<(String, usize)>,
     /// The `time` keyword (and its `-p`) just started this command: `time { …; }`.
     after_time: bool,
+    /// The source, and the char offset just past the current token.
+    src: Vec<char>,
+    cur_end: usize,
+    /// Where the open function's body starts.
+    body_start: usize,
 }
 
 impl Parser {
@@ -160,6 +173,7 @@ impl Parser {
     fn open(&mut self) {
         if let Some(name) = self.pending_function.take() {
             self.function = Some((name, 1));
+            self.body_start = self.cur_end;
         } else if let Some((_, depth)) = self.function.as_mut() {
             *depth += 1;
         }
@@ -169,7 +183,17 @@ impl Parser {
         if let Some((_, depth)) = self.function.as_mut() {
             *depth = depth.saturating_sub(1);
             if *depth == 0 {
-                self.function = None;
+                if let Some((name, _)) = self.function.take() {
+                    // The body: between the opening token and the closing `}` / `)`.
+                    let end = self.cur_end.saturating_sub(1);
+                    let body: String = self
+                        .src
+                        .get(self.body_start..end)
+                        .unwrap_or(&[])
+                        .iter()
+                        .collect();
+                    self.script.functions.push((name, body));
+                }
             }
         }
     }
@@ -245,5 +269,14 @@ mod tests {
         check("function f { f & }; f", &["@f f &", "f"]);
         check("f() ( f | f ); f", &["@f f | @f f", "f"]);
         check("g() { echo; }; g; x", &["@g echo", "g", "x"]);
+        let bodies = parse("f() { rm -rf $1; }; g() ( f | f ); function h { { x; }; }").functions;
+        assert_eq!(
+            bodies,
+            [
+                ("f".to_owned(), " rm -rf $1; ".to_owned()),
+                ("g".to_owned(), " f | f ".to_owned()),
+                ("h".to_owned(), " { x; }; ".to_owned()),
+            ]
+        );
     }
 }

@@ -47,6 +47,8 @@ pub(crate) struct SeqState {
     pub(super) cwd: Option<String>,
     /// Files downloaded so far (as written, normalised) and the simple command that did it.
     pub(super) downloads: Vec<(String, usize)>,
+    /// Functions defined (name, body source), latest last.
+    pub(super) functions: Rc<Vec<(String, String)>>,
 }
 
 const MAX_VARS: usize = 64;
@@ -97,6 +99,31 @@ impl SeqState {
             .rev()
             .find(|(n, _)| *n == key)
             .map(|(_, v)| v.text.as_str())
+    }
+
+    /// The body of function `name`, when defined.
+    pub(crate) fn function(&self, name: &str) -> Option<&str> {
+        self.functions
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_str())
+    }
+
+    /// Defines function `name`.
+    pub(crate) fn define_function(&mut self, name: &str, body: &str) {
+        let functions = Rc::make_mut(&mut self.functions);
+        if functions.len() >= MAX_VARS {
+            functions.remove(0);
+        }
+        functions.push((name.to_owned(), body.to_owned()));
+    }
+
+    /// Forgets function `name`.
+    pub(crate) fn forget_function(&mut self, name: &str) {
+        if self.functions.iter().any(|(n, _)| n == name) {
+            Rc::make_mut(&mut self.functions).retain(|(n, _)| n != name);
+        }
     }
 
     /// Forgets alias `name`.

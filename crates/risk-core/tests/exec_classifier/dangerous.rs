@@ -29,6 +29,11 @@ fn recursive_delete_of_root_or_home() {
     check("/bin/rm -rf /", c);
     check("cd / && rm -rf *", c);
     check("cd ~; rm -rf .", c);
+    check("f(){ rm -rf \"$1\"; }; f /", c);
+    check("f() { sudo rm -rf \"$@\"; }; f /tmp/x ~", c);
+    check("f(){ rm -rf *; }; cd /; f", c);
+    check("f(){ rm -rf $1; }; g(){ f /; }; g", c);
+    check("function f { $1 -rf $2; }; f rm /", c);
     check("rm -rf ~/.[!.]*", c);
     check("rm -rf ~bob", c);
     check("cd ~bob; rm -rf *", c);
