@@ -490,6 +490,7 @@ impl Analyzer {
                     in_function: sc.in_function.clone(),
                     scripts: unwrapped.scripts,
                     stdin_args,
+                    stdin_replace: unwrapped.xargs_replace.clone(),
                     upstream: (i > 0).then(|| Rc::clone(&upstream)),
                 };
                 // `env -C dir cmd`, `sudo -D dir cmd`: the command runs in `dir`.
@@ -880,6 +881,8 @@ fn brace_expand(text: &str, marks: &[(usize, char)]) -> Option<Vec<String>> {
                 .map(|alt| format!("{prefix}{alt}{suffix}")),
             _ => None,
         })
+        // An empty alternative expands to nothing (`{bash,}` is the one word `bash`).
+        .filter(|f| !f.is_empty())
         .collect();
     (!fields.is_empty()).then_some(fields)
 }

@@ -82,7 +82,12 @@ impl Analyzer {
             let own = s.args.get(..n).unwrap_or(&[]);
             SHELLS.contains(&s.prog.as_str())
                 && s.has_flag('c', "command")
-                && shell_script(own).is_none_or(|(code, _)| code.contains('$'))
+                && shell_script(own).is_none_or(|(code, _)| {
+                    code.contains('$')
+                        || s.stdin_replace
+                            .as_deref()
+                            .is_some_and(|r| !r.is_empty() && code.contains(r))
+                })
         });
         // Downloaded code run directly: `$(curl …)` as the program, or as the script of a
         // shell / interpreter / `source`, or fed to one through a redirection.

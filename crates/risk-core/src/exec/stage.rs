@@ -33,6 +33,8 @@ pub(crate) struct Stage {
     /// An `xargs` in a pipeline hands it the piped words as arguments, after its own first
     /// `n` arguments.
     pub stdin_args: Option<usize>,
+    /// That `xargs` replaces this string in the arguments by each input line (`-I {}`).
+    pub stdin_replace: Option<String>,
     /// What the earlier stages of its pipeline send it (`None` for a first stage).
     pub upstream: Option<Rc<Upstream>>,
 }

@@ -16,6 +16,8 @@ pub(crate) struct Unwrapped {
     pub scripts: Vec<(String, bool)>,
     /// An `xargs` was peeled: stdin words become arguments of the program.
     pub xargs: bool,
+    /// Its `-I R` / `-i` / `--replace` string (`{}` by default for `-i`).
+    pub xargs_replace: Option<String>,
     /// A wrapper changes the working directory first (`env -C dir`, `sudo -D dir`).
     pub chdir: Option<String>,
     /// With no command left, a wrapper runs a shell that reads stdin (`sudo -s`, `sudo -i`,
@@ -250,6 +252,24 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
             "timeout" => options(rest, "sk", &["signal", "kill-after"]).map(|n| n + 1),
             "xargs" => {
                 out.xargs = true;
+                for (i, a) in rest.iter().enumerate() {
+                    let t = a.text.as_str();
+                    if !t.starts_with('-') {
+                        break;
+                    }
+                    let replace = match t {
+                        "-I" => rest.get(i + 1).map(|v| v.text.clone()),
+                        "-i" | "--replace" => Some("{}".to_owned()),
+                        _ => t
+                            .strip_prefix("-I")
+                            .or_else(|| t.strip_prefix("-i"))
+                            .or_else(|| t.strip_prefix("--replace="))
+                            .map(str::to_owned),
+                    };
+                    if replace.is_some() {
+                        out.xargs_replace = replace;
+                    }
+                }
                 // `-i[R]`, `-e[E]`, `-l[N]` and `--replace[=R]`, `--eof[=E]`, `--max-lines[=N]`
                 // take their value attached or not at all: `xargs -i rm {}` runs `rm`.
                 options(
@@ -393,7 +413,13 @@ pub(crate) fn reads_stdin(name: &str, rest: &[Arg]) -> bool {
     if !is_shell && !INTERPRETERS.contains(&name) {
         return false;
     }
-    let mut args = rest.iter();
+    let mut args = rest.iter().peekable();
+    if matches!(name, "deno" | "bun") {
+        // `deno run -`, `bun run -`: the subcommand, then the script.
+        if args.peek().is_some_and(|a| a.text == "run") {
+            args.next();
+        }
+    }
     while let Some(arg) = args.next() {
         let t = arg.text.as_str();
         if matches!(

