@@ -638,6 +638,14 @@ impl SeqState {
 
     pub(super) fn record_downloads(&mut self, s: &Stage) {
         if !DOWNLOADERS.contains(&s.prog.as_str()) {
+            // `curl … | tee f`, `wget -O- … | gunzip > f`: what it writes was downloaded.
+            if s.upstream.as_ref().is_some_and(|u| u.downloader) {
+                for f in s.written_paths() {
+                    if f != "/dev/null" && self.downloads.len() < MAX_VARS {
+                        self.downloads.push((strip_dot(&normalise(&f)), s.idx));
+                    }
+                }
+            }
             return;
         }
         let urls: Vec<&str> = s.texts().filter(|t| t.contains("://")).collect();
@@ -680,6 +688,17 @@ impl SeqState {
         };
         if let Some(idx) = find(&s.prog_text) {
             return Some(idx);
+        }
+        if s.reads_stdin() {
+            // `sh < downloaded`.
+            let fed = s
+                .redirs
+                .iter()
+                .filter(|r| r.kind == RedirKind::In)
+                .find_map(|r| find(&r.target));
+            if fed.is_some() {
+                return fed;
+            }
         }
         let ops = s.operands();
         let matches = |t: &&str| find(t).is_some();
