@@ -426,6 +426,9 @@ impl Analyzer {
                     ) || t.starts_with("poweroff.target")
                         || t.starts_with("reboot.target")
                         || t.starts_with("halt.target")
+                        || t.starts_with("kexec.target")
+                        || t.starts_with("rescue.target")
+                        || t.starts_with("emergency.target")
                 }) {
                     hit(self, ExecClass::SystemShutdown);
                 }
@@ -471,7 +474,25 @@ impl Analyzer {
             "pkill" | "killall" if ops.iter().any(|t| is_critical_process(t)) => {
                 hit(self, ExecClass::KillCriticalProcess);
             }
+            // Every process of root (`pkill -u root`, `killall -u 0`).
+            "pkill" | "killall"
+                if s.flag_value('u', "user")
+                    .or_else(|| s.flag_value('U', "uid"))
+                    .is_some_and(|u| u.split(',').any(|u| u == "root" || u == "0")) =>
+            {
+                hit(self, ExecClass::KillCriticalProcess);
+            }
             "git" => self.git(s, depth, state, &parts),
+            // Booting another kernel or powering off through the RTC.
+            "kexec" if s.has_flag('e', "exec") || s.has_flag('f', "force") => {
+                hit(self, ExecClass::SystemShutdown);
+            }
+            "rtcwake"
+                if s.flag_value('m', "mode")
+                    .is_some_and(|m| matches!(m.as_str(), "off" | "disk" | "no")) =>
+            {
+                hit(self, ExecClass::SystemShutdown);
+            }
             p if INTERPRETERS.contains(&p) || p == "awk" || p == "gawk" => {
                 let code = s.inline_code();
                 let lower = code.to_ascii_lowercase();
@@ -591,7 +612,10 @@ impl Analyzer {
                 };
                 let protected = refspecs.iter().any(|r| {
                     let b = branch(r);
-                    PROTECTED_BRANCHES.contains(&b.as_str()) || b.starts_with("release/")
+                    // A glob refspec (`refs/heads/*:refs/heads/*`) names every branch.
+                    PROTECTED_BRANCHES.contains(&b.as_str())
+                        || b.starts_with("release/")
+                        || b.contains('*')
                 });
                 let deletes =
                     has("--delete") || has("-d") || refspecs.iter().any(|r| r.starts_with(':'));

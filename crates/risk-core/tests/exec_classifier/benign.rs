@@ -169,6 +169,8 @@ fn developer_commands_stay_low() {
         "rsync -a --delay-updates build/ ~/",
         "chmod g+s shared/",
         "chown bob ~/.ssh/authorized_keys",
+        "pkill -u $USER node",
+        "killall -u bob firefox",
         "shutdown -c",
         "python3 -c 'import subprocess; subprocess.run([\"ls\", \"-la\"])'",
         "node -e 'require(\"child_process\").execSync(\"npm test\")'",

@@ -504,6 +504,11 @@ fn escalation_shutdown_kill() {
     check("killall -9 systemd", Some(KillCriticalProcess));
     check("kill -9 $(pidof sshd)", Some(KillCriticalProcess));
     check("systemctl stop sshd", Some(KillCriticalProcess));
+    check("pkill -u root", Some(KillCriticalProcess));
+    check("killall -9 -u 0", Some(KillCriticalProcess));
+    check("systemctl isolate rescue.target", Some(SystemShutdown));
+    check("kexec -e", Some(SystemShutdown));
+    check("rtcwake -m off -s 60", Some(SystemShutdown));
 }
 
 #[test]
@@ -531,6 +536,10 @@ fn git_rewrites() {
         Some(DestructiveGitRewrite),
     );
     check("git push -f origin feature/x", Some(GitForcePush));
+    check(
+        "git push origin 'refs/heads/*:refs/heads/*' -f",
+        Some(DestructiveGitRewrite),
+    );
     check("git reset --hard origin/main", Some(GitDiscardWork));
     check("git gc --prune=now", Some(GitDiscardWork));
     check("git push --mirr", Some(DestructiveGitRewrite));
