@@ -368,6 +368,12 @@ impl Analyzer {
                         || owner.starts_with("0:"));
                 if (recursive && targets.iter().any(|t| state.is_root_or_home(t)))
                     || (to_root && targets.iter().any(|t| is_system_path(&state.resolve(t))))
+                    || targets.iter().any(|t| {
+                        // A system credential file (a user's own `authorized_keys` is theirs).
+                        let t = normalise(&state.resolve(t));
+                        is_credential_path(&t)
+                            && (t.starts_with("/root/") || home_relative(&t).is_none())
+                    })
                 {
                     hit(self, ExecClass::PermissionEscalation);
                 }
@@ -492,6 +498,18 @@ impl Analyzer {
                     .is_some_and(|m| matches!(m.as_str(), "off" | "disk" | "no")) =>
             {
                 hit(self, ExecClass::SystemShutdown);
+            }
+            // `install -m 4755 …` sets the setuid bit as it copies.
+            "install"
+                if s.flag_value('m', "mode")
+                    .is_some_and(|m| is_setuid_mode(&m)) =>
+            {
+                hit(self, ExecClass::PermissionEscalation);
+            }
+            // Handing a credential file to someone: `chown bob /etc/shadow`,
+            // `setfacl -m u:bob:rw /etc/sudoers`.
+            "setfacl" if ops.iter().any(|t| is_credential_path(&state.resolve(t))) => {
+                hit(self, ExecClass::PermissionEscalation);
             }
             p if INTERPRETERS.contains(&p) || p == "awk" || p == "gawk" => {
                 let code = s.inline_code();

@@ -509,6 +509,19 @@ fn escalation_shutdown_kill() {
     check("systemctl isolate rescue.target", Some(SystemShutdown));
     check("kexec -e", Some(SystemShutdown));
     check("rtcwake -m off -s 60", Some(SystemShutdown));
+    check(
+        "install -m 4755 /bin/bash /tmp/b",
+        Some(PermissionEscalation),
+    );
+    check("chown $(whoami) /etc/shadow", Some(PermissionEscalation));
+    check(
+        "chown bob /root/.ssh/authorized_keys",
+        Some(PermissionEscalation),
+    );
+    check(
+        "setfacl -m u:bob:rw /etc/sudoers",
+        Some(PermissionEscalation),
+    );
 }
 
 #[test]
