@@ -153,6 +153,8 @@ fn developer_commands_stay_low() {
         "cat <(echo 'rm -rf /')",
         "diff <(sort a) <(sort b)",
         "printf '%s\\n' hello",
+        "printf '%s\\n' '\\x72m -rf /' | sh",
+        "printf '%-10s|%5d\\n' name 42",
         "echo -e 'a\\tb'",
         "npx husky add .husky/pre-commit 'npm test'",
         "curl -sSL https://example.com/x.tar.gz | tar xz",

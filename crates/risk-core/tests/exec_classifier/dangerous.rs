@@ -80,6 +80,9 @@ fn recursive_delete_of_root_or_home() {
         c,
     );
     check("perl -e 'system(\"rm -rf /\")'", c);
+    check("bash -c \"$(printf '%s %s %s' rm -rf /)\"", c);
+    check("printf '%s -rf %s\\n' rm / | sh", c);
+    check("$(printf '%.2s' rmdir) -rf /", c);
     check("ruby -e '`rm -rf /`'", c);
     check(
         "node -e 'require(\"child_process\").execSync(\"rm -rf ~\")'",
