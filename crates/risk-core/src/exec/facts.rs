@@ -442,8 +442,11 @@ pub(super) fn is_world_writable_mode(mode: &str) -> bool {
 /// Calls that run a shell command, in interpreter code (lowercase markers).
 pub(super) const SYSTEM_CALLS: &[&str] = &[
     "system(",
+    "system ",
     "popen(",
     "exec(",
+    "exec ",
+    "execute(",
     "execsync(",
     "spawnsync(",
     "check_output(",
@@ -456,6 +459,7 @@ pub(super) const SYSTEM_CALLS: &[&str] = &[
     "shell_exec(",
     "passthru(",
     "%x(",
+    "%x{",
     "qx(",
     "qx{",
     "`",
@@ -487,8 +491,24 @@ pub(super) fn embedded_commands(code: &str) -> Vec<String> {
                 }
                 continue;
             }
+            // Perl / Ruby quote-like operators: `qx{…}`, `qx(…)`, `%x(…)` hold the command.
+            if let Some(close) = match *marker {
+                "qx{" | "%x{" => Some('}'),
+                "qx(" | "%x(" => Some(')'),
+                _ => None,
+            } {
+                if !rest.starts_with(['\'', '"']) {
+                    if let Some(end) = rest.find(close) {
+                        out.extend(rest.get(..end).map(str::to_owned));
+                        from = start + end + 1;
+                    }
+                    continue;
+                }
+            }
             let mut words = Vec::new();
-            let mut chars = rest.trim_start().trim_start_matches('[').chars();
+            // Quoted words, a list of them (`['rm', '-rf', '/']`), or a program then its list
+            // (`spawnSync('rm', ['-rf', '/'])`).
+            let mut chars = rest.trim_start().chars();
             while let Some(q) = chars.next() {
                 match q {
                     '\'' | '"' => {
@@ -502,7 +522,7 @@ pub(super) fn embedded_commands(code: &str) -> Vec<String> {
                         }
                         words.push(lit);
                     }
-                    ' ' | ',' | '\t' => {}
+                    ' ' | ',' | '\t' | '[' | ']' => {}
                     _ => break,
                 }
             }
@@ -510,6 +530,24 @@ pub(super) fn embedded_commands(code: &str) -> Vec<String> {
                 out.push(words.join(" "));
             }
         }
+    }
+    // awk: `"cmd" | getline`, `"cmd" |& getline`.
+    let mut rest = code;
+    while let Some(at) = rest.find("getline") {
+        if out.len() >= MAX_EMBEDDED {
+            break;
+        }
+        let before = rest.get(..at).unwrap_or("").trim_end();
+        let before = before
+            .strip_suffix("|&")
+            .or_else(|| before.strip_suffix('|'))
+            .map(str::trim_end);
+        if let Some(quoted) = before.and_then(|b| b.strip_suffix('"')) {
+            if let Some(open) = quoted.rfind('"') {
+                out.extend(quoted.get(open + 1..).map(str::to_owned));
+            }
+        }
+        rest = rest.get(at + "getline".len()..).unwrap_or("");
     }
     out
 }

@@ -80,6 +80,16 @@ fn recursive_delete_of_root_or_home() {
         c,
     );
     check("perl -e 'system(\"rm -rf /\")'", c);
+    check("perl -e 'exec \"rm -rf /\"'", c);
+    check("perl -e 'qx{rm -rf /}'", c);
+    check("ruby -e 'system \"rm -rf ~\"'", c);
+    check("ruby -e '%x(rm -rf /)'", c);
+    check(
+        "node -e \"require('child_process').spawnSync('rm',['-rf','/'])\"",
+        c,
+    );
+    check("awk 'BEGIN{\"rm -rf /\" | getline}'", c);
+    check("lua -e 'os.execute(\"rm -rf /\")'", c);
     check("bash -c \"$(printf '%s %s %s' rm -rf /)\"", c);
     check("printf '%s -rf %s\\n' rm / | sh", c);
     check("$(printf '%.2s' rmdir) -rf /", c);
