@@ -570,6 +570,9 @@ impl Stage {
         if self.prog == "tee" {
             return self.upstream.as_ref().and_then(|u| u.static_value.clone());
         }
+        if self.prog == "sed" {
+            return self.sed_inserted_text();
+        }
         for r in &self.redirs {
             match r.kind {
                 RedirKind::HereDoc => return r.body.clone(),
@@ -578,6 +581,54 @@ impl Stage {
             }
         }
         self.echo_output()
+    }
+
+    /// The text a `sed` script appends, inserts, changes or substitutes (`$a text`,
+    /// `1i\\ text`, `/x/c y`, `s/x/y/`); `None` when the script does something else.
+    fn sed_inserted_text(&self) -> Option<String> {
+        let mut scripts: Vec<&str> = Vec::new();
+        let mut texts = self.texts();
+        let mut explicit = false;
+        while let Some(t) = texts.next() {
+            if t == "-e" || t == "--expression" {
+                explicit = true;
+                scripts.extend(texts.next());
+            } else if let Some(v) = t.strip_prefix("--expression=") {
+                explicit = true;
+                scripts.push(v);
+            }
+        }
+        if !explicit {
+            scripts.extend(self.operands().first());
+        }
+        let mut out = Vec::new();
+        for script in scripts {
+            // Skip the address: line numbers, `$`, `,`, `/regex/`, blanks.
+            let mut rest = script.trim_start();
+            loop {
+                rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || "$,! ".contains(c));
+                match rest.strip_prefix('/') {
+                    Some(r) => rest = r.split_once('/').map_or("", |(_, after)| after),
+                    None => break,
+                }
+            }
+            if let Some(sub) = rest.strip_prefix('s') {
+                // `s/re/replacement/flags`: what it writes is the replacement.
+                let delim = sub.chars().next()?;
+                let mut parts = sub.get(delim.len_utf8()..)?.split(delim);
+                let _pattern = parts.next()?;
+                out.push(parts.next()?.to_owned());
+                continue;
+            }
+            let text = rest.strip_prefix(['a', 'i', 'c'])?;
+            let text = text.trim_start();
+            let text = text
+                .strip_prefix('\\')
+                .unwrap_or(text)
+                .trim_start_matches('\n');
+            out.push(unescape(text));
+        }
+        (!out.is_empty()).then(|| out.join("\n"))
     }
 
     pub(super) fn stdin_script(&self) -> Option<String> {

