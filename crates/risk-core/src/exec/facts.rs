@@ -170,6 +170,7 @@ pub(super) const PERSISTENCE_PREFIXES: &[&str] = &[
 ];
 pub(super) const HOME_PERSISTENCE_PREFIXES: &[&str] = &[
     ".config/systemd/",
+    ".local/share/systemd/",
     ".config/autostart/",
     "Library/LaunchAgents/",
     ".ssh/rc",
@@ -191,6 +192,7 @@ pub(super) const HOME_STARTUP_FILES: &[&str] = &[
     ".xprofile",
     ".xinitrc",
     ".xsession",
+    ".ssh/config",
 ];
 pub(super) const PROTECTED_BRANCHES: &[&str] = &[
     "main",
@@ -372,6 +374,8 @@ pub(super) fn is_startup_file(p: &str) -> bool {
     home_relative(p).is_some_and(|r| HOME_STARTUP_FILES.contains(&r))
         || p.contains("/.git/hooks/")
         || p.starts_with(".git/hooks/")
+        || p.contains("/.husky/")
+        || p.starts_with(".husky/")
 }
 
 pub(super) fn is_credential_path(t: &str) -> bool {

