@@ -65,7 +65,17 @@ impl SeqState {
         let vars = Rc::make_mut(&mut self.vars);
         for a in assigns {
             if let Some((name, value)) = a.text.split_once('=') {
+                let append = name.ends_with('+');
                 let name = name.trim_end_matches('+');
+                // `a+=m` appends to the value known so far.
+                let joined;
+                let value = match vars.iter().rev().find(|(n, _)| n == name) {
+                    Some((_, old)) if append => {
+                        joined = format!("{}{value}", old.text);
+                        joined.as_str()
+                    }
+                    _ => value,
+                };
                 if value.len() > MAX_VAR_BYTES {
                     // Too long to track: the variable becomes unknown.
                     vars.retain(|(n, _)| n != name);

@@ -135,6 +135,7 @@ fn obfuscations() {
     check("export x=/; rm -rf $x", c);
     check("a=r b=m; $a$b -rf /", c);
     check("X=$IFS; rm${X}-rf${X}/", c);
+    check("a=r; a+=m; $a -rf /", c);
     check("a=r; ${a}m -rf /", c);
     check("d=/; rm -rf \"${d}\"", c);
     check("sh -c '$0 $1 $2' rm -rf /", c);
