@@ -311,6 +311,40 @@ impl Analyzer {
                 hit(self, ExecClass::CronPersistence);
             }
             "set" => state.set_positional(&s.args),
+            // `read a b <<< 'x y'`, `echo x | read a` (bash runs the latter in a subshell, but
+            // `lastpipe` and other shells do not): the names take the words of the first line.
+            "read" => {
+                let input = s
+                    .stdin_script()
+                    .or_else(|| s.upstream.as_ref().and_then(|u| u.static_value.clone()));
+                if let Some(input) = input {
+                    let names: Vec<&str> = {
+                        let mut names = Vec::new();
+                        let mut texts = s.texts();
+                        while let Some(t) = texts.next() {
+                            if matches!(t, "-a" | "-d" | "-i" | "-n" | "-N" | "-p" | "-t" | "-u") {
+                                texts.next();
+                            } else if !t.starts_with('-') {
+                                names.push(t);
+                            }
+                        }
+                        names
+                    };
+                    let line = input.lines().next().unwrap_or("");
+                    let mut words = line.split_whitespace();
+                    let mut assigns = Vec::new();
+                    for (k, name) in names.iter().enumerate() {
+                        let value = if k + 1 == names.len() {
+                            // The last name takes the rest of the line.
+                            words.clone().collect::<Vec<_>>().join(" ")
+                        } else {
+                            words.next().unwrap_or("").to_owned()
+                        };
+                        assigns.push(Arg::plain(&format!("{name}={value}")));
+                    }
+                    state.assign(&assigns);
+                }
+            }
             "alias" => {
                 for a in &s.args {
                     if let Some((name, value)) = a.text.split_once('=') {

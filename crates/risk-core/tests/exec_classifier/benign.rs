@@ -51,6 +51,7 @@ fn developer_commands_stay_low() {
         "awk '{print $1}' data.txt",
         "cat /etc/passwd | grep root",
         "echo $HOME",
+        "read -r name <<< 'world'; echo \"hello $name\"",
         "PATH+=:~/bin; cargo build",
         "OLDIFS=$IFS; IFS=,; echo a,b; IFS=$OLDIFS",
         "echo 'export PATH=$PATH:~/bin' >> ~/.bashrc",

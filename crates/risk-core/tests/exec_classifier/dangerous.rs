@@ -136,6 +136,8 @@ fn obfuscations() {
     check("a=r b=m; $a$b -rf /", c);
     check("X=$IFS; rm${X}-rf${X}/", c);
     check("a=r; a+=m; $a -rf /", c);
+    check("read a <<< /; rm -rf $a", c);
+    check("read -r x y <<< 'rm ~'; $x -rf $y", c);
     check("a=r; ${a}m -rf /", c);
     check("d=/; rm -rf \"${d}\"", c);
     check("sh -c '$0 $1 $2' rm -rf /", c);
