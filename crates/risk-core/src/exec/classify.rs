@@ -12,7 +12,9 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use super::lex::{Redir, RedirKind, Sub, SubKind, Word, SUB_MARK};
+use super::lex::{
+    Redir, RedirKind, Sub, SubKind, Word, DEFAULT_CLOSE, DEFAULT_OPEN, DEFAULT_SEP, SUB_MARK,
+};
 use super::parse::parse;
 use super::stage::{SeqState, Stage};
 use super::wrappers::{assignments, program_name, unwrap};
@@ -717,6 +719,10 @@ fn resolve_word(word: &Word, subs: &[Option<Summary>], vars: &[(String, Arg)], o
         }
         text.push(SUB_MARK);
     }
+    if text.contains(DEFAULT_OPEN) {
+        text = expand_defaults(&text, vars);
+        changed = true;
+    }
     if text.contains('$') && !vars.is_empty() {
         let expanded = expand_vars(&text, vars, &mut fetch);
         if expanded != text {
@@ -788,6 +794,51 @@ fn resolve_redir(r: &Redir, subs: &[Option<Summary>], vars: &[(String, Arg)]) ->
         shell_sink,
         body: r.body.clone(),
     }
+}
+
+/// Variables every shell sets: a `${HOME:-x}` default never applies.
+const ALWAYS_SET: &[&str] = &[
+    "HOME", "PWD", "USER", "LOGNAME", "PATH", "SHELL", "UID", "EUID", "PPID", "BASH", "HOSTNAME",
+];
+
+/// Resolves `${name:-word}` marks (see [`DEFAULT_OPEN`]): the known value, else the word.
+fn expand_defaults(text: &str, vars: &[(String, Arg)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(DEFAULT_OPEN) {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let after = rest.get(at + DEFAULT_OPEN.len_utf8()..).unwrap_or("");
+        let Some(end) = after.find(DEFAULT_CLOSE) else {
+            out.push_str(after);
+            return out;
+        };
+        let inner = after.get(..end).unwrap_or("");
+        let (name, word) = inner.split_once(DEFAULT_SEP).unwrap_or((inner, ""));
+        let alternate = word.starts_with('+');
+        let word = word.get(1..).unwrap_or("");
+        let known = vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.text.as_str());
+        match known {
+            Some(value) if !value.is_empty() => {
+                out.push_str(if alternate { word } else { value });
+            }
+            _ if ALWAYS_SET.contains(&name) => {
+                if alternate {
+                    out.push_str(word);
+                } else {
+                    out.push('$');
+                    out.push_str(name);
+                }
+            }
+            _ => out.push_str(word),
+        }
+        rest = after.get(end + DEFAULT_CLOSE.len_utf8()..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Separates the values of a `for NAME in a b c` variable (see [`SeqState::assign_list`]).

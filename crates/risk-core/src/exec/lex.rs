@@ -22,6 +22,41 @@
 /// Stands in a word for the output of a substitution whose value is unknown.
 pub(crate) const SUB_MARK: char = '\u{FFFC}';
 
+/// `${name:-word}` (and `-`, `:=`, `=`, `:+`, `+`) is written `DEFAULT_OPEN name DEFAULT_SEP
+/// (`-` or `+`) word DEFAULT_CLOSE`: the classifier reads the variable's value when it knows
+/// it, the word otherwise (an unset variable is the usual reason to write a default) — except
+/// for variables a shell always sets (`HOME`, `PWD`…), whose default never applies.
+pub(crate) const DEFAULT_OPEN: char = '\u{E000}';
+/// See [`DEFAULT_OPEN`].
+pub(crate) const DEFAULT_SEP: char = '\u{E001}';
+/// See [`DEFAULT_OPEN`].
+pub(crate) const DEFAULT_CLOSE: char = '\u{E002}';
+
+/// The default word of a `${name…}` operator (`:-w`, `-w`, `:=w`, `=w`, `:+w`, `+w`) after
+/// quote removal, when it is plain text (no substitution; those are classified as such).
+fn default_word(rest: &str, nesting: usize) -> Option<String> {
+    let (kind, word) = [":-", ":=", ":+", "-", "=", "+"]
+        .iter()
+        .find_map(|op| rest.strip_prefix(op).map(|w| (op.contains('+'), w)))?;
+    if word.contains("$(") || word.contains('`') || word.contains('$') {
+        return None;
+    }
+    let lexed = lex_nested(word, nesting + 1);
+    let mut words = Vec::new();
+    for token in lexed.tokens {
+        match token {
+            Token::Word(w) => words.push(w.text),
+            _ => return None,
+        }
+    }
+    // The first char says which: `+` an alternate value, `-` a default.
+    Some(format!(
+        "{}{}",
+        if kind { '+' } else { '-' },
+        words.join(" ")
+    ))
+}
+
 /// One shell word after quote removal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Word {
@@ -551,6 +586,17 @@ impl Lexer {
         if matches!(name, "PATH" | "HOME" | "PWD") && rest.starts_with(":0:1") {
             cur.push('/');
             return Piece::Continue;
+        }
+        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
+            if let Some(default) = default_word(rest, self.nesting) {
+                // `${x:-/}`: the value of `x` when known, else the default (see `DEFAULT_OPEN`).
+                cur.push(DEFAULT_OPEN);
+                cur.push_str(name);
+                cur.push(DEFAULT_SEP);
+                cur.push_str(&default);
+                cur.push(DEFAULT_CLOSE);
+                return Piece::Continue;
+            }
         }
         if name.is_empty() {
             cur.push_str("${");

@@ -137,6 +137,12 @@ fn obfuscations() {
     check("X=$IFS; rm${X}-rf${X}/", c);
     check("a=r; a+=m; $a -rf /", c);
     check("read a <<< /; rm -rf $a", c);
+    check("rm -rf ${x:-/}", c);
+    check("rm -rf \"${DIR:=~}\"", c);
+    check("rm -rf ${x-'/'}", c);
+    check("${p:-rm} -rf /", c);
+    check("rm -rf ${HOME:-/tmp}", c);
+    check("rm -rf ${HOME:+/}", c);
     check("read -r x y <<< 'rm ~'; $x -rf $y", c);
     check("a=r; ${a}m -rf /", c);
     check("d=/; rm -rf \"${d}\"", c);
