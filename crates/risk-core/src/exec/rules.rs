@@ -311,6 +311,16 @@ impl Analyzer {
                 hit(self, ExecClass::CronPersistence);
             }
             "set" => state.set_positional(&s.args),
+            // `printf -v NAME FORMAT ARGS…` assigns what printf would print.
+            "printf" if s.args.first().is_some_and(|a| a.text == "-v") => {
+                let texts: Vec<&str> = s.texts().collect();
+                if let (Some(name), Some(format)) = (texts.get(1), texts.get(2)) {
+                    if let Some(value) = super::stage::printf(format, texts.get(3..).unwrap_or(&[]))
+                    {
+                        state.assign(&[Arg::plain(&format!("{name}={value}"))]);
+                    }
+                }
+            }
             // `read a b <<< 'x y'`, `echo x | read a` (bash runs the latter in a subshell, but
             // `lastpipe` and other shells do not): the names take the words of the first line.
             "read" => {
@@ -571,10 +581,14 @@ impl Analyzer {
                 if is_socket_shell(&lower) {
                     hit(self, ExecClass::ReverseShell);
                 }
-                if lower.contains("fork while fork")
-                    || (lower.contains("fork()")
-                        && (lower.contains("while") || lower.contains("loop")))
-                {
+                // `fork` (called with or without parentheses: perl, ruby) inside a loop.
+                let forks = lower
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .any(|w| w == "fork");
+                let loops = ["while", "loop", "until", "for(;;)", "for (;;)"]
+                    .iter()
+                    .any(|l| lower.contains(l));
+                if forks && loops {
                     hit(self, ExecClass::ForkBomb);
                 }
                 // Shell commands the code hands to the system: `os.system("…")`,

@@ -166,6 +166,8 @@ fn developer_commands_stay_low() {
         "printf '%s\\n' hello",
         "printf '%s\\n' '\\x72m -rf /' | sh",
         "printf '%-10s|%5d\\n' name 42",
+        "printf -v ts '%s' 2024; echo $ts",
+        "perl -e 'for my $f (@ARGV) { print $f }' a b",
         "perl -e 'print \"system rm -rf /\\n\"'",
         "awk '{ print $1 }' x | sort | uniq -c",
         "node -e \"console.log(['rm','-rf','/'].join(' '))\"",

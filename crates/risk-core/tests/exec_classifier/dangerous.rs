@@ -137,6 +137,8 @@ fn obfuscations() {
     check("X=$IFS; rm${X}-rf${X}/", c);
     check("a=r; a+=m; $a -rf /", c);
     check("read a <<< /; rm -rf $a", c);
+    check("printf -v x /; rm -rf $x", c);
+    check("printf -v p '%s%s' r m; $p -rf ~", c);
     check("rm -rf ${x:-/}", c);
     check("rm -rf \"${DIR:=~}\"", c);
     check("rm -rf ${x-'/'}", c);
@@ -301,6 +303,8 @@ fn fork_bombs() {
     check("x(){ y|y& }; y(){ x|x& }; x", Some(ForkBomb));
     check("a(){ b & }; b(){ c; }; c(){ a; a; }; a", Some(ForkBomb));
     check("perl -e 'fork while fork'", Some(ForkBomb));
+    check("perl -e 'fork while 1'", Some(ForkBomb));
+    check("ruby -e 'loop { fork }'", Some(ForkBomb));
     check("bash -c ':(){ :|:& };:'", Some(ForkBomb));
     check(
         "python3 -c 'import os\nwhile True: os.fork()'",
