@@ -6,8 +6,10 @@
 //! - single quotes, double quotes (with their four escapes), `$'…'` ANSI-C strings (`\n`, `\xHH`,
 //!   octal, `\uHHHH`, `\cX`…), `$"…"`, backslash escapes and line continuations are removed, so
 //!   `r''m`, `r""m`, `\rm` and `$'\x72m'` all read `rm`;
-//! - unquoted `$IFS` / `${IFS}` / `${IFS:0:1}` split words, quoted they read as a space;
-//!   `${PATH:0:1}` and `${HOME:0:1}` read `/`; `${NAME…}` reads `$NAME`;
+//! - unquoted `$IFS` / `${IFS}` / `${IFS:0:1}` split words, quoted (or in an assignment value)
+//!   they read as a space; `${PATH:0:1}` and `${HOME:0:1}` read `/`; `${NAME:-word}` (and
+//!   `:=`, `:+`…) keeps both the name and the default ([`DEFAULT_OPEN`]); other `${NAME…}`
+//!   read `$NAME` (`${NAME}` stays braced when a name character follows);
 //! - `$(…)`, backticks, `<(…)` and `>(…)` become substitutions: the word holds [`SUB_MARK`]
 //!   and the body is kept for recursive classification;
 //! - heredoc bodies (`<<EOF`, `<<-EOF`, quoted delimiters) and here-strings are attached to

@@ -1,6 +1,9 @@
 //! Wrappers: programs that run another program (`sudo`, `env`, `nohup`, `timeout`, `xargs`,
-//! `command`, `exec`, `nice`, `doas`, `stdbuf`, `time`, …) and programs that run a script given
-//! as a string (`sh -c`, `su -c`, `eval`, `env -S`, `watch`, `ssh host cmd`, `find -exec`).
+//! `command`, `exec`, `nice`, `doas`, `pkexec`, `stdbuf`, `time`, `chrt`, `taskset`,
+//! `unshare`, `nsenter`, `strace`, `gosu`, `flock`, …) and programs that run a script given as
+//! a string (`sh -c`, `su -c`, `sg`, `script -c`, `flock -c`, `eval`, `env -S`, `watch`,
+//! `ssh host cmd`, `find -exec`). Wrappers that change directory (`env -C`, `sudo -D`) or start
+//! a shell when no command is left (`sudo -s`, `sudo -i`, `doas -s`, `su`) say so.
 //!
 //! [`unwrap`] peels wrappers off an argument vector, skipping each wrapper's own options (and
 //! their values), and collects script strings for recursive classification.
