@@ -240,14 +240,14 @@ impl Analyzer {
             p if p.starts_with("mkfs") => hit(self, ExecClass::DiskWipe),
             "mkswap" | "shred" | "fdisk" | "gdisk" | "cfdisk" | "sfdisk" | "mkntfs" | "mkdosfs"
             | "mkexfatfs" | "mkreiserfs" | "mkudffs" | "mkhfs" | "jfs_mkfs" | "newfs"
-            | "newfs_hfs" | "newfs_apfs" | "newfs_msdos" | "zpool"
+            | "newfs_hfs" | "newfs_apfs" | "newfs_msdos"
                 if ops.iter().any(|t| normalise(t).starts_with("/dev/"))
                     && !s.has_flag('l', "list") =>
             {
                 hit(self, ExecClass::DiskWipe);
             }
             // Whole-device erase / format / re-key verbs.
-            "cryptsetup" | "nvme" | "hdparm" | "mdadm"
+            "cryptsetup" | "nvme" | "hdparm" | "mdadm" | "zpool"
                 if ops.iter().any(|t| normalise(t).starts_with("/dev/"))
                     && s.texts().any(|t| {
                         let t = t.to_ascii_lowercase();
@@ -259,6 +259,8 @@ impl Analyzer {
                                 | "format"
                                 | "sanitize"
                                 | "--zero-superblock"
+                                | "create"
+                                | "labelclear"
                         ) || t.starts_with("--security-erase")
                     }) =>
             {

@@ -144,6 +144,8 @@ fn developer_commands_stay_low() {
         "cat data > /dev/pts/3",
         "mkdosfs -C floppy.img 1440",
         "nvme list",
+        "zpool import -d /dev/disk/by-id tank",
+        "zpool status",
         "hdparm -I /dev/sda",
         "badblocks -v /dev/sdb",
         "node -e 'console.log(process.version)'",

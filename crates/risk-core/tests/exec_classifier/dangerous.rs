@@ -290,6 +290,7 @@ fn devices_and_disks() {
     check("nvme format /dev/nvme0n1", Some(DiskWipe));
     check("hdparm --security-erase p /dev/sda", Some(DiskWipe));
     check("badblocks -w /dev/sdb", Some(DiskWipe));
+    check("zpool create -f tank /dev/sdb", Some(DiskWipe));
 }
 
 #[test]
