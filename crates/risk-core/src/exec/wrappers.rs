@@ -42,6 +42,7 @@ pub(crate) const SHELLS: &[&str] = &[
     "tcsh",
     "yash",
     "busybox",
+    "toybox",
     "rbash",
     "pwsh",
     "powershell",
@@ -335,7 +336,7 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
                 return out;
             }
             _ if SHELLS.contains(&name.as_str()) => {
-                if name == "busybox" {
+                if name == "busybox" || name == "toybox" {
                     Some(0)
                 } else {
                     if let Some(script) = shell_script(rest) {

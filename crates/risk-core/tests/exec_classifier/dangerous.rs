@@ -241,6 +241,7 @@ fn wrappers() {
     check("echo 'rm -rf ~' | su -", c);
     check("echo 'rm -rf /' | sh", c);
     check("ssh host 'rm -rf /'", c);
+    check("toybox rm -rf /", c);
     check("shopt -s expand_aliases\nalias x='rm -rf'\nx /", c);
     check("alias ls='rm -rf ~'; ls", c);
     check(
