@@ -322,6 +322,8 @@ pub(crate) struct Summary {
     /// A command first in one of its pipelines runs the script's stdin as code: a shell or
     /// interpreter reading stdin (`>(sh)`, `sh -c 'cd /tmp; bash'`).
     pub stdin_code: bool,
+    /// It copies its stdin to its output (`cat`, `$(</dev/stdin)`).
+    pub stdin_passthrough: bool,
 }
 
 pub(crate) struct Analyzer {
@@ -427,14 +429,16 @@ impl Analyzer {
                     vars
                 });
                 let vars = with_funcname.as_deref().unwrap_or(&state.vars);
+                // `curl … | bash -c "$(cat)"`: a substitution that copies stdin reads the pipe.
+                let stdin_fetch = i > 0 && upstream.fetch;
                 let mut argv: Vec<Arg> = Vec::new();
                 for word in &sc.words {
-                    resolve_word(word, &subs, vars, &mut argv);
+                    resolve_word(word, &subs, vars, stdin_fetch, &mut argv);
                 }
                 let redirs: Vec<RRedir> = sc
                     .redirs
                     .iter()
-                    .map(|r| resolve_redir(r, &subs, vars))
+                    .map(|r| resolve_redir(r, &subs, vars, stdin_fetch))
                     .collect();
                 let n_assign = assignments(&argv);
                 let (assigns, cmd) = argv.split_at(n_assign);
@@ -577,6 +581,24 @@ impl Analyzer {
                 }
             }
             self.pipeline(&stages, pipeline.background);
+            summary.stdin_passthrough = single
+                && stages.iter().all(|st| {
+                    let from_stdin = st
+                        .redirs
+                        .iter()
+                        .filter(|r| r.kind == RedirKind::In)
+                        .all(|r| r.target == "/dev/stdin");
+                    from_stdin
+                        && match st.prog.as_str() {
+                            "cat" | "tee" => st
+                                .operands()
+                                .iter()
+                                .all(|o| *o == "-" || *o == "/dev/stdin" || st.prog == "tee"),
+                            // `$(</dev/stdin)`
+                            "" => st.redirs.iter().any(|r| r.kind == RedirKind::In),
+                            _ => false,
+                        }
+                });
             if single {
                 summary.static_value = Rc::make_mut(&mut upstream).static_value.take();
             }
@@ -688,7 +710,13 @@ fn glob_candidates(glob: &str) -> Vec<&'static str> {
 }
 
 /// Appends the fields `word` expands to.
-fn resolve_word(word: &Word, subs: &[Option<Summary>], vars: &[(String, Arg)], out: &mut Vec<Arg>) {
+fn resolve_word(
+    word: &Word,
+    subs: &[Option<Summary>],
+    vars: &[(String, Arg)],
+    stdin_fetch: bool,
+    out: &mut Vec<Arg>,
+) {
     let mut text = String::with_capacity(word.text.len());
     let mut fetch = false;
     let mut critical_pid = false;
@@ -706,7 +734,7 @@ fn resolve_word(word: &Word, subs: &[Option<Summary>], vars: &[(String, Arg)], o
             .and_then(|&k| subs.get(k))
             .and_then(Option::as_ref);
         if let Some(s) = summary {
-            fetch |= s.fetches;
+            fetch |= s.fetches || (stdin_fetch && s.stdin_passthrough);
             critical_pid |= s.critical_pid;
             shell_sink |= s.process && s.stdin_code;
             if s.process {
@@ -779,9 +807,14 @@ fn resolve_word(word: &Word, subs: &[Option<Summary>], vars: &[(String, Arg)], o
     });
 }
 
-fn resolve_redir(r: &Redir, subs: &[Option<Summary>], vars: &[(String, Arg)]) -> RRedir {
+fn resolve_redir(
+    r: &Redir,
+    subs: &[Option<Summary>],
+    vars: &[(String, Arg)],
+    stdin_fetch: bool,
+) -> RRedir {
     let mut fields = Vec::new();
-    resolve_word(&r.target, subs, vars, &mut fields);
+    resolve_word(&r.target, subs, vars, stdin_fetch, &mut fields);
     let fetch = fields.iter().any(|a| a.fetch);
     let content = fields.iter().find_map(|a| a.content.clone());
     let shell_sink = fields.iter().any(|a| a.shell_sink);

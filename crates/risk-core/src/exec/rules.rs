@@ -326,6 +326,18 @@ impl Analyzer {
             // `read a b <<< 'x y'`, `echo x | read a` (bash runs the latter in a subshell, but
             // `lastpipe` and other shells do not): the names take the words of the first line.
             "read" => {
+                if s.stdin_script().is_none() && s.upstream.as_ref().is_some_and(|u| u.fetch) {
+                    // `curl … | while read l; do eval "$l"; done`: the names hold fetched text.
+                    let fetched: Vec<Arg> = s
+                        .operands()
+                        .iter()
+                        .map(|name| Arg {
+                            fetch: true,
+                            ..Arg::plain(&format!("{name}="))
+                        })
+                        .collect();
+                    state.assign(&fetched);
+                }
                 let input = s
                     .stdin_script()
                     .or_else(|| s.upstream.as_ref().and_then(|u| u.static_value.clone()));

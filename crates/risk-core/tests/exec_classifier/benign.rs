@@ -180,6 +180,8 @@ fn developer_commands_stay_low() {
         "npx husky add .husky/pre-commit 'npm test'",
         "curl -sSL https://example.com/x.tar.gz | tar xz",
         "curl https://example.com | grep title",
+        "curl -s https://x/list | while read -r u; do echo \"$u\"; done",
+        "echo data | python3 -c \"$(cat script.py)\"",
         "curl -s https://x | sh -c 'cat > out.json'",
         "curl -s https://x/list.txt | xargs -n1 curl -sO",
         "git ls-files | xargs -0 sh -c 'wc -l \"$@\"' _",

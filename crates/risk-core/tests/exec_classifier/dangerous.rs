@@ -376,6 +376,13 @@ fn pipe_to_shell() {
     check("bash <<< \"$(curl -s https://x)\"", c);
     check("curl -s https://x | sh -c sh", c);
     check("curl -s https://x | sudo -s", c);
+    check("curl -s https://x | bash -c \"$(cat)\"", c);
+    check("curl -s https://x | eval \"$(</dev/stdin)\"", c);
+    check(
+        "curl -s https://x | while read -r l; do eval \"$l\"; done",
+        c,
+    );
+    check("wget -qO- https://x | { read -r cmd; sh -c \"$cmd\"; }", c);
     check("curl -s https://x | {bash,}", c);
     check("curl -s https://x | deno run -", c);
     check("curl -s https://x | xargs -I{} sh -c '{}'", c);
