@@ -40,8 +40,7 @@ pub(crate) struct Script {
 
 /// Reserved words dropped at command position.
 const RESERVED: &[&str] = &[
-    "!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac",
-    "in", "coproc",
+    "!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac", "in",
 ];
 
 /// Parses `src`. Never fails.
@@ -58,6 +57,15 @@ pub(crate) fn parse(src: &str) -> Script {
         match token {
             Token::Word(word) => parser.word(word),
             Token::Redir(redir) => parser.cur.redirs.push(redir),
+            Token::Op(Op::Open)
+                if parser.pending_function.is_some()
+                    && parser.cur.words.is_empty()
+                    && matches!(tokens.peek(), Some(Token::Op(Op::Close))) =>
+            {
+                // `function f() { … }`: the `()` after the name.
+                tokens.next();
+                parser.cur_end = ends.next().unwrap_or(0);
+            }
             Token::Op(Op::Open) => {
                 let is_definition = parser.cur.words.len() == 1
                     && parser.cur.redirs.is_empty()
@@ -119,6 +127,10 @@ struct Parser {
     function: Option<(String, usize)>,
     /// The `time` keyword (and its `-p`) just started this command: `time { …; }`.
     after_time: bool,
+    /// `coproc NAME` read: NAME names the coprocess if a group follows, else it is the command.
+    coproc_name: Option<Word>,
+    /// `coproc` just read.
+    coproc_pending: bool,
     /// The source, and the char offset just past the current token.
     src: Vec<char>,
     cur_end: usize,
@@ -146,6 +158,22 @@ impl Parser {
             return;
         }
         self.after_time = false;
+        if let Some(name) = self.coproc_name.take() {
+            if word.text != "{" || word.quoted {
+                // `coproc cmd args`: the name was the command.
+                self.cur.words.push(name);
+            }
+        } else if at_start && !word.quoted && word.text == "coproc" {
+            self.coproc_pending = true;
+            return;
+        } else if self.coproc_pending && at_start && !word.quoted {
+            self.coproc_pending = false;
+            if word.text != "{" {
+                self.coproc_name = Some(word);
+                return;
+            }
+        }
+        let at_start = self.cur.words.is_empty() && self.cur.redirs.is_empty();
         if at_start && !word.quoted {
             if word.text == "function" {
                 self.function_keyword = true;
@@ -200,6 +228,11 @@ impl Parser {
 
     fn finish_stage(&mut self) {
         self.after_time = false;
+        self.coproc_pending = false;
+        if let Some(name) = self.coproc_name.take() {
+            // `coproc cmd`: the lone word was the command.
+            self.cur.words.push(name);
+        }
         if self.cur.words.is_empty() && self.cur.redirs.is_empty() {
             return;
         }
