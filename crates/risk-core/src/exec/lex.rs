@@ -589,7 +589,7 @@ impl Lexer {
             cur.push('/');
             return Piece::Continue;
         }
-        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
+        if !name.is_empty() {
             if let Some(default) = default_word(rest, self.nesting) {
                 // `${x:-/}`: the value of `x` when known, else the default (see `DEFAULT_OPEN`).
                 cur.push(DEFAULT_OPEN);

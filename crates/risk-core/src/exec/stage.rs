@@ -741,13 +741,14 @@ impl SeqState {
             Some(a) if !a.text.starts_with(['-', '+']) => args,
             _ => return,
         };
-        let mut assigns: Vec<Arg> = values
-            .iter()
-            .take(9)
-            .enumerate()
-            .map(|(n, a)| Arg {
-                text: format!("{}={}", n + 1, a.text),
-                ..a.clone()
+        // `$1`…`$9`, empty past the last value.
+        let mut assigns: Vec<Arg> = (0..9)
+            .map(|n| match values.get(n) {
+                Some(a) => Arg {
+                    text: format!("{}={}", n + 1, a.text),
+                    ..a.clone()
+                },
+                None => Arg::plain(&format!("{}=", n + 1)),
             })
             .collect();
         let texts: Vec<&str> = values.iter().map(|a| a.text.as_str()).collect();

@@ -35,6 +35,8 @@ fn recursive_delete_of_root_or_home() {
     check("f(){ rm -rf $1; }; g(){ f /; }; g", c);
     check("function f { $1 -rf $2; }; f rm /", c);
     check("function f() { rm -rf $@; }; f /", c);
+    check("f(){ rm -rf \"${1:-/}\"; }; f", c);
+    check("f(){ rm -rf /$1; }; f", c);
     check("coproc X { rm -rf /; }", c);
     check("coproc rm -rf ~", c);
     check("rm -rf ~/.[!.]*", c);
