@@ -13,7 +13,8 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use super::lex::{
-    Redir, RedirKind, Sub, SubKind, Word, DEFAULT_CLOSE, DEFAULT_OPEN, DEFAULT_SEP, SUB_MARK,
+    Redir, RedirKind, Sub, SubKind, Word, DEFAULT_CLOSE, DEFAULT_OPEN, DEFAULT_SEP, LITERAL_DOLLAR,
+    SUB_MARK,
 };
 use super::parse::parse;
 use super::stage::{SeqState, Stage};
@@ -298,7 +299,11 @@ pub(crate) fn analyze(command: &str) -> Detailed {
     if command.len() > MAX_COMMAND_BYTES {
         analyzer.flag(ExecClass::Unparsed, &snippet(command), Vec::new());
     } else {
-        let _ = analyzer.script(command, 0);
+        // The command line runs as `sh -c LINE` with no arguments: `$1`…, `$@` are empty
+        // (`$1 rm -rf /` runs `rm`).
+        let mut top = SeqState::default();
+        top.set_positional(&[Arg::plain("--")]);
+        let _ = analyzer.nested(command, 0, &top);
     }
     Detailed {
         findings: analyzer.findings,
@@ -717,6 +722,23 @@ fn resolve_word(
     stdin_fetch: bool,
     out: &mut Vec<Arg>,
 ) {
+    let start = out.len();
+    expand_word(word, subs, vars, stdin_fetch, out);
+    // Quoted `$`s read as `$` again once no variable can be expanded at them.
+    for arg in out.iter_mut().skip(start) {
+        if arg.text.contains(LITERAL_DOLLAR) {
+            arg.text = arg.text.replace(LITERAL_DOLLAR, "$");
+        }
+    }
+}
+
+fn expand_word(
+    word: &Word,
+    subs: &[Option<Summary>],
+    vars: &[(String, Arg)],
+    stdin_fetch: bool,
+    out: &mut Vec<Arg>,
+) {
     let mut text = String::with_capacity(word.text.len());
     let mut fetch = false;
     let mut critical_pid = false;
@@ -1001,7 +1023,10 @@ fn render(argv: &[Arg], redirs: &[Redir]) -> String {
 
 /// At most [`MAX_SEGMENT_CHARS`] chars of `s`, `…` marking a cut.
 pub(crate) fn snippet(s: &str) -> String {
-    if s.len() <= MAX_SEGMENT_CHARS && !s.contains(SUB_MARK) && !s.chars().any(char::is_control) {
+    if s.len() <= MAX_SEGMENT_CHARS
+        && !s.contains([SUB_MARK, LITERAL_DOLLAR])
+        && !s.chars().any(char::is_control)
+    {
         return s.to_owned();
     }
     // One line: control chars (newlines of heredocs, tabs) are shown escaped.
@@ -1009,6 +1034,7 @@ pub(crate) fn snippet(s: &str) -> String {
     for c in s.chars().take(MAX_SEGMENT_CHARS) {
         match c {
             SUB_MARK => out.push_str("$(…)"),
+            LITERAL_DOLLAR => out.push('$'),
             c if c.is_control() => out.extend(c.escape_default()),
             c => out.push(c),
         }

@@ -24,6 +24,10 @@
 /// Stands in a word for the output of a substitution whose value is unknown.
 pub(crate) const SUB_MARK: char = '\u{FFFC}';
 
+/// A `$` that was quoted or escaped (`'$x'`, `\\$x`): the classifier expands no variable at it
+/// and reads it back as `$` once the word is resolved.
+pub(crate) const LITERAL_DOLLAR: char = '\u{E003}';
+
 /// `${name:-word}` (and `-`, `:=`, `=`, `:+`, `+`) is written `DEFAULT_OPEN name DEFAULT_SEP
 /// (`-` or `+`) word DEFAULT_CLOSE`: the classifier reads the variable's value when it knows
 /// it, the word otherwise (an unset variable is the usual reason to write a default) — except
@@ -237,6 +241,12 @@ impl WordBuf {
         self.word.text.push(c);
     }
 
+    /// A char that came quoted or escaped: a `$` among them expands nothing
+    /// ([`LITERAL_DOLLAR`]).
+    fn push_literal(&mut self, c: char) {
+        self.push(if c == '$' { LITERAL_DOLLAR } else { c });
+    }
+
     fn push_str(&mut self, s: &str) {
         self.started = true;
         self.word.text.push_str(s);
@@ -395,7 +405,7 @@ impl Lexer {
                     Some('\n') => {}
                     Some(next) => {
                         cur.quoted();
-                        cur.push(next);
+                        cur.push_literal(next);
                     }
                     None => cur.push('\\'),
                 }
@@ -409,7 +419,7 @@ impl Lexer {
                     if c == '\'' {
                         break;
                     }
-                    cur.push(c);
+                    cur.push_literal(c);
                 }
             }
             '"' => self.double_quoted(cur),
@@ -439,7 +449,7 @@ impl Lexer {
                 }
                 '\\' => match self.peek(1) {
                     Some(e @ ('$' | '`' | '"' | '\\')) => {
-                        cur.push(e);
+                        cur.push_literal(e);
                         self.i += 2;
                     }
                     Some('\n') => self.i += 2,
@@ -629,10 +639,10 @@ impl Lexer {
                 '\'' => return,
                 '\\' => {
                     if let Some(d) = self.escape() {
-                        cur.push(d);
+                        cur.push_literal(d);
                     }
                 }
-                _ => cur.push(c),
+                _ => cur.push_literal(c),
             }
         }
     }

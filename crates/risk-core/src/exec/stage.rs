@@ -735,7 +735,7 @@ impl SeqState {
     }
 
     /// `set -- a b c` (or `set a b c`): the positional parameters `$1`…, `$@`, `$*`, `$#`.
-    pub(super) fn set_positional(&mut self, args: &[Arg]) {
+    pub(crate) fn set_positional(&mut self, args: &[Arg]) {
         let values = match args.first() {
             Some(a) if a.text == "--" => args.get(1..).unwrap_or(&[]),
             Some(a) if !a.text.starts_with(['-', '+']) => args,

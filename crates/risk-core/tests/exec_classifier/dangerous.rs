@@ -37,6 +37,9 @@ fn recursive_delete_of_root_or_home() {
     check("function f() { rm -rf $@; }; f /", c);
     check("f(){ rm -rf \"${1:-/}\"; }; f", c);
     check("f(){ rm -rf /$1; }; f", c);
+    check("rm -rf /$1", c);
+    check("$1 rm -rf ~", c);
+    check("rm -rf ~/\"$@\"", c);
     check("coproc X { rm -rf /; }", c);
     check("coproc rm -rf ~", c);
     check("rm -rf ~/.[!.]*", c);
