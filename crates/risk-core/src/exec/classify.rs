@@ -413,6 +413,7 @@ impl Analyzer {
             state.define_function(name, body);
         }
         let single = script.pipelines.len() == 1;
+        let mut output: Option<String> = Some(String::new());
         for pipeline in &script.pipelines {
             let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
             // What flows into the next stage's stdin.
@@ -546,7 +547,11 @@ impl Analyzer {
                 up.fetch |= stage.is_fetcher();
                 up.downloader |= stage.is_downloader();
                 up.static_value = if i == 0 {
-                    stage.literal_output()
+                    match stage.prog.as_str() {
+                        // `$(pwd)` in a known directory.
+                        "pwd" => state.cwd.clone(),
+                        _ => stage.literal_output(),
+                    }
                 } else {
                     up.static_value.take().and_then(|v| stage.transform(v))
                 };
@@ -604,10 +609,25 @@ impl Analyzer {
                             _ => false,
                         }
                 });
-            if single {
-                summary.static_value = Rc::make_mut(&mut upstream).static_value.take();
-            }
+            // The script's output: every pipeline's, when each is known (`cd /; pwd`).
+            let out = if pipeline.background {
+                Some(String::new())
+            } else {
+                Rc::make_mut(&mut upstream).static_value.take()
+            };
+            output = match (output, out) {
+                (Some(mut acc), Some(o)) if acc.len() + o.len() < MAX_COMMAND_BYTES => {
+                    // `echo` ends its line: outputs of successive commands are separate lines.
+                    if !acc.is_empty() && !o.is_empty() && !acc.ends_with('\n') {
+                        acc.push('\n');
+                    }
+                    acc.push_str(&o);
+                    Some(acc)
+                }
+                _ => None,
+            };
         }
+        summary.static_value = output;
         for k in 0..subs.len() {
             self.substitution(&script.subs, &mut subs, k, depth, &state);
         }

@@ -47,6 +47,8 @@ pub(crate) struct SeqState {
     pub vars: Rc<Vec<(String, Arg)>>,
     /// The working directory when statically known (absolute, normalised).
     pub(super) cwd: Option<String>,
+    /// The one before the last `cd` (for `cd -`).
+    pub(super) oldpwd: Option<String>,
     /// Files downloaded so far (as written, normalised) and the simple command that did it.
     pub(super) downloads: Vec<(String, usize)>,
     /// Functions defined (name, body source), latest last.
@@ -379,7 +381,10 @@ impl Stage {
         if self.prog == "cat" && self.operands().is_empty() {
             return self.stdin_script();
         }
-        if matches!(self.prog.as_str(), "true" | "false" | ":") {
+        if matches!(
+            self.prog.as_str(),
+            "true" | "false" | ":" | "cd" | "export" | "unset" | "shopt" | ""
+        ) {
             // No output: `rm -rf /$(true)` is `rm -rf /`.
             return Some(String::new());
         }
@@ -712,7 +717,10 @@ pub(crate) fn long_option<'a>(word: &'a str, name: &str) -> Option<Option<&'a st
 
 impl SeqState {
     pub(super) fn cd(&mut self, target: Option<&str>) {
+        let previous = self.cwd.clone();
         self.cwd = match target {
+            // `cd -`: back to the previous directory.
+            Some("-") => self.oldpwd.clone(),
             None | Some("~") => Some("/home/~".to_owned()),
             Some(t) => {
                 let n = normalise(t);
@@ -723,6 +731,7 @@ impl SeqState {
                 }
             }
         };
+        self.oldpwd = previous;
         // `$PWD` follows a known working directory (`cd / && rm -rf "$PWD"/*`).
         let pwd = self.cwd.clone().unwrap_or_default();
         if pwd.is_empty() {

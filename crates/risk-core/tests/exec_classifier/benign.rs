@@ -64,6 +64,8 @@ fn developer_commands_stay_low() {
         "tar czf backup.tgz src/",
         "mkdir -p build && cd build && cmake ..",
         "cd /tmp && rm -rf *",
+        "cd /tmp/x && rm -rf \"$(pwd)\"/build",
+        "cd ~; cd /tmp/work; cd -; cd -; rm -rf *",
         "cd /tmp/x && rm -rf \"$PWD\"/build",
         "set -e; set -o pipefail; cargo test",
         "set -- a b; echo \"$@\" $# $1",

@@ -47,6 +47,10 @@ fn recursive_delete_of_root_or_home() {
     check("cd ~bob; rm -rf *", c);
     check("cd /; rm -rf \"$PWD\"/*", c);
     check("cd; rm -rf $PWD", c);
+    check("cd / && rm -rf \"$(pwd)\"/*", c);
+    check("cd ~; cd /tmp; cd -; rm -rf *", c);
+    check("rm -rf \"$(cd /; pwd)\"", c);
+    check("$(echo rm; echo -rf /)", c);
     check("set -- /; rm -rf $1", c);
     check("set -- rm -rf /; \"$@\"", c);
     check("set -- -rf ~; rm $*", c);
