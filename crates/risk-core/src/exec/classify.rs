@@ -18,7 +18,7 @@ use super::lex::{
 };
 use super::parse::parse;
 use super::stage::{SeqState, Stage};
-use super::wrappers::{assignments, program_name, unwrap};
+use super::wrappers::{assignments, program_name, unwrap, SHELLS};
 use super::ExecTier;
 
 /// Longest command line that is parsed (64 KiB); longer input is [`ExecClass::Unparsed`].
@@ -451,7 +451,7 @@ impl Analyzer {
                 if cmd.is_empty() {
                     state.assign(assigns);
                 }
-                let unwrapped = unwrap(cmd);
+                let mut unwrapped = unwrap(cmd);
                 let segment = render(&argv, &sc.redirs);
                 let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
                 let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));
@@ -475,7 +475,26 @@ impl Analyzer {
                         })
                         .flatten();
                     if let Some(words) = own.or(piped) {
-                        inner.extend(words.split_whitespace().take(64).map(Arg::plain));
+                        match unwrapped.xargs_replace.as_deref().filter(|r| !r.is_empty()) {
+                            // `xargs -I{} sh -c 'rm -rf {}'`: each line replaces the string.
+                            Some(r) => {
+                                let line = words.lines().next().unwrap_or("").trim().to_owned();
+                                for a in inner.iter_mut().skip(1) {
+                                    a.text = a.text.replace(r, &line);
+                                }
+                            }
+                            None => {
+                                inner.extend(words.split_whitespace().take(64).map(Arg::plain));
+                            }
+                        }
+                        // The shell script (and its `$1`…) now has its arguments.
+                        if let Some(first) = inner.first() {
+                            if SHELLS.contains(&program_name(&first.text).as_str()) {
+                                let rest = inner.get(1..).unwrap_or(&[]);
+                                unwrapped.scripts =
+                                    super::wrappers::shell_script(rest).into_iter().collect();
+                            }
+                        }
                     }
                 }
                 let mut inner = inner.into_iter();
