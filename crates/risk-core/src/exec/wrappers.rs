@@ -305,6 +305,10 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
             "stdbuf" => options(rest, "ioe", &["input", "output", "error"]),
             "time" => options(rest, "fo", &["format", "output"]),
             "chroot" => options(rest, "", &["userspec", "groups"]).map(|n| n + 1),
+            // `runuser -u user [--] cmd…` runs the command itself.
+            "runuser" if rest.iter().any(|a| a.text == "-u" || a.text == "--user") => {
+                options(rest, "ugs", &["user", "group", "shell"])
+            }
             "runuser" | "su" => {
                 if let Some(script) = flag_value(rest, 'c', "command") {
                     out.scripts.push(script);

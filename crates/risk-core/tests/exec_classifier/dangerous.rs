@@ -205,6 +205,7 @@ fn wrappers() {
     check("xargs -i rm -rf /", c);
     check("xargs sh -c 'rm -rf \"$@\"' _ < <(echo /)", c);
     check("echo ~ | xargs -I{} sh -c 'rm -rf {}'", c);
+    check("runuser -u root -- rm -rf /", c);
     check("xargs -I % rm -rf % <<< /", c);
     check("xargs rm -rf < <(echo ~)", c);
     check("xargs -0 rm -rf <<EOF\n/\nEOF", c);
