@@ -475,7 +475,10 @@ impl Analyzer {
                         })
                         .flatten();
                     if let Some(words) = own.or(piped) {
-                        match unwrapped.xargs_replace.as_deref().filter(|r| !r.is_empty()) {
+                        let replace = unwrapped.xargs_replace.as_deref().filter(|r| {
+                            !r.is_empty() && inner.iter().skip(1).any(|a| a.text.contains(*r))
+                        });
+                        match replace {
                             // `xargs -I{} sh -c 'rm -rf {}'`: each line replaces the string.
                             Some(r) => {
                                 let line = words.lines().next().unwrap_or("").trim().to_owned();

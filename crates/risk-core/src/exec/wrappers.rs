@@ -210,6 +210,57 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
                 "abeEIoOpPsSuXUADFln",
                 &["output", "expr", "attach", "user", "env", "string-limit"],
             ),
+            // GNU `parallel [opts] cmd… ::: args…`: cmd runs through a shell once per arg, `{}`
+            // replaced (or the arg appended); with no `:::` it reads args from stdin like xargs.
+            "parallel" => {
+                let n = options(
+                    rest,
+                    "jSNInLadC",
+                    &[
+                        "jobs",
+                        "sshlogin",
+                        "delay",
+                        "joblog",
+                        "results",
+                        "colsep",
+                        "arg-file",
+                        "halt",
+                        "timeout",
+                        "max-lines",
+                        "max-args",
+                        "retries",
+                        "tmpdir",
+                    ],
+                )
+                .unwrap_or(0);
+                let cmd_and_args = rest.get(n..).unwrap_or(&[]);
+                let split = cmd_and_args.iter().position(|a| a.text.starts_with(":::"));
+                match split {
+                    Some(at) => {
+                        let template = join(cmd_and_args.get(..at).unwrap_or(&[]));
+                        let inputs = cmd_and_args
+                            .get(at + 1..)
+                            .unwrap_or(&[])
+                            .iter()
+                            .filter(|a| !a.text.starts_with(":::"));
+                        for input in inputs.take(8) {
+                            let script = if template.contains("{}") {
+                                template.replace("{}", &input.text)
+                            } else {
+                                format!("{template} {}", input.text)
+                            };
+                            out.scripts.push((script, input.fetch));
+                        }
+                        out.start = argv.len();
+                        return out;
+                    }
+                    None => {
+                        out.xargs = true;
+                        out.xargs_replace = Some("{}".to_owned());
+                        Some(n)
+                    }
+                }
+            }
             // `gosu user cmd`, `su-exec user:group cmd`.
             "gosu" | "su-exec" => Some(1),
             // `flock [opts] lockfile cmd…` or `flock [opts] lockfile -c 'cmd'`.

@@ -123,6 +123,8 @@ fn developer_commands_stay_low() {
         "time -p npm test",
         "taskset -c 0-3 cargo bench",
         "flock /tmp/build.lock cargo build",
+        "parallel -j4 gzip ::: *.log",
+        "ls *.png | parallel convert {} {.}.jpg",
         "script -q -c 'npm test' /dev/null",
         "strace -f -o trace.log ./target/debug/app",
         "timeout 30 npm test",

@@ -206,6 +206,9 @@ fn wrappers() {
     check("xargs sh -c 'rm -rf \"$@\"' _ < <(echo /)", c);
     check("echo ~ | xargs -I{} sh -c 'rm -rf {}'", c);
     check("runuser -u root -- rm -rf /", c);
+    check("parallel rm -rf ::: /", c);
+    check("parallel -j4 'rm -rf {}' ::: /tmp/x ~", c);
+    check("echo / | parallel rm -rf", c);
     check("xargs -I % rm -rf % <<< /", c);
     check("xargs rm -rf < <(echo ~)", c);
     check("xargs -0 rm -rf <<EOF\n/\nEOF", c);
