@@ -635,6 +635,10 @@ impl Stage {
                 out.push(parts.next()?.to_owned());
                 continue;
             }
+            if rest.trim() == "d" {
+                // Deleting lines writes nothing new.
+                continue;
+            }
             let text = rest.strip_prefix(['a', 'i', 'c'])?;
             let text = text.trim_start();
             let text = text
@@ -643,7 +647,7 @@ impl Stage {
                 .trim_start_matches('\n');
             out.push(unescape(text));
         }
-        (!out.is_empty()).then(|| out.join("\n"))
+        Some(out.join("\n"))
     }
 
     pub(super) fn stdin_script(&self) -> Option<String> {

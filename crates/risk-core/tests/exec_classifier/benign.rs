@@ -163,6 +163,8 @@ fn developer_commands_stay_low() {
         "echo 'source ~/.cargo/env' >> ~/.bashrc",
         "sed -i '$a export PATH=$HOME/bin:$PATH' ~/.bashrc",
         "sed -i 's/old/new/' ~/.bashrc",
+        "sed -i '/^$/d' ~/.bashrc",
+        "sed -i '/nvm/d' ~/.zshrc",
         "echo 'npx lint-staged' > .husky/pre-commit",
         "echo 'Host *\\n  AddKeysToAgent yes' >> ~/.ssh/config",
         "git config --global core.editor 'code --wait'",
