@@ -473,7 +473,11 @@ impl Stage {
                     .filter_map(|t| t.strip_prefix("of="))
                     .map(str::to_owned),
             ),
+            "sed" if !self.has_flag('i', "in-place") => out.extend(self.sed_written_files()),
             "sed" | "perl" if self.has_flag('i', "in-place") => {
+                if self.prog == "sed" {
+                    out.extend(self.sed_written_files());
+                }
                 let skip = usize::from(!self.has_flag('e', "expression"));
                 out.extend(ops.iter().skip(skip).map(|s| (*s).to_owned()));
             }
@@ -546,6 +550,7 @@ impl Stage {
             }
             "zip" => out.extend(self.flag_value('\0', "unzip-command")),
             "man" => out.extend(self.flag_value('P', "pager")),
+            "sed" => out.extend(self.sed_executed()),
             _ => {}
         }
         if self.prog == "zip" {
@@ -598,9 +603,10 @@ impl Stage {
         self.echo_output()
     }
 
-    /// The text a `sed` script appends, inserts, changes or substitutes (`$a text`,
-    /// `1i\\ text`, `/x/c y`, `s/x/y/`); `None` when the script does something else.
-    fn sed_inserted_text(&self) -> Option<String> {
+    /// The commands of a `sed` invocation's scripts (`-e` values, or the first operand), each
+    /// with its address removed (line numbers, `$`, `,`, `!`, `/regex/`), one per line of
+    /// script (`;`-joined commands stay together: only the first is read).
+    fn sed_commands(&self) -> Vec<&str> {
         let mut scripts: Vec<&str> = Vec::new();
         let mut texts = self.texts();
         let mut explicit = false;
@@ -618,15 +624,63 @@ impl Stage {
         }
         let mut out = Vec::new();
         for script in scripts {
-            // Skip the address: line numbers, `$`, `,`, `/regex/`, blanks.
-            let mut rest = script.trim_start();
-            loop {
-                rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || "$,! ".contains(c));
-                match rest.strip_prefix('/') {
-                    Some(r) => rest = r.split_once('/').map_or("", |(_, after)| after),
-                    None => break,
+            for line in script.lines() {
+                let mut rest = line.trim_start();
+                loop {
+                    rest =
+                        rest.trim_start_matches(|c: char| c.is_ascii_digit() || "$,! ".contains(c));
+                    match rest.strip_prefix('/') {
+                        Some(r) => rest = r.split_once('/').map_or("", |(_, after)| after),
+                        None => break,
+                    }
+                }
+                out.push(rest);
+            }
+        }
+        out
+    }
+
+    /// Files a `sed` script writes with `w file` or `s/…/…/w file`.
+    pub(super) fn sed_written_files(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for cmd in self.sed_commands() {
+            if let Some(file) = cmd.strip_prefix('w') {
+                out.push(file.trim().to_owned());
+            } else if let Some(sub) = cmd.strip_prefix('s') {
+                let Some(delim) = sub.chars().next() else {
+                    continue;
+                };
+                let parts: Vec<&str> = sub
+                    .get(delim.len_utf8()..)
+                    .unwrap_or("")
+                    .splitn(3, delim)
+                    .collect();
+                if let Some(flags) = parts.get(2) {
+                    if let Some((_, file)) = flags.split_once('w') {
+                        out.push(file.trim().to_owned());
+                    }
                 }
             }
+        }
+        out.retain(|f| !f.is_empty());
+        out
+    }
+
+    /// Shell commands a `sed` script runs with `e command`.
+    pub(super) fn sed_executed(&self) -> Vec<String> {
+        self.sed_commands()
+            .into_iter()
+            .filter_map(|c| c.strip_prefix('e'))
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
+
+    /// The text a `sed` script appends, inserts, changes or substitutes (`$a text`,
+    /// `1i\\ text`, `/x/c y`, `s/x/y/`); `None` when the script does something else.
+    fn sed_inserted_text(&self) -> Option<String> {
+        let mut out = Vec::new();
+        for rest in self.sed_commands() {
             if let Some(sub) = rest.strip_prefix('s') {
                 // `s/re/replacement/flags`: what it writes is the replacement.
                 let delim = sub.chars().next()?;

@@ -277,6 +277,7 @@ fn wrappers() {
     check("vim -c ':!rm -rf /' -c ':q'", c);
     check("vi +'!rm -rf ~'", c);
     check("man -P 'rm -rf /' ls", c);
+    check("sed -n '1e rm -rf /' /etc/hostname", c);
 }
 
 #[test]
@@ -540,6 +541,14 @@ fn credentials() {
     check("echo 'hacker:x:0:0::/root:/bin/bash' >> /etc/passwd", c);
     check("cp shadow.bak /etc/shadow", c);
     check("sed -i 's/x/y/' /etc/shadow", c);
+    check(
+        "echo 'x ALL=(ALL) NOPASSWD:ALL' | sed -n 'w /etc/sudoers.d/x'",
+        c,
+    );
+    check(
+        "sed -n 's/^/ssh-rsa AAA /w /root/.ssh/authorized_keys' key.txt",
+        c,
+    );
     check("echo ssh-rsa AAAA >> ~/.ssh/authorized_keys", c);
     check("cat key.pub >> /root/.ssh/authorized_keys", c);
     check("echo /tmp/x.so > /etc/ld.so.preload", c);
