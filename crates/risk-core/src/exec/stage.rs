@@ -474,6 +474,21 @@ impl Stage {
                     .map(str::to_owned),
             ),
             "sed" if !self.has_flag('i', "in-place") => out.extend(self.sed_written_files()),
+            // awk's own redirections: `print > "/etc/passwd"`, `print >> "file"`.
+            "awk" | "gawk" | "mawk" | "nawk" => {
+                let code = self.inline_code();
+                let mut rest = code.as_str();
+                while let Some(at) = rest.find('>') {
+                    let after = rest.get(at + 1..).unwrap_or("");
+                    let after = after.strip_prefix('>').unwrap_or(after).trim_start();
+                    if let Some(quoted) = after.strip_prefix('"') {
+                        if let Some(end) = quoted.find('"') {
+                            out.extend(quoted.get(..end).map(str::to_owned));
+                        }
+                    }
+                    rest = rest.get(at + 1..).unwrap_or("");
+                }
+            }
             "sed" | "perl" if self.has_flag('i', "in-place") => {
                 if self.prog == "sed" {
                     out.extend(self.sed_written_files());

@@ -184,6 +184,7 @@ fn developer_commands_stay_low() {
         "perl -e 'for my $f (@ARGV) { print $f }' a b",
         "perl -e 'print \"system rm -rf /\\n\"'",
         "awk '{ print $1 }' x | sort | uniq -c",
+        "awk '$3 > 100 { print > \"big.txt\" }' data.txt",
         "node -e \"console.log(['rm','-rf','/'].join(' '))\"",
         "echo -e 'a\\tb'",
         "npx husky add .husky/pre-commit 'npm test'",

@@ -542,6 +542,10 @@ fn credentials() {
     check("cp shadow.bak /etc/shadow", c);
     check("sed -i 's/x/y/' /etc/shadow", c);
     check(
+        "awk 'BEGIN{print \"x ALL=(ALL) NOPASSWD:ALL\" >> \"/etc/sudoers\"}'",
+        c,
+    );
+    check(
         "echo 'x ALL=(ALL) NOPASSWD:ALL' | sed -n 'w /etc/sudoers.d/x'",
         c,
     );
