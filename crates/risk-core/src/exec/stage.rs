@@ -608,12 +608,8 @@ impl Stage {
         if self.prog == "sed" {
             return self.sed_inserted_text();
         }
-        for r in &self.redirs {
-            match r.kind {
-                RedirKind::HereDoc => return r.body.clone(),
-                RedirKind::HereString => return Some(r.target.clone()),
-                _ => {}
-            }
+        if let Some(text) = self.stdin_script() {
+            return Some(text);
         }
         self.echo_output()
     }
@@ -719,12 +715,20 @@ impl Stage {
         Some(out.join("\n"))
     }
 
+    /// The text on stdin when a heredoc or here-string supplies it: the last redirection of
+    /// stdin wins (`sh <<A <<B` reads B; `sh <<A < f` reads f).
     pub(super) fn stdin_script(&self) -> Option<String> {
-        self.redirs.iter().find_map(|r| match r.kind {
-            RedirKind::HereDoc => r.body.clone(),
-            RedirKind::HereString => Some(r.target.clone()),
+        let last = self.redirs.iter().rev().find(|r| {
+            matches!(
+                r.kind,
+                RedirKind::HereDoc | RedirKind::HereString | RedirKind::In
+            )
+        })?;
+        match last.kind {
+            RedirKind::HereDoc => last.body.clone(),
+            RedirKind::HereString => Some(last.target.clone()),
             _ => None,
-        })
+        }
     }
 
     pub(super) fn reads_stdin(&self) -> bool {

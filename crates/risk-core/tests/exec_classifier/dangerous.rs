@@ -168,6 +168,9 @@ fn obfuscations() {
     check("bash <(echo 'rm -rf /')", c);
     check("sh < <(echo 'rm -rf ~')", c);
     check("cat <<EOF | sh\nrm -rf /\nEOF", c);
+    check("cat <<A <<B | sh\nx\nA\nrm -rf /\nB", c);
+    check("sh <<A <<B\necho hi\nA\nrm -rf ~\nB", c);
+    check("sh <<< 'echo hi' <<< 'rm -rf /'", c);
     check("rm -rf \\\n /", c);
     check("rm\t-rf\t/", c);
     check(
