@@ -712,10 +712,12 @@ impl Analyzer {
                 };
                 let protected = refspecs.iter().any(|r| {
                     let b = branch(r);
-                    // A glob refspec (`refs/heads/*:refs/heads/*`) names every branch.
+                    // A glob refspec (`refs/heads/*:refs/heads/*`) names every branch; one
+                    // known only at run time (`"$(git branch --show-current)"`, `$B`) may be
+                    // the protected one, like no branch at all.
                     PROTECTED_BRANCHES.contains(&b.as_str())
                         || b.starts_with("release/")
-                        || b.contains('*')
+                        || b.contains(['*', '$', super::lex::SUB_MARK])
                 });
                 let deletes =
                     has("--delete") || has("-d") || refspecs.iter().any(|r| r.starts_with(':'));

@@ -12,6 +12,7 @@ fn developer_commands_stay_low() {
         "rm -rf /tmp/build-123",
         "rm -rf ~/projects/app/target",
         "git push origin feature",
+        "git push -u origin \"$(git branch --show-current)\"",
         "git push -u origin feature/login",
         "git push --force-with-lease origin feature/x",
         "git pull --rebase",

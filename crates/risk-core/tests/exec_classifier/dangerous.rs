@@ -660,6 +660,14 @@ fn git_rewrites() {
     );
     check("git push -f origin feature/x", Some(GitForcePush));
     check(
+        "git push -f origin \"$(git branch --show-current)\"",
+        Some(DestructiveGitRewrite),
+    );
+    check(
+        "git push --force origin $BRANCH",
+        Some(DestructiveGitRewrite),
+    );
+    check(
         "git push origin 'refs/heads/*:refs/heads/*' -f",
         Some(DestructiveGitRewrite),
     );
