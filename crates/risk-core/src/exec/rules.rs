@@ -712,19 +712,23 @@ impl Analyzer {
                 };
                 let protected = refspecs.iter().any(|r| {
                     let b = branch(r);
-                    // A glob refspec (`refs/heads/*:refs/heads/*`) names every branch; one
-                    // known only at run time (`"$(git branch --show-current)"`, `$B`) may be
-                    // the protected one, like no branch at all.
+                    // A glob refspec (`refs/heads/*:refs/heads/*`) names every branch.
                     PROTECTED_BRANCHES.contains(&b.as_str())
                         || b.starts_with("release/")
-                        || b.contains(['*', '$', super::lex::SUB_MARK])
+                        || b.contains('*')
                 });
+                // A branch known only at run time (`"$(git branch --show-current)"`, `$B`)
+                // may be the protected one: it counts as no branch named.
+                let unnamed = refspecs.is_empty()
+                    || refspecs
+                        .iter()
+                        .any(|r| branch(r).contains(['$', super::lex::SUB_MARK]));
                 let deletes =
                     has("--delete") || has("-d") || refspecs.iter().any(|r| r.starts_with(':'));
                 if has("--mirror") || (deletes && protected) {
                     Some(ExecClass::DestructiveGitRewrite)
                 } else if force {
-                    if refspecs.is_empty() || protected || has("--all") {
+                    if unnamed || protected || has("--all") {
                         Some(ExecClass::DestructiveGitRewrite)
                     } else {
                         Some(ExecClass::GitForcePush)
@@ -734,7 +738,7 @@ impl Analyzer {
                     // named feature branch, still a rewrite of a protected or unknown branch.
                     if protected || has("--all") {
                         Some(ExecClass::DestructiveGitRewrite)
-                    } else if refspecs.is_empty() {
+                    } else if unnamed {
                         Some(ExecClass::GitForcePush)
                     } else {
                         None
