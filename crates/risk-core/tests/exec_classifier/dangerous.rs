@@ -668,6 +668,10 @@ fn git_rewrites() {
         Some(DestructiveGitRewrite),
     );
     check(
+        "git push --force-with-lease origin \"$(git branch --show-current)\"",
+        Some(GitForcePush),
+    );
+    check(
         "git push origin 'refs/heads/*:refs/heads/*' -f",
         Some(DestructiveGitRewrite),
     );
