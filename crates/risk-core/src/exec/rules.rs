@@ -538,6 +538,20 @@ impl Analyzer {
             "pkill" | "killall" if ops.iter().any(|t| is_critical_process(t)) => {
                 hit(self, ExecClass::KillCriticalProcess);
             }
+            // pkill's pattern is an unanchored regex: `pkill -9 ssh`, `pkill syst` match sshd and
+            // systemd. A plain-text pattern inside a critical name matches it.
+            "pkill"
+                if ops.iter().any(|t| {
+                    t.len() >= 2
+                        && t.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                        && super::facts::CRITICAL_PROCESSES
+                            .iter()
+                            .any(|p| p.contains(t))
+                }) =>
+            {
+                hit(self, ExecClass::KillCriticalProcess);
+            }
             // Every process of root (`pkill -u root`, `killall -u 0`).
             "pkill" | "killall"
                 if s.flag_value('u', "user")

@@ -615,6 +615,8 @@ fn escalation_shutdown_kill() {
     check("kill -9 $(pidof sshd)", Some(KillCriticalProcess));
     check("systemctl stop sshd", Some(KillCriticalProcess));
     check("pkill -u root", Some(KillCriticalProcess));
+    check("pkill -9 syst", Some(KillCriticalProcess));
+    check("pkill -f journald", Some(KillCriticalProcess));
     check("killall -9 -u 0", Some(KillCriticalProcess));
     check("systemctl isolate rescue.target", Some(SystemShutdown));
     check("kexec -e", Some(SystemShutdown));
