@@ -448,6 +448,7 @@ impl Analyzer {
                     .collect();
                 let n_assign = assignments(&argv);
                 let (assigns, cmd) = argv.split_at(n_assign);
+                self.command_variables(assigns, depth, &state);
                 if cmd.is_empty() {
                     state.assign(assigns);
                 }

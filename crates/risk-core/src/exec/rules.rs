@@ -45,7 +45,38 @@ const GIT_COMMAND_KEYS: &[&str] = &[
     "uploadpack.packobjectshook",
 ];
 
+/// Environment variables whose value programs run as a shell command (`git` runs
+/// `GIT_SSH_COMMAND`, `man` runs `PAGER`, `less` runs `LESSOPEN`, bash runs `PROMPT_COMMAND`).
+const COMMAND_VARIABLES: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_EDITOR",
+    "GIT_PAGER",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+    "SUDO_ASKPASS",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "MANPAGER",
+    "LESSOPEN",
+    "LESSCLOSE",
+    "PROMPT_COMMAND",
+    "BROWSER",
+];
+
 impl Analyzer {
+    /// Assignments of [`COMMAND_VARIABLES`]: their values are scripts run later.
+    pub(crate) fn command_variables(&mut self, assigns: &[Arg], depth: usize, state: &SeqState) {
+        for a in assigns {
+            if let Some((name, value)) = a.text.split_once('=') {
+                if COMMAND_VARIABLES.contains(&name) && !value.is_empty() {
+                    let _ = self.nested(value.trim_start_matches('|'), depth + 1, state);
+                }
+            }
+        }
+    }
+
     /// Rules on one simple command. Returns whether it runs what arrives on its stdin as code
     /// (a shell reading stdin, also inside its `sh -c` script: `… | sh -c 'exec bash'`).
     pub(crate) fn stage(&mut self, s: &Stage, depth: usize, state: &mut SeqState) -> bool {
@@ -227,6 +258,7 @@ impl Analyzer {
                     .filter(|a| super::wrappers::is_assignment(&a.text))
                     .cloned()
                     .collect();
+                self.command_variables(&assigns, depth, state);
                 state.assign(&assigns);
             }
             "dd" | "dcfldd" | "dc3dd"

@@ -280,6 +280,10 @@ fn wrappers() {
     check("vim -c ':!rm -rf /' -c ':q'", c);
     check("vi +'!rm -rf ~'", c);
     check("man -P 'rm -rf /' ls", c);
+    check("GIT_SSH_COMMAND='rm -rf ~' git fetch", c);
+    check("PAGER='rm -rf /' man ls", c);
+    check("export LESSOPEN='|rm -rf ~ %s'; less x", c);
+    check("EDITOR='sh -c \"rm -rf /\"' crontab -e", c);
     check("sed -n '1e rm -rf /' /etc/hostname", c);
 }
 
