@@ -453,6 +453,7 @@ impl Analyzer {
                     state.assign(assigns);
                 }
                 let mut unwrapped = unwrap(cmd);
+                self.command_variables(&unwrapped.assigns, depth, &state);
                 let segment = render(&argv, &sc.redirs);
                 let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
                 let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));

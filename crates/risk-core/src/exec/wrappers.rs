@@ -26,6 +26,8 @@ pub(crate) struct Unwrapped {
     /// With no command left, a wrapper runs a shell that reads stdin (`sudo -s`, `sudo -i`,
     /// `doas -s`, `su`, `su - root`).
     pub implicit_shell: bool,
+    /// `NAME=value` words a wrapper sets in the environment (`env X=1 cmd`).
+    pub assigns: Vec<Arg>,
 }
 
 /// Shells: `-c` takes a script; without one (or with `-s`) they read stdin.
@@ -160,7 +162,10 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
                 if let Some((dir, _)) = flag_value(opts, 'C', "chdir") {
                     out.chdir = Some(dir);
                 }
-                Some(n + assignments(rest.get(n..).unwrap_or(&[])))
+                let after = rest.get(n..).unwrap_or(&[]);
+                let k = assignments(after);
+                out.assigns.extend(after.iter().take(k).cloned());
+                Some(n + k)
             }
             "then" | "do" | "else" | "!" => Some(0),
             // Options (if any) and `--`, then the command: `nohup -- rm x`.

@@ -282,6 +282,7 @@ fn wrappers() {
     check("man -P 'rm -rf /' ls", c);
     check("GIT_SSH_COMMAND='rm -rf ~' git fetch", c);
     check("PAGER='rm -rf /' man ls", c);
+    check("env GIT_SSH_COMMAND='rm -rf /' git pull", c);
     check("export LESSOPEN='|rm -rf ~ %s'; less x", c);
     check("EDITOR='sh -c \"rm -rf /\"' crontab -e", c);
     check("sed -n '1e rm -rf /' /etc/hostname", c);
