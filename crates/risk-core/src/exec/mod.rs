@@ -14,8 +14,9 @@
 //!   `ssh host cmd`, `find -exec` (every `-exec`, `{}` read as a starting point), aliases and
 //!   function calls (body run with the call's arguments), shell commands given as option
 //!   values or scripts (`tar --to-command`, `rsync -e`, `ssh -o ProxyCommand`, `vim -c '!…'`,
-//!   `sed 'e cmd'`, `git -c core.pager`, `git config`, npm scripts), heredocs fed to a shell
-//!   and `at` jobs
+//!   `sed 'e cmd'`, `git -c core.pager`, `git config`, npm scripts, `GIT_SSH_COMMAND=`,
+//!   `PAGER=`, `EDITOR=`, `LESSOPEN=`…), heredocs fed to a shell (the last redirection of
+//!   stdin wins) and `at` jobs
 //!   recursively, and applies the rules of each [`ExecClass`]. A wrapper with no command left
 //!   that starts a shell (`sudo -s`, `su`) reads stdin like one. The strictest finding wins;
 //!   each class has one fixed [`ExecTier`].
