@@ -77,6 +77,39 @@ impl Analyzer {
         }
     }
 
+    /// Rules on interpreter code (inline, or read from stdin): sockets handed a shell, `fork`
+    /// in a loop, and the shell commands the code hands to the system (`os.system("…")`,
+    /// `subprocess.run(["rm", "-rf", "/"])`, `` `…` ``).
+    fn interpreter_code(&mut self, s: &Stage, code: &str, depth: usize, state: &SeqState) {
+        let lower = code.to_ascii_lowercase();
+        if is_socket_shell(&lower) {
+            self.flag(ExecClass::ReverseShell, &s.segment, vec![s.idx]);
+        }
+        // `fork` (called with or without parentheses: perl, ruby) inside a loop.
+        let forks = lower
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| w == "fork");
+        let loops = ["while", "loop", "until", "for(;;)", "for (;;)"]
+            .iter()
+            .any(|l| lower.contains(l));
+        if forks && loops {
+            self.flag(ExecClass::ForkBomb, &s.segment, vec![s.idx]);
+        }
+        for command in embedded_commands(code) {
+            let _ = self.nested(&command, depth + 1, state);
+        }
+    }
+
+    /// Code fed on stdin to `s`: a script for a shell, interpreter code for an interpreter
+    /// (`python3 <<'EOF' … os.system(…)`).
+    fn stdin_code(&mut self, s: &Stage, code: &str, depth: usize, state: &SeqState) {
+        if INTERPRETERS.contains(&s.prog.as_str()) {
+            self.interpreter_code(s, code, depth, state);
+        } else {
+            let _ = self.nested(code, depth + 1, state);
+        }
+    }
+
     /// Rules on one simple command. Returns whether it runs what arrives on its stdin as code
     /// (a shell reading stdin, also inside its `sh -c` script: `… | sh -c 'exec bash'`).
     pub(crate) fn stage(&mut self, s: &Stage, depth: usize, state: &mut SeqState) -> bool {
@@ -133,7 +166,7 @@ impl Analyzer {
         // A heredoc or here-string fed to a shell is a script.
         if s.reads_stdin() {
             if let Some(body) = s.stdin_script() {
-                let _ = self.nested(&body, depth + 1, state);
+                self.stdin_code(s, &body, depth, state);
             }
         }
 
@@ -146,7 +179,7 @@ impl Analyzer {
                 if up.fetch {
                     self.flag(ExecClass::PipeToShell, &up_segment, up_parts.clone());
                 } else if let Some(script) = &up.static_value {
-                    let _ = self.nested(script, depth + 1, state);
+                    self.stdin_code(s, script, depth, state);
                 }
             }
             if s.prog == "crontab" {
@@ -637,25 +670,7 @@ impl Analyzer {
             }
             p if INTERPRETERS.contains(&p) || p == "awk" || p == "gawk" => {
                 let code = s.inline_code();
-                let lower = code.to_ascii_lowercase();
-                if is_socket_shell(&lower) {
-                    hit(self, ExecClass::ReverseShell);
-                }
-                // `fork` (called with or without parentheses: perl, ruby) inside a loop.
-                let forks = lower
-                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .any(|w| w == "fork");
-                let loops = ["while", "loop", "until", "for(;;)", "for (;;)"]
-                    .iter()
-                    .any(|l| lower.contains(l));
-                if forks && loops {
-                    hit(self, ExecClass::ForkBomb);
-                }
-                // Shell commands the code hands to the system: `os.system("…")`,
-                // `subprocess.run(["rm", "-rf", "/"])`, `` `…` ``.
-                for command in embedded_commands(&code) {
-                    let _ = self.nested(&command, depth + 1, state);
-                }
+                self.interpreter_code(s, &code, depth, state);
             }
             "rsync" => {
                 // `--del` is an option of its own (`--delete-during`).

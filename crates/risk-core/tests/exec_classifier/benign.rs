@@ -186,6 +186,8 @@ fn developer_commands_stay_low() {
         "printf '%s\\n' '\\x72m -rf /' | sh",
         "printf '%-10s|%5d\\n' name 42",
         "printf -v ts '%s' 2024; echo $ts",
+        "python3 - <<'EOF'\nimport json\nprint(json.dumps({'a': 1}))\nEOF",
+        "echo 'print(1)' | python3",
         "perl -e 'for my $f (@ARGV) { print $f }' a b",
         "perl -e 'print \"system rm -rf /\\n\"'",
         "awk '{ print $1 }' x | sort | uniq -c",

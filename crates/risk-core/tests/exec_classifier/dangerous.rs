@@ -102,6 +102,16 @@ fn recursive_delete_of_root_or_home() {
     );
     check("awk 'BEGIN{\"rm -rf /\" | getline}'", c);
     check("lua -e 'os.execute(\"rm -rf /\")'", c);
+    check("python3 <<< 'import os; os.system(\"rm -rf /\")'", c);
+    check(
+        "python3 - <<'EOF'\nimport os\nos.system('rm -rf ~')\nEOF",
+        c,
+    );
+    check("echo 'import os;os.system(\"rm -rf /\")' | python3", c);
+    check(
+        "node <<'EOF'\nrequire('child_process').execSync('rm -rf /')\nEOF",
+        c,
+    );
     check("bash -c \"$(printf '%s %s %s' rm -rf /)\"", c);
     check("printf '%s -rf %s\\n' rm / | sh", c);
     check("$(printf '%.2s' rmdir) -rf /", c);
