@@ -220,8 +220,9 @@ impl Analyzer {
                 .iter()
                 .filter_map(|a| a.content.as_deref())
                 .chain(s.redirs.iter().filter_map(|r| r.content.as_deref()));
+            let contents: Vec<String> = contents.map(str::to_owned).collect();
             for content in contents {
-                let _ = self.nested(content, depth + 1, state);
+                self.stdin_code(s, &content, depth, state);
             }
         }
 

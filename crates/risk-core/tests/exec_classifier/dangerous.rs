@@ -108,6 +108,7 @@ fn recursive_delete_of_root_or_home() {
         c,
     );
     check("echo 'import os;os.system(\"rm -rf /\")' | python3", c);
+    check("python3 <(echo 'import os;os.system(\"rm -rf ~\")')", c);
     check(
         "node <<'EOF'\nrequire('child_process').execSync('rm -rf /')\nEOF",
         c,
