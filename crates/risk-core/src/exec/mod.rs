@@ -40,8 +40,9 @@
 //! (`{rm,-rf,/}`), globbed program paths (`/bin/r? -rf /`), `sh -c '$0 $1' rm /` positional
 //! parameters, words piped or redirected into `xargs` (and `find ROOT`'s output as paths under
 //! ROOT), a pipe into `sh -c` whose script runs a stdin shell, `$FUNCNAME`, and the strings
-//! interpreter one-liners hand to `system()`, `exec "…"`, `qx{…}`, `subprocess.run([…])`,
-//! `execSync`, `spawnSync(prog, [args])`, awk `"cmd" | getline` or backticks.
+//! interpreter code hands to `system()`, `exec "…"`, `qx{…}`, `subprocess.run([…])`,
+//! `execSync`, `spawnSync(prog, [args])`, awk `"cmd" | getline` or backticks — inline (`-c`,
+//! `-e`) or fed on stdin (`python3 <<'EOF'`, `echo … | node`, `python3 <(echo …)`).
 //!
 //! Each class has one fixed tier (see [`ExecClass`]); two choices worth stating:
 //! - **git**: a force push to `main`/`master`/`trunk`/`prod*`/`release*`/`stable`, a force push
