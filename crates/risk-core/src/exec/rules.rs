@@ -787,7 +787,8 @@ impl Analyzer {
                         .any(|r| branch(r).contains(['$', super::lex::SUB_MARK]));
                 let deletes =
                     has("--delete") || has("-d") || refspecs.iter().any(|r| r.starts_with(':'));
-                if has("--mirror") || (deletes && protected) {
+                // `--prune` deletes every remote branch with no local counterpart.
+                if has("--mirror") || has("--prune") || (deletes && protected) {
                     Some(ExecClass::DestructiveGitRewrite)
                 } else if force {
                     if unnamed || protected || has("--all") {
@@ -825,7 +826,16 @@ impl Analyzer {
                 if runs {
                     let _ = self.nested(value.trim_start_matches('!'), depth + 1, state);
                 }
-                None
+                // Hooks taken from a world-writable temporary directory run on every commit.
+                let tmp_hooks = key == "core.hookspath"
+                    && ["/tmp", "/var/tmp", "/dev/shm"].iter().any(|t| {
+                        normalise(value) == *t || normalise(value).starts_with(&format!("{t}/"))
+                    });
+                if tmp_hooks {
+                    Some(ExecClass::CronPersistence)
+                } else {
+                    None
+                }
             }
             "filter-branch" | "filter-repo" => Some(ExecClass::DestructiveGitRewrite),
             "reflog"

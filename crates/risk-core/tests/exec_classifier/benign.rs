@@ -174,6 +174,8 @@ fn developer_commands_stay_low() {
         "git config --global core.editor 'code --wait'",
         "git config --global alias.co checkout",
         "git config user.email me@example.com",
+        "git config core.hooksPath .husky",
+        "git fetch --prune",
         "GIT_EDITOR=true git rebase --continue",
         "EDITOR='code --wait' git commit",
         "export PAGER=less; man ls",

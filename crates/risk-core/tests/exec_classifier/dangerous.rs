@@ -696,6 +696,11 @@ fn git_rewrites() {
     check("git reset --hard origin/main", Some(GitDiscardWork));
     check("git gc --prune=now", Some(GitDiscardWork));
     check("git push --mirr", Some(DestructiveGitRewrite));
+    check("git push --prune origin", Some(DestructiveGitRewrite));
+    check(
+        "git config core.hooksPath /tmp/hooks",
+        Some(CronPersistence),
+    );
     check("git push --forc origin main", Some(DestructiveGitRewrite));
     check("git push --del origin main", Some(DestructiveGitRewrite));
     check(
