@@ -523,12 +523,11 @@ fn flag_value(rest: &[Arg], short: char, long: &str) -> Option<(String, bool)> {
     let mut iter = rest.iter();
     while let Some(arg) = iter.next() {
         let t = arg.text.as_str();
-        if let Some(v) = t.strip_prefix("--").and_then(|l| l.strip_prefix(long)) {
-            if let Some(v) = v.strip_prefix('=') {
-                return Some((v.to_owned(), arg.fetch));
-            }
-            if v.is_empty() {
-                return iter.next().map(|a| (a.text.clone(), a.fetch));
+        if t.starts_with("--") {
+            match super::stage::long_option(t, long) {
+                Some(Some(v)) => return Some((v.to_owned(), arg.fetch)),
+                Some(None) => return iter.next().map(|a| (a.text.clone(), a.fetch)),
+                None => {}
             }
         } else if let Some(cluster) = t.strip_prefix('-') {
             if let Some(at) = cluster.find(short) {
@@ -555,7 +554,8 @@ fn options(rest: &[Arg], with_value: &str, long_with_value: &[&str]) -> Option<u
         }
         if let Some(long) = t.strip_prefix("--") {
             i += 1;
-            if !long.contains('=') && long_with_value.contains(&long) {
+            // Abbreviations count (`sudo --us root`), as getopt_long accepts them.
+            if !long.contains('=') && long_with_value.iter().any(|l| l.starts_with(long)) {
                 i += 1;
             }
             continue;
@@ -599,16 +599,22 @@ fn env_options(rest: &[Arg]) -> (usize, Option<(String, bool)>) {
         if t == "--" {
             return (i + 1, None);
         }
-        if let Some(v) = t.strip_prefix("--split-string=") {
-            return (i + 1, Some((v.to_owned(), arg.fetch)));
-        }
         if t.starts_with("--") {
+            use super::stage::long_option;
             i += 1;
-            if matches!(t, "--unset" | "--chdir" | "--split-string") {
-                if t == "--split-string" {
+            // Long options may be abbreviated (`--split-s=…`, `--ch /`).
+            match long_option(t, "split-string") {
+                Some(Some(v)) if t.len() > 3 => return (i, Some((v.to_owned(), arg.fetch))),
+                Some(None) if t.len() > 3 => {
                     let tail = rest.get(i..).unwrap_or(&[]);
                     return (i, Some((join(tail), tail.iter().any(|a| a.fetch))));
                 }
+                _ => {}
+            }
+            let takes_value = ["unset", "chdir"]
+                .iter()
+                .any(|l| long_option(t, l) == Some(None));
+            if takes_value {
                 i += 1;
             }
             continue;

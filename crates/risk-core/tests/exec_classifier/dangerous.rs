@@ -207,6 +207,9 @@ fn wrappers() {
     check("sudo -u root -E rm -rf /", c);
     check("sudo -- rm -rf /", c);
     check("sudo -ueve rm -rf /", c);
+    check("sudo --us root rm -rf /", c);
+    check("env --split-s='rm -rf /'", c);
+    check("env --ch / sh -c 'rm -rf *'", c);
     check("doas rm -rf /", c);
     check("env rm -rf /", c);
     check("env -i FOO=1 rm -rf /", c);
