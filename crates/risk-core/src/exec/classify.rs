@@ -12,10 +12,13 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use super::lex::{Redir, RedirKind, SubKind, Word, SUB_MARK};
+use super::lex::{
+    Redir, RedirKind, Sub, SubKind, Word, DEFAULT_CLOSE, DEFAULT_OPEN, DEFAULT_SEP, LITERAL_DOLLAR,
+    SUB_MARK,
+};
 use super::parse::parse;
 use super::stage::{SeqState, Stage};
-use super::wrappers::{assignments, program_name, unwrap};
+use super::wrappers::{assignments, program_name, unwrap, SHELLS};
 use super::ExecTier;
 
 /// Longest command line that is parsed (64 KiB); longer input is [`ExecClass::Unparsed`].
@@ -52,7 +55,8 @@ pub enum ExecClass {
     PipeToShell,
     /// A file downloaded, then made executable or run in the same command line. High.
     DownloadAndExecute,
-    /// `crontab` installs, writes to cron/systemd/init/launchd/profile locations, and
+    /// `crontab` installs, `at`/`batch` jobs, writes to cron/systemd/init/launchd/profile
+    /// locations, and
     /// dangerous or downloaded content written to a shell startup file. High.
     CronPersistence,
     /// Writing `/etc/passwd`, `/etc/shadow`, sudoers, `~/.ssh/authorized_keys`,
@@ -290,11 +294,16 @@ pub(crate) fn analyze(command: &str) -> Detailed {
         forms: Vec::new(),
         budget: WORK_BUDGET_BYTES,
         current_max: None,
+        inherit: None,
     };
     if command.len() > MAX_COMMAND_BYTES {
         analyzer.flag(ExecClass::Unparsed, &snippet(command), Vec::new());
     } else {
-        let _ = analyzer.script(command, 0);
+        // The command line runs as `sh -c LINE` with no arguments: `$1`…, `$@` are empty
+        // (`$1 rm -rf /` runs `rm`).
+        let mut top = SeqState::default();
+        top.set_positional(&[Arg::plain("--")]);
+        let _ = analyzer.nested(command, 0, &top);
     }
     Detailed {
         findings: analyzer.findings,
@@ -315,8 +324,11 @@ pub(crate) struct Summary {
     pub critical_pid: bool,
     /// It is a process substitution (`<(…)`): its output is a file's content, not words.
     pub process: bool,
-    /// Its first command is a shell or interpreter reading its script from stdin (`>(sh)`).
-    pub stdin_shell: bool,
+    /// A command first in one of its pipelines runs the script's stdin as code: a shell or
+    /// interpreter reading stdin (`>(sh)`, `sh -c 'cd /tmp; bash'`).
+    pub stdin_code: bool,
+    /// It copies its stdin to its output (`cat`, `$(</dev/stdin)`).
+    pub stdin_passthrough: bool,
 }
 
 pub(crate) struct Analyzer {
@@ -324,6 +336,8 @@ pub(crate) struct Analyzer {
     pub forms: Vec<Form>,
     budget: usize,
     current_max: Option<ExecTier>,
+    /// The state the next script parsed starts from (see [`Analyzer::nested`]).
+    inherit: Option<SeqState>,
 }
 
 impl Analyzer {
@@ -370,7 +384,16 @@ impl Analyzer {
         summary
     }
 
+    /// Parses and classifies a script run by a command of the current one (`sh -c`, `eval`,
+    /// `$(…)`, a heredoc fed to a shell, `find -exec`…): it starts from `state`, the working
+    /// directory and variables known where it runs (`cd / && sh -c 'rm -rf *'`).
+    pub(crate) fn nested(&mut self, src: &str, depth: usize, state: &SeqState) -> Summary {
+        self.inherit = Some(state.clone());
+        self.script(src, depth)
+    }
+
     fn script_inner(&mut self, src: &str, depth: usize) -> Summary {
+        let mut state = self.inherit.take().unwrap_or_default();
         if depth > MAX_DEPTH || src.len() > self.budget {
             self.budget = 0;
             self.flag(ExecClass::Unparsed, &snippet(src), Vec::new());
@@ -381,54 +404,111 @@ impl Analyzer {
         if script.overflow {
             self.flag(ExecClass::Unparsed, &snippet(src), Vec::new());
         }
-        let subs: Vec<Summary> = script
-            .subs
-            .iter()
-            .map(|s| {
-                let mut summary = self.script(&s.body, depth + 1);
-                summary.process = s.kind == SubKind::Process;
-                summary
-            })
-            .collect();
-        let mut state = SeqState::default();
+        // Substitutions are classified when the command holding them is reached, from the
+        // state there (`cd / && echo $(rm -rf *)`); any left (heredoc bodies) at the end.
+        let mut subs: Vec<Option<Summary>> = vec![None; script.subs.len()];
         let mut summary = Summary::default();
+        let mut calls: Vec<Call> = Vec::new();
+        for (name, body) in &script.functions {
+            state.define_function(name, body);
+        }
         let single = script.pipelines.len() == 1;
-        let mut summary_first = true;
+        let mut output: Option<String> = Some(String::new());
         for pipeline in &script.pipelines {
             let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
             // What flows into the next stage's stdin.
             // Shared with the stage being classified, then updated in place: no per-stage copy.
             let mut upstream = Rc::new(Upstream::default());
             for (i, sc) in pipeline.stages.iter().enumerate() {
+                let ids = sc
+                    .words
+                    .iter()
+                    .chain(sc.redirs.iter().map(|r| &r.target))
+                    .flat_map(|w| w.subs.iter().copied());
+                for k in ids.collect::<Vec<_>>() {
+                    self.substitution(&script.subs, &mut subs, k, depth, &state);
+                }
+                // In a function body `$FUNCNAME` is the function's own name.
+                let with_funcname: Option<Vec<(String, Arg)>> = sc.in_function.as_ref().map(|f| {
+                    let mut vars = state.vars.as_ref().clone();
+                    vars.push(("FUNCNAME".to_owned(), Arg::plain(f)));
+                    vars
+                });
+                let vars = with_funcname.as_deref().unwrap_or(&state.vars);
+                // `curl … | bash -c "$(cat)"`: a substitution that copies stdin reads the pipe.
+                let stdin_fetch = i > 0 && upstream.fetch;
                 let mut argv: Vec<Arg> = Vec::new();
                 for word in &sc.words {
-                    resolve_word(word, &subs, &state.vars, &mut argv);
+                    resolve_word(word, &subs, vars, stdin_fetch, &mut argv);
                 }
                 let redirs: Vec<RRedir> = sc
                     .redirs
                     .iter()
-                    .map(|r| resolve_redir(r, &subs, &state.vars))
+                    .map(|r| resolve_redir(r, &subs, vars, stdin_fetch))
                     .collect();
                 let n_assign = assignments(&argv);
                 let (assigns, cmd) = argv.split_at(n_assign);
+                self.command_variables(assigns, depth, &state);
                 if cmd.is_empty() {
                     state.assign(assigns);
                 }
-                let unwrapped = unwrap(cmd);
+                let mut unwrapped = unwrap(cmd);
+                self.command_variables(&unwrapped.assigns, depth, &state);
                 let segment = render(&argv, &sc.redirs);
                 let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
                 let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));
-                if unwrapped.xargs && i > 0 {
-                    // `echo / | xargs rm -rf`: the piped words become arguments.
-                    if let Some(words) = upstream.static_value.as_deref() {
-                        inner.extend(words.split_whitespace().take(64).map(Arg::plain));
+                let stdin_args = (unwrapped.xargs && i > 0).then(|| inner.len().saturating_sub(1));
+                if unwrapped.xargs {
+                    // `echo / | xargs rm -rf`, `xargs rm -rf <<< /`: the words xargs reads
+                    // become arguments. What `find ROOT` prints lies under ROOT: its roots
+                    // stand for it (`find / -mindepth 1 | xargs rm -rf`).
+                    let own = redirs.iter().rev().find_map(|r| match r.kind {
+                        RedirKind::HereString => Some(r.target.clone()),
+                        RedirKind::HereDoc => r.body.clone(),
+                        RedirKind::In => r.content.clone(),
+                        _ => None,
+                    });
+                    let piped = (i > 0)
+                        .then(|| {
+                            upstream
+                                .static_value
+                                .clone()
+                                .or_else(|| upstream.paths.clone())
+                        })
+                        .flatten();
+                    if let Some(words) = own.or(piped) {
+                        let replace = unwrapped.xargs_replace.as_deref().filter(|r| {
+                            !r.is_empty() && inner.iter().skip(1).any(|a| a.text.contains(*r))
+                        });
+                        match replace {
+                            // `xargs -I{} sh -c 'rm -rf {}'`: each line replaces the string.
+                            Some(r) => {
+                                let line = words.lines().next().unwrap_or("").trim().to_owned();
+                                for a in inner.iter_mut().skip(1) {
+                                    a.text = a.text.replace(r, &line);
+                                }
+                            }
+                            None => {
+                                inner.extend(words.split_whitespace().take(64).map(Arg::plain));
+                            }
+                        }
+                        // The shell script (and its `$1`…) now has its arguments.
+                        if let Some(first) = inner.first() {
+                            if SHELLS.contains(&program_name(&first.text).as_str()) {
+                                let rest = inner.get(1..).unwrap_or(&[]);
+                                unwrapped.scripts =
+                                    super::wrappers::shell_script(rest).into_iter().collect();
+                            }
+                        }
                     }
                 }
                 let mut inner = inner.into_iter();
-                let (prog, prog_fetch, prog_text) = inner.next().map_or_else(
-                    || (String::new(), false, String::new()),
-                    |a| (program_name(&a.text), a.fetch, a.text),
-                );
+                let (prog, prog_fetch, prog_text) = match inner.next() {
+                    Some(a) => (program_name(&a.text), a.fetch, a.text),
+                    // `curl … | sudo -s`: the shell the wrapper starts reads the pipe.
+                    None if unwrapped.implicit_shell => ("sh".to_owned(), false, "sh".to_owned()),
+                    None => (String::new(), false, String::new()),
+                };
                 let idx = self.forms.len();
                 self.forms.push(Form {
                     full,
@@ -445,8 +525,18 @@ impl Analyzer {
                     segment,
                     in_function: sc.in_function.clone(),
                     scripts: unwrapped.scripts,
+                    stdin_args,
+                    stdin_replace: unwrapped.xargs_replace.clone(),
                     upstream: (i > 0).then(|| Rc::clone(&upstream)),
                 };
+                // `env -C dir cmd`, `sudo -D dir cmd`: the command runs in `dir`.
+                let mut moved = unwrapped.chdir.as_deref().map(|dir| {
+                    let mut moved = state.clone();
+                    moved.cd(Some(dir));
+                    moved
+                });
+                let run_state = moved.as_mut().unwrap_or(&mut state);
+                let mut runs_stdin = false;
                 if stage.prog.contains(['*', '?', '[']) {
                     // `/bin/r? -rf /`: judge every rule program the glob could name.
                     for candidate in glob_candidates(&stage.prog) {
@@ -454,19 +544,50 @@ impl Analyzer {
                             prog: candidate.to_owned(),
                             ..stage.clone()
                         };
-                        self.stage(&variant, depth, &mut state);
+                        runs_stdin |= self.stage(&variant, depth, run_state);
                     }
                 } else {
-                    self.stage(&stage, depth, &mut state);
+                    runs_stdin = self.stage(&stage, depth, run_state);
+                }
+                if let Some(moved) = moved {
+                    // A child process changes nothing of the shell but what it downloads.
+                    state.downloads = moved.downloads;
+                }
+                // A call of a function defined in the line: its body runs here, with these
+                // arguments (`f(){ rm -rf "$1"; }; f /`). Not inside its own body, and not
+                // again inside its own expansion (recursion is the fork-bomb rule's).
+                if sc.in_function.as_deref() != Some(stage.prog_text.as_str()) {
+                    if let Some(body) = state.function(&stage.prog_text).map(str::to_owned) {
+                        let mut inner = state.clone();
+                        inner.forget_function(&stage.prog_text);
+                        let mut params = vec![Arg::plain("--")];
+                        params.extend(stage.args.iter().cloned());
+                        inner.set_positional(&params);
+                        let _ = self.nested(&body, depth + 1, &inner);
+                    }
                 }
                 stage.upstream = None;
                 let up = Rc::make_mut(&mut upstream);
                 up.fetch |= stage.is_fetcher();
                 up.downloader |= stage.is_downloader();
                 up.static_value = if i == 0 {
-                    stage.literal_output()
+                    match stage.prog.as_str() {
+                        // `$(pwd)` in a known directory.
+                        "pwd" => state.cwd.clone(),
+                        _ => stage.literal_output(),
+                    }
                 } else {
                     up.static_value.take().and_then(|v| stage.transform(v))
+                };
+                up.paths = if i == 0 {
+                    (stage.prog == "find").then(|| stage.find_roots().join(" "))
+                } else if matches!(
+                    stage.prog.as_str(),
+                    "grep" | "egrep" | "fgrep" | "sort" | "uniq" | "head" | "tail" | "cat" | "tee"
+                ) {
+                    up.paths.take()
+                } else {
+                    None
                 };
                 up.parts.push(idx);
                 if up.segment.len() < 200 {
@@ -477,19 +598,131 @@ impl Analyzer {
                 }
                 summary.fetches |= stage.is_fetcher();
                 summary.critical_pid |= stage.is_critical_pid_lookup();
-                if i == 0 && summary_first {
-                    summary.stdin_shell = stage.is_stdin_shell();
-                    summary_first = false;
-                }
+                summary.stdin_code |= i == 0 && runs_stdin;
                 stages.push(stage);
             }
-            self.pipeline(&stages, pipeline.background);
-            if single {
-                summary.static_value = Rc::make_mut(&mut upstream).static_value.take();
+            for stage in &stages {
+                if let Some(f) = &stage.in_function {
+                    if calls.len() < MAX_CALLS && !stage.prog_text.is_empty() {
+                        calls.push(Call {
+                            caller: f.clone(),
+                            callee: stage.prog_text.clone(),
+                            spawns: stages.len() > 1 || pipeline.background,
+                            idx: stage.idx,
+                            segment: stage.segment.clone(),
+                        });
+                    }
+                }
             }
+            self.pipeline(&stages, pipeline.background);
+            summary.stdin_passthrough = single
+                && stages.iter().all(|st| {
+                    let from_stdin = st
+                        .redirs
+                        .iter()
+                        .filter(|r| r.kind == RedirKind::In)
+                        .all(|r| r.target == "/dev/stdin");
+                    from_stdin
+                        && match st.prog.as_str() {
+                            "cat" | "tee" => st
+                                .operands()
+                                .iter()
+                                .all(|o| *o == "-" || *o == "/dev/stdin" || st.prog == "tee"),
+                            // `$(</dev/stdin)`
+                            "" => st.redirs.iter().any(|r| r.kind == RedirKind::In),
+                            _ => false,
+                        }
+                });
+            // The script's output: every pipeline's, when each is known (`cd /; pwd`).
+            let out = if pipeline.background {
+                Some(String::new())
+            } else {
+                Rc::make_mut(&mut upstream).static_value.take()
+            };
+            output = match (output, out) {
+                (Some(mut acc), Some(o)) if acc.len() + o.len() < MAX_COMMAND_BYTES => {
+                    // `echo` ends its line: outputs of successive commands are separate lines.
+                    if !acc.is_empty() && !o.is_empty() && !acc.ends_with('\n') {
+                        acc.push('\n');
+                    }
+                    acc.push_str(&o);
+                    Some(acc)
+                }
+                _ => None,
+            };
+        }
+        summary.static_value = output;
+        for k in 0..subs.len() {
+            self.substitution(&script.subs, &mut subs, k, depth, &state);
+        }
+        self.recursion(&calls);
+        if script.pipelines.is_empty() {
+            // An empty script (`$()`, `` `` ``, a comment) prints nothing.
+            summary.static_value = Some(String::new());
         }
         summary
     }
+
+    /// Fork bombs through mutual recursion: a function that spawns (in a pipe or in the
+    /// background) a function that calls it back, however indirectly (`x(){ y|y& }; y(){ x; }`).
+    fn recursion(&mut self, calls: &[Call]) {
+        for call in calls.iter().filter(|c| c.spawns) {
+            // Is `call.caller` reachable from `call.callee`?
+            let mut seen: Vec<&str> = vec![call.callee.as_str()];
+            let mut next = 0;
+            let mut cycle = false;
+            while let Some(&f) = seen.get(next) {
+                next += 1;
+                if f == call.caller {
+                    cycle = true;
+                    break;
+                }
+                for c in calls.iter().filter(|c| c.caller == f) {
+                    if !seen.contains(&c.callee.as_str()) {
+                        seen.push(&c.callee);
+                    }
+                }
+            }
+            if cycle {
+                self.flag(ExecClass::ForkBomb, &call.segment, vec![call.idx]);
+            }
+        }
+    }
+
+    /// Classifies substitution `k` (once), from `state`.
+    fn substitution(
+        &mut self,
+        bodies: &[Sub],
+        subs: &mut [Option<Summary>],
+        k: usize,
+        depth: usize,
+        state: &SeqState,
+    ) {
+        let (Some(sub), Some(slot)) = (bodies.get(k), subs.get_mut(k)) else {
+            return;
+        };
+        if slot.is_some() {
+            return;
+        }
+        let mut summary = self.nested(&sub.body, depth + 1, state);
+        summary.process = sub.kind == SubKind::Process;
+        if let Some(slot) = subs.get_mut(k) {
+            *slot = Some(summary);
+        }
+    }
+}
+
+/// Most function calls tracked per script for the recursion check.
+const MAX_CALLS: usize = 256;
+
+/// A command run inside a function body.
+struct Call {
+    caller: String,
+    callee: String,
+    /// Run in a multi-stage pipeline or in the background: it spawns a process.
+    spawns: bool,
+    idx: usize,
+    segment: String,
 }
 
 /// What the earlier stages of a pipeline send to a stage's stdin.
@@ -497,6 +730,8 @@ impl Analyzer {
 pub(crate) struct Upstream {
     /// Statically known text (`echo`, heredoc into `cat`, then `base64 -d` / `rev`).
     pub static_value: Option<String>,
+    /// The output is paths under these (`find ROOT…`, through filters like `grep`, `sort`).
+    pub paths: Option<String>,
     /// Some earlier stage downloads, decodes or reads the network.
     pub fetch: bool,
     /// Some earlier stage is a downloader.
@@ -524,7 +759,30 @@ fn glob_candidates(glob: &str) -> Vec<&'static str> {
 }
 
 /// Appends the fields `word` expands to.
-fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut Vec<Arg>) {
+fn resolve_word(
+    word: &Word,
+    subs: &[Option<Summary>],
+    vars: &[(String, Arg)],
+    stdin_fetch: bool,
+    out: &mut Vec<Arg>,
+) {
+    let start = out.len();
+    expand_word(word, subs, vars, stdin_fetch, out);
+    // Quoted `$`s read as `$` again once no variable can be expanded at them.
+    for arg in out.iter_mut().skip(start) {
+        if arg.text.contains(LITERAL_DOLLAR) {
+            arg.text = arg.text.replace(LITERAL_DOLLAR, "$");
+        }
+    }
+}
+
+fn expand_word(
+    word: &Word,
+    subs: &[Option<Summary>],
+    vars: &[(String, Arg)],
+    stdin_fetch: bool,
+    out: &mut Vec<Arg>,
+) {
     let mut text = String::with_capacity(word.text.len());
     let mut fetch = false;
     let mut critical_pid = false;
@@ -537,11 +795,14 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
             text.push(c);
             continue;
         }
-        let summary = sub_ids.next().and_then(|&k| subs.get(k));
+        let summary = sub_ids
+            .next()
+            .and_then(|&k| subs.get(k))
+            .and_then(Option::as_ref);
         if let Some(s) = summary {
-            fetch |= s.fetches;
+            fetch |= s.fetches || (stdin_fetch && s.stdin_passthrough);
             critical_pid |= s.critical_pid;
-            shell_sink |= s.process && s.stdin_shell;
+            shell_sink |= s.process && s.stdin_code;
             if s.process {
                 content.clone_from(&s.static_value);
             } else if let Some(v) = &s.static_value {
@@ -552,12 +813,34 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
         }
         text.push(SUB_MARK);
     }
+    if text.contains(DEFAULT_OPEN) {
+        text = expand_defaults(&text, vars);
+        changed = true;
+    }
     if text.contains('$') && !vars.is_empty() {
         let expanded = expand_vars(&text, vars, &mut fetch);
         if expanded != text {
             text = expanded;
             changed = true;
         }
+    }
+    if text.contains(LIST_SEP) {
+        // A `for` variable: every value it takes, each its own field.
+        let fields: Vec<&str> = if word.quoted {
+            text.split(LIST_SEP).collect()
+        } else {
+            text.split(|c: char| c == LIST_SEP || c.is_whitespace())
+                .filter(|t| !t.is_empty())
+                .collect()
+        };
+        out.extend(fields.into_iter().map(|t| Arg {
+            text: t.to_owned(),
+            fetch,
+            critical_pid,
+            content: content.clone(),
+            shell_sink,
+        }));
+        return;
     }
     if changed && !word.quoted {
         out.extend(text.split_whitespace().map(|t| Arg {
@@ -590,9 +873,14 @@ fn resolve_word(word: &Word, subs: &[Summary], vars: &[(String, Arg)], out: &mut
     });
 }
 
-fn resolve_redir(r: &Redir, subs: &[Summary], vars: &[(String, Arg)]) -> RRedir {
+fn resolve_redir(
+    r: &Redir,
+    subs: &[Option<Summary>],
+    vars: &[(String, Arg)],
+    stdin_fetch: bool,
+) -> RRedir {
     let mut fields = Vec::new();
-    resolve_word(&r.target, subs, vars, &mut fields);
+    resolve_word(&r.target, subs, vars, stdin_fetch, &mut fields);
     let fetch = fields.iter().any(|a| a.fetch);
     let content = fields.iter().find_map(|a| a.content.clone());
     let shell_sink = fields.iter().any(|a| a.shell_sink);
@@ -607,6 +895,54 @@ fn resolve_redir(r: &Redir, subs: &[Summary], vars: &[(String, Arg)]) -> RRedir 
     }
 }
 
+/// Variables every shell sets: a `${HOME:-x}` default never applies.
+const ALWAYS_SET: &[&str] = &[
+    "HOME", "PWD", "USER", "LOGNAME", "PATH", "SHELL", "UID", "EUID", "PPID", "BASH", "HOSTNAME",
+];
+
+/// Resolves `${name:-word}` marks (see [`DEFAULT_OPEN`]): the known value, else the word.
+fn expand_defaults(text: &str, vars: &[(String, Arg)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(DEFAULT_OPEN) {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let after = rest.get(at + DEFAULT_OPEN.len_utf8()..).unwrap_or("");
+        let Some(end) = after.find(DEFAULT_CLOSE) else {
+            out.push_str(after);
+            return out;
+        };
+        let inner = after.get(..end).unwrap_or("");
+        let (name, word) = inner.split_once(DEFAULT_SEP).unwrap_or((inner, ""));
+        let alternate = word.starts_with('+');
+        let word = word.get(1..).unwrap_or("");
+        let known = vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.text.as_str());
+        match known {
+            Some(value) if !value.is_empty() => {
+                out.push_str(if alternate { word } else { value });
+            }
+            _ if ALWAYS_SET.contains(&name) => {
+                if alternate {
+                    out.push_str(word);
+                } else {
+                    out.push('$');
+                    out.push_str(name);
+                }
+            }
+            _ => out.push_str(word),
+        }
+        rest = after.get(end + DEFAULT_CLOSE.len_utf8()..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Separates the values of a `for NAME in a b c` variable (see [`SeqState::assign_list`]).
+pub(crate) const LIST_SEP: char = '\u{1F}';
+
 /// Replaces `$NAME` by the value of the latest assignment of `NAME` in this script.
 fn expand_vars(text: &str, vars: &[(String, Arg)], fetch: &mut bool) -> String {
     let mut out = String::with_capacity(text.len());
@@ -618,15 +954,28 @@ fn expand_vars(text: &str, vars: &[(String, Arg)], fetch: &mut bool) -> String {
         }
         out.push_str(rest.get(..at).unwrap_or(""));
         let after = rest.get(at + 1..).unwrap_or("");
-        let len = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(after.len());
-        let name = after.get(..len).unwrap_or("");
+        // `${NAME}` (kept braced by the lexer when a name character follows: `${p}m`).
+        let braced = after.strip_prefix('{');
+        let body = braced.unwrap_or(after);
+        let len = if body.starts_with(['@', '*', '#']) {
+            // `$@`, `$*`, `$#` (set by `set --`).
+            1
+        } else {
+            body.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(body.len())
+        };
+        let name = body.get(..len).unwrap_or("");
+        let closed = braced.is_none() || body.get(len..).is_some_and(|r| r.starts_with('}'));
+        let end = if braced.is_some() && closed {
+            len + 2
+        } else {
+            len + usize::from(braced.is_some())
+        };
         match vars
             .iter()
             .rev()
             .find(|(n, _)| n == name)
-            .filter(|_| len > 0)
+            .filter(|_| len > 0 && closed)
         {
             Some((_, value)) => {
                 out.push_str(&value.text);
@@ -634,10 +983,10 @@ fn expand_vars(text: &str, vars: &[(String, Arg)], fetch: &mut bool) -> String {
             }
             None => {
                 out.push('$');
-                out.push_str(name);
+                out.push_str(after.get(..end).unwrap_or(""));
             }
         }
-        rest = after.get(len..).unwrap_or("");
+        rest = after.get(end..).unwrap_or("");
     }
     out.push_str(rest);
     out
@@ -682,6 +1031,8 @@ fn brace_expand(text: &str, marks: &[(usize, char)]) -> Option<Vec<String>> {
                 .map(|alt| format!("{prefix}{alt}{suffix}")),
             _ => None,
         })
+        // An empty alternative expands to nothing (`{bash,}` is the one word `bash`).
+        .filter(|f| !f.is_empty())
         .collect();
     (!fields.is_empty()).then_some(fields)
 }
@@ -716,7 +1067,10 @@ fn render(argv: &[Arg], redirs: &[Redir]) -> String {
 
 /// At most [`MAX_SEGMENT_CHARS`] chars of `s`, `…` marking a cut.
 pub(crate) fn snippet(s: &str) -> String {
-    if s.len() <= MAX_SEGMENT_CHARS && !s.contains(SUB_MARK) && !s.chars().any(char::is_control) {
+    if s.len() <= MAX_SEGMENT_CHARS
+        && !s.contains([SUB_MARK, LITERAL_DOLLAR])
+        && !s.chars().any(char::is_control)
+    {
         return s.to_owned();
     }
     // One line: control chars (newlines of heredocs, tabs) are shown escaped.
@@ -724,6 +1078,7 @@ pub(crate) fn snippet(s: &str) -> String {
     for c in s.chars().take(MAX_SEGMENT_CHARS) {
         match c {
             SUB_MARK => out.push_str("$(…)"),
+            LITERAL_DOLLAR => out.push('$'),
             c if c.is_control() => out.extend(c.escape_default()),
             c => out.push(c),
         }

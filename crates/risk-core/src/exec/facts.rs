@@ -27,6 +27,11 @@ pub(super) const NETWORK_TOOLS: &[&str] = &[
     "telnet",
     "cryptcat",
 ];
+/// Programs whose output comes from another machine: DNS TXT records, text browsers, a
+/// remote command (`dig +short txt x | sh`, `ssh host cat x | sh`).
+pub(super) const REMOTE_READERS: &[&str] = &[
+    "dig", "nslookup", "host", "drill", "lynx", "links", "elinks", "w3m", "ssh", "scp",
+];
 pub(super) const CRITICAL_PROCESSES: &[&str] = &[
     "init",
     "systemd",
@@ -80,7 +85,40 @@ pub(super) const SYSTEM_DIRS: &[&str] = &[
 ];
 pub(super) const BLOCK_DEVICE_PREFIXES: &[&str] = &[
     "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "rdisk", "md", "dm-", "mapper/", "mem",
-    "kmem", "port", "sr", "nbd", "zram", "sg", "root", "by-id/", "disk/",
+    "kmem", "port", "sr", "nbd", "zram", "sg", "root", "by-id/", "disk/", "block/", "mtd", "zd",
+    "zvol/", "rbd", "drbd", "bcache", "pmem", "ram", "ada", "da", "char/1:1", "char/1:2",
+    "char/1:4",
+];
+/// Directories of `/dev` that hold no disks (every other `/dev/x/y` may be an LVM volume).
+pub(super) const NON_BLOCK_DEV_DIRS: &[&str] = &[
+    "pts",
+    "shm",
+    "fd",
+    "mqueue",
+    "hugepages",
+    "net",
+    "input",
+    "snd",
+    "dri",
+    "bus",
+    "cpu",
+    "usb",
+    "serial",
+    "v4l",
+    "tcp",
+    "udp",
+    "char",
+    "vfio",
+    "hidraw",
+    "dma_heap",
+    "cuse",
+    "gpiochip",
+    "stdin",
+    "stdout",
+    "stderr",
+    "null",
+    "tty",
+    "console",
 ];
 pub(super) const CREDENTIAL_FILES: &[&str] = &[
     "/etc/passwd",
@@ -93,6 +131,7 @@ pub(super) const CREDENTIAL_FILES: &[&str] = &[
     "/etc/doas.conf",
     "/private/etc/sudoers",
     "/etc/ssh/sshd_config",
+    "/etc/sudo.conf",
 ];
 pub(super) const CREDENTIAL_DIRS: &[&str] = &[
     "/etc/sudoers.d/",
@@ -100,6 +139,8 @@ pub(super) const CREDENTIAL_DIRS: &[&str] = &[
     "/etc/security/",
     "/etc/ssh/sshd_config.d/",
     "/root/.ssh/",
+    "/etc/polkit-1/",
+    "/usr/share/polkit-1/rules.d/",
 ];
 pub(super) const HOME_CREDENTIAL_FILES: &[&str] = &[
     ".ssh/authorized_keys",
@@ -132,6 +173,7 @@ pub(super) const PERSISTENCE_PREFIXES: &[&str] = &[
 ];
 pub(super) const HOME_PERSISTENCE_PREFIXES: &[&str] = &[
     ".config/systemd/",
+    ".local/share/systemd/",
     ".config/autostart/",
     "Library/LaunchAgents/",
     ".ssh/rc",
@@ -153,6 +195,7 @@ pub(super) const HOME_STARTUP_FILES: &[&str] = &[
     ".xprofile",
     ".xinitrc",
     ".xsession",
+    ".ssh/config",
 ];
 pub(super) const PROTECTED_BRANCHES: &[&str] = &[
     "main",
@@ -222,6 +265,10 @@ pub(super) fn normalise(t: &str) -> String {
     } else if let Some(r) = t.strip_prefix("~root") {
         comps.push("root");
         (true, r.trim_start_matches('/'))
+    } else if let Some((user, r)) = tilde_user(t) {
+        // `~bob` is bob's home.
+        comps.extend(["home", user]);
+        (true, r)
     } else {
         (false, t)
     };
@@ -247,13 +294,44 @@ pub(super) fn normalise(t: &str) -> String {
     }
 }
 
+/// `~user` / `~user/rest`: the user name and the rest.
+fn tilde_user(t: &str) -> Option<(&str, &str)> {
+    let rest = t.strip_prefix('~')?;
+    let (user, r) = rest.split_once('/').unwrap_or((rest, ""));
+    let valid = !user.is_empty()
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && user.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    valid.then_some((user, r))
+}
+
+/// A glob that matches every entry of its directory, hidden ones included or not: `*`, `.*`,
+/// `.[!.]*`, `.??*`, `[a-z]*`, `{*,.*}` (bracket expressions and braces read as wildcards).
+fn matches_every_entry(comp: &str) -> bool {
+    let mut rest = String::new();
+    let mut in_bracket = false;
+    for c in comp.chars() {
+        match c {
+            '[' if !in_bracket => in_bracket = true,
+            ']' if in_bracket => {
+                in_bracket = false;
+                rest.push('?');
+            }
+            _ if in_bracket => {}
+            '{' | '}' | ',' => {}
+            c => rest.push(c),
+        }
+    }
+    rest.contains('*') && rest.chars().all(|c| matches!(c, '*' | '?' | '.'))
+}
+
 pub(super) fn is_root_or_home(t: &str) -> bool {
     let p = normalise(t);
-    let base = p
-        .strip_suffix("/*")
-        .or_else(|| p.strip_suffix("/.*"))
-        .or_else(|| p.strip_suffix("/{*,.*}"))
-        .unwrap_or(&p);
+    let base = match p.rsplit_once('/') {
+        Some((parent, last)) if matches_every_entry(last) => parent,
+        _ => &p,
+    };
     let base = if base.is_empty() { "/" } else { base };
     if base == "/" || base == "/*" {
         return true;
@@ -296,22 +374,62 @@ pub(super) fn home_relative(p: &str) -> Option<&str> {
 
 /// Files whose content runs later without anyone typing it: shell startup files, git hooks.
 pub(super) fn is_startup_file(p: &str) -> bool {
-    home_relative(p).is_some_and(|r| HOME_STARTUP_FILES.contains(&r))
+    home_relative(p).is_some_and(|r| HOME_STARTUP_FILES.iter().any(|f| names(r, f)))
         || p.contains("/.git/hooks/")
         || p.starts_with(".git/hooks/")
+        || p.contains("/.husky/")
+        || p.starts_with(".husky/")
+}
+
+/// `p` is `target`, or a glob that may name it (bash expands a redirection target or an
+/// argument glob that matches: `>> /etc/passw?` writes `/etc/passwd`).
+fn names(p: &str, target: &str) -> bool {
+    if p == target {
+        return true;
+    }
+    if !p.contains(['*', '?', '[']) || p.matches('/').count() != target.matches('/').count() {
+        return false;
+    }
+    // Component by component: `*` never matches a `/`.
+    p.split('/').zip(target.split('/')).all(|(g, t)| {
+        // A leading `*` or `?` does not match a leading `.` (no `dotglob`).
+        (g.starts_with('.') || !t.starts_with('.')) && super::policy::glob_match(g, t)
+    })
+}
+
+/// `p` is inside directory `d` (written with its trailing `/`), or a glob whose directory part
+/// may be `d`.
+fn inside(p: &str, d: &str) -> bool {
+    if format!("{p}/").starts_with(d) {
+        return true;
+    }
+    let dir = d.trim_end_matches('/');
+    p.contains(['*', '?', '['])
+        && (names(p, dir)
+            || p.rsplit_once('/')
+                .is_some_and(|(parent, _)| names(parent, dir)))
 }
 
 pub(super) fn is_credential_path(t: &str) -> bool {
     let p = normalise(t);
-    CREDENTIAL_FILES.contains(&p.as_str())
-        || CREDENTIAL_DIRS.iter().any(|d| p.starts_with(d))
-        || home_relative(&p).is_some_and(|r| HOME_CREDENTIAL_FILES.contains(&r))
+    CREDENTIAL_FILES.iter().any(|f| names(&p, f))
+        || CREDENTIAL_DIRS.iter().any(|d| inside(&p, d))
+        || home_relative(&p).is_some_and(|r| HOME_CREDENTIAL_FILES.iter().any(|f| names(r, f)))
 }
 
 pub(super) fn is_block_device(t: &str) -> bool {
     let p = normalise(t);
-    p.strip_prefix("/dev/")
-        .is_some_and(|name| BLOCK_DEVICE_PREFIXES.iter().any(|x| name.starts_with(x)))
+    p.strip_prefix("/dev/").is_some_and(|name| {
+        BLOCK_DEVICE_PREFIXES.iter().any(|x| name.starts_with(x))
+            // `/dev/<volume group>/<logical volume>` (LVM): any other two-level path.
+            || name.split_once('/').is_some_and(|(dir, rest)| {
+                !rest.is_empty() && !NON_BLOCK_DEV_DIRS.contains(&dir)
+            })
+            // A glob that may name a disk: `/dev/s[d]a`, `/dev/*da`.
+            || ["sda", "sdb", "vda", "xvda", "hda", "nvme0n1", "mmcblk0", "disk0", "md0", "dm-0"]
+                .iter()
+                .any(|d| names(name, d))
+    })
 }
 
 pub(super) fn is_critical_process(t: &str) -> bool {
@@ -363,8 +481,11 @@ pub(super) fn is_world_writable_mode(mode: &str) -> bool {
 /// Calls that run a shell command, in interpreter code (lowercase markers).
 pub(super) const SYSTEM_CALLS: &[&str] = &[
     "system(",
+    "system ",
     "popen(",
     "exec(",
+    "exec ",
+    "execute(",
     "execsync(",
     "spawnsync(",
     "check_output(",
@@ -377,6 +498,7 @@ pub(super) const SYSTEM_CALLS: &[&str] = &[
     "shell_exec(",
     "passthru(",
     "%x(",
+    "%x{",
     "qx(",
     "qx{",
     "`",
@@ -408,8 +530,24 @@ pub(super) fn embedded_commands(code: &str) -> Vec<String> {
                 }
                 continue;
             }
+            // Perl / Ruby quote-like operators: `qx{…}`, `qx(…)`, `%x(…)` hold the command.
+            if let Some(close) = match *marker {
+                "qx{" | "%x{" => Some('}'),
+                "qx(" | "%x(" => Some(')'),
+                _ => None,
+            } {
+                if !rest.starts_with(['\'', '"']) {
+                    if let Some(end) = rest.find(close) {
+                        out.extend(rest.get(..end).map(str::to_owned));
+                        from = start + end + 1;
+                    }
+                    continue;
+                }
+            }
             let mut words = Vec::new();
-            let mut chars = rest.trim_start().trim_start_matches('[').chars();
+            // Quoted words, a list of them (`['rm', '-rf', '/']`), or a program then its list
+            // (`spawnSync('rm', ['-rf', '/'])`).
+            let mut chars = rest.trim_start().chars();
             while let Some(q) = chars.next() {
                 match q {
                     '\'' | '"' => {
@@ -423,7 +561,7 @@ pub(super) fn embedded_commands(code: &str) -> Vec<String> {
                         }
                         words.push(lit);
                     }
-                    ' ' | ',' | '\t' => {}
+                    ' ' | ',' | '\t' | '[' | ']' => {}
                     _ => break,
                 }
             }
@@ -431,6 +569,24 @@ pub(super) fn embedded_commands(code: &str) -> Vec<String> {
                 out.push(words.join(" "));
             }
         }
+    }
+    // awk: `"cmd" | getline`, `"cmd" |& getline`.
+    let mut rest = code;
+    while let Some(at) = rest.find("getline") {
+        if out.len() >= MAX_EMBEDDED {
+            break;
+        }
+        let before = rest.get(..at).unwrap_or("").trim_end();
+        let before = before
+            .strip_suffix("|&")
+            .or_else(|| before.strip_suffix('|'))
+            .map(str::trim_end);
+        if let Some(quoted) = before.and_then(|b| b.strip_suffix('"')) {
+            if let Some(open) = quoted.rfind('"') {
+                out.extend(quoted.get(open + 1..).map(str::to_owned));
+            }
+        }
+        rest = rest.get(at + "getline".len()..).unwrap_or("");
     }
     out
 }
@@ -449,6 +605,9 @@ pub(super) fn is_socket_shell(code: &str) -> bool {
         "/inet/udp/",
         "io::socket",
         "stream_socket_client",
+        "require(\"net\")",
+        "require('net')",
+        "node:net",
     ];
     const SPAWN: &[&str] = &[
         "subprocess",
@@ -508,6 +667,11 @@ mod tests {
             "/etc/",
             "/.*",
             "~/*",
+            "~/.[!.]*",
+            "~/.??*",
+            "/[a-z]*",
+            "~bob",
+            "~bob/",
         ] {
             assert!(is_root_or_home(t), "{t}");
         }
@@ -518,6 +682,10 @@ mod tests {
             "~/projects/x",
             "build",
             "/home/bob/src",
+            "~bob/src",
+            "~/*.log",
+            "/tmp/*",
+            "~/.cache/*",
         ] {
             assert!(!is_root_or_home(t), "{t}");
         }

@@ -6,12 +6,15 @@
 //! - single quotes, double quotes (with their four escapes), `$'…'` ANSI-C strings (`\n`, `\xHH`,
 //!   octal, `\uHHHH`, `\cX`…), `$"…"`, backslash escapes and line continuations are removed, so
 //!   `r''m`, `r""m`, `\rm` and `$'\x72m'` all read `rm`;
-//! - unquoted `$IFS` / `${IFS}` / `${IFS:0:1}` split words, quoted they read as a space;
-//!   `${PATH:0:1}` and `${HOME:0:1}` read `/`; `${NAME…}` reads `$NAME`;
+//! - unquoted `$IFS` / `${IFS}` / `${IFS:0:1}` split words, quoted (or in an assignment value)
+//!   they read as a space; `${PATH:0:1}` and `${HOME:0:1}` read `/`; `${NAME:-word}` (and
+//!   `:=`, `:+`…) keeps both the name and the default ([`DEFAULT_OPEN`]); other `${NAME…}`
+//!   read `$NAME` (`${NAME}` stays braced when a name character follows);
 //! - `$(…)`, backticks, `<(…)` and `>(…)` become substitutions: the word holds [`SUB_MARK`]
 //!   and the body is kept for recursive classification;
 //! - heredoc bodies (`<<EOF`, `<<-EOF`, quoted delimiters) and here-strings are attached to
-//!   their redirection;
+//!   their redirection; the `$(…)` and backticks of a body with an unquoted delimiter run when
+//!   the heredoc is read, so they are substitutions too;
 //! - unquoted `{`, `,`, `}` positions are remembered for brace expansion.
 //!
 //! The tokenizer never fails: an unterminated quote or substitution runs to the end of input.
@@ -20,6 +23,45 @@
 
 /// Stands in a word for the output of a substitution whose value is unknown.
 pub(crate) const SUB_MARK: char = '\u{FFFC}';
+
+/// A `$` that was quoted or escaped (`'$x'`, `\\$x`): the classifier expands no variable at it
+/// and reads it back as `$` once the word is resolved.
+pub(crate) const LITERAL_DOLLAR: char = '\u{E003}';
+
+/// `${name:-word}` (and `-`, `:=`, `=`, `:+`, `+`) is written `DEFAULT_OPEN name DEFAULT_SEP
+/// (`-` or `+`) word DEFAULT_CLOSE`: the classifier reads the variable's value when it knows
+/// it, the word otherwise (an unset variable is the usual reason to write a default) — except
+/// for variables a shell always sets (`HOME`, `PWD`…), whose default never applies.
+pub(crate) const DEFAULT_OPEN: char = '\u{E000}';
+/// See [`DEFAULT_OPEN`].
+pub(crate) const DEFAULT_SEP: char = '\u{E001}';
+/// See [`DEFAULT_OPEN`].
+pub(crate) const DEFAULT_CLOSE: char = '\u{E002}';
+
+/// The default word of a `${name…}` operator (`:-w`, `-w`, `:=w`, `=w`, `:+w`, `+w`) after
+/// quote removal, when it is plain text (no substitution; those are classified as such).
+fn default_word(rest: &str, nesting: usize) -> Option<String> {
+    let (kind, word) = [":-", ":=", ":+", "-", "=", "+"]
+        .iter()
+        .find_map(|op| rest.strip_prefix(op).map(|w| (op.contains('+'), w)))?;
+    if word.contains("$(") || word.contains('`') || word.contains('$') {
+        return None;
+    }
+    let lexed = lex_nested(word, nesting + 1);
+    let mut words = Vec::new();
+    for token in lexed.tokens {
+        match token {
+            Token::Word(w) => words.push(w.text),
+            _ => return None,
+        }
+    }
+    // The first char says which: `+` an alternate value, `-` a default.
+    Some(format!(
+        "{}{}",
+        if kind { '+' } else { '-' },
+        words.join(" ")
+    ))
+}
 
 /// One shell word after quote removal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -108,6 +150,8 @@ pub(crate) enum Token {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Lexed {
     pub tokens: Vec<Token>,
+    /// For each token, the char offset just past it in the source.
+    pub ends: Vec<usize>,
     pub subs: Vec<Sub>,
     /// Expansions nested deeper than [`MAX_LEX_NESTING`] were not searched for substitutions.
     pub overflow: bool,
@@ -156,12 +200,23 @@ fn lex_nested(src: &str, nesting: usize) -> Lexed {
     lexer.out
 }
 
+/// A heredoc whose body starts after the next newline.
+struct PendingHeredoc {
+    /// Index of its redirection token.
+    index: usize,
+    delim: String,
+    /// `<<-`: leading tabs are stripped.
+    strip: bool,
+    /// The delimiter was unquoted: the body is expanded (`$(…)`, backticks, `${…}` run).
+    expands: bool,
+}
+
 struct Lexer {
     s: Vec<char>,
     i: usize,
     out: Lexed,
-    /// Heredocs whose body starts after the next newline: (token index, delimiter, strip tabs).
-    pending: Vec<(usize, String, bool)>,
+    /// Heredocs whose body starts after the next newline.
+    pending: Vec<PendingHeredoc>,
     /// How deep inside expansion text this lexer runs.
     nesting: usize,
 }
@@ -184,6 +239,12 @@ impl WordBuf {
     fn push(&mut self, c: char) {
         self.started = true;
         self.word.text.push(c);
+    }
+
+    /// A char that came quoted or escaped: a `$` among them expands nothing
+    /// ([`LITERAL_DOLLAR`]).
+    fn push_literal(&mut self, c: char) {
+        self.push(if c == '$' { LITERAL_DOLLAR } else { c });
     }
 
     fn push_str(&mut self, s: &str) {
@@ -211,6 +272,20 @@ impl WordBuf {
     }
 }
 
+/// `text` is `NAME=` or `NAME+=` followed by anything: the word is an assignment.
+fn is_assignment_prefix(text: &str) -> bool {
+    let Some(eq) = text.find('=') else {
+        return false;
+    };
+    let name = text.get(..eq).unwrap_or("");
+    let name = name.strip_suffix('+').unwrap_or(name);
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 fn is_blank(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r')
 }
@@ -233,12 +308,14 @@ impl Lexer {
     fn flush(&mut self, cur: &mut WordBuf) {
         if let Some(word) = cur.take() {
             self.out.tokens.push(Token::Word(word));
+            self.out.ends.push(self.i);
         }
     }
 
     fn op(&mut self, op: Op, len: usize) {
         self.i += len;
         self.out.tokens.push(Token::Op(op));
+        self.out.ends.push(self.i);
     }
 
     fn run(&mut self) {
@@ -328,7 +405,7 @@ impl Lexer {
                     Some('\n') => {}
                     Some(next) => {
                         cur.quoted();
-                        cur.push(next);
+                        cur.push_literal(next);
                     }
                     None => cur.push('\\'),
                 }
@@ -342,7 +419,7 @@ impl Lexer {
                     if c == '\'' {
                         break;
                     }
-                    cur.push(c);
+                    cur.push_literal(c);
                 }
             }
             '"' => self.double_quoted(cur),
@@ -372,7 +449,7 @@ impl Lexer {
                 }
                 '\\' => match self.peek(1) {
                     Some(e @ ('$' | '`' | '"' | '\\')) => {
-                        cur.push(e);
+                        cur.push_literal(e);
                         self.i += 2;
                     }
                     Some('\n') => self.i += 2,
@@ -511,7 +588,8 @@ impl Lexer {
             .unwrap_or(expr.len());
         let (name, rest) = expr.split_at(name_len);
         if name == "IFS" {
-            if in_quotes {
+            if in_quotes || is_assignment_prefix(&cur.word.text) {
+                // Quoted, or the value of an assignment (`X=$IFS`): no word splitting.
                 cur.push(' ');
                 return Piece::Continue;
             }
@@ -521,9 +599,28 @@ impl Lexer {
             cur.push('/');
             return Piece::Continue;
         }
+        if !name.is_empty() {
+            if let Some(default) = default_word(rest, self.nesting) {
+                // `${x:-/}`: the value of `x` when known, else the default (see `DEFAULT_OPEN`).
+                cur.push(DEFAULT_OPEN);
+                cur.push_str(name);
+                cur.push(DEFAULT_SEP);
+                cur.push_str(&default);
+                cur.push(DEFAULT_CLOSE);
+                return Piece::Continue;
+            }
+        }
         if name.is_empty() {
             cur.push_str("${");
             cur.push_str(expr);
+            cur.push('}');
+        } else if self
+            .peek(0)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            // `${p}m`: the braces end the name; `$pm` would be another variable.
+            cur.push_str("${");
+            cur.push_str(name);
             cur.push('}');
         } else {
             cur.push('$');
@@ -542,10 +639,10 @@ impl Lexer {
                 '\'' => return,
                 '\\' => {
                     if let Some(d) = self.escape() {
-                        cur.push(d);
+                        cur.push_literal(d);
                     }
                 }
-                _ => cur.push(c),
+                _ => cur.push_literal(c),
             }
         }
     }
@@ -768,14 +865,19 @@ impl Lexer {
             kind
         };
         if kind == RedirKind::HereDoc {
-            self.pending
-                .push((self.out.tokens.len(), target.text.clone(), strip));
+            self.pending.push(PendingHeredoc {
+                index: self.out.tokens.len(),
+                delim: target.text.clone(),
+                strip,
+                expands: !target.quoted,
+            });
         }
         self.out.tokens.push(Token::Redir(Redir {
             kind,
             target,
             body: None,
         }));
+        self.out.ends.push(self.i);
     }
 
     fn read_word(&mut self) -> Word {
@@ -799,7 +901,13 @@ impl Lexer {
 
     /// After a newline: the bodies of pending heredocs, in order.
     fn read_heredocs(&mut self) {
-        for (index, delim, strip) in std::mem::take(&mut self.pending) {
+        for PendingHeredoc {
+            index,
+            delim,
+            strip,
+            expands,
+        } in std::mem::take(&mut self.pending)
+        {
             let mut body = String::new();
             while self.i < self.s.len() {
                 let start = self.i;
@@ -819,10 +927,43 @@ impl Lexer {
                 body.push_str(&line);
                 body.push('\n');
             }
+            if expands {
+                self.expansion_subs(&body);
+            }
             if let Some(Token::Redir(r)) = self.out.tokens.get_mut(index) {
                 r.body = Some(body);
             }
         }
+    }
+
+    /// Registers the substitutions of text the shell expands like a double-quoted string (the
+    /// body of a heredoc with an unquoted delimiter: `cat <<EOF` runs the `$(…)` inside).
+    fn expansion_subs(&mut self, text: &str) {
+        if !text.contains('$') && !text.contains('`') {
+            return;
+        }
+        let mut inner = Lexer {
+            s: text.chars().collect(),
+            i: 0,
+            out: Lexed::default(),
+            pending: Vec::new(),
+            nesting: self.nesting,
+        };
+        // The words are thrown away: only the substitutions found matter.
+        let mut scratch = WordBuf::default();
+        while let Some(c) = inner.peek(0) {
+            match c {
+                // `\$`, `\``: escaped, not expanded.
+                '\\' => inner.i += 2,
+                '$' => {
+                    let _ = inner.dollar(&mut scratch, true);
+                }
+                '`' => inner.backtick(&mut scratch),
+                _ => inner.i += 1,
+            }
+        }
+        self.out.overflow |= inner.out.overflow;
+        self.out.subs.extend(inner.out.subs);
     }
 }
 
@@ -864,6 +1005,7 @@ mod tests {
         check("\"a${IFS}b\"", &["a b"]);
         check("rm -rf ${HOME}", &["rm", "-rf", "$HOME"]);
         check("cd ${PATH:0:1}", &["cd", "/"]);
+        check("${p}m ${HOME}/x", &["${p}m", "$HOME/x"]);
         check("echo $1 $@", &["echo", "$1", "$@"]);
     }
 

@@ -2,14 +2,24 @@
 //! matched as substrings.
 //!
 //! - [`classify_command`] tokenizes the command line like a shell (quotes, escapes, `$'…'`,
-//!   `$IFS`, empty-quote tricks, brace expansion, heredocs, redirections), splits it into the
-//!   simple commands of every compound (`;` `&&` `||` `|` `&`, newlines, `( … )`, `{ …; }`,
-//!   `if`/`while` bodies, functions), peels wrappers (`sudo`, `doas`, `env`, `nohup`,
-//!   `timeout`, `xargs`, `command`, `exec`, `nice`, `stdbuf`, `time`, `setsid`, `busybox`…) and
-//!   leading `VAR=value` assignments, follows `$(…)`, backticks, `<(…)`, `bash -c`/`sh -c`/
-//!   `zsh -c`/`dash -c`, `su -c`, `eval`, `env -S`, `ssh host cmd`, `find -exec` and heredocs
-//!   fed to a shell recursively, and applies the rules of each [`ExecClass`]. The strictest
-//!   finding wins; each class has one fixed [`ExecTier`].
+//!   `$IFS`, empty-quote tricks, brace expansion, heredocs — with the substitutions of an
+//!   unquoted-delimiter body —, redirections), splits it into the simple commands of every
+//!   compound (`;` `&&` `||` `|` `&`, newlines, `( … )`, `{ …; }`, `time { …; }`,
+//!   `if`/`while`/`for`/`select` bodies, functions), peels wrappers (`sudo`, `doas`, `pkexec`,
+//!   `env`, `nohup`, `timeout`, `xargs`, `command`, `exec`, `nice`, `stdbuf`, `time`,
+//!   `setsid`, `chrt`, `taskset`, `unshare`, `nsenter`, `numactl`, `strace`, `gosu`,
+//!   `fakeroot`, `flock`, `parallel`, `busybox`, `toybox`…, with their options, `--` and
+//!   long-option abbreviations) and leading `VAR=value` assignments, follows `$(…)`, backticks, `<(…)`,
+//!   `bash -c`/`sh -c`/`zsh -c`/`dash -c`, `su -c`, `sg`, `script -c`, `eval`, `env -S`,
+//!   `ssh host cmd`, `find -exec` (every `-exec`, `{}` read as a starting point), aliases and
+//!   function calls (body run with the call's arguments), shell commands given as option
+//!   values or scripts (`tar --to-command`, `rsync -e`, `ssh -o ProxyCommand`, `vim -c '!…'`,
+//!   `sed 'e cmd'`, `git -c core.pager`, `git config`, npm scripts, `GIT_SSH_COMMAND=`,
+//!   `PAGER=`, `EDITOR=`, `LESSOPEN=`…), heredocs fed to a shell (the last redirection of
+//!   stdin wins) and `at` jobs
+//!   recursively, and applies the rules of each [`ExecClass`]. A wrapper with no command left
+//!   that starts a shell (`sudo -s`, `su`) reads stdin like one. The strictest finding wins;
+//!   each class has one fixed [`ExecTier`].
 //! - [`ExecMediationPolicy`] turns the analysis into an [`ExecDecision`]: a preset threshold
 //!   ([`ExecMediationPreset`]) and allow / deny [`ExecPattern`]s applied per simple command.
 //!   Deny patterns always win; an allow pattern never allows a Critical finding, and a finding
@@ -18,12 +28,21 @@
 //!   compound whose other parts are dangerous.
 //!
 //! Static knowledge the classifier uses: literal assignments earlier in the same command line
-//! (`a=rm; $a -rf /`, `export x=/`), a statically known working directory (`cd / && rm -rf
-//! *`), literal substitutions and pipelines (`$(echo rm)`, `echo cm0= | base64 -d`, `| rev`,
-//! `echo -e '\x72m'`, `cat <<EOF | sh`), `${PATH:0:1}` as `/`, brace expansion (`{rm,-rf,/}`),
-//! globbed program paths (`/bin/r? -rf /`), `sh -c '$0 $1' rm /` positional parameters, words
-//! piped into `xargs`, and the strings interpreter one-liners hand to `system()`,
-//! `subprocess.run([…])`, `execSync` or backticks.
+//! (`a=rm; $a -rf /`, `export x=/`, `a+=m`, `set -- …` positional parameters, `read x <<< /`,
+//! `printf -v x /`, `for d in / ~` loop values, `${x:-/}` defaults of unknown variables), a
+//! statically known working directory (`cd / && rm -rf *`, `cd -`, `$PWD`, `$(pwd)`,
+//! `env -C /`, `sudo -D /`),
+//! inherited by nested scripts and substitutions, which start from the state where they run,
+//! and used to resolve written paths (`cd /etc && echo … >> sudoers`); literal substitutions
+//! and pipelines (`$(echo rm)`, `printf` formats, `echo cm0= | base64 -d`, `| rev`,
+//! `echo -e '\x72m'`, `cat <<EOF | sh`, an empty `$()`, `$(cd /; pwd)`), empty positional
+//! parameters at top level (the line runs with no arguments), `${PATH:0:1}` as `/`, brace expansion
+//! (`{rm,-rf,/}`), globbed program paths (`/bin/r? -rf /`), `sh -c '$0 $1' rm /` positional
+//! parameters, words piped or redirected into `xargs` (and `find ROOT`'s output as paths under
+//! ROOT), a pipe into `sh -c` whose script runs a stdin shell, `$FUNCNAME`, and the strings
+//! interpreter code hands to `system()`, `exec "…"`, `qx{…}`, `subprocess.run([…])`,
+//! `execSync`, `spawnSync(prog, [args])`, awk `"cmd" | getline` or backticks — inline (`-c`,
+//! `-e`) or fed on stdin (`python3 <<'EOF'`, `echo … | node`, `python3 <(echo …)`).
 //!
 //! Each class has one fixed tier (see [`ExecClass`]); two choices worth stating:
 //! - **git**: a force push to `main`/`master`/`trunk`/`prod*`/`release*`/`stable`, a force push
@@ -61,23 +80,30 @@
 //!
 //! The classifier judges the text, not a running shell; the host must run exactly the string
 //! that was classified. It does not close:
-//! - values it cannot know: the environment, `read x`, `x=$(cat f)`, `${x:-/}` defaults and
-//!   `${x//a/b}` rewrites (both read as `$x`), `IFS` reassignment (`IFS=,; c=rm,-rf,/; $c`),
-//!   arrays (`a=(rm -rf /); "${a[@]}"`), `printf -v`, aliases and functions defined elsewhere,
-//!   `PATH` manipulation (`PATH=.:$PATH ls` running a planted `ls`);
-//! - file contents: `bash ./script.sh`, `source f`, `cat f | sh`, `sh -c "$(cat f)"` are Low;
-//!   so are `make`, `npm run` and other runners of files;
+//! - values it cannot know: the environment (`rm -rf "$DIR"`, `rm -rf /$x` with `x` unset
+//!   and so empty, `rm -rf ~/$x`), `read x` from a file or a command, `x=$(cat f)`, the
+//!   output of other commands (`rm -rf $(dirname /etc)`, `ls -A / | xargs rm -rf`), `${x//a/b}` / `${x#p}` rewrites and `${x@P}` (read as `$x`), `IFS` reassignment
+//!   (`IFS=,; c=rm,-rf,/; $c`), arrays (`a=(rm -rf /); "${a[@]}"`), aliases and functions
+//!   defined outside the command line, `PATH` manipulation (`PATH=.:$PATH ls` running a
+//!   planted `ls`), relative `cd` from an unknown directory;
+//! - file contents: `bash ./script.sh`, `source f`, `cat f | sh`, `sh -c "$(cat f)"`,
+//!   `xargs rm -rf < list` are Low; so are `make`, `npm run` and other runners of files;
 //! - interpreter code beyond the markers: commands built at run time
-//!   (`os.system("r" + "m -rf /")`), `exec(base64.b64decode(…))`, file or socket APIs used
-//!   directly (`shutil.rmtree("/")`, `open("/etc/passwd", "w")`);
-//! - programs not modelled as runners (`docker run … sh -c`, `kubectl exec`, `flock`,
-//!   `parallel`, `npx`) and destructive programs without a rule (`iptables -F`, `userdel`,
-//!   `terraform destroy`, database and cloud CLIs, `truncate` of ordinary files);
-//! - targets it cannot resolve: `rm -rf "$DIR"` with `DIR` unknown, relative paths from an
-//!   unknown directory (except four or more bare `..`), `~user` for users other than root;
+//!   (`os.system("r" + "m -rf /")`), `exec(base64.b64decode(…))`, `exec(sys.stdin.read())`
+//!   fed by a pipe, file or socket APIs used directly (`shutil.rmtree("/")`,
+//!   `open("/etc/passwd", "w")`);
+//! - programs not modelled as runners (`docker run … sh -c`, `kubectl exec`, `npx`,
+//!   `systemd-run`, `firejail`) and destructive programs without a rule (`iptables -F`,
+//!   `userdel`, `terraform destroy`, `lvremove`, `zfs destroy`, database and cloud CLIs,
+//!   `truncate` of ordinary files, `rm -rf` of system subdirectories not in the list such as
+//!   `/usr/lib/x86_64-linux-gnu` or `/etc/nginx`);
+//! - targets it cannot resolve: relative paths from an unknown directory (except four or
+//!   more bare `..`), `~+`, `~-`;
 //! - shell dialect corners: `case` patterns, extglob, arithmetic side effects, zsh/fish-only
 //!   syntax, PowerShell syntax under `pwsh -Command`, nested brace groups (only the first
-//!   `{a,b}` group of a word expands).
+//!   `{a,b}` group of a word expands), `{a..z}` sequences, a for-loop variable is judged with
+//!   all its values at once (never one value per iteration), `sed` scripts beyond one command
+//!   per line, function call chains deeper than [`MAX_DEPTH`] (read as `unparsed`).
 //!
 //! The risk model (DESIGN §3) still sees every exec call; mediation is one layer of several.
 

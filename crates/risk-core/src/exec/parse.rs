@@ -34,29 +34,45 @@ pub(crate) struct Script {
     pub subs: Vec<Sub>,
     /// The tokenizer gave up on deeply nested expansion text.
     pub overflow: bool,
+    /// Function definitions: name and body source text.
+    pub functions: Vec<(String, String)>,
 }
 
 /// Reserved words dropped at command position.
 const RESERVED: &[&str] = &[
-    "!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac",
-    "in", "coproc",
+    "!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac", "in",
 ];
 
 /// Parses `src`. Never fails.
 pub(crate) fn parse(src: &str) -> Script {
     let lexed = lex(src);
-    let mut parser = Parser::default();
+    let mut parser = Parser {
+        src: src.chars().collect(),
+        ..Parser::default()
+    };
+    let mut ends = lexed.ends.into_iter();
     let mut tokens = lexed.tokens.into_iter().peekable();
     while let Some(token) = tokens.next() {
+        parser.cur_end = ends.next().unwrap_or(0);
         match token {
             Token::Word(word) => parser.word(word),
             Token::Redir(redir) => parser.cur.redirs.push(redir),
+            Token::Op(Op::Open)
+                if parser.pending_function.is_some()
+                    && parser.cur.words.is_empty()
+                    && matches!(tokens.peek(), Some(Token::Op(Op::Close))) =>
+            {
+                // `function f() { … }`: the `()` after the name.
+                tokens.next();
+                parser.cur_end = ends.next().unwrap_or(0);
+            }
             Token::Op(Op::Open) => {
                 let is_definition = parser.cur.words.len() == 1
                     && parser.cur.redirs.is_empty()
                     && matches!(tokens.peek(), Some(Token::Op(Op::Close)));
                 if is_definition {
                     tokens.next();
+                    parser.cur_end = ends.next().unwrap_or(0);
                     let name = parser.cur.words.pop().map(|w| w.text).unwrap_or_default();
                     parser.define(name);
                 } else {
@@ -109,6 +125,17 @@ struct Parser {
     pending_function: Option<String>,
     /// The function whose body is open, and the group depth inside it.
     function: Option<(String, usize)>,
+    /// The `time` keyword (and its `-p`) just started this command: `time { …; }`.
+    after_time: bool,
+    /// `coproc NAME` read: NAME names the coprocess if a group follows, else it is the command.
+    coproc_name: Option<Word>,
+    /// `coproc` just read.
+    coproc_pending: bool,
+    /// The source, and the char offset just past the current token.
+    src: Vec<char>,
+    cur_end: usize,
+    /// Where the open function's body starts.
+    body_start: usize,
 }
 
 impl Parser {
@@ -120,6 +147,33 @@ impl Parser {
             self.define(name);
             return;
         }
+        if at_start && !word.quoted && self.after_time && matches!(word.text.as_str(), "-p" | "--")
+        {
+            // `time -p`: an option of the keyword (bash runs `time -f x` as a command `-f`).
+            return;
+        }
+        if at_start && !word.quoted && !self.after_time && word.text == "time" {
+            // The `time` keyword times the pipeline that follows, groups included.
+            self.after_time = true;
+            return;
+        }
+        self.after_time = false;
+        if let Some(name) = self.coproc_name.take() {
+            if word.text != "{" || word.quoted {
+                // `coproc cmd args`: the name was the command.
+                self.cur.words.push(name);
+            }
+        } else if at_start && !word.quoted && word.text == "coproc" {
+            self.coproc_pending = true;
+            return;
+        } else if self.coproc_pending && at_start && !word.quoted {
+            self.coproc_pending = false;
+            if word.text != "{" {
+                self.coproc_name = Some(word);
+                return;
+            }
+        }
+        let at_start = self.cur.words.is_empty() && self.cur.redirs.is_empty();
         if at_start && !word.quoted {
             if word.text == "function" {
                 self.function_keyword = true;
@@ -147,6 +201,7 @@ impl Parser {
     fn open(&mut self) {
         if let Some(name) = self.pending_function.take() {
             self.function = Some((name, 1));
+            self.body_start = self.cur_end;
         } else if let Some((_, depth)) = self.function.as_mut() {
             *depth += 1;
         }
@@ -156,12 +211,28 @@ impl Parser {
         if let Some((_, depth)) = self.function.as_mut() {
             *depth = depth.saturating_sub(1);
             if *depth == 0 {
-                self.function = None;
+                if let Some((name, _)) = self.function.take() {
+                    // The body: between the opening token and the closing `}` / `)`.
+                    let end = self.cur_end.saturating_sub(1);
+                    let body: String = self
+                        .src
+                        .get(self.body_start..end)
+                        .unwrap_or(&[])
+                        .iter()
+                        .collect();
+                    self.script.functions.push((name, body));
+                }
             }
         }
     }
 
     fn finish_stage(&mut self) {
+        self.after_time = false;
+        self.coproc_pending = false;
+        if let Some(name) = self.coproc_name.take() {
+            // `coproc cmd`: the lone word was the command.
+            self.cur.words.push(name);
+        }
         if self.cur.words.is_empty() && self.cur.redirs.is_empty() {
             return;
         }
@@ -217,6 +288,8 @@ mod tests {
         check("if true; then rm -rf /; fi", &["true", "rm -rf /"]);
         check("while :; do x & done", &[":", "x &"]);
         check("\"{\" a", &["{ a"]);
+        check("time { a; }; time -p b | c", &["a", "b | c"]);
+        check("time; 'time' x", &["time x"]);
     }
 
     #[test]
@@ -229,5 +302,14 @@ mod tests {
         check("function f { f & }; f", &["@f f &", "f"]);
         check("f() ( f | f ); f", &["@f f | @f f", "f"]);
         check("g() { echo; }; g; x", &["@g echo", "g", "x"]);
+        let bodies = parse("f() { rm -rf $1; }; g() ( f | f ); function h { { x; }; }").functions;
+        assert_eq!(
+            bodies,
+            [
+                ("f".to_owned(), " rm -rf $1; ".to_owned()),
+                ("g".to_owned(), " f | f ".to_owned()),
+                ("h".to_owned(), " { x; }; ".to_owned()),
+            ]
+        );
     }
 }

@@ -14,35 +14,159 @@ use super::facts::{
     NETWORK_TOOLS, PERSISTENCE_PREFIXES, PROTECTED_BRANCHES,
 };
 use super::lex::RedirKind;
-use super::stage::{SeqState, Stage};
-use super::wrappers::{INTERPRETERS, SHELLS};
+use super::stage::{long_option, SeqState, Stage};
+use super::wrappers::{shell_script, INTERPRETERS, SHELLS};
 use super::ExecTier;
 
+/// Aliases live among the variables under this prefix (not a valid variable name).
+pub(crate) const ALIAS_PREFIX: &str = "alias:";
+
+/// Git global options whose value is the next word.
+const GIT_GLOBALS_WITH_VALUE: &[&str] = &[
+    "--git-dir",
+    "--work-tree",
+    "--namespace",
+    "--super-prefix",
+    "--config-env",
+    "--attr-source",
+];
+
+/// Git configuration keys (lowercase) whose value git runs as a shell command.
+const GIT_COMMAND_KEYS: &[&str] = &[
+    "core.pager",
+    "core.editor",
+    "core.sshcommand",
+    "core.fsmonitor",
+    "core.askpass",
+    "sequence.editor",
+    "diff.external",
+    "credential.helper",
+    "gpg.program",
+    "uploadpack.packobjectshook",
+];
+
+/// Environment variables whose value programs run as a shell command (`git` runs
+/// `GIT_SSH_COMMAND`, `man` runs `PAGER`, `less` runs `LESSOPEN`, bash runs `PROMPT_COMMAND`).
+const COMMAND_VARIABLES: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_EDITOR",
+    "GIT_PAGER",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+    "SUDO_ASKPASS",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "MANPAGER",
+    "LESSOPEN",
+    "LESSCLOSE",
+    "PROMPT_COMMAND",
+    "BROWSER",
+];
+
 impl Analyzer {
-    /// Rules on one simple command.
-    pub(crate) fn stage(&mut self, s: &Stage, depth: usize, state: &mut SeqState) {
+    /// Assignments of [`COMMAND_VARIABLES`]: their values are scripts run later.
+    pub(crate) fn command_variables(&mut self, assigns: &[Arg], depth: usize, state: &SeqState) {
+        for a in assigns {
+            if let Some((name, value)) = a.text.split_once('=') {
+                if COMMAND_VARIABLES.contains(&name) && !value.is_empty() {
+                    let _ = self.nested(value.trim_start_matches('|'), depth + 1, state);
+                }
+            }
+        }
+    }
+
+    /// Rules on interpreter code (inline, or read from stdin): sockets handed a shell, `fork`
+    /// in a loop, and the shell commands the code hands to the system (`os.system("…")`,
+    /// `subprocess.run(["rm", "-rf", "/"])`, `` `…` ``).
+    fn interpreter_code(&mut self, s: &Stage, code: &str, depth: usize, state: &SeqState) {
+        let lower = code.to_ascii_lowercase();
+        if is_socket_shell(&lower) {
+            self.flag(ExecClass::ReverseShell, &s.segment, vec![s.idx]);
+        }
+        // `fork` (called with or without parentheses: perl, ruby) inside a loop.
+        let forks = lower
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| w == "fork");
+        let loops = ["while", "loop", "until", "for(;;)", "for (;;)"]
+            .iter()
+            .any(|l| lower.contains(l));
+        if forks && loops {
+            self.flag(ExecClass::ForkBomb, &s.segment, vec![s.idx]);
+        }
+        for command in embedded_commands(code) {
+            let _ = self.nested(&command, depth + 1, state);
+        }
+    }
+
+    /// Code fed on stdin to `s`: a script for a shell, interpreter code for an interpreter
+    /// (`python3 <<'EOF' … os.system(…)`).
+    fn stdin_code(&mut self, s: &Stage, code: &str, depth: usize, state: &SeqState) {
+        if INTERPRETERS.contains(&s.prog.as_str()) {
+            self.interpreter_code(s, code, depth, state);
+        } else {
+            let _ = self.nested(code, depth + 1, state);
+        }
+    }
+
+    /// Rules on one simple command. Returns whether it runs what arrives on its stdin as code
+    /// (a shell reading stdin, also inside its `sh -c` script: `… | sh -c 'exec bash'`).
+    pub(crate) fn stage(&mut self, s: &Stage, depth: usize, state: &mut SeqState) -> bool {
         let parts = vec![s.idx];
         let hit = |a: &mut Analyzer, class: ExecClass| a.flag(class, &s.segment, parts.clone());
 
-        // Nested scripts: sh -c, eval, su -c, env -S, ssh host cmd, watch.
+        // An alias defined earlier in the line (`shopt -s expand_aliases; alias x='rm -rf /'`).
+        if let Some(value) = state.alias(&s.prog_text) {
+            let args: Vec<String> = s.texts().map(shell_quote).collect();
+            let line = format!("{value} {}", args.join(" "));
+            // Bash expands an alias once: not again inside its own expansion
+            // (`alias ls='ls --color'`), so neither does the expansion here.
+            let mut inner = state.clone();
+            inner.unalias(&s.prog_text);
+            let _ = self.nested(&line, depth + 1, &inner);
+        }
+        // Shell commands given as option values: `tar --to-command=…`, `rsync -e …`,
+        // `ssh -o ProxyCommand=…`, `vim -c '!…'`, `zip -TT …`, `man -P …`.
+        for command in s.option_commands() {
+            let _ = self.nested(&command, depth + 1, state);
+        }
+        // Nested scripts: sh -c, eval, su -c, env -S, ssh host cmd, watch. They read this
+        // command's stdin.
+        let mut runs_stdin = s.reads_stdin() && s.stdin_script().is_none();
         for (body, fetch) in &s.scripts {
-            let _ = self.script(body, depth + 1);
+            let nested = self.nested(body, depth + 1, state);
+            runs_stdin |= nested.stdin_code && s.stdin_script().is_none();
             if *fetch {
                 hit(self, ExecClass::PipeToShell);
             }
         }
+        // `… | xargs sh -c` / `xargs -0 bash -c 'eval "$1"' _`: stdin becomes the script.
+        let code_from_args = s.stdin_args.is_some_and(|n| {
+            let own = s.args.get(..n).unwrap_or(&[]);
+            SHELLS.contains(&s.prog.as_str())
+                && s.has_flag('c', "command")
+                && shell_script(own).is_none_or(|(code, _)| {
+                    code.contains('$')
+                        || s.stdin_replace
+                            .as_deref()
+                            .is_some_and(|r| !r.is_empty() && code.contains(r))
+                })
+        });
         // Downloaded code run directly: `$(curl …)` as the program, or as the script of a
         // shell / interpreter / `source`, or fed to one through a redirection.
         let sink_fetch = s.is_shell_or_interpreter()
             && (s.args.iter().any(|a| a.fetch)
-                || s.redirs.iter().any(|r| r.fetch && r.kind == RedirKind::In));
+                || s.redirs
+                    .iter()
+                    .any(|r| r.fetch && matches!(r.kind, RedirKind::In | RedirKind::HereString)));
         if s.prog_fetch || sink_fetch {
             hit(self, ExecClass::PipeToShell);
         }
         // A heredoc or here-string fed to a shell is a script.
         if s.reads_stdin() {
             if let Some(body) = s.stdin_script() {
-                let _ = self.script(&body, depth + 1);
+                self.stdin_code(s, &body, depth, state);
             }
         }
 
@@ -51,11 +175,11 @@ impl Analyzer {
             let mut up_parts = up.parts.clone();
             up_parts.push(s.idx);
             let up_segment = super::classify::snippet(&format!("{} | {}", up.segment, s.segment));
-            if s.reads_stdin() && s.stdin_script().is_none() {
+            if runs_stdin || code_from_args {
                 if up.fetch {
                     self.flag(ExecClass::PipeToShell, &up_segment, up_parts.clone());
                 } else if let Some(script) = &up.static_value {
-                    let _ = self.script(script, depth + 1);
+                    self.stdin_code(s, script, depth, state);
                 }
             }
             if s.prog == "crontab" {
@@ -85,7 +209,7 @@ impl Analyzer {
                 "tee" => up.and_then(|u| u.static_value.clone()),
                 _ => s.literal_output(),
             } {
-                let _ = self.script(&text, depth + 1);
+                let _ = self.nested(&text, depth + 1, state);
             }
         }
         // Statically known process-substitution content read as a script
@@ -96,8 +220,9 @@ impl Analyzer {
                 .iter()
                 .filter_map(|a| a.content.as_deref())
                 .chain(s.redirs.iter().filter_map(|r| r.content.as_deref()));
+            let contents: Vec<String> = contents.map(str::to_owned).collect();
             for content in contents {
-                let _ = self.script(content, depth + 1);
+                self.stdin_code(s, &content, depth, state);
             }
         }
 
@@ -109,7 +234,8 @@ impl Analyzer {
             }
         }
         for path in s.written_paths() {
-            self.written(s, &path, depth, &parts);
+            // Relative to a known working directory: `cd /etc && echo … >> sudoers`.
+            self.written(s, &state.resolve(&path), depth, &parts);
         }
 
         let ops = s.operands();
@@ -121,28 +247,41 @@ impl Analyzer {
                 }
             }
             "find" => {
-                let roots: Vec<&str> = s
-                    .texts()
-                    .take_while(|t| !t.starts_with('-') && *t != "(" && *t != "!")
-                    .collect();
-                let deletes = s.texts().any(|t| t == "-delete")
-                    || s.texts().collect::<Vec<_>>().windows(2).any(|w| {
+                let words: Vec<&str> = s.texts().collect();
+                let roots = s.find_roots();
+                let deletes = words.contains(&"-delete")
+                    || words.windows(2).any(|w| {
                         matches!(w, [x, y] if (*x == "-exec" || *x == "-execdir") && (*y == "rm" || y.ends_with("/rm")))
                     });
                 if deletes && roots.iter().any(|t| state.is_root_or_home(t)) {
                     hit(self, ExecClass::RecursiveDeleteRootOrHome);
                 }
-                let exec_body: Vec<&str> = s
-                    .texts()
-                    .skip_while(|t| !matches!(*t, "-exec" | "-execdir" | "-ok" | "-okdir"))
-                    .skip(1)
-                    .take_while(|t| *t != ";" && *t != "+")
-                    .collect();
-                if !exec_body.is_empty() {
-                    // `-exec` runs an argument vector, not a shell line: quote each word so
-                    // `-exec sh -c 'rm -rf /' \;` keeps its script in one piece.
-                    let quoted: Vec<String> = exec_body.iter().map(|w| shell_quote(w)).collect();
-                    let _ = self.script(&quoted.join(" "), depth + 1);
+                // Each `-exec … ;` / `-exec … +` body, with `{}` read as a starting point (the
+                // first path find hands it): `find / -exec sudo rm -rf {} +`.
+                let mut rest = words.as_slice();
+                while let Some(at) = rest
+                    .iter()
+                    .position(|t| matches!(*t, "-exec" | "-execdir" | "-ok" | "-okdir"))
+                {
+                    let body_words = rest.get(at + 1..).unwrap_or(&[]);
+                    let len = body_words
+                        .iter()
+                        .position(|t| *t == ";" || *t == "+")
+                        .unwrap_or(body_words.len());
+                    let body = body_words.get(..len).unwrap_or(&[]);
+                    rest = body_words.get(len..).unwrap_or(&[]);
+                    if body.is_empty() {
+                        continue;
+                    }
+                    for root in roots.iter().take(4) {
+                        // `-exec` runs an argument vector, not a shell line: quote each word so
+                        // `-exec sh -c 'rm -rf /' \;` keeps its script in one piece.
+                        let quoted: Vec<String> = body
+                            .iter()
+                            .map(|w| shell_quote(&w.replace("{}", root)))
+                            .collect();
+                        let _ = self.nested(&quoted.join(" "), depth + 1, state);
+                    }
                 }
             }
             "cd" | "pushd" => state.cd(ops.first().copied()),
@@ -153,20 +292,48 @@ impl Analyzer {
                     .filter(|a| super::wrappers::is_assignment(&a.text))
                     .cloned()
                     .collect();
+                self.command_variables(&assigns, depth, state);
                 state.assign(&assigns);
             }
-            "dd" if s
-                .texts()
-                .filter_map(|t| t.strip_prefix("of="))
-                .any(is_block_device) =>
+            "dd" | "dcfldd" | "dc3dd"
+                if s.texts()
+                    .filter_map(|t| t.strip_prefix("of="))
+                    .any(is_block_device) =>
             {
                 hit(self, ExecClass::DeviceWrite);
             }
             "wipefs" | "blkdiscard" | "mke2fs" => hit(self, ExecClass::DiskWipe),
             p if p.starts_with("mkfs") => hit(self, ExecClass::DiskWipe),
-            "mkswap" | "shred" | "fdisk" | "gdisk" | "cfdisk" | "sfdisk"
+            "mkswap" | "shred" | "fdisk" | "gdisk" | "cfdisk" | "sfdisk" | "mkntfs" | "mkdosfs"
+            | "mkexfatfs" | "mkreiserfs" | "mkudffs" | "mkhfs" | "jfs_mkfs" | "newfs"
+            | "newfs_hfs" | "newfs_apfs" | "newfs_msdos"
                 if ops.iter().any(|t| normalise(t).starts_with("/dev/"))
                     && !s.has_flag('l', "list") =>
+            {
+                hit(self, ExecClass::DiskWipe);
+            }
+            // Whole-device erase / format / re-key verbs.
+            "cryptsetup" | "nvme" | "hdparm" | "mdadm" | "zpool"
+                if ops.iter().any(|t| normalise(t).starts_with("/dev/"))
+                    && s.texts().any(|t| {
+                        let t = t.to_ascii_lowercase();
+                        matches!(
+                            t.as_str(),
+                            "luksformat"
+                                | "erase"
+                                | "lukserase"
+                                | "format"
+                                | "sanitize"
+                                | "--zero-superblock"
+                                | "create"
+                                | "labelclear"
+                        ) || t.starts_with("--security-erase")
+                    }) =>
+            {
+                hit(self, ExecClass::DiskWipe);
+            }
+            "badblocks"
+                if ops.iter().any(|t| normalise(t).starts_with("/dev/")) && s.has_flag('w', "") =>
             {
                 hit(self, ExecClass::DiskWipe);
             }
@@ -211,13 +378,102 @@ impl Analyzer {
             "crontab" if !s.texts().any(|t| t == "-l" || t == "-r") => {
                 hit(self, ExecClass::CronPersistence);
             }
+            "set" => state.set_positional(&s.args),
+            // `printf -v NAME FORMAT ARGS…` assigns what printf would print.
+            "printf" if s.args.first().is_some_and(|a| a.text == "-v") => {
+                let texts: Vec<&str> = s.texts().collect();
+                if let (Some(name), Some(format)) = (texts.get(1), texts.get(2)) {
+                    if let Some(value) = super::stage::printf(format, texts.get(3..).unwrap_or(&[]))
+                    {
+                        state.assign(&[Arg::plain(&format!("{name}={value}"))]);
+                    }
+                }
+            }
+            // `read a b <<< 'x y'`, `echo x | read a` (bash runs the latter in a subshell, but
+            // `lastpipe` and other shells do not): the names take the words of the first line.
+            "read" => {
+                if s.stdin_script().is_none() && s.upstream.as_ref().is_some_and(|u| u.fetch) {
+                    // `curl … | while read l; do eval "$l"; done`: the names hold fetched text.
+                    let fetched: Vec<Arg> = s
+                        .operands()
+                        .iter()
+                        .map(|name| Arg {
+                            fetch: true,
+                            ..Arg::plain(&format!("{name}="))
+                        })
+                        .collect();
+                    state.assign(&fetched);
+                }
+                let input = s
+                    .stdin_script()
+                    .or_else(|| s.upstream.as_ref().and_then(|u| u.static_value.clone()));
+                if let Some(input) = input {
+                    let names: Vec<&str> = {
+                        let mut names = Vec::new();
+                        let mut texts = s.texts();
+                        while let Some(t) = texts.next() {
+                            if matches!(t, "-a" | "-d" | "-i" | "-n" | "-N" | "-p" | "-t" | "-u") {
+                                texts.next();
+                            } else if !t.starts_with('-') {
+                                names.push(t);
+                            }
+                        }
+                        names
+                    };
+                    let line = input.lines().next().unwrap_or("");
+                    let mut words = line.split_whitespace();
+                    let mut assigns = Vec::new();
+                    for (k, name) in names.iter().enumerate() {
+                        let value = if k + 1 == names.len() {
+                            // The last name takes the rest of the line.
+                            words.clone().collect::<Vec<_>>().join(" ")
+                        } else {
+                            words.next().unwrap_or("").to_owned()
+                        };
+                        assigns.push(Arg::plain(&format!("{name}={value}")));
+                    }
+                    state.assign(&assigns);
+                }
+            }
+            "alias" => {
+                for a in &s.args {
+                    if let Some((name, value)) = a.text.split_once('=') {
+                        state.assign(&[Arg::plain(&format!("{ALIAS_PREFIX}{name}={value}"))]);
+                    }
+                }
+            }
+            "for" | "select" => {
+                if let (Some(name), Some(Arg { text: kw, .. })) = (s.args.first(), s.args.get(1)) {
+                    if kw == "in" && super::wrappers::is_assignment(&format!("{}=", name.text)) {
+                        state.assign_list(&name.text, s.args.get(2..).unwrap_or(&[]));
+                    }
+                }
+            }
+            // `at` / `batch` schedule the script on their stdin: a deferred job, like cron.
+            "at" | "batch"
+                if !s
+                    .texts()
+                    .any(|t| matches!(t, "-l" | "-r" | "-d" | "-c" | "-V" | "--help")) =>
+            {
+                hit(self, ExecClass::CronPersistence);
+                let job = s
+                    .stdin_script()
+                    .or_else(|| s.upstream.as_ref().and_then(|u| u.static_value.clone()));
+                if let Some(job) = job {
+                    let _ = self.nested(&job, depth + 1, state);
+                }
+                if s.upstream.as_ref().is_some_and(|u| u.fetch) {
+                    hit(self, ExecClass::PipeToShell);
+                }
+            }
             "chmod" => {
                 let mode = ops.first().copied().unwrap_or("");
                 let targets = ops.get(1..).unwrap_or(&[]);
                 let recursive = s.has_flag('R', "recursive");
-                let system_target = targets
-                    .iter()
-                    .any(|t| is_system_path(t) || is_credential_path(t));
+                let system_target = targets.iter().any(|t| {
+                    let t = state.resolve(t);
+                    is_system_path(&t) || is_credential_path(&t)
+                });
                 if is_setuid_mode(mode)
                     || (recursive && targets.iter().any(|t| state.is_root_or_home(t)))
                     || (system_target && is_world_writable_mode(mode))
@@ -235,7 +491,13 @@ impl Analyzer {
                         || owner == "0"
                         || owner.starts_with("0:"));
                 if (recursive && targets.iter().any(|t| state.is_root_or_home(t)))
-                    || (to_root && targets.iter().any(|t| is_system_path(t)))
+                    || (to_root && targets.iter().any(|t| is_system_path(&state.resolve(t))))
+                    || targets.iter().any(|t| {
+                        // A system credential file (a user's own `authorized_keys` is theirs).
+                        let t = normalise(&state.resolve(t));
+                        is_credential_path(&t)
+                            && (t.starts_with("/root/") || home_relative(&t).is_none())
+                    })
                 {
                     hit(self, ExecClass::PermissionEscalation);
                 }
@@ -294,6 +556,9 @@ impl Analyzer {
                     ) || t.starts_with("poweroff.target")
                         || t.starts_with("reboot.target")
                         || t.starts_with("halt.target")
+                        || t.starts_with("kexec.target")
+                        || t.starts_with("rescue.target")
+                        || t.starts_with("emergency.target")
                 }) {
                     hit(self, ExecClass::SystemShutdown);
                 }
@@ -339,27 +604,78 @@ impl Analyzer {
             "pkill" | "killall" if ops.iter().any(|t| is_critical_process(t)) => {
                 hit(self, ExecClass::KillCriticalProcess);
             }
-            "git" => self.git(s, &parts),
-            p if INTERPRETERS.contains(&p) || p == "awk" || p == "gawk" => {
-                let code = s.inline_code();
-                let lower = code.to_ascii_lowercase();
-                if is_socket_shell(&lower) {
-                    hit(self, ExecClass::ReverseShell);
+            // pkill's pattern is an unanchored regex: `pkill -9 ssh`, `pkill syst` match sshd and
+            // systemd. A plain-text pattern inside a critical name matches it.
+            "pkill"
+                if ops.iter().any(|t| {
+                    t.len() >= 2
+                        && t.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                        && super::facts::CRITICAL_PROCESSES
+                            .iter()
+                            .any(|p| p.contains(t))
+                }) =>
+            {
+                hit(self, ExecClass::KillCriticalProcess);
+            }
+            // Every process of root (`pkill -u root`, `killall -u 0`).
+            "pkill" | "killall"
+                if s.flag_value('u', "user")
+                    .or_else(|| s.flag_value('U', "uid"))
+                    .is_some_and(|u| u.split(',').any(|u| u == "root" || u == "0")) =>
+            {
+                hit(self, ExecClass::KillCriticalProcess);
+            }
+            "git" => self.git(s, depth, state, &parts),
+            // Package scripts run on install: `npm set-script postinstall 'cmd'`,
+            // `npm pkg set scripts.postinstall='cmd'`.
+            "npm" | "pnpm" | "yarn" => {
+                let words: Vec<&str> = s.texts().collect();
+                let mut commands: Vec<&str> = Vec::new();
+                if let Some(i) = words.iter().position(|t| *t == "set-script") {
+                    commands.extend(words.get(i + 2));
                 }
-                if lower.contains("fork while fork")
-                    || (lower.contains("fork()")
-                        && (lower.contains("while") || lower.contains("loop")))
-                {
-                    hit(self, ExecClass::ForkBomb);
+                if words.windows(2).any(|w| w == ["pkg", "set"]) {
+                    commands.extend(
+                        words
+                            .iter()
+                            .filter(|t| t.starts_with("scripts."))
+                            .filter_map(|t| t.split_once('=').map(|(_, v)| v)),
+                    );
                 }
-                // Shell commands the code hands to the system: `os.system("…")`,
-                // `subprocess.run(["rm", "-rf", "/"])`, `` `…` ``.
-                for command in embedded_commands(&code) {
-                    let _ = self.script(&command, depth + 1);
+                for command in commands {
+                    let _ = self.nested(command, depth + 1, state);
                 }
             }
+            // Booting another kernel or powering off through the RTC.
+            "kexec" if s.has_flag('e', "exec") || s.has_flag('f', "force") => {
+                hit(self, ExecClass::SystemShutdown);
+            }
+            "rtcwake"
+                if s.flag_value('m', "mode")
+                    .is_some_and(|m| matches!(m.as_str(), "off" | "disk" | "no")) =>
+            {
+                hit(self, ExecClass::SystemShutdown);
+            }
+            // `install -m 4755 …` sets the setuid bit as it copies.
+            "install"
+                if s.flag_value('m', "mode")
+                    .is_some_and(|m| is_setuid_mode(&m)) =>
+            {
+                hit(self, ExecClass::PermissionEscalation);
+            }
+            // Handing a credential file to someone: `chown bob /etc/shadow`,
+            // `setfacl -m u:bob:rw /etc/sudoers`.
+            "setfacl" if ops.iter().any(|t| is_credential_path(&state.resolve(t))) => {
+                hit(self, ExecClass::PermissionEscalation);
+            }
+            p if INTERPRETERS.contains(&p) || p == "awk" || p == "gawk" => {
+                let code = s.inline_code();
+                self.interpreter_code(s, &code, depth, state);
+            }
             "rsync" => {
-                let deletes = s.texts().any(|t| t.starts_with("--delete"));
+                // `--del` is an option of its own (`--delete-during`).
+                let deletes = s.texts().any(|t| t.starts_with("--delete") || t == "--del");
                 if deletes && ops.last().is_some_and(|t| state.is_root_or_home(t)) {
                     hit(self, ExecClass::RecursiveDeleteRootOrHome);
                 }
@@ -383,14 +699,18 @@ impl Analyzer {
             );
         }
         state.record_downloads(s);
+        runs_stdin
     }
 
-    fn git(&mut self, s: &Stage, parts: &[usize]) {
-        // Skip global options: `-C dir`, `-c k=v`, `--git-dir=…`, `--no-pager`.
+    fn git(&mut self, s: &Stage, depth: usize, state: &SeqState, parts: &[usize]) {
+        // Skip global options: `-C dir`, `-c k=v`, `--git-dir=…` / `--git-dir …`, `--no-pager`.
         let mut words = s.texts().peekable();
         let mut sub = "";
+        let mut config: Vec<&str> = Vec::new();
         while let Some(t) = words.next() {
-            if t == "-C" || t == "-c" {
+            if t == "-c" {
+                config.extend(words.next());
+            } else if t == "-C" || GIT_GLOBALS_WITH_VALUE.contains(&t) {
                 words.next();
             } else if !t.starts_with('-') {
                 sub = t;
@@ -398,9 +718,40 @@ impl Analyzer {
             }
         }
         let rest: Vec<&str> = words.collect();
+        // `-c` values git runs as shell commands, and aliases defined on the command line.
+        for kv in config {
+            let Some((key, value)) = kv.split_once('=') else {
+                continue;
+            };
+            let key = key.to_ascii_lowercase();
+            if GIT_COMMAND_KEYS.contains(&key.as_str()) {
+                let _ = self.nested(value.trim_start_matches('!'), depth + 1, state);
+            } else if key.strip_prefix("alias.") == Some(sub) && !sub.is_empty() {
+                let args: Vec<String> = rest.iter().map(|w| shell_quote(w)).collect();
+                let line = match value.strip_prefix('!') {
+                    // `!cmd`: a shell command, given the alias's arguments.
+                    Some(cmd) => format!("{cmd} {}", args.join(" ")),
+                    None => format!("git {value} {}", args.join(" ")),
+                };
+                let _ = self.nested(&line, depth + 1, state);
+            }
+        }
+        // Git accepts unambiguous abbreviations of long options (`--mirr`, `--har`).
         let has = |f: &str| {
+            rest.iter().any(|t| match f.strip_prefix("--") {
+                Some(name) => long_option(t, name).is_some(),
+                None => *t == f,
+            })
+        };
+        // `--name=value` or `--name value`, the value one of `values`.
+        let long_value = |name: &str, values: &[&str]| {
             rest.iter()
-                .any(|t| *t == f || t.starts_with(&format!("{f}=")))
+                .enumerate()
+                .any(|(i, t)| match long_option(t, name) {
+                    Some(Some(v)) => values.contains(&v),
+                    Some(None) => rest.get(i + 1).is_some_and(|v| values.contains(v)),
+                    None => false,
+                })
         };
         let class = match sub {
             "push" => {
@@ -423,14 +774,24 @@ impl Analyzer {
                 };
                 let protected = refspecs.iter().any(|r| {
                     let b = branch(r);
-                    PROTECTED_BRANCHES.contains(&b.as_str()) || b.starts_with("release/")
+                    // A glob refspec (`refs/heads/*:refs/heads/*`) names every branch.
+                    PROTECTED_BRANCHES.contains(&b.as_str())
+                        || b.starts_with("release/")
+                        || b.contains('*')
                 });
+                // A branch known only at run time (`"$(git branch --show-current)"`, `$B`)
+                // may be the protected one: it counts as no branch named.
+                let unnamed = refspecs.is_empty()
+                    || refspecs
+                        .iter()
+                        .any(|r| branch(r).contains(['$', super::lex::SUB_MARK]));
                 let deletes =
                     has("--delete") || has("-d") || refspecs.iter().any(|r| r.starts_with(':'));
-                if has("--mirror") || (deletes && protected) {
+                // `--prune` deletes every remote branch with no local counterpart.
+                if has("--mirror") || has("--prune") || (deletes && protected) {
                     Some(ExecClass::DestructiveGitRewrite)
                 } else if force {
-                    if refspecs.is_empty() || protected || has("--all") {
+                    if unnamed || protected || has("--all") {
                         Some(ExecClass::DestructiveGitRewrite)
                     } else {
                         Some(ExecClass::GitForcePush)
@@ -440,7 +801,7 @@ impl Analyzer {
                     // named feature branch, still a rewrite of a protected or unknown branch.
                     if protected || has("--all") {
                         Some(ExecClass::DestructiveGitRewrite)
-                    } else if refspecs.is_empty() {
+                    } else if unnamed {
                         Some(ExecClass::GitForcePush)
                     } else {
                         None
@@ -449,23 +810,42 @@ impl Analyzer {
                     None
                 }
             }
+            "config" => {
+                // `git config [--global] core.pager 'cmd'`: a command git runs later.
+                let positional: Vec<&str> = rest
+                    .iter()
+                    .copied()
+                    .filter(|t| !t.starts_with('-'))
+                    .collect();
+                let (key, value) = match positional.as_slice() {
+                    ["set", k, v, ..] | [k, v, ..] => (k.to_ascii_lowercase(), *v),
+                    _ => (String::new(), ""),
+                };
+                let runs = GIT_COMMAND_KEYS.contains(&key.as_str())
+                    || (key.starts_with("alias.") && value.starts_with('!'));
+                if runs {
+                    let _ = self.nested(value.trim_start_matches('!'), depth + 1, state);
+                }
+                // Hooks taken from a world-writable temporary directory run on every commit.
+                let tmp_hooks = key == "core.hookspath"
+                    && ["/tmp", "/var/tmp", "/dev/shm"].iter().any(|t| {
+                        normalise(value) == *t || normalise(value).starts_with(&format!("{t}/"))
+                    });
+                if tmp_hooks {
+                    Some(ExecClass::CronPersistence)
+                } else {
+                    None
+                }
+            }
             "filter-branch" | "filter-repo" => Some(ExecClass::DestructiveGitRewrite),
             "reflog"
                 if rest.first() == Some(&"expire")
-                    && rest.iter().any(|t| {
-                        t.ends_with("=now")
-                            || t.ends_with("=all")
-                            || *t == "--all" && rest.iter().any(|u| u.contains("=now"))
-                    }) =>
+                    && (long_value("expire", &["now", "all"])
+                        || long_value("expire-unreachable", &["now", "all"])) =>
             {
                 Some(ExecClass::DestructiveGitRewrite)
             }
-            "gc" if rest
-                .iter()
-                .any(|t| *t == "--prune=now" || *t == "--prune=all") =>
-            {
-                Some(ExecClass::GitDiscardWork)
-            }
+            "gc" if long_value("prune", &["now", "all"]) => Some(ExecClass::GitDiscardWork),
             "reset" if has("--hard") => Some(ExecClass::GitDiscardWork),
             _ => None,
         };
@@ -477,6 +857,10 @@ impl Analyzer {
     /// Rules on a path `s` writes.
     fn written(&mut self, s: &Stage, path: &str, depth: usize, parts: &[usize]) {
         let p = normalise(path);
+        if matches!(s.prog.as_str(), "rm" | "unlink") && p.contains(['*', '?', '[']) {
+            // Removing a glob's worth of files is the recursive-delete rule's business.
+            return;
+        }
         if is_block_device(&p) {
             self.flag(ExecClass::DeviceWrite, &s.segment, parts.to_vec());
         }
@@ -490,8 +874,15 @@ impl Analyzer {
                 parts.to_vec(),
             );
         }
-        let home_rel = home_relative(&p);
-        let persistent = PERSISTENCE_PREFIXES.iter().any(|x| p.starts_with(x))
+        // Normalised paths carry no trailing `/`: compare `dir/` so a directory named as the
+        // destination (`cp x /etc/init.d/`) matches a `dir/` prefix.
+        if matches!(s.prog.as_str(), "rm" | "unlink") {
+            // Removing a hook, a cron job or a startup file persists nothing.
+            return;
+        }
+        let dir = format!("{p}/");
+        let home_rel = home_relative(&dir);
+        let persistent = PERSISTENCE_PREFIXES.iter().any(|x| dir.starts_with(x))
             || home_rel.is_some_and(|r| HOME_PERSISTENCE_PREFIXES.iter().any(|x| r.starts_with(x)));
         if persistent {
             self.flag(ExecClass::CronPersistence, &s.segment, parts.to_vec());

@@ -1,6 +1,9 @@
 //! Wrappers: programs that run another program (`sudo`, `env`, `nohup`, `timeout`, `xargs`,
-//! `command`, `exec`, `nice`, `doas`, `stdbuf`, `time`, …) and programs that run a script given
-//! as a string (`sh -c`, `su -c`, `eval`, `env -S`, `watch`, `ssh host cmd`, `find -exec`).
+//! `command`, `exec`, `nice`, `doas`, `pkexec`, `stdbuf`, `time`, `chrt`, `taskset`,
+//! `unshare`, `nsenter`, `strace`, `gosu`, `flock`, …) and programs that run a script given as
+//! a string (`sh -c`, `su -c`, `sg`, `script -c`, `flock -c`, `eval`, `env -S`, `watch`,
+//! `ssh host cmd`, `find -exec`). Wrappers that change directory (`env -C`, `sudo -D`) or start
+//! a shell when no command is left (`sudo -s`, `sudo -i`, `doas -s`, `su`) say so.
 //!
 //! [`unwrap`] peels wrappers off an argument vector, skipping each wrapper's own options (and
 //! their values), and collects script strings for recursive classification.
@@ -16,6 +19,15 @@ pub(crate) struct Unwrapped {
     pub scripts: Vec<(String, bool)>,
     /// An `xargs` was peeled: stdin words become arguments of the program.
     pub xargs: bool,
+    /// Its `-I R` / `-i` / `--replace` string (`{}` by default for `-i`).
+    pub xargs_replace: Option<String>,
+    /// A wrapper changes the working directory first (`env -C dir`, `sudo -D dir`).
+    pub chdir: Option<String>,
+    /// With no command left, a wrapper runs a shell that reads stdin (`sudo -s`, `sudo -i`,
+    /// `doas -s`, `su`, `su - root`).
+    pub implicit_shell: bool,
+    /// `NAME=value` words a wrapper sets in the environment (`env X=1 cmd`).
+    pub assigns: Vec<Arg>,
 }
 
 /// Shells: `-c` takes a script; without one (or with `-s`) they read stdin.
@@ -32,6 +44,7 @@ pub(crate) const SHELLS: &[&str] = &[
     "tcsh",
     "yash",
     "busybox",
+    "toybox",
     "rbash",
     "pwsh",
     "powershell",
@@ -78,6 +91,9 @@ pub(crate) fn program_name(word: &str) -> String {
     base
 }
 
+/// Short options of `sudo` that take a value.
+const SUDO_WITH_VALUE: &str = "ugCDhprtTUR";
+
 /// Peels wrappers off `argv`.
 pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
     let mut out = Unwrapped::default();
@@ -87,23 +103,54 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
         let name = program_name(&first.text);
         let rest = argv.get(pos + 1..).unwrap_or(&[]);
         let skip = match name.as_str() {
-            "sudo" => options(
-                rest,
-                "ugCDhprtTUR",
-                &[
-                    "user",
-                    "group",
-                    "host",
-                    "prompt",
-                    "close-from",
-                    "chdir",
-                    "role",
-                    "type",
-                    "command-timeout",
-                    "other-user",
-                ],
-            ),
-            "doas" => options(rest, "uC", &[]),
+            "sudo" => {
+                let n = options(
+                    rest,
+                    SUDO_WITH_VALUE,
+                    &[
+                        "user",
+                        "group",
+                        "host",
+                        "prompt",
+                        "close-from",
+                        "chdir",
+                        "role",
+                        "type",
+                        "command-timeout",
+                        "other-user",
+                    ],
+                );
+                let opts = rest.get(..n.unwrap_or(0)).unwrap_or(&[]);
+                if let Some((dir, _)) = flag_value(opts, 'D', "chdir") {
+                    out.chdir = Some(dir);
+                }
+                // Letters up to the first one taking a value (`-ueve` is a user).
+                let has = |short: char, long: &str| {
+                    opts.iter().any(|a| {
+                        a.text == long
+                            || (!a.text.starts_with("--")
+                                && a.text.strip_prefix('-').is_some_and(|c| {
+                                    c.chars()
+                                        .take_while(|l| !SUDO_WITH_VALUE.contains(*l))
+                                        .any(|l| l == short)
+                                }))
+                    })
+                };
+                out.implicit_shell |= has('s', "--shell") || has('i', "--login");
+                let edits = has('e', "--edit");
+                if edits {
+                    // `sudo -e file…` is sudoedit: the words are files to edit, not a command.
+                    out.start = pos;
+                    return out;
+                }
+                n
+            }
+            "doas" => {
+                let n = options(rest, "uC", &[]);
+                let opts = rest.get(..n.unwrap_or(0)).unwrap_or(&[]);
+                out.implicit_shell |= opts.iter().any(|a| a.text == "-s");
+                n
+            }
             "env" => {
                 let (n, split) = env_options(rest);
                 if let Some(s) = split {
@@ -111,28 +158,190 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
                     out.start = argv.len();
                     return out;
                 }
-                Some(n + assignments(rest.get(n..).unwrap_or(&[])))
+                let opts = rest.get(..n).unwrap_or(&[]);
+                if let Some((dir, _)) = flag_value(opts, 'C', "chdir") {
+                    out.chdir = Some(dir);
+                }
+                let after = rest.get(n..).unwrap_or(&[]);
+                let k = assignments(after);
+                out.assigns.extend(after.iter().take(k).cloned());
+                Some(n + k)
             }
-            "nohup" | "builtin" | "unbuffer" | "nocache" | "chronic" | "torsocks" | "then"
-            | "do" | "else" | "!" => Some(0),
+            "then" | "do" | "else" | "!" => Some(0),
+            // Options (if any) and `--`, then the command: `nohup -- rm x`.
+            "nohup" | "builtin" | "unbuffer" | "nocache" | "chronic" | "torsocks" | "fakeroot"
+            | "catchsegv" | "dbus-run-session" => options(rest, "", &[]),
+            "pkexec" => options(rest, "u", &["user"]),
+            // `chrt [opts] prio cmd`, `taskset [opts] mask cmd`; with `-p` they take a pid.
+            "chrt" | "taskset" if !rest.iter().any(|a| a.text == "-p" || a.text == "--pid") => {
+                let with_value = if name == "chrt" { "TPD" } else { "" };
+                options(
+                    rest,
+                    with_value,
+                    &["sched-runtime", "sched-period", "sched-deadline"],
+                )
+                .map(|n| n + 1)
+            }
+            "unshare" => options(
+                rest,
+                "SGRw",
+                &[
+                    "setuid",
+                    "setgid",
+                    "root",
+                    "wd",
+                    "map-user",
+                    "map-group",
+                    "map-users",
+                    "map-groups",
+                    "propagation",
+                    "setgroups",
+                ],
+            ),
+            "nsenter" => options(rest, "tSG", &["target", "setuid", "setgid"]),
+            "numactl" => options(
+                rest,
+                "CNmip",
+                &[
+                    "physcpubind",
+                    "cpunodebind",
+                    "membind",
+                    "interleave",
+                    "preferred",
+                ],
+            ),
+            "strace" | "ltrace" => options(
+                rest,
+                "abeEIoOpPsSuXUADFln",
+                &["output", "expr", "attach", "user", "env", "string-limit"],
+            ),
+            // GNU `parallel [opts] cmd… ::: args…`: cmd runs through a shell once per arg, `{}`
+            // replaced (or the arg appended); with no `:::` it reads args from stdin like xargs.
+            "parallel" => {
+                let n = options(
+                    rest,
+                    "jSNInLadC",
+                    &[
+                        "jobs",
+                        "sshlogin",
+                        "delay",
+                        "joblog",
+                        "results",
+                        "colsep",
+                        "arg-file",
+                        "halt",
+                        "timeout",
+                        "max-lines",
+                        "max-args",
+                        "retries",
+                        "tmpdir",
+                    ],
+                )
+                .unwrap_or(0);
+                let cmd_and_args = rest.get(n..).unwrap_or(&[]);
+                let split = cmd_and_args.iter().position(|a| a.text.starts_with(":::"));
+                match split {
+                    Some(at) => {
+                        let template = join(cmd_and_args.get(..at).unwrap_or(&[]));
+                        let inputs = cmd_and_args
+                            .get(at + 1..)
+                            .unwrap_or(&[])
+                            .iter()
+                            .filter(|a| !a.text.starts_with(":::"));
+                        for input in inputs.take(8) {
+                            let script = if template.contains("{}") {
+                                template.replace("{}", &input.text)
+                            } else {
+                                format!("{template} {}", input.text)
+                            };
+                            out.scripts.push((script, input.fetch));
+                        }
+                        out.start = argv.len();
+                        return out;
+                    }
+                    None => {
+                        out.xargs = true;
+                        out.xargs_replace = Some("{}".to_owned());
+                        Some(n)
+                    }
+                }
+            }
+            // `gosu user cmd`, `su-exec user:group cmd`.
+            "gosu" | "su-exec" => Some(1),
+            // `flock [opts] lockfile cmd…` or `flock [opts] lockfile -c 'cmd'`.
+            "flock" => {
+                let n =
+                    options(rest, "wE", &["timeout", "wait", "conflict-exit-code"]).unwrap_or(0);
+                let after = rest.get(n + 1..).unwrap_or(&[]);
+                if after
+                    .first()
+                    .is_some_and(|a| a.text == "-c" || a.text == "--command")
+                {
+                    if let Some(a) = after.get(1) {
+                        out.scripts.push((a.text.clone(), a.fetch));
+                    }
+                    out.start = argv.len();
+                    return out;
+                }
+                Some(n + 1)
+            }
+            // `sg group [-c] 'cmd'`: the command is handed to `/bin/sh -c`.
+            "sg" => {
+                let cmd = rest.get(1..).unwrap_or(&[]);
+                let cmd = match cmd.first() {
+                    Some(a) if a.text == "-c" => cmd.get(1..).unwrap_or(&[]),
+                    _ => cmd,
+                };
+                if !cmd.is_empty() {
+                    out.scripts.push((join(cmd), cmd.iter().any(|a| a.fetch)));
+                }
+                out.start = argv.len();
+                return out;
+            }
+            // `script -c 'cmd' log`: runs `cmd` through a shell.
+            "script" => {
+                if let Some(script) = flag_value(rest, 'c', "command") {
+                    out.scripts.push(script);
+                    out.start = argv.len();
+                    return out;
+                }
+                None
+            }
             "setsid" => options(rest, "", &[]),
             "proxychains" | "proxychains4" => options(rest, "f", &[]),
             "timeout" => options(rest, "sk", &["signal", "kill-after"]).map(|n| n + 1),
             "xargs" => {
                 out.xargs = true;
+                for (i, a) in rest.iter().enumerate() {
+                    let t = a.text.as_str();
+                    if !t.starts_with('-') {
+                        break;
+                    }
+                    let replace = match t {
+                        "-I" => rest.get(i + 1).map(|v| v.text.clone()),
+                        "-i" | "--replace" => Some("{}".to_owned()),
+                        _ => t
+                            .strip_prefix("-I")
+                            .or_else(|| t.strip_prefix("-i"))
+                            .or_else(|| t.strip_prefix("--replace="))
+                            .map(str::to_owned),
+                    };
+                    if replace.is_some() {
+                        out.xargs_replace = replace;
+                    }
+                }
+                // `-i[R]`, `-e[E]`, `-l[N]` and `--replace[=R]`, `--eof[=E]`, `--max-lines[=N]`
+                // take their value attached or not at all: `xargs -i rm {}` runs `rm`.
                 options(
                     rest,
-                    "IdELnPsaie",
+                    "IdELnPsa",
                     &[
                         "arg-file",
                         "delimiter",
                         "max-args",
-                        "max-lines",
                         "max-procs",
                         "max-chars",
                         "process-slot-var",
-                        "eof",
-                        "replace",
                     ],
                 )
             }
@@ -152,13 +361,19 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
             "stdbuf" => options(rest, "ioe", &["input", "output", "error"]),
             "time" => options(rest, "fo", &["format", "output"]),
             "chroot" => options(rest, "", &["userspec", "groups"]).map(|n| n + 1),
+            // `runuser -u user [--] cmd…` runs the command itself.
+            "runuser" if rest.iter().any(|a| a.text == "-u" || a.text == "--user") => {
+                options(rest, "ugs", &["user", "group", "shell"])
+            }
             "runuser" | "su" => {
                 if let Some(script) = flag_value(rest, 'c', "command") {
                     out.scripts.push(script);
-                    out.start = argv.len();
-                    return out;
+                } else {
+                    // `su [-] [user]`: the user's shell, reading stdin.
+                    out.implicit_shell = true;
                 }
-                options(rest, "ugs", &["user", "group", "shell"])
+                out.start = argv.len();
+                return out;
             }
             "eval" | "watch" => {
                 let body = if name == "watch" {
@@ -181,7 +396,7 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
                 return out;
             }
             _ if SHELLS.contains(&name.as_str()) => {
-                if name == "busybox" {
+                if name == "busybox" || name == "toybox" {
                     Some(0)
                 } else {
                     if let Some(script) = shell_script(rest) {
@@ -262,10 +477,19 @@ pub(crate) fn reads_stdin(name: &str, rest: &[Arg]) -> bool {
     if !is_shell && !INTERPRETERS.contains(&name) {
         return false;
     }
-    let mut args = rest.iter();
+    let mut args = rest.iter().peekable();
+    if matches!(name, "deno" | "bun") {
+        // `deno run -`, `bun run -`: the subcommand, then the script.
+        if args.peek().is_some_and(|a| a.text == "run") {
+            args.next();
+        }
+    }
     while let Some(arg) = args.next() {
         let t = arg.text.as_str();
-        if t == "-" || t == "/dev/stdin" || t == "-s" {
+        if matches!(
+            t,
+            "-" | "-s" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
+        ) {
             return true;
         }
         // Options that take a value: `bash -o pipefail`, `python3 -W ignore`.
@@ -299,12 +523,11 @@ fn flag_value(rest: &[Arg], short: char, long: &str) -> Option<(String, bool)> {
     let mut iter = rest.iter();
     while let Some(arg) = iter.next() {
         let t = arg.text.as_str();
-        if let Some(v) = t.strip_prefix("--").and_then(|l| l.strip_prefix(long)) {
-            if let Some(v) = v.strip_prefix('=') {
-                return Some((v.to_owned(), arg.fetch));
-            }
-            if v.is_empty() {
-                return iter.next().map(|a| (a.text.clone(), a.fetch));
+        if t.starts_with("--") {
+            match super::stage::long_option(t, long) {
+                Some(Some(v)) => return Some((v.to_owned(), arg.fetch)),
+                Some(None) => return iter.next().map(|a| (a.text.clone(), a.fetch)),
+                None => {}
             }
         } else if let Some(cluster) = t.strip_prefix('-') {
             if let Some(at) = cluster.find(short) {
@@ -331,7 +554,8 @@ fn options(rest: &[Arg], with_value: &str, long_with_value: &[&str]) -> Option<u
         }
         if let Some(long) = t.strip_prefix("--") {
             i += 1;
-            if !long.contains('=') && long_with_value.contains(&long) {
+            // Abbreviations count (`sudo --us root`), as getopt_long accepts them.
+            if !long.contains('=') && long_with_value.iter().any(|l| l.starts_with(long)) {
                 i += 1;
             }
             continue;
@@ -349,10 +573,12 @@ fn options(rest: &[Arg], with_value: &str, long_with_value: &[&str]) -> Option<u
     Some(i)
 }
 
-/// `nice -n 5`, `nice -5`, `nice --adjustment=5`.
+/// `nice -n 5`, `nice -5`, `nice --adjustment=5`, `nice --adjustment 5` (long options may be
+/// abbreviated: `--adj 5`).
 fn nice_options(rest: &[Arg]) -> Option<usize> {
     match rest.first().map(|a| a.text.as_str()) {
         Some("-n") => Some(2),
+        Some(t) if t.len() > 2 && "--adjustment".starts_with(t) => Some(2),
         Some(t) if t.starts_with("-n") || t.starts_with("--adj") => Some(1),
         Some(t)
             if t.starts_with('-')
@@ -373,16 +599,22 @@ fn env_options(rest: &[Arg]) -> (usize, Option<(String, bool)>) {
         if t == "--" {
             return (i + 1, None);
         }
-        if let Some(v) = t.strip_prefix("--split-string=") {
-            return (i + 1, Some((v.to_owned(), arg.fetch)));
-        }
         if t.starts_with("--") {
+            use super::stage::long_option;
             i += 1;
-            if matches!(t, "--unset" | "--chdir" | "--split-string") {
-                if t == "--split-string" {
+            // Long options may be abbreviated (`--split-s=…`, `--ch /`).
+            match long_option(t, "split-string") {
+                Some(Some(v)) if t.len() > 3 => return (i, Some((v.to_owned(), arg.fetch))),
+                Some(None) if t.len() > 3 => {
                     let tail = rest.get(i..).unwrap_or(&[]);
                     return (i, Some((join(tail), tail.iter().any(|a| a.fetch))));
                 }
+                _ => {}
+            }
+            let takes_value = ["unset", "chdir"]
+                .iter()
+                .any(|l| long_option(t, l) == Some(None));
+            if takes_value {
                 i += 1;
             }
             continue;
@@ -470,6 +702,9 @@ mod tests {
         check("env -S rm_-rf x", "", &["rm_-rf x"]);
         check("nohup timeout -s KILL 10s nice -n 5 rm x", "rm", &[]);
         check("xargs -0 -n 1 rm -rf", "rm", &[]);
+        check("xargs -i rm -rf {}", "rm", &[]);
+        check("xargs -e --replace rm -rf {}", "rm", &[]);
+        check("nice --adjustment 5 rm x", "rm", &[]);
         check("command -v rm", "", &[]);
         check("command rm x", "rm", &[]);
         check("exec -a name rm x", "rm", &[]);
@@ -481,6 +716,19 @@ mod tests {
         check("eval rm -rf /", "", &["rm -rf /"]);
         check("ssh -p 22 host rm -rf /", "ssh", &["rm -rf /"]);
         check("busybox rm x", "rm", &[]);
+        check("nohup -- rm x", "rm", &[]);
+        check("pkexec --user root rm x", "rm", &[]);
+        check("chrt -i 0 rm x", "rm", &[]);
+        check("chrt -p 0 4242", "chrt", &[]);
+        check("taskset -c 0 rm x", "rm", &[]);
+        check("unshare -r -w / rm x", "rm", &[]);
+        check("nsenter -t 1 -m rm x", "rm", &[]);
+        check("strace -f -o log rm x", "rm", &[]);
+        check("gosu root rm x", "rm", &[]);
+        check("flock -w 5 /tmp/l rm x", "rm", &[]);
+        check("flock /tmp/l -c x", "", &["x"]);
+        check("sg root -c x", "", &["x"]);
+        check("script -qc x /dev/null", "", &["x"]);
         check("ls -la", "ls", &[]);
     }
 
