@@ -149,6 +149,25 @@ impl ExtensionManager {
                 );
                 break 'pipeline;
             }
+            // A quarantine is a trust state, not a risk verdict of this call: once enforced it
+            // holds until an operator lifts it (kill switch off, `reset_extension`), whatever
+            // the rollout phase or the controller's `enabled` flag later become (DESIGN §3
+            // "Terminate is sticky").
+            if st.trust == ExtensionTrustState::Quarantined {
+                d.policy_reason = "quarantined";
+                d.raise(
+                    VerdictAction::Block,
+                    EnforcementState::Terminate,
+                    "quarantined",
+                    || {
+                        format!(
+                            "extension `{}` is quarantined until an operator lifts it",
+                            call.extension_id
+                        )
+                    },
+                );
+                break 'pipeline;
+            }
 
             // Step 3: static policy. A deny skips the risk model.
             let policy = self.policy.evaluate(&call.extension_id, capability);

@@ -817,7 +817,12 @@ mod phases {
     #[test]
     fn enforce_all_enforces_every_extension() {
         let (manager, verdicts) = uploads(RolloutPhase::EnforceAll);
-        assert!(verdicts.iter().all(|v| v.is_blocked() && v.enforced()));
+        assert!(verdicts[..3].iter().all(|v| v.is_blocked() && v.enforced()));
+        assert_eq!(verdicts[2].state(), EnforcementState::Terminate);
+        // The third upload quarantined the extension: the fourth is refused by its trust state
+        // (step 2), like a killed extension, before the model runs.
+        assert!(verdicts[3].is_blocked());
+        assert_eq!(verdicts[3].reason_code(), "quarantined");
         assert_eq!(verdicts[3].state(), EnforcementState::Terminate);
         assert_eq!(would_block_alerts(&manager), 0);
         assert!(manager.security_alerts().iter().any(|a| a.category
@@ -2070,5 +2075,60 @@ mod properties {
             prop_assert_eq!(decisions, recorded);
             prop_assert!(hostguard_manager::verify_runtime_risk_ledger_artifact(&ledger).valid);
         }
+    }
+}
+
+/// Adversarial review (branch `mreview`): one test per confirmed defect, named after the
+/// property that failed before its fix.
+mod review_findings {
+    use super::*;
+    use hostguard_manager::ExtensionTrustState;
+
+    #[test]
+    fn a_quarantine_stays_enforced_after_a_rollback_or_with_the_controller_disabled() {
+        let clock = ManualClock::new(1_000);
+        let manager = manager_with(
+            PolicyProfile::Permissive,
+            true,
+            RolloutPhase::EnforceAll,
+            clock.clone(),
+        );
+        exfiltrate(&manager, &clock, "ext", 3);
+        assert_eq!(manager.trust_state("ext"), ExtensionTrustState::Quarantined);
+
+        // A rollback to shadow (or any phase change) does not release a quarantine.
+        assert!(manager.set_rollout_phase(RolloutPhase::Shadow));
+        clock.advance_ms(60_000);
+        let v = manager
+            .evaluate_hostcall(&benign("ext", "after-rollback"))
+            .unwrap();
+        assert!(v.is_blocked(), "{}", v.reason());
+        assert_eq!(v.reason_code(), "quarantined");
+        assert_eq!(v.state(), EnforcementState::Terminate);
+
+        // Nor does switching the risk controller off.
+        assert!(manager.set_rollout_phase(RolloutPhase::EnforceAll));
+        let off = RuntimeRiskConfig {
+            enabled: false,
+            ..manager.runtime_risk_config()
+        };
+        assert!(manager.set_runtime_risk_config(off).unwrap());
+        let v = manager
+            .evaluate_hostcall(&call("ext", "after-disable", "log", json!({})))
+            .unwrap();
+        assert!(v.is_blocked(), "{}", v.reason());
+        assert_eq!(manager.trust_state("ext"), ExtensionTrustState::Quarantined);
+
+        // Other extensions are unaffected; an operator reset lifts it.
+        assert!(!manager
+            .evaluate_hostcall(&benign("other", "o-1"))
+            .unwrap()
+            .is_blocked());
+        assert!(manager.reset_extension("ext", "INC-9 false positive"));
+        let v = manager
+            .evaluate_hostcall(&benign("ext", "after-reset"))
+            .unwrap();
+        assert!(!v.is_blocked(), "{}", v.reason());
+        verify_chain(&manager);
     }
 }
