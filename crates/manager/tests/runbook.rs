@@ -2131,4 +2131,54 @@ mod review_findings {
         assert!(!v.is_blocked(), "{}", v.reason());
         verify_chain(&manager);
     }
+
+    /// Mediates each call in every phase (Permissive, controller off) and expects a denial.
+    fn assert_all_mediated(evasions: &[(&str, Value)]) {
+        for phase in RolloutPhase::ALL {
+            let manager =
+                manager_with(PolicyProfile::Permissive, false, phase, ManualClock::new(0));
+            for (i, (method, params)) in evasions.iter().enumerate() {
+                let c = call(
+                    &format!("ext-{i}"),
+                    &format!("c{i}"),
+                    method,
+                    params.clone(),
+                );
+                let v = manager.evaluate_hostcall(&c).unwrap();
+                assert!(v.is_blocked(), "{phase} {method} {params}: {}", v.reason());
+                assert_eq!(v.reason_code(), "exec_mediation", "{method} {params}");
+            }
+            // A benign command is still allowed, and one log entry per call.
+            let ok = call(
+                "ok",
+                "ok",
+                "tool",
+                json!({"name": "Bash", "input": {"command": "ls"}}),
+            );
+            assert!(!manager.evaluate_hostcall(&ok).unwrap().is_blocked());
+            assert_eq!(
+                manager.exec_mediation_artifact().entries.len(),
+                evasions.len() + 1
+            );
+        }
+    }
+
+    #[test]
+    fn a_shell_tool_under_any_spelling_is_mediated() {
+        // Each was a plain `tool` call, dispatched unmediated, while a host that looks tools up
+        // loosely (or exposes zsh / a `run_shell_command` tool) runs `rm -rf /`.
+        assert_all_mediated(&[
+            ("tool", json!({"name": "zsh", "command": "rm -rf /"})),
+            (
+                "tool",
+                json!({"name": "run_shell_command", "command": "rm -rf /"}),
+            ),
+            (
+                "tool",
+                json!({"name": "bash\u{200b}", "command": "rm -rf /"}),
+            ),
+            ("tool", json!({"name": "Bash-Tool", "command": "rm -rf /"})),
+            ("tool", json!({"name": "PowerShell", "command": "rm -rf /"})),
+        ]);
+    }
 }

@@ -176,12 +176,55 @@ pub fn derive_capability(
     }
 }
 
+/// Tool names (normalised: ASCII letters and digits only, lowercase) that run commands.
+const SHELL_TOOLS: &[&str] = &[
+    "bash",
+    "sh",
+    "shell",
+    "exec",
+    "zsh",
+    "dash",
+    "ksh",
+    "fish",
+    "csh",
+    "tcsh",
+    "ash",
+    "busybox",
+    "pwsh",
+    "powershell",
+    "cmd",
+    "terminal",
+    "runcommand",
+    "execcommand",
+    "executecommand",
+    "subprocess",
+    "spawn",
+    "popen",
+];
+
 /// The capability a named host tool exercises: `bash` runs commands, so it is `exec`
 /// (DESIGN §2 step 6 mediates it like `exec`).
+///
+/// The name is normalised before matching — case folded, and everything but ASCII letters and
+/// digits dropped (`Bash`, ` bash `, `run_shell_command`, `bash\u{200b}`, `Shell-Exec`) — and
+/// any name that names a shell (contains `bash` or `shell`, or is one of the shells and
+/// command runners hosts expose: `zsh`, `pwsh`, `cmd`, `terminal`, `run_command`, ...) is
+/// `exec`: a host that looks tools up loosely must not run a shell the gate did not mediate.
+/// Erring towards `exec` is the safe direction (it is mediated and policy-gated).
 pub fn tool_capability(name: &str) -> Capability {
+    let normalised: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if SHELL_TOOLS.contains(&normalised.as_str())
+        || normalised.contains("bash")
+        || normalised.contains("shell")
+    {
+        return Capability::Exec;
+    }
     let name = name.trim().to_ascii_lowercase();
     match name.as_str() {
-        "bash" | "shell" | "sh" | "exec" => Capability::Exec,
         "read" | "grep" | "find" | "ls" | "glob" => Capability::Read,
         "write" | "edit" | "multiedit" | "apply_patch" => Capability::Write,
         _ => Capability::Tool,
@@ -252,6 +295,38 @@ mod tests {
                 method: String::new(),
             }),
         );
+    }
+
+    #[test]
+    fn shell_tool_name_variants_are_exec() {
+        for name in [
+            "bash",
+            "BASH",
+            " bash ",
+            "bash\u{200b}",
+            "Bash-Tool",
+            "run_shell_command",
+            "shell_exec",
+            "sh",
+            "Sh",
+            "zsh",
+            "pwsh",
+            "PowerShell",
+            "cmd",
+            "terminal",
+            "execute_command",
+        ] {
+            assert_eq!(tool_capability(name), Capability::Exec, "{name:?}");
+        }
+        for (name, capability) in [
+            ("read", Capability::Read),
+            ("edit", Capability::Write),
+            ("web_search", Capability::Tool),
+            ("ls", Capability::Read),
+            ("show", Capability::Tool),
+        ] {
+            assert_eq!(tool_capability(name), capability, "{name:?}");
+        }
     }
 
     #[test]
