@@ -1,5 +1,5 @@
 //! Exec mediation in the gate (DESIGN §2 step 6): method `exec` and tool `bash` alike, with
-//! non-string arguments stringified ([`HostCall::command_line`]), classified once by the exec
+//! non-string arguments stringified ([`HostCall::command_lines`]), classified once by the exec
 //! classifier; the analysis feeds the risk model and the mediation policy decides.
 //!
 //! Nothing here stores the command: logs and alerts get its SHA-256 and the classifier's class
@@ -48,10 +48,19 @@ impl Mediation {
 
 impl ExtensionManager {
     /// Classifies and mediates the command of an `exec` call or a `bash`-like tool call; `None`
-    /// for calls that run no command.
+    /// for calls that run no command. A call may name its command in several places a host
+    /// could read ([`HostCall::command_lines`]): each is mediated and the strictest decision
+    /// wins (a denial over an allow, then the higher tier), so an extension cannot show the
+    /// gate a harmless command and the host a dangerous one.
     pub(crate) fn mediate_exec(&self, call: &HostCall) -> Option<Mediation> {
-        let command = call.command_line()?;
-        let decision = self.exec_policy.mediate(&command);
+        call.command_lines()
+            .iter()
+            .map(|command| self.mediate_command(command))
+            .max_by_key(|m| (!m.allowed, m.tier))
+    }
+
+    fn mediate_command(&self, command: &str) -> Mediation {
+        let decision = self.exec_policy.mediate(command);
         let analysis = &decision.analysis;
         // The reason is rebuilt from class and tier: the classifier's own line may quote the
         // command, and the command may hold a secret.
@@ -78,7 +87,7 @@ impl ExtensionManager {
                 decision.reason_code
             ),
         };
-        Some(Mediation {
+        Mediation {
             tier: analysis.tier,
             class: analysis.class,
             critical: analysis.is_critical(),
@@ -86,6 +95,6 @@ impl ExtensionManager {
             reason_code: decision.reason_code,
             reason,
             command_digest: Sha256::digest(command.as_bytes()).into(),
-        })
+        }
     }
 }

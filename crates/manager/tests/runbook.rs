@@ -2181,4 +2181,25 @@ mod review_findings {
             ("tool", json!({"name": "PowerShell", "command": "rm -rf /"})),
         ]);
     }
+
+    #[test]
+    fn exec_mediation_sees_every_command_a_host_could_run() {
+        // Each was dispatched: the gate classified a harmless line (or JSON text) while a host
+        // reading another field, or the array as argv, runs `rm -rf /`.
+        assert_all_mediated(&[
+            ("exec", json!({"command": ["rm", "-rf", "/"]})),
+            ("exec", json!({"command": "rm", "args": "-rf /"})),
+            ("exec", json!({"command": "ls", "cmd": "rm -rf /"})),
+            ("exec", json!({"argv": ["rm", "-rf", "/"]})),
+            (
+                "tool",
+                json!({"name": "bash", "command": "rm -rf /", "input": {"command": "ls"}}),
+            ),
+            ("tool", json!({"name": "bash", "input": "rm -rf /"})),
+            (
+                "tool",
+                json!({"name": "bash", "input": {"cmd": "rm -rf /"}}),
+            ),
+        ]);
+    }
 }
