@@ -129,7 +129,8 @@ impl ExtensionManager {
         let mut d = Draft::new();
         let mut pending = PendingRecords::default();
         let mut eval: Option<Evaluation> = None;
-        let mut secret: Option<SecretBrokerDecision> = None;
+        let mut secrets: Vec<SecretBrokerDecision> = Vec::new();
+        let mut env_names_ok = true;
         let mut quarantine_now = false;
 
         'pipeline: {
@@ -230,7 +231,16 @@ impl ExtensionManager {
             // Classification feeds both mediation (step 6) and the model (step 5).
             let mediation = self.mediate_exec(call);
             if capability == Capability::Env {
-                secret = env_name(call).map(|name| self.secret_policy.broker_env(name));
+                // Every variable the call names is brokered: a host may read any of the keys.
+                match env_names(call) {
+                    Some(names) => {
+                        secrets = names
+                            .into_iter()
+                            .map(|name| self.secret_policy.broker_env(name))
+                            .collect();
+                    }
+                    None => env_names_ok = false,
+                }
             }
 
             // Step 5: the risk model, when enabled.
@@ -240,7 +250,7 @@ impl ExtensionManager {
                     capability,
                     exec_tier: mediation.as_ref().map(|m| m.tier),
                     exec_critical_class: mediation.as_ref().is_some_and(|m| m.critical),
-                    secret_env: secret.as_ref().is_some_and(|s| s.redacted),
+                    secret_env: !env_names_ok || secrets.iter().any(|s| s.redacted),
                     now_ms: now,
                 };
                 eval = Some(evaluate(
@@ -272,20 +282,42 @@ impl ExtensionManager {
                     ));
                 }
             }
-            if let Some(s) = &secret {
-                pending.secret.push(s.clone());
-                if s.redacted {
-                    d.secret_redacted = true;
-                    pending.alerts.push(ctx.alert(
-                        Cat::SecretBroker,
-                        Sev::Info,
-                        "redact",
-                        format!("env read of a secret name brokered ({})", s.reason),
-                        vec!["secret_redacted".into(), s.reason.as_str().into()],
-                        eval.as_ref().map(|e| e.score),
-                        "none: the extension received the placeholder, not the value",
-                    ));
-                }
+            if let Some(s) = secrets.iter().find(|s| s.redacted) {
+                d.secret_redacted = true;
+                pending.alerts.push(ctx.alert(
+                    Cat::SecretBroker,
+                    Sev::Info,
+                    "redact",
+                    format!("env read of a secret name brokered ({})", s.reason),
+                    vec!["secret_redacted".into(), s.reason.as_str().into()],
+                    eval.as_ref().map(|e| e.score),
+                    "none: the extension received the placeholder, not the value",
+                ));
+            }
+            pending.secret.extend(secrets.iter().cloned());
+            if !env_names_ok {
+                // The broker can only answer for named variables: an env read that names none
+                // (a whole-environment read, a non-string name) or too many to broker would
+                // reach the host unbrokered. Refused in every phase, like exec mediation.
+                d.raise(
+                    VerdictAction::Block,
+                    EnforcementState::Deny,
+                    "secret_broker_unnamed",
+                    || {
+                        format!(
+                            "env read names no variable the secret broker can check (a string, or at most {MAX_ENV_NAMES} strings, under `name`, `key`, `var`, `names`, `keys` or `vars`)"
+                        )
+                    },
+                );
+                pending.alerts.push(ctx.alert(
+                    Cat::SecretBroker,
+                    Sev::Warning,
+                    "deny",
+                    d.reason.clone().into_owned(),
+                    vec!["secret_broker_unnamed".into()],
+                    eval.as_ref().map(|e| e.score),
+                    "review the extension: an env read must name the variables it reads",
+                ));
             }
 
             // Step 7: enforcement of the model's state, as the rollout phase says (DESIGN §4).
@@ -507,7 +539,7 @@ impl ExtensionManager {
             eval.as_ref(),
             d.enforced,
             d.action == VerdictAction::Block,
-            resource_class(call, capability, secret.as_ref()),
+            resource_class(call, capability, secrets.iter().any(|s| s.redacted)),
         );
         drop(guard);
         Ok(Verdict {
@@ -722,18 +754,31 @@ fn quota_charge(call: &HostCall, capability: Capability) -> QuotaCharge {
     charge.with_write_bytes(bytes as u64)
 }
 
-fn env_name(call: &HostCall) -> Option<&str> {
+/// Most variable names one env call may name (each is brokered and logged).
+const MAX_ENV_NAMES: usize = 32;
+
+/// Every variable name an env call gives, under any key a host may read (a string or an
+/// array of strings each); `None` when it names none, gives a non-string name, or names more
+/// than [`MAX_ENV_NAMES`]: the broker cannot answer for such a read.
+fn env_names(call: &HostCall) -> Option<Vec<&str>> {
     let p = call.params_object()?;
-    ["name", "key", "var"]
-        .into_iter()
-        .find_map(|k| p.get(k).and_then(Value::as_str))
+    let mut names = Vec::new();
+    for key in ["name", "key", "var", "names", "keys", "vars"] {
+        match p.get(key) {
+            None => {}
+            Some(Value::String(name)) => names.push(name.as_str()),
+            Some(Value::Array(items)) => {
+                for item in items {
+                    names.push(item.as_str()?);
+                }
+            }
+            Some(_) => return None,
+        }
+    }
+    (!names.is_empty() && names.len() <= MAX_ENV_NAMES).then_some(names)
 }
 
-fn resource_class(
-    call: &HostCall,
-    capability: Capability,
-    secret: Option<&SecretBrokerDecision>,
-) -> &'static str {
+fn resource_class(call: &HostCall, capability: Capability, secret_redacted: bool) -> &'static str {
     match capability {
         Capability::Http => http_target_class(call.params_object()).as_str(),
         Capability::Read | Capability::Write => {
@@ -750,7 +795,7 @@ fn resource_class(
         }
         Capability::Exec => "command",
         Capability::Env => {
-            if secret.is_some_and(|s| s.redacted) {
+            if secret_redacted {
                 "secret_env"
             } else {
                 "env"

@@ -2202,4 +2202,67 @@ mod review_findings {
             ),
         ]);
     }
+
+    #[test]
+    fn every_env_variable_a_call_names_is_brokered_and_an_unnamed_read_is_refused() {
+        for phase in RolloutPhase::ALL {
+            let manager = manager_with(PolicyProfile::Permissive, true, phase, ManualClock::new(0));
+            // A benign `name` beside a secret `key` (or an array of names) got no placeholder:
+            // only the first key was brokered.
+            for (i, params) in [
+                json!({"name": "HOME", "key": "AWS_SECRET_ACCESS_KEY"}),
+                json!({"name": "HOME", "var": "GITHUB_TOKEN"}),
+                json!({"names": ["HOME", "AWS_SECRET_ACCESS_KEY"]}),
+                json!({"name": ["AWS_SECRET_ACCESS_KEY"]}),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let v = manager
+                    .evaluate_hostcall(&call(
+                        &format!("e{i}"),
+                        &format!("c{i}"),
+                        "env",
+                        params.clone(),
+                    ))
+                    .unwrap();
+                assert_eq!(
+                    v.secret_placeholder(),
+                    Some(hostguard_manager::SECRET_PLACEHOLDER),
+                    "{phase} {params}"
+                );
+            }
+            // A read that names no variable the broker can check never called the broker and
+            // was dispatched: a host may answer it with the whole environment.
+            for (i, params) in [
+                json!({}),
+                json!({"op": "list"}),
+                json!({"name": 7}),
+                json!({"names": ["HOME", 7]}),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let v = manager
+                    .evaluate_hostcall(&call(
+                        &format!("u{i}"),
+                        &format!("u{i}"),
+                        "env",
+                        params.clone(),
+                    ))
+                    .unwrap();
+                assert!(v.is_blocked(), "{phase} {params}: {}", v.reason());
+                assert_eq!(v.reason_code(), "secret_broker_unnamed");
+            }
+            // A plain named read is untouched.
+            let v = manager
+                .evaluate_hostcall(&call("ok", "ok", "env", json!({"name": "HOME"})))
+                .unwrap();
+            assert!(!v.is_blocked() && v.secret_placeholder().is_none());
+            // One secret-broker log entry per named variable; names never in any artifact.
+            assert_eq!(manager.secret_broker_artifact().entries.len(), 7 + 1);
+            let json = serde_json::to_string(&manager.secret_broker_artifact()).unwrap();
+            assert!(!json.contains("AWS_SECRET_ACCESS_KEY") && !json.contains("GITHUB_TOKEN"));
+        }
+    }
 }
