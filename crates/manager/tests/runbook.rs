@@ -2265,4 +2265,71 @@ mod review_findings {
             assert!(!json.contains("AWS_SECRET_ACCESS_KEY") && !json.contains("GITHUB_TOKEN"));
         }
     }
+
+    #[test]
+    fn an_outcome_is_never_credited_to_another_extension_sharing_a_call_id() {
+        // Hosts often number calls per extension (JSON-RPC ids per connection), so two
+        // extensions can use the same call id. The call index kept only the latest decision
+        // per id: the victim's outcomes (and false-positive flags, prompt answers) went to
+        // whichever extension used the id last.
+        let clock = ManualClock::new(1_000);
+        let manager = manager_with(
+            PolicyProfile::Standard,
+            true,
+            RolloutPhase::EnforceAll,
+            clock.clone(),
+        );
+        for i in 0..8 {
+            clock.advance_ms(2_000);
+            let id = format!("{i}");
+            manager
+                .evaluate_hostcall(&call("victim", &id, "log", json!({})))
+                .unwrap();
+            manager
+                .evaluate_hostcall(&call("mal", &id, "log", json!({})))
+                .unwrap();
+            // Ambiguous by call id alone: refused rather than misattributed.
+            assert!(!manager.record_outcome(&id, Outcome::Success));
+            assert!(manager.record_outcome_for("victim", &id, Outcome::Success));
+            assert!(manager.record_outcome_for(
+                "mal",
+                &id,
+                Outcome::Error {
+                    code: "denied".into()
+                }
+            ));
+        }
+        let telemetry = manager.runtime_hostcall_telemetry_artifact();
+        for e in &telemetry.entries {
+            let expected = match e.extension_id.as_deref() {
+                Some("victim") => "success",
+                _ => "denied",
+            };
+            assert_eq!(e.outcome.as_deref(), Some(expected), "{e:?}");
+        }
+        // Prompts and false positives name the extension the same way.
+        let id = "p";
+        for ext in ["victim", "mal"] {
+            let v = manager
+                .evaluate_hostcall(&call(ext, id, "exec", json!({"command": "ls"})))
+                .unwrap();
+            assert!(v.requires_prompt());
+        }
+        assert!(!manager.resolve_prompt(id, true));
+        assert!(manager.resolve_prompt_for("victim", id, true));
+        assert!(
+            !manager.resolve_prompt_for("victim", id, true),
+            "resolved once"
+        );
+        assert!(manager.resolve_prompt_for("mal", id, false));
+        assert!(!manager.mark_false_positive(id));
+        assert!(manager.mark_false_positive_for("victim", id));
+        assert!(!manager.mark_false_positive_for("nobody", id));
+        // A call id only one extension used works as before.
+        manager
+            .evaluate_hostcall(&call("victim", "solo", "log", json!({})))
+            .unwrap();
+        assert!(manager.record_outcome("solo", Outcome::Success));
+        verify_chain(&manager);
+    }
 }
