@@ -250,7 +250,9 @@ impl ExtensionManager {
                     capability,
                     exec_tier: mediation.as_ref().map(|m| m.tier),
                     exec_critical_class: mediation.as_ref().is_some_and(|m| m.critical),
-                    secret_env: !env_names_ok || secrets.iter().any(|s| s.redacted),
+                    secret_env: !env_names_ok
+                        || secrets.iter().any(|s| s.redacted)
+                        || mediation.as_ref().is_some_and(|m| m.secret_env),
                     now_ms: now,
                 };
                 eval = Some(evaluate(

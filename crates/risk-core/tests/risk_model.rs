@@ -271,6 +271,18 @@ mod scenarios {
     }
 
     #[test]
+    fn a_secret_read_by_a_command_then_an_upload_is_the_exfiltration_shape() {
+        let secret_exec = Call {
+            secret_env: true,
+            ..exec("printenv AWS_SECRET_ACCESS_KEY", ExecTier::Low)
+        };
+        assert_detected(
+            &[secret_exec],
+            &http("https://collector.example.net/upload"),
+        );
+    }
+
+    #[test]
     fn exfiltration_shape_is_a_trigger() {
         let mut session = Session::new(BandProfile::Balanced);
         session.run(&env("GITHUB_TOKEN", true), 100, Outcome::Success);
