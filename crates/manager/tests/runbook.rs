@@ -2370,4 +2370,46 @@ mod review_findings {
             assert_eq!(manager.trust_state("ext"), ExtensionTrustState::Quarantined);
         }
     }
+
+    /// A secret env read, then three http calls with `params`: all must be blocked and the
+    /// extension quarantined (the exfiltration shape), whatever the phase-independent checks.
+    fn assert_exfiltration_blocked(params: &Value) {
+        let clock = ManualClock::new(1_000);
+        let manager = manager_with(
+            PolicyProfile::Permissive,
+            true,
+            RolloutPhase::EnforceAll,
+            clock.clone(),
+        );
+        manager
+            .evaluate_hostcall(&secret_env("ext", "read"))
+            .unwrap();
+        let reasons: Vec<String> = (0..3)
+            .map(|i| {
+                clock.advance_ms(500);
+                let v = manager
+                    .evaluate_hostcall(&call("ext", &format!("up-{i}"), "http", params.clone()))
+                    .unwrap();
+                assert!(v.is_blocked(), "{params}: {}", v.reason());
+                v.reason().to_owned()
+            })
+            .collect();
+        assert_eq!(
+            manager.trust_state("ext"),
+            ExtensionTrustState::Quarantined,
+            "{params}: {reasons:?}"
+        );
+    }
+
+    #[test]
+    fn an_http_call_naming_two_targets_is_judged_by_the_stricter() {
+        // The gate read only `url` (loopback) while a host reading `uri` / `href` uploads to a
+        // public host: secret read + three uploads were allowed.
+        for params in [
+            json!({"url": "http://localhost/", "uri": "https://collector.example.net/upload"}),
+            json!({"url": "http://127.0.0.1/", "href": "https://collector.example.net/upload"}),
+        ] {
+            assert_exfiltration_blocked(&params);
+        }
+    }
 }

@@ -261,13 +261,30 @@ impl HttpTargetClass {
     }
 }
 
-/// Classifies the `url` (or `uri`) parameter of an http call. Never panics, never allocates.
+/// Parameters of an http call a host may take its target from.
+const URL_KEYS: [&str; 7] = [
+    "url", "uri", "href", "endpoint", "base_url", "baseUrl", "host",
+];
+
+/// Classifies the target of an http call: every parameter a host may take it from (`url`,
+/// `uri`, `href`, `endpoint`, `base_url` / `baseUrl`, `host`), the strictest class wins, so an
+/// extension cannot show the gate `url: http://localhost/` and the host `uri: https://evil/`.
+/// A non-string value, or no target at all, is `Unknown`. Never panics, never allocates.
 pub fn http_target_class(params: Option<&Map<String, Value>>) -> HttpTargetClass {
-    let url = params.and_then(|p| p.get("url").or_else(|| p.get("uri")));
-    match url.and_then(Value::as_str) {
-        Some(url) => classify_url(url),
-        None => HttpTargetClass::Unknown,
+    let Some(params) = params else {
+        return HttpTargetClass::Unknown;
+    };
+    let mut class: Option<HttpTargetClass> = None;
+    for key in URL_KEYS {
+        let found = match params.get(key) {
+            None => continue,
+            Some(Value::String(url)) => classify_url(url),
+            Some(_) => HttpTargetClass::Unknown,
+        };
+        // `Ord` follows the feature value: Loopback < Private < Public < Unknown.
+        class = Some(class.map_or(found, |c| c.max(found)));
     }
+    class.unwrap_or(HttpTargetClass::Unknown)
 }
 
 /// Classifies one URL by its host.
@@ -430,6 +447,7 @@ fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use HttpTargetClass::*;
 
     fn check(url: &str, expected: HttpTargetClass) {
@@ -469,6 +487,31 @@ mod tests {
         check("http://a..b/", Unknown);
         check("http://255.255.255.255/", Unknown);
         assert_eq!(http_target_class(None), Unknown);
+    }
+
+    #[test]
+    fn every_target_parameter_is_classified_and_the_strictest_wins() {
+        let class = |v: serde_json::Value| http_target_class(v.as_object());
+        assert_eq!(class(json!({"url": "http://localhost/"})), Loopback);
+        assert_eq!(
+            class(json!({"url": "http://localhost/", "uri": "https://evil.example/"})),
+            Public
+        );
+        assert_eq!(
+            class(json!({"url": "http://127.0.0.1/", "href": "https://evil.example/"})),
+            Public
+        );
+        assert_eq!(
+            class(json!({"uri": "http://10.0.0.2/", "host": "evil.example"})),
+            Public
+        );
+        assert_eq!(
+            class(json!({"url": "http://localhost/", "endpoint": 7})),
+            Unknown
+        );
+        assert_eq!(class(json!({"url": ["https://evil.example/"]})), Unknown);
+        assert_eq!(class(json!({"method": "GET"})), Unknown);
+        assert_eq!(class(json!({"uri": "http://192.168.1.2/"})), Private);
     }
 
     #[test]
