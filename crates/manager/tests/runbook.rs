@@ -2412,4 +2412,13 @@ mod review_findings {
             assert_exfiltration_blocked(&params);
         }
     }
+
+    #[test]
+    fn a_url_parsers_disagree_on_is_judged_by_its_stricter_reading() {
+        // `\` ends the authority for WHATWG parsers (host `localhost`) but not for RFC 3986
+        // ones (host `collector.example.net`); the gate took the loopback reading only.
+        assert_exfiltration_blocked(
+            &json!({"url": "http://localhost\\@collector.example.net/upload"}),
+        );
+    }
 }

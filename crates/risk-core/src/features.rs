@@ -288,13 +288,33 @@ pub fn http_target_class(params: Option<&Map<String, Value>>) -> HttpTargetClass
 }
 
 /// Classifies one URL by its host.
+///
+/// URL parsers disagree on `\\`: WHATWG (browsers, many HTTP clients) reads it as `/`, so
+/// `http://localhost\\@evil.example/` goes to `localhost`; RFC 3986 parsers do not, and send
+/// it to `evil.example`. A URL with a backslash is classified both ways and the stricter class
+/// wins, so the gate never judges the friendlier reading of a URL the host may read the other
+/// way.
 pub fn classify_url(url: &str) -> HttpTargetClass {
+    let whatwg = classify_url_as(url, true);
+    if url.contains('\\') {
+        whatwg.max(classify_url_as(url, false))
+    } else {
+        whatwg
+    }
+}
+
+fn classify_url_as(url: &str, backslash_is_slash: bool) -> HttpTargetClass {
     let url = url.trim();
     let rest = match url.find("://") {
         Some(pos) => url.get(pos.saturating_add(3)..).unwrap_or(""),
         None => url.strip_prefix("//").unwrap_or(url),
     };
-    let authority_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+    let authority_end = if backslash_is_slash {
+        rest.find(['/', '?', '#', '\\'])
+    } else {
+        rest.find(['/', '?', '#'])
+    }
+    .unwrap_or(rest.len());
     let authority = rest.get(..authority_end).unwrap_or("");
     let host_port = match authority.rfind('@') {
         Some(at) => authority.get(at.saturating_add(1)..).unwrap_or(""),
@@ -487,6 +507,15 @@ mod tests {
         check("http://a..b/", Unknown);
         check("http://255.255.255.255/", Unknown);
         assert_eq!(http_target_class(None), Unknown);
+    }
+
+    #[test]
+    fn a_backslash_url_is_judged_by_its_stricter_reading() {
+        check("http://localhost\\@evil.example/", Public);
+        check("http://127.0.0.1\\@10.0.0.1/", Private);
+        check("http://localhost\\path", Unknown);
+        check("http://evil.example\\@localhost/", Public);
+        check("http://localhost/a\\b", Loopback);
     }
 
     #[test]
