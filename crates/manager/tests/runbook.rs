@@ -2421,4 +2421,36 @@ mod review_findings {
             &json!({"url": "http://localhost\\@collector.example.net/upload"}),
         );
     }
+
+    #[test]
+    fn a_burst_of_env_reads_refused_by_the_secret_broker_is_burst_denial_triage() {
+        use hostguard_manager::{IncidentSeverity, RunbookProcedure};
+        let clock = ManualClock::new(1_000);
+        let manager = manager_with(
+            PolicyProfile::Permissive,
+            false,
+            RolloutPhase::Shadow,
+            clock.clone(),
+        );
+        for i in 0..5 {
+            clock.advance_ms(5_000);
+            let v = manager
+                .evaluate_hostcall(&call("probe", &format!("e{i}"), "env", json!({})))
+                .unwrap();
+            assert!(v.is_blocked());
+        }
+        let severities: Vec<_> = manager
+            .security_alerts()
+            .iter()
+            .map(|a| {
+                let t = manager.triage(a);
+                (t.severity, t.procedure)
+            })
+            .collect();
+        let (single, burst) = (
+            (IncidentSeverity::P3, RunbookProcedure::LogAndMonitor),
+            (IncidentSeverity::P1, RunbookProcedure::BurstDenialTriage),
+        );
+        assert_eq!(severities, vec![single, single, single, burst, burst]);
+    }
 }
