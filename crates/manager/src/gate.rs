@@ -760,20 +760,42 @@ fn quota_charge(call: &HostCall, capability: Capability) -> QuotaCharge {
 const MAX_ENV_NAMES: usize = 32;
 
 /// Every variable name an env call gives, under any key a host may read (a string or an
-/// array of strings each); `None` when it names none, gives a non-string name, or names more
-/// than [`MAX_ENV_NAMES`]: the broker cannot answer for such a read.
+/// array of strings each); for an env-reading tool (`getenv`...), also its `input` (an object
+/// with those keys, or the name itself) and not the tool's own `name`. `None` when it names
+/// none, gives a non-string name, or names more than [`MAX_ENV_NAMES`]: the broker cannot
+/// answer for such a read.
 fn env_names(call: &HostCall) -> Option<Vec<&str>> {
+    fn collect<'a>(
+        source: &'a serde_json::Map<String, Value>,
+        skip_name: bool,
+        names: &mut Vec<&'a str>,
+    ) -> Option<()> {
+        for key in ["name", "key", "var", "names", "keys", "vars"] {
+            if skip_name && key == "name" {
+                continue;
+            }
+            match source.get(key) {
+                None => {}
+                Some(Value::String(name)) => names.push(name.as_str()),
+                Some(Value::Array(items)) => {
+                    for item in items {
+                        names.push(item.as_str()?);
+                    }
+                }
+                Some(_) => return None,
+            }
+        }
+        Some(())
+    }
     let p = call.params_object()?;
     let mut names = Vec::new();
-    for key in ["name", "key", "var", "names", "keys", "vars"] {
-        match p.get(key) {
+    let tool = call.method == "tool";
+    collect(p, tool, &mut names)?;
+    if tool {
+        match p.get("input") {
             None => {}
+            Some(Value::Object(input)) => collect(input, false, &mut names)?,
             Some(Value::String(name)) => names.push(name.as_str()),
-            Some(Value::Array(items)) => {
-                for item in items {
-                    names.push(item.as_str()?);
-                }
-            }
             Some(_) => return None,
         }
     }

@@ -2453,4 +2453,68 @@ mod review_findings {
         );
         assert_eq!(severities, vec![single, single, single, burst, burst]);
     }
+
+    #[test]
+    fn an_env_read_through_a_tool_is_brokered_like_method_env() {
+        // A host's `getenv` tool was a plain `tool` call: never brokered, the secret's value
+        // reached the extension, no exfiltration signal; an `envvars` dump went through too.
+        let manager = manager_with(
+            PolicyProfile::Permissive,
+            true,
+            RolloutPhase::Shadow,
+            ManualClock::new(0),
+        );
+        for (i, params) in [
+            json!({"name": "getenv", "input": {"name": "AWS_SECRET_ACCESS_KEY"}}),
+            json!({"name": "get_env", "input": "GITHUB_TOKEN"}),
+            json!({"name": "Env", "key": "OPENAI_API_KEY"}),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let v = manager
+                .evaluate_hostcall(&call("ext", &format!("t{i}"), "tool", params.clone()))
+                .unwrap();
+            assert_eq!(
+                v.capability(),
+                hostguard_manager::Capability::Env,
+                "{params}"
+            );
+            assert_eq!(
+                v.secret_placeholder(),
+                Some(hostguard_manager::SECRET_PLACEHOLDER),
+                "{params}"
+            );
+        }
+        let v = manager
+            .evaluate_hostcall(&call("ext", "dump", "tool", json!({"name": "envvars"})))
+            .unwrap();
+        assert!(v.is_blocked());
+        assert_eq!(v.reason_code(), "secret_broker_unnamed");
+        // A benign variable through the tool is untouched; the Safe profile denies env tools.
+        let v = manager
+            .evaluate_hostcall(&call(
+                "ext",
+                "home",
+                "tool",
+                json!({"name": "getenv", "input": {"name": "HOME"}}),
+            ))
+            .unwrap();
+        assert!(!v.is_blocked() && v.secret_placeholder().is_none());
+        let safe = manager_with(
+            PolicyProfile::Safe,
+            false,
+            RolloutPhase::Shadow,
+            ManualClock::new(0),
+        );
+        let v = safe
+            .evaluate_hostcall(&call(
+                "ext",
+                "s",
+                "tool",
+                json!({"name": "getenv", "input": {"name": "HOME"}}),
+            ))
+            .unwrap();
+        assert_eq!(v.reason_code(), "policy_deny");
+    }
 }

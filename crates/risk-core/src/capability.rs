@@ -202,8 +202,25 @@ const SHELL_TOOLS: &[&str] = &[
     "popen",
 ];
 
+/// Tool names (normalised as for [`SHELL_TOOLS`]) that read environment variables: `env`
+/// (brokered like method `env`, DESIGN §2 step 6).
+const ENV_TOOLS: &[&str] = &[
+    "env",
+    "getenv",
+    "printenv",
+    "getenvironment",
+    "readenv",
+    "envget",
+    "envread",
+    "getenvvar",
+    "readenvvar",
+    "envvar",
+    "envvars",
+];
+
 /// The capability a named host tool exercises: `bash` runs commands, so it is `exec`
-/// (DESIGN §2 step 6 mediates it like `exec`).
+/// (DESIGN §2 step 6 mediates it like `exec`); `getenv` reads the environment, so it is `env`
+/// (brokered like `env`).
 ///
 /// The name is normalised before matching — case folded, and everything but ASCII letters and
 /// digits dropped (`Bash`, ` bash `, `run_shell_command`, `bash\u{200b}`, `Shell-Exec`) — and
@@ -222,6 +239,9 @@ pub fn tool_capability(name: &str) -> Capability {
         || normalised.contains("shell")
     {
         return Capability::Exec;
+    }
+    if ENV_TOOLS.contains(&normalised.as_str()) {
+        return Capability::Env;
     }
     let name = name.trim().to_ascii_lowercase();
     match name.as_str() {
@@ -324,6 +344,10 @@ mod tests {
             ("web_search", Capability::Tool),
             ("ls", Capability::Read),
             ("show", Capability::Tool),
+            ("getenv", Capability::Env),
+            ("get_env", Capability::Env),
+            ("Env", Capability::Env),
+            ("read_env_var", Capability::Env),
         ] {
             assert_eq!(tool_capability(name), capability, "{name:?}");
         }
