@@ -2517,4 +2517,43 @@ mod review_findings {
             .unwrap();
         assert_eq!(v.reason_code(), "policy_deny");
     }
+
+    #[test]
+    fn a_credential_read_under_any_path_spelling_then_uploads_is_the_exfiltration_shape() {
+        // Reading `path: ~/.ssh/id_rsa` then uploading is blocked and quarantined; the same
+        // read under `file` / `filename` / `paths`, as an array, or spelled `//etc/shadow`,
+        // `/./etc/shadow`, `file:///etc/shadow` was not sensitive, and the uploads went out.
+        for read in [
+            json!({"op": "read", "file": "/home/u/.ssh/id_rsa"}),
+            json!({"op": "read", "filename": "/home/u/.aws/credentials"}),
+            json!({"op": "read", "path": ["/home/u/.ssh/id_rsa"]}),
+            json!({"op": "read", "paths": ["/home/u/.ssh/id_rsa"]}),
+            json!({"op": "read", "path": "//etc/shadow"}),
+            json!({"op": "read", "path": "/./etc/shadow"}),
+            json!({"op": "read", "path": "file:///etc/shadow"}),
+        ] {
+            let clock = ManualClock::new(1_000);
+            let manager = manager_with(
+                PolicyProfile::Permissive,
+                true,
+                RolloutPhase::EnforceAll,
+                clock.clone(),
+            );
+            manager
+                .evaluate_hostcall(&call("ext", "read", "fs", read.clone()))
+                .unwrap();
+            for i in 0..3 {
+                clock.advance_ms(500);
+                let v = manager
+                    .evaluate_hostcall(&upload("ext", &format!("up-{i}")))
+                    .unwrap();
+                assert!(v.is_blocked(), "{read}: {}", v.reason());
+            }
+            assert_eq!(
+                manager.trust_state("ext"),
+                ExtensionTrustState::Quarantined,
+                "{read}"
+            );
+        }
+    }
 }

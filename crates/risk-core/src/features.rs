@@ -341,15 +341,18 @@ fn classify_url_as(url: &str, backslash_is_slash: bool) -> HttpTargetClass {
 }
 
 /// Whether a path argument is sensitive (system config, credentials) or traverses `..`.
-/// Allocation-free; case-sensitive like the file systems it protects.
+/// Allocation-free; case-sensitive like the file systems it protects. The system prefixes are
+/// matched on the path's components, so `//etc/shadow`, `/./etc/shadow` and
+/// `file:///etc/shadow` (which the kernel or a host resolve to `/etc/shadow`) are sensitive too.
 pub fn is_sensitive_path(path: &str) -> bool {
-    const PREFIXES: [&str; 6] = [
-        "/etc",
-        "/root",
-        "/proc",
-        "/sys",
-        "/boot",
-        "/var/run/secrets",
+    const PREFIXES: [&[&str]; 7] = [
+        &["etc"],
+        &["root"],
+        &["proc"],
+        &["sys"],
+        &["boot"],
+        &["var", "run", "secrets"],
+        &["run", "secrets"],
     ];
     const COMPONENTS: [&str; 8] = [
         ".ssh",
@@ -362,9 +365,15 @@ pub fn is_sensitive_path(path: &str) -> bool {
         ".pgpass",
     ];
     let path = path.trim();
-    for prefix in PREFIXES {
-        if let Some(rest) = path.strip_prefix(prefix) {
-            if rest.is_empty() || rest.starts_with('/') {
+    let path = match path.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("file://") => path.get(7..).unwrap_or(""),
+        _ => path,
+    };
+    if path.starts_with('/') {
+        let components = path.split('/').filter(|c| !c.is_empty() && *c != ".");
+        for prefix in PREFIXES {
+            let mut rest = components.clone();
+            if prefix.iter().all(|p| rest.next() == Some(*p)) {
                 return true;
             }
         }
@@ -380,14 +389,22 @@ pub fn is_sensitive_path(path: &str) -> bool {
     })
 }
 
-/// The path-like parameters of a call, at the top level or under `input` (tool calls).
-/// One pass over the (small) params map; key matching compiles to a length switch.
+/// The path-like parameters of a call (a path or an array of paths under any key a host may
+/// read one from), at the top level or under `input` (tool calls). One pass over the (small)
+/// params map; key matching compiles to a length switch.
 pub(crate) fn any_sensitive_path(params: Option<&Map<String, Value>>) -> bool {
     fn scan(map: &Map<String, Value>, nested: bool) -> bool {
+        let sensitive = |value: &Value| match value {
+            Value::String(path) => is_sensitive_path(path),
+            Value::Array(paths) => paths
+                .iter()
+                .any(|p| p.as_str().is_some_and(is_sensitive_path)),
+            _ => false,
+        };
         map.iter().any(|(key, value)| match key.as_str() {
-            "path" | "file_path" | "from" | "to" | "dest" | "target" => {
-                value.as_str().is_some_and(is_sensitive_path)
-            }
+            "path" | "paths" | "file_path" | "file" | "files" | "filename" | "file_name"
+            | "from" | "to" | "dest" | "destination" | "target" | "src" | "source" | "dir"
+            | "directory" | "cwd" => sensitive(value),
             "input" if !nested => value.as_object().is_some_and(|input| scan(input, true)),
             _ => false,
         })
@@ -558,6 +575,12 @@ mod tests {
             "src/../../x",
             "C:\\Users\\u\\.ssh\\id_ed25519",
             "/proc/self/environ",
+            "//etc/shadow",
+            "/./etc/shadow",
+            "/.//./root/.bashrc",
+            "file:///etc/shadow",
+            "FILE:///etc/passwd",
+            "/run/secrets/kubernetes.io/token",
         ] {
             assert!(is_sensitive_path(path), "{path}");
         }
@@ -568,6 +591,8 @@ mod tests {
             "./target/debug",
             "docs/.envoy.md",
             "environment.txt",
+            "/home/u/etc/x",
+            "file:///home/u/src/main.rs",
             "",
         ] {
             assert!(!is_sensitive_path(path), "{path}");
@@ -577,6 +602,18 @@ mod tests {
     #[test]
     fn path_parameters_are_found_at_top_level_and_under_input() {
         let sensitive = |params: Value| any_sensitive_path(params.as_object());
+        for params in [
+            serde_json::json!({"op": "read", "file": "/home/u/.ssh/id_rsa"}),
+            serde_json::json!({"op": "read", "filename": "/home/u/.aws/credentials"}),
+            serde_json::json!({"op": "read", "path": ["README.md", "/etc/shadow"]}),
+            serde_json::json!({"op": "read", "paths": ["/home/u/.ssh/id_rsa"]}),
+            serde_json::json!({"name": "read", "input": {"files": ["/etc/passwd"]}}),
+        ] {
+            assert!(sensitive(params.clone()), "{params}");
+        }
+        assert!(!sensitive(
+            serde_json::json!({"op": "read", "paths": ["README.md", 7]})
+        ));
         assert!(sensitive(
             serde_json::json!({"op": "read", "path": "/etc/shadow"})
         ));
