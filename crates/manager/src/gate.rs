@@ -250,6 +250,7 @@ impl ExtensionManager {
                     capability,
                     exec_tier: mediation.as_ref().map(|m| m.tier),
                     exec_critical_class: mediation.as_ref().is_some_and(|m| m.critical),
+                    exec_egress: mediation.as_ref().and_then(|m| m.egress),
                     secret_env: !env_names_ok
                         || secrets.iter().any(|s| s.redacted)
                         || mediation.as_ref().is_some_and(|m| m.secret_env),
