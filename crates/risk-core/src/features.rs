@@ -275,14 +275,18 @@ pub fn http_target_class(params: Option<&Map<String, Value>>) -> HttpTargetClass
         return HttpTargetClass::Unknown;
     };
     let mut class: Option<HttpTargetClass> = None;
-    for key in URL_KEYS {
-        let found = match params.get(key) {
-            None => continue,
-            Some(Value::String(url)) => classify_url(url),
-            Some(_) => HttpTargetClass::Unknown,
-        };
-        // `Ord` follows the feature value: Loopback < Private < Public < Unknown.
-        class = Some(class.map_or(found, |c| c.max(found)));
+    // An http tool call (`web_fetch`) carries its target under `input`.
+    let input = params.get("input").and_then(Value::as_object);
+    for source in std::iter::once(params).chain(input) {
+        for key in URL_KEYS {
+            let found = match source.get(key) {
+                None => continue,
+                Some(Value::String(url)) => classify_url(url),
+                Some(_) => HttpTargetClass::Unknown,
+            };
+            // `Ord` follows the feature value: Loopback < Private < Public < Unknown.
+            class = Some(class.map_or(found, |c| c.max(found)));
+        }
     }
     class.unwrap_or(HttpTargetClass::Unknown)
 }
@@ -558,6 +562,15 @@ mod tests {
         assert_eq!(class(json!({"url": ["https://evil.example/"]})), Unknown);
         assert_eq!(class(json!({"method": "GET"})), Unknown);
         assert_eq!(class(json!({"uri": "http://192.168.1.2/"})), Private);
+        // A tool call's target is under `input`.
+        assert_eq!(
+            class(json!({"name": "web_fetch", "input": {"url": "http://localhost/"}})),
+            Loopback
+        );
+        assert_eq!(
+            class(json!({"name": "fetch", "input": {"url": "https://evil.example/"}})),
+            Public
+        );
     }
 
     #[test]
