@@ -744,17 +744,73 @@ pub(crate) fn hex(bytes: &[u8; 32]) -> String {
     out
 }
 
+/// Parameters a write may carry its bytes in (fs ops, and write / edit / patch tools).
+const WRITE_CONTENT_KEYS: [&str; 12] = [
+    "content",
+    "contents",
+    "data",
+    "text",
+    "body",
+    "bytes",
+    "new_string",
+    "new_str",
+    "patch",
+    "diff",
+    "edits",
+    "append",
+];
+
 fn quota_charge(call: &HostCall, capability: Capability) -> QuotaCharge {
     let charge = QuotaCharge::for_capability(capability);
     if capability != Capability::Write {
         return charge;
     }
-    let bytes = call
-        .params_object()
-        .and_then(|p| p.get("content").or_else(|| p.get("data")))
-        .and_then(Value::as_str)
-        .map_or(0, str::len);
-    charge.with_write_bytes(bytes as u64)
+    charge.with_write_bytes(write_bytes(call))
+}
+
+/// The bytes a write call carries: every content parameter, at the top level and under a
+/// tool's `input` (or `input` itself when it is the text), a string by its length and any
+/// other value by its JSON length — so a write tool's `input.content`, an `edits` array or
+/// content sent as an array of chunks all count against the `write_bytes` quota.
+fn write_bytes(call: &HostCall) -> u64 {
+    fn size(value: &Value) -> u64 {
+        match value {
+            Value::Null => 0,
+            Value::String(text) => text.len() as u64,
+            other => {
+                /// Counts serialized bytes without buffering them.
+                struct Count(u64);
+                impl std::io::Write for Count {
+                    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                        self.0 = self.0.saturating_add(buf.len() as u64);
+                        Ok(buf.len())
+                    }
+                    fn flush(&mut self) -> std::io::Result<()> {
+                        Ok(())
+                    }
+                }
+                let mut count = Count(0);
+                // Serializing a `Value` into a writer that never fails cannot fail.
+                let _ = serde_json::to_writer(&mut count, other);
+                count.0
+            }
+        }
+    }
+    fn sum(source: &serde_json::Map<String, Value>) -> u64 {
+        WRITE_CONTENT_KEYS
+            .iter()
+            .filter_map(|key| source.get(*key))
+            .fold(0u64, |total, value| total.saturating_add(size(value)))
+    }
+    let Some(params) = call.params_object() else {
+        return 0;
+    };
+    let nested = match params.get("input") {
+        Some(Value::Object(input)) => sum(input),
+        Some(Value::String(text)) if call.method == "tool" => text.len() as u64,
+        _ => 0,
+    };
+    sum(params).saturating_add(nested)
 }
 
 /// Most variable names one env call may name (each is brokered and logged).

@@ -2645,4 +2645,65 @@ mod review_findings {
             "{params}"
         );
     }
+
+    #[test]
+    fn every_write_counts_against_the_write_bytes_quota() {
+        // Only a string `content` / `data` at the top level was counted: a write tool's
+        // `input.content`, `text`, an `edits` array or content sent as an array of chunks wrote
+        // any number of bytes under a `write_bytes` quota of 1 KiB.
+        let big = "x".repeat(2_000);
+        for (i, (method, params)) in [
+            (
+                "tool",
+                json!({"name": "write", "input": {"file_path": "a.txt", "content": big}}),
+            ),
+            ("fs", json!({"op": "write", "path": "a.txt", "text": big})),
+            ("fs", json!({"op": "write", "path": "a.txt", "content": [big]})),
+            (
+                "tool",
+                json!({"name": "edit", "input": {"file_path": "a.txt", "old_string": "a", "new_string": big}}),
+            ),
+            (
+                "tool",
+                json!({"name": "multiedit", "input": {"file_path": "a.txt", "edits": [{"new_string": big}]}}),
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let manager = ExtensionManager::builder()
+                .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
+                .quota(QuotaLimits {
+                    write_bytes: Some(1_024),
+                    ..QuotaLimits::UNLIMITED
+                })
+                .clock(ManualClock::new(0))
+                .build()
+                .unwrap();
+            let v = manager
+                .evaluate_hostcall(&call("ext", &format!("w{i}"), method, params.clone()))
+                .unwrap();
+            assert!(v.is_blocked(), "{method} {i}: {}", v.reason());
+            assert_eq!(v.reason_code(), "quota_exceeded");
+        }
+        // A small write passes.
+        let manager = ExtensionManager::builder()
+            .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
+            .quota(QuotaLimits {
+                write_bytes: Some(1_024),
+                ..QuotaLimits::UNLIMITED
+            })
+            .clock(ManualClock::new(0))
+            .build()
+            .unwrap();
+        let v = manager
+            .evaluate_hostcall(&call(
+                "ext",
+                "small",
+                "tool",
+                json!({"name": "write", "input": {"file_path": "a.txt", "content": "hi"}}),
+            ))
+            .unwrap();
+        assert!(!v.is_blocked(), "{}", v.reason());
+    }
 }
