@@ -129,7 +129,8 @@ impl ExtensionManager {
         let mut d = Draft::new();
         let mut pending = PendingRecords::default();
         let mut eval: Option<Evaluation> = None;
-        let mut secret: Option<SecretBrokerDecision> = None;
+        let mut secrets: Vec<SecretBrokerDecision> = Vec::new();
+        let mut env_names_ok = true;
         let mut quarantine_now = false;
 
         'pipeline: {
@@ -143,6 +144,25 @@ impl ExtensionManager {
                     || {
                         format!(
                             "extension `{}` is killed by the kill switch",
+                            call.extension_id
+                        )
+                    },
+                );
+                break 'pipeline;
+            }
+            // A quarantine is a trust state, not a risk verdict of this call: once enforced it
+            // holds until an operator lifts it (kill switch off, `reset_extension`), whatever
+            // the rollout phase or the controller's `enabled` flag later become (DESIGN §3
+            // "Terminate is sticky").
+            if st.trust == ExtensionTrustState::Quarantined {
+                d.policy_reason = "quarantined";
+                d.raise(
+                    VerdictAction::Block,
+                    EnforcementState::Terminate,
+                    "quarantined",
+                    || {
+                        format!(
+                            "extension `{}` is quarantined until an operator lifts it",
                             call.extension_id
                         )
                     },
@@ -211,7 +231,16 @@ impl ExtensionManager {
             // Classification feeds both mediation (step 6) and the model (step 5).
             let mediation = self.mediate_exec(call);
             if capability == Capability::Env {
-                secret = env_name(call).map(|name| self.secret_policy.broker_env(name));
+                // Every variable the call names is brokered: a host may read any of the keys.
+                match env_names(call) {
+                    Some(names) => {
+                        secrets = names
+                            .into_iter()
+                            .map(|name| self.secret_policy.broker_env(name))
+                            .collect();
+                    }
+                    None => env_names_ok = false,
+                }
             }
 
             // Step 5: the risk model, when enabled.
@@ -221,7 +250,10 @@ impl ExtensionManager {
                     capability,
                     exec_tier: mediation.as_ref().map(|m| m.tier),
                     exec_critical_class: mediation.as_ref().is_some_and(|m| m.critical),
-                    secret_env: secret.as_ref().is_some_and(|s| s.redacted),
+                    exec_egress: mediation.as_ref().and_then(|m| m.egress),
+                    secret_env: !env_names_ok
+                        || secrets.iter().any(|s| s.redacted)
+                        || mediation.as_ref().is_some_and(|m| m.secret_env),
                     now_ms: now,
                 };
                 eval = Some(evaluate(
@@ -253,20 +285,42 @@ impl ExtensionManager {
                     ));
                 }
             }
-            if let Some(s) = &secret {
-                pending.secret.push(s.clone());
-                if s.redacted {
-                    d.secret_redacted = true;
-                    pending.alerts.push(ctx.alert(
-                        Cat::SecretBroker,
-                        Sev::Info,
-                        "redact",
-                        format!("env read of a secret name brokered ({})", s.reason),
-                        vec!["secret_redacted".into(), s.reason.as_str().into()],
-                        eval.as_ref().map(|e| e.score),
-                        "none: the extension received the placeholder, not the value",
-                    ));
-                }
+            if let Some(s) = secrets.iter().find(|s| s.redacted) {
+                d.secret_redacted = true;
+                pending.alerts.push(ctx.alert(
+                    Cat::SecretBroker,
+                    Sev::Info,
+                    "redact",
+                    format!("env read of a secret name brokered ({})", s.reason),
+                    vec!["secret_redacted".into(), s.reason.as_str().into()],
+                    eval.as_ref().map(|e| e.score),
+                    "none: the extension received the placeholder, not the value",
+                ));
+            }
+            pending.secret.extend(secrets.iter().cloned());
+            if !env_names_ok {
+                // The broker can only answer for named variables: an env read that names none
+                // (a whole-environment read, a non-string name) or too many to broker would
+                // reach the host unbrokered. Refused in every phase, like exec mediation.
+                d.raise(
+                    VerdictAction::Block,
+                    EnforcementState::Deny,
+                    "secret_broker_unnamed",
+                    || {
+                        format!(
+                            "env read names no variable the secret broker can check (a string, or at most {MAX_ENV_NAMES} strings, under `name`, `key`, `var`, `names`, `keys` or `vars`)"
+                        )
+                    },
+                );
+                pending.alerts.push(ctx.alert(
+                    Cat::SecretBroker,
+                    Sev::Warning,
+                    "deny",
+                    d.reason.clone().into_owned(),
+                    vec!["secret_broker_unnamed".into()],
+                    eval.as_ref().map(|e| e.score),
+                    "review the extension: an env read must name the variables it reads",
+                ));
             }
 
             // Step 7: enforcement of the model's state, as the rollout phase says (DESIGN §4).
@@ -488,7 +542,7 @@ impl ExtensionManager {
             eval.as_ref(),
             d.enforced,
             d.action == VerdictAction::Block,
-            resource_class(call, capability, secret.as_ref()),
+            resource_class(call, capability, secrets.iter().any(|s| s.redacted)),
         );
         drop(guard);
         Ok(Verdict {
@@ -690,31 +744,122 @@ pub(crate) fn hex(bytes: &[u8; 32]) -> String {
     out
 }
 
+/// Parameters a write may carry its bytes in (fs ops, and write / edit / patch tools).
+const WRITE_CONTENT_KEYS: [&str; 12] = [
+    "content",
+    "contents",
+    "data",
+    "text",
+    "body",
+    "bytes",
+    "new_string",
+    "new_str",
+    "patch",
+    "diff",
+    "edits",
+    "append",
+];
+
 fn quota_charge(call: &HostCall, capability: Capability) -> QuotaCharge {
     let charge = QuotaCharge::for_capability(capability);
     if capability != Capability::Write {
         return charge;
     }
-    let bytes = call
-        .params_object()
-        .and_then(|p| p.get("content").or_else(|| p.get("data")))
-        .and_then(Value::as_str)
-        .map_or(0, str::len);
-    charge.with_write_bytes(bytes as u64)
+    charge.with_write_bytes(write_bytes(call))
 }
 
-fn env_name(call: &HostCall) -> Option<&str> {
+/// The bytes a write call carries: every content parameter, at the top level and under a
+/// tool's `input` (or `input` itself when it is the text), a string by its length and any
+/// other value by its JSON length — so a write tool's `input.content`, an `edits` array or
+/// content sent as an array of chunks all count against the `write_bytes` quota.
+fn write_bytes(call: &HostCall) -> u64 {
+    fn size(value: &Value) -> u64 {
+        match value {
+            Value::Null => 0,
+            Value::String(text) => text.len() as u64,
+            other => {
+                /// Counts serialized bytes without buffering them.
+                struct Count(u64);
+                impl std::io::Write for Count {
+                    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                        self.0 = self.0.saturating_add(buf.len() as u64);
+                        Ok(buf.len())
+                    }
+                    fn flush(&mut self) -> std::io::Result<()> {
+                        Ok(())
+                    }
+                }
+                let mut count = Count(0);
+                // Serializing a `Value` into a writer that never fails cannot fail.
+                let _ = serde_json::to_writer(&mut count, other);
+                count.0
+            }
+        }
+    }
+    fn sum(source: &serde_json::Map<String, Value>) -> u64 {
+        WRITE_CONTENT_KEYS
+            .iter()
+            .filter_map(|key| source.get(*key))
+            .fold(0u64, |total, value| total.saturating_add(size(value)))
+    }
+    let Some(params) = call.params_object() else {
+        return 0;
+    };
+    let nested = match params.get("input") {
+        Some(Value::Object(input)) => sum(input),
+        Some(Value::String(text)) if call.method == "tool" => text.len() as u64,
+        _ => 0,
+    };
+    sum(params).saturating_add(nested)
+}
+
+/// Most variable names one env call may name (each is brokered and logged).
+const MAX_ENV_NAMES: usize = 32;
+
+/// Every variable name an env call gives, under any key a host may read (a string or an
+/// array of strings each); for an env-reading tool (`getenv`...), also its `input` (an object
+/// with those keys, or the name itself) and not the tool's own `name`. `None` when it names
+/// none, gives a non-string name, or names more than [`MAX_ENV_NAMES`]: the broker cannot
+/// answer for such a read.
+fn env_names(call: &HostCall) -> Option<Vec<&str>> {
+    fn collect<'a>(
+        source: &'a serde_json::Map<String, Value>,
+        skip_name: bool,
+        names: &mut Vec<&'a str>,
+    ) -> Option<()> {
+        for key in ["name", "key", "var", "names", "keys", "vars"] {
+            if skip_name && key == "name" {
+                continue;
+            }
+            match source.get(key) {
+                None => {}
+                Some(Value::String(name)) => names.push(name.as_str()),
+                Some(Value::Array(items)) => {
+                    for item in items {
+                        names.push(item.as_str()?);
+                    }
+                }
+                Some(_) => return None,
+            }
+        }
+        Some(())
+    }
     let p = call.params_object()?;
-    ["name", "key", "var"]
-        .into_iter()
-        .find_map(|k| p.get(k).and_then(Value::as_str))
+    let mut names = Vec::new();
+    let tool = call.method == "tool";
+    collect(p, tool, &mut names)?;
+    if tool {
+        match p.get("input") {
+            None => {}
+            Some(Value::Object(input)) => collect(input, false, &mut names)?,
+            Some(Value::String(name)) => names.push(name.as_str()),
+            Some(_) => return None,
+        }
+    }
+    (!names.is_empty() && names.len() <= MAX_ENV_NAMES).then_some(names)
 }
 
-fn resource_class(
-    call: &HostCall,
-    capability: Capability,
-    secret: Option<&SecretBrokerDecision>,
-) -> &'static str {
+fn resource_class(call: &HostCall, capability: Capability, secret_redacted: bool) -> &'static str {
     match capability {
         Capability::Http => http_target_class(call.params_object()).as_str(),
         Capability::Read | Capability::Write => {
@@ -731,7 +876,7 @@ fn resource_class(
         }
         Capability::Exec => "command",
         Capability::Env => {
-            if secret.is_some_and(|s| s.redacted) {
+            if secret_redacted {
                 "secret_env"
             } else {
                 "env"

@@ -414,12 +414,22 @@ impl ExtensionManager {
     }
 
     /// Flags an earlier decision as a false positive (operators, DESIGN §2 step 8). `false` when
-    /// the call is unknown or its sample has left the rollout window. The flag may roll the
-    /// rollout back.
+    /// the call is unknown, was used by more than one extension (then name the extension:
+    /// [`mark_false_positive_for`](Self::mark_false_positive_for)), or its sample has left the
+    /// rollout window. The flag may roll the rollout back.
     pub fn mark_false_positive(&self, call_id: &str) -> bool {
-        let Some(call) = self.call_ref(call_id) else {
-            return false;
-        };
+        self.call_ref(call_id)
+            .is_some_and(|call| self.flag_false_positive(&call))
+    }
+
+    /// As [`mark_false_positive`](Self::mark_false_positive), for the call `call_id` of
+    /// `extension_id` (for hosts whose call ids are only unique per extension).
+    pub fn mark_false_positive_for(&self, extension_id: &str, call_id: &str) -> bool {
+        self.call_ref_for(extension_id, call_id)
+            .is_some_and(|call| self.flag_false_positive(&call))
+    }
+
+    fn flag_false_positive(&self, call: &CallRef<Shard>) -> bool {
         let now = self.clock.now_ms();
         let mut core = lock(&self.core);
         match core.rollout.mark_false_positive(call.sample, now) {
@@ -548,9 +558,22 @@ impl ExtensionManager {
 
     /// Reports how a call ended: feeds the risk model (error rate, failure streak, posterior)
     /// and fills the telemetry event's `outcome` and `latency_ms` (time since the decision by
-    /// the injected clock). Returns `false` for an unknown call id.
+    /// the injected clock). Returns `false` for an unknown call id, and for a call id that more
+    /// than one extension used: an outcome is never credited to the wrong extension (hosts
+    /// whose call ids are unique only per extension use
+    /// [`record_outcome_for`](Self::record_outcome_for)).
     pub fn record_outcome(&self, call_id: &str, outcome: Outcome) -> bool {
         let Some(call) = self.call_ref(call_id) else {
+            return false;
+        };
+        let latency = self.clock.now_ms().saturating_sub(call.ts_ms);
+        self.apply_outcome(&call, &outcome, latency);
+        true
+    }
+
+    /// As [`record_outcome`](Self::record_outcome), for the call `call_id` of `extension_id`.
+    pub fn record_outcome_for(&self, extension_id: &str, call_id: &str, outcome: Outcome) -> bool {
+        let Some(call) = self.call_ref_for(extension_id, call_id) else {
             return false;
         };
         let latency = self.clock.now_ms().saturating_sub(call.ts_ms);
@@ -574,11 +597,25 @@ impl ExtensionManager {
     }
 
     /// A person answered a Prompt verdict: written to the ledger as a prompt-resolution entry.
-    /// `false` when the call is unknown, was not prompted, or was already resolved.
+    /// `false` when the call is unknown, was used by more than one extension (see
+    /// [`resolve_prompt_for`](Self::resolve_prompt_for)), was not prompted, or was already
+    /// resolved.
     pub fn resolve_prompt(&self, call_id: &str, approved: bool) -> bool {
+        self.resolve(None, call_id, approved)
+    }
+
+    /// As [`resolve_prompt`](Self::resolve_prompt), for the call `call_id` of `extension_id`.
+    pub fn resolve_prompt_for(&self, extension_id: &str, call_id: &str, approved: bool) -> bool {
+        let Some(shard) = self.existing_shard(extension_id) else {
+            return false;
+        };
+        self.resolve(Some(&shard), call_id, approved)
+    }
+
+    fn resolve(&self, of: Option<&Arc<Shard>>, call_id: &str, approved: bool) -> bool {
         let shard = {
             let mut stripe = lock(self.calls.get(call_id));
-            let Some(call) = stripe.get_mut(call_id) else {
+            let Some(call) = stripe.get_mut(call_id, of) else {
                 return false;
             };
             if call.action != VerdictAction::Prompt || call.prompt_resolved {
@@ -664,8 +701,17 @@ impl ExtensionManager {
         }
     }
 
+    /// The decision `call_id` names (`None` when unknown or used by several extensions).
     pub(crate) fn call_ref(&self, call_id: &str) -> Option<CallRef<Shard>> {
         lock(self.calls.get(call_id)).get(call_id).cloned()
+    }
+
+    /// The decision of `extension_id` under `call_id`.
+    pub(crate) fn call_ref_for(&self, extension_id: &str, call_id: &str) -> Option<CallRef<Shard>> {
+        let shard = self.existing_shard(extension_id)?;
+        lock(self.calls.get(call_id))
+            .get_for(call_id, &shard)
+            .cloned()
     }
 
     fn apply_outcome(&self, call: &CallRef<Shard>, outcome: &Outcome, latency_ms: u64) {

@@ -114,13 +114,15 @@ fn has_code(alert: &SecurityAlert, code: &str) -> bool {
     alert.reason_codes.iter().any(|c| c == code)
 }
 
-/// A denial of the static policy or of exec mediation ("exec/env denied").
+/// A denial of the static policy, of exec mediation or of the secret broker (an env read it
+/// cannot check): "exec/env denied".
 fn is_policy_denial(alert: &SecurityAlert) -> bool {
     match alert.category {
         SecurityAlertCategory::PolicyDenial => true,
-        SecurityAlertCategory::ExecMediation => alert.action_taken == "deny",
+        SecurityAlertCategory::ExecMediation | SecurityAlertCategory::SecretBroker => {
+            alert.action_taken == "deny"
+        }
         SecurityAlertCategory::AnomalyDenial
-        | SecurityAlertCategory::SecretBroker
         | SecurityAlertCategory::QuotaBreach
         | SecurityAlertCategory::Quarantine
         | SecurityAlertCategory::ProfileTransition => false,

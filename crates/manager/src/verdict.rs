@@ -104,7 +104,8 @@ impl Verdict {
         self.enforced
     }
 
-    /// A stable snake_case code: `allowed`, `kill_switch`, `policy_deny`, `policy_prompt`,
+    /// A stable snake_case code: `allowed`, `kill_switch`, `quarantined`, `policy_deny`,
+    /// `policy_prompt`,
     /// `quota_exceeded`, `exec_mediation`, `risk_harden`, `risk_prompt`, `risk_deny`,
     /// `risk_terminate`, `decision_timeout`, `controller_error`.
     pub fn reason_code(&self) -> &str {

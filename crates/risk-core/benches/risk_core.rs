@@ -51,6 +51,7 @@ fn bench(c: &mut Criterion) {
             exec_tier,
             exec_critical_class: false,
             secret_env: false,
+            exec_egress: None,
             now_ms: clock.now_ms(),
         };
         evaluate(&model, &mut state, &input, &clock);
@@ -67,6 +68,7 @@ fn bench(c: &mut Criterion) {
                 exec_tier: None,
                 exec_critical_class: false,
                 secret_env: false,
+                exec_egress: None,
                 now_ms: clock.now_ms(),
             };
             black_box(evaluate(&model, &mut state, &input, &clock))

@@ -176,12 +176,87 @@ pub fn derive_capability(
     }
 }
 
+/// Tool names (normalised: ASCII letters and digits only, lowercase) that run commands.
+const SHELL_TOOLS: &[&str] = &[
+    "bash",
+    "sh",
+    "shell",
+    "exec",
+    "zsh",
+    "dash",
+    "ksh",
+    "fish",
+    "csh",
+    "tcsh",
+    "ash",
+    "busybox",
+    "pwsh",
+    "powershell",
+    "cmd",
+    "terminal",
+    "runcommand",
+    "execcommand",
+    "executecommand",
+    "subprocess",
+    "spawn",
+    "popen",
+];
+
+/// Tool names (normalised as for [`SHELL_TOOLS`]) that read environment variables: `env`
+/// (brokered like method `env`, DESIGN §2 step 6).
+const ENV_TOOLS: &[&str] = &[
+    "env",
+    "getenv",
+    "printenv",
+    "getenvironment",
+    "readenv",
+    "envget",
+    "envread",
+    "getenvvar",
+    "readenvvar",
+    "envvar",
+    "envvars",
+];
+
+/// Tool names (normalised as for [`SHELL_TOOLS`]) that send http requests, besides any name
+/// containing `fetch`, `http`, `curl` or `wget`: `http` (the risk model classifies their
+/// target, Harden blocks them, a secret read followed by one is the exfiltration shape).
+const HTTP_TOOLS: &[&str] = &["download", "upload", "webrequest", "urlrequest", "browse"];
+
 /// The capability a named host tool exercises: `bash` runs commands, so it is `exec`
-/// (DESIGN §2 step 6 mediates it like `exec`).
+/// (DESIGN §2 step 6 mediates it like `exec`); `getenv` reads the environment, so it is `env`
+/// (brokered like `env`); `web_fetch` sends http requests, so it is `http`.
+///
+/// The name is normalised before matching — case folded, and everything but ASCII letters and
+/// digits dropped (`Bash`, ` bash `, `run_shell_command`, `bash\u{200b}`, `Shell-Exec`) — and
+/// any name that names a shell (contains `bash` or `shell`, or is one of the shells and
+/// command runners hosts expose: `zsh`, `pwsh`, `cmd`, `terminal`, `run_command`, ...) is
+/// `exec`: a host that looks tools up loosely must not run a shell the gate did not mediate.
+/// Erring towards `exec` is the safe direction (it is mediated and policy-gated).
 pub fn tool_capability(name: &str) -> Capability {
+    let normalised: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if SHELL_TOOLS.contains(&normalised.as_str())
+        || normalised.contains("bash")
+        || normalised.contains("shell")
+    {
+        return Capability::Exec;
+    }
+    if ENV_TOOLS.contains(&normalised.as_str()) {
+        return Capability::Env;
+    }
+    if HTTP_TOOLS.contains(&normalised.as_str())
+        || ["fetch", "http", "curl", "wget"]
+            .iter()
+            .any(|part| normalised.contains(part))
+    {
+        return Capability::Http;
+    }
     let name = name.trim().to_ascii_lowercase();
     match name.as_str() {
-        "bash" | "shell" | "sh" | "exec" => Capability::Exec,
         "read" | "grep" | "find" | "ls" | "glob" => Capability::Read,
         "write" | "edit" | "multiedit" | "apply_patch" => Capability::Write,
         _ => Capability::Tool,
@@ -252,6 +327,47 @@ mod tests {
                 method: String::new(),
             }),
         );
+    }
+
+    #[test]
+    fn shell_tool_name_variants_are_exec() {
+        for name in [
+            "bash",
+            "BASH",
+            " bash ",
+            "bash\u{200b}",
+            "Bash-Tool",
+            "run_shell_command",
+            "shell_exec",
+            "sh",
+            "Sh",
+            "zsh",
+            "pwsh",
+            "PowerShell",
+            "cmd",
+            "terminal",
+            "execute_command",
+        ] {
+            assert_eq!(tool_capability(name), Capability::Exec, "{name:?}");
+        }
+        for (name, capability) in [
+            ("read", Capability::Read),
+            ("edit", Capability::Write),
+            ("web_search", Capability::Tool),
+            ("ls", Capability::Read),
+            ("show", Capability::Tool),
+            ("getenv", Capability::Env),
+            ("get_env", Capability::Env),
+            ("Env", Capability::Env),
+            ("read_env_var", Capability::Env),
+            ("web_fetch", Capability::Http),
+            ("WebFetch", Capability::Http),
+            ("fetch", Capability::Http),
+            ("http_request", Capability::Http),
+            ("download", Capability::Http),
+        ] {
+            assert_eq!(tool_capability(name), capability, "{name:?}");
+        }
     }
 
     #[test]

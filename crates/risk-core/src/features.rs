@@ -261,23 +261,64 @@ impl HttpTargetClass {
     }
 }
 
-/// Classifies the `url` (or `uri`) parameter of an http call. Never panics, never allocates.
+/// Parameters of an http call a host may take its target from.
+const URL_KEYS: [&str; 7] = [
+    "url", "uri", "href", "endpoint", "base_url", "baseUrl", "host",
+];
+
+/// Classifies the target of an http call: every parameter a host may take it from (`url`,
+/// `uri`, `href`, `endpoint`, `base_url` / `baseUrl`, `host`), the strictest class wins, so an
+/// extension cannot show the gate `url: http://localhost/` and the host `uri: https://evil/`.
+/// A non-string value, or no target at all, is `Unknown`. Never panics, never allocates.
 pub fn http_target_class(params: Option<&Map<String, Value>>) -> HttpTargetClass {
-    let url = params.and_then(|p| p.get("url").or_else(|| p.get("uri")));
-    match url.and_then(Value::as_str) {
-        Some(url) => classify_url(url),
-        None => HttpTargetClass::Unknown,
+    let Some(params) = params else {
+        return HttpTargetClass::Unknown;
+    };
+    let mut class: Option<HttpTargetClass> = None;
+    // An http tool call (`web_fetch`) carries its target under `input`.
+    let input = params.get("input").and_then(Value::as_object);
+    for source in std::iter::once(params).chain(input) {
+        for key in URL_KEYS {
+            let found = match source.get(key) {
+                None => continue,
+                Some(Value::String(url)) => classify_url(url),
+                Some(_) => HttpTargetClass::Unknown,
+            };
+            // `Ord` follows the feature value: Loopback < Private < Public < Unknown.
+            class = Some(class.map_or(found, |c| c.max(found)));
+        }
     }
+    class.unwrap_or(HttpTargetClass::Unknown)
 }
 
 /// Classifies one URL by its host.
+///
+/// URL parsers disagree on `\\`: WHATWG (browsers, many HTTP clients) reads it as `/`, so
+/// `http://localhost\\@evil.example/` goes to `localhost`; RFC 3986 parsers do not, and send
+/// it to `evil.example`. A URL with a backslash is classified both ways and the stricter class
+/// wins, so the gate never judges the friendlier reading of a URL the host may read the other
+/// way.
 pub fn classify_url(url: &str) -> HttpTargetClass {
+    let whatwg = classify_url_as(url, true);
+    if url.contains('\\') {
+        whatwg.max(classify_url_as(url, false))
+    } else {
+        whatwg
+    }
+}
+
+fn classify_url_as(url: &str, backslash_is_slash: bool) -> HttpTargetClass {
     let url = url.trim();
     let rest = match url.find("://") {
         Some(pos) => url.get(pos.saturating_add(3)..).unwrap_or(""),
         None => url.strip_prefix("//").unwrap_or(url),
     };
-    let authority_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+    let authority_end = if backslash_is_slash {
+        rest.find(['/', '?', '#', '\\'])
+    } else {
+        rest.find(['/', '?', '#'])
+    }
+    .unwrap_or(rest.len());
     let authority = rest.get(..authority_end).unwrap_or("");
     let host_port = match authority.rfind('@') {
         Some(at) => authority.get(at.saturating_add(1)..).unwrap_or(""),
@@ -304,15 +345,18 @@ pub fn classify_url(url: &str) -> HttpTargetClass {
 }
 
 /// Whether a path argument is sensitive (system config, credentials) or traverses `..`.
-/// Allocation-free; case-sensitive like the file systems it protects.
+/// Allocation-free; case-sensitive like the file systems it protects. The system prefixes are
+/// matched on the path's components, so `//etc/shadow`, `/./etc/shadow` and
+/// `file:///etc/shadow` (which the kernel or a host resolve to `/etc/shadow`) are sensitive too.
 pub fn is_sensitive_path(path: &str) -> bool {
-    const PREFIXES: [&str; 6] = [
-        "/etc",
-        "/root",
-        "/proc",
-        "/sys",
-        "/boot",
-        "/var/run/secrets",
+    const PREFIXES: [&[&str]; 7] = [
+        &["etc"],
+        &["root"],
+        &["proc"],
+        &["sys"],
+        &["boot"],
+        &["var", "run", "secrets"],
+        &["run", "secrets"],
     ];
     const COMPONENTS: [&str; 8] = [
         ".ssh",
@@ -325,9 +369,15 @@ pub fn is_sensitive_path(path: &str) -> bool {
         ".pgpass",
     ];
     let path = path.trim();
-    for prefix in PREFIXES {
-        if let Some(rest) = path.strip_prefix(prefix) {
-            if rest.is_empty() || rest.starts_with('/') {
+    let path = match path.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("file://") => path.get(7..).unwrap_or(""),
+        _ => path,
+    };
+    if path.starts_with('/') {
+        let components = path.split('/').filter(|c| !c.is_empty() && *c != ".");
+        for prefix in PREFIXES {
+            let mut rest = components.clone();
+            if prefix.iter().all(|p| rest.next() == Some(*p)) {
                 return true;
             }
         }
@@ -343,14 +393,22 @@ pub fn is_sensitive_path(path: &str) -> bool {
     })
 }
 
-/// The path-like parameters of a call, at the top level or under `input` (tool calls).
-/// One pass over the (small) params map; key matching compiles to a length switch.
+/// The path-like parameters of a call (a path or an array of paths under any key a host may
+/// read one from), at the top level or under `input` (tool calls). One pass over the (small)
+/// params map; key matching compiles to a length switch.
 pub(crate) fn any_sensitive_path(params: Option<&Map<String, Value>>) -> bool {
     fn scan(map: &Map<String, Value>, nested: bool) -> bool {
+        let sensitive = |value: &Value| match value {
+            Value::String(path) => is_sensitive_path(path),
+            Value::Array(paths) => paths
+                .iter()
+                .any(|p| p.as_str().is_some_and(is_sensitive_path)),
+            _ => false,
+        };
         map.iter().any(|(key, value)| match key.as_str() {
-            "path" | "file_path" | "from" | "to" | "dest" | "target" => {
-                value.as_str().is_some_and(is_sensitive_path)
-            }
+            "path" | "paths" | "file_path" | "file" | "files" | "filename" | "file_name"
+            | "from" | "to" | "dest" | "destination" | "target" | "src" | "source" | "dir"
+            | "directory" | "cwd" => sensitive(value),
             "input" if !nested => value.as_object().is_some_and(|input| scan(input, true)),
             _ => false,
         })
@@ -430,6 +488,7 @@ fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use HttpTargetClass::*;
 
     fn check(url: &str, expected: HttpTargetClass) {
@@ -472,6 +531,49 @@ mod tests {
     }
 
     #[test]
+    fn a_backslash_url_is_judged_by_its_stricter_reading() {
+        check("http://localhost\\@evil.example/", Public);
+        check("http://127.0.0.1\\@10.0.0.1/", Private);
+        check("http://localhost\\path", Unknown);
+        check("http://evil.example\\@localhost/", Public);
+        check("http://localhost/a\\b", Loopback);
+    }
+
+    #[test]
+    fn every_target_parameter_is_classified_and_the_strictest_wins() {
+        let class = |v: serde_json::Value| http_target_class(v.as_object());
+        assert_eq!(class(json!({"url": "http://localhost/"})), Loopback);
+        assert_eq!(
+            class(json!({"url": "http://localhost/", "uri": "https://evil.example/"})),
+            Public
+        );
+        assert_eq!(
+            class(json!({"url": "http://127.0.0.1/", "href": "https://evil.example/"})),
+            Public
+        );
+        assert_eq!(
+            class(json!({"uri": "http://10.0.0.2/", "host": "evil.example"})),
+            Public
+        );
+        assert_eq!(
+            class(json!({"url": "http://localhost/", "endpoint": 7})),
+            Unknown
+        );
+        assert_eq!(class(json!({"url": ["https://evil.example/"]})), Unknown);
+        assert_eq!(class(json!({"method": "GET"})), Unknown);
+        assert_eq!(class(json!({"uri": "http://192.168.1.2/"})), Private);
+        // A tool call's target is under `input`.
+        assert_eq!(
+            class(json!({"name": "web_fetch", "input": {"url": "http://localhost/"}})),
+            Loopback
+        );
+        assert_eq!(
+            class(json!({"name": "fetch", "input": {"url": "https://evil.example/"}})),
+            Public
+        );
+    }
+
+    #[test]
     fn sensitive_paths() {
         for path in [
             "/etc/passwd",
@@ -486,6 +588,12 @@ mod tests {
             "src/../../x",
             "C:\\Users\\u\\.ssh\\id_ed25519",
             "/proc/self/environ",
+            "//etc/shadow",
+            "/./etc/shadow",
+            "/.//./root/.bashrc",
+            "file:///etc/shadow",
+            "FILE:///etc/passwd",
+            "/run/secrets/kubernetes.io/token",
         ] {
             assert!(is_sensitive_path(path), "{path}");
         }
@@ -496,6 +604,8 @@ mod tests {
             "./target/debug",
             "docs/.envoy.md",
             "environment.txt",
+            "/home/u/etc/x",
+            "file:///home/u/src/main.rs",
             "",
         ] {
             assert!(!is_sensitive_path(path), "{path}");
@@ -505,6 +615,18 @@ mod tests {
     #[test]
     fn path_parameters_are_found_at_top_level_and_under_input() {
         let sensitive = |params: Value| any_sensitive_path(params.as_object());
+        for params in [
+            serde_json::json!({"op": "read", "file": "/home/u/.ssh/id_rsa"}),
+            serde_json::json!({"op": "read", "filename": "/home/u/.aws/credentials"}),
+            serde_json::json!({"op": "read", "path": ["README.md", "/etc/shadow"]}),
+            serde_json::json!({"op": "read", "paths": ["/home/u/.ssh/id_rsa"]}),
+            serde_json::json!({"name": "read", "input": {"files": ["/etc/passwd"]}}),
+        ] {
+            assert!(sensitive(params.clone()), "{params}");
+        }
+        assert!(!sensitive(
+            serde_json::json!({"op": "read", "paths": ["README.md", 7]})
+        ));
         assert!(sensitive(
             serde_json::json!({"op": "read", "path": "/etc/shadow"})
         ));

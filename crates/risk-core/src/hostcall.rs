@@ -127,46 +127,120 @@ impl HostCall {
         Ok(derived)
     }
 
-    /// The command line an `exec` call or a `bash` tool call would run, for mediation.
+    /// The command line an `exec` call or a `bash` tool call would run, for mediation: the
+    /// first of [`command_lines`](Self::command_lines). Returns `None` for calls that run no
+    /// command.
+    pub fn command_line(&self) -> Option<String> {
+        self.command_lines().into_iter().next()
+    }
+
+    /// Every command line an `exec` call or a `bash`-like tool call could make its host run,
+    /// for mediation; the gate mediates each and the strictest decision wins. Empty for calls
+    /// that run no command.
     ///
     /// `exec` takes `command` plus optional `args`; the `bash` tool takes `command` either at
-    /// the top level or under `input`. Non-string arguments are stringified, never dropped
-    /// (DESIGN §2 step 6): dropping them would let an extension hide a word from the classifier.
-    /// Returns `None` for calls that run no command.
-    pub fn command_line(&self) -> Option<String> {
-        let params = self.params.as_object()?;
-        let source = match self.method.as_str() {
-            "exec" => params,
-            "tool" => {
-                let name = params.get("name").and_then(Value::as_str)?;
-                if crate::capability::tool_capability(name) != Capability::Exec {
-                    return None;
-                }
-                match params.get("input").and_then(Value::as_object) {
-                    Some(input) if input.contains_key("command") || input.contains_key("args") => {
-                        input
-                    }
-                    _ => params,
-                }
-            }
-            _ => return None,
+    /// the top level or under `input` (or `input` itself as a string). Hosts disagree on which
+    /// of these they read, so an extension must not be able to show the gate one command and
+    /// the host another: every place a host might read a command from is a candidate — the
+    /// top level *and* `input`, `command` and its aliases `cmd` and `script`, and an `argv`
+    /// array. A `command` given as an array is an argv (each element one word), not JSON text.
+    /// Non-string arguments are stringified, never dropped (DESIGN §2 step 6): dropping them
+    /// would let an extension hide a word from the classifier. A call with no command at all
+    /// yields one empty line (what a host reading `command` would run).
+    pub fn command_lines(&self) -> Vec<String> {
+        let Some(params) = self.params.as_object() else {
+            return Vec::new();
         };
-        let mut line = source.get("command").map(stringify).unwrap_or_default();
-        match source.get("args") {
-            Some(Value::Array(args)) => {
-                for arg in args {
-                    line.push(' ');
-                    line.push_str(&shell_quote(&stringify(arg)));
+        let mut sources: Vec<&Map<String, Value>> = Vec::new();
+        let mut lines = Vec::new();
+        match self.method.as_str() {
+            "exec" => sources.push(params),
+            "tool" => {
+                let Some(name) = params.get("name").and_then(Value::as_str) else {
+                    return Vec::new();
+                };
+                if crate::capability::tool_capability(name) != Capability::Exec {
+                    return Vec::new();
+                }
+                match params.get("input") {
+                    Some(Value::Object(input)) if has_command(input) || !has_command(params) => {
+                        sources.push(input);
+                    }
+                    Some(Value::String(text)) => lines.push(text.clone()),
+                    Some(Value::Array(words)) => lines.push(argv_line(words)),
+                    _ => {}
+                }
+                if has_command(params) || (sources.is_empty() && lines.is_empty()) {
+                    sources.push(params);
                 }
             }
-            Some(Value::Null) | None => {}
-            Some(other) => {
-                line.push(' ');
-                line.push_str(&shell_quote(&stringify(other)));
+            _ => return Vec::new(),
+        }
+        for source in sources {
+            let mut heads: Vec<String> = COMMAND_KEYS
+                .iter()
+                .filter_map(|key| source.get(*key))
+                .map(|value| match value {
+                    Value::Array(words) => argv_line(words),
+                    other => stringify(other),
+                })
+                .collect();
+            if heads.is_empty() {
+                heads.push(String::new());
+            }
+            let args = args_suffix(source.get("args"));
+            // A string `args` may be one argv word or shell text a host appends: both.
+            if let Some(Value::String(raw)) = source.get("args") {
+                lines.extend(heads.iter().map(|head| format!("{head} {raw}")));
+            }
+            lines.extend(heads.into_iter().map(|head| head + &args));
+            if let Some(Value::Array(words)) = source.get("argv") {
+                lines.push(argv_line(words));
             }
         }
-        Some(line)
+        lines
     }
+}
+
+/// Keys a host may read a command from.
+const COMMAND_KEYS: [&str; 3] = ["command", "cmd", "script"];
+
+fn has_command(source: &Map<String, Value>) -> bool {
+    COMMAND_KEYS
+        .iter()
+        .chain(&["args", "argv"])
+        .any(|key| source.contains_key(*key))
+}
+
+/// An argv array as one command line: every element one (quoted) word.
+fn argv_line(words: &[Value]) -> String {
+    let mut line = String::new();
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        line.push_str(&shell_quote(&stringify(word)));
+    }
+    line
+}
+
+/// The `args` of a command, appended as quoted words.
+fn args_suffix(args: Option<&Value>) -> String {
+    let mut line = String::new();
+    match args {
+        Some(Value::Array(args)) => {
+            for arg in args {
+                line.push(' ');
+                line.push_str(&shell_quote(&stringify(arg)));
+            }
+        }
+        Some(Value::Null) | None => {}
+        Some(other) => {
+            line.push(' ');
+            line.push_str(&shell_quote(&stringify(other)));
+        }
+    }
+    line
 }
 
 fn stringify(value: &Value) -> String {
@@ -313,6 +387,48 @@ mod tests {
             None
         );
         assert_eq!(call("http", json!({"command": "id"})).command_line(), None);
+        // Every place a host may read a command from is a candidate.
+        let lines =
+            |method: &str, params: Value| HostCall::new("e", "c", method, params).command_lines();
+        assert_eq!(
+            lines("exec", json!({"command": ["rm", "-rf", "/"]})),
+            vec!["rm -rf /".to_owned()]
+        );
+        assert_eq!(
+            lines(
+                "tool",
+                json!({"name": "bash", "command": "rm -rf /", "input": {"command": "ls"}})
+            ),
+            vec!["ls".to_owned(), "rm -rf /".to_owned()]
+        );
+        assert_eq!(
+            lines("tool", json!({"name": "bash", "input": "rm -rf /"})),
+            vec!["rm -rf /".to_owned()]
+        );
+        assert_eq!(
+            lines(
+                "tool",
+                json!({"name": "bash", "input": {"cmd": "rm -rf /"}})
+            ),
+            vec!["rm -rf /".to_owned()]
+        );
+        assert_eq!(
+            lines("exec", json!({"command": "ls", "cmd": "rm -rf /"})),
+            vec!["ls".to_owned(), "rm -rf /".to_owned()]
+        );
+        assert_eq!(
+            lines("exec", json!({"argv": ["rm", "-rf", "/"]})),
+            vec![String::new(), "rm -rf /".to_owned()]
+        );
+        assert_eq!(
+            lines("exec", json!({"command": "rm", "args": "-rf /"})),
+            vec!["rm -rf /".to_owned(), "rm '-rf /'".to_owned()]
+        );
+        assert_eq!(
+            lines("tool", json!({"name": "zsh", "command": "id"})),
+            vec!["id".to_owned()]
+        );
+        assert!(lines("tool", json!({"name": "read", "command": "id"})).is_empty());
         assert_eq!(
             call("exec", json!({"args": ["it's"]}))
                 .command_line()

@@ -12,7 +12,7 @@ use crate::drift::min_exceedances;
 use crate::eprocess::EProcess;
 use crate::exec::ExecTier;
 use crate::explain::{Explanation, Triggers};
-use crate::features::FEATURE_COUNT;
+use crate::features::{HttpTargetClass, FEATURE_COUNT};
 use crate::hostcall::HostCall;
 use crate::hysteresis::{HysteresisConfig, ScoreBands, Transition};
 use crate::posterior::Posterior;
@@ -171,8 +171,13 @@ pub struct RiskInput<'a> {
     pub exec_tier: Option<ExecTier>,
     /// The exec classifier named a critical class (reverse shell, pipe-to-shell…).
     pub exec_critical_class: bool,
-    /// The secret broker judged the env name secret.
+    /// The call reads a secret env var: an `env` read the secret broker judged secret, or an
+    /// `exec` command that expands or dumps one (`$AWS_SECRET_ACCESS_KEY`, `printenv`, `env`).
     pub secret_env: bool,
+    /// Where an `exec` command sends data, when it contacts the network (`curl`, `wget`, `nc`,
+    /// `scp`… or a URL argument; the strictest target): with a secret read in the window or in
+    /// the same command it is the exfiltration shape. `None` for other calls.
+    pub exec_egress: Option<HttpTargetClass>,
     /// When the call arrived (drives the burst features).
     pub now_ms: u64,
 }
