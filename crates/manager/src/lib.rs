@@ -61,8 +61,8 @@ pub use clock::SystemClock;
 pub use error::{BuildError, HostcallError};
 pub use manager::ExtensionManager;
 pub use triage::{
-    IncidentSeverity, RunbookProcedure, Triage, BURST_THRESHOLD, BURST_WINDOW_MS,
-    LEDGER_INTEGRITY_FAILURE,
+    triage_alert, triage_alerts, IncidentSeverity, RunbookProcedure, Triage, TriageContext,
+    BURST_THRESHOLD, BURST_WINDOW_MS, LEDGER_INTEGRITY_FAILURE,
 };
 pub use trust::ExtensionTrustState;
 pub use verdict::{Outcome, Verdict, VerdictAction};

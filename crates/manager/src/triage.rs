@@ -16,6 +16,7 @@
 //! reviewed as an escalation (P2); secret-broker redactions and quota breaches are logged and
 //! monitored (P3).
 
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
 use hostguard_evidence::{SecurityAlert, SecurityAlertCategory};
@@ -129,145 +130,204 @@ fn is_policy_denial(alert: &SecurityAlert) -> bool {
     }
 }
 
+/// What the decision tree needs beyond the alert itself. The manager reads it from live state
+/// ([`ExtensionManager::triage`]); [`triage_alerts`] rebuilds it from an exported alert stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TriageContext {
+    /// The extension is quarantined (Terminate state, or trust `Quarantined`).
+    pub quarantined: bool,
+    /// Policy denials from the extension in the [`BURST_WINDOW_MS`] ending at the alert, the
+    /// alert itself included (only read for policy denials).
+    pub policy_denials_in_window: usize,
+}
+
+/// The runbook's decision tree ("Decision Tree: Incoming Alert") on one alert with its
+/// context: the one place the tree is written, for the live manager and the offline CLI alike.
+pub fn triage_alert(alert: &SecurityAlert, ctx: TriageContext) -> Triage {
+    let triage = |severity, procedure, reason: String| Triage {
+        severity,
+        procedure,
+        reason,
+    };
+    let ext_name = alert.extension_id.as_deref().unwrap_or("-");
+
+    // 1. Quarantined (Terminate state)?
+    if alert.category == SecurityAlertCategory::Quarantine || ctx.quarantined {
+        let exfiltration =
+            has_code(alert, "exfiltration_shape") || has_code(alert, "critical_exec_class");
+        return triage(
+            if exfiltration {
+                IncidentSeverity::P0
+            } else {
+                IncidentSeverity::P1
+            },
+            RunbookProcedure::QuarantineInvestigation,
+            format!(
+                "extension `{ext_name}` is quarantined (terminate state){}",
+                if exfiltration {
+                    "; exfiltration or critical exec signals: P0"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+
+    // 2. Policy denial: single or burst (> 3 in 60 s from one extension).
+    if is_policy_denial(alert) {
+        let count = ctx.policy_denials_in_window.max(1);
+        return if count > BURST_THRESHOLD {
+            triage(
+                IncidentSeverity::P1,
+                RunbookProcedure::BurstDenialTriage,
+                format!(
+                    "{count} policy denials from `{ext_name}` within 60 s (more than {BURST_THRESHOLD})"
+                ),
+            )
+        } else {
+            triage(
+                IncidentSeverity::P3,
+                RunbookProcedure::LogAndMonitor,
+                format!(
+                    "{count} policy denial(s) from `{ext_name}` within 60 s: single occurrence, log and monitor"
+                ),
+            )
+        };
+    }
+
+    // 3. Enforcement state transition.
+    if has_code(alert, "escalated") {
+        return triage(
+            IncidentSeverity::P2,
+            RunbookProcedure::EscalationReview,
+            format!(
+                "enforcement state of `{ext_name}` escalated: {}",
+                alert.reason
+            ),
+        );
+    }
+    if has_code(alert, "de_escalated") {
+        return triage(
+            IncidentSeverity::P3,
+            RunbookProcedure::LogAndMonitor,
+            format!(
+                "enforcement state of `{ext_name}` de-escalated: log, verify the cooldown worked"
+            ),
+        );
+    }
+
+    // 4. Rollback trigger event.
+    if has_code(alert, "rollback") {
+        return triage(
+            IncidentSeverity::P1,
+            RunbookProcedure::AutomaticRollbackVerification,
+            format!("automatic rollback: {}", alert.reason),
+        );
+    }
+
+    // 5. Ledger integrity failure.
+    if has_code(alert, LEDGER_INTEGRITY_FAILURE) {
+        return triage(
+            IncidentSeverity::P0,
+            RunbookProcedure::LedgerCorruptionRecovery,
+            format!("ledger integrity failure: {}", alert.reason),
+        );
+    }
+
+    match alert.category {
+        SecurityAlertCategory::AnomalyDenial => triage(
+            IncidentSeverity::P2,
+            RunbookProcedure::EscalationReview,
+            format!("risk model denial for `{ext_name}`: review the escalation"),
+        ),
+        SecurityAlertCategory::PolicyDenial
+        | SecurityAlertCategory::ExecMediation
+        | SecurityAlertCategory::SecretBroker
+        | SecurityAlertCategory::QuotaBreach
+        | SecurityAlertCategory::Quarantine
+        | SecurityAlertCategory::ProfileTransition => triage(
+            IncidentSeverity::P3,
+            RunbookProcedure::LogAndMonitor,
+            format!(
+                "{} alert for `{ext_name}`: informational, log and monitor",
+                alert.category
+            ),
+        ),
+    }
+}
+
+/// Triage of every alert of an exported stream, in the given order, with the context rebuilt
+/// from the stream itself: an extension is quarantined from its first `Quarantine` alert on,
+/// and the burst rule counts the stream's policy denials of the extension in the window. Alerts
+/// are considered in `(ts_ms, sequence_id)` order, as the manager raised them.
+pub fn triage_alerts(alerts: &[SecurityAlert]) -> Vec<Triage> {
+    let mut order: Vec<(usize, &SecurityAlert)> = alerts.iter().enumerate().collect();
+    order.sort_by_key(|(i, a)| (a.ts_ms, a.sequence_id, *i));
+    let mut quarantined: BTreeSet<&str> = BTreeSet::new();
+    let mut denials: BTreeMap<&str, VecDeque<u64>> = BTreeMap::new();
+    let mut out: Vec<Option<Triage>> = vec![None; alerts.len()];
+    for (index, alert) in order {
+        let ext = alert.extension_id.as_deref().unwrap_or("");
+        if alert.category == SecurityAlertCategory::Quarantine {
+            quarantined.insert(ext);
+        }
+        let mut ctx = TriageContext {
+            quarantined: quarantined.contains(ext),
+            policy_denials_in_window: 0,
+        };
+        if is_policy_denial(alert) {
+            let window = denials.entry(ext).or_default();
+            window.push_back(alert.ts_ms);
+            let from = alert.ts_ms.saturating_sub(BURST_WINDOW_MS);
+            while window.front().is_some_and(|t| *t < from) {
+                window.pop_front();
+            }
+            ctx.policy_denials_in_window = window.len();
+        }
+        if let Some(slot) = out.get_mut(index) {
+            *slot = Some(triage_alert(alert, ctx));
+        }
+    }
+    out.into_iter().flatten().collect()
+}
+
 impl ExtensionManager {
     /// Runs the runbook's decision tree on `alert`, with the manager's context (the extension's
     /// current state, its recent denials).
     pub fn triage(&self, alert: &SecurityAlert) -> Triage {
-        let triage = |severity, procedure, reason: String| Triage {
-            severity,
-            procedure,
-            reason,
+        let shard = alert
+            .extension_id
+            .as_deref()
+            .and_then(|id| self.existing_shard(id));
+        let Some(shard) = shard else {
+            return triage_alert(alert, TriageContext::default());
         };
-        let ext = alert.extension_id.as_deref();
-        let shard = ext.and_then(|id| self.existing_shard(id));
-        let (state, trust) = shard
-            .as_ref()
-            .map_or((None, ExtensionTrustState::Unknown), |s| {
-                let st = lock(&s.state);
-                (Some(st.risk.state()), st.trust)
-            });
-        let ext_name = ext.unwrap_or("-");
-
-        // 1. Quarantined (Terminate state)?
-        if alert.category == SecurityAlertCategory::Quarantine
-            || state == Some(EnforcementState::Terminate)
-            || trust == ExtensionTrustState::Quarantined
-        {
-            let exfiltration =
-                has_code(alert, "exfiltration_shape") || has_code(alert, "critical_exec_class");
-            return triage(
-                if exfiltration {
-                    IncidentSeverity::P0
-                } else {
-                    IncidentSeverity::P1
-                },
-                RunbookProcedure::QuarantineInvestigation,
-                format!(
-                    "extension `{ext_name}` is quarantined (terminate state){}",
-                    if exfiltration {
-                        "; exfiltration or critical exec signals: P0"
-                    } else {
-                        ""
-                    }
-                ),
-            );
-        }
-
-        // 2. Policy denial: single or burst (> 3 in 60 s from one extension).
-        if is_policy_denial(alert) {
+        let st = lock(&shard.state);
+        let quarantined = st.risk.state() == EnforcementState::Terminate
+            || st.trust == ExtensionTrustState::Quarantined;
+        let policy_denials_in_window = if is_policy_denial(alert) {
             let from = alert.ts_ms.saturating_sub(BURST_WINDOW_MS);
-            let count = shard.as_ref().map_or(1, |s| {
-                lock(&s.state)
-                    .records
-                    .alerts
-                    .iter()
-                    .filter(|a| {
-                        is_policy_denial(a)
-                            && a.ts_ms >= from
-                            && a.ts_ms <= alert.ts_ms
-                            && a.sequence_id <= alert.sequence_id
-                    })
-                    .count()
-                    .max(1)
-            });
-            return if count > BURST_THRESHOLD {
-                triage(
-                    IncidentSeverity::P1,
-                    RunbookProcedure::BurstDenialTriage,
-                    format!(
-                        "{count} policy denials from `{ext_name}` within 60 s (more than {BURST_THRESHOLD})"
-                    ),
-                )
-            } else {
-                triage(
-                    IncidentSeverity::P3,
-                    RunbookProcedure::LogAndMonitor,
-                    format!(
-                        "{count} policy denial(s) from `{ext_name}` within 60 s: single occurrence, log and monitor"
-                    ),
-                )
-            };
-        }
-
-        // 3. Enforcement state transition.
-        if has_code(alert, "escalated") {
-            return triage(
-                IncidentSeverity::P2,
-                RunbookProcedure::EscalationReview,
-                format!(
-                    "enforcement state of `{ext_name}` escalated: {}",
-                    alert.reason
-                ),
-            );
-        }
-        if has_code(alert, "de_escalated") {
-            return triage(
-                IncidentSeverity::P3,
-                RunbookProcedure::LogAndMonitor,
-                format!(
-                    "enforcement state of `{ext_name}` de-escalated: log, verify the cooldown worked"
-                ),
-            );
-        }
-
-        // 4. Rollback trigger event.
-        if has_code(alert, "rollback") {
-            return triage(
-                IncidentSeverity::P1,
-                RunbookProcedure::AutomaticRollbackVerification,
-                format!("automatic rollback: {}", alert.reason),
-            );
-        }
-
-        // 5. Ledger integrity failure.
-        if has_code(alert, LEDGER_INTEGRITY_FAILURE) {
-            return triage(
-                IncidentSeverity::P0,
-                RunbookProcedure::LedgerCorruptionRecovery,
-                format!("ledger integrity failure: {}", alert.reason),
-            );
-        }
-
-        match alert.category {
-            SecurityAlertCategory::AnomalyDenial => triage(
-                IncidentSeverity::P2,
-                RunbookProcedure::EscalationReview,
-                format!("risk model denial for `{ext_name}`: review the escalation"),
-            ),
-            SecurityAlertCategory::PolicyDenial
-            | SecurityAlertCategory::ExecMediation
-            | SecurityAlertCategory::SecretBroker
-            | SecurityAlertCategory::QuotaBreach
-            | SecurityAlertCategory::Quarantine
-            | SecurityAlertCategory::ProfileTransition => triage(
-                IncidentSeverity::P3,
-                RunbookProcedure::LogAndMonitor,
-                format!(
-                    "{} alert for `{ext_name}`: informational, log and monitor",
-                    alert.category
-                ),
-            ),
-        }
+            st.records
+                .alerts
+                .iter()
+                .filter(|a| {
+                    is_policy_denial(a)
+                        && a.ts_ms >= from
+                        && a.ts_ms <= alert.ts_ms
+                        && a.sequence_id <= alert.sequence_id
+                })
+                .count()
+        } else {
+            0
+        };
+        drop(st);
+        triage_alert(
+            alert,
+            TriageContext {
+                quarantined,
+                policy_denials_in_window,
+            },
+        )
     }
 
     /// Triage of a ledger verification: an invalid report is a P0 Ledger Corruption Recovery
@@ -280,10 +340,158 @@ impl ExtensionManager {
             severity: IncidentSeverity::P0,
             procedure: RunbookProcedure::LedgerCorruptionRecovery,
             reason: format!(
-                "ledger hash chain verification failed: {} error(s), first invalid index {:?}",
+                "ledger hash chain verification failed: {} error(s), first invalid index {}",
                 report.errors.len(),
-                report.first_invalid_index
+                report
+                    .first_invalid_index
+                    .map_or_else(|| "none".to_owned(), |i| i.to_string())
             ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hostguard_evidence::SecurityAlertSeverity;
+
+    use super::*;
+    use IncidentSeverity::{P0, P1, P2, P3};
+    use RunbookProcedure::{
+        AutomaticRollbackVerification as Rollback, BurstDenialTriage as Burst,
+        EscalationReview as Escalation, LedgerCorruptionRecovery as Ledger, LogAndMonitor as Log,
+        QuarantineInvestigation as Quarantine,
+    };
+    use SecurityAlertCategory as Cat;
+
+    fn alert(
+        seq: u64,
+        ts_ms: u64,
+        ext: &str,
+        category: Cat,
+        action: &str,
+        codes: &[&str],
+    ) -> SecurityAlert {
+        SecurityAlert {
+            ts_ms,
+            sequence_id: seq,
+            extension_id: Some(ext.to_owned()),
+            category,
+            severity: SecurityAlertSeverity::Warning,
+            capability: "exec".to_owned(),
+            method: "exec".to_owned(),
+            action_taken: action.to_owned(),
+            reason: "r".to_owned(),
+            reason_codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+            risk_score: None,
+            context_hash: String::new(),
+            remediation: String::new(),
+        }
+    }
+
+    fn check(
+        a: &SecurityAlert,
+        ctx: TriageContext,
+        expected: (IncidentSeverity, RunbookProcedure),
+    ) {
+        let t = triage_alert(a, ctx);
+        assert_eq!(
+            (t.severity, t.procedure),
+            expected,
+            "{a:?} {ctx:?}: {}",
+            t.reason
+        );
+    }
+
+    fn ctx(quarantined: bool, denials: usize) -> TriageContext {
+        TriageContext {
+            quarantined,
+            policy_denials_in_window: denials,
+        }
+    }
+
+    #[test]
+    fn the_decision_tree_branch_by_branch() {
+        let deny = alert(1, 0, "e", Cat::PolicyDenial, "deny", &["policy_deny"]);
+        check(&deny, ctx(false, 1), (P3, Log));
+        check(&deny, ctx(false, 3), (P3, Log));
+        check(&deny, ctx(false, 4), (P1, Burst));
+        check(&deny, ctx(true, 4), (P1, Quarantine));
+        let exfil = alert(
+            2,
+            0,
+            "e",
+            Cat::Quarantine,
+            "quarantine",
+            &["exfiltration_shape"],
+        );
+        check(&exfil, ctx(false, 0), (P0, Quarantine));
+        let quarantine = alert(2, 0, "e", Cat::Quarantine, "quarantine", &[]);
+        check(&quarantine, ctx(false, 0), (P1, Quarantine));
+        let up = alert(3, 0, "e", Cat::ProfileTransition, "harden", &["escalated"]);
+        check(&up, ctx(false, 0), (P2, Escalation));
+        let down = alert(
+            4,
+            0,
+            "e",
+            Cat::ProfileTransition,
+            "allow",
+            &["de_escalated"],
+        );
+        check(&down, ctx(false, 0), (P3, Log));
+        let rollback = alert(5, 0, "e", Cat::ProfileTransition, "rollback", &["rollback"]);
+        check(&rollback, ctx(false, 0), (P1, Rollback));
+        let ledger = alert(
+            6,
+            0,
+            "e",
+            Cat::AnomalyDenial,
+            "none",
+            &[LEDGER_INTEGRITY_FAILURE],
+        );
+        check(&ledger, ctx(false, 0), (P0, Ledger));
+        let risk = alert(7, 0, "e", Cat::AnomalyDenial, "block", &[]);
+        check(&risk, ctx(false, 0), (P2, Escalation));
+        // An exec-mediation allow is not a denial; a deny is.
+        let exec_ok = alert(8, 0, "e", Cat::ExecMediation, "allow", &[]);
+        check(&exec_ok, ctx(false, 9), (P3, Log));
+        let exec_deny = alert(9, 0, "e", Cat::ExecMediation, "deny", &[]);
+        check(&exec_deny, ctx(false, 4), (P1, Burst));
+    }
+
+    #[test]
+    fn an_exported_stream_rebuilds_the_burst_and_quarantine_context() {
+        let mut stream: Vec<SecurityAlert> = (0..5)
+            .map(|i| alert(i + 1, i * 10_000, "a", Cat::PolicyDenial, "deny", &[]))
+            .collect();
+        // A denial of another extension in the same window does not count for `a`.
+        stream.push(alert(6, 45_000, "b", Cat::PolicyDenial, "deny", &[]));
+        // 61 s after the fourth denial: the window holds only this one again.
+        stream.push(alert(7, 101_000, "a", Cat::PolicyDenial, "deny", &[]));
+        stream.push(alert(8, 102_000, "a", Cat::Quarantine, "quarantine", &[]));
+        stream.push(alert(9, 103_000, "a", Cat::AnomalyDenial, "block", &[]));
+        let got: Vec<_> = triage_alerts(&stream)
+            .into_iter()
+            .map(|t| (t.severity, t.procedure))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (P3, Log),
+                (P3, Log),
+                (P3, Log),
+                (P1, Burst),
+                (P1, Burst),
+                (P3, Log),
+                (P3, Log),
+                (P1, Quarantine),
+                (P1, Quarantine),
+            ]
+        );
+        // File order is kept even when the stream is not sorted by time.
+        let mut reversed = stream.clone();
+        reversed.reverse();
+        let mut back: Vec<_> = triage_alerts(&reversed);
+        back.reverse();
+        assert_eq!(back, triage_alerts(&stream));
     }
 }
