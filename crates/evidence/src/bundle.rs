@@ -5,7 +5,8 @@
 //! Building is pure and deterministic: the same inputs give the same bundle, byte for byte.
 
 use hostguard_ledger::{
-    Digest, EntryPayload, LedgerEntry, RedactableField, RuntimeRiskLedgerArtifact,
+    verify_runtime_risk_ledger_artifact, Digest, EntryPayload, LedgerEntry, RedactableField,
+    RuntimeRiskLedgerArtifact,
 };
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,7 @@ use crate::records::{
     ExecMediationLedgerEntry, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryEvent,
     SecretBrokerLedgerEntry, SecurityAlert, TrustStateRecord,
 };
+use crate::source::SourceLedgerStatus;
 use crate::summary::IncidentBundleSummary;
 
 /// The schema string of [`IncidentEvidenceBundle`].
@@ -56,6 +58,10 @@ pub struct IncidentEvidenceBundle {
     pub rollout: Option<RolloutSnapshot>,
     /// Checklist 8: trust state of the extensions in scope, by extension id (builder only).
     pub trust: Vec<TrustStateRecord>,
+    /// What verifying the whole source ledger found at build time. A bundle whose source did
+    /// not verify is never valid: the span's elided entries keep only their stored digests, so
+    /// the span alone cannot show that they were intact.
+    pub source_ledger: SourceLedgerStatus,
     /// Counts over the sections; every field is recomputed by the verifier.
     pub summary: IncidentBundleSummary,
     /// SHA-256 over the canonical encoding of every other field (`docs/evidence-format.md` §3).
@@ -201,9 +207,18 @@ impl<'a> IncidentEvidenceBundleBuilder<'a> {
         self
     }
 
-    /// Filters, redacts, summarises and hashes. Pure: reads no clock (`now_ms` is injected).
+    /// Verifies the source ledger, filters, redacts, summarises and hashes. Pure: reads no
+    /// clock (`now_ms` is injected).
+    ///
+    /// Infallible by design: a source ledger that does not verify still gives a bundle
+    /// (runbook Procedure 5 exports a corrupted ledger as evidence), but one that records the
+    /// failure in `source_ledger`, says `ledger_chain_intact: false` and never verifies.
     pub fn build(&self, now_ms: u64) -> IncidentEvidenceBundle {
         let filter = &self.filter;
+        // Once, over the whole source: elision keeps an out-of-scope entry's stored digests, so
+        // a tampered entry elided from the span is visible here and nowhere else.
+        let source_report = verify_runtime_risk_ledger_artifact(self.ledger);
+        let source_ledger = SourceLedgerStatus::from_report(&source_report);
         let r = &self.redaction;
 
         let alerts = self
@@ -258,10 +273,19 @@ impl<'a> IncidentEvidenceBundleBuilder<'a> {
             quota_breaches,
             rollout: self.rollout.clone(),
             trust,
+            source_ledger,
             summary: IncidentBundleSummary::default(),
             bundle_hash: Digest::GENESIS,
         };
-        bundle.summary = IncidentBundleSummary::compute(&bundle);
+        // INVARIANT (span-of-verified-source): a span cut from a source that verifies verifies
+        // too — its entries are the source's, cloned, redacted (commitment kept) or elided
+        // (digests kept), and its anchor and head are taken from its own ends — so the
+        // source's verdict stands in for a second verification of the span. A source that
+        // does not verify makes `ledger_chain_intact` false whatever the span. Should the
+        // invariant ever break, the verifier, which re-verifies the span, reports
+        // `ledger_invalid` and `summary_mismatch`: it fails closed.
+        bundle.summary =
+            IncidentBundleSummary::compute_with_ledger_status(&bundle, source_report.valid);
         // A hash that cannot be computed stays all-zero, which the verifier reports: fail closed.
         bundle.bundle_hash = compute_bundle_hash(&bundle).unwrap_or(Digest::GENESIS);
         bundle

@@ -276,6 +276,7 @@ fn write_bundle_canonical(b: &IncidentEvidenceBundle, out: &mut Out) -> Result<(
             ("quota_breaches", &Seq(&b.quota_breaches)),
             ("rollout", &One(&b.rollout)),
             ("trust", &Seq(&b.trust)),
+            ("source_ledger", &One(&b.source_ledger)),
             ("summary", &One(&b.summary)),
         ],
     )

@@ -9,7 +9,9 @@
 //!   every stream lives in;
 //! - [`IncidentBundleFilter`] and [`IncidentBundleRedactionPolicy`] (exactly as the runbook
 //!   writes them), [`build_incident_evidence_bundle`] and [`IncidentEvidenceBundleBuilder`];
-//! - [`IncidentEvidenceBundle`] with its [`IncidentBundleSummary`] and `bundle_hash`, checked by
+//! - [`IncidentEvidenceBundle`] with its [`SourceLedgerStatus`] (the source ledger's
+//!   verification at build time: a bundle of a source that does not verify never verifies),
+//!   its [`IncidentBundleSummary`] and `bundle_hash`, checked by
 //!   [`verify_incident_evidence_bundle`] / [`verify_incident_evidence_bundle_json`], exported as
 //!   a DSSE envelope ([`DsseEnvelope`]) carrying an in-toto statement.
 //!
@@ -67,6 +69,7 @@ mod error;
 mod filter;
 mod hash;
 mod records;
+mod source;
 mod summary;
 mod verify;
 
@@ -97,6 +100,7 @@ pub use records::{
     RuntimeHostcallTelemetryEvent, SecretBrokerLedgerEntry, SecurityAlert, SecurityAlertCategory,
     SecurityAlertSeverity, TrustStateRecord,
 };
+pub use source::{SourceLedgerError, SourceLedgerStatus, SOURCE_LEDGER_ERRORS_LISTED};
 pub use summary::IncidentBundleSummary;
 pub use verify::{
     verify_incident_evidence_bundle, verify_incident_evidence_bundle_json, BundleVerifyError,

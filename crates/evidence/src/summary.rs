@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::IncidentEvidenceBundle;
 
-/// Counts over a bundle's sections (`docs/evidence-format.md` §2.4 defines each precisely).
+/// Counts over a bundle's sections (`docs/evidence-format.md` §2.5 defines each precisely).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IncidentBundleSummary {
     /// Disclosed (not elided) entries of the ledger section.
@@ -32,7 +32,9 @@ pub struct IncidentBundleSummary {
     pub peak_risk_score: f64,
     /// Disclosed ledger decisions whose `selected_action` is `deny` or `terminate`.
     pub deny_or_terminate_count: u64,
-    /// Whether the embedded ledger section verifies (`verify_runtime_risk_ledger_artifact`).
+    /// Whether the embedded ledger section verifies (`verify_runtime_risk_ledger_artifact`)
+    /// *and* the bundle's `source_ledger` records a source that verified when the bundle was
+    /// built: elided entries keep only their digests, so the span alone cannot vouch for them.
     pub ledger_chain_intact: bool,
     /// Elided entries of the ledger section (other extensions' or out-of-window entries inside
     /// the covered span). Not one of the runbook's ten; recorded so the span length is explicit.
@@ -41,18 +43,19 @@ pub struct IncidentBundleSummary {
 
 impl IncidentBundleSummary {
     /// Recomputes the summary from the bundle's sections (its stored summary is not read);
-    /// verifies the embedded ledger for `ledger_chain_intact`.
+    /// verifies the embedded ledger and reads `source_ledger` for `ledger_chain_intact`.
     pub fn compute(bundle: &IncidentEvidenceBundle) -> IncidentBundleSummary {
-        let intact = verify_runtime_risk_ledger_artifact(&bundle.ledger).valid;
-        Self::compute_with_ledger_status(bundle, intact)
+        let span_valid = verify_runtime_risk_ledger_artifact(&bundle.ledger).valid;
+        Self::compute_with_ledger_status(bundle, span_valid)
     }
 
-    /// As [`Self::compute`], with the ledger's verification result supplied by a caller that
-    /// has already verified it.
+    /// As [`Self::compute`], with the embedded ledger's verification result supplied by a
+    /// caller that has already verified it.
     pub(crate) fn compute_with_ledger_status(
         bundle: &IncidentEvidenceBundle,
-        ledger_chain_intact: bool,
+        span_valid: bool,
     ) -> IncidentBundleSummary {
+        let ledger_chain_intact = span_valid && chain_vouched_for(bundle);
         let mut extensions: BTreeSet<&str> = BTreeSet::new();
         let mut peak = 0.0_f64;
         let mut raise = |score: f64| {
@@ -199,6 +202,14 @@ impl IncidentBundleSummary {
         out.extend(out_peak);
         out
     }
+}
+
+/// Whether the bundle's `source_ledger` vouches for the source its ledger span was cut from.
+pub(crate) fn chain_vouched_for(bundle: &IncidentEvidenceBundle) -> bool {
+    bundle
+        .source_ledger
+        .vouches(bundle.ledger.entries.len())
+        .is_ok()
 }
 
 #[cfg(test)]

@@ -24,7 +24,8 @@ pub struct IncidentBundleVerificationReport {
     pub valid: bool,
     /// Every error, in the order found.
     pub errors: Vec<BundleVerifyError>,
-    /// Whether the embedded ledger verifies (recomputed, never read from the summary).
+    /// Whether the embedded ledger verifies (recomputed, never read from the summary) *and*
+    /// `source_ledger` records a source ledger that verified when the bundle was built.
     pub ledger_chain_intact: bool,
     /// The embedded ledger's own report (`None` when the bytes did not parse).
     pub ledger: Option<RuntimeRiskLedgerVerificationReport>,
@@ -69,6 +70,10 @@ pub enum BundleVerifyErrorCode {
     SchemaMismatch,
     /// The embedded ledger does not verify (the message carries the ledger's own code).
     LedgerInvalid,
+    /// The bundle's `source_ledger` records that the source ledger did not verify when the
+    /// bundle was built (or the record contradicts itself): the span's elided entries cannot
+    /// be vouched for.
+    SourceLedgerInvalid,
     /// A summary field differs from its recomputation.
     SummaryMismatch,
     /// A record or disclosed ledger entry lies outside the bundle's filter.
@@ -94,6 +99,7 @@ impl BundleVerifyErrorCode {
             BundleVerifyErrorCode::NonCanonicalContent => "non_canonical_content",
             BundleVerifyErrorCode::SchemaMismatch => "schema_mismatch",
             BundleVerifyErrorCode::LedgerInvalid => "ledger_invalid",
+            BundleVerifyErrorCode::SourceLedgerInvalid => "source_ledger_invalid",
             BundleVerifyErrorCode::SummaryMismatch => "summary_mismatch",
             BundleVerifyErrorCode::RecordOutsideFilter => "record_outside_filter",
             BundleVerifyErrorCode::RedactionNotApplied => "redaction_not_applied",
@@ -112,8 +118,9 @@ impl fmt::Display for BundleVerifyErrorCode {
 }
 
 /// Verifies a bundle: schema, the embedded ledger (entries, elisions, commitments, anchor and
-/// head), every summary field, that every record lies within the filter, that the redaction
-/// policy was applied, record floats, and the bundle hash. Never panics.
+/// head), that the source ledger verified when the bundle was built (`source_ledger`), every
+/// summary field, that every record lies within the filter, that the redaction policy was
+/// applied, record floats, and the bundle hash. Never panics.
 pub fn verify_incident_evidence_bundle(
     bundle: &IncidentEvidenceBundle,
 ) -> IncidentBundleVerificationReport {
@@ -139,6 +146,15 @@ pub fn verify_incident_evidence_bundle(
             &mut errors,
             BundleVerifyErrorCode::LedgerInvalid,
             format!("ledger {e}"),
+        );
+    }
+
+    let source_vouches = bundle.source_ledger.vouches(bundle.ledger.entries.len());
+    if let Err(message) = &source_vouches {
+        err(
+            &mut errors,
+            BundleVerifyErrorCode::SourceLedgerInvalid,
+            message.clone(),
         );
     }
 
@@ -188,7 +204,7 @@ pub fn verify_incident_evidence_bundle(
     IncidentBundleVerificationReport {
         valid: errors.is_empty(),
         errors,
-        ledger_chain_intact: ledger.valid,
+        ledger_chain_intact: ledger.valid && source_vouches.is_ok(),
         ledger: Some(ledger),
         summary_consistent: differences.is_empty(),
         within_filter,
@@ -541,6 +557,7 @@ mod tests {
             C::NonCanonicalContent,
             C::SchemaMismatch,
             C::LedgerInvalid,
+            C::SourceLedgerInvalid,
             C::SummaryMismatch,
             C::RecordOutsideFilter,
             C::RedactionNotApplied,

@@ -890,7 +890,7 @@ mod tamper {
         b
     }
 
-    fn leaves(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+    pub(crate) fn leaves(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
         match v {
             Value::Object(m) => {
                 for (k, c) in m {
@@ -910,7 +910,7 @@ mod tamper {
         }
     }
 
-    fn at<'a>(v: &'a mut Value, path: &[Value]) -> &'a mut Value {
+    pub(crate) fn at<'a>(v: &'a mut Value, path: &[Value]) -> &'a mut Value {
         path.iter().fold(v, |v, p| match p {
             Value::String(k) => &mut v[k.as_str()],
             Value::Number(i) => &mut v[i.as_u64().unwrap() as usize],
@@ -918,7 +918,7 @@ mod tamper {
         })
     }
 
-    fn mutate(leaf: &Value) -> Value {
+    pub(crate) fn mutate(leaf: &Value) -> Value {
         match leaf {
             Value::Bool(b) => Value::Bool(!b),
             Value::Number(n) if n.is_u64() => Value::from(n.as_u64().unwrap().wrapping_add(1)),
@@ -1227,6 +1227,243 @@ mod tamper {
             .unwrap();
         same.insert_str(at, exec);
         assert!(!verify_incident_evidence_bundle_json(same.as_bytes()).valid);
+    }
+}
+
+/// A bundle must never launder a source ledger that does not verify: the builder elides
+/// out-of-scope entries keeping their *stored* digests, so without checking the source a
+/// tampered entry outside the scope would vanish and the bundle would verify.
+mod source_ledger {
+    use crate::fixture::{self, streams, streams_with, ts, Streams};
+    use crate::tamper::{at, leaves, mutate};
+    use hostguard_evidence::{
+        verify_incident_evidence_bundle, verify_incident_evidence_bundle_json,
+        verify_runtime_risk_ledger_artifact, BundleVerifyErrorCode as Code, IncidentBundleFilter,
+        IncidentBundleRedactionPolicy, IncidentBundleSummary, IncidentEvidenceBundle,
+        RuntimeRiskLedgerArtifact,
+    };
+    use hostguard_ledger::VerifyErrorCode;
+    use serde_json::Value;
+
+    fn only(ext: &str) -> IncidentBundleFilter {
+        IncidentBundleFilter {
+            extension_id: Some(ext.to_owned()),
+            ..IncidentBundleFilter::default()
+        }
+    }
+
+    /// Every extension filter, including none and one that matches nothing.
+    fn extension_filters() -> Vec<IncidentBundleFilter> {
+        let mut out = vec![IncidentBundleFilter::default(), only("ext-z")];
+        out.extend(fixture::EXTS.iter().map(|e| only(e)));
+        out
+    }
+
+    /// Asserts the bundle does not verify, in memory or as JSON, and says why.
+    fn assert_refused(b: &IncidentEvidenceBundle, what: &str) {
+        assert!(!b.source_ledger.valid, "{what}: source recorded as valid");
+        assert!(
+            !b.summary.ledger_chain_intact,
+            "{what}: summary says intact"
+        );
+        let r = verify_incident_evidence_bundle(b);
+        assert!(!r.valid, "{what}: bundle verifies");
+        assert!(!r.ledger_chain_intact, "{what}: report says intact");
+        assert!(r.summary_consistent, "{what}: {:?}", r.errors);
+        assert!(
+            r.errors.iter().any(|e| e.code == Code::SourceLedgerInvalid),
+            "{what}: {:?}",
+            r.errors
+        );
+        let j = verify_incident_evidence_bundle_json(b.to_json().unwrap().as_bytes());
+        assert!(!j.valid, "{what}: JSON form verifies");
+    }
+
+    fn tampered_b_entry() -> Streams {
+        let mut s = streams();
+        // seq 4 is ext-b's decision, inside ext-a's span (seq 0 ..= 27).
+        assert_eq!(s.ledger.entries[4].extension_id.as_deref(), Some("ext-b"));
+        s.ledger.entries[4].ts_ms += 1;
+        assert!(!verify_runtime_risk_ledger_artifact(&s.ledger).valid);
+        s
+    }
+
+    #[test]
+    fn a_bundle_of_a_tampered_ledger_never_verifies_extension_filter() {
+        let s = tampered_b_entry();
+        for redaction in [
+            IncidentBundleRedactionPolicy::default(),
+            IncidentBundleRedactionPolicy::internal(),
+        ] {
+            let b = s.build(&only("ext-a"), &redaction);
+            // The tampered entry is elided: the embedded span alone would verify.
+            assert!(b.ledger.entries[4].is_elided());
+            assert!(verify_runtime_risk_ledger_artifact(&b.ledger).valid);
+            assert_refused(&b, "ext-a filter over a tampered ext-b entry");
+            let sl = &b.source_ledger;
+            assert_eq!(sl.first_invalid_index, Some(4));
+            assert_eq!(sl.entry_count, 30);
+            assert_eq!(sl.error_count, sl.errors.len() as u64);
+            assert_eq!(sl.errors[0].index, Some(4));
+            assert_eq!(sl.errors[0].code, VerifyErrorCode::BodyDigestMismatch);
+        }
+    }
+
+    #[test]
+    fn a_bundle_of_a_tampered_ledger_never_verifies_time_filter() {
+        let mut s = streams();
+        // Move seq 4's timestamp out of the window: in the span, out of scope, so elided.
+        s.ledger.entries[4].ts_ms = ts(100);
+        let filter = IncidentBundleFilter {
+            start_ms: Some(ts(2)),
+            end_ms: Some(ts(6)),
+            ..IncidentBundleFilter::default()
+        };
+        let b = s.build(&filter, &IncidentBundleRedactionPolicy::default());
+        let seqs: Vec<u64> = b.ledger.entries.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [2, 3, 4, 5, 6]);
+        assert!(b.ledger.entries[2].is_elided());
+        assert!(verify_runtime_risk_ledger_artifact(&b.ledger).valid);
+        assert_refused(&b, "time filter eliding a tampered entry");
+    }
+
+    #[test]
+    fn a_bundle_of_a_tampered_ledger_whose_span_is_empty_never_verifies() {
+        // Global entries are in every extension's scope: a window after the end empties it.
+        let filter = IncidentBundleFilter {
+            start_ms: Some(ts(1_000)),
+            ..only("ext-a")
+        };
+        let b = tampered_b_entry().build(&filter, &IncidentBundleRedactionPolicy::default());
+        assert!(b.ledger.entries.is_empty());
+        assert_refused(&b, "empty span");
+    }
+
+    #[test]
+    fn a_healthy_ledgers_bundles_still_verify() {
+        let s = streams();
+        let windows = [
+            (None, None),
+            (Some(ts(5)), Some(ts(20))),
+            (Some(ts(40)), None),
+        ];
+        for filter in extension_filters() {
+            for (start_ms, end_ms) in windows {
+                for redaction in [
+                    IncidentBundleRedactionPolicy::default(),
+                    IncidentBundleRedactionPolicy::internal(),
+                ] {
+                    let f = IncidentBundleFilter {
+                        start_ms,
+                        end_ms,
+                        ..filter.clone()
+                    };
+                    let b = s.build(&f, &redaction);
+                    let r = verify_incident_evidence_bundle(&b);
+                    assert!(r.valid, "{f:?}: {:?}", r.errors);
+                    assert!(r.ledger_chain_intact && b.summary.ledger_chain_intact);
+                    // The builder takes the source's verdict for the span's: check it.
+                    assert!(verify_runtime_risk_ledger_artifact(&b.ledger).valid);
+                    assert_eq!(IncidentBundleSummary::compute(&b), b.summary);
+                    let sl = &b.source_ledger;
+                    assert!(sl.valid && sl.errors.is_empty() && sl.error_count == 0);
+                    assert_eq!((sl.entry_count, sl.first_invalid_index), (30, None));
+                }
+            }
+        }
+    }
+
+    /// Every single-entry edit of a small ledger (every leaf of every entry's JSON changed,
+    /// every entry removed, duplicated, swapped with its successor), bundled under every
+    /// extension filter: never valid. Exhaustive, not sampled (DESIGN §10).
+    #[test]
+    fn every_single_entry_edit_under_every_extension_filter_never_verifies() {
+        let source = fixture::ledger_with(12, 64);
+        let json = serde_json::to_value(&source).unwrap();
+        let n = source.entries.len();
+        let mut tampered: Vec<(String, RuntimeRiskLedgerArtifact)> = Vec::new();
+        for i in 0..n {
+            let mut paths = Vec::new();
+            leaves(&json["entries"][i], &mut Vec::new(), &mut paths);
+            for path in paths {
+                let mut v = json.clone();
+                let leaf = at(&mut v["entries"][i], &path);
+                *leaf = mutate(leaf);
+                if let Ok(a) = serde_json::from_value(v) {
+                    tampered.push((format!("entry {i} leaf {path:?}"), a));
+                }
+            }
+            let mut removed = source.clone();
+            removed.entries.remove(i);
+            tampered.push((format!("entry {i} removed"), removed));
+            let mut duplicated = source.clone();
+            duplicated.entries.insert(i, source.entries[i].clone());
+            tampered.push((format!("entry {i} duplicated"), duplicated));
+            if i + 1 < n {
+                let mut swapped = source.clone();
+                swapped.entries.swap(i, i + 1);
+                tampered.push((format!("entries {i} and {} swapped", i + 1), swapped));
+            }
+        }
+        assert!(tampered.len() > 20 * n, "only {} edits", tampered.len());
+        let filters = extension_filters();
+        for (what, ledger) in &tampered {
+            assert!(
+                !verify_runtime_risk_ledger_artifact(ledger).valid,
+                "{what}: the ledger verifier misses it"
+            );
+            let s = streams_with(ledger.clone());
+            for f in &filters {
+                let b = s.build(f, &IncidentBundleRedactionPolicy::default());
+                assert_refused(&b, &format!("{what}, filter {:?}", f.extension_id));
+            }
+        }
+    }
+
+    #[test]
+    fn the_source_ledger_section_is_covered_by_the_hash_and_checked_for_consistency() {
+        let healthy = streams().build(&only("ext-a"), &IncidentBundleRedactionPolicy::default());
+        let mut b = healthy.clone();
+        b.source_ledger.entry_count += 1;
+        let codes: Vec<Code> = verify_incident_evidence_bundle(&b)
+            .errors
+            .iter()
+            .map(|e| e.code)
+            .collect();
+        assert_eq!(codes, [Code::BundleHashMismatch]);
+
+        // A record that contradicts itself fails closed, even rehashed.
+        let tampered =
+            tampered_b_entry().build(&only("ext-a"), &IncidentBundleRedactionPolicy::default());
+        let mut b = tampered.clone();
+        b.source_ledger.valid = true;
+        b.summary.ledger_chain_intact = true;
+        b.bundle_hash = b.compute_hash().unwrap();
+        let r = verify_incident_evidence_bundle(&b);
+        assert!(!r.valid && !r.ledger_chain_intact);
+        let codes: Vec<Code> = r.errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, [Code::SourceLedgerInvalid, Code::SummaryMismatch]);
+
+        // A span longer than the source it claims to come from.
+        let mut b = healthy.clone();
+        b.source_ledger.entry_count = 1;
+        b.bundle_hash = b.compute_hash().unwrap();
+        let codes: Vec<Code> = verify_incident_evidence_bundle(&b)
+            .errors
+            .iter()
+            .map(|e| e.code)
+            .collect();
+        assert_eq!(codes, [Code::SourceLedgerInvalid, Code::SummaryMismatch]);
+
+        // The section names codes and indices only: no content of an elided entry.
+        let j: Value = serde_json::to_value(&tampered.source_ledger).unwrap();
+        assert_eq!(
+            j,
+            serde_json::json!({
+                "valid": false, "entry_count": 30, "first_invalid_index": 4, "error_count": 1,
+                "errors": [{"index": 4, "code": "body_digest_mismatch"}]
+            })
+        );
     }
 }
 
