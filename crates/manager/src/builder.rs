@@ -21,6 +21,8 @@ pub const DEFAULT_RECORD_LIMIT: usize = 1024;
 pub const MAX_RECORD_LIMIT: usize = 1_000_000;
 /// Calls remembered for `record_outcome` / `mark_false_positive` / `resolve_prompt`.
 pub const DEFAULT_CALL_INDEX_LIMIT: usize = 65_536;
+/// Default bound on the extensions the gate keeps state for (one shard each).
+pub const DEFAULT_MAX_EXTENSIONS: usize = 65_536;
 
 /// Builds an [`ExtensionManager`]. Defaults: risk controller off
 /// ([`RuntimeRiskConfig::default`]), the Safe policy profile, the [`SystemClock`], the default
@@ -39,6 +41,7 @@ pub struct ExtensionManagerBuilder {
     pub(crate) rollback_trigger: RollbackTrigger,
     pub(crate) rng_seed: Option<u64>,
     pub(crate) record_limit: usize,
+    pub(crate) max_extensions: usize,
     pub(crate) durable: Option<(PathBuf, FsyncPolicy)>,
 }
 
@@ -56,6 +59,7 @@ impl Default for ExtensionManagerBuilder {
             rollback_trigger: RollbackTrigger::default(),
             rng_seed: None,
             record_limit: DEFAULT_RECORD_LIMIT,
+            max_extensions: DEFAULT_MAX_EXTENSIONS,
             durable: None,
         }
     }
@@ -69,6 +73,7 @@ impl std::fmt::Debug for ExtensionManagerBuilder {
             .field("rollout_phase", &self.rollout_phase)
             .field("rollback_trigger", &self.rollback_trigger)
             .field("record_limit", &self.record_limit)
+            .field("max_extensions", &self.max_extensions)
             .finish_non_exhaustive()
     }
 }
@@ -152,6 +157,17 @@ impl ExtensionManagerBuilder {
     #[must_use]
     pub fn record_limit(mut self, limit: usize) -> Self {
         self.record_limit = limit;
+        self
+    }
+
+    /// How many extensions the gate keeps state for, at least 1 (default
+    /// [`DEFAULT_MAX_EXTENSIONS`]). State is per extension and never silently forgotten (that
+    /// would forget a kill switch or a quarantine), so memory is bounded by refusing the calls
+    /// of a new extension past the limit ([`crate::HostcallError::ExtensionLimit`]: the host
+    /// must not dispatch them). Operator actions (kill switch, reset) are never refused.
+    #[must_use]
+    pub fn max_extensions(mut self, limit: usize) -> Self {
+        self.max_extensions = limit;
         self
     }
 

@@ -22,6 +22,15 @@ pub enum HostcallError {
     /// so the decision is not taken.
     #[error("decision not recorded: {0}")]
     Durable(#[from] DurableError),
+    /// The call comes from a new extension while the gate already keeps state for
+    /// `max_extensions` extensions: refused, nothing recorded (memory stays bounded).
+    #[error("extension `{extension_id}` refused: the gate already tracks `{limit}` extensions (`max_extensions`)")]
+    ExtensionLimit {
+        /// The new extension.
+        extension_id: String,
+        /// The configured bound.
+        limit: usize,
+    },
 }
 
 impl HostcallError {
@@ -30,6 +39,7 @@ impl HostcallError {
         match self {
             HostcallError::InvalidRequest(_) => InvalidHostcall::CODE,
             HostcallError::Ledger(_) | HostcallError::Durable(_) => "ledger_error",
+            HostcallError::ExtensionLimit { .. } => "extension_limit",
         }
     }
 }
@@ -69,4 +79,7 @@ pub enum BuildError {
         /// The value given.
         value: usize,
     },
+    /// `max_extensions` is zero.
+    #[error("`max_extensions` value `0` is out of range (allowed: at least 1)")]
+    MaxExtensions,
 }

@@ -114,7 +114,12 @@ impl ExtensionManager {
         let phase = phase_from_word(word);
         let epoch = word >> 2;
         let params_digest = params_digest(&call.params);
-        let shard = self.shard(&call.extension_id);
+        let Some(shard) = self.hostcall_shard(&call.extension_id) else {
+            return Err(HostcallError::ExtensionLimit {
+                extension_id: call.extension_id.clone(),
+                limit: self.max_extensions,
+            });
+        };
         let mut guard = lock(&shard.state);
         let st = &mut *guard;
         self.refresh_controller(st);

@@ -55,7 +55,8 @@ mod verdict;
 
 // The manager.
 pub use builder::{
-    ExtensionManagerBuilder, DEFAULT_CALL_INDEX_LIMIT, DEFAULT_RECORD_LIMIT, MAX_RECORD_LIMIT,
+    ExtensionManagerBuilder, DEFAULT_CALL_INDEX_LIMIT, DEFAULT_MAX_EXTENSIONS,
+    DEFAULT_RECORD_LIMIT, MAX_RECORD_LIMIT,
 };
 pub use clock::SystemClock;
 pub use error::{BuildError, HostcallError};

@@ -4,7 +4,7 @@
 //! The gate itself, `evaluate_hostcall`, is in `gate.rs`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use hostguard_evidence::{BoundedLog, SecurityAlert};
@@ -82,6 +82,11 @@ pub struct ExtensionManager {
     pub(crate) secret_policy: SecretBrokerPolicy,
     pub(crate) exec_policy: ExecMediationPolicy,
     pub(crate) record_limit: usize,
+    /// Bound on the shards a hostcall may create (`max_extensions`).
+    pub(crate) max_extensions: usize,
+    /// Shards in `shards`. INVARIANT (shards-bounded): a hostcall creates a shard only after
+    /// reserving a slot here below `max_extensions`.
+    pub(crate) shard_count: AtomicUsize,
     /// `epoch << 2 | phase code`, written under the core lock, read lock-free by the gate.
     pub(crate) phase_word: AtomicU64,
     /// Alert `sequence_id`s, monotonic from 1 across every stream.
@@ -181,6 +186,9 @@ impl ExtensionManager {
                 value: b.record_limit,
             });
         }
+        if b.max_extensions == 0 {
+            return Err(BuildError::MaxExtensions);
+        }
         let policy = match b.quota {
             Some(q) => b.policy.with_quota(q),
             None => b.policy,
@@ -235,6 +243,8 @@ impl ExtensionManager {
             secret_policy: b.secret_policy,
             exec_policy: b.exec_policy,
             record_limit: b.record_limit,
+            max_extensions: b.max_extensions,
+            shard_count: AtomicUsize::new(0),
             phase_word: AtomicU64::new((epoch << 2) | phase_code(b.rollout_phase)),
             alert_seq: AtomicU64::new(0),
             shards: Striped::new(|_| RwLock::new(HashMap::new())),
@@ -663,33 +673,65 @@ impl ExtensionManager {
             .map(Arc::clone)
     }
 
-    /// The extension's shard, created on first sight.
+    /// The extension's shard, created on first sight (operator actions: never refused).
     pub(crate) fn shard(&self, extension_id: &str) -> Arc<Shard> {
+        // An unbounded create always returns a shard.
+        self.shard_bounded(extension_id, false)
+            .unwrap_or_else(|| self.create_shard(extension_id, false).1)
+    }
+
+    /// The extension's shard for a hostcall: `None` when it is new and the manager already
+    /// keeps `max_extensions` shards.
+    pub(crate) fn hostcall_shard(&self, extension_id: &str) -> Option<Arc<Shard>> {
+        self.shard_bounded(extension_id, true)
+    }
+
+    fn shard_bounded(&self, extension_id: &str, bounded: bool) -> Option<Arc<Shard>> {
         if let Some(shard) = self.existing_shard(extension_id) {
-            return shard;
+            return Some(shard);
         }
+        let (created, shard) = self.create_shard(extension_id, bounded);
+        created.then_some(shard)
+    }
+
+    /// Creates the shard unless another thread did first. Returns whether a shard is available
+    /// (false only when `bounded` and the limit is reached) and the shard (a detached one, never
+    /// stored, when refused — callers drop it).
+    fn create_shard(&self, extension_id: &str, bounded: bool) -> (bool, Arc<Shard>) {
         let seed = next_seed(&mut lock(&self.seed_rng));
         let controller_epoch = self.controller_epoch.load(Ordering::Acquire);
         let controller = Controller::clone(&read(&self.controller));
         let mut map = write(self.shards.get(extension_id));
-        let shard = map.entry(extension_id.to_owned()).or_insert_with(|| {
-            Arc::new(Shard {
-                extension_id: extension_id.to_owned(),
-                state: Mutex::new(ShardState {
-                    risk: ExtensionRiskState::new(&controller.model),
-                    quota: QuotaTracker::new(*self.policy.quota_limits_for(extension_id)),
-                    trust: ExtensionTrustState::Trusted,
-                    first_seen_epoch: None,
-                    rng: ChaCha20Rng::from_seed(seed),
-                    records: ShardRecords::new(self.record_limit),
-                    spare_record: None,
-                    spare_extension: None,
-                    controller,
-                    controller_epoch,
-                }),
-            })
+        if let Some(shard) = map.get(extension_id) {
+            return (true, Arc::clone(shard));
+        }
+        let new_shard = Arc::new(Shard {
+            extension_id: extension_id.to_owned(),
+            state: Mutex::new(ShardState {
+                risk: ExtensionRiskState::new(&controller.model),
+                quota: QuotaTracker::new(*self.policy.quota_limits_for(extension_id)),
+                trust: ExtensionTrustState::Trusted,
+                first_seen_epoch: None,
+                rng: ChaCha20Rng::from_seed(seed),
+                records: ShardRecords::new(self.record_limit),
+                spare_record: None,
+                spare_extension: None,
+                controller,
+                controller_epoch,
+            }),
         });
-        Arc::clone(shard)
+        // INVARIANT (shards-bounded): reserve the slot before inserting.
+        let reserved = self
+            .shard_count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (!bounded || n < self.max_extensions).then_some(n.saturating_add(1))
+            })
+            .is_ok();
+        if !reserved {
+            return (false, new_shard);
+        }
+        map.insert(extension_id.to_owned(), Arc::clone(&new_shard));
+        (true, new_shard)
     }
 
     /// Brings the shard's copy of the controller up to date (one atomic load when current).

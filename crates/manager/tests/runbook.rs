@@ -1107,6 +1107,96 @@ mod isolation {
     }
 }
 
+mod extension_limit {
+    use super::*;
+
+    fn bounded(limit: usize) -> ExtensionManager {
+        ExtensionManager::builder()
+            .risk_config(RuntimeRiskConfig {
+                enabled: true,
+                ..RuntimeRiskConfig::default()
+            })
+            .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
+            .max_extensions(limit)
+            .rng_seed(3)
+            .clock(ManualClock::new(0))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_new_extension_past_max_extensions_is_refused_and_nothing_is_recorded() {
+        let manager = bounded(2);
+        manager.evaluate_hostcall(&benign("a", "a-0")).unwrap();
+        manager.evaluate_hostcall(&benign("b", "b-0")).unwrap();
+        let before = manager.runtime_risk_ledger_artifact().entries.len();
+        let err = manager.evaluate_hostcall(&benign("c", "c-0")).unwrap_err();
+        assert_eq!(err.code(), "extension_limit");
+        assert!(err.to_string().contains("`c`"), "{err}");
+        assert_eq!(manager.runtime_risk_ledger_artifact().entries.len(), before);
+        assert_eq!(
+            manager.trust_state("c"),
+            hostguard_manager::ExtensionTrustState::Unknown
+        );
+        // Known extensions keep working; the refusal repeats for the new one.
+        assert!(!manager
+            .evaluate_hostcall(&benign("a", "a-1"))
+            .unwrap()
+            .is_blocked());
+        assert!(manager.evaluate_hostcall(&benign("c", "c-1")).is_err());
+        verify_chain(&manager);
+    }
+
+    #[test]
+    fn a_kill_switch_is_never_refused_by_the_extension_limit() {
+        let manager = bounded(1);
+        manager.evaluate_hostcall(&benign("a", "a-0")).unwrap();
+        // Pre-emptive kill of an extension never seen: the operator is not bounded.
+        manager.set_kill_switch("d", true, "INC-7");
+        assert_eq!(
+            manager.trust_state("d"),
+            hostguard_manager::ExtensionTrustState::Killed
+        );
+        let v = manager.evaluate_hostcall(&benign("d", "d-0")).unwrap();
+        assert!(v.is_blocked());
+        assert_eq!(v.reason_code(), "kill_switch");
+    }
+
+    #[test]
+    fn concurrent_new_extensions_never_exceed_the_limit() {
+        let manager = Arc::new(bounded(8));
+        let admitted = AtomicU64::new(0);
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let manager = Arc::clone(&manager);
+                let admitted = &admitted;
+                s.spawn(move || {
+                    for i in 0..10 {
+                        let ext = format!("t{t}-e{i}");
+                        if manager
+                            .evaluate_hostcall(&benign(&ext, &format!("{ext}-0")))
+                            .is_ok()
+                        {
+                            admitted.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(admitted.load(Ordering::SeqCst), 8);
+        verify_chain(&manager);
+    }
+
+    #[test]
+    fn zero_max_extensions_is_a_build_error_naming_the_field() {
+        let err = ExtensionManager::builder()
+            .max_extensions(0)
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("`max_extensions`"), "{err}");
+    }
+}
+
 mod concurrency {
     use super::*;
 
