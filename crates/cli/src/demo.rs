@@ -125,7 +125,7 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         }
     }
 
-    std::fs::create_dir_all(out).map_err(|e| CliError::io("create", out, &e))?;
+    std::fs::create_dir_all(out).map_err(|e| CliError::out_dir(out, &e))?;
     write_file(&out.join("events.jsonl"), INCIDENT_STREAM.as_bytes())?;
     let mut verdict_lines = String::new();
     for v in &verdicts {

@@ -60,6 +60,19 @@ impl CliError {
         CliError::input(format!("{}:{line}:{column}: {message}", file.display()))
     }
 
+    /// The output folder `dir` cannot be created (it names an existing file, or the OS
+    /// refused).
+    pub fn out_dir(dir: &Path, err: &std::io::Error) -> CliError {
+        if dir.exists() && !dir.is_dir() {
+            CliError::input(format!(
+                "cannot use `{}` as the output folder: it is a file, expected a folder (existing or new)",
+                dir.display()
+            ))
+        } else {
+            CliError::io("create the output folder", dir, err)
+        }
+    }
+
     /// A file that cannot be read or written.
     pub fn io(action: &str, file: &Path, err: &std::io::Error) -> CliError {
         CliError::input(format!(

@@ -85,7 +85,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         args.unsafe_fixed_salt_seed,
     )?;
     let mut driver = Driver::new(&options)?;
-    std::fs::create_dir_all(&args.out).map_err(|e| CliError::io("create", &args.out, &e))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| CliError::out_dir(&args.out, &e))?;
     let verdicts_path = args.out.join("verdicts.jsonl");
     // Verdicts go to a side file renamed into place only when the whole stream was read: a bad
     // line must not leave a partial verdicts.jsonl next to the artifacts of an earlier run.

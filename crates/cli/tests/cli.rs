@@ -1034,6 +1034,17 @@ mod run {
         assert_bad_input(&o, "`alpha` value `2` from command line is out of range");
         let o = hostguard(&["run", "--events", s(&bad)]);
         assert_eq!(o.code, 2, "missing --out is a usage error");
+        // An --out that names an existing file says so plainly, for run and demo alike.
+        let file = write(dir.path(), "taken", "x");
+        let good = write(
+            dir.path(),
+            "good.jsonl",
+            "{\"ts_ms\":1,\"extension_id\":\"x\",\"call_id\":\"c\",\"method\":\"log\",\"params\":{}}\n",
+        );
+        let o = hostguard(&["run", "--events", s(&good), "--out", s(&file)]);
+        assert_bad_input(&o, "as the output folder: it is a file, expected a folder");
+        let o = hostguard(&["demo", "--out", s(&file)]);
+        assert_bad_input(&o, "as the output folder: it is a file, expected a folder");
     }
 
     #[test]
