@@ -11,10 +11,13 @@ use hostguard_risk_core::{
 use crate::digest::Salt;
 use crate::record::{
     ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, PromptResolutionRecord,
-    RiskStateResetRecord, RolloutTransitionRecord, TrustChangeRecord,
+    RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord,
+    TrustChangeRecord,
 };
 
-/// Version byte of the encoding. A change to any byte of the layout bumps it.
+/// Version byte of the encoding. A change to the layout of an existing kind bumps it; a new kind
+/// code leaves every existing body's bytes as they were and does not (`docs/ledger-format.md`
+/// §2: kind `07` was added under version 2).
 pub const ENCODING_VERSION: u8 = 0x02;
 
 /// Why a body cannot be encoded.
@@ -85,6 +88,23 @@ pub fn encode_body(
             w.str("prompt_resolution.call_id", call_id)?;
             w.bool(*approved);
             Ok(())
+        }
+        EntryPayload::RollbackTriggerChange(RollbackTriggerChangeRecord { from, to, reason }) => {
+            w.thresholds(
+                [
+                    "rollback_trigger_change.from.max_false_positive_rate",
+                    "rollback_trigger_change.from.max_error_rate",
+                ],
+                from,
+            )?;
+            w.thresholds(
+                [
+                    "rollback_trigger_change.to.max_false_positive_rate",
+                    "rollback_trigger_change.to.max_error_rate",
+                ],
+                to,
+            )?;
+            w.opt_str("rollback_trigger_change.reason", reason.as_deref())
         }
     }
 }
@@ -243,6 +263,27 @@ impl Writer<'_> {
         self.f64("config.de_escalation_margin", *de_escalation_margin)
     }
 
+    /// `max_false_positive_rate f64 · max_error_rate f64 · window_size usize ·
+    /// max_latency_ms u64`; `fields` names the two floats for a non-finite error.
+    fn thresholds(
+        &mut self,
+        fields: [&'static str; 2],
+        t: &RollbackThresholds,
+    ) -> Result<(), EncodeError> {
+        let RollbackThresholds {
+            max_false_positive_rate,
+            max_error_rate,
+            window_size,
+            max_latency_ms,
+        } = t;
+        let [fp_field, error_field] = fields;
+        self.f64(fp_field, *max_false_positive_rate)?;
+        self.f64(error_field, *max_error_rate)?;
+        self.usize(*window_size);
+        self.u64(*max_latency_ms);
+        Ok(())
+    }
+
     fn hysteresis(&mut self, h: &HysteresisConfig) -> Result<(), EncodeError> {
         let HysteresisConfig {
             bands,
@@ -310,6 +351,78 @@ mod tests {
             }),
             "06000000016301",
         );
+        // from (0.05, 0.10, 100, 200) to (1.0, 0.10, 100, 200), then the optional reason.
+        let loosened = RollbackTriggerChangeRecord {
+            from: defaults(),
+            to: RollbackThresholds {
+                max_false_positive_rate: 1.0,
+                ..defaults()
+            },
+            reason: None,
+        };
+        let from_hex = "3fa999999999999a3fb999999999999a000000000000006400000000000000c8";
+        let to_hex = "3ff00000000000003fb999999999999a000000000000006400000000000000c8";
+        check(
+            EntryPayload::RollbackTriggerChange(loosened.clone()),
+            &format!("07{from_hex}{to_hex}00"),
+        );
+        check(
+            EntryPayload::RollbackTriggerChange(RollbackTriggerChangeRecord {
+                reason: Some("r".into()),
+                ..loosened
+            }),
+            &format!("07{from_hex}{to_hex}010000000172"),
+        );
+    }
+
+    fn defaults() -> RollbackThresholds {
+        RollbackThresholds {
+            max_false_positive_rate: 0.05,
+            max_error_rate: 0.10,
+            window_size: 100,
+            max_latency_ms: 200,
+        }
+    }
+
+    #[test]
+    fn rollback_trigger_change_refuses_non_finite_and_names_the_field() {
+        for (from_fp, to_error, field) in [
+            (
+                f64::NAN,
+                0.1,
+                "rollback_trigger_change.from.max_false_positive_rate",
+            ),
+            (
+                0.05,
+                f64::NEG_INFINITY,
+                "rollback_trigger_change.to.max_error_rate",
+            ),
+        ] {
+            let record = RollbackTriggerChangeRecord {
+                from: RollbackThresholds {
+                    max_false_positive_rate: from_fp,
+                    ..defaults()
+                },
+                to: RollbackThresholds {
+                    max_error_rate: to_error,
+                    ..defaults()
+                },
+                reason: None,
+            };
+            let mut out = Vec::new();
+            let err = encode_body(
+                &mut out,
+                &Salt::default(),
+                0,
+                0,
+                None,
+                &EntryPayload::RollbackTriggerChange(record),
+            );
+            assert!(
+                matches!(err, Err(EncodeError::NonFinite { field: f, .. }) if f == field),
+                "{err:?}"
+            );
+        }
     }
 
     #[test]

@@ -52,8 +52,8 @@ pub use entry::{EntryBody, LedgerEntry, RuntimeRiskLedgerEntry};
 pub use ledger::{AppendReceipt, Ledger, LedgerError};
 pub use record::{
     Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord,
-    PromptResolutionRecord, RedactableField, Reveal, RiskStateResetRecord, RolloutTransitionRecord,
-    TrustChangeRecord,
+    PromptResolutionRecord, RedactableField, Reveal, RiskStateResetRecord, RollbackThresholds,
+    RollbackTriggerChangeRecord, RolloutTransitionRecord, TrustChangeRecord,
 };
 pub use replay::{
     replay_runtime_risk_ledger_artifact, ReplayError, ReplaySkipCounts, RuntimeRiskReplayArtifact,

@@ -32,6 +32,9 @@ pub enum EntryPayload {
     RiskStateReset(RiskStateResetRecord),
     /// A person answered a Prompt verdict (`resolve_prompt`, DESIGN §4) (kind code 6).
     PromptResolution(PromptResolutionRecord),
+    /// An operator replaced the automatic-rollback thresholds (`set_rollback_trigger`,
+    /// DESIGN §4) (kind code 7).
+    RollbackTriggerChange(RollbackTriggerChangeRecord),
 }
 
 impl EntryPayload {
@@ -45,6 +48,7 @@ impl EntryPayload {
             EntryPayload::ConfigChange(_) => 4,
             EntryPayload::RiskStateReset(_) => 5,
             EntryPayload::PromptResolution(_) => 6,
+            EntryPayload::RollbackTriggerChange(_) => 7,
         }
     }
 
@@ -58,6 +62,7 @@ impl EntryPayload {
             EntryPayload::ConfigChange(_) => "config_change",
             EntryPayload::RiskStateReset(_) => "risk_state_reset",
             EntryPayload::PromptResolution(_) => "prompt_resolution",
+            EntryPayload::RollbackTriggerChange(_) => "rollback_trigger_change",
         }
     }
 
@@ -70,7 +75,8 @@ impl EntryPayload {
             | EntryPayload::RolloutTransition(_)
             | EntryPayload::ConfigChange(_)
             | EntryPayload::RiskStateReset(_)
-            | EntryPayload::PromptResolution(_) => None,
+            | EntryPayload::PromptResolution(_)
+            | EntryPayload::RollbackTriggerChange(_) => None,
         };
         params.into_iter()
     }
@@ -84,7 +90,8 @@ impl EntryPayload {
                 | EntryPayload::RolloutTransition(_)
                 | EntryPayload::ConfigChange(_)
                 | EntryPayload::RiskStateReset(_)
-                | EntryPayload::PromptResolution(_),
+                | EntryPayload::PromptResolution(_)
+                | EntryPayload::RollbackTriggerChange(_),
                 RedactableField::ParamsHash,
             ) => None,
         }
@@ -190,6 +197,37 @@ pub struct PromptResolutionRecord {
     pub call_id: String,
     /// Whether the person approved it.
     pub approved: bool,
+}
+
+/// An operator replaced the automatic-rollback thresholds. Both the thresholds before and after
+/// the change are recorded, so one entry shows whether rollback was made harder (a loosened
+/// trigger keeps a failing enforcement in place) or easier (a tightened one rolls back to shadow
+/// sooner) even when the trigger in force before it was set by the builder and never ledgered.
+/// The ledger does not depend on the rollout crate (DESIGN §1), so the thresholds are its own
+/// [`RollbackThresholds`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollbackTriggerChangeRecord {
+    /// The thresholds in force before the change.
+    pub from: RollbackThresholds,
+    /// The thresholds in force from this entry on.
+    pub to: RollbackThresholds,
+    /// The operator's reason, when the caller gave one.
+    pub reason: Option<String>,
+}
+
+/// The thresholds of a rollback trigger (the fields of the rollout crate's `RollbackTrigger`, in
+/// its order). Finite by construction when written by the manager: the rollout crate validates
+/// a trigger before it takes effect.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RollbackThresholds {
+    /// Largest tolerated share of flagged false positives in the window.
+    pub max_false_positive_rate: f64,
+    /// Largest tolerated share of controller errors in the window.
+    pub max_error_rate: f64,
+    /// How many of the most recent decisions the window holds.
+    pub window_size: usize,
+    /// Largest tolerated mean decision latency over the window, in milliseconds.
+    pub max_latency_ms: u64,
 }
 
 /// The fields an entry can redact. Open set: new redactable fields will be added.

@@ -172,7 +172,9 @@ pub fn replay_runtime_risk_ledger_artifact(
             EntryPayload::KillSwitch(KillSwitchRecord { engaged: true, .. })
             | EntryPayload::TrustChange(_)
             | EntryPayload::RolloutTransition(_)
-            | EntryPayload::PromptResolution(_) => {
+            | EntryPayload::PromptResolution(_)
+            | EntryPayload::RollbackTriggerChange(_) => {
+                // The rollback trigger governs the rollout, not the hysteresis machine.
                 skipped.control += 1;
                 continue;
             }

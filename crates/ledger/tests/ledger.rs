@@ -10,8 +10,8 @@
 mod fixture {
     use hostguard_ledger::{
         Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, Ledger,
-        RedactableField, RiskStateResetRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact,
-        TrustChangeRecord,
+        RedactableField, RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord,
+        RolloutTransitionRecord, RuntimeRiskLedgerArtifact, TrustChangeRecord,
     };
     use hostguard_risk_core::{
         Capability, EnforcementState, Hysteresis, HysteresisConfig, Posterior, RuntimeRiskConfig,
@@ -123,7 +123,7 @@ mod fixture {
         })
     }
 
-    /// The 12-entry ledger of the tamper test, before redaction/elision.
+    /// The 13-entry ledger of the tamper test (every entry kind), before redaction/elision.
     pub fn ledger() -> Ledger {
         let mut rng = rng();
         let mut m = Model::default();
@@ -197,7 +197,26 @@ mod fixture {
             Some("ext-a"),
             m.decide("ext-a", Capability::Log, 0.05, &[], 0.01),
         );
+        push(1_120, None, rollback_trigger_change());
         l
+    }
+
+    /// An operator loosens the rollback trigger so that false positives never roll back.
+    pub fn rollback_trigger_change() -> EntryPayload {
+        let from = RollbackThresholds {
+            max_false_positive_rate: 0.05,
+            max_error_rate: 0.1,
+            window_size: 100,
+            max_latency_ms: 200,
+        };
+        EntryPayload::RollbackTriggerChange(RollbackTriggerChangeRecord {
+            from,
+            to: RollbackThresholds {
+                max_false_positive_rate: 1.0,
+                ..from
+            },
+            reason: Some("INC-7: stop rollbacks".to_owned()),
+        })
     }
 
     /// The fixture artifact: entry 1 redacted, entry 2 elided.
@@ -242,7 +261,7 @@ mod verify {
                 r.redacted_count,
                 r.evicted_count
             ),
-            (12, 1, 1, 0)
+            (13, 1, 1, 0)
         );
         assert!(a.entries[1]
             .decision()
@@ -304,10 +323,13 @@ mod verify {
             &mut rng,
         )
         .unwrap();
+        l.append(2, None, fixture::rollback_trigger_change(), &mut rng)
+            .unwrap();
         let a = l.artifact(2, RuntimeRiskConfig::default(), HysteresisConfig::default());
         assert!(verify_runtime_risk_ledger_artifact(&a).valid);
         let replay = hostguard_ledger::replay_runtime_risk_ledger_artifact(&a).unwrap();
-        assert_eq!(replay.skipped.control, 1);
+        assert_eq!(replay.skipped.control, 2);
+        assert!(replay.steps.is_empty());
     }
 
     #[test]
@@ -692,7 +714,7 @@ mod replay {
         assert_eq!(idx, vec![1, 3, 8, 9, 11]);
         assert_eq!(r.skipped.elided, 1);
         assert_eq!(r.skipped.not_risk_evaluated, 1);
-        assert_eq!(r.skipped.control, 5);
+        assert_eq!(r.skipped.control, 6);
         let states: Vec<_> = r.steps.iter().map(|s| s.derived_state).collect();
         use EnforcementState::*;
         assert_eq!(states, vec![Allow, Deny, Deny, Terminate, Allow]);
@@ -1077,12 +1099,12 @@ mod never_panics {
 }
 
 mod vectors {
-    //! The known-answer vectors of `docs/ledger-format.md` §5 are recomputed here, so the doc
+    //! The known-answer vectors of `docs/ledger-format.md` §7 are recomputed here, so the doc
     //! cannot drift from the code.
     use hostguard_ledger::{
         commitment, encode_body, verify_runtime_risk_ledger_artifact, Committed, DecisionRecord,
-        EntryPayload, KillSwitchRecord, Ledger, LedgerEntry, RolloutTransitionRecord,
-        RuntimeRiskLedgerArtifact, Salt,
+        EntryPayload, KillSwitchRecord, Ledger, LedgerEntry, RollbackThresholds,
+        RollbackTriggerChangeRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact, Salt,
     };
     use hostguard_risk_core::{
         Capability, EnforcementState, HysteresisConfig, Posterior, RuntimeRiskConfig,
@@ -1113,7 +1135,7 @@ mod vectors {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// The three vector entries, built from fixed inputs.
+    /// The four vector entries, built from fixed inputs.
     fn vector_ledger() -> Ledger {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
         let mut l = Ledger::new(8).unwrap();
@@ -1169,7 +1191,82 @@ mod vectors {
             &mut rng,
         )
         .unwrap();
+        // Appended last, so entries 0–2 (and their salts, drawn first) are the vectors they
+        // were before kind 7 existed.
+        l.append(
+            1_700_000_001_500,
+            None,
+            EntryPayload::RollbackTriggerChange(RollbackTriggerChangeRecord {
+                from: RollbackThresholds {
+                    max_false_positive_rate: 0.05,
+                    max_error_rate: 0.1,
+                    window_size: 100,
+                    max_latency_ms: 200,
+                },
+                to: RollbackThresholds {
+                    max_false_positive_rate: 1.0,
+                    max_error_rate: 0.1,
+                    window_size: 100,
+                    max_latency_ms: 200,
+                },
+                reason: None,
+            }),
+            &mut rng,
+        )
+        .unwrap();
         l
+    }
+
+    /// The kind table of §2 names every kind the code writes, with its code, and every kind has
+    /// its payload paragraph (`**name** (`code`)`): a new kind cannot go undocumented.
+    #[test]
+    fn doc_kind_table_names_every_kind() {
+        let mut every_kind = vec![
+            super::fixture::not_evaluated("c"),
+            super::fixture::config_change(),
+            super::fixture::rollback_trigger_change(),
+        ];
+        every_kind.extend(
+            vector_ledger()
+                .entries()
+                .iter()
+                .map(|e| e.payload().unwrap().clone()),
+        );
+        every_kind.push(EntryPayload::TrustChange(
+            hostguard_ledger::TrustChangeRecord {
+                from: "a".into(),
+                to: "b".into(),
+                reason: "r".into(),
+            },
+        ));
+        every_kind.push(EntryPayload::RiskStateReset(
+            hostguard_ledger::RiskStateResetRecord { reason: "r".into() },
+        ));
+        every_kind.push(EntryPayload::PromptResolution(
+            hostguard_ledger::PromptResolutionRecord {
+                call_id: "c".into(),
+                approved: true,
+            },
+        ));
+        let mut codes: Vec<u8> = every_kind.iter().map(EntryPayload::kind_code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(
+            codes,
+            (0..=7).collect::<Vec<u8>>(),
+            "one payload of each kind"
+        );
+        for p in &every_kind {
+            let (code, name) = (p.kind_code(), p.kind_name());
+            assert!(
+                DOC.contains(&format!("`{code:02x}` {name}")),
+                "kind table lacks `{code:02x}` {name}"
+            );
+            assert!(
+                DOC.contains(&format!("**{name}** (`{code:02x}`)")),
+                "no layout paragraph for {name}"
+            );
+        }
     }
 
     fn encoded(e: &LedgerEntry) -> Vec<u8> {

@@ -89,10 +89,11 @@ pub use hostguard_ledger::{
     Committed, ConfigChangeRecord, DecisionRecord, Digest, DurableError, EntryBody, EntryPayload,
     FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError, LedgerHead,
     LedgerVerifyError, OpenReport, PromptResolutionRecord, RedactableField, ReplayError,
-    ReplaySkipCounts, Reveal, RiskStateResetRecord, RolloutTransitionRecord,
-    RuntimeRiskLedgerArtifact, RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport,
-    RuntimeRiskReplayArtifact, RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode,
-    RUNTIME_RISK_LEDGER_SCHEMA, RUNTIME_RISK_REPLAY_SCHEMA,
+    ReplaySkipCounts, Reveal, RiskStateResetRecord, RollbackThresholds,
+    RollbackTriggerChangeRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact,
+    RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayArtifact,
+    RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode, RUNTIME_RISK_LEDGER_SCHEMA,
+    RUNTIME_RISK_REPLAY_SCHEMA,
 };
 
 // The rollout (runbook Procedure 4).

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use hostguard_evidence::{BoundedLog, SecurityAlert};
 use hostguard_ledger::{
     ConfigChangeRecord, DecisionRecord, DurableLedger, EntryPayload, KillSwitchRecord, Ledger,
-    PromptResolutionRecord, RiskStateResetRecord, RolloutTransitionRecord,
-    RuntimeRiskLedgerArtifact, TrustChangeRecord,
+    PromptResolutionRecord, RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord,
+    RolloutTransitionRecord, RuntimeRiskLedgerArtifact, TrustChangeRecord,
 };
 use hostguard_risk_core::{
     Clock, ExecMediationPolicy, ExtensionPolicy, ExtensionRiskState, HysteresisConfig,
@@ -394,9 +394,36 @@ impl ExtensionManager {
         }
     }
 
-    /// Replaces the automatic-rollback thresholds; an invalid trigger changes nothing.
+    /// Replaces the automatic-rollback thresholds; an invalid trigger changes nothing and writes
+    /// nothing. A change is a ledger control entry (`rollback_trigger_change`, no extension) with
+    /// the thresholds before and after, so an incident timeline shows that, and when, rollback
+    /// was made harder (or easier) (issue 7: config changes are ledger control entries). Setting
+    /// the trigger already in force writes no entry.
     pub fn set_rollback_trigger(&self, trigger: RollbackTrigger) -> Result<(), RolloutConfigError> {
-        lock(&self.core).rollout.set_rollback_trigger(trigger)
+        let now = self.clock.now_ms();
+        let mut core = lock(&self.core);
+        let before = *core.rollout.trigger();
+        core.rollout.set_rollback_trigger(trigger)?;
+        if before == trigger {
+            return Ok(());
+        }
+        // Under the same core lock as the change: the entry's place in the chain is the point
+        // from which the new thresholds apply to rollout samples.
+        let Core { ledger, rng, .. } = &mut *core;
+        // A validated trigger always encodes (finite rates); if the append fails (a failing
+        // durable file) the change still takes effect, like every control entry (README "Known
+        // limits").
+        let _ = ledger.append(
+            now,
+            None,
+            EntryPayload::RollbackTriggerChange(RollbackTriggerChangeRecord {
+                from: thresholds(&before),
+                to: thresholds(&trigger),
+                reason: None,
+            }),
+            rng,
+        );
+        Ok(())
     }
 
     /// Records one decision's health sample by hand (the gate feeds its own decisions
@@ -788,6 +815,23 @@ pub(crate) fn trust_payload(
         to: to.as_str().to_owned(),
         reason: reason.to_owned(),
     })
+}
+
+/// The ledger's copy of a rollback trigger (the ledger does not depend on the rollout crate).
+fn thresholds(t: &RollbackTrigger) -> RollbackThresholds {
+    // Destructured so that a new trigger field is a compile error here, never an unrecorded one.
+    let RollbackTrigger {
+        max_false_positive_rate,
+        max_error_rate,
+        window_size,
+        max_latency_ms,
+    } = *t;
+    RollbackThresholds {
+        max_false_positive_rate,
+        max_error_rate,
+        window_size,
+        max_latency_ms,
+    }
 }
 
 fn next_seed(rng: &mut ChaCha20Rng) -> [u8; 32] {

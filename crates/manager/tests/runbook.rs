@@ -868,6 +868,198 @@ mod phases {
     }
 }
 
+mod rollback_trigger {
+    //! Issue 7: a rollback-trigger change is a ledger control entry, like every config change,
+    //! so an incident timeline shows who made automatic rollback harder (or easier) and when.
+    use super::*;
+    use hostguard_manager::{
+        EntryPayload, IncidentBundleFilter, IncidentBundleRedactionPolicy, LedgerEntry,
+        RollbackThresholds, RollbackTrigger, RollbackTriggerChangeRecord,
+        RuntimeRiskLedgerArtifact,
+    };
+
+    fn trigger_changes(
+        ledger: &RuntimeRiskLedgerArtifact,
+    ) -> Vec<(&LedgerEntry, RollbackTriggerChangeRecord)> {
+        ledger
+            .entries
+            .iter()
+            .filter_map(|e| match e.payload() {
+                Some(EntryPayload::RollbackTriggerChange(c)) => Some((e, c.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn thresholds(t: RollbackTrigger) -> RollbackThresholds {
+        RollbackThresholds {
+            max_false_positive_rate: t.max_false_positive_rate,
+            max_error_rate: t.max_error_rate,
+            window_size: t.window_size,
+            max_latency_ms: t.max_latency_ms,
+        }
+    }
+
+    #[test]
+    fn a_rollback_trigger_change_is_a_ledger_control_entry() {
+        let clock = ManualClock::new(10_000);
+        let manager = manager_with(
+            PolicyProfile::Permissive,
+            true,
+            RolloutPhase::EnforceAll,
+            clock.clone(),
+        );
+        manager.evaluate_hostcall(&benign("ext", "before")).unwrap();
+        clock.advance_ms(100);
+        let change_ms = clock.now_ms();
+        // Someone loosens the trigger so that false positives never roll back.
+        let loosened = RollbackTrigger {
+            max_false_positive_rate: 1.0,
+            window_size: 50,
+            ..RollbackTrigger::default()
+        };
+        manager.set_rollback_trigger(loosened).unwrap();
+        assert_eq!(manager.rollout_state().trigger, loosened);
+
+        let ledger = manager.runtime_risk_ledger_artifact();
+        let changes = trigger_changes(&ledger);
+        assert_eq!(changes.len(), 1, "one entry for the change");
+        let (entry, record) = &changes[0];
+        assert_eq!(entry.extension_id, None, "a control-plane entry");
+        assert_eq!(entry.ts_ms, change_ms);
+        assert_eq!(
+            entry.seq,
+            ledger.head.last_seq.unwrap(),
+            "written after the decision before it"
+        );
+        assert_eq!(record.from, thresholds(RollbackTrigger::default()));
+        assert_eq!(record.to, thresholds(loosened));
+        assert_eq!(record.reason, None);
+
+        // Setting the trigger already in force changes nothing and writes nothing.
+        manager.set_rollback_trigger(loosened).unwrap();
+        assert_eq!(
+            manager.runtime_risk_ledger_artifact().head,
+            ledger.head,
+            "no entry for a no-op"
+        );
+
+        // The new thresholds are in force: a false-positive rate of 1/10 no longer rolls back.
+        for i in 0..10 {
+            manager
+                .evaluate_hostcall(&benign("ext", &format!("c{i}")))
+                .unwrap();
+        }
+        assert!(manager.mark_false_positive("c0"));
+        assert_eq!(manager.rollout_state().phase, RolloutPhase::EnforceAll);
+
+        // A second change records the loosened trigger as its `from`.
+        clock.advance_ms(100);
+        manager
+            .set_rollback_trigger(RollbackTrigger::default())
+            .unwrap();
+        let ledger = manager.runtime_risk_ledger_artifact();
+        let changes = trigger_changes(&ledger);
+        assert_eq!(changes.len(), 2);
+        assert_eq!(changes[1].1.from, thresholds(loosened));
+        assert_eq!(changes[1].1.to, thresholds(RollbackTrigger::default()));
+
+        // The chain verifies, replay skips the entries as control entries and stays
+        // consistent, and the artifact's JSON round-trips.
+        let report = verify_chain(&manager);
+        assert_eq!(report.entry_count, ledger.entries.len());
+        let replay = hostguard_manager::replay_runtime_risk_ledger_artifact(&ledger).unwrap();
+        assert_eq!(replay.inconsistent_count, 0);
+        assert_eq!(replay.steps.len(), 11);
+        // genesis config, start-up phase, two trigger changes.
+        assert_eq!(replay.skipped.control, 4);
+        let json = ledger.to_json().unwrap();
+        assert!(json.contains("\"rollback_trigger_change\""), "{json}");
+        let back = RuntimeRiskLedgerArtifact::from_json_slice(json.as_bytes()).unwrap();
+        assert_eq!(back, ledger);
+
+        // An incident bundle scoped to the extension discloses the control entries of its
+        // window (they name no extension) and verifies.
+        let filter = IncidentBundleFilter {
+            start_ms: Some(change_ms),
+            end_ms: None,
+            extension_id: Some("ext".into()),
+            alert_categories: None,
+            min_severity: None,
+        };
+        let redaction = IncidentBundleRedactionPolicy {
+            redact_params_hash: true,
+            redact_context_hash: true,
+            redact_args_shape_hash: true,
+            redact_command_hash: true,
+            redact_name_hash: true,
+            redact_remediation: false,
+        };
+        let bundle = manager.incident_evidence_bundle(&filter, &redaction);
+        let report = hostguard_manager::verify_incident_evidence_bundle(&bundle);
+        assert!(report.valid, "{:?}", report.errors);
+        assert!(report.ledger_chain_intact);
+        assert_eq!(trigger_changes(&bundle.ledger).len(), 2);
+        assert_eq!(
+            bundle.summary.ledger_entry_count, 12,
+            "2 changes + the 10 decisions between them"
+        );
+    }
+
+    #[test]
+    fn a_refused_rollback_trigger_changes_nothing_and_writes_nothing() {
+        let clock = ManualClock::new(10_000);
+        let manager = manager_with(
+            PolicyProfile::Permissive,
+            true,
+            RolloutPhase::EnforceAll,
+            clock.clone(),
+        );
+        manager.evaluate_hostcall(&benign("ext", "c0")).unwrap();
+        let before = manager.runtime_risk_ledger_artifact();
+        for (bad, field) in [
+            (
+                RollbackTrigger {
+                    max_false_positive_rate: 1.5,
+                    ..RollbackTrigger::default()
+                },
+                "max_false_positive_rate",
+            ),
+            (
+                RollbackTrigger {
+                    max_error_rate: f64::NAN,
+                    ..RollbackTrigger::default()
+                },
+                "max_error_rate",
+            ),
+            (
+                RollbackTrigger {
+                    window_size: 5,
+                    ..RollbackTrigger::default()
+                },
+                "window_size",
+            ),
+            (
+                RollbackTrigger {
+                    max_latency_ms: 0,
+                    ..RollbackTrigger::default()
+                },
+                "max_latency_ms",
+            ),
+        ] {
+            clock.advance_ms(1);
+            let err = manager.set_rollback_trigger(bad).unwrap_err();
+            assert!(err.to_string().contains(field), "{err}");
+            assert_eq!(manager.rollout_state().trigger, RollbackTrigger::default());
+        }
+        let after = manager.runtime_risk_ledger_artifact();
+        assert_eq!(after.head, before.head, "a refused trigger writes nothing");
+        assert_eq!(after.entries, before.entries);
+        assert!(trigger_changes(&after).is_empty());
+        verify_chain(&manager);
+    }
+}
+
 mod kill_switch {
     use super::*;
 
