@@ -293,6 +293,7 @@ impl Analyzer {
                     .cloned()
                     .collect();
                 self.command_variables(&assigns, depth, state);
+                self.loader_variables(&assigns, &s.segment, s.idx, depth, state);
                 state.assign(&assigns);
             }
             "dd" | "dcfldd" | "dc3dd"
