@@ -783,6 +783,15 @@ fn loader_and_startup_injection_through_the_environment() {
     check("env LD_PRELOAD=/tmp/x.so ls", c);
     check("env -i LD_PRELOAD=/var/tmp/x.so ls", c);
     check("export LD_PRELOAD=/tmp/x.so; ls", c);
+    check("printf -v LD_PRELOAD /tmp/x.so; export LD_PRELOAD; ls", c);
+    check("read LD_AUDIT <<< /tmp/a.so; export LD_AUDIT; ls", c);
+    check("declare -x LD_PRELOAD=/tmp/x.so; ls", c);
+    check("set -a; LD_PRELOAD=/tmp/x.so; ls", c);
+    check("env 'LD_PRELOAD=/tmp/x.so' ls", c);
+    check("LD_PRELOAD+=:/tmp/x.so ls", c);
+    check("timeout 5 env LD_PRELOAD=/tmp/x.so ls", c);
+    check("d=/tmp; LD_PRELOAD=$d/x.so ls", c);
+    check("LD_PRELOAD=${X:-/tmp/x.so} ls", c);
     check("export LD_PRELOAD=/tmp/x.so && sudo -E make install", c);
     check("LD_PRELOAD=/tmp/x.so sudo -E ls", c);
     check("sudo LD_PRELOAD=/tmp/x.so ls", c);
