@@ -166,9 +166,9 @@ pub(super) fn injects(name: &str, value: &str, cwd: Option<&str>) -> bool {
         return false;
     }
     if PRELOAD_VARIABLES.contains(&name) {
-        // `LD_PRELOAD` also splits on spaces.
-        // Only ld.so looks a bare name up in the system search path; `GCONV_PATH` and
-        // `DYLD_INSERT_LIBRARIES` read it relative to the working directory.
+        // Entries split on `:` and spaces (ld.so accepts both). Only ld.so looks a bare name
+        // up in the system search path; `GCONV_PATH` and `DYLD_INSERT_LIBRARIES` read it
+        // relative to the working directory.
         let bare_ok = matches!(name, "LD_PRELOAD" | "LD_AUDIT");
         return path_list(value, name)
             .iter()
