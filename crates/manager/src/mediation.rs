@@ -1,6 +1,10 @@
 //! Exec mediation in the gate (DESIGN §2 step 6): method `exec` and tool `bash` alike, with
 //! non-string arguments stringified ([`HostCall::command_lines`]), classified once by the exec
-//! classifier; the analysis feeds the risk model and the mediation policy decides.
+//! classifier; the analysis feeds the risk model and the mediation policy decides. The call's
+//! own `env` and `cwd` params are mediated too ([`HostCall::framed_command_lines`]: each line
+//! as the host runs it, `cd 'CWD'` and `export 'K=V'…` first), so `{"command": "ls", "env":
+//! {"LD_PRELOAD": "/tmp/x.so"}}` and `{"command": "rm -rf *", "cwd": "/"}` are judged like
+//! the command lines they amount to.
 //!
 //! Nothing here stores the command: logs and alerts get its SHA-256 and the classifier's class
 //! and tier, never its text (a command line may carry a credential).
@@ -59,7 +63,13 @@ impl ExtensionManager {
     /// for calls that run no command. A call may name its command in several places a host
     /// could read ([`HostCall::command_lines`]): each is mediated and the strictest decision
     /// wins (a denial over an allow, then the higher tier), so an extension cannot show the
-    /// gate a harmless command and the host a dangerous one.
+    /// gate a harmless command and the host a dangerous one. The lines framed by the call's
+    /// `env` and `cwd` ([`HostCall::framed_command_lines`]) are mediated beside them: a host
+    /// may honour those params or ignore them.
+    ///
+    /// The text heuristics (network egress, secret reads) read the bare lines only: an `env`
+    /// value is data the extension hands the command, not a read of the host's environment,
+    /// and a command hidden in one (`GIT_SSH_COMMAND`, `BASH_ENV`) is classified anyway.
     pub(crate) fn mediate_exec(&self, call: &HostCall) -> Option<Mediation> {
         let lines = call.command_lines();
         let egress = lines.iter().filter_map(|line| network_egress(line)).max();
@@ -69,8 +79,11 @@ impl ExtensionManager {
         let secret_env = lines.iter().any(|line| {
             reads_secret_env(&self.secret_policy, line) || (leaves && names_sensitive_path(line))
         });
-        let mut strictest = lines
+        let framed = call.framed_command_lines();
+        // Framed lines first: on a tie the bare line's decision (and hash) is the one logged.
+        let mut strictest = framed
             .iter()
+            .chain(&lines)
             .map(|command| self.mediate_command(command))
             .max_by_key(|m| (!m.allowed, m.tier))?;
         strictest.secret_env = secret_env;

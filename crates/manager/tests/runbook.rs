@@ -2989,3 +2989,171 @@ mod review_findings {
         assert!(!v.is_blocked(), "{}", v.reason());
     }
 }
+
+mod exec_params {
+    //! The host-side `env` and `cwd` params of an exec call are mediated with the command
+    //! (DESIGN §2 step 6): the host runs the command with that environment, in that directory.
+    use super::*;
+    use hostguard_manager::ExecTier;
+
+    fn exec_manager() -> ExtensionManager {
+        manager_with(
+            PolicyProfile::Permissive,
+            true,
+            RolloutPhase::EnforceAll,
+            ManualClock::new(1_000),
+        )
+    }
+
+    #[test]
+    fn env_param_preloading_a_tmp_library_is_mediated() {
+        let evil = "/tmp/evil-4f9a.so";
+        let calls = [
+            (
+                "exec",
+                json!({"command": "ls", "env": {"LD_PRELOAD": evil}}),
+            ),
+            (
+                "exec",
+                json!({"command": "ls", "args": ["-la"], "environment": [format!("LD_PRELOAD={evil}")]}),
+            ),
+            ("exec", json!({"command": "", "env": {"LD_AUDIT": evil}})),
+            (
+                "exec",
+                json!({"command": "bash -c 'echo hi'", "env": {"BASH_ENV": "/dev/shm/x"}}),
+            ),
+            (
+                "exec",
+                json!({"command": "npm test", "env": {"NODE_OPTIONS": "--require /tmp/x.js"}}),
+            ),
+            (
+                "exec",
+                json!({"command": "ls", "env": {"LD_LIBRARY_PATH": "."}, "cwd": "/tmp"}),
+            ),
+            (
+                "tool",
+                json!({"name": "bash", "input": {"command": "ls", "env": {"LD_PRELOAD": evil}}}),
+            ),
+            (
+                "tool",
+                json!({"name": "bash", "input": {"command": "ls"}, "env": {"LD_PRELOAD": evil}}),
+            ),
+        ];
+        for phase in RolloutPhase::ALL {
+            let manager =
+                manager_with(PolicyProfile::Permissive, false, phase, ManualClock::new(0));
+            for (i, (method, params)) in calls.iter().enumerate() {
+                let c = call("ext", &format!("c{i}"), method, params.clone());
+                let v = manager.evaluate_hostcall(&c).unwrap();
+                assert!(v.is_blocked(), "{phase} {params}: {}", v.reason());
+                assert_eq!(v.reason_code(), "exec_mediation", "{params}");
+                assert!(v.reason().contains("loader_injection"), "{}", v.reason());
+            }
+            // Only hashes reach the artifacts: never the library path or the variable.
+            let artifacts = [
+                serde_json::to_string(&manager.exec_mediation_artifact()).unwrap(),
+                serde_json::to_string(&manager.security_alert_artifact()).unwrap(),
+                serde_json::to_string(&manager.runtime_risk_ledger_artifact()).unwrap(),
+                serde_json::to_string(&manager.runtime_hostcall_telemetry_artifact()).unwrap(),
+            ];
+            for json in &artifacts {
+                assert!(!json.contains("evil-4f9a"), "command leaked");
+                assert!(!json.contains("LD_PRELOAD"), "env name leaked");
+            }
+            let log = manager.exec_mediation_artifact();
+            assert_eq!(log.entries.len(), calls.len());
+            assert!(log
+                .entries
+                .iter()
+                .all(|e| e.decision == "deny" && e.tier == ExecTier::High));
+        }
+    }
+
+    #[test]
+    fn cwd_root_makes_a_relative_rm_rf_star_critical() {
+        let manager = exec_manager();
+        for (i, params) in [
+            json!({"command": "rm -rf *", "cwd": "/"}),
+            json!({"command": "rm", "args": ["-rf", "."], "cwd": "/home/alice"}),
+            json!({"command": "rm -rf ./*", "workdir": "/etc/.."}),
+            json!({"command": "rm -rf *", "cwd": "/tmp", "dir": "/"}),
+            json!({"command": "rm -rf $D", "env": {"D": "/"}}),
+            json!({"command": "git fetch", "env": {"GIT_SSH_COMMAND": "rm -rf ~"}}),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let v = manager
+                .evaluate_hostcall(&call(&format!("ext-{i}"), "c", "exec", params.clone()))
+                .unwrap();
+            assert!(v.is_blocked(), "{params}: {}", v.reason());
+            assert_eq!(v.reason_code(), "exec_mediation", "{params}");
+            assert!(
+                v.reason().contains("recursive_delete_root_or_home")
+                    && v.reason().contains("critical"),
+                "{params}: {}",
+                v.reason()
+            );
+        }
+        assert!(manager
+            .exec_mediation_artifact()
+            .entries
+            .iter()
+            .all(|e| e.tier == ExecTier::Critical));
+        // The same command without the cwd runs in a directory the gate does not know.
+        let v = manager
+            .evaluate_hostcall(&call("ext-x", "c", "exec", json!({"command": "rm -rf *"})))
+            .unwrap();
+        assert!(!v.is_blocked(), "{}", v.reason());
+    }
+
+    #[test]
+    fn benign_env_and_cwd_params_stay_allowed() {
+        let manager = exec_manager();
+        for (i, params) in [
+            json!({"command": "cargo test", "env": {"LD_LIBRARY_PATH": "./target/debug", "RUST_BACKTRACE": 1}}),
+            json!({"command": "npm run build", "env": {"NODE_OPTIONS": "--max-old-space-size=4096", "CI": true}, "cwd": "/home/alice/app"}),
+            json!({"command": "pytest", "args": ["-q"], "env": {"PYTHONPATH": "."}, "cwd": "./service"}),
+            json!({"command": "ls", "env": {"LD_PRELOAD": "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"}}),
+            json!({"command": "rm -rf build", "cwd": "/"}),
+            json!({"command": "git status", "env": {"TERM": null, "PAGER": "less"}, "cwd": "/tmp/checkout"}),
+            json!({"command": "# nothing to run", "cwd": "/srv/app"}),
+            // A value is data, quoted as one word: never read as shell text.
+            json!({"command": "make", "env": {"MSG": "'; rm -rf / #", "X": "$(reboot)"}, "cwd": "'; reboot; '"}),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let v = manager
+                .evaluate_hostcall(&call(&format!("ext-{i}"), "c", "exec", params.clone()))
+                .unwrap();
+            assert!(!v.is_blocked(), "{params}: {}", v.reason());
+        }
+        let log = manager.exec_mediation_artifact();
+        assert_eq!(log.entries.len(), 8);
+        assert!(log
+            .entries
+            .iter()
+            .all(|e| e.decision == "allow" && e.tier == ExecTier::Low));
+    }
+
+    #[test]
+    fn a_non_string_env_value_is_stringified_never_dropped() {
+        let manager = exec_manager();
+        // A host that stringifies the value runs `LD_PRELOAD=["/tmp/x.so"]`: not a system
+        // library, so a finding; dropping it would have hidden the variable.
+        for (i, params) in [
+            json!({"command": "ls", "env": {"LD_PRELOAD": ["/tmp/x.so"]}}),
+            json!({"command": "ls", "env": {"LD_PRELOAD": {"path": "/tmp/x.so"}}}),
+            json!({"command": "rm -rf *", "cwd": ["/"]}),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let v = manager
+                .evaluate_hostcall(&call(&format!("ext-{i}"), "c", "exec", params.clone()))
+                .unwrap();
+            assert!(v.is_blocked(), "{params}: {}", v.reason());
+        }
+    }
+}

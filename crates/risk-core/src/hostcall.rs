@@ -148,11 +148,78 @@ impl HostCall {
     /// would let an extension hide a word from the classifier. A call with no command at all
     /// yields one empty line (what a host reading `command` would run).
     pub fn command_lines(&self) -> Vec<String> {
+        self.sourced_command_lines()
+            .into_iter()
+            .map(|(line, _)| line)
+            .collect()
+    }
+
+    /// Every line of [`command_lines`](Self::command_lines) as a host would run it with the
+    /// call's own environment and working directory (DESIGN §2 step 6): a host that honours
+    /// an `env` object runs the command — and the shell or program it spawns — with those
+    /// variables (`{"command": "ls", "env": {"LD_PRELOAD": "/tmp/x.so"}}`), and one that
+    /// honours `cwd` runs it there (`{"command": "rm -rf *", "cwd": "/"}`). Each framed line is
+    /// `cd 'CWD'`, then `export 'K=V' …`, then the command, one per line, every value quoted as
+    /// one word (a value is data, never shell text) and non-string values stringified, never
+    /// dropped. The gate mediates these beside the bare lines (a host may ignore the params)
+    /// and the strictest decision wins. Empty when no source gives an environment or a
+    /// working directory.
+    ///
+    /// The keys read, where the command was read (top level, or `input` for a tool call — and
+    /// the top level for a command under `input`): `env` and `environment` (an object of
+    /// variables, an array of `K=V` strings, or a string with one `K=V` a line), and `cwd`,
+    /// `dir`, `workdir`, `working_dir`, `working_directory`, `workingDirectory`; each working
+    /// directory a call names gives its own line.
+    pub fn framed_command_lines(&self) -> Vec<String> {
+        let Some(params) = self.params.as_object() else {
+            return Vec::new();
+        };
+        let mut framed = Vec::new();
+        for (line, source) in self.sourced_command_lines() {
+            let mut contexts: Vec<&Map<String, Value>> = vec![source];
+            if !std::ptr::eq(source, params) {
+                contexts.push(params);
+            }
+            let mut exports: Vec<String> = Vec::new();
+            let mut dirs: Vec<String> = Vec::new();
+            for context in contexts {
+                for key in ENV_KEYS {
+                    if let Some(env) = context.get(key) {
+                        env_entries(env, &mut exports);
+                    }
+                }
+                for key in CWD_KEYS {
+                    if let Some(dir) = context.get(key) {
+                        dirs.extend(string_forms(dir));
+                    }
+                }
+            }
+            if exports.is_empty() && dirs.is_empty() {
+                continue;
+            }
+            let export = (!exports.is_empty()).then(|| {
+                let words: Vec<String> = exports.iter().map(|e| shell_quote(e)).collect();
+                format!("export {}\n", words.join(" "))
+            });
+            let export = export.unwrap_or_default();
+            if dirs.is_empty() {
+                framed.push(format!("{export}{line}"));
+            }
+            for dir in dirs {
+                framed.push(format!("cd {}\n{export}{line}", shell_quote(&dir)));
+            }
+        }
+        framed
+    }
+
+    /// The command lines with the params object their command came from (whose `env` and
+    /// `cwd` apply to them).
+    fn sourced_command_lines(&self) -> Vec<(String, &Map<String, Value>)> {
         let Some(params) = self.params.as_object() else {
             return Vec::new();
         };
         let mut sources: Vec<&Map<String, Value>> = Vec::new();
-        let mut lines = Vec::new();
+        let mut lines: Vec<(String, &Map<String, Value>)> = Vec::new();
         match self.method.as_str() {
             "exec" => sources.push(params),
             "tool" => {
@@ -166,8 +233,8 @@ impl HostCall {
                     Some(Value::Object(input)) if has_command(input) || !has_command(params) => {
                         sources.push(input);
                     }
-                    Some(Value::String(text)) => lines.push(text.clone()),
-                    Some(Value::Array(words)) => lines.push(argv_line(words)),
+                    Some(Value::String(text)) => lines.push((text.clone(), params)),
+                    Some(Value::Array(words)) => lines.push((argv_line(words), params)),
                     _ => {}
                 }
                 if has_command(params) || (sources.is_empty() && lines.is_empty()) {
@@ -191,11 +258,11 @@ impl HostCall {
             let args = args_suffix(source.get("args"));
             // A string `args` may be one argv word or shell text a host appends: both.
             if let Some(Value::String(raw)) = source.get("args") {
-                lines.extend(heads.iter().map(|head| format!("{head} {raw}")));
+                lines.extend(heads.iter().map(|head| (format!("{head} {raw}"), source)));
             }
-            lines.extend(heads.into_iter().map(|head| head + &args));
+            lines.extend(heads.into_iter().map(|head| (head + &args, source)));
             if let Some(Value::Array(words)) = source.get("argv") {
-                lines.push(argv_line(words));
+                lines.push((argv_line(words), source));
             }
         }
         lines
@@ -204,6 +271,53 @@ impl HostCall {
 
 /// Keys a host may read a command from.
 const COMMAND_KEYS: [&str; 3] = ["command", "cmd", "script"];
+
+/// Keys a host may read the environment of a command from.
+const ENV_KEYS: [&str; 2] = ["env", "environment"];
+
+/// Keys a host may read the working directory of a command from.
+const CWD_KEYS: [&str; 6] = [
+    "cwd",
+    "dir",
+    "workdir",
+    "working_dir",
+    "working_directory",
+    "workingDirectory",
+];
+
+/// A param value as the strings a host may turn it into: a string itself; any other value
+/// as JSON, and an array also as its elements joined by `,` (how a JavaScript host
+/// stringifies `["/"]`). Never dropped.
+fn string_forms(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => {
+            let joined: Vec<String> = items.iter().map(stringify).collect();
+            vec![value.to_string(), joined.join(",")]
+        }
+        other => vec![other.to_string()],
+    }
+}
+
+/// The `K=V` entries of an environment param: an object's entries (values stringified), an
+/// array's elements, a string's lines; any other value as one entry.
+fn env_entries(env: &Value, out: &mut Vec<String>) {
+    match env {
+        Value::Object(vars) => {
+            for (k, v) in vars {
+                out.extend(string_forms(v).into_iter().map(|v| format!("{k}={v}")));
+            }
+        }
+        Value::Array(items) => out.extend(items.iter().map(stringify)),
+        Value::String(text) => out.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned),
+        ),
+        Value::Null => {}
+        other => out.push(stringify(other)),
+    }
+}
 
 fn has_command(source: &Map<String, Value>) -> bool {
     COMMAND_KEYS
@@ -344,6 +458,46 @@ mod tests {
             Err(InvalidHostcall::UnknownDeclaredCapability {
                 declared: "root".into()
             })
+        );
+    }
+
+    #[test]
+    fn framed_lines_apply_env_and_cwd_quoted_as_data() {
+        let framed = |method: &str, params: Value| {
+            HostCall::new("e", "c", method, params).framed_command_lines()
+        };
+        assert!(framed("exec", json!({"command": "ls"})).is_empty());
+        assert_eq!(
+            framed(
+                "exec",
+                json!({"command": "ls", "env": {"LD_PRELOAD": "/tmp/x.so", "N": 1, "Q": "a'b; c"}})
+            ),
+            vec!["export LD_PRELOAD=/tmp/x.so N=1 'Q=a'\\''b; c'\nls".to_owned()]
+        );
+        assert_eq!(
+            framed(
+                "exec",
+                json!({"command": "rm -rf *", "cwd": "/", "dir": ["/a", "/b"]})
+            ),
+            vec![
+                "cd /\nrm -rf *".to_owned(),
+                "cd '[\"/a\",\"/b\"]'\nrm -rf *".to_owned(),
+                "cd /a,/b\nrm -rf *".to_owned(),
+            ]
+        );
+        assert_eq!(
+            framed(
+                "tool",
+                json!({"name": "bash", "input": {"command": "ls", "cwd": "/"}, "env": ["A=1"]})
+            ),
+            vec!["cd /\nexport A=1\nls".to_owned()]
+        );
+        assert_eq!(
+            framed(
+                "exec",
+                json!({"command": "ls", "env": "A=1\nB=2", "cwd": null})
+            ),
+            vec!["cd null\nexport A=1 B=2\nls".to_owned()]
         );
     }
 

@@ -16,6 +16,7 @@ use super::lex::{
     Redir, RedirKind, Sub, SubKind, Word, DEFAULT_CLOSE, DEFAULT_OPEN, DEFAULT_SEP, LITERAL_DOLLAR,
     SUB_MARK,
 };
+use super::loader::loader_assignments;
 use super::parse::parse;
 use super::stage::{SeqState, Stage};
 use super::wrappers::{assignments, program_name, unwrap, SHELLS};
@@ -80,11 +81,18 @@ pub enum ExecClass {
     StartupFileModification,
     /// Not analysed: over the length cap, nested too deep, or over the work budget. High.
     Unparsed,
+    /// Code injected through the loader or a start-up file by the environment: `LD_PRELOAD`,
+    /// `LD_AUDIT`, `DYLD_INSERT_LIBRARIES`, `GCONV_PATH` naming a library outside the system
+    /// library directories; `LD_LIBRARY_PATH`, `PYTHONPATH`-style search paths, `BASH_ENV`,
+    /// `ENV`, `PYTHONSTARTUP` or the loading options of `NODE_OPTIONS`, `PERL5OPT`, `RUBYOPT`,
+    /// `JAVA_TOOL_OPTIONS` pointing into a temporary location or at a value that cannot be
+    /// resolved. High.
+    LoaderInjection,
 }
 
 impl ExecClass {
     /// Every class, in declaration order.
-    pub const ALL: [ExecClass; 17] = [
+    pub const ALL: [ExecClass; 18] = [
         ExecClass::RecursiveDeleteRootOrHome,
         ExecClass::DeviceWrite,
         ExecClass::DiskWipe,
@@ -102,6 +110,7 @@ impl ExecClass {
         ExecClass::GitDiscardWork,
         ExecClass::StartupFileModification,
         ExecClass::Unparsed,
+        ExecClass::LoaderInjection,
     ];
 
     /// The class's fixed tier.
@@ -120,7 +129,8 @@ impl ExecClass {
             | ExecClass::SystemShutdown
             | ExecClass::KillCriticalProcess
             | ExecClass::DestructiveGitRewrite
-            | ExecClass::Unparsed => ExecTier::High,
+            | ExecClass::Unparsed
+            | ExecClass::LoaderInjection => ExecTier::High,
             ExecClass::GitForcePush
             | ExecClass::GitDiscardWork
             | ExecClass::StartupFileModification => ExecTier::Medium,
@@ -147,6 +157,7 @@ impl ExecClass {
             ExecClass::GitDiscardWork => "git_discard_work",
             ExecClass::StartupFileModification => "startup_file_modification",
             ExecClass::Unparsed => "unparsed",
+            ExecClass::LoaderInjection => "loader_injection",
         }
     }
 }
@@ -454,6 +465,8 @@ impl Analyzer {
                 }
                 let mut unwrapped = unwrap(cmd);
                 self.command_variables(&unwrapped.assigns, depth, &state);
+                // Judged once this simple command has its index (below).
+                let loader_assigns = loader_assignments(assigns, &unwrapped.assigns);
                 let segment = render(&argv, &sc.redirs);
                 let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
                 let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));
@@ -536,6 +549,8 @@ impl Analyzer {
                     moved
                 });
                 let run_state = moved.as_mut().unwrap_or(&mut state);
+                // Relative library paths resolve where the command runs.
+                self.loader_variables(&loader_assigns, &stage.segment, idx, depth, run_state);
                 let mut runs_stdin = false;
                 if stage.prog.contains(['*', '?', '[']) {
                     // `/bin/r? -rf /`: judge every rule program the glob could name.

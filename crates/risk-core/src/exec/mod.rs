@@ -9,14 +9,16 @@
 //!   `env`, `nohup`, `timeout`, `xargs`, `command`, `exec`, `nice`, `stdbuf`, `time`,
 //!   `setsid`, `chrt`, `taskset`, `unshare`, `nsenter`, `numactl`, `strace`, `gosu`,
 //!   `fakeroot`, `flock`, `parallel`, `busybox`, `toybox`…, with their options, `--` and
-//!   long-option abbreviations) and leading `VAR=value` assignments, follows `$(…)`, backticks, `<(…)`,
+//!   long-option abbreviations, `env`'s and `sudo`'s `VAR=value` words) and leading
+//!   `VAR=value` assignments, follows `$(…)`, backticks, `<(…)`,
 //!   `bash -c`/`sh -c`/`zsh -c`/`dash -c`, `su -c`, `sg`, `script -c`, `eval`, `env -S`,
 //!   `ssh host cmd`, `find -exec` (every `-exec`, `{}` read as a starting point), aliases and
 //!   function calls (body run with the call's arguments), shell commands given as option
 //!   values or scripts (`tar --to-command`, `rsync -e`, `ssh -o ProxyCommand`, `vim -c '!…'`,
 //!   `sed 'e cmd'`, `git -c core.pager`, `git config`, npm scripts, `GIT_SSH_COMMAND=`,
-//!   `PAGER=`, `EDITOR=`, `LESSOPEN=`…), heredocs fed to a shell (the last redirection of
-//!   stdin wins) and `at` jobs
+//!   `PAGER=`, `EDITOR=`, `LESSOPEN=`…, and the substitutions of `BASH_ENV`/`ENV`/`PS4`, which
+//!   a shell expands), heredocs fed to a shell (the last redirection of stdin wins) and `at`
+//!   jobs
 //!   recursively, and applies the rules of each [`ExecClass`]. A wrapper with no command left
 //!   that starts a shell (`sudo -s`, `su`) reads stdin like one. The strictest finding wins;
 //!   each class has one fixed [`ExecTier`].
@@ -58,7 +60,20 @@
 //!   content is downloaded, is Medium or worse when classified itself, or runs something from
 //!   `/tmp`, `/var/tmp` or `/dev/shm`; content the classifier cannot see (`cp x ~/.bashrc`) is
 //!   [`ExecClass::StartupFileModification`] (Medium). Writes to system cron, systemd, init,
-//!   rc and launchd locations are always High.
+//!   rc and launchd locations are always High;
+//! - **loader and start-up injection** ([`ExecClass::LoaderInjection`], High), set as a
+//!   leading assignment, through `env`/`sudo` (`sudo -E` keeps it) or by `export`: a preload
+//!   (`LD_PRELOAD`, `LD_AUDIT`, `DYLD_INSERT_LIBRARIES`, `GCONV_PATH`) of anything but a
+//!   system library directory (`/usr/lib…`, `/lib…`, `/usr/local/lib…`) or a bare `ld.so`
+//!   name — `LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2` stays Low, a library from
+//!   `/tmp`, a home, the project or `$X` is a finding; a search path (`LD_LIBRARY_PATH`,
+//!   `PYTHONPATH`, `PERL5LIB`, `NODE_PATH`…) only when it points into a temporary location
+//!   (`/tmp`, `/var/tmp`, `/dev/shm`, `/proc`, `/dev/fd`…), so `LD_LIBRARY_PATH=./target/debug`
+//!   and `PYTHONPATH=.` stay Low; a start-up file (`BASH_ENV`, `ENV`, `PYTHONSTARTUP`) or a
+//!   module loaded by `NODE_OPTIONS`/`RUBYOPT`/`JAVA_TOOL_OPTIONS` when temporary or
+//!   unresolvable (a bare package such as `--require ts-node/register` is a dependency), and
+//!   `PERL5OPT=-M` that is not a module name (`-M'strict;system …'`). Relative entries are
+//!   resolved against a known working directory (`cd /tmp && LD_LIBRARY_PATH=. ls`).
 //!
 //! # Pattern language
 //!
@@ -85,7 +100,11 @@
 //!   output of other commands (`rm -rf $(dirname /etc)`, `ls -A / | xargs rm -rf`), `${x//a/b}` / `${x#p}` rewrites and `${x@P}` (read as `$x`), `IFS` reassignment
 //!   (`IFS=,; c=rm,-rf,/; $c`), arrays (`a=(rm -rf /); "${a[@]}"`), aliases and functions
 //!   defined outside the command line, `PATH` manipulation (`PATH=.:$PATH ls` running a
-//!   planted `ls`), relative `cd` from an unknown directory;
+//!   planted `ls`), relative `cd` from an unknown directory; loader variables already in the
+//!   environment or naming an unknown variable as a search path (`LD_LIBRARY_PATH=$D`, read
+//!   as the project's own), a preloaded or search-path library the project itself planted
+//!   (`LD_LIBRARY_PATH=./lib` after writing `./lib/libc.so.6`), `PERL5DB` and other
+//!   interpreter hooks not in the list;
 //! - file contents: `bash ./script.sh`, `source f`, `cat f | sh`, `sh -c "$(cat f)"`,
 //!   `xargs rm -rf < list` are Low; so are `make`, `npm run` and other runners of files;
 //! - interpreter code beyond the markers: commands built at run time
@@ -110,6 +129,7 @@
 mod classify;
 mod facts;
 mod lex;
+mod loader;
 mod parse;
 mod policy;
 mod rules;

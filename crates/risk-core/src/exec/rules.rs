@@ -293,6 +293,21 @@ impl Analyzer {
                     .cloned()
                     .collect();
                 self.command_variables(&assigns, depth, state);
+                self.loader_variables(&assigns, &s.segment, s.idx, depth, state);
+                // `printf -v LD_PRELOAD /tmp/x.so; export LD_PRELOAD`: a name exported with
+                // the value it got earlier in the line.
+                let exported: Vec<Arg> = s
+                    .args
+                    .iter()
+                    .filter_map(|a| {
+                        let (_, value) = state.vars.iter().rev().find(|(n, _)| *n == a.text)?;
+                        Some(Arg {
+                            text: format!("{}={}", a.text, value.text),
+                            ..value.clone()
+                        })
+                    })
+                    .collect();
+                self.loader_variables(&exported, &s.segment, s.idx, depth, state);
                 state.assign(&assigns);
             }
             "dd" | "dcfldd" | "dc3dd"

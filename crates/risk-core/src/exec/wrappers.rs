@@ -143,7 +143,13 @@ pub(crate) fn unwrap(argv: &[Arg]) -> Unwrapped {
                     out.start = pos;
                     return out;
                 }
-                n
+                // `sudo VAR=value cmd` sets `VAR` for the command, like `env`.
+                n.map(|n| {
+                    let after = rest.get(n..).unwrap_or(&[]);
+                    let k = assignments(after);
+                    out.assigns.extend(after.iter().take(k).cloned());
+                    n + k
+                })
             }
             "doas" => {
                 let n = options(rest, "uC", &[]);

@@ -776,6 +776,76 @@ fn pathological_inputs_finish() {
 }
 
 #[test]
+fn loader_and_startup_injection_through_the_environment() {
+    let c = Some(LoaderInjection);
+    check("LD_PRELOAD=/tmp/x.so ls", c);
+    check("LD_PRELOAD=/dev/shm/.x.so /usr/bin/id", c);
+    check("env LD_PRELOAD=/tmp/x.so ls", c);
+    check("env -i LD_PRELOAD=/var/tmp/x.so ls", c);
+    check("export LD_PRELOAD=/tmp/x.so; ls", c);
+    check("printf -v LD_PRELOAD /tmp/x.so; export LD_PRELOAD; ls", c);
+    check("read LD_AUDIT <<< /tmp/a.so; export LD_AUDIT; ls", c);
+    check("declare -x LD_PRELOAD=/tmp/x.so; ls", c);
+    check("set -a; LD_PRELOAD=/tmp/x.so; ls", c);
+    check("env 'LD_PRELOAD=/tmp/x.so' ls", c);
+    check("LD_PRELOAD+=:/tmp/x.so ls", c);
+    check("timeout 5 env LD_PRELOAD=/tmp/x.so ls", c);
+    check("d=/tmp; LD_PRELOAD=$d/x.so ls", c);
+    check("LD_PRELOAD=${X:-/tmp/x.so} ls", c);
+    check("export LD_PRELOAD=/tmp/x.so && sudo -E make install", c);
+    check("LD_PRELOAD=/tmp/x.so sudo -E ls", c);
+    check("sudo LD_PRELOAD=/tmp/x.so ls", c);
+    check("sudo -E env LD_PRELOAD=/tmp/x.so ls", c);
+    check("nohup env LD_PRELOAD=/tmp/x.so ls &", c);
+    check("bash -c 'LD_PRELOAD=/tmp/x.so ls'", c);
+    check("echo $(LD_PRELOAD=/tmp/x.so ls)", c);
+    check("LD_PRELOAD=./libhook.so ls", c);
+    check("LD_PRELOAD=~/.cache/x.so ls", c);
+    check("LD_PRELOAD=$X ls", c);
+    check("LD_PRELOAD=\"/usr/lib/libc.so.6 /tmp/x.so\" ls", c);
+    check("LD_PRELOAD=/usr/lib/../../tmp/x.so ls", c);
+    check("cd /tmp && LD_PRELOAD=$PWD/x.so ls", c);
+    check("LD_AUDIT=/tmp/audit.so ls", c);
+    check("DYLD_INSERT_LIBRARIES=/tmp/x.dylib /usr/bin/id", c);
+    check("GCONV_PATH=. pkexec", c);
+    check("LD_LIBRARY_PATH=/tmp cmd", c);
+    check("LD_LIBRARY_PATH=/tmp/lib:$LD_LIBRARY_PATH ls", c);
+    check("cd /tmp && LD_LIBRARY_PATH=. ls", c);
+    check("env -C /tmp LD_LIBRARY_PATH=. ls", c);
+    check("DYLD_LIBRARY_PATH=/private/tmp ls", c);
+    check("BASH_ENV=/tmp/x bash -c 'echo hi'", c);
+    check("ENV=/tmp/x sh -i", c);
+    check("PYTHONSTARTUP=/tmp/x.py python3", c);
+    check("PYTHONPATH=/tmp python3 -c 'import site'", c);
+    check("PERL5OPT=-I/tmp perl -e 1", c);
+    check("PERL5OPT='-Mstrict;system(1)' perl -e 1", c);
+    check("NODE_OPTIONS='--require /tmp/x.js' npm test", c);
+    check("NODE_OPTIONS=--require=/dev/shm/x.js node app.js", c);
+    check(
+        "NODE_OPTIONS='--import data:text/javascript,1' node a.js",
+        c,
+    );
+    check("RUBYOPT=-r/tmp/x.rb bundle exec rake", c);
+    check("JAVA_TOOL_OPTIONS=-javaagent:/tmp/a.jar gradle build", c);
+    check("LD_LIBRARY_PATH=/tmp/$RANDOM ls", c);
+    check("BASH_ENV=$(mktemp) bash -c :", c);
+    check("NODE_OPTIONS=\"--require $F\" node a.js", c);
+    // Expanded by the shell that reads them: the substitution is a command.
+    check(
+        "BASH_ENV='$(rm -rf /)' bash -c :",
+        Some(RecursiveDeleteRootOrHome),
+    );
+    check(
+        "PS4='$(rm -rf ~)' bash -x -c :",
+        Some(RecursiveDeleteRootOrHome),
+    );
+    check(
+        "PROMPT_COMMAND='rm -rf /' bash -i",
+        Some(RecursiveDeleteRootOrHome),
+    );
+}
+
+#[test]
 fn strictest_wins_and_bounds() {
     check(
         "git push -f origin feature; rm -rf /",
