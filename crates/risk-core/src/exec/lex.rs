@@ -272,19 +272,6 @@ impl WordBuf {
     }
 }
 
-/// `text` is `NAME=` or `NAME+=` followed by anything: the word is an assignment.
-fn is_assignment_prefix(text: &str) -> bool {
-    let Some(eq) = text.find('=') else {
-        return false;
-    };
-    let name = text.get(..eq).unwrap_or("");
-    let name = name.strip_suffix('+').unwrap_or(name);
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
 
 fn is_blank(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r')
@@ -588,7 +575,7 @@ impl Lexer {
             .unwrap_or(expr.len());
         let (name, rest) = expr.split_at(name_len);
         if name == "IFS" {
-            if in_quotes || is_assignment_prefix(&cur.word.text) {
+            if in_quotes || super::wrappers::is_assignment(&cur.word.text) {
                 // Quoted, or the value of an assignment (`X=$IFS`): no word splitting.
                 cur.push(' ');
                 return Piece::Continue;
