@@ -8,22 +8,14 @@ use hostguard_manager::{
     RuntimeRiskLedgerArtifact, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayStep,
 };
 
-use crate::error::{json_reason, CliError, CliResult, ExitKind};
+use crate::error::{read_json_file, CliError, CliResult, ExitKind};
 
 /// Reads a ledger artifact; a malformed file is bad input (exit 2) naming line and column.
 pub fn read_ledger(file: &Path) -> CliResult<RuntimeRiskLedgerArtifact> {
-    let bytes = std::fs::read(file).map_err(|e| CliError::io("read", file, &e))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        CliError::at(
-            file,
-            e.line().max(1),
-            e.column().max(1),
-            format!(
-                "expected a ledger artifact (`hostguard.runtime_risk_ledger.v1` JSON): {}",
-                json_reason(&e)
-            ),
-        )
-    })
+    read_json_file(
+        file,
+        "a ledger artifact (`hostguard.runtime_risk_ledger.v1` JSON)",
+    )
 }
 
 /// The human report of a verification: a verdict line, then one line per error.

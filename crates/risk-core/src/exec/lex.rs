@@ -272,7 +272,6 @@ impl WordBuf {
     }
 }
 
-
 fn is_blank(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r')
 }
