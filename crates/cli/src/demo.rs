@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 
 use hostguard_manager::{
     verify_incident_evidence_bundle, IncidentBundleFilter, IncidentBundleRedactionPolicy,
-    IncidentEvidenceBundleBuilder,
 };
 use hostguard_manager::{
     verify_runtime_risk_ledger_artifact, EnforcementState, PolicyProfile, RolloutPhase,
@@ -141,22 +140,12 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
     let m = &driver.manager;
     let ledger = m.runtime_risk_ledger_artifact();
     let ledger_report = verify_runtime_risk_ledger_artifact(&ledger);
-    let alerts = m.security_alert_artifact();
-    let telemetry = m.runtime_hostcall_telemetry_artifact();
-    let exec = m.exec_mediation_artifact();
-    let secret = m.secret_broker_artifact();
-    let quota = m.quota_breach_events();
-    let bundle = IncidentEvidenceBundleBuilder::new(&ledger)
-        .alerts(&alerts.alerts)
-        .telemetry(&telemetry.entries)
-        .exec_mediation(&exec.entries)
-        .secret_broker(&secret.entries)
-        .quota_breaches(&quota)
-        .rollout(m.rollout_snapshot())
-        .trust_states(m.trust_state_records())
-        .filter(IncidentBundleFilter::default())
-        .redaction(IncidentBundleRedactionPolicy::external())
-        .build(ledger.generated_at_ms);
+    // The manager's convenience adds the rollout snapshot and trust / kill-switch state (the
+    // checklist's items 7 and 8) to the runbook's nine-argument build.
+    let bundle = m.incident_evidence_bundle(
+        &IncidentBundleFilter::default(),
+        &IncidentBundleRedactionPolicy::external(),
+    );
     let bundle_report = verify_incident_evidence_bundle(&bundle);
     let mut bundle_json = to_json_pretty(&bundle)?;
     bundle_json.push('\n');
@@ -196,7 +185,7 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         let _ = writeln!(text, "  {line}");
     }
     let _ = writeln!(text, "\ntriage of every alert (runbook decision tree):");
-    for alert in &alerts.alerts {
+    for alert in &m.security_alerts() {
         let t = m.triage(alert);
         let _ = writeln!(
             text,
