@@ -311,8 +311,8 @@ fn unquoted_end(word: &str, end: usize) -> usize {
     }
 }
 
-/// The value range (relative to `word`) of `NAME=value` (optionally quoted as a whole, as in
-/// `"NAME=value"`) when `NAME` is secret and the value non-empty.
+/// The value range (relative to `word`) of `NAME=value` or `NAME+=value` (optionally quoted as a
+/// whole, as in `"NAME=value"`) when `NAME` is secret and the value non-empty.
 fn secret_assignment(policy: &SecretBrokerPolicy, word: &str) -> Option<(usize, usize)> {
     let bytes = word.as_bytes();
     let quote = usize::from(matches!(bytes.first(), Some(b'"' | b'\'')));
@@ -321,12 +321,18 @@ fn secret_assignment(policy: &SecretBrokerPolicy, word: &str) -> Option<(usize, 
         .iter()
         .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))?;
     let first = *bytes.get(quote)?;
-    if name_len == 0 || first.is_ascii_digit() || bytes.get(quote + name_len) != Some(&b'=') {
+    // `NAME=value`, or the shell's append form `NAME+=value`.
+    let operator_len = match (bytes.get(quote + name_len), bytes.get(quote + name_len + 1)) {
+        (Some(b'='), _) => 1,
+        (Some(b'+'), Some(b'=')) => 2,
+        _ => return None,
+    };
+    if name_len == 0 || first.is_ascii_digit() {
         return None;
     }
     let name = word.get(quote..quote + name_len)?;
     policy.is_secret(name)?;
-    let value_start = quote + name_len + 1;
+    let value_start = quote + name_len + operator_len;
     let value_end = if quote == 1 {
         unquoted_end(word, word.len())
     } else {
@@ -480,6 +486,16 @@ mod tests {
             "docker run -e MY_TOKEN=[REDACTED] img",
         );
         check("a;API_KEY=x;b", "a;API_KEY=[REDACTED];b");
+    }
+
+    #[test]
+    fn append_assignments() {
+        check("API_KEY+=abc ./run", "API_KEY+=[REDACTED] ./run");
+        check("export GITHUB_TOKEN+=x", "export GITHUB_TOKEN+=[REDACTED]");
+        check("\"API_KEY+=abc\" x", "\"API_KEY+=[REDACTED]\" x");
+        check("API_KEY+= x", "API_KEY+= x");
+        check("FOO+=bar", "FOO+=bar");
+        check("API_KEY+x=y", "API_KEY+x=y");
     }
 
     #[test]
