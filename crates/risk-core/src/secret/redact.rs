@@ -224,6 +224,9 @@ fn word_pass(policy: &SecretBrokerPolicy, cmd: &str, ranges: &mut Vec<(usize, us
             }
             Pending::Nothing => {}
         }
+        // A word quoted as a whole (`'--password=x y'`, `"--token"`: what a host's argv
+        // quoting produces for a word with a space) is read as the word inside the quotes.
+        let (start, end, word) = unquoted_word(start, end, word);
         if let Some(range) = secret_assignment(policy, word) {
             ranges.push((start + range.0, start + range.1));
             continue;
@@ -280,6 +283,20 @@ fn word_pass(policy: &SecretBrokerPolicy, cmd: &str, ranges: &mut Vec<(usize, us
                 }
             }
         }
+    }
+}
+
+/// `word` (at `start..end`) without a pair of matching quotes around all of it, with its range.
+fn unquoted_word(start: usize, end: usize, word: &str) -> (usize, usize, &str) {
+    let bytes = word.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(b'"'), Some(b'"')) | (Some(b'\''), Some(b'\'')) if bytes.len() > 1 => {
+            match word.get(1..word.len() - 1) {
+                Some(inner) => (start + 1, end - 1, inner),
+                None => (start, end, word),
+            }
+        }
+        _ => (start, end, word),
     }
 }
 
@@ -537,6 +554,24 @@ mod tests {
             "docker login --password-stdin",
             "docker login --password-stdin",
         );
+    }
+
+    #[test]
+    fn quoted_flag_words() {
+        // What `HostCall::command_line` makes of argv words with a space: a quoted word.
+        check("app '--password=x y' z", "app '--password=[REDACTED]' z");
+        check(
+            "app \"--password\" hunter2",
+            "app \"--password\" [REDACTED]",
+        );
+        check("gh '--token' abc", "gh '--token' [REDACTED]");
+        check("mysql '-ps3 cret' db", "mysql '-p[REDACTED]' db");
+        check("'mysql' -psecret", "'mysql' -p[REDACTED]");
+        check("curl '-ubob:p w' u", "curl '-ubob:[REDACTED]' u");
+        check("keytool '-storepass' s", "keytool '-storepass' [REDACTED]");
+        check("echo '--verbose x'", "echo '--verbose x'");
+        check("echo \"-p\" 1", "echo \"-p\" 1");
+        check("\"API_KEY=abc\" x", "\"API_KEY=[REDACTED]\" x");
     }
 
     #[test]
