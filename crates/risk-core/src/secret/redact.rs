@@ -376,7 +376,9 @@ fn header_pass(cmd: &str, ranges: &mut Vec<(usize, usize)>) {
             let value_start = skip_blanks(bytes, from);
             let value_end = |start: usize| match quote {
                 Some(q) => find_from(bytes, start, |b| b == q || b == b'\n').unwrap_or(bytes.len()),
-                None => find_from(bytes, start, |b| is_space(b) || b == b'"' || b == b'\'')
+                // Unquoted, a backslash-escaped blank or quote is part of the value
+                // (`-H Authorization:\ Bearer\ tok`).
+                None => find_unescaped(bytes, start, |b| is_space(b) || b == b'"' || b == b'\'')
                     .unwrap_or(bytes.len()),
             };
             let mut secret_start = value_start;
@@ -403,6 +405,21 @@ fn header_pass(cmd: &str, ranges: &mut Vec<(usize, usize)>) {
             }
         }
     }
+}
+
+/// As [`find_from`], skipping the byte after each backslash.
+fn find_unescaped(bytes: &[u8], from: usize, pred: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut i = from;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\\' {
+            i += 2;
+        } else if pred(b) {
+            return Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 fn skip_blanks(bytes: &[u8], from: usize) -> usize {
@@ -572,6 +589,26 @@ mod tests {
         check("echo '--verbose x'", "echo '--verbose x'");
         check("echo \"-p\" 1", "echo \"-p\" 1");
         check("\"API_KEY=abc\" x", "\"API_KEY=[REDACTED]\" x");
+    }
+
+    #[test]
+    fn unquoted_headers_with_escaped_blanks() {
+        check(
+            "curl -H Authorization:\\ Bearer\\ abc u",
+            "curl -H Authorization:[REDACTED] u",
+        );
+        check(
+            "curl -H Authorization:Bearer\\ abc u",
+            "curl -H Authorization:[REDACTED] u",
+        );
+        check(
+            "curl -H X-Api-Key:\\ k1 u",
+            "curl -H X-Api-Key:[REDACTED] u",
+        );
+        check(
+            "curl -H Authorization:\\ Bearer\\ abc",
+            "curl -H Authorization:[REDACTED]",
+        );
     }
 
     #[test]
