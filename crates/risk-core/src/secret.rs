@@ -49,9 +49,13 @@ pub const DEFAULT_EXACT: &[&str] = &[
     "PGPASSWORD",
     "MYSQL_PWD",
     "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
     "SECRET",
     "TOKEN",
     "API_KEY",
+    "APIKEY",
+    "CREDENTIALS",
     "NETRC",
 ];
 
@@ -59,6 +63,7 @@ pub const DEFAULT_EXACT: &[&str] = &[
 /// suffixes come first so the reported rule is the most telling one.
 pub const DEFAULT_SUFFIXES: &[&str] = &[
     "_API_KEY",
+    "_APIKEY",
     "_SECRET_KEY",
     "_PRIVATE_KEY",
     "_ACCESS_KEY",
@@ -68,6 +73,7 @@ pub const DEFAULT_SUFFIXES: &[&str] = &[
     "_PASSWORD",
     "_PASSWD",
     "_PASSPHRASE",
+    "_PASS",
     "_PWD",
     "_CREDENTIALS",
     "_CREDENTIAL",
@@ -451,6 +457,21 @@ mod tests {
         check("KEYBOARD_LAYOUT", None);
         check("AWS_ACCESS_KEY_ID", None);
         check("", None);
+    }
+
+    #[test]
+    fn common_spellings_of_credential_names() {
+        use SecretRuleKind::*;
+        check("DB_PASS", Some((Suffix, "_PASS")));
+        check("smtp_pass", Some((Suffix, "_PASS")));
+        check("GOOGLE_APIKEY", Some((Suffix, "_APIKEY")));
+        check("APIKEY", Some((Exact, "APIKEY")));
+        check("PASSWD", Some((Exact, "PASSWD")));
+        check("PASSPHRASE", Some((Exact, "PASSPHRASE")));
+        check("CREDENTIALS", Some((Exact, "CREDENTIALS")));
+        check("PROXY_BYPASS", None);
+        check("SSH_ASKPASS", None);
+        check("COMPASS", None);
     }
 
     #[test]
