@@ -316,6 +316,9 @@ impl SecretBrokerPolicy {
     /// credentials `scheme://user:pass@host` (the password; for http(s) a bare `token@host`
     /// userinfo is redacted whole).
     ///
+    /// A word quoted as a whole is read as the word inside the quotes, and when it holds a blank
+    /// as a script too (`bash -c 'mysql -pX'`, `ssh host "curl -u a:b …"`, nested a few deep).
+    ///
     /// Not recognised (documented limits): secrets in JSON bodies, in heredocs, or passed through
     /// variables defined elsewhere.
     pub fn redact_command<'a>(&self, cmd: &'a str) -> Cow<'a, str> {

@@ -99,7 +99,7 @@ enum Pending {
 
 pub(super) fn redact_command<'a>(policy: &SecretBrokerPolicy, cmd: &'a str) -> Cow<'a, str> {
     let mut ranges = Vec::new();
-    word_pass(policy, cmd, &mut ranges);
+    word_pass(policy, cmd, 0, &mut ranges);
     header_pass(cmd, &mut ranges);
     url_pass(cmd, &mut ranges);
     if ranges.is_empty() {
@@ -196,7 +196,15 @@ fn closing_double_quote(bytes: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-fn word_pass(policy: &SecretBrokerPolicy, cmd: &str, ranges: &mut Vec<(usize, usize)>) {
+/// How deep quoted scripts are read as commands (`bash -c "sh -c '…'"`).
+const MAX_NESTED_SCRIPTS: usize = 4;
+
+fn word_pass(
+    policy: &SecretBrokerPolicy,
+    cmd: &str,
+    depth: usize,
+    ranges: &mut Vec<(usize, usize)>,
+) {
     let mut client: Option<Client> = None;
     let mut pending = Pending::Nothing;
     for token in lex(cmd) {
@@ -226,7 +234,15 @@ fn word_pass(policy: &SecretBrokerPolicy, cmd: &str, ranges: &mut Vec<(usize, us
         }
         // A word quoted as a whole (`'--password=x y'`, `"--token"`: what a host's argv
         // quoting produces for a word with a space) is read as the word inside the quotes.
+        let outer_start = start;
         let (start, end, word) = unquoted_word(start, end, word);
+        // A quoted word with a blank may be a script (`bash -c '…'`, `ssh host "…"`): its
+        // commands are read too.
+        if start != outer_start && depth < MAX_NESTED_SCRIPTS && word.bytes().any(is_space) {
+            let mut nested = Vec::new();
+            word_pass(policy, word, depth + 1, &mut nested);
+            ranges.extend(nested.into_iter().map(|(a, b)| (start + a, start + b)));
+        }
         if let Some(range) = secret_assignment(policy, word) {
             ranges.push((start + range.0, start + range.1));
             continue;
@@ -589,6 +605,27 @@ mod tests {
         check("echo '--verbose x'", "echo '--verbose x'");
         check("echo \"-p\" 1", "echo \"-p\" 1");
         check("\"API_KEY=abc\" x", "\"API_KEY=[REDACTED]\" x");
+    }
+
+    #[test]
+    fn commands_inside_a_quoted_script() {
+        check(
+            "bash -c 'mysql -psecret db'",
+            "bash -c 'mysql -p[REDACTED] db'",
+        );
+        check(
+            "sh -c \"app --password hunter2 -v\"",
+            "sh -c \"app --password [REDACTED] -v\"",
+        );
+        check(
+            "ssh host \"curl -u bob:pw https://x\"",
+            "ssh host \"curl -u bob:[REDACTED] https://x\"",
+        );
+        check(
+            "bash -c \"sh -c 'redis-cli -a pw ping'\"",
+            "bash -c \"sh -c 'redis-cli -a [REDACTED] ping'\"",
+        );
+        check("echo 'mkdir -p build'", "echo 'mkdir -p build'");
     }
 
     #[test]
