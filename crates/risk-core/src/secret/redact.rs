@@ -67,8 +67,13 @@ enum Client {
 
 impl Client {
     fn of_program(word: &str) -> Option<Client> {
-        let base = word.rsplit('/').next().unwrap_or(word);
-        match base {
+        // `/usr/bin/mysql`, and on Windows `C:\tools\MySQL.EXE`: any case, `.exe` dropped.
+        let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
+        let mut base = base.to_ascii_lowercase();
+        if base.ends_with(".exe") {
+            base.truncate(base.len() - ".exe".len());
+        }
+        match base.as_str() {
             "mysql" | "mysqldump" | "mysqladmin" | "mysqlimport" | "mysqlshow" | "mysqlcheck"
             | "mariadb" | "mariadb-dump" | "mariadb-admin" | "sshpass" | "mongo" | "mongosh"
             | "mongodump" | "mongorestore" | "mongoexport" | "mongoimport" => Some(Client::ShortP),
@@ -605,6 +610,18 @@ mod tests {
         check("echo '--verbose x'", "echo '--verbose x'");
         check("echo \"-p\" 1", "echo \"-p\" 1");
         check("\"API_KEY=abc\" x", "\"API_KEY=[REDACTED]\" x");
+    }
+
+    #[test]
+    fn windows_spellings_of_clients() {
+        check("mysql.exe -psecret db", "mysql.exe -p[REDACTED] db");
+        check(
+            "C:\\tools\\MySQL.EXE -u root -p hunter2",
+            "C:\\tools\\MySQL.EXE -u root -p [REDACTED]",
+        );
+        check("curl.exe -u bob:pw u", "curl.exe -u bob:[REDACTED] u");
+        check("Redis-Cli -a pw", "Redis-Cli -a [REDACTED]");
+        check("mkdir.exe -p x", "mkdir.exe -p x");
     }
 
     #[test]
