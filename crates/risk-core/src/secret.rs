@@ -305,7 +305,7 @@ impl SecretBrokerPolicy {
     /// was redacted. Never panics, whatever the input.
     ///
     /// Recognised: `NAME=value` and `NAME+=value` words with a secret `NAME` (also after
-    /// `export`, `env`, inside `--flag=NAME=value`); long flags whose name ends in password, passwd, passphrase, token,
+    /// `export`, `env`, inside `--flag=NAME=value`; PowerShell `$env:NAME = value`); long flags whose name ends in password, passwd, passphrase, token,
     /// secret, api-key, apikey, access-key, secret-key, private-key, credentials or is `pass`,
     /// `pwd` (`--password x`, `--password=x`; `-storepass x` style for single-dash long flags);
     /// short password flags of known clients only — `-p` for mysql/mariadb tools, sshpass and

@@ -100,6 +100,8 @@ enum Pending {
     Whole,
     /// The part after the first `:` is a secret (`user:pass`).
     AfterColon,
+    /// A PowerShell `$env:SECRET` was named: `= value` or `=value` may follow.
+    Assignment,
 }
 
 pub(super) fn redact_command<'a>(policy: &SecretBrokerPolicy, cmd: &'a str) -> Cow<'a, str> {
@@ -235,7 +237,30 @@ fn word_pass(
                 }
                 continue;
             }
+            Pending::Assignment => {
+                if word == "=" {
+                    pending = Pending::Whole;
+                    continue;
+                }
+                if word.len() > 1 && word.starts_with('=') {
+                    ranges.push((start + 1, end));
+                    continue;
+                }
+            }
             Pending::Nothing => {}
+        }
+        // PowerShell: `$env:NAME=value`, `$env:NAME = value`.
+        if let Some(rest) = word
+            .get(..5)
+            .filter(|head| head.eq_ignore_ascii_case("$env:"))
+            .and_then(|_| word.get(5..))
+        {
+            if let Some(range) = secret_assignment(policy, rest) {
+                ranges.push((start + 5 + range.0, start + 5 + range.1));
+            } else if policy.is_secret(rest).is_some() {
+                pending = Pending::Assignment;
+            }
+            continue;
         }
         // A word quoted as a whole (`'--password=x y'`, `"--token"`: what a host's argv
         // quoting produces for a word with a space) is read as the word inside the quotes.
@@ -610,6 +635,21 @@ mod tests {
         check("echo '--verbose x'", "echo '--verbose x'");
         check("echo \"-p\" 1", "echo \"-p\" 1");
         check("\"API_KEY=abc\" x", "\"API_KEY=[REDACTED]\" x");
+    }
+
+    #[test]
+    fn powershell_env_assignments() {
+        check(
+            "$env:GITHUB_TOKEN=\"ghp_x\"; gh auth status",
+            "$env:GITHUB_TOKEN=[REDACTED]; gh auth status",
+        );
+        check(
+            "$env:API_KEY = 'abc'; ./run",
+            "$env:API_KEY = [REDACTED]; ./run",
+        );
+        check("$Env:db_password =hunter2", "$Env:db_password =[REDACTED]");
+        check("$env:PATH = 'C:\\bin'", "$env:PATH = 'C:\\bin'");
+        check("$env:API_KEY; x", "$env:API_KEY; x");
     }
 
     #[test]
