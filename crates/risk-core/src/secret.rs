@@ -309,7 +309,8 @@ impl SecretBrokerPolicy {
     /// secret, api-key, apikey, access-key, secret-key, private-key, credentials or is `pass`,
     /// `pwd` (`--password x`, `--password=x`; `-storepass x` style for single-dash long flags);
     /// short password flags of known clients only — `-p` for mysql/mariadb tools, sshpass and
-    /// mongo tools, `-a` for redis-cli — attached (`-pXXX`) or separate (`-p x`), because `-p`
+    /// mongo tools, `-a` for redis-cli, `-w` for the OpenLDAP clients, `-P` for sqlcmd/bcp —
+    /// attached (`-pXXX`) or separate (`-p x`), because `-p`
     /// means "port" or "parents" elsewhere; curl/wget `-u`/`--user user:pass` (the part after
     /// the colon); `Authorization:` / `Proxy-Authorization:` header credentials (after the
     /// scheme), `Cookie:`, `X-Api-Key:`, `X-Auth-Token:`, `Private-Token:` header values; URL

@@ -61,6 +61,10 @@ enum Client {
     ShortP,
     /// `-a <password>`: redis-cli.
     ShortA,
+    /// `-w <password>`: the OpenLDAP clients.
+    ShortW,
+    /// `-P <password>`: the SQL Server clients.
+    ShortUpperP,
     /// `-u user:pass` / `--user user:pass`: curl, wget.
     UserColonPass,
 }
@@ -75,9 +79,16 @@ impl Client {
         }
         match base.as_str() {
             "mysql" | "mysqldump" | "mysqladmin" | "mysqlimport" | "mysqlshow" | "mysqlcheck"
-            | "mariadb" | "mariadb-dump" | "mariadb-admin" | "sshpass" | "mongo" | "mongosh"
-            | "mongodump" | "mongorestore" | "mongoexport" | "mongoimport" => Some(Client::ShortP),
+            | "mysqlsh" | "mysqlbinlog" | "mysqlpump" | "mysqlslap" | "mariadb"
+            | "mariadb-dump" | "mariadb-admin" | "mariadb-import" | "mariadb-show"
+            | "mariadb-check" | "mariadb-slap" | "mariadb-binlog" | "sshpass" | "mongo"
+            | "mongosh" | "mongodump" | "mongorestore" | "mongoexport" | "mongoimport" => {
+                Some(Client::ShortP)
+            }
             "redis-cli" => Some(Client::ShortA),
+            "ldapsearch" | "ldapadd" | "ldapmodify" | "ldapdelete" | "ldapmodrdn"
+            | "ldapwhoami" | "ldappasswd" | "ldapcompare" | "ldapexop" => Some(Client::ShortW),
+            "sqlcmd" | "bcp" | "osql" | "isql" => Some(Client::ShortUpperP),
             "curl" | "wget" => Some(Client::UserColonPass),
             _ => None,
         }
@@ -87,6 +98,8 @@ impl Client {
         match self {
             Client::ShortP => Some(b'p'),
             Client::ShortA => Some(b'a'),
+            Client::ShortW => Some(b'w'),
+            Client::ShortUpperP => Some(b'P'),
             Client::UserColonPass => None,
         }
     }
@@ -635,6 +648,24 @@ mod tests {
         check("echo '--verbose x'", "echo '--verbose x'");
         check("echo \"-p\" 1", "echo \"-p\" 1");
         check("\"API_KEY=abc\" x", "\"API_KEY=[REDACTED]\" x");
+    }
+
+    #[test]
+    fn more_password_clients() {
+        check(
+            "ldapsearch -x -D cn=admin -w s3cret -b dc=x",
+            "ldapsearch -x -D cn=admin -w [REDACTED] -b dc=x",
+        );
+        check("ldapmodify -ws3cret -f x", "ldapmodify -w[REDACTED] -f x");
+        check(
+            "sqlcmd -S db -U sa -P s3cret -Q q",
+            "sqlcmd -S db -U sa -P [REDACTED] -Q q",
+        );
+        check("mysqlsh -u root -ps3cret", "mysqlsh -u root -p[REDACTED]");
+        check("mysqlbinlog -ps3cret x", "mysqlbinlog -p[REDACTED] x");
+        check("mariadb-import -ps3cret x", "mariadb-import -p[REDACTED] x");
+        check("grep -w word file", "grep -w word file");
+        check("rsync -P a b", "rsync -P a b");
     }
 
     #[test]
