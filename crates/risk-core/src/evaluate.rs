@@ -304,7 +304,9 @@ pub fn evaluate(
     // Remember this call.
     state.scores.push(score);
     state.capabilities_used |= 1u16 << capability.code();
-    if secret || (sensitive && capability == Capability::Read) {
+    // A host tool (`read_file`, `view`) derives `tool`, not `read`, and may well read: its
+    // sensitive path counts as a read too (a write to one is the rarer, and the safe, error).
+    if secret || (sensitive && matches!(capability, Capability::Read | Capability::Tool)) {
         state.last_sensitive_read = Some(state.calls);
     }
     state.calls = state.calls.saturating_add(1);
