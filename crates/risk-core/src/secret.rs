@@ -10,7 +10,8 @@
 //! A name is secret when it matches an *exact* name, ends with a *suffix* or starts with a
 //! *prefix*, and is not on the *allowlist*. All comparisons are ASCII case-insensitive (hosts on
 //! Windows do not preserve case, and `github_token` is as secret as `GITHUB_TOKEN`); surrounding
-//! whitespace is ignored. The allowlist is checked first.
+//! whitespace is ignored; in the name, `-` and `.` match `_` (`github-token`, `db.password`).
+//! The allowlist is checked first.
 //!
 //! The default rules ([`SecretBrokerPolicy::default`]) aim to over-redact: a false positive costs
 //! one withheld value, a false negative leaks a credential into a log. So there is no default
@@ -255,15 +256,25 @@ impl SecretBrokerPolicy {
         if name.is_empty() || self.is_allowlisted(name) {
             return None;
         }
-        if let Some(rule) = self.exact.iter().find(|r| r.eq_ignore_ascii_case(name)) {
+        // Rules match with `-` and `.` in the name read as `_` (`github-token`, `db.password`).
+        let name = name.as_bytes();
+        if let Some(rule) = self.exact.iter().find(|r| name_eq(name, r.as_bytes())) {
             return Some(found(SecretRuleKind::Exact, rule));
         }
-        if let Some(rule) = self.suffixes.iter().find(|r| ends_with_ci(name, r)) {
+        if let Some(rule) = self.suffixes.iter().find(|r| {
+            name.len()
+                .checked_sub(r.len())
+                .and_then(|start| name.get(start..))
+                .is_some_and(|tail| name_eq(tail, r.as_bytes()))
+        }) {
             return Some(found(SecretRuleKind::Suffix, rule));
         }
         self.prefixes
             .iter()
-            .find(|r| starts_with_ci(name, r))
+            .find(|r| {
+                name.get(..r.len())
+                    .is_some_and(|head| name_eq(head, r.as_bytes()))
+            })
             .map(|rule| found(SecretRuleKind::Prefix, rule))
     }
 
@@ -405,6 +416,15 @@ fn normalise<S: AsRef<str>>(
         .collect()
 }
 
+/// Whether a name part equals a rule part: ASCII case-insensitive, `-` and `.` read as `_`.
+fn name_eq(name: &[u8], rule: &[u8]) -> bool {
+    let fold = |b: u8| match b {
+        b'-' | b'.' => b'_',
+        _ => b.to_ascii_uppercase(),
+    };
+    name.len() == rule.len() && name.iter().zip(rule).all(|(&a, &b)| fold(a) == fold(b))
+}
+
 fn found(kind: SecretRuleKind, rule: &str) -> SecretMatch<'_> {
     SecretMatch { kind, rule }
 }
@@ -423,13 +443,6 @@ pub(crate) fn ends_with_ci(text: &str, suffix: &str) -> bool {
         .checked_sub(suffix.len())
         .and_then(|start| text.as_bytes().get(start..))
         .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix.as_bytes()))
-}
-
-/// ASCII case-insensitive `starts_with`, without allocating.
-pub(crate) fn starts_with_ci(text: &str, prefix: &str) -> bool {
-    text.as_bytes()
-        .get(..prefix.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 #[cfg(test)]
@@ -476,6 +489,19 @@ mod tests {
         check("PROXY_BYPASS", None);
         check("SSH_ASKPASS", None);
         check("COMPASS", None);
+    }
+
+    #[test]
+    fn hyphen_and_dot_spellings_are_secret_too() {
+        use SecretRuleKind::*;
+        // Env names may hold `-` or `.` (Windows, `env 'a-b=1'`, Node's process.env).
+        check("github-token", Some((Exact, "GITHUB_TOKEN")));
+        check("my-api-key", Some((Suffix, "_API_KEY")));
+        check("db.password", Some((Suffix, "_PASSWORD")));
+        check("openai-org", Some((Prefix, "OPENAI_")));
+        check("api-key", Some((Exact, "API_KEY")));
+        check("key-board", None);
+        check("my-path", None);
     }
 
     #[test]
@@ -547,8 +573,6 @@ mod tests {
     fn case_helpers() {
         assert!(ends_with_ci("abc_Key", "_KEY"));
         assert!(!ends_with_ci("KEY", "_KEY"));
-        assert!(starts_with_ci("openai_x", "OPENAI_"));
-        assert!(!starts_with_ci("é", "OPENAI_"));
         assert!(!ends_with_ci("xé", "é_"));
     }
 }
