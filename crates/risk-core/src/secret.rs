@@ -326,7 +326,8 @@ impl SecretBrokerPolicy {
     /// the colon); `Authorization:` / `Proxy-Authorization:` header credentials (after the
     /// scheme), `Cookie:`, `X-Api-Key:`, `X-Auth-Token:`, `Private-Token:` header values; URL
     /// credentials `scheme://user:pass@host` (the password; for http(s) a bare `token@host`
-    /// userinfo is redacted whole).
+    /// userinfo is redacted whole); query-string and form parameters with a secret name
+    /// (`?api_key=v`, `&password=v`).
     ///
     /// A word quoted as a whole is read as the word inside the quotes, and when it holds a blank
     /// as a script too (`bash -c 'mysql -pX'`, `ssh host "curl -u a:b …"`, nested a few deep).

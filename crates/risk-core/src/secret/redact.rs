@@ -122,6 +122,7 @@ pub(super) fn redact_command<'a>(policy: &SecretBrokerPolicy, cmd: &'a str) -> C
     word_pass(policy, cmd, 0, &mut ranges);
     header_pass(cmd, &mut ranges);
     url_pass(cmd, &mut ranges);
+    parameter_pass(policy, cmd, &mut ranges);
     if ranges.is_empty() {
         return Cow::Borrowed(cmd);
     }
@@ -534,6 +535,37 @@ fn url_pass(cmd: &str, ranges: &mut Vec<(usize, usize)>) {
     }
 }
 
+/// Query-string and form parameters with a secret name: `?api_key=v`, `&password=v` (in URLs
+/// and `-d 'user=a&password=v'` bodies). The value ends at `&`, `#`, `;`, a blank or a quote.
+fn parameter_pass(policy: &SecretBrokerPolicy, cmd: &str, ranges: &mut Vec<(usize, usize)>) {
+    let bytes = cmd.as_bytes();
+    let mut from = 0;
+    while let Some(sep) = find_from(bytes, from, |b| b == b'?' || b == b'&') {
+        from = sep + 1;
+        let name_end = find_from(bytes, from, |b| {
+            !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        })
+        .unwrap_or(bytes.len());
+        if name_end == from || bytes.get(name_end) != Some(&b'=') {
+            continue;
+        }
+        let Some(name) = cmd.get(from..name_end) else {
+            continue;
+        };
+        if policy.is_secret(name).is_none() {
+            continue;
+        }
+        let value_start = name_end + 1;
+        let value_end = find_from(bytes, value_start, |b| {
+            is_space(b) || matches!(b, b'&' | b'#' | b';' | b'"' | b'\'')
+        })
+        .unwrap_or(bytes.len());
+        if value_end > value_start {
+            ranges.push((value_start, value_end));
+        }
+    }
+}
+
 /// Sorted ranges → disjoint ranges (overlapping or touching ranges joined).
 fn merge(sorted: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::with_capacity(sorted.len());
@@ -648,6 +680,31 @@ mod tests {
         check("echo '--verbose x'", "echo '--verbose x'");
         check("echo \"-p\" 1", "echo \"-p\" 1");
         check("\"API_KEY=abc\" x", "\"API_KEY=[REDACTED]\" x");
+    }
+
+    #[test]
+    fn query_and_form_parameters() {
+        check(
+            "curl 'https://api.example.com/x?api_key=abc123&page=2'",
+            "curl 'https://api.example.com/x?api_key=[REDACTED]&page=2'",
+        );
+        check(
+            "curl https://h/cb?access_token=t0k#frag",
+            "curl https://h/cb?access_token=[REDACTED]#frag",
+        );
+        check(
+            "curl -d 'user=bob&password=hunter2' https://h/login",
+            "curl -d 'user=bob&password=[REDACTED]' https://h/login",
+        );
+        check(
+            "wget \"https://h/?a=1&client-secret=s\"",
+            "wget \"https://h/?a=1&client-secret=[REDACTED]\"",
+        );
+        check(
+            "curl 'https://h/?page=2&sort=asc'",
+            "curl 'https://h/?page=2&sort=asc'",
+        );
+        check("a && b", "a && b");
     }
 
     #[test]
