@@ -323,7 +323,7 @@ impl SecretBrokerPolicy {
     /// mongo tools, `-a` for redis-cli, `-w` for the OpenLDAP clients, `-P` for sqlcmd/bcp —
     /// attached (`-pXXX`) or separate (`-p x`), because `-p`
     /// means "port" or "parents" elsewhere; curl/wget `-u`/`--user user:pass` (the part after
-    /// the colon); `Authorization:` / `Proxy-Authorization:` header credentials (after the
+    /// the colon); curl `-b`/`--cookie` values; `Authorization:` / `Proxy-Authorization:` header credentials (after the
     /// scheme), `Cookie:`, `X-Api-Key:`, `X-Auth-Token:`, `Private-Token:` header values; URL
     /// credentials `scheme://user:pass@host` (the password; for http(s) a bare `token@host`
     /// userinfo is redacted whole); query-string and form parameters with a secret name

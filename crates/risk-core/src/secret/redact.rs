@@ -71,13 +71,7 @@ enum Client {
 
 impl Client {
     fn of_program(word: &str) -> Option<Client> {
-        // `/usr/bin/mysql`, and on Windows `C:\tools\MySQL.EXE`: any case, `.exe` dropped.
-        let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
-        let mut base = base.to_ascii_lowercase();
-        if base.ends_with(".exe") {
-            base.truncate(base.len() - ".exe".len());
-        }
-        match base.as_str() {
+        match program_base(word).as_str() {
             "mysql" | "mysqldump" | "mysqladmin" | "mysqlimport" | "mysqlshow" | "mysqlcheck"
             | "mysqlsh" | "mysqlbinlog" | "mysqlpump" | "mysqlslap" | "mariadb"
             | "mariadb-dump" | "mariadb-admin" | "mariadb-import" | "mariadb-show"
@@ -103,6 +97,17 @@ impl Client {
             Client::UserColonPass => None,
         }
     }
+}
+
+/// The program a word names: `/usr/bin/mysql`, and on Windows `C:\tools\MySQL.EXE`, in any
+/// case, `.exe` dropped.
+fn program_base(word: &str) -> String {
+    let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
+    let mut base = base.to_ascii_lowercase();
+    if base.ends_with(".exe") {
+        base.truncate(base.len() - ".exe".len());
+    }
+    base
 }
 
 /// What the next word is, because of the flag before it.
@@ -227,11 +232,14 @@ fn word_pass(
     ranges: &mut Vec<(usize, usize)>,
 ) {
     let mut client: Option<Client> = None;
+    // curl's `-b` / `--cookie` take cookies (wget's `-b` means "background").
+    let mut curl = false;
     let mut pending = Pending::Nothing;
     for token in lex(cmd) {
         let (start, end) = match token {
             Token::Operator => {
                 client = None;
+                curl = false;
                 pending = Pending::Nothing;
                 continue;
             }
@@ -293,12 +301,13 @@ fn word_pass(
         }
         if let Some(found) = Client::of_program(word) {
             client = Some(found);
+            curl = program_base(word) == "curl";
             continue;
         }
         if let Some(long) = word.strip_prefix("--") {
             let (name, value) = split_flag(long);
             let value_start = start + 2 + name.len() + 1;
-            if is_secret_flag(name) {
+            if is_secret_flag(name) || (curl && name == "cookie") {
                 match value {
                     Some(_) => ranges.push((value_start, unquoted_end(word, end))),
                     None => pending = Pending::Whole,
@@ -320,7 +329,9 @@ fn word_pass(
             }
         } else if let Some(short) = word.strip_prefix('-') {
             let first = short.as_bytes().first().copied();
-            if first.is_some() && first == client.and_then(Client::short_flag) {
+            let takes_secret =
+                first == client.and_then(Client::short_flag) || (curl && first == Some(b'b'));
+            if first.is_some() && takes_secret {
                 if short.len() == 1 {
                     pending = Pending::Whole;
                 } else {
@@ -680,6 +691,24 @@ mod tests {
         check("echo '--verbose x'", "echo '--verbose x'");
         check("echo \"-p\" 1", "echo \"-p\" 1");
         check("\"API_KEY=abc\" x", "\"API_KEY=[REDACTED]\" x");
+    }
+
+    #[test]
+    fn curl_cookie_flags() {
+        check(
+            "curl -b 'session=abc123' https://h",
+            "curl -b [REDACTED] https://h",
+        );
+        check("curl -bsid=x https://h", "curl -b[REDACTED] https://h");
+        check(
+            "curl --cookie \"sid=x; csrf=y\" https://h",
+            "curl --cookie [REDACTED] https://h",
+        );
+        check(
+            "curl --cookie=sid=x https://h",
+            "curl --cookie=[REDACTED] https://h",
+        );
+        check("git commit -b x", "git commit -b x");
     }
 
     #[test]
