@@ -229,8 +229,9 @@ const HTTP_TOOLS: &[&str] = &["download", "upload", "webrequest", "urlrequest", 
 ///
 /// The name is normalised before matching — case folded, and everything but ASCII letters and
 /// digits dropped (`Bash`, ` bash `, `run_shell_command`, `bash\u{200b}`, `Shell-Exec`) — and
-/// any name that names a shell (contains `bash` or `shell`, or is one of the shells and
-/// command runners hosts expose: `zsh`, `pwsh`, `cmd`, `terminal`, `run_command`, ...) is
+/// any name that names a shell or a command runner (contains `bash`, `shell`, `terminal` or
+/// `command`, starts with `exec`, or is one of the shells and runners hosts expose: `zsh`,
+/// `pwsh`, `cmd`, `spawn`, ...; so `run_terminal_cmd`, `run_in_terminal`, `execute`) is
 /// `exec`: a host that looks tools up loosely must not run a shell the gate did not mediate.
 /// Erring towards `exec` is the safe direction (it is mediated and policy-gated).
 pub fn tool_capability(name: &str) -> Capability {
@@ -240,8 +241,10 @@ pub fn tool_capability(name: &str) -> Capability {
         .map(|c| c.to_ascii_lowercase())
         .collect();
     if SHELL_TOOLS.contains(&normalised.as_str())
-        || normalised.contains("bash")
-        || normalised.contains("shell")
+        || ["bash", "shell", "terminal", "command"]
+            .iter()
+            .any(|part| normalised.contains(part))
+        || normalised.starts_with("exec")
     {
         return Capability::Exec;
     }
@@ -347,6 +350,14 @@ mod tests {
             "cmd",
             "terminal",
             "execute_command",
+            // Command tools of common hosts whose names name no shell.
+            "run_terminal_cmd",
+            "run_in_terminal",
+            "terminal_command",
+            "execute",
+            "exec_command",
+            "execute_code",
+            "RunCommand",
         ] {
             assert_eq!(tool_capability(name), Capability::Exec, "{name:?}");
         }

@@ -18,7 +18,7 @@ use crate::features::{
 };
 use crate::hysteresis::{Hysteresis, StepInput};
 use crate::model::{Evaluation, FallbackReason, Outcome, RiskInput, RiskModel};
-use crate::posterior::{score_evidence, DirichletCounts, Posterior};
+use crate::posterior::{score_evidence, DirichletCounts, Posterior, MAX_EVIDENCE_PER_CALL};
 use crate::state::EnforcementState;
 
 /// Call timestamps kept for the burst features: the counted burst is capped at this.
@@ -170,6 +170,11 @@ pub fn record_outcome(state: &mut ExtensionRiskState, outcome: Outcome) {
         0
     };
     state.dirichlet.add(outcome.evidence());
+    // Outcomes come without a forgetting step: keep the documented mass bound even when a
+    // host reports more outcomes than the model evaluated calls.
+    state
+        .dirichlet
+        .cap_mass(state.scores.capacity() as f64 * MAX_EVIDENCE_PER_CALL);
 }
 
 /// Evaluates one call: features → score → posterior, e-process, drift → triggers → one
@@ -299,7 +304,9 @@ pub fn evaluate(
     // Remember this call.
     state.scores.push(score);
     state.capabilities_used |= 1u16 << capability.code();
-    if secret || (sensitive && capability == Capability::Read) {
+    // A host tool (`read_file`, `view`) derives `tool`, not `read`, and may well read: its
+    // sensitive path counts as a read too (a write to one is the rarer, and the safe, error).
+    if secret || (sensitive && matches!(capability, Capability::Read | Capability::Tool)) {
         state.last_sensitive_read = Some(state.calls);
     }
     state.calls = state.calls.saturating_add(1);
@@ -352,5 +359,33 @@ pub fn evaluate(
         explanation,
         fallback,
         decision_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RuntimeRiskConfig;
+    use crate::hysteresis::HysteresisConfig;
+
+    fn mass(state: &ExtensionRiskState) -> f64 {
+        let d = state.dirichlet;
+        d.safe + d.suspicious + d.unsafe_
+    }
+
+    #[test]
+    fn outcomes_without_evaluations_cannot_bank_unbounded_evidence() {
+        let config = RuntimeRiskConfig::default();
+        let model = RiskModel::new(&config, HysteresisConfig::default()).unwrap();
+        let bound = config.window_size as f64 * MAX_EVIDENCE_PER_CALL + 1e-9;
+        // A host reporting one call's outcome over and over, or outcomes of calls the model
+        // never saw (policy denials): the documented bound on the posterior mass still holds.
+        for outcome in [Outcome::Success, Outcome::Denied, Outcome::OtherError] {
+            let mut state = ExtensionRiskState::new(&model);
+            for _ in 0..100_000 {
+                record_outcome(&mut state, outcome);
+            }
+            assert!(mass(&state) <= bound, "{outcome:?}: {}", mass(&state));
+        }
     }
 }

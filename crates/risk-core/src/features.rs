@@ -345,7 +345,8 @@ fn classify_url_as(url: &str, backslash_is_slash: bool) -> HttpTargetClass {
 }
 
 /// Whether a path argument is sensitive (system config, credentials) or traverses `..`.
-/// Allocation-free; case-sensitive like the file systems it protects. The system prefixes are
+/// Allocation-free; ASCII case-insensitive, because the default file systems of macOS and
+/// Windows are (`~/.SSH/id_rsa` is `~/.ssh/id_rsa` there). The system prefixes are
 /// matched on the path's components, so `//etc/shadow`, `/./etc/shadow` and
 /// `file:///etc/shadow` (which the kernel or a host resolve to `/etc/shadow`) are sensitive too.
 pub fn is_sensitive_path(path: &str) -> bool {
@@ -377,19 +378,22 @@ pub fn is_sensitive_path(path: &str) -> bool {
         let components = path.split('/').filter(|c| !c.is_empty() && *c != ".");
         for prefix in PREFIXES {
             let mut rest = components.clone();
-            if prefix.iter().all(|p| rest.next() == Some(*p)) {
+            if prefix
+                .iter()
+                .all(|p| rest.next().is_some_and(|c| c.eq_ignore_ascii_case(p)))
+            {
                 return true;
             }
         }
     }
     path.split(['/', '\\']).any(|component| {
         component == ".."
-            || component == ".env"
-            || component.starts_with(".env.")
-            || component.starts_with("id_rsa")
-            || component.starts_with("id_ed25519")
-            || component.starts_with("id_ecdsa")
-            || COMPONENTS.contains(&component)
+            || component.eq_ignore_ascii_case(".env")
+            || starts_with_ignore_case(component, ".env.")
+            || starts_with_ignore_case(component, "id_rsa")
+            || starts_with_ignore_case(component, "id_ed25519")
+            || starts_with_ignore_case(component, "id_ecdsa")
+            || COMPONENTS.iter().any(|c| component.eq_ignore_ascii_case(c))
     })
 }
 
@@ -477,6 +481,11 @@ fn classify_ipv6(addr: Ipv6Addr) -> HttpTargetClass {
     } else {
         HttpTargetClass::Public
     }
+}
+
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
@@ -608,6 +617,27 @@ mod tests {
             "file:///home/u/src/main.rs",
             "",
         ] {
+            assert!(!is_sensitive_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn sensitive_paths_match_in_any_case() {
+        // macOS (APFS) and Windows file systems are case-insensitive by default: these name
+        // the same files as their lowercase spellings there.
+        for path in [
+            "/Users/u/.SSH/id_rsa",
+            "~/.Ssh/config",
+            "C:\\Users\\u\\.AWS\\credentials",
+            "project/.ENV",
+            "project/.Env.Local",
+            "keys/ID_RSA.pub",
+            "/ETC/passwd",
+            "/Var/Run/Secrets/token",
+        ] {
+            assert!(is_sensitive_path(path), "{path}");
+        }
+        for path in ["/ETCetera/x", "docs/.ENVOY.md", "/home/u/ETC/x"] {
             assert!(!is_sensitive_path(path), "{path}");
         }
     }

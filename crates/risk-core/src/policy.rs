@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
@@ -574,8 +574,36 @@ struct PolicyFile {
     deny_caps: Option<CapabilitySet>,
     #[serde(default)]
     quota: Option<QuotaLimits>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_overrides")]
     per_extension: BTreeMap<String, ExtensionOverride>,
+}
+
+/// `per_extension` as a map that refuses a key given twice. JSON allows a repeated key and a
+/// plain map keeps the last value, so `{"a": {"deny": ["exec"]}, "a": {"allow": ["exec"]}}`
+/// would drop the deny without a word; TOML refuses a repeated table on its own.
+fn unique_overrides<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, ExtensionOverride>, D::Error> {
+    struct UniqueVisitor;
+    impl<'de> Visitor<'de> for UniqueVisitor {
+        type Value = BTreeMap<String, ExtensionOverride>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map from extension id to override")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((id, over)) = map.next_entry::<String, ExtensionOverride>()? {
+                if out.contains_key(&id) {
+                    return Err(de::Error::custom(format_args!(
+                        "extension `{id}` appears twice in per_extension"
+                    )));
+                }
+                out.insert(id, over);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(UniqueVisitor)
 }
 
 impl TryFrom<PolicyFile> for ExtensionPolicy {

@@ -25,6 +25,11 @@ impl Default for Posterior {
     }
 }
 
+/// The most evidence one evaluated call brings: one unit for its score plus at most 0.75 for its
+/// outcome. With forgetting `λ = 1 − 1/window_size` the mass stays below `window_size` times
+/// this; [`DirichletCounts::cap_mass`] keeps that true when outcomes outnumber evaluations.
+pub const MAX_EVIDENCE_PER_CALL: f64 = 1.75;
+
 /// Prior pseudo-count of each class, added when the posterior is read (never forgotten): the
 /// posterior of a fresh extension is uniform, and it is always well defined.
 pub const DIRICHLET_PRIOR: f64 = 1.0;
@@ -69,6 +74,19 @@ impl DirichletCounts {
         self.safe += ok(evidence.safe);
         self.suspicious += ok(evidence.suspicious);
         self.unsafe_ += ok(evidence.unsafe_);
+    }
+
+    /// Scales every count down in proportion when their sum exceeds `max_mass`, so evidence
+    /// added without a forgetting step (outcomes of calls the model never evaluated, an
+    /// outcome reported twice) cannot grow the mass past the bound forgetting keeps.
+    pub fn cap_mass(&mut self, max_mass: f64) {
+        let total = self.safe + self.suspicious + self.unsafe_;
+        if total > max_mass && max_mass.is_finite() && max_mass > 0.0 {
+            let factor = max_mass / total;
+            self.safe *= factor;
+            self.suspicious *= factor;
+            self.unsafe_ *= factor;
+        }
     }
 
     /// The posterior mean `(count_k + prior) / Σ (count_j + prior)`.

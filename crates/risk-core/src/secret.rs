@@ -10,7 +10,8 @@
 //! A name is secret when it matches an *exact* name, ends with a *suffix* or starts with a
 //! *prefix*, and is not on the *allowlist*. All comparisons are ASCII case-insensitive (hosts on
 //! Windows do not preserve case, and `github_token` is as secret as `GITHUB_TOKEN`); surrounding
-//! whitespace is ignored. The allowlist is checked first.
+//! whitespace is ignored; in the name, `-` and `.` match `_` (`github-token`, `db.password`).
+//! The allowlist is checked first.
 //!
 //! The default rules ([`SecretBrokerPolicy::default`]) aim to over-redact: a false positive costs
 //! one withheld value, a false negative leaks a credential into a log. So there is no default
@@ -49,9 +50,13 @@ pub const DEFAULT_EXACT: &[&str] = &[
     "PGPASSWORD",
     "MYSQL_PWD",
     "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
     "SECRET",
     "TOKEN",
     "API_KEY",
+    "APIKEY",
+    "CREDENTIALS",
     "NETRC",
 ];
 
@@ -59,6 +64,7 @@ pub const DEFAULT_EXACT: &[&str] = &[
 /// suffixes come first so the reported rule is the most telling one.
 pub const DEFAULT_SUFFIXES: &[&str] = &[
     "_API_KEY",
+    "_APIKEY",
     "_SECRET_KEY",
     "_PRIVATE_KEY",
     "_ACCESS_KEY",
@@ -68,6 +74,7 @@ pub const DEFAULT_SUFFIXES: &[&str] = &[
     "_PASSWORD",
     "_PASSWD",
     "_PASSPHRASE",
+    "_PASS",
     "_PWD",
     "_CREDENTIALS",
     "_CREDENTIAL",
@@ -249,15 +256,25 @@ impl SecretBrokerPolicy {
         if name.is_empty() || self.is_allowlisted(name) {
             return None;
         }
-        if let Some(rule) = self.exact.iter().find(|r| r.eq_ignore_ascii_case(name)) {
+        // Rules match with `-` and `.` in the name read as `_` (`github-token`, `db.password`).
+        let name = name.as_bytes();
+        if let Some(rule) = self.exact.iter().find(|r| name_eq(name, r.as_bytes())) {
             return Some(found(SecretRuleKind::Exact, rule));
         }
-        if let Some(rule) = self.suffixes.iter().find(|r| ends_with_ci(name, r)) {
+        if let Some(rule) = self.suffixes.iter().find(|r| {
+            name.len()
+                .checked_sub(r.len())
+                .and_then(|start| name.get(start..))
+                .is_some_and(|tail| name_eq(tail, r.as_bytes()))
+        }) {
             return Some(found(SecretRuleKind::Suffix, rule));
         }
         self.prefixes
             .iter()
-            .find(|r| starts_with_ci(name, r))
+            .find(|r| {
+                name.get(..r.len())
+                    .is_some_and(|head| name_eq(head, r.as_bytes()))
+            })
             .map(|rule| found(SecretRuleKind::Prefix, rule))
     }
 
@@ -298,17 +315,22 @@ impl SecretBrokerPolicy {
     /// `cmd` with secrets replaced by [`SECRET_PLACEHOLDER`], for logging. Borrowed when nothing
     /// was redacted. Never panics, whatever the input.
     ///
-    /// Recognised: `NAME=value` words with a secret `NAME` (also after `export`, `env`, inside
-    /// `--flag=NAME=value`); long flags whose name ends in password, passwd, passphrase, token,
+    /// Recognised: `NAME=value` and `NAME+=value` words with a secret `NAME` (also after
+    /// `export`, `env`, inside `--flag=NAME=value`; PowerShell `$env:NAME = value`); long flags whose name ends in password, passwd, passphrase, token,
     /// secret, api-key, apikey, access-key, secret-key, private-key, credentials or is `pass`,
     /// `pwd` (`--password x`, `--password=x`; `-storepass x` style for single-dash long flags);
     /// short password flags of known clients only — `-p` for mysql/mariadb tools, sshpass and
-    /// mongo tools, `-a` for redis-cli — attached (`-pXXX`) or separate (`-p x`), because `-p`
+    /// mongo tools, `-a` for redis-cli, `-w` for the OpenLDAP clients, `-P` for sqlcmd/bcp —
+    /// attached (`-pXXX`) or separate (`-p x`), because `-p`
     /// means "port" or "parents" elsewhere; curl/wget `-u`/`--user user:pass` (the part after
-    /// the colon); `Authorization:` / `Proxy-Authorization:` header credentials (after the
+    /// the colon); curl `-b`/`--cookie` values; `Authorization:` / `Proxy-Authorization:` header credentials (after the
     /// scheme), `Cookie:`, `X-Api-Key:`, `X-Auth-Token:`, `Private-Token:` header values; URL
     /// credentials `scheme://user:pass@host` (the password; for http(s) a bare `token@host`
-    /// userinfo is redacted whole).
+    /// userinfo is redacted whole); query-string and form parameters with a secret name
+    /// (`?api_key=v`, `&password=v`).
+    ///
+    /// A word quoted as a whole is read as the word inside the quotes, and when it holds a blank
+    /// as a script too (`bash -c 'mysql -pX'`, `ssh host "curl -u a:b …"`, nested a few deep).
     ///
     /// Not recognised (documented limits): secrets in JSON bodies, in heredocs, or passed through
     /// variables defined elsewhere.
@@ -395,6 +417,15 @@ fn normalise<S: AsRef<str>>(
         .collect()
 }
 
+/// Whether a name part equals a rule part: ASCII case-insensitive, `-` and `.` read as `_`.
+fn name_eq(name: &[u8], rule: &[u8]) -> bool {
+    let fold = |b: u8| match b {
+        b'-' | b'.' => b'_',
+        _ => b.to_ascii_uppercase(),
+    };
+    name.len() == rule.len() && name.iter().zip(rule).all(|(&a, &b)| fold(a) == fold(b))
+}
+
 fn found(kind: SecretRuleKind, rule: &str) -> SecretMatch<'_> {
     SecretMatch { kind, rule }
 }
@@ -413,13 +444,6 @@ pub(crate) fn ends_with_ci(text: &str, suffix: &str) -> bool {
         .checked_sub(suffix.len())
         .and_then(|start| text.as_bytes().get(start..))
         .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix.as_bytes()))
-}
-
-/// ASCII case-insensitive `starts_with`, without allocating.
-pub(crate) fn starts_with_ci(text: &str, prefix: &str) -> bool {
-    text.as_bytes()
-        .get(..prefix.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 #[cfg(test)]
@@ -451,6 +475,34 @@ mod tests {
         check("KEYBOARD_LAYOUT", None);
         check("AWS_ACCESS_KEY_ID", None);
         check("", None);
+    }
+
+    #[test]
+    fn common_spellings_of_credential_names() {
+        use SecretRuleKind::*;
+        check("DB_PASS", Some((Suffix, "_PASS")));
+        check("smtp_pass", Some((Suffix, "_PASS")));
+        check("GOOGLE_APIKEY", Some((Suffix, "_APIKEY")));
+        check("APIKEY", Some((Exact, "APIKEY")));
+        check("PASSWD", Some((Exact, "PASSWD")));
+        check("PASSPHRASE", Some((Exact, "PASSPHRASE")));
+        check("CREDENTIALS", Some((Exact, "CREDENTIALS")));
+        check("PROXY_BYPASS", None);
+        check("SSH_ASKPASS", None);
+        check("COMPASS", None);
+    }
+
+    #[test]
+    fn hyphen_and_dot_spellings_are_secret_too() {
+        use SecretRuleKind::*;
+        // Env names may hold `-` or `.` (Windows, `env 'a-b=1'`, Node's process.env).
+        check("github-token", Some((Exact, "GITHUB_TOKEN")));
+        check("my-api-key", Some((Suffix, "_API_KEY")));
+        check("db.password", Some((Suffix, "_PASSWORD")));
+        check("openai-org", Some((Prefix, "OPENAI_")));
+        check("api-key", Some((Exact, "API_KEY")));
+        check("key-board", None);
+        check("my-path", None);
     }
 
     #[test]
@@ -522,8 +574,6 @@ mod tests {
     fn case_helpers() {
         assert!(ends_with_ci("abc_Key", "_KEY"));
         assert!(!ends_with_ci("KEY", "_KEY"));
-        assert!(starts_with_ci("openai_x", "OPENAI_"));
-        assert!(!starts_with_ci("é", "OPENAI_"));
         assert!(!ends_with_ci("xé", "é_"));
     }
 }

@@ -1228,3 +1228,21 @@ mod config {
         }
     }
 }
+
+#[test]
+fn a_json_policy_naming_an_extension_twice_is_refused() {
+    use hostguard_risk_core::ExtensionPolicy;
+    // The second entry would silently replace the first: a deny dropped by a later allow.
+    let text = r#"{"profile": "standard", "per_extension": {
+        "indexer": {"deny": ["exec"]},
+        "indexer": {"allow": ["exec"]}
+    }}"#;
+    let err = ExtensionPolicy::from_json_str(text).unwrap_err();
+    assert!(
+        err.to_string().contains("indexer"),
+        "the error names the extension: {err}"
+    );
+    // TOML already refuses a duplicate table.
+    let toml = "profile = \"standard\"\n[per_extension.indexer]\ndeny = [\"exec\"]\n[per_extension.indexer]\nallow = [\"exec\"]\n";
+    assert!(ExtensionPolicy::from_toml_str(toml).is_err());
+}

@@ -320,6 +320,28 @@ mod scenarios {
     }
 
     #[test]
+    fn a_sensitive_file_read_through_a_host_tool_then_http_is_the_exfiltration_shape() {
+        // `read_file` (Cline, Cursor) derives `tool`, not `read`: its sensitive path must
+        // still count as the first half of exfiltration.
+        let read_tool = Call {
+            method: "tool",
+            params: json!({ "name": "read_file", "input": { "path": "/home/u/.ssh/id_rsa" } }),
+            tier: None,
+            critical_class: false,
+            secret_env: false,
+            exec_egress: None,
+        };
+        let mut session = Session::new(BandProfile::Balanced);
+        session.run(&read_tool, 100, Outcome::Success);
+        let e = session.run(&http("https://paste.example.org/"), 100, Outcome::Success);
+        assert!(
+            e.triggers.contains(Trigger::ExfiltrationShape),
+            "{}",
+            e.summary()
+        );
+    }
+
+    #[test]
     fn exfiltration_shape_is_a_trigger() {
         let mut session = Session::new(BandProfile::Balanced);
         session.run(&env("GITHUB_TOKEN", true), 100, Outcome::Success);

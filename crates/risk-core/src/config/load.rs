@@ -196,6 +196,20 @@ fn load_file(resolved: &mut ResolvedRiskConfig, file: ConfigFile<'_>) -> Result<
                     message: "the top level must be an object".to_owned(),
                 });
             };
+            // serde_json keeps the last of two equal keys: find a repeated one ourselves
+            // (TOML refuses one on its own), so no value is dropped unseen.
+            if let Ok(JsonKeys(keys)) = serde_json::from_str::<JsonKeys>(file.contents) {
+                let mut seen = std::collections::BTreeSet::new();
+                if let Some(key) = keys.into_iter().find(|k| !seen.insert(k.clone())) {
+                    return Err(ConfigError::MalformedFile {
+                        path,
+                        format: "json",
+                        line: None,
+                        column: None,
+                        message: format!("duplicate key `{key}`"),
+                    });
+                }
+            }
             let mut entries: Vec<_> = map.into_iter().map(|(k, v)| (k, json_scalar(&v))).collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             entries
@@ -375,6 +389,33 @@ fn parse_int<T: TryFrom<u64>>(
     })
 }
 
+/// The top-level keys of a JSON object, in order, repeats kept.
+struct JsonKeys(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for JsonKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeysVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeysVisitor {
+            type Value = JsonKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<JsonKeys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    keys.push(key);
+                }
+                Ok(JsonKeys(keys))
+            }
+        }
+        d.deserialize_map(KeysVisitor)
+    }
+}
+
 fn is_integer_literal(text: &str) -> bool {
     let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
@@ -485,6 +526,23 @@ mod tests {
             Some(("c.toml", "alpha = \n")),
             &[],
             Err("malformed toml config file `c.toml` at line 1, column 9: invalid string; expected `\"`, `'`"),
+        );
+    }
+
+    #[test]
+    fn a_json_key_given_twice_is_an_error() {
+        // Not the last value silently: the first (here out of range) would vanish unseen.
+        let got = ResolvedRiskConfig::load(
+            Some(ConfigFile {
+                name: "c.json",
+                contents: r#"{"alpha": 0.9, "alpha": 0.1}"#,
+            }),
+            std::iter::empty::<(&str, &str)>(),
+            &CliOverrides::default(),
+        );
+        assert_eq!(
+            got.map_err(|e| e.to_string()),
+            Err("malformed json config file `c.json`: duplicate key `alpha`".to_owned())
         );
     }
 

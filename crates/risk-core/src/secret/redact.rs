@@ -61,18 +61,28 @@ enum Client {
     ShortP,
     /// `-a <password>`: redis-cli.
     ShortA,
+    /// `-w <password>`: the OpenLDAP clients.
+    ShortW,
+    /// `-P <password>`: the SQL Server clients.
+    ShortUpperP,
     /// `-u user:pass` / `--user user:pass`: curl, wget.
     UserColonPass,
 }
 
 impl Client {
     fn of_program(word: &str) -> Option<Client> {
-        let base = word.rsplit('/').next().unwrap_or(word);
-        match base {
+        match program_base(word).as_str() {
             "mysql" | "mysqldump" | "mysqladmin" | "mysqlimport" | "mysqlshow" | "mysqlcheck"
-            | "mariadb" | "mariadb-dump" | "mariadb-admin" | "sshpass" | "mongo" | "mongosh"
-            | "mongodump" | "mongorestore" | "mongoexport" | "mongoimport" => Some(Client::ShortP),
+            | "mysqlsh" | "mysqlbinlog" | "mysqlpump" | "mysqlslap" | "mariadb"
+            | "mariadb-dump" | "mariadb-admin" | "mariadb-import" | "mariadb-show"
+            | "mariadb-check" | "mariadb-slap" | "mariadb-binlog" | "sshpass" | "mongo"
+            | "mongosh" | "mongodump" | "mongorestore" | "mongoexport" | "mongoimport" => {
+                Some(Client::ShortP)
+            }
             "redis-cli" => Some(Client::ShortA),
+            "ldapsearch" | "ldapadd" | "ldapmodify" | "ldapdelete" | "ldapmodrdn"
+            | "ldapwhoami" | "ldappasswd" | "ldapcompare" | "ldapexop" => Some(Client::ShortW),
+            "sqlcmd" | "bcp" | "osql" | "isql" => Some(Client::ShortUpperP),
             "curl" | "wget" => Some(Client::UserColonPass),
             _ => None,
         }
@@ -82,9 +92,22 @@ impl Client {
         match self {
             Client::ShortP => Some(b'p'),
             Client::ShortA => Some(b'a'),
+            Client::ShortW => Some(b'w'),
+            Client::ShortUpperP => Some(b'P'),
             Client::UserColonPass => None,
         }
     }
+}
+
+/// The program a word names: `/usr/bin/mysql`, and on Windows `C:\tools\MySQL.EXE`, in any
+/// case, `.exe` dropped.
+fn program_base(word: &str) -> String {
+    let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
+    let mut base = base.to_ascii_lowercase();
+    if base.ends_with(".exe") {
+        base.truncate(base.len() - ".exe".len());
+    }
+    base
 }
 
 /// What the next word is, because of the flag before it.
@@ -95,13 +118,16 @@ enum Pending {
     Whole,
     /// The part after the first `:` is a secret (`user:pass`).
     AfterColon,
+    /// A PowerShell `$env:SECRET` was named: `= value` or `=value` may follow.
+    Assignment,
 }
 
 pub(super) fn redact_command<'a>(policy: &SecretBrokerPolicy, cmd: &'a str) -> Cow<'a, str> {
     let mut ranges = Vec::new();
-    word_pass(policy, cmd, &mut ranges);
+    word_pass(policy, cmd, 0, &mut ranges);
     header_pass(cmd, &mut ranges);
     url_pass(cmd, &mut ranges);
+    parameter_pass(policy, cmd, &mut ranges);
     if ranges.is_empty() {
         return Cow::Borrowed(cmd);
     }
@@ -196,13 +222,24 @@ fn closing_double_quote(bytes: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-fn word_pass(policy: &SecretBrokerPolicy, cmd: &str, ranges: &mut Vec<(usize, usize)>) {
+/// How deep quoted scripts are read as commands (`bash -c "sh -c '…'"`).
+const MAX_NESTED_SCRIPTS: usize = 4;
+
+fn word_pass(
+    policy: &SecretBrokerPolicy,
+    cmd: &str,
+    depth: usize,
+    ranges: &mut Vec<(usize, usize)>,
+) {
     let mut client: Option<Client> = None;
+    // curl's `-b` / `--cookie` take cookies (wget's `-b` means "background").
+    let mut curl = false;
     let mut pending = Pending::Nothing;
     for token in lex(cmd) {
         let (start, end) = match token {
             Token::Operator => {
                 client = None;
+                curl = false;
                 pending = Pending::Nothing;
                 continue;
             }
@@ -222,7 +259,41 @@ fn word_pass(policy: &SecretBrokerPolicy, cmd: &str, ranges: &mut Vec<(usize, us
                 }
                 continue;
             }
+            Pending::Assignment => {
+                if word == "=" {
+                    pending = Pending::Whole;
+                    continue;
+                }
+                if word.len() > 1 && word.starts_with('=') {
+                    ranges.push((start + 1, end));
+                    continue;
+                }
+            }
             Pending::Nothing => {}
+        }
+        // PowerShell: `$env:NAME=value`, `$env:NAME = value`.
+        if let Some(rest) = word
+            .get(..5)
+            .filter(|head| head.eq_ignore_ascii_case("$env:"))
+            .and_then(|_| word.get(5..))
+        {
+            if let Some(range) = secret_assignment(policy, rest) {
+                ranges.push((start + 5 + range.0, start + 5 + range.1));
+            } else if policy.is_secret(rest).is_some() {
+                pending = Pending::Assignment;
+            }
+            continue;
+        }
+        // A word quoted as a whole (`'--password=x y'`, `"--token"`: what a host's argv
+        // quoting produces for a word with a space) is read as the word inside the quotes.
+        let outer_start = start;
+        let (start, end, word) = unquoted_word(start, end, word);
+        // A quoted word with a blank may be a script (`bash -c '…'`, `ssh host "…"`): its
+        // commands are read too.
+        if start != outer_start && depth < MAX_NESTED_SCRIPTS && word.bytes().any(is_space) {
+            let mut nested = Vec::new();
+            word_pass(policy, word, depth + 1, &mut nested);
+            ranges.extend(nested.into_iter().map(|(a, b)| (start + a, start + b)));
         }
         if let Some(range) = secret_assignment(policy, word) {
             ranges.push((start + range.0, start + range.1));
@@ -230,12 +301,13 @@ fn word_pass(policy: &SecretBrokerPolicy, cmd: &str, ranges: &mut Vec<(usize, us
         }
         if let Some(found) = Client::of_program(word) {
             client = Some(found);
+            curl = program_base(word) == "curl";
             continue;
         }
         if let Some(long) = word.strip_prefix("--") {
             let (name, value) = split_flag(long);
             let value_start = start + 2 + name.len() + 1;
-            if is_secret_flag(name) {
+            if is_secret_flag(name) || (curl && name == "cookie") {
                 match value {
                     Some(_) => ranges.push((value_start, unquoted_end(word, end))),
                     None => pending = Pending::Whole,
@@ -257,7 +329,9 @@ fn word_pass(policy: &SecretBrokerPolicy, cmd: &str, ranges: &mut Vec<(usize, us
             }
         } else if let Some(short) = word.strip_prefix('-') {
             let first = short.as_bytes().first().copied();
-            if first.is_some() && first == client.and_then(Client::short_flag) {
+            let takes_secret =
+                first == client.and_then(Client::short_flag) || (curl && first == Some(b'b'));
+            if first.is_some() && takes_secret {
                 if short.len() == 1 {
                     pending = Pending::Whole;
                 } else {
@@ -280,6 +354,20 @@ fn word_pass(policy: &SecretBrokerPolicy, cmd: &str, ranges: &mut Vec<(usize, us
                 }
             }
         }
+    }
+}
+
+/// `word` (at `start..end`) without a pair of matching quotes around all of it, with its range.
+fn unquoted_word(start: usize, end: usize, word: &str) -> (usize, usize, &str) {
+    let bytes = word.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(b'"'), Some(b'"')) | (Some(b'\''), Some(b'\'')) if bytes.len() > 1 => {
+            match word.get(1..word.len() - 1) {
+                Some(inner) => (start + 1, end - 1, inner),
+                None => (start, end, word),
+            }
+        }
+        _ => (start, end, word),
     }
 }
 
@@ -311,8 +399,8 @@ fn unquoted_end(word: &str, end: usize) -> usize {
     }
 }
 
-/// The value range (relative to `word`) of `NAME=value` (optionally quoted as a whole, as in
-/// `"NAME=value"`) when `NAME` is secret and the value non-empty.
+/// The value range (relative to `word`) of `NAME=value` or `NAME+=value` (optionally quoted as a
+/// whole, as in `"NAME=value"`) when `NAME` is secret and the value non-empty.
 fn secret_assignment(policy: &SecretBrokerPolicy, word: &str) -> Option<(usize, usize)> {
     let bytes = word.as_bytes();
     let quote = usize::from(matches!(bytes.first(), Some(b'"' | b'\'')));
@@ -321,12 +409,18 @@ fn secret_assignment(policy: &SecretBrokerPolicy, word: &str) -> Option<(usize, 
         .iter()
         .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))?;
     let first = *bytes.get(quote)?;
-    if name_len == 0 || first.is_ascii_digit() || bytes.get(quote + name_len) != Some(&b'=') {
+    // `NAME=value`, or the shell's append form `NAME+=value`.
+    let operator_len = match (bytes.get(quote + name_len), bytes.get(quote + name_len + 1)) {
+        (Some(b'='), _) => 1,
+        (Some(b'+'), Some(b'=')) => 2,
+        _ => return None,
+    };
+    if name_len == 0 || first.is_ascii_digit() {
         return None;
     }
     let name = word.get(quote..quote + name_len)?;
     policy.is_secret(name)?;
-    let value_start = quote + name_len + 1;
+    let value_start = quote + name_len + operator_len;
     let value_end = if quote == 1 {
         unquoted_end(word, word.len())
     } else {
@@ -353,7 +447,9 @@ fn header_pass(cmd: &str, ranges: &mut Vec<(usize, usize)>) {
             let value_start = skip_blanks(bytes, from);
             let value_end = |start: usize| match quote {
                 Some(q) => find_from(bytes, start, |b| b == q || b == b'\n').unwrap_or(bytes.len()),
-                None => find_from(bytes, start, |b| is_space(b) || b == b'"' || b == b'\'')
+                // Unquoted, a backslash-escaped blank or quote is part of the value
+                // (`-H Authorization:\ Bearer\ tok`).
+                None => find_unescaped(bytes, start, |b| is_space(b) || b == b'"' || b == b'\'')
                     .unwrap_or(bytes.len()),
             };
             let mut secret_start = value_start;
@@ -380,6 +476,21 @@ fn header_pass(cmd: &str, ranges: &mut Vec<(usize, usize)>) {
             }
         }
     }
+}
+
+/// As [`find_from`], skipping the byte after each backslash.
+fn find_unescaped(bytes: &[u8], from: usize, pred: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut i = from;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\\' {
+            i += 2;
+        } else if pred(b) {
+            return Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 fn skip_blanks(bytes: &[u8], from: usize) -> usize {
@@ -435,6 +546,37 @@ fn url_pass(cmd: &str, ranges: &mut Vec<(usize, usize)>) {
     }
 }
 
+/// Query-string and form parameters with a secret name: `?api_key=v`, `&password=v` (in URLs
+/// and `-d 'user=a&password=v'` bodies). The value ends at `&`, `#`, `;`, a blank or a quote.
+fn parameter_pass(policy: &SecretBrokerPolicy, cmd: &str, ranges: &mut Vec<(usize, usize)>) {
+    let bytes = cmd.as_bytes();
+    let mut from = 0;
+    while let Some(sep) = find_from(bytes, from, |b| b == b'?' || b == b'&') {
+        from = sep + 1;
+        let name_end = find_from(bytes, from, |b| {
+            !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        })
+        .unwrap_or(bytes.len());
+        if name_end == from || bytes.get(name_end) != Some(&b'=') {
+            continue;
+        }
+        let Some(name) = cmd.get(from..name_end) else {
+            continue;
+        };
+        if policy.is_secret(name).is_none() {
+            continue;
+        }
+        let value_start = name_end + 1;
+        let value_end = find_from(bytes, value_start, |b| {
+            is_space(b) || matches!(b, b'&' | b'#' | b';' | b'"' | b'\'')
+        })
+        .unwrap_or(bytes.len());
+        if value_end > value_start {
+            ranges.push((value_start, value_end));
+        }
+    }
+}
+
 /// Sorted ranges → disjoint ranges (overlapping or touching ranges joined).
 fn merge(sorted: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::with_capacity(sorted.len());
@@ -483,6 +625,16 @@ mod tests {
     }
 
     #[test]
+    fn append_assignments() {
+        check("API_KEY+=abc ./run", "API_KEY+=[REDACTED] ./run");
+        check("export GITHUB_TOKEN+=x", "export GITHUB_TOKEN+=[REDACTED]");
+        check("\"API_KEY+=abc\" x", "\"API_KEY+=[REDACTED]\" x");
+        check("API_KEY+= x", "API_KEY+= x");
+        check("FOO+=bar", "FOO+=bar");
+        check("API_KEY+x=y", "API_KEY+x=y");
+    }
+
+    #[test]
     fn flags() {
         check("app --password hunter2 -v", "app --password [REDACTED] -v");
         check("app --password=hunter2", "app --password=[REDACTED]");
@@ -520,6 +672,153 @@ mod tests {
         check(
             "docker login --password-stdin",
             "docker login --password-stdin",
+        );
+    }
+
+    #[test]
+    fn quoted_flag_words() {
+        // What `HostCall::command_line` makes of argv words with a space: a quoted word.
+        check("app '--password=x y' z", "app '--password=[REDACTED]' z");
+        check(
+            "app \"--password\" hunter2",
+            "app \"--password\" [REDACTED]",
+        );
+        check("gh '--token' abc", "gh '--token' [REDACTED]");
+        check("mysql '-ps3 cret' db", "mysql '-p[REDACTED]' db");
+        check("'mysql' -psecret", "'mysql' -p[REDACTED]");
+        check("curl '-ubob:p w' u", "curl '-ubob:[REDACTED]' u");
+        check("keytool '-storepass' s", "keytool '-storepass' [REDACTED]");
+        check("echo '--verbose x'", "echo '--verbose x'");
+        check("echo \"-p\" 1", "echo \"-p\" 1");
+        check("\"API_KEY=abc\" x", "\"API_KEY=[REDACTED]\" x");
+    }
+
+    #[test]
+    fn curl_cookie_flags() {
+        check(
+            "curl -b 'session=abc123' https://h",
+            "curl -b [REDACTED] https://h",
+        );
+        check("curl -bsid=x https://h", "curl -b[REDACTED] https://h");
+        check(
+            "curl --cookie \"sid=x; csrf=y\" https://h",
+            "curl --cookie [REDACTED] https://h",
+        );
+        check(
+            "curl --cookie=sid=x https://h",
+            "curl --cookie=[REDACTED] https://h",
+        );
+        check("git commit -b x", "git commit -b x");
+    }
+
+    #[test]
+    fn query_and_form_parameters() {
+        check(
+            "curl 'https://api.example.com/x?api_key=abc123&page=2'",
+            "curl 'https://api.example.com/x?api_key=[REDACTED]&page=2'",
+        );
+        check(
+            "curl https://h/cb?access_token=t0k#frag",
+            "curl https://h/cb?access_token=[REDACTED]#frag",
+        );
+        check(
+            "curl -d 'user=bob&password=hunter2' https://h/login",
+            "curl -d 'user=bob&password=[REDACTED]' https://h/login",
+        );
+        check(
+            "wget \"https://h/?a=1&client-secret=s\"",
+            "wget \"https://h/?a=1&client-secret=[REDACTED]\"",
+        );
+        check(
+            "curl 'https://h/?page=2&sort=asc'",
+            "curl 'https://h/?page=2&sort=asc'",
+        );
+        check("a && b", "a && b");
+    }
+
+    #[test]
+    fn more_password_clients() {
+        check(
+            "ldapsearch -x -D cn=admin -w s3cret -b dc=x",
+            "ldapsearch -x -D cn=admin -w [REDACTED] -b dc=x",
+        );
+        check("ldapmodify -ws3cret -f x", "ldapmodify -w[REDACTED] -f x");
+        check(
+            "sqlcmd -S db -U sa -P s3cret -Q q",
+            "sqlcmd -S db -U sa -P [REDACTED] -Q q",
+        );
+        check("mysqlsh -u root -ps3cret", "mysqlsh -u root -p[REDACTED]");
+        check("mysqlbinlog -ps3cret x", "mysqlbinlog -p[REDACTED] x");
+        check("mariadb-import -ps3cret x", "mariadb-import -p[REDACTED] x");
+        check("grep -w word file", "grep -w word file");
+        check("rsync -P a b", "rsync -P a b");
+    }
+
+    #[test]
+    fn powershell_env_assignments() {
+        check(
+            "$env:GITHUB_TOKEN=\"ghp_x\"; gh auth status",
+            "$env:GITHUB_TOKEN=[REDACTED]; gh auth status",
+        );
+        check(
+            "$env:API_KEY = 'abc'; ./run",
+            "$env:API_KEY = [REDACTED]; ./run",
+        );
+        check("$Env:db_password =hunter2", "$Env:db_password =[REDACTED]");
+        check("$env:PATH = 'C:\\bin'", "$env:PATH = 'C:\\bin'");
+        check("$env:API_KEY; x", "$env:API_KEY; x");
+    }
+
+    #[test]
+    fn windows_spellings_of_clients() {
+        check("mysql.exe -psecret db", "mysql.exe -p[REDACTED] db");
+        check(
+            "C:\\tools\\MySQL.EXE -u root -p hunter2",
+            "C:\\tools\\MySQL.EXE -u root -p [REDACTED]",
+        );
+        check("curl.exe -u bob:pw u", "curl.exe -u bob:[REDACTED] u");
+        check("Redis-Cli -a pw", "Redis-Cli -a [REDACTED]");
+        check("mkdir.exe -p x", "mkdir.exe -p x");
+    }
+
+    #[test]
+    fn commands_inside_a_quoted_script() {
+        check(
+            "bash -c 'mysql -psecret db'",
+            "bash -c 'mysql -p[REDACTED] db'",
+        );
+        check(
+            "sh -c \"app --password hunter2 -v\"",
+            "sh -c \"app --password [REDACTED] -v\"",
+        );
+        check(
+            "ssh host \"curl -u bob:pw https://x\"",
+            "ssh host \"curl -u bob:[REDACTED] https://x\"",
+        );
+        check(
+            "bash -c \"sh -c 'redis-cli -a pw ping'\"",
+            "bash -c \"sh -c 'redis-cli -a [REDACTED] ping'\"",
+        );
+        check("echo 'mkdir -p build'", "echo 'mkdir -p build'");
+    }
+
+    #[test]
+    fn unquoted_headers_with_escaped_blanks() {
+        check(
+            "curl -H Authorization:\\ Bearer\\ abc u",
+            "curl -H Authorization:[REDACTED] u",
+        );
+        check(
+            "curl -H Authorization:Bearer\\ abc u",
+            "curl -H Authorization:[REDACTED] u",
+        );
+        check(
+            "curl -H X-Api-Key:\\ k1 u",
+            "curl -H X-Api-Key:[REDACTED] u",
+        );
+        check(
+            "curl -H Authorization:\\ Bearer\\ abc",
+            "curl -H Authorization:[REDACTED]",
         );
     }
 
