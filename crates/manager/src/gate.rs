@@ -535,6 +535,7 @@ impl ExtensionManager {
                 ts_ms: now,
                 action: d.action,
                 prompt_resolved: false,
+                outcome_recorded: false,
             },
         );
         drop(evicted_call);

@@ -595,12 +595,13 @@ impl ExtensionManager {
 
     /// Reports how a call ended: feeds the risk model (error rate, failure streak, posterior)
     /// and fills the telemetry event's `outcome` and `latency_ms` (time since the decision by
-    /// the injected clock). Returns `false` for an unknown call id, and for a call id that more
-    /// than one extension used: an outcome is never credited to the wrong extension (hosts
+    /// the injected clock). Returns `false` for an unknown call id, for a call id that more
+    /// than one extension used — an outcome is never credited to the wrong extension (hosts
     /// whose call ids are unique only per extension use
-    /// [`record_outcome_for`](Self::record_outcome_for)).
+    /// [`record_outcome_for`](Self::record_outcome_for)) — and for a call whose outcome was
+    /// already reported: one outcome per call, so a repeat cannot feed the model twice.
     pub fn record_outcome(&self, call_id: &str, outcome: Outcome) -> bool {
-        let Some(call) = self.call_ref(call_id) else {
+        let Some(call) = self.claim_outcome(None, call_id) else {
             return false;
         };
         let latency = self.clock.now_ms().saturating_sub(call.ts_ms);
@@ -610,7 +611,10 @@ impl ExtensionManager {
 
     /// As [`record_outcome`](Self::record_outcome), for the call `call_id` of `extension_id`.
     pub fn record_outcome_for(&self, extension_id: &str, call_id: &str, outcome: Outcome) -> bool {
-        let Some(call) = self.call_ref_for(extension_id, call_id) else {
+        let Some(shard) = self.existing_shard(extension_id) else {
+            return false;
+        };
+        let Some(call) = self.claim_outcome(Some(&shard), call_id) else {
             return false;
         };
         let latency = self.clock.now_ms().saturating_sub(call.ts_ms);
@@ -626,7 +630,7 @@ impl ExtensionManager {
         outcome: Outcome,
         latency_ms: u64,
     ) -> bool {
-        let Some(call) = self.call_ref(call_id) else {
+        let Some(call) = self.claim_outcome(None, call_id) else {
             return false;
         };
         self.apply_outcome(&call, &outcome, latency_ms);
@@ -781,6 +785,18 @@ impl ExtensionManager {
         lock(self.calls.get(call_id))
             .get_for(call_id, &shard)
             .cloned()
+    }
+
+    /// The call's decision, marked as having its outcome: `None` when unknown, ambiguous, or
+    /// already reported (one outcome per call).
+    fn claim_outcome(&self, of: Option<&Arc<Shard>>, call_id: &str) -> Option<CallRef<Shard>> {
+        let mut stripe = lock(self.calls.get(call_id));
+        let call = stripe.get_mut(call_id, of)?;
+        if call.outcome_recorded {
+            return None;
+        }
+        call.outcome_recorded = true;
+        Some(call.clone())
     }
 
     fn apply_outcome(&self, call: &CallRef<Shard>, outcome: &Outcome, latency_ms: u64) {

@@ -84,6 +84,9 @@ pub(crate) struct CallRef<S> {
     pub(crate) ts_ms: u64,
     pub(crate) action: VerdictAction,
     pub(crate) prompt_resolved: bool,
+    /// The host reported how the call ended: a second report is refused (it would feed the
+    /// posterior and the window twice).
+    pub(crate) outcome_recorded: bool,
 }
 
 impl<S> Clone for CallRef<S> {
@@ -95,6 +98,7 @@ impl<S> Clone for CallRef<S> {
             ts_ms: self.ts_ms,
             action: self.action,
             prompt_resolved: self.prompt_resolved,
+            outcome_recorded: self.outcome_recorded,
         }
     }
 }
@@ -261,6 +265,7 @@ mod tests {
             ts_ms: 0,
             action: VerdictAction::Allow,
             prompt_resolved: false,
+            outcome_recorded: false,
         }
     }
 

@@ -1299,6 +1299,33 @@ mod isolation {
     }
 }
 
+mod outcomes {
+    use super::*;
+
+    #[test]
+    fn a_second_outcome_for_the_same_call_is_refused() {
+        let clock = ManualClock::new(1_000);
+        let manager = manager_with(
+            PolicyProfile::Permissive,
+            true,
+            RolloutPhase::EnforceAll,
+            clock.clone(),
+        );
+        manager.evaluate_hostcall(&benign("e", "c-1")).unwrap();
+        assert!(manager.record_outcome("c-1", Outcome::Success));
+        // Replaying outcomes must not bank evidence: every repeat is refused, by either API.
+        for _ in 0..100 {
+            assert!(!manager.record_outcome("c-1", Outcome::Success));
+            assert!(!manager.record_outcome_for("e", "c-1", Outcome::Success));
+            assert!(!manager.record_outcome_with_latency("c-1", Outcome::Success, 1));
+        }
+        // A new decision under a reused id takes one outcome again.
+        manager.evaluate_hostcall(&benign("e", "c-1")).unwrap();
+        assert!(manager.record_outcome_for("e", "c-1", Outcome::Success));
+        assert!(!manager.record_outcome("c-1", Outcome::Success));
+    }
+}
+
 mod extension_limit {
     use super::*;
 
@@ -2230,6 +2257,8 @@ mod properties {
             let manager = manager_with(profile, enabled, RolloutPhase::Shadow, clock.clone());
             let mut killed = [false; 3];
             let mut last_call: Option<String> = None;
+            // One outcome per call: the first report is taken, every repeat refused.
+            let mut outcome_taken = false;
             for (i, op) in ops.iter().enumerate() {
                 match op {
                     Op::Call { ext, kind } => {
@@ -2246,6 +2275,7 @@ mod properties {
                             prop_assert!(!v.enforced());
                         }
                         last_call = Some(id);
+                        outcome_taken = false;
                     }
                     Op::Kill { ext, on } => {
                         let changed = manager.set_kill_switch(&format!("ext-{ext}"), *on, "prop");
@@ -2262,7 +2292,8 @@ mod properties {
                             } else {
                                 Outcome::Success
                             };
-                            prop_assert!(manager.record_outcome(id, outcome));
+                            prop_assert_eq!(manager.record_outcome(id, outcome), !outcome_taken);
+                            outcome_taken = true;
                         }
                     }
                     Op::Wait(ms) => clock.advance_ms(*ms),
