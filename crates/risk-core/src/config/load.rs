@@ -270,7 +270,15 @@ fn json_scalar(value: &serde_json::Value) -> Scalar {
     match value {
         serde_json::Value::Null => Scalar::Null,
         serde_json::Value::String(s) => Scalar::Text(s.clone()),
-        serde_json::Value::Number(n) => Scalar::Text(n.to_string()),
+        // serde_json reads an integer beyond u64/i64 as a float (`1.8446744073709552e19`): past
+        // 2^53 every float is integral, so show it as the integer it is — then the error says
+        // "out of range", not "not an integer".
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.is_finite() && f.abs() >= 9_007_199_254_740_992.0 => {
+                Scalar::Text(format!("{f:.0}"))
+            }
+            _ => Scalar::Text(n.to_string()),
+        },
         serde_json::Value::Bool(b) => Scalar::Text(b.to_string()),
         serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
             Scalar::Composite(value.to_string())
@@ -516,6 +524,16 @@ mod tests {
             Some(("c.toml", "alpha = nan")),
             &[],
             Err("`alpha` value `NaN` from file `c.toml` is not a finite number (allowed: [1e-6, 0.5])"),
+        );
+        check(
+            Some(("c.json", r#"{"ledger_limit": 18446744073709551616}"#)),
+            &[],
+            Err("`ledger_limit` value `18446744073709551616` from file `c.json` is out of range (allowed: [32, 1000000])"),
+        );
+        check(
+            Some(("c.json", r#"{"window_size": 128.5}"#)),
+            &[],
+            Err("`window_size` value `128.5` from file `c.json` is not an integer (allowed: [8, 4096])"),
         );
         check(
             Some(("c.toml", "alpah = 0.1")),
