@@ -14,7 +14,8 @@ use crate::exec::ExecTier;
 use crate::explain::{Explanation, Trigger, Triggers};
 use crate::features::{
     any_sensitive_path, capability_base, exec_tier_value, http_target_class, Feature,
-    BURST_10S_SATURATION, BURST_1S_SATURATION, FAILURE_STREAK_SATURATION, FEATURE_COUNT,
+    HttpTargetClass, BURST_10S_SATURATION, BURST_1S_SATURATION, FAILURE_STREAK_SATURATION,
+    FEATURE_COUNT,
 };
 use crate::hysteresis::{Hysteresis, StepInput};
 use crate::model::{Evaluation, FallbackReason, Outcome, RiskInput, RiskModel};
@@ -306,7 +307,13 @@ pub fn evaluate(
     state.capabilities_used |= 1u16 << capability.code();
     // A host tool (`read_file`, `view`) derives `tool`, not `read`, and may well read: its
     // sensitive path counts as a read too (a write to one is the rarer, and the safe, error).
-    if secret || (sensitive && matches!(capability, Capability::Read | Capability::Tool)) {
+    // A fetch of cloud instance metadata (http, or a command that fetches it) reads the
+    // machine's credentials: it arms the exfiltration shape like a secret env read.
+    let credential_fetch = egress.is_some_and(HttpTargetClass::reads_credentials);
+    if secret
+        || credential_fetch
+        || (sensitive && matches!(capability, Capability::Read | Capability::Tool))
+    {
         state.last_sensitive_read = Some(state.calls);
     }
     state.calls = state.calls.saturating_add(1);

@@ -216,7 +216,8 @@ impl Feature {
     }
 }
 
-/// Where an http call goes (DESIGN §3; telemetry's `resource_target_class`).
+/// Where an http call goes (DESIGN §3; telemetry's `resource_target_class`). Ordered by how far
+/// a request reaches (the stricter of two readings of a URL is the larger).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HttpTargetClass {
@@ -224,6 +225,11 @@ pub enum HttpTargetClass {
     Loopback,
     /// RFC 1918, link-local, unique-local, CGNAT, single-label and `.local`/`.internal` names.
     Private,
+    /// A cloud instance-metadata endpoint (`169.254.169.254`, `fd00:ec2::254`,
+    /// `100.100.100.200`, `metadata.google.internal`, `metadata.azure.com`): it hands out the
+    /// machine's cloud credentials, so a fetch scores like the worst target and counts as a
+    /// sensitive read (it arms the exfiltration shape), though the data stays on the network.
+    Metadata,
     /// Any other well-formed host.
     Public,
     /// No URL, an unparsable one, or a host that is neither a name nor an address (numeric
@@ -237,6 +243,7 @@ impl HttpTargetClass {
         match self {
             HttpTargetClass::Loopback => "loopback",
             HttpTargetClass::Private => "private",
+            HttpTargetClass::Metadata => "metadata",
             HttpTargetClass::Public => "public",
             HttpTargetClass::Unknown => "unknown",
         }
@@ -247,6 +254,7 @@ impl HttpTargetClass {
         match self {
             HttpTargetClass::Loopback => 0.0,
             HttpTargetClass::Private => 0.4,
+            HttpTargetClass::Metadata => 1.0,
             HttpTargetClass::Public => 0.8,
             HttpTargetClass::Unknown => 1.0,
         }
@@ -256,7 +264,20 @@ impl HttpTargetClass {
     pub const fn leaves_network(self) -> bool {
         match self {
             HttpTargetClass::Public | HttpTargetClass::Unknown => true,
-            HttpTargetClass::Loopback | HttpTargetClass::Private => false,
+            HttpTargetClass::Loopback | HttpTargetClass::Private | HttpTargetClass::Metadata => {
+                false
+            }
+        }
+    }
+
+    /// Whether a request there reads credentials (cloud instance metadata).
+    pub const fn reads_credentials(self) -> bool {
+        match self {
+            HttpTargetClass::Metadata => true,
+            HttpTargetClass::Loopback
+            | HttpTargetClass::Private
+            | HttpTargetClass::Public
+            | HttpTargetClass::Unknown => false,
         }
     }
 }
@@ -424,6 +445,12 @@ fn classify_host(host: &str) -> HttpTargetClass {
     if host.is_empty() {
         return HttpTargetClass::Unknown;
     }
+    const METADATA_NAMES: [&str; 3] =
+        ["metadata.google.internal", "metadata.azure.com", "metadata"];
+    let name = host.strip_suffix('.').unwrap_or(host);
+    if METADATA_NAMES.iter().any(|m| name.eq_ignore_ascii_case(m)) {
+        return HttpTargetClass::Metadata;
+    }
     if host.eq_ignore_ascii_case("localhost") || ends_with_ignore_case(host, ".localhost") {
         return HttpTargetClass::Loopback;
     }
@@ -452,6 +479,10 @@ fn classify_host(host: &str) -> HttpTargetClass {
 
 fn classify_ipv4(addr: Ipv4Addr) -> HttpTargetClass {
     let [a, b, ..] = addr.octets();
+    // AWS, GCP, Azure, OpenStack, DigitalOcean… (169.254.169.254); Alibaba (100.100.100.200).
+    if addr == Ipv4Addr::new(169, 254, 169, 254) || addr == Ipv4Addr::new(100, 100, 100, 200) {
+        return HttpTargetClass::Metadata;
+    }
     if addr.is_loopback() {
         HttpTargetClass::Loopback
     } else if addr.is_private()
@@ -472,6 +503,10 @@ fn classify_ipv6(addr: Ipv6Addr) -> HttpTargetClass {
         return classify_ipv4(v4);
     }
     let first = addr.segments().first().copied().unwrap_or(0);
+    // AWS's IPv6 instance-metadata endpoint.
+    if addr == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
+        return HttpTargetClass::Metadata;
+    }
     if addr.is_loopback() {
         HttpTargetClass::Loopback
     } else if addr.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80 {
@@ -516,7 +551,16 @@ mod tests {
         check("http://10.0.0.5/", Private);
         check("http://192.168.1.1/", Private);
         check("http://172.16.0.1/", Private);
-        check("http://169.254.169.254/latest/meta-data", Private);
+        check("http://169.254.169.254/latest/meta-data", Metadata);
+        check("http://169.254.169.253/", Private);
+        check("http://[fd00:ec2::254]/latest/meta-data/", Metadata);
+        check("http://100.100.100.200/latest/meta-data", Metadata);
+        check(
+            "http://metadata.google.internal/computeMetadata/v1/",
+            Metadata,
+        );
+        check("http://METADATA.google.internal./", Metadata);
+        check("http://[::ffff:169.254.169.254]/", Metadata);
         check("http://100.64.0.1/", Private);
         check("http://[fd00::1]/", Private);
         check("http://[fe80::1%25eth0]/", Private);

@@ -277,6 +277,25 @@ mod scenarios {
     }
 
     #[test]
+    fn a_cloud_metadata_fetch_then_an_upload_is_the_exfiltration_shape() {
+        // SSRF-style credential theft: the instance's cloud credentials, then out.
+        assert_detected(
+            &[http(
+                "http://169.254.169.254/latest/meta-data/iam/security-credentials/role",
+            )],
+            &http("https://collector.example.net/upload"),
+        );
+        let curl_metadata = Call {
+            exec_egress: Some(HttpTargetClass::Metadata),
+            ..exec(
+                "curl -s http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token",
+                ExecTier::Low,
+            )
+        };
+        assert_detected(&[curl_metadata], &http("https://203.0.113.7/drop"));
+    }
+
+    #[test]
     fn a_secret_read_by_a_command_then_an_upload_is_the_exfiltration_shape() {
         let secret_exec = Call {
             secret_env: true,
