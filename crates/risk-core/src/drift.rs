@@ -15,7 +15,9 @@
 //!
 //! Drift is flagged when either test fires. The calibration set is fed with a delay of
 //! [`DRIFT_RECENT`] calls (the residuals under test are never part of their own reference) and
-//! is **frozen while drift is flagged**, so post-change data cannot dilute the reference.
+//! is **frozen while drift is flagged**, so post-change data does not dilute the reference
+//! while the change is flagged; after drift clears, the delayed residuals of the drift period
+//! enter it too, so a lasting change becomes the new normal (by design).
 //!
 //! Cost: `O(1)` per call for the mean shift; the conformal count scans the calibration set with
 //! an early exit, `O(window_size)` in the worst case — the runbook's "reduce window_size" advice
