@@ -185,18 +185,12 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         let _ = writeln!(text, "  {line}");
     }
     let _ = writeln!(text, "\ntriage of every alert (runbook decision tree):");
-    for alert in &m.security_alerts() {
-        let t = m.triage(alert);
-        let _ = writeln!(
-            text,
-            "  #{:<3} {} {:<32} {:<12} {:<18} {}",
-            alert.sequence_id,
-            t.severity,
-            t.procedure.title(),
-            alert.extension_id.as_deref().unwrap_or("-"),
-            crate::triage_cmd::snake(&alert.category),
-            t.reason
-        );
+    // The live manager's triage (its context is the run's state), rendered as `hostguard triage`
+    // renders an alerts file.
+    let alerts = m.security_alerts();
+    let triage: Vec<_> = alerts.iter().map(|a| m.triage(a)).collect();
+    for line in crate::triage_cmd::render(&alerts, &triage).lines() {
+        let _ = writeln!(text, "  {line}");
     }
     let dir = out.display();
     let _ = writeln!(
