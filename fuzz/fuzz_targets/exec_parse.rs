@@ -2,7 +2,7 @@
 //! are deterministic, whatever bytes an extension sends as a command line (DESIGN §2 step 6).
 #![no_main]
 
-use hostguard_risk_core::{
+use hostguard_exec::{
     classify_command, ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecTier, MAX_FINDINGS,
 };
 use libfuzzer_sys::fuzz_target;

@@ -262,16 +262,21 @@ fn run_cargo(args: &[&str]) -> Result<()> {
 /// Which of our crates each crate may depend on (DESIGN §1: arrows point down only).
 fn allowed_internal_deps() -> BTreeMap<&'static str, &'static [&'static str]> {
     BTreeMap::from([
-        ("hostguard-risk-core", &[][..]),
+        ("hostguard-exec", &[][..]),
+        ("hostguard-risk-core", &["hostguard-exec"][..]),
         ("hostguard-rollout", &[][..]),
-        ("hostguard-ledger", &["hostguard-risk-core"][..]),
+        (
+            "hostguard-ledger",
+            &["hostguard-exec", "hostguard-risk-core"][..],
+        ),
         (
             "hostguard-evidence",
-            &["hostguard-risk-core", "hostguard-ledger"][..],
+            &["hostguard-exec", "hostguard-risk-core", "hostguard-ledger"][..],
         ),
         (
             "hostguard-manager",
             &[
+                "hostguard-exec",
                 "hostguard-risk-core",
                 "hostguard-ledger",
                 "hostguard-evidence",
@@ -282,6 +287,7 @@ fn allowed_internal_deps() -> BTreeMap<&'static str, &'static [&'static str]> {
             "hostguard-cli",
             &[
                 "hostguard-manager",
+                "hostguard-exec",
                 "hostguard-risk-core",
                 "hostguard-ledger",
                 "hostguard-evidence",

@@ -10,7 +10,6 @@ use crate::capability::Capability;
 use crate::clock::Clock;
 use crate::drift::{DriftDetector, Ring};
 use crate::eprocess::{EProcess, FLAG_THRESHOLD};
-use crate::exec::ExecTier;
 use crate::explain::{Explanation, Trigger, Triggers};
 use crate::features::{
     any_sensitive_path, capability_base, exec_tier_value, http_target_class, Feature,
@@ -21,6 +20,7 @@ use crate::hysteresis::{Hysteresis, StepInput};
 use crate::model::{Evaluation, FallbackReason, Outcome, RiskInput, RiskModel};
 use crate::posterior::{score_evidence, DirichletCounts, Posterior, MAX_EVIDENCE_PER_CALL};
 use crate::state::EnforcementState;
+use hostguard_exec::ExecTier;
 
 /// Call timestamps kept for the burst features: the counted burst is capped at this.
 pub const BURST_RING: usize = 64;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::capability::Capability;
-use crate::exec::ExecTier;
+use hostguard_exec::ExecTier;
 
 // ---------------------------------------------------------------------------------------------
 // Weights: the contribution of a feature at value 1.

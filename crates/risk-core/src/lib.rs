@@ -10,7 +10,7 @@
 //! [`ExecClass`] and its [`ExecTier`] over every simple command, substitution, `sh -c` body and
 //! wrapper), and [`ExecMediationPolicy`] (a [`ExecMediationPreset`] plus per-simple-command
 //! allow / deny [`ExecPattern`]s) that turns it into an [`ExecDecision`]. The pattern language
-//! and the known bypasses are documented in the [`exec`] module.
+//! and the known bypasses are documented in the `hostguard-exec` crate.
 //!
 //! ```
 //! use hostguard_risk_core::{classify_command, Capability, ExecClass, ExecMediationPolicy, HostCall};
@@ -34,7 +34,6 @@ pub mod config;
 pub mod drift;
 pub mod eprocess;
 pub mod evaluate;
-pub mod exec;
 pub mod explain;
 pub mod features;
 pub mod hostcall;
@@ -52,12 +51,12 @@ pub use config::{
     ConfigSources, ResolvedRiskConfig, RuntimeRiskConfig,
 };
 // Exec mediation (DESIGN §2 step 6).
-pub use exec::{
+pub use hostcall::{HostCall, InvalidHostcall};
+pub use hostguard_exec::{
     classify_command, CommandAnalysis, ExecClass, ExecDecision, ExecFinding, ExecMediationPolicy,
     ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, MAX_COMMAND_BYTES, MAX_DEPTH,
     MAX_FINDINGS, MAX_PATTERN_BYTES, WORK_BUDGET_BYTES,
 };
-pub use hostcall::{HostCall, InvalidHostcall};
 pub use hysteresis::{
     BandProfile, Hysteresis, HysteresisConfig, ScoreBands, StepInput, StepOutcome, Transition,
     QUARANTINE_AFTER_CONSECUTIVE_UNSAFE, UNSAFE_POSTERIOR_THRESHOLD,

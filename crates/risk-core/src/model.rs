@@ -10,13 +10,13 @@ use crate::capability::Capability;
 use crate::config::RuntimeRiskConfig;
 use crate::drift::min_exceedances;
 use crate::eprocess::EProcess;
-use crate::exec::ExecTier;
 use crate::explain::{Explanation, Triggers};
 use crate::features::{HttpTargetClass, FEATURE_COUNT};
 use crate::hostcall::HostCall;
 use crate::hysteresis::{HysteresisConfig, ScoreBands, Transition};
 use crate::posterior::Posterior;
 use crate::state::EnforcementState;
+use hostguard_exec::ExecTier;
 
 /// Largest `window_size` the model accepts (bounds the per-extension allocation).
 pub const MAX_WINDOW_SIZE: usize = 1 << 16;

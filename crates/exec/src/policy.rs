@@ -73,11 +73,11 @@ impl ExecMediationPreset {
 /// normalised words the classifier saw: quotes removed, escapes and `$IFS` resolved.
 ///
 /// ```
-/// use hostguard_risk_core::ExecPattern;
+/// use hostguard_exec::ExecPattern;
 /// let p = ExecPattern::new("git push --force origin feature/*")?;
 /// assert!(p.matches_command("git push --force origin 'feature/x'"));
 /// assert!(!p.matches_command("git push --force origin main"));
-/// # Ok::<(), hostguard_risk_core::ExecPatternError>(())
+/// # Ok::<(), hostguard_exec::ExecPatternError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecPattern {

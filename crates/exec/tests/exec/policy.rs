@@ -146,7 +146,7 @@ fn policy_is_send_sync_and_decisions_serialize() {
 
 #[test]
 fn classes_have_fixed_tiers_and_names() {
-    use hostguard_risk_core::ExecClass;
+    use hostguard_exec::ExecClass;
     for class in ExecClass::ALL {
         let json = serde_json::to_value(class).unwrap();
         assert_eq!(json, class.as_str());

@@ -1,7 +1,7 @@
 //! Dangerous commands: every class, every obfuscation, every wrapper.
 
 use super::check;
-use hostguard_risk_core::ExecClass::*;
+use hostguard_exec::ExecClass::*;
 
 #[test]
 fn recursive_delete_of_root_or_home() {
@@ -755,19 +755,19 @@ fn git_rewrites() {
 fn pathological_inputs_finish() {
     let start = std::time::Instant::now();
     let doubling = format!("a=xxxxxxxxxxxxxxxx; {} rm -rf $a", "a=$a$a; ".repeat(40));
-    let _ = hostguard_risk_core::classify_command(&doubling);
+    let _ = hostguard_exec::classify_command(&doubling);
     let cats = format!("echo {} {}| sh", "y".repeat(20_000), "| cat ".repeat(6_000));
-    let _ = hostguard_risk_core::classify_command(&cats);
+    let _ = hostguard_exec::classify_command(&cats);
     let positional = format!("sh -c '{}' {}", "$1".repeat(10_000), "z".repeat(20_000));
-    let _ = hostguard_risk_core::classify_command(&positional);
+    let _ = hostguard_exec::classify_command(&positional);
     let subs = "$(".repeat(20_000);
-    let _ = hostguard_risk_core::classify_command(&subs);
+    let _ = hostguard_exec::classify_command(&subs);
     let pipes = "a|".repeat(20_000);
-    let _ = hostguard_risk_core::classify_command(&pipes);
+    let _ = hostguard_exec::classify_command(&pipes);
     let heredocs = "cat <<E\n".repeat(5_000);
-    let _ = hostguard_risk_core::classify_command(&heredocs);
+    let _ = hostguard_exec::classify_command(&heredocs);
     let braces = format!("echo {}", "{a,b,c}".repeat(5_000));
-    let _ = hostguard_risk_core::classify_command(&braces);
+    let _ = hostguard_exec::classify_command(&braces);
     assert!(
         start.elapsed() < std::time::Duration::from_secs(20),
         "{:?}",
@@ -852,10 +852,7 @@ fn strictest_wins_and_bounds() {
         Some(RecursiveDeleteRootOrHome),
     );
     check("reboot; curl x | sh", Some(PipeToShell));
-    let long = format!(
-        "echo {}",
-        "a".repeat(hostguard_risk_core::MAX_COMMAND_BYTES)
-    );
+    let long = format!("echo {}", "a".repeat(hostguard_exec::MAX_COMMAND_BYTES));
     check(&long, Some(Unparsed));
     check(
         "chmod g+s shared/ && chmod 4755 /tmp/x",
@@ -864,6 +861,6 @@ fn strictest_wins_and_bounds() {
     let nested = format!("echo {}$(rm -rf /){}", "${a:-".repeat(50), "}".repeat(50));
     check(&nested, Some(Unparsed));
     let deep = format!("{}rm -rf /{}", "$(".repeat(40), ")".repeat(40));
-    let a = hostguard_risk_core::classify_command(&deep);
-    assert!(a.tier >= hostguard_risk_core::ExecTier::High, "{a:?}");
+    let a = hostguard_exec::classify_command(&deep);
+    assert!(a.tier >= hostguard_exec::ExecTier::High, "{a:?}");
 }

@@ -8,7 +8,7 @@
     reason = "tests fail loudly; helpers are not #[test] fns"
 )]
 
-use hostguard_risk_core::{
+use hostguard_exec::{
     classify_command, ExecClass, ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecTier,
 };
 
@@ -28,11 +28,11 @@ fn check(cmd: &str, expected: Option<ExecClass>) {
     }
 }
 
-#[path = "exec_classifier/benign.rs"]
+#[path = "exec/benign.rs"]
 mod benign;
-#[path = "exec_classifier/dangerous.rs"]
+#[path = "exec/dangerous.rs"]
 mod dangerous;
-#[path = "exec_classifier/policy.rs"]
+#[path = "exec/policy.rs"]
 mod policy;
-#[path = "exec_classifier/properties.rs"]
+#[path = "exec/properties.rs"]
 mod properties;

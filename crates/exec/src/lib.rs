@@ -1,5 +1,8 @@
-//! Exec-command mediation (DESIGN §2 step 6): commands are parsed as shell and classified, never
-//! matched as substrings.
+//! hostguard exec: the shell parser, the exec classifier and the mediation policy — what a
+//! command line does, judged from its parse, never matched as substrings (DESIGN §2 step 6).
+//!
+//! The lowest layer of hostguard: pure, no I/O, no clock, no randomness, never panics on input.
+//! risk-core consumes its verdicts.
 //!
 //! - [`classify_command`] tokenizes the command line like a shell (quotes, escapes, `$'…'`,
 //!   `$IFS`, empty-quote tricks, brace expansion, heredocs — with the substitutions of an

@@ -1,6 +1,6 @@
 //! Properties: no panic on any input, determinism, wrapping never lowers a tier.
 
-use hostguard_risk_core::{
+use hostguard_exec::{
     classify_command, ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecTier, MAX_FINDINGS,
 };
 use proptest::prelude::*;
