@@ -21,6 +21,10 @@ use super::parse::parse;
 use super::stage::{SeqState, Stage};
 use super::wrappers::{assignments, program_name, unwrap, SHELLS};
 use super::ExecTier;
+use crate::catalog::Catalog;
+use crate::classes::Effect;
+use crate::derive::{stage_effects, StageContext};
+use crate::paths::Context;
 
 /// Longest command line that is parsed (64 KiB); longer input is [`ExecClass::Unparsed`].
 pub const MAX_COMMAND_BYTES: usize = 64 * 1024;
@@ -30,6 +34,8 @@ pub const MAX_DEPTH: usize = 8;
 pub const WORK_BUDGET_BYTES: usize = 4 * MAX_COMMAND_BYTES;
 /// Most findings kept per analysis (the strictest are kept when more are found).
 pub const MAX_FINDINGS: usize = 64;
+/// Most simple commands whose effects are kept.
+const MAX_STAGES: usize = 256;
 /// Longest segment text kept in a finding.
 const MAX_SEGMENT_CHARS: usize = 200;
 
@@ -269,6 +275,22 @@ pub(crate) struct Found {
 pub(crate) struct Detailed {
     pub findings: Vec<Found>,
     pub forms: Vec<Form>,
+    /// What each simple command does (empty unless effects were derived).
+    pub stages: Vec<StageFacts>,
+}
+
+/// One simple command's facts for the rule catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StageFacts {
+    /// Its index in [`Detailed::forms`].
+    pub idx: usize,
+    pub program: String,
+    pub args: Vec<String>,
+    pub segment: String,
+    pub effects: Vec<Effect>,
+    pub families: u64,
+    pub wrappers: Vec<String>,
+    pub wrapper_args: Vec<String>,
 }
 
 impl Detailed {
@@ -300,9 +322,16 @@ impl Detailed {
 
 /// Parses and classifies `command`, keeping what mediation needs.
 pub(crate) fn analyze(command: &str) -> Detailed {
+    analyze_with(command, None)
+}
+
+/// [`analyze`], deriving every simple command's effects with `detect` when given.
+pub(crate) fn analyze_with(command: &str, detect: Option<(&Catalog, &Context)>) -> Detailed {
     let mut analyzer = Analyzer {
         findings: Vec::new(),
         forms: Vec::new(),
+        detect,
+        stages: Vec::new(),
         budget: WORK_BUDGET_BYTES,
         current_max: None,
         inherit: None,
@@ -319,6 +348,7 @@ pub(crate) fn analyze(command: &str) -> Detailed {
     Detailed {
         findings: analyzer.findings,
         forms: analyzer.forms,
+        stages: analyzer.stages,
     }
 }
 
@@ -342,16 +372,20 @@ pub(crate) struct Summary {
     pub stdin_passthrough: bool,
 }
 
-pub(crate) struct Analyzer {
+pub(crate) struct Analyzer<'c> {
     pub findings: Vec<Found>,
     pub forms: Vec<Form>,
+    /// The catalog and context effects are derived with (`None`: findings only).
+    pub(crate) detect: Option<(&'c Catalog, &'c Context)>,
+    /// What each simple command does (filled when `detect` is set).
+    pub stages: Vec<StageFacts>,
     budget: usize,
     current_max: Option<ExecTier>,
     /// The state the next script parsed starts from (see [`Analyzer::nested`]).
     inherit: Option<SeqState>,
 }
 
-impl Analyzer {
+impl Analyzer<'_> {
     /// Records a finding (deduplicated; when full, a stricter finding replaces the mildest).
     pub(crate) fn flag(&mut self, class: ExecClass, segment: &str, parts: Vec<usize>) {
         self.current_max = self.current_max.max(Some(class.tier()));
@@ -467,6 +501,16 @@ impl Analyzer {
                 self.command_variables(&unwrapped.assigns, depth, &state);
                 // Judged once this simple command has its index (below).
                 let loader_assigns = loader_assignments(assigns, &unwrapped.assigns);
+                // The variables this command sets for itself (`X=1 cmd`, `env X=1 cmd`).
+                let assigned: Vec<String> = if self.detect.is_some() {
+                    assigns
+                        .iter()
+                        .chain(&unwrapped.assigns)
+                        .filter_map(|a| a.text.split_once('=').map(|(n, _)| n.to_owned()))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 let segment = render(&argv, &sc.redirs);
                 let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
                 let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));
@@ -563,6 +607,45 @@ impl Analyzer {
                     }
                 } else {
                     runs_stdin = self.stage(&stage, depth, run_state);
+                }
+                if let Some((catalog, ctx)) = self.detect {
+                    let wrapper_args: Vec<String> = self
+                        .forms
+                        .get(idx)
+                        .map(|f| f.full.iter().take(f.inner_start).cloned().collect())
+                        .unwrap_or_default();
+                    let wrappers: Vec<String> = wrapper_args
+                        .iter()
+                        .filter(|w| !w.starts_with('-') && !w.contains('='))
+                        .map(|w| program_name(w))
+                        .collect();
+                    // `python -m pip install …` runs pip: judge it as pip.
+                    let module = module_stage(&stage);
+                    let judged = module.as_ref().unwrap_or(&stage);
+                    let effects = stage_effects(
+                        catalog,
+                        ctx,
+                        judged,
+                        run_state,
+                        &StageContext {
+                            background: pipeline.background,
+                            wrappers: &wrappers,
+                            assigned: &assigned,
+                        },
+                    );
+                    let families = catalog.programs.families_of(&judged.prog);
+                    if self.stages.len() < MAX_STAGES {
+                        self.stages.push(StageFacts {
+                            idx,
+                            program: judged.prog.clone(),
+                            args: judged.args.iter().map(|a| a.text.clone()).collect(),
+                            segment: stage.segment.clone(),
+                            effects,
+                            families,
+                            wrappers,
+                            wrapper_args,
+                        });
+                    }
                 }
                 if let Some(moved) = moved {
                     // A child process changes nothing of the shell but what it downloads.
@@ -755,6 +838,28 @@ pub(crate) struct Upstream {
     pub parts: Vec<usize>,
     /// The earlier stages' segments joined by ` | ` (about 200 chars at most).
     pub segment: String,
+}
+
+/// `python -m MODULE ARGS…` as the stage of `MODULE ARGS…` (pip, http.server, venv…); `None`
+/// for anything else.
+fn module_stage(stage: &Stage) -> Option<Stage> {
+    if !stage.prog.starts_with("python") {
+        return None;
+    }
+    let at = stage.args.iter().position(|a| a.text == "-m")?;
+    let module = stage.args.get(at + 1)?;
+    let name = module
+        .text
+        .split('.')
+        .next()
+        .unwrap_or(&module.text)
+        .to_ascii_lowercase();
+    Some(Stage {
+        prog: name,
+        prog_text: module.text.clone(),
+        args: stage.args.get(at + 2..).unwrap_or(&[]).to_vec(),
+        ..stage.clone()
+    })
 }
 
 /// Programs with rules, for globbed program names.

@@ -129,29 +129,46 @@
 //!
 //! The risk model (DESIGN §3) still sees every exec call; mediation is one layer of several.
 
+mod catalog;
+mod classes;
 mod classify;
+mod code;
+mod derive;
+mod envnames;
 mod facts;
+mod glob;
+mod inspect;
 mod lex;
 mod loader;
 mod parse;
+mod paths;
 mod policy;
+mod programs;
 mod rules;
 mod stage;
+mod urls;
 mod wrappers;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use catalog::{
+    Catalog, CatalogError, Example, Facts, Method, Rule, RuleHit, Severity, StageView, Taint,
+};
+pub use classes::{Class, Classes, Effect, Verb};
 pub(crate) use classify::Arg;
 pub use classify::{
     classify_command, CommandAnalysis, ExecClass, ExecFinding, MAX_COMMAND_BYTES, MAX_DEPTH,
     MAX_FINDINGS, WORK_BUDGET_BYTES,
 };
+pub use inspect::{strictest, CommandInspection, MAX_HITS};
+pub use paths::{Context, MAX_PATH_BYTES};
 pub use policy::{
     ExecDecision, ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecPatternError,
     MAX_PATTERN_BYTES,
 };
+pub use urls::MAX_URL_BYTES;
 
 /// How dangerous a command is, `Low < Medium < High < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -168,6 +185,19 @@ pub enum ExecTier {
 }
 
 impl ExecTier {
+    /// Every tier, mildest first.
+    pub const ALL: [ExecTier; 4] = [
+        ExecTier::Low,
+        ExecTier::Medium,
+        ExecTier::High,
+        ExecTier::Critical,
+    ];
+
+    /// The tier named `name` (snake_case).
+    pub fn from_name(name: &str) -> Option<ExecTier> {
+        ExecTier::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     /// The snake_case name.
     pub const fn as_str(self) -> &'static str {
         match self {

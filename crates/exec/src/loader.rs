@@ -108,7 +108,7 @@ const TEMPORARY_DIRS: &[&str] = &[
     "/proc",
 ];
 
-impl Analyzer {
+impl Analyzer<'_> {
     /// Assignments that inject code through the loader or a start-up file
     /// ([`ExecClass::LoaderInjection`]), for the simple command `idx` (`segment`); and the
     /// substitutions of the variables a shell expands, classified as commands.

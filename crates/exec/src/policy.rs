@@ -18,6 +18,8 @@ use serde::Serialize;
 
 use super::classify::{analyze, snippet, CommandAnalysis, Detailed, Form};
 use super::ExecTier;
+use crate::catalog::{Catalog, RuleHit};
+use crate::inspect::CommandInspection;
 
 /// Longest pattern accepted.
 pub const MAX_PATTERN_BYTES: usize = 1024;
@@ -257,11 +259,51 @@ impl ExecMediationPolicy {
     /// Classifies `command` and decides (see the module docs for the order).
     pub fn mediate(&self, command: &str) -> ExecDecision {
         let detailed = analyze(command);
-        self.decide(&detailed)
+        let items = detailed
+            .findings
+            .iter()
+            .map(|f| Weighed {
+                tier: f.class.tier(),
+                parts: &f.parts,
+                segment: &f.segment,
+                label: f.class.as_str(),
+            })
+            .collect();
+        self.decide(&detailed, detailed.analysis(), items)
     }
 
-    fn decide(&self, detailed: &Detailed) -> ExecDecision {
-        let analysis = detailed.analysis();
+    /// Decides an inspected command (see [`Catalog::inspect_command`]): the same order as
+    /// [`mediate`](Self::mediate), with the catalog's rule hits in place of the classifier's
+    /// findings (the finding rules carry those), their severity weighed against the preset.
+    pub fn mediate_inspection(
+        &self,
+        inspection: &CommandInspection,
+        catalog: &Catalog,
+    ) -> ExecDecision {
+        let items = inspection
+            .hits
+            .iter()
+            .map(|h| Weighed {
+                tier: h.severity,
+                parts: &h.parts,
+                segment: &h.segment,
+                label: catalog
+                    .rules()
+                    .get(h.rule)
+                    .map_or("rule", |r| r.id.as_str()),
+            })
+            .collect();
+        let mut analysis = inspection.analysis.clone();
+        analysis.tier = analysis.tier.max(inspection.tier());
+        self.decide(&inspection.detailed, analysis, items)
+    }
+
+    fn decide(
+        &self,
+        detailed: &Detailed,
+        analysis: CommandAnalysis,
+        items: Vec<Weighed<'_>>,
+    ) -> ExecDecision {
         let Some(threshold) = self.preset.threshold() else {
             return decision(
                 true,
@@ -280,11 +322,7 @@ impl ExecMediationPolicy {
                 return decision(false, analysis, "deny_pattern", reason);
             }
         }
-        let denied: Vec<_> = detailed
-            .findings
-            .iter()
-            .filter(|f| f.class.tier() >= threshold)
-            .collect();
+        let denied: Vec<&Weighed<'_>> = items.iter().filter(|f| f.tier >= threshold).collect();
         if denied.is_empty() {
             let reason = format!(
                 "tier `{}` below the `{}` preset threshold `{}`",
@@ -295,7 +333,7 @@ impl ExecMediationPolicy {
             return decision(true, analysis, "below_threshold", reason);
         }
         let not_allowed = denied.iter().filter(|f| {
-            let allowed = f.class.tier() < ExecTier::Critical
+            let allowed = f.tier < ExecTier::Critical
                 && !f.parts.is_empty()
                 && f.parts.iter().all(|&i| {
                     detailed
@@ -305,14 +343,14 @@ impl ExecMediationPolicy {
                 });
             !allowed
         });
-        let strictest = not_allowed.max_by_key(|f| f.class.tier());
+        let strictest = not_allowed.max_by_key(|f| f.tier);
         match strictest {
             Some(f) => {
                 let reason = format!(
                     "`{}` is `{}` (tier `{}`), denied by the `{}` preset",
                     f.segment,
-                    f.class,
-                    f.class.tier(),
+                    f.label,
+                    f.tier,
                     self.preset.as_str()
                 );
                 decision(false, analysis, "exec_class_denied", reason)
@@ -324,6 +362,23 @@ impl ExecMediationPolicy {
             }
         }
     }
+
+    /// The strictest of `hits` this policy's preset denies (for calls of other methods, which
+    /// have no patterns): `None` when every hit is below the threshold.
+    pub fn denied_hit<'h>(&self, hits: &'h [RuleHit]) -> Option<&'h RuleHit> {
+        let threshold = self.preset.threshold()?;
+        hits.iter()
+            .filter(|h| h.severity >= threshold)
+            .max_by_key(|h| h.severity)
+    }
+}
+
+/// One thing a decision weighs: a classifier finding or a rule hit.
+struct Weighed<'a> {
+    tier: ExecTier,
+    parts: &'a [usize],
+    segment: &'a str,
+    label: &'a str,
 }
 
 fn decision(
@@ -341,76 +396,9 @@ fn decision(
 }
 
 /// `*` any run of chars, `?` one char, `[abc]` / `[a-z]` / `[!x]` one char of a class,
-/// `\x` literal `x`. Iterative with one backtrack point: O(len(glob) · len(text)).
+/// `\x` literal `x` (the shared matcher of `crate::glob`).
 pub(crate) fn glob_match(glob: &str, text: &str) -> bool {
-    let g: Vec<char> = glob.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut gi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while let Some(&tc) = t.get(ti) {
-        let step = match g.get(gi) {
-            Some('*') => {
-                star = Some((gi, ti));
-                gi += 1;
-                continue;
-            }
-            Some('?') => Some(1),
-            Some('[') => match class_match(&g, gi, tc) {
-                Some((true, len)) => Some(len),
-                Some((false, _)) => None,
-                // No closing `]`: a literal `[`.
-                None => (tc == '[').then_some(1),
-            },
-            Some('\\') => match g.get(gi + 1) {
-                Some(&e) => (e == tc).then_some(2),
-                None => (tc == '\\').then_some(1),
-            },
-            Some(&c) => (c == tc).then_some(1),
-            None => None,
-        };
-        match step {
-            Some(len) => {
-                gi += len;
-                ti += 1;
-            }
-            None => match star {
-                Some((sg, st)) => {
-                    gi = sg + 1;
-                    ti = st + 1;
-                    star = Some((sg, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    g.get(gi..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
-}
-
-/// Whether `c` is in the class starting at `g[open] == '['`, and the class's length in glob
-/// chars; `None` when the class is not closed.
-fn class_match(g: &[char], open: usize, c: char) -> Option<(bool, usize)> {
-    let mut i = open + 1;
-    let negated = matches!(g.get(i), Some('!' | '^'));
-    if negated {
-        i += 1;
-    }
-    let first = i;
-    let mut found = false;
-    loop {
-        let &x = g.get(i)?;
-        if x == ']' && i > first {
-            return Some((found != negated, i + 1 - open));
-        }
-        if g.get(i + 1) == Some(&'-') && g.get(i + 2).is_some_and(|&y| y != ']') {
-            let &hi = g.get(i + 2)?;
-            found |= x <= c && c <= hi;
-            i += 3;
-        } else {
-            found |= x == c;
-            i += 1;
-        }
-    }
+    crate::glob::word_matches(glob, text, false)
 }
 
 #[cfg(test)]

@@ -18,6 +18,14 @@ use super::stage::{long_option, SeqState, Stage};
 use super::wrappers::{shell_script, INTERPRETERS, SHELLS};
 use super::ExecTier;
 
+/// `localhost` or a 127/8 or `::1` address.
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback())
+}
+
 /// Aliases live among the variables under this prefix (not a valid variable name).
 pub(crate) const ALIAS_PREFIX: &str = "alias:";
 
@@ -65,7 +73,7 @@ const COMMAND_VARIABLES: &[&str] = &[
     "BROWSER",
 ];
 
-impl Analyzer {
+impl Analyzer<'_> {
     /// Assignments of [`COMMAND_VARIABLES`]: their values are scripts run later.
     pub(crate) fn command_variables(&mut self, assigns: &[Arg], depth: usize, state: &SeqState) {
         for a in assigns {
@@ -114,7 +122,7 @@ impl Analyzer {
     /// (a shell reading stdin, also inside its `sh -c` script: `… | sh -c 'exec bash'`).
     pub(crate) fn stage(&mut self, s: &Stage, depth: usize, state: &mut SeqState) -> bool {
         let parts = vec![s.idx];
-        let hit = |a: &mut Analyzer, class: ExecClass| a.flag(class, &s.segment, parts.clone());
+        let hit = |a: &mut Analyzer<'_>, class: ExecClass| a.flag(class, &s.segment, parts.clone());
 
         // An alias defined earlier in the line (`shopt -s expand_aliases; alias x='rm -rf /'`).
         if let Some(value) = state.alias(&s.prog_text) {
@@ -226,11 +234,19 @@ impl Analyzer {
             }
         }
 
-        // Redirections to sockets and devices.
+        // Redirections to sockets and devices. Reading a loopback port (`</dev/tcp/127.0.0.1/5432`,
+        // a readiness probe) wires no shell to anyone.
         for r in &s.redirs {
             let target = normalise(&r.target);
-            if target.starts_with("/dev/tcp/") || target.starts_with("/dev/udp/") {
-                hit(self, ExecClass::ReverseShell);
+            let socket = target
+                .strip_prefix("/dev/tcp/")
+                .or_else(|| target.strip_prefix("/dev/udp/"));
+            if let Some(rest) = socket {
+                let host = rest.split('/').next().unwrap_or("");
+                let probe = r.kind == RedirKind::In && is_loopback_host(host) && !s.reads_stdin();
+                if !probe {
+                    hit(self, ExecClass::ReverseShell);
+                }
             }
         }
         for path in s.written_paths() {

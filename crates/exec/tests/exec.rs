@@ -30,6 +30,8 @@ fn check(cmd: &str, expected: Option<ExecClass>) {
 
 #[path = "exec/benign.rs"]
 mod benign;
+#[path = "exec/catalog.rs"]
+mod catalog;
 #[path = "exec/dangerous.rs"]
 mod dangerous;
 #[path = "exec/policy.rs"]

@@ -1,0 +1,243 @@
+//! Language-level effects of inline interpreter code (`python -c`, `node -e`, `perl -e`,
+//! `ruby -e`, `php -r`, `awk`, here-docs fed to an interpreter): the API names of
+//! `rules/programs.toml` (`[[code]]`) say what the code can do — delete, read, write, open a
+//! socket, speak HTTP, send, spawn, evaluate decoded or downloaded code, walk a tree — and the
+//! string literals say to what (paths, URLs, hosts). The shell commands the code hands to the
+//! system are classified as commands by the walker (`facts::embedded_commands`).
+
+use crate::catalog::Catalog;
+use crate::classes::{Class, Classes, Effect, Verb};
+use crate::paths::Context;
+
+/// What a group of API names does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Api {
+    Delete,
+    Read,
+    Write,
+    Http,
+    Send,
+    Socket,
+    Spawn,
+    Eval,
+    Decode,
+    Walk,
+    Env,
+}
+
+impl Api {
+    pub(crate) const NAMES: [(Api, &'static str); 11] = [
+        (Api::Delete, "delete"),
+        (Api::Read, "read"),
+        (Api::Write, "write"),
+        (Api::Http, "http"),
+        (Api::Send, "send"),
+        (Api::Socket, "socket"),
+        (Api::Spawn, "spawn"),
+        (Api::Eval, "eval"),
+        (Api::Decode, "decode"),
+        (Api::Walk, "walk"),
+        (Api::Env, "env"),
+    ];
+
+    pub(crate) fn from_name(name: &str) -> Option<Api> {
+        Api::NAMES.iter().find(|(_, n)| *n == name).map(|(a, _)| *a)
+    }
+
+    const fn bit(self) -> u16 {
+        1 << (self as u8)
+    }
+}
+
+/// The `[[code]]` entries: API names (lower-case) per kind.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CodeTable {
+    pub entries: Vec<(Api, Vec<String>)>,
+}
+
+/// Longest code scanned (longer code is scanned up to here).
+const MAX_CODE_BYTES: usize = 64 * 1024;
+/// Most literals read from one piece of code.
+const MAX_LITERALS: usize = 64;
+
+/// The effects of `code` run by `program`.
+pub(crate) fn code_effects(
+    catalog: &Catalog,
+    ctx: &Context,
+    program: &str,
+    code: &str,
+) -> Vec<Effect> {
+    let code = code.get(..MAX_CODE_BYTES.min(code.len())).unwrap_or(code);
+    let lower = code.to_ascii_lowercase();
+    let mut apis = 0u16;
+    for (api, names) in &catalog.code.entries {
+        if names.iter().any(|n| lower.contains(n.as_str())) {
+            apis |= api.bit();
+        }
+    }
+    // awk's `system()` and `|` pipes, perl's backticks: the walker classifies the commands;
+    // here they only count as spawning.
+    if program.contains("awk") && (lower.contains("system(") || lower.contains("| getline")) {
+        apis |= Api::Spawn.bit();
+    }
+    let has = |a: Api| apis & a.bit() != 0;
+    let inline = Classes::of(&[Class::Inline]);
+    let mut out = Vec::new();
+    let mut push = |e: Effect| {
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    };
+    let walk = if has(Api::Walk) {
+        inline.plus(Class::Recursive)
+    } else {
+        inline
+    };
+    let mut any_path = false;
+    for lit in literals(code) {
+        if lit.contains("://") {
+            if has(Api::Http) || has(Api::Socket) {
+                let verb = if has(Api::Send) {
+                    Verb::Send
+                } else {
+                    Verb::Fetch
+                };
+                if let Some(c) = catalog.classify_url(&lit) {
+                    let c = if verb == Verb::Send {
+                        c.plus(Class::Data)
+                    } else {
+                        c
+                    };
+                    push(Effect::new(verb, c.with(inline)));
+                }
+            }
+            continue;
+        }
+        if has(Api::Socket) && is_host_literal(&lit) {
+            let mut c = catalog.classify_host(&lit).with(inline);
+            if has(Api::Spawn) || has(Api::Send) {
+                c = c.plus(Class::Data);
+            }
+            push(Effect::new(Verb::Send, c));
+            continue;
+        }
+        if !is_path_literal(&lit) {
+            continue;
+        }
+        any_path = true;
+        let mut path = lit.replace(['{', '}'], "*");
+        // `HOME + '/.netrc'`: a dot-file right under `/` is a home-relative fragment.
+        if path.starts_with("/.") {
+            path.insert(0, '~');
+        }
+        let classes = catalog.classify_path(&path, ctx);
+        for (api, verb) in [
+            (Api::Delete, Verb::Delete),
+            (Api::Write, Verb::Write),
+            (Api::Read, Verb::Read),
+        ] {
+            if has(api) {
+                push(Effect::new(verb, classes.with(walk)));
+            }
+        }
+        if !has(Api::Delete)
+            && !has(Api::Write)
+            && !has(Api::Read)
+            && (has(Api::Send) || has(Api::Socket))
+        {
+            // A path handed to code that sends: it is read to be sent.
+            push(Effect::new(Verb::Read, classes.with(inline)));
+        }
+    }
+    if has(Api::Delete) && !any_path {
+        push(Effect::new(Verb::Delete, walk.plus(Class::Indirect)));
+    }
+    if has(Api::Spawn) {
+        push(Effect::new(Verb::Run, inline));
+    }
+    if has(Api::Eval) && (has(Api::Http) || has(Api::Decode) || has(Api::Socket)) {
+        push(Effect::new(Verb::Run, inline.plus(Class::Fetched)));
+    }
+    if has(Api::Env) {
+        push(Effect::new(Verb::Env, inline.plus(Class::SecretName)));
+    }
+    out
+}
+
+/// The contents of the quoted string literals of `code` (`'…'`, `"…"`, `` `…` ``), with the
+/// common escapes read.
+fn literals(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = code.chars();
+    while let Some(c) = chars.next() {
+        if !matches!(c, '\'' | '"' | '`') {
+            continue;
+        }
+        let mut lit = String::new();
+        let mut escaped = false;
+        for x in chars.by_ref() {
+            if escaped {
+                lit.push(x);
+                escaped = false;
+            } else if x == '\\' {
+                escaped = true;
+            } else if x == c {
+                break;
+            } else {
+                lit.push(x);
+            }
+        }
+        if !lit.is_empty() && lit.len() < 4096 {
+            out.push(lit);
+        }
+        if out.len() >= MAX_LITERALS {
+            break;
+        }
+    }
+    out
+}
+
+/// A literal that names a path: absolute, home-relative, explicitly relative, or a dot-file
+/// fragment joined onto a home (`'/.netrc'`, `".ssh/id_rsa"`).
+fn is_path_literal(lit: &str) -> bool {
+    !lit.contains(char::is_whitespace)
+        && (lit.starts_with('/')
+            || lit.starts_with("~/")
+            || lit == "~"
+            || lit.starts_with("./")
+            || lit.starts_with("../")
+            || lit.starts_with("$HOME")
+            || (lit.starts_with('.') && lit.len() > 1 && !lit.starts_with(".."))
+            || lit.contains('/'))
+}
+
+/// A literal that names a host to connect to (an address, or a dotted name).
+fn is_host_literal(lit: &str) -> bool {
+    let h = lit.split(':').next().unwrap_or(lit);
+    h.contains('.')
+        && !h.starts_with('.')
+        && !h.contains('/')
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        && h.rsplit('.').next().is_some_and(|tld| {
+            !tld.is_empty() && !matches!(tld, "py" | "js" | "rb" | "sh" | "txt" | "json")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_and_shapes() {
+        let l = literals(r#"open(os.path.expanduser('~/.git-credentials'),"rb"); x = "a\"b""#);
+        assert_eq!(l, vec!["~/.git-credentials", "rb", "a\"b"]);
+        assert!(is_path_literal("/.netrc"));
+        assert!(is_path_literal("~/.ssh"));
+        assert!(!is_path_literal("rb"));
+        assert!(!is_path_literal("hello world/x"));
+        assert!(is_host_literal("10.0.0.1"));
+        assert!(is_host_literal("c2.example.net"));
+        assert!(!is_host_literal("setup.py"));
+    }
+}

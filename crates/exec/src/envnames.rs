@@ -1,0 +1,149 @@
+//! Env-name classes: a credential-*shaped* name (judged by its words, not looked up in a
+//! list), a name the loader or a shell runs code from, a name that steers shell history. The
+//! word lists live in `rules/classes.toml` (`[env]`).
+//!
+//! A name is split into words at `_`, `-`, `.` and at lower→upper case changes
+//! (`githubToken` → `GITHUB`, `TOKEN`); comparisons are ASCII case-insensitive.
+
+use crate::classes::{Class, Classes};
+
+/// Longest name judged (longer names are judged by their first 256 bytes).
+const MAX_NAME_BYTES: usize = 256;
+
+/// The env-name tables.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EnvTable {
+    /// Never credential-shaped, whatever their words (`PWD`, `SSH_AUTH_SOCK`).
+    pub not_secret: Vec<String>,
+    /// A word anywhere makes the name credential-shaped (`TOKEN`, `SECRET`, `PASSWORD`).
+    pub words: Vec<String>,
+    /// Only as the last word (`AUTH`, `KEY`, `PAT`, `SK`).
+    pub last_words: Vec<String>,
+    /// Anywhere in the name with separators removed (`PGPASSWORD`, `APIKEY`).
+    pub contains: Vec<String>,
+    /// A last word that makes a name *about* a secret rather than one (`KEY_PATH`, `TOKEN_FILE`).
+    pub reference_words: Vec<String>,
+    /// Names the loader or a shell runs code from.
+    pub loader: Vec<String>,
+    /// Names that steer shell history.
+    pub history: Vec<String>,
+}
+
+impl EnvTable {
+    /// The classes of env name `name`.
+    pub(crate) fn classify(&self, name: &str) -> Classes {
+        let name = name.trim();
+        let name = name.get(..MAX_NAME_BYTES.min(name.len())).unwrap_or(name);
+        let mut classes = Classes::EMPTY;
+        let eq = |list: &[String]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
+        if eq(&self.loader) {
+            classes = classes.plus(Class::LoaderName);
+        }
+        if eq(&self.history) {
+            classes = classes.plus(Class::HistoryName);
+        }
+        if !eq(&self.not_secret) && self.secret_shaped(name) {
+            classes = classes.plus(Class::SecretName);
+        }
+        classes
+    }
+
+    fn secret_shaped(&self, name: &str) -> bool {
+        let words = words(name);
+        let Some(last) = words.last() else {
+            return false;
+        };
+        if self.reference_words.iter().any(|w| w == last) && words.len() > 1 {
+            return false;
+        }
+        let has = |list: &[String], w: &str| list.iter().any(|x| x == w);
+        if words.iter().any(|w| has(&self.words, w)) || has(&self.last_words, last) {
+            return true;
+        }
+        let squashed: String = words.concat();
+        self.contains.iter().any(|c| squashed.contains(c.as_str()))
+    }
+}
+
+/// The upper-case words of a name.
+fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if matches!(c, '_' | '-' | '.' | ' ' | '/' | ':') {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        current.push(c.to_ascii_uppercase());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> EnvTable {
+        let v = |xs: &[&str]| xs.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        EnvTable {
+            not_secret: v(&["PWD", "SSH_AUTH_SOCK"]),
+            words: v(&[
+                "TOKEN",
+                "SECRET",
+                "PASSWORD",
+                "PASSWD",
+                "APIKEY",
+                "CREDENTIALS",
+            ]),
+            last_words: v(&["KEY", "AUTH", "PAT", "SK", "PASS", "PWD"]),
+            contains: v(&["PASSWORD", "SECRET", "TOKEN", "APIKEY"]),
+            reference_words: v(&["PATH", "FILE", "DIR"]),
+            loader: v(&["LD_PRELOAD"]),
+            history: v(&["HISTFILE"]),
+        }
+    }
+
+    #[test]
+    fn shapes() {
+        let t = table();
+        for name in [
+            "GITHUB_TOKEN",
+            "githubToken",
+            "github-token",
+            "PGPASSWORD",
+            "STRIPE_KEY",
+            "MYSQL_PWD",
+            "VAULTTOKEN",
+            "DB_PASS",
+            "GITHUB_PAT",
+        ] {
+            assert!(t.classify(name).has(Class::SecretName), "{name}");
+        }
+        for name in [
+            "PATH",
+            "PWD",
+            "SSH_AUTH_SOCK",
+            "KEYBOARD_LAYOUT",
+            "AUTHOR_NAME",
+            "SSH_KEY_PATH",
+            "TOKEN_FILE",
+            "NODE_ENV",
+            "BYPASS_CACHE",
+        ] {
+            assert!(!t.classify(name).has(Class::SecretName), "{name}");
+        }
+        assert!(t.classify("ld_preload").has(Class::LoaderName));
+        assert!(t.classify("HISTFILE").has(Class::HistoryName));
+    }
+}

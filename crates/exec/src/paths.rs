@@ -1,0 +1,275 @@
+//! Path classes: where a path is (workspace, home, temporary, the root) and what it is (a
+//! secret source, a persistence point, the system's or the host's files…), from the catalog's
+//! path tables (`rules/classes.toml`) and a few facts only code can state (devices, homes).
+//!
+//! A path is normalised lexically first (`//`, `/./`, `..`, `~`, `$HOME`, `${HOME}`); matching
+//! is ASCII case-insensitive (the default file systems of macOS and Windows are). Work is
+//! bounded: a path longer than [`MAX_PATH_BYTES`] is judged by its first [`MAX_PATH_BYTES`].
+
+use crate::classes::{Class, Classes};
+use crate::facts::{is_block_device, normalise};
+use crate::glob::path_matches;
+
+/// Longest path that is classified whole.
+pub const MAX_PATH_BYTES: usize = 4096;
+
+/// What the host told the gate about where it runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The workspace root (absolute, normalised), if the host stated one.
+    workspace: Option<String>,
+    /// The user's home, when known (taken from a workspace under `/home/U` or `/Users/U`).
+    home: Option<String>,
+}
+
+impl Context {
+    /// A context with no workspace: relative paths are the workspace, absolute ones are not.
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    /// A context whose workspace is `root` (an absolute path; `None` if it is not absolute).
+    /// A root under `/home/U/` or `/Users/U/` also tells the user's home, so `~/x` resolves.
+    pub fn with_workspace(root: &str) -> Option<Context> {
+        if !root.starts_with('/') {
+            return None;
+        }
+        let root = normalise(root);
+        let home = ["/home/", "/Users/"].iter().find_map(|base| {
+            let user = root.strip_prefix(base)?.split('/').next()?;
+            (!user.is_empty()).then(|| format!("{base}{user}"))
+        });
+        Some(Context {
+            workspace: Some(root),
+            home,
+        })
+    }
+
+    /// The workspace root, if stated.
+    pub fn workspace(&self) -> Option<&str> {
+        self.workspace.as_deref()
+    }
+}
+
+/// Which paths a class holds, in the three scopes of `rules/classes.toml`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PathRule {
+    pub class: Classes,
+    /// Globs relative to a home directory (`.ssh/id_*`).
+    pub home: Vec<String>,
+    /// Globs of absolute paths (`/etc/cron.d/**`).
+    pub absolute: Vec<String>,
+    /// Globs matched against the whole normalised path, wherever it is (`**/.env`).
+    pub anywhere: Vec<String>,
+    /// Globs (whole normalised path) that this entry does not cover (`**/*.pub`).
+    pub except: Vec<String>,
+}
+
+/// The path tables.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PathTable {
+    pub rules: Vec<PathRule>,
+    /// Dot-named tool directories that are not hiding places (lower-case, relative to a home).
+    pub known_dot_dirs: Vec<String>,
+}
+
+impl PathTable {
+    /// The classes of `raw` (as written by the extension or the shell, after quote removal).
+    pub(crate) fn classify(&self, raw: &str, ctx: &Context) -> Classes {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Classes::EMPTY;
+        }
+        let raw = cut(raw, MAX_PATH_BYTES);
+        let where_ = locate(raw, ctx);
+        let mut classes = where_.classes;
+        if self.is_hidden(&where_) {
+            classes = classes.plus(Class::Hidden);
+        }
+        let full = where_.normal.as_str();
+        if full.contains(['*', '?', '[', '$', crate::lex::SUB_MARK]) {
+            classes = classes.plus(Class::Indirect);
+        }
+        for rule in &self.rules {
+            if classes.contains(rule.class) {
+                continue;
+            }
+            let hit = rule.anywhere.iter().any(|g| path_matches(g, full))
+                || (full.starts_with('/') && rule.absolute.iter().any(|g| path_matches(g, full)))
+                || where_
+                    .home_rel()
+                    .is_some_and(|r| rule.home.iter().any(|g| path_matches(g, r)));
+            if hit && !rule.except.iter().any(|g| path_matches(g, full)) {
+                classes = classes.with(rule.class);
+            }
+        }
+        if full.starts_with("/dev/") && is_block_device(full) {
+            classes = classes.plus(Class::Device);
+        }
+        classes
+    }
+}
+
+impl PathTable {
+    /// A dot-named entry outside the workspace that is not a well-known tool directory: in
+    /// temporary space any dot-name counts; under a home, a dot-name below the home's own
+    /// well-known dot-directories counts too (`~/.local/share/.fontcache`).
+    fn is_hidden(&self, at: &Located) -> bool {
+        if !at.classes.has(Class::Outside) {
+            return false;
+        }
+        let rest = match at.home_rel() {
+            Some(r) => r,
+            None if at.classes.has(Class::Temp) => at.normal.as_str(),
+            None => return false,
+        };
+        let mut prefix = String::new();
+        for comp in rest.split('/').filter(|c| !c.is_empty()) {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(&comp.to_ascii_lowercase());
+            if comp.starts_with('.')
+                && comp.len() > 1
+                && !self
+                    .known_dot_dirs
+                    .iter()
+                    .any(|k| *k == prefix || *k == comp.to_ascii_lowercase())
+            {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Where a path is.
+struct Located {
+    normal: String,
+    classes: Classes,
+    /// Where the part below the home directory starts in `normal`, when under one.
+    home_rel: Option<usize>,
+}
+
+impl Located {
+    fn home_rel(&self) -> Option<&str> {
+        self.home_rel.and_then(|start| self.normal.get(start..))
+    }
+}
+
+/// A path's location classes and its normalised form.
+fn locate(raw: &str, ctx: &Context) -> Located {
+    let braced = raw
+        .strip_prefix("${HOME}")
+        .map(|rest| format!("$HOME{rest}"));
+    let mut normal = normalise(braced.as_deref().unwrap_or(raw));
+    if let Some(home) = &ctx.home {
+        if let Some(rest) = normal.strip_prefix("/home/~") {
+            if rest.is_empty() || rest.starts_with('/') {
+                normal = format!("{home}{rest}");
+            }
+        }
+    }
+    let mut classes = Classes::EMPTY;
+    if !normal.starts_with('/') {
+        if normal == ".." || normal.starts_with("../") {
+            classes = classes.plus(Class::Outside);
+        } else {
+            classes = classes.plus(Class::Workspace);
+            // `.`, or a glob naming everything in it (`*`, `./*`, `.*`).
+            if normal == "." || matches!(normal.as_str(), "*" | ".*" | "{*,.*}" | "* .*") {
+                classes = classes.plus(Class::WorkspaceRoot);
+            }
+        }
+        return Located {
+            normal,
+            classes,
+            home_rel: None,
+        };
+    }
+    if let Some(ws) = ctx.workspace.as_deref() {
+        let inside = normal == ws || normal.strip_prefix(ws).is_some_and(|r| r.starts_with('/'));
+        if inside {
+            classes = classes.plus(Class::Workspace);
+            let everything = normal
+                .strip_prefix(ws)
+                .is_some_and(|r| matches!(r, "" | "/*" | "/.*"));
+            if everything {
+                classes = classes.plus(Class::WorkspaceRoot);
+            }
+            return Located {
+                normal,
+                classes,
+                home_rel: None,
+            };
+        }
+    }
+    classes = classes.plus(Class::Outside);
+    if normal == "/" {
+        classes = classes.plus(Class::FsRoot);
+    }
+    let lower = normal.to_ascii_lowercase();
+    if TEMP_DIRS
+        .iter()
+        .any(|t| lower == *t || lower.strip_prefix(t).is_some_and(|r| r.starts_with('/')))
+    {
+        classes = classes.plus(Class::Temp);
+    }
+    let (home_root, home_rel) = home_split(&normal);
+    if home_root || home_rel.is_some() {
+        classes = classes.plus(Class::Home);
+    }
+    if home_root {
+        classes = classes.plus(Class::HomeRoot);
+    }
+    let home_rel = home_rel.map(|r| normal.len() - r.len());
+    Located {
+        normal,
+        classes,
+        home_rel,
+    }
+}
+
+/// Temporary directories (lower-case; macOS's `/private` spellings included).
+const TEMP_DIRS: &[&str] = &[
+    "/tmp",
+    "/var/tmp",
+    "/dev/shm",
+    "/private/tmp",
+    "/private/var/tmp",
+    "/private/var/folders",
+    "/var/folders",
+    "/run/user",
+];
+
+/// Whether `p` is a home directory itself, and its part below the home directory.
+fn home_split(p: &str) -> (bool, Option<&str>) {
+    if p == "/root" {
+        return (true, None);
+    }
+    if let Some(r) = p.strip_prefix("/root/") {
+        return (false, Some(r));
+    }
+    let Some(r) = p
+        .strip_prefix("/home/")
+        .or_else(|| p.strip_prefix("/Users/"))
+    else {
+        return (false, None);
+    };
+    match r.split_once('/') {
+        None => (!r.is_empty(), None),
+        Some((_, rel)) => (false, Some(rel)),
+    }
+}
+
+/// At most `max` bytes of `s`, cut on a char boundary.
+fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
+}
