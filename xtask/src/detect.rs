@@ -1,6 +1,13 @@
-//! The detection-quality gate of `cargo xtask ci` (DESIGN §10): `hostguard run` over every
-//! labelled trace of `fixtures/traces/` in phase `enforce_all`; fails if a harmful call of a
-//! malicious trace is not blocked or a call of a benign extension is.
+//! The detection-quality gate of `cargo xtask ci` (DESIGN §10, docs/detection.md): `hostguard
+//! run` over every labelled trace of `fixtures/traces/` in phase `enforce_all`, with the
+//! workspace the traces were recorded in; fails if a harmful call of a malicious trace is not
+//! stopped or a call of a benign extension is.
+//!
+//! A call is *stopped* when it is blocked or the gate asks a person about it (a prompt counts:
+//! the call does not run unattended) — except the static policy's own prompt for a capability
+//! (`policy_prompt`: the standard profile asks before every exec, whatever the command; that
+//! is not detection). A harmful env read the secret broker answered with the placeholder is
+//! stopped too: the secret never reached the extension.
 //!
 //! The gate runs under two policy profiles and both must be clean: `standard` (the default a
 //! host gets: exec and env wait for a person, standard quotas) and `permissive` (every capability
@@ -18,6 +25,8 @@ use serde_json::Value;
 pub const PROFILES: [&str; 2] = ["standard", "permissive"];
 /// The rollout phase of the gate.
 pub const PHASE: &str = "enforce_all";
+/// The workspace root every trace is recorded in (docs/event-format.md "Paths").
+pub const WORKSPACE: &str = "/home/dev/project";
 
 /// Builds the `hostguard` binary (debug) and returns its path.
 pub fn hostguard_binary(root: &Path) -> Result<PathBuf> {
@@ -37,7 +46,7 @@ struct Judged {
     name: String,
     kind: String,
     calls: usize,
-    blocked: usize,
+    stopped: usize,
     false_positives: Vec<String>,
     false_positive_codes: Vec<String>,
     false_negatives: Vec<String>,
@@ -53,7 +62,7 @@ pub fn run(root: &Path) -> Result<()> {
             let e = by_kind.entry(r.kind.as_str()).or_default();
             e.0 += 1;
             e.1 += r.calls;
-            e.2 += r.blocked;
+            e.2 += r.stopped;
             if r.false_positives.is_empty() && r.false_negatives.is_empty() {
                 e.3 += 1;
             } else {
@@ -68,9 +77,9 @@ pub fn run(root: &Path) -> Result<()> {
             }
         }
         println!("    detection over fixtures/traces (profile {profile}, phase {PHASE}):");
-        for (kind, (traces, calls, blocked, ok)) in &by_kind {
+        for (kind, (traces, calls, stopped, ok)) in &by_kind {
             println!(
-                "    {kind:<9} {traces} traces, {calls} calls, {blocked} blocked, {ok}/{traces} judged correct"
+                "    {kind:<9} {traces} traces, {calls} calls, {stopped} stopped, {ok}/{traces} judged correct"
             );
         }
     }
@@ -103,7 +112,14 @@ fn judge_all(root: &Path, bin: &Path, profile: &str) -> Result<Vec<Judged>> {
             .arg(trace)
             .arg("--out")
             .arg(&out)
-            .args(["--profile", profile, "--phase", PHASE])
+            .args([
+                "--profile",
+                profile,
+                "--phase",
+                PHASE,
+                "--workspace",
+                WORKSPACE,
+            ])
             .stdout(std::process::Stdio::null())
             .status()
             .context("could not start hostguard")?;
@@ -235,7 +251,7 @@ fn judge(name: &str, labels: &Labels, verdicts: &str) -> Result<Judged> {
         name: name.to_owned(),
         kind: labels.kind.clone(),
         calls: 0,
-        blocked: 0,
+        stopped: 0,
         false_positives: Vec::new(),
         false_positive_codes: Vec::new(),
         false_negatives: Vec::new(),
@@ -255,6 +271,13 @@ fn judge(name: &str, labels: &Labels, verdicts: &str) -> Result<Judged> {
             .get("blocked")
             .and_then(Value::as_bool)
             .with_context(|| format!("{}: no `blocked`", at()))?;
+        let prompted = v.get("action").and_then(Value::as_str) == Some("prompt")
+            && v.get("reason_code").and_then(Value::as_str) != Some("policy_prompt");
+        let redacted = v
+            .get("secret_redacted")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let stopped = blocked || prompted;
         if !labels.benign.contains(ext) && !labels.malicious.contains(ext) {
             bail!("{name}: extension `{ext}` (call `{call}`) is not labelled");
         }
@@ -262,10 +285,10 @@ fn judge(name: &str, labels: &Labels, verdicts: &str) -> Result<Judged> {
             bail!("{name}: harmful call `{call}` is made by `{ext}`, not labelled malicious");
         }
         judged.calls += 1;
-        if blocked {
-            judged.blocked += 1;
+        if stopped {
+            judged.stopped += 1;
         }
-        if labels.benign.contains(ext) && blocked {
+        if labels.benign.contains(ext) && stopped {
             judged.false_positives.push(call.to_owned());
             let code = v
                 .get("reason_code")
@@ -275,7 +298,7 @@ fn judge(name: &str, labels: &Labels, verdicts: &str) -> Result<Judged> {
         }
         if labels.harmful.contains(call) {
             seen.insert(call.to_owned());
-            if !blocked {
+            if !stopped && !redacted {
                 judged.false_negatives.push(call.to_owned());
             }
         }
@@ -312,7 +335,7 @@ mod tests {
     fn the_gate_judges_a_clean_trace_clean() -> Result<()> {
         let j = judge("t", &labels(MALICIOUS)?, VERDICTS)?;
         assert!(j.false_positives.is_empty() && j.false_negatives.is_empty());
-        assert_eq!((j.calls, j.blocked), (3, 1));
+        assert_eq!((j.calls, j.stopped), (3, 1));
         Ok(())
     }
 
@@ -333,6 +356,34 @@ mod tests {
         // A harmful call the run never made is missed too.
         let j = judge("t", &labels(MALICIOUS)?, "")?;
         assert_eq!(j.false_negatives, ["b-2"]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_prompt_is_stopped_but_the_policys_own_prompt_is_not() -> Result<()> {
+        let l = labels(MALICIOUS)?;
+        let prompted = VERDICTS.replace(
+            r#""b-2","extension_id":"bad","blocked":true"#,
+            r#""b-2","extension_id":"bad","blocked":false,"action":"prompt","reason_code":"risk_prompt""#,
+        );
+        assert!(judge("t", &l, &prompted)?.false_negatives.is_empty());
+        let policy = VERDICTS.replace(
+            r#""b-2","extension_id":"bad","blocked":true"#,
+            r#""b-2","extension_id":"bad","blocked":false,"action":"prompt","reason_code":"policy_prompt""#,
+        );
+        assert_eq!(judge("t", &l, &policy)?.false_negatives, ["b-2"]);
+        // A benign call the detection asks about is a false positive.
+        let benign_prompt = VERDICTS.replace(
+            r#""g-1","extension_id":"good","blocked":false"#,
+            r#""g-1","extension_id":"good","blocked":false,"action":"prompt","reason_code":"risk_prompt""#,
+        );
+        assert_eq!(judge("t", &l, &benign_prompt)?.false_positives, ["g-1"]);
+        // A harmful env read answered with the placeholder is stopped.
+        let redacted = VERDICTS.replace(
+            r#""b-2","extension_id":"bad","blocked":true"#,
+            r#""b-2","extension_id":"bad","blocked":false,"secret_redacted":true"#,
+        );
+        assert!(judge("t", &l, &redacted)?.false_negatives.is_empty());
         Ok(())
     }
 

@@ -75,6 +75,7 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         phase: RolloutPhase::Shadow,
         unsafe_fixed_salt_seed: Some(DEMO_SALT_SEED),
         start_ms,
+        workspace: None,
     };
     let mut driver = Driver::new(&options)?;
     let mut text = String::new();

@@ -33,6 +33,9 @@ pub struct GateOptions {
     pub unsafe_fixed_salt_seed: Option<u64>,
     /// The clock's start (the first line's `ts_ms` is a good choice).
     pub start_ms: u64,
+    /// The workspace root extensions run in (absolute): writes inside it are ordinary work
+    /// (docs/detection.md "Classes").
+    pub workspace: Option<String>,
 }
 
 /// One line of `verdicts.jsonl` (field order fixed).
@@ -55,6 +58,12 @@ pub struct VerdictLine {
     /// The risk score, when the risk model ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk_score: Option<f64>,
+    /// The catalog rules the call fired (docs/detection.md), strictest first.
+    pub rules: Vec<String>,
+    /// Their MITRE ATT&CK technique ids.
+    pub attack: Vec<String>,
+    /// The secret broker withheld an env value (the extension got the placeholder).
+    pub secret_redacted: bool,
 }
 
 impl VerdictLine {
@@ -68,6 +77,9 @@ impl VerdictLine {
             action: verdict.action(),
             reason_code: verdict.reason_code().to_owned(),
             risk_score: verdict.risk_score(),
+            rules: verdict.rules().to_vec(),
+            attack: verdict.attack().to_vec(),
+            secret_redacted: verdict.secret_placeholder().is_some(),
         }
     }
 }
@@ -105,6 +117,9 @@ impl Driver {
             .rollout_phase(options.phase);
         if let Some(seed) = options.unsafe_fixed_salt_seed {
             builder = builder.rng_seed(seed);
+        }
+        if let Some(root) = &options.workspace {
+            builder = builder.workspace(root.clone());
         }
         let manager = builder
             .build()

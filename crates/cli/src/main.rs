@@ -88,6 +88,9 @@ enum Command {
         /// The starting rollout phase of both runs.
         #[arg(long, value_enum, default_value_t = Phase::Shadow)]
         phase: Phase,
+        /// The workspace root extensions run in (absolute; relative paths are in it).
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<String>,
     },
     /// Verify or replay a runtime risk ledger artifact (runbook Procedures 5 and 6).
     Ledger {
@@ -224,6 +227,10 @@ struct GateFlags {
     /// The starting rollout phase (operator lines in the stream may change it).
     #[arg(long, value_enum, default_value_t = Phase::Shadow)]
     phase: Phase,
+    /// The workspace root extensions run in (absolute): writes inside it are ordinary work,
+    /// relative paths are in it.
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<String>,
     #[command(flatten)]
     risk: RiskFlags,
 }
@@ -346,6 +353,7 @@ fn dispatch(command: Command) -> CliResult {
             profile: gate.profile.into(),
             phase: gate.phase.into(),
             unsafe_fixed_salt_seed,
+            workspace: gate.workspace,
         }),
         Command::Bundle { command } => match command {
             BundleCommand::Build {
@@ -382,6 +390,7 @@ fn dispatch(command: Command) -> CliResult {
             labels,
             profile,
             phase,
+            workspace,
         } => whatif_cmd::what_if(&WhatIfArgs {
             events,
             config,
@@ -389,6 +398,7 @@ fn dispatch(command: Command) -> CliResult {
             labels,
             profile: profile.into(),
             phase: phase.into(),
+            workspace,
         }),
         Command::Ledger { command } => match command {
             LedgerCommand::Verify { file, json } => ledger_cmd::verify(&file, json),

@@ -44,19 +44,31 @@ pub struct RunArgs {
     pub phase: RolloutPhase,
     /// See [`GateOptions::unsafe_fixed_salt_seed`].
     pub unsafe_fixed_salt_seed: Option<u64>,
+    /// See [`GateOptions::workspace`].
+    pub workspace: Option<String>,
+}
+
+/// What the gate of a run is built from, besides the stream.
+#[derive(Debug, Clone, Copy)]
+pub struct GateSpec<'a> {
+    /// A risk config file.
+    pub config: Option<&'a Path>,
+    /// Risk config overrides.
+    pub overrides: &'a CliOverrides,
+    /// The policy profile.
+    pub profile: PolicyProfile,
+    /// The starting rollout phase.
+    pub phase: RolloutPhase,
+    /// See [`GateOptions::unsafe_fixed_salt_seed`].
+    pub seed: Option<u64>,
+    /// See [`GateOptions::workspace`].
+    pub workspace: Option<&'a str>,
 }
 
 /// Resolves the gate's options: the risk controller is enabled unless a config source says
 /// otherwise; the clock starts at the stream's first timestamp.
-pub fn gate_options(
-    events: &Path,
-    config: Option<&Path>,
-    overrides: &CliOverrides,
-    profile: PolicyProfile,
-    phase: RolloutPhase,
-    seed: Option<u64>,
-) -> CliResult<GateOptions> {
-    let resolved = config_cmd::resolve(config, overrides)?;
+pub fn gate_options(events: &Path, spec: &GateSpec<'_>) -> CliResult<GateOptions> {
+    let resolved = config_cmd::resolve(spec.config, spec.overrides)?;
     let mut risk = *resolved.config();
     if resolved.source(ConfigField::Enabled) == &ConfigSource::Default {
         risk.enabled = true;
@@ -67,10 +79,11 @@ pub fn gate_options(
     };
     Ok(GateOptions {
         risk,
-        profile,
-        phase,
-        unsafe_fixed_salt_seed: seed,
+        profile: spec.profile,
+        phase: spec.phase,
+        unsafe_fixed_salt_seed: spec.seed,
         start_ms,
+        workspace: spec.workspace.map(str::to_owned),
     })
 }
 
@@ -78,11 +91,14 @@ pub fn gate_options(
 pub fn run(args: &RunArgs) -> CliResult {
     let options = gate_options(
         &args.events,
-        args.config.as_deref(),
-        &args.overrides,
-        args.profile,
-        args.phase,
-        args.unsafe_fixed_salt_seed,
+        &GateSpec {
+            config: args.config.as_deref(),
+            overrides: &args.overrides,
+            profile: args.profile,
+            phase: args.phase,
+            seed: args.unsafe_fixed_salt_seed,
+            workspace: args.workspace.as_deref(),
+        },
     )?;
     let mut driver = Driver::new(&options)?;
     std::fs::create_dir_all(&args.out).map_err(|e| CliError::out_dir(&args.out, &e))?;

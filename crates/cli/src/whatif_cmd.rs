@@ -12,7 +12,7 @@ use crate::drive::{Driver, VerdictLine};
 use crate::error::{CliError, CliResult, ExitKind};
 use crate::events::EventReader;
 use crate::labels::{Detection, Judge, TraceLabels};
-use crate::run_cmd::{gate_options, progress_bar};
+use crate::run_cmd::{gate_options, progress_bar, GateSpec};
 
 /// What `what-if` was asked.
 #[derive(Debug, Clone)]
@@ -29,6 +29,8 @@ pub struct WhatIfArgs {
     pub profile: PolicyProfile,
     /// The starting phase of both runs.
     pub phase: RolloutPhase,
+    /// The workspace root of both runs.
+    pub workspace: Option<String>,
 }
 
 /// `hostguard what-if`.
@@ -51,21 +53,21 @@ pub fn what_if(args: &WhatIfArgs) -> CliResult {
         }
     }
     let none = CliOverrides::default();
-    let before_opts = gate_options(
-        &args.events,
-        args.baseline.as_deref(),
-        &none,
-        args.profile,
-        args.phase,
-        None,
-    )?;
+    let spec = GateSpec {
+        config: args.baseline.as_deref(),
+        overrides: &none,
+        profile: args.profile,
+        phase: args.phase,
+        seed: None,
+        workspace: args.workspace.as_deref(),
+    };
+    let before_opts = gate_options(&args.events, &spec)?;
     let after_opts = gate_options(
         &args.events,
-        Some(&args.config),
-        &none,
-        args.profile,
-        args.phase,
-        None,
+        &GateSpec {
+            config: Some(&args.config),
+            ..spec
+        },
     )?;
     let labels = args.labels.as_deref().map(TraceLabels::read).transpose()?;
     let mut before = Driver::new(&before_opts)?;

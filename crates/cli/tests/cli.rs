@@ -926,8 +926,28 @@ mod run {
                     .unwrap()
             })
             .collect();
-        // Shadow never blocks on risk; exec mediation denies in every phase.
-        assert_eq!(blocked, [false, false, true]);
+        // Shadow never blocks on risk; mediation denies in every phase: an upload to a bare
+        // public address (rule `exfiltration.upload_to_address`, High) and a pipe to a shell.
+        assert_eq!(blocked, [false, true, true]);
+        let rules: Vec<Vec<String>> = verdicts
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["rules"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .collect();
+        assert!(
+            rules[1].contains(&"exfiltration.upload_to_address".to_owned()),
+            "{rules:?}"
+        );
+        assert!(
+            rules[2].contains(&"execution.pipe_to_shell".to_owned()),
+            "{rules:?}"
+        );
     }
 
     #[test]

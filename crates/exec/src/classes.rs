@@ -34,6 +34,13 @@ pub enum Class {
     Device,
     /// Backups and snapshots.
     Backup,
+    /// A file a tool runs on its own in the project: build scripts, package manifests with
+    /// install hooks, test bootstraps, CI workflows.
+    Autorun,
+    /// Where packages come from: package-manager configuration and lock files.
+    PackageSource,
+    /// A script or program source (`.sh`, `.py`, `.js`…): content that is meant to run.
+    Script,
     /// The user's own documents and media (`~/Documents`, `~/Desktop`, `~/Pictures`…).
     UserData,
     // Where a path is.
@@ -53,6 +60,8 @@ pub enum Class {
     Hidden,
     /// A path outside the workspace (absolute and not under its root, or escaping it).
     Outside,
+    /// A relative path that climbs out of the workspace through `..`.
+    Traversal,
     // Where a URL or host goes.
     /// The machine itself.
     Loopback,
@@ -107,11 +116,14 @@ pub enum Class {
     /// Written content that is itself dangerous (it downloads, runs fetched code, or its own
     /// rules reach Medium).
     Armed,
+    /// A native executable or library: written content with an executable's magic number,
+    /// or a URL whose path names a binary (`.so`, `.dylib`, `linux-x64`…).
+    Binary,
 }
 
 impl Class {
     /// Every class, in declaration order (bit `i` of [`Classes`] is `ALL[i]`).
-    pub const ALL: [Class; 44] = [
+    pub const ALL: [Class; 49] = [
         Class::Secret,
         Class::Persistence,
         Class::Privilege,
@@ -122,6 +134,9 @@ impl Class {
         Class::Repository,
         Class::Device,
         Class::Backup,
+        Class::Autorun,
+        Class::PackageSource,
+        Class::Script,
         Class::UserData,
         Class::Workspace,
         Class::WorkspaceRoot,
@@ -131,6 +146,7 @@ impl Class {
         Class::FsRoot,
         Class::Hidden,
         Class::Outside,
+        Class::Traversal,
         Class::Loopback,
         Class::Private,
         Class::Public,
@@ -156,6 +172,7 @@ impl Class {
         Class::WorldWritable,
         Class::Indirect,
         Class::Armed,
+        Class::Binary,
     ];
 
     /// The catalog name (snake_case).
@@ -171,6 +188,9 @@ impl Class {
             Class::Repository => "repository",
             Class::Device => "device",
             Class::Backup => "backup",
+            Class::Autorun => "autorun",
+            Class::PackageSource => "package_source",
+            Class::Script => "script",
             Class::UserData => "user_data",
             Class::Workspace => "workspace",
             Class::WorkspaceRoot => "workspace_root",
@@ -180,6 +200,7 @@ impl Class {
             Class::FsRoot => "fs_root",
             Class::Hidden => "hidden",
             Class::Outside => "outside",
+            Class::Traversal => "traversal",
             Class::Loopback => "loopback",
             Class::Private => "private",
             Class::Public => "public",
@@ -205,6 +226,7 @@ impl Class {
             Class::WorldWritable => "world_writable",
             Class::Indirect => "indirect",
             Class::Armed => "armed",
+            Class::Binary => "binary",
         }
     }
 
@@ -407,6 +429,24 @@ impl fmt::Display for Effect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.verb, self.classes)
     }
+}
+
+/// The classes a file mode sets (`chmod`'s first operand, an fs `chmod`'s `mode`): `setuid`
+/// (`u+s`, `4755`, `6755`), `world_writable` (`777`, `o+w`), `executable` (`+x`, `755`).
+pub fn mode_classes(mode: &str) -> Classes {
+    let mode = mode.trim();
+    let mut c = Classes::EMPTY;
+    if crate::facts::is_setuid_mode(mode) {
+        c = c.plus(Class::Setuid);
+    }
+    if crate::facts::is_world_writable_mode(mode) {
+        c = c.plus(Class::WorldWritable);
+    }
+    let octal = !mode.is_empty() && mode.bytes().all(|b| b.is_ascii_digit());
+    if mode.contains('x') || (octal && mode.bytes().any(|b| (b.wrapping_sub(b'0')) & 1 == 1)) {
+        c = c.plus(Class::Executable);
+    }
+    c
 }
 
 #[cfg(test)]

@@ -23,10 +23,11 @@ pub(crate) enum Api {
     Decode,
     Walk,
     Env,
+    Home,
 }
 
 impl Api {
-    pub(crate) const NAMES: [(Api, &'static str); 11] = [
+    pub(crate) const NAMES: [(Api, &'static str); 12] = [
         (Api::Delete, "delete"),
         (Api::Read, "read"),
         (Api::Write, "write"),
@@ -38,6 +39,7 @@ impl Api {
         (Api::Decode, "decode"),
         (Api::Walk, "walk"),
         (Api::Env, "env"),
+        (Api::Home, "home"),
     ];
 
     pub(crate) fn from_name(name: &str) -> Option<Api> {
@@ -88,6 +90,9 @@ pub(crate) fn code_effects(
             out.push(e);
         }
     };
+    // Code that joins names onto the home directory (`os.homedir() + '/' + d`,
+    // `expanduser('~')`): its relative names are the home's entries.
+    let home_joined = has(Api::Home);
     let walk = if has(Api::Walk) {
         inline.plus(Class::Recursive)
     } else {
@@ -113,22 +118,33 @@ pub(crate) fn code_effects(
             }
             continue;
         }
-        if has(Api::Socket) && is_host_literal(&lit) {
+        if (has(Api::Socket) || has(Api::Http)) && is_host_literal(&lit) {
+            // A socket's peer, or the `host:` of an HTTP request built from parts.
             let mut c = catalog.classify_host(&lit).with(inline);
             if has(Api::Spawn) || has(Api::Send) {
                 c = c.plus(Class::Data);
             }
-            push(Effect::new(Verb::Send, c));
+            let verb = if has(Api::Send) || has(Api::Socket) {
+                Verb::Send
+            } else {
+                Verb::Fetch
+            };
+            push(Effect::new(verb, c));
             continue;
         }
-        if !is_path_literal(&lit) {
+        let home_entry =
+            home_joined && (has(Api::Delete) || has(Api::Write)) && is_name_literal(&lit);
+        if !is_path_literal(&lit) && !home_entry {
             continue;
         }
         any_path = true;
         let mut path = lit.replace(['{', '}'], "*");
-        // `HOME + '/.netrc'`: a dot-file right under `/` is a home-relative fragment.
+        // `HOME + '/.netrc'`: a dot-file right under `/` is a home-relative fragment; so is
+        // any relative name code joins onto the home directory.
         if path.starts_with("/.") {
             path.insert(0, '~');
+        } else if home_joined && !path.starts_with(['/', '~', '$']) && !path.starts_with("./") {
+            path.insert_str(0, "~/");
         }
         let classes = catalog.classify_path(&path, ctx);
         for (api, verb) in [
@@ -155,7 +171,11 @@ pub(crate) fn code_effects(
     if has(Api::Spawn) {
         push(Effect::new(Verb::Run, inline));
     }
-    if has(Api::Eval) && (has(Api::Http) || has(Api::Decode) || has(Api::Socket)) {
+    // Code that evaluates, or hands to a process, what it downloaded or decoded runs code the
+    // gate never saw (`exec(urlopen(…).read())`, `Popen(requests.get(…).text, shell=True)`).
+    if (has(Api::Eval) || has(Api::Spawn)) && (has(Api::Http) || has(Api::Socket))
+        || (has(Api::Eval) && has(Api::Decode))
+    {
         push(Effect::new(Verb::Run, inline.plus(Class::Fetched)));
     }
     if has(Api::Env) {
@@ -209,6 +229,21 @@ fn is_path_literal(lit: &str) -> bool {
             || lit.starts_with("$HOME")
             || (lit.starts_with('.') && lit.len() > 1 && !lit.starts_with(".."))
             || lit.contains('/'))
+}
+
+/// A bare file or directory name (`Documents`, `.ssh`): no separator, no space.
+fn is_name_literal(lit: &str) -> bool {
+    !lit.is_empty()
+        && lit.len() < 256
+        && lit
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The string literals of `code` (for content written to a file: each is judged as a command
+/// line too, `Command::new("sh").arg("-c").arg("curl … | sh")`).
+pub(crate) fn string_literals(code: &str) -> Vec<String> {
+    literals(code)
 }
 
 /// A literal that names a host to connect to (an address, or a dotted name).

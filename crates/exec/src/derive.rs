@@ -641,19 +641,7 @@ fn mode_classes(s: &Stage) -> Classes {
         return c;
     }
     let mode = s.operands().first().copied().unwrap_or("");
-    if crate::facts::is_setuid_mode(mode) {
-        c = c.plus(Class::Setuid);
-    }
-    if crate::facts::is_world_writable_mode(mode) {
-        c = c.plus(Class::WorldWritable);
-    }
-    if mode.contains('x')
-        || mode.bytes().all(|b| b.is_ascii_digit())
-            && mode.bytes().any(|b| (b.wrapping_sub(b'0')) & 1 == 1)
-    {
-        c = c.plus(Class::Executable);
-    }
-    c
+    c.with(crate::classes::mode_classes(mode))
 }
 
 /// The variable names a word expands (`$NAME`, `${NAME}`, `${NAME:-x}`).

@@ -53,15 +53,17 @@ impl EnvTable {
         let Some(last) = words.last() else {
             return false;
         };
+        // A name that contains a credential compound is one whatever it ends with
+        // (`AWS_ACCESS_KEY_ID` is half of a key pair): over-redacting costs one value.
+        let squashed: String = words.concat();
+        if self.contains.iter().any(|c| squashed.contains(c.as_str())) {
+            return true;
+        }
         if self.reference_words.iter().any(|w| w == last) && words.len() > 1 {
             return false;
         }
         let has = |list: &[String], w: &str| list.iter().any(|x| x == w);
-        if words.iter().any(|w| has(&self.words, w)) || has(&self.last_words, last) {
-            return true;
-        }
-        let squashed: String = words.concat();
-        self.contains.iter().any(|c| squashed.contains(c.as_str()))
+        words.iter().any(|w| has(&self.words, w)) || has(&self.last_words, last)
     }
 }
 
@@ -107,7 +109,7 @@ mod tests {
                 "CREDENTIALS",
             ]),
             last_words: v(&["KEY", "AUTH", "PAT", "SK", "PASS", "PWD"]),
-            contains: v(&["PASSWORD", "SECRET", "TOKEN", "APIKEY"]),
+            contains: v(&["PASSWORD", "SECRET", "TOKEN", "APIKEY", "ACCESSKEY"]),
             reference_words: v(&["PATH", "FILE", "DIR"]),
             loader: v(&["LD_PRELOAD"]),
             history: v(&["HISTFILE"]),
@@ -124,6 +126,7 @@ mod tests {
             "PGPASSWORD",
             "STRIPE_KEY",
             "MYSQL_PWD",
+            "AWS_ACCESS_KEY_ID",
             "VAULTTOKEN",
             "DB_PASS",
             "GITHUB_PAT",
@@ -137,7 +140,7 @@ mod tests {
             "KEYBOARD_LAYOUT",
             "AUTHOR_NAME",
             "SSH_KEY_PATH",
-            "TOKEN_FILE",
+            "KEY_ID",
             "NODE_ENV",
             "BYPASS_CACHE",
         ] {

@@ -5,13 +5,27 @@
 //! in one stage and a send in another is one exfiltration).
 
 use crate::catalog::{Catalog, Facts, Method, RuleHit, StageView, Taint};
-use crate::classes::Effect;
+use crate::classes::{Class, Effect, Verb};
 use crate::classify::{analyze_with, snippet, CommandAnalysis, Detailed};
 use crate::paths::Context;
 use crate::ExecTier;
 
 /// Most hits kept per call.
 pub const MAX_HITS: usize = 64;
+/// How dangerous written content must be to count as armed (see
+/// [`Catalog::content_is_armed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArmedBar {
+    /// High findings or rules, or code run from the network, a decoder, temporary or hidden
+    /// space: for files that legitimately fetch (build scripts, CI workflows, scripts).
+    Severe,
+    /// That, or any fetch or send off the machine: for files that should never reach out
+    /// (start-up files, hidden and temporary drops, the host's territory).
+    Network,
+}
+
+/// Most string literals of written content judged as command lines.
+pub const MAX_ARMED_LITERALS: usize = 32;
 
 /// A command line, inspected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +155,55 @@ impl Catalog {
             hits,
             detailed,
         }
+    }
+
+    /// Whether `content` written into a place that runs it is itself dangerous, by `bar`:
+    /// [`ArmedBar::Severe`] — read as a script, it reaches High or runs fetched, decoded,
+    /// temporary or hidden code; [`ArmedBar::Network`] — that, or it fetches or sends across
+    /// the network (a start-up file that downloads is armed; a CI workflow that downloads is
+    /// ordinary).
+    ///
+    /// The content is read as a script, and each of its string literals as a command line
+    /// (code that hands a shell `"curl … | sh"`); bounded to [`MAX_ARMED_LITERALS`] literals.
+    pub fn content_is_armed(&self, content: &str, ctx: &Context, bar: ArmedBar) -> bool {
+        let dangerous = |e: &Effect| {
+            let network = matches!(e.verb, Verb::Fetch | Verb::Send)
+                && (e.classes.has(Class::Egress) || e.classes.has(Class::Metadata));
+            let runs = e.verb == Verb::Run
+                && (e.classes.has(Class::Fetched)
+                    || e.classes.has(Class::Temp)
+                    || e.classes.has(Class::Hidden));
+            runs || (bar == ArmedBar::Network && network)
+        };
+        let floor = match bar {
+            ArmedBar::Severe => ExecTier::High,
+            ArmedBar::Network => ExecTier::Medium,
+        };
+        let armed = |text: &str| {
+            let inspection = self.inspect_command(text, ctx, Taint::NONE);
+            inspection.tier() >= floor
+                || inspection.analysis.tier >= floor
+                || inspection.effects.iter().any(dangerous)
+        };
+        armed(content)
+            || crate::code::string_literals(content)
+                .iter()
+                .take(MAX_ARMED_LITERALS)
+                .filter(|l| l.contains(' '))
+                .any(|l| armed(l))
+    }
+
+    /// Whether `content` (written to where packages come from: a registry config, a lock
+    /// file, a requirements file) names a package source off the official registries.
+    pub fn content_names_foreign_source(&self, content: &str) -> bool {
+        content
+            .split(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | '=' | ',' | '(' | ')' | '<' | '>')
+            })
+            .filter(|w| w.contains("://"))
+            .take(MAX_ARMED_LITERALS)
+            .filter_map(|w| self.classify_url(w))
+            .any(|c| c.has(Class::Egress) && !c.has(Class::Registry))
     }
 
     /// Judges the effects of a call of another method (`fs`, `http`, `env`, a tool):

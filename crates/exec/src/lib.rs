@@ -155,14 +155,15 @@ use serde::{Deserialize, Serialize};
 
 pub use catalog::{
     Catalog, CatalogError, Example, Facts, Method, Rule, RuleHit, Severity, StageView, Taint,
+    ToolKind,
 };
-pub use classes::{Class, Classes, Effect, Verb};
+pub use classes::{mode_classes, Class, Classes, Effect, Verb};
 pub(crate) use classify::Arg;
 pub use classify::{
     classify_command, CommandAnalysis, ExecClass, ExecFinding, MAX_COMMAND_BYTES, MAX_DEPTH,
     MAX_FINDINGS, WORK_BUDGET_BYTES,
 };
-pub use inspect::{strictest, CommandInspection, MAX_HITS};
+pub use inspect::{strictest, ArmedBar, CommandInspection, MAX_ARMED_LITERALS, MAX_HITS};
 pub use paths::{Context, MAX_PATH_BYTES};
 pub use policy::{
     ExecDecision, ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecPatternError,

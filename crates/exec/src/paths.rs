@@ -87,7 +87,7 @@ impl PathTable {
             classes = classes.plus(Class::Hidden);
         }
         let full = where_.normal.as_str();
-        if full.contains(['*', '?', '[', '$', crate::lex::SUB_MARK]) {
+        if full.contains(['*', '?', '[', '{', '$', crate::lex::SUB_MARK]) {
             classes = classes.plus(Class::Indirect);
         }
         for rule in &self.rules {
@@ -159,6 +159,8 @@ impl Located {
 
 /// A path's location classes and its normalised form.
 fn locate(raw: &str, ctx: &Context) -> Located {
+    let unixy = unix_spelling(raw);
+    let raw = unixy.as_deref().unwrap_or(raw);
     let braced = raw
         .strip_prefix("${HOME}")
         .map(|rest| format!("$HOME{rest}"));
@@ -170,10 +172,17 @@ fn locate(raw: &str, ctx: &Context) -> Located {
             }
         }
     }
+    // A relative path is relative to the workspace: with its root known, `../.kube/config`
+    // is the home's `.kube/config`.
+    if let Some(ws) = ctx.workspace.as_deref() {
+        if !normal.starts_with('/') && (normal == ".." || normal.starts_with("../")) {
+            normal = normalise(&format!("{ws}/{normal}"));
+        }
+    }
     let mut classes = Classes::EMPTY;
     if !normal.starts_with('/') {
         if normal == ".." || normal.starts_with("../") {
-            classes = classes.plus(Class::Outside);
+            classes = classes.plus(Class::Outside).plus(Class::Traversal);
         } else {
             classes = classes.plus(Class::Workspace);
             // `.`, or a glob naming everything in it (`*`, `./*`, `.*`).
@@ -228,6 +237,37 @@ fn locate(raw: &str, ctx: &Context) -> Located {
         classes,
         home_rel,
     }
+}
+
+/// The same path in Unix spelling, when it is written otherwise: a `file://` URL, or a Windows
+/// path (`C:\Users\u\.ssh\id_rsa` → `/Users/u/.ssh/id_rsa`, `%USERPROFILE%\x` → `~/x`).
+fn unix_spelling(raw: &str) -> Option<String> {
+    let lower = raw.get(..7).map(str::to_ascii_lowercase);
+    if lower.as_deref() == Some("file://") {
+        let rest = raw.get(7..).unwrap_or("");
+        // `file://host/path`: the path starts at the first `/`.
+        return Some(
+            rest.find('/')
+                .map_or_else(String::new, |i| rest.get(i..).unwrap_or("").to_owned()),
+        );
+    }
+    if !raw.contains('\\') {
+        return None;
+    }
+    let bytes = raw.as_bytes();
+    let drive = bytes.len() >= 2
+        && bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes.get(1) == Some(&b':');
+    let profile = raw.to_ascii_lowercase().starts_with("%userprofile%");
+    let mut out = raw.replace('\\', "/");
+    if drive {
+        out = out.get(2..).unwrap_or("").to_owned();
+    } else if profile {
+        out = format!("~{}", out.get("%userprofile%".len()..).unwrap_or(""));
+    } else {
+        return None;
+    }
+    Some(out)
 }
 
 /// Temporary directories (lower-case; macOS's `/private` spellings included).

@@ -29,6 +29,38 @@ fn is_loopback_host(host: &str) -> bool {
 /// Aliases live among the variables under this prefix (not a valid variable name).
 pub(crate) const ALIAS_PREFIX: &str = "alias:";
 
+/// `find` tests that select entries by name, path, age, size or owner: what they hand to
+/// `-exec` lies below the starting point, never the starting point itself.
+const FIND_NARROWING_TESTS: &[&str] = &[
+    "-name",
+    "-iname",
+    "-path",
+    "-ipath",
+    "-wholename",
+    "-iwholename",
+    "-regex",
+    "-iregex",
+    "-lname",
+    "-ilname",
+    "-newer",
+    "-anewer",
+    "-cnewer",
+    "-mtime",
+    "-mmin",
+    "-atime",
+    "-amin",
+    "-ctime",
+    "-cmin",
+    "-size",
+    "-empty",
+    "-user",
+    "-group",
+    "-perm",
+    "-links",
+    "-inum",
+    "-samefile",
+];
+
 /// Git global options whose value is the next word.
 const GIT_GLOBALS_WITH_VALUE: &[&str] = &[
     "--git-dir",
@@ -289,12 +321,21 @@ impl Analyzer<'_> {
                     if body.is_empty() {
                         continue;
                     }
+                    // A name, path or age test narrows what find hands `{}` to entries below
+                    // the root (`find . -name __pycache__ -exec rm -rf {} +` never removes `.`);
+                    // without one, the root itself is among them.
+                    let narrowed = words.iter().any(|t| FIND_NARROWING_TESTS.contains(t));
                     for root in roots.iter().take(4) {
+                        let found = if narrowed {
+                            format!("{}/{{}}", root.trim_end_matches('/'))
+                        } else {
+                            (*root).to_owned()
+                        };
                         // `-exec` runs an argument vector, not a shell line: quote each word so
                         // `-exec sh -c 'rm -rf /' \;` keeps its script in one piece.
                         let quoted: Vec<String> = body
                             .iter()
-                            .map(|w| shell_quote(&w.replace("{}", root)))
+                            .map(|w| shell_quote(&w.replace("{}", &found)))
                             .collect();
                         let _ = self.nested(&quoted.join(" "), depth + 1, state);
                     }

@@ -76,9 +76,23 @@ pub(crate) struct HostTable {
 
 impl HostTable {
     /// The classes of a URL; `None` when it names nothing on a network (`file:`, `data:`, no
-    /// host at all).
+    /// host at all). A URL with a backslash is judged by both readings — a WHATWG parser's
+    /// (`\` is `/`) and a literal one's (curl's) — and holds the classes of both, so
+    /// `http://localhost\@evil.example/` leaves the network.
     pub(crate) fn classify_url(&self, raw: &str) -> Option<Classes> {
         let raw = raw.trim();
+        if raw.contains('\\') {
+            let literal = self.classify_one(&raw.replace('\\', "%5C"));
+            let whatwg = self.classify_one(raw);
+            return match (whatwg, literal) {
+                (Some(a), Some(b)) => Some(with_egress(a.with(b))),
+                (a, b) => a.or(b),
+            };
+        }
+        self.classify_one(raw)
+    }
+
+    fn classify_one(&self, raw: &str) -> Option<Classes> {
         if raw.len() > MAX_URL_BYTES {
             return Some(Classes::of(&[Class::Unknown, Class::Egress, Class::Data]));
         }
@@ -96,6 +110,9 @@ impl HostTable {
             // A bucket name is not a host: the data goes to the provider's cloud.
             return Some(Classes::of(&[Class::Public, Class::Egress]));
         }
+        // A zone id (`[fe80::1%25eth0]`) names an interface, not a host: drop it.
+        let unzoned = strip_zone(raw);
+        let raw = unzoned.as_deref().unwrap_or(raw);
         let parsed = Url::parse(raw)
             .ok()
             .filter(|u| u.host().is_some())
@@ -115,7 +132,7 @@ impl HostTable {
             Some(Host::Ipv6(a)) => self.address(IpAddr::V6(a)).plus(Class::IpLiteral),
             None => Classes::of(&[Class::Unknown]),
         };
-        let canonical = url.host_str().unwrap_or_default();
+        let canonical = url.host_str().unwrap_or_default().trim_end_matches('.');
         if raw_host(raw).is_some_and(|h| !h.eq_ignore_ascii_case(canonical)) {
             classes = classes.plus(Class::Obfuscated);
         }
@@ -124,6 +141,9 @@ impl HostTable {
         }
         if url_carries_data(&url) {
             classes = classes.plus(Class::Data);
+        }
+        if names_binary(url.path()) {
+            classes = classes.plus(Class::Binary);
         }
         Some(with_egress(classes))
     }
@@ -146,6 +166,10 @@ impl HostTable {
 
     fn domain(&self, domain: &str, path: &str) -> Classes {
         let d = domain.trim_end_matches('.').to_ascii_lowercase();
+        if d.split('.').any(str::is_empty) {
+            // `a..b`: no resolver agrees on what that names.
+            return Classes::of(&[Class::Unknown]);
+        }
         let mut classes = Classes::EMPTY;
         for rule in &self.rules {
             if rule.names.iter().any(|n| n.matches(&d, path)) {
@@ -243,6 +267,14 @@ fn ipv6_class(a: Ipv6Addr) -> Class {
     }
 }
 
+/// `raw` without the zone id of a bracketed IPv6 host, when it has one.
+fn strip_zone(raw: &str) -> Option<String> {
+    let open = raw.find('[')?;
+    let close = open + raw.get(open..)?.find(']')?;
+    let zone = open + raw.get(open..close)?.find('%')?;
+    Some(format!("{}{}", raw.get(..zone)?, raw.get(close..)?))
+}
+
 /// The host as written in `raw` (after the scheme, userinfo and port removed), if any.
 fn raw_host(raw: &str) -> Option<&str> {
     let after = raw.split_once("://").map_or(raw, |(_, rest)| rest);
@@ -258,6 +290,55 @@ fn raw_host(raw: &str) -> Option<&str> {
     };
     let host = host.trim_end_matches('.');
     (!host.is_empty()).then_some(host)
+}
+
+/// Whether a URL path's last segment names a native executable or library: a binary
+/// extension, or an OS-and-architecture suffix of a release asset (`tool-linux-x64`).
+pub(crate) fn names_binary(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    const EXTENSIONS: &[&str] = &[
+        ".so",
+        ".dylib",
+        ".dll",
+        ".exe",
+        ".bin",
+        ".elf",
+        ".appimage",
+        ".msi",
+        ".dmg",
+        ".pkg",
+        ".deb",
+        ".rpm",
+        ".apk",
+        ".run",
+        ".scr",
+    ];
+    const PLATFORMS: &[&str] = &[
+        "linux-x64",
+        "linux-amd64",
+        "linux-x86_64",
+        "linux-arm64",
+        "linux-aarch64",
+        "x86_64-linux",
+        "x86_64-unknown-linux",
+        "aarch64-unknown-linux",
+        "darwin-arm64",
+        "darwin-amd64",
+        "darwin-x64",
+        "macos-arm64",
+        "macos-x64",
+        "apple-darwin",
+        "win64",
+        "windows-amd64",
+    ];
+    const ARCH_SUFFIXES: &[&str] = &[
+        "-x86_64", "_x86_64", "-amd64", "_amd64", "-arm64", "_arm64", "-aarch64", "_aarch64",
+        "-x64",
+    ];
+    EXTENSIONS.iter().any(|e| last.ends_with(e))
+        || last.contains(".so.")
+        || PLATFORMS.iter().any(|p| last.contains(p))
+        || ARCH_SUFFIXES.iter().any(|a| last.ends_with(a))
 }
 
 /// A DNS-over-HTTPS query: `/dns-query` or `/resolve` with a `name` or `dns` parameter.

@@ -27,7 +27,7 @@
 use std::collections::BTreeMap;
 
 use hostguard_risk_core::{
-    Capability, EnforcementState, Hysteresis, StepInput, StepOutcome, Transition,
+    Capability, EnforcementState, Hysteresis, StepInput, StepOutcome, Transition, Triggers,
 };
 use serde::{Deserialize, Serialize};
 
@@ -261,11 +261,7 @@ impl Machine {
     ) -> (EnforcementState, bool) {
         let input = StepInput {
             score: d.risk_score,
-            trigger_floor: if d.triggers.is_empty() {
-                EnforcementState::Allow
-            } else {
-                EnforcementState::Harden
-            },
+            trigger_floor: Triggers::floor_of_codes(d.triggers.iter().map(String::as_str)),
             posterior_unsafe: d.posterior.unsafe_,
         };
         let (mut next, outcome) = self.h.step(config, input);

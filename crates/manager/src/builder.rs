@@ -43,6 +43,7 @@ pub struct ExtensionManagerBuilder {
     pub(crate) record_limit: usize,
     pub(crate) max_extensions: usize,
     pub(crate) durable: Option<(PathBuf, FsyncPolicy)>,
+    pub(crate) workspace: Option<String>,
 }
 
 impl Default for ExtensionManagerBuilder {
@@ -61,6 +62,7 @@ impl Default for ExtensionManagerBuilder {
             record_limit: DEFAULT_RECORD_LIMIT,
             max_extensions: DEFAULT_MAX_EXTENSIONS,
             durable: None,
+            workspace: None,
         }
     }
 }
@@ -182,6 +184,16 @@ impl ExtensionManagerBuilder {
     #[must_use]
     pub fn durable_ledger(mut self, path: impl Into<PathBuf>, fsync: FsyncPolicy) -> Self {
         self.durable = Some((path.into(), fsync));
+        self
+    }
+
+    /// The workspace root the host runs extensions in (an absolute path, validated at build):
+    /// writes and deletes inside it are ordinary work, the same outside are judged by what
+    /// they touch (docs/detection.md "Classes"). Without it, relative paths are the workspace
+    /// and every absolute path is outside it.
+    #[must_use]
+    pub fn workspace(mut self, root: impl Into<String>) -> Self {
+        self.workspace = Some(root.into());
         self
     }
 

@@ -2,7 +2,7 @@
 //! manager. Both wrap the lower crates' errors with `#[from]` (STYLE "Types, state and errors").
 
 use hostguard_ledger::{DurableError, LedgerError};
-use hostguard_risk_core::{ConfigError, InvalidHostcall, RiskModelError};
+use hostguard_risk_core::{CatalogError, ConfigError, InvalidHostcall, RiskModelError};
 use hostguard_rollout::RolloutConfigError;
 
 /// Why the gate returned no verdict. The host must treat any error as "do not dispatch": the
@@ -82,4 +82,13 @@ pub enum BuildError {
     /// `max_extensions` is zero.
     #[error("`max_extensions` value `0` is out of range (allowed: at least 1)")]
     MaxExtensions,
+    /// The workspace root is not an absolute path.
+    #[error("`workspace` value `{value}` is not an absolute path")]
+    Workspace {
+        /// The value given.
+        value: String,
+    },
+    /// The rule catalog does not load.
+    #[error("rule catalog: {0}")]
+    Catalog(#[from] CatalogError),
 }

@@ -13,10 +13,10 @@ use hostguard_evidence::{
     SecurityAlert, SecurityAlertCategory as Cat, SecurityAlertSeverity as Sev,
 };
 use hostguard_ledger::{Committed, DecisionRecord, EntryBody, EntryPayload, LedgerEntry};
-use hostguard_risk_core::features::http_target_class;
 use hostguard_risk_core::{
-    evaluate, is_sensitive_path, Capability, EnforcementState, Evaluation, HostCall, PolicyVerdict,
-    Posterior, QuotaCharge, RiskInput, SecretBrokerDecision, Transition,
+    evaluate, Capability, Detection, EnforcementState, Evaluation, ExecTier, HostCall,
+    HttpTargetClass, PolicyVerdict, Posterior, QuotaCharge, RiskInput, SecretBrokerDecision,
+    Transition, MAX_ENV_NAMES,
 };
 use hostguard_rollout::{DecisionSample, RolloutPhase};
 use serde_json::Value;
@@ -135,6 +135,7 @@ impl ExtensionManager {
         let mut pending = PendingRecords::default();
         let mut eval: Option<Evaluation> = None;
         let mut secrets: Vec<SecretBrokerDecision> = Vec::new();
+        let mut detection = Detection::default();
         let mut env_names_ok = true;
         let mut quarantine_now = false;
 
@@ -233,15 +234,19 @@ impl ExtensionManager {
                 break 'pipeline;
             }
 
-            // Classification feeds both mediation (step 6) and the model (step 5).
-            let mediation = self.mediate_exec(call);
+            // Detection feeds both mediation (step 6) and the model (step 5): the call's effects,
+            // judged by the rule catalog with what the extension did before.
+            let taint = st.taint.taint(st.controller.config.window_size as u64);
+            detection = self.detector.inspect(call, capability, taint);
+            st.taint.observe(&detection);
+            let mediation = self.mediate(capability, &detection);
             if capability == Capability::Env {
                 // Every variable the call names is brokered: a host may read any of the keys.
-                match env_names(call) {
+                match call.env_names() {
                     Some(names) => {
                         secrets = names
                             .into_iter()
-                            .map(|name| self.secret_policy.broker_env(name))
+                            .map(|name| self.broker_env(name))
                             .collect();
                     }
                     None => env_names_ok = false,
@@ -250,15 +255,26 @@ impl ExtensionManager {
 
             // Step 5: the risk model, when enabled.
             if st.controller.config.enabled {
+                let mut signals = detection.signals();
+                signals.secret_env |= !env_names_ok || secrets.iter().any(|s| s.redacted);
+                signals.secret_read |= signals.secret_env;
+                // A High or Critical rule raises an exec call's tier; a Medium one is a signal
+                // its own feature already scores (a secret env read), not counted twice.
+                let severe = detection.severity();
+                let severe = if severe >= ExecTier::High {
+                    severe
+                } else {
+                    ExecTier::Low
+                };
+                let exec_tier = (capability == Capability::Exec).then(|| {
+                    let classified = mediation.as_ref().map_or(ExecTier::Low, |m| m.classified);
+                    classified.max(severe)
+                });
                 let input = RiskInput {
-                    call,
                     capability,
-                    exec_tier: mediation.as_ref().map(|m| m.tier),
+                    exec_tier,
                     exec_critical_class: mediation.as_ref().is_some_and(|m| m.critical),
-                    exec_egress: mediation.as_ref().and_then(|m| m.egress),
-                    secret_env: !env_names_ok
-                        || secrets.iter().any(|s| s.redacted)
-                        || mediation.as_ref().is_some_and(|m| m.secret_env),
+                    signals,
                     now_ms: now,
                 };
                 eval = Some(evaluate(
@@ -269,24 +285,35 @@ impl ExtensionManager {
                 ));
             }
 
-            // Step 6: exec mediation (every phase) and the secret broker.
+            // Step 6: mediation (every phase, every method) and the secret broker.
             if let Some(m) = &mediation {
-                pending.exec.push(m.log_entry(&ctx));
+                let exec = capability == Capability::Exec;
+                pending.exec.extend(m.log_entry(&ctx));
                 if !m.allowed {
                     d.raise(
                         VerdictAction::Block,
                         EnforcementState::Deny,
-                        "exec_mediation",
+                        if exec {
+                            "exec_mediation"
+                        } else {
+                            "rule_mediation"
+                        },
                         || m.reason.clone(),
                     );
+                    let mut codes = m.reason_codes();
+                    codes.extend(self.rule_codes(&detection));
                     pending.alerts.push(ctx.alert(
                         Cat::ExecMediation,
                         if m.critical { Sev::Critical } else { Sev::Error },
                         "deny",
                         m.reason.clone(),
-                        m.reason_codes(),
+                        codes,
                         eval.as_ref().map(|e| e.score),
-                        "review the command; add an allow pattern only for a command that is safe in every context",
+                        if exec {
+                            "review the command; add an allow pattern only for a command that is safe in every context"
+                        } else {
+                            "review the call against the rule (`hostguard rules explain ID`); the extension has no business doing this"
+                        },
                     ));
                 }
             }
@@ -548,7 +575,7 @@ impl ExtensionManager {
             eval.as_ref(),
             d.enforced,
             d.action == VerdictAction::Block,
-            resource_class(call, capability, secrets.iter().any(|s| s.redacted)),
+            resource_class(&detection, capability, secrets.iter().any(|s| s.redacted)),
         );
         drop(guard);
         Ok(Verdict {
@@ -563,6 +590,8 @@ impl ExtensionManager {
             reason: d.reason,
             fallback: eval.as_ref().and_then(|e| e.fallback),
             secret_redacted: d.secret_redacted,
+            rules: self.rule_ids(&detection),
+            attack: self.attack_ids(&detection),
             ledger_seq: seq,
         })
     }
@@ -819,62 +848,20 @@ fn write_bytes(call: &HostCall) -> u64 {
     sum(params).saturating_add(nested)
 }
 
-/// Most variable names one env call may name (each is brokered and logged).
-const MAX_ENV_NAMES: usize = 32;
-
-/// Every variable name an env call gives, under any key a host may read (a string or an
-/// array of strings each); for an env-reading tool (`getenv`...), also its `input` (an object
-/// with those keys, or the name itself) and not the tool's own `name`. `None` when it names
-/// none, gives a non-string name, or names more than [`MAX_ENV_NAMES`]: the broker cannot
-/// answer for such a read.
-fn env_names(call: &HostCall) -> Option<Vec<&str>> {
-    fn collect<'a>(
-        source: &'a serde_json::Map<String, Value>,
-        skip_name: bool,
-        names: &mut Vec<&'a str>,
-    ) -> Option<()> {
-        for key in ["name", "key", "var", "names", "keys", "vars"] {
-            if skip_name && key == "name" {
-                continue;
-            }
-            match source.get(key) {
-                None => {}
-                Some(Value::String(name)) => names.push(name.as_str()),
-                Some(Value::Array(items)) => {
-                    for item in items {
-                        names.push(item.as_str()?);
-                    }
-                }
-                Some(_) => return None,
-            }
-        }
-        Some(())
-    }
-    let p = call.params_object()?;
-    let mut names = Vec::new();
-    let tool = call.method == "tool";
-    collect(p, tool, &mut names)?;
-    if tool {
-        match p.get("input") {
-            None => {}
-            Some(Value::Object(input)) => collect(input, false, &mut names)?,
-            Some(Value::String(name)) => names.push(name.as_str()),
-            Some(_) => return None,
-        }
-    }
-    (!names.is_empty() && names.len() <= MAX_ENV_NAMES).then_some(names)
-}
-
-fn resource_class(call: &HostCall, capability: Capability, secret_redacted: bool) -> &'static str {
+/// Telemetry's `resource_target_class`: where an http call goes, whether a file call touches a
+/// sensitive path, whether an env read was brokered.
+fn resource_class(
+    detection: &Detection,
+    capability: Capability,
+    secret_redacted: bool,
+) -> &'static str {
     match capability {
-        Capability::Http => http_target_class(call.params_object()).as_str(),
+        Capability::Http => detection
+            .network_target()
+            .unwrap_or(HttpTargetClass::Unknown)
+            .as_str(),
         Capability::Read | Capability::Write => {
-            let sensitive = call
-                .params_object()
-                .and_then(|p| p.get("path"))
-                .and_then(Value::as_str)
-                .is_some_and(is_sensitive_path);
-            if sensitive {
+            if detection.sensitive_path() {
                 "sensitive_path"
             } else {
                 "path"

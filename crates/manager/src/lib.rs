@@ -70,17 +70,23 @@ pub use verdict::{Outcome, Verdict, VerdictAction};
 
 // Hostcalls, policy, configuration, the risk model's vocabulary (risk-core).
 pub use hostguard_risk_core::{
-    classify_command, classify_url, derive_capability, is_sensitive_path, secret_name_hash,
-    tool_capability, BandProfile, Capability, CapabilityError, CapabilitySet, CliOverrides, Clock,
-    CommandAnalysis, ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource,
-    ConfigSources, Contributor, EnforcementState, ExecClass, ExecDecision, ExecFinding,
-    ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, Explanation,
-    ExtensionOverride, ExtensionPolicy, FallbackReason, Feature, HostCall, HttpTargetClass,
-    HysteresisConfig, InvalidHostcall, ManualClock, Outcome as RiskOutcome, PolicyDecision,
-    PolicyError, PolicyMode, PolicyProfile, PolicyReason, PolicyVerdict, Posterior, QuotaBreach,
-    QuotaKind, QuotaLimits, QuotaUsage, ResolvedRiskConfig, RiskModelError, RuntimeRiskConfig,
-    ScoreBands, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretPolicyError,
-    Trigger, Triggers, SECRET_PLACEHOLDER,
+    classify_command, derive_capability, secret_name_hash, tool_capability, BandProfile,
+    Capability, CapabilityError, CapabilitySet, CliOverrides, Clock, CommandAnalysis, ConfigError,
+    ConfigExplanation, ConfigField, ConfigFile, ConfigSource, ConfigSources, Contributor,
+    EnforcementState, ExecClass, ExecDecision, ExecFinding, ExecMediationPolicy,
+    ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, Explanation, ExtensionOverride,
+    ExtensionPolicy, FallbackReason, Feature, HostCall, HttpTargetClass, HysteresisConfig,
+    InvalidHostcall, ManualClock, Outcome as RiskOutcome, PolicyDecision, PolicyError, PolicyMode,
+    PolicyProfile, PolicyReason, PolicyVerdict, Posterior, QuotaBreach, QuotaKind, QuotaLimits,
+    QuotaUsage, ResolvedRiskConfig, RiskModelError, RuntimeRiskConfig, ScoreBands,
+    SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretPolicyError, Trigger,
+    Triggers, SECRET_PLACEHOLDER,
+};
+
+// Detection: effects, classes and the rule catalog (docs/detection.md).
+pub use hostguard_risk_core::{
+    Catalog, CatalogError, Class, Classes, CommandInspection, Context, Detection, Detector, Effect,
+    Example, Method, Rule, RuleHit, Severity, Signals, Taint, TaintTracker, ToolKind, Verb,
 };
 
 // The ledger: artifact, verification, replay (runbook Procedures 1, 5, 6).

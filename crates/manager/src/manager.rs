@@ -14,8 +14,8 @@ use hostguard_ledger::{
     RolloutTransitionRecord, RuntimeRiskLedgerArtifact, TrustChangeRecord,
 };
 use hostguard_risk_core::{
-    Clock, ExecMediationPolicy, ExtensionPolicy, ExtensionRiskState, HysteresisConfig,
-    QuotaTracker, RiskModel, RuntimeRiskConfig, SecretBrokerPolicy,
+    Clock, Context, Detector, ExecMediationPolicy, ExtensionPolicy, ExtensionRiskState,
+    HysteresisConfig, QuotaTracker, RiskModel, RuntimeRiskConfig, SecretBrokerPolicy, TaintTracker,
 };
 use hostguard_rollout::{
     DecisionSample, RollbackTrigger, RolloutConfigError, RolloutController, RolloutPhase,
@@ -81,6 +81,8 @@ pub struct ExtensionManager {
     pub(crate) policy: ExtensionPolicy,
     pub(crate) secret_policy: SecretBrokerPolicy,
     pub(crate) exec_policy: ExecMediationPolicy,
+    /// The rule catalog and the workspace: what every call is judged by (docs/detection.md).
+    pub(crate) detector: Detector,
     pub(crate) record_limit: usize,
     /// Bound on the shards a hostcall may create (`max_extensions`).
     pub(crate) max_extensions: usize,
@@ -124,6 +126,9 @@ pub(crate) struct Shard {
 /// Everything the gate keeps about one extension (bounded).
 pub(crate) struct ShardState {
     pub(crate) risk: ExtensionRiskState,
+    /// What the extension did earlier that rules look at (secret reads, downloads); kept
+    /// whether or not the risk controller runs.
+    pub(crate) taint: TaintTracker,
     pub(crate) quota: QuotaTracker,
     pub(crate) trust: ExtensionTrustState,
     /// The rollout epoch in which the extension made its first call (enforce_new).
@@ -201,6 +206,13 @@ impl ExtensionManager {
             None => os_seed(),
         });
         let mut core_rng = ChaCha20Rng::from_seed(next_seed(&mut seed_rng));
+        let context = match &b.workspace {
+            Some(root) => Context::with_workspace(root).ok_or_else(|| BuildError::Workspace {
+                value: root.clone(),
+            })?,
+            None => Context::new(),
+        };
+        let detector = Detector::builtin(context)?;
         let now = b.clock.now_ms();
         let mut ledger = match &b.durable {
             Some((path, fsync)) => {
@@ -242,6 +254,7 @@ impl ExtensionManager {
             policy,
             secret_policy: b.secret_policy,
             exec_policy: b.exec_policy,
+            detector,
             record_limit: b.record_limit,
             max_extensions: b.max_extensions,
             shard_count: AtomicUsize::new(0),
@@ -517,6 +530,7 @@ impl ExtensionManager {
             ExtensionTrustState::Killed
         } else {
             st.risk.reset();
+            st.taint.reset();
             ExtensionTrustState::Trusted
         };
         {
@@ -555,6 +569,7 @@ impl ExtensionManager {
         let now = self.clock.now_ms();
         let mut st = lock(&shard.state);
         st.risk.reset();
+        st.taint.reset();
         let before = st.trust;
         if before == ExtensionTrustState::Quarantined {
             st.trust = ExtensionTrustState::Trusted;
@@ -740,6 +755,7 @@ impl ExtensionManager {
             extension_id: extension_id.to_owned(),
             state: Mutex::new(ShardState {
                 risk: ExtensionRiskState::new(&controller.model),
+                taint: TaintTracker::new(),
                 quota: QuotaTracker::new(*self.policy.quota_limits_for(extension_id)),
                 trust: ExtensionTrustState::Trusted,
                 first_seen_epoch: None,

@@ -52,6 +52,12 @@ pub struct Verdict {
     pub(crate) reason: Cow<'static, str>,
     pub(crate) fallback: Option<FallbackReason>,
     pub(crate) secret_redacted: bool,
+    /// The ids of the catalog rules the call fired, strictest first.
+    #[serde(default)]
+    pub(crate) rules: Vec<String>,
+    /// The MITRE ATT&CK technique ids of those rules.
+    #[serde(default)]
+    pub(crate) attack: Vec<String>,
     pub(crate) ledger_seq: u64,
 }
 
@@ -115,6 +121,17 @@ impl Verdict {
     /// One human line saying why.
     pub fn reason(&self) -> &str {
         &self.reason
+    }
+
+    /// The ids of the catalog rules the call fired (docs/detection.md), strictest first,
+    /// whether or not they decided the verdict.
+    pub fn rules(&self) -> &[String] {
+        &self.rules
+    }
+
+    /// The MITRE ATT&CK technique ids of [`rules`](Self::rules), each once.
+    pub fn attack(&self) -> &[String] {
+        &self.attack
     }
 
     /// Set when the verdict is the fail-safe fallback of the decision budget.

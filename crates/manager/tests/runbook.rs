@@ -15,9 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use hostguard_manager::{
-    Clock, EnforcementState, ExtensionManager, ExtensionPolicy, HostCall, ManualClock, Outcome,
-    PolicyProfile, QuotaLimits, RolloutPhase, RuntimeRiskConfig, SecurityAlert,
-    SecurityAlertCategory,
+    Clock, EnforcementState, ExecMediationPolicy, ExecMediationPreset, ExtensionManager,
+    ExtensionPolicy, HostCall, ManualClock, Outcome, PolicyProfile, QuotaLimits, RolloutPhase,
+    RuntimeRiskConfig, SecurityAlert, SecurityAlertCategory,
 };
 use serde_json::{json, Value};
 
@@ -701,10 +701,31 @@ mod procedures {
 mod phases {
     use super::*;
 
+    /// A manager whose mediation is off: the exfiltration shape is refused at mediation in
+    /// every phase (docs/detection.md), so the phase semantics of the risk model's own verdicts
+    /// are seen only without it. The rules still feed the model.
+    fn risk_only(phase: RolloutPhase, clock: ManualClock) -> ExtensionManager {
+        ExtensionManager::builder()
+            .risk_config(RuntimeRiskConfig {
+                enabled: true,
+                ..RuntimeRiskConfig::default()
+            })
+            .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
+            .quota(QuotaLimits::UNLIMITED)
+            .exec_mediation(ExecMediationPolicy::from_preset(
+                ExecMediationPreset::Disabled,
+            ))
+            .rollout_phase(phase)
+            .rng_seed(7)
+            .clock(clock)
+            .build()
+            .unwrap()
+    }
+
     /// Runs the exfiltration shape and returns the verdicts of the uploads.
     fn uploads(phase: RolloutPhase) -> (ExtensionManager, Vec<hostguard_manager::Verdict>) {
         let clock = ManualClock::new(1_000);
-        let manager = manager_with(PolicyProfile::Permissive, true, phase, clock.clone());
+        let manager = risk_only(phase, clock.clone());
         manager
             .evaluate_hostcall(&secret_env("ext", "env"))
             .unwrap();
@@ -833,12 +854,7 @@ mod phases {
     #[test]
     fn enforce_new_enforces_only_extensions_first_seen_after_the_phase_began() {
         let clock = ManualClock::new(1_000);
-        let manager = manager_with(
-            PolicyProfile::Permissive,
-            true,
-            RolloutPhase::LogOnly,
-            clock.clone(),
-        );
+        let manager = risk_only(RolloutPhase::LogOnly, clock.clone());
         // `old` is seen before enforce_new begins.
         manager.evaluate_hostcall(&benign("old", "o-0")).unwrap();
         assert!(manager.advance_rollout());
@@ -3131,11 +3147,14 @@ mod exec_params {
             .entries
             .iter()
             .all(|e| e.tier == ExecTier::Critical));
-        // The same command without the cwd runs in a directory the gate does not know.
+        // The same command without the cwd runs in the workspace: it deletes the whole
+        // project, a High rule (denied by the default preset), not the root's Critical class.
         let v = manager
             .evaluate_hostcall(&call("ext-x", "c", "exec", json!({"command": "rm -rf *"})))
             .unwrap();
-        assert!(!v.is_blocked(), "{}", v.reason());
+        assert!(v.is_blocked(), "{}", v.reason());
+        assert_eq!(v.rules(), ["impact.delete_user_data"], "{}", v.reason());
+        assert!(!v.reason().contains("critical"), "{}", v.reason());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Benchmark of one risk-model decision (DESIGN §10: scoring + hysteresis ≤ 300 ns).
 //!
 //! `risk_core/evaluate` evaluates a typical call (a workspace read) against a state warmed by a
-//! seeded mix of calls; `risk_core/hysteresis_step` is the bare state-machine step measured in
+//! seeded mix of calls (its detection signals computed once, as the gate shares them);
+//! `risk_core/hysteresis_step` is the bare state-machine step measured in
 //! the same run as a baseline.
 
 #![expect(missing_docs, reason = "criterion macros generate undocumented items")]
@@ -13,9 +14,9 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use hostguard_risk_core::{
-    evaluate, record_outcome, Capability, Clock, ExecTier, ExtensionRiskState, HostCall,
-    Hysteresis, HysteresisConfig, ManualClock, Outcome, RiskInput, RiskModel, RuntimeRiskConfig,
-    StepInput,
+    evaluate, record_outcome, Capability, Clock, Context, Detector, ExecTier, ExtensionRiskState,
+    HostCall, Hysteresis, HysteresisConfig, ManualClock, Outcome, RiskInput, RiskModel,
+    RuntimeRiskConfig, StepInput, Taint,
 };
 use serde_json::json;
 
@@ -32,6 +33,12 @@ fn bench(c: &mut Criterion) {
     );
     let git = HostCall::new("ext", "c", "exec", json!({"command": "git status"}));
     let local = HostCall::new("ext", "c", "http", json!({"url": "http://localhost:3000/"}));
+    let detector = Detector::builtin(Context::new()).expect("the built-in catalog loads");
+    let signals_of = |call: &HostCall| {
+        let capability = call.validate().expect("bench calls are valid");
+        detector.inspect(call, capability, Taint::NONE).signals()
+    };
+    let read_signals = signals_of(&read);
     let warm = [
         (&read, Capability::Read, None),
         (&git, Capability::Exec, Some(ExecTier::Low)),
@@ -46,12 +53,10 @@ fn bench(c: &mut Criterion) {
         let (call, capability, exec_tier) = warm[(x % 3) as usize];
         clock.advance_ms(50 + x % 500);
         let input = RiskInput {
-            call,
             capability,
             exec_tier,
             exec_critical_class: false,
-            secret_env: false,
-            exec_egress: None,
+            signals: signals_of(call),
             now_ms: clock.now_ms(),
         };
         evaluate(&model, &mut state, &input, &clock);
@@ -63,12 +68,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             clock.advance_ms(100);
             let input = RiskInput {
-                call: black_box(&read),
                 capability: Capability::Read,
                 exec_tier: None,
                 exec_critical_class: false,
-                secret_env: false,
-                exec_egress: None,
+                signals: black_box(read_signals),
                 now_ms: clock.now_ms(),
             };
             black_box(evaluate(&model, &mut state, &input, &clock))

@@ -12,9 +12,8 @@ use crate::drift::{DriftDetector, Ring};
 use crate::eprocess::{EProcess, FLAG_THRESHOLD};
 use crate::explain::{Explanation, Trigger, Triggers};
 use crate::features::{
-    any_sensitive_path, capability_base, exec_tier_value, http_target_class, Feature,
-    HttpTargetClass, BURST_10S_SATURATION, BURST_1S_SATURATION, FAILURE_STREAK_SATURATION,
-    FEATURE_COUNT,
+    capability_base, exec_tier_value, Feature, HttpTargetClass, BURST_10S_SATURATION,
+    BURST_1S_SATURATION, FAILURE_STREAK_SATURATION, FEATURE_COUNT,
 };
 use crate::hysteresis::{Hysteresis, StepInput};
 use crate::model::{Evaluation, FallbackReason, Outcome, RiskInput, RiskModel};
@@ -184,22 +183,24 @@ pub fn record_outcome(state: &mut ExtensionRiskState, outcome: Outcome) {
 pub fn evaluate(
     model: &RiskModel,
     state: &mut ExtensionRiskState,
-    input: &RiskInput<'_>,
+    input: &RiskInput,
     clock: &dyn Clock,
 ) -> Evaluation {
     let started = clock.now_ms();
     let capability = input.capability;
-    let params = input.call.params_object();
+    let signals = input.signals;
     let is_exec = capability == Capability::Exec;
 
-    // Argument signals.
-    let http_class = (capability == Capability::Http).then(|| http_target_class(params));
+    // Argument signals (from detection: the model reads no params itself). The target of an
+    // exec command scores through its tier (what the command does), not again here; it still
+    // counts as the egress half of the exfiltration shape.
+    let http_class = if is_exec { None } else { signals.target };
     let sensitive = matches!(
         capability,
         Capability::Read | Capability::Write | Capability::Tool
-    ) && any_sensitive_path(params);
+    ) && signals.sensitive_path;
     // A secret env read: brokered (`env`) or by a command that expands or dumps it (`exec`).
-    let secret = matches!(capability, Capability::Env | Capability::Exec) && input.secret_env;
+    let secret = matches!(capability, Capability::Env | Capability::Exec) && signals.secret_env;
     let critical_class = is_exec && input.exec_critical_class;
     // History signals.
     let (burst_1s, burst_10s) = state.push_call_time(input.now_ms);
@@ -207,9 +208,9 @@ pub fn evaluate(
     // The exfiltration shape: data leaves the network after a secret or sensitive read in the
     // window — or, for one command line, in the same call (`cat ~/.ssh/id_rsa | curl -d @-
     // https://…`, `curl -d "$AWS_SECRET_ACCESS_KEY" https://…`).
-    let egress = http_class.or(if is_exec { input.exec_egress } else { None });
+    let egress = signals.target;
     let exfiltration = egress.is_some_and(|c| c.leaves_network())
-        && ((is_exec && secret)
+        && (signals.secret_read
             || state
                 .last_sensitive_read
                 .is_some_and(|at| state.calls.saturating_sub(at) <= model.window_size as u64));
@@ -290,6 +291,13 @@ pub fn evaluate(
     if exfiltration {
         triggers.insert(Trigger::ExfiltrationShape);
     }
+    // A single high-confidence call does not wait for a sequence (docs/detection.md
+    // "Severity"): a High or Critical rule floors the state at Prompt.
+    match signals.rule_severity {
+        Some(ExecTier::Critical) => triggers.insert(Trigger::CriticalRule),
+        Some(ExecTier::High) => triggers.insert(Trigger::SevereRule),
+        Some(ExecTier::Low | ExecTier::Medium) | None => {}
+    }
 
     // The hysteresis machine: wired into every evaluation.
     let (next, outcome) = state.hysteresis.step(
@@ -305,12 +313,12 @@ pub fn evaluate(
     // Remember this call.
     state.scores.push(score);
     state.capabilities_used |= 1u16 << capability.code();
-    // A host tool (`read_file`, `view`) derives `tool`, not `read`, and may well read: its
-    // sensitive path counts as a read too (a write to one is the rarer, and the safe, error).
-    // A fetch of cloud instance metadata (http, or a command that fetches it) reads the
-    // machine's credentials: it arms the exfiltration shape like a secret env read.
+    // A secret read by any method (a secret file or store, a secret env var, a fetch of cloud
+    // instance metadata) arms the exfiltration shape; so does a sensitive path read through a
+    // host tool (`read_file` derives `tool`, not `read`).
     let credential_fetch = egress.is_some_and(HttpTargetClass::reads_credentials);
     if secret
+        || signals.secret_read
         || credential_fetch
         || (sensitive && matches!(capability, Capability::Read | Capability::Tool))
     {

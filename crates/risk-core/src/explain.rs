@@ -25,15 +25,22 @@ pub enum Trigger {
     CriticalExecClass,
     /// A secret env or sensitive file read followed by a public/unknown http call.
     ExfiltrationShape,
+    /// A High-severity rule of the catalog fired (floor Prompt).
+    SevereRule,
+    /// A Critical-severity rule of the catalog fired (floor Prompt; the call itself is refused
+    /// at mediation, and a quarantine still takes three unsafe evaluations in a row).
+    CriticalRule,
 }
 
 impl Trigger {
     /// Every trigger, in declaration order.
-    pub const ALL: [Trigger; 4] = [
+    pub const ALL: [Trigger; 6] = [
         Trigger::EProcessBreach,
         Trigger::Drift,
         Trigger::CriticalExecClass,
         Trigger::ExfiltrationShape,
+        Trigger::SevereRule,
+        Trigger::CriticalRule,
     ];
 
     /// The snake_case code.
@@ -43,6 +50,24 @@ impl Trigger {
             Trigger::Drift => "drift",
             Trigger::CriticalExecClass => "critical_exec_class",
             Trigger::ExfiltrationShape => "exfiltration_shape",
+            Trigger::SevereRule => "severe_rule",
+            Trigger::CriticalRule => "critical_rule",
+        }
+    }
+
+    /// The trigger with code `code`.
+    pub fn from_code(code: &str) -> Option<Trigger> {
+        Trigger::ALL.into_iter().find(|t| t.as_str() == code)
+    }
+
+    /// The least state this trigger imposes on the hysteresis target.
+    pub const fn floor(self) -> EnforcementState {
+        match self {
+            Trigger::EProcessBreach
+            | Trigger::Drift
+            | Trigger::CriticalExecClass
+            | Trigger::ExfiltrationShape => EnforcementState::Harden,
+            Trigger::SevereRule | Trigger::CriticalRule => EnforcementState::Prompt,
         }
     }
 
@@ -52,6 +77,8 @@ impl Trigger {
             Trigger::Drift => 2,
             Trigger::CriticalExecClass => 4,
             Trigger::ExfiltrationShape => 8,
+            Trigger::SevereRule => 16,
+            Trigger::CriticalRule => 32,
         }
     }
 }
@@ -97,14 +124,25 @@ impl Triggers {
         Trigger::ALL.into_iter().filter(move |t| self.contains(*t))
     }
 
-    /// The floor the triggers impose on the hysteresis target: Harden when any fired. Replay
-    /// (crate ledger) uses the same function over the recorded triggers.
-    pub const fn floor(self) -> EnforcementState {
-        if self.is_empty() {
-            EnforcementState::Allow
-        } else {
-            EnforcementState::Harden
-        }
+    /// The floor the triggers impose on the hysteresis target: the strictest of their own
+    /// floors (Harden for the model's triggers, Prompt for a High or Critical rule), Allow when
+    /// none fired.
+    pub fn floor(self) -> EnforcementState {
+        self.iter()
+            .map(Trigger::floor)
+            .max()
+            .unwrap_or(EnforcementState::Allow)
+    }
+
+    /// The floor of triggers recorded by code (ledger replay runs this over a decision's
+    /// `triggers`): a code this version does not know floors at Harden, as every trigger
+    /// did before per-trigger floors existed.
+    pub fn floor_of_codes<'a>(codes: impl IntoIterator<Item = &'a str>) -> EnforcementState {
+        codes
+            .into_iter()
+            .map(|c| Trigger::from_code(c).map_or(EnforcementState::Harden, Trigger::floor))
+            .max()
+            .unwrap_or(EnforcementState::Allow)
     }
 }
 

@@ -9,13 +9,10 @@
 //! weights sum to more than 1 so that several strong signals saturate at 1 instead of being
 //! averaged away, and the one negative weight could take an otherwise-zero sum below 0.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use crate::capability::Capability;
-use hostguard_exec::ExecTier;
+use hostguard_exec::{Class, Classes, ExecTier};
 
 // ---------------------------------------------------------------------------------------------
 // Weights: the contribution of a feature at value 1.
@@ -282,261 +279,43 @@ impl HttpTargetClass {
     }
 }
 
-/// Parameters of an http call a host may take its target from.
-const URL_KEYS: [&str; 7] = [
-    "url", "uri", "href", "endpoint", "base_url", "baseUrl", "host",
-];
-
-/// Classifies the target of an http call: every parameter a host may take it from (`url`,
-/// `uri`, `href`, `endpoint`, `base_url` / `baseUrl`, `host`), the strictest class wins, so an
-/// extension cannot show the gate `url: http://localhost/` and the host `uri: https://evil/`.
-/// A non-string value, or no target at all, is `Unknown`. Never panics, never allocates.
-pub fn http_target_class(params: Option<&Map<String, Value>>) -> HttpTargetClass {
-    let Some(params) = params else {
-        return HttpTargetClass::Unknown;
-    };
-    let mut class: Option<HttpTargetClass> = None;
-    // An http tool call (`web_fetch`) carries its target under `input`.
-    let input = params.get("input").and_then(Value::as_object);
-    for source in std::iter::once(params).chain(input) {
-        for key in URL_KEYS {
-            let found = match source.get(key) {
-                None => continue,
-                Some(Value::String(url)) => classify_url(url),
-                Some(_) => HttpTargetClass::Unknown,
-            };
-            // `Ord` follows the feature value: Loopback < Private < Public < Unknown.
-            class = Some(class.map_or(found, |c| c.max(found)));
+impl HttpTargetClass {
+    /// The target class of an effect's object classes (docs/detection.md "Classes"): cloud
+    /// metadata first, then a non-canonical address spelling or an unjudgeable host
+    /// (`Unknown`, scored above public), public, private, loopback.
+    pub const fn from_classes(c: Classes) -> HttpTargetClass {
+        if c.has(Class::Metadata) {
+            HttpTargetClass::Metadata
+        } else if c.has(Class::Unknown) || c.has(Class::Obfuscated) {
+            HttpTargetClass::Unknown
+        } else if c.has(Class::Public) {
+            HttpTargetClass::Public
+        } else if c.has(Class::Private) {
+            HttpTargetClass::Private
+        } else if c.has(Class::Loopback) {
+            HttpTargetClass::Loopback
+        } else {
+            HttpTargetClass::Unknown
         }
     }
-    class.unwrap_or(HttpTargetClass::Unknown)
-}
-
-/// Classifies one URL by its host.
-///
-/// URL parsers disagree on `\\`: WHATWG (browsers, many HTTP clients) reads it as `/`, so
-/// `http://localhost\\@evil.example/` goes to `localhost`; RFC 3986 parsers do not, and send
-/// it to `evil.example`. A URL with a backslash is classified both ways and the stricter class
-/// wins, so the gate never judges the friendlier reading of a URL the host may read the other
-/// way.
-pub fn classify_url(url: &str) -> HttpTargetClass {
-    let whatwg = classify_url_as(url, true);
-    if url.contains('\\') {
-        whatwg.max(classify_url_as(url, false))
-    } else {
-        whatwg
-    }
-}
-
-fn classify_url_as(url: &str, backslash_is_slash: bool) -> HttpTargetClass {
-    let url = url.trim();
-    let rest = match url.find("://") {
-        Some(pos) => url.get(pos.saturating_add(3)..).unwrap_or(""),
-        None => url.strip_prefix("//").unwrap_or(url),
-    };
-    let authority_end = if backslash_is_slash {
-        rest.find(['/', '?', '#', '\\'])
-    } else {
-        rest.find(['/', '?', '#'])
-    }
-    .unwrap_or(rest.len());
-    let authority = rest.get(..authority_end).unwrap_or("");
-    let host_port = match authority.rfind('@') {
-        Some(at) => authority.get(at.saturating_add(1)..).unwrap_or(""),
-        None => authority,
-    };
-    if let Some(bracketed) = host_port.strip_prefix('[') {
-        let inner = bracketed.split(']').next().unwrap_or("");
-        let inner = inner.split('%').next().unwrap_or(inner);
-        return match inner.parse::<Ipv6Addr>() {
-            Ok(addr) => classify_ipv6(addr),
-            Err(_) => HttpTargetClass::Unknown,
-        };
-    }
-    if host_port.matches(':').count() > 1 {
-        // An unbracketed IPv6 literal (not valid in a URL, but a host may accept it).
-        return match host_port.parse::<Ipv6Addr>() {
-            Ok(addr) => classify_ipv6(addr),
-            Err(_) => HttpTargetClass::Unknown,
-        };
-    }
-    let host = host_port.split(':').next().unwrap_or("");
-    let host = host.strip_suffix('.').unwrap_or(host);
-    classify_host(host)
-}
-
-/// Whether a path argument is sensitive (system config, credentials) or traverses `..`.
-/// Allocation-free; ASCII case-insensitive, because the default file systems of macOS and
-/// Windows are (`~/.SSH/id_rsa` is `~/.ssh/id_rsa` there). The system prefixes are
-/// matched on the path's components, so `//etc/shadow`, `/./etc/shadow` and
-/// `file:///etc/shadow` (which the kernel or a host resolve to `/etc/shadow`) are sensitive too.
-pub fn is_sensitive_path(path: &str) -> bool {
-    const PREFIXES: [&[&str]; 7] = [
-        &["etc"],
-        &["root"],
-        &["proc"],
-        &["sys"],
-        &["boot"],
-        &["var", "run", "secrets"],
-        &["run", "secrets"],
-    ];
-    const COMPONENTS: [&str; 8] = [
-        ".ssh",
-        ".aws",
-        ".gnupg",
-        ".kube",
-        ".docker",
-        ".netrc",
-        ".git-credentials",
-        ".pgpass",
-    ];
-    let path = path.trim();
-    let path = match path.get(..7) {
-        Some(scheme) if scheme.eq_ignore_ascii_case("file://") => path.get(7..).unwrap_or(""),
-        _ => path,
-    };
-    if path.starts_with('/') {
-        let components = path.split('/').filter(|c| !c.is_empty() && *c != ".");
-        for prefix in PREFIXES {
-            let mut rest = components.clone();
-            if prefix
-                .iter()
-                .all(|p| rest.next().is_some_and(|c| c.eq_ignore_ascii_case(p)))
-            {
-                return true;
-            }
-        }
-    }
-    path.split(['/', '\\']).any(|component| {
-        component == ".."
-            || component.eq_ignore_ascii_case(".env")
-            || starts_with_ignore_case(component, ".env.")
-            || starts_with_ignore_case(component, "id_rsa")
-            || starts_with_ignore_case(component, "id_ed25519")
-            || starts_with_ignore_case(component, "id_ecdsa")
-            || COMPONENTS.iter().any(|c| component.eq_ignore_ascii_case(c))
-    })
-}
-
-/// The path-like parameters of a call (a path or an array of paths under any key a host may
-/// read one from), at the top level or under `input` (tool calls). One pass over the (small)
-/// params map; key matching compiles to a length switch.
-pub(crate) fn any_sensitive_path(params: Option<&Map<String, Value>>) -> bool {
-    fn scan(map: &Map<String, Value>, nested: bool) -> bool {
-        let sensitive = |value: &Value| match value {
-            Value::String(path) => is_sensitive_path(path),
-            Value::Array(paths) => paths
-                .iter()
-                .any(|p| p.as_str().is_some_and(is_sensitive_path)),
-            _ => false,
-        };
-        map.iter().any(|(key, value)| match key.as_str() {
-            "path" | "paths" | "file_path" | "file" | "files" | "filename" | "file_name"
-            | "from" | "to" | "dest" | "destination" | "target" | "src" | "source" | "dir"
-            | "directory" | "cwd" => sensitive(value),
-            "input" if !nested => value.as_object().is_some_and(|input| scan(input, true)),
-            _ => false,
-        })
-    }
-    params.is_some_and(|params| scan(params, false))
-}
-
-fn classify_host(host: &str) -> HttpTargetClass {
-    if host.is_empty() {
-        return HttpTargetClass::Unknown;
-    }
-    const METADATA_NAMES: [&str; 3] =
-        ["metadata.google.internal", "metadata.azure.com", "metadata"];
-    let name = host.strip_suffix('.').unwrap_or(host);
-    if METADATA_NAMES.iter().any(|m| name.eq_ignore_ascii_case(m)) {
-        return HttpTargetClass::Metadata;
-    }
-    if host.eq_ignore_ascii_case("localhost") || ends_with_ignore_case(host, ".localhost") {
-        return HttpTargetClass::Loopback;
-    }
-    if let Ok(addr) = host.parse::<Ipv4Addr>() {
-        return classify_ipv4(addr);
-    }
-    let valid_name = host
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
-    let all_numeric = host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    // `0x7f000001` and friends: an address written so that string filters miss it.
-    let hex_address = host.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
-    if !valid_name || all_numeric || hex_address || host.starts_with('.') || host.contains("..") {
-        return HttpTargetClass::Unknown;
-    }
-    const PRIVATE_SUFFIXES: [&str; 5] = [".local", ".internal", ".lan", ".home.arpa", ".intranet"];
-    if !host.contains('.')
-        || PRIVATE_SUFFIXES
-            .iter()
-            .any(|s| ends_with_ignore_case(host, s))
-    {
-        return HttpTargetClass::Private;
-    }
-    HttpTargetClass::Public
-}
-
-fn classify_ipv4(addr: Ipv4Addr) -> HttpTargetClass {
-    let [a, b, ..] = addr.octets();
-    // AWS, GCP, Azure, OpenStack, DigitalOcean… (169.254.169.254); Alibaba (100.100.100.200).
-    if addr == Ipv4Addr::new(169, 254, 169, 254) || addr == Ipv4Addr::new(100, 100, 100, 200) {
-        return HttpTargetClass::Metadata;
-    }
-    if addr.is_loopback() {
-        HttpTargetClass::Loopback
-    } else if addr.is_private()
-        || addr.is_link_local()
-        || addr.is_unspecified()
-        || (a == 100 && (64..128).contains(&b))
-    {
-        HttpTargetClass::Private
-    } else if addr.is_broadcast() || addr.is_multicast() || a == 0 || a >= 240 {
-        HttpTargetClass::Unknown
-    } else {
-        HttpTargetClass::Public
-    }
-}
-
-fn classify_ipv6(addr: Ipv6Addr) -> HttpTargetClass {
-    if let Some(v4) = addr.to_ipv4_mapped() {
-        return classify_ipv4(v4);
-    }
-    let first = addr.segments().first().copied().unwrap_or(0);
-    // AWS's IPv6 instance-metadata endpoint.
-    if addr == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
-        return HttpTargetClass::Metadata;
-    }
-    if addr.is_loopback() {
-        HttpTargetClass::Loopback
-    } else if addr.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80 {
-        HttpTargetClass::Private
-    } else if addr.is_multicast() {
-        HttpTargetClass::Unknown
-    } else {
-        HttpTargetClass::Public
-    }
-}
-
-fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
-    s.get(..prefix.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
-}
-
-fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
-    s.len() >= suffix.len()
-        && s.get(s.len().saturating_sub(suffix.len())..)
-            .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use hostguard_exec::Catalog;
     use HttpTargetClass::*;
 
     fn check(url: &str, expected: HttpTargetClass) {
-        assert_eq!(classify_url(url), expected, "{url}");
+        let classes = Catalog::builtin()
+            .ok()
+            .and_then(|c| c.classify_url(url))
+            .unwrap_or_default();
+        assert_eq!(
+            HttpTargetClass::from_classes(classes),
+            expected,
+            "{url}: {classes}"
+        );
     }
 
     #[test]
@@ -547,7 +326,7 @@ mod tests {
         check("http://127.0.0.1/", Loopback);
         check("http://127.9.9.9:1/", Loopback);
         check("http://[::1]:3000/", Loopback);
-        check("http://[::ffff:127.0.0.1]/", Loopback);
+        check("http://[::ffff:127.0.0.1]/", Unknown);
         check("http://10.0.0.5/", Private);
         check("http://192.168.1.1/", Private);
         check("http://172.16.0.1/", Private);
@@ -575,12 +354,10 @@ mod tests {
         check("http://0x7f000001/", Unknown);
         check("http://0177.0.0.1/", Unknown);
         check("http:///", Unknown);
-        check("", Unknown);
         check("http://[zz]/", Unknown);
         check("http://ex ample.com/", Unknown);
         check("http://a..b/", Unknown);
         check("http://255.255.255.255/", Unknown);
-        assert_eq!(http_target_class(None), Unknown);
     }
 
     #[test]
@@ -590,134 +367,6 @@ mod tests {
         check("http://localhost\\path", Unknown);
         check("http://evil.example\\@localhost/", Public);
         check("http://localhost/a\\b", Loopback);
-    }
-
-    #[test]
-    fn every_target_parameter_is_classified_and_the_strictest_wins() {
-        let class = |v: serde_json::Value| http_target_class(v.as_object());
-        assert_eq!(class(json!({"url": "http://localhost/"})), Loopback);
-        assert_eq!(
-            class(json!({"url": "http://localhost/", "uri": "https://evil.example/"})),
-            Public
-        );
-        assert_eq!(
-            class(json!({"url": "http://127.0.0.1/", "href": "https://evil.example/"})),
-            Public
-        );
-        assert_eq!(
-            class(json!({"uri": "http://10.0.0.2/", "host": "evil.example"})),
-            Public
-        );
-        assert_eq!(
-            class(json!({"url": "http://localhost/", "endpoint": 7})),
-            Unknown
-        );
-        assert_eq!(class(json!({"url": ["https://evil.example/"]})), Unknown);
-        assert_eq!(class(json!({"method": "GET"})), Unknown);
-        assert_eq!(class(json!({"uri": "http://192.168.1.2/"})), Private);
-        // A tool call's target is under `input`.
-        assert_eq!(
-            class(json!({"name": "web_fetch", "input": {"url": "http://localhost/"}})),
-            Loopback
-        );
-        assert_eq!(
-            class(json!({"name": "fetch", "input": {"url": "https://evil.example/"}})),
-            Public
-        );
-    }
-
-    #[test]
-    fn sensitive_paths() {
-        for path in [
-            "/etc/passwd",
-            "/etc",
-            "/root/.bashrc",
-            "~/.ssh/id_rsa",
-            "/home/u/.aws/credentials",
-            "~/.gnupg/secring.gpg",
-            "project/.env",
-            ".env.local",
-            "../../outside",
-            "src/../../x",
-            "C:\\Users\\u\\.ssh\\id_ed25519",
-            "/proc/self/environ",
-            "//etc/shadow",
-            "/./etc/shadow",
-            "/.//./root/.bashrc",
-            "file:///etc/shadow",
-            "FILE:///etc/passwd",
-            "/run/secrets/kubernetes.io/token",
-        ] {
-            assert!(is_sensitive_path(path), "{path}");
-        }
-        for path in [
-            "src/main.rs",
-            "/etcetera/x",
-            "README.md",
-            "./target/debug",
-            "docs/.envoy.md",
-            "environment.txt",
-            "/home/u/etc/x",
-            "file:///home/u/src/main.rs",
-            "",
-        ] {
-            assert!(!is_sensitive_path(path), "{path}");
-        }
-    }
-
-    #[test]
-    fn sensitive_paths_match_in_any_case() {
-        // macOS (APFS) and Windows file systems are case-insensitive by default: these name
-        // the same files as their lowercase spellings there.
-        for path in [
-            "/Users/u/.SSH/id_rsa",
-            "~/.Ssh/config",
-            "C:\\Users\\u\\.AWS\\credentials",
-            "project/.ENV",
-            "project/.Env.Local",
-            "keys/ID_RSA.pub",
-            "/ETC/passwd",
-            "/Var/Run/Secrets/token",
-        ] {
-            assert!(is_sensitive_path(path), "{path}");
-        }
-        for path in ["/ETCetera/x", "docs/.ENVOY.md", "/home/u/ETC/x"] {
-            assert!(!is_sensitive_path(path), "{path}");
-        }
-    }
-
-    #[test]
-    fn path_parameters_are_found_at_top_level_and_under_input() {
-        let sensitive = |params: Value| any_sensitive_path(params.as_object());
-        for params in [
-            serde_json::json!({"op": "read", "file": "/home/u/.ssh/id_rsa"}),
-            serde_json::json!({"op": "read", "filename": "/home/u/.aws/credentials"}),
-            serde_json::json!({"op": "read", "path": ["README.md", "/etc/shadow"]}),
-            serde_json::json!({"op": "read", "paths": ["/home/u/.ssh/id_rsa"]}),
-            serde_json::json!({"name": "read", "input": {"files": ["/etc/passwd"]}}),
-        ] {
-            assert!(sensitive(params.clone()), "{params}");
-        }
-        assert!(!sensitive(
-            serde_json::json!({"op": "read", "paths": ["README.md", 7]})
-        ));
-        assert!(sensitive(
-            serde_json::json!({"op": "read", "path": "/etc/shadow"})
-        ));
-        assert!(sensitive(
-            serde_json::json!({"op": "copy", "from": "a", "to": "../b"})
-        ));
-        assert!(sensitive(
-            serde_json::json!({"name": "read", "input": {"file_path": "~/.aws/config"}})
-        ));
-        assert!(!sensitive(
-            serde_json::json!({"name": "read", "input": {"input": {"path": "/etc"}}})
-        ));
-        assert!(!sensitive(serde_json::json!({"op": "read", "path": 42})));
-        assert!(!sensitive(
-            serde_json::json!({"op": "read", "path": "src/lib.rs"})
-        ));
-        assert!(!any_sensitive_path(None));
     }
 
     #[test]

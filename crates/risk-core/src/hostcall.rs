@@ -59,6 +59,9 @@ pub enum InvalidHostcall {
     },
 }
 
+/// Most variable names one env call may name: the broker cannot answer for more.
+pub const MAX_ENV_NAMES: usize = 32;
+
 impl InvalidHostcall {
     /// The reason code recorded in ledgers and verdicts.
     pub const CODE: &'static str = "invalid_request";
@@ -86,6 +89,49 @@ impl HostCall {
     pub fn with_capability(mut self, capability: impl Into<String>) -> HostCall {
         self.capability = Some(capability.into());
         self
+    }
+
+    /// Every variable name an env call gives, under any key a host may read (a string or an
+    /// array of strings each); for an env-reading tool (`getenv`...), also its `input` (an object
+    /// with those keys, or the name itself) and not the tool's own `name`. `None` when it names
+    /// none, gives a non-string name, or names more than [`MAX_ENV_NAMES`]: the broker cannot
+    /// answer for such a read.
+    pub fn env_names(&self) -> Option<Vec<&str>> {
+        fn collect<'a>(
+            source: &'a Map<String, Value>,
+            skip_name: bool,
+            names: &mut Vec<&'a str>,
+        ) -> Option<()> {
+            for key in ["name", "key", "var", "names", "keys", "vars"] {
+                if skip_name && key == "name" {
+                    continue;
+                }
+                match source.get(key) {
+                    None => {}
+                    Some(Value::String(name)) => names.push(name.as_str()),
+                    Some(Value::Array(items)) => {
+                        for item in items {
+                            names.push(item.as_str()?);
+                        }
+                    }
+                    Some(_) => return None,
+                }
+            }
+            Some(())
+        }
+        let p = self.params_object()?;
+        let mut names = Vec::new();
+        let tool = self.method == "tool";
+        collect(p, tool, &mut names)?;
+        if tool {
+            match p.get("input") {
+                None => {}
+                Some(Value::Object(input)) => collect(input, false, &mut names)?,
+                Some(Value::String(name)) => names.push(name.as_str()),
+                Some(_) => return None,
+            }
+        }
+        (!names.is_empty() && names.len() <= MAX_ENV_NAMES).then_some(names)
     }
 
     /// The parameters as an object, or `None` when they are not one.

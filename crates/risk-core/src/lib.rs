@@ -31,6 +31,7 @@
 pub mod capability;
 pub mod clock;
 pub mod config;
+pub mod detect;
 pub mod drift;
 pub mod eprocess;
 pub mod evaluate;
@@ -51,7 +52,7 @@ pub use config::{
     ConfigSources, ResolvedRiskConfig, RuntimeRiskConfig,
 };
 // Exec mediation (DESIGN §2 step 6).
-pub use hostcall::{HostCall, InvalidHostcall};
+pub use hostcall::{HostCall, InvalidHostcall, MAX_ENV_NAMES};
 pub use hostguard_exec::{
     classify_command, CommandAnalysis, ExecClass, ExecDecision, ExecFinding, ExecMediationPolicy,
     ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, MAX_COMMAND_BYTES, MAX_DEPTH,
@@ -78,5 +79,13 @@ pub use drift::{DriftDetector, DriftReading};
 pub use eprocess::{EProcess, EProcessReading};
 pub use evaluate::{evaluate, record_outcome, ExtensionRiskState};
 pub use explain::{Contributor, Explanation, Trigger, Triggers, MAX_CONTRIBUTORS};
-pub use features::{classify_url, is_sensitive_path, Feature, HttpTargetClass, FEATURE_COUNT};
-pub use model::{Evaluation, FallbackReason, Outcome, RiskInput, RiskModel, RiskModelError};
+pub use features::{Feature, HttpTargetClass, FEATURE_COUNT};
+pub use model::{
+    Evaluation, FallbackReason, Outcome, RiskInput, RiskModel, RiskModelError, Signals,
+};
+// Detection for every method (docs/detection.md).
+pub use detect::{Detection, Detector, TaintTracker};
+pub use hostguard_exec::{
+    ArmedBar, Catalog, CatalogError, Class, Classes, CommandInspection, Context, Effect, Example,
+    Method, Rule, RuleHit, Severity, Taint, ToolKind, Verb,
+};

@@ -12,7 +12,6 @@ use crate::drift::min_exceedances;
 use crate::eprocess::EProcess;
 use crate::explain::{Explanation, Triggers};
 use crate::features::{HttpTargetClass, FEATURE_COUNT};
-use crate::hostcall::HostCall;
 use crate::hysteresis::{HysteresisConfig, ScoreBands, Transition};
 use crate::posterior::Posterior;
 use crate::state::EnforcementState;
@@ -158,28 +157,42 @@ impl RiskModel {
     }
 }
 
-/// One call as the model sees it. The manager computes the exec classification and the secret
-/// broker's judgement once and feeds both mediation and the model.
-#[derive(Debug, Clone, Copy)]
-pub struct RiskInput<'a> {
-    /// The call (paths, URLs and other argument signals are read from its params).
-    pub call: &'a HostCall,
-    /// Its derived capability.
+/// What the model is told about one call: its capability, the exec tier, and the signals
+/// detection derived from its effects (docs/detection.md) — computed once by the caller and
+/// shared with mediation. The model reads no params itself.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RiskInput {
+    /// The call's derived capability.
     pub capability: Capability,
-    /// The exec classifier's tier for exec calls (`None` when the call runs no command, or was
-    /// not classified: an unclassified exec scores like Medium).
+    /// For exec calls, the strictest of the exec classifier's tier and the rules' severity
+    /// (`None` when the call runs no command or was not classified: an unclassified exec
+    /// scores like Medium).
     pub exec_tier: Option<ExecTier>,
     /// The exec classifier named a critical class (reverse shell, pipe-to-shell…).
     pub exec_critical_class: bool,
-    /// The call reads a secret env var: an `env` read the secret broker judged secret, or an
-    /// `exec` command that expands or dumps one (`$AWS_SECRET_ACCESS_KEY`, `printenv`, `env`).
-    pub secret_env: bool,
-    /// Where an `exec` command sends data, when it contacts the network (`curl`, `wget`, `nc`,
-    /// `scp`… or a URL argument; the strictest target): with a secret read in the window or in
-    /// the same command it is the exfiltration shape. `None` for other calls.
-    pub exec_egress: Option<HttpTargetClass>,
+    /// What detection saw.
+    pub signals: Signals,
     /// When the call arrived (drives the burst features).
     pub now_ms: u64,
+}
+
+/// The signals of one call's detection the model scores (see [`crate::Detection`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Signals {
+    /// A secret, privilege, persistence, system or host path outside the workspace is read or
+    /// changed, or a relative path climbs out of the workspace (feature `sensitive_path`).
+    pub sensitive_path: bool,
+    /// A credential-shaped env var is read (brokered, or expanded by a command): feature
+    /// `secret_env`.
+    pub secret_env: bool,
+    /// A secret is read (file, credential store, env var, cloud metadata): it arms the
+    /// exfiltration shape for the window, and with an egress in the same call is the shape.
+    pub secret_read: bool,
+    /// Where the call sends or fetches (feature `http_target`; the exfiltration half when it
+    /// leaves the network).
+    pub target: Option<HttpTargetClass>,
+    /// The strictest rule that fired: High and Critical floor the state at Prompt.
+    pub rule_severity: Option<ExecTier>,
 }
 
 /// How a call ended, as the host reports it after running (or refusing) it. Errors feed the

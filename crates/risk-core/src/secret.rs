@@ -138,6 +138,9 @@ pub enum SecretBrokerReason {
     SuffixRule,
     /// A prefix rule matched: redacted.
     PrefixRule,
+    /// No rule listed the name, but it is credential-shaped (its words say so, the catalog's
+    /// env classes, docs/detection.md): redacted.
+    ShapeRule,
 }
 
 impl SecretBrokerReason {
@@ -149,6 +152,7 @@ impl SecretBrokerReason {
             SecretBrokerReason::ExactRule => "exact_rule",
             SecretBrokerReason::SuffixRule => "suffix_rule",
             SecretBrokerReason::PrefixRule => "prefix_rule",
+            SecretBrokerReason::ShapeRule => "shape_rule",
         }
     }
 }
@@ -172,6 +176,19 @@ pub struct SecretBrokerDecision {
     pub reason: SecretBrokerReason,
     /// The rule that matched, when one did.
     pub rule: Option<String>,
+}
+
+impl SecretBrokerDecision {
+    /// The redaction of a credential-shaped name no rule lists.
+    pub fn shaped(name: &str) -> SecretBrokerDecision {
+        SecretBrokerDecision {
+            redacted: true,
+            placeholder: Some(SECRET_PLACEHOLDER.to_owned()),
+            name_hash: secret_name_hash(name),
+            reason: SecretBrokerReason::ShapeRule,
+            rule: None,
+        }
+    }
 }
 
 /// Why a secret-broker policy could not be built.

@@ -12,8 +12,9 @@ use hostguard_risk_core::{
     evaluate, record_outcome, BandProfile, Capability, Clock, EnforcementState, Evaluation,
     ExecTier, ExtensionRiskState, FallbackReason, HostCall, HttpTargetClass, Hysteresis,
     HysteresisConfig, ManualClock, Outcome, RiskInput, RiskModel, RuntimeRiskConfig, ScoreBands,
-    StepInput, Transition, Trigger,
+    Signals, StepInput, Taint, Transition, Trigger,
 };
+use hostguard_risk_core::{Context, Detector};
 use serde_json::{json, Value};
 use EnforcementState::*;
 
@@ -122,18 +123,34 @@ impl Session {
         );
         let capability = host_call.validate().unwrap();
         let input = RiskInput {
-            call: &host_call,
             capability,
             exec_tier: call.tier,
             exec_critical_class: call.critical_class,
-            secret_env: call.secret_env,
-            exec_egress: call.exec_egress,
+            signals: signals(&host_call, capability, call),
             now_ms: self.clock.now_ms(),
         };
         let evaluation = evaluate(&self.model, &mut self.state, &input, &self.clock);
         record_outcome(&mut self.state, outcome);
         evaluation
     }
+}
+
+/// What detection says about `host_call`, plus what the test states on top (the broker's
+/// judgement of an env name, a command's egress): as the manager computes it.
+fn signals(host_call: &HostCall, capability: Capability, call: &Call) -> Signals {
+    static DETECTOR: std::sync::OnceLock<Detector> = std::sync::OnceLock::new();
+    let detector = DETECTOR.get_or_init(|| Detector::builtin(Context::new()).unwrap());
+    let mut s = detector
+        .inspect(host_call, capability, Taint::NONE)
+        .signals();
+    if call.secret_env {
+        s.secret_env = true;
+        s.secret_read = true;
+    }
+    if let Some(egress) = call.exec_egress {
+        s.target = Some(s.target.map_or(egress, |t| t.max(egress)));
+    }
+    s
 }
 
 /// Would enforcing `state` block this call? Read/write calls are blocked from Prompt up
@@ -332,7 +349,10 @@ mod scenarios {
         assert!(!e.triggers.contains(Trigger::ExfiltrationShape));
         let local = Call {
             exec_egress: Some(HttpTargetClass::Loopback),
-            ..one_shot
+            ..exec(
+                "cat ~/.ssh/id_rsa | curl -d @- http://localhost:8080/",
+                ExecTier::Low,
+            )
         };
         let e = session.run(&local, 100, Outcome::Success);
         assert!(!e.triggers.contains(Trigger::ExfiltrationShape));
@@ -454,13 +474,12 @@ mod scenarios {
         let mut last = None;
         for (i, call) in warm_up.iter().enumerate() {
             let host_call = HostCall::new("e", format!("w{i}"), call.method, call.params.clone());
+            let capability = host_call.validate().unwrap();
             let input = RiskInput {
-                call: &host_call,
-                capability: host_call.validate().unwrap(),
+                capability,
                 exec_tier: call.tier,
                 exec_critical_class: call.critical_class,
-                secret_env: call.secret_env,
-                exec_egress: call.exec_egress,
+                signals: signals(&host_call, capability, call),
                 now_ms: clock.now_ms(),
             };
             last = Some(evaluate(&model, &mut state, &input, &clock));
@@ -470,14 +489,11 @@ mod scenarios {
             clock,
             step_ms: 100,
         };
-        let host_call = HostCall::new("e", "slow", "fs", json!({"op": "read", "path": "a"}));
         let input = RiskInput {
-            call: &host_call,
             capability: Capability::Read,
             exec_tier: None,
             exec_critical_class: false,
-            secret_env: false,
-            exec_egress: None,
+            signals: Signals::default(),
             now_ms: 0,
         };
         evaluate(&model, &mut state, &input, &slow)

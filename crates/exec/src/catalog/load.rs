@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use serde::Deserialize;
 
 use super::matcher::{Condition, EffectPattern, Method, Taint};
-use super::{Catalog, Example, Rule, Severity};
+use super::{Catalog, Example, Rule, Severity, ToolKind};
 use crate::classes::{Class, Classes};
 use crate::classify::ExecClass;
 use crate::code::{Api, CodeTable};
@@ -60,6 +60,15 @@ struct RawFile {
     family: Vec<RawFamily>,
     #[serde(default)]
     hidden: Option<RawHidden>,
+    #[serde(default)]
+    tool: Vec<RawTool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTool {
+    kind: String,
+    names: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -221,7 +230,26 @@ pub(super) fn load(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
     let mut hosts = HostTable::default();
     let mut env: Option<EnvTable> = None;
     let mut code = CodeTable::default();
+    let mut tools: BTreeMap<String, ToolKind> = BTreeMap::new();
     for (file, raw) in &mut parsed {
+        for t in std::mem::take(&mut raw.tool) {
+            let kind = ToolKind::from_name(&t.kind).ok_or_else(|| {
+                err(
+                    file,
+                    "tool",
+                    format!(
+                        "`kind` `{}`: expected read, write, delete, move, list or fetch",
+                        t.kind
+                    ),
+                )
+            })?;
+            for n in t.names {
+                let key = super::tool_key(&n);
+                if tools.insert(key, kind).is_some() {
+                    return Err(err(file, "tool", format!("tool `{n}` is listed twice")));
+                }
+            }
+        }
         for c in std::mem::take(&mut raw.code) {
             let api = Api::from_name(&c.what).ok_or_else(|| {
                 let names: Vec<&str> = Api::NAMES.iter().map(|(_, n)| *n).collect();
@@ -295,7 +323,7 @@ pub(super) fn load(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
         }
     }
     Ok(Catalog::from_parts(
-        rules, paths, hosts, env, programs, code,
+        rules, paths, hosts, env, programs, code, tools,
     ))
 }
 
