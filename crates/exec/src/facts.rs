@@ -226,11 +226,12 @@ pub(super) fn cron_command(line: &str) -> &str {
     rest.trim()
 }
 
-/// `w` single-quoted for a shell when it holds anything but plain word characters.
-pub(super) fn shell_quote(w: &str) -> String {
+/// `w` as one shell word: as is when it holds only safe characters, else single-quoted (a `'`
+/// inside closes, escapes and reopens).
+pub fn shell_quote(w: &str) -> String {
     let plain = !w.is_empty()
         && w.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c));
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
     if plain {
         w.to_owned()
     } else {

@@ -206,20 +206,30 @@ impl Catalog {
             .any(|c| c.has(Class::Egress) && !c.has(Class::Registry))
     }
 
-    /// Judges the effects of a call of another method (`fs`, `http`, `env`, a tool):
-    /// `segment` names the call in the hits.
+    /// Judges the effects of a call of another method (`fs`, `http`, `env`, a tool), with the
+    /// call read as the command it stands for when given (`program`: `http`, `fs`, `env` or the
+    /// tool's name; `args`: its method and targets, or the tool's flattened input), so argument
+    /// rules apply to every method; `segment` names the call in the hits.
     pub fn judge_effects(
         &self,
         method: Method,
         effects: &[Effect],
+        call: Option<(&str, &[String])>,
         taint: Taint,
         segment: &str,
     ) -> Vec<RuleHit> {
         let mut hits = Vec::new();
+        let stage = call.map(|(program, args)| StageView {
+            program,
+            args,
+            families: self.programs.families_of(program),
+            wrappers: &[],
+            wrapper_args: &[],
+        });
         let facts = Facts {
             method,
             effects,
-            stage: None,
+            stage,
             findings: &[],
             taint,
             segment,

@@ -163,6 +163,7 @@ pub use classify::{
     classify_command, CommandAnalysis, ExecClass, ExecFinding, MAX_COMMAND_BYTES, MAX_DEPTH,
     MAX_FINDINGS, WORK_BUDGET_BYTES,
 };
+pub use facts::shell_quote;
 pub use inspect::{strictest, ArmedBar, CommandInspection, MAX_ARMED_LITERALS, MAX_HITS};
 pub use paths::{Context, MAX_PATH_BYTES};
 pub use policy::{

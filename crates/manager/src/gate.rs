@@ -71,6 +71,21 @@ impl Draft {
         self.action = self.action.max(action);
         self.state = self.state.max(state);
     }
+
+    /// Names the detection as the reason when it asks for what the static policy already asked
+    /// (a prompt both want): the operator learns why the model wants a person.
+    fn explain_tie(
+        &mut self,
+        action: VerdictAction,
+        state: EnforcementState,
+        code: &'static str,
+        reason: impl FnOnce() -> String,
+    ) {
+        if self.reason_code == "policy_prompt" && (action, state) == (self.action, self.state) {
+            self.reason_code = code;
+            self.reason = Cow::Owned(reason());
+        }
+    }
 }
 
 /// What a risk state means for a call of `capability` when enforced (DESIGN §4 table).
@@ -387,6 +402,9 @@ impl ExtensionManager {
             let alerting = phase != RolloutPhase::Shadow;
             if enforced {
                 d.raise(risk_action, e.state_after, risk_code(e.state_after), || {
+                    e.summary()
+                });
+                d.explain_tie(risk_action, e.state_after, risk_code(e.state_after), || {
                     e.summary()
                 });
                 if risk_action == VerdictAction::Block {

@@ -88,14 +88,14 @@ impl Detection {
         (fetches && writes_outside) || binary
     }
 
-    /// The call touches a sensitive path: a secret, privilege, persistence or system file, or
-    /// one outside the workspace reached through `..`.
+    /// The call touches a sensitive path: a secret, privilege, persistence or host file outside
+    /// the workspace, a secret in it, or a path that climbs out of it through `..`. Plain
+    /// system files (`/etc/os-release`, `/proc/cpuinfo`) are routine diagnostics.
     pub fn sensitive_path(&self) -> bool {
         let sensitive = Classes::of(&[
             Class::Secret,
             Class::Privilege,
             Class::Persistence,
-            Class::System,
             Class::Host,
         ]);
         self.effects.iter().any(|e| {
@@ -105,6 +105,16 @@ impl Detection {
             ) && ((e.classes.intersects(sensitive) && !e.classes.has(Class::Workspace))
                 || e.classes.has(Class::Traversal)
                 || (e.classes.has(Class::Secret) && e.verb == Verb::Read))
+        })
+    }
+
+    /// The call fetches, sends or resolves off the machine and its network, to somewhere other
+    /// than a package registry or code host.
+    pub fn leaves(&self) -> bool {
+        self.effects.iter().any(|e| {
+            matches!(e.verb, Verb::Fetch | Verb::Send | Verb::Resolve)
+                && e.classes.has(Class::Egress)
+                && !e.classes.has(Class::Registry)
         })
     }
 
@@ -125,6 +135,7 @@ impl Detection {
             secret_env: self.reads_secret_env(),
             secret_read: self.reads_secret(),
             target: self.network_target(),
+            leaves: self.leaves(),
             rule_severity: (!self.hits.is_empty()).then_some(severity),
         }
     }
@@ -206,9 +217,23 @@ impl Detector {
             }
             (_, Some(p)) => (Method::Other, self.param_effects(p)),
         };
-        let segment = call.method.as_str();
-        let hits = self.catalog.judge_effects(method, &effects, taint, segment);
+        // The call as the command it stands for, so argument rules see every method.
+        let (program, args) = as_command(call, method, params);
+        let hits = self.catalog.judge_effects(
+            method,
+            &effects,
+            Some((&program, &args)),
+            taint,
+            call.method.as_str(),
+        );
         d.absorb(&effects, &hits);
+        // A tool that runs a command somewhere (a container, a remote) runs it as a command.
+        if method == Method::Tool {
+            for line in tool_commands(params) {
+                let inspection = self.catalog.inspect_command(&line, &self.context, taint);
+                d.absorb(&inspection.effects, &inspection.hits);
+            }
+        }
         sort(&mut d.hits);
         d
     }
@@ -454,6 +479,92 @@ impl FileOp {
             ToolKind::List | ToolKind::Fetch => FileOp::Metadata,
         }
     }
+}
+
+/// A call of another method as a command line: `http METHOD URL…`, `fs OP PATH…`, `env
+/// NAME…`, or `TOOL --key=value value…` (the tool's input flattened one level: `true` is
+/// `--key`, a string both `--key=value` and `value`, an array its strings), bounded.
+fn as_command(
+    call: &HostCall,
+    method: Method,
+    params: Option<&Map<String, Value>>,
+) -> (String, Vec<String>) {
+    const MAX_ARGS: usize = 64;
+    const MAX_ARG_BYTES: usize = 4096;
+    let mut args: Vec<String> = Vec::new();
+    let mut push = |s: &str| {
+        if args.len() < MAX_ARGS && s.len() <= MAX_ARG_BYTES {
+            args.push(s.to_owned());
+        }
+    };
+    let Some(p) = params else {
+        return (call.method.clone(), Vec::new());
+    };
+    let program = match method {
+        Method::Tool => p
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("tool")
+            .to_ascii_lowercase(),
+        _ => call.method.clone(),
+    };
+    let source = match (method, p.get("input")) {
+        (Method::Tool, Some(Value::Object(o))) => o,
+        _ => p,
+    };
+    for (key, value) in source {
+        if method == Method::Tool && key == "name" && std::ptr::eq(source, p) {
+            continue;
+        }
+        match value {
+            Value::Bool(true) => push(&format!("--{key}")),
+            Value::String(s) => {
+                push(&format!("--{key}={s}"));
+                push(s);
+            }
+            Value::Number(n) => push(&format!("--{key}={n}")),
+            Value::Array(items) => {
+                for item in items.iter().take(MAX_ARGS) {
+                    if let Some(s) = item.as_str() {
+                        push(s);
+                    }
+                }
+            }
+            Value::Bool(false) | Value::Null | Value::Object(_) => {}
+        }
+    }
+    (program, args)
+}
+
+/// The command lines a tool of another kind runs (`command`, `cmd`, `script`, `argv` in its
+/// input, a string or an argv array).
+fn tool_commands(params: Option<&Map<String, Value>>) -> Vec<String> {
+    let Some(p) = params else {
+        return Vec::new();
+    };
+    let source = match p.get("input") {
+        Some(Value::Object(o)) => o,
+        _ => p,
+    };
+    let mut out = Vec::new();
+    for key in ["command", "cmd", "script", "argv", "entrypoint"] {
+        match source.get(key) {
+            Some(Value::String(s)) => out.push(s.clone()),
+            Some(Value::Array(items)) => {
+                let words: Vec<String> = items
+                    .iter()
+                    .take(256)
+                    .map(|v| match v {
+                        Value::String(s) => hostguard_exec::shell_quote(s),
+                        other => hostguard_exec::shell_quote(&other.to_string()),
+                    })
+                    .collect();
+                out.push(words.join(" "));
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Params naming the file acted on (read, written, deleted).

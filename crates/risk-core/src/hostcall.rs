@@ -1,6 +1,7 @@
 //! The hostcall: one call an extension makes into its host, and its validation
 //! (DESIGN §2 step 1).
 
+use hostguard_exec::shell_quote;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -407,19 +408,6 @@ fn stringify(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-/// Quotes one argv word so the shell parser sees it as one word.
-fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
-    if plain {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 

@@ -188,9 +188,11 @@ pub struct Signals {
     /// A secret is read (file, credential store, env var, cloud metadata): it arms the
     /// exfiltration shape for the window, and with an egress in the same call is the shape.
     pub secret_read: bool,
-    /// Where the call sends or fetches (feature `http_target`; the exfiltration half when it
-    /// leaves the network).
+    /// Where the call sends or fetches (feature `http_target`).
     pub target: Option<HttpTargetClass>,
+    /// The call reaches off the machine and its network to somewhere other than the package
+    /// registries and code hosts (the egress half of the exfiltration shape).
+    pub leaves: bool,
     /// The strictest rule that fired: High and Critical floor the state at Prompt.
     pub rule_severity: Option<ExecTier>,
 }

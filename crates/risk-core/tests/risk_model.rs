@@ -149,6 +149,7 @@ fn signals(host_call: &HostCall, capability: Capability, call: &Call) -> Signals
     }
     if let Some(egress) = call.exec_egress {
         s.target = Some(s.target.map_or(egress, |t| t.max(egress)));
+        s.leaves |= egress.leaves_network();
     }
     s
 }
