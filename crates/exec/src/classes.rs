@@ -41,6 +41,9 @@ pub enum Class {
     PackageSource,
     /// A script or program source (`.sh`, `.py`, `.js`…): content that is meant to run.
     Script,
+    /// An archive or compressed bundle (`.zip`, `.tar.gz`, `.7z`…): content packed to be
+    /// unpacked elsewhere.
+    Archive,
     /// The user's own documents and media (`~/Documents`, `~/Desktop`, `~/Pictures`…).
     UserData,
     // Where a path is.
@@ -123,7 +126,7 @@ pub enum Class {
 
 impl Class {
     /// Every class, in declaration order (bit `i` of [`Classes`] is `ALL[i]`).
-    pub const ALL: [Class; 49] = [
+    pub const ALL: [Class; 50] = [
         Class::Secret,
         Class::Persistence,
         Class::Privilege,
@@ -137,6 +140,7 @@ impl Class {
         Class::Autorun,
         Class::PackageSource,
         Class::Script,
+        Class::Archive,
         Class::UserData,
         Class::Workspace,
         Class::WorkspaceRoot,
@@ -191,6 +195,7 @@ impl Class {
             Class::Autorun => "autorun",
             Class::PackageSource => "package_source",
             Class::Script => "script",
+            Class::Archive => "archive",
             Class::UserData => "user_data",
             Class::Workspace => "workspace",
             Class::WorkspaceRoot => "workspace_root",
@@ -290,6 +295,12 @@ impl Classes {
     #[must_use]
     pub const fn plus(self, class: Class) -> Classes {
         Classes(self.0 | class.bit())
+    }
+
+    /// The classes in both sets.
+    #[must_use]
+    pub const fn only(self, other: Classes) -> Classes {
+        Classes(self.0 & other.0)
     }
 
     /// The set without `class`.

@@ -517,30 +517,9 @@ impl Deriver<'_> {
     }
 }
 
-/// The operands of `s`: its words that are not options nor the values of options that take
-/// one (the table's `value_flags`, `path_flags` and `method_flags`); everything after `--`.
+/// The operands of `s` (see [`Program::operand_words`]).
 fn operands<'s>(program: &Program, s: &'s Stage) -> Vec<&'s str> {
-    let mut out = Vec::new();
-    let mut words = s.texts();
-    let takes_value = |w: &str| {
-        program.value_flags.iter().any(|f| f == w)
-            || program.path_flags.iter().any(|(f, _)| f == w)
-            || program.method_flags.iter().any(|f| f == w)
-    };
-    while let Some(w) = words.next() {
-        if w == "--" {
-            out.extend(words.by_ref());
-            break;
-        }
-        if w.starts_with('-') && w != "-" {
-            if takes_value(w) {
-                words.next();
-            }
-            continue;
-        }
-        out.push(w);
-    }
-    out
+    program.operand_words(s.texts())
 }
 
 /// Whether the command sends data: a send option, or a method option naming a writing method.

@@ -23,6 +23,9 @@ pub(crate) struct EnvTable {
     pub contains: Vec<String>,
     /// A last word that makes a name *about* a secret rather than one (`KEY_PATH`, `TOKEN_FILE`).
     pub reference_words: Vec<String>,
+    /// Trailing words that only say which copy it is (`_LIVE`, `_PROD`, `_V2`, a number): the
+    /// word before them is the name's last word (`STRIPE_SK_LIVE` ends in `SK`).
+    pub qualifier_words: Vec<String>,
     /// Names the loader or a shell runs code from.
     pub loader: Vec<String>,
     /// Names that steer shell history.
@@ -49,7 +52,14 @@ impl EnvTable {
     }
 
     fn secret_shaped(&self, name: &str) -> bool {
-        let words = words(name);
+        let mut words = words(name);
+        while words.len() > 1
+            && words.last().is_some_and(|w| {
+                self.qualifier_words.contains(w) || w.bytes().all(|b| b.is_ascii_digit())
+            })
+        {
+            words.pop();
+        }
         let Some(last) = words.last() else {
             return false;
         };
@@ -111,6 +121,7 @@ mod tests {
             last_words: v(&["KEY", "AUTH", "PAT", "SK", "PASS", "PWD"]),
             contains: v(&["PASSWORD", "SECRET", "TOKEN", "APIKEY", "ACCESSKEY"]),
             reference_words: v(&["PATH", "FILE", "DIR"]),
+            qualifier_words: v(&["LIVE", "PROD", "V2"]),
             loader: v(&["LD_PRELOAD"]),
             history: v(&["HISTFILE"]),
         }
@@ -130,6 +141,9 @@ mod tests {
             "VAULTTOKEN",
             "DB_PASS",
             "GITHUB_PAT",
+            "STRIPE_SK_LIVE",
+            "DB_PASS_2",
+            "DEPLOY_KEY_PROD_V2",
         ] {
             assert!(t.classify(name).has(Class::SecretName), "{name}");
         }
@@ -143,6 +157,8 @@ mod tests {
             "KEY_ID",
             "NODE_ENV",
             "BYPASS_CACHE",
+            "NODE_ENV_PROD",
+            "PORT_2",
         ] {
             assert!(!t.classify(name).has(Class::SecretName), "{name}");
         }

@@ -78,6 +78,7 @@ impl Catalog {
                 stage: Some(StageView {
                     program: &stage.program,
                     args: &stage.args,
+                    subcommand: self.programs.subcommand(&stage.program, &stage.args),
                     families: stage.families,
                     wrappers: &stage.wrappers,
                     wrapper_args: &stage.wrapper_args,
@@ -117,6 +118,7 @@ impl Catalog {
                 Some(StageView {
                     program: &stage.program,
                     args: &stage.args,
+                    subcommand: self.programs.subcommand(&stage.program, &stage.args),
                     families: stage.families,
                     wrappers: &stage.wrappers,
                     wrapper_args: &stage.wrapper_args,
@@ -222,6 +224,7 @@ impl Catalog {
         let stage = call.map(|(program, args)| StageView {
             program,
             args,
+            subcommand: self.programs.subcommand(program, args),
             families: self.programs.families_of(program),
             wrappers: &[],
             wrapper_args: &[],

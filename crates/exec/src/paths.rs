@@ -71,6 +71,9 @@ pub(crate) struct PathTable {
     pub rules: Vec<PathRule>,
     /// Dot-named tool directories that are not hiding places (lower-case, relative to a home).
     pub known_dot_dirs: Vec<String>,
+    /// Dot-named project entries that are not hiding places inside the workspace (lower-case
+    /// names).
+    pub workspace_dot_names: Vec<String>,
 }
 
 impl PathTable {
@@ -111,10 +114,31 @@ impl PathTable {
 }
 
 impl PathTable {
-    /// A dot-named entry outside the workspace that is not a well-known tool directory: in
-    /// temporary space any dot-name counts; under a home, a dot-name below the home's own
-    /// well-known dot-directories counts too (`~/.local/share/.fontcache`).
+    /// The kind of file the last segment of `path` names — [`Class::Script`],
+    /// [`Class::Archive`] — by the table's `anywhere` globs (a URL's path names a file the same
+    /// way a file name does).
+    pub(crate) fn file_kind(&self, path: &str) -> Classes {
+        const KINDS: Classes = Classes::of(&[Class::Script, Class::Archive]);
+        let name = path.rsplit('/').next().unwrap_or("");
+        if name.is_empty() {
+            return Classes::EMPTY;
+        }
+        self.classify(name, &Context::new()).only(KINDS)
+    }
+
+    /// A dot-named entry that is not a well-known one. Outside the workspace: in temporary
+    /// space any dot-name counts; under a home, a dot-name below the home's own well-known
+    /// dot-directories counts too (`~/.local/share/.fontcache`). Inside it: a dot-named file or
+    /// directory that is not an ordinary project entry (`scripts/.telemetry.js`).
     fn is_hidden(&self, at: &Located) -> bool {
+        if at.classes.has(Class::Workspace) {
+            return at.workspace_rel().split('/').any(|comp| {
+                let lower = comp.to_ascii_lowercase();
+                comp.starts_with('.')
+                    && !matches!(comp, "." | "..")
+                    && !self.workspace_dot_names.contains(&lower)
+            });
+        }
         if !at.classes.has(Class::Outside) {
             return false;
         }
@@ -149,9 +173,15 @@ struct Located {
     classes: Classes,
     /// Where the part below the home directory starts in `normal`, when under one.
     home_rel: Option<usize>,
+    /// Where the part below the workspace root starts in `normal` (0 for a relative path).
+    ws_rel: usize,
 }
 
 impl Located {
+    fn workspace_rel(&self) -> &str {
+        self.normal.get(self.ws_rel..).unwrap_or("")
+    }
+
     fn home_rel(&self) -> Option<&str> {
         self.home_rel.and_then(|start| self.normal.get(start..))
     }
@@ -194,6 +224,7 @@ fn locate(raw: &str, ctx: &Context) -> Located {
             normal,
             classes,
             home_rel: None,
+            ws_rel: 0,
         };
     }
     if let Some(ws) = ctx.workspace.as_deref() {
@@ -207,6 +238,7 @@ fn locate(raw: &str, ctx: &Context) -> Located {
                 classes = classes.plus(Class::WorkspaceRoot);
             }
             return Located {
+                ws_rel: ws.len().min(normal.len()),
                 normal,
                 classes,
                 home_rel: None,
@@ -236,6 +268,7 @@ fn locate(raw: &str, ctx: &Context) -> Located {
         normal,
         classes,
         home_rel,
+        ws_rel: 0,
     }
 }
 

@@ -88,6 +88,41 @@ impl PathFlag {
     }
 }
 
+impl Program {
+    /// Whether option `w` takes the next word as its value (`value_flags`, `path_flags`,
+    /// `method_flags`).
+    pub(crate) fn takes_value(&self, w: &str) -> bool {
+        self.value_flags.iter().any(|f| f == w)
+            || self.path_flags.iter().any(|(f, _)| f == w)
+            || self.method_flags.iter().any(|f| f == w)
+    }
+
+    /// The operands among `words`: the words that are neither options nor the values of
+    /// options that take one; every word after `--`. `git -C /repo reset` has the operand
+    /// `reset` first, so the subcommand is read past global options.
+    pub(crate) fn operand_words<'w>(
+        &self,
+        words: impl IntoIterator<Item = &'w str>,
+    ) -> Vec<&'w str> {
+        let mut out = Vec::new();
+        let mut words = words.into_iter();
+        while let Some(w) = words.next() {
+            if w == "--" {
+                out.extend(words.by_ref());
+                break;
+            }
+            if w.starts_with('-') && w != "-" {
+                if self.takes_value(w) {
+                    words.next();
+                }
+                continue;
+            }
+            out.push(w);
+        }
+        out
+    }
+}
+
 impl Default for Program {
     /// A program the table does not know: it reads the paths and fetches the URLs it is given.
     fn default() -> Program {
@@ -139,10 +174,10 @@ impl ProgramTable {
     /// and `name` (subcommand entries such as `gh gist create`), and how many leading operand
     /// words it consumed.
     pub(crate) fn lookup(&self, name: &str, args: &[&str]) -> (&Program, usize) {
-        let words: Vec<&str> = args
-            .iter()
-            .copied()
-            .filter(|a| !a.starts_with('-'))
+        let words: Vec<&str> = self
+            .get(name)
+            .operand_words(args.iter().copied())
+            .into_iter()
             .take(2)
             .collect();
         for n in (1..=words.len()).rev() {
@@ -156,6 +191,14 @@ impl ProgramTable {
             }
         }
         (self.get(name), 0)
+    }
+
+    /// The subcommand of `name` run with `args`: its first operand.
+    pub(crate) fn subcommand<'w>(&self, name: &str, args: &'w [String]) -> Option<&'w str> {
+        self.get(name)
+            .operand_words(args.iter().map(String::as_str))
+            .first()
+            .copied()
     }
 
     /// The family bits of program `name`.

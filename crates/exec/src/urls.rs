@@ -79,20 +79,31 @@ impl HostTable {
     /// host at all). A URL with a backslash is judged by both readings — a WHATWG parser's
     /// (`\` is `/`) and a literal one's (curl's) — and holds the classes of both, so
     /// `http://localhost\@evil.example/` leaves the network.
+    #[cfg(test)]
     pub(crate) fn classify_url(&self, raw: &str) -> Option<Classes> {
+        self.classify_url_in(raw, &|_| Classes::EMPTY)
+    }
+
+    /// [`HostTable::classify_url`], plus `kind(PATH)`: the classes of the file the URL's path
+    /// names (a script, an archive), judged by the caller's path table.
+    pub(crate) fn classify_url_in(
+        &self,
+        raw: &str,
+        kind: &dyn Fn(&str) -> Classes,
+    ) -> Option<Classes> {
         let raw = raw.trim();
         if raw.contains('\\') {
-            let literal = self.classify_one(&raw.replace('\\', "%5C"));
-            let whatwg = self.classify_one(raw);
+            let literal = self.classify_one(&raw.replace('\\', "%5C"), kind);
+            let whatwg = self.classify_one(raw, kind);
             return match (whatwg, literal) {
                 (Some(a), Some(b)) => Some(with_egress(a.with(b))),
                 (a, b) => a.or(b),
             };
         }
-        self.classify_one(raw)
+        self.classify_one(raw, kind)
     }
 
-    fn classify_one(&self, raw: &str) -> Option<Classes> {
+    fn classify_one(&self, raw: &str, kind: &dyn Fn(&str) -> Classes) -> Option<Classes> {
         if raw.len() > MAX_URL_BYTES {
             return Some(Classes::of(&[Class::Unknown, Class::Egress, Class::Data]));
         }
@@ -145,6 +156,7 @@ impl HostTable {
         if names_binary(url.path()) {
             classes = classes.plus(Class::Binary);
         }
+        classes = classes.with(kind(url.path()));
         Some(with_egress(classes))
     }
 
@@ -159,7 +171,7 @@ impl HostTable {
         } else {
             format!("[{host}]")
         };
-        self.classify_url(&format!("http://{authority}/"))
+        self.classify_url_in(&format!("http://{authority}/"), &|_| Classes::EMPTY)
             .map(|c| c.minus(Class::Data))
             .unwrap_or(Classes::of(&[Class::Unknown, Class::Egress]))
     }

@@ -78,9 +78,10 @@ impl Detection {
             .effects
             .iter()
             .any(|e| e.verb == Verb::Fetch && e.classes.has(Class::Egress));
-        let writes_outside = self.effects.iter().any(|e| {
-            e.verb == Verb::Write && (e.classes.has(Class::Outside) || e.classes.has(Class::Hidden))
-        });
+        let writes_outside = self
+            .effects
+            .iter()
+            .any(|e| e.verb == Verb::Write && e.classes.has(Class::Outside));
         let binary = self.effects.iter().any(|e| {
             (e.verb == Verb::Fetch && e.classes.has(Class::Binary) && e.classes.has(Class::Egress))
                 || (e.verb == Verb::Write && e.classes.has(Class::Binary))
@@ -325,10 +326,7 @@ impl Detector {
     /// persistence point, an autorun file, a script, a hidden or temporary place, the host's
     /// territory) or names a foreign package source in a package-source file.
     fn content_classes(&self, target: Classes, content: &str) -> Classes {
-        let mut extra = Classes::EMPTY;
-        if is_native_binary(content) {
-            extra = extra.plus(Class::Binary);
-        }
+        let mut extra = content_kind(content);
         if content.is_empty() {
             return extra;
         }
@@ -429,14 +427,33 @@ impl Detector {
     }
 }
 
-/// Whether content starts with a native executable's magic number (ELF, PE, Mach-O, fat
-/// Mach-O), as a host would write it from a string.
-fn is_native_binary(content: &str) -> bool {
-    let b = content.as_bytes();
-    b.starts_with(b"\x7fELF")
-        || b.starts_with(b"MZ")
-        || b.starts_with(&[0xcf, 0xfa, 0xed, 0xfe])
-        || b.starts_with(&[0xca, 0xfe, 0xba, 0xbe])
+/// Magic numbers of written content: native executables (ELF, PE, Mach-O, fat Mach-O) and
+/// archives (zip, gzip, xz, 7-Zip, RAR).
+const MAGIC: &[(&[u8], Class)] = &[
+    (b"\x7fELF", Class::Binary),
+    (b"MZ", Class::Binary),
+    (&[0xcf, 0xfa, 0xed, 0xfe], Class::Binary),
+    (&[0xca, 0xfe, 0xba, 0xbe], Class::Binary),
+    (b"PK\x03\x04", Class::Archive),
+    (&[0x1f, 0x8b], Class::Archive),
+    (&[0xfd, b'7', b'z', b'X', b'Z', 0x00], Class::Archive),
+    (&[b'7', b'z', 0xbc, 0xaf, 0x27, 0x1c], Class::Archive),
+    (b"Rar!\x1a\x07", Class::Archive),
+];
+
+/// The kind of file `content` is by its magic number. A host writes content from a string, so a
+/// byte above 0x7f arrives as the character with that code point (`"\u00cf\u00fa\u00ed\u00fe"`).
+fn content_kind(content: &str) -> Classes {
+    let starts_with = |magic: &[u8]| {
+        let mut chars = content.chars();
+        magic
+            .iter()
+            .all(|b| chars.next().is_some_and(|c| u32::from(*b) == u32::from(c)))
+    };
+    MAGIC
+        .iter()
+        .filter(|(magic, _)| starts_with(magic))
+        .fold(Classes::EMPTY, |acc, (_, class)| acc.plus(*class))
 }
 
 /// What a file operation does.

@@ -75,6 +75,8 @@ struct RawTool {
 #[serde(deny_unknown_fields)]
 struct RawHidden {
     known: Vec<String>,
+    #[serde(default)]
+    workspace: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +173,8 @@ struct RawEnv {
     last_words: Vec<String>,
     contains: Vec<String>,
     reference_words: Vec<String>,
+    #[serde(default)]
+    qualifier_words: Vec<String>,
     loader: Vec<String>,
     history: Vec<String>,
 }
@@ -296,6 +300,9 @@ pub(super) fn load(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
             paths
                 .known_dot_dirs
                 .extend(h.known.into_iter().map(|k| k.to_ascii_lowercase()));
+            paths
+                .workspace_dot_names
+                .extend(h.workspace.into_iter().map(|k| k.to_ascii_lowercase()));
         }
         if let Some(e) = raw.env.take() {
             if env.is_some() {
@@ -409,6 +416,7 @@ fn env_table(e: RawEnv) -> EnvTable {
         last_words: up(e.last_words),
         contains: up(e.contains),
         reference_words: up(e.reference_words),
+        qualifier_words: up(e.qualifier_words),
         loader: up(e.loader),
         history: up(e.history),
     }

@@ -105,6 +105,8 @@ pub struct StageView<'a> {
     pub program: &'a str,
     /// Its arguments after expansion.
     pub args: &'a [String],
+    /// Its first operand (options and their values skipped: `git -C /repo reset` → `reset`).
+    pub subcommand: Option<&'a str>,
     /// The program families it belongs to (bits of the program table's families).
     pub families: u64,
     /// The wrapper programs peeled off before it (`sudo`, `nohup`, `nsenter`…).
@@ -342,11 +344,12 @@ impl Condition {
         if !self.wrapper_args.is_empty() && !any_arg(s.wrapper_args, &self.wrapper_args) {
             return false;
         }
-        if !self.subcommand.is_empty() {
-            let first = s.args.iter().find(|a| !a.starts_with('-'));
-            if !first.is_some_and(|a| self.subcommand.iter().any(|g| word_matches(g, a, true))) {
-                return false;
-            }
+        if !self.subcommand.is_empty()
+            && !s
+                .subcommand
+                .is_some_and(|a| self.subcommand.iter().any(|g| word_matches(g, a, true)))
+        {
+            return false;
         }
         true
     }

@@ -208,7 +208,8 @@ impl Catalog {
 
     /// The classes of a URL; `None` when it names no network resource (`file:`).
     pub fn classify_url(&self, url: &str) -> Option<Classes> {
-        self.hosts.classify_url(url)
+        self.hosts
+            .classify_url_in(url, &|path| self.paths.file_kind(path))
     }
 
     /// The classes of a bare host name or address.

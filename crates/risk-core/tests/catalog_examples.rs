@@ -1,0 +1,74 @@
+//! Every rule's own examples, of every method, through the detector as a host would call it
+//! (workspace `/home/dev/project`): the examples that must fire it do, the ones that must not do
+//! not. Command lines run as `exec` calls here too, so the detector's framing of a command (and
+//! not only the exec crate's inspection) is what is tested.
+
+use hostguard_risk_core::detect::Detector;
+use hostguard_risk_core::{derive_capability, Catalog, Context, Example, HostCall};
+use serde_json::{json, Value};
+
+fn detector() -> Result<Detector, String> {
+    let ctx = Context::with_workspace("/home/dev/project").ok_or("a workspace root")?;
+    Detector::builtin(ctx).map_err(|e| e.to_string())
+}
+
+/// The example as the hostcall a host would send.
+fn call(example: &Example) -> HostCall {
+    match example {
+        Example::Command(c) => HostCall::new("ext", "c-1", "exec", json!({ "command": c })),
+        Example::Call { method, params } => HostCall::new("ext", "c-1", method, params.clone()),
+    }
+}
+
+/// Whether rule `id` fires on `example`, given the rule's own history.
+fn fires(detector: &Detector, id: &str, example: &Example) -> Result<bool, String> {
+    let rule = detector.catalog().rule(id).ok_or("no such rule")?;
+    let call = call(example);
+    let params = match &call.params {
+        Value::Object(p) => p.clone(),
+        _ => return Err(format!("{example}: params are not an object")),
+    };
+    let capability =
+        derive_capability(&call.method, &params).map_err(|e| format!("{example}: {e}"))?;
+    let detection = detector.inspect(&call, capability, rule.taint());
+    let rules = detector.catalog().rules();
+    Ok(detection
+        .hits
+        .iter()
+        .any(|h| rules.get(h.rule).is_some_and(|r| r.id == id)))
+}
+
+#[test]
+fn every_rules_examples_of_every_method_fire_and_its_passes_do_not() -> Result<(), String> {
+    let detector = detector()?;
+    let catalog: &Catalog = detector.catalog();
+    let mut failures = Vec::new();
+    let mut calls = 0;
+    for rule in catalog.rules() {
+        let cases = rule
+            .fire
+            .iter()
+            .map(|e| (e, true))
+            .chain(rule.pass.iter().map(|e| (e, false)));
+        for (example, expected) in cases {
+            calls += usize::from(matches!(example, Example::Call { .. }));
+            match fires(&detector, &rule.id, example) {
+                Ok(got) if got == expected => {}
+                Ok(got) => failures.push(format!(
+                    "{} {} on {example}",
+                    rule.id,
+                    if got { "fires" } else { "does not fire" }
+                )),
+                Err(e) => failures.push(format!("{}: {e}", rule.id)),
+            }
+        }
+    }
+    assert!(calls >= 40, "only {calls} examples of other methods");
+    assert!(
+        failures.is_empty(),
+        "{} example failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    Ok(())
+}
