@@ -27,6 +27,7 @@ pub mod error;
 pub mod events;
 pub mod labels;
 pub mod ledger_cmd;
+pub mod rules_cmd;
 pub mod run_cmd;
 pub mod triage_cmd;
 pub mod whatif_cmd;

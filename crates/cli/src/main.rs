@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use hostguard_cli::bundle_cmd::{self, parse_category, parse_severity, BuildArgs, Redaction};
 use hostguard_cli::error::{CliResult, ExitKind};
+use hostguard_cli::rules_cmd::{self, Subject, TestArgs};
 use hostguard_cli::run_cmd::{self, RunArgs};
 use hostguard_cli::whatif_cmd::{self, WhatIfArgs};
 use hostguard_cli::{config_cmd, events, ledger_cmd, triage_cmd};
@@ -106,6 +107,49 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// The detection rule catalog (docs/detection.md): list, explain, test a command.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Every rule: id, severity, ATT&CK technique ids, title.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What one rule matches, why, and its examples; exit 2 for an unknown id.
+    Explain {
+        /// The rule id (`persistence.ssh_authorized_keys`).
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Which rules a command line (or, with --call, a hostcall of any method) fires, on which
+    /// part of its parse; exit 1 when a rule fires, 0 when none does.
+    Test {
+        /// The command line, as one argument (quote it).
+        #[arg(required_unless_present = "call", conflicts_with = "call")]
+        command: Option<String>,
+        /// A hostcall as JSON: `{"method":"fs","params":{"op":"write","path":…}}`.
+        #[arg(long, value_name = "JSON")]
+        call: Option<String>,
+        /// The workspace root extensions run in (absolute; relative paths are in it).
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<String>,
+        /// What the extension did before: `secret` (read one), `download` (fetched a file);
+        /// repeatable.
+        #[arg(long, value_name = "WHAT")]
+        after: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -406,6 +450,26 @@ fn dispatch(command: Command) -> CliResult {
         },
         Command::Events { command } => match command {
             EventsCommand::Check { file } => events::check(&file),
+        },
+        Command::Rules { command } => match command {
+            RulesCommand::List { json } => rules_cmd::list(json),
+            RulesCommand::Explain { id, json } => rules_cmd::explain(&id, json),
+            RulesCommand::Test {
+                command,
+                call,
+                workspace,
+                after,
+                json,
+            } => rules_cmd::test(&TestArgs {
+                subject: match (command, call) {
+                    (_, Some(call)) => Subject::Call(call),
+                    (Some(line), None) => Subject::Command(line),
+                    (None, None) => Subject::Command(String::new()),
+                },
+                workspace,
+                after,
+                json,
+            }),
         },
         Command::Config { command } => match command {
             ConfigCommand::Explain { config, risk, json } => {
