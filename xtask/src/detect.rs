@@ -1,7 +1,10 @@
 //! The detection-quality gate of `cargo xtask ci` (DESIGN §10, docs/detection.md): `hostguard
-//! run` over every labelled trace of `fixtures/traces/` in phase `enforce_all`, with the
-//! workspace the traces were recorded in; fails if a harmful call of a malicious trace is not
-//! stopped or a call of a benign extension is.
+//! run` over every labelled trace of two sets in phase `enforce_all`, with the workspace the
+//! traces were recorded in: the traces `cargo xtask fixtures` generates (`fixtures/traces/`),
+//! and the traces written blind by writers who never saw the rules
+//! (`fixtures/traces/blind/*/`, README there). It fails if a harmful call of a malicious trace
+//! is not stopped — unless `fixtures/traces/blind/KNOWN-MISSES.tsv` lists it with its class —
+//! or a call of a benign extension is stopped.
 //!
 //! A call is *stopped* when it is blocked or the gate asks a person about it (a prompt counts:
 //! the call does not run unattended) — except the static policy's own prompt for a capability
@@ -47,110 +50,299 @@ struct Judged {
     kind: String,
     calls: usize,
     stopped: usize,
+    harmful: usize,
     false_positives: Vec<String>,
     false_positive_codes: Vec<String>,
     false_negatives: Vec<String>,
 }
 
+/// A set of labelled traces the gate judges, and how many of each kind it must hold.
+struct TraceSet {
+    name: &'static str,
+    /// Relative to the repository root.
+    dir: &'static str,
+    /// Whether the traces sit one level down, in a folder per writer.
+    by_writer: bool,
+    min_benign: usize,
+    min_malicious: usize,
+}
+
+/// The sets: the traces `cargo xtask fixtures` generates from the rules' authors' own
+/// scenarios, and the traces written blind (fixtures/traces/blind/README.md) by writers who saw
+/// only docs/event-format.md and a list of ATT&CK techniques (issue 12: at least 60 malicious
+/// and 30 benign).
+const SETS: [TraceSet; 2] = [
+    TraceSet {
+        name: "authored",
+        dir: "fixtures/traces",
+        by_writer: false,
+        min_benign: 30,
+        min_malicious: 30,
+    },
+    TraceSet {
+        name: "blind",
+        dir: "fixtures/traces/blind",
+        by_writer: true,
+        min_benign: 30,
+        min_malicious: 60,
+    },
+];
+
+/// Harmful calls of the blind traces the gate is known to let through: `trace<TAB>call<TAB>why`.
+/// Each is reported; one that is stopped under every profile fails the gate until it is removed
+/// (the list only shrinks), and a benign call stopped is never excused.
+pub const KNOWN_MISSES: &str = "fixtures/traces/blind/KNOWN-MISSES.tsv";
+
 pub fn run(root: &Path) -> Result<()> {
     let bin = hostguard_binary(root)?;
+    let known = known_misses(root)?;
     let mut failures = Vec::new();
+    // Known misses that some profile still lets through.
+    let mut still_missed: BTreeSet<(String, String)> = BTreeSet::new();
     for profile in PROFILES {
-        let results = judge_all(root, &bin, profile)?;
-        let mut by_kind: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
-        for r in &results {
-            let e = by_kind.entry(r.kind.as_str()).or_default();
-            e.0 += 1;
-            e.1 += r.calls;
-            e.2 += r.stopped;
-            if r.false_positives.is_empty() && r.false_negatives.is_empty() {
-                e.3 += 1;
-            } else {
-                failures.push(format!(
-                    "{} ({}, profile {profile}): false positives [{}] (codes: {}), false negatives [{}]",
-                    r.name,
-                    r.kind,
-                    r.false_positives.join(", "),
-                    r.false_positive_codes.join(", "),
-                    r.false_negatives.join(", ")
-                ));
-            }
-        }
-        println!("    detection over fixtures/traces (profile {profile}, phase {PHASE}):");
-        for (kind, (traces, calls, stopped, ok)) in &by_kind {
-            println!(
-                "    {kind:<9} {traces} traces, {calls} calls, {stopped} stopped, {ok}/{traces} judged correct"
+        println!("    detection (profile {profile}, phase {PHASE}, workspace {WORKSPACE}):");
+        for set in &SETS {
+            let results = judge_set(root, &bin, set, profile)?;
+            report(
+                set,
+                &results,
+                profile,
+                &known,
+                &mut still_missed,
+                &mut failures,
             );
         }
     }
+    failures.extend(stale_known_misses(&known, &still_missed));
     if !failures.is_empty() {
         bail!("detection quality bar missed:\n  {}", failures.join("\n  "));
     }
     Ok(())
 }
 
-/// `hostguard run` over every trace under `profile`, judged against its labels.
-fn judge_all(root: &Path, bin: &Path, profile: &str) -> Result<Vec<Judged>> {
-    let traces = root.join("fixtures/traces");
-    let work = root.join("target/xtask/detect").join(profile);
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&traces)
-        .with_context(|| format!("cannot list {}", traces.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    names.sort();
-    let mut results = Vec::new();
-    for trace in &names {
-        let stem = trace
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .context("trace name is not UTF-8")?;
-        let out = work.join(stem);
-        let status = Command::new(bin)
-            .args(["run", "--events"])
-            .arg(trace)
-            .arg("--out")
-            .arg(&out)
-            .args([
-                "--profile",
-                profile,
-                "--phase",
-                PHASE,
-                "--workspace",
-                WORKSPACE,
-            ])
-            .stdout(std::process::Stdio::null())
-            .status()
-            .context("could not start hostguard")?;
-        if !status.success() {
-            bail!("`hostguard run` failed on {} ({status})", trace.display());
-        }
-        let labels_path = traces.join(format!("{stem}.labels.json"));
-        let labels: Value = serde_json::from_str(
-            &std::fs::read_to_string(&labels_path).with_context(|| format!("labels of {stem}"))?,
-        )
-        .with_context(|| format!("{} is not JSON", labels_path.display()))?;
-        let labels = Labels::check(stem, &labels)
-            .with_context(|| format!("{} cannot judge", labels_path.display()))?;
-        let text = std::fs::read_to_string(out.join("verdicts.jsonl"))
-            .with_context(|| format!("cannot read the verdicts of {stem}"))?;
-        results.push(judge(stem, &labels, &text)?);
-    }
+/// The known misses no profile let through any more (each fails the gate: the list only
+/// shrinks).
+fn stale_known_misses(
+    known: &BTreeMap<(String, String), String>,
+    still_missed: &BTreeSet<(String, String)>,
+) -> Vec<String> {
+    known
+        .iter()
+        .filter(|(key, _)| !still_missed.contains(*key))
+        .map(|((trace, call), why)| {
+            format!("known miss {trace} {call} is stopped under every profile: remove it from {KNOWN_MISSES} ({why})")
+        })
+        .collect()
+}
+
+/// Prints one set's counts under one profile and collects its failures.
+fn report(
+    set: &TraceSet,
+    results: &[Judged],
+    profile: &str,
+    known: &BTreeMap<(String, String), String>,
+    still_missed: &mut BTreeSet<(String, String)>,
+    failures: &mut Vec<String>,
+) {
     for kind in ["benign", "malicious"] {
-        let count = results.iter().filter(|r| r.kind == kind).count();
-        if count < MIN_TRACES_PER_KIND {
+        let of_kind: Vec<&Judged> = results.iter().filter(|r| r.kind == kind).collect();
+        let (mut calls, mut stopped, mut harmful, mut missed, mut excused) = (0, 0, 0, 0, 0);
+        for r in &of_kind {
+            calls += r.calls;
+            stopped += r.stopped;
+            harmful += r.harmful;
+            let mut unexcused = Vec::new();
+            for call in &r.false_negatives {
+                missed += 1;
+                let key = (r.name.clone(), call.clone());
+                if known.contains_key(&key) {
+                    excused += 1;
+                    still_missed.insert(key);
+                } else {
+                    unexcused.push(call.as_str());
+                }
+            }
+            if !r.false_positives.is_empty() || !unexcused.is_empty() {
+                failures.push(format!(
+                    "{} ({}, {} set, profile {profile}): false positives [{}] (codes: {}), false negatives [{}]",
+                    r.name,
+                    r.kind,
+                    set.name,
+                    r.false_positives.join(", "),
+                    r.false_positive_codes.join(", "),
+                    unexcused.join(", ")
+                ));
+            }
+        }
+        let traces = of_kind.len();
+        let head = format!(
+            "    {:<9}{kind:<10}{traces:>4} traces, {calls:>5} calls, {stopped:>4} stopped",
+            set.name
+        );
+        if kind == "benign" {
+            println!("{head}");
+        } else {
+            println!(
+                "{head}; harmful calls stopped {}/{harmful}{}",
+                harmful - missed,
+                if excused > 0 {
+                    format!(" ({excused} known misses, {KNOWN_MISSES})")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+}
+
+/// The known misses, keyed by (trace, call).
+fn known_misses(root: &Path) -> Result<BTreeMap<(String, String), String>> {
+    let path = root.join(KNOWN_MISSES);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {KNOWN_MISSES}"))?;
+    parse_known_misses(&text)
+}
+
+fn parse_known_misses(text: &str) -> Result<BTreeMap<(String, String), String>> {
+    let mut out = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let mut fields = line.splitn(3, '\t');
+        let (Some(trace), Some(call), Some(why)) = (fields.next(), fields.next(), fields.next())
+        else {
             bail!(
-                "{} holds {count} {kind} traces, the gate needs at least {MIN_TRACES_PER_KIND} (run `cargo xtask fixtures`)",
-                traces.display()
+                "{KNOWN_MISSES}:{}: expected `trace<TAB>call<TAB>why`",
+                n + 1
+            );
+        };
+        if why.trim().is_empty() {
+            bail!("{KNOWN_MISSES}:{}: a known miss says why", n + 1);
+        }
+        if out
+            .insert((trace.to_owned(), call.to_owned()), why.to_owned())
+            .is_some()
+        {
+            bail!("{KNOWN_MISSES}:{}: `{trace} {call}` is listed twice", n + 1);
+        }
+    }
+    Ok(out)
+}
+
+/// The `*.jsonl` traces of a set (with their `*.labels.json` beside them), sorted.
+fn trace_files(root: &Path, set: &TraceSet) -> Result<Vec<PathBuf>> {
+    let jsonl_in = |dir: &Path| -> Result<Vec<PathBuf>> {
+        Ok(std::fs::read_dir(dir)
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "jsonl"))
+            .collect())
+    };
+    let dir = root.join(set.dir);
+    let mut files = if set.by_writer {
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(&dir)
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .flatten()
+        {
+            if entry.path().is_dir() {
+                all.extend(jsonl_in(&entry.path())?);
+            }
+        }
+        all
+    } else {
+        jsonl_in(&dir)?
+    };
+    files.sort();
+    Ok(files)
+}
+
+/// `hostguard run` over every trace of `set` under `profile` (one process per trace, as many
+/// at once as the machine has cores), each judged against its labels.
+fn judge_set(root: &Path, bin: &Path, set: &TraceSet, profile: &str) -> Result<Vec<Judged>> {
+    let files = trace_files(root, set)?;
+    let work = root
+        .join("target/xtask/detect")
+        .join(profile)
+        .join(set.name);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+    let results: Vec<Result<Judged>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let files = &files;
+                let work = &work;
+                scope.spawn(move || {
+                    files
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % workers == w)
+                        .map(|(i, trace)| (i, judge_trace(bin, trace, work, profile)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<(usize, Result<Judged>)> = Vec::new();
+        for h in handles {
+            match h.join() {
+                Ok(part) => all.extend(part),
+                Err(_) => all.push((usize::MAX, Err(anyhow::anyhow!("a gate worker panicked")))),
+            }
+        }
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, r)| r).collect()
+    });
+    let results = results.into_iter().collect::<Result<Vec<_>>>()?;
+    for (kind, min) in [("benign", set.min_benign), ("malicious", set.min_malicious)] {
+        let count = results.iter().filter(|r| r.kind == kind).count();
+        if count < min {
+            bail!(
+                "{} holds {count} {kind} traces, the gate needs at least {min}",
+                set.dir
             );
         }
     }
     Ok(results)
 }
 
-/// The least number of labelled traces of each kind the gate judges (issue 8: at least 30).
-pub const MIN_TRACES_PER_KIND: usize = 30;
+/// One trace through `hostguard run`, judged against the labels beside it.
+fn judge_trace(bin: &Path, trace: &Path, work: &Path, profile: &str) -> Result<Judged> {
+    let stem = trace
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .context("trace name is not UTF-8")?;
+    let out = work.join(stem);
+    let status = Command::new(bin)
+        .args(["run", "--events"])
+        .arg(trace)
+        .arg("--out")
+        .arg(&out)
+        .args([
+            "--profile",
+            profile,
+            "--phase",
+            PHASE,
+            "--workspace",
+            WORKSPACE,
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .context("could not start hostguard")?;
+    if !status.success() {
+        bail!("`hostguard run` failed on {} ({status})", trace.display());
+    }
+    let labels_path = trace.with_file_name(format!("{stem}.labels.json"));
+    let labels: Value = serde_json::from_str(
+        &std::fs::read_to_string(&labels_path).with_context(|| format!("labels of {stem}"))?,
+    )
+    .with_context(|| format!("{} is not JSON", labels_path.display()))?;
+    let labels = Labels::check(stem, &labels)
+        .with_context(|| format!("{} cannot judge", labels_path.display()))?;
+    let text = std::fs::read_to_string(out.join("verdicts.jsonl"))
+        .with_context(|| format!("cannot read the verdicts of {stem}"))?;
+    judge(stem, &labels, &text)
+}
 
 /// A trace's labels (`hostguard.trace_labels.v1`, docs/event-format.md), checked so that the
 /// gate can fail: a malicious trace names at least one harmful call, every label is one of the
@@ -252,6 +444,7 @@ fn judge(name: &str, labels: &Labels, verdicts: &str) -> Result<Judged> {
         kind: labels.kind.clone(),
         calls: 0,
         stopped: 0,
+        harmful: labels.harmful.len(),
         false_positives: Vec::new(),
         false_positive_codes: Vec::new(),
         false_negatives: Vec::new(),
@@ -384,6 +577,21 @@ mod tests {
             r#""b-2","extension_id":"bad","blocked":false,"secret_redacted":true"#,
         );
         assert!(judge("t", &l, &redacted)?.false_negatives.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn known_misses_say_why_and_only_shrink() -> Result<()> {
+        let known = parse_known_misses("# comment\nt\tb-2\tclass: why\n")?;
+        assert_eq!(known.len(), 1);
+        for bad in ["t\tb-2\n", "t\tb-2\t \n", "t\tb-2\tx\nt\tb-2\ty\n"] {
+            assert!(parse_known_misses(bad).is_err(), "accepted: {bad:?}");
+        }
+        let key = ("t".to_owned(), "b-2".to_owned());
+        let mut missed = BTreeSet::new();
+        assert_eq!(stale_known_misses(&known, &missed).len(), 1);
+        missed.insert(key);
+        assert!(stale_known_misses(&known, &missed).is_empty());
         Ok(())
     }
 

@@ -63,8 +63,9 @@ fn print_help() {
          deps                 check that crate dependencies point down only (DESIGN §1)\n  \
          fixtures [--check]   regenerate fixtures/ from the fixed seed; --check fails if a byte would change\n  \
          snapshots [--accept] run the insta snapshot tests (never writing snapshots unless --accept)\n  \
-         detect               hostguard run over fixtures/traces (enforce_all): no benign call blocked,\n  \
-                              every harmful call blocked (DESIGN §10)\n  \
+         detect               hostguard run over fixtures/traces and the blind traces (enforce_all): no\n  \
+                              benign call stopped, every harmful call stopped but the listed known\n  \
+                              misses (DESIGN §10, docs/detection.md)\n  \
          bench [--summary]    run every criterion bench, print bench / median / target / ratio\n  \
                               (--summary: only print the table of the last run)"
     );

@@ -162,7 +162,7 @@ mod usage {
         let out = hostguard(&["--help"]);
         insta::assert_snapshot!("help", out.stdout);
         for sub in [
-            "demo", "run", "bundle", "triage", "what-if", "ledger", "events", "config",
+            "demo", "run", "bundle", "triage", "what-if", "ledger", "events", "config", "rules",
         ] {
             assert!(out.stdout.contains(sub), "{sub}");
         }
