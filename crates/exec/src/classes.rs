@@ -122,11 +122,13 @@ pub enum Class {
     /// A native executable or library: written content with an executable's magic number,
     /// or a URL whose path names a binary (`.so`, `.dylib`, `linux-x64`…).
     Binary,
+    /// A name that imitates a well-known one: a typosquatted package.
+    Lookalike,
 }
 
 impl Class {
     /// Every class, in declaration order (bit `i` of [`Classes`] is `ALL[i]`).
-    pub const ALL: [Class; 50] = [
+    pub const ALL: [Class; 51] = [
         Class::Secret,
         Class::Persistence,
         Class::Privilege,
@@ -177,6 +179,7 @@ impl Class {
         Class::Indirect,
         Class::Armed,
         Class::Binary,
+        Class::Lookalike,
     ];
 
     /// The catalog name (snake_case).
@@ -232,6 +235,7 @@ impl Class {
             Class::Indirect => "indirect",
             Class::Armed => "armed",
             Class::Binary => "binary",
+            Class::Lookalike => "lookalike",
         }
     }
 

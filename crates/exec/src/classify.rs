@@ -506,7 +506,8 @@ impl Analyzer<'_> {
                     assigns
                         .iter()
                         .chain(&unwrapped.assigns)
-                        .filter_map(|a| a.text.split_once('=').map(|(n, _)| n.to_owned()))
+                        .filter(|a| a.text.contains('='))
+                        .map(|a| a.text.clone())
                         .collect()
                 } else {
                     Vec::new()

@@ -24,10 +24,11 @@ pub(crate) enum Api {
     Walk,
     Env,
     Home,
+    Resolve,
 }
 
 impl Api {
-    pub(crate) const NAMES: [(Api, &'static str); 12] = [
+    pub(crate) const NAMES: [(Api, &'static str); 13] = [
         (Api::Delete, "delete"),
         (Api::Read, "read"),
         (Api::Write, "write"),
@@ -40,6 +41,7 @@ impl Api {
         (Api::Walk, "walk"),
         (Api::Env, "env"),
         (Api::Home, "home"),
+        (Api::Resolve, "resolve"),
     ];
 
     pub(crate) fn from_name(name: &str) -> Option<Api> {
@@ -132,28 +134,55 @@ pub(crate) fn code_effects(
             push(Effect::new(verb, c));
             continue;
         }
-        let home_entry =
-            home_joined && (has(Api::Delete) || has(Api::Write)) && is_name_literal(&lit);
-        if !is_path_literal(&lit) && !home_entry {
+        let home_entry = home_joined
+            && (has(Api::Delete) || has(Api::Write))
+            && is_name_literal(&lit)
+            && !is_module_name(code, &lit);
+        // A file-name pattern code walks a tree for (`'*.pem'`, `'id_*'`): the files it names
+        // are read, under the home when the walk starts there.
+        let walked_pattern = has(Api::Walk) && is_name_pattern(&lit);
+        if !is_path_literal(&lit) && !home_entry && !walked_pattern {
             continue;
         }
         any_path = true;
-        let mut path = lit.replace(['{', '}'], "*");
+        let mut path = if walked_pattern {
+            let name = lit.replace('*', "x");
+            if home_joined {
+                format!("~/{name}")
+            } else {
+                name
+            }
+        } else {
+            lit.replace(['{', '}'], "*")
+        };
+        if walked_pattern {
+            let classes = catalog.classify_path(&path, ctx);
+            push(Effect::new(Verb::Read, classes.with(walk)));
+            continue;
+        }
         // `HOME + '/.netrc'`: a dot-file right under `/` is a home-relative fragment; so is
         // any relative name code joins onto the home directory.
-        if path.starts_with("/.") {
+        if path.starts_with("/.") || (home_joined && path.starts_with('/') && appended(code, &lit))
+        {
+            // `HOME + '/project'`: a fragment appended to the home directory.
             path.insert(0, '~');
         } else if home_joined && !path.starts_with(['/', '~', '$']) && !path.starts_with("./") {
             path.insert_str(0, "~/");
         }
         let classes = catalog.classify_path(&path, ctx);
-        for (api, verb) in [
-            (Api::Delete, Verb::Delete),
-            (Api::Write, Verb::Write),
-            (Api::Read, Verb::Read),
+        // What code writes after decoding or downloading it is content the gate never saw.
+        let unseen = if has(Api::Decode) || has(Api::Http) {
+            Classes::of(&[Class::Fetched])
+        } else {
+            Classes::EMPTY
+        };
+        for (api, verb, extra) in [
+            (Api::Delete, Verb::Delete, Classes::EMPTY),
+            (Api::Write, Verb::Write, unseen),
+            (Api::Read, Verb::Read, Classes::EMPTY),
         ] {
             if has(api) {
-                push(Effect::new(verb, classes.with(walk)));
+                push(Effect::new(verb, classes.with(walk).with(extra)));
             }
         }
         if !has(Api::Delete)
@@ -166,10 +195,30 @@ pub(crate) fn code_effects(
         }
     }
     if has(Api::Delete) && !any_path {
-        push(Effect::new(Verb::Delete, walk.plus(Class::Indirect)));
+        // Deleting what code computed: with the home directory at hand, the home itself
+        // (`rmSync(os.homedir(), {recursive: true})`).
+        let target = if home_joined {
+            catalog
+                .classify_path("~", ctx)
+                .with(walk)
+                .plus(Class::Recursive)
+        } else {
+            walk.plus(Class::Indirect)
+        };
+        push(Effect::new(Verb::Delete, target));
     }
     if has(Api::Spawn) {
         push(Effect::new(Verb::Run, inline));
+    }
+    // Names resolved from computed text (`gethostbyname(f'{chunk}.{i}.q.example.net')`) carry
+    // data in their labels.
+    if has(Api::Resolve)
+        && (has(Api::Env) || has(Api::Decode) || has(Api::Read) || code.contains('{'))
+    {
+        push(Effect::new(
+            Verb::Resolve,
+            Classes::of(&[Class::Unknown, Class::Egress, Class::Data]).with(inline),
+        ));
     }
     // Code that evaluates, or hands to a process, what it downloaded or decoded runs code the
     // gate never saw (`exec(urlopen(…).read())`, `Popen(requests.get(…).text, shell=True)`).
@@ -179,9 +228,100 @@ pub(crate) fn code_effects(
         push(Effect::new(Verb::Run, inline.plus(Class::Fetched)));
     }
     if has(Api::Env) {
-        push(Effect::new(Verb::Env, inline.plus(Class::SecretName)));
+        let (names, whole) = env_access(code, &lower);
+        for name in names {
+            let c = catalog.classify_env(&name);
+            if c.has(Class::SecretName) {
+                push(Effect::new(Verb::Env, c.with(inline)));
+            }
+        }
+        if whole {
+            // The whole environment: every credential in it, names unknown.
+            let all = Classes::of(&[Class::SecretName, Class::Indirect]);
+            push(Effect::new(Verb::Env, all.with(inline)));
+        }
     }
     out
+}
+
+/// How code reads one variable (the name follows, quoted or as an identifier).
+const ENV_ACCESSORS: &[&str] = &[
+    "environ.get(",
+    "environ[",
+    "getenv(",
+    "process.env.",
+    "process.env[",
+    "$env{",
+    "env[",
+    "env.fetch(",
+    "deno.env.get(",
+    "bun.env.",
+    "$env:",
+];
+
+/// How code takes the whole environment.
+const ENV_WHOLE: &[&str] = &[
+    "dict(os.environ",
+    "os.environ.items",
+    "os.environ.copy",
+    "os.environ.keys",
+    "os.environ.values",
+    "os.environ)",
+    "os.environ,",
+    "keys %env",
+    "%env)",
+    "values %env",
+    "process.env)",
+    "process.env,",
+    "entries(process.env",
+    "keys(process.env",
+    "env::vars",
+    "getenvironmentvariables",
+    "get-childitem env:",
+    "env.to_h",
+    "env.each",
+    "env.select",
+    "deno.env.toobject",
+];
+
+/// The variable names `code` reads one by one, and whether it takes the whole environment
+/// (explicitly, or through an API the names of which cannot be read).
+fn env_access(code: &str, lower: &str) -> (Vec<String>, bool) {
+    let mut names = Vec::new();
+    for accessor in ENV_ACCESSORS {
+        for (at, _) in lower.match_indices(accessor) {
+            let rest = code.get(at + accessor.len()..).unwrap_or("");
+            let rest = rest.trim_start_matches(['\'', '"', '`']);
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .take(128)
+                .collect();
+            if !name.is_empty() && names.len() < MAX_LITERALS {
+                names.push(name);
+            }
+        }
+    }
+    let whole = names.is_empty() || ENV_WHOLE.iter().any(|w| lower.contains(w));
+    (names, whole)
+}
+
+/// Whether `lit` is a module name (`require('fs')`, `import('os')`), not a file.
+fn is_module_name(code: &str, lit: &str) -> bool {
+    ["require(", "import("].iter().any(|call| {
+        ["'", "\"", "`"]
+            .iter()
+            .any(|q| code.contains(&format!("{call}{q}{lit}{q}")))
+    })
+}
+
+/// Whether `code` appends the literal `lit` to something with `+` (`HOME + '/x'`).
+fn appended(code: &str, lit: &str) -> bool {
+    ["'", "\"", "`"].iter().any(|q| {
+        let quoted = format!("{q}{lit}{q}");
+        code.match_indices(quoted.as_str())
+            .any(|(at, _)| code.get(..at).is_some_and(|b| b.trim_end().ends_with('+')))
+    })
 }
 
 /// The contents of the quoted string literals of `code` (`'…'`, `"…"`, `` `…` ``), with the
@@ -238,6 +378,38 @@ fn is_name_literal(lit: &str) -> bool {
         && lit
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Keys under which CI and container definitions hold a command line (`- run: make`,
+/// `script: ./ci.sh`, `command: ["sh", "-c", "…"]`).
+const COMMAND_KEYS: &[&str] = &[
+    "- run:",
+    "run:",
+    "- script:",
+    "script:",
+    "command:",
+    "entrypoint:",
+    "- ",
+];
+
+/// The command lines a YAML-like definition holds on one line after a command key (a block
+/// scalar, `run: |`, is read as the script lines that follow it anyway).
+pub(crate) fn keyed_commands(content: &str) -> Vec<String> {
+    content
+        .lines()
+        .filter_map(|line| {
+            let t = line.trim_start();
+            let rest = COMMAND_KEYS.iter().find_map(|k| t.strip_prefix(k))?.trim();
+            let rest = rest
+                .strip_prefix('"')
+                .and_then(|r| r.strip_suffix('"'))
+                .or_else(|| rest.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
+                .unwrap_or(rest);
+            (rest.contains(' ') && !matches!(rest, "|" | ">" | "|-" | ">-"))
+                .then(|| rest.to_owned())
+        })
+        .take(MAX_LITERALS)
+        .collect()
 }
 
 /// The string literals of `code`, with literals joined by `+` concatenation read as one
@@ -307,6 +479,14 @@ fn literal_spans(code: &str) -> Vec<(usize, usize, String)> {
 }
 
 /// A literal that names a host to connect to (an address, or a dotted name).
+/// A file-name pattern (`*.pem`, `id_*`): a glob with no directory part.
+fn is_name_pattern(lit: &str) -> bool {
+    lit.contains('*')
+        && lit.len() < 64
+        && !lit.contains(['/', ' '])
+        && lit.chars().any(|c| c.is_ascii_alphanumeric())
+}
+
 fn is_host_literal(lit: &str) -> bool {
     let h = lit.split(':').next().unwrap_or(lit);
     h.contains('.')

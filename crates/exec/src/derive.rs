@@ -34,7 +34,7 @@ pub(crate) struct StageContext<'a> {
     pub background: bool,
     /// The wrapper programs peeled off it.
     pub wrappers: &'a [String],
-    /// Variables it sets for itself (`X=1 cmd`, `env X=1 cmd`).
+    /// Variables it sets for itself, as `NAME=VALUE` (`X=1 cmd`, `env X=1 cmd`).
     pub assigned: &'a [String],
 }
 
@@ -59,12 +59,20 @@ pub(crate) fn stage_effects(
         || s.redirs
             .iter()
             .any(|r| r.kind == RedirKind::In && is_wipe_source(&r.target));
-    d.redirections(&s.redirs, wiping);
+    let content = written_content(s);
+    // `: > f`, `true > f`: a command with no output truncates what it is redirected to.
+    let truncates = matches!(s.prog.as_str(), ":" | "true" | "");
+    d.redirections(&s.redirs, wiping, truncates, content.as_deref());
     let sending = sends(program, s);
     if matches!(s.prog.as_str(), "tar" | "gtar" | "bsdtar") {
         d.tar(s);
     } else {
         d.operands(program, s, sending, consumed);
+    }
+    if s.prog == "tee" {
+        for op in operands(program, s) {
+            d.written(Verb::Write, op, content.as_deref());
+        }
     }
     d.path_flags(program, s);
     d.host_flags(program, s);
@@ -73,6 +81,7 @@ pub(crate) fn stage_effects(
     d.dd(s);
     d.runs(program, s);
     d.secrets(program, s);
+    d.packages(s);
     if let Some(url) = &program.upload_to {
         d.url(Verb::Send, url, Classes::of(&[Class::Data]));
     }
@@ -129,6 +138,17 @@ impl Deriver<'_> {
         self.push(verb, classes);
     }
 
+    /// A write of `path` with `content` when it is known: the content's classes join the
+    /// path's (an executable's magic, armed content: [`Catalog::content_classes`]).
+    fn written(&mut self, verb: Verb, path: &str, content: Option<&str>) {
+        let resolved = self.state.resolve(path);
+        let mut classes = self.catalog.classify_path(&resolved, self.ctx);
+        if let Some(content) = content {
+            classes = classes.with(self.catalog.content_classes(classes, content, self.ctx));
+        }
+        self.push(verb, classes);
+    }
+
     fn url(&mut self, verb: Verb, url: &str, extra: Classes) {
         if let Some(c) = self.catalog.classify_url(url) {
             self.push(verb, c.with(extra));
@@ -137,7 +157,13 @@ impl Deriver<'_> {
 
     /// Redirections; `wiping`: the command copies zeros or random bytes, so what it writes
     /// over is destroyed (`head -c 1M /dev/urandom > f`).
-    fn redirections(&mut self, redirs: &[RRedir], wiping: bool) {
+    fn redirections(
+        &mut self,
+        redirs: &[RRedir],
+        wiping: bool,
+        truncates: bool,
+        content: Option<&str>,
+    ) {
         for r in redirs {
             let t = r.target.as_str();
             if let Some(rest) = t
@@ -165,8 +191,13 @@ impl Deriver<'_> {
             }
             match r.kind {
                 RedirKind::Out | RedirKind::Append | RedirKind::ReadWrite => {
-                    let verb = if wiping { Verb::Destroy } else { Verb::Write };
-                    self.path(verb, t, Classes::EMPTY);
+                    let emptied = truncates && r.kind == RedirKind::Out;
+                    let verb = if wiping || emptied {
+                        Verb::Destroy
+                    } else {
+                        Verb::Write
+                    };
+                    self.written(verb, t, content);
                 }
                 RedirKind::In => self.path(Verb::Read, t, Classes::EMPTY),
                 RedirKind::Dup | RedirKind::HereDoc | RedirKind::HereString => {}
@@ -177,7 +208,7 @@ impl Deriver<'_> {
     fn operands(&mut self, program: &Program, s: &Stage, sending: bool, consumed: usize) {
         let all = operands(program, s);
         let ops = all.get(consumed..).unwrap_or(&[]).to_vec();
-        let skip_first = program.runs_script || s.prog == "git";
+        let skip_first = program.runs_script || (s.prog == "git" && consumed == 0);
         let n = ops.len();
         let in_place = s.texts().any(|t| {
             program
@@ -185,6 +216,9 @@ impl Deriver<'_> {
                 .iter()
                 .any(|f| t == f || t.starts_with(&format!("{f}=")))
         });
+        // An in-place edit (`sed -i 's#a#b#' f`) writes what its words say: they are the
+        // content judged for each file it edits.
+        let edit_text = in_place.then(|| s.texts().collect::<Vec<_>>().join("\n"));
         for (i, op) in ops.iter().enumerate() {
             if op.is_empty() || (skip_first && i == 0 && !op.contains("://")) {
                 continue;
@@ -234,6 +268,10 @@ impl Deriver<'_> {
                     self.push(verb, c);
                     continue;
                 }
+            }
+            if let (Some(text), Role::Path(Verb::Write)) = (&edit_text, role) {
+                self.written(Verb::Write, op, Some(text));
+                continue;
             }
             match role {
                 Role::Ignore => {}
@@ -301,6 +339,11 @@ impl Deriver<'_> {
                             self.path(Verb::Read, file, Classes::EMPTY);
                         }
                     }
+                    PathFlag::Mount => {
+                        if let Some(source) = mount_source(value) {
+                            self.path(Verb::Read, source, Classes::EMPTY);
+                        }
+                    }
                 }
             }
         }
@@ -339,6 +382,54 @@ impl Deriver<'_> {
         });
         if program.reads_secrets || flagged {
             self.push(Verb::Read, Classes::of(&[Class::Secret, Class::Outside]));
+        }
+    }
+
+    /// The packages an install names (`npm install X`, `pip install X`, `python3 -m pip install
+    /// X`, `cargo add X`, `npx X`): a look-alike of a popular one is fetched as such.
+    fn packages(&mut self, s: &Stage) {
+        let texts: Vec<&str> = s.texts().collect();
+        let (program, words) = match texts.as_slice() {
+            ["-m", "pip", rest @ ..] if s.prog.starts_with("python") => ("pip", rest),
+            all => (s.prog.as_str(), all),
+        };
+        let Some(eco) = self.catalog.packages.ecosystem(program) else {
+            return;
+        };
+        let mut ops: Vec<&str> = words
+            .iter()
+            .copied()
+            .filter(|w| !w.starts_with('-'))
+            .collect();
+        if program == "npx" {
+            ops.truncate(1);
+        } else {
+            if ops.first() == Some(&"pip") {
+                ops.remove(0);
+            }
+            if !ops
+                .first()
+                .is_some_and(|w| matches!(*w, "install" | "i" | "add" | "get"))
+            {
+                return;
+            }
+            ops.remove(0);
+        }
+        let named = |w: &str| {
+            !w.contains("://")
+                && !w.starts_with(['.', '/', '~'])
+                && (w.starts_with('@') || !w.contains('/'))
+        };
+        if ops.iter().any(|w| named(w) && eco.lookalike(w)) {
+            self.push(
+                Verb::Fetch,
+                Classes::of(&[
+                    Class::Registry,
+                    Class::Public,
+                    Class::Egress,
+                    Class::Lookalike,
+                ]),
+            );
         }
     }
 
@@ -425,7 +516,11 @@ impl Deriver<'_> {
                 && (ops.is_empty() || s.texts().any(|t| t == "-p")))
             || (s.prog == "set" && s.args.is_empty());
         if dump {
-            self.push(Verb::Env, Classes::of(&[Class::SecretName]));
+            // Every variable, names unknown.
+            self.push(
+                Verb::Env,
+                Classes::of(&[Class::SecretName, Class::Indirect]),
+            );
         }
         if s.prog == "printenv" {
             for op in &ops {
@@ -447,22 +542,25 @@ impl Deriver<'_> {
     }
 
     /// Variables set for the command or the shell: `X=1 cmd`, `export X=1`, `unset X`.
+    /// Variables set for the command or the shell: `X=1 cmd`, `export X=1`, `unset X`. A URL
+    /// given in a variable is one the program will use (`npm_config_registry=http://…`): it is
+    /// fetched.
     fn env_writes(&mut self, s: &Stage, assigned: &[String]) {
-        let mut names: Vec<&str> = assigned.iter().map(String::as_str).collect();
+        let mut settings: Vec<&str> = assigned.iter().map(String::as_str).collect();
         if matches!(
             s.prog.as_str(),
             "export" | "declare" | "typeset" | "readonly" | "local" | "unset"
         ) {
-            names.extend(
-                s.texts()
-                    .filter(|t| !t.starts_with('-'))
-                    .map(|t| t.split_once('=').map_or(t, |(n, _)| n)),
-            );
+            settings.extend(s.texts().filter(|t| !t.starts_with('-')));
         }
-        for name in names {
+        for setting in settings {
+            let (name, value) = setting.split_once('=').unwrap_or((setting, ""));
             let c = self.catalog.classify_env(name);
             if !c.is_empty() {
                 self.push(Verb::Setenv, c);
+            }
+            if value.contains("://") {
+                self.url(Verb::Fetch, value, Classes::EMPTY);
             }
         }
     }
@@ -515,6 +613,31 @@ impl Deriver<'_> {
             Classes::EMPTY
         }
     }
+}
+
+/// The host side of a container mount: `SRC:DST[:opts]` (a named volume, without a `/`, is
+/// none), or the `source=`/`src=` of a `--mount` spec.
+fn mount_source(value: &str) -> Option<&str> {
+    if value.contains("source=") || value.contains("src=") {
+        return value.split(',').find_map(|kv| {
+            kv.strip_prefix("source=")
+                .or_else(|| kv.strip_prefix("src="))
+        });
+    }
+    let source = value.split(':').next()?;
+    (source.starts_with(['/', '~', '.', '$'])).then_some(source)
+}
+
+/// What `s` writes, when it is known before it runs: the output of `echo`, `printf` or `cat`
+/// of a here-doc, or (for `tee`) the literal text piped into it.
+fn written_content(s: &Stage) -> Option<String> {
+    let text = if s.prog == "tee" {
+        s.stdin_script()
+            .or_else(|| s.upstream.as_ref().and_then(|u| u.static_value.clone()))
+    } else {
+        s.literal_output()
+    };
+    text.filter(|t| !t.is_empty())
 }
 
 /// The operands of `s` (see [`Program::operand_words`]).

@@ -495,6 +495,8 @@ pub(super) const SYSTEM_CALLS: &[&str] = &[
     "getstatusoutput(",
     ".run(",
     ".call(",
+    "spawn(",
+    "deno.command(",
     "popen2(",
     "shell_exec(",
     "passthru(",
@@ -566,8 +568,12 @@ pub(super) fn embedded_commands(code: &str) -> Vec<String> {
                     _ => break,
                 }
             }
-            if !words.is_empty() {
-                out.push(words.join(" "));
+            if words.len() == 1 {
+                out.extend(words);
+            } else if !words.is_empty() {
+                // An argument vector: each word is one argument (`['sh', '-c', 'a | b']`).
+                let quoted: Vec<String> = words.iter().map(|w| crate::shell_quote(w)).collect();
+                out.push(quoted.join(" "));
             }
         }
     }

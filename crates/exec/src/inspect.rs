@@ -5,9 +5,10 @@
 //! in one stage and a send in another is one exfiltration).
 
 use crate::catalog::{Catalog, Facts, Method, RuleHit, StageView, Taint};
+use crate::classes::Classes;
 use crate::classes::{Class, Effect, Verb};
 use crate::classify::{analyze_with, snippet, CommandAnalysis, Detailed};
-use crate::paths::Context;
+use crate::paths::{Context, MAX_CONTENT_DEPTH};
 use crate::ExecTier;
 
 /// Most hits kept per call.
@@ -159,15 +160,58 @@ impl Catalog {
         }
     }
 
+    /// What written `content` adds to the classes of its `target`: its kind by magic number
+    /// ([`Class::Binary`], [`Class::Archive`]), and [`Class::Armed`] when it is dangerous
+    /// where it lands — in a persistence point, a hidden or temporary place or the host's
+    /// territory outside the workspace it must not reach out at all ([`ArmedBar::Network`]);
+    /// in an autorun file, a script, or such a place inside the workspace it must not run
+    /// fetched or hidden code, reach High, or send secrets off the machine
+    /// ([`ArmedBar::Severe`]); in a package-source file it must not name a source off the
+    /// registries (a manifest — autorun and package source at once — a package off them).
+    /// Every method that writes content (`fs`, write tools, shell redirections, `tee`) is
+    /// judged by this one function.
+    pub fn content_classes(&self, target: Classes, content: &str, ctx: &Context) -> Classes {
+        let mut extra = content_kind(content);
+        if content.is_empty() {
+            return extra;
+        }
+        let never_reaches_out =
+            Classes::of(&[Class::Persistence, Class::Hidden, Class::Temp, Class::Host]);
+        let runs_later = Classes::of(&[Class::Autorun, Class::Script]);
+        let bar = if target.intersects(never_reaches_out) && !target.has(Class::Workspace) {
+            Some(ArmedBar::Network)
+        } else if target.intersects(runs_later) || target.intersects(never_reaches_out) {
+            Some(ArmedBar::Severe)
+        } else {
+            None
+        };
+        let autorun = target.has(Class::Autorun);
+        let dropped_script = target.has(Class::Script) && !target.has(Class::Workspace);
+        let armed = bar.is_some_and(|b| self.content_is_armed(content, ctx, b))
+            || (autorun && self.content_sends_secrets(content, ctx))
+            || (dropped_script && self.content_is_agent(content, ctx))
+            || (target.has(Class::PackageSource)
+                && self.content_names_foreign_source(content, autorun));
+        if armed {
+            extra = extra.plus(Class::Armed);
+        }
+        extra
+    }
+
     /// Whether `content` written into a place that runs it is itself dangerous, by `bar`:
     /// [`ArmedBar::Severe`] — read as a script, it reaches High or runs fetched, decoded,
     /// temporary or hidden code; [`ArmedBar::Network`] — that, or it fetches or sends across
-    /// the network (a start-up file that downloads is armed; a CI workflow that downloads is
-    /// ordinary).
+    /// the network at all (a start-up file that downloads is armed; a CI workflow that
+    /// downloads is ordinary).
     ///
     /// The content is read as a script, and each of its string literals as a command line
-    /// (code that hands a shell `"curl … | sh"`); bounded to [`MAX_ARMED_LITERALS`] literals.
+    /// (code that hands a shell `"curl … | sh"`); bounded to [`MAX_ARMED_LITERALS`] literals
+    /// and [`MAX_CONTENT_DEPTH`] levels of content that writes content.
     pub fn content_is_armed(&self, content: &str, ctx: &Context, bar: ArmedBar) -> bool {
+        if ctx.content_depth >= MAX_CONTENT_DEPTH {
+            return false;
+        }
+        let ctx = ctx.deeper();
         let dangerous = |e: &Effect| {
             let network = matches!(e.verb, Verb::Fetch | Verb::Send)
                 && (e.classes.has(Class::Egress) || e.classes.has(Class::Metadata));
@@ -182,30 +226,66 @@ impl Catalog {
             ArmedBar::Network => ExecTier::Medium,
         };
         let armed = |text: &str| {
-            let inspection = self.inspect_command(text, ctx, Taint::NONE);
+            let inspection = self.inspect_command(text, &ctx, Taint::NONE);
             inspection.tier() >= floor
                 || inspection.analysis.tier >= floor
                 || inspection.effects.iter().any(dangerous)
         };
-        armed(content)
-            || crate::code::string_literals(content)
-                .iter()
-                .take(MAX_ARMED_LITERALS)
-                .filter(|l| l.contains(' '))
-                .any(|l| armed(l))
+        armed(content) || embedded_texts(content).iter().any(|l| armed(l))
+    }
+
+    /// Whether `content`, read as program code, both starts processes and talks to a host off
+    /// the machine: the shape of a remote-command agent (run what the server says, post the
+    /// output back). Judged for scripts dropped outside the workspace.
+    pub fn content_is_agent(&self, content: &str, ctx: &Context) -> bool {
+        let effects = crate::code::code_effects(self, ctx, "code", content);
+        let spawns = effects.iter().any(|e| e.verb == Verb::Run);
+        let talks = effects.iter().any(|e| {
+            matches!(e.verb, Verb::Send | Verb::Fetch)
+                && e.classes.has(Class::Egress)
+                && !e.classes.has(Class::Registry)
+        });
+        spawns && talks
+    }
+
+    /// Whether `content` — read as a script, as program code (a test hook, a setup script) and
+    /// through its string literals — sends data off the machine while it takes every secret
+    /// there is or a secret file: a CI step posting `${{ toJSON(secrets) }}`, a `conftest.py`
+    /// posting `os.environ`. Files a tool runs on its own must not do that. One named secret
+    /// used as a credential (`Authorization: Bearer ${{ secrets.CODECOV_TOKEN }}`) is what
+    /// the secret is for, and is not this.
+    pub fn content_sends_secrets(&self, content: &str, ctx: &Context) -> bool {
+        if ctx.content_depth >= MAX_CONTENT_DEPTH {
+            return false;
+        }
+        let ctx = ctx.deeper();
+        let mut effects = crate::code::code_effects(self, &ctx, "code", content);
+        for text in std::iter::once(content.to_owned()).chain(embedded_texts(content)) {
+            effects.extend(self.inspect_command(&text, &ctx, Taint::NONE).effects);
+        }
+        sends_off_machine(&effects) && reads_secrets(content, &effects)
     }
 
     /// Whether `content` (written to where packages come from: a registry config, a lock
-    /// file, a requirements file) names a package source off the official registries.
-    pub fn content_names_foreign_source(&self, content: &str) -> bool {
+    /// file, a requirements file) names a package source off the official registries; with
+    /// `packages_only` (a manifest, whose `homepage` may be anywhere), only a package archive or
+    /// a git URL off them counts.
+    pub fn content_names_foreign_source(&self, content: &str, packages_only: bool) -> bool {
         content
             .split(|c: char| {
                 c.is_whitespace() || matches!(c, '"' | '\'' | '=' | ',' | '(' | ')' | '<' | '>')
             })
             .filter(|w| w.contains("://"))
             .take(MAX_ARMED_LITERALS)
-            .filter_map(|w| self.classify_url(w))
-            .any(|c| c.has(Class::Egress) && !c.has(Class::Registry))
+            .any(|w| {
+                let git = w.starts_with("git+") || w.starts_with("git://");
+                let url = w.strip_prefix("git+").unwrap_or(w);
+                self.classify_url(url).is_some_and(|c| {
+                    c.has(Class::Egress)
+                        && !c.has(Class::Registry)
+                        && (!packages_only || git || c.has(Class::Archive) || c.has(Class::Binary))
+                })
+            })
     }
 
     /// Judges the effects of a call of another method (`fs`, `http`, `env`, a tool), with the
@@ -248,4 +328,69 @@ impl Catalog {
 fn keep_strictest(hits: &mut Vec<RuleHit>) {
     hits.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
     hits.truncate(MAX_HITS);
+}
+
+/// Magic numbers of written content: native executables (ELF, PE, Mach-O, fat Mach-O) and
+/// archives (zip, gzip, xz, 7-Zip, RAR).
+const MAGIC: &[(&[u8], Class)] = &[
+    (b"\x7fELF", Class::Binary),
+    (b"MZ", Class::Binary),
+    (&[0xcf, 0xfa, 0xed, 0xfe], Class::Binary),
+    (&[0xca, 0xfe, 0xba, 0xbe], Class::Binary),
+    (b"PK\x03\x04", Class::Archive),
+    (&[0x1f, 0x8b], Class::Archive),
+    (&[0xfd, b'7', b'z', b'X', b'Z', 0x00], Class::Archive),
+    (&[b'7', b'z', 0xbc, 0xaf, 0x27, 0x1c], Class::Archive),
+    (b"Rar!\x1a\x07", Class::Archive),
+];
+
+/// The kind of file `content` is by its magic number. A host writes content from a string, so a
+/// byte above 0x7f arrives as the character with that code point (`"\u00cf\u00fa\u00ed\u00fe"`).
+fn content_kind(content: &str) -> Classes {
+    let starts_with = |magic: &[u8]| {
+        let mut chars = content.chars();
+        magic
+            .iter()
+            .all(|b| chars.next().is_some_and(|c| u32::from(*b) == u32::from(c)))
+    };
+    MAGIC
+        .iter()
+        .filter(|(magic, _)| starts_with(magic))
+        .fold(Classes::EMPTY, |acc, (_, class)| acc.plus(*class))
+}
+
+/// The command lines inside written content besides the content itself: its string literals
+/// (code that hands a shell `"curl … | sh"`) and the commands of keyed definitions (`- run:
+/// …` in a CI workflow), at most [`MAX_ARMED_LITERALS`].
+fn embedded_texts(content: &str) -> Vec<String> {
+    crate::code::string_literals(content)
+        .into_iter()
+        .filter(|l| l.contains(' '))
+        .chain(crate::code::keyed_commands(content))
+        .take(MAX_ARMED_LITERALS)
+        .collect()
+}
+
+/// Content effects that carry data off the machine (to a host off the registries, or in DNS
+/// names).
+fn sends_off_machine(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| {
+        (e.verb == Verb::Send && e.classes.has(Class::Egress) && !e.classes.has(Class::Registry))
+            || (e.verb == Verb::Resolve && e.classes.has(Class::Data))
+    })
+}
+
+/// How CI definitions take every secret at once.
+const CI_ALL_SECRETS: &[&str] = &["tojson(secrets)", "tojson( secrets )"];
+
+/// Whether content takes every secret there is — the whole environment (`os.environ`,
+/// `process.env`, `env`), every CI secret (`toJSON(secrets)`) — or reads a secret file.
+fn reads_secrets(content: &str, effects: &[Effect]) -> bool {
+    let lower = content.to_ascii_lowercase();
+    effects.iter().any(|e| {
+        (e.verb == Verb::Env
+            && e.classes
+                .contains(Classes::of(&[Class::SecretName, Class::Indirect])))
+            || (e.verb == Verb::Read && e.classes.has(Class::Secret))
+    }) || CI_ALL_SECRETS.iter().any(|r| lower.contains(r))
 }

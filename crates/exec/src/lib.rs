@@ -140,6 +140,7 @@ mod glob;
 mod inspect;
 mod lex;
 mod loader;
+mod packages;
 mod parse;
 mod paths;
 mod policy;

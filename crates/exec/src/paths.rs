@@ -20,7 +20,13 @@ pub struct Context {
     workspace: Option<String>,
     /// The user's home, when known (taken from a workspace under `/home/U` or `/Users/U`).
     home: Option<String>,
+    /// How many written contents deep this inspection is (content inspected to judge a write
+    /// that itself writes content): bounded by [`MAX_CONTENT_DEPTH`].
+    pub(crate) content_depth: u8,
 }
+
+/// Deepest nesting of written content judged (`printf 'echo x > f' > g` is two deep).
+pub(crate) const MAX_CONTENT_DEPTH: u8 = 2;
 
 impl Context {
     /// A context with no workspace: relative paths are the workspace, absolute ones are not.
@@ -42,7 +48,16 @@ impl Context {
         Some(Context {
             workspace: Some(root),
             home,
+            content_depth: 0,
         })
+    }
+
+    /// The same context, one written content deeper.
+    pub(crate) fn deeper(&self) -> Context {
+        Context {
+            content_depth: self.content_depth.saturating_add(1),
+            ..self.clone()
+        }
     }
 
     /// The workspace root, if stated.

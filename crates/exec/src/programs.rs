@@ -77,12 +77,16 @@ pub(crate) enum PathFlag {
     Path(Verb),
     /// A file that is read and sent (`curl -T f`, `curl -F x=@f`, `wget --post-file=f`).
     Upload,
+    /// A host path handed to a container (`-v SRC:DST[:opts]`, `--mount
+    /// type=bind,source=SRC,…`): everything under it is the container's to read.
+    Mount,
 }
 
 impl PathFlag {
     pub(crate) fn parse(text: &str) -> Option<PathFlag> {
         match text {
             "upload" => Some(PathFlag::Upload),
+            "mount" => Some(PathFlag::Mount),
             verb => Verb::from_name(verb).map(PathFlag::Path),
         }
     }

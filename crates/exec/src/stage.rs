@@ -758,12 +758,24 @@ impl Stage {
             }
             return code.join(" ");
         }
+        if self.prog == "deno" && self.args.first().is_some_and(|a| a.text == "eval") {
+            // `deno eval CODE`: the subcommand, then the code.
+            return self
+                .texts()
+                .skip(1)
+                .filter(|t| !t.starts_with('-'))
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
         while let Some(t) = texts.next() {
             if matches!(t, "--eval" | "--exec" | "-c" | "-e" | "-E" | "-r" | "-p") {
                 code.extend(texts.next());
             } else if let Some(cluster) = t.strip_prefix('-').filter(|c| !c.starts_with('-')) {
-                // `-rsocket` (ruby require) counts as code; `-ce` takes the next word.
-                code.push(cluster);
+                // `-rsocket` (ruby's require) counts as code; `-ce` takes the next word; other
+                // clusters (`-i`, `-qu`) are options.
+                if cluster.len() > 1 && cluster.starts_with('r') {
+                    code.push(cluster);
+                }
                 if cluster.ends_with(['c', 'e', 'E']) {
                     code.extend(texts.next());
                 }

@@ -2665,39 +2665,57 @@ mod review_findings {
     #[test]
     fn a_secret_read_through_exec_then_uploads_is_the_exfiltration_shape() {
         // Reading AWS_SECRET_ACCESS_KEY through `env` and uploading is denied, then
-        // quarantined; reading it through `exec` (printenv, `$NAME`, an env dump) and
-        // uploading was allowed every time: the exfiltration shape never fired.
+        // quarantined; reading it through `exec` and uploading was allowed every time: the
+        // exfiltration shape never fired. Printing the named variable is now refused outright
+        // (the side door around the broker); an env dump passes, and the uploads after it are
+        // the exfiltration shape.
         for command in [
             "printenv AWS_SECRET_ACCESS_KEY",
             "echo $AWS_SECRET_ACCESS_KEY",
-            "env",
         ] {
-            let clock = ManualClock::new(1_000);
             let manager = manager_with(
                 PolicyProfile::Permissive,
                 true,
                 RolloutPhase::EnforceAll,
-                clock.clone(),
+                ManualClock::new(1_000),
             );
             let v = manager
                 .evaluate_hostcall(&call("ext", "read", "exec", json!({"command": command})))
                 .unwrap();
-            assert!(!v.is_blocked(), "{command}: {}", v.reason());
-            let verdicts: Vec<_> = (0..3)
-                .map(|i| {
-                    clock.advance_ms(500);
-                    manager
-                        .evaluate_hostcall(&upload("ext", &format!("up-{i}")))
-                        .unwrap()
-                })
-                .collect();
+            assert!(v.is_blocked(), "{command}: {}", v.reason());
             assert!(
-                verdicts.iter().all(|v| v.is_blocked()),
+                v.rules()
+                    .iter()
+                    .any(|r| r == "credential_access.secret_env_printed"),
                 "{command}: {:?}",
-                verdicts.iter().map(|v| v.reason()).collect::<Vec<_>>()
+                v.rules()
             );
-            assert_eq!(manager.trust_state("ext"), ExtensionTrustState::Quarantined);
         }
+        let clock = ManualClock::new(1_000);
+        let manager = manager_with(
+            PolicyProfile::Permissive,
+            true,
+            RolloutPhase::EnforceAll,
+            clock.clone(),
+        );
+        let v = manager
+            .evaluate_hostcall(&call("ext", "read", "exec", json!({"command": "env"})))
+            .unwrap();
+        assert!(!v.is_blocked(), "env: {}", v.reason());
+        let verdicts: Vec<_> = (0..3)
+            .map(|i| {
+                clock.advance_ms(500);
+                manager
+                    .evaluate_hostcall(&upload("ext", &format!("up-{i}")))
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            verdicts.iter().all(|v| v.is_blocked()),
+            "env: {:?}",
+            verdicts.iter().map(|v| v.reason()).collect::<Vec<_>>()
+        );
+        assert_eq!(manager.trust_state("ext"), ExtensionTrustState::Quarantined);
     }
 
     /// A secret env read, then three http calls with `params`: all must be blocked and the

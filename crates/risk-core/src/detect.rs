@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use hostguard_exec::{
-    mode_classes, ArmedBar, Catalog, CatalogError, Class, Classes, CommandInspection, Context,
-    Effect, ExecTier, Method, RuleHit, Taint, ToolKind, Verb,
+    mode_classes, Catalog, CatalogError, Class, Classes, CommandInspection, Context, Effect,
+    ExecTier, Method, RuleHit, Taint, ToolKind, Verb,
 };
 use serde_json::{Map, Value};
 
@@ -277,7 +277,11 @@ impl Detector {
                 for path in strings(p, SOURCE_KEYS).chain(strings(p, DEST_KEYS)) {
                     let mut e = self.path(verb, path, Classes::EMPTY);
                     if verb == Verb::Write {
-                        e.classes = e.classes.with(self.content_classes(e.classes, content));
+                        e.classes = e.classes.with(self.catalog.content_classes(
+                            e.classes,
+                            content,
+                            &self.context,
+                        ));
                     }
                     out.push(e);
                 }
@@ -319,34 +323,6 @@ impl Detector {
             }
         }
         out
-    }
-
-    /// What written `content` adds to its target's classes: `binary` for an executable's
-    /// magic number; `armed` when the content is dangerous in a place that runs it (a
-    /// persistence point, an autorun file, a script, a hidden or temporary place, the host's
-    /// territory) or names a foreign package source in a package-source file.
-    fn content_classes(&self, target: Classes, content: &str) -> Classes {
-        let mut extra = content_kind(content);
-        if content.is_empty() {
-            return extra;
-        }
-        let never_reaches_out =
-            Classes::of(&[Class::Persistence, Class::Hidden, Class::Temp, Class::Host]);
-        let runs_later = Classes::of(&[Class::Autorun, Class::Script]);
-        let bar = if target.intersects(never_reaches_out) && !target.has(Class::Workspace) {
-            Some(ArmedBar::Network)
-        } else if target.intersects(runs_later) || target.intersects(never_reaches_out) {
-            Some(ArmedBar::Severe)
-        } else {
-            None
-        };
-        let armed = bar.is_some_and(|b| self.catalog.content_is_armed(content, &self.context, b))
-            || (target.has(Class::PackageSource)
-                && self.catalog.content_names_foreign_source(content));
-        if armed {
-            extra = extra.plus(Class::Armed);
-        }
-        extra
     }
 
     /// `http` (or a fetch tool): a request to `url`; it sends data when it has a body or uses a
@@ -425,35 +401,6 @@ impl Detector {
         }
         out
     }
-}
-
-/// Magic numbers of written content: native executables (ELF, PE, Mach-O, fat Mach-O) and
-/// archives (zip, gzip, xz, 7-Zip, RAR).
-const MAGIC: &[(&[u8], Class)] = &[
-    (b"\x7fELF", Class::Binary),
-    (b"MZ", Class::Binary),
-    (&[0xcf, 0xfa, 0xed, 0xfe], Class::Binary),
-    (&[0xca, 0xfe, 0xba, 0xbe], Class::Binary),
-    (b"PK\x03\x04", Class::Archive),
-    (&[0x1f, 0x8b], Class::Archive),
-    (&[0xfd, b'7', b'z', b'X', b'Z', 0x00], Class::Archive),
-    (&[b'7', b'z', 0xbc, 0xaf, 0x27, 0x1c], Class::Archive),
-    (b"Rar!\x1a\x07", Class::Archive),
-];
-
-/// The kind of file `content` is by its magic number. A host writes content from a string, so a
-/// byte above 0x7f arrives as the character with that code point (`"\u00cf\u00fa\u00ed\u00fe"`).
-fn content_kind(content: &str) -> Classes {
-    let starts_with = |magic: &[u8]| {
-        let mut chars = content.chars();
-        magic
-            .iter()
-            .all(|b| chars.next().is_some_and(|c| u32::from(*b) == u32::from(c)))
-    };
-    MAGIC
-        .iter()
-        .filter(|(magic, _)| starts_with(magic))
-        .fold(Classes::EMPTY, |acc, (_, class)| acc.plus(*class))
 }
 
 /// What a file operation does.

@@ -17,6 +17,7 @@ use crate::classify::ExecClass;
 use crate::code::{Api, CodeTable};
 use crate::envnames::EnvTable;
 use crate::glob::MAX_DOUBLE_STARS;
+use crate::packages::{normalise, Ecosystem, PackageTable};
 use crate::paths::{PathRule, PathTable};
 use crate::programs::{PathFlag, Program, ProgramTable, Role};
 use crate::urls::{HostName, HostRule, HostTable};
@@ -62,6 +63,18 @@ struct RawFile {
     hidden: Option<RawHidden>,
     #[serde(default)]
     tool: Vec<RawTool>,
+    #[serde(default)]
+    ecosystem: Vec<RawEcosystem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEcosystem {
+    name: String,
+    programs: Vec<String>,
+    popular: Vec<String>,
+    #[serde(default)]
+    squats: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -231,6 +244,7 @@ pub(super) fn load(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
     // Programs first: rules name their families.
     let mut programs = ProgramTable::default();
     let mut paths = PathTable::default();
+    let mut packages = PackageTable::default();
     let mut hosts = HostTable::default();
     let mut env: Option<EnvTable> = None;
     let mut code = CodeTable::default();
@@ -296,6 +310,21 @@ pub(super) fn load(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
                 .rules
                 .push(host_rule(h).map_err(|m| err(file, "host", m))?);
         }
+        for e in std::mem::take(&mut raw.ecosystem) {
+            if packages.ecosystems.iter().any(|x| x.name == e.name) {
+                return Err(err(
+                    file,
+                    "ecosystem",
+                    format!("ecosystem `{}` is listed twice", e.name),
+                ));
+            }
+            packages.ecosystems.push(Ecosystem {
+                name: e.name,
+                programs: e.programs.iter().map(|p| p.to_ascii_lowercase()).collect(),
+                popular: e.popular.iter().map(|p| normalise(p)).collect(),
+                squats: e.squats.iter().map(|p| normalise(p)).collect(),
+            });
+        }
         if let Some(h) = raw.hidden.take() {
             paths
                 .known_dot_dirs
@@ -329,9 +358,16 @@ pub(super) fn load(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
             rules.push(rule);
         }
     }
-    Ok(Catalog::from_parts(
-        rules, paths, hosts, env, programs, code, tools,
-    ))
+    Ok(Catalog {
+        rules,
+        paths,
+        hosts,
+        env,
+        programs,
+        code,
+        packages,
+        tools,
+    })
 }
 
 fn err(file: &str, item: &str, message: String) -> CatalogError {

@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 use crate::classes::Classes;
 use crate::code::CodeTable;
 use crate::envnames::EnvTable;
+use crate::packages::PackageTable;
 use crate::paths::{Context, PathTable};
 use crate::programs::ProgramTable;
 use crate::urls::HostTable;
@@ -110,6 +111,7 @@ pub struct Catalog {
     pub(crate) env: EnvTable,
     pub(crate) programs: ProgramTable,
     pub(crate) code: CodeTable,
+    pub(crate) packages: PackageTable,
     tools: BTreeMap<String, ToolKind>,
 }
 
@@ -249,26 +251,6 @@ impl Catalog {
                     parts: facts.parts.to_vec(),
                 });
             }
-        }
-    }
-
-    pub(crate) fn from_parts(
-        rules: Vec<Rule>,
-        paths: PathTable,
-        hosts: HostTable,
-        env: EnvTable,
-        programs: ProgramTable,
-        code: CodeTable,
-        tools: BTreeMap<String, ToolKind>,
-    ) -> Catalog {
-        Catalog {
-            rules,
-            paths,
-            hosts,
-            env,
-            programs,
-            code,
-            tools,
         }
     }
 }
