@@ -20,6 +20,8 @@ enum Target {
 fn target_of(id: &str) -> Option<(Target, &'static str)> {
     Some(match id {
         "manager/evaluate_hostcall" => (Target::Nanos(2_000.0), "≤ 2 µs"),
+        // Five 10 KB command lines per iteration: at most 10 ms each (issue 12: bounded).
+        "exec/inspect_10kb" => (Target::Nanos(50_000_000.0), "≤ 10 ms / 10 KB line"),
         "risk_core/evaluate" => (Target::Nanos(300.0), "≤ 300 ns"),
         "risk_core/hysteresis_step" => (Target::Nanos(300.0), "≤ 300 ns"),
         "ledger/append" => (

@@ -59,6 +59,194 @@ pub(crate) fn word_matches(glob: &str, text: &str, fold: bool) -> bool {
         .is_some_and(|rest| rest.iter().all(|c| *c == b'*'))
 }
 
+/// The literal text a word glob's matches must start and end with (`xmrig*` → `xmrig`, ``;
+/// `*.pem` → ``, `.pem`): two comparisons refuse most texts before the matcher runs. A glob
+/// with an escape has none.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Anchors {
+    head: String,
+    tail: String,
+}
+
+impl Anchors {
+    fn of(glob: &str) -> Anchors {
+        if glob.contains('\\') {
+            return Anchors::default();
+        }
+        let first = glob.find(['*', '?', '[']).unwrap_or(glob.len());
+        let last = glob.rfind(['*', '?', ']']).map_or(glob.len(), |i| i + 1);
+        Anchors {
+            head: glob.get(..first).unwrap_or("").to_ascii_lowercase(),
+            tail: glob
+                .get(last.max(first)..)
+                .unwrap_or("")
+                .to_ascii_lowercase(),
+        }
+    }
+
+    /// Whether `text` starts with the head and ends with the tail (ASCII case-insensitive).
+    fn admit(&self, text: &str) -> bool {
+        let t = text.as_bytes();
+        let (h, l) = (self.head.as_bytes(), self.tail.as_bytes());
+        t.len() >= h.len() + l.len()
+            && t.get(..h.len()).is_some_and(|p| p.eq_ignore_ascii_case(h))
+            && t.get(t.len() - l.len()..)
+                .is_some_and(|s| s.eq_ignore_ascii_case(l))
+    }
+}
+
+/// The shape of a word glob, for matching without the general matcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shape {
+    /// No wildcard: equal, ASCII case-insensitive.
+    Exact,
+    /// `LIT*`, `*LIT`, `LIT*LIT`: the anchors decide.
+    Anchored,
+    /// `*LIT*` (the literal, lower-case): contained.
+    Contains(String),
+    /// Anything else: the anchors, then the matcher.
+    General,
+}
+
+/// A word glob of the catalog, compiled by shape: most match with a comparison or a search,
+/// and the anchors refuse most texts before the general matcher runs. Matching is ASCII
+/// case-insensitive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WordGlob {
+    text: String,
+    anchors: Anchors,
+    shape: Shape,
+}
+
+impl WordGlob {
+    pub(crate) fn new(text: &str) -> WordGlob {
+        let special = |c: char| matches!(c, '*' | '?' | '[' | '\\');
+        let stars = text.matches('*').count();
+        let plain = !text.contains(['?', '[', '\\']);
+        let shape = if !text.contains(special) {
+            Shape::Exact
+        } else if plain && stars == 1 {
+            Shape::Anchored
+        } else if plain
+            && stars == 2
+            && text.len() > 2
+            && text.starts_with('*')
+            && text.ends_with('*')
+        {
+            Shape::Contains(
+                text.get(1..text.len() - 1)
+                    .unwrap_or("")
+                    .to_ascii_lowercase(),
+            )
+        } else {
+            Shape::General
+        };
+        WordGlob {
+            text: text.to_owned(),
+            anchors: Anchors::of(text),
+            shape,
+        }
+    }
+
+    /// The glob as written.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the glob has no wildcard (it matches one text).
+    pub(crate) fn is_literal(&self) -> bool {
+        self.shape == Shape::Exact
+    }
+
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        match &self.shape {
+            Shape::Exact => text.eq_ignore_ascii_case(&self.text),
+            Shape::Anchored => self.anchors.admit(text),
+            Shape::Contains(lit) => contains_folded(text, lit),
+            Shape::General => self.anchors.admit(text) && word_matches(&self.text, text, true),
+        }
+    }
+}
+
+/// Whether `text` contains `lower` (lower-case), ASCII case-insensitive.
+fn contains_folded(text: &str, lower: &str) -> bool {
+    let (t, n) = (text.as_bytes(), lower.as_bytes());
+    n.is_empty() || t.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// A path glob of the catalog, compiled: the anchors of its first and last segments (unless
+/// they are `**`) refuse most paths before the segment matcher runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PathGlob {
+    text: String,
+    first: Option<Anchors>,
+    last: Option<Anchors>,
+    /// Literal segments every matching path holds somewhere (`**/node_modules/**`).
+    required: Vec<String>,
+}
+
+/// A path's first and last non-empty segments.
+pub(crate) fn ends_of(path: &str) -> (&str, &str) {
+    let mut segs = path.split('/').filter(|s| !s.is_empty());
+    let first = segs.next().unwrap_or("");
+    (first, segs.next_back().unwrap_or(first))
+}
+
+/// A path split once for matching against many globs.
+pub(crate) struct SplitPath<'a> {
+    pub text: &'a str,
+    pub segments: Vec<&'a str>,
+}
+
+impl<'a> SplitPath<'a> {
+    pub(crate) fn new(text: &'a str) -> SplitPath<'a> {
+        SplitPath {
+            text,
+            segments: text.split('/').filter(|s| !s.is_empty()).collect(),
+        }
+    }
+
+    fn ends(&self) -> (&'a str, &'a str) {
+        let first = self.segments.first().copied().unwrap_or("");
+        (first, self.segments.last().copied().unwrap_or(first))
+    }
+}
+
+impl PathGlob {
+    pub(crate) fn new(text: &str) -> PathGlob {
+        let (first, last) = ends_of(text);
+        let anchor = |seg: &str| (seg != "**" && !seg.is_empty()).then(|| Anchors::of(seg));
+        let required = text
+            .split('/')
+            .filter(|s| !s.is_empty() && !s.contains(['*', '?', '[', '\\']))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        PathGlob {
+            text: text.to_owned(),
+            first: anchor(first),
+            last: anchor(last),
+            required,
+        }
+    }
+
+    /// The glob as written.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the glob matches the path.
+    pub(crate) fn matches(&self, path: &SplitPath<'_>) -> bool {
+        let ends = path.ends();
+        self.first.as_ref().is_none_or(|a| a.admit(ends.0))
+            && self.last.as_ref().is_none_or(|a| a.admit(ends.1))
+            && self
+                .required
+                .iter()
+                .all(|r| path.segments.iter().any(|seg| seg.eq_ignore_ascii_case(r)))
+            && path_matches(&self.text, path.text)
+    }
+}
+
 /// Whether path glob `glob` matches `path` (both `/`-separated, ASCII case-insensitive).
 /// Empty segments (`//`, a leading or trailing `/`) are ignored on both sides.
 pub(crate) fn path_matches(glob: &str, path: &str) -> bool {
@@ -196,6 +384,83 @@ mod tests {
             ("**", "", true),
         ] {
             assert_eq!(path_matches(glob, path), expected, "{glob} ~ {path}");
+        }
+    }
+
+    #[test]
+    fn compiled_globs_agree_with_the_matcher() {
+        let words = [
+            "xmrig*",
+            "*.pem",
+            "rm",
+            "a*b",
+            "[ab]c",
+            "\\*",
+            "x?z",
+            "*docker.sock*",
+            "HEAD~[1-9][0-9]*",
+            "*a*",
+            "**",
+            "*",
+            "a*a",
+        ];
+        let texts = [
+            "xmrig-6",
+            "KEY.PEM",
+            "rm",
+            "RM",
+            "ab",
+            "axb",
+            "bc",
+            "*",
+            "xyz",
+            "/var/run/docker.sock",
+            "HEAD~50",
+            "HEAD~5",
+            "",
+            "a",
+            "aba",
+            "A",
+        ];
+        for g in words {
+            for t in texts {
+                assert_eq!(
+                    WordGlob::new(g).matches(t),
+                    word_matches(g, t, true),
+                    "{g} ~ {t}"
+                );
+            }
+        }
+        let paths = [
+            "**/*.pem",
+            ".ssh/id_*",
+            "/etc/**",
+            ".config/systemd/**",
+            "**/.git/hooks/*",
+            "/proc/*/environ",
+            "**",
+        ];
+        let texts = [
+            "a/b/k.PEM",
+            ".ssh/id_rsa",
+            "/etc",
+            "/etc/passwd",
+            "/etcx/a",
+            ".config/systemd",
+            "p/.git/hooks/x",
+            "/proc/1/environ",
+            "",
+            "/",
+        ];
+        for g in paths {
+            for t in texts {
+                let c = PathGlob::new(g);
+                assert_eq!(
+                    c.matches(&SplitPath::new(t)),
+                    path_matches(g, t),
+                    "{g} ~ {t}"
+                );
+            }
         }
     }
 

@@ -8,7 +8,8 @@
 
 use crate::classes::{Class, Classes};
 use crate::facts::{is_block_device, normalise};
-use crate::glob::path_matches;
+use crate::glob::{ends_of, PathGlob, SplitPath};
+use std::collections::HashMap;
 
 /// Longest path that is classified whole.
 pub const MAX_PATH_BYTES: usize = 4096;
@@ -71,13 +72,13 @@ impl Context {
 pub(crate) struct PathRule {
     pub class: Classes,
     /// Globs relative to a home directory (`.ssh/id_*`).
-    pub home: Vec<String>,
+    pub home: Vec<PathGlob>,
     /// Globs of absolute paths (`/etc/cron.d/**`).
-    pub absolute: Vec<String>,
+    pub absolute: Vec<PathGlob>,
     /// Globs matched against the whole normalised path, wherever it is (`**/.env`).
-    pub anywhere: Vec<String>,
+    pub anywhere: Vec<PathGlob>,
     /// Globs (whole normalised path) that this entry does not cover (`**/*.pub`).
-    pub except: Vec<String>,
+    pub except: Vec<PathGlob>,
 }
 
 /// The path tables.
@@ -89,6 +90,46 @@ pub(crate) struct PathTable {
     /// Dot-named project entries that are not hiding places inside the workspace (lower-case
     /// names).
     pub workspace_dot_names: Vec<String>,
+    /// Which globs can match which paths ([`PathTable::index`]).
+    index: PathIndex,
+}
+
+/// Where a glob applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Anywhere,
+    Absolute,
+    Home,
+}
+
+/// One glob of one rule.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    rule: usize,
+    scope: Scope,
+    glob: usize,
+}
+
+/// The globs of the path rules by what a path must have for them to match: the last segment
+/// (`**/id_rsa`), its extension (`**/*.pem`) or the first segment (`/etc/**`, `.ssh/id_*`);
+/// the rest are tried on every path. A path is checked against a few dozen globs, not all.
+#[derive(Debug, Clone, Default)]
+struct PathIndex {
+    always: Vec<Entry>,
+    by_last: HashMap<String, Vec<Entry>>,
+    by_extension: HashMap<String, Vec<Entry>>,
+    by_first: HashMap<String, Vec<Entry>>,
+}
+
+/// The key of a segment that is a literal (lower-case), or `*.ext` (its `.ext`).
+fn literal(seg: &str) -> Option<String> {
+    (!seg.is_empty() && !seg.contains(['*', '?', '[', '\\'])).then(|| seg.to_ascii_lowercase())
+}
+
+fn extension(seg: &str) -> Option<String> {
+    seg.strip_prefix('*')
+        .filter(|rest| rest.starts_with('.'))
+        .and_then(literal)
 }
 
 impl PathTable {
@@ -108,19 +149,7 @@ impl PathTable {
         if full.contains(['*', '?', '[', '{', '$', crate::lex::SUB_MARK]) {
             classes = classes.plus(Class::Indirect);
         }
-        for rule in &self.rules {
-            if classes.contains(rule.class) {
-                continue;
-            }
-            let hit = rule.anywhere.iter().any(|g| path_matches(g, full))
-                || (full.starts_with('/') && rule.absolute.iter().any(|g| path_matches(g, full)))
-                || where_
-                    .home_rel()
-                    .is_some_and(|r| rule.home.iter().any(|g| path_matches(g, r)));
-            if hit && !rule.except.iter().any(|g| path_matches(g, full)) {
-                classes = classes.with(rule.class);
-            }
-        }
+        classes = classes.with(self.matched_classes(full, where_.home_rel(), classes));
         if full.starts_with("/dev/") && is_block_device(full) {
             classes = classes.plus(Class::Device);
         }
@@ -129,6 +158,103 @@ impl PathTable {
 }
 
 impl PathTable {
+    /// Indexes the rules' globs (after loading).
+    pub(crate) fn index(&mut self) {
+        let mut index = PathIndex::default();
+        for (r, rule) in self.rules.iter().enumerate() {
+            let scopes = [
+                (Scope::Anywhere, &rule.anywhere),
+                (Scope::Absolute, &rule.absolute),
+                (Scope::Home, &rule.home),
+            ];
+            for (scope, globs) in scopes {
+                for (g, glob) in globs.iter().enumerate() {
+                    let entry = Entry {
+                        rule: r,
+                        scope,
+                        glob: g,
+                    };
+                    let (first, last) = ends_of(glob.as_str());
+                    let (map, key) = match scope {
+                        Scope::Anywhere => match (literal(last), extension(last)) {
+                            (Some(k), _) => (&mut index.by_last, k),
+                            (None, Some(k)) => (&mut index.by_extension, k),
+                            (None, None) => {
+                                index.always.push(entry);
+                                continue;
+                            }
+                        },
+                        Scope::Absolute | Scope::Home => match literal(first) {
+                            Some(k) => (&mut index.by_first, k),
+                            None => {
+                                index.always.push(entry);
+                                continue;
+                            }
+                        },
+                    };
+                    map.entry(key).or_default().push(entry);
+                }
+            }
+        }
+        self.index = index;
+    }
+
+    /// The classes of the rules whose globs match `full` (or, for home globs, `home_rel`) and
+    /// whose exceptions do not; rules whose class `known` already holds are skipped.
+    fn matched_classes(&self, full: &str, home_rel: Option<&str>, known: Classes) -> Classes {
+        let path = SplitPath::new(full);
+        let home = home_rel.map(SplitPath::new);
+        let lower = |seg: Option<&&str>| seg.map(|s| s.to_ascii_lowercase()).unwrap_or_default();
+        let last = lower(path.segments.last());
+        let index = &self.index;
+        let mut keys: Vec<(&HashMap<String, Vec<Entry>>, String)> = vec![
+            (&index.by_last, last.clone()),
+            (&index.by_first, lower(path.segments.first())),
+        ];
+        keys.extend(
+            last.match_indices('.')
+                .filter_map(|(i, _)| last.get(i..))
+                .map(|e| (&index.by_extension, e.to_owned())),
+        );
+        if let Some(h) = &home {
+            keys.push((&index.by_first, lower(h.segments.first())));
+        }
+        let candidates = index.always.iter().chain(
+            keys.iter()
+                .filter_map(|(map, key)| map.get(key.as_str()))
+                .flatten(),
+        );
+        let mut classes = Classes::EMPTY;
+        let mut refused: Vec<usize> = Vec::new();
+        for e in candidates {
+            let Some(rule) = self.rules.get(e.rule) else {
+                continue;
+            };
+            if known.with(classes).contains(rule.class) || refused.contains(&e.rule) {
+                continue;
+            }
+            let hit = match e.scope {
+                Scope::Anywhere => rule.anywhere.get(e.glob).is_some_and(|g| g.matches(&path)),
+                Scope::Absolute => {
+                    full.starts_with('/')
+                        && rule.absolute.get(e.glob).is_some_and(|g| g.matches(&path))
+                }
+                Scope::Home => home
+                    .as_ref()
+                    .is_some_and(|h| rule.home.get(e.glob).is_some_and(|g| g.matches(h))),
+            };
+            if !hit {
+                continue;
+            }
+            if rule.except.iter().any(|g| g.matches(&path)) {
+                refused.push(e.rule);
+            } else {
+                classes = classes.with(rule.class);
+            }
+        }
+        classes
+    }
+
     /// The kind of file the last segment of `path` names — [`Class::Script`],
     /// [`Class::Archive`] — by the table's `anywhere` globs (a URL's path names a file the same
     /// way a file name does).
@@ -360,4 +486,138 @@ fn cut(s: &str, max: usize) -> &str {
         end -= 1;
     }
     s.get(..end).unwrap_or("")
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    /// Every rule, every glob: what the index must agree with.
+    fn scan(t: &PathTable, full: &str, home_rel: Option<&str>) -> Classes {
+        let path = SplitPath::new(full);
+        let home = home_rel.map(SplitPath::new);
+        let mut classes = Classes::EMPTY;
+        for rule in &t.rules {
+            let hit = rule.anywhere.iter().any(|g| g.matches(&path))
+                || (full.starts_with('/') && rule.absolute.iter().any(|g| g.matches(&path)))
+                || home
+                    .as_ref()
+                    .is_some_and(|h| rule.home.iter().any(|g| g.matches(h)));
+            if hit && !rule.except.iter().any(|g| g.matches(&path)) {
+                classes = classes.with(rule.class);
+            }
+        }
+        classes
+    }
+
+    #[test]
+    fn the_index_finds_what_a_scan_finds() {
+        let Ok(catalog) = crate::Catalog::builtin() else {
+            panic!("catalog");
+        };
+        let t = &catalog.paths;
+        let paths: &[(&str, Option<&str>)] = &[
+            ("/home/dev/.ssh/id_rsa", Some(".ssh/id_rsa")),
+            ("/home/dev/.ssh/id_rsa.pub", Some(".ssh/id_rsa.pub")),
+            ("/home/dev/.aws/credentials", Some(".aws/credentials")),
+            ("/home/dev/.bashrc", Some(".bashrc")),
+            (
+                "/home/dev/.config/systemd/user/x.service",
+                Some(".config/systemd/user/x.service"),
+            ),
+            (
+                "/home/dev/Library/LaunchAgents/com.x.plist",
+                Some("Library/LaunchAgents/com.x.plist"),
+            ),
+            ("/home/dev/.cache/pip/x.tar.gz", Some(".cache/pip/x.tar.gz")),
+            ("/etc/shadow", None),
+            ("/etc", None),
+            ("/etc/sudoers.d/90-x", None),
+            ("/usr/local/bin/git", None),
+            ("/proc/self/environ", None),
+            ("/tmp/.x/agent", None),
+            ("/var/log/auth.log", None),
+            ("/dev/input/event3", None),
+            ("project/.git/hooks/pre-commit", None),
+            ("src/lib.rs", None),
+            ("certs/server.PEM", None),
+            ("certs/ca.pem", None),
+            ("package.json", None),
+            ("yarn.lock", None),
+            ("scripts/build.sh", None),
+            ("dist/app.tar.gz", None),
+            (".venv/lib/python3.12/site-packages/sitecustomize.py", None),
+            ("terraform.tfstate", None),
+            ("", None),
+            ("/", None),
+        ];
+        for (full, home) in paths {
+            assert_eq!(
+                t.matched_classes(full, *home, Classes::EMPTY),
+                scan(t, full, *home),
+                "{full}"
+            );
+        }
+    }
+
+    const SEGMENTS: &[&str] = &[
+        "home",
+        "dev",
+        ".ssh",
+        "id_rsa",
+        "id_ed25519.pub",
+        ".aws",
+        "credentials",
+        "etc",
+        "shadow",
+        "sudoers.d",
+        ".config",
+        "systemd",
+        "user",
+        "x.service",
+        "tmp",
+        ".x",
+        "src",
+        "lib.rs",
+        "a.pem",
+        "package.json",
+        ".git",
+        "hooks",
+        "pre-commit",
+        "usr",
+        "bin",
+        "Library",
+        "LaunchAgents",
+        "k.plist",
+        ".cache",
+        "x.tar.gz",
+        "proc",
+        "1",
+        "environ",
+        "..",
+        ".",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn the_index_agrees_with_a_scan_on_any_path(
+            picks in proptest::collection::vec(0..SEGMENTS.len(), 0..7),
+            absolute in proptest::bool::ANY,
+            home_cut in 0..4usize,
+        ) {
+            let Ok(catalog) = crate::Catalog::builtin() else {
+                panic!("catalog");
+            };
+            let t = &catalog.paths;
+            let segs: Vec<&str> = picks.iter().filter_map(|&i| SEGMENTS.get(i).copied()).collect();
+            let joined = segs.join("/");
+            let full = if absolute { format!("/{joined}") } else { joined.clone() };
+            let home_rel = segs.get(home_cut.min(segs.len())..).map(|r| r.join("/"));
+            let home_rel = home_rel.as_deref().filter(|_| absolute);
+            proptest::prop_assert_eq!(
+                t.matched_classes(&full, home_rel, Classes::EMPTY),
+                scan(t, &full, home_rel)
+            );
+        }
+    }
 }

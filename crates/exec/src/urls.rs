@@ -9,6 +9,7 @@
 //! cannot be parsed is [`Class::Unknown`]. A URL or DNS name that carries an encoded payload
 //! (a long opaque query value, path segment or label) is also [`Class::Data`].
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use url::{Host, Url};
@@ -72,6 +73,8 @@ impl HostName {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HostTable {
     pub rules: Vec<HostRule>,
+    /// Host name → the (rule, name) pairs naming it ([`HostTable::index`]).
+    by_host: HashMap<String, Vec<(usize, usize)>>,
 }
 
 impl HostTable {
@@ -176,16 +179,35 @@ impl HostTable {
             .unwrap_or(Classes::of(&[Class::Unknown, Class::Egress]))
     }
 
+    /// Indexes the rules' names by host (after loading).
+    pub(crate) fn index(&mut self) {
+        let mut by_host: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (r, rule) in self.rules.iter().enumerate() {
+            for (n, name) in rule.names.iter().enumerate() {
+                by_host.entry(name.host.clone()).or_default().push((r, n));
+            }
+        }
+        self.by_host = by_host;
+    }
+
     fn domain(&self, domain: &str, path: &str) -> Classes {
         let d = domain.trim_end_matches('.').to_ascii_lowercase();
         if d.split('.').any(str::is_empty) {
             // `a..b`: no resolver agrees on what that names.
             return Classes::of(&[Class::Unknown]);
         }
+        // The names that can match: the host itself and every parent domain (`*.x.com`).
+        let parents = std::iter::once(d.as_str())
+            .chain(d.match_indices('.').filter_map(|(i, _)| d.get(i + 1..)));
         let mut classes = Classes::EMPTY;
-        for rule in &self.rules {
-            if rule.names.iter().any(|n| n.matches(&d, path)) {
-                classes = classes.with(rule.class);
+        for suffix in parents {
+            for &(r, n) in self.by_host.get(suffix).into_iter().flatten() {
+                let Some(rule) = self.rules.get(r) else {
+                    continue;
+                };
+                if rule.names.get(n).is_some_and(|name| name.matches(&d, path)) {
+                    classes = classes.with(rule.class);
+                }
             }
         }
         if classes.has(Class::Metadata) {
@@ -419,7 +441,8 @@ mod tests {
     use super::*;
 
     fn table() -> HostTable {
-        HostTable {
+        let mut t = HostTable {
+            by_host: HashMap::new(),
             rules: vec![HostRule {
                 class: Classes::of(&[Class::Metadata]),
                 names: vec![
@@ -431,7 +454,9 @@ mod tests {
                 ],
                 addresses: vec![IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254))],
             }],
-        }
+        };
+        t.index();
+        t
     }
 
     #[test]

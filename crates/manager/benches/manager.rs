@@ -1,5 +1,6 @@
 //! Benchmarks of the full gate (DESIGN §10): `manager/evaluate_hostcall` one thread (criterion
-//! median, plus a per-call `Instant` loop for p50/p99/p99.9), two threads on different
+//! median, plus a per-call `Instant` loop for p50/p99/p99.9), `manager/evaluate_hostcall_uncached`
+//! (the same mix with every call's params distinct, so detection judges every call), two threads on different
 //! extensions against one thread (throughput ratio), and resident memory before/after many
 //! calls (`/proc/self/statm`).
 //!
@@ -71,6 +72,41 @@ fn calls(ext: &str) -> Vec<HostCall> {
         .collect()
 }
 
+/// The same mix as [`calls`], with every path and URL distinct.
+fn distinct_calls(ext: &str, n: usize) -> Vec<HostCall> {
+    (0..n)
+        .map(|i| {
+            let id = format!("{ext}-call-{i}");
+            match i % 4 {
+                0 => HostCall::new(
+                    ext,
+                    id,
+                    "fs",
+                    json!({"op": "read", "path": format!("src/m{i}/lib.rs")}),
+                ),
+                1 => HostCall::new(
+                    ext,
+                    id,
+                    "log",
+                    json!({"level": "info", "msg": format!("step {i} done")}),
+                ),
+                2 => HostCall::new(
+                    ext,
+                    id,
+                    "fs",
+                    json!({"op": "write", "path": format!("out/a{i}.txt"), "content": "hello"}),
+                ),
+                _ => HostCall::new(
+                    ext,
+                    id,
+                    "http",
+                    json!({"url": format!("http://localhost:8080/api/{i}"), "method": "GET"}),
+                ),
+            }
+        })
+        .collect()
+}
+
 fn bench_evaluate(c: &mut Criterion) {
     let manager = manager();
     let calls = calls("ext-a");
@@ -79,6 +115,16 @@ fn bench_evaluate(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % calls.len();
             black_box(manager.evaluate_hostcall(black_box(&calls[i])).unwrap())
+        })
+    });
+    // Every call's params distinct (more of them than the detection cache holds): the cost of
+    // judging a call nobody made before.
+    let fresh = distinct_calls("ext-b", 16_384);
+    let mut j = 0usize;
+    c.bench_function("manager/evaluate_hostcall_uncached", |b| {
+        b.iter(|| {
+            j = (j + 1) % fresh.len();
+            black_box(manager.evaluate_hostcall(black_box(&fresh[j])).unwrap())
         })
     });
     let mut group = c.benchmark_group("manager");

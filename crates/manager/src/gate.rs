@@ -150,7 +150,7 @@ impl ExtensionManager {
         let mut pending = PendingRecords::default();
         let mut eval: Option<Evaluation> = None;
         let mut secrets: Vec<SecretBrokerDecision> = Vec::new();
-        let mut detection = Detection::default();
+        let mut detection: Arc<Detection> = Arc::default();
         let mut env_names_ok = true;
         let mut quarantine_now = false;
 
@@ -252,7 +252,11 @@ impl ExtensionManager {
             // Detection feeds both mediation (step 6) and the model (step 5): the call's effects,
             // judged by the rule catalog with what the extension did before.
             let taint = st.taint.taint(st.controller.config.window_size as u64);
-            detection = self.detector.inspect(call, capability, taint);
+            detection =
+                self.detections
+                    .get_or_judge(call, &params_digest, capability, taint, || {
+                        self.detector.inspect(call, capability, taint)
+                    });
             st.taint.observe(&detection);
             let mediation = self.mediate(capability, &detection);
             if capability == Capability::Env {

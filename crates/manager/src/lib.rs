@@ -42,6 +42,7 @@
 
 mod builder;
 mod clock;
+mod detection_cache;
 mod error;
 mod gate;
 mod manager;

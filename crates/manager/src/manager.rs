@@ -83,6 +83,9 @@ pub struct ExtensionManager {
     pub(crate) exec_policy: ExecMediationPolicy,
     /// The rule catalog and the workspace: what every call is judged by (docs/detection.md).
     pub(crate) detector: Detector,
+    /// Detections of recent calls, shared by every extension (a call's detection does not
+    /// depend on who makes it, only on what the extension did before).
+    pub(crate) detections: crate::detection_cache::DetectionCache,
     pub(crate) record_limit: usize,
     /// Bound on the shards a hostcall may create (`max_extensions`).
     pub(crate) max_extensions: usize,
@@ -255,6 +258,7 @@ impl ExtensionManager {
             secret_policy: b.secret_policy,
             exec_policy: b.exec_policy,
             detector,
+            detections: crate::detection_cache::DetectionCache::default(),
             record_limit: b.record_limit,
             max_extensions: b.max_extensions,
             shard_count: AtomicUsize::new(0),

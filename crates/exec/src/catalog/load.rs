@@ -16,7 +16,7 @@ use crate::classes::{Class, Classes};
 use crate::classify::ExecClass;
 use crate::code::{Api, CodeTable};
 use crate::envnames::EnvTable;
-use crate::glob::MAX_DOUBLE_STARS;
+use crate::glob::{PathGlob, WordGlob, MAX_DOUBLE_STARS};
 use crate::packages::{normalise, Ecosystem, PackageTable};
 use crate::paths::{PathRule, PathTable};
 use crate::programs::{PathFlag, Program, ProgramTable, Role};
@@ -358,7 +358,11 @@ pub(super) fn load(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
             rules.push(rule);
         }
     }
+    paths.index();
+    hosts.index();
+    let conditions = super::ConditionIndex::build(&rules);
     Ok(Catalog {
+        conditions,
         rules,
         paths,
         hosts,
@@ -390,6 +394,10 @@ fn classes(names: &[String]) -> Result<Classes, String> {
     Ok(set)
 }
 
+fn path_globs(globs: &[String]) -> Vec<PathGlob> {
+    globs.iter().map(|g| PathGlob::new(g)).collect()
+}
+
 fn path_rule(p: RawPath) -> Result<PathRule, String> {
     for g in p
         .home
@@ -418,10 +426,10 @@ fn path_rule(p: RawPath) -> Result<PathRule, String> {
     }
     Ok(PathRule {
         class: classes(&p.class)?,
-        home: p.home,
-        absolute: p.absolute,
-        anywhere: p.anywhere,
-        except: p.except,
+        home: path_globs(&p.home),
+        absolute: path_globs(&p.absolute),
+        anywhere: path_globs(&p.anywhere),
+        except: path_globs(&p.except),
     })
 }
 
@@ -600,25 +608,25 @@ fn condition(c: RawCondition, programs: &ProgramTable) -> Result<Condition, Stri
             return Err(format!("unknown exec finding class `{f}`"));
         }
     }
-    let lower =
-        |v: Vec<String>| -> Vec<String> { v.into_iter().map(|s| s.to_ascii_lowercase()).collect() };
+    let globs = |v: Vec<String>| -> Vec<WordGlob> { v.iter().map(|s| WordGlob::new(s)).collect() };
     let mut cond = Condition {
         effects: patterns(&c.effects)?,
         any_effect: patterns(&c.any_effect)?,
         no_effect: patterns(&c.no_effect)?,
-        program: lower(c.program),
+        program: globs(c.program),
         family,
         family_names: c.family,
-        args: c.args,
-        all_args: c.all_args,
-        no_args: c.no_args,
-        subcommand: c.subcommand,
-        wrapper: lower(c.wrapper),
-        wrapper_args: c.wrapper_args,
+        args: globs(c.args),
+        all_args: globs(c.all_args),
+        no_args: globs(c.no_args),
+        subcommand: globs(c.subcommand),
+        wrapper: globs(c.wrapper),
+        wrapper_args: globs(c.wrapper_args),
         methods,
         taint,
         finding: c.finding,
         needs: 0,
+        any_needs: Vec::new(),
     };
     let selective = !cond.effects.is_empty()
         || !cond.any_effect.is_empty()

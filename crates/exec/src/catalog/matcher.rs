@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::classes::{Class, Classes, Effect, Verb};
-use crate::glob::word_matches;
+use crate::glob::WordGlob;
 
 /// The hostcall method a fact came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -143,6 +143,11 @@ pub(crate) struct EffectPattern {
 }
 
 impl EffectPattern {
+    /// The signature bits an effect matching this pattern sets.
+    fn needs(&self) -> u64 {
+        self.verb.map_or(0, |v| 1 << (v as u8)) | (self.all.bits() << VERB_BITS)
+    }
+
     pub(crate) fn parse(text: &str) -> Result<EffectPattern, String> {
         let (verb, classes) = text
             .split_once(':')
@@ -222,21 +227,24 @@ pub(crate) struct Condition {
     pub effects: Vec<EffectPattern>,
     pub any_effect: Vec<EffectPattern>,
     pub no_effect: Vec<EffectPattern>,
-    pub program: Vec<String>,
+    pub program: Vec<WordGlob>,
     pub family: u64,
     pub family_names: Vec<String>,
-    pub args: Vec<String>,
-    pub all_args: Vec<String>,
-    pub no_args: Vec<String>,
-    pub subcommand: Vec<String>,
-    pub wrapper: Vec<String>,
-    pub wrapper_args: Vec<String>,
+    pub args: Vec<WordGlob>,
+    pub all_args: Vec<WordGlob>,
+    pub no_args: Vec<WordGlob>,
+    pub subcommand: Vec<WordGlob>,
+    pub wrapper: Vec<WordGlob>,
+    pub wrapper_args: Vec<WordGlob>,
     pub methods: Vec<Method>,
     pub taint: Taint,
     pub finding: Vec<String>,
     /// Bits every matching call's effect signature must have (from `effects`): a quick
     /// reject before the per-effect scan.
     pub needs: u64,
+    /// The signature bits of each `any_effect` pattern: a call whose signature holds none of
+    /// them cannot match (filled by [`Condition::seal`]).
+    pub any_needs: Vec<u64>,
 }
 
 /// A quick summary of a call's effects: one bit per verb (the low 12), one per class above.
@@ -255,18 +263,15 @@ const _: () = assert!(VERB_BITS + Class::ALL.len() <= 64, "a signature is one u6
 impl Condition {
     /// Fills [`Condition::needs`] from the effect patterns.
     pub(crate) fn seal(&mut self) {
-        let mut needs = 0u64;
-        for p in &self.effects {
-            if let Some(v) = p.verb {
-                needs |= 1 << (v as u8);
-            }
-            needs |= p.all.bits() << VERB_BITS;
-        }
-        self.needs = needs;
+        self.needs = self.effects.iter().fold(0, |n, p| n | p.needs());
+        self.any_needs = self.any_effect.iter().map(EffectPattern::needs).collect();
     }
 
     pub(crate) fn matches(&self, facts: &Facts<'_>, signature: u64) -> bool {
         if signature & self.needs != self.needs {
+            return false;
+        }
+        if !self.any_needs.is_empty() && !self.any_needs.iter().any(|n| signature & n == *n) {
             return false;
         }
         if !self.methods.is_empty() && !self.methods.contains(&facts.method) {
@@ -314,15 +319,17 @@ impl Condition {
         let Some(s) = stage else {
             return false;
         };
-        if !self.program.is_empty()
-            && !self
-                .program
-                .iter()
-                .any(|g| word_matches(g, s.program, true))
-        {
+        if !self.program.is_empty() && !self.program.iter().any(|g| g.matches(s.program)) {
             return false;
         }
         if self.family != 0 && s.families & self.family == 0 {
+            return false;
+        }
+        if !self.subcommand.is_empty()
+            && !s
+                .subcommand
+                .is_some_and(|a| self.subcommand.iter().any(|g| g.matches(a)))
+        {
             return false;
         }
         if !self.args.is_empty() && !any_arg(s.args, &self.args) {
@@ -331,7 +338,7 @@ impl Condition {
         if !self
             .all_args
             .iter()
-            .all(|g| s.args.iter().any(|a| word_matches(g, a, true)))
+            .all(|g| s.args.iter().any(|a| g.matches(a)))
         {
             return false;
         }
@@ -344,20 +351,17 @@ impl Condition {
         if !self.wrapper_args.is_empty() && !any_arg(s.wrapper_args, &self.wrapper_args) {
             return false;
         }
-        if !self.subcommand.is_empty()
-            && !s
-                .subcommand
-                .is_some_and(|a| self.subcommand.iter().any(|g| word_matches(g, a, true)))
-        {
-            return false;
-        }
         true
     }
 }
 
-fn any_arg(args: &[String], globs: &[String]) -> bool {
-    args.iter()
-        .any(|a| globs.iter().any(|g| word_matches(g, a, true)))
+fn any_arg(args: &[String], globs: &[WordGlob]) -> bool {
+    args.iter().any(|a| globs.iter().any(|g| g.matches(a)))
+}
+
+/// The globs as written.
+fn texts(globs: &[WordGlob]) -> Vec<String> {
+    globs.iter().map(|g| g.as_str().to_owned()).collect()
 }
 
 impl fmt::Display for Condition {
@@ -374,14 +378,14 @@ impl fmt::Display for Condition {
         parts.extend(list("effects", show(&self.effects)));
         parts.extend(list("any_effect", show(&self.any_effect)));
         parts.extend(list("no_effect", show(&self.no_effect)));
-        parts.extend(list("program", self.program.clone()));
+        parts.extend(list("program", texts(&self.program)));
         parts.extend(list("family", self.family_names.clone()));
-        parts.extend(list("subcommand", self.subcommand.clone()));
-        parts.extend(list("wrapper", self.wrapper.clone()));
-        parts.extend(list("wrapper_args", self.wrapper_args.clone()));
-        parts.extend(list("args", self.args.clone()));
-        parts.extend(list("all_args", self.all_args.clone()));
-        parts.extend(list("no_args", self.no_args.clone()));
+        parts.extend(list("subcommand", texts(&self.subcommand)));
+        parts.extend(list("wrapper", texts(&self.wrapper)));
+        parts.extend(list("wrapper_args", texts(&self.wrapper_args)));
+        parts.extend(list("args", texts(&self.args)));
+        parts.extend(list("all_args", texts(&self.all_args)));
+        parts.extend(list("no_args", texts(&self.no_args)));
         parts.extend(list("finding", self.finding.clone()));
         parts.extend(list(
             "taint",

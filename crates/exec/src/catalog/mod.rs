@@ -11,7 +11,7 @@
 mod load;
 mod matcher;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -112,6 +112,7 @@ pub struct Catalog {
     pub(crate) programs: ProgramTable,
     pub(crate) code: CodeTable,
     pub(crate) packages: PackageTable,
+    pub(crate) conditions: ConditionIndex,
     tools: BTreeMap<String, ToolKind>,
 }
 
@@ -239,13 +240,27 @@ impl Catalog {
     /// again).
     pub fn judge(&self, facts: &Facts<'_>, hits: &mut Vec<RuleHit>) {
         let signature = matcher::signature(facts.effects);
-        for (i, rule) in self.rules.iter().enumerate() {
-            if hits.iter().any(|h| h.rule == i && h.parts == facts.parts) {
+        let program = facts.stage.map(|s| s.program.to_ascii_lowercase());
+        let named = program
+            .as_deref()
+            .and_then(|p| self.conditions.by_program.get(p))
+            .map_or(&[][..], Vec::as_slice);
+        let mut fired: Option<usize> = None;
+        for &(r, c) in merged(&self.conditions.other, named) {
+            if fired == Some(r) || hits.iter().any(|h| h.rule == r && h.parts == facts.parts) {
                 continue;
             }
-            if rule.when.iter().any(|c| c.matches(facts, signature)) {
+            let Some(rule) = self.rules.get(r) else {
+                continue;
+            };
+            if rule
+                .when
+                .get(c)
+                .is_some_and(|c| c.matches(facts, signature))
+            {
+                fired = Some(r);
                 hits.push(RuleHit {
-                    rule: i,
+                    rule: r,
                     severity: rule.severity,
                     segment: facts.segment.to_owned(),
                     parts: facts.parts.to_vec(),
@@ -253,4 +268,65 @@ impl Catalog {
             }
         }
     }
+}
+
+/// The rules' conditions by the program they need: a condition that names only literal
+/// programs is tried only on a simple command running one of them; every other condition on
+/// every part. Both lists are in (rule, condition) order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConditionIndex {
+    by_program: HashMap<String, Vec<(usize, usize)>>,
+    other: Vec<(usize, usize)>,
+}
+
+impl ConditionIndex {
+    pub(crate) fn build(rules: &[Rule]) -> ConditionIndex {
+        let mut index = ConditionIndex::default();
+        for (r, rule) in rules.iter().enumerate() {
+            for (c, cond) in rule.when.iter().enumerate() {
+                let literal =
+                    !cond.program.is_empty() && cond.program.iter().all(|g| g.is_literal());
+                if literal {
+                    for g in &cond.program {
+                        let list = index
+                            .by_program
+                            .entry(g.as_str().to_ascii_lowercase())
+                            .or_default();
+                        if !list.contains(&(r, c)) {
+                            list.push((r, c));
+                        }
+                    }
+                } else {
+                    index.other.push((r, c));
+                }
+            }
+        }
+        index
+    }
+}
+
+/// Two (rule, condition)-ordered lists as one, in order.
+fn merged<'a>(
+    a: &'a [(usize, usize)],
+    b: &'a [(usize, usize)],
+) -> impl Iterator<Item = &'a (usize, usize)> {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x <= y => {
+                i += 1;
+                x
+            }
+            (_, Some(y)) => {
+                j += 1;
+                y
+            }
+            (Some(x), None) => {
+                i += 1;
+                x
+            }
+            (None, None) => return None,
+        };
+        Some(next)
+    })
 }

@@ -229,3 +229,36 @@ mod properties {
         }
     }
 }
+
+/// docs/detection.md's coverage table names only rules that exist, and names every rule.
+#[test]
+fn the_coverage_table_maps_every_rule_and_only_rules() {
+    let catalog = Catalog::builtin().unwrap();
+    let doc = include_str!("../../../../docs/detection.md");
+    let start = doc.find("## Coverage").unwrap();
+    let end = doc.find("## Measured").unwrap();
+    let table = &doc[start..end];
+    let named: Vec<&str> = table
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|t| {
+            t.contains('.')
+                && t.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.')
+        })
+        .collect();
+    for id in &named {
+        assert!(
+            catalog.rule(id).is_some(),
+            "docs/detection.md names `{id}`, no such rule"
+        );
+    }
+    for rule in catalog.rules() {
+        assert!(
+            named.contains(&rule.id.as_str()),
+            "rule `{}` is missing from docs/detection.md's coverage table",
+            rule.id
+        );
+    }
+}

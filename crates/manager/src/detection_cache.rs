@@ -1,0 +1,131 @@
+//! A bounded cache of detections. A call's detection depends only on its method, params,
+//! capability and the extension's taint — the catalog and the workspace are fixed per manager
+//! — so a call an agent repeats (reading the same file, running the same build, polling the
+//! same local URL) is judged once. Striped by the params digest like the call index; a stripe
+//! lock is a leaf (taken under a shard lock, nothing taken under it), held only for the lookup
+//! and the insert, never while a call is judged. Each stripe forgets its oldest entry first.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+use hostguard_risk_core::{Capability, Detection, HostCall, Taint};
+
+use crate::shard::lock;
+
+/// Stripes of the cache.
+const STRIPES: usize = 16;
+/// Detections kept per stripe (the cache holds at most `STRIPES × PER_STRIPE`).
+pub(crate) const PER_STRIPE: usize = 64;
+
+/// What a detection depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    params: [u8; 32],
+    method: u64,
+    capability: u8,
+    taint: Taint,
+}
+
+#[derive(Debug, Default)]
+struct Stripe {
+    map: HashMap<Key, Arc<Detection>>,
+    order: VecDeque<Key>,
+}
+
+/// The cache.
+#[derive(Debug)]
+pub(crate) struct DetectionCache {
+    stripes: Vec<Mutex<Stripe>>,
+}
+
+impl Default for DetectionCache {
+    fn default() -> DetectionCache {
+        DetectionCache {
+            stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl DetectionCache {
+    /// The detection of `call` (whose params hash to `params`), judged by `judge` unless a
+    /// detection of the same call under the same taint is cached.
+    pub(crate) fn get_or_judge(
+        &self,
+        call: &HostCall,
+        params: &[u8; 32],
+        capability: Capability,
+        taint: Taint,
+        judge: impl FnOnce() -> Detection,
+    ) -> Arc<Detection> {
+        let mut h = DefaultHasher::new();
+        call.method.hash(&mut h);
+        let key = Key {
+            params: *params,
+            method: h.finish(),
+            capability: capability.code(),
+            taint,
+        };
+        let Some(stripe) = self.stripes.get(usize::from(params[0]) % STRIPES) else {
+            return Arc::new(judge());
+        };
+        if let Some(d) = lock(stripe).map.get(&key) {
+            return Arc::clone(d);
+        }
+        let detection = Arc::new(judge());
+        let mut s = lock(stripe);
+        if s.map.insert(key, Arc::clone(&detection)).is_none() {
+            s.order.push_back(key);
+        }
+        while s.order.len() > PER_STRIPE {
+            if let Some(old) = s.order.pop_front() {
+                s.map.remove(&old);
+            }
+        }
+        detection
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_repeated_call_is_judged_once_and_the_cache_stays_bounded() {
+        let cache = DetectionCache::default();
+        let call = HostCall::new("e", "c", "fs", json!({"op": "read", "path": "a"}));
+        let mut judged = 0;
+        for _ in 0..3 {
+            cache.get_or_judge(&call, &[1; 32], Capability::Read, Taint::NONE, || {
+                judged += 1;
+                Detection::default()
+            });
+        }
+        assert_eq!(judged, 1);
+        // Another taint, capability or method is another detection.
+        cache.get_or_judge(&call, &[1; 32], Capability::Read, Taint::SECRET, || {
+            judged += 1;
+            Detection::default()
+        });
+        let tool = HostCall::new("e", "c", "tool", json!({"op": "read", "path": "a"}));
+        cache.get_or_judge(&tool, &[1; 32], Capability::Read, Taint::NONE, || {
+            judged += 1;
+            Detection::default()
+        });
+        assert_eq!(judged, 3);
+        for i in 0..(STRIPES * PER_STRIPE * 2) {
+            let mut params = [0u8; 32];
+            params[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            cache.get_or_judge(
+                &call,
+                &params,
+                Capability::Read,
+                Taint::NONE,
+                Detection::default,
+            );
+        }
+        let held: usize = cache.stripes.iter().map(|s| lock(s).map.len()).sum();
+        assert!(held <= STRIPES * PER_STRIPE, "{held}");
+    }
+}
