@@ -284,26 +284,72 @@ const ENV_WHOLE: &[&str] = &[
     "deno.env.toobject",
 ];
 
-/// The variable names `code` reads one by one, and whether it takes the whole environment
-/// (explicitly, or through an API the names of which cannot be read).
+/// The bases code reaches the environment through, with the accessors that read one
+/// variable of it: a use of a base that is not such a read (`for k in os.environ`,
+/// `process.env?.X`) takes the whole environment.
+const ENV_BASES: &[(&str, &[&str])] = &[
+    ("environ", &["environ.get(", "environ["]),
+    ("process.env", &["process.env.", "process.env["]),
+];
+
+/// The variable names `code` reads one by one, and whether it takes the whole environment:
+/// explicitly (`dict(os.environ)`), by a name it computes (`getenv(k)`, `process.env["A"+b]`),
+/// or through a base it uses otherwise than to read a literal name.
 fn env_access(code: &str, lower: &str) -> (Vec<String>, bool) {
     let mut names = Vec::new();
+    let mut computed = false;
     for accessor in ENV_ACCESSORS {
         for (at, _) in lower.match_indices(accessor) {
-            let rest = code.get(at + accessor.len()..).unwrap_or("");
-            let rest = rest.trim_start_matches(['\'', '"', '`']);
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .take(128)
-                .collect();
-            if !name.is_empty() && names.len() < MAX_LITERALS {
-                names.push(name);
+            match literal_env_name(code.get(at + accessor.len()..).unwrap_or(""), accessor) {
+                Some(name) if names.len() < MAX_LITERALS => names.push(name),
+                Some(_) => {}
+                None => computed = true,
             }
         }
     }
-    let whole = names.is_empty() || ENV_WHOLE.iter().any(|w| lower.contains(w));
+    let other_use = ENV_BASES.iter().any(|(base, reads)| {
+        let reads: usize = reads.iter().map(|r| lower.matches(r).count()).sum();
+        lower.matches(base).count() > reads
+    });
+    let whole =
+        names.is_empty() || computed || other_use || ENV_WHOLE.iter().any(|w| lower.contains(w));
     (names, whole)
+}
+
+/// The name an accessor reads when it is a literal: quoted and closed
+/// (`environ.get( "X")`, `ENV['X']`), or an identifier after `.` or in a Perl hash
+/// (`process.env.X`, `$ENV{X}`); `None` for a computed name.
+fn literal_env_name(rest: &str, accessor: &str) -> Option<String> {
+    let rest = rest.trim_start();
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(128)
+            .collect()
+    };
+    let closes = |after: &str| {
+        after
+            .trim_start()
+            .chars()
+            .next()
+            .is_none_or(|c| matches!(c, ')' | ']' | '}' | ',' | ';'))
+    };
+    if let Some(q) = rest
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '\'' | '"' | '`'))
+    {
+        let body = rest.get(q.len_utf8()..)?;
+        let end = body.find(q)?;
+        let name = body.get(..end)?;
+        let valid = !name.is_empty() && ident(name).len() == name.len();
+        return (valid && closes(body.get(end + q.len_utf8()..)?)).then(|| name.to_owned());
+    }
+    let name = ident(rest);
+    let attribute = accessor.ends_with('.');
+    let hash_key = accessor.ends_with('{') || accessor.ends_with(':');
+    let after = rest.get(name.len()..)?;
+    (!name.is_empty() && (attribute || (hash_key && closes(after)))).then_some(name)
 }
 
 /// Whether `lit` is a module name (`require('fs')`, `import('os')`), not a file.
@@ -478,7 +524,6 @@ fn literal_spans(code: &str) -> Vec<(usize, usize, String)> {
     out
 }
 
-/// A literal that names a host to connect to (an address, or a dotted name).
 /// A file-name pattern (`*.pem`, `id_*`): a glob with no directory part.
 fn is_name_pattern(lit: &str) -> bool {
     lit.contains('*')
@@ -487,6 +532,7 @@ fn is_name_pattern(lit: &str) -> bool {
         && lit.chars().any(|c| c.is_ascii_alphanumeric())
 }
 
+/// A literal that names a host to connect to (an address, or a dotted name).
 fn is_host_literal(lit: &str) -> bool {
     let h = lit.split(':').next().unwrap_or(lit);
     h.contains('.')

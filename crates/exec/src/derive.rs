@@ -6,6 +6,7 @@ use crate::catalog::Catalog;
 use crate::classes::{Class, Classes, Effect, Verb};
 use crate::classify::RRedir;
 use crate::code::code_effects;
+use crate::inspect::ContentJudge;
 use crate::lex::RedirKind;
 use crate::paths::Context;
 use crate::programs::{PathFlag, Program, Role};
@@ -60,9 +61,12 @@ pub(crate) fn stage_effects(
             .iter()
             .any(|r| r.kind == RedirKind::In && is_wipe_source(&r.target));
     let content = written_content(s);
+    let mut judge = content
+        .as_deref()
+        .map(|c| ContentJudge::new(catalog, ctx, c));
     // `: > f`, `true > f`: a command with no output truncates what it is redirected to.
     let truncates = matches!(s.prog.as_str(), ":" | "true" | "");
-    d.redirections(&s.redirs, wiping, truncates, content.as_deref());
+    d.redirections(&s.redirs, wiping, truncates, judge.as_mut());
     let sending = sends(program, s);
     if matches!(s.prog.as_str(), "tar" | "gtar" | "bsdtar") {
         d.tar(s);
@@ -71,7 +75,7 @@ pub(crate) fn stage_effects(
     }
     if s.prog == "tee" {
         for op in operands(program, s) {
-            d.written(Verb::Write, op, content.as_deref());
+            d.written(Verb::Write, op, judge.as_mut());
         }
     }
     d.path_flags(program, s);
@@ -140,11 +144,11 @@ impl Deriver<'_> {
 
     /// A write of `path` with `content` when it is known: the content's classes join the
     /// path's (an executable's magic, armed content: [`Catalog::content_classes`]).
-    fn written(&mut self, verb: Verb, path: &str, content: Option<&str>) {
+    fn written(&mut self, verb: Verb, path: &str, content: Option<&mut ContentJudge<'_>>) {
         let resolved = self.state.resolve(path);
         let mut classes = self.catalog.classify_path(&resolved, self.ctx);
-        if let Some(content) = content {
-            classes = classes.with(self.catalog.content_classes(classes, content, self.ctx));
+        if let Some(judge) = content {
+            classes = classes.with(judge.classes(classes));
         }
         self.push(verb, classes);
     }
@@ -162,7 +166,7 @@ impl Deriver<'_> {
         redirs: &[RRedir],
         wiping: bool,
         truncates: bool,
-        content: Option<&str>,
+        mut content: Option<&mut ContentJudge<'_>>,
     ) {
         for r in redirs {
             let t = r.target.as_str();
@@ -197,7 +201,7 @@ impl Deriver<'_> {
                     } else {
                         Verb::Write
                     };
-                    self.written(verb, t, content);
+                    self.written(verb, t, content.as_deref_mut());
                 }
                 RedirKind::In => self.path(Verb::Read, t, Classes::EMPTY),
                 RedirKind::Dup | RedirKind::HereDoc | RedirKind::HereString => {}
@@ -219,6 +223,9 @@ impl Deriver<'_> {
         // An in-place edit (`sed -i 's#a#b#' f`) writes what its words say: they are the
         // content judged for each file it edits.
         let edit_text = in_place.then(|| s.texts().collect::<Vec<_>>().join("\n"));
+        let mut edit_judge = edit_text
+            .as_deref()
+            .map(|t| ContentJudge::new(self.catalog, self.ctx, t));
         for (i, op) in ops.iter().enumerate() {
             if op.is_empty() || (skip_first && i == 0 && !op.contains("://")) {
                 continue;
@@ -269,8 +276,8 @@ impl Deriver<'_> {
                     continue;
                 }
             }
-            if let (Some(text), Role::Path(Verb::Write)) = (&edit_text, role) {
-                self.written(Verb::Write, op, Some(text));
+            if let (Some(judge), Role::Path(Verb::Write)) = (edit_judge.as_mut(), role) {
+                self.written(Verb::Write, op, Some(judge));
                 continue;
             }
             match role {
@@ -390,37 +397,21 @@ impl Deriver<'_> {
     fn packages(&mut self, s: &Stage) {
         let texts: Vec<&str> = s.texts().collect();
         let (program, words) = match texts.as_slice() {
-            ["-m", "pip", rest @ ..] if s.prog.starts_with("python") => ("pip", rest),
+            ["-m", "pip", rest @ ..] | ["-mpip", rest @ ..] if s.prog.starts_with("python") => {
+                ("pip", rest)
+            }
             all => (s.prog.as_str(), all),
         };
         let Some(eco) = self.catalog.packages.ecosystem(program) else {
             return;
         };
-        let mut ops: Vec<&str> = words
-            .iter()
-            .copied()
-            .filter(|w| !w.starts_with('-'))
-            .collect();
-        if program == "npx" {
-            ops.truncate(1);
-        } else {
-            if ops.first() == Some(&"pip") {
-                ops.remove(0);
-            }
-            if !ops
-                .first()
-                .is_some_and(|w| matches!(*w, "install" | "i" | "add" | "get"))
-            {
-                return;
-            }
-            ops.remove(0);
-        }
         let named = |w: &str| {
             !w.contains("://")
                 && !w.starts_with(['.', '/', '~'])
                 && (w.starts_with('@') || !w.contains('/'))
         };
-        if ops.iter().any(|w| named(w) && eco.lookalike(w)) {
+        let packages = eco.packages(program, words);
+        if packages.iter().any(|w| named(w) && eco.lookalike(w)) {
             self.push(
                 Verb::Fetch,
                 Classes::of(&[
@@ -541,7 +532,6 @@ impl Deriver<'_> {
         }
     }
 
-    /// Variables set for the command or the shell: `X=1 cmd`, `export X=1`, `unset X`.
     /// Variables set for the command or the shell: `X=1 cmd`, `export X=1`, `unset X`. A URL
     /// given in a variable is one the program will use (`npm_config_registry=http://…`): it is
     /// fetched.

@@ -74,7 +74,13 @@ impl Anchors {
             return Anchors::default();
         }
         let first = glob.find(['*', '?', '[']).unwrap_or(glob.len());
-        let last = glob.rfind(['*', '?', ']']).map_or(glob.len(), |i| i + 1);
+        // A `]` closes a class only after a `[`; otherwise it is a literal.
+        let ends: &[char] = if glob.contains('[') {
+            &['*', '?', ']']
+        } else {
+            &['*', '?']
+        };
+        let last = glob.rfind(ends).map_or(glob.len(), |i| i + 1);
         Anchors {
             head: glob.get(..first).unwrap_or("").to_ascii_lowercase(),
             tail: glob
@@ -403,6 +409,8 @@ mod tests {
             "**",
             "*",
             "a*a",
+            "*]",
+            "a*]x",
         ];
         let texts = [
             "xmrig-6",

@@ -5,8 +5,7 @@
 //! in one stage and a send in another is one exfiltration).
 
 use crate::catalog::{Catalog, Facts, Method, RuleHit, StageView, Taint};
-use crate::classes::Classes;
-use crate::classes::{Class, Effect, Verb};
+use crate::classes::{Class, Classes, Effect, Verb};
 use crate::classify::{analyze_with, snippet, CommandAnalysis, Detailed};
 use crate::paths::{Context, MAX_CONTENT_DEPTH};
 use crate::ExecTier;
@@ -23,6 +22,48 @@ pub enum ArmedBar {
     /// That, or any fetch or send off the machine: for files that should never reach out
     /// (start-up files, hidden and temporary drops, the host's territory).
     Network,
+}
+
+/// Most kinds of place one call may write the same content to before it is judged armed
+/// without looking further ([`ContentJudge`]).
+pub const MAX_CONTENT_PLACES: usize = 4;
+
+/// Judges one piece of written content for every place a call writes it to, once per kind of
+/// place (the classes of the target decide the bar): `echo x > a > b > c`, `tee a b c` or an
+/// `fs` write naming many paths cost one judgement per kind, not one per path. A call that
+/// writes the same content to more than [`MAX_CONTENT_PLACES`] kinds of place is judged armed
+/// without looking further: the work stays bounded, and such a call fails closed.
+#[derive(Debug)]
+pub struct ContentJudge<'a> {
+    catalog: &'a Catalog,
+    ctx: &'a Context,
+    content: &'a str,
+    judged: Vec<(Classes, Classes)>,
+}
+
+impl<'a> ContentJudge<'a> {
+    /// A judge of `content` where the host runs in `ctx`.
+    pub fn new(catalog: &'a Catalog, ctx: &'a Context, content: &'a str) -> ContentJudge<'a> {
+        ContentJudge {
+            catalog,
+            ctx,
+            content,
+            judged: Vec::new(),
+        }
+    }
+
+    /// What the content adds to a target of classes `target` ([`Catalog::content_classes`]).
+    pub fn classes(&mut self, target: Classes) -> Classes {
+        if let Some((_, extra)) = self.judged.iter().find(|(t, _)| *t == target) {
+            return *extra;
+        }
+        if self.judged.len() >= MAX_CONTENT_PLACES {
+            return Classes::of(&[Class::Armed]);
+        }
+        let extra = self.catalog.content_classes(target, self.content, self.ctx);
+        self.judged.push((target, extra));
+        extra
+    }
 }
 
 /// Most string literals of written content judged as command lines.
@@ -268,24 +309,44 @@ impl Catalog {
 
     /// Whether `content` (written to where packages come from: a registry config, a lock
     /// file, a requirements file) names a package source off the official registries; with
-    /// `packages_only` (a manifest, whose `homepage` may be anywhere), only a package archive or
-    /// a git URL off them counts.
-    pub fn content_names_foreign_source(&self, content: &str, packages_only: bool) -> bool {
-        content
-            .split(|c: char| {
+    /// `manifest` (a manifest, whose `homepage` may be anywhere), a URL on a line that names
+    /// project metadata (`homepage`, `repository`, `bugs`, `documentation`…) does not count,
+    /// unless it names a package archive or a git source. `git@host:path` counts as git.
+    pub fn content_names_foreign_source(&self, content: &str, manifest: bool) -> bool {
+        let words = |line: &'_ str| {
+            line.split(|c: char| {
                 c.is_whitespace() || matches!(c, '"' | '\'' | '=' | ',' | '(' | ')' | '<' | '>')
             })
-            .filter(|w| w.contains("://"))
-            .take(MAX_ARMED_LITERALS)
-            .any(|w| {
-                let git = w.starts_with("git+") || w.starts_with("git://");
-                let url = w.strip_prefix("git+").unwrap_or(w);
-                self.classify_url(url).is_some_and(|c| {
-                    c.has(Class::Egress)
-                        && !c.has(Class::Registry)
-                        && (!packages_only || git || c.has(Class::Archive) || c.has(Class::Binary))
-                })
+            .filter(|w| w.contains("://") || w.starts_with("git@"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+        };
+        content
+            .lines()
+            .flat_map(|line| {
+                let metadata = manifest && names_metadata(line);
+                words(line).into_iter().map(move |w| (w, metadata))
             })
+            .take(MAX_ARMED_LITERALS)
+            .any(|(w, metadata)| self.foreign_source(&w, metadata))
+    }
+
+    /// Whether one URL (or `git@host:path`) names a source off the registries; on a metadata
+    /// line only a package archive or a git source counts.
+    fn foreign_source(&self, word: &str, metadata: bool) -> bool {
+        let scp = word
+            .strip_prefix("git@")
+            .and_then(|r| r.split_once(':'))
+            .map(|(host, path)| format!("ssh://{host}/{path}"));
+        let git = scp.is_some() || word.starts_with("git+") || word.starts_with("git://");
+        let url = scp
+            .as_deref()
+            .unwrap_or_else(|| word.strip_prefix("git+").unwrap_or(word));
+        self.classify_url(url).is_some_and(|c| {
+            c.has(Class::Egress)
+                && !c.has(Class::Registry)
+                && (!metadata || git || c.has(Class::Archive) || c.has(Class::Binary))
+        })
     }
 
     /// Judges the effects of a call of another method (`fs`, `http`, `env`, a tool), with the
@@ -369,6 +430,29 @@ fn embedded_texts(content: &str) -> Vec<String> {
         .chain(crate::code::keyed_commands(content))
         .take(MAX_ARMED_LITERALS)
         .collect()
+}
+
+/// Keys of project metadata in manifests: a URL under them is not a package source.
+const METADATA_KEYS: &[&str] = &[
+    "homepage",
+    "repository",
+    "bugs",
+    "documentation",
+    "changelog",
+    "funding",
+    "issues",
+    "website",
+    "source_code",
+    "author",
+    "license",
+    "\"url\"",
+    "url =",
+];
+
+/// Whether a manifest line names project metadata.
+fn names_metadata(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    METADATA_KEYS.iter().any(|k| lower.contains(k))
 }
 
 /// Content effects that carry data off the machine (to a host off the registries, or in DNS

@@ -165,7 +165,10 @@ pub use classify::{
     MAX_FINDINGS, WORK_BUDGET_BYTES,
 };
 pub use facts::shell_quote;
-pub use inspect::{strictest, ArmedBar, CommandInspection, MAX_ARMED_LITERALS, MAX_HITS};
+pub use inspect::{
+    strictest, ArmedBar, CommandInspection, ContentJudge, MAX_ARMED_LITERALS, MAX_CONTENT_PLACES,
+    MAX_HITS,
+};
 pub use paths::{Context, MAX_PATH_BYTES};
 pub use policy::{
     ExecDecision, ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecPatternError,

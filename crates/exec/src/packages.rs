@@ -16,6 +16,10 @@ pub(crate) struct Ecosystem {
     pub popular: Vec<String>,
     /// Squats seen in the wild (normalised).
     pub squats: Vec<String>,
+    /// The words after which an install's operands are packages (`install`, `add`, `dlx`).
+    pub verbs: Vec<String>,
+    /// Programs whose first operand is a package they run (`npx`, `uvx`).
+    pub runners: Vec<String>,
 }
 
 /// The ecosystems.
@@ -39,11 +43,63 @@ pub(crate) fn normalise(name: &str) -> String {
 }
 
 impl PackageTable {
-    /// The ecosystem `program` installs from.
+    /// The ecosystem `program` installs from (a versioned name, `pip3.12`, as its base).
     pub(crate) fn ecosystem(&self, program: &str) -> Option<&Ecosystem> {
+        let base = program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
         self.ecosystems
             .iter()
-            .find(|e| e.programs.iter().any(|p| p == program))
+            .find(|e| e.programs.iter().any(|p| p == program || p == base))
+    }
+}
+
+/// Options of an install that take a value, wherever they stand (`npm --prefix DIR i x`).
+const VALUE_OPTIONS: &[&str] = &[
+    "--prefix",
+    "-C",
+    "--cwd",
+    "--registry",
+    "--proxy",
+    "--cache",
+    "--userconfig",
+    "--workspace",
+    "-w",
+    "--filter",
+    "-F",
+    "--target",
+    "-t",
+    "--python",
+    "-p",
+    "--manifest-path",
+    "--index",
+    "--root",
+    "--dir",
+];
+
+impl Ecosystem {
+    /// The packages `program` with `words` installs or runs: the operands after the first of
+    /// the ecosystem's verbs among the first three operands, or a runner's first operand.
+    pub(crate) fn packages<'w>(&self, program: &str, words: &[&'w str]) -> Vec<&'w str> {
+        let mut ops = Vec::new();
+        let mut rest = words.iter();
+        while let Some(w) = rest.next() {
+            if VALUE_OPTIONS.contains(w) {
+                rest.next();
+            } else if !w.starts_with('-') && !w.starts_with('+') {
+                ops.push(*w);
+            }
+        }
+        if self.runners.iter().any(|r| r == program) {
+            ops.truncate(1);
+            return ops;
+        }
+        match ops
+            .iter()
+            .take(3)
+            .position(|w| self.verbs.iter().any(|v| v == w))
+        {
+            Some(at) => ops.split_off(at + 1),
+            None => Vec::new(),
+        }
     }
 }
 
@@ -51,6 +107,12 @@ impl Ecosystem {
     /// Whether `spec` (a package argument: `name`, `name@1.2`, `name==1.2`, `name[extra]`)
     /// names a look-alike of a popular package.
     pub(crate) fn lookalike(&self, spec: &str) -> bool {
+        // `alias@npm:real`: the package fetched is the one after `npm:`.
+        if let Some((_, real)) = spec.split_once("@npm:") {
+            if self.lookalike(real) {
+                return true;
+            }
+        }
         let name = package_name(spec);
         if name.is_empty() || name.len() > MAX_NAME {
             return false;
@@ -133,6 +195,14 @@ mod tests {
                 .map(|s| normalise(s))
                 .collect(),
             squats: vec!["crossenv".into()],
+            verbs: vec![
+                "install".into(),
+                "i".into(),
+                "in".into(),
+                "add".into(),
+                "dlx".into(),
+            ],
+            runners: vec!["npx".into()],
         }
     }
 
@@ -155,6 +225,7 @@ mod tests {
             "electorn@1.0.0",
             "cross_env2",
             "chalkk",
+            "x@npm:electorn",
         ] {
             assert!(e.lookalike(spec), "{spec}");
         }
@@ -171,5 +242,9 @@ mod tests {
         }
         assert_eq!(package_name("@babel/core@7.1.0"), "@babel/core");
         assert_eq!(package_name("requests[socks]>=2.0"), "requests");
+        let words = ["--prefix", "/tmp/x", "in", "electorn", "--save"];
+        assert_eq!(e.packages("npm", &words), ["electorn"]);
+        assert_eq!(e.packages("npx", &["-y", "crossenv", "arg"]), ["crossenv"]);
+        assert!(e.packages("npm", &["run", "build"]).is_empty());
     }
 }

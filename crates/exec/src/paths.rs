@@ -211,8 +211,10 @@ impl PathTable {
             (&index.by_last, last.clone()),
             (&index.by_first, lower(path.segments.first())),
         ];
+        // The extensions of the last segment (`.tar.gz`, `.gz`): its last four dots at most.
         keys.extend(
-            last.match_indices('.')
+            last.rmatch_indices('.')
+                .take(4)
                 .filter_map(|(i, _)| last.get(i..))
                 .map(|e| (&index.by_extension, e.to_owned())),
         );

@@ -156,10 +156,14 @@ impl HostTable {
         if url_carries_data(&url) {
             classes = classes.plus(Class::Data);
         }
-        if names_binary(url.path()) {
+        // The file the path names, as the server reads it: percent-escapes decoded, a
+        // trailing `/` ignored (`/x.s%68/` names `x.sh`).
+        let path = decoded(url.path());
+        let path = path.trim_end_matches('/');
+        if names_binary(path) {
             classes = classes.plus(Class::Binary);
         }
-        classes = classes.with(kind(url.path()));
+        classes = classes.with(kind(path));
         Some(with_egress(classes))
     }
 
@@ -324,6 +328,30 @@ fn raw_host(raw: &str) -> Option<&str> {
     };
     let host = host.trim_end_matches('.');
     (!host.is_empty()).then_some(host)
+}
+
+/// `path` with its ASCII percent-escapes decoded (others kept as written).
+fn decoded(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(at) = rest.find('%') {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let hex = rest
+            .get(at + 1..at + 3)
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex.filter(u8::is_ascii) {
+            Some(b) => {
+                out.push(char::from(b));
+                rest = rest.get(at + 3..).unwrap_or("");
+            }
+            None => {
+                out.push('%');
+                rest = rest.get(at + 1..).unwrap_or("");
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Whether a URL path's last segment names a native executable or library: a binary

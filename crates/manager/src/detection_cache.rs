@@ -1,9 +1,12 @@
 //! A bounded cache of detections. A call's detection depends only on its method, params,
 //! capability and the extension's taint — the catalog and the workspace are fixed per manager
 //! — so a call an agent repeats (reading the same file, running the same build, polling the
-//! same local URL) is judged once. Striped by the params digest like the call index; a stripe
-//! lock is a leaf (taken under a shard lock, nothing taken under it), held only for the lookup
-//! and the insert, never while a call is judged. Each stripe forgets its oldest entry first.
+//! same local URL) is judged once. Entries are keyed by extension too, so one extension cannot
+//! learn from a fast answer what another just did; a detection of command lines longer than
+//! [`MAX_CACHED_COMMAND_BYTES`] is not kept (its inspections would dominate the memory).
+//! Striped by the params digest like the call index; a stripe lock is a leaf (taken under a
+//! shard lock, nothing taken under it), held only for the lookup and the insert, never while a
+//! call is judged. Each stripe forgets its oldest entry first.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -17,11 +20,14 @@ use crate::shard::lock;
 const STRIPES: usize = 16;
 /// Detections kept per stripe (the cache holds at most `STRIPES × PER_STRIPE`).
 pub(crate) const PER_STRIPE: usize = 64;
+/// Longest command text (summed over a call's command lines) whose detection is kept.
+pub(crate) const MAX_CACHED_COMMAND_BYTES: usize = 4096;
 
 /// What a detection depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     params: [u8; 32],
+    extension: u64,
     method: u64,
     capability: u8,
     taint: Taint,
@@ -58,11 +64,15 @@ impl DetectionCache {
         taint: Taint,
         judge: impl FnOnce() -> Detection,
     ) -> Arc<Detection> {
-        let mut h = DefaultHasher::new();
-        call.method.hash(&mut h);
+        let hash = |s: &str| {
+            let mut h = DefaultHasher::new();
+            s.hash(&mut h);
+            h.finish()
+        };
         let key = Key {
             params: *params,
-            method: h.finish(),
+            extension: hash(&call.extension_id),
+            method: hash(&call.method),
             capability: capability.code(),
             taint,
         };
@@ -73,6 +83,10 @@ impl DetectionCache {
             return Arc::clone(d);
         }
         let detection = Arc::new(judge());
+        let command_bytes: usize = detection.commands.iter().map(|(line, _)| line.len()).sum();
+        if command_bytes > MAX_CACHED_COMMAND_BYTES {
+            return detection;
+        }
         let mut s = lock(stripe);
         if s.map.insert(key, Arc::clone(&detection)).is_none() {
             s.order.push_back(key);
@@ -114,6 +128,13 @@ mod tests {
             Detection::default()
         });
         assert_eq!(judged, 3);
+        // Another extension's identical call is judged anew.
+        let other = HostCall::new("f", "c", "fs", json!({"op": "read", "path": "a"}));
+        cache.get_or_judge(&other, &[1; 32], Capability::Read, Taint::NONE, || {
+            judged += 1;
+            Detection::default()
+        });
+        assert_eq!(judged, 4);
         for i in 0..(STRIPES * PER_STRIPE * 2) {
             let mut params = [0u8; 32];
             params[..8].copy_from_slice(&(i as u64).to_le_bytes());

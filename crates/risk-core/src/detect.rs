@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use hostguard_exec::{
-    mode_classes, Catalog, CatalogError, Class, Classes, CommandInspection, Context, Effect,
-    ExecTier, Method, RuleHit, Taint, ToolKind, Verb,
+    mode_classes, Catalog, CatalogError, Class, Classes, CommandInspection, ContentJudge, Context,
+    Effect, ExecTier, Method, RuleHit, Taint, ToolKind, Verb,
 };
 use serde_json::{Map, Value};
 
@@ -274,14 +274,11 @@ impl Detector {
                     Verb::Destroy
                 };
                 let content = strings(p, CONTENT_KEYS).next().unwrap_or("");
+                let mut judge = ContentJudge::new(&self.catalog, &self.context, content);
                 for path in strings(p, SOURCE_KEYS).chain(strings(p, DEST_KEYS)) {
                     let mut e = self.path(verb, path, Classes::EMPTY);
                     if verb == Verb::Write {
-                        e.classes = e.classes.with(self.catalog.content_classes(
-                            e.classes,
-                            content,
-                            &self.context,
-                        ));
+                        e.classes = e.classes.with(judge.classes(e.classes));
                     }
                     out.push(e);
                 }

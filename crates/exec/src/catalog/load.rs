@@ -75,6 +75,9 @@ struct RawEcosystem {
     popular: Vec<String>,
     #[serde(default)]
     squats: Vec<String>,
+    verbs: Vec<String>,
+    #[serde(default)]
+    runners: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -323,6 +326,8 @@ pub(super) fn load(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
                 programs: e.programs.iter().map(|p| p.to_ascii_lowercase()).collect(),
                 popular: e.popular.iter().map(|p| normalise(p)).collect(),
                 squats: e.squats.iter().map(|p| normalise(p)).collect(),
+                verbs: e.verbs,
+                runners: e.runners.iter().map(|p| p.to_ascii_lowercase()).collect(),
             });
         }
         if let Some(h) = raw.hidden.take() {
