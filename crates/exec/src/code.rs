@@ -84,164 +84,208 @@ pub(crate) fn code_effects(
     if program.contains("awk") && (lower.contains("system(") || lower.contains("| getline")) {
         apis |= Api::Spawn.bit();
     }
-    let has = |a: Api| apis & a.bit() != 0;
-    let inline = Classes::of(&[Class::Inline]);
-    let mut out = Vec::new();
-    let mut push = |e: Effect| {
-        if !out.contains(&e) {
-            out.push(e);
-        }
+    let mut reader = CodeReader {
+        catalog,
+        ctx,
+        code,
+        apis,
+        out: Vec::new(),
+        any_path: false,
     };
-    // Code that joins names onto the home directory (`os.homedir() + '/' + d`,
-    // `expanduser('~')`): its relative names are the home's entries.
-    let home_joined = has(Api::Home);
-    let walk = if has(Api::Walk) {
-        inline.plus(Class::Recursive)
-    } else {
-        inline
-    };
-    let mut any_path = false;
     for lit in literals(code) {
+        reader.literal(&lit);
+    }
+    reader.computed_effects(&lower);
+    reader.out
+}
+
+/// What one piece of code does, gathered literal by literal.
+struct CodeReader<'a> {
+    catalog: &'a Catalog,
+    ctx: &'a Context,
+    code: &'a str,
+    apis: u16,
+    out: Vec<Effect>,
+    /// A literal named a path.
+    any_path: bool,
+}
+
+const INLINE: Classes = Classes::of(&[Class::Inline]);
+
+impl CodeReader<'_> {
+    fn has(&self, a: Api) -> bool {
+        self.apis & a.bit() != 0
+    }
+
+    fn push(&mut self, e: Effect) {
+        if !self.out.contains(&e) {
+            self.out.push(e);
+        }
+    }
+
+    /// The classes of what the code touches: inline, and recursive when it walks a tree.
+    fn walk(&self) -> Classes {
+        if self.has(Api::Walk) {
+            INLINE.plus(Class::Recursive)
+        } else {
+            INLINE
+        }
+    }
+
+    /// One string literal: a URL, a host, a path or a file-name pattern.
+    fn literal(&mut self, lit: &str) {
         if lit.contains("://") {
-            if has(Api::Http) || has(Api::Socket) {
-                let verb = if has(Api::Send) {
-                    Verb::Send
-                } else {
-                    Verb::Fetch
-                };
-                if let Some(c) = catalog.classify_url(&lit) {
-                    let c = if verb == Verb::Send {
-                        c.plus(Class::Data)
-                    } else {
-                        c
-                    };
-                    push(Effect::new(verb, c.with(inline)));
-                }
-            }
-            continue;
+            self.url_literal(lit);
+        } else if (self.has(Api::Socket) || self.has(Api::Http)) && is_host_literal(lit) {
+            self.host_literal(lit);
+        } else {
+            self.path_literal(lit);
         }
-        if (has(Api::Socket) || has(Api::Http)) && is_host_literal(&lit) {
-            // A socket's peer, or the `host:` of an HTTP request built from parts.
-            let mut c = catalog.classify_host(&lit).with(inline);
-            if has(Api::Spawn) || has(Api::Send) {
-                c = c.plus(Class::Data);
-            }
-            let verb = if has(Api::Send) || has(Api::Socket) {
-                Verb::Send
+    }
+
+    fn url_literal(&mut self, lit: &str) {
+        if !self.has(Api::Http) && !self.has(Api::Socket) {
+            return;
+        }
+        let send = self.has(Api::Send);
+        if let Some(c) = self.catalog.classify_url(lit) {
+            let (verb, c) = if send {
+                (Verb::Send, c.plus(Class::Data))
             } else {
-                Verb::Fetch
+                (Verb::Fetch, c)
             };
-            push(Effect::new(verb, c));
-            continue;
+            self.push(Effect::new(verb, c.with(INLINE)));
         }
-        let home_entry = home_joined
-            && (has(Api::Delete) || has(Api::Write))
-            && is_name_literal(&lit)
-            && !is_module_name(code, &lit);
+    }
+
+    /// A socket's peer, or the `host:` of an HTTP request built from parts.
+    fn host_literal(&mut self, lit: &str) {
+        let mut c = self.catalog.classify_host(lit).with(INLINE);
+        if self.has(Api::Spawn) || self.has(Api::Send) {
+            c = c.plus(Class::Data);
+        }
+        let verb = if self.has(Api::Send) || self.has(Api::Socket) {
+            Verb::Send
+        } else {
+            Verb::Fetch
+        };
+        self.push(Effect::new(verb, c));
+    }
+
+    fn path_literal(&mut self, lit: &str) {
+        // Code that joins names onto the home directory (`os.homedir() + '/' + d`,
+        // `expanduser('~')`): its relative names are the home's entries.
+        let home = self.has(Api::Home);
+        let home_entry = home
+            && (self.has(Api::Delete) || self.has(Api::Write))
+            && is_name_literal(lit)
+            && !is_module_name(self.code, lit);
         // A file-name pattern code walks a tree for (`'*.pem'`, `'id_*'`): the files it names
         // are read, under the home when the walk starts there.
-        let walked_pattern = has(Api::Walk) && is_name_pattern(&lit);
-        if !is_path_literal(&lit) && !home_entry && !walked_pattern {
-            continue;
-        }
-        any_path = true;
-        let mut path = if walked_pattern {
+        if self.has(Api::Walk) && is_name_pattern(lit) {
+            self.any_path = true;
             let name = lit.replace('*', "x");
-            if home_joined {
-                format!("~/{name}")
-            } else {
-                name
-            }
-        } else {
-            lit.replace(['{', '}'], "*")
-        };
-        if walked_pattern {
-            let classes = catalog.classify_path(&path, ctx);
-            push(Effect::new(Verb::Read, classes.with(walk)));
-            continue;
+            let path = if home { format!("~/{name}") } else { name };
+            let classes = self.catalog.classify_path(&path, self.ctx);
+            self.push(Effect::new(Verb::Read, classes.with(self.walk())));
+            return;
         }
-        // `HOME + '/.netrc'`: a dot-file right under `/` is a home-relative fragment; so is
-        // any relative name code joins onto the home directory.
-        if path.starts_with("/.") || (home_joined && path.starts_with('/') && appended(code, &lit))
-        {
-            // `HOME + '/project'`: a fragment appended to the home directory.
+        if !is_path_literal(lit) && !home_entry {
+            return;
+        }
+        self.any_path = true;
+        let mut path = lit.replace(['{', '}'], "*");
+        // `HOME + '/.netrc'`, `HOME + '/project'`: a fragment appended to the home directory;
+        // so is any relative name code joins onto it.
+        if path.starts_with("/.") || (home && path.starts_with('/') && appended(self.code, lit)) {
             path.insert(0, '~');
-        } else if home_joined && !path.starts_with(['/', '~', '$']) && !path.starts_with("./") {
+        } else if home && !path.starts_with(['/', '~', '$']) && !path.starts_with("./") {
             path.insert_str(0, "~/");
         }
-        let classes = catalog.classify_path(&path, ctx);
+        let classes = self.catalog.classify_path(&path, self.ctx);
+        self.path_effects(classes);
+    }
+
+    /// What the code's file APIs do to a path of `classes`.
+    fn path_effects(&mut self, classes: Classes) {
         // What code writes after decoding or downloading it is content the gate never saw.
-        let unseen = if has(Api::Decode) || has(Api::Http) {
+        let unseen = if self.has(Api::Decode) || self.has(Api::Http) {
             Classes::of(&[Class::Fetched])
         } else {
             Classes::EMPTY
         };
+        let walk = self.walk();
         for (api, verb, extra) in [
             (Api::Delete, Verb::Delete, Classes::EMPTY),
             (Api::Write, Verb::Write, unseen),
             (Api::Read, Verb::Read, Classes::EMPTY),
         ] {
-            if has(api) {
-                push(Effect::new(verb, classes.with(walk).with(extra)));
+            if self.has(api) {
+                self.push(Effect::new(verb, classes.with(walk).with(extra)));
             }
         }
-        if !has(Api::Delete)
-            && !has(Api::Write)
-            && !has(Api::Read)
-            && (has(Api::Send) || has(Api::Socket))
-        {
+        let touches = self.has(Api::Delete) || self.has(Api::Write) || self.has(Api::Read);
+        if !touches && (self.has(Api::Send) || self.has(Api::Socket)) {
             // A path handed to code that sends: it is read to be sent.
-            push(Effect::new(Verb::Read, classes.with(inline)));
+            self.push(Effect::new(Verb::Read, classes.with(INLINE)));
         }
     }
-    if has(Api::Delete) && !any_path {
-        // Deleting what code computed: with the home directory at hand, the home itself
-        // (`rmSync(os.homedir(), {recursive: true})`).
-        let target = if home_joined {
-            catalog
-                .classify_path("~", ctx)
-                .with(walk)
-                .plus(Class::Recursive)
-        } else {
-            walk.plus(Class::Indirect)
-        };
-        push(Effect::new(Verb::Delete, target));
+
+    /// Effects of what the code computes rather than names: deletion of computed paths,
+    /// spawning, lookups of computed names, running fetched or decoded code, the environment.
+    fn computed_effects(&mut self, lower: &str) {
+        if self.has(Api::Delete) && !self.any_path {
+            // Deleting what code computed: with the home directory at hand, the home itself
+            // (`rmSync(os.homedir(), {recursive: true})`).
+            let target = if self.has(Api::Home) {
+                let home = self.catalog.classify_path("~", self.ctx);
+                home.with(self.walk()).plus(Class::Recursive)
+            } else {
+                self.walk().plus(Class::Indirect)
+            };
+            self.push(Effect::new(Verb::Delete, target));
+        }
+        if self.has(Api::Spawn) {
+            self.push(Effect::new(Verb::Run, INLINE));
+        }
+        // Names resolved from computed text (`gethostbyname(f'{chunk}.{i}.q.example.net')`)
+        // carry data in their labels.
+        let computed_name = self.has(Api::Env)
+            || self.has(Api::Decode)
+            || self.has(Api::Read)
+            || self.code.contains('{');
+        if self.has(Api::Resolve) && computed_name {
+            let data = Classes::of(&[Class::Unknown, Class::Egress, Class::Data]);
+            self.push(Effect::new(Verb::Resolve, data.with(INLINE)));
+        }
+        // Code that evaluates, or hands to a process, what it downloaded or decoded runs code
+        // the gate never saw (`exec(urlopen(…).read())`, `Popen(requests.get(…).text, …)`).
+        let network = self.has(Api::Http) || self.has(Api::Socket);
+        if (self.has(Api::Eval) || self.has(Api::Spawn)) && network
+            || (self.has(Api::Eval) && self.has(Api::Decode))
+        {
+            self.push(Effect::new(Verb::Run, INLINE.plus(Class::Fetched)));
+        }
+        if self.has(Api::Env) {
+            self.env_effects(lower);
+        }
     }
-    if has(Api::Spawn) {
-        push(Effect::new(Verb::Run, inline));
-    }
-    // Names resolved from computed text (`gethostbyname(f'{chunk}.{i}.q.example.net')`) carry
-    // data in their labels.
-    if has(Api::Resolve)
-        && (has(Api::Env) || has(Api::Decode) || has(Api::Read) || code.contains('{'))
-    {
-        push(Effect::new(
-            Verb::Resolve,
-            Classes::of(&[Class::Unknown, Class::Egress, Class::Data]).with(inline),
-        ));
-    }
-    // Code that evaluates, or hands to a process, what it downloaded or decoded runs code the
-    // gate never saw (`exec(urlopen(…).read())`, `Popen(requests.get(…).text, shell=True)`).
-    if (has(Api::Eval) || has(Api::Spawn)) && (has(Api::Http) || has(Api::Socket))
-        || (has(Api::Eval) && has(Api::Decode))
-    {
-        push(Effect::new(Verb::Run, inline.plus(Class::Fetched)));
-    }
-    if has(Api::Env) {
-        let (names, whole) = env_access(code, &lower);
+
+    /// The credential-shaped variables the code reads, or the whole environment.
+    fn env_effects(&mut self, lower: &str) {
+        let (names, whole) = env_access(self.code, lower);
         for name in names {
-            let c = catalog.classify_env(&name);
+            let c = self.catalog.classify_env(&name);
             if c.has(Class::SecretName) {
-                push(Effect::new(Verb::Env, c.with(inline)));
+                self.push(Effect::new(Verb::Env, c.with(INLINE)));
             }
         }
         if whole {
             // The whole environment: every credential in it, names unknown.
             let all = Classes::of(&[Class::SecretName, Class::Indirect]);
-            push(Effect::new(Verb::Env, all.with(inline)));
+            self.push(Effect::new(Verb::Env, all.with(INLINE)));
         }
     }
-    out
 }
 
 /// How code reads one variable (the name follows, quoted or as an identifier).
