@@ -52,7 +52,7 @@ pub struct BuildArgs {
 /// Parses a category name as the artifacts spell it (`exec_mediation`).
 pub fn parse_category(name: &str) -> Result<SecurityAlertCategory, String> {
     serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
-        format!("unknown alert category `{name}` (expected policy_denial, anomaly_denial, exec_mediation, secret_broker, quota_breach, quarantine or profile_transition)")
+        format!("unknown alert category `{name}` (expected policy_denial, anomaly_denial, exec_mediation, secret_broker, quota_breach, quarantine, profile_transition or ledger_integrity)")
     })
 }
 

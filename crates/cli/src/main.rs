@@ -191,7 +191,8 @@ enum BundleCommand {
         #[arg(long, value_name = "ID")]
         extension: Option<String>,
         /// Keep alerts of these categories (repeatable): policy_denial, anomaly_denial,
-        /// exec_mediation, secret_broker, quota_breach, quarantine, profile_transition.
+        /// exec_mediation, secret_broker, quota_breach, quarantine, profile_transition,
+        /// ledger_integrity.
         #[arg(long = "category", value_name = "CATEGORY", value_parser = parse_category)]
         categories: Vec<SecurityAlertCategory>,
         /// Keep alerts at or above this severity: info, warning, error, critical.

@@ -29,11 +29,14 @@ pub enum SecurityAlertCategory {
     Quarantine,
     /// The enforcement state or policy profile changed.
     ProfileTransition,
+    /// The ledger needed attention at start-up: a torn final line was cut off, or a damaged
+    /// file made the gate start fail-closed.
+    LedgerIntegrity,
 }
 
 impl SecurityAlertCategory {
     /// Every category, in declaration order.
-    pub const ALL: [SecurityAlertCategory; 7] = [
+    pub const ALL: [SecurityAlertCategory; 8] = [
         SecurityAlertCategory::PolicyDenial,
         SecurityAlertCategory::AnomalyDenial,
         SecurityAlertCategory::ExecMediation,
@@ -41,6 +44,7 @@ impl SecurityAlertCategory {
         SecurityAlertCategory::QuotaBreach,
         SecurityAlertCategory::Quarantine,
         SecurityAlertCategory::ProfileTransition,
+        SecurityAlertCategory::LedgerIntegrity,
     ];
 
     /// The snake_case name, as in the JSON.
@@ -53,6 +57,7 @@ impl SecurityAlertCategory {
             SecurityAlertCategory::QuotaBreach => "quota_breach",
             SecurityAlertCategory::Quarantine => "quarantine",
             SecurityAlertCategory::ProfileTransition => "profile_transition",
+            SecurityAlertCategory::LedgerIntegrity => "ledger_integrity",
         }
     }
 }

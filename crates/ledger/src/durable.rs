@@ -1,8 +1,9 @@
 //! The durable sink: an append-only JSONL file, one entry per line (DESIGN §5 "Retention").
 //!
 //! [`DurableLedger::open`] verifies the whole file, truncates a torn final line (a crash
-//! mid-write), and continues the chain; a corrupt line anywhere else is an error naming the line,
-//! never a silent skip. This is the only I/O of the crate.
+//! mid-write: no trailing newline) and reports it, and continues the chain; a complete line
+//! that does not parse or verify, the last one included, is an error naming the line, never a
+//! silent skip. This is the only I/O of the crate.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
@@ -51,23 +52,29 @@ pub enum DurableError {
         /// The OS error.
         source: std::io::Error,
     },
-    /// A line that is not the last one is not a ledger entry.
-    #[error("ledger file `{path}` line {line} is not a ledger entry: {message}")]
+    /// A complete line is not a ledger entry (corruption or tampering, not a torn write).
+    #[error(
+        "ledger file `{path}` line {line} (entry index {index}) is not a ledger entry: {message}"
+    )]
     CorruptLine {
         /// The file.
         path: PathBuf,
         /// 1-based line number.
         line: u64,
+        /// 0-based index of the first invalid entry (`line − 1`).
+        index: u64,
         /// What is wrong.
         message: String,
     },
     /// A line parses but does not continue the chain (tampering, not a torn write).
-    #[error("ledger file `{path}` line {line} breaks the chain: {code}: {message}")]
+    #[error("ledger file `{path}` line {line} (entry index {index}) breaks the chain: {code}: {message}")]
     ChainBroken {
         /// The file.
         path: PathBuf,
         /// 1-based line number.
         line: u64,
+        /// 0-based index of the first invalid entry (`line − 1`).
+        index: u64,
         /// The verifier's code.
         code: VerifyErrorCode,
         /// The verifier's message.
@@ -82,6 +89,90 @@ pub enum DurableError {
         /// The file.
         path: PathBuf,
     },
+}
+
+/// How far [`scan`] got.
+struct Scan {
+    /// Entries read and verified.
+    entries: u64,
+    /// Bytes of the complete, verified lines.
+    valid_len: u64,
+    /// Bytes in the file.
+    file_len: u64,
+}
+
+fn io_error(path: &Path, op: &'static str) -> impl FnOnce(std::io::Error) -> DurableError {
+    let path = path.to_path_buf();
+    move |source| DurableError::Io { path, op, source }
+}
+
+/// Reads every line, verifies it against the chain from genesis and hands it on; stops at a
+/// final line without its newline (torn), fails on any other bad line.
+fn scan(
+    path: &Path,
+    mut reader: impl BufRead,
+    commit: &mut dyn FnMut(LedgerEntry),
+) -> Result<Scan, DurableError> {
+    let mut chain = ChainVerifier::new(0, Digest::GENESIS);
+    let mut errors = Vec::new();
+    let mut line = Vec::new();
+    let mut scan = Scan {
+        entries: 0,
+        valid_len: 0,
+        file_len: 0,
+    };
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(io_error(path, "read"))?;
+        scan.file_len = scan.file_len.saturating_add(n as u64);
+        if n == 0 || line.last() != Some(&b'\n') {
+            return Ok(scan);
+        }
+        let index = scan.entries;
+        let entry = serde_json::from_slice::<LedgerEntry>(&line).map_err(|e| {
+            DurableError::CorruptLine {
+                path: path.to_path_buf(),
+                line: index.saturating_add(1),
+                index,
+                message: e.to_string(),
+            }
+        })?;
+        let position = usize::try_from(index).unwrap_or(usize::MAX);
+        if chain.check(position, &entry, &mut errors) {
+            let (code, message) = errors
+                .first()
+                .map_or((VerifyErrorCode::LedgerHashMismatch, String::new()), |e| {
+                    (e.code, e.message.clone())
+                });
+            return Err(DurableError::ChainBroken {
+                path: path.to_path_buf(),
+                line: index.saturating_add(1),
+                index,
+                code,
+                message,
+            });
+        }
+        commit(entry);
+        scan.entries = index.saturating_add(1);
+        scan.valid_len = scan.valid_len.saturating_add(n as u64);
+    }
+}
+
+impl DurableError {
+    /// The 0-based index of the first entry that does not verify, for a corrupt or tampered
+    /// file (`None` for I/O and other errors).
+    pub fn first_invalid_index(&self) -> Option<u64> {
+        match self {
+            DurableError::CorruptLine { index, .. } | DurableError::ChainBroken { index, .. } => {
+                Some(*index)
+            }
+            DurableError::Io { .. } | DurableError::Ledger(_) | DurableError::Poisoned { .. } => {
+                None
+            }
+        }
+    }
 }
 
 /// A [`Ledger`] whose every entry is also appended to a JSONL file.
@@ -101,90 +192,48 @@ impl DurableLedger {
     /// Opens (or creates) `path`, verifies every line, truncates a torn final line, keeps the
     /// newest `ledger_limit` entries in memory and continues the chain after the last one.
     ///
-    /// A final line is torn when it has no trailing newline or does not parse; any other bad
-    /// line is an error naming it.
+    /// Only a final line without its newline is torn (a crash mid-write: the newline is the
+    /// last byte written); it is cut off and reported in [`OpenReport::truncated_bytes`]. Any
+    /// complete line that does not parse or does not continue the chain — the last one
+    /// included — is an error naming it: corruption, never a torn write.
     pub fn open(
         path: impl AsRef<Path>,
         ledger_limit: usize,
         policy: FsyncPolicy,
     ) -> Result<(DurableLedger, OpenReport), DurableError> {
+        DurableLedger::open_observed(path, ledger_limit, policy, &mut |_| {})
+    }
+
+    /// As [`open`](DurableLedger::open), handing every verified entry to `observe` in chain
+    /// order (the manager folds them into a [`crate::RestoredState`]).
+    pub fn open_observed(
+        path: impl AsRef<Path>,
+        ledger_limit: usize,
+        policy: FsyncPolicy,
+        observe: &mut dyn FnMut(&LedgerEntry),
+    ) -> Result<(DurableLedger, OpenReport), DurableError> {
         let path = path.as_ref().to_path_buf();
-        let io = |op: &'static str| {
-            let path = path.clone();
-            move |source| DurableError::Io { path, op, source }
-        };
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
             .open(&path)
-            .map_err(io("open"))?;
+            .map_err(io_error(&path, "open"))?;
         let mut ledger = Ledger::new(ledger_limit)?;
-        let mut chain = ChainVerifier::new(0, Digest::GENESIS);
-        let mut errors = Vec::new();
-        let mut reader = BufReader::new(&file);
-        let mut line = Vec::new();
-        let mut offset = 0u64;
-        let mut line_no = 0u64;
-        let mut index = 0usize;
-        let mut torn_at = None;
-        loop {
-            line.clear();
-            let n = reader.read_until(b'\n', &mut line).map_err(io("read"))?;
-            if n == 0 {
-                break;
-            }
-            line_no += 1;
-            let complete = line.last() == Some(&b'\n');
-            let is_last = !complete || reader.fill_buf().map_err(io("read"))?.is_empty();
-            if !complete {
-                torn_at = Some(offset);
-                break;
-            }
-            let parsed = serde_json::from_slice::<LedgerEntry>(&line);
-            let entry = match parsed {
-                Ok(entry) => entry,
-                Err(_) if is_last => {
-                    torn_at = Some(offset);
-                    break;
-                }
-                Err(e) => {
-                    return Err(DurableError::CorruptLine {
-                        path,
-                        line: line_no,
-                        message: e.to_string(),
-                    })
-                }
-            };
-            if chain.check(index, &entry, &mut errors) {
-                let (code, message) = errors
-                    .first()
-                    .map_or((VerifyErrorCode::LedgerHashMismatch, String::new()), |e| {
-                        (e.code, e.message.clone())
-                    });
-                return Err(DurableError::ChainBroken {
-                    path,
-                    line: line_no,
-                    code,
-                    message,
-                });
-            }
+        let scan = scan(&path, BufReader::new(&file), &mut |entry| {
+            observe(&entry);
             ledger.commit(entry);
-            index = index.saturating_add(1);
-            offset = offset.saturating_add(n as u64);
+        })?;
+        let truncated_bytes = scan.file_len.saturating_sub(scan.valid_len);
+        if truncated_bytes > 0 {
+            file.set_len(scan.valid_len)
+                .map_err(io_error(&path, "truncate"))?;
+            file.sync_all().map_err(io_error(&path, "fsync"))?;
         }
-        drop(reader);
-        let file_len = file.seek(SeekFrom::End(0)).map_err(io("seek"))?;
-        let truncated_bytes = match torn_at {
-            Some(at) => {
-                file.set_len(at).map_err(io("truncate"))?;
-                file.sync_all().map_err(io("fsync"))?;
-                file_len.saturating_sub(at)
-            }
-            None => 0,
-        };
+        file.seek(SeekFrom::End(0))
+            .map_err(io_error(&path, "seek"))?;
         let report = OpenReport {
-            entries_loaded: index as u64,
+            entries_loaded: scan.entries,
             truncated_bytes,
         };
         Ok((
@@ -194,12 +243,28 @@ impl DurableLedger {
                 path,
                 policy,
                 unsynced: 0,
-                file_len: offset,
+                file_len: scan.valid_len,
                 line: Vec::with_capacity(1024),
                 poisoned: false,
             },
             report,
         ))
+    }
+
+    /// Reads and verifies the file at `path` without changing it, handing every verified entry
+    /// to `observe`; a torn final line is reported in the result, not cut off (the CLI's view
+    /// of a file a gate may still be writing).
+    pub fn read(
+        path: impl AsRef<Path>,
+        observe: &mut dyn FnMut(LedgerEntry),
+    ) -> Result<OpenReport, DurableError> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(io_error(path, "open"))?;
+        let scan = scan(path, BufReader::new(file), observe)?;
+        Ok(OpenReport {
+            entries_loaded: scan.entries,
+            truncated_bytes: scan.file_len.saturating_sub(scan.valid_len),
+        })
     }
 
     /// Appends one entry to the file, then to memory (see [`Ledger::append`]).

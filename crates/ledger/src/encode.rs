@@ -11,8 +11,8 @@ use hostguard_risk_core::{
 use crate::digest::Salt;
 use crate::record::{
     ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, PromptResolutionRecord,
-    RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord,
-    TrustChangeRecord,
+    ResumeRecord, RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord,
+    RolloutTransitionRecord, TrustChangeRecord,
 };
 
 /// Version byte of the encoding. A change to the layout of an existing kind bumps it; a new kind
@@ -106,6 +106,7 @@ pub fn encode_body(
             )?;
             w.opt_str("rollback_trigger_change.reason", reason.as_deref())
         }
+        EntryPayload::Resume(r) => w.resume(r),
     }
 }
 
@@ -177,6 +178,35 @@ impl Writer<'_> {
         }
     }
 
+    fn strs(&mut self, field: &'static str, list: &[String]) -> Result<(), EncodeError> {
+        self.len(field, list.len())?;
+        list.iter().try_for_each(|s| self.str(field, s))
+    }
+
+    fn resume(&mut self, r: &ResumeRecord) -> Result<(), EncodeError> {
+        // Destructured so that a new field is a compile error here, never an unhashed field.
+        let ResumeRecord {
+            entries_found,
+            truncated_bytes,
+            rollout_phase,
+            rolled_back_from,
+            extensions,
+            killed,
+            quarantined,
+            overridden,
+            fail_closed,
+        } = r;
+        self.u64(*entries_found);
+        self.u64(*truncated_bytes);
+        self.str("resume.rollout_phase", rollout_phase)?;
+        self.opt_str("resume.rolled_back_from", rolled_back_from.as_deref())?;
+        self.u64(*extensions);
+        self.strs("resume.killed[]", killed)?;
+        self.strs("resume.quarantined[]", quarantined)?;
+        self.strs("resume.overridden[]", overridden)?;
+        self.opt_str("resume.fail_closed", fail_closed.as_deref())
+    }
+
     fn decision(&mut self, d: &DecisionRecord) -> Result<(), EncodeError> {
         // Destructured so that a new field is a compile error here, never an unhashed field.
         let DecisionRecord {
@@ -216,10 +246,7 @@ impl Writer<'_> {
         self.f64("decision.posterior.safe", *safe)?;
         self.f64("decision.posterior.suspicious", *suspicious)?;
         self.f64("decision.posterior.unsafe", *unsafe_)?;
-        self.len("decision.triggers", triggers.len())?;
-        for t in triggers {
-            self.str("decision.triggers[]", t)?;
-        }
+        self.strs("decision.triggers[]", triggers)?;
         self.u8(selected_action.code());
         self.u8(state_before.code());
         self.u8(state_after.code());
@@ -372,6 +399,36 @@ mod tests {
                 ..loosened
             }),
             &format!("07{from_hex}{to_hex}010000000172"),
+        );
+    }
+
+    #[test]
+    fn resume_encodes_as_documented() {
+        // docs/ledger-format.md §2, the `resume` example.
+        check(
+            EntryPayload::Resume(ResumeRecord {
+                entries_found: 2,
+                truncated_bytes: 0,
+                rollout_phase: "shadow".into(),
+                rolled_back_from: Some("enforce_all".into()),
+                extensions: 1,
+                killed: vec!["e".into()],
+                quarantined: vec![],
+                overridden: vec!["rollout_phase".into()],
+                fail_closed: None,
+            }),
+            concat!(
+                "08",
+                "0000000000000002",
+                "0000000000000000",
+                "00000006736861646f77",
+                "010000000b656e666f7263655f616c6c",
+                "0000000000000001",
+                "000000010000000165",
+                "00000000",
+                "000000010000000d726f6c6c6f75745f7068617365",
+                "00"
+            ),
         );
     }
 

@@ -39,6 +39,7 @@ mod entry;
 mod ledger;
 mod record;
 mod replay;
+mod restore;
 mod verify;
 
 pub use artifact::{
@@ -52,13 +53,14 @@ pub use entry::{EntryBody, LedgerEntry, RuntimeRiskLedgerEntry};
 pub use ledger::{AppendReceipt, Ledger, LedgerError};
 pub use record::{
     Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord,
-    PromptResolutionRecord, RedactableField, Reveal, RiskStateResetRecord, RollbackThresholds,
-    RollbackTriggerChangeRecord, RolloutTransitionRecord, TrustChangeRecord,
+    PromptResolutionRecord, RedactableField, ResumeRecord, Reveal, RiskStateResetRecord,
+    RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord, TrustChangeRecord,
 };
 pub use replay::{
     replay_runtime_risk_ledger_artifact, ReplayError, ReplaySkipCounts, RuntimeRiskReplayArtifact,
     RuntimeRiskReplayStep, REPLAY_ERROR_MAX_LISTED, RUNTIME_RISK_REPLAY_SCHEMA,
 };
+pub use restore::{RestoredExtension, RestoredRollout, RestoredState, ROLLBACK_REASON_PREFIX};
 pub use verify::{
     verify_runtime_risk_ledger_artifact, LedgerVerifyError, RuntimeRiskLedgerVerificationReport,
     VerifyErrorCode,

@@ -35,6 +35,8 @@ pub enum EntryPayload {
     /// An operator replaced the automatic-rollback thresholds (`set_rollback_trigger`,
     /// DESIGN §4) (kind code 7).
     RollbackTriggerChange(RollbackTriggerChangeRecord),
+    /// A manager started on an existing ledger and restored its state from it (kind code 8).
+    Resume(ResumeRecord),
 }
 
 impl EntryPayload {
@@ -49,6 +51,7 @@ impl EntryPayload {
             EntryPayload::RiskStateReset(_) => 5,
             EntryPayload::PromptResolution(_) => 6,
             EntryPayload::RollbackTriggerChange(_) => 7,
+            EntryPayload::Resume(_) => 8,
         }
     }
 
@@ -63,6 +66,7 @@ impl EntryPayload {
             EntryPayload::RiskStateReset(_) => "risk_state_reset",
             EntryPayload::PromptResolution(_) => "prompt_resolution",
             EntryPayload::RollbackTriggerChange(_) => "rollback_trigger_change",
+            EntryPayload::Resume(_) => "resume",
         }
     }
 
@@ -76,7 +80,8 @@ impl EntryPayload {
             | EntryPayload::ConfigChange(_)
             | EntryPayload::RiskStateReset(_)
             | EntryPayload::PromptResolution(_)
-            | EntryPayload::RollbackTriggerChange(_) => None,
+            | EntryPayload::RollbackTriggerChange(_)
+            | EntryPayload::Resume(_) => None,
         };
         params.into_iter()
     }
@@ -91,7 +96,8 @@ impl EntryPayload {
                 | EntryPayload::ConfigChange(_)
                 | EntryPayload::RiskStateReset(_)
                 | EntryPayload::PromptResolution(_)
-                | EntryPayload::RollbackTriggerChange(_),
+                | EntryPayload::RollbackTriggerChange(_)
+                | EntryPayload::Resume(_),
                 RedactableField::ParamsHash,
             ) => None,
         }
@@ -213,6 +219,33 @@ pub struct RollbackTriggerChangeRecord {
     pub to: RollbackThresholds,
     /// The operator's reason, when the caller gave one.
     pub reason: Option<String>,
+}
+
+/// A manager was built on an existing ledger: what it found and restored (`docs/ledger-format.md`
+/// §5). Written once per start, after the entries it was restored from, so the chain says when
+/// the gate restarted and in which state it went on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumeRecord {
+    /// Entries the file held (and verified) before this start.
+    pub entries_found: u64,
+    /// Bytes of a torn final line cut off at open (0 when the file was clean).
+    pub truncated_bytes: u64,
+    /// The rollout phase the manager goes on in.
+    pub rollout_phase: String,
+    /// The phase an automatic rollback left, when the rollout still sits where it put it.
+    pub rolled_back_from: Option<String>,
+    /// Extensions whose state was restored.
+    pub extensions: u64,
+    /// Extensions restored with the kill switch engaged, sorted.
+    pub killed: Vec<String>,
+    /// Extensions restored quarantined, sorted.
+    pub quarantined: Vec<String>,
+    /// Settings the host passed to the builder that the ledger's state overrode, sorted
+    /// (`risk_config`, `rollout_phase`, `rollback_trigger`).
+    pub overridden: Vec<String>,
+    /// Set when the manager started fail-closed instead: why the previous file was refused and
+    /// where it was moved; every extension starts quarantined.
+    pub fail_closed: Option<String>,
 }
 
 /// The thresholds of a rollback trigger (the fields of the rollout crate's `RollbackTrigger`, in

@@ -173,8 +173,10 @@ pub fn replay_runtime_risk_ledger_artifact(
             | EntryPayload::TrustChange(_)
             | EntryPayload::RolloutTransition(_)
             | EntryPayload::PromptResolution(_)
-            | EntryPayload::RollbackTriggerChange(_) => {
-                // The rollback trigger governs the rollout, not the hysteresis machine.
+            | EntryPayload::RollbackTriggerChange(_)
+            | EntryPayload::Resume(_) => {
+                // The rollback trigger governs the rollout, not the hysteresis machine; a
+                // resume restores the very machines replay goes on with.
                 skipped.control += 1;
                 continue;
             }
@@ -226,15 +228,16 @@ pub fn replay_runtime_risk_ledger_artifact(
     })
 }
 
-/// One extension's machine during replay.
-struct Machine {
+/// One extension's machine during replay (and restore, `restore.rs`).
+#[derive(Debug, Clone)]
+pub(crate) struct Machine {
     h: Hysteresis,
     /// Seeded mid-history and the cooldown counter is not yet known.
     uncertain: bool,
 }
 
 impl Machine {
-    fn fresh() -> Machine {
+    pub(crate) fn fresh() -> Machine {
         Machine {
             h: Hysteresis::new(),
             uncertain: false,
@@ -250,6 +253,29 @@ impl Machine {
                 consecutive_unsafe: consecutive_before,
             },
             uncertain: first.state_before > EnforcementState::Allow,
+        }
+    }
+
+    /// The machine's state.
+    pub(crate) fn hysteresis(&self) -> Hysteresis {
+        self.h
+    }
+
+    /// Steps the machine on a recorded decision and, where it does not reproduce the record,
+    /// takes the record's state and streak (restore trusts the verified record over the
+    /// derivation; the cooldown counter then starts from zero).
+    pub(crate) fn follow(
+        &mut self,
+        config: &hostguard_risk_core::HysteresisConfig,
+        d: &DecisionRecord,
+    ) {
+        let (_, consistent) = self.step(config, d);
+        if !consistent {
+            self.h = Hysteresis {
+                state: d.state_after,
+                calls_below: 0,
+                consecutive_unsafe: d.consecutive_unsafe,
+            };
         }
     }
 

@@ -940,14 +940,65 @@ mod durable {
     }
 
     #[test]
-    fn an_unparsable_final_line_with_a_newline_is_truncated() {
+    fn an_unparsable_final_line_with_its_newline_is_corruption_not_a_torn_write() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.jsonl");
         let mut bytes = write_fixture(&path, 3);
         bytes.extend_from_slice(b"\0\0\0\0\n");
         std::fs::write(&path, &bytes).unwrap();
-        let (_, report) = DurableLedger::open(&path, 1024, FsyncPolicy::Never).unwrap();
-        assert_eq!((report.entries_loaded, report.truncated_bytes), (3, 5));
+        match DurableLedger::open(&path, 1024, FsyncPolicy::Never) {
+            Err(e @ DurableError::CorruptLine { line: 4, .. }) => {
+                assert_eq!(e.first_invalid_index(), Some(3));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Nothing was cut off: the evidence stays for the operator.
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    }
+
+    #[test]
+    #[ignore = "until entries refuse unknown members: a flipped bit can rename `reveal`"]
+    fn a_flipped_bit_in_the_last_complete_line_is_reported_not_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.jsonl");
+        let bytes = write_fixture(&path, 4);
+        let last_start = bytes[..bytes.len() - 1]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .unwrap()
+            + 1;
+        // Every byte of the last line but its newline, one bit at a time.
+        for at in last_start..bytes.len() - 1 {
+            for bit in [0x01u8, 0x20] {
+                let mut flipped = bytes.clone();
+                flipped[at] ^= bit;
+                if flipped[at] == b'\n' {
+                    continue;
+                }
+                std::fs::write(&path, &flipped).unwrap();
+                match DurableLedger::open(&path, 1024, FsyncPolicy::Never) {
+                    Err(e) => assert_eq!(e.first_invalid_index(), Some(3), "byte {at}: {e}"),
+                    Ok((_, report)) => panic!(
+                        "byte {at} bit {bit:#x} ({:?}): opened {report:?}",
+                        String::from_utf8_lossy(&flipped[at.saturating_sub(60)..at + 30])
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn read_reports_a_torn_tail_without_cutting_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.jsonl");
+        let bytes = write_fixture(&path, 3);
+        std::fs::write(&path, &bytes[..bytes.len() - 7]).unwrap();
+        let mut seqs = Vec::new();
+        let report = DurableLedger::read(&path, &mut |e| seqs.push(e.seq)).unwrap();
+        assert_eq!(seqs, [0, 1]);
+        assert_eq!(report.entries_loaded, 2);
+        assert!(report.truncated_bytes > 0);
+        assert_eq!(std::fs::read(&path).unwrap(), &bytes[..bytes.len() - 7]);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use hostguard_rollout::{RollbackTrigger, RolloutPhase};
 use crate::clock::SystemClock;
 use crate::error::BuildError;
 use crate::manager::ExtensionManager;
+use crate::resume::DamagedLedger;
 
 /// Default capacity of each per-extension record stream (telemetry, alerts, exec and secret
 /// logs, quota breaches, kill-switch audit).
@@ -44,6 +45,7 @@ pub struct ExtensionManagerBuilder {
     pub(crate) max_extensions: usize,
     pub(crate) durable: Option<(PathBuf, FsyncPolicy)>,
     pub(crate) workspace: Option<String>,
+    pub(crate) damaged_ledger: DamagedLedger,
 }
 
 impl Default for ExtensionManagerBuilder {
@@ -63,6 +65,7 @@ impl Default for ExtensionManagerBuilder {
             max_extensions: DEFAULT_MAX_EXTENSIONS,
             durable: None,
             workspace: None,
+            damaged_ledger: DamagedLedger::Refuse,
         }
     }
 }
@@ -173,17 +176,33 @@ impl ExtensionManagerBuilder {
         self
     }
 
-    /// Keeps the ledger in an append-only JSONL file as well as in memory (DESIGN §5): `build`
-    /// opens it, verifies every line, truncates a torn final line and continues the chain, so a
-    /// restarted manager extends the same chain (its start-up config entry included). Every
+    /// Keeps the ledger in an append-only JSONL file as well as in memory (DESIGN §5). Every
     /// decision is written to the file before its verdict is returned; a write failure is a
     /// [`HostcallError::Durable`](crate::HostcallError::Durable) and the call must not be
-    /// dispatched. Only the ledger persists: kill switches, trust, risk state, record streams
-    /// and the rollout phase start fresh in a new process, so a host re-applies its kill list
-    /// and phase at start-up (both are then in the chain again).
+    /// dispatched.
+    ///
+    /// On an existing file, `build` **resumes**: it verifies every line (a torn final line — no
+    /// newline — is cut off and reported; any other bad line refuses the build, see
+    /// [`damaged_ledger`](Self::damaged_ledger)), restores the gate's state from the entries —
+    /// kill switches, quarantines and trust, each extension's hysteresis state and unsafe
+    /// streak, the rollout phase with its rollback provenance and epoch, the rollback trigger,
+    /// the latest risk configuration — and writes a `resume` entry saying what it restored
+    /// ([`ExtensionManager::resume_report`]). The ledger's state wins over this builder's
+    /// `risk_config`, `rollout_phase` and `rollback_trigger` (the report names each one it
+    /// overrode): change them after `build` through the operator API, so the change is in the
+    /// chain. Record streams, quotas, taint and the risk model's statistics start fresh.
     #[must_use]
     pub fn durable_ledger(mut self, path: impl Into<PathBuf>, fsync: FsyncPolicy) -> Self {
         self.durable = Some((path.into(), fsync));
+        self
+    }
+
+    /// What `build` does when the durable ledger does not verify: refuse (the default,
+    /// [`BuildError::LedgerDamaged`](crate::BuildError::LedgerDamaged) names the first invalid
+    /// entry), or start fail-closed ([`DamagedLedger::FailClosed`]).
+    #[must_use]
+    pub fn damaged_ledger(mut self, on_damage: DamagedLedger) -> Self {
+        self.damaged_ledger = on_damage;
         self
     }
 

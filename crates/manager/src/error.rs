@@ -88,6 +88,31 @@ pub enum BuildError {
         /// The value given.
         value: String,
     },
+    /// The durable ledger does not verify from `first_invalid_index` on (a complete line that
+    /// does not parse or breaks the chain): the manager refuses to resume from it. Build with
+    /// [`DamagedLedger::FailClosed`](crate::DamagedLedger::FailClosed) to start fail-closed
+    /// instead.
+    #[error("durable ledger `{}` does not verify from entry index {first_invalid_index}: refusing to resume from it (runbook Procedure 5): {source}", path.display())]
+    LedgerDamaged {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The first entry (0-based) that does not verify.
+        first_invalid_index: u64,
+        /// What the verifier found.
+        source: DurableError,
+    },
+    /// A damaged durable ledger could not be moved aside for a fail-closed start.
+    #[error("cannot move the damaged ledger `{}` aside: {source}", path.display())]
+    MoveAside {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The ledger verifies but its state cannot be restored (a phase name this version does
+    /// not know).
+    #[error("cannot resume from the ledger: {0}")]
+    Resume(String),
     /// The rule catalog does not load.
     #[error("rule catalog: {0}")]
     Catalog(#[from] CatalogError),

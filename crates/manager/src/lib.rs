@@ -48,6 +48,7 @@ mod gate;
 mod manager;
 mod mediation;
 mod records;
+mod resume;
 mod shard;
 mod sink;
 mod triage;
@@ -62,6 +63,7 @@ pub use builder::{
 pub use clock::SystemClock;
 pub use error::{BuildError, HostcallError};
 pub use manager::ExtensionManager;
+pub use resume::{DamagedLedger, FailClosedStart, ResumeReport};
 pub use triage::{
     triage_alert, triage_alerts, IncidentSeverity, RunbookProcedure, Triage, TriageContext,
     BURST_THRESHOLD, BURST_WINDOW_MS, LEDGER_INTEGRITY_FAILURE,
@@ -93,10 +95,10 @@ pub use hostguard_risk_core::{
 // The ledger: artifact, verification, replay (runbook Procedures 1, 5, 6).
 pub use hostguard_ledger::{
     replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, ArtifactParseError,
-    Committed, ConfigChangeRecord, DecisionRecord, Digest, DurableError, EntryBody, EntryPayload,
-    FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError, LedgerHead,
-    LedgerVerifyError, OpenReport, PromptResolutionRecord, RedactableField, ReplayError,
-    ReplaySkipCounts, Reveal, RiskStateResetRecord, RollbackThresholds,
+    Committed, ConfigChangeRecord, DecisionRecord, Digest, DurableError, DurableLedger, EntryBody,
+    EntryPayload, FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError,
+    LedgerHead, LedgerVerifyError, OpenReport, PromptResolutionRecord, RedactableField,
+    ReplayError, ReplaySkipCounts, ResumeRecord, Reveal, RiskStateResetRecord, RollbackThresholds,
     RollbackTriggerChangeRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact,
     RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayArtifact,
     RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode, RUNTIME_RISK_LEDGER_SCHEMA,

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use hostguard_evidence::{BoundedLog, SecurityAlert};
+use hostguard_evidence::{BoundedLog, SecurityAlert, SecurityAlertSeverity};
 use hostguard_ledger::{
-    ConfigChangeRecord, DecisionRecord, DurableLedger, EntryPayload, KillSwitchRecord, Ledger,
-    PromptResolutionRecord, RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord,
-    RolloutTransitionRecord, RuntimeRiskLedgerArtifact, TrustChangeRecord,
+    ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, PromptResolutionRecord,
+    RestoredState, RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord,
+    RolloutTransitionRecord, RuntimeRiskLedgerArtifact, TrustChangeRecord, ROLLBACK_REASON_PREFIX,
 };
 use hostguard_risk_core::{
     Clock, Context, Detector, ExecMediationPolicy, ExtensionPolicy, ExtensionRiskState,
@@ -27,6 +27,7 @@ use rand_core::{RngCore, SeedableRng};
 use crate::builder::{ExtensionManagerBuilder, DEFAULT_CALL_INDEX_LIMIT, MAX_RECORD_LIMIT};
 use crate::error::BuildError;
 use crate::records::ShardRecords;
+use crate::resume::{self, OpenedLedger, ResumeReport};
 use crate::shard::{lock, read, write, CallRef, CallStripe, Striped, STRIPES};
 use crate::sink::LedgerSink;
 use crate::trust::ExtensionTrustState;
@@ -99,6 +100,11 @@ pub struct ExtensionManager {
     pub(crate) shards: Striped<RwLock<HashMap<String, Arc<Shard>>>>,
     pub(crate) calls: Striped<Mutex<CallStripe<Shard>>>,
     pub(crate) seed_rng: Mutex<ChaCha20Rng>,
+    /// The chain started fail-closed ([`crate::DamagedLedger::FailClosed`]): every extension
+    /// is quarantined at first sight until an operator lifts it.
+    pub(crate) fail_closed: bool,
+    /// What a resumed manager restored.
+    pub(crate) resume: Option<ResumeReport>,
     pub(crate) core: Mutex<Core>,
 }
 
@@ -198,12 +204,15 @@ impl ExtensionManager {
             return Err(BuildError::MaxExtensions);
         }
         let policy = match b.quota {
-            Some(q) => b.policy.with_quota(q),
-            None => b.policy,
+            Some(q) => b.policy.clone().with_quota(q),
+            None => b.policy.clone(),
         };
+        let now = b.clock.now_ms();
+        let opened = resume::open_ledger(&b, config.ledger_limit, now)?;
+        let start = resume::start_settings(&b, config, &opened.restored)?;
+        let config = start.config;
         let hysteresis = config.hysteresis_config(policy.profile());
         let model = RiskModel::new(&config, hysteresis)?;
-        let mut rollout = RolloutController::new(b.rollback_trigger)?;
         let mut seed_rng = ChaCha20Rng::from_seed(match b.rng_seed {
             Some(seed) => seed_from_u64(seed),
             None => os_seed(),
@@ -216,35 +225,74 @@ impl ExtensionManager {
             None => Context::new(),
         };
         let detector = Detector::builtin(context)?;
-        let now = b.clock.now_ms();
-        let mut ledger = match &b.durable {
-            Some((path, fsync)) => {
-                let (durable, _report) = DurableLedger::open(path, config.ledger_limit, *fsync)?;
-                LedgerSink::Durable(durable)
+        let resumes = opened.resumes();
+        let OpenedLedger {
+            sink: mut ledger,
+            restored,
+            truncated_bytes,
+            fail_closed,
+        } = opened;
+        let entries_found = match &fail_closed {
+            Some(f) => f.first_invalid_index,
+            None => restored.entries,
+        };
+        // The configuration as entries record it (`enforce` false at genesis, else the phase's).
+        let recorded = ConfigChangeRecord {
+            config: RuntimeRiskConfig {
+                enforce: restored.entries > 0 && config.enforce,
+                ..config
+            },
+            hysteresis,
+        };
+        let (rollout, epoch) = if restored.entries == 0 {
+            // A new chain: the genesis entry states the configuration it starts under (ledger
+            // README), then the start-up phase, if not shadow.
+            ledger.append(
+                now,
+                None,
+                EntryPayload::ConfigChange(recorded),
+                &mut core_rng,
+            )?;
+            let mut rollout = RolloutController::new(start.trigger)?;
+            let mut epoch = 0;
+            if let Some(t) = rollout.set_phase(start.rollout.phase, now) {
+                ledger.append(now, None, transition_payload(&t), &mut core_rng)?;
+                epoch += 1;
             }
-            None => LedgerSink::Memory(Ledger::new(config.ledger_limit)?),
+            (rollout, epoch)
+        } else {
+            // Only the builder's `ledger_limit` (or a policy profile that moves the bands) can
+            // make the configuration differ from the ledger's: record it before the resume.
+            let as_recorded = restored.config.map(|c| ConfigChangeRecord {
+                config: RuntimeRiskConfig {
+                    enforce: config.enforce,
+                    ..c.config
+                },
+                ..c
+            });
+            if as_recorded != Some(recorded) {
+                ledger.append(
+                    now,
+                    None,
+                    EntryPayload::ConfigChange(recorded),
+                    &mut core_rng,
+                )?;
+            }
+            let rollout = RolloutController::restore(start.trigger, start.rollout)?;
+            (rollout, start.rollout.transition_count)
         };
-        // The genesis entry: the configuration the chain starts under (ledger README).
-        let start_config = RuntimeRiskConfig {
-            enforce: false,
-            ..config
-        };
-        ledger.append(
-            now,
-            None,
-            EntryPayload::ConfigChange(ConfigChangeRecord {
-                config: start_config,
+        let (genesis_config, genesis_hysteresis) = resume::genesis_config(
+            &restored,
+            (
+                RuntimeRiskConfig {
+                    enforce: false,
+                    ..config
+                },
                 hysteresis,
-            }),
-            &mut core_rng,
-        )?;
-        let mut epoch = 0;
-        if let Some(t) = rollout.set_phase(b.rollout_phase, now) {
-            ledger.append(now, None, transition_payload(&t), &mut core_rng)?;
-            epoch += 1;
-        }
+            ),
+        );
         let call_capacity = DEFAULT_CALL_INDEX_LIMIT / STRIPES;
-        Ok(ExtensionManager {
+        let mut manager = ExtensionManager {
             clock: b.clock,
             controller: RwLock::new(Arc::new(Controller {
                 config,
@@ -252,8 +300,8 @@ impl ExtensionManager {
                 model,
             })),
             controller_epoch: AtomicU64::new(0),
-            genesis_config: start_config,
-            genesis_hysteresis: hysteresis,
+            genesis_config,
+            genesis_hysteresis,
             policy,
             secret_policy: b.secret_policy,
             exec_policy: b.exec_policy,
@@ -262,18 +310,103 @@ impl ExtensionManager {
             record_limit: b.record_limit,
             max_extensions: b.max_extensions,
             shard_count: AtomicUsize::new(0),
-            phase_word: AtomicU64::new((epoch << 2) | phase_code(b.rollout_phase)),
+            phase_word: AtomicU64::new((epoch << 2) | phase_code(start.rollout.phase)),
             alert_seq: AtomicU64::new(0),
             shards: Striped::new(|_| RwLock::new(HashMap::new())),
             calls: Striped::new(|_| Mutex::new(CallStripe::new(call_capacity))),
             seed_rng: Mutex::new(seed_rng),
+            fail_closed: restored.fail_closed,
+            resume: None,
             core: Mutex::new(Core {
                 ledger,
                 rollout,
                 rng: core_rng,
                 control_alerts: BoundedLog::new(b.record_limit),
             }),
-        })
+        };
+        if resumes {
+            let (killed, quarantined) = manager.restore_extensions(&restored);
+            let report = ResumeReport {
+                entries_found,
+                truncated_bytes,
+                rollout_phase: start.rollout.phase,
+                rolled_back_from: start.rollout.rolled_back_from,
+                extensions: restored.extensions.len() as u64,
+                killed,
+                quarantined,
+                overridden: start.overridden,
+                fail_closed,
+            };
+            manager.record_resume(&report, now)?;
+            manager.resume = Some(report);
+        }
+        Ok(manager)
+    }
+
+    /// What this manager restored from an existing durable ledger (`None` on a new ledger or
+    /// in memory): runbook Procedure 5 reads it after a restart.
+    pub fn resume_report(&self) -> Option<&ResumeReport> {
+        self.resume.as_ref()
+    }
+
+    /// Gives every extension of the ledger its shard back, in the state the ledger left it.
+    /// Returns the killed and the quarantined extensions, sorted.
+    fn restore_extensions(&self, restored: &RestoredState) -> (Vec<String>, Vec<String>) {
+        let (mut killed, mut quarantined) = (Vec::new(), Vec::new());
+        for (id, ext) in &restored.extensions {
+            let (_, shard) = self.create_shard(id, false);
+            let mut st = lock(&shard.state);
+            st.trust = if ext.kill_switch.is_some() {
+                killed.push(id.clone());
+                ExtensionTrustState::Killed
+            } else if ext.is_quarantined() || (restored.fail_closed && ext.trust.is_none()) {
+                quarantined.push(id.clone());
+                ExtensionTrustState::Quarantined
+            } else {
+                ExtensionTrustState::Trusted
+            };
+            st.risk.restore_hysteresis(ext.hysteresis());
+            st.first_seen_epoch = ext.first_seen_epoch;
+        }
+        (killed, quarantined)
+    }
+
+    /// Writes the `resume` entry and raises the alerts a restart calls for.
+    fn record_resume(&self, report: &ResumeReport, now: u64) -> Result<(), BuildError> {
+        let mut core = lock(&self.core);
+        let Core { ledger, rng, .. } = &mut *core;
+        ledger.append(now, None, EntryPayload::Resume(report.record()), rng)?;
+        if report.truncated_bytes > 0 {
+            self.ledger_alert(
+                &mut core,
+                now,
+                SecurityAlertSeverity::Warning,
+                format!(
+                    "the ledger's final line was torn ({} bytes, a write interrupted by the \
+                     crash) and was cut off at start-up; that decision was never acknowledged",
+                    report.truncated_bytes
+                ),
+                &["ledger_torn_tail"],
+            );
+        }
+        if let Some(f) = &report.fail_closed {
+            self.ledger_alert(
+                &mut core,
+                now,
+                SecurityAlertSeverity::Critical,
+                format!(
+                    "the ledger `{}` does not verify from entry index {} ({}); it was moved to \
+                     `{}` and the gate started fail-closed: every extension is quarantined until \
+                     an operator lifts it",
+                    f.damaged.display(),
+                    f.first_invalid_index,
+                    f.error,
+                    f.moved_to.display()
+                ),
+                &[crate::triage::LEDGER_INTEGRITY_FAILURE, "fail_closed"],
+            );
+        }
+        Ok(())
     }
 
     // ---------------------------------------------------------------------------------------
@@ -761,7 +894,11 @@ impl ExtensionManager {
                 risk: ExtensionRiskState::new(&controller.model),
                 taint: TaintTracker::new(),
                 quota: QuotaTracker::new(*self.policy.quota_limits_for(extension_id)),
-                trust: ExtensionTrustState::Trusted,
+                trust: if self.fail_closed {
+                    ExtensionTrustState::Quarantined
+                } else {
+                    ExtensionTrustState::Trusted
+                },
                 first_seen_epoch: None,
                 rng: ChaCha20Rng::from_seed(seed),
                 records: ShardRecords::new(self.record_limit),
@@ -834,7 +971,7 @@ pub(crate) fn transition_payload(t: &Transition) -> EntryPayload {
         from: t.from.as_str().to_owned(),
         to: t.to.as_str().to_owned(),
         reason: if t.reason.is_rollback() {
-            format!("rollback: {}", t.reason)
+            format!("{ROLLBACK_REASON_PREFIX}{}", t.reason)
         } else {
             t.reason.code().to_owned()
         },
@@ -863,6 +1000,23 @@ fn thresholds(t: &RollbackTrigger) -> RollbackThresholds {
         max_latency_ms,
     } = *t;
     RollbackThresholds {
+        max_false_positive_rate,
+        max_error_rate,
+        window_size,
+        max_latency_ms,
+    }
+}
+
+/// The rollout crate's trigger of a ledger's thresholds (a resumed manager's).
+pub(crate) fn trigger_of(t: RollbackThresholds) -> RollbackTrigger {
+    // Destructured so that a new field is a compile error here.
+    let RollbackThresholds {
+        max_false_positive_rate,
+        max_error_rate,
+        window_size,
+        max_latency_ms,
+    } = t;
+    RollbackTrigger {
         max_false_positive_rate,
         max_error_rate,
         window_size,

@@ -271,6 +271,38 @@ impl ExtensionManager {
         core.control_alerts.push(alert);
     }
 
+    /// A `ledger_integrity` control alert (core lock held): what a restart found in the ledger.
+    pub(crate) fn ledger_alert(
+        &self,
+        core: &mut Core,
+        now: u64,
+        severity: SecurityAlertSeverity,
+        reason: String,
+        codes: &[&str],
+    ) {
+        let mut h = Sha256::new();
+        h.update(b"hostguard.ledger_integrity.v1\0");
+        h.update(reason.as_bytes());
+        let alert = SecurityAlert {
+            ts_ms: now,
+            sequence_id: self.next_alert_seq(),
+            extension_id: None,
+            category: SecurityAlertCategory::LedgerIntegrity,
+            severity,
+            capability: String::new(),
+            method: String::new(),
+            action_taken: "resume".to_owned(),
+            reason,
+            reason_codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+            risk_score: None,
+            context_hash: hex(&h.finalize().into()),
+            remediation: "runbook Procedure 5: verify the ledger (and the moved-aside file, if \
+                          any) before lifting anything"
+                .to_owned(),
+        };
+        core.control_alerts.push(alert);
+    }
+
     /// Every shard, ordered by extension id (stable artifacts).
     pub(crate) fn all_shards(&self) -> Vec<Arc<Shard>> {
         let mut shards: Vec<Arc<Shard>> = self

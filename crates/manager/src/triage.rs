@@ -126,7 +126,8 @@ fn is_policy_denial(alert: &SecurityAlert) -> bool {
         SecurityAlertCategory::AnomalyDenial
         | SecurityAlertCategory::QuotaBreach
         | SecurityAlertCategory::Quarantine
-        | SecurityAlertCategory::ProfileTransition => false,
+        | SecurityAlertCategory::ProfileTransition
+        | SecurityAlertCategory::LedgerIntegrity => false,
     }
 }
 
@@ -239,6 +240,11 @@ pub fn triage_alert(alert: &SecurityAlert, ctx: TriageContext) -> Triage {
             IncidentSeverity::P2,
             RunbookProcedure::EscalationReview,
             format!("risk model denial for `{ext_name}`: review the escalation"),
+        ),
+        SecurityAlertCategory::LedgerIntegrity => triage(
+            IncidentSeverity::P2,
+            RunbookProcedure::LedgerCorruptionRecovery,
+            format!("ledger needed attention at start-up: {}", alert.reason),
         ),
         SecurityAlertCategory::PolicyDenial
         | SecurityAlertCategory::ExecMediation

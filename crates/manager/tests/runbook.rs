@@ -1612,10 +1612,11 @@ mod durable {
         assert!(report.valid, "{:?}", report.errors);
         // Same chain: every earlier entry is still there, and the new ones link to them.
         assert_eq!(&after.entries[..before.entries.len()], &before.entries[..]);
+        // The restart is a resume entry that says what it restored (tests/resume.rs).
         let restart = &after.entries[before.entries.len()];
         assert!(matches!(
             restart.payload(),
-            Some(hostguard_manager::EntryPayload::ConfigChange(_))
+            Some(hostguard_manager::EntryPayload::Resume(r)) if r.killed == ["ext"]
         ));
         assert_eq!(
             restart.prev_ledger_hash,
@@ -1655,7 +1656,13 @@ mod durable {
             .build()
             .unwrap_err();
         assert!(
-            matches!(err, hostguard_manager::BuildError::Durable(_)),
+            matches!(
+                err,
+                hostguard_manager::BuildError::LedgerDamaged {
+                    first_invalid_index: 0,
+                    ..
+                }
+            ),
             "{err}"
         );
     }

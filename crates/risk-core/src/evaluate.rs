@@ -87,6 +87,13 @@ impl ExtensionRiskState {
         self.e_process = EProcess::new();
     }
 
+    /// A restarted gate's state for an extension it knew: the hysteresis machine (enforcement
+    /// state, cooldown counter, unsafe streak) as the ledger left it; the statistics (window,
+    /// posterior, e-process, drift) start fresh, as after [`reset`](Self::reset).
+    pub fn restore_hysteresis(&mut self, hysteresis: Hysteresis) {
+        self.hysteresis = hysteresis;
+    }
+
     /// The current enforcement state.
     pub fn state(&self) -> EnforcementState {
         self.hysteresis.state

@@ -206,6 +206,19 @@ pub struct RolloutState {
     pub last_rollback: Option<Transition>,
 }
 
+/// The rollout facts a ledger keeps, for [`RolloutController::restore`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestoredRollout {
+    /// The phase to go on in.
+    pub phase: RolloutPhase,
+    /// The phase an automatic rollback left, while the rollout sits where it put it.
+    pub rolled_back_from: Option<RolloutPhase>,
+    /// Transitions so far.
+    pub transition_count: u64,
+    /// When the last transition happened.
+    pub last_transition_ms: Option<u64>,
+}
+
 /// The pure rollback rule (DESIGN §4): in an enforcing phase, with a conclusive window, the first
 /// threshold the window exceeds — checked in the order false-positive rate, error rate, mean
 /// latency — is the reason to roll back. Each comparison is strict: exactly at a limit is healthy.
@@ -278,6 +291,23 @@ impl RolloutController {
     pub fn new(trigger: RollbackTrigger) -> Result<RolloutController, RolloutConfigError> {
         trigger.validate()?;
         Ok(RolloutController::from_valid_trigger(trigger))
+    }
+
+    /// A controller that goes on where a ledger left the rollout (a restarted host): `phase`,
+    /// the phase an automatic rollback left (`rolled_back_from`), how many transitions there
+    /// were and when the last one happened. The window and counters start empty: they hold
+    /// samples of a process, not facts of the ledger.
+    pub fn restore(
+        trigger: RollbackTrigger,
+        restored: RestoredRollout,
+    ) -> Result<RolloutController, RolloutConfigError> {
+        let mut c = RolloutController::new(trigger)?;
+        c.phase = restored.phase;
+        c.rolled_back_from = restored.rolled_back_from;
+        c.transition_count = restored.transition_count;
+        c.last_transition_ms = restored.last_transition_ms;
+        c.phase_entered_ms = restored.last_transition_ms;
+        Ok(c)
     }
 
     /// The current phase.

@@ -46,8 +46,8 @@ mod trigger;
 mod window;
 
 pub use controller::{
-    rollback_reason, PhaseCounts, RecordOutcome, RolloutController, RolloutState, Transition,
-    TransitionReason,
+    rollback_reason, PhaseCounts, RecordOutcome, RestoredRollout, RolloutController, RolloutState,
+    Transition, TransitionReason,
 };
 pub use phase::{ParsePhaseError, RolloutPhase};
 pub use trigger::{RollbackTrigger, RolloutConfigError, MAX_WINDOW_SIZE, MIN_SAMPLES};

@@ -1,0 +1,291 @@
+//! Building on an existing durable ledger (issue 14 "resume = replay"): the file is verified
+//! while it is read, the gate's state is folded from its entries ([`RestoredState`]), and a
+//! `resume` control entry records what was restored. A damaged file refuses the build, or, when
+//! the host asked for it, is moved aside and the gate starts fail-closed.
+
+use std::path::{Path, PathBuf};
+
+use hostguard_ledger::{ConfigChangeRecord, DurableLedger, Ledger, RestoredState, ResumeRecord};
+use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
+use hostguard_rollout::{RestoredRollout, RollbackTrigger, RolloutPhase};
+
+use crate::builder::ExtensionManagerBuilder;
+use crate::error::BuildError;
+use crate::sink::LedgerSink;
+
+/// What [`build`](crate::ExtensionManagerBuilder::build) does when the durable ledger does not
+/// verify (a complete line that does not parse, or breaks the chain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DamagedLedger {
+    /// Refuse to build: [`BuildError::LedgerDamaged`] names the file and the first invalid
+    /// entry. Nothing is changed on disk.
+    #[default]
+    Refuse,
+    /// Move the damaged file aside (to `FILE.damaged-<ms>`, nothing is deleted), start a new
+    /// chain in its place whose `resume` entry says why, and quarantine every extension at
+    /// first sight until an operator lifts it (`reset_extension`, or the kill switch engaged
+    /// and lifted). The chain stays fail-closed across later restarts.
+    FailClosed,
+}
+
+/// Why a manager started fail-closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailClosedStart {
+    /// The damaged file, moved to `moved_to`.
+    pub damaged: PathBuf,
+    /// Where it is now.
+    pub moved_to: PathBuf,
+    /// The first entry that did not verify (0-based).
+    pub first_invalid_index: u64,
+    /// The verifier's message.
+    pub error: String,
+}
+
+/// What a manager built on an existing durable ledger found and restored
+/// ([`ExtensionManager::resume_report`](crate::ExtensionManager::resume_report)); the same
+/// facts are the ledger's `resume` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumeReport {
+    /// Entries the file held, verified, before this start.
+    pub entries_found: u64,
+    /// Bytes of a torn final line (a write the crash interrupted) cut off at open; 0 when the
+    /// file was clean. Also raised as a `ledger_integrity` alert.
+    pub truncated_bytes: u64,
+    /// The rollout phase the manager goes on in.
+    pub rollout_phase: RolloutPhase,
+    /// The phase an automatic rollback left, while the rollout still sits where it put it.
+    pub rolled_back_from: Option<RolloutPhase>,
+    /// Extensions whose state was restored.
+    pub extensions: u64,
+    /// Extensions restored with the kill switch engaged, sorted.
+    pub killed: Vec<String>,
+    /// Extensions restored quarantined, sorted.
+    pub quarantined: Vec<String>,
+    /// Builder settings the ledger's state overrode (`risk_config`, `rollout_phase`,
+    /// `rollback_trigger`): a resumed manager goes on with the ledger's; change them with the
+    /// operator API after `build`, so that the change is in the chain.
+    pub overridden: Vec<&'static str>,
+    /// Set when the manager started fail-closed ([`DamagedLedger::FailClosed`]).
+    pub fail_closed: Option<FailClosedStart>,
+}
+
+impl ResumeReport {
+    /// The ledger's copy.
+    pub(crate) fn record(&self) -> ResumeRecord {
+        ResumeRecord {
+            entries_found: self.entries_found,
+            truncated_bytes: self.truncated_bytes,
+            rollout_phase: self.rollout_phase.as_str().to_owned(),
+            rolled_back_from: self.rolled_back_from.map(|p| p.as_str().to_owned()),
+            extensions: self.extensions,
+            killed: self.killed.clone(),
+            quarantined: self.quarantined.clone(),
+            overridden: self.overridden.iter().map(|s| (*s).to_owned()).collect(),
+            fail_closed: self.fail_closed.as_ref().map(|f| {
+                format!(
+                    "`{}` does not verify from entry index {} ({}); moved to `{}`",
+                    f.damaged.display(),
+                    f.first_invalid_index,
+                    f.error,
+                    f.moved_to.display()
+                )
+            }),
+        }
+    }
+}
+
+/// The ledger a manager starts on and what it held.
+pub(crate) struct OpenedLedger {
+    pub(crate) sink: LedgerSink,
+    pub(crate) restored: RestoredState,
+    pub(crate) truncated_bytes: u64,
+    pub(crate) fail_closed: Option<FailClosedStart>,
+}
+
+impl OpenedLedger {
+    /// Whether the manager resumes (an existing chain, or a fail-closed restart).
+    pub(crate) fn resumes(&self) -> bool {
+        self.restored.entries > 0 || self.fail_closed.is_some()
+    }
+}
+
+/// Opens the builder's ledger: in memory, or the durable file read and folded.
+pub(crate) fn open_ledger(
+    b: &ExtensionManagerBuilder,
+    limit: usize,
+    now_ms: u64,
+) -> Result<OpenedLedger, BuildError> {
+    let Some((path, fsync)) = &b.durable else {
+        return Ok(OpenedLedger {
+            sink: LedgerSink::Memory(Ledger::new(limit)?),
+            restored: RestoredState::default(),
+            truncated_bytes: 0,
+            fail_closed: None,
+        });
+    };
+    let mut restored = RestoredState::default();
+    let error =
+        match DurableLedger::open_observed(path, limit, *fsync, &mut |e| restored.observe(e)) {
+            Ok((durable, report)) => {
+                return Ok(OpenedLedger {
+                    sink: LedgerSink::Durable(durable),
+                    restored,
+                    truncated_bytes: report.truncated_bytes,
+                    fail_closed: None,
+                })
+            }
+            Err(e) => e,
+        };
+    let Some(first_invalid_index) = error.first_invalid_index() else {
+        return Err(error.into());
+    };
+    if b.damaged_ledger == DamagedLedger::Refuse {
+        return Err(BuildError::LedgerDamaged {
+            path: path.clone(),
+            first_invalid_index,
+            source: error,
+        });
+    }
+    let moved_to = move_aside(path, now_ms)?;
+    let (durable, _) = DurableLedger::open(path, limit, *fsync)?;
+    let restored = RestoredState {
+        fail_closed: true,
+        ..RestoredState::default()
+    };
+    Ok(OpenedLedger {
+        sink: LedgerSink::Durable(durable),
+        restored,
+        truncated_bytes: 0,
+        fail_closed: Some(FailClosedStart {
+            damaged: path.clone(),
+            moved_to,
+            first_invalid_index,
+            error: error.to_string(),
+        }),
+    })
+}
+
+/// Renames `path` to the first free `path.damaged-<ms>[-n]`.
+fn move_aside(path: &Path, now_ms: u64) -> Result<PathBuf, BuildError> {
+    let base = format!("{}.damaged-{now_ms}", path.display());
+    let target = (0u32..1000)
+        .map(|n| match n {
+            0 => PathBuf::from(&base),
+            n => PathBuf::from(format!("{base}-{n}")),
+        })
+        .find(|p| !p.exists())
+        .ok_or_else(|| BuildError::MoveAside {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "every `.damaged-` name is taken",
+            ),
+        })?;
+    std::fs::rename(path, &target).map_err(|source| BuildError::MoveAside {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(target)
+}
+
+/// The settings a manager starts with: the builder's on a new ledger, the ledger's on a
+/// resumed one (with the builder settings it overrode).
+pub(crate) struct StartSettings {
+    pub(crate) config: RuntimeRiskConfig,
+    pub(crate) trigger: RollbackTrigger,
+    pub(crate) rollout: RestoredRollout,
+    pub(crate) overridden: Vec<&'static str>,
+}
+
+/// Decides the start settings. `config` is the builder's, validated; `ledger_limit` always
+/// stays the builder's (it sizes memory, not decisions).
+pub(crate) fn start_settings(
+    b: &ExtensionManagerBuilder,
+    config: RuntimeRiskConfig,
+    restored: &RestoredState,
+) -> Result<StartSettings, BuildError> {
+    let mut overridden = Vec::new();
+    let mut note = |differs: bool, name: &'static str| {
+        if differs {
+            overridden.push(name);
+        }
+    };
+    let ledger_config = restored.config.map(|c| RuntimeRiskConfig {
+        ledger_limit: config.ledger_limit,
+        enforce: config.enforce,
+        ..c.config
+    });
+    let config = match ledger_config {
+        Some(c) => {
+            note(c != config, "risk_config");
+            c
+        }
+        None => config,
+    };
+    let trigger = match restored.rollback_trigger {
+        Some(t) => {
+            let t = crate::manager::trigger_of(t);
+            note(t != b.rollback_trigger, "rollback_trigger");
+            t
+        }
+        None => b.rollback_trigger,
+    };
+    let rollout = restored_rollout(restored)?;
+    let rollout = match rollout {
+        Some(r) => {
+            note(r.phase != b.rollout_phase, "rollout_phase");
+            r
+        }
+        None => RestoredRollout {
+            phase: b.rollout_phase,
+            rolled_back_from: None,
+            transition_count: 0,
+            last_transition_ms: None,
+        },
+    };
+    let config = RuntimeRiskConfig {
+        enforce: rollout.phase.is_enforcing(),
+        ..config
+    };
+    config.validate()?;
+    Ok(StartSettings {
+        config,
+        trigger,
+        rollout,
+        overridden,
+    })
+}
+
+/// The rollout of a resumed ledger (`None` for a new one: the builder's phase applies).
+fn restored_rollout(restored: &RestoredState) -> Result<Option<RestoredRollout>, BuildError> {
+    if restored.entries == 0 {
+        return Ok(None);
+    }
+    let r = &restored.rollout;
+    let phase = |name: Option<&String>| -> Result<Option<RolloutPhase>, BuildError> {
+        name.map(|n| {
+            n.parse::<RolloutPhase>()
+                .map_err(|e| BuildError::Resume(e.to_string()))
+        })
+        .transpose()
+    };
+    Ok(Some(RestoredRollout {
+        phase: phase(r.phase.as_ref())?.unwrap_or(RolloutPhase::Shadow),
+        rolled_back_from: phase(r.rolled_back_from.as_ref())?,
+        transition_count: r.transitions,
+        last_transition_ms: r.last_transition_ms,
+    }))
+}
+
+/// The configuration the chain started under (artifacts state it at seq 0): the ledger's first
+/// config entry when resuming, else this start's.
+pub(crate) fn genesis_config(
+    restored: &RestoredState,
+    start: (RuntimeRiskConfig, HysteresisConfig),
+) -> (RuntimeRiskConfig, HysteresisConfig) {
+    restored
+        .first_config
+        .map_or(start, |ConfigChangeRecord { config, hysteresis }| {
+            (config, hysteresis)
+        })
+}
