@@ -76,6 +76,7 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         unsafe_fixed_salt_seed: Some(DEMO_SALT_SEED),
         start_ms,
         workspace: None,
+        ledger_file: None,
     };
     let mut driver = Driver::new(&options)?;
     let mut text = String::new();

@@ -8,11 +8,12 @@
 //! `false_positive` flag is passed on as `mark_false_positive`. Operator lines call the
 //! manager's runbook API.
 
+use std::num::NonZeroU32;
 use std::path::Path;
 
 use hostguard_manager::{
-    Clock, EnforcementState, ExtensionManager, ExtensionPolicy, ManualClock, Outcome,
-    PolicyProfile, RolloutPhase, RuntimeRiskConfig, Verdict, VerdictAction,
+    BuildError, Clock, EnforcementState, ExtensionManager, ExtensionPolicy, FsyncPolicy,
+    ManualClock, Outcome, PolicyProfile, RolloutPhase, RuntimeRiskConfig, Verdict, VerdictAction,
 };
 use serde::Serialize;
 
@@ -36,6 +37,9 @@ pub struct GateOptions {
     /// The workspace root extensions run in (absolute): writes inside it are ordinary work
     /// (docs/detection.md "Classes").
     pub workspace: Option<String>,
+    /// A durable ledger file the run continues (created when absent), exactly as a host's
+    /// `durable_ledger` does: the gate resumes from its state and appends to its chain.
+    pub ledger_file: Option<std::path::PathBuf>,
 }
 
 /// One line of `verdicts.jsonl` (field order fixed).
@@ -103,6 +107,13 @@ pub struct Driver {
     pub prompted: u64,
 }
 
+/// How often `--ledger-file` is flushed to disk: a crash loses at most the last 63 decisions of a
+/// run (the file stays a valid chain; a torn last line is cut off and reported on the next run).
+const LEDGER_FILE_FSYNC: FsyncPolicy = FsyncPolicy::EveryN(match NonZeroU32::new(64) {
+    Some(n) => n,
+    None => NonZeroU32::MIN,
+});
+
 /// Warnings kept (the count goes on).
 const MAX_WARNINGS: usize = 100;
 
@@ -121,9 +132,14 @@ impl Driver {
         if let Some(root) = &options.workspace {
             builder = builder.workspace(root.clone());
         }
-        let manager = builder
-            .build()
-            .map_err(|e| CliError::input(format!("cannot build the gate: {e}")))?;
+        if let Some(file) = &options.ledger_file {
+            builder = builder.durable_ledger(file, LEDGER_FILE_FSYNC);
+        }
+        let manager = builder.build().map_err(|e| match e {
+            // A ledger that does not verify is a finding (runbook Procedure 5), not bad usage.
+            BuildError::LedgerDamaged { .. } => CliError::finding(format!("{e}")),
+            e => CliError::input(format!("cannot build the gate: {e}")),
+        })?;
         Ok(Driver {
             manager,
             clock,

@@ -55,6 +55,12 @@ enum Command {
         /// recompute the salts, so redacted values become guessable. Fixtures and tests only.
         #[arg(long, value_name = "SEED")]
         unsafe_fixed_salt_seed: Option<u64>,
+        /// A durable ledger (JSONL) to continue, created when absent: the gate resumes the
+        /// state the file's entries leave (kill switches, quarantines, rollout phase...) and
+        /// appends to its chain, exactly as a host's durable ledger does; exit 1 when the file
+        /// does not verify.
+        #[arg(long, value_name = "FILE")]
+        ledger_file: Option<PathBuf>,
     },
     /// Build or verify an incident evidence bundle (runbook Procedure 6).
     Bundle {
@@ -390,6 +396,7 @@ fn dispatch(command: Command) -> CliResult {
             out,
             gate,
             unsafe_fixed_salt_seed,
+            ledger_file,
         } => run_cmd::run(&RunArgs {
             events,
             out,
@@ -399,6 +406,7 @@ fn dispatch(command: Command) -> CliResult {
             phase: gate.phase.into(),
             unsafe_fixed_salt_seed,
             workspace: gate.workspace,
+            ledger_file,
         }),
         Command::Bundle { command } => match command {
             BundleCommand::Build {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use hostguard_manager::{
     verify_runtime_risk_ledger_artifact, CliOverrides, ConfigField, ConfigSource, ExtensionManager,
-    PolicyProfile, RolloutPhase, SecurityAlert, Triage,
+    PolicyProfile, ResumeReport, RolloutPhase, SecurityAlert, Triage,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -46,6 +46,8 @@ pub struct RunArgs {
     pub unsafe_fixed_salt_seed: Option<u64>,
     /// See [`GateOptions::workspace`].
     pub workspace: Option<String>,
+    /// See [`GateOptions::ledger_file`].
+    pub ledger_file: Option<PathBuf>,
 }
 
 /// What the gate of a run is built from, besides the stream.
@@ -84,6 +86,7 @@ pub fn gate_options(events: &Path, spec: &GateSpec<'_>) -> CliResult<GateOptions
         unsafe_fixed_salt_seed: spec.seed,
         start_ms,
         workspace: spec.workspace.map(str::to_owned),
+        ledger_file: None,
     })
 }
 
@@ -100,7 +103,14 @@ pub fn run(args: &RunArgs) -> CliResult {
             workspace: args.workspace.as_deref(),
         },
     )?;
+    let options = GateOptions {
+        ledger_file: args.ledger_file.clone(),
+        ..options
+    };
     let mut driver = Driver::new(&options)?;
+    if let Some(report) = driver.manager.resume_report() {
+        resume_warnings(args, report);
+    }
     std::fs::create_dir_all(&args.out).map_err(|e| CliError::out_dir(&args.out, &e))?;
     let verdicts_path = args.out.join("verdicts.jsonl");
     // Verdicts go to a side file renamed into place only when the whole stream was read: a bad
@@ -139,6 +149,25 @@ pub fn run(args: &RunArgs) -> CliResult {
         )
     )?;
     Ok(ExitKind::Ok)
+}
+
+/// Tells the operator what resuming `--ledger-file` changed about what they asked for.
+fn resume_warnings(args: &RunArgs, report: &ResumeReport) {
+    let file = args.ledger_file.as_deref().unwrap_or(Path::new("-"));
+    if report.truncated_bytes > 0 {
+        eprintln!(
+            "hostguard: warning: {}: a torn final line ({} bytes, an interrupted write) was cut off",
+            file.display(),
+            report.truncated_bytes
+        );
+    }
+    for setting in &report.overridden {
+        eprintln!(
+            "hostguard: warning: {}: the ledger's {setting} is in force, not the command line's \
+             (a resumed gate goes on in the ledger's state; change it with an operator line)",
+            file.display()
+        );
+    }
 }
 
 /// Drives the stream into `driver`, writing one verdict line per hostcall to `path`; returns
@@ -199,6 +228,9 @@ pub fn run_summary(
             ""
         }
     );
+    if let Some(r) = m.resume_report() {
+        out_text.push_str(&resume_line(r));
+    }
     out_text.push_str(&format!(
         "verdicts: {} blocked, {} prompted, {} allowed\n",
         driver.blocked,
@@ -229,6 +261,25 @@ pub fn run_summary(
         written.join(", ")
     ));
     out_text
+}
+
+/// What resuming a ledger file restored, one line.
+fn resume_line(r: &ResumeReport) -> String {
+    let list = |names: &[String]| match names {
+        [] => "none".to_owned(),
+        names => names.join(", "),
+    };
+    format!(
+        "resumed: {} ledger entries, {} extensions restored (killed: {}; quarantined: {}), phase `{}`{}\n",
+        r.entries_found,
+        r.extensions,
+        list(&r.killed),
+        list(&r.quarantined),
+        r.rollout_phase,
+        r.rolled_back_from
+            .map(|p| format!(" (rolled back from `{p}`)"))
+            .unwrap_or_default(),
+    )
 }
 
 /// One alert and its triage (`triage.json`).

@@ -1,0 +1,161 @@
+//! `hostguard run --ledger-file F`: runs continue one durable chain exactly as a restarted host
+//! does (issue 14): a kill switch, a quarantine and a rollback of one run hold in the next; a
+//! tampered file is a finding (exit 1) naming the first invalid entry.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
+)]
+
+use std::path::Path;
+use std::process::Command;
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn hostguard(args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hostguard"));
+    cmd.args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HOSTGUARD_") {
+            cmd.env_remove(key);
+        }
+    }
+    let out = cmd.output().unwrap();
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Runs `lines` (JSONL) against the ledger file; returns the output and the verdict lines.
+fn run(dir: &Path, name: &str, lines: &[&str], ledger: &Path, extra: &[&str]) -> (Output, String) {
+    let events = dir.join(format!("{name}.jsonl"));
+    std::fs::write(&events, lines.join("\n") + "\n").unwrap();
+    let out = dir.join(name);
+    let mut args = vec![
+        "run",
+        "--events",
+        s(&events),
+        "--out",
+        s(&out),
+        "--ledger-file",
+        s(ledger),
+        "--profile",
+        "permissive",
+    ];
+    args.extend_from_slice(extra);
+    let o = hostguard(&args);
+    let verdicts = std::fs::read_to_string(out.join("verdicts.jsonl")).unwrap_or_default();
+    (o, verdicts)
+}
+
+const READ: &str = r#"{"ts_ms":1000,"extension_id":"ext","call_id":"c1","method":"fs","params":{"op":"read","path":"src/main.rs"}}"#;
+const KILL: &str = r#"{"ts_ms":1001,"op":"kill_switch","extension_id":"ext","reason":"INC-7"}"#;
+const READ_AGAIN: &str = r#"{"ts_ms":2000,"extension_id":"ext","call_id":"c2","method":"fs","params":{"op":"read","path":"src/main.rs"}}"#;
+
+#[test]
+fn a_kill_switch_of_one_run_holds_in_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    let (o, _) = run(dir.path(), "first", &[READ, KILL], &ledger, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(!o.stdout.contains("resumed:"), "{}", o.stdout);
+
+    let (o, verdicts) = run(dir.path(), "second", &[READ_AGAIN], &ledger, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("resumed: ") && o.stdout.contains("killed: ext;"),
+        "{}",
+        o.stdout
+    );
+    assert!(verdicts.contains(r#""blocked":true"#), "{verdicts}");
+    assert!(
+        verdicts.contains(r#""reason_code":"kill_switch""#),
+        "{verdicts}"
+    );
+    // One chain across both runs, and the run's ledger.json holds all of it.
+    let verify = hostguard(&[
+        "ledger",
+        "verify",
+        s(&dir.path().join("second/ledger.json")),
+    ]);
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    assert!(text.contains(r#""resume""#), "{text}");
+}
+
+#[test]
+fn a_rollback_is_not_undone_by_the_next_runs_phase_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    // Ten decisions flagged false positives in enforce_all: the gate rolls back to shadow.
+    let calls: Vec<String> = (0..10)
+        .map(|i| {
+            format!(
+                r#"{{"ts_ms":{},"extension_id":"ext","call_id":"e{i}","method":"fs","params":{{"op":"read","path":"src/main.rs"}},"false_positive":true}}"#,
+                1000 + i
+            )
+        })
+        .collect();
+    let lines: Vec<&str> = calls.iter().map(String::as_str).collect();
+    let (o, _) = run(
+        dir.path(),
+        "first",
+        &lines,
+        &ledger,
+        &["--phase", "enforce_all", "--unsafe-fixed-salt-seed", "1"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let first: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("first/rollout.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["phase"], "shadow", "{first}");
+    assert_eq!(first["rolled_back_from"], "enforce_all", "{first}");
+    let (o, _) = run(
+        dir.path(),
+        "second",
+        &[READ_AGAIN],
+        &ledger,
+        &["--phase", "enforce_all"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("the ledger's rollout_phase is in force"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stdout
+            .contains("phase `shadow` (rolled back from `enforce_all`)"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn a_tampered_ledger_file_is_a_finding_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    let (o, _) = run(dir.path(), "first", &[READ, KILL], &ledger, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    std::fs::write(&ledger, text.replacen("INC-7", "INC-8", 1)).unwrap();
+    let (o, _) = run(dir.path(), "second", &[READ_AGAIN], &ledger, &[]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains("does not verify from entry index"),
+        "{}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains("panicked"), "{}", o.stderr);
+}
