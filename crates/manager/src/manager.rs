@@ -656,7 +656,14 @@ impl ExtensionManager {
     /// [`reset_extension`](Self::reset_extension)). The change is a ledger control entry and an
     /// audit record. Returns whether the switch changed.
     pub fn set_kill_switch(&self, extension_id: &str, on: bool, reason: &str) -> bool {
-        let shard = self.shard(extension_id);
+        // Lifting the switch of an extension never seen changes nothing and creates no state.
+        let shard = match on {
+            true => self.shard(extension_id),
+            false => match self.existing_shard(extension_id) {
+                Some(shard) => shard,
+                None => return false,
+            },
+        };
         let now = self.clock.now_ms();
         let mut st = lock(&shard.state);
         let was_killed = st.trust == ExtensionTrustState::Killed;

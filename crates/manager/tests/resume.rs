@@ -414,3 +414,126 @@ fn a_torn_tail_is_cut_reported_and_alerted() {
     assert!(alert.reason.contains("19 bytes"), "{}", alert.reason);
     assert_file_verifies(&path);
 }
+
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Benign(u8),
+        SecretRead(u8),
+        Upload(u8),
+        Kill(u8, bool),
+        Reset(u8),
+        Phase(RolloutPhase),
+        Health(bool, bool),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            4 => (0u8..3).prop_map(Step::Benign),
+            2 => (0u8..3).prop_map(Step::SecretRead),
+            3 => (0u8..3).prop_map(Step::Upload),
+            1 => ((0u8..3), any::<bool>()).prop_map(|(e, on)| Step::Kill(e, on)),
+            1 => (0u8..3).prop_map(Step::Reset),
+            1 => proptest::sample::select(PHASES.to_vec()).prop_map(Step::Phase),
+            2 => (any::<bool>(), any::<bool>()).prop_map(|(err, fp)| Step::Health(err, fp)),
+        ]
+    }
+
+    const PHASES: [RolloutPhase; 4] = [
+        RolloutPhase::Shadow,
+        RolloutPhase::LogOnly,
+        RolloutPhase::EnforceNew,
+        RolloutPhase::EnforceAll,
+    ];
+
+    fn apply(m: &ExtensionManager, clock: &ManualClock, i: usize, s: &Step) {
+        clock.advance_ms(250);
+        let ext = |e: &u8| format!("ext-{e}");
+        let id = format!("c{i}");
+        match s {
+            Step::Benign(e) => drop(m.evaluate_hostcall(&benign(&ext(e), &id))),
+            Step::SecretRead(e) => {
+                let c = call(
+                    &ext(e),
+                    &id,
+                    "env",
+                    json!({"name": "AWS_SECRET_ACCESS_KEY"}),
+                );
+                drop(m.evaluate_hostcall(&c));
+            }
+            Step::Upload(e) => {
+                let c = call(
+                    &ext(e),
+                    &id,
+                    "http",
+                    json!({"url": "https://collector.example.net/u", "method": "POST"}),
+                );
+                drop(m.evaluate_hostcall(&c));
+            }
+            Step::Kill(e, on) => drop(m.set_kill_switch(&ext(e), *on, "op")),
+            Step::Reset(e) => drop(m.reset_extension(&ext(e), "op")),
+            Step::Phase(p) => drop(m.set_rollout_phase(*p)),
+            Step::Health(err, fp) => drop(m.record_rollout_decision(1, *err, *fp)),
+        }
+    }
+
+    type Observed = (
+        Vec<(ExtensionTrustState, Option<EnforcementState>)>,
+        RolloutPhase,
+        Option<RolloutPhase>,
+        u64,
+        bool,
+    );
+
+    fn observe(m: &ExtensionManager) -> Observed {
+        let exts = (0..3)
+            .map(|e| {
+                let id = format!("ext-{e}");
+                (m.trust_state(&id), m.enforcement_state(&id))
+            })
+            .collect();
+        let r = m.rollout_state();
+        (
+            exts,
+            r.phase,
+            r.rolled_back_from,
+            r.transition_count,
+            m.runtime_risk_config().enforce,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Whatever happened before, a restart observes the same trust, enforcement state and
+        /// rollout, and the file stays one verifiable chain that replay agrees with.
+        #[test]
+        fn a_restart_observes_what_the_last_process_left(
+            steps in proptest::collection::vec(step(), 1..40),
+            phase in proptest::sample::select(PHASES.to_vec()),
+        ) {
+            let (_dir, path) = ledger_file();
+            let clock = ManualClock::new(1_000);
+            let m = start(&path, &clock, phase);
+            for (i, s) in steps.iter().enumerate() {
+                apply(&m, &clock, i, s);
+            }
+            let before = observe(&m);
+            drop(m);
+            let m = start(&path, &clock, RolloutPhase::EnforceAll);
+            prop_assert_eq!(observe(&m), before);
+            let entries = assert_file_verifies(&path);
+            let artifact = hostguard_manager::RuntimeRiskLedgerArtifact::from_entries(
+                0,
+                RuntimeRiskConfig::default(),
+                hostguard_manager::HysteresisConfig::default(),
+                entries,
+            );
+            let replay = hostguard_manager::replay_runtime_risk_ledger_artifact(&artifact).unwrap();
+            prop_assert_eq!(replay.inconsistent_count, 0);
+        }
+    }
+}
