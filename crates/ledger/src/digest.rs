@@ -157,7 +157,7 @@ pub fn commitment(salt: &Salt, value: &str) -> Digest {
     Digest(h.finalize().into())
 }
 
-/// Lowercase hex of `bytes`.
+/// Lowercase hex of `bytes` (the one hex encoder of the crate: digests, salts, key ids).
 pub(crate) fn to_hex(bytes: &[u8]) -> String {
     fn digit(n: u8) -> char {
         char::from(if n < 10 { b'0' + n } else { b'a' + (n - 10) })
@@ -170,7 +170,7 @@ pub(crate) fn to_hex(bytes: &[u8]) -> String {
     out
 }
 
-fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+pub(crate) fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
     fn nibble(c: u8) -> Option<u8> {
         match c {
             b'0'..=b'9' => Some(c - b'0'),

@@ -7,7 +7,7 @@
 //! [`verify_runtime_risk_ledger_artifact`] checks and [`replay_runtime_risk_ledger_artifact`]
 //! re-derives. Every byte that is hashed is specified in `docs/ledger-format.md`.
 //!
-//! Randomness (commitment salts) is injected; the crate reads no clock.
+//! Randomness (commitment salts, key generation) is injected; the crate reads no clock.
 //!
 //! ```
 //! use hostguard_ledger::{
@@ -32,6 +32,7 @@
 //! ```
 
 mod artifact;
+mod checkpoint;
 mod digest;
 mod durable;
 mod encode;
@@ -45,6 +46,12 @@ mod verify;
 pub use artifact::{
     ArtifactParseError, LedgerAnchor, LedgerHead, RuntimeRiskLedgerArtifact,
     RUNTIME_RISK_LEDGER_SCHEMA,
+};
+pub use checkpoint::{
+    check_ledger_against_checkpoint, open_checkpoint, Checkpoint, CheckpointCoverage,
+    CheckpointError, CheckpointErrorCode, KeyError, KeyId, NoteName, PrivateKeyText, SignerKey,
+    VerifiedCheckpoint, VerifierKey, CHECKPOINT_MAX_BYTES, CHECKPOINT_MAX_SIGNATURES,
+    ED25519_SIGNATURE_TYPE,
 };
 pub use digest::{body_digest, commitment, ledger_hash, Digest, DomainTag, Salt};
 pub use durable::{DurableError, DurableLedger, FsyncPolicy, OpenReport};

@@ -7,6 +7,9 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+#[path = "ledger/checkpoint.rs"]
+mod checkpoint;
+
 mod fixture {
     use hostguard_ledger::{
         Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, Ledger,
@@ -1165,7 +1168,7 @@ mod vectors {
     const DOC: &str = include_str!("../../../docs/ledger-format.md");
 
     /// The content of the fenced block after `<!-- vector: name -->`.
-    fn block(name: &str) -> String {
+    pub fn block(name: &str) -> String {
         let marker = format!("<!-- vector: {name} -->");
         let start = DOC
             .find(&marker)
@@ -1178,16 +1181,16 @@ mod vectors {
         body[..close].to_owned()
     }
 
-    fn hex_block(name: &str) -> String {
+    pub fn hex_block(name: &str) -> String {
         block(name).chars().filter(|c| !c.is_whitespace()).collect()
     }
 
-    fn hex(bytes: &[u8]) -> String {
+    pub fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The four vector entries, built from fixed inputs.
-    fn vector_ledger() -> Ledger {
+    pub fn vector_ledger() -> Ledger {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
         let mut l = Ledger::new(8).unwrap();
         l.append(

@@ -1,0 +1,561 @@
+//! Signed checkpoints of a ledger's head (`docs/ledger-format.md` §8, issue 14): a C2SP
+//! `tlog-checkpoint` body — origin, entry count, head hash — in a C2SP `signed-note` with an
+//! Ed25519 signature.
+//!
+//! The chain alone is unkeyed: whoever can write the ledger file can cut its tail, cut its head
+//! and rewrite the anchor, or re-chain everything, and it still verifies. A checkpoint kept
+//! outside the file pins what was there: [`check_ledger_against_checkpoint`] refuses a ledger
+//! whose entry at index `count − 1` is missing or has another ledger hash.
+//!
+//! Pure: no I/O, no clock; key generation takes its randomness as an argument.
+
+mod keys;
+mod note;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::artifact::RuntimeRiskLedgerArtifact;
+use crate::digest::Digest;
+use crate::verify::verify_runtime_risk_ledger_artifact;
+
+pub use keys::{
+    KeyError, KeyId, NoteName, PrivateKeyText, SignerKey, VerifierKey, ED25519_SIGNATURE_TYPE,
+};
+pub use note::{CHECKPOINT_MAX_BYTES, CHECKPOINT_MAX_SIGNATURES};
+
+/// The unsigned content of a checkpoint: which log, how many entries, and the ledger hash of
+/// the last of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    origin: NoteName,
+    size: u64,
+    head: Digest,
+}
+
+/// A checkpoint whose signature by a trusted key verified and whose origin is the expected one;
+/// only [`open_checkpoint`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedCheckpoint {
+    checkpoint: Checkpoint,
+    keyid: String,
+}
+
+/// What a ledger consistent with a checkpoint holds beyond it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckpointCoverage {
+    /// Entries the checkpoint pins (its size).
+    pub covered: u64,
+    /// Entries appended after the checkpoint: chained to it, but pinned by no signature yet.
+    pub after: u64,
+}
+
+/// Why a checkpoint was refused or a ledger does not match it. See [`CheckpointErrorCode`] for
+/// the stable codes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckpointError {
+    /// The text is not a checkpoint this crate writes.
+    #[error("malformed checkpoint: {reason}")]
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
+    /// No signature line names the trusted key (name and id).
+    #[error("no signature by key `{keyid}` (the checkpoint is signed by: {found})")]
+    UnknownKey {
+        /// The trusted key, `<name>+<hex id>`.
+        keyid: String,
+        /// The keys that did sign, comma-separated.
+        found: String,
+    },
+    /// The trusted key's signature does not verify over the checkpoint text.
+    #[error("the signature by key `{keyid}` does not verify over the checkpoint text")]
+    SignatureInvalid {
+        /// The trusted key.
+        keyid: String,
+    },
+    /// The checkpoint is of another log.
+    #[error("checkpoint origin is `{found}`, expected `{expected}`")]
+    OriginMismatch {
+        /// The expected origin.
+        expected: String,
+        /// The signed origin.
+        found: String,
+    },
+    /// The ledger does not verify as a chain on its own.
+    #[error("the ledger does not verify as a chain: {reason}")]
+    LedgerInvalid {
+        /// The count, first index and codes of the ledger's errors.
+        reason: String,
+    },
+    /// The ledger does not start at genesis, so nothing ties its first entry to the history
+    /// the checkpoint pins.
+    #[error(
+        "the ledger starts at seq `{first_seq}` (prev hash `{prev_ledger_hash}`), not at genesis: \
+         its head cannot be proven against a checkpoint (use the whole ledger from seq 0)"
+    )]
+    HeadUnproven {
+        /// The anchor's first seq.
+        first_seq: u64,
+        /// The anchor's previous hash.
+        prev_ledger_hash: Digest,
+    },
+    /// The ledger holds fewer entries than the checkpoint: its tail was cut.
+    #[error("tail cut: the checkpoint pins `{checkpoint_size}` entries, the ledger holds `{ledger_size}`")]
+    TailCut {
+        /// The checkpoint's size.
+        checkpoint_size: u64,
+        /// Entries in the ledger.
+        ledger_size: u64,
+    },
+    /// The entry at index `count − 1` has another ledger hash: history was rewritten or
+    /// re-chained.
+    #[error(
+        "head mismatch at index `{index}`: the checkpoint pins ledger hash `{expected}`, the \
+         ledger has `{found}` (history rewritten or re-chained)"
+    )]
+    HeadMismatch {
+        /// `count − 1`.
+        index: u64,
+        /// The checkpoint's head hash.
+        expected: Digest,
+        /// The ledger's hash at that index.
+        found: Digest,
+    },
+}
+
+/// Stable codes of [`CheckpointError`], serialized as `checkpoint_*` snake_case strings. Open
+/// set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum CheckpointErrorCode {
+    /// `checkpoint_malformed`: not a checkpoint this crate writes.
+    #[serde(rename = "checkpoint_malformed")]
+    Malformed,
+    /// `checkpoint_unknown_key`: no signature by the trusted key.
+    #[serde(rename = "checkpoint_unknown_key")]
+    UnknownKey,
+    /// `checkpoint_signature_invalid`: the trusted key's signature does not verify.
+    #[serde(rename = "checkpoint_signature_invalid")]
+    SignatureInvalid,
+    /// `checkpoint_origin_mismatch`: a checkpoint of another log.
+    #[serde(rename = "checkpoint_origin_mismatch")]
+    OriginMismatch,
+    /// `checkpoint_ledger_invalid`: the ledger does not verify as a chain.
+    #[serde(rename = "checkpoint_ledger_invalid")]
+    LedgerInvalid,
+    /// `checkpoint_head_unproven`: the ledger does not start at genesis.
+    #[serde(rename = "checkpoint_head_unproven")]
+    HeadUnproven,
+    /// `checkpoint_tail_cut`: the ledger lacks the entry at index `size − 1`.
+    #[serde(rename = "checkpoint_tail_cut")]
+    TailCut,
+    /// `checkpoint_head_mismatch`: the entry at index `size − 1` has another ledger hash.
+    #[serde(rename = "checkpoint_head_mismatch")]
+    HeadMismatch,
+}
+
+impl CheckpointErrorCode {
+    /// Every code.
+    pub const ALL: [CheckpointErrorCode; 8] = [
+        CheckpointErrorCode::Malformed,
+        CheckpointErrorCode::UnknownKey,
+        CheckpointErrorCode::SignatureInvalid,
+        CheckpointErrorCode::OriginMismatch,
+        CheckpointErrorCode::LedgerInvalid,
+        CheckpointErrorCode::HeadUnproven,
+        CheckpointErrorCode::TailCut,
+        CheckpointErrorCode::HeadMismatch,
+    ];
+
+    /// The snake_case code.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CheckpointErrorCode::Malformed => "checkpoint_malformed",
+            CheckpointErrorCode::UnknownKey => "checkpoint_unknown_key",
+            CheckpointErrorCode::SignatureInvalid => "checkpoint_signature_invalid",
+            CheckpointErrorCode::OriginMismatch => "checkpoint_origin_mismatch",
+            CheckpointErrorCode::LedgerInvalid => "checkpoint_ledger_invalid",
+            CheckpointErrorCode::HeadUnproven => "checkpoint_head_unproven",
+            CheckpointErrorCode::TailCut => "checkpoint_tail_cut",
+            CheckpointErrorCode::HeadMismatch => "checkpoint_head_mismatch",
+        }
+    }
+}
+
+impl fmt::Display for CheckpointErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl CheckpointError {
+    /// The stable code.
+    pub fn code(&self) -> CheckpointErrorCode {
+        match self {
+            CheckpointError::Malformed { .. } => CheckpointErrorCode::Malformed,
+            CheckpointError::UnknownKey { .. } => CheckpointErrorCode::UnknownKey,
+            CheckpointError::SignatureInvalid { .. } => CheckpointErrorCode::SignatureInvalid,
+            CheckpointError::OriginMismatch { .. } => CheckpointErrorCode::OriginMismatch,
+            CheckpointError::LedgerInvalid { .. } => CheckpointErrorCode::LedgerInvalid,
+            CheckpointError::HeadUnproven { .. } => CheckpointErrorCode::HeadUnproven,
+            CheckpointError::TailCut { .. } => CheckpointErrorCode::TailCut,
+            CheckpointError::HeadMismatch { .. } => CheckpointErrorCode::HeadMismatch,
+        }
+    }
+
+    fn malformed(reason: impl Into<String>) -> CheckpointError {
+        CheckpointError::Malformed {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl Checkpoint {
+    /// A checkpoint of `size` entries whose last has ledger hash `head`. A checkpoint of no
+    /// entries has the genesis head (32 zero bytes); any other head is refused.
+    pub fn new(origin: NoteName, size: u64, head: Digest) -> Result<Checkpoint, CheckpointError> {
+        if size == 0 && head != Digest::GENESIS {
+            return Err(CheckpointError::malformed(format!(
+                "a checkpoint of 0 entries has the genesis head, not `{head}`"
+            )));
+        }
+        Ok(Checkpoint { origin, size, head })
+    }
+
+    /// The checkpoint of a ledger's head: size `anchor.first_seq + entries` (every entry since
+    /// genesis, evicted ones included), head the last entry's ledger hash (the anchor's previous
+    /// hash when there is none). Refuses a ledger that does not verify: signing it would vouch
+    /// for a tampered history.
+    pub fn of_ledger(
+        origin: NoteName,
+        ledger: &RuntimeRiskLedgerArtifact,
+    ) -> Result<Checkpoint, CheckpointError> {
+        chain_verifies(ledger)?;
+        let size = u64::try_from(ledger.entries.len())
+            .ok()
+            .and_then(|n| ledger.anchor.first_seq.checked_add(n))
+            .ok_or_else(|| CheckpointError::LedgerInvalid {
+                reason: "its size does not fit in a u64".to_owned(),
+            })?;
+        let head = ledger
+            .entries
+            .last()
+            .map_or(ledger.anchor.prev_ledger_hash, |e| e.ledger_hash);
+        Checkpoint::new(origin, size, head)
+    }
+
+    /// The origin line.
+    pub fn origin(&self) -> &NoteName {
+        &self.origin
+    }
+
+    /// The number of entries pinned.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The ledger hash of entry `size − 1` (genesis for size 0).
+    pub fn head(&self) -> Digest {
+        self.head
+    }
+
+    /// The signed text: `<origin>\n<size>\n<base64(head)>\n`.
+    pub fn body(&self) -> String {
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            keys::encode_base64(self.head.as_bytes())
+        )
+    }
+
+    /// The signed note: the body, a blank line and `— <key name> <base64(id ‖ signature)>`.
+    pub fn sign(&self, key: &SignerKey) -> String {
+        let body = self.body();
+        let line = note::sign_line(key, &body);
+        format!("{body}\n{line}")
+    }
+
+    /// Parses a body of exactly three lines; extension lines, empty lines, a size with a
+    /// sign or leading zero, and a head that is not canonical base64 of 32 bytes are refused.
+    fn parse_body(text: &str) -> Result<Checkpoint, CheckpointError> {
+        let lines: Vec<&str> = text
+            .strip_suffix('\n')
+            .unwrap_or(text)
+            .split('\n')
+            .collect();
+        let [origin, size, head] = lines.as_slice() else {
+            return Err(CheckpointError::malformed(format!(
+                "the body has `{}` lines, expected 3 (origin, size, head hash; no extension lines)",
+                lines.len()
+            )));
+        };
+        let origin = NoteName::new(*origin)
+            .map_err(|e| CheckpointError::malformed(format!("origin line: {e}")))?;
+        let size = parse_decimal(size).ok_or_else(|| {
+            CheckpointError::malformed(
+                "size line: expected a decimal u64 without sign or leading zero",
+            )
+        })?;
+        let head = keys::decode_base64(head)
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| {
+                CheckpointError::malformed(
+                    "head line: expected canonical standard base64 of 32 bytes",
+                )
+            })?;
+        Checkpoint::new(origin, size, Digest(head))
+    }
+}
+
+impl VerifiedCheckpoint {
+    /// The checkpoint.
+    pub fn checkpoint(&self) -> &Checkpoint {
+        &self.checkpoint
+    }
+
+    /// The key whose signature verified, `<name>+<hex id>`.
+    pub fn keyid(&self) -> &str {
+        &self.keyid
+    }
+}
+
+/// Parses a signed checkpoint and verifies it: strict framing and body, a signature line by
+/// `verifier` (same name and id; lines by other keys are ignored, as C2SP requires) that
+/// verifies over exactly the body, and the expected origin. Never panics.
+pub fn open_checkpoint(
+    bytes: &[u8],
+    verifier: &VerifierKey,
+    expected_origin: &NoteName,
+) -> Result<VerifiedCheckpoint, CheckpointError> {
+    let note = note::parse(bytes).map_err(CheckpointError::malformed)?;
+    let checkpoint = Checkpoint::parse_body(note.text)?;
+    let keyid = verifier.keyid();
+    let Some(line) = note
+        .signatures
+        .iter()
+        .find(|s| s.name == verifier.name().as_str() && s.id == verifier.id())
+    else {
+        let found: Vec<String> = note
+            .signatures
+            .iter()
+            .map(|s| format!("`{}+{}`", s.name, s.id))
+            .collect();
+        return Err(CheckpointError::UnknownKey {
+            keyid,
+            found: found.join(", "),
+        });
+    };
+    if !verifier.verify(note.text.as_bytes(), &line.signature) {
+        return Err(CheckpointError::SignatureInvalid { keyid });
+    }
+    if &checkpoint.origin != expected_origin {
+        return Err(CheckpointError::OriginMismatch {
+            expected: expected_origin.to_string(),
+            found: checkpoint.origin.to_string(),
+        });
+    }
+    Ok(VerifiedCheckpoint { checkpoint, keyid })
+}
+
+/// Checks a ledger against a verified checkpoint (`docs/ledger-format.md` §8.4): the ledger
+/// verifies as a chain, starts at genesis, holds the entry at index `size − 1`, and that
+/// entry's ledger hash is the checkpoint's head. Entries after it are allowed (the ledger grew)
+/// and counted.
+pub fn check_ledger_against_checkpoint(
+    ledger: &RuntimeRiskLedgerArtifact,
+    checkpoint: &VerifiedCheckpoint,
+) -> Result<CheckpointCoverage, CheckpointError> {
+    chain_verifies(ledger)?;
+    let anchor = ledger.anchor;
+    // INVARIANT (genesis-anchored): only a chain from genesis ties entry `i` to seq `i`; an
+    // anchor elsewhere is a claim the file makes about itself.
+    if anchor.first_seq != 0 || anchor.prev_ledger_hash != Digest::GENESIS {
+        return Err(CheckpointError::HeadUnproven {
+            first_seq: anchor.first_seq,
+            prev_ledger_hash: anchor.prev_ledger_hash,
+        });
+    }
+    let cp = &checkpoint.checkpoint;
+    let held = u64::try_from(ledger.entries.len()).unwrap_or(u64::MAX);
+    let Some(index) = cp.size.checked_sub(1) else {
+        // Size 0 pins only genesis, which the anchor is.
+        return Ok(CheckpointCoverage {
+            covered: 0,
+            after: held,
+        });
+    };
+    let entry = usize::try_from(index)
+        .ok()
+        .and_then(|i| ledger.entries.get(i))
+        .ok_or(CheckpointError::TailCut {
+            checkpoint_size: cp.size,
+            ledger_size: held,
+        })?;
+    if entry.ledger_hash != cp.head {
+        return Err(CheckpointError::HeadMismatch {
+            index,
+            expected: cp.head,
+            found: entry.ledger_hash,
+        });
+    }
+    Ok(CheckpointCoverage {
+        covered: cp.size,
+        after: held.saturating_sub(cp.size),
+    })
+}
+
+fn chain_verifies(ledger: &RuntimeRiskLedgerArtifact) -> Result<(), CheckpointError> {
+    let report = verify_runtime_risk_ledger_artifact(ledger);
+    if report.valid {
+        return Ok(());
+    }
+    let codes: Vec<&str> = report
+        .errors
+        .iter()
+        .take(3)
+        .map(|e| e.code.as_str())
+        .collect();
+    Err(CheckpointError::LedgerInvalid {
+        reason: format!(
+            "`{}` errors, first invalid index `{}` ({}{})",
+            report.errors.len(),
+            crate::verify::or_none(report.first_invalid_index),
+            codes.join(", "),
+            if report.errors.len() > codes.len() {
+                ", …"
+            } else {
+                ""
+            }
+        ),
+    })
+}
+
+/// ASCII decimal without sign or leading zero (`0` alone is zero), within u64.
+fn parse_decimal(text: &str) -> Option<u64> {
+    let canonical = match text.as_bytes() {
+        [b'0'] => true,
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    if canonical {
+        text.parse().ok()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_decimal(text: &str, expected: Option<u64>) {
+        assert_eq!(parse_decimal(text), expected, "{text:?}");
+    }
+
+    #[test]
+    fn sizes_are_canonical_decimal() {
+        check_decimal("0", Some(0));
+        check_decimal("12", Some(12));
+        check_decimal("18446744073709551615", Some(u64::MAX));
+        check_decimal("18446744073709551616", None);
+        check_decimal("012", None);
+        check_decimal("00", None);
+        check_decimal("+1", None);
+        check_decimal("-1", None);
+        check_decimal("1 ", None);
+        check_decimal("", None);
+        check_decimal("١", None);
+    }
+
+    fn key() -> SignerKey {
+        SignerKey::from_seed(NoteName::new("example.com/log").unwrap(), &[9; 32])
+    }
+
+    fn open(text: &str) -> Result<VerifiedCheckpoint, CheckpointErrorCode> {
+        let k = key();
+        open_checkpoint(text.as_bytes(), &k.verifier(), k.name()).map_err(|e| e.code())
+    }
+
+    fn signed(body: &str) -> String {
+        format!("{body}\n{}", note::sign_line(&key(), body))
+    }
+
+    fn check_body(body: &str, expected: Result<u64, CheckpointErrorCode>) {
+        match (open(&signed(body)), expected) {
+            (Ok(v), Ok(size)) => assert_eq!(v.checkpoint().size(), size, "{body:?}"),
+            (Err(code), Err(want)) => assert_eq!(code, want, "{body:?}"),
+            (got, want) => panic!("{body:?}: got {got:?}, expected {want:?}"),
+        }
+    }
+
+    const H: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    const H1: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+
+    #[test]
+    fn bodies_are_parsed_strictly_even_when_validly_signed() {
+        use CheckpointErrorCode::*;
+        check_body(&format!("example.com/log\n0\n{H}\n"), Ok(0));
+        check_body(&format!("example.com/log\n3\n{H1}\n"), Ok(3));
+        check_body(&format!("example.com/log\n0\n{H1}\n"), Err(Malformed));
+        check_body(&format!("example.com/log\n3\n{H1}\next\n"), Err(Malformed));
+        check_body(&format!("example.com/log\n03\n{H1}\n"), Err(Malformed));
+        check_body(
+            &format!("example.com/log\n3\n{}\n", &H1[..43]),
+            Err(Malformed),
+        );
+        check_body("example.com/log\n3\nAQEB\n", Err(Malformed));
+        check_body(&format!("example com\n3\n{H1}\n"), Err(Malformed));
+        check_body(&format!("example.com/log\n3\n{H1}"), Err(Malformed));
+        check_body(
+            &format!("other.example/log\n3\n{H1}\n"),
+            Err(OriginMismatch),
+        );
+    }
+
+    #[test]
+    fn a_signature_by_another_key_is_ignored_and_a_wrong_one_refused() {
+        use CheckpointErrorCode::*;
+        let body = format!("example.com/log\n3\n{H1}\n");
+        let other = SignerKey::from_seed(NoteName::new("witness").unwrap(), &[1; 32]);
+        let both = format!(
+            "{body}\n{}{}",
+            note::sign_line(&other, &body),
+            note::sign_line(&key(), &body)
+        );
+        assert!(open(&both).is_ok());
+        let only_other = format!("{body}\n{}", note::sign_line(&other, &body));
+        assert_eq!(open(&only_other).unwrap_err(), UnknownKey);
+        let edited = signed(&body).replacen("\n3\n", "\n4\n", 1);
+        assert_eq!(open(&edited).unwrap_err(), SignatureInvalid);
+    }
+
+    /// Go's `note` package signs the same text with the same key to the same line, so the
+    /// framing and the key encodings are the C2SP ones (the example of its package doc).
+    #[test]
+    fn the_go_note_example_signs_identically() {
+        let key = SignerKey::parse(
+            "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+        )
+        .unwrap();
+        let text = "If you think cryptography is the answer to your problem,\n\
+                    then you don't know what your problem is.\n";
+        assert_eq!(
+            note::sign_line(&key, text),
+            "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+        );
+    }
+
+    #[test]
+    fn codes_are_distinct_snake_case() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in CheckpointErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert!(seen.insert(code.as_str()));
+        }
+    }
+}
