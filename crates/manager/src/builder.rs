@@ -10,6 +10,7 @@ use hostguard_risk_core::{
 };
 use hostguard_rollout::{RollbackTrigger, RolloutPhase};
 
+use crate::checkpoints::{CheckpointEvery, CheckpointSpec};
 use crate::clock::SystemClock;
 use crate::error::BuildError;
 use crate::manager::ExtensionManager;
@@ -46,6 +47,7 @@ pub struct ExtensionManagerBuilder {
     pub(crate) durable: Option<(PathBuf, FsyncPolicy)>,
     pub(crate) workspace: Option<String>,
     pub(crate) damaged_ledger: DamagedLedger,
+    pub(crate) checkpoints: Option<CheckpointSpec>,
 }
 
 impl Default for ExtensionManagerBuilder {
@@ -66,6 +68,7 @@ impl Default for ExtensionManagerBuilder {
             durable: None,
             workspace: None,
             damaged_ledger: DamagedLedger::Refuse,
+            checkpoints: None,
         }
     }
 }
@@ -203,6 +206,32 @@ impl ExtensionManagerBuilder {
     #[must_use]
     pub fn damaged_ledger(mut self, on_damage: DamagedLedger) -> Self {
         self.damaged_ledger = on_damage;
+        self
+    }
+
+    /// Signs checkpoints of the durable ledger with `key` (`docs/ledger-format.md` §8, origin
+    /// the key's name) into `path`, replaced atomically: when the manager is built, then
+    /// `every` N entries or T ms, and on
+    /// [`write_checkpoint`](ExtensionManager::write_checkpoint). The ledger is synced before
+    /// each, so a checkpoint never pins an entry a crash could lose. On an existing file,
+    /// `build` first checks the ledger against the checkpoint there: a ledger cut, rewritten or
+    /// re-chained since is [`BuildError::CheckpointRefused`](crate::BuildError::CheckpointRefused)
+    /// (or a fail-closed start, see [`damaged_ledger`](Self::damaged_ledger)). Keep `path`
+    /// where whoever can write the ledger cannot (or copy each checkpoint off the machine):
+    /// the check is as strong as that separation. Needs
+    /// [`durable_ledger`](Self::durable_ledger).
+    #[must_use]
+    pub fn checkpoints(
+        mut self,
+        path: impl Into<PathBuf>,
+        key: hostguard_ledger::SignerKey,
+        every: CheckpointEvery,
+    ) -> Self {
+        self.checkpoints = Some(CheckpointSpec {
+            path: path.into(),
+            key: Arc::new(key),
+            every,
+        });
         self
     }
 

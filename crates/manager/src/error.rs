@@ -101,6 +101,30 @@ pub enum BuildError {
         /// What the verifier found.
         source: DurableError,
     },
+    /// The durable ledger contradicts its last signed checkpoint (cut, rewritten or re-chained
+    /// since), or the checkpoint file does not open with the builder's key: the manager refuses
+    /// to resume from it (or starts fail-closed, [`DamagedLedger::FailClosed`](crate::DamagedLedger::FailClosed)).
+    #[error("durable ledger `{}` is refused by its checkpoint `{}`{}: {}: {source}", path.display(), checkpoint.display(), first_invalid_index.map(|i| format!(" (first invalid index {i})")).unwrap_or_default(), source.code().as_str())]
+    CheckpointRefused {
+        /// The ledger file.
+        path: std::path::PathBuf,
+        /// The checkpoint file.
+        checkpoint: std::path::PathBuf,
+        /// The first entry missing or contradicting the checkpoint; `None` when the checkpoint
+        /// itself does not open.
+        first_invalid_index: Option<u64>,
+        /// What the check found (`checkpoint_tail_cut`, `checkpoint_head_mismatch`, ...).
+        source: Box<hostguard_ledger::CheckpointError>,
+    },
+    /// The first checkpoint could not be written (the file's folder, its permissions).
+    #[error("cannot write the ledger checkpoint: {message}")]
+    CheckpointWrite {
+        /// What failed.
+        message: String,
+    },
+    /// Checkpoints are signed of a durable ledger only.
+    #[error("`checkpoints` needs a `durable_ledger`: a checkpoint pins a file")]
+    CheckpointsNeedDurableLedger,
     /// A damaged durable ledger could not be moved aside for a fail-closed start.
     #[error("cannot move the damaged ledger `{}` aside: {source}", path.display())]
     MoveAside {

@@ -41,6 +41,7 @@
 //! ```
 
 mod builder;
+mod checkpoints;
 mod clock;
 mod detection_cache;
 mod error;
@@ -60,6 +61,7 @@ pub use builder::{
     ExtensionManagerBuilder, DEFAULT_CALL_INDEX_LIMIT, DEFAULT_MAX_EXTENSIONS,
     DEFAULT_RECORD_LIMIT, MAX_RECORD_LIMIT,
 };
+pub use checkpoints::{CheckpointEvery, CheckpointStatus};
 pub use clock::SystemClock;
 pub use error::{BuildError, HostcallError};
 pub use manager::ExtensionManager;
@@ -94,14 +96,16 @@ pub use hostguard_risk_core::{
 
 // The ledger: artifact, verification, replay (runbook Procedures 1, 5, 6).
 pub use hostguard_ledger::{
-    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, ArtifactParseError,
-    Committed, ConfigChangeRecord, DecisionRecord, Digest, DurableError, DurableLedger, EntryBody,
-    EntryPayload, FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError,
-    LedgerHead, LedgerVerifyError, OpenReport, PromptResolutionRecord, RedactableField,
-    ReplayError, ReplaySkipCounts, ResumeRecord, Reveal, RiskStateResetRecord, RollbackThresholds,
-    RollbackTriggerChangeRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact,
-    RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayArtifact,
-    RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode, RUNTIME_RISK_LEDGER_SCHEMA,
+    check_ledger_against_checkpoint, open_checkpoint, replay_runtime_risk_ledger_artifact,
+    verify_runtime_risk_ledger_artifact, ArtifactParseError, Checkpoint, CheckpointCoverage,
+    CheckpointError, CheckpointErrorCode, Committed, ConfigChangeRecord, DecisionRecord, Digest,
+    DurableError, DurableLedger, EntryBody, EntryPayload, FsyncPolicy, KillSwitchRecord,
+    LedgerAnchor, LedgerEntry, LedgerError, LedgerHead, LedgerVerifyError, NoteName, OpenReport,
+    PromptResolutionRecord, RedactableField, ReplayError, ReplaySkipCounts, ResumeRecord, Reveal,
+    RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord,
+    RuntimeRiskLedgerArtifact, RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport,
+    RuntimeRiskReplayArtifact, RuntimeRiskReplayStep, Salt, SignerKey, TrustChangeRecord,
+    VerifiedCheckpoint, VerifierKey, VerifyErrorCode, RUNTIME_RISK_LEDGER_SCHEMA,
     RUNTIME_RISK_REPLAY_SCHEMA,
 };
 

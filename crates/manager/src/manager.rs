@@ -25,6 +25,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use crate::builder::{ExtensionManagerBuilder, DEFAULT_CALL_INDEX_LIMIT, MAX_RECORD_LIMIT};
+use crate::checkpoints::CheckpointStatus;
 use crate::error::BuildError;
 use crate::records::ShardRecords;
 use crate::resume::{self, OpenedLedger, ResumeReport};
@@ -233,7 +234,7 @@ impl ExtensionManager {
             fail_closed,
         } = opened;
         let entries_found = match &fail_closed {
-            Some(f) => f.first_invalid_index,
+            Some(f) => f.first_invalid_index.unwrap_or(0),
             None => restored.entries,
         };
         // The configuration as entries record it (`enforce` false at genesis, else the phase's).
@@ -340,7 +341,29 @@ impl ExtensionManager {
             manager.record_resume(&report, now)?;
             manager.resume = Some(report);
         }
+        if let Some(Err(message)) = manager.write_checkpoint() {
+            return Err(BuildError::CheckpointWrite { message });
+        }
         Ok(manager)
+    }
+
+    /// Signs a checkpoint of the ledger's head now (a host's orderly shutdown, an operator
+    /// before copying the ledger off): `None` without
+    /// [`checkpoints`](ExtensionManagerBuilder::checkpoints), else whether it was written.
+    pub fn write_checkpoint(&self) -> Option<Result<(), String>> {
+        let now = self.clock.now_ms();
+        lock(&self.core).ledger.checkpoint_now(now)
+    }
+
+    /// What checkpointing did last (`None` without
+    /// [`checkpoints`](ExtensionManagerBuilder::checkpoints)): a failed write never undoes a
+    /// decision, it is counted here with its message.
+    pub fn checkpoint_status(&self) -> Option<CheckpointStatus> {
+        lock(&self.core)
+            .ledger
+            .checkpoints
+            .as_ref()
+            .map(|c| c.status().clone())
     }
 
     /// What this manager restored from an existing durable ledger (`None` on a new ledger or
@@ -395,11 +418,10 @@ impl ExtensionManager {
                 now,
                 SecurityAlertSeverity::Critical,
                 format!(
-                    "the ledger `{}` does not verify from entry index {} ({}); it was moved to \
-                     `{}` and the gate started fail-closed: every extension is quarantined until \
-                     an operator lifts it",
+                    "the ledger `{}` was refused ({}); it was moved to `{}` and the gate \
+                     started fail-closed: every extension is quarantined until an operator \
+                     lifts it",
                     f.damaged.display(),
-                    f.first_invalid_index,
                     f.error,
                     f.moved_to.display()
                 ),

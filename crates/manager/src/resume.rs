@@ -5,13 +5,17 @@
 
 use std::path::{Path, PathBuf};
 
-use hostguard_ledger::{ConfigChangeRecord, DurableLedger, Ledger, RestoredState, ResumeRecord};
+use hostguard_ledger::{
+    Checkpoint, CheckpointError, ConfigChangeRecord, Digest, DurableError, DurableLedger,
+    FsyncPolicy, Ledger, RestoredState, ResumeRecord,
+};
 use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
 use hostguard_rollout::{RestoredRollout, RollbackTrigger, RolloutPhase};
 
 use crate::builder::ExtensionManagerBuilder;
+use crate::checkpoints::Checkpointer;
 use crate::error::BuildError;
-use crate::sink::LedgerSink;
+use crate::sink::{LedgerSink, Store};
 
 /// What [`build`](crate::ExtensionManagerBuilder::build) does when the durable ledger does not
 /// verify (a complete line that does not parse, or breaks the chain).
@@ -35,8 +39,9 @@ pub struct FailClosedStart {
     pub damaged: PathBuf,
     /// Where it is now.
     pub moved_to: PathBuf,
-    /// The first entry that did not verify (0-based).
-    pub first_invalid_index: u64,
+    /// The first entry that did not verify (0-based); `None` when the checkpoint file itself
+    /// was refused.
+    pub first_invalid_index: Option<u64>,
     /// The verifier's message.
     pub error: String,
 }
@@ -83,9 +88,8 @@ impl ResumeReport {
             overridden: self.overridden.iter().map(|s| (*s).to_owned()).collect(),
             fail_closed: self.fail_closed.as_ref().map(|f| {
                 format!(
-                    "`{}` does not verify from entry index {} ({}); moved to `{}`",
+                    "`{}` refused ({}); moved to `{}`",
                     f.damaged.display(),
-                    f.first_invalid_index,
                     f.error,
                     f.moved_to.display()
                 )
@@ -109,60 +113,180 @@ impl OpenedLedger {
     }
 }
 
-/// Opens the builder's ledger: in memory, or the durable file read and folded.
+/// Opens the builder's ledger: in memory, or the durable file read, folded and checked against
+/// its last checkpoint; a damaged file refuses the build or starts fail-closed.
 pub(crate) fn open_ledger(
     b: &ExtensionManagerBuilder,
     limit: usize,
     now_ms: u64,
 ) -> Result<OpenedLedger, BuildError> {
     let Some((path, fsync)) = &b.durable else {
+        if b.checkpoints.is_some() {
+            return Err(BuildError::CheckpointsNeedDurableLedger);
+        }
         return Ok(OpenedLedger {
-            sink: LedgerSink::Memory(Ledger::new(limit)?),
+            sink: LedgerSink::new(Store::Memory(Ledger::new(limit)?)),
             restored: RestoredState::default(),
             truncated_bytes: 0,
             fail_closed: None,
         });
     };
-    let mut restored = RestoredState::default();
-    let error =
-        match DurableLedger::open_observed(path, limit, *fsync, &mut |e| restored.observe(e)) {
-            Ok((durable, report)) => {
-                return Ok(OpenedLedger {
-                    sink: LedgerSink::Durable(durable),
-                    restored,
-                    truncated_bytes: report.truncated_bytes,
-                    fail_closed: None,
-                })
-            }
-            Err(e) => e,
-        };
-    let Some(first_invalid_index) = error.first_invalid_index() else {
-        return Err(error.into());
+    let damage = match open_checked(b, path, *fsync, limit) {
+        Ok(opened) => return Ok(opened),
+        Err(Damage::Other(e)) => return Err(e),
+        Err(damage) => damage,
     };
     if b.damaged_ledger == DamagedLedger::Refuse {
-        return Err(BuildError::LedgerDamaged {
-            path: path.clone(),
-            first_invalid_index,
-            source: error,
-        });
+        return Err(damage.into_error(path, b));
     }
+    let first_invalid_index = damage.first_invalid_index();
+    let error = damage.into_error(path, b).to_string();
     let moved_to = move_aside(path, now_ms)?;
+    if let Some(spec) = &b.checkpoints {
+        if spec.path.exists() {
+            move_aside(&spec.path, now_ms)?;
+        }
+    }
     let (durable, _) = DurableLedger::open(path, limit, *fsync)?;
-    let restored = RestoredState {
-        fail_closed: true,
-        ..RestoredState::default()
-    };
     Ok(OpenedLedger {
-        sink: LedgerSink::Durable(durable),
-        restored,
+        sink: durable_sink(b, durable, 0),
+        restored: RestoredState {
+            fail_closed: true,
+            ..RestoredState::default()
+        },
         truncated_bytes: 0,
         fail_closed: Some(FailClosedStart {
             damaged: path.clone(),
             moved_to,
             first_invalid_index,
-            error: error.to_string(),
+            error,
         }),
     })
+}
+
+/// Why a durable ledger cannot be resumed from.
+enum Damage {
+    /// A line does not parse or breaks the chain.
+    Chain(DurableError, u64),
+    /// The ledger contradicts its last checkpoint, or the checkpoint does not open.
+    Checkpoint(CheckpointError, Option<u64>),
+    /// Not damage (I/O, limits): always an error.
+    Other(BuildError),
+}
+
+impl Damage {
+    fn first_invalid_index(&self) -> Option<u64> {
+        match self {
+            Damage::Chain(_, index) => Some(*index),
+            Damage::Checkpoint(_, index) => *index,
+            Damage::Other(_) => None,
+        }
+    }
+
+    fn into_error(self, path: &Path, b: &ExtensionManagerBuilder) -> BuildError {
+        match self {
+            Damage::Chain(source, first_invalid_index) => BuildError::LedgerDamaged {
+                path: path.to_path_buf(),
+                first_invalid_index,
+                source,
+            },
+            Damage::Checkpoint(source, first_invalid_index) => BuildError::CheckpointRefused {
+                path: path.to_path_buf(),
+                checkpoint: b
+                    .checkpoints
+                    .as_ref()
+                    .map(|c| c.path.clone())
+                    .unwrap_or_default(),
+                first_invalid_index,
+                source: Box::new(source),
+            },
+            Damage::Other(e) => e,
+        }
+    }
+}
+
+/// Opens the durable file, folding every entry, and checks it against the last checkpoint.
+fn open_checked(
+    b: &ExtensionManagerBuilder,
+    path: &Path,
+    fsync: FsyncPolicy,
+    limit: usize,
+) -> Result<OpenedLedger, Damage> {
+    let checkpoint = match &b.checkpoints {
+        Some(spec) => spec.read().map_err(|e| Damage::Checkpoint(e, None))?,
+        None => None,
+    };
+    let pinned = checkpoint.as_ref().map(|c| c.checkpoint().clone());
+    let pinned_index = pinned.as_ref().and_then(|c| c.size().checked_sub(1));
+    let mut restored = RestoredState::default();
+    let mut pinned_hash = None;
+    let opened = DurableLedger::open_observed(path, limit, fsync, &mut |e| {
+        if Some(e.seq) == pinned_index {
+            pinned_hash = Some(e.ledger_hash);
+        }
+        restored.observe(e);
+    });
+    let (durable, report) = match opened {
+        Ok(opened) => opened,
+        Err(e) => {
+            return Err(match e.first_invalid_index() {
+                Some(index) => Damage::Chain(e, index),
+                None => Damage::Other(e.into()),
+            })
+        }
+    };
+    if let Some(c) = &pinned {
+        check_pinned(c, restored.entries, pinned_hash)?;
+    }
+    let pinned_size = pinned.as_ref().map_or(0, Checkpoint::size);
+    Ok(OpenedLedger {
+        sink: durable_sink(b, durable, pinned_size),
+        restored,
+        truncated_bytes: report.truncated_bytes,
+        fail_closed: None,
+    })
+}
+
+/// The durable sink, signing checkpoints when the builder asked, counting from the
+/// `pinned_size` entries the last checkpoint holds.
+fn durable_sink(
+    b: &ExtensionManagerBuilder,
+    durable: DurableLedger,
+    pinned_size: u64,
+) -> LedgerSink {
+    let mut sink = LedgerSink::new(Store::Durable(durable));
+    sink.checkpoints = b.checkpoints.as_ref().map(|spec| {
+        let mut checkpointer = Checkpointer::new(spec.clone());
+        checkpointer.resume_from(pinned_size);
+        checkpointer
+    });
+    sink
+}
+
+/// The file holds the checkpoint's entry with the checkpoint's hash (the same rule as
+/// `check_ledger_against_checkpoint`, on the hash the fold captured).
+fn check_pinned(c: &Checkpoint, held: u64, found: Option<Digest>) -> Result<(), Damage> {
+    let Some(index) = c.size().checked_sub(1) else {
+        return Ok(());
+    };
+    match found {
+        None => Err(Damage::Checkpoint(
+            CheckpointError::TailCut {
+                checkpoint_size: c.size(),
+                ledger_size: held,
+            },
+            Some(held),
+        )),
+        Some(hash) if hash != c.head() => Err(Damage::Checkpoint(
+            CheckpointError::HeadMismatch {
+                index,
+                expected: c.head(),
+                found: hash,
+            },
+            Some(index),
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 /// Renames `path` to the first free `path.damaged-<ms>[-n]`.

@@ -6,10 +6,17 @@ use hostguard_ledger::{
 };
 use rand_chacha::ChaCha20Rng;
 
+use crate::checkpoints::Checkpointer;
 use crate::error::{BuildError, HostcallError};
 
-/// The ledger behind the core lock.
-pub(crate) enum LedgerSink {
+/// The ledger behind the core lock, and the checkpoints signed of it.
+pub(crate) struct LedgerSink {
+    pub(crate) store: Store,
+    pub(crate) checkpoints: Option<Checkpointer>,
+}
+
+/// Where the entries go.
+pub(crate) enum Store {
     /// In memory, bounded by `ledger_limit`.
     Memory(Ledger),
     /// In memory plus a JSONL file that keeps every entry.
@@ -42,7 +49,17 @@ impl From<SinkError> for BuildError {
 }
 
 impl LedgerSink {
-    /// Appends one entry (and, for the durable sink, writes it to the file first).
+    /// A sink without checkpoints.
+    pub(crate) fn new(store: Store) -> LedgerSink {
+        LedgerSink {
+            store,
+            checkpoints: None,
+        }
+    }
+
+    /// Appends one entry (and, for the durable sink, writes it to the file first), then signs
+    /// a checkpoint when one is due. A checkpoint that cannot be written does not undo the
+    /// entry: it is counted in the checkpoint status.
     pub(crate) fn append(
         &mut self,
         ts_ms: u64,
@@ -50,21 +67,35 @@ impl LedgerSink {
         payload: EntryPayload,
         rng: &mut ChaCha20Rng,
     ) -> Result<AppendReceipt, SinkError> {
-        match self {
-            LedgerSink::Memory(l) => l
+        let receipt = match &mut self.store {
+            Store::Memory(l) => l
                 .append(ts_ms, extension_id, payload, rng)
-                .map_err(SinkError::Ledger),
-            LedgerSink::Durable(d) => d
+                .map_err(SinkError::Ledger)?,
+            Store::Durable(d) => d
                 .append(ts_ms, extension_id, payload, rng)
-                .map_err(SinkError::Durable),
+                .map_err(SinkError::Durable)?,
+        };
+        if let (Some(cp), Store::Durable(d)) = (&mut self.checkpoints, &mut self.store) {
+            if cp.due(receipt.seq.saturating_add(1), ts_ms) {
+                let _counted_in_status = cp.write(d, ts_ms);
+            }
+        }
+        Ok(receipt)
+    }
+
+    /// Signs a checkpoint of the head now (`None` without checkpoints).
+    pub(crate) fn checkpoint_now(&mut self, now_ms: u64) -> Option<Result<(), String>> {
+        match (&mut self.checkpoints, &mut self.store) {
+            (Some(cp), Store::Durable(d)) => Some(cp.write(d, now_ms)),
+            _ => None,
         }
     }
 
     /// The in-memory view (retention applies).
     pub(crate) fn view(&self) -> &Ledger {
-        match self {
-            LedgerSink::Memory(l) => l,
-            LedgerSink::Durable(d) => d.ledger(),
+        match &self.store {
+            Store::Memory(l) => l,
+            Store::Durable(d) => d.ledger(),
         }
     }
 }

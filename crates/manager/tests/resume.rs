@@ -350,7 +350,7 @@ fn a_damaged_file_can_start_fail_closed_with_every_extension_quarantined() {
         .unwrap();
     let report = manager.resume_report().unwrap();
     let fail = report.fail_closed.as_ref().unwrap();
-    assert_eq!(fail.first_invalid_index, 1);
+    assert_eq!(fail.first_invalid_index, Some(1));
     assert_eq!(fail.moved_to, dir.path().join("ledger.jsonl.damaged-1005"));
     assert_eq!(
         std::fs::read(&fail.moved_to).unwrap(),
