@@ -106,7 +106,10 @@ fn rechain(mut entries: Vec<LedgerEntry>) -> Vec<LedgerEntry> {
 }
 
 fn verdict_code(verdict: &Value) -> &str {
-    verdict.get("code").and_then(Value::as_str).unwrap_or("none")
+    verdict
+        .get("code")
+        .and_then(Value::as_str)
+        .unwrap_or("none")
 }
 
 mod keys {
