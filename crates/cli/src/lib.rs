@@ -20,11 +20,14 @@
 #![deny(clippy::print_stdout)]
 
 pub mod bundle_cmd;
+pub mod checkpoint_cmd;
 pub mod config_cmd;
 pub mod demo;
 pub mod drive;
+pub mod envelope_cmd;
 pub mod error;
 pub mod events;
+pub mod key_cmd;
 pub mod labels;
 pub mod ledger_cmd;
 pub mod rules_cmd;

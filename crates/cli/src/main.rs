@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use hostguard_cli::bundle_cmd::{self, parse_category, parse_severity, BuildArgs, Redaction};
+use hostguard_cli::checkpoint_cmd::{self, CheckpointArgs};
+use hostguard_cli::envelope_cmd::{self, ExportArgs};
 use hostguard_cli::error::{CliResult, ExitKind};
+use hostguard_cli::key_cmd::{self, DEFAULT_KEY_NAME};
 use hostguard_cli::rules_cmd::{self, Subject, TestArgs};
 use hostguard_cli::run_cmd::{self, RunArgs};
 use hostguard_cli::whatif_cmd::{self, WhatIfArgs};
@@ -62,7 +65,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         ledger_file: Option<PathBuf>,
     },
-    /// Build or verify an incident evidence bundle (runbook Procedure 6).
+    /// Build, verify or export (signed DSSE) an incident evidence bundle (runbook Procedure 6).
     Bundle {
         #[command(subcommand)]
         command: BundleCommand,
@@ -99,7 +102,13 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         workspace: Option<String>,
     },
-    /// Verify or replay a runtime risk ledger artifact (runbook Procedures 5 and 6).
+    /// Signing keys: Ed25519 note keys for ledger checkpoints and DSSE envelopes
+    /// (docs/ledger-format.md §8.2).
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Verify, replay or checkpoint a runtime risk ledger artifact (runbook Procedures 5 and 6).
     Ledger {
         #[command(subcommand)]
         command: LedgerCommand,
@@ -160,14 +169,55 @@ enum RulesCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Generate a key pair: the private key in FILE (mode 0600) and the verifier key in
+    /// FILE.pub; refuses to overwrite either.
+    Generate {
+        /// The private key file to create.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The key name (no spaces or `+`); checkpoints signed with the key default to it as
+        /// their origin.
+        #[arg(long, value_name = "NAME", default_value = DEFAULT_KEY_NAME)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum LedgerCommand {
-    /// Verify the hash chain; exit 1 and list every error when it does not verify.
+    /// Verify the hash chain and, with --checkpoint and --pubkey, that the ledger is consistent
+    /// with a signed checkpoint (docs/ledger-format.md §8.4); exit 1 and list every error when
+    /// it does not verify.
     Verify {
         /// A `hostguard.runtime_risk_ledger.v1` JSON file (e.g. `OUT/ledger.json`).
         file: PathBuf,
+        /// A signed checkpoint (`hostguard ledger checkpoint`).
+        #[arg(long, value_name = "FILE", requires = "pubkey")]
+        checkpoint: Option<PathBuf>,
+        /// The verifier key the checkpoint must be signed by (`KEY.pub`).
+        #[arg(long, value_name = "FILE", requires = "checkpoint")]
+        pubkey: Option<PathBuf>,
+        /// The expected origin (default: the verifier key's name).
+        #[arg(long, value_name = "ORIGIN", requires = "checkpoint")]
+        origin: Option<String>,
         /// Print the verification report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Sign a checkpoint of the ledger's head (origin, entry count, head hash); refuses a
+    /// ledger that does not verify (exit 1).
+    Checkpoint {
+        /// A `hostguard.runtime_risk_ledger.v1` JSON file.
+        file: PathBuf,
+        /// The private key (`hostguard key generate`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The origin line (default: the key's name).
+        #[arg(long, value_name = "ORIGIN")]
+        origin: Option<String>,
+        /// Where to write the signed checkpoint (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Re-derive every decision (runbook Procedure 6, step 7); refuses a ledger that does not
     /// verify (exit 1).
@@ -212,13 +262,33 @@ enum BundleCommand {
         out: PathBuf,
     },
     /// Verify a bundle: embedded ledger chain, summary, filter, redaction and hash; exit 1 if
-    /// it does not verify.
+    /// it does not verify. A DSSE envelope is unwrapped first (statement and subject digest);
+    /// its signature is checked only with --pubkey.
     Verify {
-        /// A bundle JSON file.
+        /// A bundle JSON file, or a DSSE envelope of one.
         file: PathBuf,
+        /// Require a valid signature of the envelope by this verifier key (`KEY.pub`).
+        #[arg(long, value_name = "FILE")]
+        pubkey: Option<PathBuf>,
         /// Print the verification report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Export a bundle as a DSSE envelope carrying an in-toto statement, signed with --key
+    /// (docs/evidence-format.md §5.1); refuses a bundle that does not verify (exit 1).
+    Export {
+        /// A bundle JSON file.
+        file: PathBuf,
+        /// Export as a DSSE envelope (the one format).
+        #[arg(long, required = true)]
+        dsse: bool,
+        /// The private key to sign with (`hostguard key generate`); without it the envelope
+        /// is unsigned.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Where to write the envelope (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -433,7 +503,19 @@ fn dispatch(command: Command) -> CliResult {
                 },
                 out,
             }),
-            BundleCommand::Verify { file, json } => bundle_cmd::verify(&file, json),
+            BundleCommand::Verify { file, pubkey, json } => {
+                envelope_cmd::verify(&file, pubkey.as_deref(), json)
+            }
+            BundleCommand::Export {
+                file,
+                dsse: _,
+                key,
+                out,
+            } => envelope_cmd::export(&ExportArgs {
+                bundle: file,
+                key,
+                out,
+            }),
         },
         Command::Triage { file, json } => triage_cmd::triage(&file, json),
         Command::WhatIf {
@@ -453,8 +535,35 @@ fn dispatch(command: Command) -> CliResult {
             phase: phase.into(),
             workspace,
         }),
+        Command::Key { command } => match command {
+            KeyCommand::Generate { out, name } => key_cmd::generate(&out, &name),
+        },
         Command::Ledger { command } => match command {
-            LedgerCommand::Verify { file, json } => ledger_cmd::verify(&file, json),
+            LedgerCommand::Verify {
+                file,
+                checkpoint: Some(checkpoint),
+                pubkey: Some(pubkey),
+                origin,
+                json,
+            } => checkpoint_cmd::verify(&checkpoint_cmd::VerifyArgs {
+                ledger: file,
+                checkpoint,
+                pubkey,
+                origin,
+                json,
+            }),
+            LedgerCommand::Verify { file, json, .. } => ledger_cmd::verify(&file, json),
+            LedgerCommand::Checkpoint {
+                file,
+                key,
+                origin,
+                out,
+            } => checkpoint_cmd::checkpoint(&CheckpointArgs {
+                ledger: file,
+                key,
+                origin,
+                out,
+            }),
             LedgerCommand::Replay { file, json } => ledger_cmd::replay(&file, json),
         },
         Command::Events { command } => match command {

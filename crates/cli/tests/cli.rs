@@ -6,6 +6,9 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+#[path = "cli/signing.rs"]
+mod signing;
+
 mod support {
     use std::path::{Path, PathBuf};
     use std::process::Command;
@@ -162,7 +165,8 @@ mod usage {
         let out = hostguard(&["--help"]);
         insta::assert_snapshot!("help", out.stdout);
         for sub in [
-            "demo", "run", "bundle", "triage", "what-if", "ledger", "events", "config", "rules",
+            "demo", "run", "bundle", "triage", "what-if", "key", "ledger", "events", "config",
+            "rules",
         ] {
             assert!(out.stdout.contains(sub), "{sub}");
         }

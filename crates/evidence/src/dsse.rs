@@ -1,8 +1,9 @@
 //! Export as an in-toto Statement v1 inside a DSSE envelope, so standard supply-chain tooling
 //! can carry, sign and verify incident bundles (`docs/evidence-format.md` §5).
 //!
-//! The envelope is unsigned (`signatures: []`): signing needs a key, and keys belong to the
-//! carrier (cosign, in-toto tooling, a KMS), not to a library that must do no I/O.
+//! The envelope is exported unsigned (`signatures: []`); [`DsseEnvelope::sign`] (in
+//! `dsse_sign.rs`) adds an Ed25519 signature with a key the caller loaded, and any carrier
+//! (cosign, in-toto tooling, a KMS) may add its own.
 
 use std::collections::BTreeMap;
 

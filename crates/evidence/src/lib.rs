@@ -13,7 +13,9 @@
 //!   verification at build time: a bundle of a source that does not verify never verifies),
 //!   its [`IncidentBundleSummary`] and `bundle_hash`, checked by
 //!   [`verify_incident_evidence_bundle`] / [`verify_incident_evidence_bundle_json`], exported as
-//!   a DSSE envelope ([`DsseEnvelope`]) carrying an in-toto statement.
+//!   a DSSE envelope ([`DsseEnvelope`]) carrying an in-toto statement, signed and checked with
+//!   the ledger crate's Ed25519 note keys ([`DsseEnvelope::sign`],
+//!   [`DsseEnvelope::verify_signature`]).
 //!
 //! Every byte the bundle hash covers is specified in `docs/evidence-format.md`. The crate does
 //! no I/O, reads no clock (`now_ms` is injected) and no randomness.
@@ -65,6 +67,7 @@ mod bundle;
 mod canonical;
 mod canonical_ser;
 mod dsse;
+mod dsse_sign;
 mod error;
 mod filter;
 mod hash;
@@ -87,6 +90,7 @@ pub use dsse::{
     DsseEnvelope, DsseSignature, InTotoStatement, InTotoSubject, DSSE_PAYLOAD_TYPE,
     INCIDENT_EVIDENCE_PREDICATE_TYPE, INCIDENT_EVIDENCE_SUBJECT_NAME, IN_TOTO_STATEMENT_TYPE,
 };
+pub use dsse_sign::{dsse_pae, DsseSignatureError, DsseSignatureErrorCode};
 pub use error::EvidenceError;
 // The ledger names runbook Procedure 6 reaches through the same path (steps 4 and 7).
 pub use filter::{IncidentBundleFilter, IncidentBundleRedactionPolicy, REDACTED};

@@ -8,6 +8,9 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+#[path = "evidence/dsse_sign.rs"]
+mod dsse_sign;
+
 mod fixture {
     use hostguard_evidence::{
         ExecMediationArtifact, ExecMediationLedgerEntry, IncidentBundleFilter,
@@ -1561,7 +1564,7 @@ mod hash {
     }
 
     /// Reads the fenced block after `marker` in `docs/evidence-format.md`.
-    fn doc_block(doc: &str, marker: &str) -> String {
+    pub fn doc_block(doc: &str, marker: &str) -> String {
         let start = doc
             .find(marker)
             .unwrap_or_else(|| panic!("marker {marker} missing"));

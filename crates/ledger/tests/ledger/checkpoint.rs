@@ -420,6 +420,27 @@ mod never_panics {
             exercise(text.as_bytes(), &key(1).verifier());
         }
 
+        /// Any text, validly signed, opens only when it is exactly a body the code writes
+        /// (the fuzz target `checkpoint_open` checks the same on arbitrary bytes).
+        #[test]
+        fn a_validly_signed_body_opens_only_when_canonical(
+            origin in "(hostguard\\.example/ledger|[a-z+ ]{0,3})",
+            size in "(0|[0-9]{1,3}|-1|00|\\+1)",
+            head in prop_oneof![
+                any::<[u8; 32]>().prop_map(|h| STANDARD.encode(h)),
+                "[A-Za-z0-9+/=]{0,46}",
+            ],
+            tail in "(|\n|ext\n)",
+        ) {
+            let text = format!("{origin}\n{size}\n{head}\n{tail}");
+            let k = key(1);
+            let sig = [k.id().to_bytes().as_slice(), &k.sign(text.as_bytes())].concat();
+            let note = format!("{text}\n— {ORIGIN} {}\n", STANDARD.encode(sig));
+            if let Ok(v) = open_checkpoint(note.as_bytes(), &k.verifier(), &name(ORIGIN)) {
+                prop_assert_eq!(v.checkpoint().body(), text);
+            }
+        }
+
         /// A mutated checkpoint never panics the parser, and one that still opens signs the
         /// very same body: no edit of the signed text gets through.
         #[test]
