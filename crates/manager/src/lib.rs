@@ -102,16 +102,14 @@ pub use hostguard_ledger::{
     VerifiedCheckpoint, VerifierKey, CHECKPOINT_MAX_BYTES,
 };
 pub use hostguard_ledger::{
-    check_ledger_against_checkpoint, open_checkpoint, replay_runtime_risk_ledger_artifact,
-    verify_runtime_risk_ledger_artifact, ArtifactParseError, Checkpoint, CheckpointCoverage,
-    CheckpointError, CheckpointErrorCode, Committed, ConfigChangeRecord, DecisionRecord, Digest,
-    DurableError, DurableLedger, EntryBody, EntryPayload, FsyncPolicy, KillSwitchRecord,
-    LedgerAnchor, LedgerEntry, LedgerError, LedgerHead, LedgerVerifyError, NoteName, OpenReport,
-    PromptResolutionRecord, RedactableField, ReplayError, ReplaySkipCounts, ResumeRecord, Reveal,
-    RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord,
-    RuntimeRiskLedgerArtifact, RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport,
-    RuntimeRiskReplayArtifact, RuntimeRiskReplayStep, Salt, SignerKey, TrustChangeRecord,
-    VerifiedCheckpoint, VerifierKey, VerifyErrorCode, RUNTIME_RISK_LEDGER_SCHEMA,
+    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, ArtifactParseError,
+    Committed, ConfigChangeRecord, DecisionRecord, Digest, DurableError, DurableLedger, EntryBody,
+    EntryPayload, FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError,
+    LedgerHead, LedgerVerifyError, OpenReport, PromptResolutionRecord, RedactableField,
+    ReplayError, ReplaySkipCounts, ResumeRecord, Reveal, RiskStateResetRecord, RollbackThresholds,
+    RollbackTriggerChangeRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact,
+    RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayArtifact,
+    RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode, RUNTIME_RISK_LEDGER_SCHEMA,
     RUNTIME_RISK_REPLAY_SCHEMA,
 };
 
