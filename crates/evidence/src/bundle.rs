@@ -32,6 +32,7 @@ pub const INCIDENT_EVIDENCE_BUNDLE_SCHEMA: &str = "hostguard.incident_evidence_b
 ///
 /// `docs/evidence-format.md` describes every field and the hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IncidentEvidenceBundle {
     /// Always [`INCIDENT_EVIDENCE_BUNDLE_SCHEMA`].
     pub schema: String,

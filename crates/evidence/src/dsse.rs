@@ -26,6 +26,7 @@ pub const INCIDENT_EVIDENCE_SUBJECT_NAME: &str = "hostguard-incident-evidence-bu
 /// An in-toto Statement v1 whose subject is the bundle (digest `sha256` = the bundle hash) and
 /// whose predicate is the bundle itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InTotoStatement {
     /// Always [`IN_TOTO_STATEMENT_TYPE`].
     #[serde(rename = "_type")]
@@ -41,6 +42,7 @@ pub struct InTotoStatement {
 
 /// An in-toto resource descriptor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InTotoSubject {
     /// The subject's name.
     pub name: String,

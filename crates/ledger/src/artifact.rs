@@ -12,6 +12,7 @@ pub const RUNTIME_RISK_LEDGER_SCHEMA: &str = "hostguard.runtime_risk_ledger.v1";
 /// An exported ledger: the retained (or bundled) entries between an anchor and a head
 /// checkpoint. Its JSON round-trips bit-exactly, floats included.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuntimeRiskLedgerArtifact {
     /// Always [`RUNTIME_RISK_LEDGER_SCHEMA`].
     pub schema: String,
@@ -35,6 +36,7 @@ pub struct RuntimeRiskLedgerArtifact {
 /// retention, or outside a bundle's window); it always equals `first_seq`, and
 /// `prev_ledger_hash` is genesis exactly when it is 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LedgerAnchor {
     /// Seq of the first entry (the next seq when there is none).
     pub first_seq: u64,
@@ -46,6 +48,7 @@ pub struct LedgerAnchor {
 
 /// The head checkpoint: pins the tail so truncation is detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LedgerHead {
     /// Seq of the last entry (`None` when there is none).
     pub last_seq: Option<u64>,

@@ -471,7 +471,7 @@ mod tamper {
         }
     }
 
-    fn at<'a>(v: &'a mut Value, path: &[Value]) -> &'a mut Value {
+    pub(crate) fn at<'a>(v: &'a mut Value, path: &[Value]) -> &'a mut Value {
         path.iter().fold(v, |v, k| match k {
             Value::String(s) => &mut v[s.as_str()],
             Value::Number(n) => &mut v[n.as_u64().unwrap() as usize],
@@ -997,6 +997,158 @@ mod durable {
             .ledger()
             .artifact(0, RuntimeRiskConfig::default(), HysteresisConfig::default());
         assert!(verify_runtime_risk_ledger_artifact(&a).valid);
+    }
+}
+
+mod strict {
+    //! Unknown and repeated members are refused at every depth (docs/ledger-format.md §4.1,
+    //! §5): by the types themselves, so that the durable file's reader (a plain
+    //! `serde_json::from_slice` of each line) refuses them as well.
+    use super::fixture;
+    use super::tamper::at;
+    use hostguard_ledger::{DurableError, DurableLedger, FsyncPolicy, RuntimeRiskLedgerArtifact};
+    use serde_json::{json, Value};
+    use std::path::Path;
+
+    /// The path of every object inside `v`, `v` itself first.
+    pub(crate) fn objects(v: &Value) -> Vec<Vec<Value>> {
+        fn walk(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+            let children: Vec<(Value, &Value)> = match v {
+                Value::Object(m) => {
+                    out.push(path.clone());
+                    m.iter().map(|(k, c)| (json!(k), c)).collect()
+                }
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (json!(i), c))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (key, child) in children {
+                path.push(key);
+                walk(child, path, out);
+                path.pop();
+            }
+        }
+        let mut out = Vec::new();
+        walk(v, &mut Vec::new(), &mut out);
+        out
+    }
+
+    /// `v` with a member no type knows in the object at `path`.
+    pub(crate) fn with_unknown(v: &Value, path: &[Value]) -> Value {
+        let mut v = v.clone();
+        at(&mut v, path)
+            .as_object_mut()
+            .unwrap()
+            .insert("smuggled".to_owned(), json!("payload"));
+        v
+    }
+
+    /// The JSON of `v` with the first member of the object at `path` written twice.
+    pub(crate) fn with_repeated(v: &Value, path: &[Value]) -> String {
+        let inner = |key: Value| match path.split_first() {
+            Some((first, rest)) if *first == key => Some(rest),
+            _ => None,
+        };
+        match v {
+            Value::Object(m) => {
+                let mut members: Vec<String> = m
+                    .iter()
+                    .map(|(k, c)| match inner(json!(k)) {
+                        Some(rest) => format!("{}:{}", json!(k), with_repeated(c, rest)),
+                        None => format!("{}:{c}", json!(k)),
+                    })
+                    .collect();
+                if path.is_empty() {
+                    members.insert(0, members[0].clone());
+                }
+                format!("{{{}}}", members.join(","))
+            }
+            Value::Array(items) => {
+                let items: Vec<String> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| match inner(json!(i)) {
+                        Some(rest) => with_repeated(c, rest),
+                        None => c.to_string(),
+                    })
+                    .collect();
+                format!("[{}]", items.join(","))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The fixture ledger (every entry kind) as the durable file holds it, one value a line.
+    fn durable_lines() -> Vec<Value> {
+        fixture::ledger()
+            .entries()
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .collect()
+    }
+
+    fn open_with(dir: &Path, lines: &[String]) -> Result<u64, DurableError> {
+        let path = dir.join("l.jsonl");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        DurableLedger::open(&path, 1024, FsyncPolicy::Never).map(|(_, r)| r.entries_loaded)
+    }
+
+    /// Every object of every line but the last (a bad last line is a torn write) edited by
+    /// `edit`, one at a time: the file must not open, and the error names the line.
+    fn assert_every_edit_refused(edit: fn(&Value, &[Value]) -> String) {
+        let dir = tempfile::tempdir().unwrap();
+        let values = durable_lines();
+        let lines: Vec<String> = values.iter().map(Value::to_string).collect();
+        // Control: the lines as rewritten here (members sorted) open.
+        assert_eq!(open_with(dir.path(), &lines).unwrap(), values.len() as u64);
+        let mut checked = 0;
+        for (i, v) in values.iter().enumerate().take(values.len() - 1) {
+            for path in objects(v) {
+                let mut edited = lines.clone();
+                edited[i] = edit(v, &path);
+                match open_with(dir.path(), &edited) {
+                    Err(DurableError::CorruptLine { line, .. }) if line == i as u64 + 1 => {}
+                    other => panic!("line {} object {path:?}: {other:?}", i + 1),
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 60, "{checked} objects");
+    }
+
+    #[test]
+    fn a_durable_line_with_an_unknown_member_at_any_depth_does_not_open() {
+        assert_every_edit_refused(|v, path| with_unknown(v, path).to_string());
+    }
+
+    #[test]
+    fn a_durable_line_with_a_repeated_member_at_any_depth_does_not_open() {
+        assert_every_edit_refused(with_repeated);
+    }
+
+    /// The artifact's types refuse them too, in every entry kind, elided and redacted entries,
+    /// anchor, head, config and hysteresis.
+    #[test]
+    fn the_artifact_types_refuse_unknown_and_repeated_members_at_any_depth() {
+        let base = serde_json::to_value(fixture::artifact()).unwrap();
+        let paths = objects(&base);
+        assert!(paths.len() >= 70, "{} objects", paths.len());
+        for path in &paths {
+            let unknown =
+                serde_json::from_value::<RuntimeRiskLedgerArtifact>(with_unknown(&base, path));
+            assert!(unknown.is_err(), "unknown member at {path:?} accepted");
+            let repeated =
+                serde_json::from_str::<RuntimeRiskLedgerArtifact>(&with_repeated(&base, path));
+            assert!(repeated.is_err(), "repeated member at {path:?} accepted");
+        }
+        let control = serde_json::from_str::<RuntimeRiskLedgerArtifact>(&with_repeated(
+            &base,
+            &[json!("nowhere")],
+        ));
+        assert_eq!(control.unwrap(), fixture::artifact());
     }
 }
 
