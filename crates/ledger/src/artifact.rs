@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
 use crate::entry::LedgerEntry;
+use crate::exact::{from_json_exactly, ExactJsonError};
 
 /// The schema string of [`RuntimeRiskLedgerArtifact`].
 pub const RUNTIME_RISK_LEDGER_SCHEMA: &str = "hostguard.runtime_risk_ledger.v1";
@@ -58,7 +59,8 @@ pub struct LedgerHead {
     pub entry_count: u64,
 }
 
-/// Why bytes are not a ledger artifact.
+/// Why an artifact could not be written as JSON ([`RuntimeRiskLedgerArtifact::to_json`];
+/// reading reports an [`ExactJsonError`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid ledger artifact JSON at line {line}, column {column}: {message}")]
 pub struct ArtifactParseError {
@@ -110,14 +112,13 @@ impl RuntimeRiskLedgerArtifact {
         }
     }
 
-    /// Parses an artifact from JSON bytes. Parsing checks shape only; call
-    /// [`crate::verify_runtime_risk_ledger_artifact`] before trusting the content.
-    pub fn from_json_slice(bytes: &[u8]) -> Result<RuntimeRiskLedgerArtifact, ArtifactParseError> {
-        serde_json::from_slice(bytes).map_err(|e| ArtifactParseError {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })
+    /// Parses an artifact from JSON bytes that hold exactly an artifact: a repeated member
+    /// name, a member the artifact does not know (at any depth) or a value written in another
+    /// form is [`ExactJsonError::NonCanonical`] (`docs/ledger-format.md` §4.1). Parsing checks
+    /// shape only; call [`crate::verify_runtime_risk_ledger_artifact`] before trusting the
+    /// content.
+    pub fn from_json_slice(bytes: &[u8]) -> Result<RuntimeRiskLedgerArtifact, ExactJsonError> {
+        from_json_exactly(bytes)
     }
 
     /// The artifact as compact JSON (fixed field order).

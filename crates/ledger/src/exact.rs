@@ -344,7 +344,7 @@ mod tests {
         );
         check(
             &edit(r#"{"full":{"a":false}}"#, r#"{"full":{"a":false},"x":0}"#),
-            Expect::NonCanonical("member `x` beside an enum's variant in `body`"),
+            Expect::NonCanonical("a member beside the enum's variant (`full`, `x`) in `body`"),
         );
         // The comparison with the typed value refuses what a lax type drops.
         let lax = from_json_exactly::<Lax>(br#"{"a":true,"x":0}"#);

@@ -64,6 +64,6 @@ pub use replay::{
     RuntimeRiskReplayStep, REPLAY_ERROR_MAX_LISTED, RUNTIME_RISK_REPLAY_SCHEMA,
 };
 pub use verify::{
-    verify_runtime_risk_ledger_artifact, LedgerVerifyError, RuntimeRiskLedgerVerificationReport,
-    VerifyErrorCode,
+    verify_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact_json,
+    LedgerVerifyError, RuntimeRiskLedgerVerificationReport, VerifyErrorCode,
 };

@@ -406,6 +406,12 @@ mod verify {
             VerifyErrorCode::HeadHashMismatch.as_str(),
             "head_hash_mismatch"
         );
+        let json = serde_json::to_string(&VerifyErrorCode::NonCanonicalContent).unwrap();
+        assert_eq!(json, "\"non_canonical_content\"");
+        assert_eq!(
+            VerifyErrorCode::NonCanonicalContent.as_str(),
+            "non_canonical_content"
+        );
     }
 
     #[test]
@@ -471,7 +477,7 @@ mod tamper {
         }
     }
 
-    pub(crate) fn at<'a>(v: &'a mut Value, path: &[Value]) -> &'a mut Value {
+    fn at<'a>(v: &'a mut Value, path: &[Value]) -> &'a mut Value {
         path.iter().fold(v, |v, k| match k {
             Value::String(s) => &mut v[s.as_str()],
             Value::Number(n) => &mut v[n.as_u64().unwrap() as usize],
@@ -1003,10 +1009,14 @@ mod durable {
 mod strict {
     //! Unknown and repeated members are refused at every depth (docs/ledger-format.md §4.1,
     //! §5): by the types themselves, so that the durable file's reader (a plain
-    //! `serde_json::from_slice` of each line) refuses them as well.
+    //! `serde_json::from_slice` of each line) refuses them as well, and by the artifact's JSON
+    //! verifier, which reports `non_canonical_content`.
     use super::fixture;
-    use super::tamper::at;
-    use hostguard_ledger::{DurableError, DurableLedger, FsyncPolicy, RuntimeRiskLedgerArtifact};
+    use hostguard_ledger::{
+        verify_runtime_risk_ledger_artifact_json, DurableError, DurableLedger, ExactJsonError,
+        FsyncPolicy, RuntimeRiskLedgerArtifact, VerifyErrorCode,
+    };
+    use proptest::prelude::*;
     use serde_json::{json, Value};
     use std::path::Path;
 
@@ -1036,18 +1046,9 @@ mod strict {
         out
     }
 
-    /// `v` with a member no type knows in the object at `path`.
-    pub(crate) fn with_unknown(v: &Value, path: &[Value]) -> Value {
-        let mut v = v.clone();
-        at(&mut v, path)
-            .as_object_mut()
-            .unwrap()
-            .insert("smuggled".to_owned(), json!("payload"));
-        v
-    }
-
-    /// The JSON of `v` with the first member of the object at `path` written twice.
-    pub(crate) fn with_repeated(v: &Value, path: &[Value]) -> String {
+    /// The JSON of `v` with a member `name: value` written first in the object at `path` (a
+    /// repeated member when the object has one of that name).
+    pub(crate) fn with_member(v: &Value, path: &[Value], name: &str, value: &Value) -> String {
         let inner = |key: Value| match path.split_first() {
             Some((first, rest)) if *first == key => Some(rest),
             _ => None,
@@ -1057,12 +1058,12 @@ mod strict {
                 let mut members: Vec<String> = m
                     .iter()
                     .map(|(k, c)| match inner(json!(k)) {
-                        Some(rest) => format!("{}:{}", json!(k), with_repeated(c, rest)),
+                        Some(rest) => format!("{}:{}", json!(k), with_member(c, rest, name, value)),
                         None => format!("{}:{c}", json!(k)),
                     })
                     .collect();
                 if path.is_empty() {
-                    members.insert(0, members[0].clone());
+                    members.insert(0, format!("{}:{value}", json!(name)));
                 }
                 format!("{{{}}}", members.join(","))
             }
@@ -1071,7 +1072,7 @@ mod strict {
                     .iter()
                     .enumerate()
                     .map(|(i, c)| match inner(json!(i)) {
-                        Some(rest) => with_repeated(c, rest),
+                        Some(rest) => with_member(c, rest, name, value),
                         None => c.to_string(),
                     })
                     .collect();
@@ -1079,6 +1080,25 @@ mod strict {
             }
             other => other.to_string(),
         }
+    }
+
+    /// The object at `path` of `v`.
+    fn object_at<'a>(v: &'a Value, path: &[Value]) -> &'a serde_json::Map<String, Value> {
+        let found = path.iter().fold(v, |v, k| match k {
+            Value::String(s) => &v[s.as_str()],
+            _ => &v[k.as_u64().unwrap() as usize],
+        });
+        found.as_object().unwrap()
+    }
+
+    fn with_unknown(v: &Value, path: &[Value]) -> String {
+        with_member(v, path, "smuggled", &json!("payload"))
+    }
+
+    /// `v` with the first member of the object at `path` written twice.
+    fn with_repeated(v: &Value, path: &[Value]) -> String {
+        let (name, value) = object_at(v, path).iter().next().unwrap();
+        with_member(v, path, name, value)
     }
 
     /// The fixture ledger (every entry kind) as the durable file holds it, one value a line.
@@ -1098,7 +1118,7 @@ mod strict {
 
     /// Every object of every line but the last (a bad last line is a torn write) edited by
     /// `edit`, one at a time: the file must not open, and the error names the line.
-    fn assert_every_edit_refused(edit: fn(&Value, &[Value]) -> String) {
+    fn assert_every_durable_edit_refused(edit: fn(&Value, &[Value]) -> String) {
         let dir = tempfile::tempdir().unwrap();
         let values = durable_lines();
         let lines: Vec<String> = values.iter().map(Value::to_string).collect();
@@ -1121,34 +1141,122 @@ mod strict {
 
     #[test]
     fn a_durable_line_with_an_unknown_member_at_any_depth_does_not_open() {
-        assert_every_edit_refused(|v, path| with_unknown(v, path).to_string());
+        assert_every_durable_edit_refused(with_unknown);
     }
 
     #[test]
     fn a_durable_line_with_a_repeated_member_at_any_depth_does_not_open() {
-        assert_every_edit_refused(with_repeated);
+        assert_every_durable_edit_refused(with_repeated);
     }
 
     /// The artifact's types refuse them too, in every entry kind, elided and redacted entries,
-    /// anchor, head, config and hysteresis.
+    /// anchor, head, config and hysteresis: a plain `serde_json` parse fails.
     #[test]
     fn the_artifact_types_refuse_unknown_and_repeated_members_at_any_depth() {
         let base = serde_json::to_value(fixture::artifact()).unwrap();
         let paths = objects(&base);
         assert!(paths.len() >= 70, "{} objects", paths.len());
         for path in &paths {
-            let unknown =
-                serde_json::from_value::<RuntimeRiskLedgerArtifact>(with_unknown(&base, path));
-            assert!(unknown.is_err(), "unknown member at {path:?} accepted");
-            let repeated =
-                serde_json::from_str::<RuntimeRiskLedgerArtifact>(&with_repeated(&base, path));
-            assert!(repeated.is_err(), "repeated member at {path:?} accepted");
+            for edited in [with_unknown(&base, path), with_repeated(&base, path)] {
+                let parsed = serde_json::from_str::<RuntimeRiskLedgerArtifact>(&edited);
+                assert!(parsed.is_err(), "{path:?} accepted: {edited}");
+            }
         }
-        let control = serde_json::from_str::<RuntimeRiskLedgerArtifact>(&with_repeated(
-            &base,
-            &[json!("nowhere")],
-        ));
-        assert_eq!(control.unwrap(), fixture::artifact());
+    }
+
+    /// The artifact's JSON verifier: `non_canonical_content`, artifact-level, and nothing else.
+    fn assert_non_canonical(bytes: &[u8], what: &str) {
+        match RuntimeRiskLedgerArtifact::from_json_slice(bytes) {
+            Err(ExactJsonError::NonCanonical { .. }) => {}
+            other => panic!("{what}: {other:?}"),
+        }
+        let report = verify_runtime_risk_ledger_artifact_json(bytes).unwrap();
+        assert!(!report.valid, "{what}");
+        let errors: Vec<_> = report.errors.iter().map(|e| (e.index, e.code)).collect();
+        assert_eq!(
+            errors,
+            [(None, VerifyErrorCode::NonCanonicalContent)],
+            "{what}"
+        );
+        assert_eq!(report.first_invalid_index, None, "{what}");
+    }
+
+    #[test]
+    fn the_json_verifier_reports_unknown_and_repeated_members_as_non_canonical_content() {
+        let artifact = fixture::artifact();
+        let json = artifact.to_json().unwrap();
+        let report = verify_runtime_risk_ledger_artifact_json(json.as_bytes()).unwrap();
+        assert!(report.valid, "{:?}", report.errors);
+        assert_eq!(
+            RuntimeRiskLedgerArtifact::from_json_slice(json.as_bytes()).unwrap(),
+            artifact
+        );
+        let base = serde_json::to_value(&artifact).unwrap();
+        for path in objects(&base) {
+            assert_non_canonical(
+                with_unknown(&base, &path).as_bytes(),
+                &format!("unknown {path:?}"),
+            );
+            assert_non_canonical(
+                with_repeated(&base, &path).as_bytes(),
+                &format!("repeated {path:?}"),
+            );
+        }
+        // An entry that is not there is a finding of the chain, not of the form.
+        let mut shorter = artifact.clone();
+        shorter.entries.pop();
+        let report =
+            verify_runtime_risk_ledger_artifact_json(shorter.to_json().unwrap().as_bytes())
+                .unwrap();
+        assert!(report
+            .errors
+            .iter()
+            .all(|e| e.code != VerifyErrorCode::NonCanonicalContent));
+        // Bytes that are no artifact at all are malformed, with a position.
+        let malformed =
+            verify_runtime_risk_ledger_artifact_json(b"{\n\"schema\": 7\n}").unwrap_err();
+        assert_eq!(malformed.line, 2, "{malformed}");
+    }
+
+    fn base() -> &'static (Value, Vec<Vec<Value>>) {
+        static BASE: std::sync::OnceLock<(Value, Vec<Vec<Value>>)> = std::sync::OnceLock::new();
+        BASE.get_or_init(|| {
+            let v = serde_json::to_value(fixture::artifact()).unwrap();
+            let paths = objects(&v);
+            (v, paths)
+        })
+    }
+
+    fn any_member_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<u64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+            Just(json!({})),
+            Just(json!([])),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// A member inserted in any object of a valid artifact — a new name, or the name of a
+        /// member the object has — is always refused as non-canonical content.
+        #[test]
+        fn a_member_inserted_at_a_random_object_is_always_refused(
+            object in any::<prop::sample::Index>(),
+            fresh in "[a-z_]{1,16}",
+            existing in any::<prop::sample::Index>(),
+            repeat in any::<bool>(),
+            value in any_member_value(),
+        ) {
+            let (v, paths) = base();
+            let path = object.get(paths);
+            let names: Vec<&String> = object_at(v, path).keys().collect();
+            let name = if repeat { existing.get(&names).as_str() } else { fresh.as_str() };
+            assert_non_canonical(with_member(v, path, name, &value).as_bytes(), &format!("{name} at {path:?}"));
+        }
     }
 }
 

@@ -92,10 +92,11 @@ pub use hostguard_risk_core::{
 
 // The ledger: artifact, verification, replay (runbook Procedures 1, 5, 6).
 pub use hostguard_ledger::{
-    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, ArtifactParseError,
-    Committed, ConfigChangeRecord, DecisionRecord, Digest, DurableError, EntryBody, EntryPayload,
-    FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError, LedgerHead,
-    LedgerVerifyError, OpenReport, PromptResolutionRecord, RedactableField, ReplayError,
+    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact,
+    verify_runtime_risk_ledger_artifact_json, ArtifactParseError, Committed, ConfigChangeRecord,
+    DecisionRecord, Digest, DurableError, EntryBody, EntryPayload, ExactJsonError, FsyncPolicy,
+    KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError, LedgerHead, LedgerVerifyError,
+    MalformedJson, OpenReport, PromptResolutionRecord, RedactableField, ReplayError,
     ReplaySkipCounts, Reveal, RiskStateResetRecord, RollbackThresholds,
     RollbackTriggerChangeRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact,
     RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayArtifact,

@@ -179,8 +179,14 @@ impl<'de> de::Deserializer<'de> for Probe<'de> {
                 let mut members = map.iter();
                 match (members.next(), members.next()) {
                     (Some((key, value)), None) => visitor.visit_enum(Variant { key, value }),
-                    (Some(_), Some((second, _))) => Err(ProbeError::Unknown {
-                        what: format!("member `{second}` beside an enum's variant"),
+                    (Some(_), Some(_)) => Err(ProbeError::Unknown {
+                        what: format!(
+                            "a member beside the enum's variant (`{}`)",
+                            map.keys()
+                                .map(String::as_str)
+                                .collect::<Vec<_>>()
+                                .join("`, `")
+                        ),
                         at: Path::default(),
                     }),
                     (None, _) => Err(de::Error::invalid_length(0, &"one variant member")),
