@@ -200,7 +200,7 @@ fn ledger_errors(report: &RuntimeRiskLedgerVerificationReport) -> String {
 
 /// `hostguard bundle verify FILE [--json]`: verifies the bytes as read; exit 1 when they do
 /// not verify — a member the bundle does not hold, at any depth, is `non_canonical_content`
-/// (`docs/evidence-format.md` §6) — and 2 when they are no bundle at all.
+/// (`docs/evidence-format.md` §6.1) — and 2 when they are no bundle at all.
 pub fn verify(file: &Path, json: bool) -> CliResult {
     let bytes = read_bytes(file)?;
     let bundle = match IncidentEvidenceBundle::from_json_slice(&bytes) {

@@ -1371,7 +1371,7 @@ mod bundle {
 }
 
 /// The verifiers verify the bytes they read: a member the artifact does not hold — unknown or
-/// repeated, at any depth — is `non_canonical_content`, exit 1 (docs/evidence-format.md §6,
+/// repeated, at any depth — is `non_canonical_content`, exit 1 (docs/evidence-format.md §6.1,
 /// docs/ledger-format.md §4.1).
 mod strict {
     use super::fixtures;

@@ -81,7 +81,7 @@ impl IncidentEvidenceBundle {
     /// Parses a bundle from JSON bytes that hold exactly a bundle: malformed JSON is
     /// [`EvidenceError::Json`]; a repeated member name, a member the bundle does not know (at
     /// any depth) or a value written in another form is [`EvidenceError::NonCanonicalContent`]
-    /// (`docs/evidence-format.md` §6). Parsing checks shape only; call
+    /// (`docs/evidence-format.md` §6.1). Parsing checks shape only; call
     /// [`crate::verify_incident_evidence_bundle`] before trusting the content.
     pub fn from_json_slice(bytes: &[u8]) -> Result<IncidentEvidenceBundle, EvidenceError> {
         from_json_exactly(bytes).map_err(EvidenceError::exact)

@@ -1232,7 +1232,7 @@ mod tamper {
 
 /// A bundle's JSON must hold exactly the bundle that is verified and hashed: a member the
 /// bundle does not know, or a repeated member name, at any depth, is `non_canonical_content`
-/// and nothing else is checked (docs/evidence-format.md §6).
+/// and nothing else is checked (docs/evidence-format.md §6.1).
 mod strict {
     use crate::fixture::streams;
     use hostguard_evidence::{

@@ -1,6 +1,6 @@
 //! Reading JSON exactly: [`from_json_exactly`] is the one home of "these bytes hold exactly
 //! this typed value", shared by every verifier that reads a ledger artifact, an evidence bundle
-//! or an in-toto statement (`docs/ledger-format.md` §4.1, `docs/evidence-format.md` §6).
+//! or an in-toto statement (`docs/ledger-format.md` §4.1, `docs/evidence-format.md` §6.1).
 //!
 //! A verifier checks the typed value it parsed; whatever the bytes carry beyond it is covered by
 //! no hash and seen by no check, yet travels with the file (and under any signature over it).
@@ -290,7 +290,10 @@ mod tests {
         a: bool,
     }
 
-    const BASE: &str = r#"{"n":1,"f":0.5,"opt":null,"map":{"x":1.0},"items":[{"a":true}],"body":{"full":{"a":false}}}"#;
+    const BASE: &str = concat!(
+        r#"{"n":1,"f":0.5,"opt":null,"map":{"x":1.0},"#,
+        r#""items":[{"a":true}],"body":{"full":{"a":false}}}"#
+    );
 
     #[derive(Debug)]
     enum Expect {
@@ -348,10 +351,9 @@ mod tests {
         );
         // The comparison with the typed value refuses what a lax type drops.
         let lax = from_json_exactly::<Lax>(br#"{"a":true,"x":0}"#);
-        assert!(
-            matches!(&lax, Err(ExactJsonError::NonCanonical { message }) if message.contains("`x`")),
-            "{lax:?}"
-        );
+        let refused = matches!(&lax, Err(ExactJsonError::NonCanonical { message })
+            if message.contains("`x`"));
+        assert!(refused, "{lax:?}");
         assert_eq!(
             from_json_exactly::<Lax>(br#"{"a":true}"#),
             Ok(Lax { a: true })

@@ -253,11 +253,11 @@ pub fn verify_runtime_risk_ledger_artifact(
     }
 }
 
-/// Parses and verifies an artifact from the bytes as read ([`RuntimeRiskLedgerArtifact::from_json_slice`]).
-/// Bytes that hold more than an artifact give a report with one artifact-level
-/// `non_canonical_content` error (`docs/ledger-format.md` §4.1); others the report of
-/// [`verify_runtime_risk_ledger_artifact`]. `Err` only when the bytes are not an artifact at
-/// all. Never panics.
+/// Parses and verifies an artifact from the bytes as read
+/// ([`RuntimeRiskLedgerArtifact::from_json_slice`]). Bytes that hold more than an artifact give
+/// a report with one artifact-level `non_canonical_content` error (`docs/ledger-format.md`
+/// §4.1); others the report of [`verify_runtime_risk_ledger_artifact`]. `Err` only when the
+/// bytes are not an artifact at all. Never panics.
 pub fn verify_runtime_risk_ledger_artifact_json(
     bytes: &[u8],
 ) -> Result<RuntimeRiskLedgerVerificationReport, MalformedJson> {
