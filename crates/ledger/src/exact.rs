@@ -89,9 +89,10 @@ fn parse_strict(bytes: &[u8]) -> Result<Value, ExactJsonError> {
         .map(|StrictValue(v)| v)
         .and_then(|v| de.end().map(|()| v));
     value.map_err(|e| match e.classify() {
-        // INVARIANT (data-is-duplicate): `StrictVisitor` accepts every JSON value and raises
-        // one error of its own, the repeated member name; every other error of a parse is the
-        // syntax's (or the end of input's).
+        // INVARIANT (data-is-duplicate): `StrictVisitor` accepts every JSON value; its own
+        // errors are the repeated member name and a non-finite number, which JSON text cannot
+        // hold (`serde_json` refuses `1e999` as a syntax error). Every other error of a parse
+        // is the syntax's or the end of input's.
         serde_json::error::Category::Data => ExactJsonError::NonCanonical {
             message: e.to_string(),
         },
@@ -405,6 +406,7 @@ mod tests {
         check(r#"{"n":"#, Expect::Malformed);
         check(&format!("{BASE} x"), Expect::Malformed);
         check(&edit(r#""n":1"#, r#""n":1.5"#), Expect::Malformed);
+        check(&edit(r#""f":0.5"#, r#""f":1e999"#), Expect::Malformed);
         check(&edit(r#""items":[{"a":true}],"#, ""), Expect::Malformed);
         check(&edit(r#""full""#, r#""fool""#), Expect::Malformed);
         check(&edit(r#"{"full":{"a":false}}"#, "{}"), Expect::Malformed);

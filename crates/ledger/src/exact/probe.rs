@@ -124,7 +124,8 @@ impl de::Error for ProbeError {
 }
 
 /// Deserializes from a borrowed `Value` as `serde_json::Value`'s own deserializer does, except
-/// for its error type and an enum's object, which must hold exactly one member.
+/// for its error type, an enum's object, which must hold exactly one member, and map keys,
+/// which are read as strings only (no type read this way has other keys).
 pub(super) struct Probe<'de>(&'de Value);
 
 impl<'de> Probe<'de> {
