@@ -4,9 +4,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use hostguard_manager::{
-    verify_incident_evidence_bundle, verify_runtime_risk_ledger_artifact, IncidentBundleFilter,
+    verify_incident_evidence_bundle, verify_incident_evidence_bundle_json,
+    verify_runtime_risk_ledger_artifact, EvidenceError, IncidentBundleFilter,
     IncidentBundleRedactionPolicy, IncidentBundleVerificationReport, IncidentEvidenceBundle,
-    IncidentEvidenceBundleBuilder, RuntimeRiskLedgerVerificationReport,
+    IncidentEvidenceBundleBuilder, MalformedJson, RuntimeRiskLedgerVerificationReport,
 };
 use hostguard_manager::{
     ExecMediationArtifact, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,
@@ -14,7 +15,9 @@ use hostguard_manager::{
     TrustStateRecord,
 };
 
-use crate::error::{read_json_file, write_file, CliError, CliResult, ExitKind};
+use crate::error::{
+    malformed_json, read_bytes, read_json_file, write_file, CliError, CliResult, ExitKind,
+};
 use crate::ledger_cmd::{read_ledger, to_json_pretty};
 
 /// Who the bundle is for (runbook Procedure 6 step 3).
@@ -195,14 +198,40 @@ fn ledger_errors(report: &RuntimeRiskLedgerVerificationReport) -> String {
     )
 }
 
-/// `hostguard bundle verify FILE [--json]`: exit 1 when the bundle does not verify.
+/// `hostguard bundle verify FILE [--json]`: verifies the bytes as read; exit 1 when they do
+/// not verify — a member the bundle does not hold, at any depth, is `non_canonical_content`
+/// (`docs/evidence-format.md` §6.1) — and 2 when they are no bundle at all.
 pub fn verify(file: &Path, json: bool) -> CliResult {
-    let bundle: IncidentEvidenceBundle = read_json_file(file, "an incident evidence bundle")?;
-    let report = verify_incident_evidence_bundle(&bundle);
+    let bytes = read_bytes(file)?;
+    let bundle = match IncidentEvidenceBundle::from_json_slice(&bytes) {
+        Ok(bundle) => Some(bundle),
+        // More than a bundle: the JSON verifier's report says what.
+        Err(EvidenceError::NonCanonicalContent { .. }) => None,
+        Err(EvidenceError::Json {
+            line,
+            column,
+            message,
+        }) => {
+            let json = MalformedJson {
+                line,
+                column,
+                message,
+            };
+            return Err(malformed_json(file, &json, "an incident evidence bundle"));
+        }
+        Err(e) => return Err(CliError::input(format!("`{}`: {e}", file.display()))),
+    };
+    let report = match &bundle {
+        Some(bundle) => verify_incident_evidence_bundle(bundle),
+        None => verify_incident_evidence_bundle_json(&bytes),
+    };
     if json {
         crate::outln!("{}", to_json_pretty(&report)?)?;
     } else {
-        crate::out!("{}", render_summary(&bundle, &report))?;
+        crate::out!("{}", render_verdict(&report))?;
+        if let Some(bundle) = &bundle {
+            crate::out!("{}", render_counts(bundle, &report))?;
+        }
     }
     Ok(if report.valid {
         ExitKind::Ok
@@ -216,6 +245,11 @@ pub fn render_summary(
     bundle: &IncidentEvidenceBundle,
     report: &IncidentBundleVerificationReport,
 ) -> String {
+    render_verdict(report) + &render_counts(bundle, report)
+}
+
+/// The verdict line, then one line per error.
+fn render_verdict(report: &IncidentBundleVerificationReport) -> String {
     let mut out = String::new();
     if report.valid {
         let _ = writeln!(out, "bundle valid: hash {}", report.bundle_hash);
@@ -225,6 +259,15 @@ pub fn render_summary(
             let _ = writeln!(out, "  {}: {}", e.code.as_str(), e.message);
         }
     }
+    out
+}
+
+/// The runbook's step-6 summary lines; the chain line is the report's.
+fn render_counts(
+    bundle: &IncidentEvidenceBundle,
+    report: &IncidentBundleVerificationReport,
+) -> String {
+    let mut out = String::new();
     let s = &bundle.summary;
     let _ = writeln!(out, "Ledger entries: {}", s.ledger_entry_count);
     let _ = writeln!(out, "Alerts: {}", s.alert_count);

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::path::Path;
 
+use hostguard_manager::MalformedJson;
+
 /// How a command ended, as a process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
@@ -98,17 +100,35 @@ pub type CliResult<T = ExitKind> = Result<T, CliError>;
 /// A serde_json error's message without its trailing ` at line L column C` (the caller prints
 /// the location itself, in `file:line:column` form).
 pub fn json_reason(err: &serde_json::Error) -> String {
-    let text = err.to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text.get(..at).unwrap_or(&text).to_owned(),
-        None => text,
-    }
+    without_position(&err.to_string()).to_owned()
+}
+
+/// A JSON parser's message without its trailing ` at line L column C`.
+fn without_position(text: &str) -> &str {
+    text.rfind(" at line ")
+        .and_then(|at| text.get(..at))
+        .unwrap_or(text)
+}
+
+/// Bad input: `file` is not JSON of `what` (exit 2), at the parser's line and column.
+pub fn malformed_json(file: &Path, json: &MalformedJson, what: &str) -> CliError {
+    CliError::at(
+        file,
+        json.line.max(1),
+        json.column.max(1),
+        format!("expected {what}: {}", without_position(&json.message)),
+    )
+}
+
+/// Reads the bytes of `file`; a file that cannot be read is bad input.
+pub fn read_bytes(file: &Path) -> CliResult<Vec<u8>> {
+    std::fs::read(file).map_err(|e| CliError::io("read", file, &e))
 }
 
 /// Reads a whole JSON document from `file` as `T`; a parse error names file, line, column and
 /// `what` was expected.
 pub fn read_json_file<T: serde::de::DeserializeOwned>(file: &Path, what: &str) -> CliResult<T> {
-    let bytes = std::fs::read(file).map_err(|e| CliError::io("read", file, &e))?;
+    let bytes = read_bytes(file)?;
     serde_json::from_slice(&bytes).map_err(|e| {
         CliError::at(
             file,

@@ -4,18 +4,30 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use hostguard_manager::{
-    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, ReplayError,
-    RuntimeRiskLedgerArtifact, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayStep,
+    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact_json, ExactJsonError,
+    ReplayError, RuntimeRiskLedgerArtifact, RuntimeRiskLedgerVerificationReport,
+    RuntimeRiskReplayStep, VerifyErrorCode,
 };
 
-use crate::error::{read_json_file, CliError, CliResult, ExitKind};
+use crate::error::{malformed_json, read_bytes, CliError, CliResult, ExitKind};
 
-/// Reads a ledger artifact; a malformed file is bad input (exit 2) naming line and column.
+/// What a ledger file is expected to hold, for bad-input messages.
+const LEDGER_ARTIFACT: &str = "a ledger artifact (`hostguard.runtime_risk_ledger.v1` JSON)";
+
+/// Reads a ledger artifact exactly as its bytes hold it: a malformed file is bad input (exit 2)
+/// naming line and column; a file holding more than an artifact — an unknown or repeated member
+/// at any depth (`docs/ledger-format.md` §4.1) — does not verify (exit 1,
+/// `non_canonical_content`).
 pub fn read_ledger(file: &Path) -> CliResult<RuntimeRiskLedgerArtifact> {
-    read_json_file(
-        file,
-        "a ledger artifact (`hostguard.runtime_risk_ledger.v1` JSON)",
-    )
+    let bytes = read_bytes(file)?;
+    RuntimeRiskLedgerArtifact::from_json_slice(&bytes).map_err(|e| match e {
+        ExactJsonError::Malformed(json) => malformed_json(file, &json, LEDGER_ARTIFACT),
+        ExactJsonError::NonCanonical { message } => CliError::finding(format!(
+            "ledger `{}` does not verify: {}: {message}",
+            file.display(),
+            VerifyErrorCode::NonCanonicalContent
+        )),
+    })
 }
 
 /// The human report of a verification: a verdict line, then one line per error.
@@ -47,10 +59,12 @@ pub fn render_verification(name: &str, report: &RuntimeRiskLedgerVerificationRep
     out
 }
 
-/// `hostguard ledger verify FILE [--json]`.
+/// `hostguard ledger verify FILE [--json]`: verifies the bytes as read (a member the artifact
+/// does not hold is `non_canonical_content`); exit 1 when they do not verify.
 pub fn verify(file: &Path, json: bool) -> CliResult {
-    let artifact = read_ledger(file)?;
-    let report = verify_runtime_risk_ledger_artifact(&artifact);
+    let bytes = read_bytes(file)?;
+    let report = verify_runtime_risk_ledger_artifact_json(&bytes)
+        .map_err(|e| malformed_json(file, &e, LEDGER_ARTIFACT))?;
     if json {
         crate::outln!("{}", to_json_pretty(&report)?)?;
     } else {

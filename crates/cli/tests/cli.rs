@@ -1374,6 +1374,257 @@ mod bundle {
     }
 }
 
+/// The verifiers verify the bytes they read: a member the artifact does not hold — unknown or
+/// repeated, at any depth — is `non_canonical_content`, exit 1 (docs/evidence-format.md §6.1,
+/// docs/ledger-format.md §4.1).
+mod strict {
+    use super::fixtures;
+    use super::support::*;
+    use serde_json::{json, Value};
+
+    fn fixture_json(rel: &str) -> (String, Value) {
+        let text = std::fs::read_to_string(fixtures::path(rel)).unwrap();
+        let value = serde_json::from_str(&text).unwrap();
+        (text, value)
+    }
+
+    /// `v` with `name: value` added to the object at the JSON pointer `at`, pretty-printed.
+    fn with_member(v: &Value, at: &str, name: &str, value: Value) -> String {
+        let mut v = v.clone();
+        let object = v.pointer_mut(at).unwrap().as_object_mut().unwrap();
+        assert!(!object.contains_key(name), "{at} has `{name}`");
+        object.insert(name.to_owned(), value);
+        serde_json::to_string_pretty(&v).unwrap()
+    }
+
+    /// `text` with its first line holding `member` written twice.
+    fn with_repeated_line(text: &str, member: &str) -> String {
+        let start = text.find(member).unwrap();
+        let start = text[..start].rfind('\n').unwrap() + 1;
+        let end = start + text[start..].find('\n').unwrap() + 1;
+        assert!(
+            text[start..end].trim_end().ends_with(','),
+            "{}",
+            &text[start..end]
+        );
+        format!("{}{}", &text[..end], &text[start..])
+    }
+
+    /// `hostguard KIND verify` refuses `contents`: exit 1 with `non_canonical_content` in the
+    /// human and the JSON output, and only that. Returns the JSON report.
+    fn assert_refused(kind: &str, contents: &str, what: &str) -> Value {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "f.json", contents);
+        let o = hostguard(&[kind, "verify", s(&file)]);
+        assert_eq!(o.code, 1, "{what}: {}{}", o.stdout, o.stderr);
+        assert!(
+            o.stdout.contains("INVALID (1 errors"),
+            "{what}: {}",
+            o.stdout
+        );
+        assert!(
+            o.stdout.contains("non_canonical_content: "),
+            "{what}: {}",
+            o.stdout
+        );
+        let o = hostguard(&[kind, "verify", "--json", s(&file)]);
+        assert_eq!(o.code, 1, "{what}: {}", o.stderr);
+        let report: Value = serde_json::from_str(&o.stdout).unwrap();
+        assert_eq!(report.get("valid"), Some(&json!(false)), "{what}");
+        let codes: Vec<Option<&Value>> = report
+            .get("errors")
+            .and_then(Value::as_array)
+            .unwrap()
+            .iter()
+            .map(|e| e.get("code"))
+            .collect();
+        assert_eq!(codes, [Some(&json!("non_canonical_content"))], "{what}");
+        report
+    }
+
+    fn assert_verifies(kind: &str, contents: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "f.json", contents);
+        let o = hostguard(&[kind, "verify", s(&file)]);
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    }
+
+    const BUNDLE: &str = "bundles/incident-external.json";
+    const LEDGER: &str = "ledgers/healthy.json";
+
+    #[test]
+    fn bundle_verify_refuses_an_unknown_member_at_any_depth() {
+        let (_, v) = fixture_json(BUNDLE);
+        // Control: the same bundle rewritten (different bytes, same content) verifies.
+        assert_verifies("bundle", &serde_json::to_string_pretty(&v).unwrap());
+        let decision = (0..)
+            .find(|i| v["ledger"]["entries"][i]["body"]["full"]["decision"].is_object())
+            .unwrap();
+        let entry = format!("/ledger/entries/{decision}");
+        let decision = format!("{entry}/body/full/decision");
+        for at in [
+            String::new(),
+            "/filter".to_owned(),
+            "/redaction".to_owned(),
+            "/ledger".to_owned(),
+            "/ledger/anchor".to_owned(),
+            "/ledger/head".to_owned(),
+            "/ledger/config".to_owned(),
+            "/ledger/hysteresis/bands".to_owned(),
+            entry.clone(),
+            // Beside the variants of the body's enums.
+            format!("{entry}/body"),
+            format!("{entry}/body/full"),
+            decision.clone(),
+            format!("{decision}/params_hash"),
+            format!("{decision}/posterior"),
+            "/alerts/0".to_owned(),
+            "/telemetry/0".to_owned(),
+            "/exec_mediation/0".to_owned(),
+            "/rollout".to_owned(),
+            "/secret_broker/0".to_owned(),
+            "/trust/1".to_owned(),
+            "/trust/1/kill_switch_audit/0".to_owned(),
+            "/source_ledger".to_owned(),
+            "/summary".to_owned(),
+        ] {
+            assert_refused(
+                "bundle",
+                &with_member(&v, &at, "smuggled", json!("payload")),
+                &at,
+            );
+        }
+    }
+
+    /// The case an outside verifier found: an externally redacted bundle carrying the redacted
+    /// value and its salt in a member no hash covers verified `valid`, `redaction_applied`.
+    #[test]
+    fn an_external_bundle_cannot_carry_a_redacted_value_and_its_salt() {
+        let (_, v) = fixture_json(BUNDLE);
+        assert_eq!(v["redaction"]["redact_params_hash"], true);
+        let (_, source) = fixture_json("runs/incident/ledger.json");
+        let entries = v["ledger"]["entries"].as_array().unwrap();
+        let i = entries
+            .iter()
+            .position(|e| {
+                let params = &e["body"]["full"]["decision"]["params_hash"];
+                params.is_object() && params["reveal"].is_null()
+            })
+            .unwrap();
+        let seq = entries[i]["seq"].as_u64().unwrap() as usize;
+        let reveal =
+            source["entries"][seq]["body"]["full"]["decision"]["params_hash"]["reveal"].clone();
+        let value = reveal["value"].as_str().unwrap().to_owned();
+        assert!(reveal["salt"].is_string());
+        for (at, name) in [
+            (
+                format!("/ledger/entries/{i}/body/full/decision/params_hash"),
+                "revealed",
+            ),
+            (format!("/ledger/entries/{i}/body/full/decision"), "params"),
+            (String::new(), "params_reveal"),
+        ] {
+            let smuggled = with_member(&v, &at, name, reveal.clone());
+            assert!(smuggled.contains(&value));
+            let report = assert_refused("bundle", &smuggled, &at);
+            assert_eq!(report["redaction_applied"], false, "{at}");
+        }
+    }
+
+    #[test]
+    fn bundle_verify_refuses_a_repeated_member() {
+        let (text, _) = fixture_json(BUNDLE);
+        assert_verifies("bundle", &text);
+        for member in [
+            "\"schema\": ",
+            "\"redact_params_hash\": ",
+            "\"prev_ledger_hash\": ",
+            "\"commitment\": ",
+            "\"safe\": ",
+            "\"features\": {\n",
+            "\"action_taken\": ",
+            "\"alert_count\": ",
+        ] {
+            let member = if member.starts_with("\"features\"") {
+                // The first feature: a map's member.
+                let at = text.find(member).unwrap() + member.len();
+                let name_end = at + text[at..].find(':').unwrap();
+                text[at..name_end].trim().to_owned()
+            } else {
+                member.to_owned()
+            };
+            assert_refused("bundle", &with_repeated_line(&text, &member), &member);
+        }
+    }
+
+    #[test]
+    fn ledger_verify_refuses_unknown_and_repeated_members_at_any_depth() {
+        let (text, v) = fixture_json(LEDGER);
+        assert_verifies("ledger", &serde_json::to_string_pretty(&v).unwrap());
+        let decision = (0..)
+            .find(|i| v["entries"][i]["body"]["full"]["decision"].is_object())
+            .unwrap();
+        for at in [
+            String::new(),
+            "/anchor".to_owned(),
+            "/head".to_owned(),
+            "/config".to_owned(),
+            "/hysteresis".to_owned(),
+            "/hysteresis/bands".to_owned(),
+            "/entries/0".to_owned(),
+            format!("/entries/{decision}/body"),
+            format!("/entries/{decision}/body/full"),
+            format!("/entries/{decision}/body/full/decision"),
+            format!("/entries/{decision}/body/full/decision/params_hash"),
+            format!("/entries/{decision}/body/full/decision/params_hash/reveal"),
+            format!("/entries/{decision}/body/full/decision/posterior"),
+        ] {
+            assert_refused(
+                "ledger",
+                &with_member(&v, &at, "smuggled", json!("payload")),
+                &at,
+            );
+        }
+        for member in [
+            "\"schema\": ",
+            "\"first_seq\": ",
+            "\"ts_ms\": ",
+            "\"safe\": ",
+            "\"alpha\": ",
+        ] {
+            assert_refused("ledger", &with_repeated_line(&text, member), member);
+        }
+    }
+
+    #[test]
+    fn replay_and_bundle_build_refuse_a_ledger_with_an_unknown_member() {
+        let (_, v) = fixture_json("runs/incident/ledger.json");
+        let smuggled = with_member(&v, "/entries/0", "smuggled", json!("payload"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "ledger.json", &smuggled);
+        let o = hostguard(&["ledger", "replay", s(&file)]);
+        assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+        assert!(
+            o.stderr
+                .contains("does not verify: non_canonical_content: unknown member `smuggled`"),
+            "{}",
+            o.stderr
+        );
+        let run = dir.path().join("run");
+        std::fs::create_dir_all(&run).unwrap();
+        for entry in std::fs::read_dir(fixtures::path("runs/incident")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), run.join(entry.file_name())).unwrap();
+        }
+        std::fs::write(run.join("ledger.json"), &smuggled).unwrap();
+        let out = dir.path().join("b.json");
+        let o = hostguard(&["bundle", "build", "--from", s(&run), "--out", s(&out)]);
+        assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+        assert!(o.stderr.contains("non_canonical_content"), "{}", o.stderr);
+        assert!(!out.exists(), "a bundle was written");
+    }
+}
+
 mod triage {
     use super::fixtures;
     use super::support::*;

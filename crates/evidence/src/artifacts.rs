@@ -9,6 +9,7 @@ use crate::records::{
 
 /// The alert stream, as `manager.security_alert_artifact()` exports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecurityAlertArtifact {
     /// Always [`SecurityAlertArtifact::SCHEMA`].
     pub schema: String,
@@ -37,6 +38,7 @@ impl SecurityAlertArtifact {
 
 /// The per-call telemetry stream, as `manager.runtime_hostcall_telemetry_artifact()` exports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuntimeHostcallTelemetryArtifact {
     /// Always [`RuntimeHostcallTelemetryArtifact::SCHEMA`].
     pub schema: String,
@@ -68,6 +70,7 @@ impl RuntimeHostcallTelemetryArtifact {
 
 /// The exec-mediation log, as `manager.exec_mediation_artifact()` exports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExecMediationArtifact {
     /// Always [`ExecMediationArtifact::SCHEMA`].
     pub schema: String,
@@ -99,6 +102,7 @@ impl ExecMediationArtifact {
 
 /// The secret-broker log, as `manager.secret_broker_artifact()` exports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecretBrokerArtifact {
     /// Always [`SecretBrokerArtifact::SCHEMA`].
     pub schema: String,

@@ -5,8 +5,8 @@
 //! Building is pure and deterministic: the same inputs give the same bundle, byte for byte.
 
 use hostguard_ledger::{
-    verify_runtime_risk_ledger_artifact, Digest, EntryPayload, LedgerEntry, RedactableField,
-    RuntimeRiskLedgerArtifact,
+    from_json_exactly, verify_runtime_risk_ledger_artifact, Digest, EntryPayload, LedgerEntry,
+    RedactableField, RuntimeRiskLedgerArtifact,
 };
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +32,7 @@ pub const INCIDENT_EVIDENCE_BUNDLE_SCHEMA: &str = "hostguard.incident_evidence_b
 ///
 /// `docs/evidence-format.md` describes every field and the hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IncidentEvidenceBundle {
     /// Always [`INCIDENT_EVIDENCE_BUNDLE_SCHEMA`].
     pub schema: String,
@@ -77,10 +78,13 @@ impl IncidentEvidenceBundle {
         serde_json::to_string(self).map_err(EvidenceError::json)
     }
 
-    /// Parses a bundle from JSON bytes. Parsing checks shape only; call
+    /// Parses a bundle from JSON bytes that hold exactly a bundle: malformed JSON is
+    /// [`EvidenceError::Json`]; a repeated member name, a member the bundle does not know (at
+    /// any depth) or a value written in another form is [`EvidenceError::NonCanonicalContent`]
+    /// (`docs/evidence-format.md` §6.1). Parsing checks shape only; call
     /// [`crate::verify_incident_evidence_bundle`] before trusting the content.
     pub fn from_json_slice(bytes: &[u8]) -> Result<IncidentEvidenceBundle, EvidenceError> {
-        serde_json::from_slice(bytes).map_err(EvidenceError::json)
+        from_json_exactly(bytes).map_err(EvidenceError::exact)
     }
 
     /// Recomputes the bundle hash from the current content (the stored `bundle_hash` is not

@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use hostguard_ledger::{from_json_exactly, ExactJsonError};
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::IncidentEvidenceBundle;
 use crate::error::EvidenceError;
-use crate::verify::holds_exactly;
 
 /// `_type` of an in-toto Statement v1.
 pub const IN_TOTO_STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
@@ -27,6 +27,7 @@ pub const INCIDENT_EVIDENCE_SUBJECT_NAME: &str = "hostguard-incident-evidence-bu
 /// An in-toto Statement v1 whose subject is the bundle (digest `sha256` = the bundle hash) and
 /// whose predicate is the bundle itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InTotoStatement {
     /// Always [`IN_TOTO_STATEMENT_TYPE`].
     #[serde(rename = "_type")]
@@ -42,6 +43,7 @@ pub struct InTotoStatement {
 
 /// An in-toto resource descriptor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InTotoSubject {
     /// The subject's name.
     pub name: String,
@@ -125,13 +127,15 @@ impl DsseEnvelope {
         let bytes = STANDARD
             .decode(&self.payload)
             .map_err(|e| EvidenceError::envelope(format!("payload is not base64: {e}")))?;
-        let statement: InTotoStatement =
-            serde_json::from_slice(&bytes).map_err(EvidenceError::json)?;
-        // The payload must be exactly the statement that is checked: a member the types drop
-        // on parsing, or a repeated member name, would travel under a signature without being
+        // The payload must be exactly the statement that is checked: a member the types do not
+        // know, or a repeated member name, would travel under a signature without being
         // covered by the bundle hash or seen by the verifier.
-        holds_exactly(&bytes, &statement)
-            .map_err(|reason| EvidenceError::envelope(format!("payload: {reason}")))?;
+        let statement: InTotoStatement = from_json_exactly(&bytes).map_err(|e| match e {
+            ExactJsonError::NonCanonical { message } => {
+                EvidenceError::envelope(format!("payload: {message}"))
+            }
+            malformed @ ExactJsonError::Malformed(_) => EvidenceError::exact(malformed),
+        })?;
         if statement.statement_type != IN_TOTO_STATEMENT_TYPE {
             return Err(EvidenceError::envelope(format!(
                 "_type is `{}`, expected `{IN_TOTO_STATEMENT_TYPE}`",

@@ -14,6 +14,14 @@ pub enum EvidenceError {
         /// What was expected.
         message: String,
     },
+    /// The JSON has the bundle's shape but holds content the bundle does not: a repeated
+    /// member name or a member the type does not know, at any depth, or a value written in
+    /// another form (`hostguard_ledger::from_json_exactly`). No hash would cover it.
+    #[error("non-canonical evidence JSON: {message}")]
+    NonCanonicalContent {
+        /// What and where.
+        message: String,
+    },
     /// Writing the canonical encoding failed.
     #[error("canonical encoding failed")]
     Canonical,
@@ -37,6 +45,21 @@ impl EvidenceError {
             line: e.line(),
             column: e.column(),
             message: e.to_string(),
+        }
+    }
+
+    /// Why bytes do not hold exactly a value: malformed JSON is [`EvidenceError::Json`],
+    /// content beyond the value [`EvidenceError::NonCanonicalContent`].
+    pub(crate) fn exact(e: hostguard_ledger::ExactJsonError) -> EvidenceError {
+        match e {
+            hostguard_ledger::ExactJsonError::Malformed(m) => EvidenceError::Json {
+                line: m.line,
+                column: m.column,
+                message: m.message,
+            },
+            hostguard_ledger::ExactJsonError::NonCanonical { message } => {
+                EvidenceError::NonCanonicalContent { message }
+            }
         }
     }
 

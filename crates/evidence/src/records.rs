@@ -110,6 +110,7 @@ impl fmt::Display for SecurityAlertSeverity {
 
 /// One security alert (runbook decision tree, Procedure 2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecurityAlert {
     /// When the alert was raised (injected clock), in ms.
     pub ts_ms: u64,
@@ -146,6 +147,7 @@ impl SecurityAlert {
 
 /// One evaluated hostcall: features, score, action and outcome (runbook Procedures 1 and 3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuntimeHostcallTelemetryEvent {
     /// When the call was evaluated (injected clock), in ms.
     pub ts_ms: u64,
@@ -188,6 +190,7 @@ impl RuntimeHostcallTelemetryEvent {
 
 /// One exec-mediation decision: a command's class, tier and verdict (never the command).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExecMediationLedgerEntry {
     /// When the command was mediated, in ms.
     pub ts_ms: u64,
@@ -214,6 +217,7 @@ impl ExecMediationLedgerEntry {
 
 /// One secret-broker decision. Holds the secret's name hash, never its value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecretBrokerLedgerEntry {
     /// When the request was brokered, in ms.
     pub ts_ms: u64,
@@ -236,6 +240,7 @@ impl SecretBrokerLedgerEntry {
 
 /// One quota breach: a resource limit an extension exceeded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct QuotaBreachEvent {
     /// When the breach was observed, in ms.
     pub ts_ms: u64,
@@ -260,6 +265,7 @@ impl QuotaBreachEvent {
 /// evidence checklist item 7, Procedure 4). Phases are strings: evidence does not depend on the
 /// rollout crate (DESIGN §1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RolloutSnapshot {
     /// The current phase (`shadow`, `log_only`, `enforce_new`, `enforce_all`).
     pub phase: String,
@@ -290,6 +296,7 @@ impl RolloutSnapshot {
 
 /// One extension's trust level and kill-switch history (runbook evidence checklist item 8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrustStateRecord {
     /// The extension.
     pub extension_id: String,
@@ -308,6 +315,7 @@ impl TrustStateRecord {
 
 /// One kill-switch change (`set_kill_switch`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KillSwitchAuditEntry {
     /// When it changed, in ms.
     pub ts_ms: u64,

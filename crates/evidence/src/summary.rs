@@ -11,6 +11,7 @@ use crate::bundle::IncidentEvidenceBundle;
 
 /// Counts over a bundle's sections (`docs/evidence-format.md` §2.5 defines each precisely).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IncidentBundleSummary {
     /// Disclosed (not elided) entries of the ledger section.
     pub ledger_entry_count: u64,

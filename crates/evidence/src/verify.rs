@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::bundle::{
     ledger_entry_in_scope, IncidentEvidenceBundle, INCIDENT_EVIDENCE_BUNDLE_SCHEMA,
 };
-use crate::canonical::{parse_strict, to_canonical_string};
+use crate::error::EvidenceError;
 use crate::filter::{IncidentBundleFilter, Scoped, REDACTED};
 use crate::hash::compute_bundle_hash;
 use crate::summary::IncidentBundleSummary;
@@ -63,8 +63,9 @@ impl fmt::Display for BundleVerifyError {
 pub enum BundleVerifyErrorCode {
     /// The bytes are not JSON of a bundle's shape.
     ParseError,
-    /// The JSON carries content the bundle type does not (unknown fields), so the hash would
-    /// not cover it.
+    /// The JSON holds content the bundle does not — a repeated member name or a member the
+    /// bundle does not know, at any depth, or a value written in another form — so the hash
+    /// would not cover it.
     NonCanonicalContent,
     /// `schema` is not `hostguard.incident_evidence_bundle.v1`.
     SchemaMismatch,
@@ -214,49 +215,27 @@ pub fn verify_incident_evidence_bundle(
     }
 }
 
-/// Parses and verifies a bundle from JSON bytes. Never panics on any input: bytes that are not
-/// a bundle give a report with a `parse_error`. Besides [`verify_incident_evidence_bundle`], it
-/// checks that the JSON holds nothing the bundle type drops on parsing (unknown fields), since
-/// the hash would not cover it.
+/// Parses and verifies a bundle from JSON bytes. Never panics on any input. Bytes that are not
+/// a bundle give a report with one `parse_error`; bytes that hold more than a bundle — a
+/// repeated member name, or a member the bundle does not know, at any depth, or a value written
+/// in another form, which the hash would not cover — one `non_canonical_content`
+/// ([`IncidentEvidenceBundle::from_json_slice`]). Otherwise the report of
+/// [`verify_incident_evidence_bundle`].
 pub fn verify_incident_evidence_bundle_json(bytes: &[u8]) -> IncidentBundleVerificationReport {
-    let bundle = match IncidentEvidenceBundle::from_json_slice(bytes) {
-        Ok(b) => b,
-        Err(e) => return unparsable(e.to_string()),
-    };
-    let mut report = verify_incident_evidence_bundle(&bundle);
-    if let Err(message) = holds_exactly(bytes, &bundle) {
-        report.errors.push(BundleVerifyError {
-            code: BundleVerifyErrorCode::NonCanonicalContent,
-            message,
-        });
-        report.valid = false;
-    }
-    report
-}
-
-/// Whether `bytes` (already parsed as `typed`) hold exactly `typed`: no member the type drops
-/// on parsing, and no member name repeated in one object (the parser keeps the last, so the
-/// first would be carried without being covered by the hash). Compares canonical forms.
-pub(crate) fn holds_exactly<T: Serialize>(bytes: &[u8], typed: &T) -> Result<(), String> {
-    let as_read = parse_strict(bytes).map_err(|e| {
-        format!("the JSON is not a single document with distinct member names: {e}")
-    })?;
-    let as_typed = serde_json::to_value(typed)
-        .map_err(|e| format!("the parsed value has no JSON form: {e}"))?;
-    if to_canonical_string(&as_read) == to_canonical_string(&as_typed) {
-        Ok(())
-    } else {
-        Err("the JSON carries fields or values the bundle type does not hold".to_owned())
+    match IncidentEvidenceBundle::from_json_slice(bytes) {
+        Ok(bundle) => verify_incident_evidence_bundle(&bundle),
+        Err(EvidenceError::NonCanonicalContent { message }) => {
+            unreadable(BundleVerifyErrorCode::NonCanonicalContent, message)
+        }
+        Err(e) => unreadable(BundleVerifyErrorCode::ParseError, e.to_string()),
     }
 }
 
-fn unparsable(message: String) -> IncidentBundleVerificationReport {
+/// The report of bytes that do not hold exactly a bundle: one error, nothing else checked.
+fn unreadable(code: BundleVerifyErrorCode, message: String) -> IncidentBundleVerificationReport {
     IncidentBundleVerificationReport {
         valid: false,
-        errors: vec![BundleVerifyError {
-            code: BundleVerifyErrorCode::ParseError,
-            message,
-        }],
+        errors: vec![BundleVerifyError { code, message }],
         ledger_chain_intact: false,
         ledger: None,
         summary_consistent: false,

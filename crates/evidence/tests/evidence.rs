@@ -1233,6 +1233,228 @@ mod tamper {
     }
 }
 
+/// A bundle's JSON must hold exactly the bundle that is verified and hashed: a member the
+/// bundle does not know, or a repeated member name, at any depth, is `non_canonical_content`
+/// and nothing else is checked (docs/evidence-format.md §6.1).
+mod strict {
+    use crate::fixture::streams;
+    use hostguard_evidence::{
+        verify_incident_evidence_bundle_json, BundleVerifyErrorCode as Code, EvidenceError,
+        IncidentBundleFilter, IncidentBundleRedactionPolicy, IncidentEvidenceBundle,
+    };
+    use proptest::prelude::*;
+    use serde_json::{json, Map, Value};
+    use std::sync::OnceLock;
+
+    /// Scoped to `ext-a` (elided entries inside the span) under external redaction.
+    fn bundle(redaction: &IncidentBundleRedactionPolicy) -> IncidentEvidenceBundle {
+        let filter = IncidentBundleFilter {
+            extension_id: Some("ext-a".to_owned()),
+            ..IncidentBundleFilter::default()
+        };
+        streams().build(&filter, redaction)
+    }
+
+    /// The path of every object inside `v`, `v` itself first.
+    fn objects(v: &Value) -> Vec<Vec<Value>> {
+        fn walk(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+            let children: Vec<(Value, &Value)> = match v {
+                Value::Object(m) => {
+                    out.push(path.clone());
+                    m.iter().map(|(k, c)| (json!(k), c)).collect()
+                }
+                Value::Array(a) => a.iter().enumerate().map(|(i, c)| (json!(i), c)).collect(),
+                _ => Vec::new(),
+            };
+            for (key, child) in children {
+                path.push(key);
+                walk(child, path, out);
+                path.pop();
+            }
+        }
+        let mut out = Vec::new();
+        walk(v, &mut Vec::new(), &mut out);
+        out
+    }
+
+    fn object_at<'a>(v: &'a Value, path: &[Value]) -> &'a Map<String, Value> {
+        let found = path.iter().fold(v, |v, k| match k {
+            Value::String(s) => &v[s.as_str()],
+            _ => &v[k.as_u64().unwrap() as usize],
+        });
+        found.as_object().unwrap()
+    }
+
+    /// A telemetry event's `features`: a map, where a new name is a new feature, not an unknown
+    /// member (it changes the bundle and its hash).
+    fn is_map(path: &[Value]) -> bool {
+        path.last() == Some(&json!("features"))
+    }
+
+    /// The JSON of `v` with a member `name: value` written first in the object at `path` (a
+    /// repeated member when the object has one of that name).
+    fn with_member(v: &Value, path: &[Value], name: &str, value: &Value) -> String {
+        let inner = |key: Value| match path.split_first() {
+            Some((first, rest)) if *first == key => Some(rest),
+            _ => None,
+        };
+        match v {
+            Value::Object(m) => {
+                let mut members: Vec<String> = m
+                    .iter()
+                    .map(|(k, c)| match inner(json!(k)) {
+                        Some(rest) => format!("{}:{}", json!(k), with_member(c, rest, name, value)),
+                        None => format!("{}:{c}", json!(k)),
+                    })
+                    .collect();
+                if path.is_empty() {
+                    members.insert(0, format!("{}:{value}", json!(name)));
+                }
+                format!("{{{}}}", members.join(","))
+            }
+            Value::Array(a) => {
+                let items: Vec<String> = a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| match inner(json!(i)) {
+                        Some(rest) => with_member(c, rest, name, value),
+                        None => c.to_string(),
+                    })
+                    .collect();
+                format!("[{}]", items.join(","))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn with_repeated(v: &Value, path: &[Value]) -> String {
+        let (name, value) = object_at(v, path).iter().next().unwrap();
+        with_member(v, path, name, value)
+    }
+
+    /// Refused by the exact parse and by the JSON verifier, with one `non_canonical_content`.
+    fn assert_non_canonical(bytes: &[u8], what: &str) {
+        match IncidentEvidenceBundle::from_json_slice(bytes) {
+            Err(EvidenceError::NonCanonicalContent { .. }) => {}
+            other => panic!("{what}: {other:?}"),
+        }
+        let r = verify_incident_evidence_bundle_json(bytes);
+        let codes: Vec<Code> = r.errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, [Code::NonCanonicalContent], "{what}: {:?}", r.errors);
+        assert!(
+            !r.valid && !r.ledger_chain_intact && !r.redaction_applied,
+            "{what}"
+        );
+    }
+
+    #[test]
+    fn every_object_with_an_unknown_or_repeated_member_is_refused() {
+        let b = bundle(&IncidentBundleRedactionPolicy::default());
+        let r = verify_incident_evidence_bundle_json(b.to_json().unwrap().as_bytes());
+        assert!(r.valid, "{:?}", r.errors);
+        let v = serde_json::to_value(&b).unwrap();
+        // Control: rewritten here (members sorted), the same bundle still verifies.
+        let rewritten = with_member(&v, &[json!("nowhere")], "x", &Value::Null);
+        assert!(verify_incident_evidence_bundle_json(rewritten.as_bytes()).valid);
+        let paths = objects(&v);
+        assert!(paths.len() >= 120, "{} objects", paths.len());
+        for path in &paths {
+            if !is_map(path) {
+                let unknown = with_member(&v, path, "smuggled", &json!("payload"));
+                assert_non_canonical(unknown.as_bytes(), &format!("unknown at {path:?}"));
+            }
+            let repeated = with_repeated(&v, path);
+            assert_non_canonical(repeated.as_bytes(), &format!("repeated at {path:?}"));
+        }
+    }
+
+    /// An externally redacted bundle carrying the redacted value and its salt beside the
+    /// commitment (or anywhere else) must not verify, let alone claim the redaction applied.
+    #[test]
+    fn a_redacted_value_and_its_salt_cannot_travel_in_an_unknown_member() {
+        let external = bundle(&IncidentBundleRedactionPolicy::default());
+        let internal = bundle(&IncidentBundleRedactionPolicy::internal());
+        let i = external
+            .ledger
+            .entries
+            .iter()
+            .position(|e| e.decision().is_some_and(|d| d.params_hash.is_redacted()))
+            .unwrap();
+        let reveal = internal.ledger.entries[i]
+            .decision()
+            .unwrap()
+            .params_hash
+            .reveal()
+            .unwrap();
+        let reveal = serde_json::to_value(reveal).unwrap();
+        let v = serde_json::to_value(&external).unwrap();
+        let decision = [
+            json!("ledger"),
+            json!("entries"),
+            json!(i),
+            json!("body"),
+            json!("full"),
+            json!("decision"),
+        ];
+        let params = [&decision[..], &[json!("params_hash")]].concat();
+        for (path, name) in [
+            (&params[..], "reveal_copy"),
+            (&decision[..], "params"),
+            (&[][..], "params_reveal"),
+        ] {
+            let smuggled = with_member(&v, path, name, &reveal);
+            assert!(smuggled.contains(reveal["salt"].as_str().unwrap()));
+            assert_non_canonical(smuggled.as_bytes(), name);
+        }
+    }
+
+    fn base() -> &'static (Value, Vec<Vec<Value>>) {
+        static BASE: OnceLock<(Value, Vec<Vec<Value>>)> = OnceLock::new();
+        BASE.get_or_init(|| {
+            let v =
+                serde_json::to_value(bundle(&IncidentBundleRedactionPolicy::default())).unwrap();
+            let paths = objects(&v);
+            (v, paths)
+        })
+    }
+
+    fn any_member_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<u64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+            Just(json!({})),
+            Just(json!(["x"])),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// A member inserted in any object of a valid bundle — a new name, or the name of a
+        /// member the object has — is always refused as non-canonical content (in the features
+        /// map, where a new name is a new feature, only a repeated name is tried).
+        #[test]
+        fn a_member_inserted_at_a_random_object_is_always_refused(
+            object in any::<prop::sample::Index>(),
+            fresh in "[a-z_]{1,16}",
+            existing in any::<prop::sample::Index>(),
+            repeat in any::<bool>(),
+            value in any_member_value(),
+        ) {
+            let (v, paths) = base();
+            let path = object.get(paths);
+            let names: Vec<&String> = object_at(v, path).keys().collect();
+            let repeat = repeat || is_map(path);
+            let name = if repeat { existing.get(&names).as_str() } else { fresh.as_str() };
+            let bytes = with_member(v, path, name, &value);
+            assert_non_canonical(bytes.as_bytes(), &format!("{name} at {path:?}"));
+        }
+    }
+}
+
 /// A bundle must never launder a source ledger that does not verify: the builder elides
 /// out-of-scope entries keeping their *stored* digests, so without checking the source a
 /// tampered entry outside the scope would vanish and the bundle would verify.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
 use crate::entry::LedgerEntry;
+use crate::exact::{from_json_exactly, ExactJsonError};
 
 /// The schema string of [`RuntimeRiskLedgerArtifact`].
 pub const RUNTIME_RISK_LEDGER_SCHEMA: &str = "hostguard.runtime_risk_ledger.v1";
@@ -12,6 +13,7 @@ pub const RUNTIME_RISK_LEDGER_SCHEMA: &str = "hostguard.runtime_risk_ledger.v1";
 /// An exported ledger: the retained (or bundled) entries between an anchor and a head
 /// checkpoint. Its JSON round-trips bit-exactly, floats included.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuntimeRiskLedgerArtifact {
     /// Always [`RUNTIME_RISK_LEDGER_SCHEMA`].
     pub schema: String,
@@ -35,6 +37,7 @@ pub struct RuntimeRiskLedgerArtifact {
 /// retention, or outside a bundle's window); it always equals `first_seq`, and
 /// `prev_ledger_hash` is genesis exactly when it is 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LedgerAnchor {
     /// Seq of the first entry (the next seq when there is none).
     pub first_seq: u64,
@@ -46,6 +49,7 @@ pub struct LedgerAnchor {
 
 /// The head checkpoint: pins the tail so truncation is detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LedgerHead {
     /// Seq of the last entry (`None` when there is none).
     pub last_seq: Option<u64>,
@@ -55,7 +59,8 @@ pub struct LedgerHead {
     pub entry_count: u64,
 }
 
-/// Why bytes are not a ledger artifact.
+/// Why an artifact could not be written as JSON ([`RuntimeRiskLedgerArtifact::to_json`];
+/// reading reports an [`ExactJsonError`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid ledger artifact JSON at line {line}, column {column}: {message}")]
 pub struct ArtifactParseError {
@@ -107,14 +112,13 @@ impl RuntimeRiskLedgerArtifact {
         }
     }
 
-    /// Parses an artifact from JSON bytes. Parsing checks shape only; call
-    /// [`crate::verify_runtime_risk_ledger_artifact`] before trusting the content.
-    pub fn from_json_slice(bytes: &[u8]) -> Result<RuntimeRiskLedgerArtifact, ArtifactParseError> {
-        serde_json::from_slice(bytes).map_err(|e| ArtifactParseError {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })
+    /// Parses an artifact from JSON bytes that hold exactly an artifact: a repeated member
+    /// name, a member the artifact does not know (at any depth) or a value written in another
+    /// form is [`ExactJsonError::NonCanonical`] (`docs/ledger-format.md` §4.1). Parsing checks
+    /// shape only; call [`crate::verify_runtime_risk_ledger_artifact`] before trusting the
+    /// content.
+    pub fn from_json_slice(bytes: &[u8]) -> Result<RuntimeRiskLedgerArtifact, ExactJsonError> {
+        from_json_exactly(bytes)
     }
 
     /// The artifact as compact JSON (fixed field order).

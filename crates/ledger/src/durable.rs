@@ -116,6 +116,7 @@ fn scan(
     let mut chain = ChainVerifier::new(0, Digest::GENESIS);
     let mut errors = Vec::new();
     let mut line = Vec::new();
+    let mut canonical = Vec::new();
     let mut scan = Scan {
         entries: 0,
         valid_len: 0,
@@ -131,14 +132,13 @@ fn scan(
             return Ok(scan);
         }
         let index = scan.entries;
-        let entry = serde_json::from_slice::<LedgerEntry>(&line).map_err(|e| {
-            DurableError::CorruptLine {
-                path: path.to_path_buf(),
-                line: index.saturating_add(1),
-                index,
-                message: e.to_string(),
-            }
-        })?;
+        let corrupt = |message: String| DurableError::CorruptLine {
+            path: path.to_path_buf(),
+            line: index.saturating_add(1),
+            index,
+            message,
+        };
+        let entry = read_line(&line, &mut canonical).map_err(corrupt)?;
         let position = usize::try_from(index).unwrap_or(usize::MAX);
         if chain.check(position, &entry, &mut errors) {
             let (code, message) = errors
@@ -173,6 +173,24 @@ impl DurableError {
             }
         }
     }
+}
+
+/// One line as [`DurableLedger::append`] writes it: the entry's JSON exactly as serialized, then
+/// `\n`. Any other bytes — an unknown or repeated member, another spelling of a number, a flipped
+/// bit that leaves a value unchanged — are refused: nobody else writes this file.
+fn read_line(line: &[u8], canonical: &mut Vec<u8>) -> Result<LedgerEntry, String> {
+    let json = line.strip_suffix(b"\n").unwrap_or(line);
+    let entry: LedgerEntry = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+    canonical.clear();
+    serde_json::to_writer(&mut *canonical, &entry).map_err(|e| e.to_string())?;
+    if canonical.as_slice() != json {
+        return Err(
+            "the line is not the entry as the ledger writes it (non-canonical bytes: \
+                    an edited spelling, whitespace or member order)"
+                .to_owned(),
+        );
+    }
+    Ok(entry)
 }
 
 /// A [`Ledger`] whose every entry is also appended to a JSONL file.

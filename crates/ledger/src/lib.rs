@@ -6,6 +6,8 @@
 //! control event); [`RuntimeRiskLedgerArtifact`], the export that
 //! [`verify_runtime_risk_ledger_artifact`] checks and [`replay_runtime_risk_ledger_artifact`]
 //! re-derives. Every byte that is hashed is specified in `docs/ledger-format.md`.
+//! [`from_json_exactly`] reads JSON that must hold exactly its typed value (no unknown or
+//! repeated member at any depth); the evidence crate reads bundles through it too.
 //!
 //! Randomness (commitment salts, key generation) is injected; the crate reads no clock.
 //!
@@ -37,6 +39,7 @@ mod digest;
 mod durable;
 mod encode;
 mod entry;
+mod exact;
 mod ledger;
 mod record;
 mod replay;
@@ -57,6 +60,7 @@ pub use digest::{body_digest, commitment, ledger_hash, Digest, DomainTag, Salt};
 pub use durable::{DurableError, DurableLedger, FsyncPolicy, OpenReport};
 pub use encode::{band_profile_code, encode_body, EncodeError, ENCODING_VERSION};
 pub use entry::{EntryBody, LedgerEntry, RuntimeRiskLedgerEntry};
+pub use exact::{from_json_exactly, ExactJsonError, MalformedJson};
 pub use ledger::{AppendReceipt, Ledger, LedgerError};
 pub use record::{
     Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord,
@@ -69,6 +73,6 @@ pub use replay::{
 };
 pub use restore::{RestoredExtension, RestoredRollout, RestoredState, ROLLBACK_REASON_PREFIX};
 pub use verify::{
-    verify_runtime_risk_ledger_artifact, LedgerVerifyError, RuntimeRiskLedgerVerificationReport,
-    VerifyErrorCode,
+    verify_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact_json,
+    LedgerVerifyError, RuntimeRiskLedgerVerificationReport, VerifyErrorCode,
 };

@@ -106,6 +106,7 @@ impl EntryPayload {
 
 /// One decision of the gate, written at decision time (DESIGN §2 step 8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionRecord {
     /// The host's id of the call.
     pub call_id: String,
@@ -150,6 +151,7 @@ pub struct DecisionRecord {
 
 /// The kill switch of the entry's extension was engaged (`engaged = true`) or lifted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KillSwitchRecord {
     /// Engaged (true) or lifted (false).
     pub engaged: bool,
@@ -159,6 +161,7 @@ pub struct KillSwitchRecord {
 
 /// The trust level of the entry's extension changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrustChangeRecord {
     /// The previous trust level.
     pub from: String,
@@ -171,6 +174,7 @@ pub struct TrustChangeRecord {
 /// The rollout phase changed. Phases are strings: the ledger does not depend on the rollout
 /// crate (DESIGN §1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RolloutTransitionRecord {
     /// The previous phase.
     pub from: String,
@@ -182,6 +186,7 @@ pub struct RolloutTransitionRecord {
 
 /// The risk configuration changed. Replay uses `hysteresis` from this entry on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConfigChangeRecord {
     /// The new controller configuration.
     pub config: RuntimeRiskConfig,
@@ -191,6 +196,7 @@ pub struct ConfigChangeRecord {
 
 /// An operator reset the risk state of the entry's extension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RiskStateResetRecord {
     /// Why.
     pub reason: String,
@@ -198,6 +204,7 @@ pub struct RiskStateResetRecord {
 
 /// A person answered the Prompt verdict of a call of the entry's extension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PromptResolutionRecord {
     /// The call that was prompted.
     pub call_id: String,
@@ -212,6 +219,7 @@ pub struct PromptResolutionRecord {
 /// The ledger does not depend on the rollout crate (DESIGN §1), so the thresholds are its own
 /// [`RollbackThresholds`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RollbackTriggerChangeRecord {
     /// The thresholds in force before the change.
     pub from: RollbackThresholds,
@@ -225,6 +233,7 @@ pub struct RollbackTriggerChangeRecord {
 /// §5). Written once per start, after the entries it was restored from, so the chain says when
 /// the gate restarted and in which state it went on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResumeRecord {
     /// Entries the file held (and verified) before this start.
     pub entries_found: u64,
@@ -252,6 +261,7 @@ pub struct ResumeRecord {
 /// its order). Finite by construction when written by the manager: the rollout crate validates
 /// a trigger before it takes effect.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RollbackThresholds {
     /// Largest tolerated share of flagged false positives in the window.
     pub max_false_positive_rate: f64,
@@ -295,6 +305,7 @@ impl RedactableField {
 /// [`Committed::seal`] seals up front with the caller's RNG, so a host can do that hash before
 /// taking the lock around the append. An all-zero salt is never left in a sealed entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Committed {
     commitment: Digest,
     reveal: Option<Reveal>,
@@ -302,6 +313,7 @@ pub struct Committed {
 
 /// The opening of a commitment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Reveal {
     /// The committed value.
     pub value: String,

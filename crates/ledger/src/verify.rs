@@ -13,6 +13,7 @@ use crate::artifact::{RuntimeRiskLedgerArtifact, RUNTIME_RISK_LEDGER_SCHEMA};
 use crate::digest::Digest;
 use crate::encode::EncodeError;
 use crate::entry::{EntryBody, LedgerEntry};
+use crate::exact::{ExactJsonError, MalformedJson};
 
 /// What a verification found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +89,10 @@ pub enum VerifyErrorCode {
     HeadLastSeqMismatch,
     /// `head.last_ledger_hash` differs from the last entry's ledger hash.
     HeadHashMismatch,
+    /// (JSON form) The bytes hold content the artifact does not: a repeated member name or a
+    /// member the artifact does not know, at any depth, or a value written in another form.
+    /// Nothing else is checked: no digest would cover that content.
+    NonCanonicalContent,
 }
 
 impl VerifyErrorCode {
@@ -108,6 +113,7 @@ impl VerifyErrorCode {
             VerifyErrorCode::HeadEntryCountMismatch => "head_entry_count_mismatch",
             VerifyErrorCode::HeadLastSeqMismatch => "head_last_seq_mismatch",
             VerifyErrorCode::HeadHashMismatch => "head_hash_mismatch",
+            VerifyErrorCode::NonCanonicalContent => "non_canonical_content",
         }
     }
 }
@@ -244,6 +250,33 @@ pub fn verify_runtime_risk_ledger_artifact(
         elided_count,
         redacted_count,
         evicted_count: anchor.evicted_count,
+    }
+}
+
+/// Parses and verifies an artifact from the bytes as read
+/// ([`RuntimeRiskLedgerArtifact::from_json_slice`]). Bytes that hold more than an artifact give
+/// a report with one artifact-level `non_canonical_content` error (`docs/ledger-format.md`
+/// §4.1); others the report of [`verify_runtime_risk_ledger_artifact`]. `Err` only when the
+/// bytes are not an artifact at all. Never panics.
+pub fn verify_runtime_risk_ledger_artifact_json(
+    bytes: &[u8],
+) -> Result<RuntimeRiskLedgerVerificationReport, MalformedJson> {
+    match RuntimeRiskLedgerArtifact::from_json_slice(bytes) {
+        Ok(artifact) => Ok(verify_runtime_risk_ledger_artifact(&artifact)),
+        Err(ExactJsonError::Malformed(e)) => Err(e),
+        Err(ExactJsonError::NonCanonical { message }) => Ok(RuntimeRiskLedgerVerificationReport {
+            valid: false,
+            first_invalid_index: None,
+            errors: vec![LedgerVerifyError {
+                index: None,
+                code: VerifyErrorCode::NonCanonicalContent,
+                message,
+            }],
+            entry_count: 0,
+            elided_count: 0,
+            redacted_count: 0,
+            evicted_count: 0,
+        }),
     }
 }
 

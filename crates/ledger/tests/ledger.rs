@@ -409,6 +409,12 @@ mod verify {
             VerifyErrorCode::HeadHashMismatch.as_str(),
             "head_hash_mismatch"
         );
+        let json = serde_json::to_string(&VerifyErrorCode::NonCanonicalContent).unwrap();
+        assert_eq!(json, "\"non_canonical_content\"");
+        assert_eq!(
+            VerifyErrorCode::NonCanonicalContent.as_str(),
+            "non_canonical_content"
+        );
     }
 
     #[test]
@@ -960,7 +966,6 @@ mod durable {
     }
 
     #[test]
-    #[ignore = "until entries refuse unknown members: a flipped bit can rename `reveal`"]
     fn a_flipped_bit_in_the_last_complete_line_is_reported_not_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.jsonl");
@@ -1051,6 +1056,290 @@ mod durable {
             .ledger()
             .artifact(0, RuntimeRiskConfig::default(), HysteresisConfig::default());
         assert!(verify_runtime_risk_ledger_artifact(&a).valid);
+    }
+}
+
+mod strict {
+    //! Unknown and repeated members are refused at every depth (docs/ledger-format.md §4.1,
+    //! §5): by the types themselves, so that the durable file's reader (a plain
+    //! `serde_json::from_slice` of each line) refuses them as well, and by the artifact's JSON
+    //! verifier, which reports `non_canonical_content`.
+    use super::fixture;
+    use hostguard_ledger::{
+        verify_runtime_risk_ledger_artifact_json, DurableError, DurableLedger, ExactJsonError,
+        FsyncPolicy, RuntimeRiskLedgerArtifact, VerifyErrorCode,
+    };
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+    use std::path::Path;
+
+    /// The path of every object inside `v`, `v` itself first.
+    pub(crate) fn objects(v: &Value) -> Vec<Vec<Value>> {
+        fn walk(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+            let children: Vec<(Value, &Value)> = match v {
+                Value::Object(m) => {
+                    out.push(path.clone());
+                    m.iter().map(|(k, c)| (json!(k), c)).collect()
+                }
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (json!(i), c))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (key, child) in children {
+                path.push(key);
+                walk(child, path, out);
+                path.pop();
+            }
+        }
+        let mut out = Vec::new();
+        walk(v, &mut Vec::new(), &mut out);
+        out
+    }
+
+    /// The JSON of `v` with a member `name: value` written first in the object at `path` (a
+    /// repeated member when the object has one of that name).
+    pub(crate) fn with_member(v: &Value, path: &[Value], name: &str, value: &Value) -> String {
+        let inner = |key: Value| match path.split_first() {
+            Some((first, rest)) if *first == key => Some(rest),
+            _ => None,
+        };
+        match v {
+            Value::Object(m) => {
+                let mut members: Vec<String> = m
+                    .iter()
+                    .map(|(k, c)| match inner(json!(k)) {
+                        Some(rest) => format!("{}:{}", json!(k), with_member(c, rest, name, value)),
+                        None => format!("{}:{c}", json!(k)),
+                    })
+                    .collect();
+                if path.is_empty() {
+                    members.insert(0, format!("{}:{value}", json!(name)));
+                }
+                format!("{{{}}}", members.join(","))
+            }
+            Value::Array(items) => {
+                let items: Vec<String> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| match inner(json!(i)) {
+                        Some(rest) => with_member(c, rest, name, value),
+                        None => c.to_string(),
+                    })
+                    .collect();
+                format!("[{}]", items.join(","))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The object at `path` of `v`.
+    fn object_at<'a>(v: &'a Value, path: &[Value]) -> &'a serde_json::Map<String, Value> {
+        let found = path.iter().fold(v, |v, k| match k {
+            Value::String(s) => &v[s.as_str()],
+            _ => &v[k.as_u64().unwrap() as usize],
+        });
+        found.as_object().unwrap()
+    }
+
+    fn with_unknown(v: &Value, path: &[Value]) -> String {
+        with_member(v, path, "smuggled", &json!("payload"))
+    }
+
+    /// `v` with the first member of the object at `path` written twice.
+    fn with_repeated(v: &Value, path: &[Value]) -> String {
+        let (name, value) = object_at(v, path).iter().next().unwrap();
+        with_member(v, path, name, value)
+    }
+
+    /// The fixture ledger (every entry kind) as the durable file holds it, one value a line.
+    fn durable_lines() -> Vec<Value> {
+        fixture::ledger()
+            .entries()
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .collect()
+    }
+
+    fn open_with(dir: &Path, lines: &[String]) -> Result<u64, DurableError> {
+        let path = dir.join("l.jsonl");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        DurableLedger::open(&path, 1024, FsyncPolicy::Never).map(|(_, r)| r.entries_loaded)
+    }
+
+    /// Every object of every line, the last one included (only a line without its newline is
+    /// torn), edited by `edit`, one at a time: the file must not open, and the error names the
+    /// line.
+    fn assert_every_durable_edit_refused(edit: fn(&Value, &[Value]) -> String) {
+        let dir = tempfile::tempdir().unwrap();
+        let values = durable_lines();
+        let lines: Vec<String> = fixture::ledger()
+            .entries()
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        // Control: the lines as the ledger writes them open.
+        assert_eq!(open_with(dir.path(), &lines).unwrap(), values.len() as u64);
+        let mut checked = 0;
+        for (i, v) in values.iter().enumerate() {
+            for path in objects(v) {
+                let mut edited = lines.clone();
+                edited[i] = edit(v, &path);
+                match open_with(dir.path(), &edited) {
+                    Err(DurableError::CorruptLine { line, .. }) if line == i as u64 + 1 => {}
+                    other => panic!("line {} object {path:?}: {other:?}", i + 1),
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 60, "{checked} objects");
+    }
+
+    /// The same entry with its members in another order, or with a space, is not the line the
+    /// ledger wrote: refused, the last line included.
+    #[test]
+    fn a_durable_line_in_another_spelling_does_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines: Vec<String> = fixture::ledger()
+            .entries()
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        let last = lines.len() - 1;
+        for (i, respelled) in [
+            (0, durable_lines()[0].to_string()),
+            (last, lines[last].replacen(':', ": ", 1)),
+        ] {
+            assert_ne!(respelled, lines[i]);
+            let mut edited = lines.clone();
+            edited[i] = respelled;
+            match open_with(dir.path(), &edited) {
+                Err(DurableError::CorruptLine { line, .. }) if line == i as u64 + 1 => {}
+                other => panic!("line {}: {other:?}", i + 1),
+            }
+        }
+    }
+
+    #[test]
+    fn a_durable_line_with_an_unknown_member_at_any_depth_does_not_open() {
+        assert_every_durable_edit_refused(with_unknown);
+    }
+
+    #[test]
+    fn a_durable_line_with_a_repeated_member_at_any_depth_does_not_open() {
+        assert_every_durable_edit_refused(with_repeated);
+    }
+
+    /// The artifact's types refuse them too, in every entry kind, elided and redacted entries,
+    /// anchor, head, config and hysteresis: a plain `serde_json` parse fails.
+    #[test]
+    fn the_artifact_types_refuse_unknown_and_repeated_members_at_any_depth() {
+        let base = serde_json::to_value(fixture::artifact()).unwrap();
+        let paths = objects(&base);
+        assert!(paths.len() >= 70, "{} objects", paths.len());
+        for path in &paths {
+            for edited in [with_unknown(&base, path), with_repeated(&base, path)] {
+                let parsed = serde_json::from_str::<RuntimeRiskLedgerArtifact>(&edited);
+                assert!(parsed.is_err(), "{path:?} accepted: {edited}");
+            }
+        }
+    }
+
+    /// The artifact's JSON verifier: `non_canonical_content`, artifact-level, and nothing else.
+    fn assert_non_canonical(bytes: &[u8], what: &str) {
+        match RuntimeRiskLedgerArtifact::from_json_slice(bytes) {
+            Err(ExactJsonError::NonCanonical { .. }) => {}
+            other => panic!("{what}: {other:?}"),
+        }
+        let report = verify_runtime_risk_ledger_artifact_json(bytes).unwrap();
+        assert!(!report.valid, "{what}");
+        let errors: Vec<_> = report.errors.iter().map(|e| (e.index, e.code)).collect();
+        assert_eq!(
+            errors,
+            [(None, VerifyErrorCode::NonCanonicalContent)],
+            "{what}"
+        );
+        assert_eq!(report.first_invalid_index, None, "{what}");
+    }
+
+    #[test]
+    fn the_json_verifier_reports_unknown_and_repeated_members_as_non_canonical_content() {
+        let artifact = fixture::artifact();
+        let json = artifact.to_json().unwrap();
+        let report = verify_runtime_risk_ledger_artifact_json(json.as_bytes()).unwrap();
+        assert!(report.valid, "{:?}", report.errors);
+        assert_eq!(
+            RuntimeRiskLedgerArtifact::from_json_slice(json.as_bytes()).unwrap(),
+            artifact
+        );
+        let base = serde_json::to_value(&artifact).unwrap();
+        for path in objects(&base) {
+            assert_non_canonical(
+                with_unknown(&base, &path).as_bytes(),
+                &format!("unknown {path:?}"),
+            );
+            assert_non_canonical(
+                with_repeated(&base, &path).as_bytes(),
+                &format!("repeated {path:?}"),
+            );
+        }
+        // An entry that is not there is a finding of the chain, not of the form.
+        let mut shorter = artifact.clone();
+        shorter.entries.pop();
+        let report =
+            verify_runtime_risk_ledger_artifact_json(shorter.to_json().unwrap().as_bytes())
+                .unwrap();
+        assert!(report
+            .errors
+            .iter()
+            .all(|e| e.code != VerifyErrorCode::NonCanonicalContent));
+        // Bytes that are no artifact at all are malformed, with a position.
+        let malformed =
+            verify_runtime_risk_ledger_artifact_json(b"{\n\"schema\": 7\n}").unwrap_err();
+        assert_eq!(malformed.line, 2, "{malformed}");
+    }
+
+    fn base() -> &'static (Value, Vec<Vec<Value>>) {
+        static BASE: std::sync::OnceLock<(Value, Vec<Vec<Value>>)> = std::sync::OnceLock::new();
+        BASE.get_or_init(|| {
+            let v = serde_json::to_value(fixture::artifact()).unwrap();
+            let paths = objects(&v);
+            (v, paths)
+        })
+    }
+
+    fn any_member_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<u64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+            Just(json!({})),
+            Just(json!([])),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// A member inserted in any object of a valid artifact — a new name, or the name of a
+        /// member the object has — is always refused as non-canonical content.
+        #[test]
+        fn a_member_inserted_at_a_random_object_is_always_refused(
+            object in any::<prop::sample::Index>(),
+            fresh in "[a-z_]{1,16}",
+            existing in any::<prop::sample::Index>(),
+            repeat in any::<bool>(),
+            value in any_member_value(),
+        ) {
+            let (v, paths) = base();
+            let path = object.get(paths);
+            let names: Vec<&String> = object_at(v, path).keys().collect();
+            let name = if repeat { existing.get(&names).as_str() } else { fresh.as_str() };
+            assert_non_canonical(with_member(v, path, name, &value).as_bytes(), &format!("{name} at {path:?}"));
+        }
     }
 }
 

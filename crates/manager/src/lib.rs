@@ -102,10 +102,11 @@ pub use hostguard_ledger::{
     VerifiedCheckpoint, VerifierKey, CHECKPOINT_MAX_BYTES,
 };
 pub use hostguard_ledger::{
-    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact, ArtifactParseError,
-    Committed, ConfigChangeRecord, DecisionRecord, Digest, DurableError, DurableLedger, EntryBody,
-    EntryPayload, FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError,
-    LedgerHead, LedgerVerifyError, OpenReport, PromptResolutionRecord, RedactableField,
+    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact,
+    verify_runtime_risk_ledger_artifact_json, ArtifactParseError, Committed, ConfigChangeRecord,
+    DecisionRecord, Digest, DurableError, DurableLedger, EntryBody, EntryPayload, ExactJsonError,
+    FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError, LedgerHead,
+    LedgerVerifyError, MalformedJson, OpenReport, PromptResolutionRecord, RedactableField,
     ReplayError, ReplaySkipCounts, ResumeRecord, Reveal, RiskStateResetRecord, RollbackThresholds,
     RollbackTriggerChangeRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact,
     RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayArtifact,

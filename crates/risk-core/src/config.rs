@@ -40,6 +40,7 @@ pub use load::{CliOverrides, ConfigFile};
 /// ..RuntimeRiskConfig::default() }` (the runbook does); every consumer validates the value it
 /// receives, so an out-of-range field is an error at build time, never a silent clamp.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuntimeRiskConfig {
     /// Whether the risk model runs at all (default false).
     pub enabled: bool,

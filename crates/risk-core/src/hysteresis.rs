@@ -49,6 +49,7 @@ impl BandProfile {
 
 /// Entry thresholds of the escalated states: a state applies at or above its threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScoreBands {
     /// Entry threshold of Harden.
     pub harden: f64,
@@ -118,6 +119,7 @@ impl ScoreBands {
 
 /// The knobs of the machine (from `RuntimeRiskConfig`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HysteresisConfig {
     /// Score bands in force.
     pub bands: ScoreBands,

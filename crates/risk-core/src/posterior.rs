@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Posterior probabilities of the three classes of an extension's behaviour; they sum to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Posterior {
     /// Probability of `safe`.
     pub safe: f64,
