@@ -77,6 +77,7 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         start_ms,
         workspace: None,
         ledger_file: None,
+        checkpoint_key: None,
     };
     let mut driver = Driver::new(&options)?;
     let mut text = String::new();

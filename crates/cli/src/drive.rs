@@ -12,8 +12,9 @@ use std::num::NonZeroU32;
 use std::path::Path;
 
 use hostguard_manager::{
-    BuildError, Clock, EnforcementState, ExtensionManager, ExtensionPolicy, FsyncPolicy,
-    ManualClock, Outcome, PolicyProfile, RolloutPhase, RuntimeRiskConfig, Verdict, VerdictAction,
+    BuildError, CheckpointEvery, Clock, EnforcementState, ExtensionManager, ExtensionPolicy,
+    FsyncPolicy, ManualClock, Outcome, PolicyProfile, RolloutPhase, RuntimeRiskConfig, Verdict,
+    VerdictAction,
 };
 use serde::Serialize;
 
@@ -40,6 +41,17 @@ pub struct GateOptions {
     /// A durable ledger file the run continues (created when absent), exactly as a host's
     /// `durable_ledger` does: the gate resumes from its state and appends to its chain.
     pub ledger_file: Option<std::path::PathBuf>,
+    /// Signs checkpoints of `ledger_file` with this key into [`checkpoint_path`] (at start,
+    /// every 1000 entries, at the end of the run), and checks the file against the last one
+    /// before resuming.
+    pub checkpoint_key: Option<std::path::PathBuf>,
+}
+
+/// Where `run --checkpoint-key` keeps the checkpoint of `--ledger-file F`: `F.checkpoint`.
+pub fn checkpoint_path(ledger_file: &Path) -> std::path::PathBuf {
+    let mut name = ledger_file.as_os_str().to_owned();
+    name.push(".checkpoint");
+    std::path::PathBuf::from(name)
 }
 
 /// One line of `verdicts.jsonl` (field order fixed).
@@ -134,10 +146,17 @@ impl Driver {
         }
         if let Some(file) = &options.ledger_file {
             builder = builder.durable_ledger(file, LEDGER_FILE_FSYNC);
+            if let Some(key) = &options.checkpoint_key {
+                let key = crate::key_cmd::read_signer_key(key)?;
+                builder =
+                    builder.checkpoints(checkpoint_path(file), key, CheckpointEvery::default());
+            }
         }
         let manager = builder.build().map_err(|e| match e {
             // A ledger that does not verify is a finding (runbook Procedure 5), not bad usage.
-            BuildError::LedgerDamaged { .. } => CliError::finding(format!("{e}")),
+            BuildError::LedgerDamaged { .. } | BuildError::CheckpointRefused { .. } => {
+                CliError::finding(format!("{e}"))
+            }
             e => CliError::input(format!("cannot build the gate: {e}")),
         })?;
         Ok(Driver {

@@ -4,8 +4,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use hostguard_manager::{
-    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact_json, ExactJsonError,
-    ReplayError, RuntimeRiskLedgerArtifact, RuntimeRiskLedgerVerificationReport,
+    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact,
+    verify_runtime_risk_ledger_artifact_json, DurableLedger, ExactJsonError, ReplayError,
+    RestoredState, RuntimeRiskLedgerArtifact, RuntimeRiskLedgerVerificationReport,
     RuntimeRiskReplayStep, VerifyErrorCode,
 };
 
@@ -18,8 +19,14 @@ const LEDGER_ARTIFACT: &str = "a ledger artifact (`hostguard.runtime_risk_ledger
 /// naming line and column; a file holding more than an artifact — an unknown or repeated member
 /// at any depth (`docs/ledger-format.md` §4.1) — does not verify (exit 1,
 /// `non_canonical_content`).
+///
+/// A durable ledger file (JSONL, a host's `durable_ledger` or `run --ledger-file`) is read too:
+/// see [`read_durable`].
 pub fn read_ledger(file: &Path) -> CliResult<RuntimeRiskLedgerArtifact> {
     let bytes = read_bytes(file)?;
+    if is_durable(&bytes) {
+        return read_durable(file).map(|(artifact, _)| artifact);
+    }
     RuntimeRiskLedgerArtifact::from_json_slice(&bytes).map_err(|e| match e {
         ExactJsonError::Malformed(json) => malformed_json(file, &json, LEDGER_ARTIFACT),
         ExactJsonError::NonCanonical { message } => CliError::finding(format!(
@@ -28,6 +35,37 @@ pub fn read_ledger(file: &Path) -> CliResult<RuntimeRiskLedgerArtifact> {
             VerifyErrorCode::NonCanonicalContent
         )),
     })
+}
+
+/// How every line of a durable ledger file starts (the entry's JSON as the ledger writes it:
+/// `seq` first); an artifact starts with `schema`.
+const DURABLE_PREFIX: &[u8] = b"{\"seq\":";
+
+/// Whether `bytes` are a durable ledger file rather than an artifact.
+fn is_durable(bytes: &[u8]) -> bool {
+    bytes.starts_with(DURABLE_PREFIX)
+}
+
+/// Reads a durable ledger file without changing it (`docs/ledger-format.md` §5): every complete
+/// line verified as the chain from genesis; a line that does not is a finding (exit 1) naming
+/// its line and entry index. Returns the artifact of every entry (header: the genesis config)
+/// and the bytes of a torn final line, which is reported, not verified.
+pub fn read_durable(file: &Path) -> CliResult<(RuntimeRiskLedgerArtifact, u64)> {
+    let mut entries = Vec::new();
+    let mut state = RestoredState::default();
+    let report = DurableLedger::read(file, &mut |entry| {
+        state.observe(&entry);
+        entries.push(entry);
+    })
+    .map_err(|e| match e.first_invalid_index() {
+        Some(_) => CliError::finding(format!("{e}")),
+        None => CliError::input(format!("{e}")),
+    })?;
+    let (config, hysteresis) = state
+        .first_config
+        .map_or_else(Default::default, |c| (c.config, c.hysteresis));
+    let artifact = RuntimeRiskLedgerArtifact::from_entries(0, config, hysteresis, entries);
+    Ok((artifact, report.truncated_bytes))
 }
 
 /// The human report of a verification: a verdict line, then one line per error.
@@ -63,8 +101,19 @@ pub fn render_verification(name: &str, report: &RuntimeRiskLedgerVerificationRep
 /// does not hold is `non_canonical_content`); exit 1 when they do not verify.
 pub fn verify(file: &Path, json: bool) -> CliResult {
     let bytes = read_bytes(file)?;
-    let report = verify_runtime_risk_ledger_artifact_json(&bytes)
-        .map_err(|e| malformed_json(file, &e, LEDGER_ARTIFACT))?;
+    let report = if is_durable(&bytes) {
+        let (artifact, torn) = read_durable(file)?;
+        if torn > 0 {
+            eprintln!(
+                "hostguard: warning: {}: a torn final line ({torn} bytes, an interrupted write) was not verified",
+                file.display()
+            );
+        }
+        verify_runtime_risk_ledger_artifact(&artifact)
+    } else {
+        verify_runtime_risk_ledger_artifact_json(&bytes)
+            .map_err(|e| malformed_json(file, &e, LEDGER_ARTIFACT))?
+    };
     if json {
         crate::outln!("{}", to_json_pretty(&report)?)?;
     } else {

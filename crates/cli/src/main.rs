@@ -64,6 +64,11 @@ enum Command {
         /// does not verify.
         #[arg(long, value_name = "FILE")]
         ledger_file: Option<PathBuf>,
+        /// Sign checkpoints of --ledger-file with this key (`hostguard key generate`) into
+        /// `FILE.checkpoint` (at start, every 1000 entries, at the end), and refuse (exit 1) a
+        /// ledger file that contradicts the last one: cut, rewritten or re-chained.
+        #[arg(long, value_name = "KEY", requires = "ledger_file")]
+        checkpoint_key: Option<PathBuf>,
     },
     /// Build, verify or export (signed DSSE) an incident evidence bundle (runbook Procedure 6).
     Bundle {
@@ -189,7 +194,8 @@ enum LedgerCommand {
     /// with a signed checkpoint (docs/ledger-format.md §8.4); exit 1 and list every error when
     /// it does not verify.
     Verify {
-        /// A `hostguard.runtime_risk_ledger.v1` JSON file (e.g. `OUT/ledger.json`).
+        /// A `hostguard.runtime_risk_ledger.v1` JSON file (e.g. `OUT/ledger.json`), or a durable
+        /// ledger file (JSONL, e.g. `run --ledger-file`).
         file: PathBuf,
         /// A signed checkpoint (`hostguard ledger checkpoint`).
         #[arg(long, value_name = "FILE", requires = "pubkey")]
@@ -207,7 +213,7 @@ enum LedgerCommand {
     /// Sign a checkpoint of the ledger's head (origin, entry count, head hash); refuses a
     /// ledger that does not verify (exit 1).
     Checkpoint {
-        /// A `hostguard.runtime_risk_ledger.v1` JSON file.
+        /// A `hostguard.runtime_risk_ledger.v1` JSON file, or a durable ledger file (JSONL).
         file: PathBuf,
         /// The private key (`hostguard key generate`).
         #[arg(long, value_name = "FILE")]
@@ -222,7 +228,7 @@ enum LedgerCommand {
     /// Re-derive every decision (runbook Procedure 6, step 7); refuses a ledger that does not
     /// verify (exit 1).
     Replay {
-        /// A `hostguard.runtime_risk_ledger.v1` JSON file.
+        /// A `hostguard.runtime_risk_ledger.v1` JSON file, or a durable ledger file (JSONL).
         file: PathBuf,
         /// Print the replay artifact as JSON.
         #[arg(long)]
@@ -467,6 +473,7 @@ fn dispatch(command: Command) -> CliResult {
             gate,
             unsafe_fixed_salt_seed,
             ledger_file,
+            checkpoint_key,
         } => run_cmd::run(&RunArgs {
             events,
             out,
@@ -477,6 +484,7 @@ fn dispatch(command: Command) -> CliResult {
             unsafe_fixed_salt_seed,
             workspace: gate.workspace,
             ledger_file,
+            checkpoint_key,
         }),
         Command::Bundle { command } => match command {
             BundleCommand::Build {

@@ -48,6 +48,8 @@ pub struct RunArgs {
     pub workspace: Option<String>,
     /// See [`GateOptions::ledger_file`].
     pub ledger_file: Option<PathBuf>,
+    /// See [`GateOptions::checkpoint_key`].
+    pub checkpoint_key: Option<PathBuf>,
 }
 
 /// What the gate of a run is built from, besides the stream.
@@ -87,6 +89,7 @@ pub fn gate_options(events: &Path, spec: &GateSpec<'_>) -> CliResult<GateOptions
         start_ms,
         workspace: spec.workspace.map(str::to_owned),
         ledger_file: None,
+        checkpoint_key: None,
     })
 }
 
@@ -105,6 +108,7 @@ pub fn run(args: &RunArgs) -> CliResult {
     )?;
     let options = GateOptions {
         ledger_file: args.ledger_file.clone(),
+        checkpoint_key: args.checkpoint_key.clone(),
         ..options
     };
     let mut driver = Driver::new(&options)?;
@@ -126,6 +130,11 @@ pub fn run(args: &RunArgs) -> CliResult {
     };
     std::fs::rename(&partial_path, &verdicts_path)
         .map_err(|e| CliError::io("write", &verdicts_path, &e))?;
+    if let Some(Err(e)) = driver.manager.write_checkpoint() {
+        return Err(CliError::finding(format!(
+            "the run's last checkpoint was not written: {e}"
+        )));
+    }
     let written = write_artifacts(&driver.manager, &args.out)?;
     for warning in &driver.warnings {
         eprintln!("hostguard: warning: {}: {warning}", args.events.display());

@@ -159,3 +159,94 @@ fn a_tampered_ledger_file_is_a_finding_naming_the_entry() {
     );
     assert!(!o.stderr.contains("panicked"), "{}", o.stderr);
 }
+
+#[test]
+fn ledger_verify_and_replay_read_a_durable_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    let (o, _) = run(dir.path(), "first", &[READ, KILL], &ledger, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = hostguard(&["ledger", "verify", s(&ledger)]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains("valid (3 entries"), "{}", v.stdout);
+    let r = hostguard(&["ledger", "replay", s(&ledger)]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // A torn tail is a warning, not a verdict on the complete lines.
+    let mut bytes = std::fs::read(&ledger).unwrap();
+    bytes.extend_from_slice(b"{\"seq\":3,\"ts");
+    std::fs::write(&ledger, &bytes).unwrap();
+    let v = hostguard(&["ledger", "verify", s(&ledger)]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert!(
+        v.stderr.contains("torn final line (12 bytes"),
+        "{}",
+        v.stderr
+    );
+    // A complete line edited is a finding naming the entry.
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    std::fs::write(&ledger, text.replacen("INC-7", "INC-8", 1)).unwrap();
+    let v = hostguard(&["ledger", "verify", s(&ledger)]);
+    assert_eq!(v.code, 1, "{}{}", v.stdout, v.stderr);
+    assert!(v.stderr.contains("entry index 2"), "{}", v.stderr);
+}
+
+#[test]
+fn run_signs_checkpoints_of_the_ledger_file_and_refuses_a_rewritten_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k");
+    let o = hostguard(&[
+        "key",
+        "generate",
+        "--out",
+        s(&key),
+        "--name",
+        "ops.example/gate",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let ledger = dir.path().join("ledger.jsonl");
+    let checkpoint = dir.path().join("ledger.jsonl.checkpoint");
+    let (o, _) = run(
+        dir.path(),
+        "first",
+        &[READ, KILL],
+        &ledger,
+        &["--checkpoint-key", s(&key)],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let pubkey = dir.path().join("k.pub");
+    let v = hostguard(&[
+        "ledger",
+        "verify",
+        s(&ledger),
+        "--checkpoint",
+        s(&checkpoint),
+        "--pubkey",
+        s(&pubkey),
+    ]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+
+    // Whoever can write the file but has no key cuts the kill switch off the end.
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    let kept: Vec<&str> = text.lines().take(2).collect();
+    std::fs::write(&ledger, kept.join("\n") + "\n").unwrap();
+    let v = hostguard(&[
+        "ledger",
+        "verify",
+        s(&ledger),
+        "--checkpoint",
+        s(&checkpoint),
+        "--pubkey",
+        s(&pubkey),
+    ]);
+    assert_eq!(v.code, 1, "{}{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains("checkpoint_tail_cut"), "{}", v.stdout);
+    let (o, _) = run(
+        dir.path(),
+        "second",
+        &[READ_AGAIN],
+        &ledger,
+        &["--checkpoint-key", s(&key)],
+    );
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("checkpoint_tail_cut"), "{}", o.stderr);
+}

@@ -107,11 +107,11 @@ pub use hostguard_ledger::{
     DecisionRecord, Digest, DurableError, DurableLedger, EntryBody, EntryPayload, ExactJsonError,
     FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError, LedgerHead,
     LedgerVerifyError, MalformedJson, OpenReport, PromptResolutionRecord, RedactableField,
-    ReplayError, ReplaySkipCounts, ResumeRecord, Reveal, RiskStateResetRecord, RollbackThresholds,
-    RollbackTriggerChangeRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact,
-    RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayArtifact,
-    RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode, RUNTIME_RISK_LEDGER_SCHEMA,
-    RUNTIME_RISK_REPLAY_SCHEMA,
+    ReplayError, ReplaySkipCounts, RestoredState, ResumeRecord, Reveal, RiskStateResetRecord,
+    RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord,
+    RuntimeRiskLedgerArtifact, RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport,
+    RuntimeRiskReplayArtifact, RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode,
+    RUNTIME_RISK_LEDGER_SCHEMA, RUNTIME_RISK_REPLAY_SCHEMA,
 };
 
 // The rollout (runbook Procedure 4).
