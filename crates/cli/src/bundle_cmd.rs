@@ -7,7 +7,7 @@ use hostguard_manager::{
     verify_incident_evidence_bundle, verify_incident_evidence_bundle_json,
     verify_runtime_risk_ledger_artifact, EvidenceError, IncidentBundleFilter,
     IncidentBundleRedactionPolicy, IncidentBundleVerificationReport, IncidentEvidenceBundle,
-    IncidentEvidenceBundleBuilder, MalformedJson, RuntimeRiskLedgerVerificationReport,
+    IncidentEvidenceBundleBuilder, MalformedJson, RuntimeRiskLedgerVerificationReport, VerifierKey,
 };
 use hostguard_manager::{
     ExecMediationArtifact, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,
@@ -50,6 +50,8 @@ pub struct BuildArgs {
     pub redaction: Redaction,
     /// Where to write the bundle.
     pub out: PathBuf,
+    /// A signed checkpoint of the run's ledger to embed (`docs/evidence-format.md` §2.6).
+    pub checkpoint: Option<PathBuf>,
 }
 
 /// Parses a category name as the artifacts spell it (`exec_mediation`).
@@ -108,7 +110,17 @@ pub fn build(args: &BuildArgs) -> CliResult {
         read_json_file(&dir.join("trust.json"), "an array of trust state records")?;
     // Reproducible: the bundle is stamped with the ledger's export time, not the wall clock.
     let now_ms = ledger.generated_at_ms;
-    let bundle = IncidentEvidenceBundleBuilder::new(&ledger)
+    let checkpoint = args
+        .checkpoint
+        .as_deref()
+        .map(crate::checkpoint_cmd::read_checkpoint)
+        .transpose()?
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    let mut builder = IncidentEvidenceBundleBuilder::new(&ledger);
+    if let Some(text) = &checkpoint {
+        builder = builder.checkpoint(text.clone());
+    }
+    let bundle = builder
         .alerts(&alerts.alerts)
         .telemetry(&telemetry.entries)
         .exec_mediation(&exec.entries)
@@ -119,6 +131,13 @@ pub fn build(args: &BuildArgs) -> CliResult {
         .filter(args.filter.clone())
         .redaction(args.redaction.policy())
         .build(now_ms);
+    if let (Some(file), None) = (&args.checkpoint, &bundle.checkpoint) {
+        return Err(CliError::finding(format!(
+            "checkpoint `{}` does not cover the bundle's span: it must pin an entry of `{}` at or after the first in-scope entry (sign a newer one: `hostguard ledger checkpoint`)",
+            file.display(),
+            ledger_path.display()
+        )));
+    }
     let mut json = to_json_pretty(&bundle)?;
     json.push('\n');
     write_file(&args.out, json.as_bytes())?;
@@ -201,7 +220,10 @@ fn ledger_errors(report: &RuntimeRiskLedgerVerificationReport) -> String {
 /// `hostguard bundle verify FILE [--json]`: verifies the bytes as read; exit 1 when they do
 /// not verify — a member the bundle does not hold, at any depth, is `non_canonical_content`
 /// (`docs/evidence-format.md` §6.1) — and 2 when they are no bundle at all.
-pub fn verify(file: &Path, json: bool) -> CliResult {
+///
+/// With `keys` (`--pubkey`), the bundle's embedded checkpoint must be signed by one of them
+/// and pin an entry of the span; a bundle without one carries no signature to check (exit 1).
+pub fn verify(file: &Path, keys: &[VerifierKey], json: bool) -> CliResult {
     let bytes = read_bytes(file)?;
     let bundle = match IncidentEvidenceBundle::from_json_slice(&bytes) {
         Ok(bundle) => Some(bundle),
@@ -225,15 +247,35 @@ pub fn verify(file: &Path, json: bool) -> CliResult {
         Some(bundle) => verify_incident_evidence_bundle(bundle),
         None => verify_incident_evidence_bundle_json(&bytes),
     };
+    let signed = match (&bundle, keys.is_empty()) {
+        (Some(bundle), false) => Some(crate::bundle_sig::check(bundle, keys)),
+        _ => None,
+    };
     if json {
-        crate::outln!("{}", to_json_pretty(&report)?)?;
+        match &signed {
+            Some(checkpoint) => crate::outln!(
+                "{}",
+                to_json_pretty(&serde_json::json!({"bundle": &report, "checkpoint": checkpoint}))?
+            )?,
+            None => crate::outln!("{}", to_json_pretty(&report)?)?,
+        }
     } else {
         crate::out!("{}", render_verdict(&report))?;
         if let Some(bundle) = &bundle {
             crate::out!("{}", render_counts(bundle, &report))?;
         }
+        if let Some(checkpoint) = &signed {
+            crate::out!("{}", crate::bundle_sig::render(checkpoint))?;
+        }
     }
-    Ok(if report.valid {
+    if signed.as_ref().is_some_and(|c| !c.present) {
+        return Err(CliError::finding(format!(
+            "`{}` carries no signature to check with --pubkey ({}): no DSSE envelope (`hostguard bundle export --dsse --key`) and no embedded checkpoint (`hostguard bundle build --checkpoint`)",
+            file.display(),
+            hostguard_manager::DsseSignatureErrorCode::Unsigned
+        )));
+    }
+    Ok(if report.valid && signed.is_none_or(|c| c.valid) {
         ExitKind::Ok
     } else {
         ExitKind::Finding

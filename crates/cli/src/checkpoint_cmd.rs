@@ -219,7 +219,7 @@ fn parse_origin(origin: &str) -> CliResult<NoteName> {
 }
 
 /// The checkpoint file's bytes, at most [`CHECKPOINT_MAX_BYTES`] + 1 (the parser refuses more).
-fn read_checkpoint(file: &Path) -> CliResult<Vec<u8>> {
+pub fn read_checkpoint(file: &Path) -> CliResult<Vec<u8>> {
     let handle = std::fs::File::open(file).map_err(|e| CliError::io("read", file, &e))?;
     let mut bytes = Vec::new();
     handle

@@ -74,6 +74,9 @@ pub struct EnvelopeReport {
     pub statement: StatementVerdict,
     /// The unwrapped bundle's verification.
     pub bundle: Option<IncidentBundleVerificationReport>,
+    /// With `--pubkey`: the bundle's embedded checkpoint, checked by the same keys (`present:
+    /// false` when it carries none, which an envelope signature makes acceptable).
+    pub checkpoint: Option<crate::bundle_sig::BundleCheckpointVerdict>,
 }
 
 /// `hostguard bundle export BUNDLE --dsse [--key K] [--out FILE]`: refuses (exit 1) a bundle
@@ -133,20 +136,17 @@ pub fn export(args: &ExportArgs) -> CliResult {
     Ok(ExitKind::Ok)
 }
 
-/// `hostguard bundle verify FILE [--pubkey P] [--json]`: an envelope is verified here, a bare
-/// bundle by `bundle_cmd::verify` (which `--pubkey` cannot apply to: a bare bundle carries no
-/// signature).
-pub fn verify(file: &Path, pubkey: Option<&Path>, json: bool) -> CliResult {
+/// `hostguard bundle verify FILE [--pubkey P]... [--json]`: an envelope is verified here (its
+/// signature by one of the keys, then the bundle and its embedded checkpoint), a bare bundle by
+/// `bundle_cmd::verify` (whose only signature is the embedded checkpoint).
+pub fn verify(file: &Path, pubkeys: &[PathBuf], json: bool) -> CliResult {
     let bytes = std::fs::read(file).map_err(|e| CliError::io("read", file, &e))?;
+    let keys = pubkeys
+        .iter()
+        .map(|p| read_verifier_key(p))
+        .collect::<CliResult<Vec<VerifierKey>>>()?;
     if !is_envelope(&bytes) {
-        if pubkey.is_some() {
-            return Err(CliError::finding(format!(
-                "`{}` is a bare bundle, which carries no signature ({}): --pubkey needs a DSSE envelope (`hostguard bundle export --dsse --key`)",
-                file.display(),
-                DsseSignatureErrorCode::Unsigned
-            )));
-        }
-        return crate::bundle_cmd::verify(file, json);
+        return crate::bundle_cmd::verify(file, &keys, json);
     }
     let envelope = DsseEnvelope::from_json_slice(&bytes).map_err(|e| {
         CliError::input(format!(
@@ -154,8 +154,7 @@ pub fn verify(file: &Path, pubkey: Option<&Path>, json: bool) -> CliResult {
             file.display()
         ))
     })?;
-    let key = pubkey.map(read_verifier_key).transpose()?;
-    let (report, bundle) = envelope_report(&envelope, key.as_ref());
+    let (report, bundle) = envelope_report(&envelope, &keys);
     if json {
         crate::outln!("{}", to_json_pretty(&report)?)?;
     } else {
@@ -163,16 +162,18 @@ pub fn verify(file: &Path, pubkey: Option<&Path>, json: bool) -> CliResult {
     }
     let ok = report.signature.valid != Some(false)
         && report.statement.valid
-        && report.bundle.as_ref().is_some_and(|b| b.valid);
+        && report.bundle.as_ref().is_some_and(|b| b.valid)
+        && report
+            .checkpoint
+            .as_ref()
+            .is_none_or(|c| c.valid || !c.present);
     Ok(if ok { ExitKind::Ok } else { ExitKind::Finding })
 }
 
-fn envelope_report(
-    envelope: &DsseEnvelope,
-    key: Option<&VerifierKey>,
-) -> (EnvelopeReport, Option<IncidentEvidenceBundle>) {
-    let signature = match key {
-        None => SignatureVerdict {
+/// The envelope's signature by one of `keys`: the first that verifies, else the first's error.
+fn signature_verdict(envelope: &DsseEnvelope, keys: &[VerifierKey]) -> SignatureVerdict {
+    let Some(first) = keys.first() else {
+        return SignatureVerdict {
             checked: false,
             valid: None,
             keyid: None,
@@ -181,18 +182,27 @@ fn envelope_report(
                 "not checked: no --pubkey was given, so nothing shows who signed this envelope"
                     .to_owned(),
             ),
-        },
-        Some(key) => {
-            let outcome = envelope.verify_signature(key);
-            SignatureVerdict {
-                checked: true,
-                valid: Some(outcome.is_ok()),
-                keyid: Some(key.keyid()),
-                code: outcome.as_ref().err().map(|e| e.code()),
-                message: outcome.err().map(|e| e.to_string()),
-            }
-        }
+        };
     };
+    let key = keys
+        .iter()
+        .find(|k| envelope.verify_signature(k).is_ok())
+        .unwrap_or(first);
+    let outcome = envelope.verify_signature(key);
+    SignatureVerdict {
+        checked: true,
+        valid: Some(outcome.is_ok()),
+        keyid: Some(key.keyid()),
+        code: outcome.as_ref().err().map(|e| e.code()),
+        message: outcome.err().map(|e| e.to_string()),
+    }
+}
+
+fn envelope_report(
+    envelope: &DsseEnvelope,
+    keys: &[VerifierKey],
+) -> (EnvelopeReport, Option<IncidentEvidenceBundle>) {
+    let signature = signature_verdict(envelope, keys);
     let (statement, bundle) = match envelope.bundle() {
         Ok(bundle) => (
             StatementVerdict {
@@ -222,6 +232,10 @@ fn envelope_report(
         signature,
         statement,
         bundle: bundle.as_ref().map(verify_incident_evidence_bundle),
+        checkpoint: bundle
+            .as_ref()
+            .filter(|_| !keys.is_empty())
+            .map(|b| crate::bundle_sig::check(b, keys)),
     };
     (report, bundle)
 }
@@ -270,6 +284,9 @@ fn render(file: &Path, report: &EnvelopeReport, bundle: Option<&IncidentEvidence
                 bundle.bundle_hash
             );
             out.push_str(&render_summary(bundle, r));
+            if let Some(c) = &report.checkpoint {
+                out.push_str(&crate::bundle_sig::render(c));
+            }
         }
         _ => {
             let _ = writeln!(

@@ -20,6 +20,7 @@
 #![deny(clippy::print_stdout)]
 
 pub mod bundle_cmd;
+pub mod bundle_sig;
 pub mod checkpoint_cmd;
 pub mod config_cmd;
 pub mod demo;

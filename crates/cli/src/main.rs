@@ -266,6 +266,11 @@ enum BundleCommand {
         /// Where to write the bundle (JSON).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// A signed checkpoint of the folder's ledger to embed (`hostguard ledger checkpoint`,
+        /// or `run --checkpoint-key`'s `FILE.checkpoint`); the span then runs to the entry it
+        /// pins, and `bundle verify --pubkey` checks it. Exit 1 if it does not cover the span.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
     },
     /// Verify a bundle: embedded ledger chain, summary, filter, redaction and hash; exit 1 if
     /// it does not verify. A DSSE envelope is unwrapped first (statement and subject digest);
@@ -273,9 +278,10 @@ enum BundleCommand {
     Verify {
         /// A bundle JSON file, or a DSSE envelope of one.
         file: PathBuf,
-        /// Require a valid signature of the envelope by this verifier key (`KEY.pub`).
+        /// Verifier keys (`KEY.pub`, repeatable): an envelope's signature and the bundle's
+        /// embedded checkpoint must each be signed by one of them; a bundle with neither fails.
         #[arg(long, value_name = "FILE")]
-        pubkey: Option<PathBuf>,
+        pubkey: Vec<PathBuf>,
         /// Print the verification report as JSON.
         #[arg(long)]
         json: bool,
@@ -496,6 +502,7 @@ fn dispatch(command: Command) -> CliResult {
                 min_severity,
                 redact,
                 out,
+                checkpoint,
             } => bundle_cmd::build(&BuildArgs {
                 from,
                 filter: IncidentBundleFilter {
@@ -510,9 +517,10 @@ fn dispatch(command: Command) -> CliResult {
                     RedactArg::Internal => Redaction::Internal,
                 },
                 out,
+                checkpoint,
             }),
             BundleCommand::Verify { file, pubkey, json } => {
-                envelope_cmd::verify(&file, pubkey.as_deref(), json)
+                envelope_cmd::verify(&file, &pubkey, json)
             }
             BundleCommand::Export {
                 file,

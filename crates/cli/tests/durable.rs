@@ -250,3 +250,96 @@ fn run_signs_checkpoints_of_the_ledger_file_and_refuses_a_rewritten_one() {
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
     assert!(o.stderr.contains("checkpoint_tail_cut"), "{}", o.stderr);
 }
+
+#[test]
+fn a_bundle_embeds_the_runs_checkpoint_and_verifies_with_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k");
+    let other = dir.path().join("other");
+    for k in [&key, &other] {
+        let o = hostguard(&[
+            "key",
+            "generate",
+            "--out",
+            s(k),
+            "--name",
+            "ops.example/gate",
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    let ledger = dir.path().join("ledger.jsonl");
+    let (o, _) = run(
+        dir.path(),
+        "first",
+        &[READ, KILL, READ_AGAIN],
+        &ledger,
+        &["--checkpoint-key", s(&key)],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let bundle = dir.path().join("bundle.json");
+    let b = hostguard(&[
+        "bundle",
+        "build",
+        "--from",
+        s(&dir.path().join("first")),
+        "--checkpoint",
+        s(&dir.path().join("ledger.jsonl.checkpoint")),
+        "--out",
+        s(&bundle),
+    ]);
+    assert_eq!(b.code, 0, "{}{}", b.stdout, b.stderr);
+    let pubkey = dir.path().join("k.pub");
+    let v = hostguard(&["bundle", "verify", s(&bundle), "--pubkey", s(&pubkey)]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert!(
+        v.stdout.contains("checkpoint: valid, signed by"),
+        "{}",
+        v.stdout
+    );
+    let v = hostguard(&[
+        "bundle",
+        "verify",
+        s(&bundle),
+        "--pubkey",
+        s(&dir.path().join("other.pub")),
+    ]);
+    assert_eq!(v.code, 1, "{}{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains("checkpoint_unknown_key"), "{}", v.stdout);
+    // Exported signed by the other key: both signatures checked, each by its own key.
+    let envelope = dir.path().join("bundle.dsse.json");
+    let e = hostguard(&[
+        "bundle",
+        "export",
+        s(&bundle),
+        "--dsse",
+        "--key",
+        s(&other),
+        "--out",
+        s(&envelope),
+    ]);
+    assert_eq!(e.code, 0, "{}{}", e.stdout, e.stderr);
+    let other_pub = dir.path().join("other.pub");
+    let both = [
+        "bundle",
+        "verify",
+        s(&envelope),
+        "--pubkey",
+        s(&pubkey),
+        "--pubkey",
+        s(&other_pub),
+    ];
+    let v = hostguard(&both);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    let v = hostguard(&[
+        "bundle",
+        "verify",
+        s(&envelope),
+        "--pubkey",
+        s(&dir.path().join("other.pub")),
+    ]);
+    assert_eq!(
+        v.code, 1,
+        "the checkpoint is not the other key's: {}",
+        v.stdout
+    );
+}

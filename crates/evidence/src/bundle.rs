@@ -5,8 +5,8 @@
 //! Building is pure and deterministic: the same inputs give the same bundle, byte for byte.
 
 use hostguard_ledger::{
-    from_json_exactly, verify_runtime_risk_ledger_artifact, Digest, EntryPayload, LedgerEntry,
-    RedactableField, RuntimeRiskLedgerArtifact,
+    from_json_exactly, verify_runtime_risk_ledger_artifact, Checkpoint, Digest, EntryPayload,
+    LedgerEntry, RedactableField, RuntimeRiskLedgerArtifact,
 };
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +65,12 @@ pub struct IncidentEvidenceBundle {
     pub source_ledger: SourceLedgerStatus,
     /// Counts over the sections; every field is recomputed by the verifier.
     pub summary: IncidentBundleSummary,
+    /// The latest signed checkpoint of the source ledger (`docs/ledger-format.md` §8) that
+    /// covers the span: the span runs to the entry it pins, so with the signer's key
+    /// (`bundle verify --pubkey`) every entry up to it is pinned by the signature. Absent when
+    /// none was given; never `null`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
     /// SHA-256 over the canonical encoding of every other field (`docs/evidence-format.md` §3).
     pub bundle_hash: Digest,
 }
@@ -138,6 +144,7 @@ pub struct IncidentEvidenceBundleBuilder<'a> {
     trust: Vec<TrustStateRecord>,
     filter: IncidentBundleFilter,
     redaction: IncidentBundleRedactionPolicy,
+    checkpoint: Option<String>,
 }
 
 impl<'a> IncidentEvidenceBundleBuilder<'a> {
@@ -154,7 +161,20 @@ impl<'a> IncidentEvidenceBundleBuilder<'a> {
             trust: Vec::new(),
             filter: IncidentBundleFilter::default(),
             redaction: IncidentBundleRedactionPolicy::default(),
+            checkpoint: None,
         }
+    }
+
+    /// A signed checkpoint of the source ledger (its text, as `hostguard ledger checkpoint`
+    /// or the manager's `checkpoints` option writes it). Embedded when it covers the span —
+    /// it pins an entry of the source at or after the span's first in-scope entry — and the
+    /// span is then extended to that entry (elided when out of scope). One that does not cover
+    /// the span is not embedded ([`IncidentEvidenceBundle::checkpoint`] stays `None`): check
+    /// that after `build`. Its signature is checked by whoever verifies the bundle with the
+    /// signer's key.
+    pub fn checkpoint(mut self, text: impl Into<String>) -> Self {
+        self.checkpoint = Some(text.into());
+        self
     }
 
     /// The alert stream.
@@ -219,6 +239,7 @@ impl<'a> IncidentEvidenceBundleBuilder<'a> {
     /// failure in `source_ledger`, says `ledger_chain_intact: false` and never verifies.
     pub fn build(&self, now_ms: u64) -> IncidentEvidenceBundle {
         let filter = &self.filter;
+        let pinned = self.covering_checkpoint();
         // Once, over the whole source: elision keeps an out-of-scope entry's stored digests, so
         // a tampered entry elided from the span is visible here and nowhere else.
         let source_report = verify_runtime_risk_ledger_artifact(self.ledger);
@@ -269,7 +290,7 @@ impl<'a> IncidentEvidenceBundleBuilder<'a> {
             generated_at_ms: now_ms,
             filter: filter.clone(),
             redaction: *r,
-            ledger: ledger_section(self.ledger, filter, r, now_ms),
+            ledger: ledger_section(self.ledger, filter, r, pinned.map(|(_, seq)| seq), now_ms),
             alerts,
             telemetry,
             exec_mediation,
@@ -279,6 +300,7 @@ impl<'a> IncidentEvidenceBundleBuilder<'a> {
             trust,
             source_ledger,
             summary: IncidentBundleSummary::default(),
+            checkpoint: pinned.map(|(text, _)| text.to_owned()),
             bundle_hash: Digest::GENESIS,
         };
         // INVARIANT (span-of-verified-source): a span cut from a source that verifies verifies
@@ -293,6 +315,25 @@ impl<'a> IncidentEvidenceBundleBuilder<'a> {
         // A hash that cannot be computed stays all-zero, which the verifier reports: fail closed.
         bundle.bundle_hash = compute_bundle_hash(&bundle).unwrap_or(Digest::GENESIS);
         bundle
+    }
+}
+
+impl IncidentEvidenceBundleBuilder<'_> {
+    /// The checkpoint to embed and the seq of the entry it pins, when it covers the span: it
+    /// parses, the source holds that entry, and the entry is not before the span's first
+    /// in-scope entry.
+    fn covering_checkpoint(&self) -> Option<(&str, u64)> {
+        let text = self.checkpoint.as_deref()?;
+        let pinned = Checkpoint::read_unverified(text.as_bytes())
+            .ok()?
+            .size()
+            .checked_sub(1)?;
+        let entries = &self.ledger.entries;
+        let first = entries
+            .iter()
+            .find(|e| ledger_entry_in_scope(e, &self.filter))?;
+        let held = entries.iter().any(|e| e.seq == pinned);
+        (held && pinned >= first.seq).then_some((text, pinned))
     }
 }
 
@@ -313,22 +354,28 @@ pub(crate) fn ledger_entry_in_scope(entry: &LedgerEntry, filter: &IncidentBundle
     !entry.is_elided() && filter.admits(entry.ts_ms, entry.extension_id.as_deref())
 }
 
-/// The covered span: from the first in-scope entry to the last (seq order), in-scope entries
-/// disclosed (and redacted), every other entry inside the span elided, so the chain from the
-/// span's anchor to its head stays continuous (DESIGN §5, §6).
+/// The covered span: from the first in-scope entry to the last (seq order) — or to the entry a
+/// checkpoint pins (`pinned`), when that is later — in-scope entries disclosed (and redacted),
+/// every other entry inside the span elided, so the chain from the span's anchor to its head
+/// stays continuous (DESIGN §5, §6).
 fn ledger_section(
     source: &RuntimeRiskLedgerArtifact,
     filter: &IncidentBundleFilter,
     redaction: &IncidentBundleRedactionPolicy,
+    pinned: Option<u64>,
     now_ms: u64,
 ) -> RuntimeRiskLedgerArtifact {
     let entries = &source.entries;
     let first = entries
         .iter()
         .position(|e| ledger_entry_in_scope(e, filter));
-    let last = entries
+    let last_in_scope = entries
         .iter()
         .rposition(|e| ledger_entry_in_scope(e, filter));
+    let pinned_at = pinned.and_then(|seq| entries.iter().position(|e| e.seq == seq));
+    let last = last_in_scope
+        .max(pinned_at)
+        .filter(|_| last_in_scope.is_some());
     let span: &[LedgerEntry] = match (first, last) {
         (Some(f), Some(l)) => entries.get(f..=l).unwrap_or(&[]),
         _ => &[],

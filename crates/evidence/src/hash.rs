@@ -261,10 +261,15 @@ fn write_bundle_canonical(b: &IncidentEvidenceBundle, out: &mut Out) -> Result<(
     // Every field but `bundle_hash`; `tests/evidence.rs` checks the result against the
     // canonical form of the whole serde value (with entries mapped to their views), so a
     // field added to the bundle and not listed here fails that test.
+    let checkpoint = b.checkpoint.as_ref().map(One);
+    // `checkpoint` is absent, not `null`, when there is none: such bundles hash as before.
+    let optional = checkpoint
+        .as_ref()
+        .map(|c| ("checkpoint", c as &dyn Member));
     write_object(
         out,
-        vec![
-            ("schema", &One(&b.schema)),
+        [
+            ("schema", &One(&b.schema) as &dyn Member),
             ("generated_at_ms", &One(&b.generated_at_ms)),
             ("filter", &One(&b.filter)),
             ("redaction", &One(&b.redaction)),
@@ -278,7 +283,10 @@ fn write_bundle_canonical(b: &IncidentEvidenceBundle, out: &mut Out) -> Result<(
             ("trust", &Seq(&b.trust)),
             ("source_ledger", &One(&b.source_ledger)),
             ("summary", &One(&b.summary)),
-        ],
+        ]
+        .into_iter()
+        .chain(optional)
+        .collect(),
     )
 }
 

@@ -107,6 +107,7 @@ pub use records::{
 pub use source::{SourceLedgerError, SourceLedgerStatus, SOURCE_LEDGER_ERRORS_LISTED};
 pub use summary::IncidentBundleSummary;
 pub use verify::{
-    verify_incident_evidence_bundle, verify_incident_evidence_bundle_json, BundleVerifyError,
-    BundleVerifyErrorCode, IncidentBundleVerificationReport,
+    verify_bundle_checkpoint, verify_incident_evidence_bundle,
+    verify_incident_evidence_bundle_json, BundleVerifyError, BundleVerifyErrorCode,
+    IncidentBundleVerificationReport,
 };

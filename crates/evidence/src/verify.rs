@@ -5,7 +5,9 @@
 use std::fmt;
 
 use hostguard_ledger::{
-    verify_runtime_risk_ledger_artifact, Digest, RuntimeRiskLedgerVerificationReport,
+    check_span_against_checkpoint, open_checkpoint, verify_runtime_risk_ledger_artifact,
+    Checkpoint, CheckpointError, Digest, RuntimeRiskLedgerVerificationReport, VerifiedCheckpoint,
+    VerifierKey,
 };
 use serde::{Deserialize, Serialize};
 
@@ -90,6 +92,9 @@ pub enum BundleVerifyErrorCode {
     BundleHashMismatch,
     /// The hash could not be recomputed.
     HashUncomputable,
+    /// The embedded checkpoint does not parse, or the span does not hold the entry it pins
+    /// with the hash it pins (checked without a key; the signature needs the signer's key).
+    CheckpointMismatch,
 }
 
 impl BundleVerifyErrorCode {
@@ -108,6 +113,7 @@ impl BundleVerifyErrorCode {
             BundleVerifyErrorCode::NonFiniteFloat => "non_finite_float",
             BundleVerifyErrorCode::BundleHashMismatch => "bundle_hash_mismatch",
             BundleVerifyErrorCode::HashUncomputable => "hash_uncomputable",
+            BundleVerifyErrorCode::CheckpointMismatch => "checkpoint_mismatch",
         }
     }
 }
@@ -170,6 +176,7 @@ pub fn verify_incident_evidence_bundle(
     }
 
     check_span(bundle, &mut errors);
+    check_checkpoint(bundle, &mut errors);
 
     let before = errors.len();
     check_filter(bundle, &mut errors);
@@ -281,14 +288,17 @@ fn check_scoped<T: Scoped>(
 /// a link whose digest nothing opens.
 fn check_span(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>) {
     let entries = &b.ledger.entries;
+    let pinned = pinned_seq(b);
     let ends = [("first", entries.first()), ("last", entries.last())];
     for (which, entry) in ends {
-        if let Some(e) = entry.filter(|e| e.is_elided()) {
+        // The span may run past its last in-scope entry to the entry a checkpoint pins.
+        let to_checkpoint = which == "last" && entry.map(|e| e.seq) == pinned;
+        if let Some(e) = entry.filter(|e| e.is_elided() && !to_checkpoint) {
             errors.push(BundleVerifyError {
                 code: BundleVerifyErrorCode::LedgerSpanMismatch,
                 message: format!(
                     "the ledger span's {which} entry (seq `{}`) is elided; both ends of the span \
-                     are in-scope entries",
+                     are in-scope entries (the last may be the entry the checkpoint pins)",
                     e.seq
                 ),
             });
@@ -297,6 +307,46 @@ fn check_span(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>) {
             break;
         }
     }
+}
+
+/// The seq of the entry the embedded checkpoint pins, if it parses and pins one.
+fn pinned_seq(b: &IncidentEvidenceBundle) -> Option<u64> {
+    let text = b.checkpoint.as_deref()?;
+    Checkpoint::read_unverified(text.as_bytes())
+        .ok()?
+        .size()
+        .checked_sub(1)
+}
+
+/// The embedded checkpoint parses and the span holds the entry it pins with the hash it pins.
+fn check_checkpoint(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>) {
+    let Some(text) = b.checkpoint.as_deref() else {
+        return;
+    };
+    let result = Checkpoint::read_unverified(text.as_bytes())
+        .and_then(|c| check_span_against_checkpoint(&b.ledger.entries, &c));
+    if let Err(e) = result {
+        errors.push(BundleVerifyError {
+            code: BundleVerifyErrorCode::CheckpointMismatch,
+            message: format!("the embedded checkpoint: {}: {e}", e.code().as_str()),
+        });
+    }
+}
+
+/// Checks the signature of a bundle's embedded checkpoint by `key`, origin the key's name
+/// (`docs/evidence-format.md` §2.6): with [`verify_incident_evidence_bundle`] valid, every
+/// entry of the span up to the one the checkpoint pins is then vouched for by the signer.
+/// `Ok(None)` when the bundle carries no checkpoint.
+pub fn verify_bundle_checkpoint(
+    bundle: &IncidentEvidenceBundle,
+    key: &VerifierKey,
+) -> Result<Option<VerifiedCheckpoint>, CheckpointError> {
+    let Some(text) = bundle.checkpoint.as_deref() else {
+        return Ok(None);
+    };
+    let verified = open_checkpoint(text.as_bytes(), key, key.name())?;
+    check_span_against_checkpoint(&bundle.ledger.entries, verified.checkpoint())?;
+    Ok(Some(verified))
 }
 
 fn check_filter(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>) {

@@ -8,6 +8,8 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+#[path = "evidence/checkpoint.rs"]
+mod checkpoint;
 #[path = "evidence/dsse_sign.rs"]
 mod dsse_sign;
 

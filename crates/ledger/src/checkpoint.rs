@@ -279,6 +279,14 @@ impl Checkpoint {
         format!("{body}\n{line}")
     }
 
+    /// Reads what a signed checkpoint claims **without checking any signature**: to decide which
+    /// span a bundle must carry for the checkpoint to cover it. Nothing read this way may be
+    /// trusted until [`open_checkpoint`] verified it.
+    pub fn read_unverified(bytes: &[u8]) -> Result<Checkpoint, CheckpointError> {
+        let note = note::parse(bytes).map_err(CheckpointError::malformed)?;
+        Checkpoint::parse_body(note.text)
+    }
+
     /// Parses a body of exactly three lines; extension lines, empty lines, a size with a
     /// sign or leading zero, and a head that is not canonical base64 of 32 bytes are refused.
     fn parse_body(text: &str) -> Result<Checkpoint, CheckpointError> {
@@ -406,6 +414,44 @@ pub fn check_ledger_against_checkpoint(
         covered: cp.size,
         after: held.saturating_sub(cp.size),
     })
+}
+
+/// Checks a span of a ledger — an evidence bundle's, which starts wherever its scope starts —
+/// against a checkpoint: the span holds the entry at index `size − 1` (by seq) with the
+/// checkpoint's head hash. The span's own chain must have been verified by the caller; then
+/// every entry of the span up to that one is pinned by the signature.
+pub fn check_span_against_checkpoint(
+    entries: &[crate::entry::LedgerEntry],
+    checkpoint: &Checkpoint,
+) -> Result<(), CheckpointError> {
+    let Some(index) = checkpoint.size.checked_sub(1) else {
+        return Err(CheckpointError::malformed(
+            "a checkpoint of 0 entries pins no entry of a span",
+        ));
+    };
+    let held = entries.last().map_or(0, |e| e.seq.saturating_add(1));
+    if let Some(first) = entries.first().filter(|e| e.seq > index) {
+        // The checkpoint is older than the span: it pins nothing the span holds.
+        return Err(CheckpointError::HeadUnproven {
+            first_seq: first.seq,
+            prev_ledger_hash: first.prev_ledger_hash,
+        });
+    }
+    let entry = entries
+        .iter()
+        .find(|e| e.seq == index)
+        .ok_or(CheckpointError::TailCut {
+            checkpoint_size: checkpoint.size,
+            ledger_size: held,
+        })?;
+    if entry.ledger_hash != checkpoint.head {
+        return Err(CheckpointError::HeadMismatch {
+            index,
+            expected: checkpoint.head,
+            found: entry.ledger_hash,
+        });
+    }
+    Ok(())
 }
 
 fn chain_verifies(ledger: &RuntimeRiskLedgerArtifact) -> Result<(), CheckpointError> {

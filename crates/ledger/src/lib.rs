@@ -51,10 +51,10 @@ pub use artifact::{
     RUNTIME_RISK_LEDGER_SCHEMA,
 };
 pub use checkpoint::{
-    check_ledger_against_checkpoint, open_checkpoint, Checkpoint, CheckpointCoverage,
-    CheckpointError, CheckpointErrorCode, KeyError, KeyId, NoteName, PrivateKeyText, SignerKey,
-    VerifiedCheckpoint, VerifierKey, CHECKPOINT_MAX_BYTES, CHECKPOINT_MAX_SIGNATURES,
-    ED25519_SIGNATURE_TYPE,
+    check_ledger_against_checkpoint, check_span_against_checkpoint, open_checkpoint, Checkpoint,
+    CheckpointCoverage, CheckpointError, CheckpointErrorCode, KeyError, KeyId, NoteName,
+    PrivateKeyText, SignerKey, VerifiedCheckpoint, VerifierKey, CHECKPOINT_MAX_BYTES,
+    CHECKPOINT_MAX_SIGNATURES, ED25519_SIGNATURE_TYPE,
 };
 pub use digest::{body_digest, commitment, ledger_hash, Digest, DomainTag, Salt};
 pub use durable::{DurableError, DurableLedger, FsyncPolicy, OpenReport};

@@ -97,9 +97,9 @@ pub use hostguard_risk_core::{
 // The ledger: artifact, verification, replay (runbook Procedures 1, 5, 6); signed checkpoints
 // and the note keys that sign them and DSSE envelopes (docs/ledger-format.md §8).
 pub use hostguard_ledger::{
-    check_ledger_against_checkpoint, open_checkpoint, Checkpoint, CheckpointCoverage,
-    CheckpointError, CheckpointErrorCode, KeyError, KeyId, NoteName, PrivateKeyText, SignerKey,
-    VerifiedCheckpoint, VerifierKey, CHECKPOINT_MAX_BYTES,
+    check_ledger_against_checkpoint, check_span_against_checkpoint, open_checkpoint, Checkpoint,
+    CheckpointCoverage, CheckpointError, CheckpointErrorCode, KeyError, KeyId, NoteName,
+    PrivateKeyText, SignerKey, VerifiedCheckpoint, VerifierKey, CHECKPOINT_MAX_BYTES,
 };
 pub use hostguard_ledger::{
     replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact,
@@ -123,15 +123,15 @@ pub use hostguard_rollout::{
 // Records and evidence (runbook Procedure 6).
 pub use hostguard_evidence::{
     build_incident_evidence_bundle, canonical_bundle_json, dsse_pae, to_canonical_string,
-    verify_incident_evidence_bundle, verify_incident_evidence_bundle_json, BoundedLog,
-    BundleVerifyError, BundleVerifyErrorCode, DsseEnvelope, DsseSignature, DsseSignatureError,
-    DsseSignatureErrorCode, EvidenceDomainTag, EvidenceError, ExecMediationArtifact,
-    ExecMediationLedgerEntry, InTotoStatement, InTotoSubject, IncidentBundleFilter,
-    IncidentBundleRedactionPolicy, IncidentBundleSummary, IncidentBundleVerificationReport,
-    IncidentEvidenceBundle, IncidentEvidenceBundleBuilder, KillSwitchAuditEntry, QuotaBreachEvent,
-    RolloutSnapshot, RuntimeHostcallTelemetryArtifact, RuntimeHostcallTelemetryEvent,
-    SecretBrokerArtifact, SecretBrokerLedgerEntry, SecurityAlert, SecurityAlertArtifact,
-    SecurityAlertCategory, SecurityAlertSeverity, TrustStateRecord, DSSE_PAYLOAD_TYPE,
-    INCIDENT_EVIDENCE_BUNDLE_SCHEMA, INCIDENT_EVIDENCE_PREDICATE_TYPE,
+    verify_bundle_checkpoint, verify_incident_evidence_bundle,
+    verify_incident_evidence_bundle_json, BoundedLog, BundleVerifyError, BundleVerifyErrorCode,
+    DsseEnvelope, DsseSignature, DsseSignatureError, DsseSignatureErrorCode, EvidenceDomainTag,
+    EvidenceError, ExecMediationArtifact, ExecMediationLedgerEntry, InTotoStatement, InTotoSubject,
+    IncidentBundleFilter, IncidentBundleRedactionPolicy, IncidentBundleSummary,
+    IncidentBundleVerificationReport, IncidentEvidenceBundle, IncidentEvidenceBundleBuilder,
+    KillSwitchAuditEntry, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,
+    RuntimeHostcallTelemetryEvent, SecretBrokerArtifact, SecretBrokerLedgerEntry, SecurityAlert,
+    SecurityAlertArtifact, SecurityAlertCategory, SecurityAlertSeverity, TrustStateRecord,
+    DSSE_PAYLOAD_TYPE, INCIDENT_EVIDENCE_BUNDLE_SCHEMA, INCIDENT_EVIDENCE_PREDICATE_TYPE,
     INCIDENT_EVIDENCE_SUBJECT_NAME, IN_TOTO_STATEMENT_TYPE, REDACTED,
 };
