@@ -87,6 +87,15 @@ pub fn checkpoint(args: &CheckpointArgs) -> CliResult {
         }
     }
     let ledger = read_ledger(&args.ledger)?;
+    if ledger.anchor.first_seq > 0 {
+        // `ledger verify --checkpoint` could never check it (`checkpoint_head_unproven`).
+        return Err(CliError::finding(format!(
+            "ledger `{}` starts at seq {} (earlier entries were evicted): a checkpoint pins a \
+             ledger from genesis; sign the durable ledger file (`run --ledger-file`) instead",
+            args.ledger.display(),
+            ledger.anchor.first_seq
+        )));
+    }
     let key = read_signer_key(&args.key)?;
     let origin = match &args.origin {
         Some(origin) => parse_origin(origin)?,

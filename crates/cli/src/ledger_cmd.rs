@@ -37,13 +37,14 @@ pub fn read_ledger(file: &Path) -> CliResult<RuntimeRiskLedgerArtifact> {
     })
 }
 
-/// How every line of a durable ledger file starts (the entry's JSON as the ledger writes it:
-/// `seq` first); an artifact starts with `schema`.
-const DURABLE_PREFIX: &[u8] = b"{\"seq\":";
-
-/// Whether `bytes` are a durable ledger file rather than an artifact.
+/// Whether `bytes` are a durable ledger file rather than an artifact: the first line is a
+/// whole JSON object (an artifact as the CLI writes it opens with `{` alone) that has no
+/// `schema` member (a compact artifact has one). A durable file whose first line was edited
+/// still reads as durable, so the edit is reported at its entry.
 fn is_durable(bytes: &[u8]) -> bool {
-    bytes.starts_with(DURABLE_PREFIX)
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(first)
+        .is_ok_and(|object| !object.contains_key("schema"))
 }
 
 /// Reads a durable ledger file without changing it (`docs/ledger-format.md` §5): every complete

@@ -343,3 +343,45 @@ fn a_bundle_embeds_the_runs_checkpoint_and_verifies_with_the_key() {
         v.stdout
     );
 }
+
+#[test]
+fn an_edited_first_line_is_reported_at_its_entry_and_an_evicted_export_is_not_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    let (o, _) = run(dir.path(), "first", &[READ, KILL, READ_AGAIN], &ledger, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    let edited = dir.path().join("edited.jsonl");
+    std::fs::write(&edited, text.replacen("\"seq\"", "\"sEq\"", 1)).unwrap();
+    let v = hostguard(&["ledger", "verify", s(&edited)]);
+    assert_eq!(v.code, 1, "{}{}", v.stdout, v.stderr);
+    assert!(v.stderr.contains("entry index 0"), "{}", v.stderr);
+
+    let key = dir.path().join("k");
+    assert_eq!(hostguard(&["key", "generate", "--out", s(&key)]).code, 0);
+    let reads: Vec<String> = (0..40)
+        .map(|i| READ.replace("\"c1\"", &format!("\"r{i}\"")))
+        .collect();
+    let lines: Vec<&str> = reads.iter().map(String::as_str).collect();
+    let (o, _) = run(
+        dir.path(),
+        "small",
+        &lines,
+        &dir.path().join("other.jsonl"),
+        &["--ledger-limit", "32"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let c = hostguard(&[
+        "ledger",
+        "checkpoint",
+        s(&dir.path().join("small/ledger.json")),
+        "--key",
+        s(&key),
+    ]);
+    assert_eq!(c.code, 1, "{}{}", c.stdout, c.stderr);
+    assert!(
+        c.stderr.contains("earlier entries were evicted"),
+        "{}",
+        c.stderr
+    );
+}

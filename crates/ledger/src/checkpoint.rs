@@ -124,6 +124,27 @@ pub enum CheckpointError {
         /// The ledger's hash at that index.
         found: Digest,
     },
+    /// A ledger that should be checkpointed holds entries but there is no checkpoint of it:
+    /// deleting the checkpoint must not leave a rewritten ledger unchecked.
+    #[error("the ledger holds `{ledger_size}` entries but there is no checkpoint of it")]
+    Missing {
+        /// Entries in the ledger.
+        ledger_size: u64,
+    },
+    /// After the entry the checkpoint pins, the ledger holds a control entry that loosens
+    /// what the gate enforces (kill switch lifted, trust restored, risk state reset, a less
+    /// enforcing phase, a configuration or rollback-trigger change). A manager pins every
+    /// control entry with a checkpoint as it writes it, so an unpinned one was appended by
+    /// someone without the key (or the checkpoint write failed).
+    #[error("entry `{index}` ({kind}) loosens enforcement after the last checkpoint (size `{checkpoint_size}`) and no signature pins it")]
+    UnpinnedControl {
+        /// The entry.
+        index: u64,
+        /// What it is (`kill_switch lifted`, `rollout_transition to shadow`...).
+        kind: String,
+        /// The checkpoint's size.
+        checkpoint_size: u64,
+    },
 }
 
 /// Stable codes of [`CheckpointError`], serialized as `checkpoint_*` snake_case strings. Open
@@ -155,11 +176,17 @@ pub enum CheckpointErrorCode {
     /// `checkpoint_head_mismatch`: the entry at index `size − 1` has another ledger hash.
     #[serde(rename = "checkpoint_head_mismatch")]
     HeadMismatch,
+    /// `checkpoint_missing`: a non-empty ledger has no checkpoint.
+    #[serde(rename = "checkpoint_missing")]
+    Missing,
+    /// `checkpoint_unpinned_control`: a loosening control entry after the last checkpoint.
+    #[serde(rename = "checkpoint_unpinned_control")]
+    UnpinnedControl,
 }
 
 impl CheckpointErrorCode {
     /// Every code.
-    pub const ALL: [CheckpointErrorCode; 8] = [
+    pub const ALL: [CheckpointErrorCode; 10] = [
         CheckpointErrorCode::Malformed,
         CheckpointErrorCode::UnknownKey,
         CheckpointErrorCode::SignatureInvalid,
@@ -168,6 +195,8 @@ impl CheckpointErrorCode {
         CheckpointErrorCode::HeadUnproven,
         CheckpointErrorCode::TailCut,
         CheckpointErrorCode::HeadMismatch,
+        CheckpointErrorCode::Missing,
+        CheckpointErrorCode::UnpinnedControl,
     ];
 
     /// The snake_case code.
@@ -181,6 +210,8 @@ impl CheckpointErrorCode {
             CheckpointErrorCode::HeadUnproven => "checkpoint_head_unproven",
             CheckpointErrorCode::TailCut => "checkpoint_tail_cut",
             CheckpointErrorCode::HeadMismatch => "checkpoint_head_mismatch",
+            CheckpointErrorCode::Missing => "checkpoint_missing",
+            CheckpointErrorCode::UnpinnedControl => "checkpoint_unpinned_control",
         }
     }
 }
@@ -203,6 +234,8 @@ impl CheckpointError {
             CheckpointError::HeadUnproven { .. } => CheckpointErrorCode::HeadUnproven,
             CheckpointError::TailCut { .. } => CheckpointErrorCode::TailCut,
             CheckpointError::HeadMismatch { .. } => CheckpointErrorCode::HeadMismatch,
+            CheckpointError::Missing { .. } => CheckpointErrorCode::Missing,
+            CheckpointError::UnpinnedControl { .. } => CheckpointErrorCode::UnpinnedControl,
         }
     }
 

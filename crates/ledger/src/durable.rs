@@ -6,7 +6,7 @@
 //! silent skip. This is the only I/O of the crate.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
@@ -83,6 +83,14 @@ pub enum DurableError {
     /// The entry was refused before anything was written.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// The entry's line would be longer than [`MAX_LINE_BYTES`]: refused, nothing written.
+    #[error("ledger file `{path}`: an entry of {len} bytes is longer than a line may be ({MAX_LINE_BYTES})")]
+    EntryTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line's length.
+        len: usize,
+    },
     /// An earlier write or fsync failed, so the file's tail is unknown: reopen it.
     #[error("ledger file `{path}` is poisoned by an earlier failed write or fsync; reopen it")]
     Poisoned {
@@ -90,6 +98,11 @@ pub enum DurableError {
         path: PathBuf,
     },
 }
+
+/// The longest line the file may hold (the entry's JSON and its newline). An entry is a few
+/// hundred bytes; [`DurableLedger::append`] refuses one that would be longer, so a longer line
+/// is never a torn write but corruption, refused before it is held in memory.
+pub const MAX_LINE_BYTES: usize = 4 << 20;
 
 /// How far [`scan`] got.
 struct Scan {
@@ -124,9 +137,19 @@ fn scan(
     };
     loop {
         line.clear();
-        let n = reader
+        let limit = u64::try_from(MAX_LINE_BYTES).unwrap_or(u64::MAX);
+        let n = (&mut reader)
+            .take(limit)
             .read_until(b'\n', &mut line)
             .map_err(io_error(path, "read"))?;
+        if n >= MAX_LINE_BYTES && line.last() != Some(&b'\n') {
+            return Err(DurableError::CorruptLine {
+                path: path.to_path_buf(),
+                line: scan.entries.saturating_add(1),
+                index: scan.entries,
+                message: format!("the line is longer than {MAX_LINE_BYTES} bytes"),
+            });
+        }
         scan.file_len = scan.file_len.saturating_add(n as u64);
         if n == 0 || line.last() != Some(&b'\n') {
             return Ok(scan);
@@ -168,9 +191,10 @@ impl DurableError {
             DurableError::CorruptLine { index, .. } | DurableError::ChainBroken { index, .. } => {
                 Some(*index)
             }
-            DurableError::Io { .. } | DurableError::Ledger(_) | DurableError::Poisoned { .. } => {
-                None
-            }
+            DurableError::Io { .. }
+            | DurableError::Ledger(_)
+            | DurableError::Poisoned { .. }
+            | DurableError::EntryTooLong { .. } => None,
         }
     }
 }
@@ -311,6 +335,12 @@ impl DurableLedger {
             });
         }
         self.line.push(b'\n');
+        if self.line.len() > MAX_LINE_BYTES {
+            return Err(DurableError::EntryTooLong {
+                path: self.path.clone(),
+                len: self.line.len(),
+            });
+        }
         if let Err(source) = self.file.write_all(&self.line) {
             if self.file.set_len(self.file_len).is_err() {
                 self.poisoned = true;

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use hostguard_risk_core::{Hysteresis, HysteresisConfig};
+use hostguard_risk_core::{EnforcementState, Hysteresis, HysteresisConfig};
 
 use crate::entry::LedgerEntry;
 use crate::record::{
@@ -46,6 +46,9 @@ pub struct RestoredExtension {
     /// Decisions recorded for the extension.
     pub decisions: u64,
     machine: Machine,
+    /// The state at the last signed checkpoint ([`RestoredState::seal`]): decisions after it,
+    /// pinned by no signature, may raise the state but never lower it.
+    floor: Option<EnforcementState>,
 }
 
 impl RestoredExtension {
@@ -56,12 +59,19 @@ impl RestoredExtension {
             first_seen_epoch: None,
             decisions: 0,
             machine: Machine::fresh(),
+            floor: None,
         }
     }
 
-    /// The hysteresis machine after the extension's last decision.
+    /// The hysteresis machine after the extension's last decision, never below the state the
+    /// last signed checkpoint pinned.
     pub fn hysteresis(&self) -> Hysteresis {
-        self.machine.hysteresis()
+        let mut h = self.machine.hysteresis();
+        if let Some(floor) = self.floor.filter(|f| *f > h.state) {
+            h.state = floor;
+            h.calls_below = 0;
+        }
+        h
     }
 
     /// Whether the last trust change quarantined the extension (and nothing lifted it since).
@@ -159,6 +169,37 @@ impl RestoredState {
             | EntryPayload::RolloutTransition(_)
             | EntryPayload::RollbackTriggerChange(_)
             | EntryPayload::Resume(_) => {}
+        }
+    }
+
+    /// What a fail-closed start carries over from a damaged file's verified part: the
+    /// extensions killed or quarantined there (fresh risk state), and fail-closed mode. Only
+    /// facts that tighten enforcement survive; everything else starts again.
+    pub fn tightening_only(&self) -> RestoredState {
+        let extensions = self
+            .extensions
+            .iter()
+            .filter(|(_, e)| e.kill_switch.is_some() || e.is_quarantined())
+            .map(|(id, e)| {
+                let mut carried = RestoredExtension::new();
+                carried.kill_switch.clone_from(&e.kill_switch);
+                carried.trust.clone_from(&e.trust);
+                (id.clone(), carried)
+            })
+            .collect();
+        RestoredState {
+            fail_closed: true,
+            extensions,
+            ..RestoredState::default()
+        }
+    }
+
+    /// Marks the entries observed so far as pinned by a signed checkpoint: from here on, an
+    /// extension's enforcement state can rise but not fall below what it is now (unpinned
+    /// decisions are not trusted to de-escalate).
+    pub fn seal(&mut self) {
+        for ext in self.extensions.values_mut() {
+            ext.floor = Some(ext.hysteresis().state);
         }
     }
 

@@ -996,6 +996,31 @@ mod durable {
     }
 
     #[test]
+    fn a_line_longer_than_any_entry_is_refused_before_it_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.jsonl");
+        let mut bytes = write_fixture(&path, 2);
+        bytes.extend(std::iter::repeat_n(
+            b'a',
+            hostguard_ledger::MAX_LINE_BYTES + 10,
+        ));
+        std::fs::write(&path, &bytes).unwrap();
+        match DurableLedger::open(&path, 1024, FsyncPolicy::Never) {
+            Err(DurableError::CorruptLine {
+                line: 3, message, ..
+            }) => {
+                assert!(message.contains("longer than"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            std::fs::read(&path).unwrap().len(),
+            bytes.len(),
+            "nothing cut"
+        );
+    }
+
+    #[test]
     fn read_reports_a_torn_tail_without_cutting_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.jsonl");

@@ -48,6 +48,7 @@ pub struct ExtensionManagerBuilder {
     pub(crate) workspace: Option<String>,
     pub(crate) damaged_ledger: DamagedLedger,
     pub(crate) checkpoints: Option<CheckpointSpec>,
+    pub(crate) adopt_uncheckpointed: bool,
 }
 
 impl Default for ExtensionManagerBuilder {
@@ -69,6 +70,7 @@ impl Default for ExtensionManagerBuilder {
             workspace: None,
             damaged_ledger: DamagedLedger::Refuse,
             checkpoints: None,
+            adopt_uncheckpointed: false,
         }
     }
 }
@@ -194,6 +196,9 @@ impl ExtensionManagerBuilder {
     /// `risk_config`, `rollout_phase` and `rollback_trigger` (the report names each one it
     /// overrode): change them after `build` through the operator API, so the change is in the
     /// chain. Record streams, quotas, taint and the risk model's statistics start fresh.
+    ///
+    /// Whoever can write the file decides what a restart restores, unless the host also keeps
+    /// signed [`checkpoints`](Self::checkpoints) of it (`docs/ledger-format.md` §5.1).
     #[must_use]
     pub fn durable_ledger(mut self, path: impl Into<PathBuf>, fsync: FsyncPolicy) -> Self {
         self.durable = Some((path.into(), fsync));
@@ -210,13 +215,15 @@ impl ExtensionManagerBuilder {
     }
 
     /// Signs checkpoints of the durable ledger with `key` (`docs/ledger-format.md` §8, origin
-    /// the key's name) into `path`, replaced atomically: when the manager is built, then
-    /// `every` N entries or T ms, and on
+    /// the key's name) into `path`, replaced atomically: when the manager is built, after
+    /// every control entry, `every` N entries or T ms, and on
     /// [`write_checkpoint`](ExtensionManager::write_checkpoint). The ledger is synced before
     /// each, so a checkpoint never pins an entry a crash could lose. On an existing file,
     /// `build` first checks the ledger against the checkpoint there: a ledger cut, rewritten or
-    /// re-chained since is [`BuildError::CheckpointRefused`](crate::BuildError::CheckpointRefused)
-    /// (or a fail-closed start, see [`damaged_ledger`](Self::damaged_ledger)). Keep `path`
+    /// re-chained since, a missing checkpoint, or a loosening control entry after it is
+    /// [`BuildError::CheckpointRefused`](crate::BuildError::CheckpointRefused) (or a
+    /// fail-closed start, see [`damaged_ledger`](Self::damaged_ledger)); decisions after it
+    /// cannot lower a state below the checkpoint's (`docs/ledger-format.md` §5.1). Keep `path`
     /// where whoever can write the ledger cannot (or copy each checkpoint off the machine):
     /// the check is as strong as that separation. Needs
     /// [`durable_ledger`](Self::durable_ledger).
@@ -232,6 +239,16 @@ impl ExtensionManagerBuilder {
             key: Arc::new(key),
             every,
         });
+        self
+    }
+
+    /// Accepts an existing durable ledger that has no checkpoint yet — the first start with
+    /// [`checkpoints`](Self::checkpoints) on a ledger kept without them — instead of refusing it
+    /// (`checkpoint_missing`): its content is trusted as the file holds it, and checkpointed
+    /// from this start on. Use it once, after verifying the file some other way.
+    #[must_use]
+    pub fn adopt_uncheckpointed_ledger(mut self) -> Self {
+        self.adopt_uncheckpointed = true;
         self
     }
 

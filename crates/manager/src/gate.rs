@@ -545,18 +545,13 @@ impl ExtensionManager {
                 EntryPayload::Decision(record),
                 rng,
             )?;
-            if quarantine_now {
-                let _ = ledger.append(
-                    now,
-                    Some(call.extension_id.clone()),
-                    trust_payload(
-                        ExtensionTrustState::Trusted,
-                        ExtensionTrustState::Quarantined,
-                        "quarantine: terminate state enforced",
-                    ),
-                    rng,
-                );
-            }
+            let quarantine = quarantine_now.then(|| {
+                trust_payload(
+                    ExtensionTrustState::Trusted,
+                    ExtensionTrustState::Quarantined,
+                    "quarantine: terminate state enforced",
+                )
+            });
             let outcome = rollout.record_decision(
                 DecisionSample {
                     latency_ms,
@@ -566,9 +561,13 @@ impl ExtensionManager {
                 },
                 now,
             );
+            if let Some(payload) = quarantine {
+                self.append_control(&mut core, now, Some(&call.extension_id), payload);
+            }
             if let Some(t) = outcome.rollback {
                 self.apply_transition(&mut core, &t);
             }
+            self.raise_checkpoint_failure(&mut core, now);
             (receipt, outcome.sample_id)
         };
         // The evicted entry is recycled (or dropped) here, outside the core lock (ledger README).

@@ -210,6 +210,16 @@ impl ExtensionManager {
         };
         let now = b.clock.now_ms();
         let opened = resume::open_ledger(&b, config.ledger_limit, now)?;
+        if opened.restored.extensions.len() > b.max_extensions {
+            // Each restored extension takes a shard: a file naming more than the bound would
+            // take memory the bound exists to cap (and lock out every new extension).
+            return Err(BuildError::Resume(format!(
+                "the ledger names {} extensions, above `max_extensions` {}: raise the bound to \
+                 resume from it",
+                opened.restored.extensions.len(),
+                b.max_extensions
+            )));
+        }
         let start = resume::start_settings(&b, config, &opened.restored)?;
         let config = start.config;
         let hysteresis = config.hysteresis_config(policy.profile());
@@ -341,7 +351,8 @@ impl ExtensionManager {
             manager.record_resume(&report, now)?;
             manager.resume = Some(report);
         }
-        if let Some(Err(message)) = manager.write_checkpoint() {
+        let now = manager.clock.now_ms();
+        if let Some(Err(message)) = lock(&manager.core).ledger.checkpoint_now(now, true) {
             return Err(BuildError::CheckpointWrite { message });
         }
         Ok(manager)
@@ -352,7 +363,7 @@ impl ExtensionManager {
     /// [`checkpoints`](ExtensionManagerBuilder::checkpoints), else whether it was written.
     pub fn write_checkpoint(&self) -> Option<Result<(), String>> {
         let now = self.clock.now_ms();
-        lock(&self.core).ledger.checkpoint_now(now)
+        lock(&self.core).ledger.checkpoint_now(now, false)
     }
 
     /// What checkpointing did last (`None` without
@@ -394,11 +405,87 @@ impl ExtensionManager {
         (killed, quarantined)
     }
 
+    /// Appends a control entry (core lock held). The change it records is already in force; if
+    /// it cannot be written, a Critical `ledger_integrity` alert says so — a restart would not
+    /// restore it. A checkpoint write that failed is alerted too. Returns whether it was
+    /// written.
+    pub(crate) fn append_control(
+        &self,
+        core: &mut Core,
+        now: u64,
+        extension_id: Option<&str>,
+        payload: EntryPayload,
+    ) -> bool {
+        let kind = payload.kind_name();
+        let Core { ledger, rng, .. } = &mut *core;
+        let result = ledger
+            .append(now, extension_id.map(str::to_owned), payload, rng)
+            .map_err(|e| crate::HostcallError::from(e).to_string());
+        if let Err(e) = &result {
+            self.ledger_alert(
+                core,
+                now,
+                SecurityAlertSeverity::Critical,
+                format!(
+                    "the `{kind}` control entry{} was not recorded ({e}): it is in force, but a \
+                     restart would not restore it",
+                    extension_id
+                        .map(|x| format!(" of `{x}`"))
+                        .unwrap_or_default()
+                ),
+                &[
+                    crate::triage::LEDGER_INTEGRITY_FAILURE,
+                    "control_not_recorded",
+                ],
+            );
+        }
+        self.raise_checkpoint_failure(core, now);
+        result.is_ok()
+    }
+
+    /// A `ledger_integrity` alert for a checkpoint write that failed since the last one
+    /// (core lock held).
+    pub(crate) fn raise_checkpoint_failure(&self, core: &mut Core, now: u64) {
+        if let Some(e) = core.ledger.checkpoint_failure.take() {
+            self.ledger_alert(
+                core,
+                now,
+                SecurityAlertSeverity::Error,
+                format!(
+                    "a ledger checkpoint could not be written ({e}): entries since the last \
+                     one are pinned by no signature, and a restart refuses control entries \
+                     after it"
+                ),
+                &["checkpoint_write_failed"],
+            );
+        }
+    }
+
     /// Writes the `resume` entry and raises the alerts a restart calls for.
     fn record_resume(&self, report: &ResumeReport, now: u64) -> Result<(), BuildError> {
         let mut core = lock(&self.core);
         let Core { ledger, rng, .. } = &mut *core;
         ledger.append(now, None, EntryPayload::Resume(report.record()), rng)?;
+        if report.fail_closed.is_some() {
+            // What the damaged file's verified part had killed or quarantined goes into the new
+            // chain as entries of its own, so the next restart restores it too.
+            let carried = "carried over from the damaged ledger";
+            for id in &report.killed {
+                let payload = EntryPayload::KillSwitch(KillSwitchRecord {
+                    engaged: true,
+                    reason: carried.to_owned(),
+                });
+                ledger.append(now, Some(id.clone()), payload, rng)?;
+            }
+            for id in &report.quarantined {
+                let payload = trust_payload(
+                    ExtensionTrustState::Trusted,
+                    ExtensionTrustState::Quarantined,
+                    carried,
+                );
+                ledger.append(now, Some(id.clone()), payload, rng)?;
+            }
+        }
         if report.truncated_bytes > 0 {
             self.ledger_alert(
                 &mut core,
@@ -581,11 +668,11 @@ impl ExtensionManager {
         }
         // Under the same core lock as the change: the entry's place in the chain is the point
         // from which the new thresholds apply to rollout samples.
-        let Core { ledger, rng, .. } = &mut *core;
         // A validated trigger always encodes (finite rates); if the append fails (a failing
-        // durable file) the change still takes effect, like every control entry (README "Known
-        // limits").
-        let _ = ledger.append(
+        // durable file) the change still takes effect, like every control entry, and an alert
+        // says it is not in the ledger.
+        self.append_control(
+            &mut core,
             now,
             None,
             EntryPayload::RollbackTriggerChange(RollbackTriggerChangeRecord {
@@ -593,7 +680,6 @@ impl ExtensionManager {
                 to: thresholds(&trigger),
                 reason: None,
             }),
-            rng,
         );
         Ok(())
     }
@@ -655,10 +741,10 @@ impl ExtensionManager {
     /// automatic rollback, raises a `ProfileTransition` alert. Called with the core lock held.
     pub(crate) fn apply_transition(&self, core: &mut Core, t: &Transition) {
         let now = t.at_ms;
-        let Core { ledger, rng, .. } = core;
-        // A control entry of three short strings always encodes; if the chain is exhausted the
-        // transition still takes effect (the safe direction is the operator's choice).
-        let _ = ledger.append(now, None, transition_payload(t), rng);
+        // A control entry of three short strings always encodes; if the append fails the
+        // transition still takes effect (the safe direction is the operator's choice), and an
+        // alert says it is not in the ledger.
+        self.append_control(core, now, None, transition_payload(t));
         let word = self.phase_word.load(Ordering::Acquire);
         let epoch = (word >> 2).wrapping_add(1);
         self.phase_word
@@ -699,19 +785,15 @@ impl ExtensionManager {
             st.taint.reset();
             ExtensionTrustState::Trusted
         };
-        {
-            let mut core = lock(&self.core);
-            let Core { ledger, rng, .. } = &mut *core;
-            let _ = ledger.append(
-                now,
-                Some(extension_id.to_owned()),
-                EntryPayload::KillSwitch(KillSwitchRecord {
-                    engaged: on,
-                    reason: reason.to_owned(),
-                }),
-                rng,
-            );
-        }
+        self.append_control(
+            &mut lock(&self.core),
+            now,
+            Some(extension_id),
+            EntryPayload::KillSwitch(KillSwitchRecord {
+                engaged: on,
+                reason: reason.to_owned(),
+            }),
+        );
         self.record_kill_audit(&mut st, extension_id, on, reason, now);
         true
     }
@@ -741,21 +823,20 @@ impl ExtensionManager {
             st.trust = ExtensionTrustState::Trusted;
         }
         let mut core = lock(&self.core);
-        let Core { ledger, rng, .. } = &mut *core;
-        let _ = ledger.append(
+        self.append_control(
+            &mut core,
             now,
-            Some(extension_id.to_owned()),
+            Some(extension_id),
             EntryPayload::RiskStateReset(RiskStateResetRecord {
                 reason: reason.to_owned(),
             }),
-            rng,
         );
         if st.trust != before {
-            let _ = ledger.append(
+            self.append_control(
+                &mut core,
                 now,
-                Some(extension_id.to_owned()),
+                Some(extension_id),
                 trust_payload(before, st.trust, reason),
-                rng,
             );
         }
         true

@@ -7,14 +7,15 @@ use std::path::{Path, PathBuf};
 
 use hostguard_ledger::{
     Checkpoint, CheckpointError, ConfigChangeRecord, Digest, DurableError, DurableLedger,
-    FsyncPolicy, Ledger, RestoredState, ResumeRecord,
+    EntryPayload, FsyncPolicy, Ledger, LedgerEntry, RestoredState, ResumeRecord,
 };
 use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
 use hostguard_rollout::{RestoredRollout, RollbackTrigger, RolloutPhase};
 
 use crate::builder::ExtensionManagerBuilder;
-use crate::checkpoints::Checkpointer;
+use crate::checkpoints::{CheckpointSpec, Checkpointer};
 use crate::error::BuildError;
+use crate::manager::phase_code;
 use crate::sink::{LedgerSink, Store};
 
 /// What [`build`](crate::ExtensionManagerBuilder::build) does when the durable ledger does not
@@ -114,7 +115,8 @@ impl OpenedLedger {
 }
 
 /// Opens the builder's ledger: in memory, or the durable file read, folded and checked against
-/// its last checkpoint; a damaged file refuses the build or starts fail-closed.
+/// its last checkpoint — read-only first, so a refused file is left exactly as it was — then
+/// opened for appending; a damaged file refuses the build or starts fail-closed.
 pub(crate) fn open_ledger(
     b: &ExtensionManagerBuilder,
     limit: usize,
@@ -131,10 +133,10 @@ pub(crate) fn open_ledger(
             fail_closed: None,
         });
     };
-    let damage = match open_checked(b, path, *fsync, limit) {
-        Ok(opened) => return Ok(opened),
-        Err(Damage::Other(e)) => return Err(e),
-        Err(damage) => damage,
+    let (damage, prefix) = match inspect(b, path).map_err(|boxed| *boxed) {
+        Ok(inspected) => return open_inspected(b, path, *fsync, limit, inspected),
+        Err((Damage::Other(e), _)) => return Err(e),
+        Err(damaged) => damaged,
     };
     if b.damaged_ledger == DamagedLedger::Refuse {
         return Err(damage.into_error(path, b));
@@ -150,10 +152,9 @@ pub(crate) fn open_ledger(
     let (durable, _) = DurableLedger::open(path, limit, *fsync)?;
     Ok(OpenedLedger {
         sink: durable_sink(b, durable, 0),
-        restored: RestoredState {
-            fail_closed: true,
-            ..RestoredState::default()
-        },
+        // Kill switches and quarantines of the damaged file's verified part carry over: a
+        // fail-closed start never lets a killed extension run again.
+        restored: prefix.tightening_only(),
         truncated_bytes: 0,
         fail_closed: Some(FailClosedStart {
             damaged: path.clone(),
@@ -205,46 +206,151 @@ impl Damage {
     }
 }
 
-/// Opens the durable file, folding every entry, and checks it against the last checkpoint.
-fn open_checked(
+/// What the read-only pass over a durable file found.
+struct Inspected {
+    restored: RestoredState,
+    head: Digest,
+    pinned_size: u64,
+}
+
+/// The fold of a durable file, with what a checkpoint check needs.
+#[derive(Default)]
+struct Fold {
+    restored: RestoredState,
+    head: Option<Digest>,
+    pinned_hash: Option<Digest>,
+    /// The first entry after the checkpoint that loosens enforcement.
+    unpinned: Option<(u64, String)>,
+}
+
+impl Fold {
+    fn observe(&mut self, e: &LedgerEntry, pinned_size: Option<u64>) {
+        if let Some(size) = pinned_size {
+            if e.seq >= size && self.unpinned.is_none() {
+                self.unpinned = loosens(e).map(|kind| (e.seq, kind));
+            }
+        }
+        self.restored.observe(e);
+        if pinned_size.and_then(|s| s.checked_sub(1)) == Some(e.seq) {
+            self.pinned_hash = Some(e.ledger_hash);
+            self.restored.seal();
+        }
+        self.head = Some(e.ledger_hash);
+    }
+}
+
+/// Reads the durable file without changing it, folds it and checks it against the checkpoint.
+/// A damaged file comes back with the fold of its verified part.
+fn inspect(
+    b: &ExtensionManagerBuilder,
+    path: &Path,
+) -> Result<Inspected, Box<(Damage, RestoredState)>> {
+    let checkpoint = b.checkpoints.as_ref().map(CheckpointSpec::read);
+    let pinned = match &checkpoint {
+        Some(Ok(Some(v))) => Some(v.checkpoint().clone()),
+        _ => None,
+    };
+    let pinned_size = pinned.as_ref().map(Checkpoint::size);
+    let mut fold = Fold::default();
+    if path.exists() {
+        let read = DurableLedger::read(path, &mut |e| fold.observe(&e, pinned_size));
+        if let Err(e) = read {
+            let damage = match e.first_invalid_index() {
+                Some(index) => Damage::Chain(e, index),
+                None => Damage::Other(e.into()),
+            };
+            return Err(Box::new((damage, fold.restored)));
+        }
+    }
+    let held = fold.restored.entries;
+    let refused = match (checkpoint, &pinned) {
+        (Some(Err(e)), _) => Some(Damage::Checkpoint(e, None)),
+        (Some(Ok(None)), _) if held > 0 && !b.adopt_uncheckpointed => Some(Damage::Checkpoint(
+            CheckpointError::Missing { ledger_size: held },
+            None,
+        )),
+        (_, Some(c)) => check_pinned(c, held, fold.pinned_hash)
+            .err()
+            .or_else(|| unpinned_control(c, fold.unpinned.take())),
+        _ => None,
+    };
+    if let Some(damage) = refused {
+        return Err(Box::new((damage, fold.restored)));
+    }
+    Ok(Inspected {
+        head: fold.head.unwrap_or(Digest::GENESIS),
+        restored: fold.restored,
+        pinned_size: pinned_size.unwrap_or(0),
+    })
+}
+
+fn unpinned_control(c: &Checkpoint, unpinned: Option<(u64, String)>) -> Option<Damage> {
+    unpinned.map(|(index, kind)| {
+        Damage::Checkpoint(
+            CheckpointError::UnpinnedControl {
+                index,
+                kind,
+                checkpoint_size: c.size(),
+            },
+            Some(index),
+        )
+    })
+}
+
+/// Opens the inspected file for appending (cutting a torn tail) and checks it is still the file
+/// that was inspected.
+fn open_inspected(
     b: &ExtensionManagerBuilder,
     path: &Path,
     fsync: FsyncPolicy,
     limit: usize,
-) -> Result<OpenedLedger, Damage> {
-    let checkpoint = match &b.checkpoints {
-        Some(spec) => spec.read().map_err(|e| Damage::Checkpoint(e, None))?,
-        None => None,
-    };
-    let pinned = checkpoint.as_ref().map(|c| c.checkpoint().clone());
-    let pinned_index = pinned.as_ref().and_then(|c| c.size().checked_sub(1));
-    let mut restored = RestoredState::default();
-    let mut pinned_hash = None;
-    let opened = DurableLedger::open_observed(path, limit, fsync, &mut |e| {
-        if Some(e.seq) == pinned_index {
-            pinned_hash = Some(e.ledger_hash);
-        }
-        restored.observe(e);
-    });
-    let (durable, report) = match opened {
-        Ok(opened) => opened,
-        Err(e) => {
-            return Err(match e.first_invalid_index() {
-                Some(index) => Damage::Chain(e, index),
-                None => Damage::Other(e.into()),
-            })
-        }
-    };
-    if let Some(c) = &pinned {
-        check_pinned(c, restored.entries, pinned_hash)?;
+    inspected: Inspected,
+) -> Result<OpenedLedger, BuildError> {
+    let (durable, report) = DurableLedger::open(path, limit, fsync)?;
+    let view = durable.ledger();
+    if report.entries_loaded != inspected.restored.entries || view.head_hash() != inspected.head {
+        return Err(BuildError::Resume(format!(
+            "`{}` changed while it was being opened ({} entries read, then {})",
+            path.display(),
+            inspected.restored.entries,
+            report.entries_loaded
+        )));
     }
-    let pinned_size = pinned.as_ref().map_or(0, Checkpoint::size);
     Ok(OpenedLedger {
-        sink: durable_sink(b, durable, pinned_size),
-        restored,
+        sink: durable_sink(b, durable, inspected.pinned_size),
+        restored: inspected.restored,
         truncated_bytes: report.truncated_bytes,
         fail_closed: None,
     })
+}
+
+/// What an entry after the last checkpoint would loosen, if anything: a kill switch lifted,
+/// trust restored, a risk state reset, a move to a less enforcing phase, a configuration or
+/// rollback-trigger change. Tightening entries and decisions are not refused (decisions cannot
+/// lower a state below the checkpoint's, [`RestoredState::seal`]).
+fn loosens(e: &LedgerEntry) -> Option<String> {
+    match e.payload()? {
+        EntryPayload::KillSwitch(k) if !k.engaged => Some("kill_switch lifted".to_owned()),
+        EntryPayload::TrustChange(t) if t.to != "quarantined" && t.to != "killed" => {
+            Some(format!("trust_change to `{}`", t.to))
+        }
+        EntryPayload::RiskStateReset(_) => Some("risk_state_reset".to_owned()),
+        EntryPayload::RolloutTransition(t) if !tightens(&t.from, &t.to) => Some(format!(
+            "rollout_transition from `{}` to `{}`",
+            t.from, t.to
+        )),
+        EntryPayload::ConfigChange(_) => Some("config_change".to_owned()),
+        EntryPayload::RollbackTriggerChange(_) => Some("rollback_trigger_change".to_owned()),
+        _ => None,
+    }
+}
+
+/// Whether a phase change enforces at least as much (an unknown name never does).
+fn tightens(from: &str, to: &str) -> bool {
+    match (from.parse::<RolloutPhase>(), to.parse::<RolloutPhase>()) {
+        (Ok(from), Ok(to)) => phase_code(to) >= phase_code(from),
+        _ => false,
+    }
 }
 
 /// The durable sink, signing checkpoints when the builder asked, counting from the

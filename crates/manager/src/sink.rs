@@ -13,6 +13,8 @@ use crate::error::{BuildError, HostcallError};
 pub(crate) struct LedgerSink {
     pub(crate) store: Store,
     pub(crate) checkpoints: Option<Checkpointer>,
+    /// A checkpoint write that failed since the manager last raised an alert for one.
+    pub(crate) checkpoint_failure: Option<String>,
 }
 
 /// Where the entries go.
@@ -54,6 +56,7 @@ impl LedgerSink {
         LedgerSink {
             store,
             checkpoints: None,
+            checkpoint_failure: None,
         }
     }
 
@@ -67,6 +70,9 @@ impl LedgerSink {
         payload: EntryPayload,
         rng: &mut ChaCha20Rng,
     ) -> Result<AppendReceipt, SinkError> {
+        // A control entry is pinned at once: after the last checkpoint a restart trusts no
+        // entry that loosens enforcement (`resume.rs`), so an operator's must be signed now.
+        let control = !matches!(payload, EntryPayload::Decision(_));
         let receipt = match &mut self.store {
             Store::Memory(l) => l
                 .append(ts_ms, extension_id, payload, rng)
@@ -76,17 +82,30 @@ impl LedgerSink {
                 .map_err(SinkError::Durable)?,
         };
         if let (Some(cp), Store::Durable(d)) = (&mut self.checkpoints, &mut self.store) {
-            if cp.due(receipt.seq.saturating_add(1), ts_ms) {
-                let _counted_in_status = cp.write(d, ts_ms);
+            if control || cp.due(receipt.seq.saturating_add(1), ts_ms) {
+                if let Err(e) = cp.write(d, ts_ms) {
+                    self.checkpoint_failure.get_or_insert(e);
+                }
             }
         }
         Ok(receipt)
     }
 
-    /// Signs a checkpoint of the head now (`None` without checkpoints).
-    pub(crate) fn checkpoint_now(&mut self, now_ms: u64) -> Option<Result<(), String>> {
+    /// Signs a checkpoint of the head now (`None` without checkpoints); with `only_if_behind`,
+    /// only when the last one does not already pin the head.
+    pub(crate) fn checkpoint_now(
+        &mut self,
+        now_ms: u64,
+        only_if_behind: bool,
+    ) -> Option<Result<(), String>> {
         match (&mut self.checkpoints, &mut self.store) {
-            (Some(cp), Store::Durable(d)) => Some(cp.write(d, now_ms)),
+            (Some(cp), Store::Durable(d)) => {
+                let behind = cp.status().last_size < d.ledger().next_seq();
+                if only_if_behind && !behind {
+                    return Some(Ok(()));
+                }
+                Some(cp.write(d, now_ms))
+            }
             _ => None,
         }
     }

@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 
 use hostguard_manager::{
     check_ledger_against_checkpoint, open_checkpoint, BuildError, CheckpointErrorCode,
-    CheckpointEvery, DamagedLedger, DurableLedger, ExtensionManager, ExtensionManagerBuilder,
-    ExtensionTrustState, FsyncPolicy, HostCall, HysteresisConfig, LedgerEntry, ManualClock,
-    NoteName, RuntimeRiskConfig, RuntimeRiskLedgerArtifact, SignerKey,
+    CheckpointEvery, ConfigChangeRecord, DamagedLedger, DurableLedger, EntryPayload,
+    ExtensionManager, ExtensionManagerBuilder, ExtensionTrustState, FsyncPolicy, HostCall,
+    HysteresisConfig, KillSwitchRecord, LedgerEntry, ManualClock, NoteName, RiskStateResetRecord,
+    RolloutTransitionRecord, RuntimeRiskConfig, RuntimeRiskLedgerArtifact, SignerKey,
 };
 use serde_json::json;
 
@@ -254,4 +255,244 @@ fn checkpoints_need_a_durable_ledger() {
         matches!(err, BuildError::CheckpointsNeedDurableLedger),
         "{err}"
     );
+}
+
+/// Appends `payload`-carrying copies of `template` after the last entry, chained as the file's
+/// owner would: what an attacker with write access but no key can do.
+fn extend(mut entries: Vec<LedgerEntry>, forged: Vec<LedgerEntry>) -> Vec<LedgerEntry> {
+    let mut buf = Vec::new();
+    for mut e in forged {
+        let last = entries.last().unwrap();
+        e.seq = last.seq + 1;
+        e.prev_ledger_hash = last.ledger_hash;
+        e.body_digest = e.recompute_body_digest(&mut buf).unwrap().unwrap();
+        e.ledger_hash = e.recompute_ledger_hash();
+        entries.push(e);
+    }
+    entries
+}
+
+fn with_payload(template: &LedgerEntry, ext: Option<&str>, payload: EntryPayload) -> LedgerEntry {
+    let mut e = template.clone();
+    e.extension_id = ext.map(str::to_owned);
+    e.body = hostguard_manager::EntryBody::Full(payload);
+    e
+}
+
+fn refused_with(f: &Files, clock: &ManualClock, code: CheckpointErrorCode) {
+    let before = std::fs::read(&f.ledger).unwrap();
+    let err = builder(f, clock, key()).build().err();
+    let found = match &err {
+        Some(BuildError::CheckpointRefused { source, .. }) => Some(source.code()),
+        _ => None,
+    };
+    assert_eq!(found, Some(code), "{err:?}");
+    assert_eq!(
+        std::fs::read(&f.ledger).unwrap(),
+        before,
+        "refusing changes nothing"
+    );
+}
+
+#[test]
+fn entries_appended_after_the_last_checkpoint_cannot_loosen_anything() {
+    let f = files();
+    let clock = ManualClock::new(1_000);
+    incident(&f, &clock);
+    let all = entries(&f.ledger);
+    let t = all.last().unwrap().clone();
+    let lift = EntryPayload::KillSwitch(KillSwitchRecord {
+        engaged: false,
+        reason: "forged".into(),
+    });
+    let off = RuntimeRiskConfig {
+        enabled: false,
+        ..RuntimeRiskConfig::default()
+    };
+    let config = EntryPayload::ConfigChange(ConfigChangeRecord {
+        config: off,
+        hysteresis: HysteresisConfig::default(),
+    });
+    let to_shadow = EntryPayload::RolloutTransition(RolloutTransitionRecord {
+        from: "enforce_all".into(),
+        to: "shadow".into(),
+        reason: "operator_set".into(),
+    });
+    let reset = EntryPayload::RiskStateReset(RiskStateResetRecord {
+        reason: "forged".into(),
+    });
+    for (ext, payload) in [
+        (Some("evil"), lift),
+        (None, config),
+        (None, to_shadow),
+        (Some("evil"), reset),
+    ] {
+        let forged = extend(all.clone(), vec![with_payload(&t, ext, payload)]);
+        write_entries(&f.ledger, &forged);
+        refused_with(&f, &clock, CheckpointErrorCode::UnpinnedControl);
+    }
+    // A tightening entry after it is accepted: a kill switch engaged.
+    let kill = EntryPayload::KillSwitch(KillSwitchRecord {
+        engaged: true,
+        reason: "late".into(),
+    });
+    write_entries(
+        &f.ledger,
+        &extend(all, vec![with_payload(&t, Some("other"), kill)]),
+    );
+    let m = start(&f, &clock);
+    assert_eq!(m.trust_state("other"), ExtensionTrustState::Killed);
+}
+
+#[test]
+fn a_deleted_checkpoint_refuses_a_ledger_unless_it_is_adopted() {
+    let f = files();
+    let clock = ManualClock::new(1_000);
+    incident(&f, &clock);
+    std::fs::remove_file(&f.checkpoint).unwrap();
+    refused_with(&f, &clock, CheckpointErrorCode::Missing);
+    let m = builder(&f, &clock, key())
+        .adopt_uncheckpointed_ledger()
+        .build()
+        .unwrap();
+    assert_eq!(m.trust_state("evil"), ExtensionTrustState::Killed);
+    assert!(f.checkpoint.exists(), "checkpointed from this start on");
+}
+
+#[test]
+fn refusing_a_file_leaves_its_torn_tail_on_disk() {
+    let f = files();
+    let clock = ManualClock::new(1_000);
+    incident(&f, &clock);
+    // The last (pinned) line loses its newline: it now reads as a torn write, so the file is
+    // one entry short of the checkpoint.
+    let mut bytes = std::fs::read(&f.ledger).unwrap();
+    bytes.pop();
+    std::fs::write(&f.ledger, &bytes).unwrap();
+    refused_with(&f, &clock, CheckpointErrorCode::TailCut);
+}
+
+#[test]
+fn a_fail_closed_start_carries_kill_switches_over_and_keeps_them() {
+    let f = files();
+    let clock = ManualClock::new(1_000);
+    incident(&f, &clock);
+    std::fs::write(&f.checkpoint, b"garbage").unwrap();
+    let m = builder(&f, &clock, key())
+        .damaged_ledger(DamagedLedger::FailClosed)
+        .build()
+        .unwrap();
+    assert_eq!(m.trust_state("evil"), ExtensionTrustState::Killed);
+    // An operator reset lifts a quarantine, never a kill switch.
+    m.reset_extension("evil", "review");
+    assert!(m
+        .evaluate_hostcall(&read("evil", "x"))
+        .unwrap()
+        .is_blocked());
+    drop(m);
+    let m = start(&f, &clock);
+    assert_eq!(m.trust_state("evil"), ExtensionTrustState::Killed);
+}
+
+#[test]
+fn a_ledger_naming_more_extensions_than_the_bound_is_refused() {
+    let f = files();
+    let clock = ManualClock::new(1_000);
+    let m = start(&f, &clock);
+    for i in 0..5 {
+        m.evaluate_hostcall(&read(&format!("ext-{i}"), "c"))
+            .unwrap();
+    }
+    drop(m);
+    let err = builder(&f, &clock, key())
+        .max_extensions(4)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, BuildError::Resume(_)), "{err}");
+    assert!(err.to_string().contains("5 extensions"), "{err}");
+}
+
+#[test]
+fn a_failing_checkpoint_write_is_an_alert() {
+    let f = files();
+    let clock = ManualClock::new(1_000);
+    let m = start(&f, &clock);
+    // The side file the write goes through cannot be created.
+    std::fs::create_dir(f.checkpoint.with_extension("checkpoint.tmp")).unwrap();
+    assert!(m.set_kill_switch("evil", true, "INC-2"));
+    let status = m.checkpoint_status().unwrap();
+    assert_eq!(status.failures, 1, "{status:?}");
+    let alert = m
+        .security_alerts()
+        .into_iter()
+        .find(|a| {
+            a.reason_codes
+                .iter()
+                .any(|c| c == "checkpoint_write_failed")
+        })
+        .unwrap();
+    assert_eq!(
+        alert.category,
+        hostguard_manager::SecurityAlertCategory::LedgerIntegrity
+    );
+}
+
+#[test]
+fn decisions_appended_after_the_last_checkpoint_cannot_lower_a_state() {
+    let f = files();
+    let clock = ManualClock::new(1_000);
+    let m = builder(&f, &clock, key())
+        .risk_config(RuntimeRiskConfig {
+            enabled: true,
+            ..RuntimeRiskConfig::default()
+        })
+        .policy(hostguard_manager::ExtensionPolicy::from_profile(
+            hostguard_manager::PolicyProfile::Permissive,
+        ))
+        .rollout_phase(hostguard_manager::RolloutPhase::EnforceAll)
+        .build()
+        .unwrap();
+    m.evaluate_hostcall(&read("calm", "c0")).unwrap();
+    let env = HostCall::new(
+        "thief",
+        "e",
+        "env",
+        json!({"name": "AWS_SECRET_ACCESS_KEY"}),
+    );
+    m.evaluate_hostcall(&env).unwrap();
+    let up = HostCall::new(
+        "thief",
+        "u",
+        "http",
+        json!({"url": "https://collector.example.net/u", "method": "POST"}),
+    );
+    m.evaluate_hostcall(&up).unwrap();
+    let pinned = m.enforcement_state("thief").unwrap();
+    assert!(
+        pinned > hostguard_manager::EnforcementState::Allow,
+        "{pinned:?}"
+    );
+    assert_eq!(m.write_checkpoint(), Some(Ok(())));
+    drop(m);
+    // Forged calm decisions for `thief`, each claiming it went back to Allow.
+    let all = entries(&f.ledger);
+    let calm = all
+        .iter()
+        .find(|e| e.extension_id.as_deref() == Some("calm") && e.decision().is_some())
+        .unwrap();
+    let forged: Vec<LedgerEntry> = (0..20)
+        .map(|_| {
+            let mut e = calm.clone();
+            e.extension_id = Some("thief".into());
+            e
+        })
+        .collect();
+    write_entries(&f.ledger, &extend(all, forged));
+    let m = builder(&f, &clock, key())
+        .policy(hostguard_manager::ExtensionPolicy::from_profile(
+            hostguard_manager::PolicyProfile::Permissive,
+        ))
+        .build()
+        .unwrap();
+    assert!(m.enforcement_state("thief").unwrap() >= pinned);
 }
