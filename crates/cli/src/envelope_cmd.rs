@@ -148,11 +148,18 @@ pub fn verify(file: &Path, pubkeys: &[PathBuf], json: bool) -> CliResult {
     if !is_envelope(&bytes) {
         return crate::bundle_cmd::verify(file, &keys, json);
     }
-    let envelope = DsseEnvelope::from_json_slice(&bytes).map_err(|e| {
-        CliError::input(format!(
+    let envelope = DsseEnvelope::from_json_slice(&bytes).map_err(|e| match e {
+        // More than an envelope: it does not verify, like any other verifier's input.
+        hostguard_manager::EvidenceError::NonCanonicalContent { message } => {
+            CliError::finding(format!(
+                "`{}` does not verify: non_canonical_content: {message}",
+                file.display()
+            ))
+        }
+        e => CliError::input(format!(
             "`{}`: expected a DSSE envelope: {e}",
             file.display()
-        ))
+        )),
     })?;
     let (report, bundle) = envelope_report(&envelope, &keys);
     if json {

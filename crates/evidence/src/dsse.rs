@@ -51,8 +51,10 @@ pub struct InTotoSubject {
     pub digest: BTreeMap<String, String>,
 }
 
-/// A DSSE envelope (`payload` is standard base64 with padding).
+/// A DSSE envelope (`payload` is standard base64 with padding). Unknown and repeated members
+/// are refused, as everywhere a verifier reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DsseEnvelope {
     /// Always [`DSSE_PAYLOAD_TYPE`].
     #[serde(rename = "payloadType")]
@@ -65,6 +67,7 @@ pub struct DsseEnvelope {
 
 /// One DSSE signature, added by whoever carries the envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DsseSignature {
     /// Key identifier (may be empty).
     #[serde(default)]
@@ -108,9 +111,21 @@ impl DsseEnvelope {
         serde_json::to_string(self).map_err(EvidenceError::json)
     }
 
-    /// Parses an envelope from JSON bytes.
+    /// Parses an envelope from JSON bytes: a member the envelope or a signature does not know,
+    /// or one written twice, is [`EvidenceError::NonCanonicalContent`] (the signature would not
+    /// cover it); other malformed JSON is [`EvidenceError::Json`]. Whether `keyid` is present
+    /// or not is free, as DSSE allows.
     pub fn from_json_slice(bytes: &[u8]) -> Result<DsseEnvelope, EvidenceError> {
-        serde_json::from_slice(bytes).map_err(EvidenceError::json)
+        serde_json::from_slice(bytes).map_err(|e| {
+            let message = e.to_string();
+            let beyond = e.classify() == serde_json::error::Category::Data
+                && (message.starts_with("unknown field") || message.starts_with("duplicate field"));
+            if beyond {
+                EvidenceError::NonCanonicalContent { message }
+            } else {
+                EvidenceError::json(e)
+            }
+        })
     }
 
     /// Unwraps the bundle: checks the payload type, the statement type, the predicate type and

@@ -217,3 +217,25 @@ mod vectors {
         assert!(env.verify_signature(&key.verifier()).is_ok());
     }
 }
+
+#[test]
+fn an_envelope_with_a_member_it_does_not_know_or_repeats_is_refused() {
+    use hostguard_evidence::EvidenceError;
+    let json = signed(&key("ops.example/k", 1)).to_json().unwrap();
+    let extra_top = json.replacen('{', "{\"smuggled\":1,", 1);
+    let extra_sig = json.replacen("{\"keyid\"", "{\"smuggled\":1,\"keyid\"", 1);
+    let repeated = json.replacen('{', "{\"payload\":\"\",", 1);
+    for (what, bytes) in [("top", extra_top), ("signature", extra_sig), ("repeated", repeated)] {
+        assert_ne!(bytes, json, "{what}");
+        match DsseEnvelope::from_json_slice(bytes.as_bytes()) {
+            Err(EvidenceError::NonCanonicalContent { .. }) => {}
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    // keyid may be absent, as DSSE allows.
+    let start = json.find("\"keyid\":").unwrap();
+    let end = start + json[start..].find(',').unwrap() + 1;
+    let unkeyed = format!("{}{}", &json[..start], &json[end..]);
+    let parsed = DsseEnvelope::from_json_slice(unkeyed.as_bytes()).unwrap();
+    assert_eq!(parsed.signatures[0].keyid, "");
+}
