@@ -225,7 +225,11 @@ fn an_envelope_with_a_member_it_does_not_know_or_repeats_is_refused() {
     let extra_top = json.replacen('{', "{\"smuggled\":1,", 1);
     let extra_sig = json.replacen("{\"keyid\"", "{\"smuggled\":1,\"keyid\"", 1);
     let repeated = json.replacen('{', "{\"payload\":\"\",", 1);
-    for (what, bytes) in [("top", extra_top), ("signature", extra_sig), ("repeated", repeated)] {
+    for (what, bytes) in [
+        ("top", extra_top),
+        ("signature", extra_sig),
+        ("repeated", repeated),
+    ] {
         assert_ne!(bytes, json, "{what}");
         match DsseEnvelope::from_json_slice(bytes.as_bytes()) {
             Err(EvidenceError::NonCanonicalContent { .. }) => {}
