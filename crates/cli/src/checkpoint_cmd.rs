@@ -4,13 +4,12 @@
 //! Works on the parsed ledger artifact (`ledger_cmd::read_ledger`), never on file syntax.
 
 use std::fmt::Write as _;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use hostguard_manager::{
     check_ledger_against_checkpoint, open_checkpoint, verify_runtime_risk_ledger_artifact,
     Checkpoint, CheckpointCoverage, CheckpointError, CheckpointErrorCode, Digest, NoteName,
-    RuntimeRiskLedgerVerificationReport, VerifiedCheckpoint, CHECKPOINT_MAX_BYTES,
+    RuntimeRiskLedgerVerificationReport, VerifiedCheckpoint,
 };
 use serde::Serialize;
 
@@ -227,13 +226,10 @@ fn parse_origin(origin: &str) -> CliResult<NoteName> {
     NoteName::new(origin).map_err(|e| CliError::input(format!("--origin: {e}")))
 }
 
-/// The checkpoint file's bytes, at most [`CHECKPOINT_MAX_BYTES`] + 1 (the parser refuses more).
+/// The checkpoint file's bytes, at most `CHECKPOINT_MAX_BYTES` + 1 (the parser refuses more).
 pub fn read_checkpoint(file: &Path) -> CliResult<Vec<u8>> {
-    let handle = std::fs::File::open(file).map_err(|e| CliError::io("read", file, &e))?;
-    let mut bytes = Vec::new();
-    handle
-        .take(CHECKPOINT_MAX_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| CliError::io("read", file, &e))?;
-    Ok(bytes)
+    let not_found = || std::io::Error::from(std::io::ErrorKind::NotFound);
+    hostguard_manager::read_checkpoint_file(file)
+        .and_then(|bytes| bytes.ok_or_else(not_found))
+        .map_err(|e| CliError::io("read", file, &e))
 }

@@ -184,6 +184,11 @@ fn scan(
 }
 
 impl DurableError {
+    /// Whether the file does not exist (a new ledger, for a reader).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DurableError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
+
     /// The 0-based index of the first entry that does not verify, for a corrupt or tampered
     /// file (`None` for I/O and other errors).
     pub fn first_invalid_index(&self) -> Option<u64> {

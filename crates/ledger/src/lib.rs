@@ -40,6 +40,7 @@ mod durable;
 mod encode;
 mod entry;
 mod exact;
+mod files;
 mod ledger;
 mod record;
 mod replay;
@@ -61,6 +62,7 @@ pub use durable::{DurableError, DurableLedger, FsyncPolicy, OpenReport, MAX_LINE
 pub use encode::{band_profile_code, encode_body, EncodeError, ENCODING_VERSION};
 pub use entry::{EntryBody, LedgerEntry, RuntimeRiskLedgerEntry};
 pub use exact::{from_json_exactly, ExactJsonError, MalformedJson};
+pub use files::{move_aside, read_checkpoint_file, replace_file_atomically};
 pub use ledger::{AppendReceipt, Ledger, LedgerError};
 pub use record::{
     Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord,

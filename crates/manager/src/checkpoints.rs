@@ -4,14 +4,13 @@
 //! opens against the last checkpoint, so a rewritten, cut or re-chained ledger is caught before
 //! the gate trusts its state.
 
-use std::io::Write as _;
 use std::num::NonZeroU64;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use hostguard_ledger::{
-    open_checkpoint, Checkpoint, CheckpointError, Digest, DurableLedger, NoteName, SignerKey,
-    VerifiedCheckpoint, CHECKPOINT_MAX_BYTES,
+    open_checkpoint, read_checkpoint_file, replace_file_atomically, Checkpoint, CheckpointError,
+    Digest, DurableLedger, NoteName, SignerKey, VerifiedCheckpoint,
 };
 
 /// When the manager signs a new checkpoint (whichever comes first). A checkpoint is also
@@ -53,16 +52,12 @@ impl CheckpointSpec {
 
     /// Reads and verifies the checkpoint file, if there is one.
     pub(crate) fn read(&self) -> Result<Option<VerifiedCheckpoint>, CheckpointError> {
-        let bytes = match read_bounded(&self.path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(CheckpointError::Malformed {
-                    reason: format!("cannot read `{}`: {e}", self.path.display()),
-                })
-            }
-        };
-        open_checkpoint(&bytes, &self.key.verifier(), self.origin()).map(Some)
+        let bytes = read_checkpoint_file(&self.path).map_err(|e| CheckpointError::Malformed {
+            reason: format!("cannot read `{}`: {e}", self.path.display()),
+        })?;
+        bytes
+            .map(|bytes| open_checkpoint(&bytes, &self.key.verifier(), self.origin()))
+            .transpose()
     }
 }
 
@@ -74,16 +69,6 @@ impl std::fmt::Debug for CheckpointSpec {
             .field("every", &self.every)
             .finish()
     }
-}
-
-fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    let limit = u64::try_from(CHECKPOINT_MAX_BYTES).unwrap_or(u64::MAX);
-    std::fs::File::open(path)?
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
 }
 
 /// What the manager's checkpointing did last ([`crate::ExtensionManager::checkpoint_status`]).
@@ -164,28 +149,8 @@ impl Checkpointer {
         let checkpoint =
             Checkpoint::new(self.spec.origin().clone(), size, head).map_err(|e| e.to_string())?;
         let text = checkpoint.sign(&self.spec.key);
-        replace_file(&self.spec.path, text.as_bytes())
+        replace_file_atomically(&self.spec.path, text.as_bytes())
             .map_err(|e| format!("checkpoint `{}`: {e}", self.spec.path.display()))?;
         Ok(size)
     }
-}
-
-/// Writes `bytes` to a side file, syncs it and renames it over `path` (readers see the old or
-/// the new checkpoint, never a torn one).
-fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut side = path.as_os_str().to_owned();
-    side.push(".tmp");
-    let side = PathBuf::from(side);
-    let mut file = std::fs::File::create(&side)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&side, path)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        // Make the rename itself durable; a platform that cannot open a directory skips it.
-        if let Ok(d) = std::fs::File::open(dir) {
-            d.sync_all()?;
-        }
-    }
-    Ok(())
 }

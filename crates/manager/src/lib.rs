@@ -97,9 +97,10 @@ pub use hostguard_risk_core::{
 // The ledger: artifact, verification, replay (runbook Procedures 1, 5, 6); signed checkpoints
 // and the note keys that sign them and DSSE envelopes (docs/ledger-format.md §8).
 pub use hostguard_ledger::{
-    check_ledger_against_checkpoint, check_span_against_checkpoint, open_checkpoint, Checkpoint,
-    CheckpointCoverage, CheckpointError, CheckpointErrorCode, KeyError, KeyId, NoteName,
-    PrivateKeyText, SignerKey, VerifiedCheckpoint, VerifierKey, CHECKPOINT_MAX_BYTES,
+    check_ledger_against_checkpoint, check_span_against_checkpoint, open_checkpoint,
+    read_checkpoint_file, Checkpoint, CheckpointCoverage, CheckpointError, CheckpointErrorCode,
+    KeyError, KeyId, NoteName, PrivateKeyText, SignerKey, VerifiedCheckpoint, VerifierKey,
+    CHECKPOINT_MAX_BYTES,
 };
 pub use hostguard_ledger::{
     replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact,

@@ -143,11 +143,9 @@ pub(crate) fn open_ledger(
     }
     let first_invalid_index = damage.first_invalid_index();
     let error = damage.into_error(path, b).to_string();
-    let moved_to = move_aside(path, now_ms)?;
+    let moved_to = move_aside(path, now_ms)?.unwrap_or_else(|| path.clone());
     if let Some(spec) = &b.checkpoints {
-        if spec.path.exists() {
-            move_aside(&spec.path, now_ms)?;
-        }
+        move_aside(&spec.path, now_ms)?;
     }
     let (durable, _) = DurableLedger::open(path, limit, *fsync)?;
     Ok(OpenedLedger {
@@ -252,15 +250,17 @@ fn inspect(
     };
     let pinned_size = pinned.as_ref().map(Checkpoint::size);
     let mut fold = Fold::default();
-    if path.exists() {
-        let read = DurableLedger::read(path, &mut |e| fold.observe(&e, pinned_size));
-        if let Err(e) = read {
+    let read = DurableLedger::read(path, &mut |e| fold.observe(&e, pinned_size));
+    match read {
+        Err(e) if e.is_not_found() => {}
+        Err(e) => {
             let damage = match e.first_invalid_index() {
                 Some(index) => Damage::Chain(e, index),
                 None => Damage::Other(e.into()),
             };
             return Err(Box::new((damage, fold.restored)));
         }
+        Ok(_) => {}
     }
     let held = fold.restored.entries;
     let refused = match (checkpoint, &pinned) {
@@ -395,27 +395,14 @@ fn check_pinned(c: &Checkpoint, held: u64, found: Option<Digest>) -> Result<(), 
     }
 }
 
-/// Renames `path` to the first free `path.damaged-<ms>[-n]`.
-fn move_aside(path: &Path, now_ms: u64) -> Result<PathBuf, BuildError> {
-    let base = format!("{}.damaged-{now_ms}", path.display());
-    let target = (0u32..1000)
-        .map(|n| match n {
-            0 => PathBuf::from(&base),
-            n => PathBuf::from(format!("{base}-{n}")),
-        })
-        .find(|p| !p.exists())
-        .ok_or_else(|| BuildError::MoveAside {
+/// Moves `path` aside (`path.damaged-<ms>`), if it exists.
+fn move_aside(path: &Path, now_ms: u64) -> Result<Option<PathBuf>, BuildError> {
+    hostguard_ledger::move_aside(path, &now_ms.to_string()).map_err(|source| {
+        BuildError::MoveAside {
             path: path.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "every `.damaged-` name is taken",
-            ),
-        })?;
-    std::fs::rename(path, &target).map_err(|source| BuildError::MoveAside {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(target)
+            source,
+        }
+    })
 }
 
 /// The settings a manager starts with: the builder's on a new ledger, the ledger's on a
