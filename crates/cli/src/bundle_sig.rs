@@ -64,7 +64,9 @@ pub fn render(v: &BundleCheckpointVerdict) -> String {
         (false, _, _) => writeln!(out, "checkpoint: none embedded"),
         (true, true, _) => writeln!(
             out,
-            "checkpoint: valid, signed by `{}`: the span is vouched for up to seq {}",
+            "checkpoint: valid, signed by `{}`: the ledger span is vouched for up to seq {} \
+             (the other sections are bound by the bundle hash, which no key signs: sign the \
+             bundle with `bundle export --dsse --key`)",
             v.keyid.as_deref().unwrap_or_default(),
             v.size.unwrap_or_default().saturating_sub(1)
         ),

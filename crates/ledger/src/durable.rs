@@ -204,8 +204,8 @@ impl DurableError {
     }
 }
 
-/// One line as [`DurableLedger::append`] writes it: the entry's JSON exactly as serialized, then
-/// `\n`. Any other bytes — an unknown or repeated member, another spelling of a number, a flipped
+/// One line as [`DurableLedger::append`] writes it: the whole entry's JSON exactly as
+/// serialized, then `\n`. Any other bytes — an unknown or repeated member, another spelling of a number, a flipped
 /// bit that leaves a value unchanged — are refused: nobody else writes this file.
 fn read_line(line: &[u8], canonical: &mut Vec<u8>) -> Result<LedgerEntry, String> {
     let json = line.strip_suffix(b"\n").unwrap_or(line);
@@ -218,6 +218,11 @@ fn read_line(line: &[u8], canonical: &mut Vec<u8>) -> Result<LedgerEntry, String
                     an edited spelling, whitespace or member order)"
                 .to_owned(),
         );
+    }
+    // The ledger writes every entry whole: an elided or redacted one keeps its hashes but hides
+    // what a restart restores from (a kill switch elided would vanish from the state).
+    if entry.is_elided() || entry.is_redacted() {
+        return Err("an elided or redacted entry: the ledger writes every entry whole".to_owned());
     }
     Ok(entry)
 }

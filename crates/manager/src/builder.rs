@@ -49,6 +49,7 @@ pub struct ExtensionManagerBuilder {
     pub(crate) damaged_ledger: DamagedLedger,
     pub(crate) checkpoints: Option<CheckpointSpec>,
     pub(crate) adopt_uncheckpointed: bool,
+    pub(crate) require_checkpoint: bool,
 }
 
 impl Default for ExtensionManagerBuilder {
@@ -71,6 +72,7 @@ impl Default for ExtensionManagerBuilder {
             damaged_ledger: DamagedLedger::Refuse,
             checkpoints: None,
             adopt_uncheckpointed: false,
+            require_checkpoint: false,
         }
     }
 }
@@ -249,6 +251,17 @@ impl ExtensionManagerBuilder {
     #[must_use]
     pub fn adopt_uncheckpointed_ledger(mut self) -> Self {
         self.adopt_uncheckpointed = true;
+        self
+    }
+
+    /// Refuses to start without a checkpoint file (`checkpoint_missing`), even when the ledger
+    /// file is missing or empty too: for a host past its first start, deleting both files must
+    /// not give a fresh gate. A checkpoint replaced by an *older* one of the same key, with the
+    /// ledger cut back to it, cannot be told from local files: keep copies of the checkpoints
+    /// off the host (`docs/ledger-format.md` §5.1).
+    #[must_use]
+    pub fn require_checkpoint(mut self) -> Self {
+        self.require_checkpoint = true;
         self
     }
 

@@ -210,16 +210,6 @@ impl ExtensionManager {
         };
         let now = b.clock.now_ms();
         let opened = resume::open_ledger(&b, config.ledger_limit, now)?;
-        if opened.restored.extensions.len() > b.max_extensions {
-            // Each restored extension takes a shard: a file naming more than the bound would
-            // take memory the bound exists to cap (and lock out every new extension).
-            return Err(BuildError::Resume(format!(
-                "the ledger names {} extensions, above `max_extensions` {}: raise the bound to \
-                 resume from it",
-                opened.restored.extensions.len(),
-                b.max_extensions
-            )));
-        }
         let start = resume::start_settings(&b, config, &opened.restored)?;
         let config = start.config;
         let hysteresis = config.hysteresis_config(policy.profile());

@@ -150,8 +150,9 @@ pub(crate) fn open_ledger(
     let (durable, _) = DurableLedger::open(path, limit, *fsync)?;
     Ok(OpenedLedger {
         sink: durable_sink(b, durable, 0),
-        // Kill switches and quarantines of the damaged file's verified part carry over: a
-        // fail-closed start never lets a killed extension run again.
+        // Kill switches and quarantines of the damaged file's verified part — the lines before
+        // the first bad one — carry over; what the damage hides, nothing can (every extension
+        // is quarantined at first sight instead).
         restored: prefix.tightening_only(),
         truncated_bytes: 0,
         fail_closed: Some(FailClosedStart {
@@ -212,30 +213,85 @@ struct Inspected {
 }
 
 /// The fold of a durable file, with what a checkpoint check needs.
-#[derive(Default)]
 struct Fold {
     restored: RestoredState,
     head: Option<Digest>,
     pinned_hash: Option<Digest>,
+    /// The checkpoint's size: entries from this seq on are pinned by no signature.
+    pinned_size: Option<u64>,
     /// The first entry after the checkpoint that loosens enforcement.
     unpinned: Option<(u64, String)>,
+    /// Extensions the fold may hold (`max_extensions`): past it, entries of new ones are not
+    /// folded and the file is refused, so a hostile file cannot grow the fold.
+    max_extensions: usize,
+    overflow: bool,
+    /// A trust value the manager never writes.
+    unknown_trust: Option<(u64, String)>,
 }
 
 impl Fold {
-    fn observe(&mut self, e: &LedgerEntry, pinned_size: Option<u64>) {
-        if let Some(size) = pinned_size {
-            if e.seq >= size && self.unpinned.is_none() {
-                self.unpinned = loosens(e).map(|kind| (e.seq, kind));
+    fn new(pinned_size: Option<u64>, max_extensions: usize) -> Fold {
+        Fold {
+            restored: RestoredState::default(),
+            head: None,
+            pinned_hash: None,
+            pinned_size,
+            unpinned: None,
+            max_extensions,
+            overflow: false,
+            unknown_trust: None,
+        }
+    }
+
+    fn observe(&mut self, e: &LedgerEntry) {
+        self.head = Some(e.ledger_hash);
+        let unpinned = self.pinned_size.is_some_and(|size| e.seq >= size);
+        if unpinned && self.unpinned.is_none() {
+            // After the checkpoint: judged by what it would loosen (an odd trust value too).
+            self.unpinned = loosens(e, &self.restored).map(|kind| (e.seq, kind));
+        }
+        if let Some(EntryPayload::TrustChange(t)) = e.payload() {
+            let known = TRUST_VALUES.contains(&t.to.as_str());
+            if !known && !unpinned && self.unknown_trust.is_none() {
+                self.unknown_trust = Some((e.seq, t.to.clone()));
             }
         }
-        self.restored.observe(e);
-        if pinned_size.and_then(|s| s.checked_sub(1)) == Some(e.seq) {
+        let new_extension = e
+            .extension_id
+            .as_ref()
+            .is_some_and(|x| !self.restored.extensions.contains_key(x));
+        if new_extension && self.restored.extensions.len() >= self.max_extensions {
+            self.overflow = true;
+            self.restored.entries = self.restored.entries.saturating_add(1);
+        } else {
+            self.restored.observe(e);
+        }
+        if self.pinned_size.and_then(|s| s.checked_sub(1)) == Some(e.seq) {
             self.pinned_hash = Some(e.ledger_hash);
             self.restored.seal();
         }
-        self.head = Some(e.ledger_hash);
+    }
+
+    /// A file the fold cannot restore from, whatever its checkpoint says.
+    fn refusal(&self) -> Option<BuildError> {
+        if self.overflow {
+            return Some(BuildError::Resume(format!(
+                "the ledger names more than `max_extensions` ({}) extensions: raise the bound to \
+                 resume from it",
+                self.max_extensions
+            )));
+        }
+        self.unknown_trust.as_ref().map(|(seq, to)| {
+            BuildError::Resume(format!(
+                "entry {seq} changes a trust to `{to}`, which no manager writes"
+            ))
+        })
     }
 }
+
+/// The trust values a `trust_change` entry may carry (`ExtensionTrustState` names the manager
+/// writes); any other is refused rather than guessed at.
+const TRUST_VALUES: [&str; 2] = ["trusted", "quarantined"];
 
 /// Reads the durable file without changing it, folds it and checks it against the checkpoint.
 /// A damaged file comes back with the fold of its verified part.
@@ -249,8 +305,11 @@ fn inspect(
         _ => None,
     };
     let pinned_size = pinned.as_ref().map(Checkpoint::size);
-    let mut fold = Fold::default();
-    let read = DurableLedger::read(path, &mut |e| fold.observe(&e, pinned_size));
+    let mut fold = Fold::new(pinned_size, b.max_extensions);
+    let read = DurableLedger::read(path, &mut |e| fold.observe(&e));
+    if let Some(refusal) = fold.refusal() {
+        return Err(Box::new((Damage::Other(refusal), fold.restored)));
+    }
     match read {
         Err(e) if e.is_not_found() => {}
         Err(e) => {
@@ -263,9 +322,10 @@ fn inspect(
         Ok(_) => {}
     }
     let held = fold.restored.entries;
+    let missing = held > 0 && !b.adopt_uncheckpointed || b.require_checkpoint;
     let refused = match (checkpoint, &pinned) {
         (Some(Err(e)), _) => Some(Damage::Checkpoint(e, None)),
-        (Some(Ok(None)), _) if held > 0 && !b.adopt_uncheckpointed => Some(Damage::Checkpoint(
+        (Some(Ok(None)), _) if missing => Some(Damage::Checkpoint(
             CheckpointError::Missing { ledger_size: held },
             None,
         )),
@@ -324,18 +384,20 @@ fn open_inspected(
     })
 }
 
-/// What an entry after the last checkpoint would loosen, if anything: a kill switch lifted,
-/// trust restored, a risk state reset, a move to a less enforcing phase, a configuration or
-/// rollback-trigger change. Tightening entries and decisions are not refused (decisions cannot
-/// lower a state below the checkpoint's, [`RestoredState::seal`]).
-fn loosens(e: &LedgerEntry) -> Option<String> {
+/// What an entry after the last checkpoint would loosen, if anything, given the state folded so
+/// far: a kill switch lifted, a trust change other than a quarantine, a risk state reset, a
+/// configuration or rollback-trigger change, or a rollout transition that does not leave the
+/// phase the fold is in for a strictly more enforcing one (a same-phase transition would move
+/// the enforce_new epoch). Decisions are not refused: they cannot lower a state below the
+/// checkpoint's ([`RestoredState::seal`]).
+fn loosens(e: &LedgerEntry, folded: &RestoredState) -> Option<String> {
     match e.payload()? {
         EntryPayload::KillSwitch(k) if !k.engaged => Some("kill_switch lifted".to_owned()),
-        EntryPayload::TrustChange(t) if t.to != "quarantined" && t.to != "killed" => {
+        EntryPayload::TrustChange(t) if t.to != "quarantined" => {
             Some(format!("trust_change to `{}`", t.to))
         }
         EntryPayload::RiskStateReset(_) => Some("risk_state_reset".to_owned()),
-        EntryPayload::RolloutTransition(t) if !tightens(&t.from, &t.to) => Some(format!(
+        EntryPayload::RolloutTransition(t) if !raises(folded, &t.from, &t.to) => Some(format!(
             "rollout_transition from `{}` to `{}`",
             t.from, t.to
         )),
@@ -345,10 +407,18 @@ fn loosens(e: &LedgerEntry) -> Option<String> {
     }
 }
 
-/// Whether a phase change enforces at least as much (an unknown name never does).
-fn tightens(from: &str, to: &str) -> bool {
-    match (from.parse::<RolloutPhase>(), to.parse::<RolloutPhase>()) {
-        (Ok(from), Ok(to)) => phase_code(to) >= phase_code(from),
+/// Whether a transition leaves the phase the fold is in (`from` is that phase) for a strictly
+/// more enforcing one; an unknown name never does.
+fn raises(folded: &RestoredState, from: &str, to: &str) -> bool {
+    let current = folded
+        .rollout
+        .phase
+        .as_deref()
+        .unwrap_or(RolloutPhase::Shadow.as_str());
+    match (current.parse::<RolloutPhase>(), to.parse::<RolloutPhase>()) {
+        (Ok(current_phase), Ok(to)) => {
+            from == current && phase_code(to) > phase_code(current_phase)
+        }
         _ => false,
     }
 }

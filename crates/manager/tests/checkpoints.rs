@@ -395,24 +395,6 @@ fn a_fail_closed_start_carries_kill_switches_over_and_keeps_them() {
 }
 
 #[test]
-fn a_ledger_naming_more_extensions_than_the_bound_is_refused() {
-    let f = files();
-    let clock = ManualClock::new(1_000);
-    let m = start(&f, &clock);
-    for i in 0..5 {
-        m.evaluate_hostcall(&read(&format!("ext-{i}"), "c"))
-            .unwrap();
-    }
-    drop(m);
-    let err = builder(&f, &clock, key())
-        .max_extensions(4)
-        .build()
-        .unwrap_err();
-    assert!(matches!(err, BuildError::Resume(_)), "{err}");
-    assert!(err.to_string().contains("5 extensions"), "{err}");
-}
-
-#[test]
 fn a_failing_checkpoint_write_is_an_alert() {
     let f = files();
     let clock = ManualClock::new(1_000);
@@ -495,4 +477,125 @@ fn decisions_appended_after_the_last_checkpoint_cannot_lower_a_state() {
         .build()
         .unwrap();
     assert!(m.enforcement_state("thief").unwrap() >= pinned);
+}
+
+#[test]
+fn an_elided_line_in_the_signed_part_is_refused() {
+    let f = files();
+    let clock = ManualClock::new(1_000);
+    incident(&f, &clock);
+    let mut all = entries(&f.ledger);
+    let kill = all
+        .iter()
+        .position(|e| e.payload().map(|p| p.kind_name()) == Some("kill_switch"))
+        .unwrap();
+    // Same hashes, no content: the checkpoint still matches, the kill switch would vanish.
+    all[kill] = all[kill].elided();
+    write_entries(&f.ledger, &all);
+    let before = std::fs::read(&f.ledger).unwrap();
+    let err = builder(&f, &clock, key()).build().err();
+    let index = match &err {
+        Some(BuildError::LedgerDamaged {
+            first_invalid_index,
+            ..
+        }) => Some(*first_invalid_index),
+        _ => None,
+    };
+    assert_eq!(index, Some(kill as u64), "{err:?}");
+    assert_eq!(std::fs::read(&f.ledger).unwrap(), before);
+}
+
+#[test]
+fn unpinned_transitions_and_trust_changes_are_judged_against_the_folded_state() {
+    let f = files();
+    let clock = ManualClock::new(1_000);
+    let m = builder(&f, &clock, key())
+        .rollout_phase(hostguard_manager::RolloutPhase::EnforceNew)
+        .damaged_ledger(DamagedLedger::Refuse)
+        .build()
+        .unwrap();
+    m.evaluate_hostcall(&read("ext", "c")).unwrap();
+    drop(m);
+    let all = entries(&f.ledger);
+    let t = all.last().unwrap().clone();
+    let transition = |from: &str, to: &str| {
+        EntryPayload::RolloutTransition(RolloutTransitionRecord {
+            from: from.into(),
+            to: to.into(),
+            reason: "operator_set".into(),
+        })
+    };
+    let trust = |to: &str| {
+        EntryPayload::TrustChange(hostguard_manager::TrustChangeRecord {
+            from: "quarantined".into(),
+            to: to.into(),
+            reason: "forged".into(),
+        })
+    };
+    for (ext, payload) in [
+        // A `from` that is not the phase the gate is in, down to shadow.
+        (None, transition("shadow", "shadow")),
+        // The same phase again: it would move the enforce_new epoch and spare every extension.
+        (None, transition("enforce_new", "enforce_new")),
+        // A trust change to anything but a quarantine.
+        (Some("ext"), trust("killed")),
+        (Some("ext"), trust("trusted")),
+    ] {
+        write_entries(
+            &f.ledger,
+            &extend(all.clone(), vec![with_payload(&t, ext, payload)]),
+        );
+        refused_with(&f, &clock, CheckpointErrorCode::UnpinnedControl);
+    }
+    // A real move up from the phase the gate is in is kept.
+    let up = transition("enforce_new", "enforce_all");
+    write_entries(&f.ledger, &extend(all, vec![with_payload(&t, None, up)]));
+    let m = start(&f, &clock);
+    assert_eq!(
+        m.rollout_phase(),
+        hostguard_manager::RolloutPhase::EnforceAll
+    );
+}
+
+#[test]
+fn require_checkpoint_refuses_a_start_with_both_files_gone() {
+    let f = files();
+    let clock = ManualClock::new(1_000);
+    incident(&f, &clock);
+    std::fs::remove_file(&f.ledger).unwrap();
+    std::fs::remove_file(&f.checkpoint).unwrap();
+    let err = builder(&f, &clock, key())
+        .require_checkpoint()
+        .build()
+        .err();
+    let code = match &err {
+        Some(BuildError::CheckpointRefused { source, .. }) => Some(source.code()),
+        _ => None,
+    };
+    assert_eq!(code, Some(CheckpointErrorCode::Missing), "{err:?}");
+}
+
+#[test]
+fn too_many_extensions_are_refused_before_anything_changes_on_disk() {
+    let f = files();
+    let clock = ManualClock::new(1_000);
+    let m = start(&f, &clock);
+    for i in 0..5 {
+        m.evaluate_hostcall(&read(&format!("ext-{i}"), "c"))
+            .unwrap();
+    }
+    drop(m);
+    let mut bytes = std::fs::read(&f.ledger).unwrap();
+    bytes.extend_from_slice(b"{\"seq\":");
+    std::fs::write(&f.ledger, &bytes).unwrap();
+    for policy in [DamagedLedger::Refuse, DamagedLedger::FailClosed] {
+        let err = builder(&f, &clock, key())
+            .max_extensions(4)
+            .damaged_ledger(policy)
+            .build()
+            .err();
+        assert!(matches!(err, Some(BuildError::Resume(_))), "{err:?}");
+        assert_eq!(std::fs::read(&f.ledger).unwrap(), bytes, "torn tail kept");
+        assert!(f.checkpoint.exists());
+    }
 }
