@@ -148,19 +148,11 @@ struct Hex<'a>(&'a [u8]);
 
 impl Serialize for Hex<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut buf = [0u8; 64];
-        let mut len = 0;
-        for (&byte, pair) in self.0.iter().zip(buf.chunks_exact_mut(2)) {
-            if let [hi, lo] = pair {
-                *hi = DIGITS.get(usize::from(byte >> 4)).copied().unwrap_or(b'0');
-                *lo = DIGITS
-                    .get(usize::from(byte & 0x0f))
-                    .copied()
-                    .unwrap_or(b'0');
-                len += 2;
-            }
-        }
+        let len = self.0.len().saturating_mul(2).min(buf.len());
+        let out = buf.get_mut(..len).unwrap_or_default();
+        hex::encode_to_slice(self.0.get(..len / 2).unwrap_or_default(), out)
+            .map_err(serde::ser::Error::custom)?;
         let text = buf
             .get(..len)
             .and_then(|b| std::str::from_utf8(b).ok())

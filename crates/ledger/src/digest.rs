@@ -157,17 +157,10 @@ pub fn commitment(salt: &Salt, value: &str) -> Digest {
     Digest(h.finalize().into())
 }
 
-/// Lowercase hex of `bytes` (the one hex encoder of the crate: digests, salts, key ids).
+/// Lowercase hex of `bytes` (digests, salts, key ids): the `hex` crate, the project's one
+/// encoder.
 pub(crate) fn to_hex(bytes: &[u8]) -> String {
-    fn digit(n: u8) -> char {
-        char::from(if n < 10 { b'0' + n } else { b'a' + (n - 10) })
-    }
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(digit(b >> 4));
-        out.push(digit(b & 0x0f));
-    }
-    out
+    hex::encode(bytes)
 }
 
 pub(crate) fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {

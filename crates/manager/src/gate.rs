@@ -787,17 +787,7 @@ fn context_hash(extension_id: &str, call_id: &str, params_digest: &[u8; 32]) -> 
 
 /// Lowercase hex of a digest.
 pub(crate) fn hex(bytes: &[u8; 32]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for b in bytes {
-        out.push(char::from(
-            DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
-        ));
-        out.push(char::from(
-            DIGITS.get(usize::from(b & 15)).copied().unwrap_or(b'0'),
-        ));
-    }
-    out
+    hex::encode(bytes)
 }
 
 /// Parameters a write may carry its bytes in (fs ops, and write / edit / patch tools).

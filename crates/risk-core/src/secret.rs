@@ -379,13 +379,7 @@ pub fn secret_name_hash(name: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(SECRET_NAME_HASH_DOMAIN);
     hasher.update(name.as_bytes());
-    let digest = hasher.finalize();
-    let mut out = String::with_capacity(64);
-    for byte in digest {
-        out.push(hex_digit(byte >> 4));
-        out.push(hex_digit(byte & 0x0f));
-    }
-    out
+    hex::encode(hasher.finalize())
 }
 
 /// The serialized shape of a policy: four lists. A missing list keeps the default one, so a file
@@ -449,10 +443,6 @@ fn found(kind: SecretRuleKind, rule: &str) -> SecretMatch<'_> {
 
 fn upper(rules: &[&str]) -> Vec<String> {
     rules.iter().map(|r| r.to_ascii_uppercase()).collect()
-}
-
-fn hex_digit(nibble: u8) -> char {
-    char::from_digit(u32::from(nibble), 16).unwrap_or('0')
 }
 
 /// ASCII case-insensitive `ends_with`, without allocating.
