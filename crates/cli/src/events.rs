@@ -593,10 +593,7 @@ fn required_string(text: &str, key: &str, value: Option<String>) -> Result<Strin
 }
 
 fn method_known(method: &str) -> bool {
-    matches!(
-        method,
-        "exec" | "env" | "http" | "fs" | "session" | "ui" | "events" | "log" | "tool"
-    )
+    hostguard_manager::HostcallMethod::parse(method).is_some()
 }
 
 fn json_type(value: &Value) -> &'static str {

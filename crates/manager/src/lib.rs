@@ -80,12 +80,12 @@ pub use hostguard_risk_core::{
     ConfigExplanation, ConfigField, ConfigFile, ConfigSource, ConfigSources, Contributor,
     EnforcementState, ExecClass, ExecDecision, ExecFinding, ExecMediationPolicy,
     ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, Explanation, ExtensionOverride,
-    ExtensionPolicy, FallbackReason, Feature, HostCall, HttpTargetClass, HysteresisConfig,
-    InvalidHostcall, ManualClock, Outcome as RiskOutcome, PolicyDecision, PolicyError, PolicyMode,
-    PolicyProfile, PolicyReason, PolicyVerdict, Posterior, QuotaBreach, QuotaKind, QuotaLimits,
-    QuotaUsage, ResolvedRiskConfig, RiskModelError, RuntimeRiskConfig, ScoreBands,
-    SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretPolicyError, Trigger,
-    Triggers, SECRET_PLACEHOLDER,
+    ExtensionPolicy, FallbackReason, Feature, HostCall, HostcallMethod, HttpTargetClass,
+    HysteresisConfig, InvalidHostcall, ManualClock, Outcome as RiskOutcome, PolicyDecision,
+    PolicyError, PolicyMode, PolicyProfile, PolicyReason, PolicyVerdict, Posterior, QuotaBreach,
+    QuotaKind, QuotaLimits, QuotaUsage, ResolvedRiskConfig, RiskModelError, RuntimeRiskConfig,
+    ScoreBands, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretPolicyError,
+    Trigger, Triggers, SECRET_PLACEHOLDER,
 };
 
 // Detection: effects, classes and the rule catalog (docs/detection.md).

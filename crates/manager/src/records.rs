@@ -23,8 +23,8 @@ use hostguard_evidence::{
     SecurityAlertArtifact, SecurityAlertCategory, SecurityAlertSeverity, TrustStateRecord,
 };
 use hostguard_risk_core::{
-    Capability, EnforcementState, Evaluation, Feature, QuotaBreach, SecretBrokerDecision,
-    FEATURE_COUNT,
+    Capability, EnforcementState, Evaluation, Feature, HostcallMethod, QuotaBreach,
+    SecretBrokerDecision, FEATURE_COUNT,
 };
 use hostguard_rollout::Transition;
 use sha2::{Digest as _, Sha256};
@@ -99,13 +99,7 @@ impl TelemetrySlot {
 /// The method as a static string: validation admits only the gate's methods, so telemetry need
 /// not copy it.
 fn static_method(method: &str) -> &'static str {
-    const METHODS: [&str; 9] = [
-        "exec", "env", "http", "fs", "session", "ui", "events", "log", "tool",
-    ];
-    METHODS
-        .into_iter()
-        .find(|m| *m == method)
-        .unwrap_or("unknown")
+    HostcallMethod::parse(method).map_or("unknown", HostcallMethod::as_str)
 }
 
 /// The per-extension streams.

@@ -111,11 +111,84 @@ impl fmt::Display for Capability {
     }
 }
 
+/// A hostcall method: the one list of what the gate accepts (the event format, telemetry and
+/// capability derivation all read it here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HostcallMethod {
+    /// Run a process.
+    Exec,
+    /// Read an environment variable.
+    Env,
+    /// A network request.
+    Http,
+    /// A file-system operation (`op` says which).
+    Fs,
+    /// Host session state.
+    Session,
+    /// User interface.
+    Ui,
+    /// Host events.
+    Events,
+    /// Logging.
+    Log,
+    /// A named host tool.
+    Tool,
+}
+
+impl HostcallMethod {
+    /// Every method, in the order of the event format.
+    pub const ALL: [HostcallMethod; 9] = [
+        HostcallMethod::Exec,
+        HostcallMethod::Env,
+        HostcallMethod::Http,
+        HostcallMethod::Fs,
+        HostcallMethod::Session,
+        HostcallMethod::Ui,
+        HostcallMethod::Events,
+        HostcallMethod::Log,
+        HostcallMethod::Tool,
+    ];
+
+    /// The name hosts send (case-sensitive, lowercase).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HostcallMethod::Exec => "exec",
+            HostcallMethod::Env => "env",
+            HostcallMethod::Http => "http",
+            HostcallMethod::Fs => "fs",
+            HostcallMethod::Session => "session",
+            HostcallMethod::Ui => "ui",
+            HostcallMethod::Events => "events",
+            HostcallMethod::Log => "log",
+            HostcallMethod::Tool => "tool",
+        }
+    }
+
+    /// Every name, comma-separated (error messages).
+    pub fn names() -> String {
+        HostcallMethod::ALL.map(HostcallMethod::as_str).join(", ")
+    }
+
+    /// The method a host named, if the gate knows it (exact, case-sensitive).
+    pub fn parse(name: &str) -> Option<HostcallMethod> {
+        HostcallMethod::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
+impl fmt::Display for HostcallMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why a capability could not be derived.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CapabilityError {
     /// The method is not one the gate knows.
-    #[error("unknown method `{method}` (expected one of exec, env, http, fs, session, ui, events, log, tool)")]
+    #[error(
+        "unknown method `{method}` (expected one of {})",
+        HostcallMethod::names()
+    )]
     UnknownMethod {
         /// The method as given.
         method: String,
@@ -138,21 +211,26 @@ const FS_WRITE_OPS: &[&str] = &[
 
 /// Derives the capability of a call from its method (+ `op` for `fs`, + tool `name` for `tool`).
 ///
-/// Method names are case-sensitive lowercase as hosts send them; the tool name is matched
+/// HostcallMethod names are case-sensitive lowercase as hosts send them; the tool name is matched
 /// case-insensitively because hosts disagree on tool-name case (`Bash`, `bash`).
 pub fn derive_capability(
     method: &str,
     params: &Map<String, Value>,
 ) -> Result<Capability, CapabilityError> {
-    match method {
-        "exec" => Ok(Capability::Exec),
-        "env" => Ok(Capability::Env),
-        "http" => Ok(Capability::Http),
-        "session" => Ok(Capability::Session),
-        "ui" => Ok(Capability::Ui),
-        "events" => Ok(Capability::Events),
-        "log" => Ok(Capability::Log),
-        "fs" => {
+    let Some(known) = HostcallMethod::parse(method) else {
+        return Err(CapabilityError::UnknownMethod {
+            method: method.to_owned(),
+        });
+    };
+    match known {
+        HostcallMethod::Exec => Ok(Capability::Exec),
+        HostcallMethod::Env => Ok(Capability::Env),
+        HostcallMethod::Http => Ok(Capability::Http),
+        HostcallMethod::Session => Ok(Capability::Session),
+        HostcallMethod::Ui => Ok(Capability::Ui),
+        HostcallMethod::Events => Ok(Capability::Events),
+        HostcallMethod::Log => Ok(Capability::Log),
+        HostcallMethod::Fs => {
             let op = params.get("op").and_then(Value::as_str).unwrap_or_default();
             let lower = op.to_ascii_lowercase();
             if FS_READ_OPS.contains(&lower.as_str()) {
@@ -163,16 +241,13 @@ pub fn derive_capability(
                 Err(CapabilityError::UnknownFsOp { op: op.to_owned() })
             }
         }
-        "tool" => {
+        HostcallMethod::Tool => {
             let name = params
                 .get("name")
                 .and_then(Value::as_str)
                 .ok_or(CapabilityError::MissingToolName)?;
             Ok(tool_capability(name))
         }
-        other => Err(CapabilityError::UnknownMethod {
-            method: other.to_owned(),
-        }),
     }
 }
 
@@ -286,6 +361,15 @@ mod tests {
         check("env", json!({"name": "HOME"}), Ok(Capability::Env));
         check("http", json!({"url": "https://x"}), Ok(Capability::Http));
         check("session", json!({}), Ok(Capability::Session));
+        // Every method of the one list derives a capability (given what it needs), and only
+        // those: the list and the derivation cannot disagree.
+        for m in HostcallMethod::ALL {
+            let params = json!({"op": "read", "name": "bash"});
+            let params = params.as_object().cloned().unwrap_or_default();
+            assert!(derive_capability(m.as_str(), &params).is_ok(), "{m}");
+            assert_eq!(HostcallMethod::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(HostcallMethod::parse("Exec"), None, "case-sensitive");
         check("ui", json!({}), Ok(Capability::Ui));
         check("events", json!({}), Ok(Capability::Events));
         check("log", json!({}), Ok(Capability::Log));

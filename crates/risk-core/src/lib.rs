@@ -46,7 +46,9 @@ pub mod quota;
 pub mod secret;
 pub mod state;
 
-pub use capability::{derive_capability, tool_capability, Capability, CapabilityError};
+pub use capability::{
+    derive_capability, tool_capability, Capability, CapabilityError, HostcallMethod,
+};
 pub use config::{
     CliOverrides, ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource,
     ConfigSources, ResolvedRiskConfig, RuntimeRiskConfig,
