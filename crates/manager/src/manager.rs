@@ -495,12 +495,11 @@ impl ExtensionManager {
                 now,
                 SecurityAlertSeverity::Critical,
                 format!(
-                    "the ledger `{}` was refused ({}); it was moved to `{}` and the gate \
-                     started fail-closed: every extension is quarantined until an operator \
-                     lifts it",
+                    "the ledger `{}` was refused ({}); {}, and the gate started fail-closed: \
+                     every extension is quarantined until an operator lifts it",
                     f.damaged.display(),
                     f.error,
-                    f.moved_to.display()
+                    f.moved_description()
                 ),
                 &[crate::triage::LEDGER_INTEGRITY_FAILURE, "fail_closed"],
             );

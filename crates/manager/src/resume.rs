@@ -38,13 +38,24 @@ pub enum DamagedLedger {
 pub struct FailClosedStart {
     /// The damaged file, moved to `moved_to`.
     pub damaged: PathBuf,
-    /// Where it is now.
+    /// Where it is now (`damaged` itself when there was no file to move).
     pub moved_to: PathBuf,
     /// The first entry that did not verify (0-based); `None` when the checkpoint file itself
     /// was refused.
     pub first_invalid_index: Option<u64>,
     /// The verifier's message.
     pub error: String,
+}
+
+impl FailClosedStart {
+    /// Where the damaged file went, in words (there may have been none to move).
+    pub fn moved_description(&self) -> String {
+        if self.moved_to == self.damaged {
+            "there was no file to move".to_owned()
+        } else {
+            format!("moved to `{}`", self.moved_to.display())
+        }
+    }
 }
 
 /// What a manager built on an existing durable ledger found and restored
@@ -89,10 +100,10 @@ impl ResumeReport {
             overridden: self.overridden.iter().map(|s| (*s).to_owned()).collect(),
             fail_closed: self.fail_closed.as_ref().map(|f| {
                 format!(
-                    "`{}` refused ({}); moved to `{}`",
+                    "`{}` refused ({}); {}",
                     f.damaged.display(),
                     f.error,
-                    f.moved_to.display()
+                    f.moved_description()
                 )
             }),
         }
