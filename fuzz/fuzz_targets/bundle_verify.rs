@@ -1,4 +1,4 @@
-//! Fuzz target: incident bundle verification never panics on any bytes (DESIGN §10), reports
+//! Fuzz target: incident bundle verification never panics on any bytes (docs/design.md §10), reports
 //! `valid` exactly when it lists no error, and a bundle it accepts round-trips and unwraps from
 //! its own DSSE envelope.
 

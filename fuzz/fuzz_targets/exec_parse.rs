@@ -1,5 +1,5 @@
 //! Fuzz target: the exec classifier and mediation never panic, stay within their bounds, and
-//! are deterministic, whatever bytes an extension sends as a command line (DESIGN §2 step 6).
+//! are deterministic, whatever bytes an extension sends as a command line (docs/design.md §2 step 6).
 #![no_main]
 
 use hostguard_exec::{

@@ -1,5 +1,5 @@
 //! Fuzz target: a `hostguard.hostcall_event.v1` line (docs/event-format.md) never panics the
-//! stream parser, and a hostcall it accepts never panics the gate (DESIGN §2): whatever an
+//! stream parser, and a hostcall it accepts never panics the gate (docs/design.md §2): whatever an
 //! extension puts in its params, the host gets a verdict or a typed error.
 #![no_main]
 

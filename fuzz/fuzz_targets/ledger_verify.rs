@@ -1,4 +1,4 @@
-//! Fuzz target: verify and replay never panic on any bytes (DESIGN §10), replay refuses
+//! Fuzz target: verify and replay never panic on any bytes (docs/design.md §10), replay refuses
 //! exactly what verify rejects, and the JSON verifier agrees with the exact parse.
 
 #![no_main]

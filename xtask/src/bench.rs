@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: runs every crate's criterion benches and prints one table — bench,
 //! median, target, ratio to target — from `target/criterion/**/new/estimates.json`
-//! (DESIGN §10 quality bars).
+//! (docs/design.md §10 quality bars).
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +16,7 @@ enum Target {
     PerElement(f64),
 }
 
-/// The DESIGN §10 bars, by criterion id.
+/// The docs/design.md §10 bars, by criterion id.
 fn target_of(id: &str) -> Option<(Target, &'static str)> {
     Some(match id {
         "manager/evaluate_hostcall" => (Target::Nanos(2_000.0), "≤ 2 µs"),

@@ -1,4 +1,4 @@
-//! The detection-quality gate of `cargo xtask ci` (DESIGN §10, docs/detection.md): `hostguard
+//! The detection-quality gate of `cargo xtask ci` (docs/design.md §10, docs/detection.md): `hostguard
 //! run` over every labelled trace of two sets in phase `enforce_all`, with the workspace the
 //! traces were recorded in: the traces `cargo xtask fixtures` generates (`fixtures/traces/`),
 //! and the traces written blind by writers who never saw the rules

@@ -1,4 +1,4 @@
-//! `cargo xtask fixtures [--check]`: regenerates `fixtures/` from a fixed seed (DESIGN §9).
+//! `cargo xtask fixtures [--check]`: regenerates `fixtures/` from a fixed seed (docs/design.md §9).
 //!
 //! Everything is generated in memory first; without `--check` the files are written (and stale
 //! generated files removed), with `--check` nothing is written and the task fails when any file

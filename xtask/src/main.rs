@@ -1,4 +1,4 @@
-//! `cargo xtask`: the maintainers' tasks (DESIGN §9).
+//! `cargo xtask`: the maintainers' tasks (docs/design.md §9).
 //!
 //! `cargo xtask ci` runs exactly what `.ci/run` runs, step by step, printing each step and
 //! stopping at the first one that fails.
@@ -60,12 +60,12 @@ fn print_help() {
          tasks:\n  \
          ci                   fmt --check, dependency direction, clippy -D warnings, tests, doc tests,\n  \
                               fixtures --check, snapshots, detect\n  \
-         deps                 check that crate dependencies point down only (DESIGN §1)\n  \
+         deps                 check that crate dependencies point down only (docs/design.md §1)\n  \
          fixtures [--check]   regenerate fixtures/ from the fixed seed; --check fails if a byte would change\n  \
          snapshots [--accept] run the insta snapshot tests (never writing snapshots unless --accept)\n  \
          detect               hostguard run over fixtures/traces and the blind traces (enforce_all): no\n  \
                               benign call stopped, every harmful call stopped but the listed known\n  \
-                              misses (DESIGN §10, docs/detection.md)\n  \
+                              misses (docs/design.md §10, docs/detection.md)\n  \
          bench [--summary]    run every criterion bench, print bench / median / target / ratio\n  \
                               (--summary: only print the table of the last run)"
     );
@@ -260,7 +260,7 @@ fn run_cargo(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// Which of our crates each crate may depend on (DESIGN §1: arrows point down only).
+/// Which of our crates each crate may depend on (docs/design.md §1: arrows point down only).
 fn allowed_internal_deps() -> BTreeMap<&'static str, &'static [&'static str]> {
     BTreeMap::from([
         ("hostguard-exec", &[][..]),
@@ -320,7 +320,7 @@ fn check_dependency_direction() -> Result<()> {
         }
         let Some(allowed_here) = allowed.get(name) else {
             violations.push(format!(
-                "`{name}` has no place in the layer table of xtask (DESIGN §1)"
+                "`{name}` has no place in the layer table of xtask (docs/design.md §1)"
             ));
             continue;
         };

@@ -1,4 +1,4 @@
-//! The labelled traces of `fixtures/traces/` (DESIGN §10 detection quality): realistic
+//! The labelled traces of `fixtures/traces/` (docs/design.md §10 detection quality): realistic
 //! coding-agent sessions (benign) and real attack shapes (malicious), each a
 //! `hostguard.hostcall_event.v1` stream plus a `hostguard.trace_labels.v1` sidecar naming the
 //! harmful call ids (docs/event-format.md, "Labels").

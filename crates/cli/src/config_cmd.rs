@@ -1,5 +1,5 @@
 //! `hostguard config explain`: the resolved risk config and where each field came from
-//! (defaults < file < `HOSTGUARD_RISK_*` env < command line, DESIGN §3).
+//! (defaults < file < `HOSTGUARD_RISK_*` env < command line, docs/design.md §3).
 
 use std::fmt::Write as _;
 use std::path::Path;

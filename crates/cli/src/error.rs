@@ -1,4 +1,4 @@
-//! The CLI's error type and its exit codes (DESIGN §8): 0 ok, 1 verification failed or a
+//! The CLI's error type and its exit codes (docs/design.md §8): 0 ok, 1 verification failed or a
 //! finding, 2 bad input or usage.
 //!
 //! Every error is one line for a person: bad input names the file, the line, the column and what

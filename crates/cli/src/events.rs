@@ -1,4 +1,4 @@
-//! The input stream format `hostguard.hostcall_event.v1` (DESIGN §8, `docs/event-format.md`):
+//! The input stream format `hostguard.hostcall_event.v1` (docs/design.md §8, `docs/event-format.md`):
 //! JSONL, one hostcall or one operator action per line, read line by line in constant memory.
 //!
 //! Every line is checked before anything acts on it: its JSON, the type of every field, the

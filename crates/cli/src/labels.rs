@@ -1,5 +1,5 @@
 //! Trace labels (`hostguard.trace_labels.v1`, docs/event-format.md "Labels") and the
-//! detection judgement over verdicts: false positives and false negatives (DESIGN §10).
+//! detection judgement over verdicts: false positives and false negatives (docs/design.md §10).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! hostguard-cli: the operator's `hostguard` binary (DESIGN §8) as a library of commands, so the
+//! hostguard-cli: the operator's `hostguard` binary (docs/design.md §8) as a library of commands, so the
 //! binary stays a thin clap layer and the commands are testable.
 //!
 //! Principal items: [`events::EventReader`], the streaming reader of the

@@ -1,5 +1,5 @@
 //! `hostguard run`: drives the manager over a recorded stream and writes every artifact of the
-//! runbook's evidence checklist to a folder (DESIGN §8).
+//! runbook's evidence checklist to a folder (docs/design.md §8).
 //!
 //! Output files: `verdicts.jsonl` (one line per hostcall, input order), `ledger.json`,
 //! `alerts.json`, `telemetry.json`, `exec_mediation.json`, `secret_broker.json`,

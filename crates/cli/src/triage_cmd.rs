@@ -1,5 +1,5 @@
 //! `hostguard triage ALERTS.json`: the runbook's decision tree applied to every alert of an
-//! exported alert artifact (DESIGN §7).
+//! exported alert artifact (docs/design.md §7).
 //!
 //! The decision tree is the manager's (`hostguard_manager::triage_alerts`): offline, the two
 //! facts the live manager reads from its state — whether the extension is quarantined, and its

@@ -1,6 +1,6 @@
 //! `hostguard what-if`: replays one stream under a baseline config and a new one, side by side
 //! in one pass (constant memory), and lists every verdict that changes; with labels, the false
-//! positives and false negatives before and after (DESIGN §8).
+//! positives and false negatives before and after (docs/design.md §8).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -35,7 +35,7 @@ pub struct WhatIfArgs {
 
 /// `hostguard what-if`.
 pub fn what_if(args: &WhatIfArgs) -> CliResult {
-    // The environment layers over a config file (DESIGN §3): a `HOSTGUARD_RISK_*` variable that
+    // The environment layers over a config file (docs/design.md §3): a `HOSTGUARD_RISK_*` variable that
     // overrides a field the compared files set would replace the very value under test, and
     // the report would say nothing changes. Refuse instead of answering another question.
     for file in std::iter::once(&args.config).chain(args.baseline.as_ref()) {

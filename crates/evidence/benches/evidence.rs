@@ -1,4 +1,4 @@
-//! Benchmarks of incident bundles (DESIGN §10: build + verify of a 100 k-entry ledger ≤ 0.5 s).
+//! Benchmarks of incident bundles (docs/design.md §10: build + verify of a 100 k-entry ledger ≤ 0.5 s).
 //!
 //! `evidence/build_verify_100k`: a 100 000-entry ledger (three interleaved extensions) and
 //! 100 000 telemetry events, default filter and redaction (every hash redacted), build then

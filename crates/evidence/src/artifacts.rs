@@ -1,5 +1,5 @@
 //! The exported streams: one artifact per record kind, with a schema, the generation time and a
-//! count (DESIGN §6, runbook Procedure 6 step 1).
+//! count (docs/design.md §6, runbook Procedure 6 step 1).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! [`BoundedLog`]: the fixed-capacity ring every record stream lives in (DESIGN §6 "Every stream
+//! [`BoundedLog`]: the fixed-capacity ring every record stream lives in (docs/design.md §6 "Every stream
 //! is a bounded ring; reading never drains it", §10 "memory flat").
 
 use std::collections::vec_deque;

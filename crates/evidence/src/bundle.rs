@@ -27,7 +27,7 @@ use crate::summary::IncidentBundleSummary;
 /// The schema string of [`IncidentEvidenceBundle`].
 pub const INCIDENT_EVIDENCE_BUNDLE_SCHEMA: &str = "hostguard.incident_evidence_bundle.v1";
 
-/// Everything an incident needs, filtered, redacted, summarised and hashed (DESIGN §6, runbook
+/// Everything an incident needs, filtered, redacted, summarised and hashed (docs/design.md §6, runbook
 /// evidence checklist). Field order is fixed; the JSON round-trips bit-exactly.
 ///
 /// `docs/evidence-format.md` describes every field and the hash.
@@ -357,7 +357,7 @@ pub(crate) fn ledger_entry_in_scope(entry: &LedgerEntry, filter: &IncidentBundle
 /// The covered span: from the first in-scope entry to the last (seq order) — or to the entry a
 /// checkpoint pins (`pinned`), when that is later — in-scope entries disclosed (and redacted),
 /// every other entry inside the span elided, so the chain from the span's anchor to its head
-/// stays continuous (DESIGN §5, §6).
+/// stays continuous (docs/design.md §5, §6).
 fn ledger_section(
     source: &RuntimeRiskLedgerArtifact,
     filter: &IncidentBundleFilter,

@@ -9,7 +9,7 @@ use crate::records::{
     SecurityAlertSeverity, TrustStateRecord,
 };
 
-/// The scope of a bundle (DESIGN §6 "Filter"). `None` means "no bound".
+/// The scope of a bundle (docs/design.md §6 "Filter"). `None` means "no bound".
 ///
 /// - `start_ms` / `end_ms`: inclusive time bounds, applied to every timestamped record and to
 ///   every disclosed ledger entry;
@@ -111,7 +111,7 @@ scoped!(
     QuotaBreachEvent
 );
 
-/// What a bundle hides (DESIGN §6 "Redaction"). `Default` (= [`Self::external`]) redacts every
+/// What a bundle hides (docs/design.md §6 "Redaction"). `Default` (= [`Self::external`]) redacts every
 /// hash and keeps the remediation text; [`Self::internal`] redacts nothing.
 ///
 /// The ledger's `params_hash` is redacted through the ledger's own redaction (value and salt

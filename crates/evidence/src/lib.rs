@@ -1,6 +1,6 @@
 //! hostguard evidence: security records (alerts, telemetry, exec-mediation and secret-broker
 //! logs, quota breaches, rollout and trust state) and verifiable, redactable incident evidence
-//! bundles (DESIGN §6, runbook Procedure 6 and its evidence checklist).
+//! bundles (docs/design.md §6, runbook Procedure 6 and its evidence checklist).
 //!
 //! Principal types:
 //! - the records — [`SecurityAlert`], [`RuntimeHostcallTelemetryEvent`],

@@ -1,9 +1,9 @@
-//! The security records of DESIGN §6: alerts, per-call telemetry, exec-mediation and
+//! The security records of docs/design.md §6: alerts, per-call telemetry, exec-mediation and
 //! secret-broker logs, quota breaches, the rollout snapshot and trust / kill-switch state.
 //!
 //! Every record is plain data (serde, `Clone`, `Debug`, `PartialEq`) with a `SCHEMA` constant
 //! `hostguard.<name>.v1`. Records carry hashes, never raw values: a secret broker entry holds
-//! the secret's *name hash*, never the secret (DESIGN §6).
+//! the secret's *name hash*, never the secret (docs/design.md §6).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -263,7 +263,7 @@ impl QuotaBreachEvent {
 
 /// The rollout state at bundle time: phase, enforce flag and window statistics (runbook
 /// evidence checklist item 7, Procedure 4). Phases are strings: evidence does not depend on the
-/// rollout crate (DESIGN §1).
+/// rollout crate (docs/design.md §1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RolloutSnapshot {

@@ -1,4 +1,4 @@
-//! [`verify_incident_evidence_bundle`]: re-verifies a bundle from its content alone (DESIGN §6
+//! [`verify_incident_evidence_bundle`]: re-verifies a bundle from its content alone (docs/design.md §6
 //! "Verification", runbook Procedure 6 step 5). It trusts no stored flag or count and never
 //! panics: every finding is an error with a stable code, and the report lists them all.
 

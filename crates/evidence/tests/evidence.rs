@@ -1602,7 +1602,7 @@ mod source_ledger {
 
     /// Every single-entry edit of a small ledger (every leaf of every entry's JSON changed,
     /// every entry removed, duplicated, swapped with its successor), bundled under every
-    /// extension filter: never valid. Exhaustive, not sampled (DESIGN §10).
+    /// extension filter: never valid. Exhaustive, not sampled (docs/design.md §10).
     #[test]
     fn every_single_entry_edit_under_every_extension_filter_never_verifies() {
         let source = fixture::ledger_with(12, 64);

@@ -1,5 +1,5 @@
 //! What the rules know about a system: program families, sensitive paths, devices, modes,
-//! and the markers of interpreter code (DESIGN §2 step 6). Pure predicates over strings;
+//! and the markers of interpreter code (docs/design.md §2 step 6). Pure predicates over strings;
 //! paths are normalised lexically (`//`, `/./`, `..`, `~`, `$HOME`) before they are compared.
 
 pub(super) const DOWNLOADERS: &[&str] = &[

@@ -2,7 +2,7 @@
 //! redirections the way a POSIX shell (bash dialect) would, so that the classifier sees the
 //! words the shell would execute rather than the characters the extension wrote.
 //!
-//! Normalisations done here (DESIGN §2 step 6):
+//! Normalisations done here (docs/design.md §2 step 6):
 //! - single quotes, double quotes (with their four escapes), `$'…'` ANSI-C strings (`\n`, `\xHH`,
 //!   octal, `\uHHHH`, `\cX`…), `$"…"`, backslash escapes and line continuations are removed, so
 //!   `r''m`, `r""m`, `\rm` and `$'\x72m'` all read `rm`;

@@ -1,5 +1,5 @@
 //! hostguard exec: the shell parser, the exec classifier and the mediation policy — what a
-//! command line does, judged from its parse, never matched as substrings (DESIGN §2 step 6).
+//! command line does, judged from its parse, never matched as substrings (docs/design.md §2 step 6).
 //!
 //! The lowest layer of hostguard: pure, no I/O, no clock, no randomness, never panics on input.
 //! risk-core consumes its verdicts.
@@ -127,7 +127,7 @@
 //!   all its values at once (never one value per iteration), `sed` scripts beyond one command
 //!   per line, function call chains deeper than [`MAX_DEPTH`] (read as `unparsed`).
 //!
-//! The risk model (DESIGN §3) still sees every exec call; mediation is one layer of several.
+//! The risk model (docs/design.md §3) still sees every exec call; mediation is one layer of several.
 
 mod catalog;
 mod classes;

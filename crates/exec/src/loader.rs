@@ -1,4 +1,4 @@
-//! Loader and startup injection through the environment (DESIGN §2 step 6): variables that
+//! Loader and startup injection through the environment (docs/design.md §2 step 6): variables that
 //! make the dynamic loader, a shell or an interpreter load code before the program runs
 //! (`LD_PRELOAD=/tmp/x.so ls`, `BASH_ENV=/tmp/x bash -c …`, `NODE_OPTIONS='--require
 //! /tmp/x.js' npm test`). Set as leading assignments, through `env`/`sudo` wrappers or by

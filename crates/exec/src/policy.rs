@@ -1,5 +1,5 @@
 //! Exec mediation policy: a preset threshold plus allow and deny [`ExecPattern`]s, applied per
-//! simple command (DESIGN §2 step 6).
+//! simple command (docs/design.md §2 step 6).
 //!
 //! Decision order in [`ExecMediationPolicy::mediate`]:
 //! 1. preset `Disabled` → allowed (`mediation_disabled`); the analysis is still returned;

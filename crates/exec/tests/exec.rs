@@ -1,4 +1,4 @@
-//! Exec classifier and mediation policy (DESIGN §2 step 6): table-driven classes and tiers,
+//! Exec classifier and mediation policy (docs/design.md §2 step 6): table-driven classes and tiers,
 //! benign developer commands, presets and patterns (with the compound rule), and properties.
 
 // Helpers outside `#[test]` functions fall outside clippy's test exemptions (clippy.toml); a

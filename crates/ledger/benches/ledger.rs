@@ -1,4 +1,4 @@
-//! Ledger benches (DESIGN §10): `ledger/append` beside `ledger/sha256_baseline` (SHA-256 over
+//! Ledger benches (docs/design.md §10): `ledger/append` beside `ledger/sha256_baseline` (SHA-256 over
 //! the same entry's encoded bytes, the physical floor) in the same run, and `ledger/verify` in
 //! entries per second. Fixed seeds; results in `crates/ledger/README.md`.
 

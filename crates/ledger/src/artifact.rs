@@ -1,4 +1,4 @@
-//! [`RuntimeRiskLedgerArtifact`]: the exported ledger (DESIGN §5 "Artifact").
+//! [`RuntimeRiskLedgerArtifact`]: the exported ledger (docs/design.md §5 "Artifact").
 
 use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Digests, salts, the domain-separation tags and the three hash constructions of DESIGN §5.
+//! Digests, salts, the domain-separation tags and the three hash constructions of docs/design.md §5.
 //!
 //! Every hash the ledger computes goes through this file, so the byte layout documented in
 //! `docs/ledger-format.md` §3 has exactly one implementation.

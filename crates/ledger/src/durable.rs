@@ -1,4 +1,4 @@
-//! The durable sink: an append-only JSONL file, one entry per line (DESIGN §5 "Retention").
+//! The durable sink: an append-only JSONL file, one entry per line (docs/design.md §5 "Retention").
 //!
 //! [`DurableLedger::open`] verifies the whole file, truncates a torn final line (a crash
 //! mid-write: no trailing newline) and reports it, and continues the chain; a complete line

@@ -2,7 +2,7 @@
 //!
 //! Fixed field order, integers big-endian, strings as a u32-BE byte length then UTF-8, f64 as
 //! IEEE-754 bits big-endian, `Option` as a 0/1 tag, enums as one code byte. Non-finite floats
-//! are refused: they are not values the ledger stores (DESIGN §5).
+//! are refused: they are not values the ledger stores (docs/design.md §5).
 
 use hostguard_risk_core::{
     BandProfile, HysteresisConfig, Posterior, RuntimeRiskConfig, ScoreBands,

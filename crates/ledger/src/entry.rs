@@ -1,5 +1,5 @@
 //! One link of the chain: [`LedgerEntry`], its body, and the redacted / elided views that
-//! evidence bundles disclose (DESIGN §5, §6).
+//! evidence bundles disclose (docs/design.md §5, §6).
 
 use serde::{Deserialize, Serialize};
 
@@ -78,7 +78,7 @@ impl LedgerEntry {
     }
 
     /// A copy with the named fields' values and salts dropped; the commitments stay, so the
-    /// copy verifies exactly as the original (DESIGN §5). Fields the payload lacks are ignored.
+    /// copy verifies exactly as the original (docs/design.md §5). Fields the payload lacks are ignored.
     pub fn redacted(&self, fields: &[RedactableField]) -> LedgerEntry {
         let mut out = self.clone();
         if let EntryBody::Full(payload) = &mut out.body {
@@ -93,7 +93,7 @@ impl LedgerEntry {
 
     /// A copy that keeps only `seq`, `prev_ledger_hash`, `body_digest` and `ledger_hash`
     /// (`ts_ms` 0, no extension, body `elided`, no salt): the chain stays continuous and verifiable while
-    /// the content is not disclosed (DESIGN §5).
+    /// the content is not disclosed (docs/design.md §5).
     pub fn elided(&self) -> LedgerEntry {
         LedgerEntry {
             seq: self.seq,

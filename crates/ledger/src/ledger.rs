@@ -1,5 +1,5 @@
 //! The in-memory [`Ledger`]: bounded retention, eviction counter, anchor and head tracking
-//! (DESIGN §5 "Retention").
+//! (docs/design.md §5 "Retention").
 
 use std::collections::VecDeque;
 

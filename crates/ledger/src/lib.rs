@@ -1,5 +1,5 @@
 //! hostguard ledger: the tamper-evident, hash-chained record of every decision and every
-//! control-plane event (DESIGN §5).
+//! control-plane event (docs/design.md §5).
 //!
 //! Principal types: [`Ledger`] (in memory, bounded retention) and [`DurableLedger`] (plus an
 //! append-only JSONL file); [`LedgerEntry`] with its [`EntryPayload`] ([`DecisionRecord`] or a

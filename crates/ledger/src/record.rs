@@ -1,4 +1,4 @@
-//! What an entry records: decisions and control-plane events (DESIGN §2 step 8, §5), and the
+//! What an entry records: decisions and control-plane events (docs/design.md §2 step 8, §5), and the
 //! salted commitments that make fields redactable.
 
 use hostguard_risk_core::{
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::digest::{commitment, Digest, Salt};
 
 /// The payload of an entry: one decision of the gate, or one control-plane event, so the whole
-/// incident timeline is in one tamper-evident sequence (DESIGN §5).
+/// incident timeline is in one tamper-evident sequence (docs/design.md §5).
 ///
 /// Open set: new control events will be added, so matches outside this crate need a wildcard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,10 +30,10 @@ pub enum EntryPayload {
     ConfigChange(ConfigChangeRecord),
     /// An operator reset the entry's extension's risk state (kind code 5).
     RiskStateReset(RiskStateResetRecord),
-    /// A person answered a Prompt verdict (`resolve_prompt`, DESIGN §4) (kind code 6).
+    /// A person answered a Prompt verdict (`resolve_prompt`, docs/design.md §4) (kind code 6).
     PromptResolution(PromptResolutionRecord),
     /// An operator replaced the automatic-rollback thresholds (`set_rollback_trigger`,
-    /// DESIGN §4) (kind code 7).
+    /// docs/design.md §4) (kind code 7).
     RollbackTriggerChange(RollbackTriggerChangeRecord),
     /// A manager started on an existing ledger and restored its state from it (kind code 8).
     Resume(ResumeRecord),
@@ -104,7 +104,7 @@ impl EntryPayload {
     }
 }
 
-/// One decision of the gate, written at decision time (DESIGN §2 step 8).
+/// One decision of the gate, written at decision time (docs/design.md §2 step 8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRecord {
@@ -172,7 +172,7 @@ pub struct TrustChangeRecord {
 }
 
 /// The rollout phase changed. Phases are strings: the ledger does not depend on the rollout
-/// crate (DESIGN §1).
+/// crate (docs/design.md §1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RolloutTransitionRecord {
@@ -216,7 +216,7 @@ pub struct PromptResolutionRecord {
 /// the change are recorded, so one entry shows whether rollback was made harder (a loosened
 /// trigger keeps a failing enforcement in place) or easier (a tightened one rolls back to shadow
 /// sooner) even when the trigger in force before it was set by the builder and never ledgered.
-/// The ledger does not depend on the rollout crate (DESIGN §1), so the thresholds are its own
+/// The ledger does not depend on the rollout crate (docs/design.md §1), so the thresholds are its own
 /// [`RollbackThresholds`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -294,7 +294,7 @@ impl RedactableField {
     }
 }
 
-/// A salted commitment `SHA-256(0x02 ‖ salt ‖ value)` to a redactable value (DESIGN §5).
+/// A salted commitment `SHA-256(0x02 ‖ salt ‖ value)` to a redactable value (docs/design.md §5).
 ///
 /// Only the commitment enters the body digest, so dropping the reveal (value and salt) leaves
 /// the entry verifiable. Fields are private: a `Committed` built in code always opens; one read

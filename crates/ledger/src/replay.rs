@@ -1,5 +1,5 @@
 //! [`replay_runtime_risk_ledger_artifact`]: re-runs the hysteresis machine over a verified
-//! ledger (DESIGN §5 "Replay", runbook Procedure 6 step 7).
+//! ledger (docs/design.md §5 "Replay", runbook Procedure 6 step 7).
 //!
 //! Replay calls [`Hysteresis::step`], the very function live evaluation calls (STYLE "State
 //! machines are pure steps"), per extension:
@@ -161,7 +161,7 @@ pub fn replay_runtime_risk_ledger_artifact(
             }
             EntryPayload::RiskStateReset(_)
             | EntryPayload::KillSwitch(KillSwitchRecord { engaged: false, .. }) => {
-                // An operator reset (or kill-switch lift) resets the machine (DESIGN §3
+                // An operator reset (or kill-switch lift) resets the machine (docs/design.md §3
                 // "Quarantine").
                 if let Some(ext) = &entry.extension_id {
                     machines.insert(ext.clone(), Machine::fresh());

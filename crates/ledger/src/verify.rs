@@ -1,5 +1,5 @@
 //! [`verify_runtime_risk_ledger_artifact`]: recomputes every digest, link, commitment and
-//! checkpoint of an artifact (DESIGN §5 "Verification", runbook Procedures 1 and 5).
+//! checkpoint of an artifact (docs/design.md §5 "Verification", runbook Procedures 1 and 5).
 //!
 //! The verifier trusts no stored flag and never panics: every finding is an error with an index
 //! and a stable code, and the report lists them all.

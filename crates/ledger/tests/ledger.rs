@@ -430,7 +430,7 @@ mod verify {
 }
 
 mod tamper {
-    //! DESIGN §10: every single-entry edit, removal, duplication, reorder and truncation of the
+    //! docs/design.md §10: every single-entry edit, removal, duplication, reorder and truncation of the
     //! fixture is detected at the right index (exhaustive, not sampled).
     use super::fixture;
     use hostguard_ledger::{verify_runtime_risk_ledger_artifact, RuntimeRiskLedgerArtifact};
@@ -1369,7 +1369,7 @@ mod strict {
 }
 
 mod never_panics {
-    //! Verify and replay never panic on any bytes / any JSON (DESIGN §10).
+    //! Verify and replay never panic on any bytes / any JSON (docs/design.md §10).
     use super::fixture;
     use hostguard_ledger::{
         replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact,

@@ -1,4 +1,4 @@
-//! Benchmarks of the full gate (DESIGN §10): `manager/evaluate_hostcall` one thread (criterion
+//! Benchmarks of the full gate (docs/design.md §10): `manager/evaluate_hostcall` one thread (criterion
 //! median, plus a per-call `Instant` loop for p50/p99/p99.9), `manager/evaluate_hostcall_uncached`
 //! (the same mix with every call's params distinct, so detection judges every call), two threads on different
 //! extensions against one thread (throughput ratio), and resident memory before/after many

@@ -92,14 +92,14 @@ impl std::fmt::Debug for ExtensionManagerBuilder {
 
 impl ExtensionManagerBuilder {
     /// The risk controller's configuration. Its `enforce` field is *derived*: the manager sets it
-    /// to the rollout phase's `is_enforcing()` (DESIGN §4), whatever is passed here.
+    /// to the rollout phase's `is_enforcing()` (docs/design.md §4), whatever is passed here.
     #[must_use]
     pub fn risk_config(mut self, config: RuntimeRiskConfig) -> Self {
         self.risk_config = config;
         self
     }
 
-    /// The static extension policy (DESIGN §2 step 3).
+    /// The static extension policy (docs/design.md §2 step 3).
     #[must_use]
     pub fn policy(mut self, policy: ExtensionPolicy) -> Self {
         self.policy = policy;
@@ -183,7 +183,7 @@ impl ExtensionManagerBuilder {
         self
     }
 
-    /// Keeps the ledger in an append-only JSONL file as well as in memory (DESIGN §5). Every
+    /// Keeps the ledger in an append-only JSONL file as well as in memory (docs/design.md §5). Every
     /// decision is written to the file before its verdict is returned; a write failure is a
     /// [`HostcallError::Durable`](crate::HostcallError::Durable) and the call must not be
     /// dispatched.

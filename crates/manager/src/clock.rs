@@ -1,4 +1,4 @@
-//! [`SystemClock`], the wall clock hosts inject in production (DESIGN §1: time is injected;
+//! [`SystemClock`], the wall clock hosts inject in production (docs/design.md §1: time is injected;
 //! the lower crates never read a clock themselves, the manager provides this one).
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -1,9 +1,9 @@
-//! The gate: [`ExtensionManager::evaluate_hostcall`], DESIGN §2 steps 1–8 in order.
+//! The gate: [`ExtensionManager::evaluate_hostcall`], docs/design.md §2 steps 1–8 in order.
 //!
 //! 1 validate → 2 kill switch / trust → 3 static policy → 4 quota → 5 risk model → 6 exec
 //! mediation / secret broker → 7 enforcement (rollout phase) → 8 record (ledger, telemetry,
 //! alerts, rollout sample). Steps 2–4 end the pipeline when they refuse; the risk model then
-//! does not run (it can only tighten, DESIGN §2 step 3).
+//! does not run (it can only tighten, docs/design.md §2 step 3).
 
 use std::borrow::Cow;
 use std::sync::atomic::Ordering;
@@ -56,7 +56,7 @@ impl Draft {
     }
 
     /// Tightens the verdict; never loosens it (a later, more lenient layer cannot downgrade a
-    /// stricter one, DESIGN §2 "a fallback never downgrades").
+    /// stricter one, docs/design.md §2 "a fallback never downgrades").
     fn raise(
         &mut self,
         action: VerdictAction,
@@ -88,7 +88,7 @@ impl Draft {
     }
 }
 
-/// What a risk state means for a call of `capability` when enforced (DESIGN §4 table).
+/// What a risk state means for a call of `capability` when enforced (docs/design.md §4 table).
 pub(crate) const fn action_for(state: EnforcementState, capability: Capability) -> VerdictAction {
     match state {
         EnforcementState::Allow => VerdictAction::Allow,
@@ -115,7 +115,7 @@ const fn risk_code(state: EnforcementState) -> &'static str {
 }
 
 impl ExtensionManager {
-    /// Decides one hostcall: DESIGN §2 steps 1–8 (see the module docs of `gate.rs`). The
+    /// Decides one hostcall: docs/design.md §2 steps 1–8 (see the module docs of `gate.rs`). The
     /// decision is in the ledger before the verdict is returned.
     ///
     /// Errors: [`HostcallError::InvalidRequest`] for a malformed call (nothing is recorded),
@@ -173,7 +173,7 @@ impl ExtensionManager {
             }
             // A quarantine is a trust state, not a risk verdict of this call: once enforced it
             // holds until an operator lifts it (kill switch off, `reset_extension`), whatever
-            // the rollout phase or the controller's `enabled` flag later become (DESIGN §3
+            // the rollout phase or the controller's `enabled` flag later become (docs/design.md §3
             // "Terminate is sticky").
             if st.trust == ExtensionTrustState::Quarantined {
                 d.policy_reason = "quarantined";
@@ -374,7 +374,7 @@ impl ExtensionManager {
                 ));
             }
 
-            // Step 7: enforcement of the model's state, as the rollout phase says (DESIGN §4).
+            // Step 7: enforcement of the model's state, as the rollout phase says (docs/design.md §4).
             let Some(e) = &eval else {
                 break 'pipeline;
             };
@@ -389,9 +389,9 @@ impl ExtensionManager {
             d.enforced = enforced;
             if let Some(fallback) = e.fallback {
                 // A fallback is the risk controller's verdict, so the rollout governs it like
-                // any other (DESIGN §4: only kill switch, policy, quotas and exec mediation are
+                // any other (docs/design.md §4: only kill switch, policy, quotas and exec mediation are
                 // enforced in every phase; shadow never blocks on risk). Where enforced,
-                // fail-closed denies and fail-open keeps whatever was reached (DESIGN §2); a
+                // fail-closed denies and fail-open keeps whatever was reached (docs/design.md §2); a
                 // fallback never lowers a stricter verdict, since `raise` only tightens.
                 if enforced && fail_closed_fallback {
                     d.raise(VerdictAction::Block, e.verdict, fallback.as_str(), || {
@@ -440,7 +440,7 @@ impl ExtensionManager {
                 ));
             }
             // Risk alerts beyond would-block belong to enforced decisions: shadow raises none,
-            // log_only (and enforce_new for older extensions) only would-block (DESIGN §4).
+            // log_only (and enforce_new for older extensions) only would-block (docs/design.md §4).
             if enforced {
                 match e.transition {
                     Transition::Quarantined => pending.alerts.push(ctx.alert(

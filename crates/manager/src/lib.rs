@@ -1,5 +1,5 @@
 //! hostguard manager: the facade hosts embed — the hostcall gate, enforcement, kill switch,
-//! alerts, triage and the incident-response runbook API (DESIGN §2, §4, §7).
+//! alerts, triage and the incident-response runbook API (docs/design.md §2, §4, §7).
 //!
 //! Principal types: [`ExtensionManager`] (built with [`ExtensionManager::builder`]), which
 //! answers every [`HostCall`] with a [`Verdict`] and records it in a hash-chained ledger;

@@ -1,5 +1,5 @@
 //! [`ExtensionManager`]: construction, the operator API (kill switch, trust, rollout, prompts,
-//! outcomes) and the artifacts of the runbook (DESIGN §4, §7).
+//! outcomes) and the artifacts of the runbook (docs/design.md §4, §7).
 //!
 //! The gate itself, `evaluate_hostcall`, is in `gate.rs`.
 
@@ -193,7 +193,7 @@ impl ExtensionManager {
         if let Some(limit) = b.ledger_limit {
             config.ledger_limit = limit;
         }
-        // INVARIANT (enforce-follows-phase): `config.enforce == phase.is_enforcing()` (DESIGN §4).
+        // INVARIANT (enforce-follows-phase): `config.enforce == phase.is_enforcing()` (docs/design.md §4).
         config.enforce = b.rollout_phase.is_enforcing();
         config.validate()?;
         if !(1..=MAX_RECORD_LIMIT).contains(&b.record_limit) {
@@ -697,7 +697,7 @@ impl ExtensionManager {
         }
     }
 
-    /// Flags an earlier decision as a false positive (operators, DESIGN §2 step 8). `false` when
+    /// Flags an earlier decision as a false positive (operators, docs/design.md §2 step 8). `false` when
     /// the call is unknown, was used by more than one extension (then name the extension:
     /// [`mark_false_positive_for`](Self::mark_false_positive_for)), or its sample has left the
     /// rollout window. The flag may roll the rollout back.

@@ -1,4 +1,4 @@
-//! Mediation in the gate (DESIGN §2 step 6), for every method: the call's detection (its
+//! Mediation in the gate (docs/design.md §2 step 6), for every method: the call's detection (its
 //! effects judged by the rule catalog, docs/detection.md) against the mediation preset. An exec
 //! call — method `exec` and shell tools alike, with non-string arguments stringified
 //! (`HostCall::command_lines`) and its own `env` and `cwd` framed as `cd 'CWD'` / `export

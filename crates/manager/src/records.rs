@@ -1,4 +1,4 @@
-//! The record streams (DESIGN §6): security alerts, hostcall telemetry, exec-mediation and
+//! The record streams (docs/design.md §6): security alerts, hostcall telemetry, exec-mediation and
 //! secret-broker logs, quota breaches, kill-switch audit — and their artifacts.
 //!
 //! Every stream is a [`BoundedLog`] kept *per extension* inside its shard (one noisy extension

@@ -1,4 +1,4 @@
-//! Per-extension sharded state and the striped call index (DESIGN §7: "state is sharded per
+//! Per-extension sharded state and the striped call index (docs/design.md §7: "state is sharded per
 //! extension; the ledger append is the only global serialisation point").
 //!
 //! Lock order, everywhere: extension shard → core (ledger + rollout). The core lock is never held

@@ -1,5 +1,5 @@
 //! Where the ledger lives: in memory only, or in memory plus the append-only durable file of
-//! the ledger crate (DESIGN §5 "Optional durable sink").
+//! the ledger crate (docs/design.md §5 "Optional durable sink").
 
 use hostguard_ledger::{
     AppendReceipt, DurableError, DurableLedger, EntryPayload, Ledger, LedgerError,

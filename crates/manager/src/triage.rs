@@ -1,4 +1,4 @@
-//! Triage: the runbook's decision tree for an incoming alert, as code (DESIGN §7, runbook
+//! Triage: the runbook's decision tree for an incoming alert, as code (docs/design.md §7, runbook
 //! "Decision Tree: Incoming Alert").
 //!
 //! ```text

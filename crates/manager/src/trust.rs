@@ -1,5 +1,5 @@
 //! [`ExtensionTrustState`]: how far the host trusts one extension (kill switch and quarantine,
-//! DESIGN §2 step 2, §3 "Quarantine").
+//! docs/design.md §2 step 2, §3 "Quarantine").
 
 use std::fmt;
 

@@ -1,5 +1,5 @@
 //! What the gate answers ([`Verdict`]) and what the host reports back ([`Outcome`])
-//! (DESIGN §2 steps 7–8).
+//! (docs/design.md §2 steps 7–8).
 
 use std::borrow::Cow;
 use std::fmt;

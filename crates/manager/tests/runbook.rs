@@ -1,6 +1,6 @@
 //! The incident-response runbook, procedure by procedure, against the real manager; plus the
 //! gate's behaviour per rollout phase, the kill switch, the decision budget, isolation,
-//! concurrency and secrets (issue 7, DESIGN §2, §4, §7).
+//! concurrency and secrets (issue 7, docs/design.md §2, §4, §7).
 //!
 //! Runbook snippets are copied verbatim with `use pi::extensions::` replaced by
 //! `use hostguard_manager::`; where the runbook leaves a value to the reader (`now_ms`,
@@ -89,7 +89,7 @@ fn benign(ext: &str, id: &str) -> HostCall {
     call(ext, id, "fs", json!({"op": "read", "path": "src/main.rs"}))
 }
 
-/// The exfiltration shape of DESIGN §3: a secret env read, then uploads to a public host. The
+/// The exfiltration shape of docs/design.md §3: a secret env read, then uploads to a public host. The
 /// first upload reaches at least Harden, the third Terminate (3 consecutive unsafe).
 fn exfiltrate(manager: &ExtensionManager, clock: &ManualClock, ext: &str, uploads: usize) {
     manager
@@ -3064,7 +3064,7 @@ mod review_findings {
 
 mod exec_params {
     //! The host-side `env` and `cwd` params of an exec call are mediated with the command
-    //! (DESIGN §2 step 6): the host runs the command with that environment, in that directory.
+    //! (docs/design.md §2 step 6): the host runs the command with that environment, in that directory.
     use super::*;
     use hostguard_manager::ExecTier;
 

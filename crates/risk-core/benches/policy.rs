@@ -2,7 +2,7 @@
 //! same run (STYLE: benches measure their baseline). The exec classifier's benches live in
 //! `hostguard-exec` (`benches/exec.rs`).
 //!
-//! - `evaluate_policy`: one static-policy decision (DESIGN §2 step 3) against a policy with 64
+//! - `evaluate_policy`: one static-policy decision (docs/design.md §2 step 3) against a policy with 64
 //!   per-extension overrides, beside `evaluate_policy_baseline_map_lookup`, the bare
 //!   per-extension map lookup every decision does.
 #![expect(

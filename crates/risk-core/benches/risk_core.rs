@@ -1,4 +1,4 @@
-//! Benchmark of one risk-model decision (DESIGN §10: scoring + hysteresis ≤ 300 ns).
+//! Benchmark of one risk-model decision (docs/design.md §10: scoring + hysteresis ≤ 300 ns).
 //!
 //! `risk_core/evaluate` evaluates a typical call (a workspace read) against a state warmed by a
 //! seeded mix of calls (its detection signals computed once, as the gate shares them);

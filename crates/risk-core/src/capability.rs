@@ -1,4 +1,4 @@
-//! Capabilities and their derivation from a hostcall's method (DESIGN §2 step 1).
+//! Capabilities and their derivation from a hostcall's method (docs/design.md §2 step 1).
 //!
 //! The capability of a call is *derived*, never taken from the extension: an extension that
 //! declares a capability different from the derived one is rejected, so it cannot claim a
@@ -74,7 +74,7 @@ impl Capability {
             .find(|c| c.as_str().eq_ignore_ascii_case(name))
     }
 
-    /// `exec`, `env` and `http` are *dangerous*: Harden blocks them (DESIGN §4).
+    /// `exec`, `env` and `http` are *dangerous*: Harden blocks them (docs/design.md §4).
     pub const fn is_dangerous(self) -> bool {
         match self {
             Capability::Exec | Capability::Env | Capability::Http => true,
@@ -278,7 +278,7 @@ const SHELL_TOOLS: &[&str] = &[
 ];
 
 /// Tool names (normalised as for [`SHELL_TOOLS`]) that read environment variables: `env`
-/// (brokered like method `env`, DESIGN §2 step 6).
+/// (brokered like method `env`, docs/design.md §2 step 6).
 const ENV_TOOLS: &[&str] = &[
     "env",
     "getenv",
@@ -299,7 +299,7 @@ const ENV_TOOLS: &[&str] = &[
 const HTTP_TOOLS: &[&str] = &["download", "upload", "webrequest", "urlrequest", "browse"];
 
 /// The capability a named host tool exercises: `bash` runs commands, so it is `exec`
-/// (DESIGN §2 step 6 mediates it like `exec`); `getenv` reads the environment, so it is `env`
+/// (docs/design.md §2 step 6 mediates it like `exec`); `getenv` reads the environment, so it is `env`
 /// (brokered like `env`); `web_fetch` sends http requests, so it is `http`.
 ///
 /// The name is normalised before matching — case folded, and everything but ASCII letters and

@@ -1,7 +1,7 @@
-//! Injected time (DESIGN §1): risk-core never reads the wall clock itself.
+//! Injected time (docs/design.md §1): risk-core never reads the wall clock itself.
 //!
 //! The risk model reads a [`Clock`] twice per decision, at the start and at the end, to enforce
-//! the decision-time budget (`decision_timeout_ms`, DESIGN §2). Hosts pass a system clock (the
+//! the decision-time budget (`decision_timeout_ms`, docs/design.md §2). Hosts pass a system clock (the
 //! manager provides one); tests and replay pass a [`ManualClock`].
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,4 +1,4 @@
-//! `RuntimeRiskConfig`: the risk controller's knobs (DESIGN §3 "Config"), their ranges, and
+//! `RuntimeRiskConfig`: the risk controller's knobs (docs/design.md §3 "Config"), their ranges, and
 //! loading them from sources with precedence CLI > env > file > defaults.
 //!
 //! risk-core does no I/O: [`ResolvedRiskConfig::load`] takes the config file's *name and
@@ -34,7 +34,7 @@ use crate::policy::PolicyProfile;
 
 pub use load::{CliOverrides, ConfigFile};
 
-/// The risk controller's configuration. Defaults are those of DESIGN §3.
+/// The risk controller's configuration. Defaults are those of docs/design.md §3.
 ///
 /// Fields are public so hosts can write `RuntimeRiskConfig { enabled: true,
 /// ..RuntimeRiskConfig::default() }` (the runbook does); every consumer validates the value it
@@ -129,7 +129,7 @@ impl RuntimeRiskConfig {
 
     /// The hysteresis knobs of this config under `policy`: the band set named by
     /// [`RuntimeRiskConfig::profile`] if any, else the one that follows the policy profile
-    /// (Safe → safe, Standard → balanced, Permissive → permissive; DESIGN §3).
+    /// (Safe → safe, Standard → balanced, Permissive → permissive; docs/design.md §3).
     pub fn hysteresis_config(&self, policy: PolicyProfile) -> HysteresisConfig {
         let bands = self.profile.unwrap_or(policy.band_profile());
         HysteresisConfig {

@@ -1,4 +1,4 @@
-//! Drift: a split-window mean shift and a conformal residual test (DESIGN §3).
+//! Drift: a split-window mean shift and a conformal residual test (docs/design.md §3).
 //!
 //! Both tests look at the *same* residual `r_t = |s_t − m_t|`, where `m_t` is the mean of the
 //! extension's last `window_size` scores before call `t`.

@@ -1,4 +1,4 @@
-//! The sequential test: a CUSUM-style e-process over flagged calls (DESIGN §3).
+//! The sequential test: a CUSUM-style e-process over flagged calls (docs/design.md §3).
 //!
 //! Each call is *flagged* when its score is at least [`FLAG_THRESHOLD`]. Under the null
 //! hypothesis (benign behaviour) a call is flagged with probability at most [`NULL_FLAG_RATE`];

@@ -1,4 +1,4 @@
-//! Per-extension risk state and the decision function (DESIGN §3).
+//! Per-extension risk state and the decision function (docs/design.md §3).
 //!
 //! [`evaluate`] is pure apart from the state it is given and the clock it reads twice, and does
 //! not allocate: features, posterior, e-process, drift and the hysteresis step all work on
@@ -266,7 +266,7 @@ pub fn evaluate(
         raw_score += impact;
         *term = (feature, impact);
     }
-    // The clamp is the final mathematical bound of DESIGN §3, not a correction of any term.
+    // The clamp is the final mathematical bound of docs/design.md §3, not a correction of any term.
     let score = raw_score.clamp(0.0, 1.0);
 
     // Posterior with forgetting.
@@ -343,7 +343,7 @@ pub fn evaluate(
         None
     };
     // A fallback never downgrades: fail-closed raises to at least Deny, fail-open keeps the
-    // state reached (DESIGN §2 "Decision-time budget").
+    // state reached (docs/design.md §2 "Decision-time budget").
     let verdict = match fallback {
         Some(_) if model.fail_closed => outcome.after.max(EnforcementState::Deny),
         Some(_) | None => outcome.after,

@@ -1,4 +1,4 @@
-//! Triggers and explanations of a risk evaluation (DESIGN §3 "Explanation").
+//! Triggers and explanations of a risk evaluation (docs/design.md §3 "Explanation").
 //!
 //! Nothing here allocates on the hot path: contributor codes are `&'static str` in a fixed
 //! array; the one-line summary is built only when asked for.

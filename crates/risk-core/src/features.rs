@@ -1,4 +1,4 @@
-//! The features of one call and the weights that turn them into a score (DESIGN §3).
+//! The features of one call and the weights that turn them into a score (docs/design.md §3).
 //!
 //! **This file is the one place** where feature weights and capability base scores live; each
 //! constant carries one line of rationale. `docs/risk-model.md` explains the table. Every feature
@@ -213,7 +213,7 @@ impl Feature {
     }
 }
 
-/// Where an http call goes (DESIGN §3; telemetry's `resource_target_class`). Ordered by how far
+/// Where an http call goes (docs/design.md §3; telemetry's `resource_target_class`). Ordered by how far
 /// a request reaches (the stricter of two readings of a URL is the larger).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

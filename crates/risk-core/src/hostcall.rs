@@ -1,5 +1,5 @@
 //! The hostcall: one call an extension makes into its host, and its validation
-//! (DESIGN §2 step 1).
+//! (docs/design.md §2 step 1).
 
 use hostguard_exec::shell_quote;
 use serde::{Deserialize, Serialize};
@@ -191,7 +191,7 @@ impl HostCall {
     /// the host another: every place a host might read a command from is a candidate — the
     /// top level *and* `input`, `command` and its aliases `cmd` and `script`, and an `argv`
     /// array. A `command` given as an array is an argv (each element one word), not JSON text.
-    /// Non-string arguments are stringified, never dropped (DESIGN §2 step 6): dropping them
+    /// Non-string arguments are stringified, never dropped (docs/design.md §2 step 6): dropping them
     /// would let an extension hide a word from the classifier. A call with no command at all
     /// yields one empty line (what a host reading `command` would run).
     pub fn command_lines(&self) -> Vec<String> {
@@ -202,7 +202,7 @@ impl HostCall {
     }
 
     /// Every line of [`command_lines`](Self::command_lines) as a host would run it with the
-    /// call's own environment and working directory (DESIGN §2 step 6): a host that honours
+    /// call's own environment and working directory (docs/design.md §2 step 6): a host that honours
     /// an `env` object runs the command — and the shell or program it spawns — with those
     /// variables (`{"command": "ls", "env": {"LD_PRELOAD": "/tmp/x.so"}}`), and one that
     /// honours `cwd` runs it there (`{"command": "rm -rf *", "cwd": "/"}`). Each framed line is

@@ -1,4 +1,4 @@
-//! Score bands and the hysteresis state machine (DESIGN §3).
+//! Score bands and the hysteresis state machine (docs/design.md §3).
 //!
 //! This is the one function that turns a score into an enforcement state. Live evaluation and
 //! forensic replay (crate ledger) both call [`Hysteresis::step`]: that is how replay stays honest.
@@ -10,10 +10,10 @@ use crate::state::EnforcementState;
 /// Consecutive unsafe evaluations that quarantine an extension (runbook Procedure 1).
 pub const QUARANTINE_AFTER_CONSECUTIVE_UNSAFE: u32 = 3;
 
-/// Posterior probability of `unsafe` at or above which an evaluation is unsafe (DESIGN §3).
+/// Posterior probability of `unsafe` at or above which an evaluation is unsafe (docs/design.md §3).
 pub const UNSAFE_POSTERIOR_THRESHOLD: f64 = 0.55;
 
-/// The named band sets of DESIGN §3.
+/// The named band sets of docs/design.md §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BandProfile {
@@ -62,7 +62,7 @@ pub struct ScoreBands {
 }
 
 impl ScoreBands {
-    /// The table of DESIGN §3.
+    /// The table of docs/design.md §3.
     pub const fn for_profile(profile: BandProfile) -> ScoreBands {
         match profile {
             BandProfile::Safe => ScoreBands {

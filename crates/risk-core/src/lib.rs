@@ -1,11 +1,11 @@
 //! hostguard risk-core: the policy layer and the online risk model.
 //!
 //! Everything in this crate is pure: no I/O, no wall clock, no unseeded randomness.
-//! Time and randomness come from the caller (DESIGN §1).
+//! Time and randomness come from the caller (docs/design.md §1).
 //!
 //! Principal types: [`HostCall`] (one call into the host) and its derived [`Capability`];
 //! [`EnforcementState`] and the [`Hysteresis`] machine that moves between states;
-//! [`RuntimeRiskConfig`], the risk controller's knobs; exec mediation (DESIGN §2 step 6):
+//! [`RuntimeRiskConfig`], the risk controller's knobs; exec mediation (docs/design.md §2 step 6):
 //! [`classify_command`], a shell parser that yields a [`CommandAnalysis`] (the strictest
 //! [`ExecClass`] and its [`ExecTier`] over every simple command, substitution, `sh -c` body and
 //! wrapper), and [`ExecMediationPolicy`] (a [`ExecMediationPreset`] plus per-simple-command
@@ -53,7 +53,7 @@ pub use config::{
     CliOverrides, ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource,
     ConfigSources, ResolvedRiskConfig, RuntimeRiskConfig,
 };
-// Exec mediation (DESIGN §2 step 6).
+// Exec mediation (docs/design.md §2 step 6).
 pub use hostcall::{HostCall, InvalidHostcall, MAX_ENV_NAMES};
 pub use hostguard_exec::{
     classify_command, CommandAnalysis, ExecClass, ExecDecision, ExecFinding, ExecMediationPolicy,
@@ -75,7 +75,7 @@ pub use secret::{
     SecretPolicyError, SecretRuleKind, SECRET_PLACEHOLDER,
 };
 pub use state::EnforcementState;
-// Risk model (DESIGN §3).
+// Risk model (docs/design.md §3).
 pub use clock::{Clock, ManualClock};
 pub use drift::{DriftDetector, DriftReading};
 pub use eprocess::{EProcess, EProcessReading};

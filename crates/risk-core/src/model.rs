@@ -1,4 +1,4 @@
-//! The risk model's configuration, inputs and outputs (DESIGN §3).
+//! The risk model's configuration, inputs and outputs (docs/design.md §3).
 //!
 //! [`RiskModel`] is the validated, immutable part shared by every extension; per-extension state
 //! lives in [`ExtensionRiskState`](crate::ExtensionRiskState) and one decision is
@@ -234,7 +234,7 @@ impl Outcome {
         }
     }
 
-    /// Maps a recorded `error_code` (hostcall streams, DESIGN §8) to an outcome: none is
+    /// Maps a recorded `error_code` (hostcall streams, docs/design.md §8) to an outcome: none is
     /// success; codes are matched case-insensitively on their usual spellings.
     pub fn from_error_code(code: Option<&str>) -> Outcome {
         let Some(code) = code else {
@@ -299,7 +299,7 @@ impl Outcome {
     }
 }
 
-/// Why an evaluation is a fail-safe fallback rather than the model's own verdict (DESIGN §2).
+/// Why an evaluation is a fail-safe fallback rather than the model's own verdict (docs/design.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FallbackReason {

@@ -1,4 +1,4 @@
-//! Static extension policy (DESIGN §2 step 3): profiles, modes, capability sets, per-extension
+//! Static extension policy (docs/design.md §2 step 3): profiles, modes, capability sets, per-extension
 //! overrides and the five-layer precedence.
 //!
 //! Precedence, first match wins:
@@ -61,7 +61,7 @@ impl PolicyProfile {
         .find(|p| p.as_str().eq_ignore_ascii_case(name.trim()))
     }
 
-    /// The score-band set that follows this profile (DESIGN §3): Safe → safe,
+    /// The score-band set that follows this profile (docs/design.md §3): Safe → safe,
     /// Standard → balanced, Permissive → permissive.
     pub const fn band_profile(self) -> BandProfile {
         match self {
@@ -373,7 +373,7 @@ pub struct ExtensionPolicy {
 }
 
 impl ExtensionPolicy {
-    /// The policy of a profile (DESIGN §2 step 3).
+    /// The policy of a profile (docs/design.md §2 step 3).
     ///
     /// - Safe: strict mode; default caps read, write, http, session, events, ui, log; exec and
     ///   env on the global deny list (so a per-extension allow cannot re-open them).
@@ -476,7 +476,7 @@ impl ExtensionPolicy {
         Ok(self)
     }
 
-    /// The profile this policy started from (it chooses the score-band set, DESIGN §3).
+    /// The profile this policy started from (it chooses the score-band set, docs/design.md §3).
     pub const fn profile(&self) -> PolicyProfile {
         self.profile
     }

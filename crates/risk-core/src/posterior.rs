@@ -1,4 +1,4 @@
-//! The posterior over {safe, suspicious, unsafe} (DESIGN §3).
+//! The posterior over {safe, suspicious, unsafe} (docs/design.md §3).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Quotas: how much one extension may do per second, per minute and in total (DESIGN §2 step 4).
+//! Quotas: how much one extension may do per second, per minute and in total (docs/design.md §2 step 4).
 //!
 //! [`QuotaLimits`] holds the limits (presets per [`PolicyMode`]; a per-extension override in
 //! [`ExtensionPolicy`](crate::ExtensionPolicy) replaces the global set for that extension).
@@ -71,7 +71,7 @@ impl QuotaLimits {
     };
 
     /// The preset of a policy mode. Stricter modes get tighter limits; even `Permissive` keeps
-    /// rate limits (DESIGN §2 step 3: "quotas still apply") and only lifts the lifetime total.
+    /// rate limits (docs/design.md §2 step 3: "quotas still apply") and only lifts the lifetime total.
     pub const fn for_mode(mode: PolicyMode) -> QuotaLimits {
         match mode {
             PolicyMode::Strict => QuotaLimits {

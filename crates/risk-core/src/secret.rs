@@ -1,4 +1,4 @@
-//! The secret broker (DESIGN §2 step 6): which environment-variable *names* are secret, what an
+//! The secret broker (docs/design.md §2 step 6): which environment-variable *names* are secret, what an
 //! extension gets instead of a secret's value, and redaction of secrets in command lines for
 //! logging.
 //!

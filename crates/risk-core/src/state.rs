@@ -1,4 +1,4 @@
-//! The enforcement states of the hysteresis machine (DESIGN §3, §4).
+//! The enforcement states of the hysteresis machine (docs/design.md §3, §4).
 
 use std::fmt;
 
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// How strictly an extension's calls are treated, ordered from most lenient to strictest:
 /// `Allow < Harden < Prompt < Deny < Terminate`.
 ///
-/// The order is the one the hysteresis machine escalates along (DESIGN §3): escalation may jump
+/// The order is the one the hysteresis machine escalates along (docs/design.md §3): escalation may jump
 /// levels, de-escalation goes down one level at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

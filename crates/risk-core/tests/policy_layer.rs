@@ -1,5 +1,5 @@
 //! Integration tests of risk-core's policy layer: static policy precedence, quotas, the secret
-//! broker and runtime-config loading (DESIGN §2 steps 3, 4, 6 and §3 "Config").
+//! broker and runtime-config loading (docs/design.md §2 steps 3, 4, 6 and §3 "Config").
 
 // Helpers outside `#[test]` functions fall outside clippy's test exemptions (clippy.toml); a
 // failing test should still fail loudly.

@@ -155,7 +155,7 @@ fn signals(host_call: &HostCall, capability: Capability, call: &Call) -> Signals
 }
 
 /// Would enforcing `state` block this call? Read/write calls are blocked from Prompt up
-/// (Prompt needs a person); dangerous capabilities from Harden up (DESIGN §4).
+/// (Prompt needs a person); dangerous capabilities from Harden up (docs/design.md §4).
 fn blocks(state: EnforcementState, call: &Call) -> bool {
     let host_call = HostCall::new("e", "c", call.method, call.params.clone());
     let capability = host_call.validate().unwrap();

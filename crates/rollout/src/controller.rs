@@ -1,5 +1,5 @@
 //! The rollout controller: the current phase, operator transitions, the health window and
-//! automatic rollback (DESIGN §4, runbook Procedures 4 and 5).
+//! automatic rollback (docs/design.md §4, runbook Procedures 4 and 5).
 
 use std::fmt;
 
@@ -109,7 +109,7 @@ impl fmt::Display for TransitionReason {
 }
 
 /// One phase change, returned to the caller so the manager can write a ledger control entry and
-/// a `ProfileTransition` alert (DESIGN §4).
+/// a `ProfileTransition` alert (docs/design.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Transition {
     /// The phase before.
@@ -219,7 +219,7 @@ pub struct RestoredRollout {
     pub last_transition_ms: Option<u64>,
 }
 
-/// The pure rollback rule (DESIGN §4): in an enforcing phase, with a conclusive window, the first
+/// The pure rollback rule (docs/design.md §4): in an enforcing phase, with a conclusive window, the first
 /// threshold the window exceeds — checked in the order false-positive rate, error rate, mean
 /// latency — is the reason to roll back. Each comparison is strict: exactly at a limit is healthy.
 ///

@@ -1,5 +1,5 @@
 //! hostguard rollout: progressive enforcement phases, sliding-window health statistics and
-//! automatic rollback (DESIGN §4; runbook Procedures 4 and 5).
+//! automatic rollback (docs/design.md §4; runbook Procedures 4 and 5).
 //!
 //! Pure: no dependency on any other hostguard crate, no I/O, no clock — time is passed in as
 //! `now_ms`. Every phase change is returned as a [`Transition`] so the manager can write it to

@@ -1,4 +1,4 @@
-//! The rollout phases of DESIGN §4 and their textual form.
+//! The rollout phases of docs/design.md §4 and their textual form.
 //!
 //! A phase says whether the risk model's verdicts are enforced. Kill switch, static policy, quotas
 //! and exec mediation are enforced in every phase; the phase governs the risk model only.
@@ -13,7 +13,7 @@ use thiserror::Error;
 /// enforcing: `Shadow < LogOnly < EnforceNew < EnforceAll`.
 ///
 /// The default is [`RolloutPhase::Shadow`]: a new deployment starts safe and an operator advances
-/// it (DESIGN §4).
+/// it (docs/design.md §4).
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
@@ -50,7 +50,7 @@ impl RolloutPhase {
         }
     }
 
-    /// Whether the risk model's verdicts are enforced in this phase (DESIGN §4 `enforce` column).
+    /// Whether the risk model's verdicts are enforced in this phase (docs/design.md §4 `enforce` column).
     /// The manager keeps `config.enforce == phase.is_enforcing()`.
     pub const fn is_enforcing(self) -> bool {
         match self {

@@ -1,4 +1,4 @@
-//! The rollback trigger: the thresholds that revert an enforcing rollout to shadow (DESIGN §4,
+//! The rollback trigger: the thresholds that revert an enforcing rollout to shadow (docs/design.md §4,
 //! runbook Procedure 4), and their validation.
 
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ pub const MAX_WINDOW_SIZE: usize = 100_000;
 /// a window exactly at a limit is healthy.
 ///
 /// The fields are public because operators build the trigger with a struct literal (runbook
-/// Procedure 4, DESIGN §4). A literal is not yet known to be valid: the controller validates it
+/// Procedure 4, docs/design.md §4). A literal is not yet known to be valid: the controller validates it
 /// on the way in ([`crate::RolloutController::new`], [`crate::RolloutController::set_rollback_trigger`]),
 /// and [`RollbackTrigger::validate`] says what is wrong.
 ///
@@ -67,7 +67,7 @@ impl RollbackTrigger {
 }
 
 impl Default for RollbackTrigger {
-    /// The defaults of DESIGN §4: 5 % false positives, 10 % errors, 100 samples, 200 ms.
+    /// The defaults of docs/design.md §4: 5 % false positives, 10 % errors, 100 samples, 200 ms.
     fn default() -> Self {
         RollbackTrigger {
             max_false_positive_rate: 0.05,

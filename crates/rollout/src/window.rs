@@ -1,6 +1,6 @@
 //! The sliding window of decision health: the last `window_size` samples with running sums, so
 //! recording a sample, flagging a false positive and reading the statistics are all O(1)
-//! (DESIGN §4).
+//! (docs/design.md §4).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -63,7 +63,7 @@ pub struct DecisionSample {
 ///
 /// Rates are `count / total_decisions`, and 0 for an empty window; `inconclusive` is true while
 /// the window holds fewer than `min_samples` samples, and then no rollback fires (missing data is
-/// never healthy, DESIGN §4).
+/// never healthy, docs/design.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WindowStats {
     /// Samples currently in the window (at most `window_size`).

@@ -1,5 +1,5 @@
 //! Integration tests of hostguard-rollout through its public API, one module per concern; each
-//! test is named after the property it checks (DESIGN §4, runbook Procedures 4 and 5).
+//! test is named after the property it checks (docs/design.md §4, runbook Procedures 4 and 5).
 
 use hostguard_rollout::{
     DecisionSample, FlagError, RecordOutcome, RollbackTrigger, RolloutController, RolloutPhase,
