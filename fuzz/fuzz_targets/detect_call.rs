@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use hostguard_risk_core::detect::Detector;
+use hostguard_risk_core::Detector;
 use hostguard_exec::MAX_HITS;
 use hostguard_risk_core::{derive_capability, Catalog, Classes, Context, HostCall, Taint};
 use libfuzzer_sys::fuzz_target;

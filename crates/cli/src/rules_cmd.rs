@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use hostguard_risk_core::detect::Detector;
+use hostguard_risk_core::Detector;
 use hostguard_risk_core::{
     derive_capability, Catalog, Context, Effect, HostCall, Rule, RuleHit, Taint,
 };

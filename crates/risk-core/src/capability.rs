@@ -183,6 +183,7 @@ impl fmt::Display for HostcallMethod {
 
 /// Why a capability could not be derived.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CapabilityError {
     /// The method is not one the gate knows.
     #[error(

@@ -425,6 +425,7 @@ impl fmt::Display for ResolvedRiskConfig {
 /// Why a config could not be loaded. Every value-level variant names the field, the value as
 /// given, the allowed values and the source.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The value is not of the field's type (`abc` for `alpha`, `1.5` for `window_size`).
     #[error("`{field}` value `{value}` from {origin} is not {expected} (allowed: {allowed})")]

@@ -97,7 +97,7 @@ pub const FAILURE_STREAK_SATURATION: f64 = 5.0;
 /// Number of features.
 pub const FEATURE_COUNT: usize = 14;
 
-/// One feature of a call. The declaration order is the order of [`Evaluation::features`]
+/// One feature of a call. The declaration order is the order of [`crate::Evaluation::features`]
 /// (crate::Evaluation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

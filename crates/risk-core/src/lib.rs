@@ -28,23 +28,23 @@
 //! assert_eq!(decision.reason_code, "exec_class_denied");
 //! ```
 
-pub mod capability;
-pub mod clock;
-pub mod config;
-pub mod detect;
-pub mod drift;
-pub mod eprocess;
-pub mod evaluate;
-pub mod explain;
-pub mod features;
-pub mod hostcall;
-pub mod hysteresis;
-pub mod model;
-pub mod policy;
-pub mod posterior;
-pub mod quota;
-pub mod secret;
-pub mod state;
+mod capability;
+mod clock;
+mod config;
+mod detect;
+mod drift;
+mod eprocess;
+mod evaluate;
+mod explain;
+mod features;
+mod hostcall;
+mod hysteresis;
+mod model;
+mod policy;
+mod posterior;
+mod quota;
+mod secret;
+mod state;
 
 pub use capability::{
     derive_capability, tool_capability, Capability, CapabilityError, HostcallMethod,
@@ -72,12 +72,12 @@ pub use posterior::{score_evidence, DirichletCounts, Posterior};
 pub use quota::{QuotaBreach, QuotaCharge, QuotaKind, QuotaLimits, QuotaTracker, QuotaUsage};
 pub use secret::{
     secret_name_hash, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretMatch,
-    SecretPolicyError, SecretRuleKind, SECRET_PLACEHOLDER,
+    SecretPolicyError, SecretRuleKind, SECRET_NAME_HASH_DOMAIN, SECRET_PLACEHOLDER,
 };
 pub use state::EnforcementState;
 // Risk model (docs/design.md §3).
 pub use clock::{Clock, ManualClock};
-pub use drift::{DriftDetector, DriftReading};
+pub use drift::{DriftDetector, DriftReading, DRIFT_RECENT};
 pub use eprocess::{EProcess, EProcessReading};
 pub use evaluate::{evaluate, record_outcome, ExtensionRiskState};
 pub use explain::{Contributor, Explanation, Trigger, Triggers, MAX_CONTRIBUTORS};

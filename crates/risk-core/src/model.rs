@@ -41,6 +41,7 @@ pub struct RiskModel {
 /// Why a [`RiskModel`] could not be built. The config loader checks the documented ranges; this
 /// checks what the model's mathematics needs.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RiskModelError {
     /// `alpha` must be a probability strictly between 0 and 1.
     #[error("risk model: `alpha` = `{value}` is outside (0, 1)")]

@@ -335,6 +335,7 @@ impl ExtensionOverride {
 
 /// Why a policy could not be built or loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PolicyError {
     /// A per-extension override names an empty (or all-whitespace) extension id, or one with
     /// surrounding whitespace, which no hostcall could ever match.

@@ -193,6 +193,7 @@ impl SecretBrokerDecision {
 
 /// Why a secret-broker policy could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SecretPolicyError {
     /// A rule is empty or all whitespace: it would match every name (suffix, prefix) or none.
     #[error("empty {kind} rule in secret broker policy")]

@@ -3,7 +3,7 @@
 //! not. Command lines run as `exec` calls here too, so the detector's framing of a command (and
 //! not only the exec crate's inspection) is what is tested.
 
-use hostguard_risk_core::detect::Detector;
+use hostguard_risk_core::Detector;
 use hostguard_risk_core::{derive_capability, Catalog, Context, Example, HostCall};
 use serde_json::{json, Value};
 
