@@ -83,6 +83,19 @@ pub enum DurableError {
     /// The entry was refused before anything was written.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// The file's length changed between [`DurableLedger::prepare`] and
+    /// [`PreparedLedger::open`]: another writer; nothing is continued.
+    #[error(
+        "ledger file `{path}` changed while it was being opened ({read} bytes read, {now} now)"
+    )]
+    Changed {
+        /// The file.
+        path: PathBuf,
+        /// Its length when read.
+        read: u64,
+        /// Its length at open.
+        now: u64,
+    },
     /// The entry's line would be longer than [`MAX_LINE_BYTES`]: refused, nothing written.
     #[error("ledger file `{path}`: an entry of {len} bytes is longer than a line may be ({MAX_LINE_BYTES})")]
     EntryTooLong {
@@ -105,6 +118,7 @@ pub enum DurableError {
 pub const MAX_LINE_BYTES: usize = 4 << 20;
 
 /// How far [`scan`] got.
+#[derive(Debug, Default)]
 struct Scan {
     /// Entries read and verified.
     entries: u64,
@@ -199,7 +213,8 @@ impl DurableError {
             DurableError::Io { .. }
             | DurableError::Ledger(_)
             | DurableError::Poisoned { .. }
-            | DurableError::EntryTooLong { .. } => None,
+            | DurableError::EntryTooLong { .. }
+            | DurableError::Changed { .. } => None,
         }
     }
 }
@@ -225,6 +240,75 @@ fn read_line(line: &[u8], canonical: &mut Vec<u8>) -> Result<LedgerEntry, String
         return Err("an elided or redacted entry: the ledger writes every entry whole".to_owned());
     }
     Ok(entry)
+}
+
+/// A durable file read and verified by [`DurableLedger::prepare`], not yet changed.
+#[derive(Debug)]
+pub struct PreparedLedger {
+    ledger: Ledger,
+    path: PathBuf,
+    scan: Scan,
+}
+
+impl PreparedLedger {
+    /// What opening will report: the entries read, and the bytes of a torn final line that
+    /// [`open`](Self::open) will cut off.
+    pub fn report(&self) -> OpenReport {
+        OpenReport {
+            entries_loaded: self.scan.entries,
+            truncated_bytes: self.scan.file_len.saturating_sub(self.scan.valid_len),
+        }
+    }
+
+    /// The in-memory view read so far.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Opens the file for appending (creating it when there was none), cuts the torn final
+    /// line off and continues the chain. Refused if the file's length changed since it was
+    /// read: what was verified must be what is continued.
+    pub fn open(self, policy: FsyncPolicy) -> Result<(DurableLedger, OpenReport), DurableError> {
+        let PreparedLedger { ledger, path, scan } = self;
+        let report = OpenReport {
+            entries_loaded: scan.entries,
+            truncated_bytes: scan.file_len.saturating_sub(scan.valid_len),
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(io_error(&path, "open"))?;
+        let len = file
+            .seek(SeekFrom::End(0))
+            .map_err(io_error(&path, "seek"))?;
+        if len != scan.file_len {
+            return Err(DurableError::Changed {
+                path,
+                read: scan.file_len,
+                now: len,
+            });
+        }
+        if report.truncated_bytes > 0 {
+            file.set_len(scan.valid_len)
+                .map_err(io_error(&path, "truncate"))?;
+            file.sync_all().map_err(io_error(&path, "fsync"))?;
+            file.seek(SeekFrom::End(0))
+                .map_err(io_error(&path, "seek"))?;
+        }
+        let durable = DurableLedger {
+            ledger,
+            file,
+            path,
+            policy,
+            unsynced: 0,
+            file_len: scan.valid_len,
+            line: Vec::with_capacity(1024),
+            poisoned: false,
+        };
+        Ok((durable, report))
+    }
 }
 
 /// A [`Ledger`] whose every entry is also appended to a JSONL file.
@@ -253,54 +337,30 @@ impl DurableLedger {
         ledger_limit: usize,
         policy: FsyncPolicy,
     ) -> Result<(DurableLedger, OpenReport), DurableError> {
-        DurableLedger::open_observed(path, ledger_limit, policy, &mut |_| {})
+        DurableLedger::prepare(path, ledger_limit, &mut |_| {})?.open(policy)
     }
 
-    /// As [`open`](DurableLedger::open), handing every verified entry to `observe` in chain
-    /// order (the manager folds them into a [`crate::RestoredState`]).
-    pub fn open_observed(
+    /// The first half of [`open`](DurableLedger::open), which changes nothing on disk: reads
+    /// and verifies every line (a missing file is an empty ledger), hands every verified entry
+    /// to `observe` in chain order and keeps the newest `ledger_limit` in memory. The caller
+    /// decides whether to go on ([`PreparedLedger::open`]) — the manager checks the file against
+    /// its last checkpoint in between — or to leave the file exactly as it was.
+    pub fn prepare(
         path: impl AsRef<Path>,
         ledger_limit: usize,
-        policy: FsyncPolicy,
         observe: &mut dyn FnMut(&LedgerEntry),
-    ) -> Result<(DurableLedger, OpenReport), DurableError> {
+    ) -> Result<PreparedLedger, DurableError> {
         let path = path.as_ref().to_path_buf();
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(io_error(&path, "open"))?;
         let mut ledger = Ledger::new(ledger_limit)?;
-        let scan = scan(&path, BufReader::new(&file), &mut |entry| {
-            observe(&entry);
-            ledger.commit(entry);
-        })?;
-        let truncated_bytes = scan.file_len.saturating_sub(scan.valid_len);
-        if truncated_bytes > 0 {
-            file.set_len(scan.valid_len)
-                .map_err(io_error(&path, "truncate"))?;
-            file.sync_all().map_err(io_error(&path, "fsync"))?;
-        }
-        file.seek(SeekFrom::End(0))
-            .map_err(io_error(&path, "seek"))?;
-        let report = OpenReport {
-            entries_loaded: scan.entries,
-            truncated_bytes,
+        let scan = match File::open(&path) {
+            Ok(file) => scan(&path, BufReader::new(file), &mut |entry| {
+                observe(&entry);
+                ledger.commit(entry);
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Scan::default(),
+            Err(e) => return Err(io_error(&path, "open")(e)),
         };
-        Ok((
-            DurableLedger {
-                ledger,
-                file,
-                path,
-                policy,
-                unsynced: 0,
-                file_len: scan.valid_len,
-                line: Vec::with_capacity(1024),
-                poisoned: false,
-            },
-            report,
-        ))
+        Ok(PreparedLedger { ledger, path, scan })
     }
 
     /// Reads and verifies the file at `path` without changing it, handing every verified entry

@@ -58,7 +58,9 @@ pub use checkpoint::{
     CHECKPOINT_MAX_SIGNATURES, ED25519_SIGNATURE_TYPE,
 };
 pub use digest::{body_digest, commitment, ledger_hash, Digest, DomainTag, Salt};
-pub use durable::{DurableError, DurableLedger, FsyncPolicy, OpenReport, MAX_LINE_BYTES};
+pub use durable::{
+    DurableError, DurableLedger, FsyncPolicy, OpenReport, PreparedLedger, MAX_LINE_BYTES,
+};
 pub use encode::{band_profile_code, encode_body, EncodeError, ENCODING_VERSION};
 pub use entry::{EntryBody, LedgerEntry, RuntimeRiskLedgerEntry};
 pub use exact::{from_json_exactly, ExactJsonError, MalformedJson};

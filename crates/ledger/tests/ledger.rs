@@ -1021,6 +1021,34 @@ mod durable {
     }
 
     #[test]
+    fn prepare_changes_nothing_and_open_refuses_a_file_changed_since() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.jsonl");
+        let bytes = write_fixture(&path, 3);
+        std::fs::write(&path, &bytes[..bytes.len() - 5]).unwrap();
+        let prepared = DurableLedger::prepare(&path, 1024, &mut |_| {}).unwrap();
+        assert_eq!(prepared.report().entries_loaded, 2);
+        assert!(prepared.report().truncated_bytes > 0, "the torn third line");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            &bytes[..bytes.len() - 5],
+            "nothing cut yet"
+        );
+        std::fs::write(&path, &bytes).unwrap();
+        match prepared.open(FsyncPolicy::Never) {
+            Err(DurableError::Changed { .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        // A missing file is an empty ledger, created only by `open`.
+        let new = dir.path().join("new.jsonl");
+        let prepared = DurableLedger::prepare(&new, 1024, &mut |_| {}).unwrap();
+        assert!(!new.exists());
+        let (_, report) = prepared.open(FsyncPolicy::Never).unwrap();
+        assert_eq!(report.entries_loaded, 0);
+        assert!(new.exists());
+    }
+
+    #[test]
     fn read_reports_a_torn_tail_without_cutting_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.jsonl");

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use hostguard_ledger::{
     Checkpoint, CheckpointError, ConfigChangeRecord, Digest, DurableError, DurableLedger,
-    EntryPayload, FsyncPolicy, Ledger, LedgerEntry, RestoredState, ResumeRecord,
+    EntryPayload, FsyncPolicy, Ledger, LedgerEntry, PreparedLedger, RestoredState, ResumeRecord,
 };
 use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
 use hostguard_rollout::{RestoredRollout, RollbackTrigger, RolloutPhase};
@@ -144,8 +144,8 @@ pub(crate) fn open_ledger(
             fail_closed: None,
         });
     };
-    let (damage, prefix) = match inspect(b, path).map_err(|boxed| *boxed) {
-        Ok(inspected) => return open_inspected(b, path, *fsync, limit, inspected),
+    let (damage, prefix) = match inspect(b, path, limit).map_err(|boxed| *boxed) {
+        Ok(inspected) => return open_inspected(b, *fsync, inspected),
         Err((Damage::Other(e), _)) => return Err(e),
         Err(damaged) => damaged,
     };
@@ -216,17 +216,16 @@ impl Damage {
     }
 }
 
-/// What the read-only pass over a durable file found.
+/// What the read-only pass over a durable file found, ready to be opened.
 struct Inspected {
+    prepared: PreparedLedger,
     restored: RestoredState,
-    head: Digest,
     pinned_size: u64,
 }
 
 /// The fold of a durable file, with what a checkpoint check needs.
 struct Fold {
     restored: RestoredState,
-    head: Option<Digest>,
     pinned_hash: Option<Digest>,
     /// The checkpoint's size: entries from this seq on are pinned by no signature.
     pinned_size: Option<u64>,
@@ -244,7 +243,6 @@ impl Fold {
     fn new(pinned_size: Option<u64>, max_extensions: usize) -> Fold {
         Fold {
             restored: RestoredState::default(),
-            head: None,
             pinned_hash: None,
             pinned_size,
             unpinned: None,
@@ -255,7 +253,6 @@ impl Fold {
     }
 
     fn observe(&mut self, e: &LedgerEntry) {
-        self.head = Some(e.ledger_hash);
         let unpinned = self.pinned_size.is_some_and(|size| e.seq >= size);
         if unpinned && self.unpinned.is_none() {
             // After the checkpoint: judged by what it would loosen (an odd trust value too).
@@ -309,6 +306,7 @@ const TRUST_VALUES: [&str; 2] = ["trusted", "quarantined"];
 fn inspect(
     b: &ExtensionManagerBuilder,
     path: &Path,
+    limit: usize,
 ) -> Result<Inspected, Box<(Damage, RestoredState)>> {
     let checkpoint = b.checkpoints.as_ref().map(CheckpointSpec::read);
     let pinned = match &checkpoint {
@@ -317,12 +315,12 @@ fn inspect(
     };
     let pinned_size = pinned.as_ref().map(Checkpoint::size);
     let mut fold = Fold::new(pinned_size, b.max_extensions);
-    let read = DurableLedger::read(path, &mut |e| fold.observe(&e));
+    let read = DurableLedger::prepare(path, limit, &mut |e| fold.observe(e));
     if let Some(refusal) = fold.refusal() {
         return Err(Box::new((Damage::Other(refusal), fold.restored)));
     }
-    match read {
-        Err(e) if e.is_not_found() => {}
+    let prepared = match read {
+        Ok(prepared) => prepared,
         Err(e) => {
             let damage = match e.first_invalid_index() {
                 Some(index) => Damage::Chain(e, index),
@@ -330,8 +328,7 @@ fn inspect(
             };
             return Err(Box::new((damage, fold.restored)));
         }
-        Ok(_) => {}
-    }
+    };
     let held = fold.restored.entries;
     let missing = held > 0 && !b.adopt_uncheckpointed || b.require_checkpoint;
     let refused = match (checkpoint, &pinned) {
@@ -349,7 +346,7 @@ fn inspect(
         return Err(Box::new((damage, fold.restored)));
     }
     Ok(Inspected {
-        head: fold.head.unwrap_or(Digest::GENESIS),
+        prepared,
         restored: fold.restored,
         pinned_size: pinned_size.unwrap_or(0),
     })
@@ -368,25 +365,14 @@ fn unpinned_control(c: &Checkpoint, unpinned: Option<(u64, String)>) -> Option<D
     })
 }
 
-/// Opens the inspected file for appending (cutting a torn tail) and checks it is still the file
-/// that was inspected.
+/// Opens the inspected file for appending (cutting a torn tail): the file read is the file
+/// continued (`PreparedLedger::open` refuses one that changed since).
 fn open_inspected(
     b: &ExtensionManagerBuilder,
-    path: &Path,
     fsync: FsyncPolicy,
-    limit: usize,
     inspected: Inspected,
 ) -> Result<OpenedLedger, BuildError> {
-    let (durable, report) = DurableLedger::open(path, limit, fsync)?;
-    let view = durable.ledger();
-    if report.entries_loaded != inspected.restored.entries || view.head_hash() != inspected.head {
-        return Err(BuildError::Resume(format!(
-            "`{}` changed while it was being opened ({} entries read, then {})",
-            path.display(),
-            inspected.restored.entries,
-            report.entries_loaded
-        )));
-    }
+    let (durable, report) = inspected.prepared.open(fsync)?;
     Ok(OpenedLedger {
         sink: durable_sink(b, durable, inspected.pinned_size),
         restored: inspected.restored,
