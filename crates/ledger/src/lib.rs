@@ -75,7 +75,10 @@ pub use replay::{
     replay_runtime_risk_ledger_artifact, ReplayError, ReplaySkipCounts, RuntimeRiskReplayArtifact,
     RuntimeRiskReplayStep, REPLAY_ERROR_MAX_LISTED, RUNTIME_RISK_REPLAY_SCHEMA,
 };
-pub use restore::{RestoredExtension, RestoredRollout, RestoredState, ROLLBACK_REASON_PREFIX};
+pub use restore::{
+    RestoredExtension, RestoredRollout, RestoredState, ROLLBACK_REASON_PREFIX, TRUST_QUARANTINED,
+    TRUST_TRUSTED,
+};
 pub use verify::{
     verify_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact_json,
     LedgerVerifyError, RuntimeRiskLedgerVerificationReport, VerifyErrorCode,

@@ -18,6 +18,12 @@ use crate::record::{
 };
 use crate::replay::Machine;
 
+/// The `to` of a `trust_change` that quarantines an extension (the manager's trust state
+/// names, written by it and read here).
+pub const TRUST_QUARANTINED: &str = "quarantined";
+/// The `to` of a `trust_change` that trusts an extension again.
+pub const TRUST_TRUSTED: &str = "trusted";
+
 /// How a rollout transition's `reason` starts when an automatic rollback caused it.
 pub const ROLLBACK_REASON_PREFIX: &str = "rollback: ";
 
@@ -76,7 +82,7 @@ impl RestoredExtension {
 
     /// Whether the last trust change quarantined the extension (and nothing lifted it since).
     pub fn is_quarantined(&self) -> bool {
-        self.trust.as_deref() == Some("quarantined")
+        self.trust.as_deref() == Some(TRUST_QUARANTINED)
     }
 }
 
@@ -138,10 +144,13 @@ impl RestoredState {
     fn extension_event(&mut self, ext: &str, payload: &EntryPayload) {
         let hysteresis = self.hysteresis_config();
         let epoch = self.rollout.transitions;
-        let state = self
-            .extensions
-            .entry(ext.to_owned())
-            .or_insert_with(RestoredExtension::new);
+        if !self.extensions.contains_key(ext) {
+            self.extensions
+                .insert(ext.to_owned(), RestoredExtension::new());
+        }
+        let Some(state) = self.extensions.get_mut(ext) else {
+            return;
+        };
         match payload {
             EntryPayload::Decision(d) => {
                 state.first_seen_epoch.get_or_insert(epoch);
@@ -156,7 +165,7 @@ impl RestoredState {
                 } else {
                     // Lifting the kill switch trusts the extension again with a fresh machine.
                     state.kill_switch = None;
-                    state.trust = Some("trusted".to_owned());
+                    state.trust = Some(TRUST_TRUSTED.to_owned());
                     state.machine = Machine::fresh();
                 }
             }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use hostguard_ledger::{
     Checkpoint, CheckpointError, ConfigChangeRecord, Digest, DurableError, DurableLedger,
     EntryPayload, FsyncPolicy, Ledger, LedgerEntry, PreparedLedger, RestoredState, ResumeRecord,
+    TRUST_QUARANTINED, TRUST_TRUSTED,
 };
 use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
 use hostguard_rollout::{RestoredRollout, RollbackTrigger, RolloutPhase};
@@ -299,7 +300,7 @@ impl Fold {
 
 /// The trust values a `trust_change` entry may carry (`ExtensionTrustState` names the manager
 /// writes); any other is refused rather than guessed at.
-const TRUST_VALUES: [&str; 2] = ["trusted", "quarantined"];
+const TRUST_VALUES: [&str; 2] = [TRUST_TRUSTED, TRUST_QUARANTINED];
 
 /// Reads the durable file without changing it, folds it and checks it against the checkpoint.
 /// A damaged file comes back with the fold of its verified part.
@@ -390,7 +391,7 @@ fn open_inspected(
 fn loosens(e: &LedgerEntry, folded: &RestoredState) -> Option<String> {
     match e.payload()? {
         EntryPayload::KillSwitch(k) if !k.engaged => Some("kill_switch lifted".to_owned()),
-        EntryPayload::TrustChange(t) if t.to != "quarantined" => {
+        EntryPayload::TrustChange(t) if t.to != TRUST_QUARANTINED => {
             Some(format!("trust_change to `{}`", t.to))
         }
         EntryPayload::RiskStateReset(_) => Some("risk_state_reset".to_owned()),

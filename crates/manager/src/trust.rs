@@ -27,8 +27,8 @@ impl ExtensionTrustState {
     pub const fn as_str(self) -> &'static str {
         match self {
             ExtensionTrustState::Unknown => "unknown",
-            ExtensionTrustState::Trusted => "trusted",
-            ExtensionTrustState::Quarantined => "quarantined",
+            ExtensionTrustState::Trusted => hostguard_ledger::TRUST_TRUSTED,
+            ExtensionTrustState::Quarantined => hostguard_ledger::TRUST_QUARANTINED,
             ExtensionTrustState::Killed => "killed",
         }
     }
