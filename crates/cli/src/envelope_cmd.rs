@@ -179,8 +179,19 @@ pub fn verify(file: &Path, pubkeys: &[PathBuf], json: bool) -> CliResult {
 
 /// The envelope's signature by one of `keys`: the first that verifies, else the first's error.
 fn signature_verdict(envelope: &DsseEnvelope, keys: &[VerifierKey]) -> SignatureVerdict {
-    let Some(first) = keys.first() else {
-        return SignatureVerdict {
+    // Each key checked once: the first that verifies, else the first key's error.
+    let mut first_failure = None;
+    for key in keys {
+        match envelope.verify_signature(key) {
+            Ok(()) => return checked(key, Ok(())),
+            Err(e) => {
+                first_failure.get_or_insert((key, e));
+            }
+        }
+    }
+    match first_failure {
+        Some((key, e)) => checked(key, Err(e)),
+        None => SignatureVerdict {
             checked: false,
             valid: None,
             keyid: None,
@@ -189,13 +200,14 @@ fn signature_verdict(envelope: &DsseEnvelope, keys: &[VerifierKey]) -> Signature
                 "not checked: no --pubkey was given, so nothing shows who signed this envelope"
                     .to_owned(),
             ),
-        };
-    };
-    let key = keys
-        .iter()
-        .find(|k| envelope.verify_signature(k).is_ok())
-        .unwrap_or(first);
-    let outcome = envelope.verify_signature(key);
+        },
+    }
+}
+
+fn checked(
+    key: &VerifierKey,
+    outcome: Result<(), hostguard_manager::DsseSignatureError>,
+) -> SignatureVerdict {
     SignatureVerdict {
         checked: true,
         valid: Some(outcome.is_ok()),

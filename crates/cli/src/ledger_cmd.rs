@@ -42,9 +42,13 @@ pub fn read_ledger(file: &Path) -> CliResult<RuntimeRiskLedgerArtifact> {
 /// `schema` member (a compact artifact has one). A durable file whose first line was edited
 /// still reads as durable, so the edit is reported at its entry.
 fn is_durable(bytes: &[u8]) -> bool {
+    /// Whether a JSON object has a `schema` member (nothing else is kept).
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        schema: Option<serde::de::IgnoredAny>,
+    }
     let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(first)
-        .is_ok_and(|object| !object.contains_key("schema"))
+    serde_json::from_slice::<Probe>(first).is_ok_and(|p| p.schema.is_none())
 }
 
 /// Reads a durable ledger file without changing it (`docs/ledger-format.md` §5): every complete
