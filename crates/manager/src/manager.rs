@@ -415,6 +415,7 @@ impl ExtensionManager {
             self.ledger_alert(
                 core,
                 now,
+                "record",
                 SecurityAlertSeverity::Critical,
                 format!(
                     "the `{kind}` control entry{} was not recorded ({e}): it is in force, but a \
@@ -440,6 +441,7 @@ impl ExtensionManager {
             self.ledger_alert(
                 core,
                 now,
+                "checkpoint",
                 SecurityAlertSeverity::Error,
                 format!(
                     "a ledger checkpoint could not be written ({e}): entries since the last \
@@ -480,6 +482,7 @@ impl ExtensionManager {
             self.ledger_alert(
                 &mut core,
                 now,
+                "resume",
                 SecurityAlertSeverity::Warning,
                 format!(
                     "the ledger's final line was torn ({} bytes, a write interrupted by the \
@@ -493,6 +496,7 @@ impl ExtensionManager {
             self.ledger_alert(
                 &mut core,
                 now,
+                "resume",
                 SecurityAlertSeverity::Critical,
                 format!(
                     "the ledger `{}` was refused ({}); {}, and the gate started fail-closed: \

@@ -102,6 +102,18 @@ fn static_method(method: &str) -> &'static str {
     HostcallMethod::parse(method).map_or("unknown", HostcallMethod::as_str)
 }
 
+/// What a control-plane alert says.
+struct ControlAlert<'a> {
+    ts_ms: u64,
+    category: SecurityAlertCategory,
+    severity: SecurityAlertSeverity,
+    action: &'static str,
+    reason: String,
+    codes: &'a [&'a str],
+    context_hash: String,
+    remediation: &'static str,
+}
+
 /// The per-extension streams.
 pub(crate) struct ShardRecords {
     pub(crate) telemetry: BoundedLog<TelemetrySlot>,
@@ -238,38 +250,33 @@ impl ExtensionManager {
         h.update(b"\0");
         h.update(t.to.as_str().as_bytes());
         h.update(t.at_ms.to_be_bytes());
-        let alert = SecurityAlert {
-            ts_ms: t.at_ms,
-            sequence_id: self.next_alert_seq(),
-            extension_id: None,
-            category: SecurityAlertCategory::ProfileTransition,
-            severity: SecurityAlertSeverity::Error,
-            capability: String::new(),
-            method: String::new(),
-            action_taken: "rollback".to_owned(),
-            reason: format!(
-                "rollout rolled back from {} to {}: {}",
-                t.from, t.to, t.reason
-            ),
-            reason_codes: vec![
-                "rollback".to_owned(),
-                t.reason.code().to_owned(),
-                t.from.as_str().to_owned(),
-            ],
-            risk_score: None,
-            context_hash: hex(&h.finalize().into()),
-            remediation:
-                "runbook Procedure 4: verify the rollback, fix the cause, re-advance gradually"
-                    .to_owned(),
-        };
-        core.control_alerts.push(alert);
+        self.push_control_alert(
+            core,
+            ControlAlert {
+                ts_ms: t.at_ms,
+                category: SecurityAlertCategory::ProfileTransition,
+                severity: SecurityAlertSeverity::Error,
+                action: "rollback",
+                reason: format!(
+                    "rollout rolled back from {} to {}: {}",
+                    t.from, t.to, t.reason
+                ),
+                codes: &["rollback", t.reason.code(), t.from.as_str()],
+                context_hash: hex(&h.finalize().into()),
+                remediation: "runbook Procedure 4: verify the rollback, fix the cause, \
+                              re-advance gradually",
+            },
+        );
     }
 
-    /// A `ledger_integrity` control alert (core lock held): what a restart found in the ledger.
+    /// A `ledger_integrity` control alert (core lock held): what a restart found in the
+    /// ledger, or a control entry or checkpoint that could not be written; `action` says which
+    /// (`resume`, `record`, `checkpoint`).
     pub(crate) fn ledger_alert(
         &self,
         core: &mut Core,
         now: u64,
+        action: &'static str,
         severity: SecurityAlertSeverity,
         reason: String,
         codes: &[&str],
@@ -277,24 +284,39 @@ impl ExtensionManager {
         let mut h = Sha256::new();
         h.update(b"hostguard.ledger_integrity.v1\0");
         h.update(reason.as_bytes());
-        let alert = SecurityAlert {
-            ts_ms: now,
+        self.push_control_alert(
+            core,
+            ControlAlert {
+                ts_ms: now,
+                category: SecurityAlertCategory::LedgerIntegrity,
+                severity,
+                action,
+                reason,
+                codes,
+                context_hash: hex(&h.finalize().into()),
+                remediation: "runbook Procedure 5: verify the ledger (and the moved-aside file, \
+                              if any) before lifting anything",
+            },
+        );
+    }
+
+    /// Pushes a control-plane alert (no extension, no capability) with the next sequence id.
+    fn push_control_alert(&self, core: &mut Core, a: ControlAlert<'_>) {
+        core.control_alerts.push(SecurityAlert {
+            ts_ms: a.ts_ms,
             sequence_id: self.next_alert_seq(),
             extension_id: None,
-            category: SecurityAlertCategory::LedgerIntegrity,
-            severity,
+            category: a.category,
+            severity: a.severity,
             capability: String::new(),
             method: String::new(),
-            action_taken: "resume".to_owned(),
-            reason,
-            reason_codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+            action_taken: a.action.to_owned(),
+            reason: a.reason,
+            reason_codes: a.codes.iter().map(|c| (*c).to_owned()).collect(),
             risk_score: None,
-            context_hash: hex(&h.finalize().into()),
-            remediation: "runbook Procedure 5: verify the ledger (and the moved-aside file, if \
-                          any) before lifting anything"
-                .to_owned(),
-        };
-        core.control_alerts.push(alert);
+            context_hash: a.context_hash,
+            remediation: a.remediation.to_owned(),
+        });
     }
 
     /// Every shard, ordered by extension id (stable artifacts).
