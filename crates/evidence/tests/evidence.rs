@@ -12,6 +12,8 @@
 mod checkpoint;
 #[path = "evidence/dsse_sign.rs"]
 mod dsse_sign;
+#[path = "../../ledger/tests/support/json_edit.rs"]
+mod json_edit;
 
 mod fixture {
     use hostguard_evidence::{
@@ -1240,12 +1242,13 @@ mod tamper {
 /// and nothing else is checked (docs/evidence-format.md §6.1).
 mod strict {
     use crate::fixture::streams;
+    use crate::json_edit::{object_at, objects, with_member, with_repeated, with_unknown};
     use hostguard_evidence::{
         verify_incident_evidence_bundle_json, BundleVerifyErrorCode as Code, EvidenceError,
         IncidentBundleFilter, IncidentBundleRedactionPolicy, IncidentEvidenceBundle,
     };
     use proptest::prelude::*;
-    use serde_json::{json, Map, Value};
+    use serde_json::{json, Value};
     use std::sync::OnceLock;
 
     /// Scoped to `ext-a` (elided entries inside the span) under external redaction.
@@ -1257,81 +1260,10 @@ mod strict {
         streams().build(&filter, redaction)
     }
 
-    /// The path of every object inside `v`, `v` itself first.
-    fn objects(v: &Value) -> Vec<Vec<Value>> {
-        fn walk(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
-            let children: Vec<(Value, &Value)> = match v {
-                Value::Object(m) => {
-                    out.push(path.clone());
-                    m.iter().map(|(k, c)| (json!(k), c)).collect()
-                }
-                Value::Array(a) => a.iter().enumerate().map(|(i, c)| (json!(i), c)).collect(),
-                _ => Vec::new(),
-            };
-            for (key, child) in children {
-                path.push(key);
-                walk(child, path, out);
-                path.pop();
-            }
-        }
-        let mut out = Vec::new();
-        walk(v, &mut Vec::new(), &mut out);
-        out
-    }
-
-    fn object_at<'a>(v: &'a Value, path: &[Value]) -> &'a Map<String, Value> {
-        let found = path.iter().fold(v, |v, k| match k {
-            Value::String(s) => &v[s.as_str()],
-            _ => &v[k.as_u64().unwrap() as usize],
-        });
-        found.as_object().unwrap()
-    }
-
     /// A telemetry event's `features`: a map, where a new name is a new feature, not an unknown
     /// member (it changes the bundle and its hash).
     fn is_map(path: &[Value]) -> bool {
         path.last() == Some(&json!("features"))
-    }
-
-    /// The JSON of `v` with a member `name: value` written first in the object at `path` (a
-    /// repeated member when the object has one of that name).
-    fn with_member(v: &Value, path: &[Value], name: &str, value: &Value) -> String {
-        let inner = |key: Value| match path.split_first() {
-            Some((first, rest)) if *first == key => Some(rest),
-            _ => None,
-        };
-        match v {
-            Value::Object(m) => {
-                let mut members: Vec<String> = m
-                    .iter()
-                    .map(|(k, c)| match inner(json!(k)) {
-                        Some(rest) => format!("{}:{}", json!(k), with_member(c, rest, name, value)),
-                        None => format!("{}:{c}", json!(k)),
-                    })
-                    .collect();
-                if path.is_empty() {
-                    members.insert(0, format!("{}:{value}", json!(name)));
-                }
-                format!("{{{}}}", members.join(","))
-            }
-            Value::Array(a) => {
-                let items: Vec<String> = a
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| match inner(json!(i)) {
-                        Some(rest) => with_member(c, rest, name, value),
-                        None => c.to_string(),
-                    })
-                    .collect();
-                format!("[{}]", items.join(","))
-            }
-            other => other.to_string(),
-        }
-    }
-
-    fn with_repeated(v: &Value, path: &[Value]) -> String {
-        let (name, value) = object_at(v, path).iter().next().unwrap();
-        with_member(v, path, name, value)
     }
 
     /// Refused by the exact parse and by the JSON verifier, with one `non_canonical_content`.
@@ -1362,7 +1294,7 @@ mod strict {
         assert!(paths.len() >= 120, "{} objects", paths.len());
         for path in &paths {
             if !is_map(path) {
-                let unknown = with_member(&v, path, "smuggled", &json!("payload"));
+                let unknown = with_unknown(&v, path);
                 assert_non_canonical(unknown.as_bytes(), &format!("unknown at {path:?}"));
             }
             let repeated = with_repeated(&v, path);

@@ -9,6 +9,8 @@
 
 #[path = "ledger/checkpoint.rs"]
 mod checkpoint;
+#[path = "support/json_edit.rs"]
+mod json_edit;
 
 mod fixture {
     use hostguard_ledger::{
@@ -1118,6 +1120,7 @@ mod strict {
     //! `serde_json::from_slice` of each line) refuses them as well, and by the artifact's JSON
     //! verifier, which reports `non_canonical_content`.
     use super::fixture;
+    use super::json_edit::{object_at, objects, with_member, with_repeated, with_unknown};
     use hostguard_ledger::{
         verify_runtime_risk_ledger_artifact_json, DurableError, DurableLedger, ExactJsonError,
         FsyncPolicy, RuntimeRiskLedgerArtifact, VerifyErrorCode,
@@ -1125,87 +1128,6 @@ mod strict {
     use proptest::prelude::*;
     use serde_json::{json, Value};
     use std::path::Path;
-
-    /// The path of every object inside `v`, `v` itself first.
-    pub(crate) fn objects(v: &Value) -> Vec<Vec<Value>> {
-        fn walk(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
-            let children: Vec<(Value, &Value)> = match v {
-                Value::Object(m) => {
-                    out.push(path.clone());
-                    m.iter().map(|(k, c)| (json!(k), c)).collect()
-                }
-                Value::Array(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (json!(i), c))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            for (key, child) in children {
-                path.push(key);
-                walk(child, path, out);
-                path.pop();
-            }
-        }
-        let mut out = Vec::new();
-        walk(v, &mut Vec::new(), &mut out);
-        out
-    }
-
-    /// The JSON of `v` with a member `name: value` written first in the object at `path` (a
-    /// repeated member when the object has one of that name).
-    pub(crate) fn with_member(v: &Value, path: &[Value], name: &str, value: &Value) -> String {
-        let inner = |key: Value| match path.split_first() {
-            Some((first, rest)) if *first == key => Some(rest),
-            _ => None,
-        };
-        match v {
-            Value::Object(m) => {
-                let mut members: Vec<String> = m
-                    .iter()
-                    .map(|(k, c)| match inner(json!(k)) {
-                        Some(rest) => format!("{}:{}", json!(k), with_member(c, rest, name, value)),
-                        None => format!("{}:{c}", json!(k)),
-                    })
-                    .collect();
-                if path.is_empty() {
-                    members.insert(0, format!("{}:{value}", json!(name)));
-                }
-                format!("{{{}}}", members.join(","))
-            }
-            Value::Array(items) => {
-                let items: Vec<String> = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| match inner(json!(i)) {
-                        Some(rest) => with_member(c, rest, name, value),
-                        None => c.to_string(),
-                    })
-                    .collect();
-                format!("[{}]", items.join(","))
-            }
-            other => other.to_string(),
-        }
-    }
-
-    /// The object at `path` of `v`.
-    fn object_at<'a>(v: &'a Value, path: &[Value]) -> &'a serde_json::Map<String, Value> {
-        let found = path.iter().fold(v, |v, k| match k {
-            Value::String(s) => &v[s.as_str()],
-            _ => &v[k.as_u64().unwrap() as usize],
-        });
-        found.as_object().unwrap()
-    }
-
-    fn with_unknown(v: &Value, path: &[Value]) -> String {
-        with_member(v, path, "smuggled", &json!("payload"))
-    }
-
-    /// `v` with the first member of the object at `path` written twice.
-    fn with_repeated(v: &Value, path: &[Value]) -> String {
-        let (name, value) = object_at(v, path).iter().next().unwrap();
-        with_member(v, path, name, value)
-    }
 
     /// The fixture ledger (every entry kind) as the durable file holds it, one value a line.
     fn durable_lines() -> Vec<Value> {
