@@ -264,15 +264,23 @@ fn run_cargo(args: &[&str]) -> Result<()> {
 fn allowed_internal_deps() -> BTreeMap<&'static str, &'static [&'static str]> {
     BTreeMap::from([
         ("hostguard-exec", &[][..]),
-        ("hostguard-risk-core", &["hostguard-exec"][..]),
+        (
+            "hostguard-risk-core",
+            &["hostguard-exec", "hostguard-rollout"][..],
+        ),
         ("hostguard-rollout", &[][..]),
         (
             "hostguard-ledger",
-            &["hostguard-exec", "hostguard-risk-core"][..],
+            &["hostguard-exec", "hostguard-rollout", "hostguard-risk-core"][..],
         ),
         (
             "hostguard-evidence",
-            &["hostguard-exec", "hostguard-risk-core", "hostguard-ledger"][..],
+            &[
+                "hostguard-exec",
+                "hostguard-rollout",
+                "hostguard-risk-core",
+                "hostguard-ledger",
+            ][..],
         ),
         (
             "hostguard-manager",

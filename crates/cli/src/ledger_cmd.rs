@@ -134,23 +134,41 @@ pub fn verify(file: &Path, json: bool) -> CliResult {
     })
 }
 
-/// The runbook's Procedure 6 step-7 line for one replay step (plus a marker when the recorded
-/// decision is not the one the model re-derives).
+/// The runbook's Procedure 6 step-7 line for one replay step, then what the gate applied and
+/// why (the model's selection is `action=` in every phase; in shadow it is the counterfactual),
+/// plus a marker when the recorded decision is not the one the step re-derives.
 pub fn replay_line(step: &RuntimeRiskReplayStep) -> String {
     let mut line = format!(
-        "[{}] ext={} cap={}.{} score={:.3} action={:?} state={:?}",
+        "[{}] ext={} cap={}.{} score={:.3} action={:?} state={:?} applied={:?}",
         step.ts_ms,
         step.extension_id,
         step.capability,
         step.method,
         step.risk_score,
         step.selected_action,
-        step.derived_state
+        step.derived_state,
+        step.applied_action
     );
+    if let Some(basis) = step.basis {
+        let _ = write!(line, " ({basis})");
+    }
     if !step.consistent {
-        let _ = write!(line, "  INCONSISTENT (recorded {:?})", step.recorded_state);
+        let _ = write!(
+            line,
+            "  INCONSISTENT (recorded state {:?}; derived action {}, applied {})",
+            step.recorded_state,
+            or_unknown(step.derived_selected_action),
+            or_unknown(step.derived_applied_action)
+        );
     }
     line
+}
+
+fn or_unknown(state: Option<hostguard_manager::EnforcementState>) -> String {
+    state.map_or_else(
+        || "unknown (phase not recognised)".to_owned(),
+        |s| format!("{s:?}"),
+    )
 }
 
 /// `hostguard ledger replay FILE [--json]`: refuses (exit 1) a ledger that does not verify.
@@ -188,20 +206,23 @@ pub fn replay(file: &Path, json: bool) -> CliResult {
             crate::outln!("{}", replay_line(step))?;
         }
         crate::outln!(
-            "{} steps replayed, {} inconsistent; skipped: {} control, {} elided, {} not risk-evaluated, {} unattributed",
+            "{} steps replayed, {} inconsistent; skipped: {} control, {} elided, {} not risk-evaluated ({} not reproduced), {} unattributed",
             replay.steps.len(),
             replay.inconsistent_count,
             replay.skipped.control,
             replay.skipped.elided,
             replay.skipped.not_risk_evaluated,
+            replay.unreproduced_unevaluated.len(),
             replay.skipped.unattributed
         )?;
     }
-    Ok(if replay.inconsistent_count == 0 {
-        ExitKind::Ok
-    } else {
-        ExitKind::Finding
-    })
+    Ok(
+        if replay.inconsistent_count == 0 && replay.unreproduced_unevaluated.is_empty() {
+            ExitKind::Ok
+        } else {
+            ExitKind::Finding
+        },
+    )
 }
 
 /// Pretty JSON of a report; serialization of our own types cannot fail in practice, and if it

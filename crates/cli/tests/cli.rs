@@ -6,6 +6,8 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+#[path = "../../ledger/tests/support/rechain.rs"]
+mod rechain;
 #[path = "cli/signing.rs"]
 mod signing;
 
@@ -125,6 +127,7 @@ mod ledger_fixture {
                 drift: false,
                 fallback_reason: None,
                 explanation_summary: format!("score {score:.3}"),
+                applied: None,
             }));
             ledger
                 .append(
@@ -286,7 +289,7 @@ mod ledger {
         assert_eq!(lines.len(), 7, "{}", out.stdout);
         assert_eq!(
             lines[0],
-            "[1000] ext=ext-evil cap=exec.exec score=0.100 action=Allow state=Allow"
+            "[1000] ext=ext-evil cap=exec.exec score=0.100 action=Allow state=Allow applied=Allow"
         );
         assert!(lines[6].starts_with("6 steps replayed, 0 inconsistent; skipped: 1 control"));
         insta::assert_snapshot!("ledger_replay", out.stdout);

@@ -82,6 +82,7 @@ fn ledger() -> RuntimeRiskLedgerArtifact {
             drift: false,
             fallback_reason: None,
             explanation_summary: format!("score {s:.2}"),
+            applied: None,
         }));
         let ext = EXTS[(i % 3) as usize].to_owned();
         l.append(1_000 + i, Some(ext), payload, &mut rng).unwrap();

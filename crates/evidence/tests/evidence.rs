@@ -92,6 +92,7 @@ mod fixture {
             drift: false,
             fallback_reason: None,
             explanation_summary: format!("score {s:.2}"),
+            applied: None,
         }))
     }
 
@@ -1791,6 +1792,7 @@ mod kat {
             drift: false,
             fallback_reason: None,
             explanation_summary: "reverse shell".to_owned(),
+            applied: None,
         }))
     }
 

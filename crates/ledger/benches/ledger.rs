@@ -53,6 +53,7 @@ fn payload(i: u64) -> EntryPayload {
             "score 0.813: exec_base +0.400, cmd_destructive +0.250, \
                               burst_10s +0.100, novelty +0.063; target deny; triggers critical_exec"
                 .to_owned(),
+        applied: None,
     }))
 }
 

@@ -229,6 +229,7 @@ impl Writer<'_> {
             drift,
             fallback_reason,
             explanation_summary,
+            applied,
         } = d;
         self.str("decision.call_id", call_id)?;
         self.u8(capability.code());
@@ -256,7 +257,16 @@ impl Writer<'_> {
         self.f64("decision.e_process_log", *e_process_log)?;
         self.bool(*drift);
         self.opt_str("decision.fallback_reason", fallback_reason.as_deref())?;
-        self.str("decision.explanation_summary", explanation_summary)
+        self.str("decision.explanation_summary", explanation_summary)?;
+        // A trailer only when present: a decision written before `applied` existed keeps its
+        // bytes, and the length-prefixed summary ends where the trailer starts, so the two
+        // forms never encode alike.
+        if let Some(a) = applied {
+            self.u8(a.action.code());
+            self.u8(a.gate_action.code());
+            self.u8(a.basis.code());
+        }
+        Ok(())
     }
 
     fn runtime_config(&mut self, c: &RuntimeRiskConfig) -> Result<(), EncodeError> {
@@ -336,6 +346,7 @@ impl Writer<'_> {
 mod tests {
     use super::*;
     use crate::digest::to_hex;
+    use hostguard_risk_core::{Capability, EnforcementState};
 
     fn check(payload: EntryPayload, expected_payload_hex: &str) {
         let mut out = Vec::new();
@@ -430,6 +441,53 @@ mod tests {
                 "00"
             ),
         );
+    }
+
+    #[test]
+    fn a_decision_with_applied_is_the_older_body_and_a_three_byte_trailer() {
+        // docs/ledger-format.md §2: `applied.action u8 · applied.gate_action u8 ·
+        // applied.basis u8` after the summary, only when the decision carries `applied`.
+        let older = DecisionRecord {
+            call_id: "c".into(),
+            capability: Capability::Exec,
+            method: "exec".into(),
+            params_hash: crate::Committed::new(String::from("p")),
+            policy_reason: "ok".into(),
+            risk_evaluated: true,
+            risk_score: 0.5,
+            posterior: Posterior {
+                safe: 0.25,
+                suspicious: 0.25,
+                unsafe_: 0.5,
+            },
+            triggers: vec![],
+            selected_action: EnforcementState::Deny,
+            state_before: EnforcementState::Allow,
+            state_after: EnforcementState::Deny,
+            consecutive_unsafe: 1,
+            enforced: true,
+            rollout_phase: "enforce_all".into(),
+            e_process_log: 1.0,
+            drift: false,
+            fallback_reason: None,
+            explanation_summary: "s".into(),
+            applied: None,
+        };
+        let newer = DecisionRecord {
+            applied: Some(crate::AppliedRecord {
+                action: EnforcementState::Deny,
+                gate_action: EnforcementState::Allow,
+                basis: hostguard_risk_core::EnforcementBasis::EnforceAll,
+            }),
+            ..older.clone()
+        };
+        let body = |d: DecisionRecord| {
+            let mut out = Vec::new();
+            let payload = EntryPayload::Decision(Box::new(d));
+            encode_body(&mut out, &Salt([0x5a; 16]), 1, 2, None, &payload).unwrap();
+            to_hex(&out)
+        };
+        assert_eq!(body(newer), format!("{}030005", body(older)));
     }
 
     fn defaults() -> RollbackThresholds {

@@ -67,7 +67,7 @@ pub use exact::{from_json_exactly, ExactJsonError, MalformedJson};
 pub use files::{move_aside, read_checkpoint_file, replace_file_atomically};
 pub use ledger::{AppendReceipt, Ledger, LedgerError};
 pub use record::{
-    Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord,
+    AppliedRecord, Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord,
     PromptResolutionRecord, RedactableField, ResumeRecord, Reveal, RiskStateResetRecord,
     RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord, TrustChangeRecord,
 };

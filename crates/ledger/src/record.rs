@@ -2,7 +2,7 @@
 //! salted commitments that make fields redactable.
 
 use hostguard_risk_core::{
-    Capability, EnforcementState, HysteresisConfig, Posterior, RuntimeRiskConfig,
+    Capability, EnforcementBasis, EnforcementState, HysteresisConfig, Posterior, RuntimeRiskConfig,
 };
 use rand_core::RngCore;
 use serde::{Deserialize, Serialize};
@@ -127,7 +127,9 @@ pub struct DecisionRecord {
     pub posterior: Posterior,
     /// Codes of the triggers that fired (e-process breach, drift, critical exec, ...).
     pub triggers: Vec<String>,
-    /// What the gate applied to this call.
+    /// What the gate selected: the strictest of the layers enforced in every phase and the
+    /// model's verdict — in shadow and log_only the counterfactual. (In decisions written
+    /// without [`applied`](Self::applied), before it existed, what was applied.)
     pub selected_action: EnforcementState,
     /// The hysteresis state before this call.
     pub state_before: EnforcementState,
@@ -147,6 +149,23 @@ pub struct DecisionRecord {
     pub fallback_reason: Option<String>,
     /// One-line explanation.
     pub explanation_summary: String,
+    /// What was applied and why (every decision written since the member exists; absent in
+    /// older ones, whose bodies keep their bytes, `docs/ledger-format.md` §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<AppliedRecord>,
+}
+
+/// What the gate applied to a call, beside what it selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppliedRecord {
+    /// The state applied under the rollout phase.
+    pub action: EnforcementState,
+    /// The state the layers enforced in every phase reached (kill switch, trust, policy,
+    /// quota, mediation, secret broker).
+    pub gate_action: EnforcementState,
+    /// Why the model's state was or was not applied.
+    pub basis: EnforcementBasis,
 }
 
 /// The kill switch of the entry's extension was engaged (`engaged = true`) or lifted.

@@ -1,38 +1,51 @@
-//! [`replay_runtime_risk_ledger_artifact`]: re-runs the hysteresis machine over a verified
-//! ledger (docs/design.md §5 "Replay", runbook Procedure 6 step 7).
+//! [`replay_runtime_risk_ledger_artifact`]: re-runs the gate's decisions over a verified ledger
+//! (docs/design.md §5 "Replay", runbook Procedure 6 step 7).
 //!
-//! Replay calls [`Hysteresis::step`], the very function live evaluation calls (STYLE "State
-//! machines are pure steps"), per extension:
+//! Replay calls the very functions live evaluation calls (STYLE "State machines are pure
+//! steps"), per extension: [`Hysteresis::step`] for the risk state, then risk-core's
+//! [`settle`] for enforcement under the rollout phase.
 //!
-//! - input: the recorded `risk_score`, `posterior.unsafe` and a trigger floor of Harden when any
-//!   trigger was recorded (Allow otherwise); the hysteresis configuration is the artifact's
+//! - hysteresis input: the recorded `risk_score`, `posterior.unsafe` and the floor of the
+//!   recorded triggers; the hysteresis configuration (and `fail_closed`) is the artifact's
 //!   header, replaced by every config-change entry from that entry on;
+//! - enforcement input: the state the layers enforced in every phase reached
+//!   (`applied.gate_action`), the model's verdict (the derived state, raised to Deny for a
+//!   recorded fallback under `fail_closed`), and the basis derived from the recorded phase and
+//!   the extension's first-seen epoch (rollout transitions counted before its first decision);
 //! - a risk-state reset or a kill-switch lift resets that extension's machine;
-//! - decisions with `risk_evaluated == false` (kill switch, policy, quota or mediation decided
-//!   first), elided entries, control entries and decisions without an extension are not steps:
-//!   they are counted in [`ReplaySkipCounts`];
+//! - decisions with `risk_evaluated == false` (kill switch, policy, quota decided first, or
+//!   the controller off), elided entries, control entries and decisions without an extension
+//!   are not steps: they are counted in [`ReplaySkipCounts`]; an unevaluated decision whose
+//!   record the enforcement step does not reproduce is listed by seq;
 //! - a step is `consistent` when the machine reproduces the recorded `state_before`,
-//!   `state_after` and `consecutive_unsafe`; replay then goes on from the *derived* machine, so
-//!   a divergence shows up where it starts and as long as it lasts.
+//!   `state_after` and `consecutive_unsafe`, and the enforcement step the recorded
+//!   `selected_action`, `applied` and `enforced` (a decision written before `applied` existed
+//!   is checked for `enforced` only); replay then goes on from the *derived* machine, so a
+//!   divergence shows up where it starts and as long as it lasts.
 //!
 //! A retention-truncated head (anchor `first_seq > 0`) starts mid-history: each extension's
 //! machine is seeded from its first retained decision (`state_before`, and
-//! `consecutive_unsafe − 1` when that decision was unsafe). The de-escalation cooldown counter
-//! is not in the ledger, so while a seeded machine has not seen its counter reset, a one-level
-//! de-escalation the machine did not predict is accepted as consistent (the unknown counter
-//! could have completed it) and the step says `seeded: true`. Elided entries may hide a config
-//! change; replay of a bundle with elided entries is exact only when no control entry was
-//! elided.
+//! `consecutive_unsafe − 1` when that decision was unsafe), and an enforce_new decision keeps
+//! its recorded basis (when the extension was first seen may be before the anchor). The
+//! de-escalation cooldown counter is not in the ledger, so while a seeded machine has not seen
+//! its counter reset, a one-level de-escalation the machine did not predict is accepted as
+//! consistent (the unknown counter could have completed it) and the step says `seeded: true`.
+//! Elided entries may hide a config change or a rollout transition; replay of a bundle with
+//! elided entries is exact only when no control entry was elided.
 
 use std::collections::BTreeMap;
 
+use std::str::FromStr;
+
 use hostguard_risk_core::{
-    Capability, EnforcementState, Hysteresis, StepInput, StepOutcome, Transition, Triggers,
+    settle, Capability, EnforcementBasis, EnforcementState, Hysteresis, HysteresisConfig,
+    StepInput, StepOutcome, Transition, Triggers,
 };
+use hostguard_rollout::RolloutPhase;
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::{LedgerHead, RuntimeRiskLedgerArtifact};
-use crate::entry::EntryBody;
+use crate::entry::{EntryBody, LedgerEntry};
 use crate::record::{DecisionRecord, EntryPayload, KillSwitchRecord};
 use crate::verify::{verify_runtime_risk_ledger_artifact, LedgerVerifyError};
 
@@ -57,6 +70,9 @@ pub struct RuntimeRiskReplayArtifact {
     pub skipped: ReplaySkipCounts,
     /// Steps with `consistent == false`.
     pub inconsistent_count: usize,
+    /// Seqs of decisions made before the risk model ran whose recorded selection, application
+    /// or basis the enforcement step does not reproduce.
+    pub unreproduced_unevaluated: Vec<u64>,
 }
 
 /// One re-derived decision.
@@ -78,13 +94,24 @@ pub struct RuntimeRiskReplayStep {
     pub method: String,
     /// The recorded score.
     pub risk_score: f64,
-    /// What the gate applied.
+    /// What the gate selected: the strictest of the layers enforced in every phase and the
+    /// model's verdict, in every phase (in shadow the counterfactual).
     pub selected_action: EnforcementState,
+    /// What the gate applied under the rollout phase.
+    pub applied_action: EnforcementState,
+    /// Why the model's state was or was not applied, as recorded (`None` for a decision
+    /// written before the ledger recorded it).
+    pub basis: Option<EnforcementBasis>,
     /// The recorded hysteresis state after the call.
     pub recorded_state: EnforcementState,
     /// The state the machine derives.
     pub derived_state: EnforcementState,
-    /// Whether the recorded before/after states and unsafe streak are what the machine derives.
+    /// The selection the enforcement step derives (`None`: the recorded phase is unknown).
+    pub derived_selected_action: Option<EnforcementState>,
+    /// The application the enforcement step derives.
+    pub derived_applied_action: Option<EnforcementState>,
+    /// Whether the machine reproduces the recorded before/after states and unsafe streak, and
+    /// the enforcement step the recorded selection, application, basis and `enforced` flag.
     pub consistent: bool,
     /// The extension's machine was seeded mid-history and its cooldown counter is still
     /// unknown (see the module docs).
@@ -120,7 +147,8 @@ pub enum ReplayError {
     },
 }
 
-/// Verifies `artifact`, then re-runs the hysteresis machine over it (see the module docs).
+/// Verifies `artifact`, then re-runs the hysteresis machine and the enforcement step over it
+/// (see the module docs).
 pub fn replay_runtime_risk_ledger_artifact(
     artifact: &RuntimeRiskLedgerArtifact,
 ) -> Result<RuntimeRiskReplayArtifact, ReplayError> {
@@ -136,96 +164,188 @@ pub fn replay_runtime_risk_ledger_artifact(
                 .collect(),
         });
     }
-
-    let mid_history = artifact.anchor.first_seq > 0;
-    let mut config = artifact.hysteresis;
-    let mut machines: BTreeMap<String, Machine> = BTreeMap::new();
-    let mut steps = Vec::new();
-    let mut skipped = ReplaySkipCounts::default();
-    let mut inconsistent_count = 0usize;
-
+    let mut replayer = Replayer::new(artifact);
     for (index, entry) in artifact.entries.iter().enumerate() {
-        let payload = match &entry.body {
-            EntryBody::Elided => {
-                skipped.elided += 1;
-                continue;
+        replayer.entry(index, entry);
+    }
+    Ok(RuntimeRiskReplayArtifact {
+        schema: RUNTIME_RISK_REPLAY_SCHEMA.to_owned(),
+        source_head: artifact.head,
+        mid_history: replayer.mid_history,
+        steps: replayer.steps,
+        skipped: replayer.skipped,
+        inconsistent_count: replayer.inconsistent_count,
+        unreproduced_unevaluated: replayer.unreproduced_unevaluated,
+    })
+}
+
+/// Replay's state between entries.
+struct Replayer {
+    mid_history: bool,
+    config: HysteresisConfig,
+    fail_closed: bool,
+    machines: BTreeMap<String, Machine>,
+    /// Rollout transitions so far (the manager's epoch) and each extension's first epoch.
+    epoch: u64,
+    first_seen: BTreeMap<String, u64>,
+    steps: Vec<RuntimeRiskReplayStep>,
+    skipped: ReplaySkipCounts,
+    inconsistent_count: usize,
+    unreproduced_unevaluated: Vec<u64>,
+}
+
+impl Replayer {
+    fn new(artifact: &RuntimeRiskLedgerArtifact) -> Replayer {
+        Replayer {
+            mid_history: artifact.anchor.first_seq > 0,
+            config: artifact.hysteresis,
+            fail_closed: artifact.config.fail_closed,
+            machines: BTreeMap::new(),
+            epoch: 0,
+            first_seen: BTreeMap::new(),
+            steps: Vec::new(),
+            skipped: ReplaySkipCounts::default(),
+            inconsistent_count: 0,
+            unreproduced_unevaluated: Vec::new(),
+        }
+    }
+
+    fn entry(&mut self, index: usize, entry: &LedgerEntry) {
+        match &entry.body {
+            EntryBody::Elided => self.skipped.elided += 1,
+            EntryBody::Full(EntryPayload::Decision(d)) => self.decision(index, entry, d),
+            EntryBody::Full(payload) => {
+                self.control(entry, payload);
+                self.skipped.control += 1;
             }
-            EntryBody::Full(p) => p,
-        };
-        let decision = match payload {
-            EntryPayload::Decision(d) => d,
+        }
+    }
+
+    fn control(&mut self, entry: &LedgerEntry, payload: &EntryPayload) {
+        match payload {
             EntryPayload::ConfigChange(c) => {
-                config = c.hysteresis;
-                skipped.control += 1;
-                continue;
+                self.config = c.hysteresis;
+                self.fail_closed = c.config.fail_closed;
             }
             EntryPayload::RiskStateReset(_)
             | EntryPayload::KillSwitch(KillSwitchRecord { engaged: false, .. }) => {
                 // An operator reset (or kill-switch lift) resets the machine (docs/design.md §3
                 // "Quarantine").
                 if let Some(ext) = &entry.extension_id {
-                    machines.insert(ext.clone(), Machine::fresh());
+                    self.machines.insert(ext.clone(), Machine::fresh());
                 }
-                skipped.control += 1;
-                continue;
             }
+            EntryPayload::RolloutTransition(_) => self.epoch += 1,
+            // The rollback trigger governs the rollout, not the hysteresis machine; a resume
+            // restores the very machines replay goes on with.
             EntryPayload::KillSwitch(KillSwitchRecord { engaged: true, .. })
             | EntryPayload::TrustChange(_)
-            | EntryPayload::RolloutTransition(_)
             | EntryPayload::PromptResolution(_)
             | EntryPayload::RollbackTriggerChange(_)
-            | EntryPayload::Resume(_) => {
-                // The rollback trigger governs the rollout, not the hysteresis machine; a
-                // resume restores the very machines replay goes on with.
-                skipped.control += 1;
-                continue;
-            }
-        };
-        if !decision.risk_evaluated {
-            skipped.not_risk_evaluated += 1;
-            continue;
+            | EntryPayload::Resume(_)
+            | EntryPayload::Decision(_) => {}
         }
+    }
+
+    fn decision(&mut self, index: usize, entry: &LedgerEntry, d: &DecisionRecord) {
         let Some(ext) = &entry.extension_id else {
-            skipped.unattributed += 1;
-            continue;
+            self.skipped.unattributed += 1;
+            return;
         };
-        let machine = machines.entry(ext.clone()).or_insert_with(|| {
+        let first_seen = *self.first_seen.entry(ext.clone()).or_insert(self.epoch);
+        if !d.risk_evaluated {
+            self.skipped.not_risk_evaluated += 1;
+            if !reproduces(d, None, EnforcementBasis::NotEvaluated) {
+                self.unreproduced_unevaluated.push(entry.seq);
+            }
+            return;
+        }
+        let mid_history = self.mid_history;
+        let machine = self.machines.entry(ext.clone()).or_insert_with(|| {
             if mid_history {
-                Machine::seeded(decision)
+                Machine::seeded(d)
             } else {
                 Machine::fresh()
             }
         });
         let seeded = machine.uncertain;
-        let (derived_state, consistent) = machine.step(&config, decision);
+        let (derived_state, hysteresis_consistent) = machine.step(&self.config, d);
+        let verdict = match d.fallback_reason {
+            Some(_) if self.fail_closed => derived_state.max(EnforcementState::Deny),
+            Some(_) | None => derived_state,
+        };
+        let basis = self.basis(d, first_seen);
+        let settled = basis.map(|b| settle(d.capability, gate_state(d), Some(verdict), b));
+        let consistent =
+            hysteresis_consistent && basis.is_some_and(|b| reproduces(d, Some(verdict), b));
         if !consistent {
-            inconsistent_count += 1;
+            self.inconsistent_count += 1;
         }
-        steps.push(RuntimeRiskReplayStep {
+        self.steps.push(RuntimeRiskReplayStep {
             index,
             seq: entry.seq,
             ts_ms: entry.ts_ms,
             extension_id: ext.clone(),
-            call_id: decision.call_id.clone(),
-            capability: decision.capability,
-            method: decision.method.clone(),
-            risk_score: decision.risk_score,
-            selected_action: decision.selected_action,
-            recorded_state: decision.state_after,
+            call_id: d.call_id.clone(),
+            capability: d.capability,
+            method: d.method.clone(),
+            risk_score: d.risk_score,
+            selected_action: d.selected_action,
+            applied_action: d.applied.map_or(d.selected_action, |a| a.action),
+            basis: d.applied.map(|a| a.basis),
+            recorded_state: d.state_after,
             derived_state,
+            derived_selected_action: settled.map(|s| s.selected),
+            derived_applied_action: settled.map(|s| s.applied),
             consistent,
             seeded,
         });
     }
 
-    Ok(RuntimeRiskReplayArtifact {
-        schema: RUNTIME_RISK_REPLAY_SCHEMA.to_owned(),
-        source_head: artifact.head,
-        mid_history,
-        steps,
-        skipped,
-        inconsistent_count,
-    })
+    /// The basis the recorded phase and the extension's first sight give. A ledger that starts
+    /// mid-history cannot know when an extension was first seen: there an enforce_new decision
+    /// keeps the recorded basis of the two enforce_new ones. `None`: the recorded phase is not
+    /// a phase.
+    fn basis(&self, d: &DecisionRecord, first_seen: u64) -> Option<EnforcementBasis> {
+        let phase = RolloutPhase::from_str(&d.rollout_phase).ok()?;
+        let derived = EnforcementBasis::of(phase, first_seen, self.epoch);
+        let recorded = d.applied.map(|a| a.basis);
+        let either_enforce_new = matches!(
+            recorded,
+            Some(EnforcementBasis::EnforceNewOlder | EnforcementBasis::EnforceNewFirstSeen)
+        );
+        if self.mid_history && phase == RolloutPhase::EnforceNew && either_enforce_new {
+            return recorded;
+        }
+        Some(derived)
+    }
+}
+
+/// The state the layers enforced in every phase reached, as recorded (a decision written before
+/// `applied` existed: its selected action, which was what it applied).
+fn gate_state(d: &DecisionRecord) -> EnforcementState {
+    d.applied.map_or(d.selected_action, |a| a.gate_action)
+}
+
+/// Whether the enforcement step, given the model's `verdict` and the `basis`, reproduces the
+/// recorded selection, application, basis and `enforced` flag. A decision written before
+/// `applied` existed records only what was applied: it reproduces when that is the applied
+/// action the step derives.
+fn reproduces(
+    d: &DecisionRecord,
+    verdict: Option<EnforcementState>,
+    basis: EnforcementBasis,
+) -> bool {
+    let s = settle(d.capability, gate_state(d), verdict, basis);
+    match d.applied {
+        Some(a) => {
+            d.selected_action == s.selected
+                && a.action == s.applied
+                && a.basis == basis
+                && d.enforced == basis.enforces()
+        }
+        None => d.enforced == basis.enforces(),
+    }
 }
 
 /// One extension's machine during replay (and restore, `restore.rs`).
@@ -264,11 +384,7 @@ impl Machine {
     /// Steps the machine on a recorded decision and, where it does not reproduce the record,
     /// takes the record's state and streak (restore trusts the verified record over the
     /// derivation; the cooldown counter then starts from zero).
-    pub(crate) fn follow(
-        &mut self,
-        config: &hostguard_risk_core::HysteresisConfig,
-        d: &DecisionRecord,
-    ) {
+    pub(crate) fn follow(&mut self, config: &HysteresisConfig, d: &DecisionRecord) {
         let (_, consistent) = self.step(config, d);
         if !consistent {
             self.h = Hysteresis {
@@ -280,11 +396,7 @@ impl Machine {
     }
 
     /// Steps the machine on a recorded decision; returns the derived state and consistency.
-    fn step(
-        &mut self,
-        config: &hostguard_risk_core::HysteresisConfig,
-        d: &DecisionRecord,
-    ) -> (EnforcementState, bool) {
+    fn step(&mut self, config: &HysteresisConfig, d: &DecisionRecord) -> (EnforcementState, bool) {
         let input = StepInput {
             score: d.risk_score,
             trigger_floor: Triggers::floor_of_codes(d.triggers.iter().map(String::as_str)),

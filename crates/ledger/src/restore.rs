@@ -18,11 +18,8 @@ use crate::record::{
 };
 use crate::replay::Machine;
 
-/// The `to` of a `trust_change` that quarantines an extension (the manager's trust state
-/// names, written by it and read here).
-pub const TRUST_QUARANTINED: &str = "quarantined";
-/// The `to` of a `trust_change` that trusts an extension again.
-pub const TRUST_TRUSTED: &str = "trusted";
+// The trust names a `trust_change` records: one home, risk-core's `ExtensionTrustState`.
+pub use hostguard_risk_core::{TRUST_QUARANTINED, TRUST_TRUSTED};
 
 /// How a rollout transition's `reason` starts when an automatic rollback caused it.
 pub const ROLLBACK_REASON_PREFIX: &str = "rollback: ";

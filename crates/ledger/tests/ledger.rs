@@ -11,6 +11,8 @@
 mod checkpoint;
 #[path = "support/json_edit.rs"]
 mod json_edit;
+#[path = "support/rechain.rs"]
+mod rechain;
 
 mod fixture {
     use hostguard_ledger::{
@@ -86,6 +88,7 @@ mod fixture {
                 drift: false,
                 fallback_reason: None,
                 explanation_summary: format!("score {score:.3}"),
+                applied: None,
             }))
         }
 
@@ -115,6 +118,7 @@ mod fixture {
             drift: false,
             fallback_reason: Some("decision_timeout".to_owned()),
             explanation_summary: "killed".to_owned(),
+            applied: None,
         }))
     }
 
@@ -1494,6 +1498,7 @@ mod vectors {
                 drift: true,
                 fallback_reason: None,
                 explanation_summary: "s".into(),
+                applied: None,
             })),
             &mut rng,
         )

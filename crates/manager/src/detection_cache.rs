@@ -12,7 +12,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-use hostguard_risk_core::{Capability, Detection, HostCall, Taint};
+use hostguard_risk_core::{Call, Detection, Taint};
 
 use crate::shard::lock;
 
@@ -58,12 +58,11 @@ impl DetectionCache {
     /// detection of the same call under the same taint is cached.
     pub(crate) fn get_or_judge(
         &self,
-        call: &HostCall,
-        params: &[u8; 32],
-        capability: Capability,
+        call: &Call<'_>,
         taint: Taint,
         judge: impl FnOnce() -> Detection,
     ) -> Arc<Detection> {
+        let params = &call.params_digest;
         let hash = |s: &str| {
             let mut h = DefaultHasher::new();
             s.hash(&mut h);
@@ -71,9 +70,9 @@ impl DetectionCache {
         };
         let key = Key {
             params: *params,
-            extension: hash(&call.extension_id),
-            method: hash(&call.method),
-            capability: capability.code(),
+            extension: hash(call.extension_id()),
+            method: hash(&call.host.method),
+            capability: call.capability.code(),
             taint,
         };
         let Some(stripe) = self.stripes.get(usize::from(params[0]) % STRIPES) else {
@@ -103,48 +102,55 @@ impl DetectionCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hostguard_risk_core::HostCall;
     use serde_json::json;
 
     #[test]
     fn a_repeated_call_is_judged_once_and_the_cache_stays_bounded() {
         let cache = DetectionCache::default();
-        let call = HostCall::new("e", "c", "fs", json!({"op": "read", "path": "a"}));
+        let host = HostCall::new("e", "c", "fs", json!({"op": "read", "path": "a"}));
+        let call = Call::parse(&host, 0).unwrap();
         let mut judged = 0;
         for _ in 0..3 {
-            cache.get_or_judge(&call, &[1; 32], Capability::Read, Taint::NONE, || {
+            cache.get_or_judge(&call, Taint::NONE, || {
                 judged += 1;
                 Detection::default()
             });
         }
         assert_eq!(judged, 1);
-        // Another taint, capability or method is another detection.
-        cache.get_or_judge(&call, &[1; 32], Capability::Read, Taint::SECRET, || {
+        // Another taint or method is another detection.
+        cache.get_or_judge(&call, Taint::SECRET, || {
             judged += 1;
             Detection::default()
         });
-        let tool = HostCall::new("e", "c", "tool", json!({"op": "read", "path": "a"}));
-        cache.get_or_judge(&tool, &[1; 32], Capability::Read, Taint::NONE, || {
+        let tool_host = HostCall::new(
+            "e",
+            "c",
+            "tool",
+            json!({"name": "read", "input": {"path": "a"}}),
+        );
+        let mut tool = Call::parse(&tool_host, 0).unwrap();
+        tool.params_digest = call.params_digest;
+        assert_eq!(tool.capability, call.capability);
+        cache.get_or_judge(&tool, Taint::NONE, || {
             judged += 1;
             Detection::default()
         });
         assert_eq!(judged, 3);
         // Another extension's identical call is judged anew.
-        let other = HostCall::new("f", "c", "fs", json!({"op": "read", "path": "a"}));
-        cache.get_or_judge(&other, &[1; 32], Capability::Read, Taint::NONE, || {
+        let other_host = HostCall::new("f", "c", "fs", json!({"op": "read", "path": "a"}));
+        let other = Call::parse(&other_host, 0).unwrap();
+        cache.get_or_judge(&other, Taint::NONE, || {
             judged += 1;
             Detection::default()
         });
         assert_eq!(judged, 4);
+        let mut varied = call.clone();
         for i in 0..(STRIPES * PER_STRIPE * 2) {
             let mut params = [0u8; 32];
             params[..8].copy_from_slice(&(i as u64).to_le_bytes());
-            cache.get_or_judge(
-                &call,
-                &params,
-                Capability::Read,
-                Taint::NONE,
-                Detection::default,
-            );
+            varied.params_digest = params;
+            cache.get_or_judge(&varied, Taint::NONE, Detection::default);
         }
         let held: usize = cache.stripes.iter().map(|s| lock(s).map.len()).sum();
         assert!(held <= STRIPES * PER_STRIPE, "{held}");

@@ -44,6 +44,26 @@ impl HostcallError {
     }
 }
 
+/// An operator's change that is in force but whose ledger entry could not be written: a
+/// restart would not restore it (a Critical `ledger_integrity` alert says so too).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ControlError {
+    /// The control entry was not recorded.
+    #[error("the `{kind}` control entry{} was not recorded ({reason}): it is in force, but a restart would not restore it", .extension_id.as_ref().map(|x| format!(" of `{x}`")).unwrap_or_default())]
+    NotRecorded {
+        /// The entry kind (`kill_switch`, `trust_change`, `rollout_transition`, ...).
+        kind: &'static str,
+        /// The extension the entry is about.
+        extension_id: Option<String>,
+        /// Why the ledger refused it.
+        reason: String,
+    },
+    /// The rollback trigger is out of range: nothing changed, nothing was written.
+    #[error("{0}")]
+    InvalidTrigger(#[from] RolloutConfigError),
+}
+
 /// Why [`crate::ExtensionManagerBuilder::build`] refused. Each variant names the bad field.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -40,20 +40,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod alerts;
 mod builder;
 mod checkpoints;
 mod clock;
+mod control;
 mod detection_cache;
 mod error;
 mod gate;
 mod manager;
-mod mediation;
 mod records;
 mod resume;
 mod shard;
 mod sink;
+mod state;
+mod streams;
 mod triage;
-mod trust;
 mod verdict;
 
 // The manager.
@@ -63,15 +65,14 @@ pub use builder::{
 };
 pub use checkpoints::{CheckpointEvery, CheckpointStatus};
 pub use clock::SystemClock;
-pub use error::{BuildError, HostcallError};
+pub use error::{BuildError, ControlError, HostcallError};
 pub use manager::ExtensionManager;
 pub use resume::{DamagedLedger, FailClosedStart, ResumeReport};
 pub use triage::{
     triage_alert, triage_alerts, IncidentSeverity, RunbookProcedure, Triage, TriageContext,
     BURST_THRESHOLD, BURST_WINDOW_MS, LEDGER_INTEGRITY_FAILURE,
 };
-pub use trust::ExtensionTrustState;
-pub use verdict::{Outcome, Verdict, VerdictAction};
+pub use verdict::{Outcome, Verdict};
 
 // Hostcalls, policy, configuration, the risk model's vocabulary (risk-core).
 pub use hostguard_risk_core::{
@@ -86,6 +87,10 @@ pub use hostguard_risk_core::{
     QuotaKind, QuotaLimits, QuotaUsage, ResolvedRiskConfig, RiskModelError, RuntimeRiskConfig,
     ScoreBands, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretPolicyError,
     Trigger, Triggers, SECRET_PLACEHOLDER,
+};
+// The gate's pure step (risk-core's `gate`): what a decision applied and why.
+pub use hostguard_risk_core::{
+    action_for, settle, EnforcementBasis, ExtensionTrustState, Settlement, VerdictAction,
 };
 
 // Detection: effects, classes and the rule catalog (docs/detection.md).
@@ -104,15 +109,15 @@ pub use hostguard_ledger::{
 };
 pub use hostguard_ledger::{
     replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact,
-    verify_runtime_risk_ledger_artifact_json, ArtifactParseError, Committed, ConfigChangeRecord,
-    DecisionRecord, Digest, DurableError, DurableLedger, EntryBody, EntryPayload, ExactJsonError,
-    FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry, LedgerError, LedgerHead,
-    LedgerVerifyError, MalformedJson, OpenReport, PromptResolutionRecord, RedactableField,
-    ReplayError, ReplaySkipCounts, RestoredState, ResumeRecord, Reveal, RiskStateResetRecord,
-    RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord,
+    verify_runtime_risk_ledger_artifact_json, AppliedRecord, ArtifactParseError, Committed,
+    ConfigChangeRecord, DecisionRecord, Digest, DurableError, DurableLedger, EntryBody,
+    EntryPayload, ExactJsonError, FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry,
+    LedgerError, LedgerHead, LedgerVerifyError, MalformedJson, OpenReport, PromptResolutionRecord,
+    RedactableField, ReplayError, ReplaySkipCounts, RestoredState, ResumeRecord, Reveal,
+    RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord,
     RuntimeRiskLedgerArtifact, RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport,
     RuntimeRiskReplayArtifact, RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode,
-    RUNTIME_RISK_LEDGER_SCHEMA, RUNTIME_RISK_REPLAY_SCHEMA,
+    MAX_LINE_BYTES, RUNTIME_RISK_LEDGER_SCHEMA, RUNTIME_RISK_REPLAY_SCHEMA,
 };
 
 // The rollout (runbook Procedure 4).

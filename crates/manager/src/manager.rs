@@ -7,32 +7,28 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use hostguard_evidence::{BoundedLog, SecurityAlert, SecurityAlertSeverity};
+use hostguard_evidence::{BoundedLog, SecurityAlertSeverity};
 use hostguard_ledger::{
-    ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, PromptResolutionRecord,
-    RestoredState, RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord,
-    RolloutTransitionRecord, RuntimeRiskLedgerArtifact, TrustChangeRecord, ROLLBACK_REASON_PREFIX,
+    ConfigChangeRecord, EntryPayload, KillSwitchRecord, RestoredState, RuntimeRiskLedgerArtifact,
 };
 use hostguard_risk_core::{
     Clock, Context, Detector, ExecMediationPolicy, ExtensionPolicy, ExtensionRiskState,
     HysteresisConfig, QuotaTracker, RiskModel, RuntimeRiskConfig, SecretBrokerPolicy, TaintTracker,
 };
-use hostguard_rollout::{
-    DecisionSample, RollbackTrigger, RolloutConfigError, RolloutController, RolloutPhase,
-    RolloutState, Transition,
-};
+use hostguard_rollout::RolloutController;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use crate::builder::{ExtensionManagerBuilder, DEFAULT_CALL_INDEX_LIMIT, MAX_RECORD_LIMIT};
 use crate::checkpoints::CheckpointStatus;
-use crate::error::BuildError;
-use crate::records::ShardRecords;
+use crate::error::{BuildError, ControlError};
 use crate::resume::{self, OpenedLedger, ResumeReport};
 use crate::shard::{lock, read, write, CallRef, CallStripe, Striped, STRIPES};
-use crate::sink::LedgerSink;
-use crate::trust::ExtensionTrustState;
-use crate::verdict::{Outcome, VerdictAction};
+use crate::state::{
+    phase_code, transition_payload, trust_payload, Controller, Core, Shard, ShardState,
+};
+use crate::streams::ShardRecords;
+use hostguard_risk_core::ExtensionTrustState;
 
 /// The facade a host embeds: one gate for every hostcall, the operator API of the incident
 /// runbook, and the artifacts it reads. `Send + Sync`: share it behind an `Arc` and call it from
@@ -107,70 +103,6 @@ pub struct ExtensionManager {
     /// What a resumed manager restored.
     pub(crate) resume: Option<ResumeReport>,
     pub(crate) core: Mutex<Core>,
-}
-
-/// The one global critical section: the ledger chain and the rollout window.
-pub(crate) struct Core {
-    pub(crate) ledger: LedgerSink,
-    pub(crate) rollout: RolloutController,
-    pub(crate) rng: ChaCha20Rng,
-    /// Control-plane alerts (automatic rollback), not about one extension.
-    pub(crate) control_alerts: BoundedLog<SecurityAlert>,
-}
-
-/// The risk controller: configuration (its `enforce` is not used: the phase decides), the
-/// hysteresis knobs and the model built from them.
-#[derive(Debug, Clone)]
-pub(crate) struct Controller {
-    pub(crate) config: RuntimeRiskConfig,
-    pub(crate) hysteresis: HysteresisConfig,
-    pub(crate) model: RiskModel,
-}
-
-/// One extension's state, behind its own lock.
-pub(crate) struct Shard {
-    pub(crate) extension_id: String,
-    pub(crate) state: Mutex<ShardState>,
-}
-
-/// Everything the gate keeps about one extension (bounded).
-pub(crate) struct ShardState {
-    pub(crate) risk: ExtensionRiskState,
-    /// What the extension did earlier that rules look at (secret reads, downloads); kept
-    /// whether or not the risk controller runs.
-    pub(crate) taint: TaintTracker,
-    pub(crate) quota: QuotaTracker,
-    pub(crate) trust: ExtensionTrustState,
-    /// The rollout epoch in which the extension made its first call (enforce_new).
-    pub(crate) first_seen_epoch: Option<u64>,
-    /// Salts for this extension's commitments, sealed outside the core lock.
-    pub(crate) rng: ChaCha20Rng,
-    /// The extension's record streams.
-    pub(crate) records: ShardRecords,
-    /// Allocations of an evicted ledger decision entry, reused by the next record.
-    pub(crate) spare_record: Option<Box<DecisionRecord>>,
-    pub(crate) spare_extension: Option<String>,
-    /// This shard's copy of the controller and the epoch it was copied at.
-    pub(crate) controller: Controller,
-    pub(crate) controller_epoch: u64,
-}
-
-pub(crate) const fn phase_code(phase: RolloutPhase) -> u64 {
-    match phase {
-        RolloutPhase::Shadow => 0,
-        RolloutPhase::LogOnly => 1,
-        RolloutPhase::EnforceNew => 2,
-        RolloutPhase::EnforceAll => 3,
-    }
-}
-
-pub(crate) const fn phase_from_word(word: u64) -> RolloutPhase {
-    match word & 3 {
-        0 => RolloutPhase::Shadow,
-        1 => RolloutPhase::LogOnly,
-        2 => RolloutPhase::EnforceNew,
-        _ => RolloutPhase::EnforceAll,
-    }
 }
 
 impl std::fmt::Debug for ExtensionManager {
@@ -397,33 +329,32 @@ impl ExtensionManager {
 
     /// Appends a control entry (core lock held). The change it records is already in force; if
     /// it cannot be written, a Critical `ledger_integrity` alert says so — a restart would not
-    /// restore it. A checkpoint write that failed is alerted too. Returns whether it was
-    /// written.
+    /// restore it — and the error says it to the caller. A checkpoint write that failed is
+    /// alerted too.
     pub(crate) fn append_control(
         &self,
         core: &mut Core,
         now: u64,
         extension_id: Option<&str>,
         payload: EntryPayload,
-    ) -> bool {
+    ) -> Result<(), ControlError> {
         let kind = payload.kind_name();
         let Core { ledger, rng, .. } = &mut *core;
         let result = ledger
             .append(now, extension_id.map(str::to_owned), payload, rng)
-            .map_err(|e| crate::HostcallError::from(e).to_string());
+            .map(|_| ())
+            .map_err(|e| ControlError::NotRecorded {
+                kind,
+                extension_id: extension_id.map(str::to_owned),
+                reason: crate::HostcallError::from(e).to_string(),
+            });
         if let Err(e) = &result {
             self.ledger_alert(
                 core,
                 now,
                 "record",
                 SecurityAlertSeverity::Critical,
-                format!(
-                    "the `{kind}` control entry{} was not recorded ({e}): it is in force, but a \
-                     restart would not restore it",
-                    extension_id
-                        .map(|x| format!(" of `{x}`"))
-                        .unwrap_or_default()
-                ),
+                e.to_string(),
                 &[
                     crate::triage::LEDGER_INTEGRITY_FAILURE,
                     "control_not_recorded",
@@ -431,7 +362,7 @@ impl ExtensionManager {
             );
         }
         self.raise_checkpoint_failure(core, now);
-        result.is_ok()
+        result
     }
 
     /// A `ledger_integrity` alert for a checkpoint write that failed since the last one
@@ -509,431 +440,6 @@ impl ExtensionManager {
             );
         }
         Ok(())
-    }
-
-    // ---------------------------------------------------------------------------------------
-    // Configuration and rollout (runbook Procedures 1, 4, 5).
-    // ---------------------------------------------------------------------------------------
-
-    /// The risk controller's configuration in force; `enforce` is the rollout phase's
-    /// `is_enforcing()`.
-    pub fn runtime_risk_config(&self) -> RuntimeRiskConfig {
-        RuntimeRiskConfig {
-            enforce: self.rollout_phase().is_enforcing(),
-            ..read(&self.controller).config
-        }
-    }
-
-    /// The hysteresis knobs in force (bands follow the policy profile unless the config names
-    /// a band profile).
-    pub fn hysteresis_config(&self) -> HysteresisConfig {
-        read(&self.controller).hysteresis
-    }
-
-    /// Changes the risk controller's configuration at run time (runbook tuning: `alpha`,
-    /// `decision_timeout_ms`, `cooldown_calls`, band `profile`, `fail_closed`, `enabled`...),
-    /// validated like the builder's. `enforce` is ignored (it follows the rollout phase);
-    /// `window_size` and `ledger_limit` size per-extension state and the ledger, so changing
-    /// them needs a new manager ([`BuildError::FixedAtRunTime`]). The change is a ledger
-    /// config-change entry, written while every known extension is paused between decisions,
-    /// so each later decision of those extensions is evaluated under the new configuration and
-    /// replay applies it from that entry on. Returns whether anything changed.
-    pub fn set_runtime_risk_config(&self, config: RuntimeRiskConfig) -> Result<bool, BuildError> {
-        let current = Arc::clone(&read(&self.controller));
-        let config = RuntimeRiskConfig {
-            enforce: current.config.enforce,
-            ..config
-        };
-        config.validate()?;
-        for (field, now, wanted) in [
-            (
-                "window_size",
-                current.config.window_size,
-                config.window_size,
-            ),
-            (
-                "ledger_limit",
-                current.config.ledger_limit,
-                config.ledger_limit,
-            ),
-        ] {
-            if now != wanted {
-                return Err(BuildError::FixedAtRunTime {
-                    field,
-                    current: now,
-                    requested: wanted,
-                });
-            }
-        }
-        if config == current.config {
-            return Ok(false);
-        }
-        let hysteresis = config.hysteresis_config(self.policy.profile());
-        let model = RiskModel::new(&config, hysteresis)?;
-        // Pause every known extension between two decisions (lock order: extension → core;
-        // no other code holds two extension locks, so taking them all cannot deadlock).
-        let shards = self.all_shards();
-        let guards: Vec<_> = shards.iter().map(|s| lock(&s.state)).collect();
-        let now = self.clock.now_ms();
-        {
-            let mut core = lock(&self.core);
-            let Core { ledger, rng, .. } = &mut *core;
-            let recorded = RuntimeRiskConfig {
-                enforce: self.rollout_phase().is_enforcing(),
-                ..config
-            };
-            ledger.append(
-                now,
-                None,
-                EntryPayload::ConfigChange(ConfigChangeRecord {
-                    config: recorded,
-                    hysteresis,
-                }),
-                rng,
-            )?;
-            *write(&self.controller) = Arc::new(Controller {
-                config,
-                hysteresis,
-                model,
-            });
-            self.controller_epoch.fetch_add(1, Ordering::AcqRel);
-        }
-        drop(guards);
-        Ok(true)
-    }
-
-    /// The static policy in force.
-    pub fn policy(&self) -> &ExtensionPolicy {
-        &self.policy
-    }
-
-    /// The current rollout phase.
-    pub fn rollout_phase(&self) -> RolloutPhase {
-        phase_from_word(self.phase_word.load(Ordering::Acquire))
-    }
-
-    /// The rollout snapshot: phase, enforce, rollback origin, transitions, window statistics,
-    /// would-have-blocked counts (runbook Procedure 4).
-    pub fn rollout_state(&self) -> RolloutState {
-        lock(&self.core).rollout.state()
-    }
-
-    /// Advances the rollout one phase (shadow → log_only → enforce_new → enforce_all); a ledger
-    /// control entry records it. `false` at enforce_all.
-    pub fn advance_rollout(&self) -> bool {
-        let now = self.clock.now_ms();
-        let mut core = lock(&self.core);
-        match core.rollout.advance(now) {
-            Some(t) => {
-                self.apply_transition(&mut core, &t);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Sets the rollout phase directly (runbook Procedure 5: back to shadow); a ledger control
-    /// entry records it. `false` when already in `phase`.
-    pub fn set_rollout_phase(&self, phase: RolloutPhase) -> bool {
-        let now = self.clock.now_ms();
-        let mut core = lock(&self.core);
-        match core.rollout.set_phase(phase, now) {
-            Some(t) => {
-                self.apply_transition(&mut core, &t);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Replaces the automatic-rollback thresholds; an invalid trigger changes nothing and writes
-    /// nothing. A change is a ledger control entry (`rollback_trigger_change`, no extension) with
-    /// the thresholds before and after, so an incident timeline shows that, and when, rollback
-    /// was made harder (or easier) (issue 7: config changes are ledger control entries). Setting
-    /// the trigger already in force writes no entry.
-    pub fn set_rollback_trigger(&self, trigger: RollbackTrigger) -> Result<(), RolloutConfigError> {
-        let now = self.clock.now_ms();
-        let mut core = lock(&self.core);
-        let before = *core.rollout.trigger();
-        core.rollout.set_rollback_trigger(trigger)?;
-        if before == trigger {
-            return Ok(());
-        }
-        // Under the same core lock as the change: the entry's place in the chain is the point
-        // from which the new thresholds apply to rollout samples.
-        // A validated trigger always encodes (finite rates); if the append fails (a failing
-        // durable file) the change still takes effect, like every control entry, and an alert
-        // says it is not in the ledger.
-        self.append_control(
-            &mut core,
-            now,
-            None,
-            EntryPayload::RollbackTriggerChange(RollbackTriggerChangeRecord {
-                from: thresholds(&before),
-                to: thresholds(&trigger),
-                reason: None,
-            }),
-        );
-        Ok(())
-    }
-
-    /// Records one decision's health sample by hand (the gate feeds its own decisions
-    /// automatically; this is for hosts that measure outside the gate). Returns whether the
-    /// sample rolled the rollout back.
-    pub fn record_rollout_decision(&self, latency_ms: u64, was_error: bool, was_fp: bool) -> bool {
-        let now = self.clock.now_ms();
-        let mut core = lock(&self.core);
-        let outcome = core.rollout.record_decision(
-            DecisionSample {
-                latency_ms,
-                was_error,
-                was_false_positive: was_fp,
-                would_block: false,
-            },
-            now,
-        );
-        match outcome.rollback {
-            Some(t) => {
-                self.apply_transition(&mut core, &t);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Flags an earlier decision as a false positive (operators, docs/design.md §2 step 8). `false` when
-    /// the call is unknown, was used by more than one extension (then name the extension:
-    /// [`mark_false_positive_for`](Self::mark_false_positive_for)), or its sample has left the
-    /// rollout window. The flag may roll the rollout back.
-    pub fn mark_false_positive(&self, call_id: &str) -> bool {
-        self.call_ref(call_id)
-            .is_some_and(|call| self.flag_false_positive(&call))
-    }
-
-    /// As [`mark_false_positive`](Self::mark_false_positive), for the call `call_id` of
-    /// `extension_id` (for hosts whose call ids are only unique per extension).
-    pub fn mark_false_positive_for(&self, extension_id: &str, call_id: &str) -> bool {
-        self.call_ref_for(extension_id, call_id)
-            .is_some_and(|call| self.flag_false_positive(&call))
-    }
-
-    fn flag_false_positive(&self, call: &CallRef<Shard>) -> bool {
-        let now = self.clock.now_ms();
-        let mut core = lock(&self.core);
-        match core.rollout.mark_false_positive(call.sample, now) {
-            Ok(Some(t)) => {
-                self.apply_transition(&mut core, &t);
-                true
-            }
-            Ok(None) => true,
-            Err(_) => false,
-        }
-    }
-
-    /// Writes a rollout transition to the ledger, publishes the new phase to the gate and, for an
-    /// automatic rollback, raises a `ProfileTransition` alert. Called with the core lock held.
-    pub(crate) fn apply_transition(&self, core: &mut Core, t: &Transition) {
-        let now = t.at_ms;
-        // A control entry of three short strings always encodes; if the append fails the
-        // transition still takes effect (the safe direction is the operator's choice), and an
-        // alert says it is not in the ledger.
-        self.append_control(core, now, None, transition_payload(t));
-        let word = self.phase_word.load(Ordering::Acquire);
-        let epoch = (word >> 2).wrapping_add(1);
-        self.phase_word
-            .store((epoch << 2) | phase_code(t.to), Ordering::Release);
-        if t.reason.is_rollback() {
-            self.rollback_alert(core, t);
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------
-    // Kill switch, trust, reset (runbook Procedure 1).
-    // ---------------------------------------------------------------------------------------
-
-    /// Engages (`on`) or lifts the kill switch of `extension_id`. A killed extension is refused
-    /// at step 2 of the gate: in every rollout phase, risk controller on or off. Lifting it
-    /// resets the extension's risk state (the only way out of Terminate besides
-    /// [`reset_extension`](Self::reset_extension)). The change is a ledger control entry and an
-    /// audit record. Returns whether the switch changed.
-    pub fn set_kill_switch(&self, extension_id: &str, on: bool, reason: &str) -> bool {
-        // Lifting the switch of an extension never seen changes nothing and creates no state.
-        let shard = match on {
-            true => self.shard(extension_id),
-            false => match self.existing_shard(extension_id) {
-                Some(shard) => shard,
-                None => return false,
-            },
-        };
-        let now = self.clock.now_ms();
-        let mut st = lock(&shard.state);
-        let was_killed = st.trust == ExtensionTrustState::Killed;
-        if was_killed == on {
-            return false;
-        }
-        st.trust = if on {
-            ExtensionTrustState::Killed
-        } else {
-            st.risk.reset();
-            st.taint.reset();
-            ExtensionTrustState::Trusted
-        };
-        self.append_control(
-            &mut lock(&self.core),
-            now,
-            Some(extension_id),
-            EntryPayload::KillSwitch(KillSwitchRecord {
-                engaged: on,
-                reason: reason.to_owned(),
-            }),
-        );
-        self.record_kill_audit(&mut st, extension_id, on, reason, now);
-        true
-    }
-
-    /// The trust state of `extension_id` (`Unknown` when never seen).
-    pub fn trust_state(&self, extension_id: &str) -> ExtensionTrustState {
-        match self.existing_shard(extension_id) {
-            Some(shard) => lock(&shard.state).trust,
-            None => ExtensionTrustState::Unknown,
-        }
-    }
-
-    /// Operator reset of one extension (runbook Procedure 1, false positive: "reset extension
-    /// state"): fresh risk state, a quarantine lifted. Does not lift a kill switch. Ledger:
-    /// a risk-state reset entry, plus a trust-change entry when the trust changed. Returns
-    /// whether the extension was known.
-    pub fn reset_extension(&self, extension_id: &str, reason: &str) -> bool {
-        let Some(shard) = self.existing_shard(extension_id) else {
-            return false;
-        };
-        let now = self.clock.now_ms();
-        let mut st = lock(&shard.state);
-        st.risk.reset();
-        st.taint.reset();
-        let before = st.trust;
-        if before == ExtensionTrustState::Quarantined {
-            st.trust = ExtensionTrustState::Trusted;
-        }
-        let mut core = lock(&self.core);
-        self.append_control(
-            &mut core,
-            now,
-            Some(extension_id),
-            EntryPayload::RiskStateReset(RiskStateResetRecord {
-                reason: reason.to_owned(),
-            }),
-        );
-        if st.trust != before {
-            self.append_control(
-                &mut core,
-                now,
-                Some(extension_id),
-                trust_payload(before, st.trust, reason),
-            );
-        }
-        true
-    }
-
-    /// The hysteresis state of `extension_id` (`None` when never seen).
-    pub fn enforcement_state(
-        &self,
-        extension_id: &str,
-    ) -> Option<hostguard_risk_core::EnforcementState> {
-        self.existing_shard(extension_id)
-            .map(|shard| lock(&shard.state).risk.state())
-    }
-
-    // ---------------------------------------------------------------------------------------
-    // After the host ran the call.
-    // ---------------------------------------------------------------------------------------
-
-    /// Reports how a call ended: feeds the risk model (error rate, failure streak, posterior)
-    /// and fills the telemetry event's `outcome` and `latency_ms` (time since the decision by
-    /// the injected clock). Returns `false` for an unknown call id, for a call id that more
-    /// than one extension used — an outcome is never credited to the wrong extension (hosts
-    /// whose call ids are unique only per extension use
-    /// [`record_outcome_for`](Self::record_outcome_for)) — and for a call whose outcome was
-    /// already reported: one outcome per call, so a repeat cannot feed the model twice.
-    pub fn record_outcome(&self, call_id: &str, outcome: Outcome) -> bool {
-        let Some(call) = self.claim_outcome(None, call_id) else {
-            return false;
-        };
-        let latency = self.clock.now_ms().saturating_sub(call.ts_ms);
-        self.apply_outcome(&call, &outcome, latency);
-        true
-    }
-
-    /// As [`record_outcome`](Self::record_outcome), for the call `call_id` of `extension_id`.
-    pub fn record_outcome_for(&self, extension_id: &str, call_id: &str, outcome: Outcome) -> bool {
-        let Some(shard) = self.existing_shard(extension_id) else {
-            return false;
-        };
-        let Some(call) = self.claim_outcome(Some(&shard), call_id) else {
-            return false;
-        };
-        let latency = self.clock.now_ms().saturating_sub(call.ts_ms);
-        self.apply_outcome(&call, &outcome, latency);
-        true
-    }
-
-    /// As [`record_outcome`](Self::record_outcome) with the latency measured by the host
-    /// (recorded hostcall streams carry it).
-    pub fn record_outcome_with_latency(
-        &self,
-        call_id: &str,
-        outcome: Outcome,
-        latency_ms: u64,
-    ) -> bool {
-        let Some(call) = self.claim_outcome(None, call_id) else {
-            return false;
-        };
-        self.apply_outcome(&call, &outcome, latency_ms);
-        true
-    }
-
-    /// A person answered a Prompt verdict: written to the ledger as a prompt-resolution entry.
-    /// `false` when the call is unknown, was used by more than one extension (see
-    /// [`resolve_prompt_for`](Self::resolve_prompt_for)), was not prompted, or was already
-    /// resolved.
-    pub fn resolve_prompt(&self, call_id: &str, approved: bool) -> bool {
-        self.resolve(None, call_id, approved)
-    }
-
-    /// As [`resolve_prompt`](Self::resolve_prompt), for the call `call_id` of `extension_id`.
-    pub fn resolve_prompt_for(&self, extension_id: &str, call_id: &str, approved: bool) -> bool {
-        let Some(shard) = self.existing_shard(extension_id) else {
-            return false;
-        };
-        self.resolve(Some(&shard), call_id, approved)
-    }
-
-    fn resolve(&self, of: Option<&Arc<Shard>>, call_id: &str, approved: bool) -> bool {
-        let shard = {
-            let mut stripe = lock(self.calls.get(call_id));
-            let Some(call) = stripe.get_mut(call_id, of) else {
-                return false;
-            };
-            if call.action != VerdictAction::Prompt || call.prompt_resolved {
-                return false;
-            }
-            call.prompt_resolved = true;
-            Arc::clone(&call.shard)
-        };
-        let now = self.clock.now_ms();
-        let mut core = lock(&self.core);
-        let Core { ledger, rng, .. } = &mut *core;
-        ledger
-            .append(
-                now,
-                Some(shard.extension_id.clone()),
-                EntryPayload::PromptResolution(PromptResolutionRecord {
-                    call_id: call_id.to_owned(),
-                    approved,
-                }),
-                rng,
-            )
-            .is_ok()
     }
 
     // ---------------------------------------------------------------------------------------
@@ -1046,85 +552,6 @@ impl ExtensionManager {
             .get_for(call_id, &shard)
             .cloned()
     }
-
-    /// The call's decision, marked as having its outcome: `None` when unknown, ambiguous, or
-    /// already reported (one outcome per call).
-    fn claim_outcome(&self, of: Option<&Arc<Shard>>, call_id: &str) -> Option<CallRef<Shard>> {
-        let mut stripe = lock(self.calls.get(call_id));
-        let call = stripe.get_mut(call_id, of)?;
-        if call.outcome_recorded {
-            return None;
-        }
-        call.outcome_recorded = true;
-        Some(call.clone())
-    }
-
-    fn apply_outcome(&self, call: &CallRef<Shard>, outcome: &Outcome, latency_ms: u64) {
-        let mut st = lock(&call.shard.state);
-        self.refresh_controller(&mut st);
-        if st.controller.config.enabled {
-            hostguard_risk_core::record_outcome(&mut st.risk, outcome.to_risk_outcome());
-        }
-        self.fill_telemetry_outcome(&mut st, call.seq, outcome, latency_ms);
-    }
-}
-
-pub(crate) fn transition_payload(t: &Transition) -> EntryPayload {
-    EntryPayload::RolloutTransition(RolloutTransitionRecord {
-        from: t.from.as_str().to_owned(),
-        to: t.to.as_str().to_owned(),
-        reason: if t.reason.is_rollback() {
-            format!("{ROLLBACK_REASON_PREFIX}{}", t.reason)
-        } else {
-            t.reason.code().to_owned()
-        },
-    })
-}
-
-pub(crate) fn trust_payload(
-    from: ExtensionTrustState,
-    to: ExtensionTrustState,
-    reason: &str,
-) -> EntryPayload {
-    EntryPayload::TrustChange(TrustChangeRecord {
-        from: from.as_str().to_owned(),
-        to: to.as_str().to_owned(),
-        reason: reason.to_owned(),
-    })
-}
-
-/// The ledger's copy of a rollback trigger (the ledger does not depend on the rollout crate).
-fn thresholds(t: &RollbackTrigger) -> RollbackThresholds {
-    // Destructured so that a new trigger field is a compile error here, never an unrecorded one.
-    let RollbackTrigger {
-        max_false_positive_rate,
-        max_error_rate,
-        window_size,
-        max_latency_ms,
-    } = *t;
-    RollbackThresholds {
-        max_false_positive_rate,
-        max_error_rate,
-        window_size,
-        max_latency_ms,
-    }
-}
-
-/// The rollout crate's trigger of a ledger's thresholds (a resumed manager's).
-pub(crate) fn trigger_of(t: RollbackThresholds) -> RollbackTrigger {
-    // Destructured so that a new field is a compile error here.
-    let RollbackThresholds {
-        max_false_positive_rate,
-        max_error_rate,
-        window_size,
-        max_latency_ms,
-    } = t;
-    RollbackTrigger {
-        max_false_positive_rate,
-        max_error_rate,
-        window_size,
-        max_latency_ms,
-    }
 }
 
 fn next_seed(rng: &mut ChaCha20Rng) -> [u8; 32] {
@@ -1162,15 +589,6 @@ fn os_seed() -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn phase_words_round_trip() {
-        for phase in RolloutPhase::ALL {
-            for epoch in [0u64, 1, 7, 1 << 40] {
-                assert_eq!(phase_from_word((epoch << 2) | phase_code(phase)), phase);
-            }
-        }
-    }
 
     #[test]
     fn manager_is_send_and_sync() {

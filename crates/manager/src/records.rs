@@ -11,96 +11,26 @@
 //! [`RuntimeHostcallTelemetryEvent`] only when an artifact is built, so the hot path does not
 //! allocate a map per call.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use hostguard_evidence::{
-    BoundedLog, ExecMediationArtifact, ExecMediationLedgerEntry, IncidentBundleFilter,
-    IncidentBundleRedactionPolicy, IncidentEvidenceBundle, IncidentEvidenceBundleBuilder,
-    KillSwitchAuditEntry, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,
-    RuntimeHostcallTelemetryEvent, SecretBrokerArtifact, SecretBrokerLedgerEntry, SecurityAlert,
-    SecurityAlertArtifact, SecurityAlertCategory, SecurityAlertSeverity, TrustStateRecord,
+    ExecMediationArtifact, IncidentBundleFilter, IncidentBundleRedactionPolicy,
+    IncidentEvidenceBundle, IncidentEvidenceBundleBuilder, KillSwitchAuditEntry, QuotaBreachEvent,
+    RolloutSnapshot, RuntimeHostcallTelemetryArtifact, RuntimeHostcallTelemetryEvent,
+    SecretBrokerArtifact, SecretBrokerLedgerEntry, SecurityAlert, SecurityAlertArtifact,
+    SecurityAlertCategory, SecurityAlertSeverity, TrustStateRecord,
 };
-use hostguard_risk_core::{
-    Capability, EnforcementState, Evaluation, Feature, HostcallMethod, QuotaBreach,
-    SecretBrokerDecision, FEATURE_COUNT,
-};
+use hostguard_risk_core::{Decision, ExtensionTrustState, HostcallMethod, VerdictAction};
 use hostguard_rollout::Transition;
 use sha2::{Digest as _, Sha256};
 
-use crate::gate::{args_shape_digest, hex, AlertContext};
-use crate::manager::{Core, ExtensionManager, Shard, ShardState};
+use crate::alerts::AlertContext;
+use crate::manager::ExtensionManager;
 use crate::shard::{lock, read};
-use crate::trust::ExtensionTrustState;
+use crate::state::{Core, Shard, ShardState};
+use crate::streams::TelemetrySlot;
 use crate::verdict::Outcome;
-
-/// Records of one decision, gathered during the pipeline and stored after the ledger append.
-#[derive(Default)]
-pub(crate) struct PendingRecords {
-    pub(crate) alerts: Vec<SecurityAlert>,
-    pub(crate) exec: Vec<ExecMediationLedgerEntry>,
-    pub(crate) secret: Vec<SecretBrokerDecision>,
-    pub(crate) quota: Vec<QuotaBreach>,
-}
-
-/// One telemetry event, compact.
-#[derive(Debug, Clone)]
-pub(crate) struct TelemetrySlot {
-    seq: u64,
-    ts_ms: u64,
-    call_id: Arc<str>,
-    capability: Capability,
-    method: &'static str,
-    features: Option<[f64; FEATURE_COUNT]>,
-    risk_score: f64,
-    risk_action: EnforcementState,
-    previous_action: EnforcementState,
-    enforced: bool,
-    blocked: bool,
-    resource_target_class: &'static str,
-    params_digest: [u8; 32],
-    args_shape_digest: [u8; 32],
-    latency_ms: Option<u64>,
-    outcome: Option<&'static str>,
-}
-
-impl TelemetrySlot {
-    fn event(&self, extension_id: &str) -> RuntimeHostcallTelemetryEvent {
-        let features = match &self.features {
-            Some(values) => Feature::ALL
-                .iter()
-                .zip(values)
-                .map(|(f, v)| (f.as_str().to_owned(), *v))
-                .collect(),
-            None => BTreeMap::new(),
-        };
-        RuntimeHostcallTelemetryEvent {
-            ts_ms: self.ts_ms,
-            extension_id: Some(extension_id.to_owned()),
-            call_id: self.call_id.to_string(),
-            capability: self.capability.as_str().to_owned(),
-            method: self.method.to_owned(),
-            features,
-            risk_score: self.risk_score,
-            risk_action: self.risk_action,
-            previous_action: self.previous_action,
-            enforced: self.enforced,
-            blocked: self.blocked,
-            resource_target_class: self.resource_target_class.to_owned(),
-            params_hash: hex(&self.params_digest),
-            args_shape_hash: hex(&self.args_shape_digest),
-            latency_ms: self.latency_ms,
-            outcome: self.outcome.map(str::to_owned),
-        }
-    }
-}
-
-/// The method as a static string: validation admits only the gate's methods, so telemetry need
-/// not copy it.
-fn static_method(method: &str) -> &'static str {
-    HostcallMethod::parse(method).map_or("unknown", HostcallMethod::as_str)
-}
 
 /// What a control-plane alert says.
 struct ControlAlert<'a> {
@@ -114,29 +44,6 @@ struct ControlAlert<'a> {
     remediation: &'static str,
 }
 
-/// The per-extension streams.
-pub(crate) struct ShardRecords {
-    pub(crate) telemetry: BoundedLog<TelemetrySlot>,
-    pub(crate) alerts: BoundedLog<SecurityAlert>,
-    pub(crate) exec: BoundedLog<(u64, ExecMediationLedgerEntry)>,
-    pub(crate) secret: BoundedLog<(u64, SecretBrokerLedgerEntry)>,
-    pub(crate) quota: BoundedLog<(u64, QuotaBreachEvent)>,
-    pub(crate) kill_audit: BoundedLog<KillSwitchAuditEntry>,
-}
-
-impl ShardRecords {
-    pub(crate) fn new(limit: usize) -> ShardRecords {
-        ShardRecords {
-            telemetry: BoundedLog::new(limit),
-            alerts: BoundedLog::new(limit),
-            exec: BoundedLog::new(limit),
-            secret: BoundedLog::new(limit),
-            quota: BoundedLog::new(limit),
-            kill_audit: BoundedLog::new(limit),
-        }
-    }
-}
-
 impl ExtensionManager {
     fn next_alert_seq(&self) -> u64 {
         self.alert_seq
@@ -145,71 +52,64 @@ impl ExtensionManager {
     }
 
     /// Stores one decision's records in its shard (shard lock held, core lock not held).
-    #[expect(clippy::too_many_arguments, reason = "internal: one decision's parts")]
     pub(crate) fn store_records(
         &self,
         st: &mut ShardState,
         ctx: &AlertContext<'_>,
-        shared_call_id: Arc<str>,
         seq: u64,
-        pending: PendingRecords,
-        eval: Option<&Evaluation>,
-        enforced: bool,
-        blocked: bool,
-        resource_target_class: &'static str,
+        d: &Decision,
     ) {
-        let call_id = &ctx.call.call_id;
+        let call = ctx.call;
         let state = st.risk.state();
+        let eval = d.eval.as_ref();
         st.records.telemetry.push(TelemetrySlot {
             seq,
-            ts_ms: ctx.now,
-            call_id: shared_call_id,
-            capability: ctx.capability,
-            method: static_method(&ctx.call.method),
+            ts_ms: call.now_ms,
+            call_id: Arc::from(call.host.call_id.as_str()),
+            capability: call.capability,
+            method: call.method.map_or("unknown", HostcallMethod::as_str),
             features: eval.map(|e| e.features),
             risk_score: eval.map_or(0.0, |e| e.score),
             risk_action: eval.map_or(state, |e| e.state_after),
             previous_action: eval.map_or(state, |e| e.state_before),
-            enforced,
-            blocked,
-            resource_target_class,
-            params_digest: *ctx.params_digest,
-            args_shape_digest: args_shape_digest(&ctx.call.params),
+            enforced: d.enforced(),
+            blocked: d.action == VerdictAction::Block,
+            resource_target_class: d.resource_class(call.capability),
+            params_digest: call.params_digest,
+            args_shape_digest: call.shape_digest,
             latency_ms: None,
             outcome: None,
         });
-        for mut alert in pending.alerts {
+        for mut alert in ctx.alerts(d) {
             alert.sequence_id = self.next_alert_seq();
             st.records.alerts.push(alert);
         }
-        for entry in pending.exec {
+        if let Some(entry) = ctx.exec_log_entry(d) {
             st.records.exec.push((seq, entry));
         }
-        for s in pending.secret {
-            st.records.secret.push((
-                seq,
-                SecretBrokerLedgerEntry {
-                    ts_ms: ctx.now,
-                    extension_id: Some(ctx.extension_id.to_owned()),
-                    call_id: call_id.clone(),
-                    name_hash: s.name_hash,
-                    redacted: s.redacted,
-                    reason: s.reason.as_str().to_owned(),
-                },
-            ));
+        let extension_id = || Some(call.host.extension_id.clone());
+        let call_id = &call.host.call_id;
+        for s in &d.secrets {
+            let entry = SecretBrokerLedgerEntry {
+                ts_ms: call.now_ms,
+                extension_id: extension_id(),
+                call_id: call_id.clone(),
+                name_hash: s.name_hash.clone(),
+                redacted: s.redacted,
+                reason: s.reason.as_str().to_owned(),
+            };
+            st.records.secret.push((seq, entry));
         }
-        for b in pending.quota {
-            st.records.quota.push((
-                seq,
-                QuotaBreachEvent {
-                    ts_ms: ctx.now,
-                    extension_id: Some(ctx.extension_id.to_owned()),
-                    call_id: call_id.clone(),
-                    kind: b.kind.as_str().to_owned(),
-                    limit: b.limit,
-                    observed: b.observed,
-                },
-            ));
+        if let Some(b) = &d.quota_breach {
+            let event = QuotaBreachEvent {
+                ts_ms: call.now_ms,
+                extension_id: extension_id(),
+                call_id: call_id.clone(),
+                kind: b.kind.as_str().to_owned(),
+                limit: b.limit,
+                observed: b.observed,
+            };
+            st.records.quota.push((seq, event));
         }
     }
 
@@ -262,7 +162,7 @@ impl ExtensionManager {
                     t.from, t.to, t.reason
                 ),
                 codes: &["rollback", t.reason.code(), t.from.as_str()],
-                context_hash: hex(&h.finalize().into()),
+                context_hash: hex::encode(h.finalize()),
                 remediation: "runbook Procedure 4: verify the rollback, fix the cause, \
                               re-advance gradually",
             },
@@ -293,7 +193,7 @@ impl ExtensionManager {
                 action,
                 reason,
                 codes,
-                context_hash: hex(&h.finalize().into()),
+                context_hash: hex::encode(h.finalize()),
                 remediation: "runbook Procedure 5: verify the ledger (and the moved-aside file, \
                               if any) before lifting anything",
             },

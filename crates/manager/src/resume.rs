@@ -16,8 +16,8 @@ use hostguard_rollout::{RestoredRollout, RollbackTrigger, RolloutPhase};
 use crate::builder::ExtensionManagerBuilder;
 use crate::checkpoints::{CheckpointSpec, Checkpointer};
 use crate::error::BuildError;
-use crate::manager::phase_code;
 use crate::sink::{LedgerSink, Store};
+use crate::state::phase_code;
 
 /// What [`build`](crate::ExtensionManagerBuilder::build) does when the durable ledger does not
 /// verify (a complete line that does not parse, or breaks the chain).
@@ -509,7 +509,7 @@ pub(crate) fn start_settings(
     };
     let trigger = match restored.rollback_trigger {
         Some(t) => {
-            let t = crate::manager::trigger_of(t);
+            let t = crate::state::trigger_of(t);
             note(t != b.rollback_trigger, "rollback_trigger");
             t
         }

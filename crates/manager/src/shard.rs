@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, Rw
 
 use hostguard_rollout::SampleId;
 
-use crate::verdict::VerdictAction;
+use hostguard_risk_core::VerdictAction;
 
 /// Number of stripes of the shard map and of the call index.
 pub(crate) const STRIPES: usize = 16;

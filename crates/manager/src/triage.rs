@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::manager::ExtensionManager;
 use crate::shard::lock;
-use crate::trust::ExtensionTrustState;
+use hostguard_risk_core::ExtensionTrustState;
 
 /// Window of the burst rule, in milliseconds.
 pub const BURST_WINDOW_MS: u64 = 60_000;

@@ -2,40 +2,11 @@
 //! (docs/design.md §2 steps 7–8).
 
 use std::borrow::Cow;
-use std::fmt;
 
-use hostguard_risk_core::{Capability, EnforcementState, FallbackReason, SECRET_PLACEHOLDER};
+use hostguard_risk_core::{
+    Capability, EnforcementState, FallbackReason, VerdictAction, SECRET_PLACEHOLDER,
+};
 use serde::{Deserialize, Serialize};
-
-/// What the host must do with the call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerdictAction {
-    /// Dispatch the call.
-    Allow,
-    /// Ask a person first, then report the answer with
-    /// [`ExtensionManager::resolve_prompt`](crate::ExtensionManager::resolve_prompt).
-    Prompt,
-    /// Refuse the call.
-    Block,
-}
-
-impl VerdictAction {
-    /// The snake_case name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            VerdictAction::Allow => "allow",
-            VerdictAction::Prompt => "prompt",
-            VerdictAction::Block => "block",
-        }
-    }
-}
-
-impl fmt::Display for VerdictAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The gate's answer for one hostcall. Every verdict has been written to the ledger before it is
 /// returned ([`Verdict::ledger_seq`]).

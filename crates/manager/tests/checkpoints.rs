@@ -7,6 +7,9 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+#[path = "../../ledger/tests/support/rechain.rs"]
+mod rechain;
+use rechain::rechain;
 use std::num::NonZeroU64;
 use std::path::{Path, PathBuf};
 
@@ -84,21 +87,6 @@ fn write_entries(path: &Path, entries: &[LedgerEntry]) {
         .map(|e| serde_json::to_string(e).unwrap())
         .collect();
     std::fs::write(path, lines.join("\n") + "\n").unwrap();
-}
-
-/// What an attacker with the file but not the key does: drop entries and re-chain the rest,
-/// every seq, digest and link recomputed, so the file verifies on its own.
-fn rechain(mut entries: Vec<LedgerEntry>) -> Vec<LedgerEntry> {
-    let mut prev = hostguard_manager::Digest::GENESIS;
-    let mut buf = Vec::new();
-    for (seq, e) in entries.iter_mut().enumerate() {
-        e.seq = seq as u64;
-        e.prev_ledger_hash = prev;
-        e.body_digest = e.recompute_body_digest(&mut buf).unwrap().unwrap();
-        e.ledger_hash = e.recompute_ledger_hash();
-        prev = e.ledger_hash;
-    }
-    entries
 }
 
 /// A ledger with a killed extension, checkpointed, then the manager dropped.

@@ -11,6 +11,9 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+#[path = "../../ledger/tests/support/rechain.rs"]
+mod rechain;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -724,20 +727,40 @@ mod phases {
 
     /// Runs the exfiltration shape and returns the verdicts of the uploads.
     fn uploads(phase: RolloutPhase) -> (ExtensionManager, Vec<hostguard_manager::Verdict>) {
+        let (manager, _, verdicts) = uploads_clocked(phase);
+        (manager, verdicts)
+    }
+
+    fn uploads_clocked(
+        phase: RolloutPhase,
+    ) -> (
+        ExtensionManager,
+        ManualClock,
+        Vec<hostguard_manager::Verdict>,
+    ) {
         let clock = ManualClock::new(1_000);
         let manager = risk_only(phase, clock.clone());
+        let verdicts = uploads_on(&manager, &clock, "up");
+        (manager, clock, verdicts)
+    }
+
+    /// The exfiltration shape by `ext` on `manager`, call ids prefixed by `prefix`.
+    fn uploads_on(
+        manager: &ExtensionManager,
+        clock: &ManualClock,
+        prefix: &str,
+    ) -> Vec<hostguard_manager::Verdict> {
         manager
-            .evaluate_hostcall(&secret_env("ext", "env"))
+            .evaluate_hostcall(&secret_env("ext", &format!("{prefix}-env")))
             .unwrap();
-        let verdicts = (0..4)
+        (0..4)
             .map(|i| {
                 clock.advance_ms(500);
                 manager
-                    .evaluate_hostcall(&upload("ext", &format!("up-{i}")))
+                    .evaluate_hostcall(&upload("ext", &format!("{prefix}-{i}")))
                     .unwrap()
             })
-            .collect();
-        (manager, verdicts)
+            .collect()
     }
 
     fn would_block_alerts(manager: &ExtensionManager) -> usize {
@@ -797,7 +820,106 @@ mod phases {
         assert_eq!(last.rollout_phase, "shadow");
         assert!(!last.enforced);
         assert_eq!(last.state_after, EnforcementState::Terminate);
-        assert_eq!(last.selected_action, EnforcementState::Allow);
+        // The ledger keeps the counterfactual: the model selected Terminate, nothing applied it.
+        assert_eq!(last.selected_action, EnforcementState::Terminate);
+        let applied = last.applied.unwrap();
+        assert_eq!(applied.action, EnforcementState::Allow);
+        assert_eq!(applied.basis, hostguard_manager::EnforcementBasis::Shadow);
+    }
+
+    /// The first decision of the exfiltration shape at which the model selected Terminate.
+    fn terminate_decision(ledger: &hostguard_manager::RuntimeRiskLedgerArtifact) -> usize {
+        ledger
+            .entries
+            .iter()
+            .position(|e| {
+                e.decision().is_some_and(|d| {
+                    d.risk_evaluated && d.state_after == EnforcementState::Terminate
+                })
+            })
+            .unwrap()
+    }
+
+    /// In every phase the ledger and its replay carry the model's selection and what was
+    /// applied, with why; replay re-derives both and flags a decision the step does not
+    /// reproduce, even in a chain rewritten to verify.
+    #[test]
+    fn every_phase_records_the_selected_and_the_applied_action_and_replay_checks_both() {
+        use hostguard_manager::EnforcementBasis as B;
+        use EnforcementState::{Allow, Terminate};
+        let older = |phase| {
+            let (m, clock, _) = uploads_clocked(RolloutPhase::LogOnly);
+            assert!(m.set_rollout_phase(phase));
+            uploads_on(&m, &clock, "later");
+            m
+        };
+        let cases = [
+            (uploads(RolloutPhase::Shadow).0, B::Shadow, Allow),
+            (uploads(RolloutPhase::LogOnly).0, B::LogOnly, Allow),
+            (older(RolloutPhase::EnforceNew), B::EnforceNewOlder, Allow),
+            (
+                uploads(RolloutPhase::EnforceNew).0,
+                B::EnforceNewFirstSeen,
+                Terminate,
+            ),
+            (
+                uploads(RolloutPhase::EnforceAll).0,
+                B::EnforceAll,
+                Terminate,
+            ),
+        ];
+        for (manager, basis, applied) in cases {
+            let mut ledger = manager.runtime_risk_ledger_artifact();
+            let index = if basis == B::EnforceNewOlder {
+                ledger.entries.len() - 1
+            } else {
+                terminate_decision(&ledger)
+            };
+            let d = ledger.entries[index].decision().unwrap();
+            assert_eq!(d.selected_action, Terminate, "{basis}");
+            let recorded = d.applied.unwrap();
+            assert_eq!((recorded.basis, recorded.action), (basis, applied));
+            assert_eq!(recorded.gate_action, Allow, "{basis}");
+            assert_eq!(d.enforced, basis.enforces());
+
+            let replay = hostguard_manager::replay_runtime_risk_ledger_artifact(&ledger).unwrap();
+            assert_eq!(replay.inconsistent_count, 0, "{basis}");
+            assert!(replay.unreproduced_unevaluated.is_empty());
+            let step = replay.steps.iter().find(|s| s.index == index).unwrap();
+            assert_eq!(
+                (step.selected_action, step.applied_action),
+                (Terminate, applied)
+            );
+            assert_eq!(step.derived_selected_action, Some(Terminate));
+            assert_eq!(step.derived_applied_action, Some(applied));
+            assert_eq!(step.basis, Some(basis));
+
+            // A rewritten record: what shadow mode used to write (the applied action as the
+            // selected one), or an enforced Terminate recorded as allowed. The chain verifies;
+            // replay does not reproduce the decision.
+            let forged = if applied == Allow {
+                (Allow, Allow)
+            } else {
+                (Terminate, Allow)
+            };
+            if let hostguard_manager::EntryBody::Full(hostguard_manager::EntryPayload::Decision(
+                d,
+            )) = &mut ledger.entries[index].body
+            {
+                d.selected_action = forged.0;
+                d.applied = d.applied.map(|a| hostguard_manager::AppliedRecord {
+                    action: forged.1,
+                    ..a
+                });
+            }
+            ledger.entries = rechain::rechain(ledger.entries);
+            ledger.head.last_ledger_hash = ledger.entries.last().unwrap().ledger_hash;
+            assert!(hostguard_manager::verify_runtime_risk_ledger_artifact(&ledger).valid);
+            let replay = hostguard_manager::replay_runtime_risk_ledger_artifact(&ledger).unwrap();
+            let step = replay.steps.iter().find(|s| s.index == index).unwrap();
+            assert!(!step.consistent, "{basis}: {step:?}");
+            assert_eq!(replay.inconsistent_count, 1, "{basis}");
+        }
     }
 
     #[test]
@@ -1590,6 +1712,44 @@ mod durable {
             .unwrap()
     }
 
+    /// An operator's change whose control entry cannot be written (here: a reason longer than
+    /// a durable line may be) is in force all the same; the `try_` API says it was not
+    /// recorded, and a Critical `ledger_integrity` alert says so too.
+    #[test]
+    fn a_control_entry_that_cannot_be_written_is_reported_to_the_operator() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(1_000);
+        let manager = durable_manager(&dir.path().join("ledger.jsonl"), &clock);
+        manager.evaluate_hostcall(&benign("ext", "c1")).unwrap();
+        let huge = "x".repeat(hostguard_manager::MAX_LINE_BYTES);
+        let err = manager.try_set_kill_switch("ext", true, &huge).unwrap_err();
+        assert!(
+            matches!(&err, hostguard_manager::ControlError::NotRecorded { kind: "kill_switch", extension_id: Some(x), .. } if x == "ext"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("a restart would not restore it"));
+        // In force: the next call is refused by the kill switch.
+        let v = manager.evaluate_hostcall(&benign("ext", "c2")).unwrap();
+        assert_eq!(v.reason_code(), "kill_switch");
+        let alert = manager
+            .security_alerts()
+            .into_iter()
+            .find(|a| a.reason_codes.iter().any(|c| c == "control_not_recorded"))
+            .unwrap();
+        assert_eq!(alert.category, SecurityAlertCategory::LedgerIntegrity);
+        // The same through the other control calls; a recorded change is `Ok`.
+        assert!(manager.try_reset_extension("ext", &huge).is_err());
+        assert_eq!(
+            manager.try_set_kill_switch("ext", false, "INC-1 closed"),
+            Ok(true)
+        );
+        assert_eq!(
+            manager.try_set_rollout_phase(RolloutPhase::Shadow),
+            Ok(true)
+        );
+        assert_eq!(manager.try_advance_rollout(), Ok(true));
+    }
+
     #[test]
     fn a_restarted_manager_continues_the_durable_chain() {
         let dir = tempfile::tempdir().unwrap();
@@ -2334,6 +2494,12 @@ mod properties {
             }
             let replay = hostguard_manager::replay_runtime_risk_ledger_artifact(&ledger).unwrap();
             prop_assert_eq!(replay.inconsistent_count, 0);
+            prop_assert!(replay.unreproduced_unevaluated.is_empty(), "{:?}", replay.unreproduced_unevaluated);
+            // Every decision records what it applied, and replay re-derives it.
+            for step in &replay.steps {
+                prop_assert_eq!(step.derived_applied_action, Some(step.applied_action));
+                prop_assert_eq!(step.derived_selected_action, Some(step.selected_action));
+            }
         }
     }
 

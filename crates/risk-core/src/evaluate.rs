@@ -184,9 +184,9 @@ pub fn record_outcome(state: &mut ExtensionRiskState, outcome: Outcome) {
         .cap_mass(state.scores.capacity() as f64 * MAX_EVIDENCE_PER_CALL);
 }
 
-/// Evaluates one call: features → score → posterior, e-process, drift → triggers → one
-/// [`Hysteresis::step`] (the same function ledger replay runs) → explanation and the
-/// decision-time budget. Reads `clock` at the start and at the end.
+/// Evaluates one call and applies the decision-time budget to the time it took: [`assess_risk`]
+/// timed by `clock`, read at the start and at the end. The gate times its whole decision instead
+/// (`gate::conclude`).
 pub fn evaluate(
     model: &RiskModel,
     state: &mut ExtensionRiskState,
@@ -194,6 +194,19 @@ pub fn evaluate(
     clock: &dyn Clock,
 ) -> Evaluation {
     let started = clock.now_ms();
+    let evaluation = assess_risk(model, state, input);
+    let finished = clock.now_ms();
+    evaluation.timed(finished.saturating_sub(started), model)
+}
+
+/// Evaluates one call, purely: features → score → posterior, e-process, drift → triggers → one
+/// [`Hysteresis::step`] (the same function ledger replay runs) → explanation. The decision-time
+/// budget is applied afterwards ([`Evaluation::timed`]); `decision_ms` is 0 until then.
+pub fn assess_risk(
+    model: &RiskModel,
+    state: &mut ExtensionRiskState,
+    input: &RiskInput,
+) -> Evaluation {
     let capability = input.capability;
     let signals = input.signals;
     let is_exec = capability == Capability::Exec;
@@ -330,24 +343,12 @@ pub fn evaluate(
     state.calls = state.calls.saturating_add(1);
 
     let explanation = Explanation::from_features(terms);
-    let finished = clock.now_ms();
-    let decision_ms = finished.saturating_sub(started);
     let posterior_finite = posterior.safe.is_finite()
         && posterior.suspicious.is_finite()
         && posterior.unsafe_.is_finite();
-    let fallback = if controller_error || !posterior_finite || !e.log_value.is_finite() {
-        Some(FallbackReason::ControllerError)
-    } else if decision_ms > model.decision_timeout_ms {
-        Some(FallbackReason::DecisionTimeout)
-    } else {
-        None
-    };
-    // A fallback never downgrades: fail-closed raises to at least Deny, fail-open keeps the
-    // state reached (docs/design.md §2 "Decision-time budget").
-    let verdict = match fallback {
-        Some(_) if model.fail_closed => outcome.after.max(EnforcementState::Deny),
-        Some(_) | None => outcome.after,
-    };
+    let fallback = (controller_error || !posterior_finite || !e.log_value.is_finite())
+        .then_some(FallbackReason::ControllerError);
+    let verdict = fallback_verdict(model, outcome.after, fallback);
     Evaluation {
         score,
         posterior: if posterior_finite {
@@ -376,7 +377,35 @@ pub fn evaluate(
         features,
         explanation,
         fallback,
-        decision_ms,
+        decision_ms: 0,
+    }
+}
+
+/// A fallback never downgrades: fail-closed raises to at least Deny, fail-open keeps the state
+/// reached (docs/design.md §2 "Decision-time budget").
+fn fallback_verdict(
+    model: &RiskModel,
+    reached: EnforcementState,
+    fallback: Option<FallbackReason>,
+) -> EnforcementState {
+    match fallback {
+        Some(_) if model.fail_closed => reached.max(EnforcementState::Deny),
+        Some(_) | None => reached,
+    }
+}
+
+impl Evaluation {
+    /// The evaluation of a decision that took `decision_ms`: past the model's
+    /// `decision_timeout_ms` (and without an earlier fallback) it falls back with
+    /// [`FallbackReason::DecisionTimeout`].
+    #[must_use]
+    pub fn timed(mut self, decision_ms: u64, model: &RiskModel) -> Evaluation {
+        self.decision_ms = decision_ms;
+        if self.fallback.is_none() && decision_ms > model.decision_timeout_ms {
+            self.fallback = Some(FallbackReason::DecisionTimeout);
+            self.verdict = fallback_verdict(model, self.state_after, self.fallback);
+        }
+        self
     }
 }
 

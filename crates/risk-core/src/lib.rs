@@ -37,6 +37,7 @@ mod eprocess;
 mod evaluate;
 mod explain;
 mod features;
+mod gate;
 mod hostcall;
 mod hysteresis;
 mod model;
@@ -79,11 +80,19 @@ pub use state::EnforcementState;
 pub use clock::{Clock, ManualClock};
 pub use drift::{DriftDetector, DriftReading, DRIFT_RECENT};
 pub use eprocess::{EProcess, EProcessReading};
-pub use evaluate::{evaluate, record_outcome, ExtensionRiskState};
+pub use evaluate::{assess_risk, evaluate, record_outcome, ExtensionRiskState};
 pub use explain::{Contributor, Explanation, Trigger, Triggers, MAX_CONTRIBUTORS};
 pub use features::{Feature, HttpTargetClass, FEATURE_COUNT};
 pub use model::{
     Evaluation, FallbackReason, Outcome, RiskInput, RiskModel, RiskModelError, Signals,
+};
+// The gate's pure step (docs/design.md §2).
+pub use gate::unnamed_env_reason;
+pub use gate::{
+    action_for, args_shape_digest, assess, attack_ids, broker_env, conclude, mediate,
+    params_digest, risk_code, rule_codes, rule_id, rule_ids, settle, step, Assessment, Call,
+    Decision, EnforcementBasis, ExtensionTrustState, Finding, GateConfig, GateState, Judge,
+    Mediation, Settlement, VerdictAction, TRUST_QUARANTINED, TRUST_TRUSTED,
 };
 // Detection for every method (docs/detection.md).
 pub use detect::{Detection, Detector, TaintTracker};

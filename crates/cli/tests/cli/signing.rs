@@ -1,11 +1,12 @@
 //! Keys, signed ledger checkpoints and signed DSSE envelopes through the binary
 //! (`docs/ledger-format.md` §8, `docs/evidence-format.md` §5.1).
 
+use crate::rechain::rechain;
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use hostguard_ledger::{Digest, LedgerEntry, RuntimeRiskLedgerArtifact};
+use hostguard_ledger::{LedgerEntry, RuntimeRiskLedgerArtifact};
 use serde_json::Value;
 
 use super::fixtures;
@@ -89,20 +90,6 @@ fn artifact(entries: Vec<LedgerEntry>) -> RuntimeRiskLedgerArtifact {
         base.hysteresis,
         entries,
     )
-}
-
-/// Recomputes seqs, links and hashes from genesis, as an attacker with the file would.
-fn rechain(mut entries: Vec<LedgerEntry>) -> Vec<LedgerEntry> {
-    let mut prev = Digest::GENESIS;
-    let mut buf = Vec::new();
-    for (i, e) in entries.iter_mut().enumerate() {
-        e.seq = i as u64;
-        e.prev_ledger_hash = prev;
-        e.body_digest = e.recompute_body_digest(&mut buf).unwrap().unwrap();
-        e.ledger_hash = e.recompute_ledger_hash();
-        prev = e.ledger_hash;
-    }
-    entries
 }
 
 fn verdict_code(verdict: &Value) -> &str {

@@ -5,6 +5,7 @@
 //! and every re-chain recomputes every hash correctly, so the mutated ledger verifies as a chain
 //! on its own; the checkpoint must refuse it, every time.
 
+use crate::rechain::rechain_from as rechain;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hostguard_ledger::{
@@ -65,21 +66,6 @@ fn artifact(entries: Vec<LedgerEntry>) -> RuntimeRiskLedgerArtifact {
         HysteresisConfig::default(),
         entries,
     )
-}
-
-/// What an attacker with the file but not the key does: renumber from `first_seq`, relink from
-/// `prev`, recompute every body digest and ledger hash.
-fn rechain(mut entries: Vec<LedgerEntry>, first_seq: u64, prev: Digest) -> Vec<LedgerEntry> {
-    let mut prev = prev;
-    let mut buf = Vec::new();
-    for (i, e) in entries.iter_mut().enumerate() {
-        e.seq = first_seq + i as u64;
-        e.prev_ledger_hash = prev;
-        e.body_digest = e.recompute_body_digest(&mut buf).unwrap().unwrap();
-        e.ledger_hash = e.recompute_ledger_hash();
-        prev = e.ledger_hash;
-    }
-    entries
 }
 
 /// Signs a checkpoint of the first `size` entries of `full`, and opens it with the trusted key.

@@ -5,6 +5,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// The `to` of a `trust_change` ledger entry that quarantines an extension.
+pub const TRUST_QUARANTINED: &str = "quarantined";
+/// The `to` of a `trust_change` ledger entry that trusts an extension again.
+pub const TRUST_TRUSTED: &str = "trusted";
+
 /// The trust level of one extension, from most to least trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -14,8 +19,7 @@ pub enum ExtensionTrustState {
     /// Seen, not quarantined, not killed.
     Trusted,
     /// The risk model put the extension in Terminate while the rollout enforced it: every call is
-    /// blocked until an operator lifts it (kill switch off, or
-    /// [`reset_extension`](crate::ExtensionManager::reset_extension)).
+    /// blocked until an operator lifts it (kill switch off, or the manager's `reset_extension`).
     Quarantined,
     /// An operator engaged the kill switch: every call is refused, in every phase, whether the
     /// risk controller is on or off.
@@ -27,8 +31,8 @@ impl ExtensionTrustState {
     pub const fn as_str(self) -> &'static str {
         match self {
             ExtensionTrustState::Unknown => "unknown",
-            ExtensionTrustState::Trusted => hostguard_ledger::TRUST_TRUSTED,
-            ExtensionTrustState::Quarantined => hostguard_ledger::TRUST_QUARANTINED,
+            ExtensionTrustState::Trusted => TRUST_TRUSTED,
+            ExtensionTrustState::Quarantined => TRUST_QUARANTINED,
             ExtensionTrustState::Killed => "killed",
         }
     }
