@@ -13,6 +13,7 @@ use hostguard_evidence::{
     SecurityAlert, SecurityAlertCategory as Cat, SecurityAlertSeverity as Sev,
 };
 use hostguard_ledger::{Committed, DecisionRecord, EntryBody, EntryPayload, LedgerEntry};
+use hostguard_risk_core::DomainTag;
 use hostguard_risk_core::{
     evaluate, Capability, Detection, EnforcementState, Evaluation, ExecTier, HostCall,
     HttpTargetClass, PolicyVerdict, Posterior, QuotaCharge, RiskInput, SecretBrokerDecision,
@@ -775,14 +776,13 @@ pub(crate) fn args_shape_digest(params: &Value) -> [u8; 32] {
 }
 
 fn context_hash(extension_id: &str, call_id: &str, params_digest: &[u8; 32]) -> String {
-    let mut h = Sha256::new();
-    h.update(b"hostguard.alert_context.v1\0");
+    let mut h = DomainTag::AlertContext.hasher();
     h.update((extension_id.len() as u64).to_be_bytes());
     h.update(extension_id.as_bytes());
     h.update((call_id.len() as u64).to_be_bytes());
     h.update(call_id.as_bytes());
     h.update(params_digest);
-    hex(&h.finalize().into())
+    hex(&h.finalize())
 }
 
 /// Lowercase hex of a digest.

@@ -22,12 +22,12 @@ use hostguard_evidence::{
     RuntimeHostcallTelemetryEvent, SecretBrokerArtifact, SecretBrokerLedgerEntry, SecurityAlert,
     SecurityAlertArtifact, SecurityAlertCategory, SecurityAlertSeverity, TrustStateRecord,
 };
+use hostguard_risk_core::DomainTag;
 use hostguard_risk_core::{
     Capability, EnforcementState, Evaluation, Feature, HostcallMethod, QuotaBreach,
     SecretBrokerDecision, FEATURE_COUNT,
 };
 use hostguard_rollout::Transition;
-use sha2::{Digest as _, Sha256};
 
 use crate::gate::{args_shape_digest, hex, AlertContext};
 use crate::manager::{Core, ExtensionManager, Shard, ShardState};
@@ -244,8 +244,7 @@ impl ExtensionManager {
 
     /// The `ProfileTransition` alert of an automatic rollback (core lock held).
     pub(crate) fn rollback_alert(&self, core: &mut Core, t: &Transition) {
-        let mut h = Sha256::new();
-        h.update(b"hostguard.rollout_transition.v1\0");
+        let mut h = DomainTag::RolloutTransition.hasher();
         h.update(t.from.as_str().as_bytes());
         h.update(b"\0");
         h.update(t.to.as_str().as_bytes());
@@ -262,7 +261,7 @@ impl ExtensionManager {
                     t.from, t.to, t.reason
                 ),
                 codes: &["rollback", t.reason.code(), t.from.as_str()],
-                context_hash: hex(&h.finalize().into()),
+                context_hash: hex(&h.finalize()),
                 remediation: "runbook Procedure 4: verify the rollback, fix the cause, \
                               re-advance gradually",
             },
@@ -281,8 +280,7 @@ impl ExtensionManager {
         reason: String,
         codes: &[&str],
     ) {
-        let mut h = Sha256::new();
-        h.update(b"hostguard.ledger_integrity.v1\0");
+        let mut h = DomainTag::LedgerIntegrity.hasher();
         h.update(reason.as_bytes());
         self.push_control_alert(
             core,
@@ -293,7 +291,7 @@ impl ExtensionManager {
                 action,
                 reason,
                 codes,
-                context_hash: hex(&h.finalize().into()),
+                context_hash: hex(&h.finalize()),
                 remediation: "runbook Procedure 5: verify the ledger (and the moved-aside file, \
                               if any) before lifting anything",
             },
