@@ -45,6 +45,7 @@ mod policy;
 mod posterior;
 mod quota;
 mod secret;
+mod source_text;
 mod state;
 
 pub use capability::{
