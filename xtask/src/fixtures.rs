@@ -181,26 +181,7 @@ pub fn generate_runs(
     let work = root.join("target/xtask/fixtures");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
-    let incident = work.join("incident.jsonl");
-    let bytes = streams
-        .get(Path::new("fixtures/streams/incident.jsonl"))
-        .context("no incident stream")?;
-    std::fs::write(&incident, bytes)?;
-    let out = work.join("run");
-    hostguard(
-        &bin,
-        &[
-            "run".into(),
-            "--events".into(),
-            incident.clone().into(),
-            "--out".into(),
-            out.clone().into(),
-            "--profile".into(),
-            "permissive".into(),
-            "--unsafe-fixed-salt-seed".into(),
-            RUN_SALT_SEED.into(),
-        ],
-    )?;
+    let out = run_incident(&bin, &work, streams)?;
     let mut files = BTreeMap::new();
     let mut names: Vec<PathBuf> = std::fs::read_dir(&out)?
         .flatten()
@@ -214,6 +195,65 @@ pub fn generate_runs(
             std::fs::read(path)?,
         );
     }
+    ledger_fixtures(&out, &mut files)?;
+    for (name, flags) in BUNDLES {
+        let file = work.join(name);
+        let mut args: Vec<OsString> = vec![
+            "bundle".into(),
+            "build".into(),
+            "--from".into(),
+            out.clone().into(),
+            "--out".into(),
+            file.clone().into(),
+        ];
+        args.extend(flags.iter().map(OsString::from));
+        hostguard(&bin, &args)?;
+        files.insert(
+            Path::new("fixtures/bundles").join(name),
+            std::fs::read(&file)?,
+        );
+    }
+    Ok(files)
+}
+
+/// The bundle fixtures: file name and the `bundle build` flags beyond `--from` / `--out`.
+const BUNDLES: [(&str, &[&str]); 2] = [
+    ("incident-external.json", &["--redact", "external"]),
+    (
+        "incident-theme-pack-internal.json",
+        &["--redact", "internal", "--extension", "theme-pack"],
+    ),
+];
+
+/// `hostguard run` over the incident stream (permissive profile, fixed salts) in `work`;
+/// returns the run's output folder.
+fn run_incident(bin: &Path, work: &Path, streams: &BTreeMap<PathBuf, Vec<u8>>) -> Result<PathBuf> {
+    let incident = work.join("incident.jsonl");
+    let bytes = streams
+        .get(Path::new("fixtures/streams/incident.jsonl"))
+        .context("no incident stream")?;
+    std::fs::write(&incident, bytes)?;
+    let out = work.join("run");
+    hostguard(
+        bin,
+        &[
+            "run".into(),
+            "--events".into(),
+            incident.clone().into(),
+            "--out".into(),
+            out.clone().into(),
+            "--profile".into(),
+            "permissive".into(),
+            "--unsafe-fixed-salt-seed".into(),
+            RUN_SALT_SEED.into(),
+        ],
+    )?;
+    Ok(out)
+}
+
+/// The run's ledger as is (healthy), with entry 3's timestamp moved by 1 ms (tampered), and
+/// without its last two entries (truncated).
+fn ledger_fixtures(out: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) -> Result<()> {
     let ledger_bytes = std::fs::read(out.join("ledger.json"))?;
     files.insert(
         PathBuf::from("fixtures/ledgers/healthy.json"),
@@ -237,31 +277,7 @@ pub fn generate_runs(
         PathBuf::from("fixtures/ledgers/truncated.json"),
         pretty(&truncated)?,
     );
-    let bundles: [(&str, &[&str]); 2] = [
-        ("incident-external.json", &["--redact", "external"]),
-        (
-            "incident-theme-pack-internal.json",
-            &["--redact", "internal", "--extension", "theme-pack"],
-        ),
-    ];
-    for (name, flags) in bundles {
-        let file = work.join(name);
-        let mut args: Vec<OsString> = vec![
-            "bundle".into(),
-            "build".into(),
-            "--from".into(),
-            out.clone().into(),
-            "--out".into(),
-            file.clone().into(),
-        ];
-        args.extend(flags.iter().map(OsString::from));
-        hostguard(&bin, &args)?;
-        files.insert(
-            Path::new("fixtures/bundles").join(name),
-            std::fs::read(&file)?,
-        );
-    }
-    Ok(files)
+    Ok(())
 }
 
 fn hostguard(bin: &Path, args: &[OsString]) -> Result<()> {

@@ -132,11 +132,20 @@ const SECRET_ENV: &[&str] = &[
 /// A session generator: writes one extension's calls, returns the trace's description.
 type Scenario = fn(&mut Gen, &mut Stream, &mut Ext) -> &'static str;
 
-/// Every trace, benign then malicious, in a fixed order.
-pub fn all(seed: u64) -> Vec<Trace> {
-    let mut g = Gen::new(seed);
-    let mut out = Vec::new();
-    let benign: &[(&str, Scenario)] = &[
+/// One family of traces: its kind, its scenarios, the extensions that play them, and how many
+/// rounds of every scenario. In round `r`, scenario `i` is played by extension
+/// `(i + r * ext_step) % exts.len()`.
+struct Family {
+    kind: &'static str,
+    scenarios: &'static [(&'static str, Scenario)],
+    exts: &'static [(&'static str, &'static str)],
+    rounds: usize,
+    ext_step: usize,
+}
+
+const BENIGN: Family = Family {
+    kind: "benign",
+    scenarios: &[
         ("rust-edit-test", rust_edit_test),
         ("rust-clippy-fix", rust_clippy_fix),
         ("node-install-test", node_install_test),
@@ -152,8 +161,8 @@ pub fn all(seed: u64) -> Vec<Trace> {
         ("format-and-lint", format_and_lint),
         ("clean-build-artifacts", clean_build_artifacts),
         ("deps-update-registry", deps_update_registry),
-    ];
-    let exts = [
+    ],
+    exts: &[
         ("code-helper", "ch"),
         ("rust-companion", "rc"),
         ("npm-scripts", "ns"),
@@ -164,28 +173,14 @@ pub fn all(seed: u64) -> Vec<Trace> {
         ("dev-server", "ds"),
         ("py-tools", "py"),
         ("lint-bot", "lb"),
-    ];
-    let mut offset = 0u64;
-    for round in 0..3 {
-        for (i, (name, scenario)) in benign.iter().enumerate() {
-            let (ext_id, prefix) = exts
-                .get((i + round * 3) % exts.len())
-                .copied()
-                .unwrap_or(("code-helper", "ch"));
-            let mut s = Stream::new(EPOCH_MS + offset);
-            let mut ext = Ext::new(ext_id, prefix);
-            let description = scenario(&mut g, &mut s, &mut ext);
-            offset += 3_600_000;
-            out.push(Trace {
-                name: format!("benign-{name}-{}", round + 1),
-                kind: "benign",
-                description: description.to_owned(),
-                extensions: vec![(ext.id.clone(), "benign")],
-                stream: s,
-            });
-        }
-    }
-    let malicious: &[(&str, Scenario)] = &[
+    ],
+    rounds: 3,
+    ext_step: 3,
+};
+
+const MALICIOUS: Family = Family {
+    kind: "malicious",
+    scenarios: &[
         ("exfil-secret-env", exfil_secret_env),
         ("curl-pipe-sh", curl_pipe_sh),
         ("wget-pipe-bash", wget_pipe_bash),
@@ -204,32 +199,46 @@ pub fn all(seed: u64) -> Vec<Trace> {
         ("git-history-destroy", git_history_destroy),
         ("setuid-shell", setuid_shell),
         ("bash-tool-sudo-wrapped", bash_tool_sudo_wrapped),
-    ];
-    let bad_exts = [
+    ],
+    exts: &[
         ("theme-pack", "tp"),
         ("prettier-plus", "pp"),
         ("snippet-sync", "ss"),
         ("ai-autocomplete", "ac"),
         ("git-lens-pro", "gl"),
         ("icons-extra", "ie"),
-    ];
-    for round in 0..2 {
-        for (i, (name, scenario)) in malicious.iter().enumerate() {
-            let (ext_id, prefix) = bad_exts
-                .get((i + round) % bad_exts.len())
-                .copied()
-                .unwrap_or(("theme-pack", "tp"));
-            let mut s = Stream::new(EPOCH_MS + offset);
-            let mut ext = Ext::new(ext_id, prefix);
-            let description = scenario(&mut g, &mut s, &mut ext);
-            offset += 3_600_000;
-            out.push(Trace {
-                name: format!("malicious-{name}-{}", round + 1),
-                kind: "malicious",
-                description: description.to_owned(),
-                extensions: vec![(ext.id.clone(), "malicious")],
-                stream: s,
-            });
+    ],
+    rounds: 2,
+    ext_step: 1,
+};
+
+/// Every trace, benign then malicious, in a fixed order; each trace starts an hour after the
+/// previous one.
+pub fn all(seed: u64) -> Vec<Trace> {
+    let mut g = Gen::new(seed);
+    let mut out = Vec::new();
+    let mut offset = 0u64;
+    for family in [&BENIGN, &MALICIOUS] {
+        for round in 0..family.rounds {
+            for (i, (name, scenario)) in family.scenarios.iter().enumerate() {
+                let (ext_id, prefix) = family
+                    .exts
+                    .get((i + round * family.ext_step) % family.exts.len())
+                    .or(family.exts.first())
+                    .copied()
+                    .unwrap_or_default();
+                let mut s = Stream::new(EPOCH_MS + offset);
+                let mut ext = Ext::new(ext_id, prefix);
+                let description = scenario(&mut g, &mut s, &mut ext);
+                offset += 3_600_000;
+                out.push(Trace {
+                    name: format!("{}-{name}-{}", family.kind, round + 1),
+                    kind: family.kind,
+                    description: description.to_owned(),
+                    extensions: vec![(ext.id.clone(), family.kind)],
+                    stream: s,
+                });
+            }
         }
     }
     out

@@ -15,11 +15,12 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use hostguard_manager::{
-    verify_incident_evidence_bundle, IncidentBundleFilter, IncidentBundleRedactionPolicy,
+    verify_incident_evidence_bundle, ExtensionManager, IncidentBundleFilter,
+    IncidentBundleRedactionPolicy, IncidentBundleVerificationReport, IncidentEvidenceBundle,
 };
 use hostguard_manager::{
     verify_runtime_risk_ledger_artifact, EnforcementState, PolicyProfile, RolloutPhase,
-    RuntimeRiskConfig,
+    RuntimeRiskConfig, RuntimeRiskLedgerVerificationReport,
 };
 use serde_json::Value;
 
@@ -66,7 +67,40 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         events.push(item?);
     }
     let start_ms = events.first().map_or(0, |(_, e)| e.ts_ms());
-    let options = GateOptions {
+    let mut driver = Driver::new(&demo_options(start_ms))?;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "hostguard demo — two extensions, one incident (policy profile permissive: every\n\
+         capability granted; the risk model, exec mediation and quotas still decide)\n"
+    );
+    let _ = writeln!(text, "timeline (t+ from the first event):");
+    let verdicts = play_timeline(&mut driver, &source, &events, start_ms, &mut text)?;
+
+    std::fs::create_dir_all(out).map_err(|e| CliError::out_dir(out, &e))?;
+    write_file(&out.join("events.jsonl"), INCIDENT_STREAM.as_bytes())?;
+    let mut verdict_lines = String::new();
+    for v in &verdicts {
+        let json = serde_json::to_string(v)
+            .map_err(|e| CliError::finding(format!("cannot render a verdict: {e}")))?;
+        verdict_lines.push_str(&json);
+        verdict_lines.push('\n');
+    }
+    write_file(&out.join("verdicts.jsonl"), verdict_lines.as_bytes())?;
+    let mut written = write_artifacts(&driver.manager, out)?;
+    let checks = verify_and_bundle(&driver.manager, out)?;
+    written.push("bundle.json");
+    written.push("events.jsonl");
+    render_closing(&mut text, &driver, &checks, &written, out);
+    Ok(DemoReport {
+        text,
+        verified: checks.ledger_report.valid && checks.bundle_report.valid,
+    })
+}
+
+/// The gate the demo drives: risk model on, permissive policy, rollout in shadow, fixed salts.
+fn demo_options(start_ms: u64) -> GateOptions {
+    GateOptions {
         risk: RuntimeRiskConfig {
             enabled: true,
             ..RuntimeRiskConfig::default()
@@ -78,23 +112,26 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         workspace: None,
         ledger_file: None,
         checkpoint_key: None,
-    };
-    let mut driver = Driver::new(&options)?;
-    let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "hostguard demo — two extensions, one incident (policy profile permissive: every\n\
-         capability granted; the risk model, exec mediation and quotas still decide)\n"
-    );
-    let _ = writeln!(text, "timeline (t+ from the first event):");
+    }
+}
+
+/// Applies every event in order, writing one timeline line each (plus state transitions and
+/// automatic rollbacks); returns the hostcalls' verdicts.
+fn play_timeline(
+    driver: &mut Driver,
+    source: &Path,
+    events: &[(usize, Event)],
+    start_ms: u64,
+    text: &mut String,
+) -> CliResult<Vec<VerdictLine>> {
     let mut verdicts = Vec::new();
-    for (line, event) in &events {
+    for (line, event) in events {
         let before_state = match event {
             Event::Hostcall(call) => driver.manager.enforcement_state(&call.extension_id),
             Event::Operator(_) => None,
         };
         let before_rollout = driver.manager.rollout_state();
-        let verdict = driver.apply(&source, *line, event)?;
+        let verdict = driver.apply(source, *line, event)?;
         let offset = event.ts_ms().saturating_sub(start_ms);
         match (event, &verdict) {
             (Event::Hostcall(call), Some(v)) => {
@@ -106,7 +143,7 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
                 verdicts.push(v.clone());
             }
             (Event::Operator(op), _) => {
-                let _ = writeln!(text, "{}", operator_line(offset, &op.action, &driver));
+                let _ = writeln!(text, "{}", operator_line(offset, &op.action, driver));
             }
             (Event::Hostcall(_), None) => {}
         }
@@ -126,21 +163,20 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
             );
         }
     }
+    Ok(verdicts)
+}
 
-    std::fs::create_dir_all(out).map_err(|e| CliError::out_dir(out, &e))?;
-    write_file(&out.join("events.jsonl"), INCIDENT_STREAM.as_bytes())?;
-    let mut verdict_lines = String::new();
-    for v in &verdicts {
-        let json = serde_json::to_string(v)
-            .map_err(|e| CliError::finding(format!("cannot render a verdict: {e}")))?;
-        verdict_lines.push_str(&json);
-        verdict_lines.push('\n');
-    }
-    write_file(&out.join("verdicts.jsonl"), verdict_lines.as_bytes())?;
-    let mut written = write_artifacts(&driver.manager, out)?;
+/// What the demo verified after the run.
+struct Checks {
+    ledger_entries: usize,
+    ledger_report: RuntimeRiskLedgerVerificationReport,
+    bundle: IncidentEvidenceBundle,
+    bundle_report: IncidentBundleVerificationReport,
+}
 
-    // Runbook Procedure 5, step 1, and Procedure 6, steps 1–6.
-    let m = &driver.manager;
+/// Runbook Procedure 5, step 1, and Procedure 6, steps 1–6: verifies the ledger, builds the
+/// evidence bundle (external redaction), verifies it and writes it to `out/bundle.json`.
+fn verify_and_bundle(m: &ExtensionManager, out: &Path) -> CliResult<Checks> {
     let ledger = m.runtime_risk_ledger_artifact();
     let ledger_report = verify_runtime_risk_ledger_artifact(&ledger);
     // The manager's convenience adds the rollout snapshot and trust / kill-switch state (the
@@ -153,9 +189,24 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
     let mut bundle_json = to_json_pretty(&bundle)?;
     bundle_json.push('\n');
     write_file(&out.join("bundle.json"), bundle_json.as_bytes())?;
-    written.push("bundle.json");
-    written.push("events.jsonl");
+    Ok(Checks {
+        ledger_entries: ledger.entries.len(),
+        ledger_report,
+        bundle,
+        bundle_report,
+    })
+}
 
+/// The report's end: verdict counts, the ledger check, the bundle summary, the triage of every
+/// alert, and what was written where.
+fn render_closing(
+    text: &mut String,
+    driver: &Driver,
+    checks: &Checks,
+    written: &[&str],
+    out: &Path,
+) {
+    let m = &driver.manager;
     let rollout = m.rollout_state();
     let _ = writeln!(
         text,
@@ -173,8 +224,8 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
     let _ = writeln!(
         text,
         "ledger: {} entries, chain {} (runbook Procedure 5 step 1)",
-        ledger.entries.len(),
-        if ledger_report.valid {
+        checks.ledger_entries,
+        if checks.ledger_report.valid {
             "valid"
         } else {
             "INVALID"
@@ -184,7 +235,7 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         text,
         "\nevidence bundle (runbook Procedure 6, external redaction):"
     );
-    for line in render_summary(&bundle, &bundle_report).lines() {
+    for line in render_summary(&checks.bundle, &checks.bundle_report).lines() {
         let _ = writeln!(text, "  {line}");
     }
     let _ = writeln!(text, "\ntriage of every alert (runbook decision tree):");
@@ -201,10 +252,6 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         "\nwrote {dir}/{{{}}}\nnext: hostguard ledger verify {dir}/ledger.json · hostguard ledger replay {dir}/ledger.json\n      hostguard bundle verify {dir}/bundle.json · hostguard triage {dir}/alerts.json",
         written.join(", ")
     );
-    Ok(DemoReport {
-        text,
-        verified: ledger_report.valid && bundle_report.valid,
-    })
 }
 
 fn call_line(offset_ms: u64, call: &HostcallEvent, v: &VerdictLine) -> String {

@@ -2,450 +2,26 @@
 //! exit-code contract — 0 ok, 1 verification failed / finding, 2 bad input or usage (clap usage
 //! errors included). Errors print one line on stderr, never a backtrace.
 
-use std::path::PathBuf;
+mod args;
+
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use hostguard_cli::bundle_cmd::{self, parse_category, parse_severity, BuildArgs, Redaction};
+use clap::Parser as _;
+use hostguard_cli::bundle_cmd::{self, BuildArgs, Redaction};
 use hostguard_cli::checkpoint_cmd::{self, CheckpointArgs};
 use hostguard_cli::envelope_cmd::{self, ExportArgs};
 use hostguard_cli::error::{CliResult, ExitKind};
-use hostguard_cli::key_cmd::{self, DEFAULT_KEY_NAME};
+use hostguard_cli::key_cmd;
 use hostguard_cli::rules_cmd::{self, Subject, TestArgs};
 use hostguard_cli::run_cmd::{self, RunArgs};
 use hostguard_cli::whatif_cmd::{self, WhatIfArgs};
 use hostguard_cli::{config_cmd, events, ledger_cmd, triage_cmd};
 use hostguard_manager::IncidentBundleFilter;
-use hostguard_manager::{
-    CliOverrides, PolicyProfile, RolloutPhase, SecurityAlertCategory, SecurityAlertSeverity,
+
+use args::{
+    BundleCommand, Cli, Command, ConfigCommand, EventsCommand, KeyCommand, LedgerCommand,
+    RedactArg, RulesCommand,
 };
-
-/// Operate hostguard: run recorded hostcall streams through the gate, verify and replay ledgers,
-/// build and verify evidence bundles, triage alerts, explain the config.
-#[derive(Debug, Parser)]
-#[command(
-    name = "hostguard",
-    version,
-    propagate_version = true,
-    after_help = "Exit codes: 0 ok, 1 verification failed or a finding, 2 bad input or usage.\n\
-                  Start with `hostguard demo`; docs/runbook.md has the command of every runbook step."
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// The main job: an embedded incident, end to end — timeline, artifacts, evidence bundle,
-    /// triage.
-    Demo {
-        /// Where to write the artifacts.
-        #[arg(long, value_name = "DIR", default_value = "hostguard-demo")]
-        out: PathBuf,
-    },
-    /// Drive the gate over a recorded stream and write every artifact to a folder.
-    Run {
-        /// A `hostguard.hostcall_event.v1` JSONL stream (docs/event-format.md).
-        #[arg(long, value_name = "FILE")]
-        events: PathBuf,
-        /// The output folder (created).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        #[command(flatten)]
-        gate: GateFlags,
-        /// Seed the ledger's commitment salts: byte-reproducible output, but anyone can
-        /// recompute the salts, so redacted values become guessable. Fixtures and tests only.
-        #[arg(long, value_name = "SEED")]
-        unsafe_fixed_salt_seed: Option<u64>,
-        /// A durable ledger (JSONL) to continue, created when absent: the gate resumes the
-        /// state the file's entries leave (kill switches, quarantines, rollout phase...) and
-        /// appends to its chain, exactly as a host's durable ledger does; exit 1 when the file
-        /// does not verify.
-        #[arg(long, value_name = "FILE")]
-        ledger_file: Option<PathBuf>,
-        /// Sign checkpoints of --ledger-file with this key (`hostguard key generate`) into
-        /// `FILE.checkpoint` (at start, every 1000 entries, at the end), and refuse (exit 1) a
-        /// ledger file that contradicts the last one: cut, rewritten or re-chained.
-        #[arg(long, value_name = "KEY", requires = "ledger_file")]
-        checkpoint_key: Option<PathBuf>,
-    },
-    /// Build, verify or export (signed DSSE) an incident evidence bundle (runbook Procedure 6).
-    Bundle {
-        #[command(subcommand)]
-        command: BundleCommand,
-    },
-    /// Triage every alert of an alerts.json with the runbook's decision tree.
-    Triage {
-        /// An alert artifact (`OUT/alerts.json` of `hostguard run`).
-        file: PathBuf,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Replay a stream under another config; list every verdict that changes.
-    WhatIf {
-        /// A `hostguard.hostcall_event.v1` JSONL stream.
-        #[arg(long, value_name = "FILE")]
-        events: PathBuf,
-        /// The new risk config (TOML or JSON).
-        #[arg(long, value_name = "FILE")]
-        config: PathBuf,
-        /// The baseline risk config (default: the defaults, risk controller enabled).
-        #[arg(long, value_name = "FILE")]
-        baseline_config: Option<PathBuf>,
-        /// Trace labels (`*.labels.json`): report false positives/negatives before and after.
-        #[arg(long, value_name = "FILE")]
-        labels: Option<PathBuf>,
-        /// The policy profile of both runs.
-        #[arg(long, value_enum, default_value_t = Profile::Standard)]
-        profile: Profile,
-        /// The starting rollout phase of both runs.
-        #[arg(long, value_enum, default_value_t = Phase::Shadow)]
-        phase: Phase,
-        /// The workspace root extensions run in (absolute; relative paths are in it).
-        #[arg(long, value_name = "DIR")]
-        workspace: Option<String>,
-    },
-    /// Signing keys: Ed25519 note keys for ledger checkpoints and DSSE envelopes
-    /// (docs/ledger-format.md §8.2).
-    Key {
-        #[command(subcommand)]
-        command: KeyCommand,
-    },
-    /// Verify, replay or checkpoint a runtime risk ledger artifact (runbook Procedures 5 and 6).
-    Ledger {
-        #[command(subcommand)]
-        command: LedgerCommand,
-    },
-    /// Check a `hostguard.hostcall_event.v1` stream (docs/event-format.md) line by line.
-    Events {
-        #[command(subcommand)]
-        command: EventsCommand,
-    },
-    /// The risk controller's config.
-    Config {
-        #[command(subcommand)]
-        command: ConfigCommand,
-    },
-    /// The detection rule catalog (docs/detection.md): list, explain, test a command.
-    Rules {
-        #[command(subcommand)]
-        command: RulesCommand,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum RulesCommand {
-    /// Every rule: id, severity, ATT&CK technique ids, title.
-    List {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// What one rule matches, why, and its examples; exit 2 for an unknown id.
-    Explain {
-        /// The rule id (`persistence.ssh_authorized_keys`).
-        id: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Which rules a command line (or, with --call, a hostcall of any method) fires, on which
-    /// part of its parse; exit 1 when a rule fires, 0 when none does.
-    Test {
-        /// The command line, as one argument (quote it).
-        #[arg(required_unless_present = "call", conflicts_with = "call")]
-        command: Option<String>,
-        /// A hostcall as JSON: `{"method":"fs","params":{"op":"write","path":…}}`.
-        #[arg(long, value_name = "JSON")]
-        call: Option<String>,
-        /// The workspace root extensions run in (absolute; relative paths are in it).
-        #[arg(long, value_name = "DIR")]
-        workspace: Option<String>,
-        /// What the extension did before: `secret` (read one), `download` (fetched a file);
-        /// repeatable.
-        #[arg(long, value_name = "WHAT")]
-        after: Vec<String>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum KeyCommand {
-    /// Generate a key pair: the private key in FILE (mode 0600) and the verifier key in
-    /// FILE.pub; refuses to overwrite either.
-    Generate {
-        /// The private key file to create.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// The key name (no spaces or `+`); checkpoints signed with the key default to it as
-        /// their origin.
-        #[arg(long, value_name = "NAME", default_value = DEFAULT_KEY_NAME)]
-        name: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum LedgerCommand {
-    /// Verify the hash chain and, with --checkpoint and --pubkey, that the ledger is consistent
-    /// with a signed checkpoint (docs/ledger-format.md §8.4); exit 1 and list every error when
-    /// it does not verify.
-    Verify {
-        /// A `hostguard.runtime_risk_ledger.v1` JSON file (e.g. `OUT/ledger.json`), or a durable
-        /// ledger file (JSONL, e.g. `run --ledger-file`).
-        file: PathBuf,
-        /// A signed checkpoint (`hostguard ledger checkpoint`).
-        #[arg(long, value_name = "FILE", requires = "pubkey")]
-        checkpoint: Option<PathBuf>,
-        /// The verifier key the checkpoint must be signed by (`KEY.pub`).
-        #[arg(long, value_name = "FILE", requires = "checkpoint")]
-        pubkey: Option<PathBuf>,
-        /// The expected origin (default: the verifier key's name).
-        #[arg(long, value_name = "ORIGIN", requires = "checkpoint")]
-        origin: Option<String>,
-        /// Print the verification report as JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Sign a checkpoint of the ledger's head (origin, entry count, head hash); refuses a
-    /// ledger that does not verify (exit 1).
-    Checkpoint {
-        /// A `hostguard.runtime_risk_ledger.v1` JSON file, or a durable ledger file (JSONL).
-        file: PathBuf,
-        /// The private key (`hostguard key generate`).
-        #[arg(long, value_name = "FILE")]
-        key: PathBuf,
-        /// The origin line (default: the key's name).
-        #[arg(long, value_name = "ORIGIN")]
-        origin: Option<String>,
-        /// Where to write the signed checkpoint (default: standard output).
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
-    /// Re-derive every decision (runbook Procedure 6, step 7); refuses a ledger that does not
-    /// verify (exit 1).
-    Replay {
-        /// A `hostguard.runtime_risk_ledger.v1` JSON file, or a durable ledger file (JSONL).
-        file: PathBuf,
-        /// Print the replay artifact as JSON.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum BundleCommand {
-    /// Build a bundle from a `hostguard run` output folder; verifies it and prints its summary.
-    Build {
-        /// The folder `hostguard run` wrote.
-        #[arg(long, value_name = "DIR")]
-        from: PathBuf,
-        /// Keep records at or after this time (ms).
-        #[arg(long, value_name = "MS")]
-        start_ms: Option<u64>,
-        /// Keep records at or before this time (ms).
-        #[arg(long, value_name = "MS")]
-        end_ms: Option<u64>,
-        /// Scope to one extension (other extensions' ledger entries are elided, not dropped).
-        #[arg(long, value_name = "ID")]
-        extension: Option<String>,
-        /// Keep alerts of these categories (repeatable): policy_denial, anomaly_denial,
-        /// exec_mediation, secret_broker, quota_breach, quarantine, profile_transition,
-        /// ledger_integrity.
-        #[arg(long = "category", value_name = "CATEGORY", value_parser = parse_category)]
-        categories: Vec<SecurityAlertCategory>,
-        /// Keep alerts at or above this severity: info, warning, error, critical.
-        #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
-        min_severity: Option<SecurityAlertSeverity>,
-        /// external: every hash redacted, remediation kept; internal: nothing redacted.
-        #[arg(long, value_enum, default_value_t = RedactArg::External)]
-        redact: RedactArg,
-        /// Where to write the bundle (JSON).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// A signed checkpoint of the folder's ledger to embed (`hostguard ledger checkpoint`,
-        /// or `run --checkpoint-key`'s `FILE.checkpoint`); the span then runs to the entry it
-        /// pins, and `bundle verify --pubkey` checks it. Exit 1 if it does not cover the span.
-        #[arg(long, value_name = "FILE")]
-        checkpoint: Option<PathBuf>,
-    },
-    /// Verify a bundle: embedded ledger chain, summary, filter, redaction and hash; exit 1 if
-    /// it does not verify. A DSSE envelope is unwrapped first (statement and subject digest);
-    /// its signature is checked only with --pubkey.
-    Verify {
-        /// A bundle JSON file, or a DSSE envelope of one.
-        file: PathBuf,
-        /// Verifier keys (`KEY.pub`, repeatable): an envelope's signature and the bundle's
-        /// embedded checkpoint must each be signed by one of them; a bundle with neither fails.
-        #[arg(long, value_name = "FILE")]
-        pubkey: Vec<PathBuf>,
-        /// Print the verification report as JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Export a bundle as a DSSE envelope carrying an in-toto statement, signed with --key
-    /// (docs/evidence-format.md §5.1); refuses a bundle that does not verify (exit 1).
-    Export {
-        /// A bundle JSON file.
-        file: PathBuf,
-        /// Export as a DSSE envelope (the one format).
-        #[arg(long, required = true)]
-        dsse: bool,
-        /// The private key to sign with (`hostguard key generate`); without it the envelope
-        /// is unsigned.
-        #[arg(long, value_name = "FILE")]
-        key: Option<PathBuf>,
-        /// Where to write the envelope (default: standard output).
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum RedactArg {
-    External,
-    Internal,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Profile {
-    Safe,
-    Standard,
-    Permissive,
-}
-
-impl From<Profile> for PolicyProfile {
-    fn from(p: Profile) -> PolicyProfile {
-        match p {
-            Profile::Safe => PolicyProfile::Safe,
-            Profile::Standard => PolicyProfile::Standard,
-            Profile::Permissive => PolicyProfile::Permissive,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-#[value(rename_all = "snake_case")]
-enum Phase {
-    Shadow,
-    LogOnly,
-    EnforceNew,
-    EnforceAll,
-}
-
-impl From<Phase> for RolloutPhase {
-    fn from(p: Phase) -> RolloutPhase {
-        match p {
-            Phase::Shadow => RolloutPhase::Shadow,
-            Phase::LogOnly => RolloutPhase::LogOnly,
-            Phase::EnforceNew => RolloutPhase::EnforceNew,
-            Phase::EnforceAll => RolloutPhase::EnforceAll,
-        }
-    }
-}
-
-/// How to build the gate for `run`.
-#[derive(Debug, Clone, Args)]
-struct GateFlags {
-    /// A risk config file (TOML or JSON); the risk controller is enabled unless a source says
-    /// otherwise.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// The policy profile.
-    #[arg(long, value_enum, default_value_t = Profile::Standard)]
-    profile: Profile,
-    /// The starting rollout phase (operator lines in the stream may change it).
-    #[arg(long, value_enum, default_value_t = Phase::Shadow)]
-    phase: Phase,
-    /// The workspace root extensions run in (absolute): writes inside it are ordinary work,
-    /// relative paths are in it.
-    #[arg(long, value_name = "DIR")]
-    workspace: Option<String>,
-    #[command(flatten)]
-    risk: RiskFlags,
-}
-
-#[derive(Debug, Subcommand)]
-enum EventsCommand {
-    /// Parse every line; exit 2 at the first bad one (file, line, column, what was expected).
-    Check {
-        /// A JSONL stream.
-        file: PathBuf,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum ConfigCommand {
-    /// Print the resolved config and the source of each field
-    /// (defaults < file < HOSTGUARD_RISK_* env < command line).
-    Explain {
-        /// A TOML or JSON config file.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        #[command(flatten)]
-        risk: RiskFlags,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-/// Command-line overrides of the risk config; values are parsed by risk-core so they fail the
-/// same way as in a file or the environment.
-#[derive(Debug, Clone, Default, Args)]
-struct RiskFlags {
-    /// Risk controller on or off (true|false).
-    #[arg(long, value_name = "BOOL")]
-    enabled: Option<String>,
-    /// Enforce the risk model's verdicts (true|false).
-    #[arg(long, value_name = "BOOL")]
-    enforce: Option<String>,
-    /// Type-I error budget of the sequential test, [1e-6, 0.5] (smaller: fewer false alarms,
-    /// less sensitive).
-    #[arg(long, value_name = "P")]
-    alpha: Option<String>,
-    /// Calls of memory, [8, 4096].
-    #[arg(long, value_name = "N")]
-    window_size: Option<String>,
-    /// Ledger entries kept in memory, [32, 1000000].
-    #[arg(long, value_name = "N")]
-    ledger_limit: Option<String>,
-    /// Decision budget in milliseconds, [1, 2000].
-    #[arg(long, value_name = "MS")]
-    decision_timeout_ms: Option<String>,
-    /// Deny when the model cannot decide in time (true|false).
-    #[arg(long, value_name = "BOOL")]
-    fail_closed: Option<String>,
-    /// Score bands: safe|balanced|permissive (default: follow the policy profile).
-    #[arg(long, value_name = "BANDS")]
-    band_profile: Option<String>,
-    /// Calls below the band before de-escalating one level.
-    #[arg(long, value_name = "N")]
-    cooldown_calls: Option<String>,
-    /// Margin below the entry threshold that counts as calm.
-    #[arg(long, value_name = "M")]
-    de_escalation_margin: Option<String>,
-}
-
-impl RiskFlags {
-    fn overrides(&self) -> CliOverrides {
-        CliOverrides {
-            enabled: self.enabled.clone(),
-            enforce: self.enforce.clone(),
-            alpha: self.alpha.clone(),
-            window_size: self.window_size.clone(),
-            ledger_limit: self.ledger_limit.clone(),
-            decision_timeout_ms: self.decision_timeout_ms.clone(),
-            fail_closed: self.fail_closed.clone(),
-            profile: self.band_profile.clone(),
-            cooldown_calls: self.cooldown_calls.clone(),
-            de_escalation_margin: self.de_escalation_margin.clone(),
-        }
-    }
-}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -470,6 +46,7 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs one command: each family of subcommands has its own small dispatcher below.
 fn dispatch(command: Command) -> CliResult {
     match command {
         Command::Demo { out } => hostguard_cli::demo::demo(&out),
@@ -492,47 +69,7 @@ fn dispatch(command: Command) -> CliResult {
             ledger_file,
             checkpoint_key,
         }),
-        Command::Bundle { command } => match command {
-            BundleCommand::Build {
-                from,
-                start_ms,
-                end_ms,
-                extension,
-                categories,
-                min_severity,
-                redact,
-                out,
-                checkpoint,
-            } => bundle_cmd::build(&BuildArgs {
-                from,
-                filter: IncidentBundleFilter {
-                    start_ms,
-                    end_ms,
-                    extension_id: extension,
-                    alert_categories: (!categories.is_empty()).then_some(categories),
-                    min_severity,
-                },
-                redaction: match redact {
-                    RedactArg::External => Redaction::External,
-                    RedactArg::Internal => Redaction::Internal,
-                },
-                out,
-                checkpoint,
-            }),
-            BundleCommand::Verify { file, pubkey, json } => {
-                envelope_cmd::verify(&file, &pubkey, json)
-            }
-            BundleCommand::Export {
-                file,
-                dsse: _,
-                key,
-                out,
-            } => envelope_cmd::export(&ExportArgs {
-                bundle: file,
-                key,
-                out,
-            }),
-        },
+        Command::Bundle { command } => bundle(command),
         Command::Triage { file, json } => triage_cmd::triage(&file, json),
         Command::WhatIf {
             events,
@@ -554,61 +91,111 @@ fn dispatch(command: Command) -> CliResult {
         Command::Key { command } => match command {
             KeyCommand::Generate { out, name } => key_cmd::generate(&out, &name),
         },
-        Command::Ledger { command } => match command {
-            LedgerCommand::Verify {
-                file,
-                checkpoint: Some(checkpoint),
-                pubkey: Some(pubkey),
-                origin,
-                json,
-            } => checkpoint_cmd::verify(&checkpoint_cmd::VerifyArgs {
-                ledger: file,
-                checkpoint,
-                pubkey,
-                origin,
-                json,
-            }),
-            LedgerCommand::Verify { file, json, .. } => ledger_cmd::verify(&file, json),
-            LedgerCommand::Checkpoint {
-                file,
-                key,
-                origin,
-                out,
-            } => checkpoint_cmd::checkpoint(&CheckpointArgs {
-                ledger: file,
-                key,
-                origin,
-                out,
-            }),
-            LedgerCommand::Replay { file, json } => ledger_cmd::replay(&file, json),
-        },
+        Command::Ledger { command } => ledger(command),
         Command::Events { command } => match command {
             EventsCommand::Check { file } => events::check(&file),
         },
-        Command::Rules { command } => match command {
-            RulesCommand::List { json } => rules_cmd::list(json),
-            RulesCommand::Explain { id, json } => rules_cmd::explain(&id, json),
-            RulesCommand::Test {
-                command,
-                call,
-                workspace,
-                after,
-                json,
-            } => rules_cmd::test(&TestArgs {
-                subject: match (command, call) {
-                    (_, Some(call)) => Subject::Call(call),
-                    (Some(line), None) => Subject::Command(line),
-                    (None, None) => Subject::Command(String::new()),
-                },
-                workspace,
-                after,
-                json,
-            }),
-        },
+        Command::Rules { command } => rules(command),
         Command::Config { command } => match command {
             ConfigCommand::Explain { config, risk, json } => {
                 config_cmd::explain(config.as_deref(), &risk.overrides(), json)
             }
         },
+    }
+}
+
+fn bundle(command: BundleCommand) -> CliResult {
+    match command {
+        BundleCommand::Build {
+            from,
+            start_ms,
+            end_ms,
+            extension,
+            categories,
+            min_severity,
+            redact,
+            out,
+            checkpoint,
+        } => bundle_cmd::build(&BuildArgs {
+            from,
+            filter: IncidentBundleFilter {
+                start_ms,
+                end_ms,
+                extension_id: extension,
+                alert_categories: (!categories.is_empty()).then_some(categories),
+                min_severity,
+            },
+            redaction: match redact {
+                RedactArg::External => Redaction::External,
+                RedactArg::Internal => Redaction::Internal,
+            },
+            out,
+            checkpoint,
+        }),
+        BundleCommand::Verify { file, pubkey, json } => envelope_cmd::verify(&file, &pubkey, json),
+        BundleCommand::Export {
+            file,
+            dsse: _,
+            key,
+            out,
+        } => envelope_cmd::export(&ExportArgs {
+            bundle: file,
+            key,
+            out,
+        }),
+    }
+}
+
+fn ledger(command: LedgerCommand) -> CliResult {
+    match command {
+        LedgerCommand::Verify {
+            file,
+            checkpoint: Some(checkpoint),
+            pubkey: Some(pubkey),
+            origin,
+            json,
+        } => checkpoint_cmd::verify(&checkpoint_cmd::VerifyArgs {
+            ledger: file,
+            checkpoint,
+            pubkey,
+            origin,
+            json,
+        }),
+        LedgerCommand::Verify { file, json, .. } => ledger_cmd::verify(&file, json),
+        LedgerCommand::Checkpoint {
+            file,
+            key,
+            origin,
+            out,
+        } => checkpoint_cmd::checkpoint(&CheckpointArgs {
+            ledger: file,
+            key,
+            origin,
+            out,
+        }),
+        LedgerCommand::Replay { file, json } => ledger_cmd::replay(&file, json),
+    }
+}
+
+fn rules(command: RulesCommand) -> CliResult {
+    match command {
+        RulesCommand::List { json } => rules_cmd::list(json),
+        RulesCommand::Explain { id, json } => rules_cmd::explain(&id, json),
+        RulesCommand::Test {
+            command,
+            call,
+            workspace,
+            after,
+            json,
+        } => rules_cmd::test(&TestArgs {
+            subject: match (command, call) {
+                (_, Some(call)) => Subject::Call(call),
+                (Some(line), None) => Subject::Command(line),
+                (None, None) => Subject::Command(String::new()),
+            },
+            workspace,
+            after,
+            json,
+        }),
     }
 }

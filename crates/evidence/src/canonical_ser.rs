@@ -15,6 +15,10 @@ use serde::ser::{self, Serialize};
 
 use crate::canonical::{write_f64, write_string};
 
+mod key;
+
+use key::KeySerializer;
+
 /// Why a value has no canonical JSON form.
 #[derive(Debug)]
 pub(crate) struct CanonicalError(String);
@@ -208,62 +212,17 @@ impl<'a> Object<'a> {
             sorted.push(':');
         }
         sorted.push('{');
-        let value_of = |index: usize| -> Result<&str, CanonicalError> {
-            let m = mine
-                .get(index)
-                .ok_or_else(|| CanonicalError("member order out of bounds".to_owned()))?;
-            self.out
-                .get(m.start..m.end)
-                .ok_or_else(|| CanonicalError("member range out of bounds".to_owned()))
+        let values = Values {
+            out: self.out,
+            mine,
         };
         let cached = self
             .name
             .and_then(|name| orders.iter().find(|o| o.fits(name, mine)));
         if let Some(order) = cached {
-            for (i, (&index, prefix)) in order.perm.iter().zip(&order.prefixes).enumerate() {
-                if i > 0 {
-                    sorted.push(',');
-                }
-                sorted.push_str(prefix);
-                sorted.push_str(value_of(index)?);
-            }
-        } else {
-            perm.clear();
-            perm.extend(0..mine.len());
-            perm.sort_by(|&a, &b| match (mine.get(a), mine.get(b)) {
-                (Some(a), Some(b)) => key_order(a.key.get(keys), b.key.get(keys)),
-                _ => std::cmp::Ordering::Equal,
-            });
-            let mut prefixes = Vec::with_capacity(perm.len());
-            for (i, &index) in perm.iter().enumerate() {
-                let m = mine
-                    .get(index)
-                    .ok_or_else(|| CanonicalError("member order out of bounds".to_owned()))?;
-                if i > 0 {
-                    sorted.push(',');
-                }
-                let mut prefix = String::new();
-                write_string(m.key.get(keys), &mut prefix)?;
-                prefix.push(':');
-                sorted.push_str(&prefix);
-                sorted.push_str(value_of(index)?);
-                prefixes.push(prefix);
-            }
-            let statics: Option<Vec<&'static str>> = mine
-                .iter()
-                .map(|m| match m.key {
-                    Key::Static(k) => Some(k),
-                    Key::Arena(..) => None,
-                })
-                .collect();
-            if let (Some(name), Some(statics)) = (self.name, statics) {
-                orders.push(StructOrder {
-                    name,
-                    keys: statics,
-                    perm: perm.clone(),
-                    prefixes,
-                });
-            }
+            write_in_order(order, &values, sorted)?;
+        } else if let Some(order) = sort_members(self.name, keys, perm, &values, sorted)? {
+            orders.push(order);
         }
         sorted.push('}');
         if self.variant.is_some() {
@@ -275,6 +234,90 @@ impl<'a> Object<'a> {
         keys.truncate(self.keys_base);
         Ok(())
     }
+}
+
+/// The members of the object being finished and the output their values were written to.
+struct Values<'v> {
+    out: &'v str,
+    mine: &'v [Member],
+}
+
+impl Values<'_> {
+    fn member(&self, index: usize) -> Result<&Member, CanonicalError> {
+        self.mine
+            .get(index)
+            .ok_or_else(|| CanonicalError("member order out of bounds".to_owned()))
+    }
+
+    fn value(&self, index: usize) -> Result<&str, CanonicalError> {
+        let m = self.member(index)?;
+        self.out
+            .get(m.start..m.end)
+            .ok_or_else(|| CanonicalError("member range out of bounds".to_owned()))
+    }
+}
+
+/// Writes the members in a struct's cached sorted order, with its cached key prefixes.
+fn write_in_order(
+    order: &StructOrder,
+    values: &Values<'_>,
+    sorted: &mut String,
+) -> Result<(), CanonicalError> {
+    for (i, (&index, prefix)) in order.perm.iter().zip(&order.prefixes).enumerate() {
+        if i > 0 {
+            sorted.push(',');
+        }
+        sorted.push_str(prefix);
+        sorted.push_str(values.value(index)?);
+    }
+    Ok(())
+}
+
+/// Sorts the members by key and writes them; returns the order to cache when the object is a
+/// struct (named, every key static).
+fn sort_members(
+    name: Option<&'static str>,
+    keys: &str,
+    perm: &mut Vec<usize>,
+    values: &Values<'_>,
+    sorted: &mut String,
+) -> Result<Option<StructOrder>, CanonicalError> {
+    let mine = values.mine;
+    perm.clear();
+    perm.extend(0..mine.len());
+    perm.sort_by(|&a, &b| match (mine.get(a), mine.get(b)) {
+        (Some(a), Some(b)) => key_order(a.key.get(keys), b.key.get(keys)),
+        _ => std::cmp::Ordering::Equal,
+    });
+    let mut prefixes = Vec::with_capacity(perm.len());
+    for (i, &index) in perm.iter().enumerate() {
+        let m = values.member(index)?;
+        if i > 0 {
+            sorted.push(',');
+        }
+        let mut prefix = String::new();
+        write_string(m.key.get(keys), &mut prefix)?;
+        prefix.push(':');
+        sorted.push_str(&prefix);
+        sorted.push_str(values.value(index)?);
+        prefixes.push(prefix);
+    }
+    let statics: Option<Vec<&'static str>> = mine
+        .iter()
+        .map(|m| match m.key {
+            Key::Static(k) => Some(k),
+            Key::Arena(..) => None,
+        })
+        .collect();
+    Ok(match (name, statics) {
+        (Some(name), Some(statics)) => Some(StructOrder {
+            name,
+            keys: statics,
+            perm: perm.clone(),
+            prefixes,
+        }),
+        _ => None,
+    })
 }
 
 impl<'a> Array<'a> {
@@ -549,250 +592,5 @@ impl ser::SerializeStructVariant for Object<'_> {
     }
 }
 
-/// Map keys: strings (and, as serde_json does, integers and bools written as strings).
-struct KeySerializer<'k> {
-    arena: &'k mut String,
-}
-
-fn key_error() -> CanonicalError {
-    CanonicalError("map key must be a string".to_owned())
-}
-
-impl ser::Serializer for KeySerializer<'_> {
-    type Ok = ();
-    type Error = CanonicalError;
-    type SerializeSeq = ser::Impossible<(), CanonicalError>;
-    type SerializeTuple = ser::Impossible<(), CanonicalError>;
-    type SerializeTupleStruct = ser::Impossible<(), CanonicalError>;
-    type SerializeTupleVariant = ser::Impossible<(), CanonicalError>;
-    type SerializeMap = ser::Impossible<(), CanonicalError>;
-    type SerializeStruct = ser::Impossible<(), CanonicalError>;
-    type SerializeStructVariant = ser::Impossible<(), CanonicalError>;
-
-    fn serialize_str(self, v: &str) -> Result<(), CanonicalError> {
-        self.arena.push_str(v);
-        Ok(())
-    }
-    fn serialize_char(self, v: char) -> Result<(), CanonicalError> {
-        Ok(write!(self.arena, "{v}")?)
-    }
-    fn serialize_bool(self, v: bool) -> Result<(), CanonicalError> {
-        Ok(write!(self.arena, "{v}")?)
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), CanonicalError> {
-        Ok(write!(self.arena, "{v}")?)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), CanonicalError> {
-        Ok(write!(self.arena, "{v}")?)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), CanonicalError> {
-        Ok(write!(self.arena, "{v}")?)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), CanonicalError> {
-        Ok(write!(self.arena, "{v}")?)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), CanonicalError> {
-        Ok(write!(self.arena, "{v}")?)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), CanonicalError> {
-        Ok(write!(self.arena, "{v}")?)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), CanonicalError> {
-        Ok(write!(self.arena, "{v}")?)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), CanonicalError> {
-        Ok(write!(self.arena, "{v}")?)
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_none(self) -> Result<(), CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_unit(self) -> Result<(), CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<(), CanonicalError> {
-        self.arena.push_str(variant);
-        Ok(())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), CanonicalError> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStruct, CanonicalError> {
-        Err(key_error())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, CanonicalError> {
-        Err(key_error())
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::canonical::to_canonical_string;
-    use serde::Serialize;
-    use std::collections::BTreeMap;
-
-    #[derive(Serialize)]
-    #[serde(rename_all = "snake_case")]
-    enum E {
-        Unit,
-        New(u8),
-        Tuple(u8, bool),
-        Struct { z: f64, a: Option<String> },
-    }
-
-    #[derive(Serialize)]
-    struct Newtype(i32);
-
-    #[derive(Serialize)]
-    struct S {
-        zeta: Vec<E>,
-        alpha: BTreeMap<String, f64>,
-        mid: (u64, char, Newtype),
-        none: Option<u8>,
-        text: &'static str,
-        big: u64,
-        neg: i64,
-        floats: [f64; 6],
-    }
-
-    fn check<T: Serialize>(value: &T) {
-        let mut out = String::new();
-        append_canonical(value, &mut out, &mut Scratch::default()).unwrap();
-        let expected = to_canonical_string(&serde_json::to_value(value).unwrap());
-        assert_eq!(out, expected);
-    }
-
-    #[test]
-    fn matches_canonicalised_serde_json_values() {
-        check(&S {
-            zeta: vec![
-                E::Unit,
-                E::New(7),
-                E::Tuple(1, true),
-                E::Struct {
-                    z: 1e-7,
-                    a: Some("q\"\n\u{1}é".to_owned()),
-                },
-            ],
-            alpha: [
-                ("b".to_owned(), 0.5),
-                ("a".to_owned(), 1.0),
-                ("\u{1f600}".to_owned(), 2.0),
-                ("\u{fb01}".to_owned(), 3.0),
-            ]
-            .into_iter()
-            .collect(),
-            mid: (3, 'x', Newtype(-4)),
-            none: None,
-            text: "t",
-            big: u64::MAX,
-            neg: i64::MIN,
-            floats: [0.1, -0.0, 1e21, 123.456, 1e-7, 5e-324],
-        });
-        // Non-finite floats have no canonical form (serde_json would write `null`).
-        for f in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            let mut out = String::new();
-            assert!(append_canonical(&Some(f), &mut out, &mut Scratch::default()).is_err());
-        }
-        check(&Vec::<u8>::new());
-        // The cached order is re-checked: a struct that sometimes skips a field still sorts.
-        #[derive(Serialize)]
-        struct Skips {
-            b: u8,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            a: Option<u8>,
-            c: u8,
-        }
-        let mut scratch = Scratch::default();
-        for v in [
-            Skips {
-                b: 1,
-                a: Some(2),
-                c: 3,
-            },
-            Skips {
-                b: 1,
-                a: None,
-                c: 3,
-            },
-            Skips {
-                b: 1,
-                a: Some(2),
-                c: 3,
-            },
-        ] {
-            let mut out = String::new();
-            append_canonical(&v, &mut out, &mut scratch).unwrap();
-            assert_eq!(out, to_canonical_string(&serde_json::to_value(&v).unwrap()));
-        }
-        check(&BTreeMap::<String, u8>::new());
-    }
-}
+mod tests;

@@ -9,45 +9,28 @@
 //! whole bundle's `serde_json::Value`.
 
 use hostguard_ledger::{Digest, LedgerEntry, RuntimeRiskLedgerArtifact};
+use hostguard_risk_core::{DomainTag, TaggedSha256};
 use serde::ser::SerializeMap as _;
 use serde::{Serialize, Serializer};
-use sha2::{Digest as _, Sha256};
 
 use crate::bundle::IncidentEvidenceBundle;
 use crate::canonical::write_string;
 use crate::canonical_ser::{append_canonical, key_order, Scratch};
 use crate::error::EvidenceError;
 
-/// The first byte of every hash this crate computes, distinct from the ledger's tags
-/// (`hostguard_ledger::DomainTag`, 0x00–0x02) so no evidence hash can be confused with a
-/// ledger digest, link or commitment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum EvidenceDomainTag {
-    /// `bundle_hash = SHA-256(0x10 ‖ canonical_json(bundle without bundle_hash))`.
-    BundleHash = 0x10,
-}
-
-impl EvidenceDomainTag {
-    /// Every tag.
-    pub const ALL: [EvidenceDomainTag; 1] = [EvidenceDomainTag::BundleHash];
-
-    /// The tag byte.
-    pub const fn byte(self) -> u8 {
-        self as u8
-    }
-}
+/// The evidence crate's name for the one domain-tag enum (`hostguard_risk_core::DomainTag`):
+/// the bundle hash is [`DomainTag::BundleHash`] (0x10), distinct from the ledger's tags
+/// (0x00–0x02) so no bundle hash can be confused with a ledger digest, link or commitment.
+pub use hostguard_risk_core::DomainTag as EvidenceDomainTag;
 
 /// Recomputes the bundle hash from the bundle's content (the stored `bundle_hash` is ignored).
 pub(crate) fn compute_bundle_hash(
     bundle: &IncidentEvidenceBundle,
 ) -> Result<Digest, EvidenceError> {
-    let mut hasher = Sha256::new();
-    hasher.update([EvidenceDomainTag::BundleHash.byte()]);
-    let mut out = Out::new(Target::Hash(hasher));
+    let mut out = Out::new(Target::Hash(DomainTag::BundleHash.hasher()));
     write_bundle_canonical(bundle, &mut out)?;
     match out.finish() {
-        Target::Hash(h) => Ok(Digest(h.finalize().into())),
+        Target::Hash(h) => Ok(Digest(h.finalize())),
         Target::Text(_) => Err(EvidenceError::Canonical),
     }
 }
@@ -64,7 +47,7 @@ pub fn canonical_bundle_json(bundle: &IncidentEvidenceBundle) -> Result<String, 
 }
 
 enum Target {
-    Hash(Sha256),
+    Hash(TaggedSha256),
     Text(String),
 }
 
@@ -304,16 +287,11 @@ fn write_object(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hostguard_ledger::DomainTag;
 
     #[test]
-    fn evidence_tags_collide_with_no_tag_of_ours_or_the_ledgers() {
-        let mut bytes: Vec<u8> = EvidenceDomainTag::ALL.iter().map(|t| t.byte()).collect();
-        bytes.extend(DomainTag::ALL.iter().map(|t| t.byte()));
-        let n = bytes.len();
-        bytes.sort_unstable();
-        bytes.dedup();
-        assert_eq!(bytes.len(), n, "domain tags collide");
+    fn the_bundle_hash_tag_keeps_its_documented_byte() {
+        // docs/evidence-format.md §3.1; the collision test is in hostguard_risk_core's domain.rs.
         assert_eq!(EvidenceDomainTag::BundleHash.byte(), 0x10);
+        assert_eq!(DomainTag::BundleHash, EvidenceDomainTag::BundleHash);
     }
 }

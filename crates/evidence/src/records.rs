@@ -431,6 +431,10 @@ mod tests {
             },
             r#"{"ts_ms":7,"extension_id":null,"call_id":"c1","capability":"http","method":"http","features":{"a":0.1,"b":1.0},"risk_score":0.1,"risk_action":"harden","previous_action":"allow","enforced":true,"blocked":false,"resource_target_class":"external_url","params_hash":"p","args_shape_hash":"s","latency_ms":null,"outcome":"success"}"#,
         );
+    }
+
+    #[test]
+    fn log_entries_round_trip_with_fixed_field_order() {
         check(
             &ExecMediationLedgerEntry {
                 ts_ms: 1,
@@ -466,6 +470,10 @@ mod tests {
             },
             r#"{"ts_ms":1,"extension_id":null,"call_id":"c","kind":"calls_per_minute","limit":10,"observed":11}"#,
         );
+    }
+
+    #[test]
+    fn state_records_round_trip_with_fixed_field_order() {
         check(
             &RolloutSnapshot {
                 phase: "shadow".into(),

@@ -2,14 +2,10 @@
 //! "Verification", runbook Procedure 6 step 5). It trusts no stored flag or count and never
 //! panics: every finding is an error with a stable code, and the report lists them all.
 
-use std::fmt;
-
 use hostguard_ledger::{
     check_span_against_checkpoint, open_checkpoint, verify_runtime_risk_ledger_artifact,
-    Checkpoint, CheckpointError, Digest, RuntimeRiskLedgerVerificationReport, VerifiedCheckpoint,
-    VerifierKey,
+    Checkpoint, CheckpointError, Digest, VerifiedCheckpoint, VerifierKey,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::bundle::{
     ledger_entry_in_scope, IncidentEvidenceBundle, INCIDENT_EVIDENCE_BUNDLE_SCHEMA,
@@ -19,110 +15,9 @@ use crate::filter::{IncidentBundleFilter, Scoped, REDACTED};
 use crate::hash::compute_bundle_hash;
 use crate::summary::IncidentBundleSummary;
 
-/// What a bundle verification found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IncidentBundleVerificationReport {
-    /// No error at all.
-    pub valid: bool,
-    /// Every error, in the order found.
-    pub errors: Vec<BundleVerifyError>,
-    /// Whether the embedded ledger verifies (recomputed, never read from the summary) *and*
-    /// `source_ledger` records a source ledger that verified when the bundle was built.
-    pub ledger_chain_intact: bool,
-    /// The embedded ledger's own report (`None` when the bytes did not parse).
-    pub ledger: Option<RuntimeRiskLedgerVerificationReport>,
-    /// Whether every summary field equals its recomputation.
-    pub summary_consistent: bool,
-    /// Whether every record and disclosed ledger entry lies within the bundle's filter.
-    pub within_filter: bool,
-    /// Whether every field the redaction policy names is redacted.
-    pub redaction_applied: bool,
-    /// The stored hash (all zeros when the bytes did not parse).
-    pub bundle_hash: Digest,
-    /// The hash recomputed from the content (all zeros when it could not be computed).
-    pub recomputed_hash: Digest,
-}
+mod report;
 
-/// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BundleVerifyError {
-    /// Stable code.
-    pub code: BundleVerifyErrorCode,
-    /// Human-readable detail with the offending values.
-    pub message: String,
-}
-
-impl fmt::Display for BundleVerifyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
-    }
-}
-
-/// Stable error codes, serialized as snake_case strings. Open set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum BundleVerifyErrorCode {
-    /// The bytes are not JSON of a bundle's shape.
-    ParseError,
-    /// The JSON holds content the bundle does not — a repeated member name or a member the
-    /// bundle does not know, at any depth, or a value written in another form — so the hash
-    /// would not cover it.
-    NonCanonicalContent,
-    /// `schema` is not `hostguard.incident_evidence_bundle.v1`.
-    SchemaMismatch,
-    /// The embedded ledger does not verify (the message carries the ledger's own code).
-    LedgerInvalid,
-    /// The bundle's `source_ledger` records that the source ledger did not verify when the
-    /// bundle was built (or the record contradicts itself): the span's elided entries cannot
-    /// be vouched for.
-    SourceLedgerInvalid,
-    /// A summary field differs from its recomputation.
-    SummaryMismatch,
-    /// A record or disclosed ledger entry lies outside the bundle's filter.
-    RecordOutsideFilter,
-    /// A field the redaction policy names is not redacted.
-    RedactionNotApplied,
-    /// The ledger section's first or last entry is elided: the span runs from the first
-    /// in-scope entry to the last, so both ends are disclosed.
-    LedgerSpanMismatch,
-    /// A record float is NaN or infinite.
-    NonFiniteFloat,
-    /// The stored bundle hash differs from the recomputed one.
-    BundleHashMismatch,
-    /// The hash could not be recomputed.
-    HashUncomputable,
-    /// The embedded checkpoint does not parse, or the span does not hold the entry it pins
-    /// with the hash it pins (checked without a key; the signature needs the signer's key).
-    CheckpointMismatch,
-}
-
-impl BundleVerifyErrorCode {
-    /// The snake_case code.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            BundleVerifyErrorCode::ParseError => "parse_error",
-            BundleVerifyErrorCode::NonCanonicalContent => "non_canonical_content",
-            BundleVerifyErrorCode::SchemaMismatch => "schema_mismatch",
-            BundleVerifyErrorCode::LedgerInvalid => "ledger_invalid",
-            BundleVerifyErrorCode::SourceLedgerInvalid => "source_ledger_invalid",
-            BundleVerifyErrorCode::SummaryMismatch => "summary_mismatch",
-            BundleVerifyErrorCode::RecordOutsideFilter => "record_outside_filter",
-            BundleVerifyErrorCode::RedactionNotApplied => "redaction_not_applied",
-            BundleVerifyErrorCode::LedgerSpanMismatch => "ledger_span_mismatch",
-            BundleVerifyErrorCode::NonFiniteFloat => "non_finite_float",
-            BundleVerifyErrorCode::BundleHashMismatch => "bundle_hash_mismatch",
-            BundleVerifyErrorCode::HashUncomputable => "hash_uncomputable",
-            BundleVerifyErrorCode::CheckpointMismatch => "checkpoint_mismatch",
-        }
-    }
-}
-
-impl fmt::Display for BundleVerifyErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use report::{BundleVerifyError, BundleVerifyErrorCode, IncidentBundleVerificationReport};
 
 /// Verifies a bundle: schema, the embedded ledger (entries, elisions, commitments, anchor and
 /// head), that the source ledger verified when the bundle was built (`source_ledger`), every
@@ -510,104 +405,4 @@ fn check_floats(b: &IncidentEvidenceBundle, errors: &mut Vec<BundleVerifyError>)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::bundle::IncidentEvidenceBundleBuilder;
-    use hostguard_ledger::RuntimeRiskLedgerArtifact;
-    use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
-
-    fn empty() -> IncidentEvidenceBundle {
-        let ledger = RuntimeRiskLedgerArtifact::from_entries(
-            0,
-            RuntimeRiskConfig::default(),
-            HysteresisConfig::default(),
-            Vec::new(),
-        );
-        IncidentEvidenceBundleBuilder::new(&ledger).build(7)
-    }
-
-    fn check(edit: fn(&mut IncidentEvidenceBundle), expected: &[BundleVerifyErrorCode]) {
-        let mut b = empty();
-        edit(&mut b);
-        let r = verify_incident_evidence_bundle(&b);
-        let codes: Vec<_> = r.errors.iter().map(|e| e.code).collect();
-        assert_eq!(codes, expected, "{:?}", r.errors);
-        assert_eq!(r.valid, expected.is_empty());
-    }
-
-    #[test]
-    fn each_check_reports_its_code() {
-        use BundleVerifyErrorCode as C;
-        check(|_| {}, &[]);
-        check(|b| b.generated_at_ms += 1, &[C::BundleHashMismatch]);
-        check(
-            |b| b.schema = "x".into(),
-            &[C::SchemaMismatch, C::BundleHashMismatch],
-        );
-        check(
-            |b| b.summary.alert_count = 1,
-            &[C::SummaryMismatch, C::BundleHashMismatch],
-        );
-        check(
-            |b| b.ledger.head.entry_count = 1,
-            &[C::LedgerInvalid, C::SummaryMismatch, C::BundleHashMismatch],
-        );
-        check(
-            |b| b.bundle_hash = Digest::GENESIS,
-            &[C::BundleHashMismatch],
-        );
-        check(
-            |b| {
-                b.filter.start_ms = Some(10);
-                b.rollout = Some(crate::RolloutSnapshot {
-                    phase: "shadow".into(),
-                    enforce: false,
-                    rolled_back_from: None,
-                    last_transition_ms: None,
-                    transition_count: 0,
-                    total_decisions: 0,
-                    false_positive_count: 0,
-                    error_count: 0,
-                    avg_latency_ms: f64::NAN,
-                    inconclusive: true,
-                });
-                b.bundle_hash = b.compute_hash().unwrap_or(Digest::GENESIS);
-            },
-            // A non-finite float also has no canonical form: the hash fails closed.
-            &[C::NonFiniteFloat, C::HashUncomputable],
-        );
-    }
-
-    #[test]
-    fn codes_serialize_as_their_snake_case_names() {
-        use BundleVerifyErrorCode as C;
-        for c in [
-            C::ParseError,
-            C::NonCanonicalContent,
-            C::SchemaMismatch,
-            C::LedgerInvalid,
-            C::SourceLedgerInvalid,
-            C::SummaryMismatch,
-            C::RecordOutsideFilter,
-            C::RedactionNotApplied,
-            C::LedgerSpanMismatch,
-            C::NonFiniteFloat,
-            C::BundleHashMismatch,
-            C::HashUncomputable,
-        ] {
-            assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{c}\""));
-        }
-    }
-
-    #[test]
-    fn unparsable_bytes_give_a_parse_error_with_zero_hashes() {
-        let r = verify_incident_evidence_bundle_json(b"{\"schema\":");
-        assert!(!r.valid && !r.ledger_chain_intact && r.ledger.is_none());
-        assert_eq!(r.errors.len(), 1);
-        assert_eq!(r.errors[0].code, BundleVerifyErrorCode::ParseError);
-        assert_eq!(
-            (r.bundle_hash, r.recomputed_hash),
-            (Digest::GENESIS, Digest::GENESIS)
-        );
-    }
-}
+mod tests;

@@ -1,39 +1,13 @@
-//! Digests, salts, the domain-separation tags and the three hash constructions of docs/design.md §5.
+//! Digests, salts and the three hash constructions of docs/design.md §5 (their domain-separation
+//! tags are `hostguard_risk_core::DomainTag`, re-exported as `hostguard_ledger::DomainTag`).
 //!
 //! Every hash the ledger computes goes through this file, so the byte layout documented in
 //! `docs/ledger-format.md` §3 has exactly one implementation.
 
 use std::fmt;
 
+use hostguard_risk_core::DomainTag;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
-use sha2::{Digest as _, Sha256};
-
-/// The first byte of every hashed message: one tag per construction, so a body digest can never
-/// be confused with a chain link or a commitment (RFC 6962-style domain separation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum DomainTag {
-    /// `body_digest = SHA-256(0x00 ‖ encode(body))`.
-    BodyDigest = 0x00,
-    /// `ledger_hash = SHA-256(0x01 ‖ prev_ledger_hash ‖ body_digest)`.
-    LedgerHash = 0x01,
-    /// `commitment = SHA-256(0x02 ‖ salt ‖ value)`.
-    Commitment = 0x02,
-}
-
-impl DomainTag {
-    /// Every tag.
-    pub const ALL: [DomainTag; 3] = [
-        DomainTag::BodyDigest,
-        DomainTag::LedgerHash,
-        DomainTag::Commitment,
-    ];
-
-    /// The tag byte.
-    pub const fn byte(self) -> u8 {
-        self as u8
-    }
-}
 
 /// A SHA-256 output: body digests, ledger hashes and commitments. Serialized as 64 lowercase
 /// hex characters (uppercase is rejected so that JSON round trips byte for byte).
@@ -130,31 +104,26 @@ impl<'de> Deserialize<'de> for Salt {
 
 /// `SHA-256(0x00 ‖ encoded_body)`.
 pub fn body_digest(encoded_body: &[u8]) -> Digest {
-    let mut h = Sha256::new();
-    h.update([DomainTag::BodyDigest.byte()]);
+    let mut h = DomainTag::BodyDigest.hasher();
     h.update(encoded_body);
-    Digest(h.finalize().into())
+    Digest(h.finalize())
 }
 
 /// `SHA-256(0x01 ‖ prev ‖ body_digest)`.
 pub fn ledger_hash(prev: &Digest, body_digest: &Digest) -> Digest {
-    let mut msg = [0u8; 65];
-    let (tag, rest) = msg.split_at_mut(1);
-    let (p, d) = rest.split_at_mut(32);
-    tag.copy_from_slice(&[DomainTag::LedgerHash.byte()]);
-    p.copy_from_slice(&prev.0);
-    d.copy_from_slice(&body_digest.0);
-    Digest(Sha256::digest(msg).into())
+    let mut h = DomainTag::LedgerHash.hasher();
+    h.update(prev.0);
+    h.update(body_digest.0);
+    Digest(h.finalize())
 }
 
 /// `SHA-256(0x02 ‖ salt ‖ utf8(value))`: the value is not length-prefixed because the salt has
 /// a fixed length and the value runs to the end of the message.
 pub fn commitment(salt: &Salt, value: &str) -> Digest {
-    let mut h = Sha256::new();
-    h.update([DomainTag::Commitment.byte()]);
+    let mut h = DomainTag::Commitment.hasher();
     h.update(salt.0);
     h.update(value.as_bytes());
-    Digest(h.finalize().into())
+    Digest(h.finalize())
 }
 
 /// Lowercase hex of `bytes` (digests, salts, key ids): the `hex` crate, the project's one
@@ -163,23 +132,14 @@ pub(crate) fn to_hex(bytes: &[u8]) -> String {
     hex::encode(bytes)
 }
 
+/// Parses exactly `2 * N` lowercase hex characters (uppercase is refused so that a value
+/// round-trips byte for byte); the decoding itself is the `hex` crate's.
 pub(crate) fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        }
-    }
-    let bytes = text.as_bytes();
-    if bytes.len() != N * 2 {
+    if !text.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }
     let mut out = [0u8; N];
-    for (slot, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-        let [hi, lo] = pair else { return None };
-        *slot = (nibble(*hi)? << 4) | nibble(*lo)?;
-    }
+    hex::decode_to_slice(text, &mut out).ok()?;
     Some(out)
 }
 
@@ -188,12 +148,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn domain_tags_do_not_collide() {
-        let mut bytes: Vec<u8> = DomainTag::ALL.iter().map(|t| t.byte()).collect();
-        bytes.sort_unstable();
-        bytes.dedup();
-        assert_eq!(bytes.len(), DomainTag::ALL.len());
-        assert_eq!(bytes, vec![0x00, 0x01, 0x02]);
+    fn ledger_domain_tags_keep_their_documented_bytes() {
+        // docs/ledger-format.md §1; the collision test is in hostguard_risk_core's domain.rs.
+        assert_eq!(DomainTag::BodyDigest.byte(), 0x00);
+        assert_eq!(DomainTag::LedgerHash.byte(), 0x01);
+        assert_eq!(DomainTag::Commitment.byte(), 0x02);
     }
 
     fn check(text: &str, expected: Option<[u8; 2]>) {

@@ -57,7 +57,7 @@ pub use checkpoint::{
     PrivateKeyText, SignerKey, VerifiedCheckpoint, VerifierKey, CHECKPOINT_MAX_BYTES,
     CHECKPOINT_MAX_SIGNATURES, ED25519_SIGNATURE_TYPE,
 };
-pub use digest::{body_digest, commitment, ledger_hash, Digest, DomainTag, Salt};
+pub use digest::{body_digest, commitment, ledger_hash, Digest, Salt};
 pub use durable::{
     DurableError, DurableLedger, FsyncPolicy, OpenReport, PreparedLedger, MAX_LINE_BYTES,
 };
@@ -65,6 +65,7 @@ pub use encode::{band_profile_code, encode_body, EncodeError, ENCODING_VERSION};
 pub use entry::{EntryBody, LedgerEntry, RuntimeRiskLedgerEntry};
 pub use exact::{from_json_exactly, ExactJsonError, MalformedJson};
 pub use files::{move_aside, read_checkpoint_file, replace_file_atomically};
+pub use hostguard_risk_core::DomainTag;
 pub use ledger::{AppendReceipt, Ledger, LedgerError};
 pub use record::{
     AppliedRecord, Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord,

@@ -9,11 +9,12 @@ use std::fmt;
 use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::artifact::{RuntimeRiskLedgerArtifact, RUNTIME_RISK_LEDGER_SCHEMA};
+use crate::artifact::{LedgerAnchor, RuntimeRiskLedgerArtifact, RUNTIME_RISK_LEDGER_SCHEMA};
 use crate::digest::Digest;
 use crate::encode::EncodeError;
 use crate::entry::{EntryBody, LedgerEntry};
 use crate::exact::{ExactJsonError, MalformedJson};
+use crate::record::EntryPayload;
 
 /// What a verification found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,14 +131,6 @@ pub fn verify_runtime_risk_ledger_artifact(
     artifact: &RuntimeRiskLedgerArtifact,
 ) -> RuntimeRiskLedgerVerificationReport {
     let mut errors = Vec::new();
-    let push = |errors: &mut Vec<LedgerVerifyError>, index, code, message: String| {
-        errors.push(LedgerVerifyError {
-            index,
-            code,
-            message,
-        });
-    };
-
     if artifact.schema != RUNTIME_RISK_LEDGER_SCHEMA {
         push(
             &mut errors,
@@ -150,34 +143,9 @@ pub fn verify_runtime_risk_ledger_artifact(
         );
     }
     header_floats(&artifact.config, &artifact.hysteresis, &mut errors);
+    check_anchor(artifact.anchor, &mut errors);
 
-    let anchor = artifact.anchor;
-    if anchor.evicted_count != anchor.first_seq {
-        push(
-            &mut errors,
-            Some(0),
-            VerifyErrorCode::AnchorEvictedCountMismatch,
-            format!(
-                "anchor evicted_count `{}` differs from first_seq `{}`",
-                anchor.evicted_count, anchor.first_seq
-            ),
-        );
-    }
-    let genesis = anchor.prev_ledger_hash == Digest::GENESIS;
-    if (anchor.evicted_count == 0) != genesis || (anchor.first_seq == 0) != genesis {
-        push(
-            &mut errors,
-            Some(0),
-            VerifyErrorCode::AnchorForged,
-            format!(
-                "anchor prev_ledger_hash `{}` contradicts first_seq `{}` / evicted_count `{}` \
-                 (genesis exactly when nothing precedes the first entry)",
-                anchor.prev_ledger_hash, anchor.first_seq, anchor.evicted_count
-            ),
-        );
-    }
-
-    let mut chain = ChainVerifier::new(anchor.first_seq, anchor.prev_ledger_hash);
+    let mut chain = ChainVerifier::new(artifact.anchor.first_seq, artifact.anchor.prev_ledger_hash);
     let mut elided_count = 0usize;
     let mut redacted_count = 0usize;
     for (index, entry) in artifact.entries.iter().enumerate() {
@@ -189,67 +157,16 @@ pub fn verify_runtime_risk_ledger_artifact(
             redacted_count += 1;
         }
     }
-
-    let len = artifact.entries.len();
-    let head = artifact.head;
-    let count_matches = u64::try_from(len).is_ok_and(|l| l == head.entry_count);
-    // Where the tail stops matching the checkpoint: the first missing position when entries
-    // were cut, the first extra one when entries were added, else the last entry.
-    let head_index = match usize::try_from(head.entry_count) {
-        Ok(count) if count > len => len,
-        Ok(count) if count < len => count,
-        Ok(_) => len.saturating_sub(1),
-        // More entries claimed than any memory holds: they are missing at the tail.
-        Err(_) => len,
-    };
-    if !count_matches {
-        push(
-            &mut errors,
-            Some(head_index),
-            VerifyErrorCode::HeadEntryCountMismatch,
-            format!(
-                "head entry_count `{}` differs from the `{len}` entries present",
-                head.entry_count
-            ),
-        );
-    }
-    let last_seq = artifact.entries.last().map(|e| e.seq);
-    if head.last_seq != last_seq {
-        push(
-            &mut errors,
-            Some(head_index),
-            VerifyErrorCode::HeadLastSeqMismatch,
-            format!(
-                "head last_seq `{}` differs from the last entry's seq `{}`",
-                or_none(head.last_seq),
-                or_none(last_seq)
-            ),
-        );
-    }
-    let last_hash = artifact
-        .entries
-        .last()
-        .map_or(anchor.prev_ledger_hash, |e| e.ledger_hash);
-    if head.last_ledger_hash != last_hash {
-        push(
-            &mut errors,
-            Some(head_index),
-            VerifyErrorCode::HeadHashMismatch,
-            format!(
-                "head last_ledger_hash `{}` differs from the last entry's `{last_hash}`",
-                head.last_ledger_hash
-            ),
-        );
-    }
+    check_head(artifact, &mut errors);
 
     RuntimeRiskLedgerVerificationReport {
         valid: errors.is_empty(),
         first_invalid_index: errors.iter().filter_map(|e| e.index).min(),
         errors,
-        entry_count: len,
+        entry_count: artifact.entries.len(),
         elided_count,
         redacted_count,
-        evicted_count: anchor.evicted_count,
+        evicted_count: artifact.anchor.evicted_count,
     }
 }
 
@@ -305,14 +222,35 @@ impl ChainVerifier {
         errors: &mut Vec<LedgerVerifyError>,
     ) -> bool {
         let before = errors.len();
-        let mut err = |code, message: String| {
-            errors.push(LedgerVerifyError {
-                index: Some(index),
-                code,
-                message,
-            });
-        };
+        let mut err = |code, message: String| push(errors, Some(index), code, message);
+        self.check_link(index, entry, &mut err);
+        match &entry.body {
+            EntryBody::Elided => check_elided(entry, &mut err),
+            EntryBody::Full(payload) => self.check_full(entry, payload, &mut err),
+        }
+        let recomputed = entry.recompute_ledger_hash();
+        if recomputed != entry.ledger_hash {
+            err(
+                VerifyErrorCode::LedgerHashMismatch,
+                format!(
+                    "ledger_hash `{}`, recomputed `{recomputed}`",
+                    entry.ledger_hash
+                ),
+            );
+        }
+        // The next entry links to this one's stored hash: a wrong stored hash is reported here
+        // and again as the next entry's prev mismatch.
+        self.prev = entry.ledger_hash;
+        errors.len() > before
+    }
 
+    /// The entry's place in the chain: its seq and the hash it links to.
+    fn check_link(
+        &self,
+        index: usize,
+        entry: &LedgerEntry,
+        err: &mut impl FnMut(VerifyErrorCode, String),
+    ) {
         let expected_seq = u64::try_from(index)
             .ok()
             .and_then(|i| self.first_seq.checked_add(i));
@@ -331,68 +269,158 @@ impl ChainVerifier {
                 ),
             );
         }
-        match &entry.body {
-            EntryBody::Elided => {
-                if entry.ts_ms != 0 || entry.extension_id.is_some() || entry.salt.is_some() {
-                    err(
-                        VerifyErrorCode::ElidedEntryDisclosesContent,
-                        format!(
-                            "elided entry carries ts_ms `{}` / extension_id `{:?}` / a salt: `{}` \
-                             (must be 0 / none / none)",
-                            entry.ts_ms,
-                            entry.extension_id,
-                            entry.salt.is_some()
-                        ),
-                    );
-                }
+    }
+
+    /// A full body: its digest recomputes and every revealed value opens its commitment.
+    fn check_full(
+        &mut self,
+        entry: &LedgerEntry,
+        payload: &EntryPayload,
+        err: &mut impl FnMut(VerifyErrorCode, String),
+    ) {
+        match entry.recompute_body_digest(&mut self.buf) {
+            Ok(Some(digest)) if digest == entry.body_digest => {}
+            Ok(Some(digest)) => err(
+                VerifyErrorCode::BodyDigestMismatch,
+                format!("body_digest `{}`, recomputed `{digest}`", entry.body_digest),
+            ),
+            // Unreachable for a full body; fail closed anyway.
+            Ok(None) => err(
+                VerifyErrorCode::BodyDigestMismatch,
+                "body digest could not be recomputed".to_owned(),
+            ),
+            Err(e @ EncodeError::NonFinite { .. }) => {
+                err(VerifyErrorCode::NonFiniteFloat, e.to_string());
             }
-            EntryBody::Full(payload) => {
-                match entry.recompute_body_digest(&mut self.buf) {
-                    Ok(Some(digest)) if digest == entry.body_digest => {}
-                    Ok(Some(digest)) => err(
-                        VerifyErrorCode::BodyDigestMismatch,
-                        format!("body_digest `{}`, recomputed `{digest}`", entry.body_digest),
-                    ),
-                    // Unreachable for a full body; fail closed anyway.
-                    Ok(None) => err(
-                        VerifyErrorCode::BodyDigestMismatch,
-                        "body digest could not be recomputed".to_owned(),
-                    ),
-                    Err(e @ EncodeError::NonFinite { .. }) => {
-                        err(VerifyErrorCode::NonFiniteFloat, e.to_string());
-                    }
-                    Err(e @ (EncodeError::TooLong { .. } | EncodeError::MissingSalt)) => {
-                        err(VerifyErrorCode::UnencodableBody, e.to_string());
-                    }
-                }
-                for (field, c) in payload.commitments() {
-                    if !c.opens() {
-                        err(
-                            VerifyErrorCode::CommitmentMismatch,
-                            format!(
-                                "revealed `{}` does not open commitment `{}`",
-                                field.as_str(),
-                                c.commitment()
-                            ),
-                        );
-                    }
-                }
+            Err(e @ (EncodeError::TooLong { .. } | EncodeError::MissingSalt)) => {
+                err(VerifyErrorCode::UnencodableBody, e.to_string());
             }
         }
-        let recomputed = entry.recompute_ledger_hash();
-        if recomputed != entry.ledger_hash {
-            err(
-                VerifyErrorCode::LedgerHashMismatch,
-                format!(
-                    "ledger_hash `{}`, recomputed `{recomputed}`",
-                    entry.ledger_hash
-                ),
-            );
+        for (field, c) in payload.commitments() {
+            if !c.opens() {
+                err(
+                    VerifyErrorCode::CommitmentMismatch,
+                    format!(
+                        "revealed `{}` does not open commitment `{}`",
+                        field.as_str(),
+                        c.commitment()
+                    ),
+                );
+            }
         }
-        // The next entry links to this one's stored hash: a wrong stored hash is reported here
-        // and again as the next entry's prev mismatch.
-        self.prev = entry.ledger_hash;
-        errors.len() > before
+    }
+}
+
+/// An elided entry discloses nothing: no timestamp, extension or salt.
+fn check_elided(entry: &LedgerEntry, err: &mut impl FnMut(VerifyErrorCode, String)) {
+    if entry.ts_ms != 0 || entry.extension_id.is_some() || entry.salt.is_some() {
+        err(
+            VerifyErrorCode::ElidedEntryDisclosesContent,
+            format!(
+                "elided entry carries ts_ms `{}` / extension_id `{:?}` / a salt: `{}` \
+                 (must be 0 / none / none)",
+                entry.ts_ms,
+                entry.extension_id,
+                entry.salt.is_some()
+            ),
+        );
+    }
+}
+
+fn push(
+    errors: &mut Vec<LedgerVerifyError>,
+    index: Option<usize>,
+    code: VerifyErrorCode,
+    message: String,
+) {
+    errors.push(LedgerVerifyError {
+        index,
+        code,
+        message,
+    });
+}
+
+/// The anchor's own consistency: evicted_count equals first_seq, and the previous hash is
+/// genesis exactly when nothing precedes the first entry.
+fn check_anchor(anchor: LedgerAnchor, errors: &mut Vec<LedgerVerifyError>) {
+    if anchor.evicted_count != anchor.first_seq {
+        push(
+            errors,
+            Some(0),
+            VerifyErrorCode::AnchorEvictedCountMismatch,
+            format!(
+                "anchor evicted_count `{}` differs from first_seq `{}`",
+                anchor.evicted_count, anchor.first_seq
+            ),
+        );
+    }
+    let genesis = anchor.prev_ledger_hash == Digest::GENESIS;
+    if (anchor.evicted_count == 0) != genesis || (anchor.first_seq == 0) != genesis {
+        push(
+            errors,
+            Some(0),
+            VerifyErrorCode::AnchorForged,
+            format!(
+                "anchor prev_ledger_hash `{}` contradicts first_seq `{}` / evicted_count `{}` \
+                 (genesis exactly when nothing precedes the first entry)",
+                anchor.prev_ledger_hash, anchor.first_seq, anchor.evicted_count
+            ),
+        );
+    }
+}
+
+/// The head checkpoint against the entries present: count, last seq, last hash.
+fn check_head(artifact: &RuntimeRiskLedgerArtifact, errors: &mut Vec<LedgerVerifyError>) {
+    let len = artifact.entries.len();
+    let head = artifact.head;
+    let count_matches = u64::try_from(len).is_ok_and(|l| l == head.entry_count);
+    // Where the tail stops matching the checkpoint: the first missing position when entries
+    // were cut, the first extra one when entries were added, else the last entry.
+    let head_index = match usize::try_from(head.entry_count) {
+        Ok(count) if count > len => len,
+        Ok(count) if count < len => count,
+        Ok(_) => len.saturating_sub(1),
+        // More entries claimed than any memory holds: they are missing at the tail.
+        Err(_) => len,
+    };
+    if !count_matches {
+        push(
+            errors,
+            Some(head_index),
+            VerifyErrorCode::HeadEntryCountMismatch,
+            format!(
+                "head entry_count `{}` differs from the `{len}` entries present",
+                head.entry_count
+            ),
+        );
+    }
+    let last_seq = artifact.entries.last().map(|e| e.seq);
+    if head.last_seq != last_seq {
+        push(
+            errors,
+            Some(head_index),
+            VerifyErrorCode::HeadLastSeqMismatch,
+            format!(
+                "head last_seq `{}` differs from the last entry's seq `{}`",
+                or_none(head.last_seq),
+                or_none(last_seq)
+            ),
+        );
+    }
+    let last_hash = artifact
+        .entries
+        .last()
+        .map_or(artifact.anchor.prev_ledger_hash, |e| e.ledger_hash);
+    if head.last_ledger_hash != last_hash {
+        push(
+            errors,
+            Some(head_index),
+            VerifyErrorCode::HeadHashMismatch,
+            format!(
+                "head last_ledger_hash `{}` differs from the last entry's `{last_hash}`",
+                head.last_ledger_hash
+            ),
+        );
     }
 }
 

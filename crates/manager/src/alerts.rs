@@ -7,9 +7,9 @@ use hostguard_evidence::{
     SecurityAlertSeverity as Sev,
 };
 use hostguard_risk_core::{
-    risk_code, rule_codes, unnamed_env_reason, Call, Catalog, Decision, Evaluation, Finding,
+    risk_code, rule_codes, unnamed_env_reason, Call, Catalog, Decision, DomainTag, Evaluation,
+    Finding,
 };
-use sha2::{Digest as _, Sha256};
 
 /// What every alert of one call shares.
 pub(crate) struct AlertContext<'a> {
@@ -246,8 +246,7 @@ fn risk_reason_codes(e: &Evaluation) -> Vec<String> {
 }
 
 fn context_hash(extension_id: &str, call_id: &str, params_digest: &[u8; 32]) -> String {
-    let mut h = Sha256::new();
-    h.update(b"hostguard.alert_context.v1\0");
+    let mut h = DomainTag::AlertContext.hasher();
     h.update((extension_id.len() as u64).to_be_bytes());
     h.update(extension_id.as_bytes());
     h.update((call_id.len() as u64).to_be_bytes());

@@ -21,9 +21,8 @@ use hostguard_evidence::{
     SecretBrokerArtifact, SecretBrokerLedgerEntry, SecurityAlert, SecurityAlertArtifact,
     SecurityAlertCategory, SecurityAlertSeverity, TrustStateRecord,
 };
-use hostguard_risk_core::{Decision, ExtensionTrustState, HostcallMethod, VerdictAction};
+use hostguard_risk_core::{Decision, DomainTag, ExtensionTrustState, HostcallMethod, VerdictAction};
 use hostguard_rollout::Transition;
-use sha2::{Digest as _, Sha256};
 
 use crate::alerts::AlertContext;
 use crate::manager::ExtensionManager;
@@ -144,8 +143,7 @@ impl ExtensionManager {
 
     /// The `ProfileTransition` alert of an automatic rollback (core lock held).
     pub(crate) fn rollback_alert(&self, core: &mut Core, t: &Transition) {
-        let mut h = Sha256::new();
-        h.update(b"hostguard.rollout_transition.v1\0");
+        let mut h = DomainTag::RolloutTransition.hasher();
         h.update(t.from.as_str().as_bytes());
         h.update(b"\0");
         h.update(t.to.as_str().as_bytes());
@@ -181,8 +179,7 @@ impl ExtensionManager {
         reason: String,
         codes: &[&str],
     ) {
-        let mut h = Sha256::new();
-        h.update(b"hostguard.ledger_integrity.v1\0");
+        let mut h = DomainTag::LedgerIntegrity.hasher();
         h.update(reason.as_bytes());
         self.push_control_alert(
             core,

@@ -144,104 +144,136 @@ pub struct TriageContext {
 
 /// The runbook's decision tree ("Decision Tree: Incoming Alert") on one alert with its
 /// context: the one place the tree is written, for the live manager and the offline CLI alike.
+/// Branches are tried in the runbook's order: quarantine, policy denial, then the reason-code
+/// branches of [`CODE_BRANCHES`] (state transition, rollback, ledger integrity), then the
+/// alert's category.
 pub fn triage_alert(alert: &SecurityAlert, ctx: TriageContext) -> Triage {
-    let triage = |severity, procedure, reason: String| Triage {
-        severity,
-        procedure,
-        reason,
-    };
     let ext_name = alert.extension_id.as_deref().unwrap_or("-");
+    quarantine_branch(alert, ctx, ext_name)
+        .or_else(|| policy_denial_branch(alert, ctx, ext_name))
+        .or_else(|| {
+            CODE_BRANCHES
+                .iter()
+                .find(|b| has_code(alert, b.code))
+                .map(|b| Triage {
+                    severity: b.severity,
+                    procedure: b.procedure,
+                    reason: (b.reason)(alert, ext_name),
+                })
+        })
+        .unwrap_or_else(|| category_branch(alert, ext_name))
+}
 
-    // 1. Quarantined (Terminate state)?
-    if alert.category == SecurityAlertCategory::Quarantine || ctx.quarantined {
-        let exfiltration =
-            has_code(alert, "exfiltration_shape") || has_code(alert, "critical_exec_class");
-        return triage(
-            if exfiltration {
-                IncidentSeverity::P0
-            } else {
-                IncidentSeverity::P1
-            },
-            RunbookProcedure::QuarantineInvestigation,
-            format!(
-                "extension `{ext_name}` is quarantined (terminate state){}",
-                if exfiltration {
-                    "; exfiltration or critical exec signals: P0"
-                } else {
-                    ""
-                }
-            ),
-        );
+/// 1. Quarantined (Terminate state)? P0 with exfiltration or critical exec signals, else P1.
+fn quarantine_branch(alert: &SecurityAlert, ctx: TriageContext, ext_name: &str) -> Option<Triage> {
+    if alert.category != SecurityAlertCategory::Quarantine && !ctx.quarantined {
+        return None;
     }
-
-    // 2. Policy denial: single or burst (> 3 in 60 s from one extension).
-    if is_policy_denial(alert) {
-        let count = ctx.policy_denials_in_window.max(1);
-        return if count > BURST_THRESHOLD {
-            triage(
-                IncidentSeverity::P1,
-                RunbookProcedure::BurstDenialTriage,
-                format!(
-                    "{count} policy denials from `{ext_name}` within 60 s (more than {BURST_THRESHOLD})"
-                ),
-            )
+    let exfiltration =
+        has_code(alert, "exfiltration_shape") || has_code(alert, "critical_exec_class");
+    Some(Triage {
+        severity: if exfiltration {
+            IncidentSeverity::P0
         } else {
-            triage(
-                IncidentSeverity::P3,
-                RunbookProcedure::LogAndMonitor,
-                format!(
-                    "{count} policy denial(s) from `{ext_name}` within 60 s: single occurrence, log and monitor"
-                ),
-            )
-        };
-    }
+            IncidentSeverity::P1
+        },
+        procedure: RunbookProcedure::QuarantineInvestigation,
+        reason: format!(
+            "extension `{ext_name}` is quarantined (terminate state){}",
+            if exfiltration {
+                "; exfiltration or critical exec signals: P0"
+            } else {
+                ""
+            }
+        ),
+    })
+}
 
-    // 3. Enforcement state transition.
-    if has_code(alert, "escalated") {
-        return triage(
-            IncidentSeverity::P2,
-            RunbookProcedure::EscalationReview,
+/// 2. Policy denial: single or burst (> 3 in 60 s from one extension).
+fn policy_denial_branch(
+    alert: &SecurityAlert,
+    ctx: TriageContext,
+    ext_name: &str,
+) -> Option<Triage> {
+    if !is_policy_denial(alert) {
+        return None;
+    }
+    let count = ctx.policy_denials_in_window.max(1);
+    Some(if count > BURST_THRESHOLD {
+        Triage {
+            severity: IncidentSeverity::P1,
+            procedure: RunbookProcedure::BurstDenialTriage,
+            reason: format!(
+                "{count} policy denials from `{ext_name}` within 60 s (more than {BURST_THRESHOLD})"
+            ),
+        }
+    } else {
+        Triage {
+            severity: IncidentSeverity::P3,
+            procedure: RunbookProcedure::LogAndMonitor,
+            reason: format!(
+                "{count} policy denial(s) from `{ext_name}` within 60 s: single occurrence, log and monitor"
+            ),
+        }
+    })
+}
+
+/// A branch of the tree decided by one reason code: the first whose code the alert carries
+/// answers.
+struct CodeBranch {
+    code: &'static str,
+    severity: IncidentSeverity,
+    procedure: RunbookProcedure,
+    /// The reason, from the alert and the extension's name.
+    reason: fn(&SecurityAlert, &str) -> String,
+}
+
+/// 3. Enforcement state transition, 4. rollback trigger event, 5. ledger integrity failure.
+const CODE_BRANCHES: [CodeBranch; 4] = [
+    CodeBranch {
+        code: "escalated",
+        severity: IncidentSeverity::P2,
+        procedure: RunbookProcedure::EscalationReview,
+        reason: |alert, ext_name| {
             format!(
                 "enforcement state of `{ext_name}` escalated: {}",
                 alert.reason
-            ),
-        );
-    }
-    if has_code(alert, "de_escalated") {
-        return triage(
-            IncidentSeverity::P3,
-            RunbookProcedure::LogAndMonitor,
+            )
+        },
+    },
+    CodeBranch {
+        code: "de_escalated",
+        severity: IncidentSeverity::P3,
+        procedure: RunbookProcedure::LogAndMonitor,
+        reason: |_, ext_name| {
             format!(
                 "enforcement state of `{ext_name}` de-escalated: log, verify the cooldown worked"
-            ),
-        );
-    }
+            )
+        },
+    },
+    CodeBranch {
+        code: "rollback",
+        severity: IncidentSeverity::P1,
+        procedure: RunbookProcedure::AutomaticRollbackVerification,
+        reason: |alert, _| format!("automatic rollback: {}", alert.reason),
+    },
+    CodeBranch {
+        code: LEDGER_INTEGRITY_FAILURE,
+        severity: IncidentSeverity::P0,
+        procedure: RunbookProcedure::LedgerCorruptionRecovery,
+        reason: |alert, _| format!("ledger integrity failure: {}", alert.reason),
+    },
+];
 
-    // 4. Rollback trigger event.
-    if has_code(alert, "rollback") {
-        return triage(
-            IncidentSeverity::P1,
-            RunbookProcedure::AutomaticRollbackVerification,
-            format!("automatic rollback: {}", alert.reason),
-        );
-    }
-
-    // 5. Ledger integrity failure.
-    if has_code(alert, LEDGER_INTEGRITY_FAILURE) {
-        return triage(
-            IncidentSeverity::P0,
-            RunbookProcedure::LedgerCorruptionRecovery,
-            format!("ledger integrity failure: {}", alert.reason),
-        );
-    }
-
-    match alert.category {
-        SecurityAlertCategory::AnomalyDenial => triage(
+/// Every other alert, by category.
+fn category_branch(alert: &SecurityAlert, ext_name: &str) -> Triage {
+    let (severity, procedure, reason) = match alert.category {
+        SecurityAlertCategory::AnomalyDenial => (
             IncidentSeverity::P2,
             RunbookProcedure::EscalationReview,
             format!("risk model denial for `{ext_name}`: review the escalation"),
         ),
-        SecurityAlertCategory::LedgerIntegrity => triage(
+        SecurityAlertCategory::LedgerIntegrity => (
             IncidentSeverity::P2,
             RunbookProcedure::LedgerCorruptionRecovery,
             format!("ledger needed attention at start-up: {}", alert.reason),
@@ -251,7 +283,7 @@ pub fn triage_alert(alert: &SecurityAlert, ctx: TriageContext) -> Triage {
         | SecurityAlertCategory::SecretBroker
         | SecurityAlertCategory::QuotaBreach
         | SecurityAlertCategory::Quarantine
-        | SecurityAlertCategory::ProfileTransition => triage(
+        | SecurityAlertCategory::ProfileTransition => (
             IncidentSeverity::P3,
             RunbookProcedure::LogAndMonitor,
             format!(
@@ -259,6 +291,11 @@ pub fn triage_alert(alert: &SecurityAlert, ctx: TriageContext) -> Triage {
                 alert.category
             ),
         ),
+    };
+    Triage {
+        severity,
+        procedure,
+        reason,
     }
 }
 

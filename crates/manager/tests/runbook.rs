@@ -1858,7 +1858,7 @@ mod secrets {
         assert!(log.entries[0].redacted && !log.entries[1].redacted);
         assert_eq!(
             log.entries[0].name_hash,
-            "d40348df8b0be7cdc6b2696dda09259b362a11736d4486bb783ad2f036de88c0"
+            "66e135c5792e0202f2f7a2545b8716cc49758f70051881b74fffc1937b0f542c"
         );
         let alerts = manager.security_alerts();
         assert_eq!(

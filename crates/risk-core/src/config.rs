@@ -23,6 +23,7 @@
 //!
 //! Booleans accept `true`/`false`/`1`/`0`/`yes`/`no`, case-insensitive, in every source.
 
+mod error;
 mod load;
 
 use std::fmt;
@@ -32,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::hysteresis::{BandProfile, HysteresisConfig, ScoreBands};
 use crate::policy::PolicyProfile;
 
+pub use error::ConfigError;
 pub use load::{CliOverrides, ConfigFile};
 
 /// The risk controller's configuration. Defaults are those of docs/design.md §3.
@@ -422,104 +424,6 @@ impl fmt::Display for ResolvedRiskConfig {
     }
 }
 
-/// Why a config could not be loaded. Every value-level variant names the field, the value as
-/// given, the allowed values and the source.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The value is not of the field's type (`abc` for `alpha`, `1.5` for `window_size`).
-    #[error("`{field}` value `{value}` from {origin} is not {expected} (allowed: {allowed})")]
-    Unparsable {
-        /// The field.
-        field: ConfigField,
-        /// The value as given.
-        value: String,
-        /// What was expected (`a number`, `an integer`).
-        expected: &'static str,
-        /// Allowed values.
-        allowed: &'static str,
-        /// Where the value came from.
-        origin: ConfigSource,
-    },
-    /// The value is a number outside the field's range.
-    #[error("`{field}` value `{value}` from {origin} is out of range (allowed: {allowed})")]
-    OutOfRange {
-        /// The field.
-        field: ConfigField,
-        /// The value as given.
-        value: String,
-        /// Allowed range.
-        allowed: &'static str,
-        /// Where the value came from.
-        origin: ConfigSource,
-    },
-    /// The value is NaN or infinite.
-    #[error("`{field}` value `{value}` from {origin} is not a finite number (allowed: {allowed})")]
-    NotFinite {
-        /// The field.
-        field: ConfigField,
-        /// The value as given.
-        value: String,
-        /// Allowed range.
-        allowed: &'static str,
-        /// Where the value came from.
-        origin: ConfigSource,
-    },
-    /// `profile` names no band profile.
-    #[error("`{field}` value `{value}` from {origin} is not a known profile (allowed: {allowed})")]
-    UnknownProfile {
-        /// Always [`ConfigField::Profile`].
-        field: ConfigField,
-        /// The value as given.
-        value: String,
-        /// `safe|balanced|permissive`.
-        allowed: &'static str,
-        /// Where the value came from.
-        origin: ConfigSource,
-    },
-    /// A boolean field got something else.
-    #[error("`{field}` value `{value}` from {origin} is not a boolean (allowed: {allowed})")]
-    BadBool {
-        /// The field.
-        field: ConfigField,
-        /// The value as given.
-        value: String,
-        /// `true|false|1|0|yes|no`.
-        allowed: &'static str,
-        /// Where the value came from.
-        origin: ConfigSource,
-    },
-    /// The file is not valid TOML/JSON, or its top level is not a table/object.
-    #[error("malformed {format} config file `{path}`{}: {message}", crate::policy::location(.line, .column))]
-    MalformedFile {
-        /// The file's name.
-        path: String,
-        /// `toml` or `json`.
-        format: &'static str,
-        /// 1-based line, when the parser gives it.
-        line: Option<usize>,
-        /// 1-based column, when the parser gives it.
-        column: Option<usize>,
-        /// The parser's message.
-        message: String,
-    },
-    /// The file has a key that is not a field.
-    #[error("unknown key `{key}` in config file `{path}` (allowed: enabled, enforce, alpha, window_size, ledger_limit, decision_timeout_ms, fail_closed, profile, cooldown_calls, de_escalation_margin)")]
-    UnknownKey {
-        /// The key.
-        key: String,
-        /// The file's name.
-        path: String,
-    },
-    /// An environment variable with the `HOSTGUARD_RISK_` prefix that sets no field (a typo must
-    /// not be ignored silently).
-    #[error("unknown environment variable `{var}` (allowed: HOSTGUARD_RISK_ENABLED, _ENFORCE, _ALPHA, _WINDOW, _LEDGER_LIMIT, _DECISION_TIMEOUT_MS, _FAIL_CLOSED, _PROFILE, _COOLDOWN_CALLS, _DE_ESCALATION_MARGIN)")]
-    UnknownEnvVar {
-        /// The variable's name.
-        var: String,
-    },
-}
-
 /// Range check of a float field (`alpha`, `de_escalation_margin`).
 fn check_f64(
     field: ConfigField,
@@ -609,105 +513,4 @@ fn render(config: &RuntimeRiskConfig, field: ConfigField) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn check(config: RuntimeRiskConfig, expected: Result<(), &str>) {
-        assert_eq!(
-            config.validate().map_err(|e| e.to_string()),
-            expected.map_err(str::to_owned)
-        );
-    }
-
-    #[test]
-    fn validate_ranges() {
-        let d = RuntimeRiskConfig::default();
-        check(d, Ok(()));
-        check(
-            RuntimeRiskConfig { alpha: 0.0, ..d },
-            Err("`alpha` value `0` from code is out of range (allowed: [1e-6, 0.5])"),
-        );
-        check(
-            RuntimeRiskConfig {
-                alpha: f64::NAN,
-                ..d
-            },
-            Err("`alpha` value `NaN` from code is not a finite number (allowed: [1e-6, 0.5])"),
-        );
-        check(
-            RuntimeRiskConfig {
-                window_size: 7,
-                ..d
-            },
-            Err("`window_size` value `7` from code is out of range (allowed: [8, 4096])"),
-        );
-        check(
-            RuntimeRiskConfig {
-                ledger_limit: usize::MAX,
-                ..d
-            },
-            Err(&format!(
-                "`ledger_limit` value `{}` from code is out of range (allowed: [32, 1000000])",
-                usize::MAX
-            )),
-        );
-        check(
-            RuntimeRiskConfig {
-                decision_timeout_ms: 0,
-                ..d
-            },
-            Err("`decision_timeout_ms` value `0` from code is out of range (allowed: [1, 2000])"),
-        );
-        check(
-            RuntimeRiskConfig {
-                cooldown_calls: 1001,
-                ..d
-            },
-            Err("`cooldown_calls` value `1001` from code is out of range (allowed: [1, 1000])"),
-        );
-        check(
-            RuntimeRiskConfig {
-                de_escalation_margin: -0.1,
-                ..d
-            },
-            Err(
-                "`de_escalation_margin` value `-0.1` from code is out of range (allowed: [0, 0.5])",
-            ),
-        );
-    }
-
-    #[test]
-    fn hysteresis_bands_follow_policy_unless_named() {
-        let d = RuntimeRiskConfig::default();
-        for (policy, band) in [
-            (PolicyProfile::Safe, BandProfile::Safe),
-            (PolicyProfile::Standard, BandProfile::Balanced),
-            (PolicyProfile::Permissive, BandProfile::Permissive),
-        ] {
-            assert_eq!(
-                d.hysteresis_config(policy).bands,
-                ScoreBands::for_profile(band)
-            );
-        }
-        let named = RuntimeRiskConfig {
-            profile: Some(BandProfile::Permissive),
-            cooldown_calls: 7,
-            ..d
-        };
-        let h = named.hysteresis_config(PolicyProfile::Safe);
-        assert_eq!(h.bands, ScoreBands::for_profile(BandProfile::Permissive));
-        assert_eq!((h.cooldown_calls, h.de_escalation_margin), (7, 0.10));
-    }
-
-    #[test]
-    fn field_names_are_unique_and_round_trip() {
-        for f in ConfigField::ALL {
-            assert_eq!(ConfigField::from_key(f.as_str()), Some(f));
-            assert_eq!(ConfigField::from_env_var(f.env_var()), Some(f));
-            assert_eq!(
-                ResolvedRiskConfig::defaults().source(f),
-                &ConfigSource::Default
-            );
-        }
-    }
-}
+mod tests;

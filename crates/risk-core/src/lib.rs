@@ -32,6 +32,7 @@ mod capability;
 mod clock;
 mod config;
 mod detect;
+mod domain;
 mod drift;
 mod eprocess;
 mod evaluate;
@@ -45,6 +46,7 @@ mod policy;
 mod posterior;
 mod quota;
 mod secret;
+mod source_text;
 mod state;
 
 pub use capability::{
@@ -73,9 +75,11 @@ pub use posterior::{score_evidence, DirichletCounts, Posterior};
 pub use quota::{QuotaBreach, QuotaCharge, QuotaKind, QuotaLimits, QuotaTracker, QuotaUsage};
 pub use secret::{
     secret_name_hash, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretMatch,
-    SecretPolicyError, SecretRuleKind, SECRET_NAME_HASH_DOMAIN, SECRET_PLACEHOLDER,
+    SecretPolicyError, SecretRuleKind, SECRET_PLACEHOLDER,
 };
 pub use state::EnforcementState;
+// Hash domain separation (every crate that hashes).
+pub use domain::{DomainTag, TaggedSha256};
 // Risk model (docs/design.md §3).
 pub use clock::{Clock, ManualClock};
 pub use drift::{DriftDetector, DriftReading, DRIFT_RECENT};

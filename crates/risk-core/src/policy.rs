@@ -20,13 +20,18 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::capability::Capability;
 use crate::hysteresis::BandProfile;
 use crate::quota::QuotaLimits;
+use crate::source_text::{json_message, line_column, location};
+
+mod file;
+
+use file::PolicyFile;
 
 /// The named starting points of a policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -562,72 +567,6 @@ impl Default for ExtensionPolicy {
     }
 }
 
-/// The serialized shape; every field but `profile` replaces the profile's value when present.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PolicyFile {
-    profile: PolicyProfile,
-    #[serde(default)]
-    mode: Option<PolicyMode>,
-    #[serde(default)]
-    default_caps: Option<CapabilitySet>,
-    #[serde(default)]
-    deny_caps: Option<CapabilitySet>,
-    #[serde(default)]
-    quota: Option<QuotaLimits>,
-    #[serde(default, deserialize_with = "unique_overrides")]
-    per_extension: BTreeMap<String, ExtensionOverride>,
-}
-
-/// `per_extension` as a map that refuses a key given twice. JSON allows a repeated key and a
-/// plain map keeps the last value, so `{"a": {"deny": ["exec"]}, "a": {"allow": ["exec"]}}`
-/// would drop the deny without a word; TOML refuses a repeated table on its own.
-fn unique_overrides<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<BTreeMap<String, ExtensionOverride>, D::Error> {
-    struct UniqueVisitor;
-    impl<'de> Visitor<'de> for UniqueVisitor {
-        type Value = BTreeMap<String, ExtensionOverride>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a map from extension id to override")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut out = BTreeMap::new();
-            while let Some((id, over)) = map.next_entry::<String, ExtensionOverride>()? {
-                if out.contains_key(&id) {
-                    return Err(de::Error::custom(format_args!(
-                        "extension `{id}` appears twice in per_extension"
-                    )));
-                }
-                out.insert(id, over);
-            }
-            Ok(out)
-        }
-    }
-    d.deserialize_map(UniqueVisitor)
-}
-
-impl TryFrom<PolicyFile> for ExtensionPolicy {
-    type Error = PolicyError;
-
-    fn try_from(file: PolicyFile) -> Result<Self, Self::Error> {
-        let base = ExtensionPolicy::from_profile(file.profile);
-        let mode = file.mode.unwrap_or(base.mode);
-        let mut policy = ExtensionPolicy {
-            mode,
-            default_caps: file.default_caps.unwrap_or(base.default_caps),
-            deny_caps: file.deny_caps.unwrap_or(base.deny_caps),
-            // A file that changes the mode but not the quota gets that mode's preset.
-            quota: file.quota.unwrap_or(QuotaLimits::for_mode(mode)),
-            ..base
-        };
-        for (id, over) in file.per_extension {
-            policy = policy.with_extension_override(id, over)?;
-        }
-        Ok(policy)
-    }
-}
-
 fn valid_extension_id(id: String) -> Result<String, PolicyError> {
     if id.is_empty() || id.trim() != id {
         Err(PolicyError::InvalidExtensionId { id })
@@ -636,100 +575,5 @@ fn valid_extension_id(id: String) -> Result<String, PolicyError> {
     }
 }
 
-pub(crate) fn location(line: &Option<usize>, column: &Option<usize>) -> String {
-    match (line, column) {
-        (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
-        (Some(l), None) => format!(" at line {l}"),
-        (None, Some(_)) | (None, None) => String::new(),
-    }
-}
-
-/// serde_json's message without its trailing ` at line L column C` (the error carries both).
-pub(crate) fn json_message(e: &serde_json::Error) -> String {
-    let full = e.to_string();
-    let suffix = format!(" at line {} column {}", e.line(), e.column());
-    full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
-}
-
-/// 1-based line and column (in chars) of byte `offset` in `text`.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut line = 1;
-    let mut column = 1;
-    for (i, ch) in text.char_indices() {
-        if i >= offset {
-            break;
-        }
-        if ch == '\n' {
-            line += 1;
-            column = 1;
-        } else {
-            column += 1;
-        }
-    }
-    (line, column)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use Capability::*;
-    use PolicyReason::*;
-    use PolicyVerdict::{Allow as A, Deny as D, Prompt as P};
-
-    fn check(
-        policy: &ExtensionPolicy,
-        ext: &str,
-        cap: Capability,
-        expected: (PolicyVerdict, PolicyReason),
-    ) {
-        let d = policy.evaluate(ext, cap);
-        assert_eq!((d.verdict, d.reason), expected, "{ext} {cap}");
-        assert_eq!(d.capability, cap);
-    }
-
-    #[test]
-    fn profiles() {
-        let safe = ExtensionPolicy::from_profile(PolicyProfile::Safe);
-        check(&safe, "x", Exec, (D, GlobalDeny));
-        check(&safe, "x", Env, (D, GlobalDeny));
-        check(&safe, "x", Read, (A, DefaultCaps));
-        check(&safe, "x", Tool, (D, ModeFallback));
-        let standard = ExtensionPolicy::from_profile(PolicyProfile::Standard);
-        check(&standard, "x", Exec, (P, ModeFallback));
-        check(&standard, "x", Env, (P, ModeFallback));
-        check(&standard, "x", Http, (A, DefaultCaps));
-        let permissive = ExtensionPolicy::from_profile(PolicyProfile::Permissive);
-        check(&permissive, "x", Exec, (A, DefaultCaps));
-    }
-
-    #[test]
-    fn extension_ids_are_checked() {
-        for bad in ["", " ", " ext", "ext\n"] {
-            assert!(ExtensionPolicy::default()
-                .with_extension_override(bad, ExtensionOverride::default())
-                .is_err());
-        }
-    }
-
-    #[test]
-    fn capability_sets() {
-        let s = CapabilitySet::of(&[Exec, Log]);
-        assert!(s.contains(Exec) && s.contains(Log) && !s.contains(Env));
-        assert_eq!(s.without(Exec).iter().collect::<Vec<_>>(), vec![Log]);
-        assert_eq!(serde_json::to_string(&s).unwrap(), r#"["exec","log"]"#);
-        assert_eq!(
-            serde_json::from_str::<CapabilitySet>(r#"["LOG","exec"]"#).unwrap(),
-            s
-        );
-        assert!(serde_json::from_str::<CapabilitySet>(r#"["root"]"#).is_err());
-        assert_eq!(CapabilitySet::ALL.iter().count(), Capability::ALL.len());
-    }
-
-    #[test]
-    fn line_column_counts_chars() {
-        assert_eq!(line_column("ab\ncé\nx", 0), (1, 1));
-        assert_eq!(line_column("ab\ncé\nx", 3), (2, 1));
-        assert_eq!(line_column("ab\ncé\nx", 7), (3, 1));
-        assert_eq!(line_column("", 10), (1, 1));
-    }
-}
+mod tests;

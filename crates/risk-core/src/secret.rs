@@ -26,16 +26,12 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
+use crate::domain::DomainTag;
 
 /// What a brokered secret read returns instead of the value. Fixed, so it does not even leak the
 /// name into logs that capture the placeholder.
 pub const SECRET_PLACEHOLDER: &str = "[REDACTED]";
-
-/// Domain-separation prefix of [`secret_name_hash`]. Its first byte (`h`, 0x68) differs from the
-/// ledger's one-byte tags (0x00, 0x01, 0x02), so a name hash never collides with a ledger hash
-/// input.
-pub const SECRET_NAME_HASH_DOMAIN: &[u8] = b"hostguard.secret_name.v1\x00";
 
 /// Exact secret names of the default policy: well-known credentials whose names carry no
 /// secret-looking suffix, and bare words that are a secret on their own.
@@ -368,17 +364,17 @@ impl Default for SecretBrokerPolicy {
     }
 }
 
-/// SHA-256 of [`SECRET_NAME_HASH_DOMAIN`] ‖ the name's bytes as given, in lowercase hex.
+/// `SHA-256(0x20 ‖ utf8(name))` ([`DomainTag::SecretName`]) of the name's bytes as given, in
+/// lowercase hex.
 ///
 /// The name is hashed as given (not case-folded): two spellings are two identities in the
 /// ledger even though both match the same rule.
 ///
-/// Known answer (`printf 'hostguard.secret_name.v1\0GITHUB_TOKEN' | sha256sum`):
+/// Known answer (`printf '\x20GITHUB_TOKEN' | sha256sum`):
 /// `secret_name_hash("GITHUB_TOKEN")` =
-/// `d40348df8b0be7cdc6b2696dda09259b362a11736d4486bb783ad2f036de88c0`.
+/// `66e135c5792e0202f2f7a2545b8716cc49758f70051881b74fffc1937b0f542c`.
 pub fn secret_name_hash(name: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(SECRET_NAME_HASH_DOMAIN);
+    let mut hasher = DomainTag::SecretName.hasher();
     hasher.update(name.as_bytes());
     hex::encode(hasher.finalize())
 }
@@ -547,7 +543,7 @@ mod tests {
 
     #[test]
     fn name_hash_known_answer() {
-        // printf 'hostguard.secret_name.v1\0GITHUB_TOKEN' | sha256sum
+        // printf '\x20GITHUB_TOKEN' | sha256sum
         assert_eq!(secret_name_hash("GITHUB_TOKEN"), KAV_GITHUB_TOKEN);
         assert_ne!(
             secret_name_hash("GITHUB_TOKEN"),
@@ -556,7 +552,7 @@ mod tests {
     }
 
     const KAV_GITHUB_TOKEN: &str =
-        "d40348df8b0be7cdc6b2696dda09259b362a11736d4486bb783ad2f036de88c0";
+        "66e135c5792e0202f2f7a2545b8716cc49758f70051881b74fffc1937b0f542c";
 
     #[test]
     fn broker_decisions() {

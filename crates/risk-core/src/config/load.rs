@@ -9,7 +9,7 @@ use super::{
     RuntimeRiskConfig,
 };
 use crate::hysteresis::BandProfile;
-use crate::policy::{json_message, line_column};
+use crate::source_text::{json_message, line_column};
 
 /// The prefix of every environment variable the loader reads.
 pub const ENV_PREFIX: &str = "HOSTGUARD_RISK_";
@@ -157,65 +157,72 @@ fn format_of(file: ConfigFile<'_>) -> Format {
 
 fn load_file(resolved: &mut ResolvedRiskConfig, file: ConfigFile<'_>) -> Result<(), ConfigError> {
     let path = file.name.to_owned();
-    // (key, value text or None for JSON null, display of a non-scalar)
-    let entries: Vec<(String, Scalar)> = match format_of(file) {
-        Format::Toml => {
-            let table: toml::Table = toml::from_str(file.contents).map_err(|e| {
-                let (line, column) = e
-                    .span()
-                    .map(|span| line_column(file.contents, span.start))
-                    .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-                ConfigError::MalformedFile {
-                    path: path.clone(),
-                    format: "toml",
-                    line,
-                    column,
-                    message: e.message().trim().replace('\n', "; "),
-                }
-            })?;
-            table
-                .into_iter()
-                .map(|(k, v)| (k, toml_scalar(&v)))
-                .collect()
-        }
-        Format::Json => {
-            let value: serde_json::Value =
-                serde_json::from_str(file.contents).map_err(|e| ConfigError::MalformedFile {
-                    path: path.clone(),
-                    format: "json",
-                    line: Some(e.line()),
-                    column: Some(e.column()),
-                    message: json_message(&e),
-                })?;
-            let serde_json::Value::Object(map) = value else {
-                return Err(ConfigError::MalformedFile {
-                    path,
-                    format: "json",
-                    line: None,
-                    column: None,
-                    message: "the top level must be an object".to_owned(),
-                });
-            };
-            // serde_json keeps the last of two equal keys: find a repeated one ourselves
-            // (TOML refuses one on its own), so no value is dropped unseen.
-            if let Ok(JsonKeys(keys)) = serde_json::from_str::<JsonKeys>(file.contents) {
-                let mut seen = std::collections::BTreeSet::new();
-                if let Some(key) = keys.into_iter().find(|k| !seen.insert(k.clone())) {
-                    return Err(ConfigError::MalformedFile {
-                        path,
-                        format: "json",
-                        line: None,
-                        column: None,
-                        message: format!("duplicate key `{key}`"),
-                    });
-                }
-            }
-            let mut entries: Vec<_> = map.into_iter().map(|(k, v)| (k, json_scalar(&v))).collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            entries
-        }
+    let entries = match format_of(file) {
+        Format::Toml => toml_entries(file, &path)?,
+        Format::Json => json_entries(file, &path)?,
     };
-    // Unknown keys first: a typo is reported even when another value is also wrong.
+    apply_entries(resolved, entries, path)
+}
+
+/// A TOML file's top-level (key, value) pairs.
+fn toml_entries(file: ConfigFile<'_>, path: &str) -> Result<Vec<(String, Scalar)>, ConfigError> {
+    let table: toml::Table = toml::from_str(file.contents).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|span| line_column(file.contents, span.start))
+            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        ConfigError::MalformedFile {
+            path: path.to_owned(),
+            format: "toml",
+            line,
+            column,
+            message: e.message().trim().replace('\n', "; "),
+        }
+    })?;
+    Ok(table
+        .into_iter()
+        .map(|(k, v)| (k, toml_scalar(&v)))
+        .collect())
+}
+
+/// A JSON file's top-level (key, value) pairs, sorted by key; a repeated key is an error.
+fn json_entries(file: ConfigFile<'_>, path: &str) -> Result<Vec<(String, Scalar)>, ConfigError> {
+    let malformed = |line, column, message| ConfigError::MalformedFile {
+        path: path.to_owned(),
+        format: "json",
+        line,
+        column,
+        message,
+    };
+    let value: serde_json::Value = serde_json::from_str(file.contents)
+        .map_err(|e| malformed(Some(e.line()), Some(e.column()), json_message(&e)))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(malformed(
+            None,
+            None,
+            "the top level must be an object".to_owned(),
+        ));
+    };
+    // serde_json keeps the last of two equal keys: find a repeated one ourselves
+    // (TOML refuses one on its own), so no value is dropped unseen.
+    if let Ok(JsonKeys(keys)) = serde_json::from_str::<JsonKeys>(file.contents) {
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(key) = keys.into_iter().find(|k| !seen.insert(k.clone())) {
+            return Err(malformed(None, None, format!("duplicate key `{key}`")));
+        }
+    }
+    let mut entries: Vec<_> = map.into_iter().map(|(k, v)| (k, json_scalar(&v))).collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries)
+}
+
+/// Sets every field a file names, in field order; an unknown key is refused before any value
+/// is parsed, so a typo is reported even when another value is also wrong.
+fn apply_entries(
+    resolved: &mut ResolvedRiskConfig,
+    entries: Vec<(String, Scalar)>,
+    path: String,
+) -> Result<(), ConfigError> {
     if let Some((key, _)) = entries
         .iter()
         .find(|(k, _)| ConfigField::from_key(k).is_none())

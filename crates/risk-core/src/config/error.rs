@@ -1,0 +1,102 @@
+//! Why a config could not be loaded: [`ConfigError`], whose every value-level variant names
+//! the field, the value as given, the allowed values and the source.
+
+use super::{ConfigField, ConfigSource};
+
+/// Why a config could not be loaded. Every value-level variant names the field, the value as
+/// given, the allowed values and the source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The value is not of the field's type (`abc` for `alpha`, `1.5` for `window_size`).
+    #[error("`{field}` value `{value}` from {origin} is not {expected} (allowed: {allowed})")]
+    Unparsable {
+        /// The field.
+        field: ConfigField,
+        /// The value as given.
+        value: String,
+        /// What was expected (`a number`, `an integer`).
+        expected: &'static str,
+        /// Allowed values.
+        allowed: &'static str,
+        /// Where the value came from.
+        origin: ConfigSource,
+    },
+    /// The value is a number outside the field's range.
+    #[error("`{field}` value `{value}` from {origin} is out of range (allowed: {allowed})")]
+    OutOfRange {
+        /// The field.
+        field: ConfigField,
+        /// The value as given.
+        value: String,
+        /// Allowed range.
+        allowed: &'static str,
+        /// Where the value came from.
+        origin: ConfigSource,
+    },
+    /// The value is NaN or infinite.
+    #[error("`{field}` value `{value}` from {origin} is not a finite number (allowed: {allowed})")]
+    NotFinite {
+        /// The field.
+        field: ConfigField,
+        /// The value as given.
+        value: String,
+        /// Allowed range.
+        allowed: &'static str,
+        /// Where the value came from.
+        origin: ConfigSource,
+    },
+    /// `profile` names no band profile.
+    #[error("`{field}` value `{value}` from {origin} is not a known profile (allowed: {allowed})")]
+    UnknownProfile {
+        /// Always [`ConfigField::Profile`].
+        field: ConfigField,
+        /// The value as given.
+        value: String,
+        /// `safe|balanced|permissive`.
+        allowed: &'static str,
+        /// Where the value came from.
+        origin: ConfigSource,
+    },
+    /// A boolean field got something else.
+    #[error("`{field}` value `{value}` from {origin} is not a boolean (allowed: {allowed})")]
+    BadBool {
+        /// The field.
+        field: ConfigField,
+        /// The value as given.
+        value: String,
+        /// `true|false|1|0|yes|no`.
+        allowed: &'static str,
+        /// Where the value came from.
+        origin: ConfigSource,
+    },
+    /// The file is not valid TOML/JSON, or its top level is not a table/object.
+    #[error("malformed {format} config file `{path}`{}: {message}", crate::source_text::location(.line, .column))]
+    MalformedFile {
+        /// The file's name.
+        path: String,
+        /// `toml` or `json`.
+        format: &'static str,
+        /// 1-based line, when the parser gives it.
+        line: Option<usize>,
+        /// 1-based column, when the parser gives it.
+        column: Option<usize>,
+        /// The parser's message.
+        message: String,
+    },
+    /// The file has a key that is not a field.
+    #[error("unknown key `{key}` in config file `{path}` (allowed: enabled, enforce, alpha, window_size, ledger_limit, decision_timeout_ms, fail_closed, profile, cooldown_calls, de_escalation_margin)")]
+    UnknownKey {
+        /// The key.
+        key: String,
+        /// The file's name.
+        path: String,
+    },
+    /// An environment variable with the `HOSTGUARD_RISK_` prefix that sets no field (a typo must
+    /// not be ignored silently).
+    #[error("unknown environment variable `{var}` (allowed: HOSTGUARD_RISK_ENABLED, _ENFORCE, _ALPHA, _WINDOW, _LEDGER_LIMIT, _DECISION_TIMEOUT_MS, _FAIL_CLOSED, _PROFILE, _COOLDOWN_CALLS, _DE_ESCALATION_MARGIN)")]
+    UnknownEnvVar {
+        /// The variable's name.
+        var: String,
+    },
+}
