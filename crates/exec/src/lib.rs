@@ -174,6 +174,7 @@ pub use policy::{
     ExecDecision, ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecPatternError,
     MAX_PATTERN_BYTES,
 };
+pub use programs::program_base;
 pub use urls::MAX_URL_BYTES;
 
 /// How dangerous a command is, `Low < Medium < High < Critical`.

@@ -77,8 +77,7 @@ pub(crate) fn program_name(word: &str) -> String {
     if matches!(word, "$SHELL" | "$BASH" | "$0") {
         return "sh".to_owned();
     }
-    let base = word.rsplit('/').next().unwrap_or(word).to_ascii_lowercase();
-    let base = base.strip_suffix(".exe").map(str::to_owned).unwrap_or(base);
+    let base = crate::programs::lower_without_exe(word.rsplit('/').next().unwrap_or(word));
     for family in [
         "python3", "python2", "python", "perl", "ruby", "php", "node", "lua",
     ] {
