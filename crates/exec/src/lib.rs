@@ -155,8 +155,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{
-    Catalog, CatalogError, Example, Facts, Method, Rule, RuleHit, Severity, StageView, Taint,
-    ToolKind,
+    tool_family, Catalog, CatalogError, Example, Facts, Method, Rule, RuleHit, Severity, StageView,
+    Taint, ToolFamily, ToolKind,
 };
 pub use classes::{mode_classes, Class, Classes, Effect, Verb};
 pub(crate) use classify::Arg;
