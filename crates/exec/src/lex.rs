@@ -734,72 +734,19 @@ impl Lexer {
             let mut next_word_start = false;
             match c {
                 '\\' => j += 1,
-                '\'' => {
-                    j += 1;
-                    while self.s.get(j).is_some_and(|&c| c != '\'') {
-                        j += 1;
-                    }
-                }
-                '"' => {
-                    j += 1;
-                    while let Some(&c) = self.s.get(j) {
-                        match c {
-                            '\\' => j += 1,
-                            '"' => break,
-                            _ => {}
-                        }
-                        j += 1;
-                    }
-                }
-                '#' if word_start => {
-                    while self.s.get(j + 1).is_some_and(|&c| c != '\n') {
-                        j += 1;
-                    }
-                }
+                '\'' => j = self.find_char(j + 1, |c| c == '\''),
+                '"' => j = self.closing_double_quote(j + 1),
+                '#' if word_start => j = self.find_char(j + 1, |c| c == '\n') - 1,
                 '<' if self.s.get(j + 1) == Some(&'<') && self.s.get(j + 2) != Some(&'<') => {
-                    j += 2;
-                    let strip = self.s.get(j) == Some(&'-');
-                    if strip {
-                        j += 1;
-                    }
-                    while self.s.get(j).is_some_and(|&c| is_blank(c)) {
-                        j += 1;
-                    }
-                    let mut delim = String::new();
-                    while let Some(&d) = self.s.get(j) {
-                        if ends_word(d) {
-                            break;
-                        }
-                        if !matches!(d, '\'' | '"' | '\\') {
-                            delim.push(d);
-                        }
-                        j += 1;
-                    }
+                    let (after, delim, strip) = self.heredoc_delimiter(j + 2);
                     heredocs.push((delim, strip));
+                    j = after;
                     continue;
                 }
                 '\n' => {
                     next_word_start = true;
                     for (delim, strip) in std::mem::take(&mut heredocs) {
-                        // Skip body lines up to and including the delimiter line.
-                        loop {
-                            let start = j + 1;
-                            let mut end = start;
-                            while self.s.get(end).is_some_and(|&c| c != '\n') {
-                                end += 1;
-                            }
-                            let line: String =
-                                self.s.get(start..end).unwrap_or(&[]).iter().collect();
-                            j = end;
-                            let cmp = if strip {
-                                line.trim_start_matches('\t')
-                            } else {
-                                line.as_str()
-                            };
-                            if cmp == delim || end >= self.s.len() {
-                                break;
-                            }
-                        }
+                        j = self.skip_heredoc_body(j, &delim, strip);
                     }
                 }
                 '(' => {
@@ -819,6 +766,73 @@ impl Lexer {
             j += 1;
         }
         None
+    }
+
+    /// The index of the first char at or after `from` that `stop` accepts (the end of input
+    /// when none does).
+    fn find_char(&self, from: usize, stop: impl Fn(char) -> bool) -> usize {
+        let mut j = from;
+        while self.s.get(j).is_some_and(|&c| !stop(c)) {
+            j += 1;
+        }
+        j
+    }
+
+    /// The index of the `"` closing a double-quoted string whose text starts at `from`
+    /// (backslash escapes skipped; the end of input when unterminated).
+    fn closing_double_quote(&self, from: usize) -> usize {
+        let mut j = from;
+        while let Some(&c) = self.s.get(j) {
+            match c {
+                '\\' => j += 1,
+                '"' => break,
+                _ => {}
+            }
+            j += 1;
+        }
+        j
+    }
+
+    /// After `<<` at `from`: the index past the delimiter word, the delimiter with its quotes
+    /// removed, and whether it was `<<-` (leading tabs stripped).
+    fn heredoc_delimiter(&self, from: usize) -> (usize, String, bool) {
+        let mut j = from;
+        let strip = self.s.get(j) == Some(&'-');
+        if strip {
+            j += 1;
+        }
+        j = self.find_char(j, |c| !is_blank(c));
+        let mut delim = String::new();
+        while let Some(&d) = self.s.get(j) {
+            if ends_word(d) {
+                break;
+            }
+            if !matches!(d, '\'' | '"' | '\\') {
+                delim.push(d);
+            }
+            j += 1;
+        }
+        (j, delim, strip)
+    }
+
+    /// From the newline at `newline`: skips body lines up to and including the delimiter
+    /// line, returning the index of the newline (or end) that ends it.
+    fn skip_heredoc_body(&self, newline: usize, delim: &str, strip: bool) -> usize {
+        let mut j = newline;
+        loop {
+            let start = j + 1;
+            let end = self.find_char(start, |c| c == '\n');
+            let line: String = self.s.get(start..end).unwrap_or(&[]).iter().collect();
+            j = end;
+            let cmp = if strip {
+                line.trim_start_matches('\t')
+            } else {
+                line.as_str()
+            };
+            if cmp == delim || end >= self.s.len() {
+                return j;
+            }
+        }
     }
 
     /// At `<` or `>` (after an optional fd number or `&`).
