@@ -14,6 +14,9 @@ use super::facts::{
 use super::lex::{unescape, RedirKind};
 use super::wrappers::{reads_stdin, INTERPRETERS, SHELLS};
 
+/// Aliases live among the variables under this prefix (not a valid variable name).
+pub(crate) const ALIAS_PREFIX: &str = "alias:";
+
 /// One simple command, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Stage {
@@ -186,7 +189,7 @@ impl SeqState {
         if name.is_empty() {
             return None;
         }
-        let key = format!("{}{name}", super::rules::ALIAS_PREFIX);
+        let key = format!("{}{name}", ALIAS_PREFIX);
         self.vars
             .iter()
             .rev()
@@ -221,7 +224,7 @@ impl SeqState {
 
     /// Forgets alias `name`.
     pub(crate) fn unalias(&mut self, name: &str) {
-        let key = format!("{}{name}", super::rules::ALIAS_PREFIX);
+        let key = format!("{}{name}", ALIAS_PREFIX);
         Rc::make_mut(&mut self.vars).retain(|(n, _)| *n != key);
     }
 
