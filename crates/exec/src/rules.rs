@@ -28,13 +28,72 @@ fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|a| a.is_loopback())
 }
 
+/// `… | xargs sh -c` / `xargs -0 bash -c 'eval "$1"' _`: stdin becomes the script.
+fn code_from_args(s: &Stage) -> bool {
+    s.stdin_args.is_some_and(|n| {
+        let own = s.args.get(..n).unwrap_or(&[]);
+        SHELLS.contains(&s.prog.as_str())
+            && s.has_flag('c', "command")
+            && shell_script(own).is_none_or(|(code, _)| {
+                code.contains('$')
+                    || s.stdin_replace
+                        .as_deref()
+                        .is_some_and(|r| !r.is_empty() && code.contains(r))
+            })
+    })
+}
+
 impl Analyzer<'_> {
     /// Rules on one simple command. Returns whether it runs what arrives on its stdin as code
     /// (a shell reading stdin, also inside its `sh -c` script: `… | sh -c 'exec bash'`).
     pub(crate) fn stage(&mut self, s: &Stage, depth: usize, state: &mut SeqState) -> bool {
         let parts = vec![s.idx];
-        let hit = |a: &mut Analyzer<'_>, class: ExecClass| a.flag(class, &s.segment, parts.clone());
+        let runs_stdin = self.nested_commands(s, depth, state);
+        // Downloaded code run directly: `$(curl …)` as the program, or as the script of a
+        // shell / interpreter / `source`, or fed to one through a redirection.
+        let sink_fetch = s.is_shell_or_interpreter()
+            && (s.args.iter().any(|a| a.fetch)
+                || s.redirs
+                    .iter()
+                    .any(|r| r.fetch && matches!(r.kind, RedirKind::In | RedirKind::HereString)));
+        if s.prog_fetch || sink_fetch {
+            self.flag(ExecClass::PipeToShell, &s.segment, parts.clone());
+        }
+        // A heredoc or here-string fed to a shell is a script.
+        if s.reads_stdin() {
+            if let Some(body) = s.stdin_script() {
+                self.stdin_code(s, &body, depth, state);
+            }
+        }
+        self.upstream(s, runs_stdin || code_from_args(s), depth, state);
+        self.shell_sinks(s, depth, state);
+        self.socket_redirections(s);
+        for path in s.written_paths() {
+            // Relative to a known working directory: `cd /etc && echo … >> sudoers`.
+            self.written(s, &state.resolve(&path), depth, &parts);
+        }
+        let cmd = programs::Cmd {
+            s,
+            ops: s.operands(),
+            parts,
+            depth,
+        };
+        self.program_rules(&cmd, state);
+        // Sequence rules: downloads, then their execution.
+        if let Some(download) = state.executes_download(s) {
+            self.flag(
+                ExecClass::DownloadAndExecute,
+                &s.segment,
+                vec![download, s.idx],
+            );
+        }
+        state.record_downloads(s);
+        runs_stdin
+    }
 
+    /// The commands `s` runs besides itself: an alias's expansion, shell commands given as
+    /// option values, nested scripts. Returns whether it runs its stdin as code.
+    fn nested_commands(&mut self, s: &Stage, depth: usize, state: &SeqState) -> bool {
         // An alias defined earlier in the line (`shopt -s expand_aliases; alias x='rm -rf /'`).
         if let Some(value) = state.alias(&s.prog_text) {
             let args: Vec<String> = s.texts().map(shell_quote).collect();
@@ -57,64 +116,45 @@ impl Analyzer<'_> {
             let nested = self.nested(body, depth + 1, state);
             runs_stdin |= nested.stdin_code && s.stdin_script().is_none();
             if *fetch {
-                hit(self, ExecClass::PipeToShell);
+                self.flag(ExecClass::PipeToShell, &s.segment, vec![s.idx]);
             }
         }
-        // `… | xargs sh -c` / `xargs -0 bash -c 'eval "$1"' _`: stdin becomes the script.
-        let code_from_args = s.stdin_args.is_some_and(|n| {
-            let own = s.args.get(..n).unwrap_or(&[]);
-            SHELLS.contains(&s.prog.as_str())
-                && s.has_flag('c', "command")
-                && shell_script(own).is_none_or(|(code, _)| {
-                    code.contains('$')
-                        || s.stdin_replace
-                            .as_deref()
-                            .is_some_and(|r| !r.is_empty() && code.contains(r))
-                })
-        });
-        // Downloaded code run directly: `$(curl …)` as the program, or as the script of a
-        // shell / interpreter / `source`, or fed to one through a redirection.
-        let sink_fetch = s.is_shell_or_interpreter()
-            && (s.args.iter().any(|a| a.fetch)
-                || s.redirs
-                    .iter()
-                    .any(|r| r.fetch && matches!(r.kind, RedirKind::In | RedirKind::HereString)));
-        if s.prog_fetch || sink_fetch {
-            hit(self, ExecClass::PipeToShell);
-        }
-        // A heredoc or here-string fed to a shell is a script.
-        if s.reads_stdin() {
-            if let Some(body) = s.stdin_script() {
-                self.stdin_code(s, &body, depth, state);
-            }
-        }
+        runs_stdin
+    }
 
-        // What earlier pipeline stages feed this one.
-        if let Some(up) = &s.upstream {
-            let mut up_parts = up.parts.clone();
-            up_parts.push(s.idx);
-            let up_segment = super::classify::snippet(&format!("{} | {}", up.segment, s.segment));
-            if runs_stdin || code_from_args {
-                if up.fetch {
-                    self.flag(ExecClass::PipeToShell, &up_segment, up_parts.clone());
-                } else if let Some(script) = &up.static_value {
-                    self.stdin_code(s, script, depth, state);
-                }
+    /// What earlier pipeline stages feed `s`: code when it runs its stdin (`runs_code`), a
+    /// crontab's lines.
+    fn upstream(&mut self, s: &Stage, runs_code: bool, depth: usize, state: &SeqState) {
+        let Some(up) = &s.upstream else {
+            return;
+        };
+        let mut up_parts = up.parts.clone();
+        up_parts.push(s.idx);
+        let up_segment = super::classify::snippet(&format!("{} | {}", up.segment, s.segment));
+        if runs_code {
+            if up.fetch {
+                self.flag(ExecClass::PipeToShell, &up_segment, up_parts);
+            } else if let Some(script) = &up.static_value {
+                self.stdin_code(s, script, depth, state);
             }
-            if s.prog == "crontab" {
-                // The lines a piped crontab install will run: judge their commands.
-                if let Some(table) = &up.static_value {
-                    for line in table.lines() {
-                        let command = cron_command(line);
-                        if !command.is_empty() {
-                            let _ = self.script(command, depth + 1);
-                        }
+        }
+        if s.prog == "crontab" {
+            // The lines a piped crontab install will run: judge their commands.
+            if let Some(table) = &up.static_value {
+                for line in table.lines() {
+                    let command = cron_command(line);
+                    if !command.is_empty() {
+                        let _ = self.script(command, depth + 1);
                     }
                 }
             }
         }
-        // Output sent into a shell through a process substitution: `curl … > >(sh)`,
-        // `… | tee >(bash)`.
+    }
+
+    /// Output sent into a shell through a process substitution (`curl … > >(sh)`,
+    /// `… | tee >(bash)`), and statically known process-substitution content read as a script
+    /// (`bash <(echo …)`, `sh < <(echo …)`).
+    fn shell_sinks(&mut self, s: &Stage, depth: usize, state: &SeqState) {
         let feeds_shell = s
             .redirs
             .iter()
@@ -123,7 +163,7 @@ impl Analyzer<'_> {
         if feeds_shell {
             let up = s.upstream.as_deref();
             if s.is_fetcher() || up.is_some_and(|u| u.fetch) {
-                hit(self, ExecClass::PipeToShell);
+                self.flag(ExecClass::PipeToShell, &s.segment, vec![s.idx]);
             } else if let Some(text) = match s.prog.as_str() {
                 "tee" => up.and_then(|u| u.static_value.clone()),
                 _ => s.literal_output(),
@@ -131,8 +171,6 @@ impl Analyzer<'_> {
                 let _ = self.nested(&text, depth + 1, state);
             }
         }
-        // Statically known process-substitution content read as a script
-        // (`bash <(echo …)`, `sh < <(echo …)`).
         if s.is_shell_or_interpreter() {
             let contents = s
                 .args
@@ -144,9 +182,11 @@ impl Analyzer<'_> {
                 self.stdin_code(s, &content, depth, state);
             }
         }
+    }
 
-        // Redirections to sockets and devices. Reading a loopback port (`</dev/tcp/127.0.0.1/5432`,
-        // a readiness probe) wires no shell to anyone.
+    /// Redirections to sockets. Reading a loopback port (`</dev/tcp/127.0.0.1/5432`, a
+    /// readiness probe) wires no shell to anyone.
+    fn socket_redirections(&mut self, s: &Stage) {
         for r in &s.redirs {
             let target = normalise(&r.target);
             let socket = target
@@ -156,33 +196,10 @@ impl Analyzer<'_> {
                 let host = rest.split('/').next().unwrap_or("");
                 let probe = r.kind == RedirKind::In && is_loopback_host(host) && !s.reads_stdin();
                 if !probe {
-                    hit(self, ExecClass::ReverseShell);
+                    self.flag(ExecClass::ReverseShell, &s.segment, vec![s.idx]);
                 }
             }
         }
-        for path in s.written_paths() {
-            // Relative to a known working directory: `cd /etc && echo … >> sudoers`.
-            self.written(s, &state.resolve(&path), depth, &parts);
-        }
-
-        let cmd = programs::Cmd {
-            s,
-            ops: s.operands(),
-            parts: parts.clone(),
-            depth,
-        };
-        self.program_rules(&cmd, state);
-
-        // Sequence rules: downloads, then their execution.
-        if let Some(download) = state.executes_download(s) {
-            self.flag(
-                ExecClass::DownloadAndExecute,
-                &s.segment,
-                vec![download, s.idx],
-            );
-        }
-        state.record_downloads(s);
-        runs_stdin
     }
 
     /// Rules on a path `s` writes.
