@@ -9,23 +9,30 @@
 
 mod expand;
 mod model;
+mod pipeline;
 
 use std::rc::Rc;
 
 pub(crate) use expand::LIST_SEP;
-use expand::{resolve_redir, resolve_word};
-pub(crate) use model::{Arg, Detailed, Form, Found, RRedir, StageFacts, Summary};
+use model::render;
+use model::MAX_STAGES;
+pub(crate) use model::{
+    snippet, Arg, Detailed, Form, Found, RRedir, StageFacts, Summary, Upstream,
+};
 pub use model::{
     CommandAnalysis, ExecClass, ExecFinding, MAX_COMMAND_BYTES, MAX_DEPTH, MAX_FINDINGS,
     WORK_BUDGET_BYTES,
 };
-use model::{MAX_SEGMENT_CHARS, MAX_STAGES};
+use pipeline::{
+    advance_upstream, glob_candidates, join_output, module_stage, passes_stdin_through,
+    resolve_command, xargs_input, Position,
+};
 
-use super::lex::{Redir, RedirKind, Sub, SubKind, LITERAL_DOLLAR, SUB_MARK};
+use super::lex::{Sub, SubKind};
 use super::loader::loader_assignments;
-use super::parse::parse;
+use super::parse::{parse, Pipeline, Script, SimpleCommand};
 use super::stage::{SeqState, Stage};
-use super::wrappers::{assignments, program_name, unwrap, SHELLS};
+use super::wrappers::{assignments, program_name, unwrap};
 use super::ExecTier;
 use crate::catalog::Catalog;
 use crate::derive::{stage_effects, StageContext};
@@ -147,8 +154,12 @@ impl Analyzer<'_> {
         }
         // Substitutions are classified when the command holding them is reached, from the
         // state there (`cd / && echo $(rm -rf *)`); any left (heredoc bodies) at the end.
-        let mut subs: Vec<Option<Summary>> = vec![None; script.subs.len()];
-        let mut summary = Summary::default();
+        let mut run = ScriptRun {
+            script: &script,
+            subs: vec![None; script.subs.len()],
+            summary: Summary::default(),
+            depth,
+        };
         let mut calls: Vec<Call> = Vec::new();
         for (name, body) in &script.functions {
             state.define_function(name, body);
@@ -156,306 +167,235 @@ impl Analyzer<'_> {
         let single = script.pipelines.len() == 1;
         let mut output: Option<String> = Some(String::new());
         for pipeline in &script.pipelines {
-            let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
-            // What flows into the next stage's stdin.
-            // Shared with the stage being classified, then updated in place: no per-stage copy.
-            let mut upstream = Rc::new(Upstream::default());
-            for (i, sc) in pipeline.stages.iter().enumerate() {
-                let ids = sc
-                    .words
-                    .iter()
-                    .chain(sc.redirs.iter().map(|r| &r.target))
-                    .flat_map(|w| w.subs.iter().copied());
-                for k in ids.collect::<Vec<_>>() {
-                    self.substitution(&script.subs, &mut subs, k, depth, &state);
-                }
-                // In a function body `$FUNCNAME` is the function's own name.
-                let with_funcname: Option<Vec<(String, Arg)>> = sc.in_function.as_ref().map(|f| {
-                    let mut vars = state.vars.as_ref().clone();
-                    vars.push(("FUNCNAME".to_owned(), Arg::plain(f)));
-                    vars
-                });
-                let vars = with_funcname.as_deref().unwrap_or(&state.vars);
-                // `curl … | bash -c "$(cat)"`: a substitution that copies stdin reads the pipe.
-                let stdin_fetch = i > 0 && upstream.fetch;
-                let mut argv: Vec<Arg> = Vec::new();
-                for word in &sc.words {
-                    resolve_word(word, &subs, vars, stdin_fetch, &mut argv);
-                }
-                let redirs: Vec<RRedir> = sc
-                    .redirs
-                    .iter()
-                    .map(|r| resolve_redir(r, &subs, vars, stdin_fetch))
-                    .collect();
-                let n_assign = assignments(&argv);
-                let (assigns, cmd) = argv.split_at(n_assign);
-                self.command_variables(assigns, depth, &state);
-                if cmd.is_empty() {
-                    state.assign(assigns);
-                }
-                let mut unwrapped = unwrap(cmd);
-                self.command_variables(&unwrapped.assigns, depth, &state);
-                // Judged once this simple command has its index (below).
-                let loader_assigns = loader_assignments(assigns, &unwrapped.assigns);
-                // The variables this command sets for itself (`X=1 cmd`, `env X=1 cmd`).
-                let assigned: Vec<String> = if self.detect.is_some() {
-                    assigns
-                        .iter()
-                        .chain(&unwrapped.assigns)
-                        .filter(|a| a.text.contains('='))
-                        .map(|a| a.text.clone())
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                let segment = render(&argv, &sc.redirs);
-                let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
-                let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));
-                let stdin_args = (unwrapped.xargs && i > 0).then(|| inner.len().saturating_sub(1));
-                if unwrapped.xargs {
-                    // `echo / | xargs rm -rf`, `xargs rm -rf <<< /`: the words xargs reads
-                    // become arguments. What `find ROOT` prints lies under ROOT: its roots
-                    // stand for it (`find / -mindepth 1 | xargs rm -rf`).
-                    let own = redirs.iter().rev().find_map(|r| match r.kind {
-                        RedirKind::HereString => Some(r.target.clone()),
-                        RedirKind::HereDoc => r.body.clone(),
-                        RedirKind::In => r.content.clone(),
-                        _ => None,
-                    });
-                    let piped = (i > 0)
-                        .then(|| {
-                            upstream
-                                .static_value
-                                .clone()
-                                .or_else(|| upstream.paths.clone())
-                        })
-                        .flatten();
-                    if let Some(words) = own.or(piped) {
-                        let replace = unwrapped.xargs_replace.as_deref().filter(|r| {
-                            !r.is_empty() && inner.iter().skip(1).any(|a| a.text.contains(*r))
-                        });
-                        match replace {
-                            // `xargs -I{} sh -c 'rm -rf {}'`: each line replaces the string.
-                            Some(r) => {
-                                let line = words.lines().next().unwrap_or("").trim().to_owned();
-                                for a in inner.iter_mut().skip(1) {
-                                    a.text = a.text.replace(r, &line);
-                                }
-                            }
-                            None => {
-                                inner.extend(words.split_whitespace().take(64).map(Arg::plain));
-                            }
-                        }
-                        // The shell script (and its `$1`…) now has its arguments.
-                        if let Some(first) = inner.first() {
-                            if SHELLS.contains(&program_name(&first.text).as_str()) {
-                                let rest = inner.get(1..).unwrap_or(&[]);
-                                unwrapped.scripts =
-                                    super::wrappers::shell_script(rest).into_iter().collect();
-                            }
-                        }
-                    }
-                }
-                let mut inner = inner.into_iter();
-                let (prog, prog_fetch, prog_text) = match inner.next() {
-                    Some(a) => (program_name(&a.text), a.fetch, a.text),
-                    // `curl … | sudo -s`: the shell the wrapper starts reads the pipe.
-                    None if unwrapped.implicit_shell => ("sh".to_owned(), false, "sh".to_owned()),
-                    None => (String::new(), false, String::new()),
-                };
-                let idx = self.forms.len();
-                self.forms.push(Form {
-                    full,
-                    inner_start: unwrapped.start,
-                    prog: prog.clone(),
-                });
-                let mut stage = Stage {
-                    idx,
-                    prog,
-                    prog_text,
-                    prog_fetch,
-                    args: inner.collect(),
-                    redirs,
-                    segment,
-                    in_function: sc.in_function.clone(),
-                    scripts: unwrapped.scripts,
-                    stdin_args,
-                    stdin_replace: unwrapped.xargs_replace.clone(),
-                    upstream: (i > 0).then(|| Rc::clone(&upstream)),
-                };
-                // `env -C dir cmd`, `sudo -D dir cmd`: the command runs in `dir`.
-                let mut moved = unwrapped.chdir.as_deref().map(|dir| {
-                    let mut moved = state.clone();
-                    moved.cd(Some(dir));
-                    moved
-                });
-                let run_state = moved.as_mut().unwrap_or(&mut state);
-                // Relative library paths resolve where the command runs.
-                self.loader_variables(&loader_assigns, &stage.segment, idx, depth, run_state);
-                let mut runs_stdin = false;
-                if stage.prog.contains(['*', '?', '[']) {
-                    // `/bin/r? -rf /`: judge every rule program the glob could name.
-                    for candidate in glob_candidates(&stage.prog) {
-                        let variant = Stage {
-                            prog: candidate.to_owned(),
-                            ..stage.clone()
-                        };
-                        runs_stdin |= self.stage(&variant, depth, run_state);
-                    }
-                } else {
-                    runs_stdin = self.stage(&stage, depth, run_state);
-                }
-                if let Some((catalog, ctx)) = self.detect {
-                    let wrapper_args: Vec<String> = self
-                        .forms
-                        .get(idx)
-                        .map(|f| f.full.iter().take(f.inner_start).cloned().collect())
-                        .unwrap_or_default();
-                    let wrappers: Vec<String> = wrapper_args
-                        .iter()
-                        .filter(|w| !w.starts_with('-') && !w.contains('='))
-                        .map(|w| program_name(w))
-                        .collect();
-                    // `python -m pip install …` runs pip: judge it as pip.
-                    let module = module_stage(&stage);
-                    let judged = module.as_ref().unwrap_or(&stage);
-                    let effects = stage_effects(
-                        catalog,
-                        ctx,
-                        judged,
-                        run_state,
-                        &StageContext {
-                            background: pipeline.background,
-                            wrappers: &wrappers,
-                            assigned: &assigned,
-                        },
-                    );
-                    let families = catalog.programs.families_of(&judged.prog);
-                    if self.stages.len() < MAX_STAGES {
-                        self.stages.push(StageFacts {
-                            idx,
-                            program: judged.prog.clone(),
-                            args: judged.args.iter().map(|a| a.text.clone()).collect(),
-                            segment: stage.segment.clone(),
-                            effects,
-                            families,
-                            wrappers,
-                            wrapper_args,
-                        });
-                    }
-                }
-                if let Some(moved) = moved {
-                    // A child process changes nothing of the shell but what it downloads.
-                    state.downloads = moved.downloads;
-                }
-                // A call of a function defined in the line: its body runs here, with these
-                // arguments (`f(){ rm -rf "$1"; }; f /`). Not inside its own body, and not
-                // again inside its own expansion (recursion is the fork-bomb rule's).
-                if sc.in_function.as_deref() != Some(stage.prog_text.as_str()) {
-                    if let Some(body) = state.function(&stage.prog_text).map(str::to_owned) {
-                        let mut inner = state.clone();
-                        inner.forget_function(&stage.prog_text);
-                        let mut params = vec![Arg::plain("--")];
-                        params.extend(stage.args.iter().cloned());
-                        inner.set_positional(&params);
-                        let _ = self.nested(&body, depth + 1, &inner);
-                    }
-                }
-                stage.upstream = None;
-                let up = Rc::make_mut(&mut upstream);
-                up.fetch |= stage.is_fetcher();
-                up.downloader |= stage.is_downloader();
-                up.static_value = if i == 0 {
-                    match stage.prog.as_str() {
-                        // `$(pwd)` in a known directory.
-                        "pwd" => state.cwd.clone(),
-                        _ => stage.literal_output(),
-                    }
-                } else {
-                    up.static_value.take().and_then(|v| stage.transform(v))
-                };
-                up.paths = if i == 0 {
-                    (stage.prog == "find").then(|| stage.find_roots().join(" "))
-                } else if matches!(
-                    stage.prog.as_str(),
-                    "grep" | "egrep" | "fgrep" | "sort" | "uniq" | "head" | "tail" | "cat" | "tee"
-                ) {
-                    up.paths.take()
-                } else {
-                    None
-                };
-                up.parts.push(idx);
-                if up.segment.len() < 200 {
-                    if !up.segment.is_empty() {
-                        up.segment.push_str(" | ");
-                    }
-                    up.segment.push_str(&stage.segment);
-                }
-                summary.fetches |= stage.is_fetcher();
-                summary.critical_pid |= stage.is_critical_pid_lookup();
-                summary.stdin_code |= i == 0 && runs_stdin;
-                stages.push(stage);
-            }
-            for stage in &stages {
-                if let Some(f) = &stage.in_function {
-                    if calls.len() < MAX_CALLS && !stage.prog_text.is_empty() {
-                        calls.push(Call {
-                            caller: f.clone(),
-                            callee: stage.prog_text.clone(),
-                            spawns: stages.len() > 1 || pipeline.background,
-                            idx: stage.idx,
-                            segment: stage.segment.clone(),
-                        });
-                    }
-                }
-            }
+            let (stages, out) = self.run_pipeline(&mut run, pipeline, &mut state);
+            collect_calls(&stages, pipeline.background, &mut calls);
             self.pipeline(&stages, pipeline.background);
-            summary.stdin_passthrough = single
-                && stages.iter().all(|st| {
-                    let from_stdin = st
-                        .redirs
-                        .iter()
-                        .filter(|r| r.kind == RedirKind::In)
-                        .all(|r| r.target == "/dev/stdin");
-                    from_stdin
-                        && match st.prog.as_str() {
-                            "cat" | "tee" => st
-                                .operands()
-                                .iter()
-                                .all(|o| *o == "-" || *o == "/dev/stdin" || st.prog == "tee"),
-                            // `$(</dev/stdin)`
-                            "" => st.redirs.iter().any(|r| r.kind == RedirKind::In),
-                            _ => false,
-                        }
-                });
+            run.summary.stdin_passthrough = single && passes_stdin_through(&stages);
             // The script's output: every pipeline's, when each is known (`cd /; pwd`).
-            let out = if pipeline.background {
-                Some(String::new())
-            } else {
-                Rc::make_mut(&mut upstream).static_value.take()
-            };
-            output = match (output, out) {
-                (Some(mut acc), Some(o)) if acc.len() + o.len() < MAX_COMMAND_BYTES => {
-                    // `echo` ends its line: outputs of successive commands are separate lines.
-                    if !acc.is_empty() && !o.is_empty() && !acc.ends_with('\n') {
-                        acc.push('\n');
-                    }
-                    acc.push_str(&o);
-                    Some(acc)
-                }
-                _ => None,
-            };
+            output = join_output(output, out);
         }
-        summary.static_value = output;
-        for k in 0..subs.len() {
-            self.substitution(&script.subs, &mut subs, k, depth, &state);
+        run.summary.static_value = output;
+        for k in 0..run.subs.len() {
+            self.substitution(&script.subs, &mut run.subs, k, depth, &state);
         }
         self.recursion(&calls);
         if script.pipelines.is_empty() {
             // An empty script (`$()`, `` `` ``, a comment) prints nothing.
-            summary.static_value = Some(String::new());
+            run.summary.static_value = Some(String::new());
         }
-        summary
+        run.summary
+    }
+
+    /// Classifies the simple commands of one pipeline in order, each fed what the earlier
+    /// ones send; returns them and the pipeline's output when statically known.
+    fn run_pipeline(
+        &mut self,
+        run: &mut ScriptRun<'_>,
+        pipeline: &Pipeline,
+        state: &mut SeqState,
+    ) -> (Vec<Stage>, Option<String>) {
+        let mut stages: Vec<Stage> = Vec::with_capacity(pipeline.stages.len());
+        // What flows into the next stage's stdin.
+        // Shared with the stage being classified, then updated in place: no per-stage copy.
+        let mut upstream = Rc::new(Upstream::default());
+        for (i, sc) in pipeline.stages.iter().enumerate() {
+            let ids = sc
+                .words
+                .iter()
+                .chain(sc.redirs.iter().map(|r| &r.target))
+                .flat_map(|w| w.subs.iter().copied());
+            for k in ids.collect::<Vec<_>>() {
+                self.substitution(&run.script.subs, &mut run.subs, k, run.depth, state);
+            }
+            let at = Position {
+                index: i,
+                upstream: &upstream,
+                background: pipeline.background,
+            };
+            let (mut stage, runs_stdin) = self.simple_command(run, sc, &at, state);
+            stage.upstream = None;
+            advance_upstream(Rc::make_mut(&mut upstream), &stage, i, state);
+            run.summary.fetches |= stage.is_fetcher();
+            run.summary.critical_pid |= stage.is_critical_pid_lookup();
+            run.summary.stdin_code |= i == 0 && runs_stdin;
+            stages.push(stage);
+        }
+        let out = if pipeline.background {
+            Some(String::new())
+        } else {
+            Rc::make_mut(&mut upstream).static_value.take()
+        };
+        (stages, out)
+    }
+
+    /// Resolves, unwraps and classifies one simple command; returns its stage and whether it
+    /// runs its stdin as code.
+    fn simple_command(
+        &mut self,
+        run: &ScriptRun<'_>,
+        sc: &SimpleCommand,
+        at: &Position<'_>,
+        state: &mut SeqState,
+    ) -> (Stage, bool) {
+        let depth = run.depth;
+        let (mut argv, redirs) = resolve_command(sc, &run.subs, at, state);
+        let n_assign = assignments(&argv);
+        let (assigns, cmd) = argv.split_at(n_assign);
+        self.command_variables(assigns, depth, state);
+        if cmd.is_empty() {
+            state.assign(assigns);
+        }
+        let mut unwrapped = unwrap(cmd);
+        self.command_variables(&unwrapped.assigns, depth, state);
+        // Judged once this simple command has its index (below).
+        let loader_assigns = loader_assignments(assigns, &unwrapped.assigns);
+        // The variables this command sets for itself (`X=1 cmd`, `env X=1 cmd`).
+        let assigned: Vec<String> = if self.detect.is_some() {
+            assigns
+                .iter()
+                .chain(&unwrapped.assigns)
+                .filter(|a| a.text.contains('='))
+                .map(|a| a.text.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let segment = render(&argv, &sc.redirs);
+        let full: Vec<String> = cmd.iter().map(|a| a.text.clone()).collect();
+        let mut inner = argv.split_off((n_assign + unwrapped.start).min(argv.len()));
+        let stdin_args = (unwrapped.xargs && at.index > 0).then(|| inner.len().saturating_sub(1));
+        if unwrapped.xargs {
+            xargs_input(&mut inner, &mut unwrapped, &redirs, at);
+        }
+        let mut inner = inner.into_iter();
+        let (prog, prog_fetch, prog_text) = match inner.next() {
+            Some(a) => (program_name(&a.text), a.fetch, a.text),
+            // `curl … | sudo -s`: the shell the wrapper starts reads the pipe.
+            None if unwrapped.implicit_shell => ("sh".to_owned(), false, "sh".to_owned()),
+            None => (String::new(), false, String::new()),
+        };
+        let idx = self.forms.len();
+        self.forms.push(Form {
+            full,
+            inner_start: unwrapped.start,
+            prog: prog.clone(),
+        });
+        let stage = Stage {
+            idx,
+            prog,
+            prog_text,
+            prog_fetch,
+            args: inner.collect(),
+            redirs,
+            segment,
+            in_function: sc.in_function.clone(),
+            scripts: unwrapped.scripts,
+            stdin_args,
+            stdin_replace: unwrapped.xargs_replace.clone(),
+            upstream: (at.index > 0).then(|| Rc::clone(at.upstream)),
+        };
+        // `env -C dir cmd`, `sudo -D dir cmd`: the command runs in `dir`.
+        let mut moved = unwrapped.chdir.as_deref().map(|dir| {
+            let mut moved = state.clone();
+            moved.cd(Some(dir));
+            moved
+        });
+        let run_state = moved.as_mut().unwrap_or(state);
+        // Relative library paths resolve where the command runs.
+        self.loader_variables(&loader_assigns, &stage.segment, idx, depth, run_state);
+        let runs_stdin = self.stage_rules(&stage, depth, run_state);
+        self.record_facts(&stage, run_state, at.background, &assigned);
+        if let Some(moved) = moved {
+            // A child process changes nothing of the shell but what it downloads.
+            state.downloads = moved.downloads;
+        }
+        self.function_call(sc, &stage, depth, state);
+        (stage, runs_stdin)
+    }
+
+    /// The rules of `stage`; a globbed program (`/bin/r? -rf /`) is judged as every rule
+    /// program the glob could name.
+    fn stage_rules(&mut self, stage: &Stage, depth: usize, state: &mut SeqState) -> bool {
+        if !stage.prog.contains(['*', '?', '[']) {
+            return self.stage(stage, depth, state);
+        }
+        let mut runs_stdin = false;
+        for candidate in glob_candidates(&stage.prog) {
+            let variant = Stage {
+                prog: candidate.to_owned(),
+                ..stage.clone()
+            };
+            runs_stdin |= self.stage(&variant, depth, state);
+        }
+        runs_stdin
+    }
+
+    /// With a catalog, the facts of `stage` for the rule catalog: its effects, families and
+    /// wrappers (`python -m pip install …` runs pip: judged as pip).
+    fn record_facts(
+        &mut self,
+        stage: &Stage,
+        state: &SeqState,
+        background: bool,
+        assigned: &[String],
+    ) {
+        let Some((catalog, ctx)) = self.detect else {
+            return;
+        };
+        let idx = stage.idx;
+        let wrapper_args: Vec<String> = self
+            .forms
+            .get(idx)
+            .map(|f| f.full.iter().take(f.inner_start).cloned().collect())
+            .unwrap_or_default();
+        let wrappers: Vec<String> = wrapper_args
+            .iter()
+            .filter(|w| !w.starts_with('-') && !w.contains('='))
+            .map(|w| program_name(w))
+            .collect();
+        let module = module_stage(stage);
+        let judged = module.as_ref().unwrap_or(stage);
+        let effects = stage_effects(
+            catalog,
+            ctx,
+            judged,
+            state,
+            &StageContext {
+                background,
+                wrappers: &wrappers,
+                assigned,
+            },
+        );
+        let families = catalog.programs.families_of(&judged.prog);
+        if self.stages.len() < MAX_STAGES {
+            self.stages.push(StageFacts {
+                idx,
+                program: judged.prog.clone(),
+                args: judged.args.iter().map(|a| a.text.clone()).collect(),
+                segment: stage.segment.clone(),
+                effects,
+                families,
+                wrappers,
+                wrapper_args,
+            });
+        }
+    }
+
+    /// A call of a function defined in the line: its body runs here, with these arguments
+    /// (`f(){ rm -rf "$1"; }; f /`). Not inside its own body, and not again inside its own
+    /// expansion (recursion is the fork-bomb rule's).
+    fn function_call(&mut self, sc: &SimpleCommand, stage: &Stage, depth: usize, state: &SeqState) {
+        if sc.in_function.as_deref() == Some(stage.prog_text.as_str()) {
+            return;
+        }
+        if let Some(body) = state.function(&stage.prog_text).map(str::to_owned) {
+            let mut inner = state.clone();
+            inner.forget_function(&stage.prog_text);
+            let mut params = vec![Arg::plain("--")];
+            params.extend(stage.args.iter().cloned());
+            inner.set_positional(&params);
+            let _ = self.nested(&body, depth + 1, &inner);
+        }
     }
 
     /// Fork bombs through mutual recursion: a function that spawns (in a pipe or in the
@@ -507,6 +447,23 @@ impl Analyzer<'_> {
     }
 }
 
+/// The calls made inside function bodies, for the recursion check.
+fn collect_calls(stages: &[Stage], background: bool, calls: &mut Vec<Call>) {
+    for stage in stages {
+        if let Some(f) = &stage.in_function {
+            if calls.len() < MAX_CALLS && !stage.prog_text.is_empty() {
+                calls.push(Call {
+                    caller: f.clone(),
+                    callee: stage.prog_text.clone(),
+                    spawns: stages.len() > 1 || background,
+                    idx: stage.idx,
+                    segment: stage.segment.clone(),
+                });
+            }
+        }
+    }
+}
+
 /// Most function calls tracked per script for the recursion check.
 const MAX_CALLS: usize = 256;
 
@@ -520,109 +477,11 @@ struct Call {
     segment: String,
 }
 
-/// What the earlier stages of a pipeline send to a stage's stdin.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Upstream {
-    /// Statically known text (`echo`, heredoc into `cat`, then `base64 -d` / `rev`).
-    pub static_value: Option<String>,
-    /// The output is paths under these (`find ROOT…`, through filters like `grep`, `sort`).
-    pub paths: Option<String>,
-    /// Some earlier stage downloads, decodes or reads the network.
-    pub fetch: bool,
-    /// Some earlier stage is a downloader.
-    pub downloader: bool,
-    /// The earlier stages' simple commands.
-    pub parts: Vec<usize>,
-    /// The earlier stages' segments joined by ` | ` (about 200 chars at most).
-    pub segment: String,
-}
-
-/// `python -m MODULE ARGS…` as the stage of `MODULE ARGS…` (pip, http.server, venv…); `None`
-/// for anything else.
-fn module_stage(stage: &Stage) -> Option<Stage> {
-    if !stage.prog.starts_with("python") {
-        return None;
-    }
-    let at = stage.args.iter().position(|a| a.text == "-m")?;
-    let module = stage.args.get(at + 1)?;
-    let name = module
-        .text
-        .split('.')
-        .next()
-        .unwrap_or(&module.text)
-        .to_ascii_lowercase();
-    Some(Stage {
-        prog: name,
-        prog_text: module.text.clone(),
-        args: stage.args.get(at + 2..).unwrap_or(&[]).to_vec(),
-        ..stage.clone()
-    })
-}
-
-/// Programs with rules, for globbed program names.
-const RULE_PROGRAMS: &[&str] = &[
-    "rm", "dd", "mkfs", "wipefs", "shred", "nc", "ncat", "socat", "crontab", "chmod", "chown",
-    "shutdown", "reboot", "halt", "poweroff", "kill", "pkill", "killall", "curl", "wget", "bash",
-    "sh", "python", "python3", "perl", "find", "git", "tee", "cp", "mv",
-];
-
-fn glob_candidates(glob: &str) -> Vec<&'static str> {
-    RULE_PROGRAMS
-        .iter()
-        .copied()
-        .filter(|p| super::policy::glob_match(glob, p))
-        .take(8)
-        .collect()
-}
-
-/// The segment text of a simple command.
-fn render(argv: &[Arg], redirs: &[Redir]) -> String {
-    let mut out = String::new();
-    for a in argv {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&a.text);
-    }
-    for r in redirs {
-        let op = match r.kind {
-            RedirKind::Out => ">",
-            RedirKind::Append => ">>",
-            RedirKind::In => "<",
-            RedirKind::ReadWrite => "<>",
-            RedirKind::Dup => ">&",
-            RedirKind::HereDoc => "<<",
-            RedirKind::HereString => "<<<",
-        };
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(op);
-        out.push_str(&r.target.text);
-    }
-    snippet(&out)
-}
-
-/// At most [`MAX_SEGMENT_CHARS`] chars of `s`, `…` marking a cut.
-pub(crate) fn snippet(s: &str) -> String {
-    if s.len() <= MAX_SEGMENT_CHARS
-        && !s.contains([SUB_MARK, LITERAL_DOLLAR])
-        && !s.chars().any(char::is_control)
-    {
-        return s.to_owned();
-    }
-    // One line: control chars (newlines of heredocs, tabs) are shown escaped.
-    let mut out = String::with_capacity(s.len().min(4 * MAX_SEGMENT_CHARS));
-    for c in s.chars().take(MAX_SEGMENT_CHARS) {
-        match c {
-            SUB_MARK => out.push_str("$(…)"),
-            LITERAL_DOLLAR => out.push('$'),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
-        }
-    }
-    if s.chars().nth(MAX_SEGMENT_CHARS).is_some() {
-        out.push('…');
-    }
-    out
+/// One script being classified: its parse, its substitutions' summaries (filled as they are
+/// reached), what it amounts to so far, and how deep it is nested.
+struct ScriptRun<'s> {
+    script: &'s Script,
+    subs: Vec<Option<Summary>>,
+    summary: Summary,
+    depth: usize,
 }

@@ -31,11 +31,52 @@ fn expand_word(
     stdin_fetch: bool,
     out: &mut Vec<Arg>,
 ) {
+    let (mut text, mut carried, mut changed) = substitute_marks(word, subs, stdin_fetch);
+    if text.contains(DEFAULT_OPEN) {
+        text = expand_defaults(&text, vars);
+        changed = true;
+    }
+    if text.contains('$') && !vars.is_empty() {
+        let expanded = expand_vars(&text, vars, &mut carried.fetch);
+        if expanded != text {
+            text = expanded;
+            changed = true;
+        }
+    }
+    push_fields(word, text, changed, &carried, out);
+}
+
+/// What a word's value carries besides its text (see [`Arg`]).
+#[derive(Debug, Clone, Default)]
+struct Carried {
+    fetch: bool,
+    critical_pid: bool,
+    content: Option<String>,
+    shell_sink: bool,
+}
+
+impl Carried {
+    fn arg(&self, text: String) -> Arg {
+        Arg {
+            text,
+            fetch: self.fetch,
+            critical_pid: self.critical_pid,
+            content: self.content.clone(),
+            shell_sink: self.shell_sink,
+        }
+    }
+}
+
+/// The word's text with each substitution mark replaced by what the substitution is known to
+/// print (a process substitution's output is its content instead), what the substitutions
+/// carry, and whether the text changed.
+fn substitute_marks(
+    word: &Word,
+    subs: &[Option<Summary>],
+    stdin_fetch: bool,
+) -> (String, Carried, bool) {
     let mut text = String::with_capacity(word.text.len());
-    let mut fetch = false;
-    let mut critical_pid = false;
-    let mut content = None;
-    let mut shell_sink = false;
+    let mut carried = Carried::default();
     let mut changed = false;
     let mut sub_ids = word.subs.iter();
     for c in word.text.chars() {
@@ -48,11 +89,11 @@ fn expand_word(
             .and_then(|&k| subs.get(k))
             .and_then(Option::as_ref);
         if let Some(s) = summary {
-            fetch |= s.fetches || (stdin_fetch && s.stdin_passthrough);
-            critical_pid |= s.critical_pid;
-            shell_sink |= s.process && s.stdin_code;
+            carried.fetch |= s.fetches || (stdin_fetch && s.stdin_passthrough);
+            carried.critical_pid |= s.critical_pid;
+            carried.shell_sink |= s.process && s.stdin_code;
             if s.process {
-                content.clone_from(&s.static_value);
+                carried.content.clone_from(&s.static_value);
             } else if let Some(v) = &s.static_value {
                 text.push_str(v.trim_end_matches('\n'));
                 changed = true;
@@ -61,17 +102,12 @@ fn expand_word(
         }
         text.push(SUB_MARK);
     }
-    if text.contains(DEFAULT_OPEN) {
-        text = expand_defaults(&text, vars);
-        changed = true;
-    }
-    if text.contains('$') && !vars.is_empty() {
-        let expanded = expand_vars(&text, vars, &mut fetch);
-        if expanded != text {
-            text = expanded;
-            changed = true;
-        }
-    }
+    (text, carried, changed)
+}
+
+/// The fields `text` (the expanded `word`) becomes: a `for` variable's values, the words of
+/// an unquoted expansion, a brace expansion's alternatives, or the one word.
+fn push_fields(word: &Word, text: String, changed: bool, carried: &Carried, out: &mut Vec<Arg>) {
     if text.contains(LIST_SEP) {
         // A `for` variable: every value it takes, each its own field.
         let fields: Vec<&str> = if word.quoted {
@@ -81,44 +117,20 @@ fn expand_word(
                 .filter(|t| !t.is_empty())
                 .collect()
         };
-        out.extend(fields.into_iter().map(|t| Arg {
-            text: t.to_owned(),
-            fetch,
-            critical_pid,
-            content: content.clone(),
-            shell_sink,
-        }));
+        out.extend(fields.into_iter().map(|t| carried.arg(t.to_owned())));
         return;
     }
     if changed && !word.quoted {
-        out.extend(text.split_whitespace().map(|t| Arg {
-            text: t.to_owned(),
-            fetch,
-            critical_pid,
-            content: content.clone(),
-            shell_sink,
-        }));
+        out.extend(text.split_whitespace().map(|t| carried.arg(t.to_owned())));
         return;
     }
     if !changed && !word.braces.is_empty() {
         if let Some(fields) = brace_expand(&text, &word.braces) {
-            out.extend(fields.into_iter().map(|text| Arg {
-                text,
-                fetch,
-                critical_pid,
-                content: content.clone(),
-                shell_sink,
-            }));
+            out.extend(fields.into_iter().map(|t| carried.arg(t)));
             return;
         }
     }
-    out.push(Arg {
-        text,
-        fetch,
-        critical_pid,
-        content,
-        shell_sink,
-    });
+    out.push(carried.arg(text));
 }
 
 pub(super) fn resolve_redir(

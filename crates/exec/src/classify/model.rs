@@ -8,7 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::classes::Effect;
-use crate::lex::RedirKind;
+use crate::lex::{Redir, RedirKind, LITERAL_DOLLAR, SUB_MARK};
 use crate::ExecTier;
 
 /// Longest command line that is parsed (64 KiB); longer input is [`ExecClass::Unparsed`].
@@ -318,4 +318,73 @@ pub(crate) struct Summary {
     pub stdin_code: bool,
     /// It copies its stdin to its output (`cat`, `$(</dev/stdin)`).
     pub stdin_passthrough: bool,
+}
+
+/// What the earlier stages of a pipeline send to a stage's stdin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Upstream {
+    /// Statically known text (`echo`, heredoc into `cat`, then `base64 -d` / `rev`).
+    pub static_value: Option<String>,
+    /// The output is paths under these (`find ROOT…`, through filters like `grep`, `sort`).
+    pub paths: Option<String>,
+    /// Some earlier stage downloads, decodes or reads the network.
+    pub fetch: bool,
+    /// Some earlier stage is a downloader.
+    pub downloader: bool,
+    /// The earlier stages' simple commands.
+    pub parts: Vec<usize>,
+    /// The earlier stages' segments joined by ` | ` (about 200 chars at most).
+    pub segment: String,
+}
+
+/// The segment text of a simple command.
+pub(super) fn render(argv: &[Arg], redirs: &[Redir]) -> String {
+    let mut out = String::new();
+    for a in argv {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&a.text);
+    }
+    for r in redirs {
+        let op = match r.kind {
+            RedirKind::Out => ">",
+            RedirKind::Append => ">>",
+            RedirKind::In => "<",
+            RedirKind::ReadWrite => "<>",
+            RedirKind::Dup => ">&",
+            RedirKind::HereDoc => "<<",
+            RedirKind::HereString => "<<<",
+        };
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(op);
+        out.push_str(&r.target.text);
+    }
+    snippet(&out)
+}
+
+/// At most [`MAX_SEGMENT_CHARS`] chars of `s`, `…` marking a cut.
+pub(crate) fn snippet(s: &str) -> String {
+    if s.len() <= MAX_SEGMENT_CHARS
+        && !s.contains([SUB_MARK, LITERAL_DOLLAR])
+        && !s.chars().any(char::is_control)
+    {
+        return s.to_owned();
+    }
+    // One line: control chars (newlines of heredocs, tabs) are shown escaped.
+    let mut out = String::with_capacity(s.len().min(4 * MAX_SEGMENT_CHARS));
+    for c in s.chars().take(MAX_SEGMENT_CHARS) {
+        match c {
+            SUB_MARK => out.push_str("$(…)"),
+            LITERAL_DOLLAR => out.push('$'),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    if s.chars().nth(MAX_SEGMENT_CHARS).is_some() {
+        out.push('…');
+    }
+    out
 }
