@@ -31,7 +31,8 @@ use pipeline::{
 use super::lex::{Sub, SubKind};
 use super::loader::loader_assignments;
 use super::parse::{parse, Pipeline, Script, SimpleCommand};
-use super::stage::{SeqState, Stage};
+use super::seq::SeqState;
+use super::stage::Stage;
 use super::wrappers::{assignments, program_name, unwrap};
 use super::ExecTier;
 use crate::catalog::Catalog;

@@ -10,7 +10,8 @@ use crate::inspect::ContentJudge;
 use crate::lex::RedirKind;
 use crate::paths::Context;
 use crate::programs::{PathFlag, Program, Role};
-use crate::stage::{SeqState, Stage};
+use crate::seq::SeqState;
+use crate::stage::Stage;
 use crate::urls::name_carries_data;
 use crate::wrappers::{INTERPRETERS, SHELLS};
 

@@ -146,6 +146,7 @@ mod paths;
 mod policy;
 mod programs;
 mod rules;
+mod seq;
 mod stage;
 mod urls;
 mod wrappers;

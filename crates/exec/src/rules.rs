@@ -16,7 +16,8 @@ use super::facts::{
     shell_quote, DOWNLOADERS, HOME_PERSISTENCE_PREFIXES, NETWORK_TOOLS, PERSISTENCE_PREFIXES,
 };
 use super::lex::RedirKind;
-use super::stage::{SeqState, Stage};
+use super::seq::SeqState;
+use super::stage::Stage;
 use super::wrappers::{shell_script, SHELLS};
 use super::ExecTier;
 

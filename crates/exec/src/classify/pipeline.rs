@@ -9,7 +9,8 @@ use super::expand::{resolve_redir, resolve_word};
 use super::model::{Arg, RRedir, Summary, Upstream, MAX_COMMAND_BYTES};
 use crate::lex::RedirKind;
 use crate::parse::SimpleCommand;
-use crate::stage::{SeqState, Stage};
+use crate::seq::SeqState;
+use crate::stage::Stage;
 use crate::wrappers::{program_name, Unwrapped, SHELLS};
 
 /// Where a simple command stands in its pipeline.

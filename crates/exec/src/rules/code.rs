@@ -4,7 +4,8 @@
 
 use crate::classify::{Analyzer, Arg, ExecClass};
 use crate::facts::{embedded_commands, is_socket_shell};
-use crate::stage::{SeqState, Stage};
+use crate::seq::SeqState;
+use crate::stage::Stage;
 use crate::wrappers::INTERPRETERS;
 
 /// Environment variables whose value programs run as a shell command (`git` runs

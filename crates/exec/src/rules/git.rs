@@ -5,7 +5,8 @@
 
 use crate::classify::{Analyzer, ExecClass};
 use crate::facts::{normalise, shell_quote, PROTECTED_BRANCHES};
-use crate::stage::{long_option, SeqState, Stage};
+use crate::seq::SeqState;
+use crate::stage::{long_option, Stage};
 
 /// Git global options whose value is the next word.
 const GIT_GLOBALS_WITH_VALUE: &[&str] = &[

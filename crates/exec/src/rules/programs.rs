@@ -8,7 +8,8 @@ use crate::facts::{
     home_relative, is_block_device, is_credential_path, is_critical_process, is_setuid_mode,
     is_system_path, is_world_writable_mode, normalise, shell_quote, CRITICAL_PROCESSES,
 };
-use crate::stage::{SeqState, Stage, ALIAS_PREFIX};
+use crate::seq::{SeqState, ALIAS_PREFIX};
+use crate::stage::Stage;
 use crate::wrappers::{is_assignment, INTERPRETERS};
 
 /// The simple command a program rule looks at.
