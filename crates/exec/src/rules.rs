@@ -8,6 +8,7 @@
 
 mod code;
 mod git;
+mod handlers;
 mod programs;
 
 use super::classify::{Analyzer, ExecClass};
@@ -73,7 +74,7 @@ impl Analyzer<'_> {
             // Relative to a known working directory: `cd /etc && echo … >> sudoers`.
             self.written(s, &state.resolve(&path), depth, &parts);
         }
-        let cmd = programs::Cmd {
+        let cmd = handlers::Cmd {
             s,
             ops: s.operands(),
             parts,

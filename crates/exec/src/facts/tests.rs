@@ -86,3 +86,15 @@ fn modes() {
     assert!(is_world_writable_mode("o+w"));
     assert!(!is_world_writable_mode("755"));
 }
+
+#[test]
+fn network_tools_are_net_programs_of_the_catalog() {
+    // The classifier's own list (reverse shells, fetchers) must not drift from the program
+    // table's `net` family (rules/programs.toml), which also holds programs the classifier
+    // judges by their words (`openssl s_client`).
+    let catalog = crate::Catalog::builtin().unwrap();
+    let net = catalog.programs.known_family("net").unwrap();
+    for tool in NETWORK_TOOLS {
+        assert_ne!(catalog.programs.families_of(tool) & net, 0, "{tool}");
+    }
+}
