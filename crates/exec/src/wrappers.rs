@@ -13,28 +13,9 @@ mod peel;
 
 pub(crate) use options::{assignments, is_assignment};
 use peel::Step;
+pub(crate) use peel::Unwrapped;
 
 use super::Arg;
-
-/// The result of peeling wrappers.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Unwrapped {
-    /// Index of the program that finally runs (`argv.len()` when none does).
-    pub start: usize,
-    /// Script strings to classify recursively, with "came from a fetching substitution".
-    pub scripts: Vec<(String, bool)>,
-    /// An `xargs` was peeled: stdin words become arguments of the program.
-    pub xargs: bool,
-    /// Its `-I R` / `-i` / `--replace` string (`{}` by default for `-i`).
-    pub xargs_replace: Option<String>,
-    /// A wrapper changes the working directory first (`env -C dir`, `sudo -D dir`).
-    pub chdir: Option<String>,
-    /// With no command left, a wrapper runs a shell that reads stdin (`sudo -s`, `sudo -i`,
-    /// `doas -s`, `su`, `su - root`).
-    pub implicit_shell: bool,
-    /// `NAME=value` words a wrapper sets in the environment (`env X=1 cmd`).
-    pub assigns: Vec<Arg>,
-}
 
 /// Shells: `-c` takes a script; without one (or with `-s`) they read stdin.
 pub(crate) const SHELLS: &[&str] = &[

@@ -5,36 +5,18 @@
 //! without examples and conditions that would match everything are refused with an error that
 //! names the file, the rule and the field.
 
+mod error;
 mod raw;
 mod rules;
 mod tables;
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use super::{Catalog, Rule};
+use error::err;
+pub use error::CatalogError;
 use raw::RawFile;
 use tables::Tables;
-
-/// A catalog that does not load: where and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct CatalogError {
-    /// The file (`rules/NAME.toml`).
-    pub file: String,
-    /// The rule id or table, when the problem is inside one.
-    pub item: Option<String>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for CatalogError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.item {
-            Some(item) => write!(f, "rules/{}: {}: {}", self.file, item, self.message),
-            None => write!(f, "rules/{}: {}", self.file, self.message),
-        }
-    }
-}
 
 /// Builds the catalog from `(file name, text)` pairs.
 pub(super) fn load(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
@@ -102,12 +84,4 @@ fn all_rules(
         }
     }
     Ok(rules)
-}
-
-fn err(file: &str, item: &str, message: String) -> CatalogError {
-    CatalogError {
-        file: file.to_owned(),
-        item: Some(item.to_owned()),
-        message,
-    }
 }

@@ -27,7 +27,7 @@ use crate::urls::HostTable;
 pub use load::CatalogError;
 pub use matcher::{Facts, Method, StageView, Taint};
 use tools::ToolTable;
-pub use tools::{tool_family, ToolFamily, ToolKind};
+pub use tools::{ToolFamily, ToolKind};
 
 /// How bad a rule's match is: the exec tier scale, `Low < Medium < High < Critical`. The
 /// mediation preset's threshold applies to it for every method; High also floors the risk
@@ -204,6 +204,32 @@ impl Catalog {
                 });
             }
         }
+    }
+}
+
+impl Catalog {
+    /// What tool `name` does, when the tool table knows it (an MCP tool's name may carry a
+    /// server prefix: `fs__read_file`, `filesystem.read_file` are looked up by their last part
+    /// too).
+    pub fn tool_kind(&self, name: &str) -> Option<ToolKind> {
+        self.tools.kind(name)
+    }
+
+    /// The dangerous family tool `name` claims: a listed name, or one containing or starting
+    /// with a listed part (`run_in_terminal` is a shell), tested shell first; a `fetch` tool is
+    /// [`ToolFamily::Http`].
+    pub fn tool_family(&self, name: &str) -> Option<ToolFamily> {
+        self.tools.family(name)
+    }
+}
+
+/// [`Catalog::tool_family`] of the built-in catalog. Should the built-in catalog not load
+/// (the test suite loads it, so a release cannot ship one that fails), every name is
+/// [`ToolFamily::Shell`]: fail closed, a shell is mediated and policy-gated.
+pub fn tool_family(name: &str) -> Option<ToolFamily> {
+    match Catalog::builtin() {
+        Ok(catalog) => catalog.tool_family(name),
+        Err(_) => Some(ToolFamily::Shell),
     }
 }
 

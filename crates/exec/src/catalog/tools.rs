@@ -1,12 +1,10 @@
 //! The tool table (`rules/tools.toml`): what a host or MCP tool does, by its name — the file
 //! operation or request it stands for ([`ToolKind`]), and which dangerous family its name
 //! claims ([`ToolFamily`]: a shell, an environment reader, an HTTP client). risk-core derives a
-//! tool call's capability from [`tool_family`]; the detector maps its effects by
-//! [`Catalog::tool_kind`]. One list per kind of knowledge, read by both.
+//! tool call's capability from `hostguard_exec::tool_family`; the detector maps its effects by
+//! `Catalog::tool_kind`. One list per kind of knowledge, read by both.
 
 use std::collections::BTreeMap;
-
-use super::Catalog;
 
 /// What a host or MCP tool does (`rules/tools.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -111,7 +109,7 @@ pub(crate) struct ToolTable {
 }
 
 impl ToolTable {
-    /// See [`Catalog::tool_kind`].
+    /// See `Catalog::tool_kind`.
     pub(crate) fn kind(&self, name: &str) -> Option<ToolKind> {
         let key = tool_key(name);
         self.kinds.get(&key).copied().or_else(|| {
@@ -120,7 +118,7 @@ impl ToolTable {
         })
     }
 
-    /// See [`Catalog::tool_family`].
+    /// See `Catalog::tool_family`.
     pub(crate) fn family(&self, name: &str) -> Option<ToolFamily> {
         let key = family_key(name);
         let claimed = ToolFamily::ALL.into_iter().find(|f| {
@@ -152,35 +150,10 @@ pub(crate) fn family_key(name: &str) -> String {
         .collect()
 }
 
-impl Catalog {
-    /// What tool `name` does, when the tool table knows it (an MCP tool's name may carry a
-    /// server prefix: `fs__read_file`, `filesystem.read_file` are looked up by their last part
-    /// too).
-    pub fn tool_kind(&self, name: &str) -> Option<ToolKind> {
-        self.tools.kind(name)
-    }
-
-    /// The dangerous family tool `name` claims: a listed name, or one containing or starting
-    /// with a listed part (`run_in_terminal` is a shell), tested shell first; a `fetch` tool is
-    /// [`ToolFamily::Http`].
-    pub fn tool_family(&self, name: &str) -> Option<ToolFamily> {
-        self.tools.family(name)
-    }
-}
-
-/// [`Catalog::tool_family`] of the built-in catalog. Should the built-in catalog not load
-/// (the test suite loads it, so a release cannot ship one that fails), every name is
-/// [`ToolFamily::Shell`]: fail closed, a shell is mediated and policy-gated.
-pub fn tool_family(name: &str) -> Option<ToolFamily> {
-    match Catalog::builtin() {
-        Ok(catalog) => catalog.tool_family(name),
-        Err(_) => Some(ToolFamily::Shell),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{tool_family, Catalog};
 
     fn check(name: &str, expected: Option<ToolFamily>) {
         let catalog = Catalog::builtin().unwrap();

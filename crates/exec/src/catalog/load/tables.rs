@@ -4,8 +4,8 @@
 
 use std::net::IpAddr;
 
+use super::error::{err, CatalogError};
 use super::raw::{RawEnv, RawFile, RawHost, RawPath, RawProgram, RawToolFamily};
-use super::{err, CatalogError};
 use crate::catalog::tools::{family_key, tool_key, ToolFamily, ToolKind, ToolTable};
 use crate::classes::{Class, Classes};
 use crate::code::{Api, CodeTable};
