@@ -1,9 +1,9 @@
 //! Loading the catalog from TOML: every file may hold `[[rule]]`, `[[path]]`, `[[host]]`,
 //! `[env]`, `[[program]]`, `[[tool]]`, `[[tool_family]]` and the other tables of [`raw`]
-//! (turned into tables by [`tables`], rules by [`rules`]). Unknown keys, unknown names (classes, verbs, families,
-//! finding classes, methods, taint flags), duplicate rule ids, malformed ATT&CK ids, rules
-//! without examples and conditions that would match everything are refused with an error that
-//! names the file, the rule and the field.
+//! (turned into tables by [`tables`], rules by [`rules`]). Unknown keys, unknown names
+//! (classes, verbs, families, finding classes, methods, taint flags), duplicate rule ids,
+//! malformed ATT&CK ids, rules without examples and conditions that would match everything are
+//! refused with an error that names the file, the rule and the field.
 
 mod error;
 mod raw;
