@@ -10,9 +10,17 @@ use crate::inspect::ContentJudge;
 use crate::lex::RedirKind;
 use crate::paths::Context;
 use crate::programs::{PathFlag, Program, Role};
-use crate::stage::{SeqState, Stage};
+use crate::seq::SeqState;
+use crate::stage::Stage;
 use crate::urls::name_carries_data;
 use crate::wrappers::{INTERPRETERS, SHELLS};
+
+mod words;
+
+use words::{
+    expansions, is_named_remote, is_wipe_source, looks_like_host, mode_classes, mount_source,
+    operands, recursive, remote_spec, sends, uploaded_file, written_content,
+};
 
 /// Most effects kept per simple command.
 const MAX_EFFECTS: usize = 64;
@@ -232,21 +240,7 @@ impl Deriver<'_> {
             }
             let last = i + 1 == n && n > 1;
             if op.contains("://") {
-                // A copy's destination URL is where data goes (`aws s3 cp f s3://b/`).
-                let upload = sending || (last && program.last_operand.is_some());
-                let verb = if upload {
-                    Some(Verb::Send)
-                } else {
-                    program.urls
-                };
-                if let Some(v) = verb {
-                    let extra = if v == Verb::Send {
-                        Classes::of(&[Class::Data])
-                    } else {
-                        Classes::EMPTY
-                    };
-                    self.url(v, op, extra);
-                }
+                self.url_operand(program, op, last, sending);
                 continue;
             }
             let role = match (i, last, program.first_operand, program.last_operand) {
@@ -254,68 +248,92 @@ impl Deriver<'_> {
                 _ if in_place => Role::Path(Verb::Write),
                 _ => program.operands,
             };
-            // `remote:path` of a sync tool whose remotes are named, not addressed (rclone).
-            if program.remotes && is_named_remote(op) {
-                let verb = if last { Verb::Send } else { Verb::Fetch };
-                let mut c = Classes::of(&[Class::Unknown, Class::Egress]);
-                if last {
-                    c = c.plus(Class::Data);
-                }
-                self.push(verb, c);
+            if self.remote_operand(program, op, role, last) {
                 continue;
-            }
-            // `host:path` (scp, rsync): a remote end.
-            if let Some((host, _)) = remote_spec(op) {
-                if matches!(role, Role::Path(_)) {
-                    let verb = if last { Verb::Send } else { Verb::Fetch };
-                    let mut c = self.catalog.classify_host(host);
-                    if last {
-                        c = c.plus(Class::Data);
-                    }
-                    self.push(verb, c);
-                    continue;
-                }
             }
             if let (Some(judge), Role::Path(Verb::Write)) = (edit_judge.as_mut(), role) {
                 self.written(Verb::Write, op, Some(judge));
                 continue;
             }
-            match role {
-                Role::Ignore => {}
-                Role::Host => {
-                    if looks_like_host(op) {
-                        let mut c = self.catalog.classify_host(op);
-                        if s.upstream.is_some() || sending {
-                            c = c.plus(Class::Data);
-                        }
-                        self.push(Verb::Send, c);
+            self.role_operand(role, op, i == 0, s, sending);
+        }
+    }
+
+    /// A URL operand: fetched (or what the program's `urls` says), sent when the command
+    /// sends or it is a copy's destination (`aws s3 cp f s3://b/`).
+    fn url_operand(&mut self, program: &Program, op: &str, last: bool, sending: bool) {
+        let upload = sending || (last && program.last_operand.is_some());
+        let verb = if upload {
+            Some(Verb::Send)
+        } else {
+            program.urls
+        };
+        if let Some(v) = verb {
+            let extra = if v == Verb::Send {
+                Classes::of(&[Class::Data])
+            } else {
+                Classes::EMPTY
+            };
+            self.url(v, op, extra);
+        }
+    }
+
+    /// A remote end given as an operand — `remote:path` of a sync tool whose remotes are
+    /// named, not addressed (rclone), or `host:path` (scp, rsync) where a path is expected;
+    /// `true` when `op` was one.
+    fn remote_operand(&mut self, program: &Program, op: &str, role: Role, last: bool) -> bool {
+        let verb = if last { Verb::Send } else { Verb::Fetch };
+        let mut c = if program.remotes && is_named_remote(op) {
+            Classes::of(&[Class::Unknown, Class::Egress])
+        } else if let Some((host, _)) = remote_spec(op).filter(|_| matches!(role, Role::Path(_))) {
+            self.catalog.classify_host(host)
+        } else {
+            return false;
+        };
+        if last {
+            c = c.plus(Class::Data);
+        }
+        self.push(verb, c);
+        true
+    }
+
+    /// An operand by what the program does to it.
+    fn role_operand(&mut self, role: Role, op: &str, first: bool, s: &Stage, sending: bool) {
+        match role {
+            Role::Ignore => {}
+            Role::Host => {
+                if looks_like_host(op) {
+                    let mut c = self.catalog.classify_host(op);
+                    if s.upstream.is_some() || sending {
+                        c = c.plus(Class::Data);
                     }
+                    self.push(Verb::Send, c);
                 }
-                Role::Name => {
-                    if looks_like_host(op) || op.contains(crate::lex::SUB_MARK) {
-                        let mut c = self.catalog.classify_host(op);
-                        if name_carries_data(op) {
-                            c = c.plus(Class::Data);
-                        }
-                        self.push(Verb::Resolve, c);
+            }
+            Role::Name => {
+                if looks_like_host(op) || op.contains(crate::lex::SUB_MARK) {
+                    let mut c = self.catalog.classify_host(op);
+                    if name_carries_data(op) {
+                        c = c.plus(Class::Data);
                     }
+                    self.push(Verb::Resolve, c);
                 }
-                Role::Path(verb) => {
-                    let extra = if verb == Verb::Delete && recursive(s) {
-                        Classes::of(&[Class::Recursive])
-                    } else if verb == Verb::Mode {
-                        mode_classes(s)
-                    } else {
-                        Classes::EMPTY
-                    };
-                    if verb == Verb::Mode
-                        && i == 0
-                        && matches!(s.prog.as_str(), "chmod" | "chown" | "chgrp")
-                    {
-                        continue;
-                    }
-                    self.path(verb, op, extra);
+            }
+            Role::Path(verb) => {
+                let extra = if verb == Verb::Delete && recursive(s) {
+                    Classes::of(&[Class::Recursive])
+                } else if verb == Verb::Mode {
+                    mode_classes(s)
+                } else {
+                    Classes::EMPTY
+                };
+                if verb == Verb::Mode
+                    && first
+                    && matches!(s.prog.as_str(), "chmod" | "chown" | "chgrp")
+                {
+                    return;
                 }
+                self.path(verb, op, extra);
             }
         }
     }
@@ -605,177 +623,5 @@ impl Deriver<'_> {
     }
 }
 
-/// The host side of a container mount: `SRC:DST[:opts]` (a named volume, without a `/`, is
-/// none), or the `source=`/`src=` of a `--mount` spec.
-fn mount_source(value: &str) -> Option<&str> {
-    if value.contains("source=") || value.contains("src=") {
-        return value.split(',').find_map(|kv| {
-            kv.strip_prefix("source=")
-                .or_else(|| kv.strip_prefix("src="))
-        });
-    }
-    let source = value.split(':').next()?;
-    (source.starts_with(['/', '~', '.', '$'])).then_some(source)
-}
-
-/// What `s` writes, when it is known before it runs: the output of `echo`, `printf` or `cat`
-/// of a here-doc, or (for `tee`) the literal text piped into it.
-fn written_content(s: &Stage) -> Option<String> {
-    let text = if s.prog == "tee" {
-        s.stdin_script()
-            .or_else(|| s.upstream.as_ref().and_then(|u| u.static_value.clone()))
-    } else {
-        s.literal_output()
-    };
-    text.filter(|t| !t.is_empty())
-}
-
-/// The operands of `s` (see [`Program::operand_words`]).
-fn operands<'s>(program: &Program, s: &'s Stage) -> Vec<&'s str> {
-    program.operand_words(s.texts())
-}
-
-/// Whether the command sends data: a send option, or a method option naming a writing method.
-fn sends(program: &Program, s: &Stage) -> bool {
-    let texts: Vec<&str> = s.texts().collect();
-    let flag_present = texts.iter().any(|t| {
-        program.send_flags.iter().any(|f| {
-            *t == f.as_str()
-                || t.strip_prefix(f.as_str())
-                    .is_some_and(|r| r.starts_with('='))
-                || (f.len() == 2
-                    && !f.starts_with("--")
-                    && t.starts_with(f.as_str())
-                    && t.len() > 2)
-        })
-    });
-    let upload_flag = texts.iter().any(|t| {
-        program
-            .path_flags
-            .iter()
-            .any(|(f, w)| *w == PathFlag::Upload && (t == f || t.starts_with(&format!("{f}="))))
-    });
-    let method = texts.iter().enumerate().any(|(i, t)| {
-        program.method_flags.iter().any(|f| {
-            let value = if t == f {
-                texts.get(i + 1).copied()
-            } else {
-                t.strip_prefix(f.as_str())
-                    .map(|r| r.trim_start_matches('='))
-            };
-            value.is_some_and(|v| {
-                matches!(v.to_ascii_uppercase().as_str(), "POST" | "PUT" | "PATCH")
-            })
-        })
-    });
-    flag_present || upload_flag || method
-}
-
-/// The file an upload option names: `@file`, `name=@file`, `name=<file`, or the value itself.
-fn uploaded_file(value: &str) -> Option<&str> {
-    let v = value.rsplit_once("=@").map_or(value, |(_, f)| f);
-    let v = v.rsplit_once("=<").map_or(v, |(_, f)| f);
-    let v = v.strip_prefix('@').unwrap_or(v);
-    let v = v.split(';').next().unwrap_or(v);
-    (!v.is_empty() && v != "-").then_some(v)
-}
-
-/// `host:path` or `user@host:path` (not a URL, not a Windows drive, not a plain path).
-fn remote_spec(op: &str) -> Option<(&str, &str)> {
-    if op.starts_with(['/', '.', '~']) || op.contains("://") {
-        return None;
-    }
-    let (host, path) = op.split_once(':')?;
-    let host_part = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    (host_part.len() > 1 && !host_part.contains('/') && looks_like_host(host_part))
-        .then_some((host, path))
-}
-
-/// A host name or address: dotted, or an IPv6 literal, or `localhost`.
-fn looks_like_host(op: &str) -> bool {
-    let h = op.rsplit_once('@').map_or(op, |(_, h)| h);
-    !h.starts_with('-')
-        && !h.contains('/')
-        && (h.contains('.') || h.contains(':') || h == "localhost")
-        && h.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_')
-        })
-}
-
-/// A source of zeros or random bytes: writing it over a file destroys the file.
-fn is_wipe_source(path: &str) -> bool {
-    matches!(path, "/dev/zero" | "/dev/urandom" | "/dev/random")
-}
-
-/// `name:path` naming a configured remote (rclone): a word, a colon, anything.
-fn is_named_remote(op: &str) -> bool {
-    let Some((name, _)) = op.split_once(':') else {
-        return false;
-    };
-    !name.is_empty()
-        && !op.starts_with(['/', '.', '~'])
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
-}
-
-fn recursive(s: &Stage) -> bool {
-    s.has_flag('r', "recursive") || s.has_flag('R', "recursive")
-}
-
-/// Mode qualifiers of `chmod MODE …` (`u+s`, `4755`, `+x`, `777`, `-R`).
-fn mode_classes(s: &Stage) -> Classes {
-    let mut c = Classes::EMPTY;
-    if recursive(s) {
-        c = c.plus(Class::Recursive);
-    }
-    if s.prog != "chmod" {
-        return c;
-    }
-    let mode = s.operands().first().copied().unwrap_or("");
-    c.with(crate::classes::mode_classes(mode))
-}
-
-/// The variable names a word expands (`$NAME`, `${NAME}`, `${NAME:-x}`).
-fn expansions(word: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = word;
-    while let Some(at) = rest.find('$') {
-        let after = rest.get(at + 1..).unwrap_or("");
-        let body = after.strip_prefix('{').unwrap_or(after);
-        let len = body
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(body.len());
-        if len > 0 {
-            out.extend(body.get(..len));
-        }
-        rest = body.get(len.max(1)..).unwrap_or("");
-        if out.len() >= 16 {
-            break;
-        }
-    }
-    out
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn helpers() {
-        assert_eq!(uploaded_file("file=@/tmp/x.tgz"), Some("/tmp/x.tgz"));
-        assert_eq!(uploaded_file("@.env"), Some(".env"));
-        assert_eq!(uploaded_file("/tmp/.kc.txt"), Some("/tmp/.kc.txt"));
-        assert_eq!(uploaded_file("@-"), None);
-        assert_eq!(
-            remote_spec("deploy@10.0.4.13:/tmp/.lsp"),
-            Some(("deploy@10.0.4.13", "/tmp/.lsp"))
-        );
-        assert_eq!(remote_spec("./a:b"), None);
-        assert_eq!(remote_spec("m:bk/dev"), None);
-        assert_eq!(
-            expansions("Bearer ${GITHUB_TOKEN}x$HOME"),
-            vec!["GITHUB_TOKEN", "HOME"]
-        );
-    }
-}
+mod tests;

@@ -6,7 +6,7 @@
 
 use crate::catalog::{Catalog, Facts, Method, RuleHit, StageView, Taint};
 use crate::classes::{Class, Classes, Effect, Verb};
-use crate::classify::{analyze_with, snippet, CommandAnalysis, Detailed};
+use crate::classify::{analyze_with, snippet, CommandAnalysis, Detailed, StageFacts};
 use crate::paths::{Context, MAX_CONTENT_DEPTH};
 use crate::ExecTier;
 
@@ -117,14 +117,7 @@ impl Catalog {
             let facts = Facts {
                 method: Method::Exec,
                 effects: &stage.effects,
-                stage: Some(StageView {
-                    program: &stage.program,
-                    args: &stage.args,
-                    subcommand: self.programs.subcommand(&stage.program, &stage.args),
-                    families: stage.families,
-                    wrappers: &stage.wrappers,
-                    wrapper_args: &stage.wrapper_args,
-                }),
+                stage: Some(self.stage_view(stage)),
                 findings: &[],
                 taint,
                 segment: &stage.segment,
@@ -151,46 +144,7 @@ impl Catalog {
             self.judge(&facts, &mut hits);
         }
         if detailed.stages.len() > 1 {
-            // The whole line: its effects together, with each simple command's program and
-            // arguments in turn (`gpg -c src && rm -rf src` is one encryption-then-delete).
-            let all: Vec<usize> = detailed.stages.iter().map(|s| s.idx).collect();
-            let segment = snippet(command);
-            let before = hits.len();
-            let views = detailed.stages.iter().map(|stage| {
-                Some(StageView {
-                    program: &stage.program,
-                    args: &stage.args,
-                    subcommand: self.programs.subcommand(&stage.program, &stage.args),
-                    families: stage.families,
-                    wrappers: &stage.wrappers,
-                    wrapper_args: &stage.wrapper_args,
-                })
-            });
-            for view in std::iter::once(None).chain(views) {
-                let facts = Facts {
-                    method: Method::Exec,
-                    effects: &effects,
-                    stage: view,
-                    findings: &[],
-                    taint,
-                    segment: &segment,
-                    parts: &all,
-                };
-                self.judge(&facts, &mut hits);
-            }
-            // A rule that already fired on one simple command is not repeated for the line.
-            let mut i = before;
-            while i < hits.len() {
-                let rule = hits.get(i).map(|h| h.rule);
-                if hits
-                    .get(..before)
-                    .is_some_and(|b| b.iter().any(|h| Some(h.rule) == rule))
-                {
-                    hits.remove(i);
-                } else {
-                    i += 1;
-                }
-            }
+            self.judge_whole_line(command, &detailed, &effects, taint, &mut hits);
         }
         keep_strictest(&mut hits);
         CommandInspection {
@@ -198,6 +152,63 @@ impl Catalog {
             effects,
             hits,
             detailed,
+        }
+    }
+
+    /// What the rules see of one simple command.
+    fn stage_view<'s>(&self, stage: &'s StageFacts) -> StageView<'s> {
+        StageView {
+            program: &stage.program,
+            args: &stage.args,
+            subcommand: self.programs.subcommand(&stage.program, &stage.args),
+            families: stage.families,
+            wrappers: &stage.wrappers,
+            wrapper_args: &stage.wrapper_args,
+        }
+    }
+
+    /// The whole line of several simple commands: its effects together, with each simple
+    /// command's program and arguments in turn (`gpg -c src && rm -rf src` is one
+    /// encryption-then-delete). A rule that already fired on one simple command is not
+    /// repeated for the line.
+    fn judge_whole_line(
+        &self,
+        command: &str,
+        detailed: &Detailed,
+        effects: &[Effect],
+        taint: Taint,
+        hits: &mut Vec<RuleHit>,
+    ) {
+        let all: Vec<usize> = detailed.stages.iter().map(|s| s.idx).collect();
+        let segment = snippet(command);
+        let before = hits.len();
+        let views = detailed
+            .stages
+            .iter()
+            .map(|stage| Some(self.stage_view(stage)));
+        for view in std::iter::once(None).chain(views) {
+            let facts = Facts {
+                method: Method::Exec,
+                effects,
+                stage: view,
+                findings: &[],
+                taint,
+                segment: &segment,
+                parts: &all,
+            };
+            self.judge(&facts, hits);
+        }
+        let mut i = before;
+        while i < hits.len() {
+            let rule = hits.get(i).map(|h| h.rule);
+            if hits
+                .get(..before)
+                .is_some_and(|b| b.iter().any(|h| Some(h.rule) == rule))
+            {
+                hits.remove(i);
+            } else {
+                i += 1;
+            }
         }
     }
 

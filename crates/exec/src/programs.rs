@@ -8,6 +8,24 @@ use std::collections::HashMap;
 
 use crate::classes::Verb;
 
+/// The program a word names, read as a path on any OS: the part after the last `/` or `\`,
+/// ASCII-lowercased, a trailing `.exe` dropped (`/usr/bin/mysql`, `C:\tools\MySQL.EXE` are
+/// `mysql`). Unlike the classifier's own reading of a shell word, `\` separates: the word is
+/// text as written (a log line, a Windows path), not a shell word after quote removal.
+pub fn program_base(word: &str) -> String {
+    lower_without_exe(word.rsplit(['/', '\\']).next().unwrap_or(word))
+}
+
+/// `base` ASCII-lowercased, a trailing `.exe` dropped: the one normalisation of a program's
+/// file name.
+pub(crate) fn lower_without_exe(base: &str) -> String {
+    let mut base = base.to_ascii_lowercase();
+    if base.ends_with(".exe") {
+        base.truncate(base.len() - ".exe".len());
+    }
+    base
+}
+
 /// What a program does to an operand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {

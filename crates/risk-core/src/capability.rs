@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use hostguard_exec::ToolFamily;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -252,53 +253,6 @@ pub fn derive_capability(
     }
 }
 
-/// Tool names (normalised: ASCII letters and digits only, lowercase) that run commands.
-const SHELL_TOOLS: &[&str] = &[
-    "bash",
-    "sh",
-    "shell",
-    "exec",
-    "zsh",
-    "dash",
-    "ksh",
-    "fish",
-    "csh",
-    "tcsh",
-    "ash",
-    "busybox",
-    "pwsh",
-    "powershell",
-    "cmd",
-    "terminal",
-    "runcommand",
-    "execcommand",
-    "executecommand",
-    "subprocess",
-    "spawn",
-    "popen",
-];
-
-/// Tool names (normalised as for [`SHELL_TOOLS`]) that read environment variables: `env`
-/// (brokered like method `env`, docs/design.md §2 step 6).
-const ENV_TOOLS: &[&str] = &[
-    "env",
-    "getenv",
-    "printenv",
-    "getenvironment",
-    "readenv",
-    "envget",
-    "envread",
-    "getenvvar",
-    "readenvvar",
-    "envvar",
-    "envvars",
-];
-
-/// Tool names (normalised as for [`SHELL_TOOLS`]) that send http requests, besides any name
-/// containing `fetch`, `http`, `curl` or `wget`: `http` (the risk model classifies their
-/// target, Harden blocks them, a secret read followed by one is the exfiltration shape).
-const HTTP_TOOLS: &[&str] = &["download", "upload", "webrequest", "urlrequest", "browse"];
-
 /// The capability a named host tool exercises: `bash` runs commands, so it is `exec`
 /// (docs/design.md §2 step 6 mediates it like `exec`); `getenv` reads the environment, so it is `env`
 /// (brokered like `env`); `web_fetch` sends http requests, so it is `http`.
@@ -310,29 +264,16 @@ const HTTP_TOOLS: &[&str] = &["download", "upload", "webrequest", "urlrequest", 
 /// `pwsh`, `cmd`, `spawn`, ...; so `run_terminal_cmd`, `run_in_terminal`, `execute`) is
 /// `exec`: a host that looks tools up loosely must not run a shell the gate did not mediate.
 /// Erring towards `exec` is the safe direction (it is mediated and policy-gated).
+///
+/// The names are the exec catalog's (`rules/tools.toml`: its `[[tool_family]]` tables, and
+/// every `fetch` tool is `http`), read through [`hostguard_exec::tool_family`], so the
+/// capability and the detector's effects of a tool agree.
 pub fn tool_capability(name: &str) -> Capability {
-    let normalised: String = name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    if SHELL_TOOLS.contains(&normalised.as_str())
-        || ["bash", "shell", "terminal", "command"]
-            .iter()
-            .any(|part| normalised.contains(part))
-        || normalised.starts_with("exec")
-    {
-        return Capability::Exec;
-    }
-    if ENV_TOOLS.contains(&normalised.as_str()) {
-        return Capability::Env;
-    }
-    if HTTP_TOOLS.contains(&normalised.as_str())
-        || ["fetch", "http", "curl", "wget"]
-            .iter()
-            .any(|part| normalised.contains(part))
-    {
-        return Capability::Http;
+    match hostguard_exec::tool_family(name) {
+        Some(ToolFamily::Shell) => return Capability::Exec,
+        Some(ToolFamily::Env) => return Capability::Env,
+        Some(ToolFamily::Http) => return Capability::Http,
+        None => {}
     }
     let name = name.trim().to_ascii_lowercase();
     match name.as_str() {
@@ -463,6 +404,29 @@ mod tests {
             ("download", Capability::Http),
         ] {
             assert_eq!(tool_capability(name), capability, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn every_fetch_tool_of_the_catalog_is_http() {
+        // The tool table's `fetch` tools were not all `http` when capability.rs kept its own
+        // list: these were `tool` (the detector read them as requests all the same).
+        for name in [
+            "request",
+            "browser_navigate",
+            "get_url",
+            "read_url",
+            "open_url",
+            "download_file",
+            "scrape",
+            "navigate",
+            "fs__get_url",
+        ] {
+            assert_eq!(tool_capability(name), Capability::Http, "{name:?}");
+        }
+        // And the capability list's own names stay http.
+        for name in ["upload", "url_request", "wget_page", "curl", "webrequest"] {
+            assert_eq!(tool_capability(name), Capability::Http, "{name:?}");
         }
     }
 

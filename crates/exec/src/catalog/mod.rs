@@ -10,8 +10,9 @@
 
 mod load;
 mod matcher;
+mod tools;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -25,6 +26,8 @@ use crate::urls::HostTable;
 
 pub use load::CatalogError;
 pub use matcher::{Facts, Method, StageView, Taint};
+use tools::ToolTable;
+pub use tools::{ToolFamily, ToolKind};
 
 /// How bad a rule's match is: the exec tier scale, `Low < Medium < High < Critical`. The
 /// mediation preset's threshold applies to it for every method; High also floors the risk
@@ -113,62 +116,7 @@ pub struct Catalog {
     pub(crate) code: CodeTable,
     pub(crate) packages: PackageTable,
     pub(crate) conditions: ConditionIndex,
-    tools: BTreeMap<String, ToolKind>,
-}
-
-/// What a host or MCP tool does (`rules/tools.toml`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ToolKind {
-    /// Reads a file.
-    Read,
-    /// Writes or edits a file.
-    Write,
-    /// Deletes a file or directory.
-    Delete,
-    /// Moves, renames or copies.
-    Move,
-    /// Lists or inspects metadata only.
-    List,
-    /// Makes an HTTP request.
-    Fetch,
-}
-
-impl ToolKind {
-    /// The catalog name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ToolKind::Read => "read",
-            ToolKind::Write => "write",
-            ToolKind::Delete => "delete",
-            ToolKind::Move => "move",
-            ToolKind::List => "list",
-            ToolKind::Fetch => "fetch",
-        }
-    }
-
-    pub(crate) fn from_name(name: &str) -> Option<ToolKind> {
-        [
-            ToolKind::Read,
-            ToolKind::Write,
-            ToolKind::Delete,
-            ToolKind::Move,
-            ToolKind::List,
-            ToolKind::Fetch,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
-    }
-}
-
-/// A tool name as the table keys it: lower-case, `-` and `.` read as `_`.
-pub(crate) fn tool_key(name: &str) -> String {
-    name.trim()
-        .chars()
-        .map(|c| match c {
-            '-' | '.' | ' ' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
+    pub(crate) tools: ToolTable,
 }
 
 /// The rule files compiled in: (file name, text), from `rules/*.toml` (build.rs lists them).
@@ -220,17 +168,6 @@ impl Catalog {
         self.hosts.classify_host(host)
     }
 
-    /// What tool `name` does, when the tool table knows it (an MCP tool's name may carry a
-    /// server prefix: `fs__read_file`, `filesystem.read_file` are looked up by their last part
-    /// too).
-    pub fn tool_kind(&self, name: &str) -> Option<ToolKind> {
-        let key = tool_key(name);
-        self.tools.get(&key).copied().or_else(|| {
-            let last = key.rsplit("__").next().unwrap_or(&key);
-            self.tools.get(last).copied()
-        })
-    }
-
     /// The classes of an env-var name.
     pub fn classify_env(&self, name: &str) -> Classes {
         self.env.classify(name)
@@ -267,6 +204,32 @@ impl Catalog {
                 });
             }
         }
+    }
+}
+
+impl Catalog {
+    /// What tool `name` does, when the tool table knows it (an MCP tool's name may carry a
+    /// server prefix: `fs__read_file`, `filesystem.read_file` are looked up by their last part
+    /// too).
+    pub fn tool_kind(&self, name: &str) -> Option<ToolKind> {
+        self.tools.kind(name)
+    }
+
+    /// The dangerous family tool `name` claims: a listed name, or one containing or starting
+    /// with a listed part (`run_in_terminal` is a shell), tested shell first; a `fetch` tool is
+    /// [`ToolFamily::Http`].
+    pub fn tool_family(&self, name: &str) -> Option<ToolFamily> {
+        self.tools.family(name)
+    }
+}
+
+/// [`Catalog::tool_family`] of the built-in catalog. Should the built-in catalog not load
+/// (the test suite loads it, so a release cannot ship one that fails), every name is
+/// [`ToolFamily::Shell`]: fail closed, a shell is mediated and policy-gated.
+pub fn tool_family(name: &str) -> Option<ToolFamily> {
+    match Catalog::builtin() {
+        Ok(catalog) => catalog.tool_family(name),
+        Err(_) => Some(ToolFamily::Shell),
     }
 }
 
