@@ -127,9 +127,15 @@ pub fn commitment(salt: &Salt, value: &str) -> Digest {
 }
 
 /// Lowercase hex of `bytes` (digests, salts, key ids): the `hex` crate, the project's one
-/// encoder.
+/// encoder, through its slice encoder (a decision's commitment value is hex of a digest, on
+/// every call; the crate's `encode` builds the string a `char` at a time).
 pub(crate) fn to_hex(bytes: &[u8]) -> String {
-    hex::encode(bytes)
+    let mut buf = vec![0u8; bytes.len() * 2];
+    match hex::encode_to_slice(bytes, &mut buf).map(|()| String::from_utf8(buf)) {
+        Ok(Ok(text)) => text,
+        // Cannot happen (the buffer has the right length, hex digits are ASCII).
+        Ok(Err(_)) | Err(_) => hex::encode(bytes),
+    }
 }
 
 /// Parses exactly `2 * N` lowercase hex characters (uppercase is refused so that a value

@@ -17,6 +17,7 @@
 #![expect(
     clippy::unwrap_used,
     clippy::indexing_slicing,
+    clippy::unreachable,
     missing_docs,
     reason = "benches fail loudly; criterion macros generate undocumented items"
 )]
@@ -26,9 +27,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
+use hostguard_ledger::{body_digest, encode_body};
 use hostguard_manager::{
-    ExtensionManager, ExtensionPolicy, HostCall, PolicyProfile, QuotaLimits, RolloutPhase,
-    RuntimeRiskConfig,
+    EntryBody, ExtensionManager, ExtensionPolicy, HostCall, PolicyProfile, QuotaLimits,
+    RolloutPhase, RuntimeRiskConfig,
 };
 use serde_json::json;
 
@@ -105,6 +107,25 @@ fn distinct_calls(ext: &str, n: usize) -> Vec<HostCall> {
             }
         })
         .collect()
+}
+
+/// The floor every figure here is quoted against (docs/design.md §10): SHA-256 over the
+/// encoded body of one decision entry the gate wrote, as the ledger hashes it.
+fn bench_baseline(c: &mut Criterion) {
+    let manager = manager();
+    manager.evaluate_hostcall(&calls("ext-a")[0]).unwrap();
+    let ledger = manager.runtime_risk_ledger_artifact();
+    let entry = ledger.entries.last().unwrap();
+    let EntryBody::Full(payload) = &entry.body else {
+        unreachable!("a fresh ledger elides nothing")
+    };
+    let mut encoded = Vec::new();
+    let salt = entry.salt.unwrap();
+    let ext = entry.extension_id.as_deref();
+    encode_body(&mut encoded, &salt, entry.seq, entry.ts_ms, ext, payload).unwrap();
+    c.bench_function("manager/sha256_ledger_entry_baseline", |b| {
+        b.iter(|| body_digest(black_box(&encoded)))
+    });
 }
 
 fn bench_evaluate(c: &mut Criterion) {
@@ -297,7 +318,7 @@ fn memory() {
     );
 }
 
-criterion_group!(benches, bench_evaluate);
+criterion_group!(benches, bench_baseline, bench_evaluate);
 
 fn main() {
     benches();

@@ -9,10 +9,10 @@
 //! call is judged. Each stripe forgets its oldest entry first.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-use hostguard_risk_core::{Call, Detection, Taint};
+use hostguard_risk_core::{Call, Detection, HostcallMethod, Taint};
 
 use crate::shard::lock;
 
@@ -28,14 +28,14 @@ pub(crate) const MAX_CACHED_COMMAND_BYTES: usize = 4096;
 struct Key {
     params: [u8; 32],
     extension: u64,
-    method: u64,
+    method: Option<HostcallMethod>,
     capability: u8,
     taint: Taint,
 }
 
 #[derive(Debug, Default)]
 struct Stripe {
-    map: HashMap<Key, Arc<Detection>>,
+    map: HashMap<Key, Arc<Detection>, BuildHasherDefault<DigestHasher>>,
     order: VecDeque<Key>,
 }
 
@@ -53,25 +53,49 @@ impl Default for DetectionCache {
     }
 }
 
+/// Hashes a [`Key`] by its params digest (a SHA-256, so its bits are already uniform; an
+/// extension that grinds params to share a bucket meets a stripe of at most [`PER_STRIPE`]
+/// entries), folding in the other fields it is written with.
+#[derive(Debug, Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+}
+
+/// The key of an extension in the cache (computed once per extension, kept in its shard).
+pub(crate) fn extension_key(extension_id: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    extension_id.hash(&mut h);
+    h.finish()
+}
+
 impl DetectionCache {
     /// The detection of `call` (whose params hash to `params`), judged by `judge` unless a
     /// detection of the same call under the same taint is cached.
     pub(crate) fn get_or_judge(
         &self,
         call: &Call<'_>,
+        extension_key: u64,
         taint: Taint,
         judge: impl FnOnce() -> Detection,
     ) -> Arc<Detection> {
         let params = &call.params_digest;
-        let hash = |s: &str| {
-            let mut h = DefaultHasher::new();
-            s.hash(&mut h);
-            h.finish()
-        };
         let key = Key {
             params: *params,
-            extension: hash(call.extension_id()),
-            method: hash(&call.host.method),
+            extension: extension_key,
+            method: call.method,
             capability: call.capability.code(),
             taint,
         };
@@ -112,14 +136,14 @@ mod tests {
         let call = Call::parse(&host, 0).unwrap();
         let mut judged = 0;
         for _ in 0..3 {
-            cache.get_or_judge(&call, Taint::NONE, || {
+            cache.get_or_judge(&call, extension_key("e"), Taint::NONE, || {
                 judged += 1;
                 Detection::default()
             });
         }
         assert_eq!(judged, 1);
         // Another taint or method is another detection.
-        cache.get_or_judge(&call, Taint::SECRET, || {
+        cache.get_or_judge(&call, extension_key("e"), Taint::SECRET, || {
             judged += 1;
             Detection::default()
         });
@@ -132,7 +156,7 @@ mod tests {
         let mut tool = Call::parse(&tool_host, 0).unwrap();
         tool.params_digest = call.params_digest;
         assert_eq!(tool.capability, call.capability);
-        cache.get_or_judge(&tool, Taint::NONE, || {
+        cache.get_or_judge(&tool, extension_key("e"), Taint::NONE, || {
             judged += 1;
             Detection::default()
         });
@@ -140,7 +164,7 @@ mod tests {
         // Another extension's identical call is judged anew.
         let other_host = HostCall::new("f", "c", "fs", json!({"op": "read", "path": "a"}));
         let other = Call::parse(&other_host, 0).unwrap();
-        cache.get_or_judge(&other, Taint::NONE, || {
+        cache.get_or_judge(&other, extension_key("f"), Taint::NONE, || {
             judged += 1;
             Detection::default()
         });
@@ -150,7 +174,7 @@ mod tests {
             let mut params = [0u8; 32];
             params[..8].copy_from_slice(&(i as u64).to_le_bytes());
             varied.params_digest = params;
-            cache.get_or_judge(&varied, Taint::NONE, Detection::default);
+            cache.get_or_judge(&varied, extension_key("e"), Taint::NONE, Detection::default);
         }
         let held: usize = cache.stripes.iter().map(|s| lock(s).map.len()).sum();
         assert!(held <= STRIPES * PER_STRIPE, "{held}");

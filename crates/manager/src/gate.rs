@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use hostguard_ledger::{
-    AppliedRecord, Committed, DecisionRecord, EntryBody, EntryPayload, LedgerEntry,
+    AppliedRecord, Committed, DecisionRecord, Digest, EntryBody, EntryPayload, LedgerEntry,
 };
 use hostguard_risk_core::{
     assess, attack_ids, conclude, rule_ids, Call, Capability, Decision, EnforcementState,
@@ -45,21 +45,30 @@ impl ExtensionManager {
         let st = &mut *guard;
         self.refresh_controller(st);
         // Steps 2–7: the pure step, timed against the decision budget.
-        let (decision, latency_ms) = self.decide(st, &call);
+        let decision = self.decide(st, &call);
         // Step 8: record — the ledger entry at decision time, then everything else.
-        let (seq, sample) = self.append_decision(st, &call, &decision, latency_ms)?;
-        self.index_call(&shard, &call, seq, sample, decision.action);
+        let (seq, sample) = self.append_decision(st, &call, &decision)?;
+        // One shared copy of the call id for the call index and the telemetry record.
+        let call_id: Arc<str> = Arc::from(host.call_id.as_str());
+        self.index_call(
+            &shard,
+            Arc::clone(&call_id),
+            &call,
+            seq,
+            sample,
+            decision.action,
+        );
         let ctx = AlertContext {
             call: &call,
             catalog: self.detector.catalog(),
         };
-        self.store_records(st, &ctx, seq, &decision);
+        self.store_records(st, &ctx, call_id, seq, &decision);
         drop(guard);
-        Ok(self.verdict(&call, decision, seq))
+        Ok(self.verdict(&call, &decision, seq))
     }
 
-    /// Runs the step on the extension's state; returns the decision and the time it took.
-    fn decide(&self, st: &mut ShardState, call: &Call<'_>) -> (Decision, u64) {
+    /// Runs the step on the extension's state, timed from the call's arrival.
+    fn decide(&self, st: &mut ShardState, call: &Call<'_>) -> Decision {
         let word = self.phase_word.load(Ordering::Acquire);
         let controller = &st.controller;
         let config = GateConfig {
@@ -80,9 +89,13 @@ impl ExtensionManager {
             risk: &mut st.risk,
             first_seen_epoch: &mut st.first_seen_epoch,
         };
-        let assessment = assess(&mut state, call, &config, self);
+        let judge = CachedJudge {
+            manager: self,
+            extension_key: st.detection_key,
+        };
+        let assessment = assess(&mut state, call, &config, &judge);
         let took = self.clock.now_ms().saturating_sub(call.now_ms);
-        (conclude(&mut state, call, &config, assessment, took), took)
+        conclude(&mut state, call, &config, assessment, took)
     }
 
     /// Appends the decision entry, feeds the rollout window, and records the quarantine and
@@ -92,7 +105,6 @@ impl ExtensionManager {
         st: &mut ShardState,
         call: &Call<'_>,
         decision: &Decision,
-        latency_ms: u64,
     ) -> Result<(u64, hostguard_rollout::SampleId), HostcallError> {
         let record = self.decision_record(st, call, decision);
         let mut extension = st.spare_extension.take().unwrap_or_default();
@@ -102,7 +114,7 @@ impl ExtensionManager {
         let Core { ledger, rng, .. } = &mut *core;
         let receipt = ledger.append(now, Some(extension), EntryPayload::Decision(record), rng)?;
         let sample = DecisionSample {
-            latency_ms,
+            latency_ms: decision.decision_ms,
             was_error: decision.eval.as_ref().is_some_and(|e| e.fallback.is_some()),
             was_false_positive: false,
             would_block: decision.settlement.model_blocks,
@@ -143,7 +155,7 @@ impl ExtensionManager {
         set(&mut r.call_id, &host.call_id);
         r.capability = call.capability;
         set(&mut r.method, &host.method);
-        r.params_hash = Committed::seal(hex::encode(call.params_digest), &mut st.rng);
+        r.params_hash = Committed::seal(Digest(call.params_digest).to_hex(), &mut st.rng);
         set(&mut r.policy_reason, d.policy_reason);
         r.selected_action = d.settlement.selected;
         r.enforced = d.enforced();
@@ -161,12 +173,12 @@ impl ExtensionManager {
     fn index_call(
         &self,
         shard: &Arc<Shard>,
+        call_id: Arc<str>,
         call: &Call<'_>,
         seq: u64,
         sample: hostguard_rollout::SampleId,
         action: VerdictAction,
     ) {
-        let call_id: Arc<str> = Arc::from(call.host.call_id.as_str());
         let evicted = lock(self.calls.get(&call.host.call_id)).insert(
             call_id,
             CallRef {
@@ -182,7 +194,7 @@ impl ExtensionManager {
         drop(evicted);
     }
 
-    fn verdict(&self, call: &Call<'_>, d: Decision, seq: u64) -> Verdict {
+    fn verdict(&self, call: &Call<'_>, d: &Decision, seq: u64) -> Verdict {
         let catalog = self.detector.catalog();
         Verdict {
             call_id: call.host.call_id.clone(),
@@ -195,7 +207,7 @@ impl ExtensionManager {
             reason_code: Cow::Borrowed(d.reason_code),
             rules: rule_ids(catalog, &d.detection),
             attack: attack_ids(catalog, &d.detection),
-            reason: d.reason,
+            reason: d.reason.clone(),
             fallback: d.eval.as_ref().and_then(|e| e.fallback),
             secret_redacted: d.secret_redacted,
             ledger_seq: seq,
@@ -205,11 +217,18 @@ impl ExtensionManager {
 
 /// The manager judges through its detection cache (a call's detection depends only on the call
 /// and the extension's taint).
-impl Judge for ExtensionManager {
+struct CachedJudge<'a> {
+    manager: &'a ExtensionManager,
+    extension_key: u64,
+}
+
+impl Judge for CachedJudge<'_> {
     fn judge(&self, call: &Call<'_>, taint: Taint) -> Arc<hostguard_risk_core::Detection> {
-        self.detections.get_or_judge(call, taint, || {
-            self.detector.inspect(call.host, call.capability, taint)
-        })
+        let m = self.manager;
+        m.detections
+            .get_or_judge(call, self.extension_key, taint, || {
+                m.detector.inspect(call.host, call.capability, taint)
+            })
     }
 }
 
@@ -232,7 +251,10 @@ fn fill_risk(r: &mut DecisionRecord, st: &ShardState, d: &Decision) {
     r.drift = e.is_some_and(|e| e.drift);
     r.fallback_reason = e.and_then(|e| e.fallback).map(|f| f.as_str().to_owned());
     match e {
-        Some(e) => r.explanation_summary = e.summary(),
+        Some(e) => {
+            r.explanation_summary.clear();
+            e.write_summary(&mut r.explanation_summary);
+        }
         None => set(&mut r.explanation_summary, &d.reason),
     }
 }

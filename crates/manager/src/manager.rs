@@ -508,6 +508,7 @@ impl ExtensionManager {
                 } else {
                     ExtensionTrustState::Trusted
                 },
+                detection_key: crate::detection_cache::extension_key(extension_id),
                 first_seen_epoch: None,
                 rng: ChaCha20Rng::from_seed(seed),
                 records: ShardRecords::new(self.record_limit),

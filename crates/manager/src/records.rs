@@ -21,7 +21,9 @@ use hostguard_evidence::{
     SecretBrokerArtifact, SecretBrokerLedgerEntry, SecurityAlert, SecurityAlertArtifact,
     SecurityAlertCategory, SecurityAlertSeverity, TrustStateRecord,
 };
-use hostguard_risk_core::{Decision, DomainTag, ExtensionTrustState, HostcallMethod, VerdictAction};
+use hostguard_risk_core::{
+    Decision, DomainTag, ExtensionTrustState, HostcallMethod, VerdictAction,
+};
 use hostguard_rollout::Transition;
 
 use crate::alerts::AlertContext;
@@ -55,6 +57,7 @@ impl ExtensionManager {
         &self,
         st: &mut ShardState,
         ctx: &AlertContext<'_>,
+        call_id: Arc<str>,
         seq: u64,
         d: &Decision,
     ) {
@@ -64,7 +67,7 @@ impl ExtensionManager {
         st.records.telemetry.push(TelemetrySlot {
             seq,
             ts_ms: call.now_ms,
-            call_id: Arc::from(call.host.call_id.as_str()),
+            call_id,
             capability: call.capability,
             method: call.method.map_or("unknown", HostcallMethod::as_str),
             features: eval.map(|e| e.features),

@@ -52,6 +52,8 @@ pub(crate) struct ShardState {
     pub(crate) taint: TaintTracker,
     pub(crate) quota: QuotaTracker,
     pub(crate) trust: ExtensionTrustState,
+    /// The extension's key in the detection cache.
+    pub(crate) detection_key: u64,
     /// The rollout epoch in which the extension made its first call (enforce_new).
     pub(crate) first_seen_epoch: Option<u64>,
     /// Salts for this extension's commitments, sealed outside the core lock.

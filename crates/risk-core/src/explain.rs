@@ -263,8 +263,27 @@ impl Explanation {
         transition: &str,
         triggers: Triggers,
     ) -> String {
-        use fmt::Write as _;
-        let mut line = format!("score {score:.3} → {} ({transition})", state.as_str());
+        let mut line = String::with_capacity(128);
+        self.write_summary(&mut line, score, state, transition, triggers);
+        line
+    }
+
+    /// Appends [`summary`](Self::summary)'s line to `line` (a caller may reuse a buffer).
+    pub fn write_summary(
+        &self,
+        line: &mut String,
+        score: f64,
+        state: EnforcementState,
+        transition: &str,
+        triggers: Triggers,
+    ) {
+        line.push_str("score ");
+        push_fixed3(line, score, false);
+        line.push_str(" → ");
+        line.push_str(state.as_str());
+        line.push_str(" (");
+        line.push_str(transition);
+        line.push(')');
         if !triggers.is_empty() {
             line.push_str("; triggers: ");
             for (i, t) in triggers.iter().enumerate() {
@@ -280,11 +299,66 @@ impl Explanation {
                 if i > 0 {
                     line.push_str(", ");
                 }
-                let _ = write!(line, "{} {:+.3}", c.code, c.impact);
+                line.push_str(c.code);
+                line.push(' ');
+                push_fixed3(line, c.impact, true);
             }
         }
-        line
     }
+}
+
+/// Appends `x` with three decimals, exactly as `{:.3}` writes it (`{:+.3}` with `plus`): the
+/// exact binary value rounded half to even. Every decision's summary holds a few such numbers,
+/// and the general float formatter is a large part of a decision's cost; values it does not
+/// cover (non-finite, or of 2^52 and more) go through the formatter.
+fn push_fixed3(out: &mut String, x: f64, plus: bool) {
+    use fmt::Write as _;
+    let bits = x.to_bits();
+    let biased = (bits >> 52) & 0x7ff;
+    // x = m · 2^-shift, m < 2^53.
+    let m = (bits & ((1 << 52) - 1)) | if biased == 0 { 0 } else { 1 << 52 };
+    if !x.is_finite() || biased >= 1075 {
+        let _ = if plus {
+            write!(out, "{x:+.3}")
+        } else {
+            write!(out, "{x:.3}")
+        };
+        return;
+    }
+    let shift = 1075 - biased.max(1);
+    // m · 1000 < 2^63: from a shift of 64 on, x · 1000 < 1/2, never a tie, so 0.
+    let thousandths = if shift >= 64 {
+        0
+    } else {
+        let n = u128::from(m) * 1000;
+        let q = n >> shift;
+        let r = n & ((1u128 << shift) - 1);
+        let half = 1u128 << (shift - 1);
+        q + u128::from(r > half || (r == half && q & 1 == 1))
+    };
+    if x.is_sign_negative() {
+        out.push('-');
+    } else if plus {
+        out.push('+');
+    }
+    // m · 1000 >> shift with m < 2^53 and shift ≥ 1 fits a u64.
+    let thousandths = u64::try_from(thousandths).unwrap_or(u64::MAX);
+    let whole = thousandths / 1000;
+    if whole < 10 {
+        push_digit(out, whole);
+    } else {
+        let _ = write!(out, "{whole}");
+    }
+    out.push('.');
+    let frac = thousandths % 1000;
+    for digit in [frac / 100, frac / 10 % 10, frac % 10] {
+        push_digit(out, digit);
+    }
+}
+
+/// Appends the decimal digit `d` (< 10).
+fn push_digit(out: &mut String, d: u64) {
+    out.push(char::from(b'0' + u8::try_from(d % 10).unwrap_or(0)));
 }
 
 #[cfg(test)]
@@ -337,5 +411,56 @@ mod tests {
         assert_eq!(set.len(), 2);
         assert_eq!(set.floor(), EnforcementState::Harden);
         assert_eq!(Triggers::empty().floor(), EnforcementState::Allow);
+    }
+
+    fn fixed3(x: f64, plus: bool) -> String {
+        let mut out = String::new();
+        push_fixed3(&mut out, x, plus);
+        out
+    }
+
+    #[test]
+    fn fixed3_is_the_formatter_on_ties_signs_and_edges() {
+        for x in [
+            0.0625,
+            0.0005,
+            0.0015,
+            0.0025,
+            -0.0001,
+            -0.0,
+            0.0,
+            1.0005,
+            0.9995,
+            1.0,
+            -1.0,
+            5e-324,
+            -5e-324,
+            1e-20,
+            4503599627370495.5,
+            4503599627370496.0,
+            1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            0.1,
+            0.2,
+            0.3,
+        ] {
+            assert_eq!(fixed3(x, false), format!("{x:.3}"), "{x:e}");
+            assert_eq!(fixed3(x, true), format!("{x:+.3}"), "{x:e}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn fixed3_agrees_with_the_formatter_on_any_float(bits in proptest::prelude::any::<u64>(), small in -2.0f64..2.0) {
+            for x in [f64::from_bits(bits), small, small / 1000.0] {
+                proptest::prop_assert_eq!(fixed3(x, false), format!("{x:.3}"));
+                proptest::prop_assert_eq!(fixed3(x, true), format!("{x:+.3}"));
+            }
+        }
     }
 }

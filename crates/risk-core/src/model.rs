@@ -362,17 +362,21 @@ impl Evaluation {
     /// One summary line for ledgers and alerts (built on demand; the hot path does not
     /// allocate).
     pub fn summary(&self) -> String {
-        let mut line = self.explanation.summary(
-            self.score,
-            self.verdict,
-            transition_str(self.transition),
-            self.triggers,
-        );
+        let mut line = String::with_capacity(128);
+        self.write_summary(&mut line);
+        line
+    }
+
+    /// Appends [`summary`](Self::summary)'s line to `line` (the gate reuses the buffer of an
+    /// evicted ledger record).
+    pub fn write_summary(&self, line: &mut String) {
+        let transition = transition_str(self.transition);
+        self.explanation
+            .write_summary(line, self.score, self.verdict, transition, self.triggers);
         if let Some(reason) = self.fallback {
             line.push_str("; fallback: ");
             line.push_str(reason.as_str());
         }
-        line
     }
 
     /// Every number of the evaluation, for finiteness checks.

@@ -116,41 +116,42 @@ pub fn params_digest(params: &Value) -> [u8; 32] {
     sink.hash.map(|h| h.finalize().into()).unwrap_or_default()
 }
 
-/// SHA-256 of the params' *shape*: keys and JSON types, no values (bounded walk).
+/// SHA-256 of the params' *shape*: keys and JSON types, no values (bounded walk). The shape is
+/// written out first and hashed once (the same bytes as hashing each piece).
 pub fn args_shape_digest(params: &Value) -> [u8; 32] {
-    fn walk(v: &Value, depth: u32, budget: &mut u32, h: &mut Sha256) {
+    fn walk(v: &Value, depth: u32, budget: &mut u32, out: &mut Vec<u8>) {
         if *budget == 0 || depth > SHAPE_DEPTH {
-            h.update(b"~");
+            out.push(b'~');
             return;
         }
         *budget -= 1;
         match v {
-            Value::Null => h.update(b"n"),
-            Value::Bool(_) => h.update(b"b"),
-            Value::Number(_) => h.update(b"#"),
-            Value::String(_) => h.update(b"s"),
+            Value::Null => out.push(b'n'),
+            Value::Bool(_) => out.push(b'b'),
+            Value::Number(_) => out.push(b'#'),
+            Value::String(_) => out.push(b's'),
             Value::Array(items) => {
-                h.update(b"[");
+                out.push(b'[');
                 for item in items {
-                    walk(item, depth + 1, budget, h);
+                    walk(item, depth + 1, budget, out);
                 }
-                h.update(b"]");
+                out.push(b']');
             }
             Value::Object(map) => {
-                h.update(b"{");
+                out.push(b'{');
                 for (k, item) in map {
-                    h.update((k.len() as u64).to_be_bytes());
-                    h.update(k.as_bytes());
-                    walk(item, depth + 1, budget, h);
+                    out.extend_from_slice(&(k.len() as u64).to_be_bytes());
+                    out.extend_from_slice(k.as_bytes());
+                    walk(item, depth + 1, budget, out);
                 }
-                h.update(b"}");
+                out.push(b'}');
             }
         }
     }
-    let mut h = Sha256::new();
+    let mut shape = Vec::with_capacity(128);
     let mut budget = SHAPE_BUDGET;
-    walk(params, 0, &mut budget, &mut h);
-    h.finalize().into()
+    walk(params, 0, &mut budget, &mut shape);
+    Sha256::digest(&shape).into()
 }
 
 /// The bytes a write call carries: every content parameter, at the top level and under a
@@ -209,6 +210,16 @@ mod tests {
             deep = json!([deep]);
         }
         let _ = args_shape_digest(&deep);
+    }
+
+    #[test]
+    fn shape_digest_is_the_sha256_of_the_written_shape() {
+        let mut shape = b"{".to_vec();
+        shape.extend_from_slice(&2u64.to_be_bytes());
+        shape.extend_from_slice(b"op");
+        shape.extend_from_slice(b"s}");
+        let expected: [u8; 32] = Sha256::digest(&shape).into();
+        assert_eq!(args_shape_digest(&json!({"op": "read"})), expected);
     }
 
     #[test]

@@ -153,6 +153,8 @@ pub struct Decision {
     pub quota_breach: Option<QuotaBreach>,
     /// What the alerts report, in order.
     pub findings: Vec<Finding>,
+    /// How long the decision took (ms), as the caller measured it.
+    pub decision_ms: u64,
 }
 
 impl Decision {
@@ -451,6 +453,7 @@ pub fn conclude(
         secrets: a.secrets,
         quota_breach: a.quota_breach,
         findings: a.findings,
+        decision_ms,
     }
 }
 
