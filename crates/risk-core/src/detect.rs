@@ -342,7 +342,7 @@ impl Detector {
                 Effect::new(Verb::Fetch, classes)
             }
         };
-        for url in strings(p, URL_KEYS) {
+        for url in strings(p, URL_KEYS).chain(urls_under_other_keys(p)) {
             if let Some(classes) = self.catalog.classify_url(url) {
                 out.push(send(classes));
             }
@@ -393,7 +393,8 @@ impl Detector {
         for path in strings(p, SOURCE_KEYS).chain(strings(p, DEST_KEYS)) {
             out.push(self.path(Verb::Read, path, Classes::EMPTY));
         }
-        if URL_KEYS.iter().any(|k| p.contains_key(*k)) {
+        if URL_KEYS.iter().any(|k| p.contains_key(*k)) || urls_under_other_keys(p).next().is_some()
+        {
             out.extend(self.http_effects(p));
         }
         out
@@ -569,6 +570,33 @@ const CONTENT_KEYS: &[&str] = &[
 const URL_KEYS: &[&str] = &[
     "url", "uri", "href", "link", "endpoint", "base_url", "baseUrl", "host",
 ];
+
+/// Schemes of a URL a host would reach, wherever an input puts it.
+const URL_SCHEMES: &[&str] = &["http://", "https://", "ws://", "wss://", "ftp://"];
+
+/// Absolute URLs given under keys other than [`URL_KEYS`] (`webhook`, `callback`, `target`,
+/// `dest`…): a tool reaches a URL whatever its parameter is called, so the URL is judged,
+/// never skipped for its key (top-level values, a string or an array of strings each).
+fn urls_under_other_keys(p: &Map<String, Value>) -> impl Iterator<Item = &str> {
+    let is_url = |v: &&str| {
+        let head = v.get(..8).unwrap_or(v).to_ascii_lowercase();
+        URL_SCHEMES.iter().any(|s| head.starts_with(s))
+    };
+    p.iter()
+        .filter(|(k, _)| !URL_KEYS.contains(&k.as_str()))
+        .flat_map(|(_, v)| {
+            let one = v.as_str();
+            let many = v
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .take(64);
+            one.into_iter().chain(many)
+        })
+        .filter(is_url)
+        .take(64)
+}
 
 /// The string values of `keys` in `p` (a string, or an array of strings each).
 fn strings<'a>(

@@ -165,6 +165,12 @@ mod tests {
         check("Bash-Tool", Some(ToolFamily::Shell));
         check("execute", Some(ToolFamily::Shell));
         check("read_env_var", Some(ToolFamily::Env));
+        check("read_environment", Some(ToolFamily::Env));
+        check("get_environment_variables", Some(ToolFamily::Env));
+        check("fetch_env_vars", Some(ToolFamily::Env));
+        // Environment managers do not read variables.
+        check("list_environments", None);
+        check("create_conda_environment", None);
         check("WebFetch", Some(ToolFamily::Http));
         check("open_url", Some(ToolFamily::Http));
         check("read_file", None);
