@@ -390,8 +390,9 @@ pub(crate) struct RiskFlags {
     /// Risk controller on or off (true|false).
     #[arg(long, value_name = "BOOL")]
     pub(crate) enabled: Option<String>,
-    /// Enforce the risk model's verdicts (true|false).
-    #[arg(long, value_name = "BOOL")]
+    /// Not a setting: the rollout phase (`--phase`) decides enforcement. Kept so that a
+    /// command line that tries is refused with that reason instead of "unknown argument".
+    #[arg(long, value_name = "BOOL", hide = true)]
     pub(crate) enforce: Option<String>,
     /// Type-I error budget of the sequential test, [1e-6, 0.5] (smaller: fewer false alarms,
     /// less sensitive).

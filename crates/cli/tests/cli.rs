@@ -470,6 +470,17 @@ mod config {
         );
     }
 
+    /// `--enforce` / `HOSTGUARD_RISK_ENFORCE` do not change enforcement (the phase does): an
+    /// operator who tries is told so, never silently ignored.
+    #[test]
+    fn enforce_flag_or_variable_is_refused_with_the_reason() {
+        let reason = "is not a setting: the rollout phase decides";
+        let out = hostguard(&["config", "explain", "--enforce", "true"]);
+        assert_bad_input(&out, reason);
+        let out = hostguard_env(&["config", "explain"], &[("HOSTGUARD_RISK_ENFORCE", "false")]);
+        assert_bad_input(&out, reason);
+    }
+
     #[test]
     fn bad_env_value_is_bad_input() {
         let out = hostguard_env(&["config", "explain"], &[("HOSTGUARD_RISK_ALPHA", "abc")]);

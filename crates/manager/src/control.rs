@@ -51,7 +51,8 @@ impl ExtensionManager {
 
     /// Changes the risk controller's configuration at run time (runbook tuning: `alpha`,
     /// `decision_timeout_ms`, `cooldown_calls`, band `profile`, `fail_closed`, `enabled`...),
-    /// validated like the builder's. `enforce` is ignored (it follows the rollout phase);
+    /// validated like the builder's. `enforce` is not a setting: the value recorded is the
+    /// rollout phase's (every config source refuses to set it, docs/design.md §3);
     /// `window_size` and `ledger_limit` size per-extension state and the ledger, so changing
     /// them needs a new manager ([`BuildError::FixedAtRunTime`]). The change is a ledger
     /// config-change entry, written while every known extension is paused between decisions,

@@ -218,9 +218,8 @@ impl ConfigField {
     /// The allowed values, as error messages and `config explain` print them.
     pub const fn allowed(self) -> &'static str {
         match self {
-            ConfigField::Enabled | ConfigField::Enforce | ConfigField::FailClosed => {
-                "true|false|1|0|yes|no"
-            }
+            ConfigField::Enabled | ConfigField::FailClosed => "true|false|1|0|yes|no",
+            ConfigField::Enforce => "not a setting: follows the rollout phase",
             ConfigField::Alpha => "[1e-6, 0.5]",
             ConfigField::WindowSize => "[8, 4096]",
             ConfigField::LedgerLimit => "[32, 1000000]",

@@ -907,13 +907,34 @@ mod config {
         assert_eq!(r.config().profile, Some(BandProfile::Permissive));
     }
 
+    /// `enforce` follows the rollout phase: a variable or a flag that sets it is refused with
+    /// the reason, never silently ignored; a file may hold it (a serialized config loads back)
+    /// and `config explain` says it is not a setting (docs/design.md §3).
+    #[test]
+    fn enforce_is_refused_from_every_source() {
+        let expect = |origin: ConfigSource| {
+            move |err: ConfigError| {
+                assert!(
+                    matches!(&err, ConfigError::NotASetting { field: ConfigField::Enforce, value, origin: o } if value == "true" && *o == origin),
+                    "{err:?}"
+                );
+                assert!(err.to_string().contains("the rollout phase decides"), "{err}");
+            }
+        };
+        expect(env(ConfigField::Enforce))(env_only("HOSTGUARD_RISK_ENFORCE", "true").unwrap_err());
+        let from_file = file_only("c.toml", "enforce = false\n").unwrap();
+        let explained = from_file.explain();
+        let row = explained.iter().find(|e| e.field == "enforce").unwrap();
+        assert_eq!(row.allowed, "not a setting: follows the rollout phase");
+        let cli = CliOverrides { enforce: Some("true".into()), ..CliOverrides::default() };
+        let no_env: [(&str, &str); 0] = [];
+        let err = ResolvedRiskConfig::load(None, no_env, &cli).unwrap_err();
+        assert!(matches!(err, ConfigError::NotASetting { origin: ConfigSource::Cli, .. }), "{err:?}");
+    }
+
     #[test]
     fn bool_fields_accept_the_documented_spellings_and_nothing_else() {
-        for field in [
-            ConfigField::Enabled,
-            ConfigField::Enforce,
-            ConfigField::FailClosed,
-        ] {
+        for field in [ConfigField::Enabled, ConfigField::FailClosed] {
             for (text, value) in [
                 ("true", true),
                 ("TRUE", true),
@@ -928,7 +949,6 @@ mod config {
                 let r = env_only(field.env_var(), text).unwrap();
                 let got = match field {
                     ConfigField::Enabled => r.config().enabled,
-                    ConfigField::Enforce => r.config().enforce,
                     _ => r.config().fail_closed,
                 };
                 assert_eq!(got, value, "{field} {text}");

@@ -58,6 +58,17 @@ pub enum ConfigError {
         /// Where the value came from.
         origin: ConfigSource,
     },
+    /// A field that is recorded but not set: `enforce` follows the rollout phase (a config
+    /// source that sets it would be silently ignored otherwise).
+    #[error("`{field}` value `{value}` from {origin} is not a setting: the rollout phase decides whether the risk model's verdicts are enforced (set the phase instead: `--phase`, `set_rollout_phase`, `advance_rollout`)")]
+    NotASetting {
+        /// Always [`ConfigField::Enforce`].
+        field: ConfigField,
+        /// The value as given.
+        value: String,
+        /// Where the value came from.
+        origin: ConfigSource,
+    },
     /// A boolean field got something else.
     #[error("`{field}` value `{value}` from {origin} is not a boolean (allowed: {allowed})")]
     BadBool {

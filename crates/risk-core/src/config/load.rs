@@ -313,7 +313,19 @@ fn set(
     let text = raw.trim();
     match field {
         ConfigField::Enabled => config.enabled = parse_bool(field, raw, &origin)?,
-        ConfigField::Enforce => config.enforce = parse_bool(field, raw, &origin)?,
+        // `enforce` follows the rollout phase. A file may hold it (a serialized config loads
+        // back; the value is recorded, never used), a variable or a flag someone set to
+        // change enforcement is refused with the reason.
+        ConfigField::Enforce if matches!(origin, ConfigSource::File(_)) => {
+            config.enforce = parse_bool(field, raw, &origin)?;
+        }
+        ConfigField::Enforce => {
+            return Err(ConfigError::NotASetting {
+                field,
+                value: raw.to_owned(),
+                origin,
+            })
+        }
         ConfigField::FailClosed => config.fail_closed = parse_bool(field, raw, &origin)?,
         ConfigField::Alpha => config.alpha = parse_f64(field, raw, &origin)?,
         ConfigField::DeEscalationMargin => {
