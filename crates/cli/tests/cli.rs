@@ -477,7 +477,10 @@ mod config {
         let reason = "is not a setting: the rollout phase decides";
         let out = hostguard(&["config", "explain", "--enforce", "true"]);
         assert_bad_input(&out, reason);
-        let out = hostguard_env(&["config", "explain"], &[("HOSTGUARD_RISK_ENFORCE", "false")]);
+        let out = hostguard_env(
+            &["config", "explain"],
+            &[("HOSTGUARD_RISK_ENFORCE", "false")],
+        );
         assert_bad_input(&out, reason);
     }
 

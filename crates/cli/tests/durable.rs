@@ -251,6 +251,10 @@ fn run_signs_checkpoints_of_the_ledger_file_and_refuses_a_rewritten_one() {
     assert!(o.stderr.contains("checkpoint_tail_cut"), "{}", o.stderr);
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a test that reads as one scenario or one table of cases"
+)]
 #[test]
 fn a_bundle_embeds_the_runs_checkpoint_and_verifies_with_the_key() {
     let dir = tempfile::tempdir().unwrap();

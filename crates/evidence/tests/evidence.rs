@@ -199,6 +199,10 @@ mod fixture {
         }
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a test that reads as one scenario or one table of cases"
+    )]
     pub fn streams_with(ledger: RuntimeRiskLedgerArtifact) -> Streams {
         let n = ledger.entries.len() as u64;
         let now = ts(n) + 1;
@@ -2115,6 +2119,10 @@ mod builder {
 mod runbook {
     use crate::fixture::{streams, ts};
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a test that reads as one scenario or one table of cases"
+    )]
     #[test]
     fn procedure_6_compiles_and_passes_with_only_the_use_path_changed(
     ) -> Result<(), Box<dyn std::error::Error>> {

@@ -24,6 +24,7 @@ use crate::checkpoints::CheckpointStatus;
 use crate::error::{BuildError, ControlError};
 use crate::resume::{self, OpenedLedger, ResumeReport};
 use crate::shard::{lock, read, write, CallRef, CallStripe, Striped, STRIPES};
+use crate::sink::LedgerSink;
 use crate::state::{
     phase_code, transition_payload, trust_payload, Controller, Core, Shard, ShardState,
 };
@@ -121,21 +122,7 @@ impl ExtensionManager {
     }
 
     pub(crate) fn from_builder(b: ExtensionManagerBuilder) -> Result<ExtensionManager, BuildError> {
-        let mut config = b.risk_config;
-        if let Some(limit) = b.ledger_limit {
-            config.ledger_limit = limit;
-        }
-        // INVARIANT (enforce-follows-phase): `config.enforce == phase.is_enforcing()` (docs/design.md §4).
-        config.enforce = b.rollout_phase.is_enforcing();
-        config.validate()?;
-        if !(1..=MAX_RECORD_LIMIT).contains(&b.record_limit) {
-            return Err(BuildError::RecordLimit {
-                value: b.record_limit,
-            });
-        }
-        if b.max_extensions == 0 {
-            return Err(BuildError::MaxExtensions);
-        }
+        let config = validated_config(&b)?;
         let policy = match b.quota {
             Some(q) => b.policy.clone().with_quota(q),
             None => b.policy.clone(),
@@ -146,18 +133,9 @@ impl ExtensionManager {
         let config = start.config;
         let hysteresis = config.hysteresis_config(policy.profile());
         let model = RiskModel::new(&config, hysteresis)?;
-        let mut seed_rng = ChaCha20Rng::from_seed(match b.rng_seed {
-            Some(seed) => seed_from_u64(seed),
-            None => os_seed(),
-        });
+        let mut seed_rng = ChaCha20Rng::from_seed(b.rng_seed.map_or_else(os_seed, seed_from_u64));
         let mut core_rng = ChaCha20Rng::from_seed(next_seed(&mut seed_rng));
-        let context = match &b.workspace {
-            Some(root) => Context::with_workspace(root).ok_or_else(|| BuildError::Workspace {
-                value: root.clone(),
-            })?,
-            None => Context::new(),
-        };
-        let detector = Detector::builtin(context)?;
+        let detector = detector_for(&b)?;
         let resumes = opened.resumes();
         let OpenedLedger {
             sink: mut ledger,
@@ -165,65 +143,20 @@ impl ExtensionManager {
             truncated_bytes,
             fail_closed,
         } = opened;
-        let entries_found = match &fail_closed {
-            Some(f) => f.first_invalid_index.unwrap_or(0),
-            None => restored.entries,
-        };
-        // The configuration as entries record it (`enforce` false at genesis, else the phase's).
-        let recorded = ConfigChangeRecord {
-            config: RuntimeRiskConfig {
-                enforce: restored.entries > 0 && config.enforce,
-                ..config
-            },
-            hysteresis,
-        };
-        let (rollout, epoch) = if restored.entries == 0 {
-            // A new chain: the genesis entry states the configuration it starts under (ledger
-            // README), then the start-up phase, if not shadow.
-            ledger.append(
-                now,
-                None,
-                EntryPayload::ConfigChange(recorded),
-                &mut core_rng,
-            )?;
-            let mut rollout = RolloutController::new(start.trigger)?;
-            let mut epoch = 0;
-            if let Some(t) = rollout.set_phase(start.rollout.phase, now) {
-                ledger.append(now, None, transition_payload(&t), &mut core_rng)?;
-                epoch += 1;
-            }
-            (rollout, epoch)
-        } else {
-            // Only the builder's `ledger_limit` (or a policy profile that moves the bands) can
-            // make the configuration differ from the ledger's: record it before the resume.
-            let as_recorded = restored.config.map(|c| ConfigChangeRecord {
-                config: RuntimeRiskConfig {
-                    enforce: config.enforce,
-                    ..c.config
-                },
-                ..c
-            });
-            if as_recorded != Some(recorded) {
-                ledger.append(
-                    now,
-                    None,
-                    EntryPayload::ConfigChange(recorded),
-                    &mut core_rng,
-                )?;
-            }
-            let rollout = RolloutController::restore(start.trigger, start.rollout)?;
-            (rollout, start.rollout.transition_count)
-        };
-        let (genesis_config, genesis_hysteresis) = resume::genesis_config(
+        let (rollout, epoch) = start_chain(
+            &mut ledger,
             &restored,
-            (
-                RuntimeRiskConfig {
-                    enforce: false,
-                    ..config
-                },
-                hysteresis,
-            ),
-        );
+            ConfigChangeRecord { config, hysteresis },
+            &start,
+            now,
+            &mut core_rng,
+        )?;
+        let genesis = RuntimeRiskConfig {
+            enforce: false,
+            ..config
+        };
+        let (genesis_config, genesis_hysteresis) =
+            resume::genesis_config(&restored, (genesis, hysteresis));
         let call_capacity = DEFAULT_CALL_INDEX_LIMIT / STRIPES;
         let mut manager = ExtensionManager {
             clock: b.clock,
@@ -258,26 +191,43 @@ impl ExtensionManager {
             }),
         };
         if resumes {
-            let (killed, quarantined) = manager.restore_extensions(&restored);
-            let report = ResumeReport {
-                entries_found,
-                truncated_bytes,
-                rollout_phase: start.rollout.phase,
-                rolled_back_from: start.rollout.rolled_back_from,
-                extensions: restored.extensions.len() as u64,
-                killed,
-                quarantined,
-                overridden: start.overridden,
-                fail_closed,
-            };
-            manager.record_resume(&report, now)?;
-            manager.resume = Some(report);
+            manager.resume_from(&restored, start, truncated_bytes, fail_closed, now)?;
         }
         let now = manager.clock.now_ms();
         if let Some(Err(message)) = lock(&manager.core).ledger.checkpoint_now(now, true) {
             return Err(BuildError::CheckpointWrite { message });
         }
         Ok(manager)
+    }
+
+    /// Restores the extensions a resumed ledger knew and records the `resume` entry.
+    fn resume_from(
+        &mut self,
+        restored: &RestoredState,
+        start: resume::StartSettings,
+        truncated_bytes: u64,
+        fail_closed: Option<crate::resume::FailClosedStart>,
+        now: u64,
+    ) -> Result<(), BuildError> {
+        let entries_found = match &fail_closed {
+            Some(f) => f.first_invalid_index.unwrap_or(0),
+            None => restored.entries,
+        };
+        let (killed, quarantined) = self.restore_extensions(restored);
+        let report = ResumeReport {
+            entries_found,
+            truncated_bytes,
+            rollout_phase: start.rollout.phase,
+            rolled_back_from: start.rollout.rolled_back_from,
+            extensions: restored.extensions.len() as u64,
+            killed,
+            quarantined,
+            overridden: start.overridden,
+            fail_closed,
+        };
+        self.record_resume(&report, now)?;
+        self.resume = Some(report);
+        Ok(())
     }
 
     /// Signs a checkpoint of the ledger's head now (a host's orderly shutdown, an operator
@@ -552,6 +502,87 @@ impl ExtensionManager {
         lock(self.calls.get(call_id))
             .get_for(call_id, &shard)
             .cloned()
+    }
+}
+
+/// The builder's risk configuration, validated, with the builder's ledger limit and the phase's
+/// `enforce`, and the builder's bounds checked.
+fn validated_config(b: &ExtensionManagerBuilder) -> Result<RuntimeRiskConfig, BuildError> {
+    let mut config = b.risk_config;
+    if let Some(limit) = b.ledger_limit {
+        config.ledger_limit = limit;
+    }
+    // INVARIANT (enforce-follows-phase): `config.enforce == phase.is_enforcing()` (docs/design.md §4).
+    config.enforce = b.rollout_phase.is_enforcing();
+    config.validate()?;
+    if !(1..=MAX_RECORD_LIMIT).contains(&b.record_limit) {
+        return Err(BuildError::RecordLimit {
+            value: b.record_limit,
+        });
+    }
+    if b.max_extensions == 0 {
+        return Err(BuildError::MaxExtensions);
+    }
+    Ok(config)
+}
+
+/// The rule catalog for the builder's workspace.
+fn detector_for(b: &ExtensionManagerBuilder) -> Result<Detector, BuildError> {
+    let context = match &b.workspace {
+        Some(root) => Context::with_workspace(root).ok_or_else(|| BuildError::Workspace {
+            value: root.clone(),
+        })?,
+        None => Context::new(),
+    };
+    Ok(Detector::builtin(context)?)
+}
+
+/// Starts or continues the chain: a new one gets the genesis configuration and the start-up
+/// phase; a resumed one a configuration entry when the builder's differs from the ledger's.
+/// Returns the rollout controller and its epoch.
+fn start_chain(
+    ledger: &mut LedgerSink,
+    restored: &RestoredState,
+    in_force: ConfigChangeRecord,
+    start: &resume::StartSettings,
+    now: u64,
+    rng: &mut ChaCha20Rng,
+) -> Result<(RolloutController, u64), BuildError> {
+    // The configuration as entries record it (`enforce` false at genesis, else the phase's).
+    let config = in_force.config;
+    let recorded = ConfigChangeRecord {
+        config: RuntimeRiskConfig {
+            enforce: restored.entries > 0 && config.enforce,
+            ..config
+        },
+        ..in_force
+    };
+    if restored.entries == 0 {
+        // A new chain: the genesis entry states the configuration it starts under (ledger
+        // README), then the start-up phase, if not shadow.
+        ledger.append(now, None, EntryPayload::ConfigChange(recorded), rng)?;
+        let mut rollout = RolloutController::new(start.trigger)?;
+        let mut epoch = 0;
+        if let Some(t) = rollout.set_phase(start.rollout.phase, now) {
+            ledger.append(now, None, transition_payload(&t), rng)?;
+            epoch += 1;
+        }
+        Ok((rollout, epoch))
+    } else {
+        // Only the builder's `ledger_limit` (or a policy profile that moves the bands) can
+        // make the configuration differ from the ledger's: record it before the resume.
+        let as_recorded = restored.config.map(|c| ConfigChangeRecord {
+            config: RuntimeRiskConfig {
+                enforce: config.enforce,
+                ..c.config
+            },
+            ..c
+        });
+        if as_recorded != Some(recorded) {
+            ledger.append(now, None, EntryPayload::ConfigChange(recorded), rng)?;
+        }
+        let rollout = RolloutController::restore(start.trigger, start.rollout)?;
+        Ok((rollout, start.rollout.transition_count))
     }
 }
 

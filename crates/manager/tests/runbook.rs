@@ -220,6 +220,10 @@ mod procedures {
         assert_eq!(kill_entry.reason, "incident-ref");
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a test that reads as one scenario or one table of cases"
+    )]
     #[test]
     fn procedure_2_burst_denial_triage() {
         let clock = ManualClock::new(5_000_000);
@@ -529,6 +533,10 @@ mod procedures {
         verify_chain(&manager);
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a test that reads as one scenario or one table of cases"
+    )]
     #[test]
     fn procedure_6_evidence_bundle_export() -> Result<(), Box<dyn std::error::Error>> {
         let clock = ManualClock::new(50_000_000);
@@ -1038,6 +1046,10 @@ mod rollback_trigger {
         }
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a test that reads as one scenario or one table of cases"
+    )]
     #[test]
     fn a_rollback_trigger_change_is_a_ledger_control_entry() {
         let clock = ManualClock::new(10_000);
@@ -1870,6 +1882,10 @@ mod secrets {
         );
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a test that reads as one scenario or one table of cases"
+    )]
     #[test]
     fn a_secret_never_appears_in_any_artifact_json() {
         let clock = ManualClock::new(1_000);
@@ -1959,7 +1975,10 @@ mod secrets {
 mod pipeline {
     use super::*;
     use hostguard_manager::{HostcallError, IncidentSeverity, RunbookProcedure};
-
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a test that reads as one scenario or one table of cases"
+    )]
     #[test]
     fn exec_mediation_covers_exec_and_the_bash_tool_in_every_phase() {
         for phase in RolloutPhase::ALL {

