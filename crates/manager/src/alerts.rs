@@ -11,6 +11,9 @@ use hostguard_risk_core::{
     Finding,
 };
 
+/// Reason code that marks an alert about a ledger integrity failure.
+pub const LEDGER_INTEGRITY_FAILURE: &str = "ledger_integrity_failure";
+
 /// What every alert of one call shares.
 pub(crate) struct AlertContext<'a> {
     pub(crate) call: &'a Call<'a>,

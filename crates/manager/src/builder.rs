@@ -12,9 +12,6 @@ use hostguard_rollout::{RollbackTrigger, RolloutPhase};
 
 use crate::checkpoints::{CheckpointEvery, CheckpointSpec};
 use crate::clock::SystemClock;
-use crate::error::BuildError;
-use crate::manager::ExtensionManager;
-use crate::resume::DamagedLedger;
 
 /// Default capacity of each per-extension record stream (telemetry, alerts, exec and secret
 /// logs, quota breaches, kill-switch audit).
@@ -26,7 +23,7 @@ pub const DEFAULT_CALL_INDEX_LIMIT: usize = 65_536;
 /// Default bound on the extensions the gate keeps state for (one shard each).
 pub const DEFAULT_MAX_EXTENSIONS: usize = 65_536;
 
-/// Builds an [`ExtensionManager`]. Defaults: risk controller off
+/// Builds an [`ExtensionManager`](crate::ExtensionManager). Defaults: risk controller off
 /// ([`RuntimeRiskConfig::default`]), the Safe policy profile, the [`SystemClock`], the default
 /// secret broker, rollout phase shadow, the default rollback trigger, a salt RNG seeded from the
 /// operating system.
@@ -194,7 +191,7 @@ impl ExtensionManagerBuilder {
     /// kill switches, quarantines and trust, each extension's hysteresis state and unsafe
     /// streak, the rollout phase with its rollback provenance and epoch, the rollback trigger,
     /// the latest risk configuration — and writes a `resume` entry saying what it restored
-    /// ([`ExtensionManager::resume_report`]). The ledger's state wins over this builder's
+    /// ([`ExtensionManager::resume_report`](crate::ExtensionManager::resume_report)). The ledger's state wins over this builder's
     /// `risk_config`, `rollout_phase` and `rollback_trigger` (the report names each one it
     /// overrode): change them after `build` through the operator API, so the change is in the
     /// chain. Record streams, quotas, taint and the risk model's statistics start fresh.
@@ -219,7 +216,7 @@ impl ExtensionManagerBuilder {
     /// Signs checkpoints of the durable ledger with `key` (`docs/ledger-format.md` §8, origin
     /// the key's name) into `path`, replaced atomically: when the manager is built, after
     /// every control entry, `every` N entries or T ms, and on
-    /// [`write_checkpoint`](ExtensionManager::write_checkpoint). The ledger is synced before
+    /// [`write_checkpoint`](crate::ExtensionManager::write_checkpoint). The ledger is synced before
     /// each, so a checkpoint never pins an entry a crash could lose. On an existing file,
     /// `build` first checks the ledger against the checkpoint there: a ledger cut, rewritten or
     /// re-chained since, a missing checkpoint, or a loosening control entry after it is
@@ -274,10 +271,19 @@ impl ExtensionManagerBuilder {
         self.workspace = Some(root.into());
         self
     }
+}
 
-    /// Validates every knob and builds the manager; writes the genesis config entry (and the
-    /// start-up rollout transition, if any) to the ledger. The error names the bad field.
-    pub fn build(self) -> Result<ExtensionManager, BuildError> {
-        ExtensionManager::from_builder(self)
-    }
+/// What [`build`](crate::ExtensionManagerBuilder::build) does when the durable ledger does not
+/// verify (a complete line that does not parse, or breaks the chain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DamagedLedger {
+    /// Refuse to build: [`BuildError::LedgerDamaged`](crate::BuildError::LedgerDamaged) names the file and the first invalid
+    /// entry. Nothing is changed on disk.
+    #[default]
+    Refuse,
+    /// Move the damaged file aside (to `FILE.damaged-<ms>`, nothing is deleted), start a new
+    /// chain in its place whose `resume` entry says why, and quarantine every extension at
+    /// first sight until an operator lifts it (`reset_extension`, or the kill switch engaged
+    /// and lifted). The chain stays fail-closed across later restarts.
+    FailClosed,
 }

@@ -59,18 +59,19 @@ mod triage;
 mod verdict;
 
 // The manager.
+pub use alerts::LEDGER_INTEGRITY_FAILURE;
 pub use builder::{
-    ExtensionManagerBuilder, DEFAULT_CALL_INDEX_LIMIT, DEFAULT_MAX_EXTENSIONS,
+    DamagedLedger, ExtensionManagerBuilder, DEFAULT_CALL_INDEX_LIMIT, DEFAULT_MAX_EXTENSIONS,
     DEFAULT_RECORD_LIMIT, MAX_RECORD_LIMIT,
 };
 pub use checkpoints::{CheckpointEvery, CheckpointStatus};
 pub use clock::SystemClock;
 pub use error::{BuildError, ControlError, HostcallError};
 pub use manager::ExtensionManager;
-pub use resume::{DamagedLedger, FailClosedStart, ResumeReport};
+pub use resume::{FailClosedStart, ResumeReport};
 pub use triage::{
     triage_alert, triage_alerts, IncidentSeverity, RunbookProcedure, Triage, TriageContext,
-    BURST_THRESHOLD, BURST_WINDOW_MS, LEDGER_INTEGRITY_FAILURE,
+    BURST_THRESHOLD, BURST_WINDOW_MS,
 };
 pub use verdict::{Outcome, Verdict};
 

@@ -106,6 +106,14 @@ pub struct ExtensionManager {
     pub(crate) core: Mutex<Core>,
 }
 
+impl ExtensionManagerBuilder {
+    /// Validates every knob and builds the manager; writes the genesis config entry (and the
+    /// start-up rollout transition, if any) to the ledger. The error names the bad field.
+    pub fn build(self) -> Result<ExtensionManager, BuildError> {
+        ExtensionManager::from_builder(self)
+    }
+}
+
 impl std::fmt::Debug for ExtensionManager {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ExtensionManager")
@@ -121,7 +129,7 @@ impl ExtensionManager {
         ExtensionManagerBuilder::default()
     }
 
-    pub(crate) fn from_builder(b: ExtensionManagerBuilder) -> Result<ExtensionManager, BuildError> {
+    fn from_builder(b: ExtensionManagerBuilder) -> Result<ExtensionManager, BuildError> {
         let config = validated_config(&b)?;
         let policy = match b.quota {
             Some(q) => b.policy.clone().with_quota(q),
@@ -306,7 +314,7 @@ impl ExtensionManager {
                 SecurityAlertSeverity::Critical,
                 e.to_string(),
                 &[
-                    crate::triage::LEDGER_INTEGRITY_FAILURE,
+                    crate::alerts::LEDGER_INTEGRITY_FAILURE,
                     "control_not_recorded",
                 ],
             );
@@ -386,7 +394,7 @@ impl ExtensionManager {
                     f.error,
                     f.moved_description()
                 ),
-                &[crate::triage::LEDGER_INTEGRITY_FAILURE, "fail_closed"],
+                &[crate::alerts::LEDGER_INTEGRITY_FAILURE, "fail_closed"],
             );
         }
         Ok(())

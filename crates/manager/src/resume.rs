@@ -13,26 +13,11 @@ use hostguard_ledger::{
 use hostguard_risk_core::{HysteresisConfig, RuntimeRiskConfig};
 use hostguard_rollout::{RestoredRollout, RollbackTrigger, RolloutPhase};
 
-use crate::builder::ExtensionManagerBuilder;
+use crate::builder::{DamagedLedger, ExtensionManagerBuilder};
 use crate::checkpoints::{CheckpointSpec, Checkpointer};
 use crate::error::BuildError;
 use crate::sink::{LedgerSink, Store};
 use crate::state::phase_code;
-
-/// What [`build`](crate::ExtensionManagerBuilder::build) does when the durable ledger does not
-/// verify (a complete line that does not parse, or breaks the chain).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DamagedLedger {
-    /// Refuse to build: [`BuildError::LedgerDamaged`] names the file and the first invalid
-    /// entry. Nothing is changed on disk.
-    #[default]
-    Refuse,
-    /// Move the damaged file aside (to `FILE.damaged-<ms>`, nothing is deleted), start a new
-    /// chain in its place whose `resume` entry says why, and quarantine every extension at
-    /// first sight until an operator lifts it (`reset_extension`, or the kill switch engaged
-    /// and lifted). The chain stays fail-closed across later restarts.
-    FailClosed,
-}
 
 /// Why a manager started fail-closed.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,6 +24,7 @@ use hostguard_ledger::RuntimeRiskLedgerVerificationReport;
 use hostguard_risk_core::EnforcementState;
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::LEDGER_INTEGRITY_FAILURE;
 use crate::manager::ExtensionManager;
 use crate::shard::lock;
 use hostguard_risk_core::ExtensionTrustState;
@@ -32,8 +33,6 @@ use hostguard_risk_core::ExtensionTrustState;
 pub const BURST_WINDOW_MS: u64 = 60_000;
 /// More than this many policy denials from one extension inside the window is a burst.
 pub const BURST_THRESHOLD: usize = 3;
-/// Reason code that marks an alert about a ledger integrity failure.
-pub const LEDGER_INTEGRITY_FAILURE: &str = "ledger_integrity_failure";
 
 /// The runbook's severity levels, most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -145,7 +144,7 @@ pub struct TriageContext {
 /// The runbook's decision tree ("Decision Tree: Incoming Alert") on one alert with its
 /// context: the one place the tree is written, for the live manager and the offline CLI alike.
 /// Branches are tried in the runbook's order: quarantine, policy denial, then the reason-code
-/// branches of [`CODE_BRANCHES`] (state transition, rollback, ledger integrity), then the
+/// branches of `CODE_BRANCHES` (state transition, rollback, ledger integrity), then the
 /// alert's category.
 pub fn triage_alert(alert: &SecurityAlert, ctx: TriageContext) -> Triage {
     let ext_name = alert.extension_id.as_deref().unwrap_or("-");

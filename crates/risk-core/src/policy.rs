@@ -124,6 +124,46 @@ impl PolicyMode {
     }
 }
 
+/// A mebibyte, for the write-bytes presets.
+const MIB: u64 = 1024 * 1024;
+
+/// The global quota presets, one per mode (a per-extension override replaces them).
+impl QuotaLimits {
+    /// The preset of a policy mode. Stricter modes get tighter limits; even `Permissive` keeps
+    /// rate limits (docs/design.md §2 step 3: "quotas still apply") and only lifts the lifetime total.
+    pub const fn for_mode(mode: PolicyMode) -> QuotaLimits {
+        match mode {
+            PolicyMode::Strict => QuotaLimits {
+                per_second: Some(10),
+                per_minute: Some(300),
+                total: Some(50_000),
+                subprocesses: Some(16),
+                write_bytes: Some(16 * MIB),
+                http_requests: Some(120),
+            },
+            // A coding agent indexing a workspace reads well over 100 files a second in bursts
+            // (fixtures/traces `read-burst-index`); the per-second cap stops a runaway loop, not
+            // a burst, and the per-minute cap bounds the sustained rate at 100 calls/s.
+            PolicyMode::Prompt => QuotaLimits {
+                per_second: Some(250),
+                per_minute: Some(6_000),
+                total: Some(500_000),
+                subprocesses: Some(64),
+                write_bytes: Some(256 * MIB),
+                http_requests: Some(1_200),
+            },
+            PolicyMode::Permissive => QuotaLimits {
+                per_second: Some(1_000),
+                per_minute: Some(30_000),
+                total: None,
+                subprocesses: Some(256),
+                write_bytes: Some(1024 * MIB),
+                http_requests: Some(6_000),
+            },
+        }
+    }
+}
+
 impl fmt::Display for PolicyMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

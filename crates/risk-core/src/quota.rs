@@ -1,6 +1,6 @@
 //! Quotas: how much one extension may do per second, per minute and in total (docs/design.md §2 step 4).
 //!
-//! [`QuotaLimits`] holds the limits (presets per [`PolicyMode`]; a per-extension override in
+//! [`QuotaLimits`] holds the limits (presets per [`PolicyMode`](crate::PolicyMode), in the policy module; a per-extension override in
 //! [`ExtensionPolicy`](crate::ExtensionPolicy) replaces the global set for that extension).
 //! [`QuotaTracker`] counts one extension's calls in bounded memory and refuses a call that would
 //! exceed a limit. **A refused call is not counted**: a breach leaves the tracker unchanged, so an
@@ -26,14 +26,11 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::capability::Capability;
-use crate::policy::PolicyMode;
 
 /// Seconds in the sliding window.
 const WINDOW_SECONDS: u64 = 60;
 /// Same, as an array length.
 const WINDOW_LEN: usize = 60;
-const MIB: u64 = 1024 * 1024;
-
 /// Limits on what one extension may do. `None` means unlimited: spelled `"unlimited"` in TOML and
 /// JSON, and every field is required there, so a forgotten field never lifts a limit silently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,40 +66,6 @@ impl QuotaLimits {
         write_bytes: None,
         http_requests: None,
     };
-
-    /// The preset of a policy mode. Stricter modes get tighter limits; even `Permissive` keeps
-    /// rate limits (docs/design.md §2 step 3: "quotas still apply") and only lifts the lifetime total.
-    pub const fn for_mode(mode: PolicyMode) -> QuotaLimits {
-        match mode {
-            PolicyMode::Strict => QuotaLimits {
-                per_second: Some(10),
-                per_minute: Some(300),
-                total: Some(50_000),
-                subprocesses: Some(16),
-                write_bytes: Some(16 * MIB),
-                http_requests: Some(120),
-            },
-            // A coding agent indexing a workspace reads well over 100 files a second in bursts
-            // (fixtures/traces `read-burst-index`); the per-second cap stops a runaway loop, not
-            // a burst, and the per-minute cap bounds the sustained rate at 100 calls/s.
-            PolicyMode::Prompt => QuotaLimits {
-                per_second: Some(250),
-                per_minute: Some(6_000),
-                total: Some(500_000),
-                subprocesses: Some(64),
-                write_bytes: Some(256 * MIB),
-                http_requests: Some(1_200),
-            },
-            PolicyMode::Permissive => QuotaLimits {
-                per_second: Some(1_000),
-                per_minute: Some(30_000),
-                total: None,
-                subprocesses: Some(256),
-                write_bytes: Some(1024 * MIB),
-                http_requests: Some(6_000),
-            },
-        }
-    }
 }
 
 /// Which limit a call would have exceeded.
@@ -430,6 +393,7 @@ mod limit_serde {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::PolicyMode;
 
     fn limits() -> QuotaLimits {
         QuotaLimits {
