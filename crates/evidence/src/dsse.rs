@@ -12,8 +12,8 @@ use base64::Engine as _;
 use hostguard_ledger::{from_json_exactly, ExactJsonError};
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::IncidentEvidenceBundle;
 use crate::error::EvidenceError;
+use crate::incident::IncidentEvidenceBundle;
 
 /// `_type` of an in-toto Statement v1.
 pub const IN_TOTO_STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";

@@ -13,10 +13,10 @@ use hostguard_risk_core::{DomainTag, TaggedSha256};
 use serde::ser::SerializeMap as _;
 use serde::{Serialize, Serializer};
 
-use crate::bundle::IncidentEvidenceBundle;
 use crate::canonical::write_string;
 use crate::canonical_ser::{append_canonical, key_order, Scratch};
 use crate::error::EvidenceError;
+use crate::incident::IncidentEvidenceBundle;
 
 /// The evidence crate's name for the one domain-tag enum (`hostguard_risk_core::DomainTag`):
 /// the bundle hash is [`DomainTag::BundleHash`] (0x10), distinct from the ledger's tags
@@ -282,6 +282,14 @@ fn write_object(
     }
     out.buf.push('}');
     Ok(())
+}
+
+impl IncidentEvidenceBundle {
+    /// Recomputes the bundle hash from the current content (the stored `bundle_hash` is not
+    /// read).
+    pub fn compute_hash(&self) -> Result<Digest, EvidenceError> {
+        compute_bundle_hash(self)
+    }
 }
 
 #[cfg(test)]

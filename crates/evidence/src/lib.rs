@@ -71,6 +71,7 @@ mod dsse_sign;
 mod error;
 mod filter;
 mod hash;
+mod incident;
 mod records;
 mod source;
 mod summary;
@@ -81,10 +82,7 @@ pub use artifacts::{
     SecurityAlertArtifact,
 };
 pub use bounded::BoundedLog;
-pub use bundle::{
-    build_incident_evidence_bundle, IncidentEvidenceBundle, IncidentEvidenceBundleBuilder,
-    INCIDENT_EVIDENCE_BUNDLE_SCHEMA,
-};
+pub use bundle::{build_incident_evidence_bundle, IncidentEvidenceBundleBuilder};
 pub use canonical::to_canonical_string;
 pub use dsse::{
     DsseEnvelope, DsseSignature, InTotoStatement, InTotoSubject, DSSE_PAYLOAD_TYPE,
@@ -99,13 +97,15 @@ pub use hostguard_ledger::{
     replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact,
     RuntimeRiskLedgerArtifact,
 };
+pub use incident::{
+    IncidentBundleSummary, IncidentEvidenceBundle, INCIDENT_EVIDENCE_BUNDLE_SCHEMA,
+};
 pub use records::{
     ExecMediationLedgerEntry, KillSwitchAuditEntry, QuotaBreachEvent, RolloutSnapshot,
     RuntimeHostcallTelemetryEvent, SecretBrokerLedgerEntry, SecurityAlert, SecurityAlertCategory,
     SecurityAlertSeverity, TrustStateRecord,
 };
 pub use source::{SourceLedgerError, SourceLedgerStatus, SOURCE_LEDGER_ERRORS_LISTED};
-pub use summary::IncidentBundleSummary;
 pub use verify::{
     verify_bundle_checkpoint, verify_incident_evidence_bundle,
     verify_incident_evidence_bundle_json, BundleVerifyError, BundleVerifyErrorCode,

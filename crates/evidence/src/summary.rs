@@ -5,42 +5,8 @@ use std::collections::BTreeSet;
 
 use hostguard_ledger::verify_runtime_risk_ledger_artifact;
 use hostguard_risk_core::EnforcementState;
-use serde::{Deserialize, Serialize};
 
-use crate::bundle::IncidentEvidenceBundle;
-
-/// Counts over a bundle's sections (`docs/evidence-format.md` §2.5 defines each precisely).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IncidentBundleSummary {
-    /// Disclosed (not elided) entries of the ledger section.
-    pub ledger_entry_count: u64,
-    /// Alerts.
-    pub alert_count: u64,
-    /// Telemetry events.
-    pub telemetry_event_count: u64,
-    /// Exec-mediation entries.
-    pub exec_mediation_count: u64,
-    /// Secret-broker entries.
-    pub secret_broker_count: u64,
-    /// Quota breaches.
-    pub quota_breach_count: u64,
-    /// Distinct extension ids named by the disclosed ledger entries, alerts, telemetry,
-    /// exec-mediation, secret-broker and quota sections (global records name none).
-    pub distinct_extensions: u64,
-    /// Highest finite risk score of the disclosed ledger decisions, alerts and telemetry events;
-    /// 0 when there is none (scores lie in `[0, 1]`).
-    pub peak_risk_score: f64,
-    /// Disclosed ledger decisions whose `selected_action` is `deny` or `terminate`.
-    pub deny_or_terminate_count: u64,
-    /// Whether the embedded ledger section verifies (`verify_runtime_risk_ledger_artifact`)
-    /// *and* the bundle's `source_ledger` records a source that verified when the bundle was
-    /// built: elided entries keep only their digests, so the span alone cannot vouch for them.
-    pub ledger_chain_intact: bool,
-    /// Elided entries of the ledger section (other extensions' or out-of-window entries inside
-    /// the covered span). Not one of the runbook's ten; recorded so the span length is explicit.
-    pub ledger_elided_count: u64,
-}
+use crate::incident::{IncidentBundleSummary, IncidentEvidenceBundle};
 
 impl IncidentBundleSummary {
     /// Recomputes the summary from the bundle's sections (its stored summary is not read);

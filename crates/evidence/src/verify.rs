@@ -7,13 +7,13 @@ use hostguard_ledger::{
     Checkpoint, CheckpointError, Digest, VerifiedCheckpoint, VerifierKey,
 };
 
-use crate::bundle::{
-    ledger_entry_in_scope, IncidentEvidenceBundle, INCIDENT_EVIDENCE_BUNDLE_SCHEMA,
-};
+use crate::bundle::ledger_entry_in_scope;
 use crate::error::EvidenceError;
 use crate::filter::{IncidentBundleFilter, Scoped, REDACTED};
 use crate::hash::compute_bundle_hash;
-use crate::summary::IncidentBundleSummary;
+use crate::incident::{
+    IncidentBundleSummary, IncidentEvidenceBundle, INCIDENT_EVIDENCE_BUNDLE_SCHEMA,
+};
 
 mod report;
 

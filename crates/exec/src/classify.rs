@@ -8,21 +8,20 @@
 //! denied by the default preset rather than waved through.
 
 mod expand;
-mod model;
 mod pipeline;
 
 use std::rc::Rc;
 
-pub(crate) use expand::LIST_SEP;
-use model::render;
-use model::MAX_STAGES;
-pub(crate) use model::{
+use crate::analysis::render;
+use crate::analysis::MAX_STAGES;
+pub(crate) use crate::analysis::{
     snippet, Arg, Detailed, Form, Found, RRedir, StageFacts, Summary, Upstream,
 };
-pub use model::{
+pub use crate::analysis::{
     CommandAnalysis, ExecClass, ExecFinding, MAX_COMMAND_BYTES, MAX_DEPTH, MAX_FINDINGS,
     WORK_BUDGET_BYTES,
 };
+pub(crate) use expand::LIST_SEP;
 use pipeline::{
     advance_upstream, glob_candidates, join_output, module_stage, passes_stdin_through,
     resolve_command, xargs_input, Position,

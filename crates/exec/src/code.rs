@@ -7,57 +7,8 @@
 
 use crate::catalog::Catalog;
 use crate::classes::{Class, Classes, Effect, Verb};
+use crate::code_api::Api;
 use crate::paths::Context;
-
-/// What a group of API names does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Api {
-    Delete,
-    Read,
-    Write,
-    Http,
-    Send,
-    Socket,
-    Spawn,
-    Eval,
-    Decode,
-    Walk,
-    Env,
-    Home,
-    Resolve,
-}
-
-impl Api {
-    pub(crate) const NAMES: [(Api, &'static str); 13] = [
-        (Api::Delete, "delete"),
-        (Api::Read, "read"),
-        (Api::Write, "write"),
-        (Api::Http, "http"),
-        (Api::Send, "send"),
-        (Api::Socket, "socket"),
-        (Api::Spawn, "spawn"),
-        (Api::Eval, "eval"),
-        (Api::Decode, "decode"),
-        (Api::Walk, "walk"),
-        (Api::Env, "env"),
-        (Api::Home, "home"),
-        (Api::Resolve, "resolve"),
-    ];
-
-    pub(crate) fn from_name(name: &str) -> Option<Api> {
-        Api::NAMES.iter().find(|(_, n)| *n == name).map(|(a, _)| *a)
-    }
-
-    const fn bit(self) -> u16 {
-        1 << (self as u8)
-    }
-}
-
-/// The `[[code]]` entries: API names (lower-case) per kind.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct CodeTable {
-    pub entries: Vec<(Api, Vec<String>)>,
-}
 
 /// Longest code scanned (longer code is scanned up to here).
 const MAX_CODE_BYTES: usize = 64 * 1024;

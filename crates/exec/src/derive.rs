@@ -2,9 +2,9 @@
 //! (redirections, operands, option values, wrappers, the background operator, inline
 //! interpreter code) — never from the command's spelling.
 
+use crate::analysis::RRedir;
 use crate::catalog::Catalog;
 use crate::classes::{Class, Classes, Effect, Verb};
-use crate::classify::RRedir;
 use crate::code::code_effects;
 use crate::inspect::ContentJudge;
 use crate::lex::RedirKind;

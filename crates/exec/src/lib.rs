@@ -129,10 +129,12 @@
 //!
 //! The risk model (docs/design.md §3) still sees every exec call; mediation is one layer of several.
 
+mod analysis;
 mod catalog;
 mod classes;
 mod classify;
 mod code;
+mod code_api;
 mod derive;
 mod envnames;
 mod facts;

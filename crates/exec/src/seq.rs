@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use crate::classify::Arg;
+use crate::analysis::Arg;
 use crate::facts::{is_root_or_home, normalise, strip_dot, url_basename, DOWNLOADERS};
 use crate::lex::RedirKind;
 use crate::stage::Stage;

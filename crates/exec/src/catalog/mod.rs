@@ -17,7 +17,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use crate::classes::Classes;
-use crate::code::CodeTable;
+use crate::code_api::CodeTable;
 use crate::envnames::EnvTable;
 use crate::packages::PackageTable;
 use crate::paths::{Context, PathTable};

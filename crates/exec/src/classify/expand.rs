@@ -3,7 +3,7 @@
 //! in the line, `for` lists as several fields, brace expansion, and field splitting of what
 //! changed. Pure: the values come in as arguments.
 
-use super::model::{Arg, RRedir, Summary, MAX_COMMAND_BYTES};
+use crate::analysis::{Arg, RRedir, Summary, MAX_COMMAND_BYTES};
 use crate::lex::{Redir, Word, DEFAULT_CLOSE, DEFAULT_OPEN, DEFAULT_SEP, LITERAL_DOLLAR, SUB_MARK};
 
 /// Appends the fields `word` expands to.

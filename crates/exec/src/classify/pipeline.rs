@@ -6,7 +6,7 @@
 use std::rc::Rc;
 
 use super::expand::{resolve_redir, resolve_word};
-use super::model::{Arg, RRedir, Summary, Upstream, MAX_COMMAND_BYTES};
+use crate::analysis::{Arg, RRedir, Summary, Upstream, MAX_COMMAND_BYTES};
 use crate::lex::RedirKind;
 use crate::parse::SimpleCommand;
 use crate::seq::SeqState;

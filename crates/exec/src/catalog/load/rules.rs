@@ -2,9 +2,9 @@
 //! against the program families, methods, taint flags and finding classes) and examples.
 
 use super::raw::{RawCondition, RawRule};
+use crate::analysis::ExecClass;
 use crate::catalog::matcher::{Condition, EffectPattern, Method, Taint};
 use crate::catalog::{Example, Rule, Severity};
-use crate::classify::ExecClass;
 use crate::glob::WordGlob;
 use crate::programs::ProgramTable;
 

@@ -8,7 +8,7 @@ use super::error::{err, CatalogError};
 use super::raw::{RawEnv, RawFile, RawHost, RawPath, RawProgram, RawToolFamily};
 use crate::catalog::tools::{family_key, tool_key, ToolFamily, ToolKind, ToolTable};
 use crate::classes::{Class, Classes};
-use crate::code::{Api, CodeTable};
+use crate::code_api::{Api, CodeTable};
 use crate::envnames::EnvTable;
 use crate::glob::{PathGlob, MAX_DOUBLE_STARS};
 use crate::packages::{normalise, Ecosystem, PackageTable};
