@@ -10,6 +10,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 mod bench;
+mod circles;
 mod detect;
 mod fixtures;
 mod gen;
@@ -19,7 +20,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
-        Some("deps") => check_dependency_direction(),
+        Some("deps") => {
+            check_dependency_direction().and_then(|()| circles::check(&workspace_root()?))
+        }
         Some("fixtures") => match flag(&args, "--check") {
             Ok(check) => workspace_root().and_then(|root| fixtures::run(&root, check)),
             Err(e) => Err(e),
@@ -60,7 +63,8 @@ fn print_help() {
          tasks:\n  \
          ci                   fmt --check, dependency direction, clippy -D warnings, tests, doc tests,\n  \
                               fixtures --check, snapshots, detect\n  \
-         deps                 check that crate dependencies point down only (docs/design.md §1)\n  \
+         deps                 check that crate dependencies point down only (docs/design.md §1) and that\n  \
+                              no two files of a crate import each other (STYLE.md)\n  \
          fixtures [--check]   regenerate fixtures/ from the fixed seed; --check fails if a byte would change\n  \
          snapshots [--accept] run the insta snapshot tests (never writing snapshots unless --accept)\n  \
          detect               hostguard run over fixtures/traces and the blind traces (enforce_all): no\n  \
@@ -114,8 +118,9 @@ const CI_STEPS: &[Step] = &[
 fn ci() -> Result<()> {
     let root = workspace_root()?;
     let total = CI_STEPS.len() + 4;
-    println!("==> [1/{total}] dependency direction");
+    println!("==> [1/{total}] dependency direction, file circles");
     check_dependency_direction()?;
+    circles::check(&root)?;
     for (i, step) in CI_STEPS.iter().enumerate() {
         println!(
             "==> [{}/{total}] {}: cargo {}",
