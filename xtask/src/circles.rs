@@ -86,3 +86,41 @@ fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn two_files_that_import_each_other_fail_and_a_third_below_both_passes() {
+        let root = std::env::temp_dir().join(format!("hostguard-circles-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        write(&root, "crates/x/src/lib.rs", "mod a;\nmod b;\n");
+        write(
+            &root,
+            "crates/x/src/a.rs",
+            "use crate::b::B;\npub struct A;\n",
+        );
+        write(
+            &root,
+            "crates/x/src/b/inner.rs",
+            "// crate::a in a comment does not count\nuse crate::a::A;\n",
+        );
+        let err = check(&root).unwrap_err().to_string();
+        assert!(err.contains("`a` <-> `b`"), "{err}");
+        write(&root, "crates/x/src/b/inner.rs", "use crate::shared::S;\n");
+        write(
+            &root,
+            "crates/x/src/a.rs",
+            "use crate::b::B;\nuse crate::shared::S;\n#[cfg(test)]\nuse crate::a::A;\n",
+        );
+        check(&root).unwrap();
+        fs::remove_dir_all(&root).unwrap();
+    }
+}
