@@ -67,7 +67,7 @@ impl ExtensionManager {
         Ok(self.verdict(&call, &decision, seq))
     }
 
-    /// Runs the step on the extension's state, timed from the call's arrival.
+    /// Runs the step on the extension's state, timed.
     fn decide(&self, st: &mut ShardState, call: &Call<'_>) -> Decision {
         let word = self.phase_word.load(Ordering::Acquire);
         let controller = &st.controller;
@@ -93,9 +93,15 @@ impl ExtensionManager {
             manager: self,
             extension_key: st.detection_key,
         };
+        // The budget counts the decision, not the wait for the extension's lock; the rollout's
+        // latency sample counts both.
+        let started = self.clock.now_ms();
         let assessment = assess(&mut state, call, &config, &judge);
-        let took = self.clock.now_ms().saturating_sub(call.now_ms);
-        conclude(&mut state, call, &config, assessment, took)
+        let ended = self.clock.now_ms();
+        let took = ended.saturating_sub(started);
+        let mut decision = conclude(&mut state, call, &config, assessment, took);
+        decision.latency_ms = ended.saturating_sub(call.now_ms);
+        decision
     }
 
     /// Appends the decision entry, feeds the rollout window, and records the quarantine and
@@ -114,7 +120,7 @@ impl ExtensionManager {
         let Core { ledger, rng, .. } = &mut *core;
         let receipt = ledger.append(now, Some(extension), EntryPayload::Decision(record), rng)?;
         let sample = DecisionSample {
-            latency_ms: decision.decision_ms,
+            latency_ms: decision.latency_ms,
             was_error: decision.eval.as_ref().is_some_and(|e| e.fallback.is_some()),
             was_false_positive: false,
             would_block: decision.settlement.model_blocks,

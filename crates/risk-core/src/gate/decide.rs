@@ -153,8 +153,13 @@ pub struct Decision {
     pub quota_breach: Option<QuotaBreach>,
     /// What the alerts report, in order.
     pub findings: Vec<Finding>,
-    /// How long the decision took (ms), as the caller measured it.
+    /// How long the decision took (ms), as the caller measured it: what the decision budget
+    /// is checked against.
     pub decision_ms: u64,
+    /// How long the call took from its arrival to the decision (ms), waiting included: what
+    /// the rollout's latency health sees. The caller sets it; `conclude` starts it at
+    /// `decision_ms`.
+    pub latency_ms: u64,
 }
 
 impl Decision {
@@ -454,6 +459,7 @@ pub fn conclude(
         quota_breach: a.quota_breach,
         findings: a.findings,
         decision_ms,
+        latency_ms: decision_ms,
     }
 }
 
