@@ -105,7 +105,8 @@ pub struct IncidentBundleSummary {
     /// Highest finite risk score of the disclosed ledger decisions, alerts and telemetry events;
     /// 0 when there is none (scores lie in `[0, 1]`).
     pub peak_risk_score: f64,
-    /// Disclosed ledger decisions whose `selected_action` is `deny` or `terminate`.
+    /// Disclosed ledger decisions that applied `deny` or `terminate` (`applied.action`, or
+    /// `selected_action` in a decision written before `applied` existed).
     pub deny_or_terminate_count: u64,
     /// Whether the embedded ledger section verifies (`verify_runtime_risk_ledger_artifact`)
     /// *and* the bundle's `source_ledger` records a source that verified when the bundle was

@@ -42,7 +42,10 @@ impl IncidentBundleSummary {
             extensions.extend(entry.extension_id.as_deref());
             if let Some(d) = entry.decision() {
                 raise(d.risk_score);
-                match d.selected_action {
+                // What was applied: in shadow and log_only `selected_action` is only what
+                // enforcement would have done (decisions written before `applied` existed
+                // record what was applied there).
+                match d.applied.map_or(d.selected_action, |a| a.action) {
                     EnforcementState::Deny | EnforcementState::Terminate => {
                         deny_or_terminate_count += 1;
                     }

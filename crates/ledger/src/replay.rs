@@ -18,10 +18,15 @@
 //!   are not steps: they are counted in [`ReplaySkipCounts`]; an unevaluated decision whose
 //!   record the enforcement step does not reproduce is listed by seq;
 //! - a step is `consistent` when the machine reproduces the recorded `state_before`,
-//!   `state_after` and `consecutive_unsafe`, and the enforcement step the recorded
+//!   `state_after` and `consecutive_unsafe`, the enforcement step the recorded
 //!   `selected_action`, `applied` and `enforced` (a decision written before `applied` existed
-//!   is checked for `enforced` only); replay then goes on from the *derived* machine, so a
-//!   divergence shows up where it starts and as long as it lasts.
+//!   is checked for `enforced` only), and the recorded `rollout_phase` is the one the last
+//!   rollout transition (or resume entry) put in force — or, for an extension's first decision
+//!   after a transition, the phase that transition left (the gate reads the phase before it
+//!   takes the ledger lock, so that one decision may have raced it; see `decision_epoch`);
+//!   replay then goes on from the *derived* machine, so a divergence shows up where it starts
+//!   and as long as it lasts. Before the first transition, and after an elided entry until the
+//!   next one, the phase in force is unknown and not checked.
 //!
 //! A retention-truncated head (anchor `first_seq > 0`) starts mid-history: each extension's
 //! machine is seeded from its first retained decision (`state_before`, and
@@ -30,10 +35,11 @@
 //! de-escalation cooldown counter is not in the ledger, so while a seeded machine has not seen
 //! its counter reset, a one-level de-escalation the machine did not predict is accepted as
 //! consistent (the unknown counter could have completed it) and the step says `seeded: true`.
-//! Elided entries may hide a config change or a rollout transition; replay of a bundle with
-//! elided entries is exact only when no control entry was elided.
+//! Elided entries may hide a config change or a rollout transition: after one, the phase is
+//! unknown and an enforce_new decision keeps its recorded basis, as mid-history; replay of a
+//! bundle with elided entries is otherwise exact only when no control entry was elided.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use std::str::FromStr;
 
@@ -185,8 +191,20 @@ struct Replayer {
     config: HysteresisConfig,
     fail_closed: bool,
     machines: BTreeMap<String, Machine>,
-    /// Rollout transitions so far (the manager's epoch) and each extension's first epoch.
+    /// Rollout transitions so far (the manager's epoch), the last one's phases, and each
+    /// extension's first epoch.
     epoch: u64,
+    last_transition: Option<(String, String)>,
+    /// The phase the ledger's last transition (or resume entry) put in force: unknown before
+    /// the first one (a manager records its start-up phase as a transition, but a ledger need
+    /// not start at a manager's genesis) and after a gap (an elided entry) until the next one.
+    phase_in_force: Option<String>,
+    /// Extensions with a decision since the last transition: only an extension's first
+    /// decision after a transition can have raced it (one decision per extension is in flight).
+    decided_since_transition: BTreeSet<String>,
+    /// History is incomplete (a truncated head or an elided entry): when an extension was first
+    /// seen, and so the enforce_new basis, may not be derivable.
+    history_gap: bool,
     first_seen: BTreeMap<String, u64>,
     steps: Vec<RuntimeRiskReplayStep>,
     skipped: ReplaySkipCounts,
@@ -202,6 +220,10 @@ impl Replayer {
             fail_closed: artifact.config.fail_closed,
             machines: BTreeMap::new(),
             epoch: 0,
+            last_transition: None,
+            phase_in_force: None,
+            decided_since_transition: BTreeSet::new(),
+            history_gap: artifact.anchor.first_seq > 0,
             first_seen: BTreeMap::new(),
             steps: Vec::new(),
             skipped: ReplaySkipCounts::default(),
@@ -212,7 +234,11 @@ impl Replayer {
 
     fn entry(&mut self, index: usize, entry: &LedgerEntry) {
         match &entry.body {
-            EntryBody::Elided => self.skipped.elided += 1,
+            EntryBody::Elided => {
+                self.skipped.elided += 1;
+                self.history_gap = true;
+                self.phase_in_force = None;
+            }
             EntryBody::Full(EntryPayload::Decision(d)) => self.decision(index, entry, d),
             EntryBody::Full(payload) => {
                 self.control(entry, payload);
@@ -235,14 +261,22 @@ impl Replayer {
                     self.machines.insert(ext.clone(), Machine::fresh());
                 }
             }
-            EntryPayload::RolloutTransition(_) => self.epoch += 1,
+            EntryPayload::RolloutTransition(t) => {
+                self.epoch += 1;
+                self.last_transition = Some((t.from.clone(), t.to.clone()));
+                self.phase_in_force = Some(t.to.clone());
+                self.decided_since_transition.clear();
+            }
+            EntryPayload::Resume(r) => {
+                self.phase_in_force = Some(r.rollout_phase.clone());
+                self.decided_since_transition.clear();
+            }
             // The rollback trigger governs the rollout, not the hysteresis machine; a resume
             // restores the very machines replay goes on with.
             EntryPayload::KillSwitch(KillSwitchRecord { engaged: true, .. })
             | EntryPayload::TrustChange(_)
             | EntryPayload::PromptResolution(_)
             | EntryPayload::RollbackTriggerChange(_)
-            | EntryPayload::Resume(_)
             | EntryPayload::Decision(_) => {}
         }
     }
@@ -252,10 +286,14 @@ impl Replayer {
             self.skipped.unattributed += 1;
             return;
         };
-        let first_seen = *self.first_seen.entry(ext.clone()).or_insert(self.epoch);
+        let may_lag = self.decided_since_transition.insert(ext.clone());
+        let last = self.last_transition.as_ref();
+        let epoch = decision_epoch(self.epoch, last, &d.rollout_phase, may_lag);
+        let first_seen = *self.first_seen.entry(ext.clone()).or_insert(epoch);
+        let phase_ok = self.phase_recorded_faithfully(d, epoch);
         if !d.risk_evaluated {
             self.skipped.not_risk_evaluated += 1;
-            if !reproduces(d, None, EnforcementBasis::NotEvaluated) {
+            if !phase_ok || !reproduces(d, None, EnforcementBasis::NotEvaluated) {
                 self.unreproduced_unevaluated.push(entry.seq);
             }
             return;
@@ -274,10 +312,11 @@ impl Replayer {
             Some(_) if self.fail_closed => derived_state.max(EnforcementState::Deny),
             Some(_) | None => derived_state,
         };
-        let basis = self.basis(d, first_seen);
+        let basis = self.basis(d, first_seen, epoch);
         let settled = basis.map(|b| settle(d.capability, gate_state(d), Some(verdict), b));
-        let consistent =
-            hysteresis_consistent && basis.is_some_and(|b| reproduces(d, Some(verdict), b));
+        let consistent = hysteresis_consistent
+            && phase_ok
+            && basis.is_some_and(|b| reproduces(d, Some(verdict), b));
         if !consistent {
             self.inconsistent_count += 1;
         }
@@ -302,22 +341,51 @@ impl Replayer {
         });
     }
 
+    /// Whether the decision records the phase the ledger's transitions put in force (or, when
+    /// it raced the last transition, the phase it left: its `epoch` is then one behind; see
+    /// [`decision_epoch`]). Unknown after a gap in history: accepted.
+    fn phase_recorded_faithfully(&self, d: &DecisionRecord, epoch: u64) -> bool {
+        let raced = epoch < self.epoch;
+        self.phase_in_force
+            .as_ref()
+            .is_none_or(|phase| *phase == d.rollout_phase || raced)
+    }
+
     /// The basis the recorded phase and the extension's first sight give. A ledger that starts
     /// mid-history cannot know when an extension was first seen: there an enforce_new decision
     /// keeps the recorded basis of the two enforce_new ones. `None`: the recorded phase is not
     /// a phase.
-    fn basis(&self, d: &DecisionRecord, first_seen: u64) -> Option<EnforcementBasis> {
+    fn basis(&self, d: &DecisionRecord, first_seen: u64, epoch: u64) -> Option<EnforcementBasis> {
         let phase = RolloutPhase::from_str(&d.rollout_phase).ok()?;
-        let derived = EnforcementBasis::of(phase, first_seen, self.epoch);
+        let derived = EnforcementBasis::of(phase, first_seen, epoch);
         let recorded = d.applied.map(|a| a.basis);
         let either_enforce_new = matches!(
             recorded,
             Some(EnforcementBasis::EnforceNewOlder | EnforcementBasis::EnforceNewFirstSeen)
         );
-        if self.mid_history && phase == RolloutPhase::EnforceNew && either_enforce_new {
+        if self.history_gap && phase == RolloutPhase::EnforceNew && either_enforce_new {
             return recorded;
         }
         Some(derived)
+    }
+}
+
+/// The rollout epoch a decision was made in: the transitions before it in the ledger — or one
+/// fewer when the decision records the phase the last transition left and `may_lag` (it is its
+/// extension's first decision since that transition). The gate reads the phase before it takes
+/// the ledger lock, so a decision can race a transition and land after it while recording the
+/// phase (and epoch) it was decided under; one decision per extension is in flight at a time.
+pub(crate) fn decision_epoch(
+    transitions: u64,
+    last: Option<&(String, String)>,
+    recorded_phase: &str,
+    may_lag: bool,
+) -> u64 {
+    match last {
+        Some((from, to)) if may_lag && recorded_phase == from && recorded_phase != to => {
+            transitions.saturating_sub(1)
+        }
+        _ => transitions,
     }
 }
 

@@ -16,7 +16,7 @@ use crate::record::{
     ConfigChangeRecord, EntryPayload, KillSwitchRecord, ResumeRecord, RollbackThresholds,
     RolloutTransitionRecord, TrustChangeRecord,
 };
-use crate::replay::Machine;
+use crate::replay::{decision_epoch, Machine};
 
 // The trust names a `trust_change` records: one home, risk-core's `ExtensionTrustState`.
 pub use hostguard_risk_core::{TRUST_QUARANTINED, TRUST_TRUSTED};
@@ -101,6 +101,9 @@ pub struct RestoredState {
     pub fail_closed: bool,
     /// Every extension with an entry, by id.
     pub extensions: BTreeMap<String, RestoredExtension>,
+    /// The last rollout transition's phases (from, to): a decision that records the phase it
+    /// left was decided before it (`replay::decision_epoch`).
+    last_transition: Option<(String, String)>,
 }
 
 impl RestoredState {
@@ -130,6 +133,7 @@ impl RestoredState {
             .starts_with(ROLLBACK_REASON_PREFIX)
             .then(|| t.from.clone());
         rollout.phase = Some(t.to.clone());
+        self.last_transition = Some((t.from.clone(), t.to.clone()));
         rollout.transitions = rollout.transitions.saturating_add(1);
         rollout.last_transition_ms = Some(ts_ms);
     }
@@ -140,7 +144,7 @@ impl RestoredState {
 
     fn extension_event(&mut self, ext: &str, payload: &EntryPayload) {
         let hysteresis = self.hysteresis_config();
-        let epoch = self.rollout.transitions;
+        let transitions = self.rollout.transitions;
         if !self.extensions.contains_key(ext) {
             self.extensions
                 .insert(ext.to_owned(), RestoredExtension::new());
@@ -150,6 +154,9 @@ impl RestoredState {
         };
         match payload {
             EntryPayload::Decision(d) => {
+                let last = self.last_transition.as_ref();
+                // Restore trusts a verified record: any decision may have raced.
+                let epoch = decision_epoch(transitions, last, &d.rollout_phase, true);
                 state.first_seen_epoch.get_or_insert(epoch);
                 state.decisions = state.decisions.saturating_add(1);
                 if d.risk_evaluated {

@@ -36,6 +36,9 @@ mod fixture {
     #[derive(Default)]
     pub struct Model {
         pub config: HysteresisConfig,
+        /// The rollout phase decisions are recorded under (`enforce_all` unless set), as the
+        /// ledger's transitions put it in force.
+        pub phase: Option<&'static str>,
         machines: BTreeMap<String, Hysteresis>,
         calls: u64,
     }
@@ -82,8 +85,8 @@ mod fixture {
                 state_before: outcome.before,
                 state_after: outcome.after,
                 consecutive_unsafe: outcome.consecutive_unsafe,
-                enforced: true,
-                rollout_phase: "enforce_all".to_owned(),
+                enforced: self.phase.is_none_or(|p| p.starts_with("enforce")),
+                rollout_phase: self.phase.unwrap_or("enforce_all").to_owned(),
                 e_process_log: score * 1.5,
                 drift: false,
                 fallback_reason: None,
@@ -183,6 +186,8 @@ mod fixture {
                 reason: "rollback: error rate 0.12".to_owned(),
             }),
         );
+        // Decisions after the rollback record the phase it put in force.
+        m.phase = Some("shadow");
         push(
             1_080,
             Some("ext-a"),

@@ -58,7 +58,7 @@ impl Verdict {
         self.action == VerdictAction::Prompt
     }
 
-    /// The enforcement state the gate applied to this call (the ledger's `selected_action`):
+    /// The enforcement state the gate applied to this call (the ledger's `applied.action`):
     /// `Terminate` for a killed extension, `Deny` for a policy, quota or mediation refusal, the
     /// risk model's state when the rollout enforces it, `Allow` otherwise.
     pub fn state(&self) -> EnforcementState {

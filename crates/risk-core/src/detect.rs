@@ -342,16 +342,26 @@ impl Detector {
                 Effect::new(Verb::Fetch, classes)
             }
         };
-        for url in strings(p, URL_KEYS).chain(urls_under_other_keys(p)) {
+        // Every target is classified up to `MAX_URL_BYTES` of them; past that the rest is
+        // judged unknown too, so that decoys cannot push a real target out of sight.
+        let mut budget = MAX_URL_BYTES;
+        let mut overflow = false;
+        for url in url_key_strings(p).chain(urls_under_other_keys(p)) {
+            if url.len() > budget {
+                overflow = true;
+                break;
+            }
+            budget -= url.len();
             if let Some(classes) = self.catalog.classify_url(url) {
                 out.push(send(classes));
             }
         }
         // A target the gate cannot read (a number, an object, no target at all) is one the
         // host might still reach: it is judged unknown, never skipped.
-        let unreadable = URL_KEYS
-            .iter()
-            .any(|k| p.get(*k).is_some_and(|v| !v.is_string() && !v.is_array()));
+        let unreadable = overflow
+            || URL_KEYS
+                .iter()
+                .any(|k| p.get(*k).is_some_and(|v| !v.is_string() && !v.is_array()));
         if out.is_empty() || unreadable {
             out.push(send(Classes::of(&[Class::Unknown, Class::Egress])));
         }
@@ -571,6 +581,9 @@ const URL_KEYS: &[&str] = &[
     "url", "uri", "href", "link", "endpoint", "base_url", "baseUrl", "host",
 ];
 
+/// How many bytes of URL targets one call has classified (the rest make its target unknown).
+const MAX_URL_BYTES: usize = 64 * 1024;
+
 /// Schemes of a URL a host would reach, wherever an input puts it.
 const URL_SCHEMES: &[&str] = &["http://", "https://", "ws://", "wss://", "ftp://"];
 
@@ -584,18 +597,22 @@ fn urls_under_other_keys(p: &Map<String, Value>) -> impl Iterator<Item = &str> {
     };
     p.iter()
         .filter(|(k, _)| !URL_KEYS.contains(&k.as_str()))
-        .flat_map(|(_, v)| {
-            let one = v.as_str();
-            let many = v
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .take(64);
-            one.into_iter().chain(many)
-        })
+        .flat_map(|(_, v)| string_or_strings(v))
         .filter(is_url)
-        .take(64)
+}
+
+/// Every string under [`URL_KEYS`] (no cap: the caller bounds what it classifies).
+fn url_key_strings(p: &Map<String, Value>) -> impl Iterator<Item = &str> {
+    URL_KEYS
+        .iter()
+        .filter_map(|k| p.get(*k))
+        .flat_map(string_or_strings)
+}
+
+/// A string, or each string of an array.
+fn string_or_strings(v: &Value) -> impl Iterator<Item = &str> {
+    let many = v.as_array().into_iter().flatten().filter_map(Value::as_str);
+    v.as_str().into_iter().chain(many)
 }
 
 /// The string values of `keys` in `p` (a string, or an array of strings each).

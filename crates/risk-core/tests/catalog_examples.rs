@@ -72,3 +72,44 @@ fn every_rules_examples_of_every_method_fire_and_its_passes_do_not() -> Result<(
     );
     Ok(())
 }
+
+/// A URL a tool takes under a key of its own is judged, whatever else the input holds: decoy
+/// URLs under a key that sorts first (review of issue 15) do not push it out of sight.
+mod url_decoys {
+    #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use hostguard_risk_core::{Context, Detector, HostCall, Taint};
+    use serde_json::{json, Map, Value};
+
+    fn url_hits(params: Value) -> usize {
+        let detector = Detector::builtin(Context::new()).unwrap();
+        let host = HostCall::new("e", "c", "tool", params);
+        let capability = host.validate().unwrap();
+        detector.inspect(&host, capability, Taint::NONE).hits.len()
+    }
+
+    #[test]
+    fn decoy_urls_never_hide_the_url_a_tool_will_reach() {
+        let imds = "http://169.254.169.254/latest/meta-data/iam/security-credentials/role";
+        let alone = url_hits(json!({"name": "notify", "input": {"webhook": imds}}));
+        assert!(
+            alone > 0,
+            "the IMDS URL under `webhook` is judged on its own"
+        );
+        let mut input = Map::new();
+        input.insert(
+            "a".into(),
+            Value::Array(
+                (0..64)
+                    .map(|i| Value::String(format!("https://docs.example.org/{i}")))
+                    .collect(),
+            ),
+        );
+        input.insert("webhook".into(), Value::String(imds.into()));
+        let hidden = url_hits(json!({"name": "notify", "input": input}));
+        assert_eq!(
+            hidden, alone,
+            "64 decoy URLs under `a` hide the IMDS URL under `webhook`"
+        );
+    }
+}
