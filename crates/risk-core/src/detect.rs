@@ -319,6 +319,14 @@ impl Detector {
                 }
             }
         }
+        if unread_paths(p) {
+            // Paths past what is read (64 per array) are judged a secret of unknown kind, so
+            // that decoys cannot push a real target out of sight.
+            out.push(Effect::new(
+                Verb::Read,
+                Classes::of(&[Class::Secret, Class::Unknown]),
+            ));
+        }
         out
     }
 
@@ -615,6 +623,18 @@ fn string_or_strings(v: &Value) -> impl Iterator<Item = &str> {
     v.as_str().into_iter().chain(many)
 }
 
+/// How many strings of one array [`strings`] reads.
+const MAX_STRINGS_PER_ARRAY: usize = 64;
+
+/// Whether a path parameter holds more paths than [`strings`] reads.
+fn unread_paths(p: &Map<String, Value>) -> bool {
+    [SOURCE_KEYS, DEST_KEYS, FROM_KEYS, TO_KEYS]
+        .iter()
+        .flat_map(|keys| keys.iter())
+        .filter_map(|k| p.get(*k).and_then(Value::as_array))
+        .any(|a| a.iter().filter(|v| v.is_string()).count() > MAX_STRINGS_PER_ARRAY)
+}
+
 /// The string values of `keys` in `p` (a string, or an array of strings each).
 fn strings<'a>(
     p: &'a Map<String, Value>,
@@ -628,7 +648,7 @@ fn strings<'a>(
             .into_iter()
             .flatten()
             .filter_map(Value::as_str)
-            .take(64);
+            .take(MAX_STRINGS_PER_ARRAY);
         one.into_iter().chain(many)
     })
 }

@@ -74,8 +74,9 @@ fn every_rules_examples_of_every_method_fire_and_its_passes_do_not() -> Result<(
 }
 
 /// A URL a tool takes under a key of its own is judged, whatever else the input holds: decoy
-/// URLs under a key that sorts first (review of issue 15) do not push it out of sight.
-mod url_decoys {
+/// URLs under a key that sorts first (review of issue 15) do not push it out of sight; nor do
+/// decoy paths in a read of many files.
+mod decoys {
     #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
     use hostguard_risk_core::{Context, Detector, HostCall, Taint};
@@ -110,6 +111,25 @@ mod url_decoys {
         assert_eq!(
             hidden, alone,
             "64 decoy URLs under `a` hide the IMDS URL under `webhook`"
+        );
+    }
+
+    #[test]
+    fn decoy_paths_never_hide_the_file_a_tool_will_read() {
+        let key = "/home/dev/.ssh/id_rsa";
+        let read = |paths: Vec<String>| {
+            url_hits(json!({"name": "read_multiple_files", "input": {"paths": paths}}))
+        };
+        let alone = read(vec![key.to_owned()]);
+        assert!(alone > 0, "reading the SSH key fires a rule");
+        let mut paths: Vec<String> = (0..64).map(|i| format!("src/m{i}.rs")).collect();
+        paths.push(key.to_owned());
+        assert!(read(paths) > 0, "64 decoys before it do not hide it");
+        let benign: Vec<String> = (0..10).map(|i| format!("src/m{i}.rs")).collect();
+        assert_eq!(
+            read(benign),
+            0,
+            "a read of a few project files fires nothing"
         );
     }
 }
