@@ -267,9 +267,10 @@ impl Replayer {
                 self.phase_in_force = Some(t.to.clone());
                 self.decided_since_transition.clear();
             }
+            // A restart: no decision was in flight, none can have raced a transition.
             EntryPayload::Resume(r) => {
                 self.phase_in_force = Some(r.rollout_phase.clone());
-                self.decided_since_transition.clear();
+                self.last_transition = None;
             }
             // The rollback trigger governs the rollout, not the hysteresis machine; a resume
             // restores the very machines replay goes on with.

@@ -140,6 +140,8 @@ impl RestoredState {
 
     fn resume(&mut self, r: &ResumeRecord) {
         self.fail_closed |= r.fail_closed.is_some();
+        // A restart: no decision was in flight, none can have raced a transition.
+        self.last_transition = None;
     }
 
     fn extension_event(&mut self, ext: &str, payload: &EntryPayload) {
