@@ -715,7 +715,7 @@ mod phases {
     /// A manager whose mediation is off: the exfiltration shape is refused at mediation in
     /// every phase (docs/detection.md), so the phase semantics of the risk model's own verdicts
     /// are seen only without it. The rules still feed the model.
-    fn risk_only(phase: RolloutPhase, clock: ManualClock) -> ExtensionManager {
+    pub(super) fn risk_only(phase: RolloutPhase, clock: impl Clock + 'static) -> ExtensionManager {
         ExtensionManager::builder()
             .risk_config(RuntimeRiskConfig {
                 enabled: true,
@@ -3432,23 +3432,7 @@ mod review_findings_15 {
         EntryBody, EntryPayload, IncidentBundleFilter, IncidentBundleRedactionPolicy,
     };
 
-    fn risk_only(phase: RolloutPhase, clock: impl Clock + 'static) -> ExtensionManager {
-        ExtensionManager::builder()
-            .risk_config(RuntimeRiskConfig {
-                enabled: true,
-                ..RuntimeRiskConfig::default()
-            })
-            .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
-            .quota(QuotaLimits::UNLIMITED)
-            .exec_mediation(ExecMediationPolicy::from_preset(
-                ExecMediationPreset::Disabled,
-            ))
-            .rollout_phase(phase)
-            .rng_seed(7)
-            .clock(clock)
-            .build()
-            .unwrap()
-    }
+    use super::phases::risk_only;
 
     /// Replay re-derives the basis from the decision's *recorded* `rollout_phase` and never checks
     /// it against the phase the ledger's own rollout transitions put in force. A chain rewritten
