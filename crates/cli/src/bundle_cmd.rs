@@ -7,7 +7,8 @@ use hostguard_manager::{
     verify_incident_evidence_bundle, verify_incident_evidence_bundle_json,
     verify_runtime_risk_ledger_artifact, EvidenceError, IncidentBundleFilter,
     IncidentBundleRedactionPolicy, IncidentBundleVerificationReport, IncidentEvidenceBundle,
-    IncidentEvidenceBundleBuilder, MalformedJson, RuntimeRiskLedgerVerificationReport, VerifierKey,
+    IncidentEvidenceBundleBuilder, MalformedJson, RuntimeRiskLedgerArtifact,
+    RuntimeRiskLedgerVerificationReport, VerifierKey,
 };
 use hostguard_manager::{
     ExecMediationArtifact, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,
@@ -66,6 +67,42 @@ pub fn parse_severity(name: &str) -> Result<SecurityAlertSeverity, String> {
     serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
         format!("unknown severity `{name}` (expected info, warning, error or critical)")
     })
+}
+
+/// A filter that keeps no decision and no record is a mistake (a misspelt extension, a window
+/// outside the run), not evidence: exit 1 with the reason and the extensions there are, and no
+/// file written.
+fn refuse_an_empty_scope(
+    bundle: &IncidentEvidenceBundle,
+    filter: &IncidentBundleFilter,
+    source: &RuntimeRiskLedgerArtifact,
+    dir: &Path,
+) -> CliResult<()> {
+    let s = &bundle.summary;
+    let records = s.alert_count
+        + s.telemetry_event_count
+        + s.exec_mediation_count
+        + s.secret_broker_count
+        + s.quota_breach_count;
+    let decisions = bundle.ledger.entries.iter().any(|e| e.decision().is_some());
+    if records > 0 || decisions {
+        return Ok(());
+    }
+    let known: std::collections::BTreeSet<&str> = source
+        .entries
+        .iter()
+        .filter_map(|e| e.extension_id.as_deref())
+        .collect();
+    let known = known.into_iter().collect::<Vec<_>>().join(", ");
+    let scope = match &filter.extension_id {
+        Some(ext) => format!("extension `{ext}`"),
+        None => "the filter".to_owned(),
+    };
+    Err(CliError::finding(format!(
+        "nothing in `{}` is in scope of {scope}: no decision and no record, so no bundle was written (extensions in the ledger: {})",
+        dir.display(),
+        if known.is_empty() { "none" } else { known.as_str() }
+    )))
 }
 
 /// `hostguard bundle build --from DIR [filter] [--redact ..] --out FILE`.
@@ -138,6 +175,7 @@ pub fn build(args: &BuildArgs) -> CliResult {
             ledger_path.display()
         )));
     }
+    refuse_an_empty_scope(&bundle, &args.filter, &ledger, dir)?;
     let mut json = to_json_pretty(&bundle)?;
     json.push('\n');
     write_file(&args.out, json.as_bytes())?;

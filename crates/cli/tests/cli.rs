@@ -1158,6 +1158,45 @@ mod bundle {
     use super::fixtures;
     use super::support::*;
 
+    /// A scope that keeps nothing (a misspelt extension, a window outside the run) is a
+    /// mistake, not evidence: exit 1 with the reason and the extensions there are, no file.
+    #[test]
+    fn an_empty_scope_writes_no_bundle_and_exits_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("b.json");
+        let from = fixtures::s("runs/incident");
+        let o = hostguard(&[
+            "bundle",
+            "build",
+            "--from",
+            &from,
+            "--extension",
+            "nobody",
+            "--out",
+            s(&file),
+        ]);
+        assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+        assert!(
+            o.stderr.contains("in scope of extension `nobody`"),
+            "{}",
+            o.stderr
+        );
+        assert!(o.stderr.contains("code-helper, theme-pack"), "{}", o.stderr);
+        assert!(!file.exists());
+        let o = hostguard(&[
+            "bundle",
+            "build",
+            "--from",
+            &from,
+            "--end-ms",
+            "1",
+            "--out",
+            s(&file),
+        ]);
+        assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+        assert!(!file.exists());
+    }
+
     #[test]
     fn build_from_a_run_and_verify_exit_zero() {
         let dir = tempfile::tempdir().unwrap();
