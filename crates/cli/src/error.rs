@@ -9,6 +9,9 @@ use std::path::Path;
 
 use hostguard_manager::MalformedJson;
 
+/// The schema of [`CliError::json_document`].
+pub const CLI_ERROR_SCHEMA: &str = "hostguard.cli_error.v1";
+
 /// How a command ended, as a process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
@@ -55,6 +58,19 @@ impl CliError {
             kind: ExitKind::Finding,
             message: message.into(),
         }
+    }
+
+    /// The failure as one JSON document (`hostguard.cli_error.v1`), for a command run with
+    /// `--json`: what it prints on stdout instead of nothing, so that a pipeline that saves
+    /// the report (`ledger verify --json > report.json`) keeps why there is none.
+    pub fn json_document(&self) -> String {
+        serde_json::json!({
+            "schema": CLI_ERROR_SCHEMA,
+            "valid": false,
+            "exit_code": self.kind.code(),
+            "error": self.message,
+        })
+        .to_string()
     }
 
     /// Bad input at a place in a file.

@@ -1,6 +1,7 @@
 //! The `hostguard` binary: parses the command line (clap) and maps each command's result to the
 //! exit-code contract — 0 ok, 1 verification failed / finding, 2 bad input or usage (clap usage
-//! errors included). Errors print one line on stderr, never a backtrace.
+//! errors included). Errors print one line on stderr, never a backtrace; with `--json`, also a
+//! `hostguard.cli_error.v1` document on stdout.
 
 mod args;
 
@@ -37,9 +38,14 @@ fn main() -> ExitCode {
             return ExitCode::from(code.code());
         }
     };
+    // Every command spells its JSON flag `--json`; clap accepted the line, so it is the flag.
+    let json = std::env::args_os().any(|a| a == "--json");
     match dispatch(cli.command) {
         Ok(kind) => ExitCode::from(kind.code()),
         Err(err) => {
+            if json {
+                println!("{}", err.json_document());
+            }
             eprintln!("hostguard: {err}");
             ExitCode::from(err.kind.code())
         }

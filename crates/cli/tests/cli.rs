@@ -273,6 +273,27 @@ mod ledger {
         assert_bad_input(&out, "trunc.json:1:");
     }
 
+    /// A ledger cut mid-entry (the most likely corruption) with `--json`: the report file of
+    /// runbook Procedure 5 (`ledger verify --json > report.json`) says why there is no report.
+    #[test]
+    fn verify_json_on_an_unparseable_file_prints_a_json_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = ledger_fixture::json();
+        let cut = write(dir.path(), "cut.json", &json[..json.len() / 2]);
+        for command in ["verify", "replay"] {
+            let out = hostguard(&["ledger", command, "--json", s(&cut)]);
+            assert_eq!(out.code, 2, "{}", out.stderr);
+            let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+            assert_eq!(doc["schema"], "hostguard.cli_error.v1");
+            assert_eq!(doc["valid"], false);
+            assert_eq!(doc["exit_code"], 2);
+            assert!(doc["error"].as_str().unwrap().contains("cut.json:"), "{doc}");
+        }
+        // Without --json, stdout stays empty.
+        let out = hostguard(&["ledger", "verify", s(&cut)]);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+    }
+
     #[test]
     fn missing_ledger_file_is_bad_input() {
         let out = hostguard(&["ledger", "verify", "/nonexistent/ledger.json"]);
