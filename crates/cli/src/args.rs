@@ -317,12 +317,16 @@ impl From<Profile> for PolicyProfile {
     }
 }
 
+/// The rollout phase; the kebab-case spellings (`log-only`) are accepted too.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 #[value(rename_all = "snake_case")]
 pub(crate) enum Phase {
     Shadow,
+    #[value(alias = "log-only")]
     LogOnly,
+    #[value(alias = "enforce-new")]
     EnforceNew,
+    #[value(alias = "enforce-all")]
     EnforceAll,
 }
 

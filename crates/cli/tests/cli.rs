@@ -287,7 +287,10 @@ mod ledger {
             assert_eq!(doc["schema"], "hostguard.cli_error.v1");
             assert_eq!(doc["valid"], false);
             assert_eq!(doc["exit_code"], 2);
-            assert!(doc["error"].as_str().unwrap().contains("cut.json:"), "{doc}");
+            assert!(
+                doc["error"].as_str().unwrap().contains("cut.json:"),
+                "{doc}"
+            );
         }
         // Without --json, stdout stays empty.
         let out = hostguard(&["ledger", "verify", s(&cut)]);
@@ -895,6 +898,36 @@ mod run {
         assert!(o.stdout.contains("valid"));
     }
 
+    /// Phase values are accepted in kebab-case too (`log-only`), as everywhere else a value
+    /// has two words.
+    #[test]
+    fn phase_values_are_accepted_in_kebab_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = write(
+            dir.path(),
+            "e.jsonl",
+            "{\"ts_ms\":1,\"extension_id\":\"x\",\"call_id\":\"c\",\"method\":\"log\",\"params\":{}}\n",
+        );
+        for (spelled, phase) in [("log-only", "log_only"), ("enforce-all", "enforce_all")] {
+            let out = dir.path().join(spelled);
+            let o = hostguard(&[
+                "run",
+                "--events",
+                s(&events),
+                "--out",
+                s(&out),
+                "--phase",
+                spelled,
+            ]);
+            assert_eq!(o.code, 0, "{}", o.stderr);
+            let rollout = std::fs::read_to_string(out.join("rollout.json")).unwrap();
+            assert!(
+                rollout.contains(&format!("\"phase\": \"{phase}\"")),
+                "{rollout}"
+            );
+        }
+    }
+
     #[test]
     fn run_is_byte_reproducible_with_a_fixed_salt_seed() {
         let dir = tempfile::tempdir().unwrap();
@@ -1089,7 +1122,7 @@ mod run {
             "--out",
             s(&out),
             "--phase",
-            "enforce-all",
+            "enforce-everything",
         ]);
         assert_eq!(o.code, 2, "{}", o.stderr);
         let o = hostguard(&["run", "--events", s(&bad), "--out", s(&out), "--alpha", "2"]);
