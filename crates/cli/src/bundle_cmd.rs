@@ -244,8 +244,8 @@ fn ledger_errors(report: &RuntimeRiskLedgerVerificationReport) -> String {
         .collect();
     let more = report.errors.len().saturating_sub(shown.len());
     format!(
-        "{} errors, first invalid index {first}: {}{}",
-        report.errors.len(),
+        "{}, first invalid index {first}: {}{}",
+        crate::plural::count(report.errors.len() as u64, "error", "errors"),
         shown.join("; "),
         if more > 0 {
             format!("; and {more} more")
@@ -334,7 +334,8 @@ fn render_verdict(report: &IncidentBundleVerificationReport) -> String {
     if report.valid {
         let _ = writeln!(out, "bundle valid: hash {}", report.bundle_hash);
     } else {
-        let _ = writeln!(out, "bundle INVALID ({} errors)", report.errors.len());
+        let errors = crate::plural::count(report.errors.len() as u64, "error", "errors");
+        let _ = writeln!(out, "bundle INVALID ({errors})");
         for e in &report.errors {
             let _ = writeln!(out, "  {}: {}", e.code.as_str(), e.message);
         }

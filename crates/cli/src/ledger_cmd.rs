@@ -88,9 +88,9 @@ pub fn render_verification(name: &str, report: &RuntimeRiskLedgerVerificationRep
             .map_or_else(|| "none (header)".to_owned(), |i| i.to_string());
         let _ = writeln!(
             out,
-            "ledger `{name}`: INVALID ({} errors over {} entries); first invalid index: {first}",
-            report.errors.len(),
-            report.entry_count
+            "ledger `{name}`: INVALID ({} over {}); first invalid index: {first}",
+            crate::plural::count(report.errors.len() as u64, "error", "errors"),
+            crate::plural::count(report.entry_count as u64, "entry", "entries"),
         );
         for error in &report.errors {
             let at = error

@@ -20,6 +20,7 @@ use crate::config_cmd;
 use crate::drive::{Driver, GateOptions};
 use crate::error::{write_file, CliError, CliResult, ExitKind};
 use crate::events::EventReader;
+use crate::plural::count;
 
 /// The lines above which a progress bar is shown (when stderr is a terminal).
 pub const PROGRESS_MIN_LINES: u64 = 10_000;
@@ -228,14 +229,16 @@ pub fn run_summary(
     let report = verify_runtime_risk_ledger_artifact(&ledger);
     let alerts = m.security_alerts();
     let mut out_text = format!(
-        "run `{}`: {} hostcalls from {}{extensions} extensions, {operator_lines} operator lines\n",
+        "run `{}`: {} from {}{}, {}\n",
         events.display(),
-        driver.calls,
+        count(driver.calls, "hostcall", "hostcalls"),
         if extensions >= MAX_COUNTED_EXTENSIONS {
             "at least "
         } else {
             ""
-        }
+        },
+        count(extensions as u64, "extension", "extensions"),
+        count(operator_lines, "operator line", "operator lines"),
     );
     if let Some(r) = m.resume_report() {
         out_text.push_str(&resume_line(r));
@@ -279,9 +282,9 @@ fn resume_line(r: &ResumeReport) -> String {
         names => names.join(", "),
     };
     format!(
-        "resumed: {} ledger entries, {} extensions restored (killed: {}; quarantined: {}), phase `{}`{}\n",
-        r.entries_found,
-        r.extensions,
+        "resumed: {}, {} restored (killed: {}; quarantined: {}), phase `{}`{}\n",
+        count(r.entries_found, "ledger entry", "ledger entries"),
+        count(r.extensions, "extension", "extensions"),
         list(&r.killed),
         list(&r.quarantined),
         r.rollout_phase,
