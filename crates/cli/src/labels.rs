@@ -102,6 +102,7 @@ pub struct Judge {
     harmful: BTreeSet<String>,
     labelled: BTreeSet<String>,
     seen_harmful: BTreeSet<String>,
+    seen_labelled: bool,
     /// The counts so far.
     pub detection: Detection,
 }
@@ -119,6 +120,7 @@ impl Judge {
             harmful: labels.harmful_call_ids.iter().cloned().collect(),
             labelled: labels.extensions.keys().cloned().collect(),
             seen_harmful: BTreeSet::new(),
+            seen_labelled: false,
             detection: Detection {
                 harmful_total: labels.harmful_call_ids.len(),
                 ..Detection::default()
@@ -128,7 +130,9 @@ impl Judge {
 
     /// Judges one verdict.
     pub fn observe(&mut self, v: &VerdictLine) {
-        if !self.labelled.contains(&v.extension_id) {
+        if self.labelled.contains(&v.extension_id) {
+            self.seen_labelled = true;
+        } else {
             self.detection.unlabelled_calls += 1;
         }
         if self.benign.contains(&v.extension_id) {
@@ -145,6 +149,19 @@ impl Judge {
                 self.detection.false_negatives.push(v.call_id.clone());
             }
         }
+    }
+
+    /// The harmful call ids of the labels the stream has not made (so far).
+    pub fn absent_harmful(&self) -> Vec<String> {
+        self.harmful
+            .difference(&self.seen_harmful)
+            .cloned()
+            .collect()
+    }
+
+    /// Whether a call of an extension the labels name has been seen.
+    pub fn saw_a_labelled_extension(&self) -> bool {
+        self.seen_labelled
     }
 
     /// The counts; a harmful call the stream never made is a false negative too (the labels

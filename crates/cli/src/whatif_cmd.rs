@@ -3,7 +3,7 @@
 //! positives and false negatives before and after (docs/design.md §8).
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use hostguard_manager::{CliOverrides, PolicyProfile, RolloutPhase};
 
@@ -98,6 +98,9 @@ pub fn what_if(args: &WhatIfArgs) -> CliResult {
     if let Some(p) = progress {
         p.finish_and_clear();
     }
+    if let (Some((judge, _)), Some(file)) = (&judges, &args.labels) {
+        labels_match(judge, file, &args.events)?;
+    }
     crate::outln!(
         "what-if `{}`: baseline {} → new `{}`",
         args.events.display(),
@@ -114,6 +117,26 @@ pub fn what_if(args: &WhatIfArgs) -> CliResult {
         crate::outln!("{}", detection_line("after ", &a))?;
     }
     Ok(ExitKind::Ok)
+}
+
+/// Labels of another stream would count every call they name as missed: refused (exit 2) when
+/// the stream made none of the labelled extensions' calls or not every harmful call.
+fn labels_match(judge: &Judge, labels: &Path, events: &Path) -> CliResult<()> {
+    let absent = judge.absent_harmful();
+    if judge.saw_a_labelled_extension() && absent.is_empty() {
+        return Ok(());
+    }
+    let why = if judge.saw_a_labelled_extension() {
+        let shown: Vec<&str> = absent.iter().take(8).map(String::as_str).collect();
+        format!("harmful call ids not in the stream: {}", shown.join(", "))
+    } else {
+        "no call of an extension they name is in the stream".to_owned()
+    };
+    Err(CliError::input(format!(
+        "labels `{}` are not the labels of `{}`: {why}",
+        labels.display(),
+        events.display()
+    )))
 }
 
 fn change_line(line: usize, b: &VerdictLine, a: &VerdictLine) -> String {

@@ -1442,7 +1442,11 @@ mod bundle {
         ]);
         // A one-millisecond window is a range; that it holds nothing is a finding, not misuse.
         assert_eq!(o.code, 1, "{}", o.stderr);
-        assert!(o.stderr.contains("no decision and no record"), "{}", o.stderr);
+        assert!(
+            o.stderr.contains("no decision and no record"),
+            "{}",
+            o.stderr
+        );
     }
 
     #[test]
@@ -1921,16 +1925,19 @@ mod what_if {
         let mut twice = good.clone();
         twice["harmful_call_ids"] = serde_json::json!(["tp-12", "tp-12"]);
         assert_bad_input(&run(&twice), "listed twice");
-        // Calls of an extension the labels do not name are counted as not judged.
+        // Labels of another stream (no extension they name, or a harmful call id the stream
+        // never made) would count every labelled call as missed: refused (issue 16).
         let mut unnamed = good.clone();
         unnamed["extensions"] = serde_json::json!({"someone-else": "malicious"});
-        let o = run(&unnamed);
-        assert_eq!(o.code, 0, "{}", o.stderr);
-        assert!(
-            o.stdout
-                .contains("12 calls of extensions the labels do not name, not judged"),
-            "{}",
-            o.stdout
+        assert_bad_input(
+            &run(&unnamed),
+            "no call of an extension they name is in the stream",
+        );
+        let mut absent = good.clone();
+        absent["harmful_call_ids"] = serde_json::json!(["tp-12", "not-in-the-stream"]);
+        assert_bad_input(
+            &run(&absent),
+            "harmful call ids not in the stream: not-in-the-stream",
         );
     }
 
