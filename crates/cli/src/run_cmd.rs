@@ -252,15 +252,25 @@ pub fn run_summary(
             .saturating_sub(driver.blocked)
             .saturating_sub(driver.prompted)
     ));
+    // Retention evicts the oldest entries from memory (`ledger_limit`): say so, with where the
+    // whole chain is kept, rather than let `ledger.json` look like the whole run.
+    let evicted = match ledger.anchor.evicted_count {
+        0 => String::new(),
+        n => format!(
+            " ({} evicted by retention, `ledger_limit` {}; `--ledger-file` keeps every entry)",
+            count(n, "earlier entry", "earlier entries"),
+            m.runtime_risk_config().ledger_limit
+        ),
+    };
     out_text.push_str(&format!(
-        "rollout: phase `{}`{}; alerts: {}; ledger: {} entries, {}\n",
+        "rollout: phase `{}`{}; {}; ledger: {}{evicted}, {}\n",
         rollout.phase,
         rollout
             .rolled_back_from
             .map(|p| format!(" (rolled back from `{p}`)"))
             .unwrap_or_default(),
-        alerts.len(),
-        ledger.entries.len(),
+        count(alerts.len() as u64, "alert", "alerts"),
+        count(ledger.entries.len() as u64, "entry", "entries"),
         if report.valid {
             "chain valid"
         } else {

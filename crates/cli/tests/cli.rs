@@ -898,6 +898,42 @@ mod run {
         assert!(o.stdout.contains("valid"));
     }
 
+    /// Entries retention evicted from memory are said, not hidden (issue 16): `ledger.json`
+    /// holds the last `ledger_limit` entries only.
+    #[test]
+    fn the_run_summary_says_how_many_entries_retention_evicted() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines: String = (0..40)
+            .map(|i| {
+                format!(
+                    "{{\"ts_ms\":{i},\"extension_id\":\"x\",\"call_id\":\"c{i}\",\"method\":\"log\",\"params\":{{}}}}\n"
+                )
+            })
+            .collect();
+        let events = write(dir.path(), "e.jsonl", &lines);
+        let out = dir.path().join("small");
+        let o = hostguard(&[
+            "run",
+            "--events",
+            s(&events),
+            "--out",
+            s(&out),
+            "--ledger-limit",
+            "32",
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains("ledger: 32 entries ("), "{}", o.stdout);
+        assert!(
+            o.stdout.contains("evicted by retention, `ledger_limit` 32"),
+            "{}",
+            o.stdout
+        );
+        let out = dir.path().join("large");
+        let o = hostguard(&["run", "--events", s(&events), "--out", s(&out)]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(!o.stdout.contains("evicted"), "{}", o.stdout);
+    }
+
     /// Phase values are accepted in kebab-case too (`log-only`), as everywhere else a value
     /// has two words.
     #[test]
