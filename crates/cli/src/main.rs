@@ -27,15 +27,15 @@ use args::{
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(err) if err.use_stderr() => {
+            // Usage errors carry the same `hostguard: ` prefix as every other message.
+            eprint!("hostguard: {}", err.render());
+            return ExitCode::from(ExitKind::BadInput.code());
+        }
         Err(err) => {
-            let code = if err.use_stderr() {
-                ExitKind::BadInput
-            } else {
-                // --help and --version.
-                ExitKind::Ok
-            };
+            // --help and --version.
             let _ = err.print();
-            return ExitCode::from(code.code());
+            return ExitCode::from(ExitKind::Ok.code());
         }
     };
     // Every command spells its JSON flag `--json`; clap accepted the line, so it is the flag.

@@ -186,6 +186,10 @@ mod usage {
             "{}",
             out.stderr
         );
+        // Usage errors carry the prefix every other message has (issue 16).
+        assert!(out.stderr.starts_with("hostguard: "), "{}", out.stderr);
+        let out = hostguard(&["run", "--bogus"]);
+        assert!(out.stderr.starts_with("hostguard: "), "{}", out.stderr);
     }
 
     #[test]
