@@ -138,11 +138,20 @@ impl AlertContext<'_> {
                 vec!["secret_broker_unnamed".into()],
                 score,
             ),
-            Finding::RiskBlocked
-            | Finding::WouldBlock
-            | Finding::Quarantined
-            | Finding::Escalated
-            | Finding::DeEscalated => return self.risk_alert(d, finding),
+            Finding::RiskBlocked => return self.risk_alert(d, &RISK_BLOCKED, Evaluation::summary),
+            Finding::WouldBlock => {
+                return self.risk_alert(d, &WOULD_BLOCK, |e| {
+                    format!("would block if enforced: {}", e.summary())
+                })
+            }
+            Finding::Quarantined => {
+                return self.risk_alert(d, &QUARANTINED, |e| {
+                    let n = e.consecutive_unsafe;
+                    format!("{n} consecutive unsafe evaluations: {}", e.summary())
+                })
+            }
+            Finding::Escalated => return self.transition_alert(d, true),
+            Finding::DeEscalated => return self.transition_alert(d, false),
         };
         self.make(&wording, reason, codes, score)
     }
@@ -164,36 +173,32 @@ impl AlertContext<'_> {
         self.make(&w, m.reason.clone(), codes, score)
     }
 
-    fn risk_alert(&self, d: &Decision, finding: &Finding) -> SecurityAlert {
-        let Some(e) = &d.eval else {
-            return self.make(&RISK_BLOCKED, d.reason.to_string(), Vec::new(), None);
-        };
-        let score = Some(e.score);
-        let (before, after) = (e.state_before.as_str(), e.state_after.as_str());
-        match finding {
-            Finding::WouldBlock => {
-                let reason = format!("would block if enforced: {}", e.summary());
-                self.make(&WOULD_BLOCK, reason, risk_reason_codes(e), score)
-            }
-            Finding::Quarantined => {
-                let reason = format!(
-                    "{} consecutive unsafe evaluations: {}",
-                    e.consecutive_unsafe,
-                    e.summary()
-                );
-                self.make(&QUARANTINED, reason, risk_reason_codes(e), score)
-            }
-            Finding::Escalated | Finding::DeEscalated => {
-                let up = *finding == Finding::Escalated;
-                let mut w = if up { ESCALATED } else { DE_ESCALATED };
-                w.action_taken = e.state_after.as_str();
-                let direction = if up { "escalated" } else { "de_escalated" };
-                let codes = vec![direction.into(), before.into(), after.into()];
-                let reason = format!("enforcement state {before} → {after}");
-                self.make(&w, reason, codes, score)
-            }
-            _ => self.make(&RISK_BLOCKED, e.summary(), risk_reason_codes(e), score),
+    /// An alert of the risk model's verdict: its score and its reason codes (state, triggers,
+    /// fallback), with the reason `reason` words.
+    fn risk_alert(
+        &self,
+        d: &Decision,
+        w: &Wording,
+        reason: impl FnOnce(&Evaluation) -> String,
+    ) -> SecurityAlert {
+        match &d.eval {
+            Some(e) => self.make(w, reason(e), risk_reason_codes(e), Some(e.score)),
+            None => self.make(w, d.reason.to_string(), Vec::new(), None),
         }
+    }
+
+    /// An alert of the enforced state rising (`up`) or falling.
+    fn transition_alert(&self, d: &Decision, up: bool) -> SecurityAlert {
+        let mut w = if up { ESCALATED } else { DE_ESCALATED };
+        let Some(e) = &d.eval else {
+            return self.make(&w, d.reason.to_string(), Vec::new(), None);
+        };
+        let (before, after) = (e.state_before.as_str(), e.state_after.as_str());
+        w.action_taken = after;
+        let direction = if up { "escalated" } else { "de_escalated" };
+        let codes = vec![direction.into(), before.into(), after.into()];
+        let reason = format!("enforcement state {before} → {after}");
+        self.make(&w, reason, codes, Some(e.score))
     }
 
     fn make(

@@ -363,11 +363,7 @@ fn apply_mediation(a: &mut Assessment) {
     let Some(m) = a.mediation.as_ref().filter(|m| !m.allowed) else {
         return;
     };
-    let code = if m.is_exec() {
-        "exec_mediation"
-    } else {
-        "rule_mediation"
-    };
+    let code = m.code();
     a.draft
         .raise(VerdictAction::Block, EnforcementState::Deny, code, || {
             m.reason.clone()
@@ -579,6 +575,71 @@ mod tests {
     use super::*;
     use EnforcementState::{Allow, Deny, Harden, Prompt, Terminate};
     use VerdictAction::{Allow as A, Block as B, Prompt as P};
+
+    /// The whole step on one extension's state, as replay-free callers use it: a kill switch
+    /// refuses before anything else runs; an ordinary call under shadow is scored, recorded as
+    /// not enforced, and allowed.
+    #[test]
+    fn the_step_refuses_a_killed_extension_and_scores_an_ordinary_call() {
+        use crate::config::RuntimeRiskConfig;
+        use crate::hostcall::HostCall;
+        use crate::hysteresis::HysteresisConfig;
+        use crate::policy::{ExtensionPolicy, PolicyProfile};
+        use crate::quota::QuotaLimits;
+        use hostguard_exec::Context;
+
+        let policy = ExtensionPolicy::from_profile(PolicyProfile::Permissive);
+        let detector = Detector::builtin(Context::new()).unwrap();
+        let exec_policy = ExecMediationPolicy::default();
+        let secrets = SecretBrokerPolicy::default();
+        let model =
+            RiskModel::new(&RuntimeRiskConfig::default(), HysteresisConfig::default()).unwrap();
+        let config = GateConfig {
+            policy: &policy,
+            detector: &detector,
+            exec_policy: &exec_policy,
+            secrets: &secrets,
+            model: &model,
+            risk_enabled: true,
+            taint_window: 128,
+            phase: RolloutPhase::Shadow,
+            epoch: 0,
+        };
+        let (mut trust, mut quota) = (
+            ExtensionTrustState::Killed,
+            QuotaTracker::new(QuotaLimits::UNLIMITED),
+        );
+        let (mut taint, mut risk, mut first_seen) = (
+            TaintTracker::default(),
+            ExtensionRiskState::new(&model),
+            None,
+        );
+        let mut state = GateState {
+            trust: &mut trust,
+            quota: &mut quota,
+            taint: &mut taint,
+            risk: &mut risk,
+            first_seen_epoch: &mut first_seen,
+        };
+        let host = HostCall::new(
+            "e",
+            "c",
+            "fs",
+            serde_json::json!({"op": "read", "path": "a"}),
+        );
+        let call = Call::parse(&host, 0).unwrap();
+        let d = step(&mut state, &call, &config, &detector);
+        assert_eq!(
+            (d.action, d.reason_code, d.basis),
+            (B, "kill_switch", EnforcementBasis::NotEvaluated)
+        );
+        assert!(d.eval.is_none());
+        *state.trust = ExtensionTrustState::Trusted;
+        let d = step(&mut state, &call, &config, &detector);
+        assert_eq!((d.action, d.basis), (A, EnforcementBasis::Shadow));
+        assert!(d.eval.is_some() && !d.enforced());
+        assert_eq!(*state.first_seen_epoch, Some(0));
+    }
 
     #[test]
     fn a_draft_only_tightens() {

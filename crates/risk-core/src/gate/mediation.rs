@@ -45,14 +45,19 @@ impl Mediation {
         self.command_digest.is_some()
     }
 
-    /// The alert's reason codes: mediation, its reason, the classifier's class.
-    pub fn reason_codes(&self) -> Vec<String> {
-        let kind = if self.is_exec() {
+    /// The verdict's reason code when mediation refuses: `exec_mediation` for a command line,
+    /// `rule_mediation` for any other call.
+    pub fn code(&self) -> &'static str {
+        if self.is_exec() {
             "exec_mediation"
         } else {
             "rule_mediation"
-        };
-        let mut codes = vec![kind.to_owned(), self.reason_code.to_owned()];
+        }
+    }
+
+    /// The alert's reason codes: mediation, its reason, the classifier's class.
+    pub fn reason_codes(&self) -> Vec<String> {
+        let mut codes = vec![self.code().to_owned(), self.reason_code.to_owned()];
         if let Some(class) = self.class {
             codes.push(class.as_str().to_owned());
         }
