@@ -239,11 +239,9 @@ fn render_closing(
         let _ = writeln!(text, "  {line}");
     }
     let _ = writeln!(text, "\ntriage of every alert (runbook decision tree):");
-    // The live manager's triage (its context is the run's state), rendered as `hostguard triage`
-    // renders an alerts file.
-    let alerts = m.security_alerts();
-    let triage: Vec<_> = alerts.iter().map(|a| m.triage(a)).collect();
-    for line in crate::triage_cmd::render(&alerts, &triage).lines() {
+    // Triaged as `hostguard triage` triages the alerts file, so the follow-up command agrees.
+    let triaged = crate::triage_cmd::triage_artifact(m.security_alerts());
+    for line in crate::triage_cmd::render(&triaged).lines() {
         let _ = writeln!(text, "  {line}");
     }
     let dir = out.display();

@@ -225,11 +225,10 @@ impl Driver {
                 None => self.manager.record_outcome(&call.call_id, outcome),
             };
         }
-        if call.false_positive && !self.manager.mark_false_positive(&call.call_id) {
-            self.warn(
-                line,
-                format!("`false_positive` on `{}` was not recorded", call.call_id),
-            );
+        if call.false_positive {
+            if let Err(e) = self.manager.try_mark_false_positive(&call.call_id) {
+                self.warn(line, format!("`false_positive` not recorded: {e}"));
+            }
         }
         Ok(VerdictLine::new(call, &verdict))
     }
@@ -259,10 +258,10 @@ impl Driver {
                 m.advance_rollout(),
                 "rollout cannot advance past `enforce_all`".to_owned(),
             ),
-            OperatorAction::MarkFalsePositive { call_id } => (
-                m.mark_false_positive(call_id),
-                format!("`{call_id}` was not flagged a false positive (unknown, no longer indexed, or already flagged)"),
-            ),
+            OperatorAction::MarkFalsePositive { call_id } => match m.try_mark_false_positive(call_id) {
+                Ok(()) => (true, String::new()),
+                Err(e) => (false, format!("not flagged a false positive: {e}")),
+            },
             OperatorAction::ResolvePrompt { call_id, approved } => (
                 m.resolve_prompt(call_id, *approved),
                 format!("`{call_id}` has no pending prompt (unknown, not a prompt, or already answered)"),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use hostguard_manager::{
     verify_runtime_risk_ledger_artifact, CliOverrides, ConfigField, ConfigSource, ExtensionManager,
-    PolicyProfile, ResumeReport, RolloutPhase, SecurityAlert, Triage,
+    PolicyProfile, ResumeReport, RolloutPhase,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -304,25 +304,9 @@ fn resume_line(r: &ResumeReport) -> String {
     )
 }
 
-/// One alert and its triage (`triage.json`).
-#[derive(Debug, Clone, Serialize)]
-pub struct TriagedAlert {
-    /// The alert.
-    pub alert: SecurityAlert,
-    /// The runbook's answer.
-    pub triage: Triage,
-}
-
 /// Writes every artifact of the evidence checklist to `dir`; returns the file names.
 pub fn write_artifacts(m: &ExtensionManager, dir: &Path) -> CliResult<Vec<&'static str>> {
-    let triaged: Vec<TriagedAlert> = m
-        .security_alerts()
-        .into_iter()
-        .map(|alert| {
-            let triage = m.triage(&alert);
-            TriagedAlert { alert, triage }
-        })
-        .collect();
+    let triaged = crate::triage_cmd::triage_artifact(m.security_alerts());
     let files: Vec<(&'static str, String)> = vec![
         ("ledger.json", pretty(&m.runtime_risk_ledger_artifact())?),
         ("alerts.json", pretty(&m.security_alert_artifact())?),

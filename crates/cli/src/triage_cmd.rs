@@ -1,10 +1,11 @@
 //! `hostguard triage ALERTS.json`: the runbook's decision tree applied to every alert of an
 //! exported alert artifact (docs/design.md §7).
 //!
-//! The decision tree is the manager's (`hostguard_manager::triage_alerts`): offline, the two
-//! facts the live manager reads from its state — whether the extension is quarantined, and its
-//! policy denials in the last 60 s — come from the alert file itself. (`hostguard run` also
-//! writes `triage.json`, triaged with the live manager.)
+//! The decision tree is the manager's (`hostguard_manager::triage_alerts`): the two facts the
+//! live manager reads from its state — whether the extension is quarantined, and its policy
+//! denials in the last 60 s — come from the alert file itself, as they stood when each alert
+//! was raised. `hostguard run` and `hostguard demo` triage their alerts with the same function,
+//! so `hostguard triage OUT/alerts.json --json` prints `OUT/triage.json` byte for byte.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -14,14 +15,36 @@ use hostguard_manager::{
     triage_alerts, IncidentSeverity, SecurityAlert, SecurityAlertArtifact, Triage,
 };
 
+use serde::Serialize;
+
 use crate::error::{read_json_file, CliResult, ExitKind};
 use crate::ledger_cmd::to_json_pretty;
 
+/// One alert and its triage: an element of `triage.json` and of `triage --json`. The whole
+/// alert is carried (its `ts_ms`, `sequence_id`, `extension_id`), so the answer joins back.
+#[derive(Debug, Clone, Serialize)]
+pub struct TriagedAlert {
+    /// The alert.
+    pub alert: SecurityAlert,
+    /// The runbook's answer.
+    pub triage: Triage,
+}
+
+/// Every alert of an artifact with its triage, in the artifact's order.
+pub fn triage_artifact(alerts: Vec<SecurityAlert>) -> Vec<TriagedAlert> {
+    let triage = triage_alerts(&alerts);
+    alerts
+        .into_iter()
+        .zip(triage)
+        .map(|(alert, triage)| TriagedAlert { alert, triage })
+        .collect()
+}
+
 /// One line per alert, then counts per severity.
-pub fn render(alerts: &[SecurityAlert], triage: &[Triage]) -> String {
+pub fn render(triaged: &[TriagedAlert]) -> String {
     let mut out = String::new();
     let mut counts: BTreeMap<IncidentSeverity, usize> = BTreeMap::new();
-    for (alert, t) in alerts.iter().zip(triage) {
+    for TriagedAlert { alert, triage: t } in triaged {
         *counts.entry(t.severity).or_default() += 1;
         let _ = writeln!(
             out,
@@ -40,7 +63,7 @@ pub fn render(alerts: &[SecurityAlert], triage: &[Triage]) -> String {
     let _ = writeln!(
         out,
         "{} alerts triaged{}{}",
-        triage.len(),
+        triaged.len(),
         if summary.is_empty() { "" } else { " — " },
         summary.join(", ")
     );
@@ -61,11 +84,11 @@ pub fn triage(file: &Path, json: bool) -> CliResult {
         file,
         "a security alert artifact (`alerts.json` of `hostguard run`)",
     )?;
-    let triage = triage_alerts(&artifact.alerts);
+    let triaged = triage_artifact(artifact.alerts);
     if json {
-        crate::outln!("{}", to_json_pretty(&triage)?)?;
+        crate::outln!("{}", to_json_pretty(&triaged)?)?;
     } else {
-        crate::out!("{}", render(&artifact.alerts, &triage))?;
+        crate::out!("{}", render(&triaged))?;
     }
     Ok(ExitKind::Ok)
 }

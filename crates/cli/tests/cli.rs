@@ -6,6 +6,8 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+#[path = "cli/consistency.rs"]
+mod consistency;
 #[path = "../../ledger/tests/support/rechain.rs"]
 mod rechain;
 #[path = "cli/signing.rs"]
@@ -1240,8 +1242,9 @@ mod run {
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert!(o.stderr.contains("warning"), "{}", o.stderr);
         assert!(
-            o.stderr
-                .contains("line 1: `nope` was not flagged a false positive"),
+            o.stderr.contains(
+                "line 1: not flagged a false positive: no decision is indexed under call `nope`"
+            ),
             "{}",
             o.stderr
         );
@@ -1805,7 +1808,7 @@ mod triage {
             .as_array()
             .unwrap()
             .iter()
-            .any(|t| t["severity"] == "P0"));
+            .any(|t| t["triage"]["severity"] == "P0"));
     }
 
     #[test]

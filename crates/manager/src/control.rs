@@ -20,7 +20,7 @@ use hostguard_rollout::{
     DecisionSample, RollbackTrigger, RolloutConfigError, RolloutPhase, RolloutState, Transition,
 };
 
-use crate::error::{BuildError, ControlError};
+use crate::error::{BuildError, ControlError, FalsePositiveError};
 use crate::manager::ExtensionManager;
 use crate::shard::{lock, read, write, CallRef};
 use crate::state::{
@@ -233,34 +233,66 @@ impl ExtensionManager {
             .unwrap_or(true)
     }
 
-    /// Flags an earlier decision as a false positive (operators, docs/design.md §2 step 8). `false` when
-    /// the call is unknown, was used by more than one extension (then name the extension:
-    /// [`mark_false_positive_for`](Self::mark_false_positive_for)), or its sample has left the
-    /// rollout window. The flag may roll the rollout back.
+    /// Flags an earlier decision as a false positive (operators, docs/design.md §2 step 8):
+    /// `false` whenever [`try_mark_false_positive`](Self::try_mark_false_positive) refuses.
     pub fn mark_false_positive(&self, call_id: &str) -> bool {
-        self.call_ref(call_id)
-            .is_some_and(|call| self.flag_false_positive(&call))
+        self.try_mark_false_positive(call_id).is_ok()
+    }
+
+    /// Flags an earlier decision as a false positive; the flag may roll the rollout back. Only
+    /// a call the gate blocked or prompted — or, in a phase that does not enforce the model,
+    /// would have — can be flagged; refused too when the call is unknown, was used by more
+    /// than one extension (then name it:
+    /// [`try_mark_false_positive_for`](Self::try_mark_false_positive_for)), is already flagged,
+    /// or its sample has left the rollout window.
+    pub fn try_mark_false_positive(&self, call_id: &str) -> Result<(), FalsePositiveError> {
+        self.flag_false_positive(call_id, self.call_ref(call_id))
     }
 
     /// As [`mark_false_positive`](Self::mark_false_positive), for the call `call_id` of
     /// `extension_id` (for hosts whose call ids are only unique per extension).
     pub fn mark_false_positive_for(&self, extension_id: &str, call_id: &str) -> bool {
-        self.call_ref_for(extension_id, call_id)
-            .is_some_and(|call| self.flag_false_positive(&call))
+        self.try_mark_false_positive_for(extension_id, call_id)
+            .is_ok()
     }
 
-    fn flag_false_positive(&self, call: &CallRef<Shard>) -> bool {
+    /// As [`try_mark_false_positive`](Self::try_mark_false_positive), for the call `call_id`
+    /// of `extension_id`.
+    pub fn try_mark_false_positive_for(
+        &self,
+        extension_id: &str,
+        call_id: &str,
+    ) -> Result<(), FalsePositiveError> {
+        self.flag_false_positive(call_id, self.call_ref_for(extension_id, call_id))
+    }
+
+    fn flag_false_positive(
+        &self,
+        call_id: &str,
+        call: Option<CallRef<Shard>>,
+    ) -> Result<(), FalsePositiveError> {
+        let call = call.ok_or_else(|| FalsePositiveError::UnknownCall {
+            call_id: call_id.to_owned(),
+        })?;
+        if !call.stopped {
+            return Err(FalsePositiveError::NotStopped {
+                call_id: call_id.to_owned(),
+            });
+        }
         let now = self.clock.now_ms();
         let mut core = lock(&self.core);
-        match core.rollout.mark_false_positive(call.sample, now) {
-            Ok(Some(t)) => {
-                // A rollback that could not be recorded is in force and alerted.
-                let _in_force = self.apply_transition(&mut core, &t);
-                true
-            }
-            Ok(None) => true,
-            Err(_) => false,
+        let transition = core
+            .rollout
+            .mark_false_positive(call.sample, now)
+            .map_err(|reason| FalsePositiveError::Window {
+                call_id: call_id.to_owned(),
+                reason,
+            })?;
+        if let Some(t) = transition {
+            // A rollback that could not be recorded is in force and alerted.
+            let _in_force = self.apply_transition(&mut core, &t);
         }
+        Ok(())
     }
 
     /// Writes a rollout transition to the ledger, publishes the new phase to the gate and, for an

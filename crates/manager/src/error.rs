@@ -3,7 +3,7 @@
 
 use hostguard_ledger::{DurableError, LedgerError};
 use hostguard_risk_core::{CatalogError, ConfigError, InvalidHostcall, RiskModelError};
-use hostguard_rollout::RolloutConfigError;
+use hostguard_rollout::{FlagError, RolloutConfigError};
 
 /// Why the gate returned no verdict. The host must treat any error as "do not dispatch": the
 /// gate fails closed.
@@ -62,6 +62,36 @@ pub enum ControlError {
     /// The rollback trigger is out of range: nothing changed, nothing was written.
     #[error("{0}")]
     InvalidTrigger(#[from] RolloutConfigError),
+}
+
+/// Why a false-positive flag ([`crate::ExtensionManager::try_mark_false_positive`]) was not
+/// counted. Only a call the gate stopped — blocked or prompted, or in a phase that does not
+/// enforce the model, one it would have stopped — can be a false positive: a flag on an allowed
+/// call would count toward the rollback rate a mistake nobody made (issue 16).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FalsePositiveError {
+    /// No decision is indexed under the call id (never seen, or evicted from the call index),
+    /// or, without an extension named, more than one extension used it.
+    #[error("no decision is indexed under call `{call_id}` (unknown, evicted, or used by more than one extension: name the extension)")]
+    UnknownCall {
+        /// The call id.
+        call_id: String,
+    },
+    /// The gate allowed the call and would have allowed it in every phase.
+    #[error("call `{call_id}` was allowed: only a blocked or prompted call (or one the gate would have stopped) can be a false positive")]
+    NotStopped {
+        /// The call id.
+        call_id: String,
+    },
+    /// The rollout window refused the flag (already flagged, or the sample left the window).
+    #[error("call `{call_id}`: {reason}")]
+    Window {
+        /// The call id.
+        call_id: String,
+        /// The window's reason.
+        reason: FlagError,
+    },
 }
 
 /// Why [`crate::ExtensionManagerBuilder::build`] refused. Each variant names the bad field.

@@ -12,8 +12,8 @@ use hostguard_ledger::{
     AppliedRecord, Committed, DecisionRecord, Digest, EntryBody, EntryPayload, LedgerEntry,
 };
 use hostguard_risk_core::{
-    assess, attack_ids, conclude, rule_ids, Call, Capability, Decision, EnforcementState,
-    GateConfig, GateState, HostCall, Judge, Posterior, Taint, VerdictAction,
+    action_for, assess, attack_ids, conclude, rule_ids, Call, Capability, Decision,
+    EnforcementState, GateConfig, GateState, HostCall, Judge, Posterior, Taint, VerdictAction,
 };
 use hostguard_rollout::DecisionSample;
 
@@ -50,14 +50,7 @@ impl ExtensionManager {
         let (seq, sample) = self.append_decision(st, &call, &decision)?;
         // One shared copy of the call id for the call index and the telemetry record.
         let call_id: Arc<str> = Arc::from(host.call_id.as_str());
-        self.index_call(
-            &shard,
-            Arc::clone(&call_id),
-            &call,
-            seq,
-            sample,
-            decision.action,
-        );
+        self.index_call(&shard, Arc::clone(&call_id), &call, seq, sample, &decision);
         let ctx = AlertContext {
             call: &call,
             catalog: self.detector.catalog(),
@@ -183,8 +176,13 @@ impl ExtensionManager {
         call: &Call<'_>,
         seq: u64,
         sample: hostguard_rollout::SampleId,
-        action: VerdictAction,
+        decision: &Decision,
     ) {
+        let action = decision.action;
+        // What the gate applies once the rollout enforces the model: the counterfactual of a
+        // phase that does not.
+        let selected = action_for(decision.settlement.selected, call.capability);
+        let stopped = action != VerdictAction::Allow || selected != VerdictAction::Allow;
         let evicted = lock(self.calls.get(&call.host.call_id)).insert(
             call_id,
             CallRef {
@@ -193,6 +191,7 @@ impl ExtensionManager {
                 sample,
                 ts_ms: call.now_ms,
                 action,
+                stopped,
                 prompt_resolved: false,
                 outcome_recorded: false,
             },

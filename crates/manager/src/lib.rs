@@ -66,7 +66,7 @@ pub use builder::{
 };
 pub use checkpoints::{CheckpointEvery, CheckpointStatus};
 pub use clock::SystemClock;
-pub use error::{BuildError, ControlError, HostcallError};
+pub use error::{BuildError, ControlError, FalsePositiveError, HostcallError};
 pub use manager::ExtensionManager;
 pub use resume::{FailClosedStart, ResumeReport};
 pub use triage::{
@@ -123,8 +123,8 @@ pub use hostguard_ledger::{
 
 // The rollout (runbook Procedure 4).
 pub use hostguard_rollout::{
-    ParsePhaseError, PhaseCounts, RollbackTrigger, RolloutConfigError, RolloutPhase, RolloutState,
-    Transition as RolloutTransition, TransitionReason, WindowStats,
+    FlagError, ParsePhaseError, PhaseCounts, RollbackTrigger, RolloutConfigError, RolloutPhase,
+    RolloutState, Transition as RolloutTransition, TransitionReason, WindowStats,
 };
 
 // Records and evidence (runbook Procedure 6).

