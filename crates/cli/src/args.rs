@@ -30,18 +30,27 @@ pub(crate) enum Command {
     /// The main job: an embedded incident, end to end — timeline, artifacts, evidence bundle,
     /// triage.
     Demo {
-        /// Where to write the artifacts.
+        /// Where to write the artifacts (a new or empty folder; see --force).
         #[arg(long, value_name = "DIR", default_value = "hostguard-demo")]
         out: PathBuf,
+        /// Reuse a non-empty --out: the artifacts of an earlier run or demo are removed first;
+        /// other files are left alone.
+        #[arg(long)]
+        force: bool,
     },
     /// Drive the gate over a recorded stream and write every artifact to a folder.
     Run {
-        /// A `hostguard.hostcall_event.v1` JSONL stream (docs/event-format.md).
+        /// A `hostguard.hostcall_event.v1` JSONL stream (docs/event-format.md); `-` reads it
+        /// from stdin and keeps it as OUT/events.jsonl.
         #[arg(long, value_name = "FILE")]
         events: PathBuf,
-        /// The output folder (created).
+        /// The output folder (a new or empty folder; see --force).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Reuse a non-empty --out: the artifacts of an earlier run or demo are removed first;
+        /// other files (and this run's inputs) are left alone.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         gate: GateFlags,
         /// Seed the ledger's commitment salts: byte-reproducible output, but anyone can

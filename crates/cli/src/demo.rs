@@ -40,8 +40,11 @@ const DEMO_SALT_SEED: u64 = 2041;
 
 /// `hostguard demo [--out DIR]`: prints the report, returns exit 0 when the ledger and the
 /// bundle verify (1 otherwise).
-pub fn demo(out: &Path) -> CliResult {
+pub fn demo(out: &Path, force: bool) -> CliResult {
+    crate::out_dir::prepare(out, force)?;
     let report = run_demo(out)?;
+    let stale = crate::out_dir::remove_stale(out, &report.written, &[])?;
+    crate::out_dir::report(out, &stale);
     crate::out!("{}", report.text)?;
     Ok(if report.verified {
         ExitKind::Ok
@@ -57,6 +60,8 @@ pub struct DemoReport {
     pub text: String,
     /// Ledger and bundle verified.
     pub verified: bool,
+    /// The files written to the output folder.
+    pub written: Vec<&'static str>,
 }
 
 /// Runs the demo, writing artifacts to `out`; returns the report text.
@@ -95,6 +100,7 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
     Ok(DemoReport {
         text,
         verified: checks.ledger_report.valid && checks.bundle_report.valid,
+        written,
     })
 }
 
@@ -247,7 +253,7 @@ fn render_closing(
     let dir = out.display();
     let _ = writeln!(
         text,
-        "\nwrote {dir}/{{{}}}\nnext: hostguard ledger verify {dir}/ledger.json · hostguard ledger replay {dir}/ledger.json\n      hostguard bundle verify {dir}/bundle.json · hostguard triage {dir}/alerts.json",
+        "\nwrote {dir}/{{{}}}\nnext: hostguard ledger verify {dir}/ledger.json · hostguard ledger replay {dir}/ledger.json\n      hostguard bundle verify {dir}/bundle.json · hostguard triage {dir}/alerts.json\n      hostguard run --events {dir}/events.jsonl --profile permissive --out rerun   (the demo's policy profile)",
         written.join(", ")
     );
 }

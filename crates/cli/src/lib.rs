@@ -31,6 +31,7 @@ pub mod events;
 pub mod key_cmd;
 pub mod labels;
 pub mod ledger_cmd;
+pub mod out_dir;
 pub mod plural;
 pub mod rules_cmd;
 pub mod run_cmd;

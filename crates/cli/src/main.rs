@@ -55,10 +55,11 @@ fn main() -> ExitCode {
 /// Runs one command: each family of subcommands has its own small dispatcher below.
 fn dispatch(command: Command) -> CliResult {
     match command {
-        Command::Demo { out } => hostguard_cli::demo::demo(&out),
+        Command::Demo { out, force } => hostguard_cli::demo::demo(&out, force),
         Command::Run {
             events,
             out,
+            force,
             gate,
             unsafe_fixed_salt_seed,
             ledger_file,
@@ -74,6 +75,7 @@ fn dispatch(command: Command) -> CliResult {
             workspace: gate.workspace,
             ledger_file,
             checkpoint_key,
+            force,
         }),
         Command::Bundle { command } => bundle(command),
         Command::Triage { file, json } => triage_cmd::triage(&file, json),

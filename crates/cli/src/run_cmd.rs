@@ -20,6 +20,7 @@ use crate::config_cmd;
 use crate::drive::{Driver, GateOptions};
 use crate::error::{write_file, CliError, CliResult, ExitKind};
 use crate::events::EventReader;
+use crate::out_dir;
 use crate::plural::count;
 
 /// The lines above which a progress bar is shown (when stderr is a terminal).
@@ -51,6 +52,8 @@ pub struct RunArgs {
     pub ledger_file: Option<PathBuf>,
     /// See [`GateOptions::checkpoint_key`].
     pub checkpoint_key: Option<PathBuf>,
+    /// Reuse a non-empty `out`, removing the artifacts of an earlier run first.
+    pub force: bool,
 }
 
 /// What the gate of a run is built from, besides the stream.
@@ -94,8 +97,35 @@ pub fn gate_options(events: &Path, spec: &GateSpec<'_>) -> CliResult<GateOptions
     })
 }
 
-/// `hostguard run`.
+/// `hostguard run`: `--events -` reads the stream from stdin, kept as `OUT/events.jsonl` (the
+/// stream is read more than once: its first timestamp starts the clock).
 pub fn run(args: &RunArgs) -> CliResult {
+    out_dir::prepare(&args.out, args.force)?;
+    if args.events.as_os_str() == "-" {
+        let spooled = spool_stdin(&args.out)?;
+        return run_stream(&RunArgs {
+            events: spooled,
+            ..args.clone()
+        });
+    }
+    run_stream(args)
+}
+
+/// Copies stdin to `OUT/events.jsonl`, the run's record of its input; returns the path.
+fn spool_stdin(out: &Path) -> CliResult<PathBuf> {
+    let path = out.join("events.jsonl");
+    let file = std::fs::File::create(&path).map_err(|e| CliError::io("write", &path, &e))?;
+    let mut writer = BufWriter::new(file);
+    std::io::copy(&mut std::io::stdin().lock(), &mut writer)
+        .map_err(|e| CliError::io("copy stdin to", &path, &e))?;
+    writer
+        .flush()
+        .map_err(|e| CliError::io("write", &path, &e))?;
+    Ok(path)
+}
+
+/// `run` over a stream in a file, the output folder ready.
+fn run_stream(args: &RunArgs) -> CliResult {
     let options = gate_options(
         &args.events,
         &GateSpec {
@@ -116,7 +146,6 @@ pub fn run(args: &RunArgs) -> CliResult {
     if let Some(report) = driver.manager.resume_report() {
         resume_warnings(args, report);
     }
-    std::fs::create_dir_all(&args.out).map_err(|e| CliError::out_dir(&args.out, &e))?;
     let verdicts_path = args.out.join("verdicts.jsonl");
     // Verdicts go to a side file renamed into place only when the whole stream was read: a bad
     // line must not leave a partial verdicts.jsonl next to the artifacts of an earlier run.
@@ -137,6 +166,11 @@ pub fn run(args: &RunArgs) -> CliResult {
         )));
     }
     let written = write_artifacts(&driver.manager, &args.out)?;
+    let mut inputs: Vec<&Path> = vec![args.events.as_path()];
+    inputs.extend(args.ledger_file.as_deref());
+    inputs.extend(args.config.as_deref());
+    let stale = out_dir::remove_stale(&args.out, &written, &inputs)?;
+    out_dir::report(&args.out, &stale);
     for warning in &driver.warnings {
         eprintln!("hostguard: warning: {}: {warning}", args.events.display());
     }

@@ -1080,7 +1080,7 @@ mod run {
         let mut bad: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
         bad.push_str("{\"ts_ms\":1,\n");
         let bad_file = write(dir.path(), "bad.jsonl", &bad);
-        let o = hostguard(&["run", "--events", s(&bad_file), "--out", s(&out)]);
+        let o = hostguard(&["run", "--events", s(&bad_file), "--out", s(&out), "--force"]);
         assert_bad_input(&o, "bad.jsonl:6:");
         // verdicts.jsonl still belongs with the ledger and alerts beside it.
         assert_eq!(std::fs::read(out.join("verdicts.jsonl")).unwrap(), before);

@@ -19,6 +19,12 @@ fn the_demo_and_offline_triage_of_its_alerts_agree() {
     assert_eq!(demo.code, 0, "{}", demo.stderr);
     let offline = hostguard(&["triage", s(&out.join("alerts.json"))]);
     assert_eq!(offline.code, 0, "{}", offline.stderr);
+    // The demo says how to re-run its stream the way it ran it (its policy profile).
+    assert!(
+        demo.stdout.contains("events.jsonl --profile permissive"),
+        "{}",
+        demo.stdout
+    );
     let counts = triage_counts(&demo.stdout);
     assert!(counts.contains("P0"), "{}", demo.stdout);
     assert_eq!(counts, triage_counts(&offline.stdout));
@@ -81,4 +87,105 @@ fn false_positive_flags_on_allowed_calls_are_refused_and_roll_nothing_back() {
     assert!(o.stdout.contains("phase `enforce_all`;"), "{}", o.stdout);
     let rollout = std::fs::read_to_string(out.join("rollout.json")).unwrap();
     assert!(rollout.contains("\"false_positive_count\": 0"), "{rollout}");
+}
+
+/// A two-call stream.
+fn two_calls(dir: &std::path::Path) -> std::path::PathBuf {
+    write(
+        dir,
+        "e.jsonl",
+        "{\"ts_ms\":1,\"extension_id\":\"a\",\"call_id\":\"c1\",\"method\":\"fs\",\"params\":{\"op\":\"read\",\"path\":\"README.md\"}}\n\
+         {\"ts_ms\":2,\"extension_id\":\"a\",\"call_id\":\"c2\",\"method\":\"log\",\"params\":{\"message\":\"hi\"}}\n",
+    )
+}
+
+#[test]
+fn a_non_empty_out_folder_needs_force_and_force_leaves_no_stale_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // A demo leaves bundle.json and events.jsonl, which `run` does not write.
+    assert_eq!(hostguard(&["demo", "--out", s(&out)]).code, 0);
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let stream = two_calls(dir.path());
+    let o = hostguard(&["run", "--events", s(&stream), "--out", s(&out)]);
+    assert_bad_input(&o, "is not empty");
+    assert!(o.stderr.contains("--force"), "{}", o.stderr);
+    let again = hostguard(&["demo", "--out", s(&out)]);
+    assert_bad_input(&again, "is not empty");
+
+    let o = hostguard(&["run", "--events", s(&stream), "--out", s(&out), "--force"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("--force removed"), "{}", o.stderr);
+    assert!(o.stderr.contains("notes.txt"), "{}", o.stderr);
+    assert!(!out.join("bundle.json").exists(), "stale bundle.json left");
+    assert!(
+        !out.join("events.jsonl").exists(),
+        "stale events.jsonl left"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    let verdicts = std::fs::read_to_string(out.join("verdicts.jsonl")).unwrap();
+    assert_eq!(verdicts.lines().count(), 2);
+}
+
+#[test]
+fn force_never_removes_the_runs_own_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    assert_eq!(hostguard(&["demo", "--out", s(&out)]).code, 0);
+    // Re-run the demo's stream into its own folder: events.jsonl is the input, not stale.
+    let events = out.join("events.jsonl");
+    let o = hostguard(&[
+        "run",
+        "--events",
+        s(&events),
+        "--out",
+        s(&out),
+        "--force",
+        "--profile",
+        "permissive",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(events.is_file());
+}
+
+#[test]
+fn run_reads_the_stream_from_stdin_and_keeps_it() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let stream = two_calls(dir.path());
+    let text = std::fs::read_to_string(&stream).unwrap();
+    let out = dir.path().join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hostguard"))
+        .args(["run", "--events", "-", "--out", s(&out)])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2 hostcalls"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("events.jsonl")).unwrap(),
+        text
+    );
+    // The same verdicts as from the file.
+    let from_file = dir.path().join("file");
+    assert_eq!(
+        hostguard(&["run", "--events", s(&stream), "--out", s(&from_file)]).code,
+        0
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("verdicts.jsonl")).unwrap(),
+        std::fs::read_to_string(from_file.join("verdicts.jsonl")).unwrap()
+    );
 }
