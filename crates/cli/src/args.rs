@@ -33,10 +33,14 @@ pub(crate) enum Command {
         /// Where to write the artifacts (a new or empty folder; see --force).
         #[arg(long, value_name = "DIR", default_value = "hostguard-demo")]
         out: PathBuf,
-        /// Reuse a non-empty --out: the artifacts of an earlier run or demo are removed first;
-        /// other files are left alone.
+        /// Reuse a non-empty --out: the artifacts of an earlier run or demo that this one does
+        /// not write are removed; other files are left alone.
         #[arg(long)]
         force: bool,
+        /// Print the outcome as one JSON document (`hostguard.demo_summary.v1`,
+        /// docs/cli-json.md) instead of the timeline.
+        #[arg(long)]
+        json: bool,
     },
     /// Drive the gate over a recorded stream and write every artifact to a folder.
     Run {
@@ -47,10 +51,14 @@ pub(crate) enum Command {
         /// The output folder (a new or empty folder; see --force).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// Reuse a non-empty --out: the artifacts of an earlier run or demo are removed first;
-        /// other files (and this run's inputs) are left alone.
+        /// Reuse a non-empty --out: the artifacts of an earlier run or demo that this one does
+        /// not write are removed; other files (and this run's inputs) are left alone.
         #[arg(long)]
         force: bool,
+        /// Print the summary as one JSON document (`hostguard.run_summary.v1`,
+        /// docs/cli-json.md).
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         gate: GateFlags,
         /// Seed the ledger's commitment salts: byte-reproducible output, but anyone can
@@ -105,6 +113,9 @@ pub(crate) enum Command {
         /// The workspace root extensions run in (absolute; relative paths are in it).
         #[arg(long, value_name = "DIR")]
         workspace: Option<String>,
+        /// Print JSON (`hostguard.what_if.v1`, docs/cli-json.md).
+        #[arg(long)]
+        json: bool,
     },
     /// Signing keys: Ed25519 note keys for ledger checkpoints and DSSE envelopes
     /// (docs/ledger-format.md §8.2).
@@ -184,6 +195,9 @@ pub(crate) enum KeyCommand {
         /// their origin.
         #[arg(long, value_name = "NAME", default_value = DEFAULT_KEY_NAME)]
         name: String,
+        /// Print JSON (`hostguard.key_generate.v1`: the files and the verifier key).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -223,6 +237,9 @@ pub(crate) enum LedgerCommand {
         /// Where to write the signed checkpoint (default: standard output).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Print JSON (`hostguard.ledger_checkpoint.v1`; the note included without --out).
+        #[arg(long)]
+        json: bool,
     },
     /// Re-derive every decision (runbook Procedure 6, step 7); refuses a ledger that does not
     /// verify (exit 1).
@@ -270,6 +287,9 @@ pub(crate) enum BundleCommand {
         /// pins, and `bundle verify --pubkey` checks it. Exit 1 if it does not cover the span.
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<PathBuf>,
+        /// Print JSON (`hostguard.bundle_build.v1`: the bundle's summary and its verification).
+        #[arg(long)]
+        json: bool,
     },
     /// Verify a bundle: embedded ledger chain, summary, filter, redaction and hash; exit 1 if
     /// it does not verify. A DSSE envelope is unwrapped first (statement and subject digest);
@@ -300,6 +320,9 @@ pub(crate) enum BundleCommand {
         /// Where to write the envelope (default: standard output).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Print JSON (`hostguard.bundle_export.v1`; the envelope included without --out).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -377,6 +400,10 @@ pub(crate) enum EventsCommand {
     Check {
         /// A JSONL stream.
         file: PathBuf,
+        /// Print JSON (`hostguard.events_check.v1`; a bad line prints the
+        /// `hostguard.cli_error.v1` document).
+        #[arg(long)]
+        json: bool,
     },
 }
 

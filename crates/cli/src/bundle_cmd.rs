@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use hostguard_manager::{
     verify_incident_evidence_bundle, verify_incident_evidence_bundle_json,
     verify_runtime_risk_ledger_artifact, EvidenceError, IncidentBundleFilter,
-    IncidentBundleRedactionPolicy, IncidentBundleVerificationReport, IncidentEvidenceBundle,
-    IncidentEvidenceBundleBuilder, MalformedJson, RuntimeRiskLedgerArtifact,
-    RuntimeRiskLedgerVerificationReport, VerifierKey,
+    IncidentBundleRedactionPolicy, IncidentBundleSummary, IncidentBundleVerificationReport,
+    IncidentEvidenceBundle, IncidentEvidenceBundleBuilder, MalformedJson,
+    RuntimeRiskLedgerArtifact, RuntimeRiskLedgerVerificationReport, VerifierKey,
 };
 use hostguard_manager::{
     ExecMediationArtifact, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,
@@ -19,6 +19,8 @@ use hostguard_manager::{
 use crate::error::{
     malformed_json, read_bytes, read_json_file, write_file, CliError, CliResult, ExitKind,
 };
+use serde::Serialize;
+
 use crate::ledger_cmd::{read_ledger, to_json_pretty};
 
 /// Who the bundle is for (runbook Procedure 6 step 3).
@@ -53,6 +55,21 @@ pub struct BuildArgs {
     pub out: PathBuf,
     /// A signed checkpoint of the run's ledger to embed (`docs/evidence-format.md` §2.6).
     pub checkpoint: Option<PathBuf>,
+    /// Print `hostguard.bundle_build.v1` instead of the human summary.
+    pub json: bool,
+}
+
+/// What `bundle build --json` prints (docs/cli-json.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleBuildReport<'a> {
+    /// `hostguard.bundle_build.v1`.
+    pub schema: &'static str,
+    /// The bundle file written.
+    pub out: String,
+    /// The bundle's summary (runbook Procedure 6 step 6).
+    pub summary: &'a IncidentBundleSummary,
+    /// The bundle's verification, as `bundle verify --json` reports it.
+    pub verification: &'a IncidentBundleVerificationReport,
 }
 
 /// Parses a category name as the artifacts spell it (`exec_mediation`).
@@ -179,9 +196,24 @@ pub fn build(args: &BuildArgs) -> CliResult {
     let mut json = to_json_pretty(&bundle)?;
     json.push('\n');
     write_file(&args.out, json.as_bytes())?;
-    let report = verify_incident_evidence_bundle(&bundle);
-    crate::outln!("wrote `{}`", args.out.display())?;
-    crate::out!("{}", render_summary(&bundle, &report))?;
+    print_built(args, &bundle)
+}
+
+/// Verifies the bundle just written and prints the summary (or `--json` report).
+fn print_built(args: &BuildArgs, bundle: &IncidentEvidenceBundle) -> CliResult {
+    let report = verify_incident_evidence_bundle(bundle);
+    if args.json {
+        let doc = BundleBuildReport {
+            schema: "hostguard.bundle_build.v1",
+            out: args.out.display().to_string(),
+            summary: &bundle.summary,
+            verification: &report,
+        };
+        crate::outln!("{}", to_json_pretty(&doc)?)?;
+    } else {
+        crate::outln!("wrote `{}`", args.out.display())?;
+        crate::out!("{}", render_summary(bundle, &report))?;
+    }
     Ok(if report.valid {
         ExitKind::Ok
     } else {

@@ -28,6 +28,27 @@ pub struct CheckpointArgs {
     pub origin: Option<String>,
     /// Where to write the signed checkpoint (default: standard output).
     pub out: Option<PathBuf>,
+    /// Print `hostguard.ledger_checkpoint.v1` (the note included when there is no `out`).
+    pub json: bool,
+}
+
+/// What `ledger checkpoint --json` prints (docs/cli-json.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckpointReport {
+    /// `hostguard.ledger_checkpoint.v1`.
+    pub schema: &'static str,
+    /// The file written; absent when the note went to standard output (then in `note`).
+    pub out: Option<String>,
+    /// The checkpoint's origin line.
+    pub origin: String,
+    /// Entries the checkpoint covers.
+    pub entries: u64,
+    /// The head hash it pins (hex).
+    pub head: String,
+    /// The signing key, `<name>+<hex id>`.
+    pub key_id: String,
+    /// The signed note (docs/ledger-format.md §8), when not written to `out`.
+    pub note: Option<String>,
 }
 
 /// What `ledger verify --checkpoint` was asked.
@@ -108,6 +129,22 @@ pub fn checkpoint(args: &CheckpointArgs) -> CliResult {
         ))
     })?;
     let note = checkpoint.sign(&key);
+    if args.json {
+        if let Some(out) = &args.out {
+            write_file(out, note.as_bytes())?;
+        }
+        let report = CheckpointReport {
+            schema: "hostguard.ledger_checkpoint.v1",
+            out: args.out.as_ref().map(|p| p.display().to_string()),
+            origin: checkpoint.origin().to_string(),
+            entries: checkpoint.size(),
+            head: checkpoint.head().to_string(),
+            key_id: key.keyid().to_string(),
+            note: args.out.is_none().then_some(note),
+        };
+        crate::outln!("{}", to_json_pretty(&report)?)?;
+        return Ok(ExitKind::Ok);
+    }
     match &args.out {
         Some(out) => {
             write_file(out, note.as_bytes())?;

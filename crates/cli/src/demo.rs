@@ -10,6 +10,7 @@
 //! evidence bundle, and triages every alert. The stream is `src/demo/incident.jsonl`, also
 //! written to the output folder so `hostguard run` can replay it.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -19,9 +20,10 @@ use hostguard_manager::{
     IncidentBundleRedactionPolicy, IncidentBundleVerificationReport, IncidentEvidenceBundle,
 };
 use hostguard_manager::{
-    verify_runtime_risk_ledger_artifact, EnforcementState, PolicyProfile, RolloutPhase,
-    RuntimeRiskConfig, RuntimeRiskLedgerVerificationReport,
+    verify_runtime_risk_ledger_artifact, EnforcementState, IncidentSeverity, PolicyProfile,
+    RolloutPhase, RuntimeRiskConfig, RuntimeRiskLedgerVerificationReport,
 };
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::bundle_cmd::render_summary;
@@ -30,6 +32,7 @@ use crate::error::{write_file, CliError, CliResult, ExitKind};
 use crate::events::{Event, EventReader, HostcallEvent, OperatorAction};
 use crate::ledger_cmd::to_json_pretty;
 use crate::run_cmd::write_artifacts;
+use crate::run_summary::RolloutEnd;
 
 /// The embedded incident stream.
 pub const INCIDENT_STREAM: &str = include_str!("demo/incident.jsonl");
@@ -40,12 +43,16 @@ const DEMO_SALT_SEED: u64 = 2041;
 
 /// `hostguard demo [--out DIR]`: prints the report, returns exit 0 when the ledger and the
 /// bundle verify (1 otherwise).
-pub fn demo(out: &Path, force: bool) -> CliResult {
+pub fn demo(out: &Path, force: bool, json: bool) -> CliResult {
     crate::out_dir::prepare(out, force)?;
     let report = run_demo(out)?;
-    let stale = crate::out_dir::remove_stale(out, &report.written, &[])?;
+    let stale = crate::out_dir::remove_stale(out, &report.summary.written, &[])?;
     crate::out_dir::report(out, &stale);
-    crate::out!("{}", report.text)?;
+    if json {
+        crate::outln!("{}", to_json_pretty(&report.summary)?)?;
+    } else {
+        crate::out!("{}", report.text)?;
+    }
     Ok(if report.verified {
         ExitKind::Ok
     } else {
@@ -60,6 +67,37 @@ pub struct DemoReport {
     pub text: String,
     /// Ledger and bundle verified.
     pub verified: bool,
+    /// What `demo --json` prints.
+    pub summary: DemoSummary,
+}
+
+/// The demo's outcome as one JSON document (`hostguard.demo_summary.v1`, docs/cli-json.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoSummary {
+    /// `hostguard.demo_summary.v1`.
+    pub schema: &'static str,
+    /// The output folder.
+    pub out: String,
+    /// The policy profile the demo runs under (`--profile` to re-run its stream alike).
+    pub profile: PolicyProfile,
+    /// Ledger and bundle verified.
+    pub verified: bool,
+    /// Hostcalls decided.
+    pub hostcalls: u64,
+    /// Hostcalls blocked.
+    pub blocked: u64,
+    /// Hostcalls that prompted.
+    pub prompted: u64,
+    /// The rollout at the end.
+    pub rollout: RolloutEnd,
+    /// Entries of `ledger.json`.
+    pub ledger_entries: u64,
+    /// The ledger's hash chain verifies.
+    pub ledger_valid: bool,
+    /// `bundle.json` verifies.
+    pub bundle_valid: bool,
+    /// Alerts per triage severity (`P0`..`P3`), as `hostguard triage OUT/alerts.json` counts.
+    pub triage: BTreeMap<IncidentSeverity, usize>,
     /// The files written to the output folder.
     pub written: Vec<&'static str>,
 }
@@ -96,11 +134,32 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
     let checks = verify_and_bundle(&driver.manager, out)?;
     written.push("bundle.json");
     written.push("events.jsonl");
-    render_closing(&mut text, &driver, &checks, &written, out);
+    let triaged = crate::triage_cmd::triage_artifact(driver.manager.security_alerts());
+    render_closing(&mut text, &driver, &checks, &triaged, (&written, out));
+    let verified = checks.ledger_report.valid && checks.bundle_report.valid;
+    let rollout = driver.manager.rollout_state();
+    let summary = DemoSummary {
+        schema: "hostguard.demo_summary.v1",
+        out: out.display().to_string(),
+        profile: PolicyProfile::Permissive,
+        verified,
+        hostcalls: driver.calls,
+        blocked: driver.blocked,
+        prompted: driver.prompted,
+        rollout: RolloutEnd {
+            phase: rollout.phase,
+            rolled_back_from: rollout.rolled_back_from,
+        },
+        ledger_entries: checks.ledger_entries as u64,
+        ledger_valid: checks.ledger_report.valid,
+        bundle_valid: checks.bundle_report.valid,
+        triage: crate::triage_cmd::severity_counts(&triaged),
+        written,
+    };
     Ok(DemoReport {
         text,
-        verified: checks.ledger_report.valid && checks.bundle_report.valid,
-        written,
+        verified,
+        summary,
     })
 }
 
@@ -209,8 +268,8 @@ fn render_closing(
     text: &mut String,
     driver: &Driver,
     checks: &Checks,
-    written: &[&str],
-    out: &Path,
+    triaged: &[crate::triage_cmd::TriagedAlert],
+    (written, out): (&[&str], &Path),
 ) {
     let m = &driver.manager;
     let rollout = m.rollout_state();
@@ -246,8 +305,7 @@ fn render_closing(
     }
     let _ = writeln!(text, "\ntriage of every alert (runbook decision tree):");
     // Triaged as `hostguard triage` triages the alerts file, so the follow-up command agrees.
-    let triaged = crate::triage_cmd::triage_artifact(m.security_alerts());
-    for line in crate::triage_cmd::render(&triaged).lines() {
+    for line in crate::triage_cmd::render(triaged).lines() {
         let _ = writeln!(text, "  {line}");
     }
     let dir = out.display();

@@ -30,6 +30,21 @@ pub struct ExportArgs {
     pub key: Option<PathBuf>,
     /// Where to write the envelope (default: standard output).
     pub out: Option<PathBuf>,
+    /// Print `hostguard.bundle_export.v1` (the envelope included when there is no `out`).
+    pub json: bool,
+}
+
+/// What `bundle export --json` prints (docs/cli-json.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    /// `hostguard.bundle_export.v1`.
+    pub schema: &'static str,
+    /// The envelope file written; absent when the envelope is in `envelope`.
+    pub out: Option<String>,
+    /// The signing key, `<name>+<hex id>`; absent for an unsigned envelope.
+    pub signed_by: Option<String>,
+    /// The DSSE envelope, when not written to `out`.
+    pub envelope: Option<serde_json::Value>,
 }
 
 /// The signature part of an envelope's verification.
@@ -122,6 +137,9 @@ pub fn export(args: &ExportArgs) -> CliResult {
     };
     let mut json = envelope.to_json().map_err(envelope_error)?;
     json.push('\n');
+    if args.json {
+        return export_report(args, signer, &json);
+    }
     match &args.out {
         Some(out) => {
             write_file(out, json.as_bytes())?;
@@ -133,6 +151,28 @@ pub fn export(args: &ExportArgs) -> CliResult {
         }
         None => crate::out!("{json}")?,
     }
+    Ok(ExitKind::Ok)
+}
+
+/// `bundle export --json`: writes the envelope to `out` (if any) and prints the report.
+fn export_report(args: &ExportArgs, signer: Option<String>, json: &str) -> CliResult {
+    let envelope = match &args.out {
+        Some(out) => {
+            write_file(out, json.as_bytes())?;
+            None
+        }
+        None => Some(
+            serde_json::from_str(json)
+                .map_err(|e| CliError::finding(format!("cannot render the envelope: {e}")))?,
+        ),
+    };
+    let report = ExportReport {
+        schema: "hostguard.bundle_export.v1",
+        out: args.out.as_ref().map(|p| p.display().to_string()),
+        signed_by: signer,
+        envelope,
+    };
+    crate::outln!("{}", to_json_pretty(&report)?)?;
     Ok(ExitKind::Ok)
 }
 

@@ -9,12 +9,14 @@
 mod model;
 mod parse;
 
+use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use hostguard_risk_core::Capability;
 
 use crate::error::{CliError, CliResult};
+use crate::plural::count;
 
 pub use model::{
     Event, EventOutcome, HostcallEvent, OperatorAction, OperatorEvent, HOSTCALL_EVENT_SCHEMA,
@@ -128,49 +130,84 @@ impl<R: BufRead> Iterator for EventReader<R> {
     }
 }
 
-/// `hostguard events check FILE`: reads the whole stream (constant memory) and prints what it
-/// holds; the first bad line is bad input (exit 2).
-pub fn check(file: &Path) -> CliResult {
-    let mut hostcalls = 0u64;
-    let mut operator = 0u64;
-    let mut by_capability = std::collections::BTreeMap::<&'static str, u64>::new();
-    let mut ops = std::collections::BTreeMap::<&'static str, u64>::new();
+/// What `hostguard events check` found in a stream that parsed (`hostguard.events_check.v1`
+/// with `--json`, docs/cli-json.md); a stream that does not parse is an error (exit 2).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EventsCheckReport {
+    /// `hostguard.events_check.v1`.
+    pub schema: &'static str,
+    /// The stream.
+    pub file: String,
+    /// Every line parsed.
+    pub valid: bool,
+    /// Lines read (blank lines included).
+    pub lines: usize,
+    /// Hostcall lines.
+    pub hostcalls: u64,
+    /// Hostcalls per derived capability.
+    pub by_capability: BTreeMap<&'static str, u64>,
+    /// Operator lines.
+    pub operator_lines: u64,
+    /// Operator lines per `op`.
+    pub by_op: BTreeMap<&'static str, u64>,
+}
+
+/// `hostguard events check FILE [--json]`: every line parsed, or the first bad one (exit 2).
+pub fn check(file: &Path, json: bool) -> CliResult {
+    let mut report = EventsCheckReport {
+        schema: "hostguard.events_check.v1",
+        file: file.display().to_string(),
+        valid: true,
+        lines: 0,
+        hostcalls: 0,
+        by_capability: BTreeMap::new(),
+        operator_lines: 0,
+        by_op: BTreeMap::new(),
+    };
     let mut reader = EventReader::open(file)?;
     for item in reader.by_ref() {
         let (_, event) = item?;
         match event {
             Event::Hostcall(call) => {
-                hostcalls += 1;
+                report.hostcalls += 1;
                 let cap = call.derived.map_or("unknown", Capability::as_str);
-                *by_capability.entry(cap).or_default() += 1;
+                *report.by_capability.entry(cap).or_default() += 1;
             }
             Event::Operator(op) => {
-                operator += 1;
-                *ops.entry(op.action.op()).or_default() += 1;
+                report.operator_lines += 1;
+                *report.by_op.entry(op.action.op()).or_default() += 1;
             }
         }
     }
-    let lines = reader.line();
-    let caps: Vec<String> = by_capability
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect();
-    let ops: Vec<String> = ops.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    crate::outln!(
-        "`{}`: ok, {lines} lines: {hostcalls} hostcalls ({}), {operator} operator lines ({})",
-        file.display(),
-        if caps.is_empty() {
-            "none".to_owned()
-        } else {
-            caps.join(", ")
-        },
-        if ops.is_empty() {
-            "none".to_owned()
-        } else {
-            ops.join(", ")
-        },
-    )?;
+    report.lines = reader.line();
+    if json {
+        crate::outln!("{}", crate::ledger_cmd::to_json_pretty(&report)?)?;
+    } else {
+        crate::outln!("{}", report.render())?;
+    }
     Ok(crate::error::ExitKind::Ok)
+}
+
+impl EventsCheckReport {
+    /// The human line.
+    pub fn render(&self) -> String {
+        let list = |counts: &BTreeMap<&'static str, u64>| {
+            if counts.is_empty() {
+                return "none".to_owned();
+            }
+            let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            parts.join(", ")
+        };
+        format!(
+            "`{}`: ok, {}: {} ({}), {} ({})",
+            self.file,
+            count(self.lines as u64, "line", "lines"),
+            count(self.hostcalls, "hostcall", "hostcalls"),
+            list(&self.by_capability),
+            count(self.operator_lines, "operator line", "operator lines"),
+            list(&self.by_op),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ const KEY_FILE_MAX_BYTES: usize = 4096;
 
 /// `hostguard key generate --out K [--name NAME]`: writes the private key to `K` (created with
 /// mode 0600) and the verifier key to `K.pub`; refuses to overwrite either.
-pub fn generate(out: &Path, name: &str) -> CliResult {
+pub fn generate(out: &Path, name: &str, json: bool) -> CliResult {
     let name = NoteName::new(name).map_err(|e| CliError::input(format!("--name: {e}")))?;
     let public_path = public_key_path(out);
     for path in [out, public_path.as_path()] {
@@ -50,6 +50,16 @@ pub fn generate(out: &Path, name: &str) -> CliResult {
         // Leave no half-made pair behind.
         let _ = std::fs::remove_file(out);
         return Err(e);
+    }
+    if json {
+        let report = serde_json::json!({
+            "schema": "hostguard.key_generate.v1",
+            "private_key_file": out.display().to_string(),
+            "verifier_key_file": public_path.display().to_string(),
+            "verifier_key": verifier.to_string(),
+        });
+        crate::outln!("{}", crate::ledger_cmd::to_json_pretty(&report)?)?;
+        return Ok(ExitKind::Ok);
     }
     crate::outln!(
         "wrote private key `{}` (mode 0600; keep it off the machine whose ledger it signs) and verifier key `{}`:\n{verifier}",

@@ -35,5 +35,6 @@ pub mod out_dir;
 pub mod plural;
 pub mod rules_cmd;
 pub mod run_cmd;
+pub mod run_summary;
 pub mod triage_cmd;
 pub mod whatif_cmd;

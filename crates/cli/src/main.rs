@@ -55,11 +55,12 @@ fn main() -> ExitCode {
 /// Runs one command: each family of subcommands has its own small dispatcher below.
 fn dispatch(command: Command) -> CliResult {
     match command {
-        Command::Demo { out, force } => hostguard_cli::demo::demo(&out, force),
+        Command::Demo { out, force, json } => hostguard_cli::demo::demo(&out, force, json),
         Command::Run {
             events,
             out,
             force,
+            json,
             gate,
             unsafe_fixed_salt_seed,
             ledger_file,
@@ -76,6 +77,7 @@ fn dispatch(command: Command) -> CliResult {
             ledger_file,
             checkpoint_key,
             force,
+            json,
         }),
         Command::Bundle { command } => bundle(command),
         Command::Triage { file, json } => triage_cmd::triage(&file, json),
@@ -87,6 +89,7 @@ fn dispatch(command: Command) -> CliResult {
             profile,
             phase,
             workspace,
+            json,
         } => whatif_cmd::what_if(&WhatIfArgs {
             events,
             config,
@@ -95,13 +98,14 @@ fn dispatch(command: Command) -> CliResult {
             profile: profile.into(),
             phase: phase.into(),
             workspace,
+            json,
         }),
         Command::Key { command } => match command {
-            KeyCommand::Generate { out, name } => key_cmd::generate(&out, &name),
+            KeyCommand::Generate { out, name, json } => key_cmd::generate(&out, &name, json),
         },
         Command::Ledger { command } => ledger(command),
         Command::Events { command } => match command {
-            EventsCommand::Check { file } => events::check(&file),
+            EventsCommand::Check { file, json } => events::check(&file, json),
         },
         Command::Rules { command } => rules(command),
         Command::Config { command } => match command {
@@ -124,6 +128,7 @@ fn bundle(command: BundleCommand) -> CliResult {
             redact,
             out,
             checkpoint,
+            json,
         } => bundle_cmd::build(&BuildArgs {
             from,
             filter: IncidentBundleFilter {
@@ -139,6 +144,7 @@ fn bundle(command: BundleCommand) -> CliResult {
             },
             out,
             checkpoint,
+            json,
         }),
         BundleCommand::Verify { file, pubkey, json } => envelope_cmd::verify(&file, &pubkey, json),
         BundleCommand::Export {
@@ -146,10 +152,12 @@ fn bundle(command: BundleCommand) -> CliResult {
             dsse: _,
             key,
             out,
+            json,
         } => envelope_cmd::export(&ExportArgs {
             bundle: file,
             key,
             out,
+            json,
         }),
     }
 }
@@ -175,11 +183,13 @@ fn ledger(command: LedgerCommand) -> CliResult {
             key,
             origin,
             out,
+            json,
         } => checkpoint_cmd::checkpoint(&CheckpointArgs {
             ledger: file,
             key,
             origin,
             out,
+            json,
         }),
         LedgerCommand::Replay { file, json } => ledger_cmd::replay(&file, json),
     }

@@ -10,8 +10,8 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use hostguard_manager::{
-    verify_runtime_risk_ledger_artifact, CliOverrides, ConfigField, ConfigSource, ExtensionManager,
-    PolicyProfile, ResumeReport, RolloutPhase,
+    CliOverrides, ConfigField, ConfigSource, ExtensionManager, PolicyProfile, ResumeReport,
+    RolloutPhase,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -20,8 +20,9 @@ use crate::config_cmd;
 use crate::drive::{Driver, GateOptions};
 use crate::error::{write_file, CliError, CliResult, ExitKind};
 use crate::events::EventReader;
+use crate::ledger_cmd::to_json_pretty;
 use crate::out_dir;
-use crate::plural::count;
+use crate::run_summary::{RunSummary, Streamed};
 
 /// The lines above which a progress bar is shown (when stderr is a terminal).
 pub const PROGRESS_MIN_LINES: u64 = 10_000;
@@ -54,6 +55,8 @@ pub struct RunArgs {
     pub checkpoint_key: Option<PathBuf>,
     /// Reuse a non-empty `out`, removing the artifacts of an earlier run first.
     pub force: bool,
+    /// Print the summary as one JSON document (`hostguard.run_summary.v1`).
+    pub json: bool,
 }
 
 /// What the gate of a run is built from, besides the stream.
@@ -181,17 +184,22 @@ fn run_stream(args: &RunArgs) -> CliResult {
             driver.warnings_dropped
         );
     }
-    crate::out!(
-        "{}",
-        run_summary(
-            &args.events,
-            &driver,
+    let summary = RunSummary::collect(
+        &args.events,
+        &args.out,
+        &driver,
+        Streamed {
             operator_lines,
             extensions,
-            &args.out,
-            &written
-        )
-    )?;
+            counted_up_to: MAX_COUNTED_EXTENSIONS,
+        },
+        (&written, &stale.removed),
+    );
+    if args.json {
+        crate::outln!("{}", to_json_pretty(&summary)?)?;
+    } else {
+        crate::out!("{}", summary.render())?;
+    }
     Ok(ExitKind::Ok)
 }
 
@@ -246,96 +254,6 @@ fn stream_verdicts(args: &RunArgs, driver: &mut Driver, path: &Path) -> CliResul
         .flush()
         .map_err(|e| CliError::io("write", path, &e))?;
     Ok((operator_lines, extensions.len()))
-}
-
-/// The run's human summary.
-pub fn run_summary(
-    events: &Path,
-    driver: &Driver,
-    operator_lines: u64,
-    extensions: usize,
-    out: &Path,
-    written: &[&str],
-) -> String {
-    let m = &driver.manager;
-    let rollout = m.rollout_state();
-    let ledger = m.runtime_risk_ledger_artifact();
-    let report = verify_runtime_risk_ledger_artifact(&ledger);
-    let alerts = m.security_alerts();
-    let mut out_text = format!(
-        "run `{}`: {} from {}{}, {}\n",
-        events.display(),
-        count(driver.calls, "hostcall", "hostcalls"),
-        if extensions >= MAX_COUNTED_EXTENSIONS {
-            "at least "
-        } else {
-            ""
-        },
-        count(extensions as u64, "extension", "extensions"),
-        count(operator_lines, "operator line", "operator lines"),
-    );
-    if let Some(r) = m.resume_report() {
-        out_text.push_str(&resume_line(r));
-    }
-    out_text.push_str(&format!(
-        "verdicts: {} blocked, {} prompted, {} allowed\n",
-        driver.blocked,
-        driver.prompted,
-        driver
-            .calls
-            .saturating_sub(driver.blocked)
-            .saturating_sub(driver.prompted)
-    ));
-    // Retention evicts the oldest entries from memory (`ledger_limit`): say so, with where the
-    // whole chain is kept, rather than let `ledger.json` look like the whole run.
-    let evicted = match ledger.anchor.evicted_count {
-        0 => String::new(),
-        n => format!(
-            " ({} evicted by retention, `ledger_limit` {}; `--ledger-file` keeps every entry)",
-            count(n, "earlier entry", "earlier entries"),
-            m.runtime_risk_config().ledger_limit
-        ),
-    };
-    out_text.push_str(&format!(
-        "rollout: phase `{}`{}; {}; ledger: {}{evicted}, {}\n",
-        rollout.phase,
-        rollout
-            .rolled_back_from
-            .map(|p| format!(" (rolled back from `{p}`)"))
-            .unwrap_or_default(),
-        count(alerts.len() as u64, "alert", "alerts"),
-        count(ledger.entries.len() as u64, "entry", "entries"),
-        if report.valid {
-            "chain valid"
-        } else {
-            "CHAIN INVALID"
-        }
-    ));
-    out_text.push_str(&format!(
-        "wrote {}/{{{}}}\n",
-        out.display(),
-        written.join(", ")
-    ));
-    out_text
-}
-
-/// What resuming a ledger file restored, one line.
-fn resume_line(r: &ResumeReport) -> String {
-    let list = |names: &[String]| match names {
-        [] => "none".to_owned(),
-        names => names.join(", "),
-    };
-    format!(
-        "resumed: {}, {} restored (killed: {}; quarantined: {}), phase `{}`{}\n",
-        count(r.entries_found, "ledger entry", "ledger entries"),
-        count(r.extensions, "extension", "extensions"),
-        list(&r.killed),
-        list(&r.quarantined),
-        r.rollout_phase,
-        r.rolled_back_from
-            .map(|p| format!(" (rolled back from `{p}`)"))
-            .unwrap_or_default(),
-    )
 }
 
 /// Writes every artifact of the evidence checklist to `dir`; returns the file names.

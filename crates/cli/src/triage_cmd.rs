@@ -40,12 +40,19 @@ pub fn triage_artifact(alerts: Vec<SecurityAlert>) -> Vec<TriagedAlert> {
         .collect()
 }
 
+/// Alerts per triage severity.
+pub fn severity_counts(triaged: &[TriagedAlert]) -> BTreeMap<IncidentSeverity, usize> {
+    let mut counts: BTreeMap<IncidentSeverity, usize> = BTreeMap::new();
+    for t in triaged {
+        *counts.entry(t.triage.severity).or_default() += 1;
+    }
+    counts
+}
+
 /// One line per alert, then counts per severity.
 pub fn render(triaged: &[TriagedAlert]) -> String {
     let mut out = String::new();
-    let mut counts: BTreeMap<IncidentSeverity, usize> = BTreeMap::new();
     for TriagedAlert { alert, triage: t } in triaged {
-        *counts.entry(t.severity).or_default() += 1;
         let _ = writeln!(
             out,
             "#{:<4} [{}] {} {:<32} ext={} {}/{} — {}",
@@ -59,7 +66,10 @@ pub fn render(triaged: &[TriagedAlert]) -> String {
             t.reason
         );
     }
-    let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+    let summary: Vec<String> = severity_counts(triaged)
+        .iter()
+        .map(|(s, n)| format!("{s}: {n}"))
+        .collect();
     let _ = writeln!(
         out,
         "{} alerts triaged{}{}",

@@ -551,7 +551,7 @@ mod events {
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(
             out.stdout.contains(
-                "ok, 4 lines: 2 hostcalls (exec 1, read 1), 1 operator lines (set_rollout_phase 1)"
+                "ok, 4 lines: 2 hostcalls (exec 1, read 1), 1 operator line (set_rollout_phase 1)"
             ),
             "{}",
             out.stdout

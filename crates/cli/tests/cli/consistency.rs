@@ -189,3 +189,125 @@ fn run_reads_the_stream_from_stdin_and_keeps_it() {
         std::fs::read_to_string(from_file.join("verdicts.jsonl")).unwrap()
     );
 }
+
+/// The subcommands a `--help` text lists (clap's `Commands:` section), `help` left out.
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect()
+}
+
+/// Every leaf command, as its words (`["ledger", "verify"]`), from the binary's own help.
+fn leaf_commands() -> Vec<Vec<String>> {
+    let mut leaves = Vec::new();
+    let mut queue: Vec<Vec<String>> = vec![Vec::new()];
+    while let Some(path) = queue.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = hostguard(&args);
+        assert_eq!(help.code, 0, "{args:?}");
+        let children = subcommands(&help.stdout);
+        for child in &children {
+            let mut next = path.clone();
+            next.push(child.clone());
+            queue.push(next);
+        }
+        if children.is_empty() {
+            leaves.push(path);
+        }
+    }
+    leaves
+}
+
+#[test]
+fn every_command_has_json_output() {
+    let leaves = leaf_commands();
+    assert!(leaves.len() >= 15, "{leaves:?}");
+    for leaf in leaves {
+        let mut args: Vec<&str> = leaf.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = hostguard(&args).stdout;
+        assert!(
+            help.contains("--json"),
+            "`hostguard {}` lacks --json",
+            leaf.join(" ")
+        );
+    }
+}
+
+/// Runs a command with `--json`; its stdout is one JSON document naming its schema.
+fn json_doc(args: &[&str], schema: &str) -> serde_json::Value {
+    let o = hostguard(args);
+    assert_eq!(o.code, 0, "{args:?}: {}", o.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(doc.get("schema"), Some(&schema.into()), "{args:?}");
+    doc
+}
+
+#[test]
+fn json_output_of_demo_run_events_check_what_if_and_bundle_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo_out = dir.path().join("demo");
+    let demo = json_doc(
+        &["demo", "--out", s(&demo_out), "--json"],
+        "hostguard.demo_summary.v1",
+    );
+    assert_eq!(demo["verified"], true);
+    assert_eq!(demo["profile"], "permissive");
+    let events = demo_out.join("events.jsonl");
+    let check = json_doc(
+        &["events", "check", s(&events), "--json"],
+        "hostguard.events_check.v1",
+    );
+    let run_out = dir.path().join("run");
+    let run = json_doc(
+        &[
+            "run",
+            "--events",
+            s(&events),
+            "--out",
+            s(&run_out),
+            "--profile",
+            "permissive",
+            "--json",
+        ],
+        "hostguard.run_summary.v1",
+    );
+    // The same stream, counted alike by the two commands and the demo.
+    assert_eq!(run["hostcalls"], check["hostcalls"]);
+    assert_eq!(run["hostcalls"], demo["hostcalls"]);
+    assert_eq!(run["verdicts"]["blocked"], demo["blocked"]);
+    assert_eq!(run["ledger"]["chain_valid"], true);
+    let bundle = dir.path().join("b.json");
+    let built = json_doc(
+        &[
+            "bundle",
+            "build",
+            "--from",
+            s(&run_out),
+            "--out",
+            s(&bundle),
+            "--json",
+        ],
+        "hostguard.bundle_build.v1",
+    );
+    assert_eq!(built["verification"]["valid"], true);
+    let config = write(dir.path(), "strict.toml", "profile = \"safe\"\n");
+    let what_if = json_doc(
+        &[
+            "what-if",
+            "--events",
+            s(&events),
+            "--config",
+            s(&config),
+            "--json",
+        ],
+        "hostguard.what_if.v1",
+    );
+    assert_eq!(what_if["verdicts"], run["hostcalls"]);
+    assert!(what_if["changes"].is_array());
+}
