@@ -6,6 +6,8 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+#[path = "cli/completions.rs"]
+mod completions;
 #[path = "cli/example_config.rs"]
 mod example_config;
 #[path = "../../ledger/tests/support/rechain.rs"]
