@@ -62,7 +62,7 @@ fn print_help() {
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
          ci                   fmt --check, dependency direction, clippy -D warnings, tests, doc tests,\n  \
-                              fixtures --check, snapshots, detect\n  \
+                              the host example, fixtures --check, snapshots, detect\n  \
          deps                 check that crate dependencies point down only (docs/design.md §1) and that\n  \
                               no two files of a crate import each other (STYLE.md)\n  \
          fixtures [--check]   regenerate fixtures/ from the fixed seed; --check fails if a byte would change\n  \
@@ -112,6 +112,12 @@ const CI_STEPS: &[Step] = &[
     Step {
         name: "doc tests",
         args: &["test", "--workspace", "--locked", "--doc"],
+    },
+    // The host integration README points to (examples/host.rs): it checks its own account of
+    // the gate and exits non-zero when the API no longer behaves as it shows.
+    Step {
+        name: "host example",
+        args: &["run", "--locked", "--quiet", "--example", "host"],
     },
 ];
 

@@ -24,6 +24,20 @@ pub enum ExitKind {
 }
 
 impl ExitKind {
+    /// Every exit kind, in code order (the man page's EXIT STATUS section lists them).
+    pub const ALL: [ExitKind; 3] = [ExitKind::Ok, ExitKind::Finding, ExitKind::BadInput];
+
+    /// What the exit code tells a caller, in a few words.
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            ExitKind::Ok => "everything checked out",
+            ExitKind::Finding => "a verification failed or the command reports a finding",
+            ExitKind::BadInput => {
+                "bad input or usage: one line on standard error names the file, line, column and what was expected"
+            }
+        }
+    }
+
     /// The process exit code.
     pub const fn code(self) -> u8 {
         match self {

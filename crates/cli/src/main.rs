@@ -4,6 +4,7 @@
 //! `hostguard.cli_error.v1` document on stdout.
 
 mod args;
+mod manual;
 
 use std::process::ExitCode;
 
@@ -108,6 +109,8 @@ fn dispatch(command: Command) -> CliResult {
             EventsCommand::Check { file, json } => events::check(&file, json),
         },
         Command::Rules { command } => rules(command),
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man { command } => manual::man(&command),
         Command::Config { command } => match command {
             ConfigCommand::Explain { config, risk, json } => {
                 config_cmd::explain(config.as_deref(), &risk.overrides(), json)

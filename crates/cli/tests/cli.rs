@@ -6,8 +6,12 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+#[path = "cli/completions.rs"]
+mod completions;
 #[path = "cli/consistency.rs"]
 mod consistency;
+#[path = "cli/example_config.rs"]
+mod example_config;
 #[path = "../../ledger/tests/support/rechain.rs"]
 mod rechain;
 #[path = "cli/signing.rs"]
