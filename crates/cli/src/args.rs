@@ -73,6 +73,19 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export the alerts and gate decisions of a run folder or a ledger for a security
+    /// pipeline, one JSON object per line on stdout (docs/export-format.md); refuses a ledger
+    /// that does not verify (exit 1).
+    Export {
+        /// ocsf: OCSF 1.8.0 Detection Findings and API Activity; jsonl: hostguard.export.v1.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// On failure, also print a `hostguard.cli_error.v1` document on stdout.
+        #[arg(long)]
+        json_errors: bool,
+        /// A run folder (`hostguard run --out`, `hostguard demo --out`) or a ledger file.
+        source: PathBuf,
+    },
     /// Replay a stream under another config; list every verdict that changes.
     WhatIf {
         /// A `hostguard.hostcall_event.v1` JSONL stream.
@@ -292,6 +305,21 @@ pub(crate) enum BundleCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ExportFormat {
+    Ocsf,
+    Jsonl,
+}
+
+impl From<ExportFormat> for hostguard_cli::export_cmd::Format {
+    fn from(f: ExportFormat) -> Self {
+        match f {
+            ExportFormat::Ocsf => Self::Ocsf,
+            ExportFormat::Jsonl => Self::Jsonl,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -16,7 +16,7 @@ use hostguard_cli::key_cmd;
 use hostguard_cli::rules_cmd::{self, Subject, TestArgs};
 use hostguard_cli::run_cmd::{self, RunArgs};
 use hostguard_cli::whatif_cmd::{self, WhatIfArgs};
-use hostguard_cli::{config_cmd, events, ledger_cmd, triage_cmd};
+use hostguard_cli::{config_cmd, events, export_cmd, ledger_cmd, triage_cmd};
 use hostguard_manager::IncidentBundleFilter;
 
 use args::{
@@ -38,8 +38,16 @@ fn main() -> ExitCode {
             return ExitCode::from(ExitKind::Ok.code());
         }
     };
-    // Every command spells its JSON flag `--json`; clap accepted the line, so it is the flag.
-    let json = std::env::args_os().any(|a| a == "--json");
+    // Every command spells its JSON flag `--json` (export, whose output is JSON already,
+    // `--json-errors`); clap accepted the line, so it is the flag.
+    let json = std::env::args_os().any(|a| a == "--json")
+        || matches!(
+            cli.command,
+            Command::Export {
+                json_errors: true,
+                ..
+            }
+        );
     match dispatch(cli.command) {
         Ok(kind) => ExitCode::from(kind.code()),
         Err(err) => {
@@ -77,6 +85,7 @@ fn dispatch(command: Command) -> CliResult {
         }),
         Command::Bundle { command } => bundle(command),
         Command::Triage { file, json } => triage_cmd::triage(&file, json),
+        Command::Export { format, source, .. } => export_cmd::export(&source, format.into()),
         Command::WhatIf {
             events,
             config,
