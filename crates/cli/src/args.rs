@@ -73,9 +73,11 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export the alerts and gate decisions of a run folder or a ledger for a security
-    /// pipeline, one JSON object per line on stdout (docs/export-format.md); refuses a ledger
-    /// that does not verify (exit 1).
+    /// Export alerts and gate decisions as OCSF or jsonl lines for a SIEM
+    /// (docs/export-format.md).
+    ///
+    /// One JSON object per line on stdout; refuses (exit 1, nothing on stdout) a ledger that
+    /// does not verify.
     Export {
         /// ocsf: OCSF 1.8.0 Detection Findings and API Activity; jsonl: hostguard.export.v1.
         #[arg(long, value_enum)]

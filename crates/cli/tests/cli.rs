@@ -6,6 +6,8 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+#[path = "cli/export.rs"]
+mod export;
 #[path = "../../ledger/tests/support/rechain.rs"]
 mod rechain;
 #[path = "cli/signing.rs"]
