@@ -90,6 +90,22 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export alerts and gate decisions as OCSF or jsonl lines for a SIEM
+    /// (docs/export-format.md).
+    ///
+    /// One JSON object per line on stdout; refuses (exit 1, nothing on stdout) a ledger that
+    /// does not verify.
+    Export {
+        /// ocsf: OCSF 1.8.0 Detection Findings and API Activity; jsonl: hostguard.export.v1.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// The output is JSON lines already; with --json a failure also prints the
+        /// `hostguard.cli_error.v1` document on stdout, as every command's --json does.
+        #[arg(long)]
+        json: bool,
+        /// A run folder (`hostguard run --out`, `hostguard demo --out`) or a ledger file.
+        source: PathBuf,
+    },
     /// Replay a stream under another config; list every verdict that changes.
     WhatIf {
         /// A `hostguard.hostcall_event.v1` JSONL stream.
@@ -336,6 +352,21 @@ pub(crate) enum BundleCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ExportFormat {
+    Ocsf,
+    Jsonl,
+}
+
+impl From<ExportFormat> for hostguard_cli::export_cmd::Format {
+    fn from(f: ExportFormat) -> Self {
+        match f {
+            ExportFormat::Ocsf => Self::Ocsf,
+            ExportFormat::Jsonl => Self::Jsonl,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

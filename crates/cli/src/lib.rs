@@ -28,6 +28,7 @@ pub mod drive;
 pub mod envelope_cmd;
 pub mod error;
 pub mod events;
+pub mod export_cmd;
 pub mod key_cmd;
 pub mod labels;
 pub mod ledger_cmd;

@@ -17,7 +17,7 @@ use hostguard_cli::key_cmd;
 use hostguard_cli::rules_cmd::{self, Subject, TestArgs};
 use hostguard_cli::run_cmd::{self, RunArgs};
 use hostguard_cli::whatif_cmd::{self, WhatIfArgs};
-use hostguard_cli::{config_cmd, events, ledger_cmd, triage_cmd};
+use hostguard_cli::{config_cmd, events, export_cmd, ledger_cmd, triage_cmd};
 use hostguard_manager::IncidentBundleFilter;
 
 use args::{
@@ -82,6 +82,7 @@ fn dispatch(command: Command) -> CliResult {
         }),
         Command::Bundle { command } => bundle(command),
         Command::Triage { file, json } => triage_cmd::triage(&file, json),
+        Command::Export { format, source, .. } => export_cmd::export(&source, format.into()),
         Command::WhatIf {
             events,
             config,

@@ -12,6 +12,8 @@ mod completions;
 mod consistency;
 #[path = "cli/example_config.rs"]
 mod example_config;
+#[path = "cli/export.rs"]
+mod export;
 #[path = "../../ledger/tests/support/rechain.rs"]
 mod rechain;
 #[path = "cli/signing.rs"]
