@@ -296,9 +296,9 @@ pub(crate) enum BundleCommand {
         /// Scope to one extension (other extensions' ledger entries are elided, not dropped).
         #[arg(long, value_name = "ID")]
         extension: Option<String>,
-        /// Keep alerts of these categories (repeatable): policy_denial, anomaly_denial,
-        /// exec_mediation, secret_broker, quota_breach, quarantine, profile_transition,
-        /// ledger_integrity.
+        /// Keep alerts of these categories (repeatable): policy-denial, anomaly-denial,
+        /// exec-mediation, secret-broker, quota-breach, quarantine, profile-transition,
+        /// ledger-integrity (the artifacts' snake_case spellings are accepted too).
         #[arg(long = "category", value_name = "CATEGORY", value_parser = parse_category)]
         categories: Vec<SecurityAlertCategory>,
         /// Keep alerts at or above this severity: info, warning, error, critical.
@@ -392,16 +392,16 @@ impl From<Profile> for PolicyProfile {
     }
 }
 
-/// The rollout phase; the kebab-case spellings (`log-only`) are accepted too.
+/// The rollout phase: kebab-case like every value on the command line; the snake_case
+/// spellings artifacts use (`log_only`) are accepted too.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-#[value(rename_all = "snake_case")]
 pub(crate) enum Phase {
     Shadow,
-    #[value(alias = "log-only")]
+    #[value(alias = "log_only")]
     LogOnly,
-    #[value(alias = "enforce-new")]
+    #[value(alias = "enforce_new")]
     EnforceNew,
-    #[value(alias = "enforce-all")]
+    #[value(alias = "enforce_all")]
     EnforceAll,
 }
 
@@ -514,7 +514,7 @@ impl RiskFlags {
             ledger_limit: self.ledger_limit.clone(),
             decision_timeout_ms: self.decision_timeout_ms.clone(),
             fail_closed: self.fail_closed.clone(),
-            profile: self.band_profile.clone(),
+            band_profile: self.band_profile.clone(),
             cooldown_calls: self.cooldown_calls.clone(),
             de_escalation_margin: self.de_escalation_margin.clone(),
         }

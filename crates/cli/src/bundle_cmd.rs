@@ -72,10 +72,11 @@ pub struct BundleBuildReport<'a> {
     pub verification: &'a IncidentBundleVerificationReport,
 }
 
-/// Parses a category name as the artifacts spell it (`exec_mediation`).
+/// Parses a category name, kebab-case like every value on the command line
+/// (`exec-mediation`) or as the artifacts spell it (`exec_mediation`).
 pub fn parse_category(name: &str) -> Result<SecurityAlertCategory, String> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
-        format!("unknown alert category `{name}` (expected policy_denial, anomaly_denial, exec_mediation, secret_broker, quota_breach, quarantine, profile_transition or ledger_integrity)")
+    serde_json::from_value(serde_json::Value::String(name.replace('-', "_"))).map_err(|_| {
+        format!("unknown alert category `{name}` (expected policy-denial, anomaly-denial, exec-mediation, secret-broker, quota-breach, quarantine, profile-transition or ledger-integrity)")
     })
 }
 

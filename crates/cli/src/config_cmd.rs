@@ -12,7 +12,11 @@ use crate::ledger_cmd::to_json_pretty;
 /// Resolves the config from an optional file, the process environment and the CLI overrides.
 /// Any error (unreadable file, bad value from any source) is bad input (exit 2).
 pub fn resolve(file: Option<&Path>, cli: &CliOverrides) -> CliResult<ResolvedRiskConfig> {
-    resolve_with_env(file, cli, std::env::vars())
+    let resolved = resolve_with_env(file, cli, std::env::vars())?;
+    for warning in resolved.warnings() {
+        eprintln!("hostguard: warning: {warning}");
+    }
+    Ok(resolved)
 }
 
 /// The fields `file` sets that a `HOSTGUARD_RISK_*` variable of the process environment

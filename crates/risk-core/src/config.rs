@@ -160,7 +160,7 @@ pub enum ConfigField {
     DecisionTimeoutMs,
     /// `fail_closed`.
     FailClosed,
-    /// `profile`.
+    /// `band_profile` (formerly `profile`).
     Profile,
     /// `cooldown_calls`.
     CooldownCalls,
@@ -193,7 +193,7 @@ impl ConfigField {
             ConfigField::LedgerLimit => "ledger_limit",
             ConfigField::DecisionTimeoutMs => "decision_timeout_ms",
             ConfigField::FailClosed => "fail_closed",
-            ConfigField::Profile => "profile",
+            ConfigField::Profile => "band_profile",
             ConfigField::CooldownCalls => "cooldown_calls",
             ConfigField::DeEscalationMargin => "de_escalation_margin",
         }
@@ -205,11 +205,11 @@ impl ConfigField {
             ConfigField::Enabled => "HOSTGUARD_RISK_ENABLED",
             ConfigField::Enforce => "HOSTGUARD_RISK_ENFORCE",
             ConfigField::Alpha => "HOSTGUARD_RISK_ALPHA",
-            ConfigField::WindowSize => "HOSTGUARD_RISK_WINDOW",
+            ConfigField::WindowSize => "HOSTGUARD_RISK_WINDOW_SIZE",
             ConfigField::LedgerLimit => "HOSTGUARD_RISK_LEDGER_LIMIT",
             ConfigField::DecisionTimeoutMs => "HOSTGUARD_RISK_DECISION_TIMEOUT_MS",
             ConfigField::FailClosed => "HOSTGUARD_RISK_FAIL_CLOSED",
-            ConfigField::Profile => "HOSTGUARD_RISK_PROFILE",
+            ConfigField::Profile => "HOSTGUARD_RISK_BAND_PROFILE",
             ConfigField::CooldownCalls => "HOSTGUARD_RISK_COOLDOWN_CALLS",
             ConfigField::DeEscalationMargin => "HOSTGUARD_RISK_DE_ESCALATION_MARGIN",
         }
@@ -239,7 +239,24 @@ impl ConfigField {
     pub fn from_env_var(var: &str) -> Option<ConfigField> {
         ConfigField::ALL.into_iter().find(|f| f.env_var() == var)
     }
+
+    /// The field an old file key or environment variable (`LEGACY_NAMES`) still sets.
+    pub fn from_legacy_name(name: &str) -> Option<ConfigField> {
+        LEGACY_NAMES
+            .iter()
+            .find(|(old, _)| *old == name)
+            .map(|(_, field)| *field)
+    }
 }
+
+/// Old spellings of file keys and environment variables, still read with a warning so that a
+/// config written before the rename keeps working; one name per concept across flag
+/// (`--band-profile`), key (`band_profile`) and variable (`HOSTGUARD_RISK_BAND_PROFILE`).
+pub const LEGACY_NAMES: [(&str, ConfigField); 3] = [
+    ("profile", ConfigField::Profile),
+    ("HOSTGUARD_RISK_PROFILE", ConfigField::Profile),
+    ("HOSTGUARD_RISK_WINDOW", ConfigField::WindowSize),
+];
 
 impl fmt::Display for ConfigField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -356,6 +373,9 @@ impl ConfigSources {
 pub struct ResolvedRiskConfig {
     config: RuntimeRiskConfig,
     sources: ConfigSources,
+    /// Old spellings that were read (`LEGACY_NAMES`), one message each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
 /// One line of `hostguard config explain`.
@@ -377,7 +397,21 @@ impl ResolvedRiskConfig {
         ResolvedRiskConfig {
             config: RuntimeRiskConfig::default(),
             sources: ConfigSources::defaults(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// Old spellings of keys or environment variables the config was read with: each still
+    /// works, and each message says the name to use instead.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Records that `old` was read for `field`, whose name is `new`.
+    pub(crate) fn warn_legacy(&mut self, old: &str, new: &str, place: &str) {
+        self.warnings.push(format!(
+            "{place}: `{old}` is the old name of `{new}`: it still works, but rename it"
+        ));
     }
 
     /// The resolved config.

@@ -897,13 +897,13 @@ mod config {
     #[test]
     fn unknown_profile_is_rejected_with_the_allowed_names() {
         for bad in ["standard", "strict", "", "safe,balanced"] {
-            let err = env_only("HOSTGUARD_RISK_PROFILE", bad).unwrap_err();
+            let err = env_only("HOSTGUARD_RISK_BAND_PROFILE", bad).unwrap_err();
             assert_eq!(
                 err.to_string(),
-                format!("`profile` value `{bad}` from env `HOSTGUARD_RISK_PROFILE` is not a known profile (allowed: safe|balanced|permissive)")
+                format!("`band_profile` value `{bad}` from env `HOSTGUARD_RISK_BAND_PROFILE` is not a known profile (allowed: safe|balanced|permissive)")
             );
         }
-        let r = env_only("HOSTGUARD_RISK_PROFILE", " Permissive ").unwrap();
+        let r = env_only("HOSTGUARD_RISK_BAND_PROFILE", " Permissive ").unwrap();
         assert_eq!(r.config().profile, Some(BandProfile::Permissive));
     }
 
@@ -1234,7 +1234,7 @@ mod config {
                 &mut overrides.enabled, &mut overrides.enforce, &mut overrides.alpha,
                 &mut overrides.window_size, &mut overrides.ledger_limit,
                 &mut overrides.decision_timeout_ms, &mut overrides.fail_closed,
-                &mut overrides.profile, &mut overrides.cooldown_calls,
+                &mut overrides.band_profile, &mut overrides.cooldown_calls,
                 &mut overrides.de_escalation_margin,
             ];
             for (i, s) in slot.into_iter().enumerate() {

@@ -317,3 +317,71 @@ fn json_output_of_demo_run_events_check_what_if_and_bundle_build() {
     assert_eq!(what_if["verdicts"], run["hostcalls"]);
     assert!(what_if["changes"].is_array());
 }
+
+/// One name per concept: `--band-profile`, `band_profile`, `HOSTGUARD_RISK_BAND_PROFILE`;
+/// `--window-size`, `window_size`, `HOSTGUARD_RISK_WINDOW_SIZE`. The old names still work, each
+/// with a warning that names the new one.
+#[test]
+fn old_config_names_work_with_a_warning_naming_the_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(dir.path(), "old.toml", "profile = \"safe\"\n");
+    let o = hostguard_env(
+        &["config", "explain", "--config", s(&old), "--json"],
+        &[("HOSTGUARD_RISK_WINDOW", "64")],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("`profile` is the old name of `band_profile`"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr
+            .contains("`HOSTGUARD_RISK_WINDOW` is the old name of `HOSTGUARD_RISK_WINDOW_SIZE`"),
+        "{}",
+        o.stderr
+    );
+    let text = hostguard_env(
+        &["config", "explain", "--band-profile", "safe"],
+        &[("HOSTGUARD_RISK_WINDOW_SIZE", "64")],
+    );
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(text.stderr.is_empty(), "{}", text.stderr);
+    for line in ["band_profile", "HOSTGUARD_RISK_WINDOW_SIZE"] {
+        assert!(text.stdout.contains(line), "{line}: {}", text.stdout);
+    }
+}
+
+/// Values on the command line are kebab-case (`--phase enforce-all`, `--category
+/// exec-mediation`); the snake_case spellings of the artifacts are accepted too.
+#[test]
+fn kebab_and_snake_values_are_both_accepted_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    assert_eq!(hostguard(&["demo", "--out", s(&out)]).code, 0);
+    let help = hostguard(&["run", "--help"]).stdout;
+    assert!(
+        help.contains("log-only, enforce-new, enforce-all"),
+        "{help}"
+    );
+    for (category, name) in [("exec-mediation", "k.json"), ("exec_mediation", "s.json")] {
+        let bundle = dir.path().join(name);
+        let o = hostguard(&[
+            "bundle",
+            "build",
+            "--from",
+            s(&out),
+            "--category",
+            category,
+            "--out",
+            s(&bundle),
+            "--json",
+        ]);
+        assert_eq!(o.code, 0, "{category}: {}", o.stderr);
+    }
+    assert_eq!(
+        std::fs::read(dir.path().join("k.json")).unwrap(),
+        std::fs::read(dir.path().join("s.json")).unwrap()
+    );
+}

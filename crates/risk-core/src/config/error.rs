@@ -96,7 +96,7 @@ pub enum ConfigError {
         message: String,
     },
     /// The file has a key that is not a field.
-    #[error("unknown key `{key}` in config file `{path}` (allowed: enabled, enforce, alpha, window_size, ledger_limit, decision_timeout_ms, fail_closed, profile, cooldown_calls, de_escalation_margin)")]
+    #[error("unknown key `{key}` in config file `{path}` (allowed: enabled, enforce, alpha, window_size, ledger_limit, decision_timeout_ms, fail_closed, band_profile, cooldown_calls, de_escalation_margin)")]
     UnknownKey {
         /// The key.
         key: String,
@@ -105,9 +105,20 @@ pub enum ConfigError {
     },
     /// An environment variable with the `HOSTGUARD_RISK_` prefix that sets no field (a typo must
     /// not be ignored silently).
-    #[error("unknown environment variable `{var}` (allowed: HOSTGUARD_RISK_ENABLED, _ENFORCE, _ALPHA, _WINDOW, _LEDGER_LIMIT, _DECISION_TIMEOUT_MS, _FAIL_CLOSED, _PROFILE, _COOLDOWN_CALLS, _DE_ESCALATION_MARGIN)")]
+    #[error("unknown environment variable `{var}` (allowed: HOSTGUARD_RISK_ENABLED, _ENFORCE, _ALPHA, _WINDOW_SIZE, _LEDGER_LIMIT, _DECISION_TIMEOUT_MS, _FAIL_CLOSED, _BAND_PROFILE, _COOLDOWN_CALLS, _DE_ESCALATION_MARGIN)")]
     UnknownEnvVar {
         /// The variable's name.
         var: String,
+    },
+    /// One source sets a field under its name and under its old name (`LEGACY_NAMES`): which
+    /// one wins would be a guess.
+    #[error("`{new}` and its old name `{old}` are both set in {place}: keep `{new}` only")]
+    NameTwice {
+        /// The field's name in that source.
+        new: &'static str,
+        /// The old name.
+        old: String,
+        /// The source (`config file `c.toml``, `the environment`).
+        place: String,
     },
 }

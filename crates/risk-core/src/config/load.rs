@@ -45,8 +45,8 @@ pub struct CliOverrides {
     pub decision_timeout_ms: Option<String>,
     /// `fail_closed`.
     pub fail_closed: Option<String>,
-    /// `profile`.
-    pub profile: Option<String>,
+    /// `band_profile`.
+    pub band_profile: Option<String>,
     /// `cooldown_calls`.
     pub cooldown_calls: Option<String>,
     /// `de_escalation_margin`.
@@ -64,7 +64,7 @@ impl CliOverrides {
             ConfigField::LedgerLimit => self.ledger_limit.as_deref(),
             ConfigField::DecisionTimeoutMs => self.decision_timeout_ms.as_deref(),
             ConfigField::FailClosed => self.fail_closed.as_deref(),
-            ConfigField::Profile => self.profile.as_deref(),
+            ConfigField::Profile => self.band_profile.as_deref(),
             ConfigField::CooldownCalls => self.cooldown_calls.as_deref(),
             ConfigField::DeEscalationMargin => self.de_escalation_margin.as_deref(),
         }
@@ -82,7 +82,7 @@ impl ResolvedRiskConfig {
     /// use hostguard_risk_core::{CliOverrides, ConfigField, ConfigFile, ConfigSource, ResolvedRiskConfig};
     ///
     /// let file = ConfigFile { name: "risk.toml", contents: "alpha = 0.05\nwindow_size = 256" };
-    /// let env = [("HOSTGUARD_RISK_WINDOW", "512")];
+    /// let env = [("HOSTGUARD_RISK_WINDOW_SIZE", "512")];
     /// let cli = CliOverrides { enabled: Some("yes".into()), ..CliOverrides::default() };
     /// let resolved = ResolvedRiskConfig::load(Some(file), env, &cli)?;
     /// assert_eq!(resolved.config().window_size, 512);
@@ -116,17 +116,21 @@ impl ResolvedRiskConfig {
             if !key.starts_with(ENV_PREFIX) {
                 continue;
             }
-            let field =
-                ConfigField::from_env_var(key).ok_or_else(|| ConfigError::UnknownEnvVar {
+            let field = ConfigField::from_env_var(key)
+                .or_else(|| ConfigField::from_legacy_name(key))
+                .ok_or_else(|| ConfigError::UnknownEnvVar {
                     var: key.to_owned(),
                 })?;
-            vars.push((field, value.as_ref().to_owned()));
+            vars.push((field, key.to_owned(), value.as_ref().to_owned()));
         }
         // Deterministic error order whatever order the environment lists variables in.
-        vars.sort_by_key(|(field, _)| *field);
-        for (field, value) in vars {
-            let origin = ConfigSource::Env(field.env_var().to_owned());
-            set(&mut resolved, field, Some(&value), origin)?;
+        vars.sort();
+        refuse_both_names(&vars, ConfigField::env_var, "the environment")?;
+        for (field, var, value) in vars {
+            if var != field.env_var() {
+                resolved.warn_legacy(&var, field.env_var(), "environment");
+            }
+            set(&mut resolved, field, Some(&value), ConfigSource::Env(var))?;
         }
         for field in ConfigField::ALL {
             if let Some(value) = cli.get(field) {
@@ -223,27 +227,55 @@ fn apply_entries(
     entries: Vec<(String, Scalar)>,
     path: String,
 ) -> Result<(), ConfigError> {
-    if let Some((key, _)) = entries
-        .iter()
-        .find(|(k, _)| ConfigField::from_key(k).is_none())
-    {
+    let field_of = |k: &str| ConfigField::from_key(k).or_else(|| ConfigField::from_legacy_name(k));
+    if let Some((key, _)) = entries.iter().find(|(k, _)| field_of(k).is_none()) {
         return Err(ConfigError::UnknownKey {
             key: key.clone(),
             path,
         });
     }
-    let mut by_field: Vec<(ConfigField, Scalar)> = entries
+    let mut by_field: Vec<(ConfigField, String, Scalar)> = entries
         .into_iter()
-        .filter_map(|(k, v)| ConfigField::from_key(&k).map(|f| (f, v)))
+        .filter_map(|(k, v)| field_of(&k).map(|f| (f, k, v)))
         .collect();
-    by_field.sort_by_key(|(field, _)| *field);
-    for (field, scalar) in by_field {
+    by_field.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    refuse_both_names(
+        &by_field,
+        ConfigField::as_str,
+        &format!("config file `{path}`"),
+    )?;
+    for (field, key, scalar) in by_field {
+        if key != field.as_str() {
+            resolved.warn_legacy(&key, field.as_str(), &format!("config file `{path}`"));
+        }
         let origin = ConfigSource::File(path.clone());
         match scalar {
             Scalar::Text(text) => set(resolved, field, Some(&text), origin)?,
             Scalar::Null => set(resolved, field, None, origin)?,
             Scalar::Composite(shown) => {
                 return Err(type_error(field, &shown, origin));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a source that sets one field under both its name and an old one; `entries` are
+/// sorted by field.
+fn refuse_both_names<T>(
+    entries: &[(ConfigField, String, T)],
+    name: fn(ConfigField) -> &'static str,
+    place: &str,
+) -> Result<(), ConfigError> {
+    for pair in entries.windows(2) {
+        if let [(a, a_name, _), (b, b_name, _)] = pair {
+            if a == b {
+                let old = if a_name == name(*a) { b_name } else { a_name };
+                return Err(ConfigError::NameTwice {
+                    new: name(*a),
+                    old: old.clone(),
+                    place: place.to_owned(),
+                });
             }
         }
     }
@@ -506,6 +538,37 @@ mod tests {
         }
     }
 
+    /// Loads a file and env; returns the warnings or the error message.
+    fn warnings(file: &str, env: &[(&str, &str)]) -> Result<Vec<String>, String> {
+        let file = ConfigFile {
+            name: "c.toml",
+            contents: file,
+        };
+        ResolvedRiskConfig::load(Some(file), env.iter().copied(), &CliOverrides::default())
+            .map(|r| r.warnings().to_vec())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn old_names_still_work_with_a_warning_and_never_beside_the_new_one() {
+        assert_eq!(warnings("band_profile = \"safe\"", &[]), Ok(vec![]));
+        assert_eq!(
+            warnings("profile = \"safe\"", &[("HOSTGUARD_RISK_WINDOW", "64")]),
+            Ok(vec![
+                "config file `c.toml`: `profile` is the old name of `band_profile`: it still works, but rename it".to_owned(),
+                "environment: `HOSTGUARD_RISK_WINDOW` is the old name of `HOSTGUARD_RISK_WINDOW_SIZE`: it still works, but rename it".to_owned(),
+            ])
+        );
+        assert_eq!(
+            warnings("profile = \"safe\"\nband_profile = \"balanced\"", &[]),
+            Err("`band_profile` and its old name `profile` are both set in config file `c.toml`: keep `band_profile` only".to_owned())
+        );
+        assert_eq!(
+            warnings("", &[("HOSTGUARD_RISK_WINDOW", "64"), ("HOSTGUARD_RISK_WINDOW_SIZE", "64")]),
+            Err("`HOSTGUARD_RISK_WINDOW_SIZE` and its old name `HOSTGUARD_RISK_WINDOW` are both set in the environment: keep `HOSTGUARD_RISK_WINDOW_SIZE` only".to_owned())
+        );
+    }
+
     #[test]
     fn sources_and_messages() {
         check(None, &[], Ok((ConfigField::Alpha, "defaults")));
@@ -557,7 +620,7 @@ mod tests {
         check(
             Some(("c.toml", "alpah = 0.1")),
             &[],
-            Err("unknown key `alpah` in config file `c.toml` (allowed: enabled, enforce, alpha, window_size, ledger_limit, decision_timeout_ms, fail_closed, profile, cooldown_calls, de_escalation_margin)"),
+            Err("unknown key `alpah` in config file `c.toml` (allowed: enabled, enforce, alpha, window_size, ledger_limit, decision_timeout_ms, fail_closed, band_profile, cooldown_calls, de_escalation_margin)"),
         );
         check(
             Some(("c.toml", "alpha = \n")),
