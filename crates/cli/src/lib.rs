@@ -34,5 +34,7 @@ pub mod ledger_cmd;
 pub mod plural;
 pub mod rules_cmd;
 pub mod run_cmd;
+#[cfg(feature = "schema")]
+pub mod schemas;
 pub mod triage_cmd;
 pub mod whatif_cmd;

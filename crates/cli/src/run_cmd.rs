@@ -306,6 +306,7 @@ fn resume_line(r: &ResumeReport) -> String {
 
 /// One alert and its triage (`triage.json`).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TriagedAlert {
     /// The alert.
     pub alert: SecurityAlert,
