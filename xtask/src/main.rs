@@ -14,6 +14,7 @@ mod circles;
 mod detect;
 mod fixtures;
 mod gen;
+mod schemas;
 mod traces;
 
 fn main() -> ExitCode {
@@ -25,6 +26,10 @@ fn main() -> ExitCode {
         }
         Some("fixtures") => match flag(&args, "--check") {
             Ok(check) => workspace_root().and_then(|root| fixtures::run(&root, check)),
+            Err(e) => Err(e),
+        },
+        Some("schemas") => match flag(&args, "--check") {
+            Ok(check) => workspace_root().and_then(|root| schemas::run(&root, check)),
             Err(e) => Err(e),
         },
         Some("detect") => no_args(&args)
@@ -62,10 +67,12 @@ fn print_help() {
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
          ci                   fmt --check, dependency direction, clippy -D warnings, tests, doc tests,\n  \
-                              the host example, fixtures --check, snapshots, detect\n  \
+                              the host example, fixtures --check, schemas --check, snapshots, detect\n  \
          deps                 check that crate dependencies point down only (docs/design.md §1) and that\n  \
                               no two files of a crate import each other (STYLE.md)\n  \
          fixtures [--check]   regenerate fixtures/ from the fixed seed; --check fails if a byte would change\n  \
+         schemas [--check]    write schemas/ (the JSON Schema of every artifact and input, from the\n  \
+                              Rust types); --check fails if a byte would change\n  \
          snapshots [--accept] run the insta snapshot tests (never writing snapshots unless --accept)\n  \
          detect               hostguard run over fixtures/traces and the blind traces (enforce_all): no\n  \
                               benign call stopped, every harmful call stopped but the listed known\n  \
@@ -123,7 +130,7 @@ const CI_STEPS: &[Step] = &[
 
 fn ci() -> Result<()> {
     let root = workspace_root()?;
-    let total = CI_STEPS.len() + 4;
+    let total = CI_STEPS.len() + 5;
     println!("==> [1/{total}] dependency direction, file circles");
     check_dependency_direction()?;
     circles::check(&root)?;
@@ -142,8 +149,13 @@ fn ci() -> Result<()> {
     );
     fixtures::run(&root, true).context("ci step `fixtures` failed")?;
     println!(
-        "==> [{}/{total}] snapshot tests (INSTA_UPDATE=no)",
+        "==> [{}/{total}] schemas are up to date",
         CI_STEPS.len() + 3
+    );
+    schemas::run(&root, true).context("ci step `schemas` failed")?;
+    println!(
+        "==> [{}/{total}] snapshot tests (INSTA_UPDATE=no)",
+        CI_STEPS.len() + 4
     );
     snapshots(false).context("ci step `snapshots` failed")?;
     println!("==> [{total}/{total}] detection quality: hostguard run over fixtures/traces");

@@ -68,6 +68,7 @@ pub struct VerifyArgs {
 
 /// The checkpoint half of `ledger verify --checkpoint --json`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckpointVerdict {
     /// The checkpoint's signature holds and the ledger is consistent with it.
     pub valid: bool,
@@ -89,10 +90,14 @@ pub struct CheckpointVerdict {
     pub after: Option<u64>,
 }
 
+/// `ledger verify --checkpoint --json`: the ledger report and the checkpoint verdict.
 #[derive(Serialize)]
-struct VerifyJson<'a> {
-    ledger: &'a RuntimeRiskLedgerVerificationReport,
-    checkpoint: &'a CheckpointVerdict,
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub(crate) struct VerifyJson<'a> {
+    /// The ledger's verification.
+    pub(crate) ledger: &'a RuntimeRiskLedgerVerificationReport,
+    /// The checkpoint's.
+    pub(crate) checkpoint: &'a CheckpointVerdict,
 }
 
 /// `hostguard ledger checkpoint LEDGER --key K [--origin O] [--out FILE]`: refuses (exit 1) a

@@ -56,6 +56,7 @@ pub fn checkpoint_path(ledger_file: &Path) -> std::path::PathBuf {
 
 /// One line of `verdicts.jsonl` (field order fixed).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerdictLine {
     /// The call.
     pub call_id: String,

@@ -87,6 +87,27 @@ impl CliError {
         .to_string()
     }
 
+    /// The JSON Schema of [`CliError::json_document`]. Written by hand because the document is
+    /// built by hand (`serde_json::json!`): the same four members, with their constant values.
+    #[cfg(feature = "schema")]
+    pub fn json_document_schema() -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "What a command run with `--json` prints on stdout instead of its report when it fails (exit 1 or 2): why there is no report.",
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["schema", "valid", "exit_code", "error"],
+            "properties": {
+                "schema": { "const": CLI_ERROR_SCHEMA },
+                "valid": { "const": false },
+                "exit_code": {
+                    "enum": [ExitKind::Finding.code(), ExitKind::BadInput.code()],
+                    "description": "1: a verification failed or a finding; 2: bad input or usage"
+                },
+                "error": { "type": "string", "description": "the message the command prints on stderr" }
+            }
+        })
+    }
+
     /// Bad input at a place in a file.
     pub fn at(file: &Path, line: usize, column: usize, message: impl fmt::Display) -> CliError {
         CliError::input(format!("{}:{line}:{column}: {message}", file.display()))

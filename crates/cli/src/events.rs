@@ -8,6 +8,8 @@
 
 mod model;
 mod parse;
+#[cfg(feature = "schema")]
+mod schema;
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -22,6 +24,8 @@ pub use model::{
     Event, EventOutcome, HostcallEvent, OperatorAction, OperatorEvent, HOSTCALL_EVENT_SCHEMA,
 };
 pub use parse::{parse_line, value_column};
+#[cfg(feature = "schema")]
+pub use schema::hostcall_event_schema;
 
 /// Reads a stream line by line. Blank lines are skipped; memory is one line at a time.
 #[derive(Debug)]

@@ -14,6 +14,7 @@ pub const TRACE_LABELS_SCHEMA: &str = "hostguard.trace_labels.v1";
 
 /// Whether an extension or trace is benign or malicious.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Label {
     /// Does what a user wants.
@@ -24,9 +25,11 @@ pub enum Label {
 
 /// A trace's labels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TraceLabels {
     /// Always [`TRACE_LABELS_SCHEMA`].
+    #[cfg_attr(feature = "schema", schemars(extend("const" = TRACE_LABELS_SCHEMA)))]
     pub schema: String,
     /// The trace's name.
     pub trace: String,
@@ -36,7 +39,8 @@ pub struct TraceLabels {
     pub description: String,
     /// Every extension of the trace, labelled.
     pub extensions: BTreeMap<String, Label>,
-    /// The calls that do the harm.
+    /// The calls that do the harm (each once).
+    #[cfg_attr(feature = "schema", schemars(extend("uniqueItems" = true)))]
     pub harmful_call_ids: Vec<String>,
 }
 

@@ -37,5 +37,7 @@ pub mod plural;
 pub mod rules_cmd;
 pub mod run_cmd;
 pub mod run_summary;
+#[cfg(feature = "schema")]
+pub mod schemas;
 pub mod triage_cmd;
 pub mod whatif_cmd;

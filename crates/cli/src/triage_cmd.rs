@@ -23,6 +23,7 @@ use crate::ledger_cmd::to_json_pretty;
 /// One alert and its triage: an element of `triage.json` and of `triage --json`. The whole
 /// alert is carried (its `ts_ms`, `sequence_id`, `extension_id`), so the answer joins back.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TriagedAlert {
     /// The alert.
     pub alert: SecurityAlert,

@@ -9,6 +9,7 @@ use crate::records::{
 
 /// The alert stream, as `manager.security_alert_artifact()` exports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SecurityAlertArtifact {
     /// Always [`SecurityAlertArtifact::SCHEMA`].
@@ -38,6 +39,7 @@ impl SecurityAlertArtifact {
 
 /// The per-call telemetry stream, as `manager.runtime_hostcall_telemetry_artifact()` exports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuntimeHostcallTelemetryArtifact {
     /// Always [`RuntimeHostcallTelemetryArtifact::SCHEMA`].
@@ -70,6 +72,7 @@ impl RuntimeHostcallTelemetryArtifact {
 
 /// The exec-mediation log, as `manager.exec_mediation_artifact()` exports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExecMediationArtifact {
     /// Always [`ExecMediationArtifact::SCHEMA`].
@@ -102,6 +105,7 @@ impl ExecMediationArtifact {
 
 /// The secret-broker log, as `manager.secret_broker_artifact()` exports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SecretBrokerArtifact {
     /// Always [`SecretBrokerArtifact::SCHEMA`].

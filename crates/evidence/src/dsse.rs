@@ -27,6 +27,7 @@ pub const INCIDENT_EVIDENCE_SUBJECT_NAME: &str = "hostguard-incident-evidence-bu
 /// An in-toto Statement v1 whose subject is the bundle (digest `sha256` = the bundle hash) and
 /// whose predicate is the bundle itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct InTotoStatement {
     /// Always [`IN_TOTO_STATEMENT_TYPE`].
@@ -43,6 +44,7 @@ pub struct InTotoStatement {
 
 /// An in-toto resource descriptor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct InTotoSubject {
     /// The subject's name.
@@ -54,6 +56,7 @@ pub struct InTotoSubject {
 /// A DSSE envelope (`payload` is standard base64 with padding). Unknown and repeated members
 /// are refused, as everywhere a verifier reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DsseEnvelope {
     /// Always [`DSSE_PAYLOAD_TYPE`].
@@ -67,6 +70,7 @@ pub struct DsseEnvelope {
 
 /// One DSSE signature, added by whoever carries the envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DsseSignature {
     /// Key identifier (may be empty).

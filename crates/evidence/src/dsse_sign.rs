@@ -43,6 +43,7 @@ pub enum DsseSignatureError {
 
 /// Stable codes of [`DsseSignatureError`], serialized as `dsse_*` snake_case strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub enum DsseSignatureErrorCode {
     /// `dsse_payload_not_base64`.

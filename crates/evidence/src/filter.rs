@@ -19,6 +19,7 @@ use crate::records::{
 ///   covered span are *elided*, never dropped, so the chain stays continuous;
 /// - `alert_categories` (an empty list admits nothing) and `min_severity`: alerts only.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IncidentBundleFilter {
     /// Inclusive lower time bound, in ms.
@@ -118,6 +119,7 @@ scoped!(
 /// dropped, the salted commitment kept, so the chain still verifies); the records' hashes are
 /// replaced by [`REDACTED`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IncidentBundleRedactionPolicy {
     /// Ledger decisions' and telemetry events' `params_hash`.

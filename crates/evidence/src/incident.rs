@@ -21,9 +21,11 @@ pub const INCIDENT_EVIDENCE_BUNDLE_SCHEMA: &str = "hostguard.incident_evidence_b
 ///
 /// `docs/evidence-format.md` describes every field and the hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IncidentEvidenceBundle {
     /// Always [`INCIDENT_EVIDENCE_BUNDLE_SCHEMA`].
+    #[cfg_attr(feature = "schema", schemars(extend("const" = INCIDENT_EVIDENCE_BUNDLE_SCHEMA)))]
     pub schema: String,
     /// When the bundle was built (injected clock), in ms.
     pub generated_at_ms: u64,
@@ -85,6 +87,7 @@ impl IncidentEvidenceBundle {
 
 /// Counts over a bundle's sections (`docs/evidence-format.md` §2.5 defines each precisely).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IncidentBundleSummary {
     /// Disclosed (not elided) entries of the ledger section.

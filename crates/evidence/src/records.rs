@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// What kind of event raised a [`SecurityAlert`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SecurityAlertCategory {
     /// Static policy refused the call.
@@ -70,6 +71,7 @@ impl fmt::Display for SecurityAlertCategory {
 
 /// How serious an alert is, ordered `Info < Warning < Error < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SecurityAlertSeverity {
     /// Worth recording.
@@ -110,6 +112,7 @@ impl fmt::Display for SecurityAlertSeverity {
 
 /// One security alert (runbook decision tree, Procedure 2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SecurityAlert {
     /// When the alert was raised (injected clock), in ms.
@@ -147,6 +150,7 @@ impl SecurityAlert {
 
 /// One evaluated hostcall: features, score, action and outcome (runbook Procedures 1 and 3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuntimeHostcallTelemetryEvent {
     /// When the call was evaluated (injected clock), in ms.
@@ -190,6 +194,7 @@ impl RuntimeHostcallTelemetryEvent {
 
 /// One exec-mediation decision: a command's class, tier and verdict (never the command).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExecMediationLedgerEntry {
     /// When the command was mediated, in ms.
@@ -217,6 +222,7 @@ impl ExecMediationLedgerEntry {
 
 /// One secret-broker decision. Holds the secret's name hash, never its value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SecretBrokerLedgerEntry {
     /// When the request was brokered, in ms.
@@ -240,6 +246,7 @@ impl SecretBrokerLedgerEntry {
 
 /// One quota breach: a resource limit an extension exceeded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuotaBreachEvent {
     /// When the breach was observed, in ms.
@@ -265,6 +272,7 @@ impl QuotaBreachEvent {
 /// evidence checklist item 7, Procedure 4). Phases are strings: evidence does not depend on the
 /// rollout crate (docs/design.md §1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RolloutSnapshot {
     /// The current phase (`shadow`, `log_only`, `enforce_new`, `enforce_all`).
@@ -296,6 +304,7 @@ impl RolloutSnapshot {
 
 /// One extension's trust level and kill-switch history (runbook evidence checklist item 8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TrustStateRecord {
     /// The extension.
@@ -315,6 +324,7 @@ impl TrustStateRecord {
 
 /// One kill-switch change (`set_kill_switch`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KillSwitchAuditEntry {
     /// When it changed, in ms.

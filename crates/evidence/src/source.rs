@@ -19,6 +19,7 @@ pub const SOURCE_LEDGER_ERRORS_LISTED: usize = 8;
 /// The outcome of verifying the source ledger at build time. Codes and indices only: an error
 /// message could quote content of an entry the bundle elides.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SourceLedgerStatus {
     /// Whether the source ledger verified.
@@ -36,6 +37,7 @@ pub struct SourceLedgerStatus {
 
 /// One error of the source ledger's verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SourceLedgerError {
     /// Source entry index (`None` for an artifact-level error).

@@ -27,6 +27,7 @@ pub(crate) const MAX_SEGMENT_CHARS: usize = 200;
 /// What a dangerous command does. Each class has one fixed tier ([`ExecClass::tier`]).
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExecClass {
     /// `rm -r` of `/`, `/*`, `~`, `$HOME`, `/home`, a user's home or a system directory; `find /
@@ -161,6 +162,7 @@ impl fmt::Display for ExecClass {
 
 /// One dangerous thing found in a command line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExecFinding {
     /// What it is.
     pub class: ExecClass,
@@ -173,6 +175,7 @@ pub struct ExecFinding {
 
 /// The classification of one command line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CommandAnalysis {
     /// The strictest finding's tier; `Low` when nothing was found.
     pub tier: ExecTier,

@@ -182,6 +182,7 @@ pub use urls::MAX_URL_BYTES;
 
 /// How dangerous a command is, `Low < Medium < High < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExecTier {
     /// Ordinary developer commands.

@@ -26,6 +26,7 @@ pub const MAX_PATTERN_BYTES: usize = 1024;
 
 /// Built-in thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExecMediationPreset {
     /// Denies High and Critical.
@@ -217,6 +218,7 @@ impl Default for ExecMediationPolicy {
 
 /// A mediation verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExecDecision {
     /// The command may run.
     pub allowed: bool,

@@ -13,9 +13,11 @@ pub const RUNTIME_RISK_LEDGER_SCHEMA: &str = "hostguard.runtime_risk_ledger.v1";
 /// An exported ledger: the retained (or bundled) entries between an anchor and a head
 /// checkpoint. Its JSON round-trips bit-exactly, floats included.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuntimeRiskLedgerArtifact {
     /// Always [`RUNTIME_RISK_LEDGER_SCHEMA`].
+    #[cfg_attr(feature = "schema", schemars(extend("const" = RUNTIME_RISK_LEDGER_SCHEMA)))]
     pub schema: String,
     /// When the artifact was generated (injected clock), in ms.
     pub generated_at_ms: u64,
@@ -37,6 +39,7 @@ pub struct RuntimeRiskLedgerArtifact {
 /// retention, or outside a bundle's window); it always equals `first_seq`, and
 /// `prev_ledger_hash` is genesis exactly when it is 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LedgerAnchor {
     /// Seq of the first entry (the next seq when there is none).
@@ -49,6 +52,7 @@ pub struct LedgerAnchor {
 
 /// The head checkpoint: pins the tail so truncation is detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LedgerHead {
     /// Seq of the last entry (`None` when there is none).

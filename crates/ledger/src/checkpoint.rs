@@ -44,6 +44,7 @@ pub struct VerifiedCheckpoint {
 
 /// What a ledger consistent with a checkpoint holds beyond it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckpointCoverage {
     /// Entries the checkpoint pins (its size).
     pub covered: u64,

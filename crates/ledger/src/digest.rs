@@ -52,6 +52,19 @@ impl Serialize for Digest {
     }
 }
 
+/// Written by hand because the digest serializes by hand: exactly the lowercase hex that
+/// [`Digest::from_hex`] accepts.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Digest {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Digest".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        hex_schema(32)
+    }
+}
+
 impl<'de> Deserialize<'de> for Digest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
@@ -91,6 +104,19 @@ impl Serialize for Salt {
     }
 }
 
+/// Written by hand because the salt serializes by hand: exactly the lowercase hex that
+/// [`Salt::from_hex`] accepts.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Salt {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Salt".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        hex_schema(16)
+    }
+}
+
 impl<'de> Deserialize<'de> for Salt {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
@@ -100,6 +126,15 @@ impl<'de> Deserialize<'de> for Salt {
             ))
         })
     }
+}
+
+/// The JSON Schema of `bytes` bytes in lowercase hex.
+#[cfg(feature = "schema")]
+fn hex_schema(bytes: usize) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "pattern": format!("^[0-9a-f]{{{}}}$", bytes * 2)
+    })
 }
 
 /// `SHA-256(0x00 ‖ encoded_body)`.

@@ -14,6 +14,7 @@ use crate::record::{DecisionRecord, EntryPayload, RedactableField};
 /// An elided entry discloses only `seq`, `prev_ledger_hash`, `body_digest` and `ledger_hash`;
 /// its `ts_ms` is 0 and its `extension_id` is `None`, and a verifier refuses anything else.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LedgerEntry {
     /// Position in the global chain: gap-free, from 0.
@@ -41,6 +42,7 @@ pub type RuntimeRiskLedgerEntry = LedgerEntry;
 
 /// The disclosed content of an entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryBody {
     /// The payload is disclosed (redactable fields may still be redacted).

@@ -14,6 +14,7 @@ use crate::digest::{commitment, Digest, Salt};
 ///
 /// Open set: new control events will be added, so matches outside this crate need a wildcard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EntryPayload {
@@ -106,6 +107,7 @@ impl EntryPayload {
 
 /// One decision of the gate, written at decision time (docs/design.md §2 step 8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRecord {
     /// The host's id of the call.
@@ -157,6 +159,7 @@ pub struct DecisionRecord {
 
 /// What the gate applied to a call, beside what it selected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AppliedRecord {
     /// The state applied under the rollout phase.
@@ -170,6 +173,7 @@ pub struct AppliedRecord {
 
 /// The kill switch of the entry's extension was engaged (`engaged = true`) or lifted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KillSwitchRecord {
     /// Engaged (true) or lifted (false).
@@ -180,6 +184,7 @@ pub struct KillSwitchRecord {
 
 /// The trust level of the entry's extension changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TrustChangeRecord {
     /// The previous trust level.
@@ -193,6 +198,7 @@ pub struct TrustChangeRecord {
 /// The rollout phase changed. Phases are strings: the ledger does not depend on the rollout
 /// crate (docs/design.md §1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RolloutTransitionRecord {
     /// The previous phase.
@@ -205,6 +211,7 @@ pub struct RolloutTransitionRecord {
 
 /// The risk configuration changed. Replay uses `hysteresis` from this entry on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConfigChangeRecord {
     /// The new controller configuration.
@@ -215,6 +222,7 @@ pub struct ConfigChangeRecord {
 
 /// An operator reset the risk state of the entry's extension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RiskStateResetRecord {
     /// Why.
@@ -223,6 +231,7 @@ pub struct RiskStateResetRecord {
 
 /// A person answered the Prompt verdict of a call of the entry's extension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PromptResolutionRecord {
     /// The call that was prompted.
@@ -238,6 +247,7 @@ pub struct PromptResolutionRecord {
 /// The ledger does not depend on the rollout crate (docs/design.md §1), so the thresholds are its own
 /// [`RollbackThresholds`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RollbackTriggerChangeRecord {
     /// The thresholds in force before the change.
@@ -252,6 +262,7 @@ pub struct RollbackTriggerChangeRecord {
 /// §5). Written once per start, after the entries it was restored from, so the chain says when
 /// the gate restarted and in which state it went on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResumeRecord {
     /// Entries the file held (and verified) before this start.
@@ -280,6 +291,7 @@ pub struct ResumeRecord {
 /// its order). Finite by construction when written by the manager: the rollout crate validates
 /// a trigger before it takes effect.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RollbackThresholds {
     /// Largest tolerated share of flagged false positives in the window.
@@ -294,6 +306,7 @@ pub struct RollbackThresholds {
 
 /// The fields an entry can redact. Open set: new redactable fields will be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RedactableField {
@@ -324,6 +337,7 @@ impl RedactableField {
 /// [`Committed::seal`] seals up front with the caller's RNG, so a host can do that hash before
 /// taking the lock around the append. An all-zero salt is never left in a sealed entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Committed {
     commitment: Digest,
@@ -332,6 +346,7 @@ pub struct Committed {
 
 /// The opening of a commitment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Reveal {
     /// The committed value.

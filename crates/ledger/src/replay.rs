@@ -63,6 +63,7 @@ pub const REPLAY_ERROR_MAX_LISTED: usize = 8;
 
 /// The decision sequence re-derived from a ledger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RuntimeRiskReplayArtifact {
     /// Always [`RUNTIME_RISK_REPLAY_SCHEMA`].
     pub schema: String,
@@ -83,6 +84,7 @@ pub struct RuntimeRiskReplayArtifact {
 
 /// One re-derived decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RuntimeRiskReplayStep {
     /// Index of the entry in the artifact.
     pub index: usize,
@@ -126,6 +128,7 @@ pub struct RuntimeRiskReplayStep {
 
 /// Entries replay did not turn into steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReplaySkipCounts {
     /// Elided entries.
     pub elided: usize,

@@ -18,6 +18,7 @@ use crate::record::EntryPayload;
 
 /// What a verification found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RuntimeRiskLedgerVerificationReport {
     /// No error at all.
     pub valid: bool,
@@ -38,6 +39,7 @@ pub struct RuntimeRiskLedgerVerificationReport {
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LedgerVerifyError {
     /// Entry index the error is about (`None` for artifact-level errors).
     pub index: Option<usize>,
@@ -58,6 +60,7 @@ impl fmt::Display for LedgerVerifyError {
 
 /// Stable error codes, serialized as snake_case strings. Open set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum VerifyErrorCode {

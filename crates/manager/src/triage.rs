@@ -36,6 +36,7 @@ pub const BURST_THRESHOLD: usize = 3;
 
 /// The runbook's severity levels, most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum IncidentSeverity {
     /// Critical: policy boundary breached, data exfiltration (< 1 hour).
     P0,
@@ -60,6 +61,7 @@ impl fmt::Display for IncidentSeverity {
 
 /// The runbook's procedures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RunbookProcedure {
     /// Procedure 1.
@@ -101,6 +103,7 @@ impl fmt::Display for RunbookProcedure {
 
 /// The answer of the decision tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Triage {
     /// How urgent.
     pub severity: IncidentSeverity,

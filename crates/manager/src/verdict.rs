@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// The gate's answer for one hostcall. Every verdict has been written to the ledger before it is
 /// returned ([`Verdict::ledger_seq`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Verdict {
     pub(crate) call_id: String,
     pub(crate) capability: Capability,
@@ -125,6 +126,7 @@ impl Verdict {
 /// How a dispatched (or refused) call ended, as the host reports it with
 /// [`ExtensionManager::record_outcome`](crate::ExtensionManager::record_outcome).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The call succeeded.

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 /// What a hostcall is allowed to touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Capability {
     /// Run a process (method `exec`, tool `bash`).

@@ -25,6 +25,8 @@
 
 mod error;
 mod load;
+#[cfg(feature = "schema")]
+mod schema;
 
 use std::fmt;
 
@@ -35,6 +37,8 @@ use crate::policy::PolicyProfile;
 
 pub use error::ConfigError;
 pub use load::{CliOverrides, ConfigFile};
+#[cfg(feature = "schema")]
+pub use schema::config_file_schema;
 
 /// The risk controller's configuration. Defaults are those of docs/design.md §3.
 ///
@@ -42,6 +46,7 @@ pub use load::{CliOverrides, ConfigFile};
 /// ..RuntimeRiskConfig::default() }` (the runbook does); every consumer validates the value it
 /// receives, so an out-of-range field is an error at build time, never a silent clamp.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuntimeRiskConfig {
     /// Whether the risk model runs at all (default false).
@@ -144,6 +149,7 @@ impl RuntimeRiskConfig {
 
 /// A field of [`RuntimeRiskConfig`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConfigField {
     /// `enabled`.
@@ -230,6 +236,39 @@ impl ConfigField {
         }
     }
 
+    /// The inclusive range of a float field (`alpha`, `de_escalation_margin`); `None` for the
+    /// others.
+    pub const fn float_range(self) -> Option<(f64, f64)> {
+        match self {
+            ConfigField::Alpha => Some((1e-6, 0.5)),
+            ConfigField::DeEscalationMargin => Some((0.0, 0.5)),
+            ConfigField::Enabled
+            | ConfigField::Enforce
+            | ConfigField::WindowSize
+            | ConfigField::LedgerLimit
+            | ConfigField::DecisionTimeoutMs
+            | ConfigField::FailClosed
+            | ConfigField::Profile
+            | ConfigField::CooldownCalls => None,
+        }
+    }
+
+    /// The inclusive range of an integer field; `None` for the others.
+    pub const fn int_range(self) -> Option<(u64, u64)> {
+        match self {
+            ConfigField::WindowSize => Some((8, 4096)),
+            ConfigField::LedgerLimit => Some((32, 1_000_000)),
+            ConfigField::DecisionTimeoutMs => Some((1, 2000)),
+            ConfigField::CooldownCalls => Some((1, 1000)),
+            ConfigField::Enabled
+            | ConfigField::Enforce
+            | ConfigField::Alpha
+            | ConfigField::FailClosed
+            | ConfigField::Profile
+            | ConfigField::DeEscalationMargin => None,
+        }
+    }
+
     /// The field with file key `key`.
     pub fn from_key(key: &str) -> Option<ConfigField> {
         ConfigField::ALL.into_iter().find(|f| f.as_str() == key)
@@ -266,6 +305,7 @@ impl fmt::Display for ConfigField {
 
 /// Where a field's value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
 pub enum ConfigSource {
     /// The built-in default.
@@ -294,6 +334,7 @@ impl fmt::Display for ConfigSource {
 
 /// The source of every field of a resolved config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConfigSources {
     /// Source of `enabled`.
     pub enabled: ConfigSource,
@@ -370,6 +411,7 @@ impl ConfigSources {
 /// A loaded, valid config and the source of each field. Only [`ResolvedRiskConfig::load`] (and
 /// [`ResolvedRiskConfig::defaults`]) build one, so every value is in range.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ResolvedRiskConfig {
     config: RuntimeRiskConfig,
     sources: ConfigSources,
@@ -380,6 +422,7 @@ pub struct ResolvedRiskConfig {
 
 /// One line of `hostguard config explain`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConfigExplanation {
     /// The field name.
     pub field: &'static str,
@@ -464,18 +507,8 @@ fn check_f64(
     given: &str,
     origin: &ConfigSource,
 ) -> Result<f64, ConfigError> {
-    let (min, max) = match field {
-        ConfigField::Alpha => (1e-6, 0.5),
-        ConfigField::DeEscalationMargin => (0.0, 0.5),
-        ConfigField::Enabled
-        | ConfigField::Enforce
-        | ConfigField::WindowSize
-        | ConfigField::LedgerLimit
-        | ConfigField::DecisionTimeoutMs
-        | ConfigField::FailClosed
-        | ConfigField::Profile
-        | ConfigField::CooldownCalls => (f64::NAN, f64::NAN), // no float field: every value fails
-    };
+    // No float field: every value fails (NaN contains nothing).
+    let (min, max) = field.float_range().unwrap_or((f64::NAN, f64::NAN));
     if !value.is_finite() {
         return Err(ConfigError::NotFinite {
             field,
@@ -503,18 +536,10 @@ fn check_int(
     given: &str,
     origin: &ConfigSource,
 ) -> Result<u64, ConfigError> {
-    let (min, max): (i128, i128) = match field {
-        ConfigField::WindowSize => (8, 4096),
-        ConfigField::LedgerLimit => (32, 1_000_000),
-        ConfigField::DecisionTimeoutMs => (1, 2000),
-        ConfigField::CooldownCalls => (1, 1000),
-        ConfigField::Enabled
-        | ConfigField::Enforce
-        | ConfigField::Alpha
-        | ConfigField::FailClosed
-        | ConfigField::Profile
-        | ConfigField::DeEscalationMargin => (1, 0), // no integer field: every value fails
-    };
+    // No integer field: every value fails (the range is empty).
+    let (min, max) = field
+        .int_range()
+        .map_or((1, 0), |(min, max)| (i128::from(min), i128::from(max)));
     if (min..=max).contains(&value) {
         if let Ok(v) = u64::try_from(value) {
             return Ok(v);

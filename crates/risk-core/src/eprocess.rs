@@ -29,6 +29,7 @@ const BREACH_TOLERANCE: f64 = 1e-9;
 
 /// The e-process state of one extension: one number.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EProcess {
     /// `L_t`, in `[0, LOG_CAP_FACTOR · ln(1/alpha)]`.
     pub log_value: f64,

@@ -15,6 +15,7 @@ pub const MAX_CONTRIBUTORS: usize = 12;
 
 /// A condition that raises the target state to at least Harden whatever the score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
     /// The e-process reached `1/alpha`.

@@ -100,6 +100,7 @@ pub const FEATURE_COUNT: usize = 14;
 /// One feature of a call. The declaration order is the order of [`crate::Evaluation::features`]
 /// (crate::Evaluation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Feature {
     /// Capability base score.
@@ -216,6 +217,7 @@ impl Feature {
 /// Where an http call goes (docs/design.md §3; telemetry's `resource_target_class`). Ordered by how far
 /// a request reaches (the stricter of two readings of a URL is the larger).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HttpTargetClass {
     /// `localhost`, `127.0.0.0/8`, `::1`.

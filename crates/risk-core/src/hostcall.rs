@@ -9,6 +9,7 @@ use crate::capability::{derive_capability, Capability, CapabilityError};
 
 /// One call an extension makes into its host, as the host received it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HostCall {
     /// The calling extension.
     pub extension_id: String,

@@ -15,6 +15,7 @@ pub const UNSAFE_POSTERIOR_THRESHOLD: f64 = 0.55;
 
 /// The named band sets of docs/design.md §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BandProfile {
     /// Tight bands: escalates earliest.
@@ -49,6 +50,7 @@ impl BandProfile {
 
 /// Entry thresholds of the escalated states: a state applies at or above its threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScoreBands {
     /// Entry threshold of Harden.
@@ -119,6 +121,7 @@ impl ScoreBands {
 
 /// The knobs of the machine (from `RuntimeRiskConfig`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HysteresisConfig {
     /// Score bands in force.
@@ -152,6 +155,7 @@ pub struct StepInput {
 
 /// How the state moved on one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Transition {
     /// The state did not change.
@@ -183,6 +187,7 @@ pub struct StepOutcome {
 
 /// The per-extension state of the machine: a few bytes, constant in call count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Hysteresis {
     /// Current enforcement state.
     pub state: EnforcementState,

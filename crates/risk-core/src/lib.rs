@@ -45,6 +45,8 @@ mod model;
 mod policy;
 mod posterior;
 mod quota;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod secret;
 mod source_text;
 mod state;
@@ -52,6 +54,8 @@ mod state;
 pub use capability::{
     derive_capability, tool_capability, Capability, CapabilityError, HostcallMethod,
 };
+#[cfg(feature = "schema")]
+pub use config::config_file_schema;
 pub use config::{
     CliOverrides, ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource,
     ConfigSources, ResolvedRiskConfig, RuntimeRiskConfig,

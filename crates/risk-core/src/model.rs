@@ -201,6 +201,7 @@ pub struct Signals {
 /// How a call ended, as the host reports it after running (or refusing) it. Errors feed the
 /// error-rate and failure-streak features and the posterior.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The call succeeded: evidence towards `safe`.
@@ -302,6 +303,7 @@ impl Outcome {
 
 /// Why an evaluation is a fail-safe fallback rather than the model's own verdict (docs/design.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FallbackReason {
     /// The decision took longer than `decision_timeout_ms`.

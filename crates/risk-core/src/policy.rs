@@ -35,6 +35,7 @@ use file::PolicyFile;
 
 /// The named starting points of a policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyProfile {
     /// Strict mode; read, write, http, session, events, ui, log allowed; exec and env denied.
@@ -94,6 +95,7 @@ impl fmt::Display for PolicyProfile {
 
 /// What happens to a capability no layer above the fallback decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyMode {
     /// Deny.
@@ -172,6 +174,7 @@ impl fmt::Display for PolicyMode {
 
 /// The static policy's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyVerdict {
     /// Dispatch (later layers may still tighten).
@@ -201,6 +204,7 @@ impl fmt::Display for PolicyVerdict {
 
 /// Which precedence layer decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyReason {
     /// The extension's own deny list.
@@ -236,6 +240,7 @@ impl fmt::Display for PolicyReason {
 
 /// A verdict and the layer that reached it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PolicyDecision {
     /// Allow, prompt or deny.
     pub verdict: PolicyVerdict,
@@ -316,6 +321,27 @@ impl Serialize for CapabilitySet {
     }
 }
 
+/// Written by hand because the set serializes by hand: a list of capability names, each parsed
+/// case-insensitively and trimmed (what [`Capability::parse`] accepts); repeats are harmless.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for CapabilitySet {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CapabilitySet".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
+        schemars::json_schema!({
+            "description": "capability names (exec, env, http, read, write, session, ui, events, log, tool), any case",
+            "type": "array",
+            "items": {
+                "type": "string",
+                "pattern": crate::schema::any_case_trimmed(&names)
+            }
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CapabilitySet {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct SetVisitor;
@@ -343,6 +369,7 @@ impl<'de> Deserialize<'de> for CapabilitySet {
 
 /// One extension's exceptions to the global policy.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExtensionOverride {
     /// Capabilities allowed for this extension (beaten by both deny lists).
@@ -408,6 +435,7 @@ pub enum PolicyError {
 /// Every value of this type is valid (fields are private, constructors check); see the module
 /// docs for the precedence [`ExtensionPolicy::evaluate`] applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "PolicyFile")]
 pub struct ExtensionPolicy {
     profile: PolicyProfile,

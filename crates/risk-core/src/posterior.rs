@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Posterior probabilities of the three classes of an extension's behaviour; they sum to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Posterior {
     /// Probability of `safe`.
@@ -41,6 +42,7 @@ pub const DIRICHLET_PRIOR: f64 = 1.0;
 /// `1/(1 − λ) = window_size` calls and total mass bounded by `window_size · max evidence per
 /// call` (no unbounded growth; an extension can recover).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DirichletCounts {
     /// Evidence for `safe`.
     pub safe: f64,

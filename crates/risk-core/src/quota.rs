@@ -34,25 +34,32 @@ const WINDOW_LEN: usize = 60;
 /// Limits on what one extension may do. `None` means unlimited: spelled `"unlimited"` in TOML and
 /// JSON, and every field is required there, so a forgotten field never lifts a limit silently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuotaLimits {
     /// Calls in the current aligned second.
     #[serde(with = "limit_serde")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "limit_serde::schema"))]
     pub per_second: Option<u64>,
     /// Calls in the sliding 60-second window.
     #[serde(with = "limit_serde")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "limit_serde::schema"))]
     pub per_minute: Option<u64>,
     /// Calls since the tracker was created.
     #[serde(with = "limit_serde")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "limit_serde::schema"))]
     pub total: Option<u64>,
     /// Subprocesses started (exec calls) in the sliding 60-second window.
     #[serde(with = "limit_serde")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "limit_serde::schema"))]
     pub subprocesses: Option<u64>,
     /// Bytes written in the sliding 60-second window.
     #[serde(with = "limit_serde")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "limit_serde::schema"))]
     pub write_bytes: Option<u64>,
     /// HTTP requests in the sliding 60-second window.
     #[serde(with = "limit_serde")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "limit_serde::schema"))]
     pub http_requests: Option<u64>,
 }
 
@@ -70,6 +77,7 @@ impl QuotaLimits {
 
 /// Which limit a call would have exceeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum QuotaKind {
     /// [`QuotaLimits::per_second`].
@@ -140,6 +148,7 @@ impl QuotaCharge {
 
 /// A refused call: which limit, the limit, and what the count would have been with this call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[error("quota `{kind}` exceeded: `{observed}` would pass the limit `{limit}` (capability `{capability}`, at `{now_ms}` ms)")]
 pub struct QuotaBreach {
     /// The limit exceeded.
@@ -156,6 +165,7 @@ pub struct QuotaBreach {
 
 /// Current usage, as [`QuotaTracker::usage`] reads it (non-destructively).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QuotaUsage {
     /// Calls in the current aligned second.
     pub per_second: u64,
@@ -347,6 +357,19 @@ mod limit_serde {
     use serde::{Deserializer, Serializer};
 
     pub(super) const UNLIMITED: &str = "unlimited";
+
+    /// Written by hand because the limit serializes by hand: a non-negative integer, or
+    /// `unlimited` in any case (what [`deserialize`] accepts; [`serialize`] writes it lowercase).
+    #[cfg(feature = "schema")]
+    pub(super) fn schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "a non-negative integer, or \"unlimited\" (any case) for no limit",
+            "anyOf": [
+                { "type": "integer", "minimum": 0, "maximum": u64::MAX },
+                { "type": "string", "pattern": crate::schema::any_case(&[UNLIMITED]) }
+            ]
+        })
+    }
 
     pub(super) fn serialize<S: Serializer>(value: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
         match value {

@@ -90,6 +90,7 @@ pub const DEFAULT_ALLOWLIST: &[&str] = &[
 
 /// The kind of rule a secret name matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SecretRuleKind {
     /// The whole name.
@@ -122,6 +123,7 @@ pub struct SecretMatch<'p> {
 
 /// Why the broker decided as it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SecretBrokerReason {
     /// On the allowlist: passed through.
@@ -161,6 +163,7 @@ impl fmt::Display for SecretBrokerReason {
 
 /// The broker's answer for one env read. Holds no value, by construction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SecretBrokerDecision {
     /// Whether the value is withheld.
     pub redacted: bool,
@@ -201,6 +204,7 @@ pub enum SecretPolicyError {
 
 /// Name rules of the secret broker. Rules are stored trimmed and upper-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "SecretRulesFile")]
 pub struct SecretBrokerPolicy {
     exact: Vec<String>,
@@ -382,6 +386,7 @@ pub fn secret_name_hash(name: &str) -> String {
 /// The serialized shape of a policy: four lists. A missing list keeps the default one, so a file
 /// that only adds to the allowlist does not drop every rule by omission.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct SecretRulesFile {
     #[serde(default)]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// The order is the one the hysteresis machine escalates along (docs/design.md §3): escalation may jump
 /// levels, de-escalation goes down one level at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EnforcementState {
     /// Dispatch the call.

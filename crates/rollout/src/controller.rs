@@ -12,6 +12,7 @@ use crate::window::{DecisionSample, DecisionWindow, FlagError, SampleId, WindowS
 /// Why the phase changed. Serialized with a `kind` tag (`"operator_advance"`,
 /// `"false_positive_rate"`, ...) for the ledger control entry and the alert.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TransitionReason {
     /// An operator advanced the rollout one phase.
@@ -111,6 +112,7 @@ impl fmt::Display for TransitionReason {
 /// One phase change, returned to the caller so the manager can write a ledger control entry and
 /// a `ProfileTransition` alert (docs/design.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Transition {
     /// The phase before.
     pub from: RolloutPhase,
@@ -127,6 +129,7 @@ pub struct Transition {
 
 /// What recording one decision did.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RecordOutcome {
     /// The id to pass to [`RolloutController::mark_false_positive`] if an operator later flags
     /// this decision.
@@ -144,6 +147,7 @@ impl RecordOutcome {
 
 /// A counter per rollout phase.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PhaseCounts {
     /// Count while in [`RolloutPhase::Shadow`].
     pub shadow: u64,
@@ -179,6 +183,7 @@ impl PhaseCounts {
 
 /// A serializable snapshot of the rollout (runbook Procedure 4, evidence checklist item 7).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RolloutState {
     /// The current phase.
     pub phase: RolloutPhase,

@@ -17,6 +17,7 @@ use thiserror::Error;
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RolloutPhase {
     /// Score, ledger and telemetry only; no block, no risk alerts.

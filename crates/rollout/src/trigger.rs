@@ -32,6 +32,7 @@ pub const MAX_WINDOW_SIZE: usize = 100_000;
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RollbackTrigger {
     /// Largest tolerated share of flagged false positives in the window, in `[0, 1]`.
     pub max_false_positive_rate: f64,

@@ -14,6 +14,7 @@ use crate::trigger::MIN_SAMPLES;
 ///
 /// Ids are issued in recording order, starting at 0, and are never reused by a controller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct SampleId(u64);
 
@@ -45,6 +46,7 @@ impl fmt::Display for SampleId {
 /// assert!(!sample.was_false_positive && !sample.would_block);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DecisionSample {
     /// How long the decision took, in milliseconds.
     pub latency_ms: u64,
@@ -65,6 +67,7 @@ pub struct DecisionSample {
 /// the window holds fewer than `min_samples` samples, and then no rollback fires (missing data is
 /// never healthy, docs/design.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WindowStats {
     /// Samples currently in the window (at most `window_size`).
     pub total_decisions: u64,

@@ -232,7 +232,7 @@ fn parse_operator(
 /// `reason`, and how its action is built from a line already checked against `fields`.
 pub(super) struct OpDef {
     pub(super) op: &'static str,
-    fields: &'static [&'static str],
+    pub(super) fields: &'static [&'static str],
     build: fn(OpLine<'_>) -> Result<OperatorAction, LineError>,
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a bundle verification found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IncidentBundleVerificationReport {
     /// No error at all.
     pub valid: bool,
@@ -33,6 +34,7 @@ pub struct IncidentBundleVerificationReport {
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BundleVerifyError {
     /// Stable code.
     pub code: BundleVerifyErrorCode,
@@ -48,6 +50,7 @@ impl fmt::Display for BundleVerifyError {
 
 /// Stable error codes, serialized as snake_case strings. Open set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum BundleVerifyErrorCode {

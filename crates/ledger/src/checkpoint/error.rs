@@ -106,6 +106,7 @@ pub enum CheckpointError {
 /// Stable codes of [`CheckpointError`], serialized as `checkpoint_*` snake_case strings. Open
 /// set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub enum CheckpointErrorCode {
     /// `checkpoint_malformed`: not a checkpoint this crate writes.

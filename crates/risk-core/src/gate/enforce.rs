@@ -13,6 +13,7 @@ use crate::state::EnforcementState;
 
 /// What the host must do with the call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictAction {
     /// Dispatch the call.
@@ -58,6 +59,7 @@ pub const fn action_for(state: EnforcementState, capability: Capability) -> Verd
 
 /// Why the model's state was, or was not, applied to a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EnforcementBasis {
     /// The risk model did not run (controller off, or kill switch, quarantine, policy or quota

@@ -12,6 +12,7 @@ pub const TRUST_TRUSTED: &str = "trusted";
 
 /// The trust level of one extension, from most to least trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExtensionTrustState {
     /// The gate has never seen the extension.

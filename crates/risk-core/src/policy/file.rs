@@ -14,6 +14,7 @@ use crate::quota::QuotaLimits;
 
 /// The serialized shape; every field but `profile` replaces the profile's value when present.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub(super) struct PolicyFile {
     profile: PolicyProfile,
