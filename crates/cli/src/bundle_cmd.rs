@@ -61,6 +61,7 @@ pub struct BuildArgs {
 
 /// What `bundle build --json` prints (docs/cli-json.md).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BundleBuildReport<'a> {
     /// `hostguard.bundle_build.v1`.
     pub schema: &'static str,

@@ -34,6 +34,7 @@ pub struct CheckpointArgs {
 
 /// What `ledger checkpoint --json` prints (docs/cli-json.md).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckpointReport {
     /// `hostguard.ledger_checkpoint.v1`.
     pub schema: &'static str,

@@ -73,6 +73,7 @@ pub struct DemoReport {
 
 /// The demo's outcome as one JSON document (`hostguard.demo_summary.v1`, docs/cli-json.md).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DemoSummary {
     /// `hostguard.demo_summary.v1`.
     pub schema: &'static str,

@@ -36,6 +36,7 @@ pub struct ExportArgs {
 
 /// What `bundle export --json` prints (docs/cli-json.md).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExportReport {
     /// `hostguard.bundle_export.v1`.
     pub schema: &'static str,

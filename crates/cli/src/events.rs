@@ -137,6 +137,7 @@ impl<R: BufRead> Iterator for EventReader<R> {
 /// What `hostguard events check` found in a stream that parsed (`hostguard.events_check.v1`
 /// with `--json`, docs/cli-json.md); a stream that does not parse is an error (exit 2).
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventsCheckReport {
     /// `hostguard.events_check.v1`.
     pub schema: &'static str,

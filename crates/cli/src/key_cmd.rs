@@ -52,12 +52,12 @@ pub fn generate(out: &Path, name: &str, json: bool) -> CliResult {
         return Err(e);
     }
     if json {
-        let report = serde_json::json!({
-            "schema": "hostguard.key_generate.v1",
-            "private_key_file": out.display().to_string(),
-            "verifier_key_file": public_path.display().to_string(),
-            "verifier_key": verifier.to_string(),
-        });
+        let report = KeyGenerateReport {
+            schema: "hostguard.key_generate.v1",
+            private_key_file: out.display().to_string(),
+            verifier_key_file: public_path.display().to_string(),
+            verifier_key: verifier.to_string(),
+        };
         crate::outln!("{}", crate::ledger_cmd::to_json_pretty(&report)?)?;
         return Ok(ExitKind::Ok);
     }
@@ -67,6 +67,20 @@ pub fn generate(out: &Path, name: &str, json: bool) -> CliResult {
         public_path.display()
     )?;
     Ok(ExitKind::Ok)
+}
+
+/// What `key generate --json` prints (docs/cli-json.md).
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct KeyGenerateReport {
+    /// `hostguard.key_generate.v1`.
+    pub schema: &'static str,
+    /// The private key file (mode 0600).
+    pub private_key_file: String,
+    /// The verifier key file.
+    pub verifier_key_file: String,
+    /// The verifier key line (`<name>+<hex id>+<base64 key>`).
+    pub verifier_key: String,
 }
 
 /// `K.pub` for `K`.

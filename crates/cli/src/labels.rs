@@ -84,6 +84,7 @@ impl TraceLabels {
 
 /// Detection counts of one run against labels.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Detection {
     /// Blocked calls of benign extensions (call ids).
     pub false_positives: Vec<String>,

@@ -12,6 +12,7 @@ use crate::plural::count;
 
 /// The summary of one run.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RunSummary {
     /// `hostguard.run_summary.v1`.
     pub schema: &'static str,
@@ -49,6 +50,7 @@ pub struct RunSummary {
 
 /// Verdict counts of a run.
 #[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerdictCounts {
     /// Blocked.
     pub blocked: u64,
@@ -60,6 +62,7 @@ pub struct VerdictCounts {
 
 /// The rollout at the end of a run.
 #[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RolloutEnd {
     /// The phase.
     pub phase: RolloutPhase,
@@ -69,6 +72,7 @@ pub struct RolloutEnd {
 
 /// The ledger at the end of a run.
 #[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LedgerEnd {
     /// Entries held in memory (`ledger.json`).
     pub entries: u64,
@@ -82,6 +86,7 @@ pub struct LedgerEnd {
 
 /// What resuming a ledger file restored.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Resumed {
     /// Entries the file held.
     pub entries_found: u64,

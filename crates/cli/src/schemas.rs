@@ -17,12 +17,18 @@ use hostguard_manager::{
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
 
-use crate::checkpoint_cmd::VerifyJson;
+use crate::bundle_cmd::BundleBuildReport;
+use crate::checkpoint_cmd::{CheckpointReport, VerifyJson};
+use crate::demo::DemoSummary;
 use crate::drive::VerdictLine;
+use crate::envelope_cmd::ExportReport;
 use crate::error::CliError;
-use crate::events::hostcall_event_schema;
+use crate::events::{hostcall_event_schema, EventsCheckReport};
+use crate::key_cmd::KeyGenerateReport;
 use crate::labels::TraceLabels;
+use crate::run_summary::RunSummary;
 use crate::triage_cmd::TriagedAlert;
+use crate::whatif_cmd::WhatIfReport;
 
 /// The folder of the schemas, from the repository root.
 pub const SCHEMA_DIR: &str = "schemas";
@@ -144,6 +150,30 @@ pub const SCHEMAS: &[SchemaSpec] = &[
     SchemaSpec { name: "cli_error", title: "hostguard CLI error (hostguard.cli_error.v1)", form: Form::Document,
         describes: "what a command run with `--json` prints instead of its report when it fails", doc: "docs/runbook.md",
         generate: CliError::json_document_schema, fixtures: &[], demo: &[] },
+    SchemaSpec { name: "run_summary", title: "hostguard run summary (hostguard.run_summary.v1)", form: Form::Document,
+        describes: "`run --json`", doc: "docs/cli-json.md",
+        generate: output::<RunSummary>, fixtures: &[], demo: &[] },
+    SchemaSpec { name: "demo_summary", title: "hostguard demo summary (hostguard.demo_summary.v1)", form: Form::Document,
+        describes: "`demo --json`", doc: "docs/cli-json.md",
+        generate: output::<DemoSummary>, fixtures: &[], demo: &[] },
+    SchemaSpec { name: "what_if", title: "hostguard what-if report (hostguard.what_if.v1)", form: Form::Document,
+        describes: "`what-if --json`", doc: "docs/cli-json.md",
+        generate: output::<WhatIfReport>, fixtures: &[], demo: &[] },
+    SchemaSpec { name: "events_check", title: "hostguard events check report (hostguard.events_check.v1)", form: Form::Document,
+        describes: "`events check --json`", doc: "docs/cli-json.md",
+        generate: output::<EventsCheckReport>, fixtures: &[], demo: &[] },
+    SchemaSpec { name: "bundle_build", title: "hostguard bundle build report (hostguard.bundle_build.v1)", form: Form::Document,
+        describes: "`bundle build --json`", doc: "docs/cli-json.md",
+        generate: output::<BundleBuildReport<'static>>, fixtures: &[], demo: &[] },
+    SchemaSpec { name: "bundle_export", title: "hostguard bundle export report (hostguard.bundle_export.v1)", form: Form::Document,
+        describes: "`bundle export --json`", doc: "docs/cli-json.md",
+        generate: output::<ExportReport>, fixtures: &[], demo: &[] },
+    SchemaSpec { name: "ledger_checkpoint", title: "hostguard ledger checkpoint report (hostguard.ledger_checkpoint.v1)", form: Form::Document,
+        describes: "`ledger checkpoint --json`", doc: "docs/cli-json.md",
+        generate: output::<CheckpointReport>, fixtures: &[], demo: &[] },
+    SchemaSpec { name: "key_generate", title: "hostguard key generate report (hostguard.key_generate.v1)", form: Form::Document,
+        describes: "`key generate --json`", doc: "docs/cli-json.md",
+        generate: output::<KeyGenerateReport>, fixtures: &[], demo: &[] },
     SchemaSpec { name: "hostcall_event", title: "hostguard hostcall event stream line (hostguard.hostcall_event.v1)", form: Form::Line,
         describes: "one line of the stream `run`, `what-if` and `events check` read", doc: "docs/event-format.md",
         generate: hostcall_event_schema, fixtures: &["fixtures/streams/*.jsonl", "fixtures/traces/**/*.jsonl"], demo: &["events.jsonl"] },

@@ -41,6 +41,7 @@ pub struct WhatIfArgs {
 
 /// What `what-if` found (`hostguard.what_if.v1` with `--json`, docs/cli-json.md).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WhatIfReport {
     /// `hostguard.what_if.v1`.
     pub schema: &'static str,
@@ -60,6 +61,7 @@ pub struct WhatIfReport {
 
 /// One verdict that changes.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerdictChange {
     /// The stream line (1-based).
     pub line: usize,
@@ -75,6 +77,7 @@ pub struct VerdictChange {
 
 /// One side of a change.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerdictSide {
     /// allow | prompt | block.
     pub action: VerdictAction,
@@ -99,6 +102,7 @@ impl From<&VerdictLine> for VerdictSide {
 
 /// Detection against labels, before and after.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DetectionChange {
     /// Under the baseline.
     pub before: Detection,

@@ -504,3 +504,87 @@ fn risk_config_schema_agrees_with_the_loader() {
         assert_eq!(v.is_valid(&value), *accepted, "schema on {text}");
     }
 }
+
+/// Runs `args` (a `--json` command) and validates its one document against schema `name`.
+fn assert_report_valid(name: &str, args: &[&str]) -> Value {
+    let o = hostguard(args);
+    assert_eq!(o.code, 0, "{args:?}: {}", o.stderr);
+    let doc: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_valid(&validator(spec(name)), &doc, &format!("{args:?}"));
+    doc
+}
+
+#[test]
+fn every_commands_json_report_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    assert_report_valid("demo_summary", &["demo", "--out", s(&demo), "--json"]);
+    let events = demo.join("events.jsonl");
+    assert_report_valid("events_check", &["events", "check", s(&events), "--json"]);
+    let run = dir.path().join("run");
+    assert_report_valid(
+        "run_summary",
+        &["run", "--events", s(&events), "--out", s(&run), "--json"],
+    );
+    let labels = write(
+        dir.path(),
+        "l.labels.json",
+        r#"{"schema":"hostguard.trace_labels.v1","trace":"demo","kind":"malicious","description":"the demo","extensions":{"code-helper":"benign","theme-pack":"malicious"},"harmful_call_ids":["tp-8"]}"#,
+    );
+    let config = write(dir.path(), "c.toml", "band_profile = \"safe\"\n");
+    let what_if = assert_report_valid(
+        "what_if",
+        &[
+            "what-if",
+            "--events",
+            s(&events),
+            "--config",
+            s(&config),
+            "--labels",
+            s(&labels),
+            "--json",
+        ],
+    );
+    assert!(what_if["detection"].is_object(), "{what_if}");
+    let bundle = dir.path().join("b.json");
+    assert_report_valid(
+        "bundle_build",
+        &[
+            "bundle",
+            "build",
+            "--from",
+            s(&run),
+            "--out",
+            s(&bundle),
+            "--json",
+        ],
+    );
+    let key = dir.path().join("k");
+    assert_report_valid(
+        "key_generate",
+        &["key", "generate", "--out", s(&key), "--json"],
+    );
+    assert_report_valid(
+        "ledger_checkpoint",
+        &[
+            "ledger",
+            "checkpoint",
+            s(&run.join("ledger.json")),
+            "--key",
+            s(&key),
+            "--json",
+        ],
+    );
+    assert_report_valid(
+        "bundle_export",
+        &[
+            "bundle",
+            "export",
+            s(&bundle),
+            "--dsse",
+            "--key",
+            s(&key),
+            "--json",
+        ],
+    );
+}
