@@ -18,9 +18,10 @@ use std::io;
 use std::sync::{Arc, Mutex};
 
 use hostguard_manager::{
-    verify_runtime_risk_ledger_artifact, ExtensionManager, ExtensionPolicy, HostCall, ManualClock,
-    PolicyProfile, QuotaLimits, RolloutPhase, RuntimeRiskConfig, SecurityAlertCategory, Verdict,
-    ALERT_TARGET, CONTROL_TARGET, DECISION_TARGET, VERIFY_TARGET,
+    verify_incident_evidence_bundle, verify_runtime_risk_ledger_artifact, ExtensionManager,
+    ExtensionPolicy, FsyncPolicy, HostCall, IncidentBundleFilter, IncidentBundleRedactionPolicy,
+    ManualClock, PolicyProfile, QuotaLimits, RolloutPhase, RuntimeRiskConfig,
+    SecurityAlertCategory, Verdict, ALERT_TARGET, CONTROL_TARGET, DECISION_TARGET, VERIFY_TARGET,
 };
 use serde_json::json;
 use tracing::field::{Field, Visit};
@@ -431,6 +432,85 @@ fn ledger_verification_is_one_verify_event_valid_or_not() {
     assert_eq!(e.str("code"), report.errors[0].code.as_str());
     let first = report.first_invalid_index.map(|i| V::U64(i as u64));
     assert_eq!(e.get("first_invalid_index"), first.as_ref());
+}
+
+#[test]
+fn bundle_verification_is_one_verify_event_valid_or_not() {
+    let m = manager(PolicyProfile::Permissive);
+    let host = HostCall::new("ext-b", "b-1", "exec", json!({"command": "rm -rf *"}));
+    m.evaluate_hostcall(&host).unwrap();
+    let bundle = m.incident_evidence_bundle(
+        &IncidentBundleFilter::default(),
+        &IncidentBundleRedactionPolicy::default(),
+    );
+    let (report, events) = capture(|| verify_incident_evidence_bundle(&bundle));
+    assert!(report.valid, "{:?}", report.errors);
+    // One event: the bundle's check of its embedded ledger is not a second one.
+    assert_eq!(events.len(), 1, "{events:?}");
+    let e = &events[0];
+    assert_eq!((e.target.as_str(), e.level), (VERIFY_TARGET, Level::INFO));
+    let absent = [
+        "code",
+        "first_invalid_index",
+        "covered",
+        "after",
+        "truncated_bytes",
+        "extensions",
+    ];
+    assert_eq!(e.names(), expected(&VERIFY_FIELDS, &absent));
+    assert_eq!(e.str("subject"), "bundle");
+    let entries = report.ledger.as_ref().unwrap().entry_count as u64;
+    assert_eq!(e.get("entries"), Some(&V::U64(entries)));
+    assert_eq!(e.get("errors"), Some(&V::U64(0)));
+
+    let mut tampered = bundle.clone();
+    tampered.ledger.entries[0].ts_ms += 1;
+    let (report, events) = capture(|| verify_incident_evidence_bundle(&tampered));
+    assert!(!report.valid);
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!((e.target.as_str(), e.level), (VERIFY_TARGET, Level::WARN));
+    assert_eq!(e.str("code"), report.errors[0].code.as_str());
+    let errors = report.errors.len() as u64;
+    assert_eq!(e.get("errors"), Some(&V::U64(errors)));
+}
+
+#[test]
+fn a_resumed_ledger_is_a_verify_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.jsonl");
+    let build = || {
+        ExtensionManager::builder()
+            .rng_seed(3)
+            .clock(ManualClock::new(1_000))
+            .durable_ledger(&path, FsyncPolicy::Never)
+            .build()
+            .unwrap()
+    };
+    let (first, events) = capture(build);
+    assert!(
+        of(&events, VERIFY_TARGET).is_empty(),
+        "a new ledger resumes nothing"
+    );
+    for i in 0..3 {
+        let host = HostCall::new("ext-r", format!("r-{i}"), "log", json!({}));
+        first.evaluate_hostcall(&host).unwrap();
+    }
+    drop(first);
+    let (second, events) = capture(build);
+    let report = second.resume_report().unwrap();
+    let verify = of(&events, VERIFY_TARGET);
+    assert_eq!(verify.len(), 1, "{events:?}");
+    let e = verify[0];
+    assert_eq!(e.level, Level::INFO);
+    let absent = ["code", "first_invalid_index", "covered", "after"];
+    assert_eq!(e.names(), expected(&VERIFY_FIELDS, &absent));
+    assert_eq!(e.str("subject"), "resume");
+    assert_eq!(e.get("valid"), Some(&V::Bool(true)));
+    assert_eq!(e.get("entries"), Some(&V::U64(report.entries_found)));
+    assert_eq!(e.get("extensions"), Some(&V::U64(report.extensions)));
+    assert_eq!(e.get("truncated_bytes"), Some(&V::U64(0)));
+    assert_eq!(report.extensions, 1);
 }
 
 /// The docs/tracing.md example: `fmt` filtered on `hostguard=info` shows a denial and its
