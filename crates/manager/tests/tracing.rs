@@ -18,10 +18,11 @@ use std::io;
 use std::sync::{Arc, Mutex};
 
 use hostguard_manager::{
-    verify_incident_evidence_bundle, verify_runtime_risk_ledger_artifact, ExtensionManager,
-    ExtensionPolicy, FsyncPolicy, HostCall, IncidentBundleFilter, IncidentBundleRedactionPolicy,
-    ManualClock, PolicyProfile, QuotaLimits, RolloutPhase, RuntimeRiskConfig,
-    SecurityAlertCategory, Verdict, ALERT_TARGET, CONTROL_TARGET, DECISION_TARGET, VERIFY_TARGET,
+    check_ledger_against_checkpoint, open_checkpoint, verify_incident_evidence_bundle,
+    verify_runtime_risk_ledger_artifact, Checkpoint, ExtensionManager, ExtensionPolicy,
+    FsyncPolicy, HostCall, IncidentBundleFilter, IncidentBundleRedactionPolicy, ManualClock,
+    NoteName, PolicyProfile, QuotaLimits, RolloutPhase, RuntimeRiskConfig, SecurityAlertCategory,
+    SignerKey, Verdict, ALERT_TARGET, CONTROL_TARGET, DECISION_TARGET, VERIFY_TARGET,
 };
 use serde_json::json;
 use tracing::field::{Field, Visit};
@@ -473,6 +474,63 @@ fn bundle_verification_is_one_verify_event_valid_or_not() {
     assert_eq!(e.str("code"), report.errors[0].code.as_str());
     let errors = report.errors.len() as u64;
     assert_eq!(e.get("errors"), Some(&V::U64(errors)));
+}
+
+#[test]
+fn checkpoint_verification_is_a_verify_event_per_step() {
+    let m = manager(PolicyProfile::Permissive);
+    for i in 0..3 {
+        let host = HostCall::new("ext-c", format!("c-{i}"), "log", json!({}));
+        m.evaluate_hostcall(&host).unwrap();
+    }
+    let artifact = m.runtime_risk_ledger_artifact();
+    let name = NoteName::new("hostguard.test/ledger").unwrap();
+    let key = SignerKey::from_seed(name.clone(), &[7; 32]);
+    let note = Checkpoint::of_ledger(name.clone(), &artifact)
+        .unwrap()
+        .sign(&key);
+    let (coverage, events) = capture(|| {
+        let verified = open_checkpoint(note.as_bytes(), &key.verifier(), &name).unwrap();
+        check_ledger_against_checkpoint(&artifact, &verified).unwrap()
+    });
+    let n = artifact.entries.len() as u64;
+    assert_eq!((coverage.covered, coverage.after), (n, 0));
+    let steps: Vec<_> = events
+        .iter()
+        .map(|e| {
+            (
+                e.target.as_str(),
+                e.level,
+                e.str("subject"),
+                e.get("covered"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (
+                VERIFY_TARGET,
+                Level::INFO,
+                "checkpoint_signature",
+                Some(&V::U64(n))
+            ),
+            (VERIFY_TARGET, Level::INFO, "checkpoint", Some(&V::U64(n))),
+        ]
+    );
+    assert_eq!(events[1].get("after"), Some(&V::U64(0)));
+    assert_eq!(events[1].get("entries"), Some(&V::U64(n)));
+
+    let stranger = SignerKey::from_seed(name.clone(), &[8; 32]);
+    let (refused, events) =
+        capture(|| open_checkpoint(note.as_bytes(), &stranger.verifier(), &name));
+    let code = refused.unwrap_err().code();
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!((e.target.as_str(), e.level), (VERIFY_TARGET, Level::WARN));
+    assert_eq!(e.get("valid"), Some(&V::Bool(false)));
+    assert_eq!(e.str("code"), code.as_str());
+    assert_eq!(e.get("errors"), Some(&V::U64(1)));
 }
 
 #[test]
