@@ -11,6 +11,9 @@
 //! model runs on every call), the phase enforce_all, quotas unlimited (a quota breach would
 //! skip the model and flatter the figure).
 //!
+//! `manager/evaluate_hostcall_subscriber_info` and `_debug` run the same mix with a host's
+//! `tracing` subscriber installed (docs/tracing.md); `manager/evaluate_hostcall` has none.
+//!
 //! `HOSTGUARD_BENCH_MEMORY_CALLS` sets the memory run's call count (default 10 000 000);
 //! `HOSTGUARD_BENCH_LATENCY_CALLS` the per-call timing loop's (default 200 000).
 
@@ -318,7 +321,63 @@ fn memory() {
     );
 }
 
-criterion_group!(benches, bench_baseline, bench_evaluate);
+/// A subscriber that takes every event it is offered and visits its fields (as any real one
+/// must), writing nothing: what listening costs, the sink apart.
+struct Sink;
+
+impl tracing::field::Visit for Sink {
+    fn record_debug(&mut self, _field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        black_box(value);
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Sink {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        event.record(&mut Sink);
+    }
+}
+
+/// `evaluate_hostcall` with a host's subscriber installed (docs/tracing.md). `manager/
+/// evaluate_hostcall` above runs with none: that is the "no cost when nobody listens" figure,
+/// comparable with the code before the events. Here, `hostguard=info`: the mix is all allowed
+/// calls (DEBUG), so the events are offered and refused by the filter; `hostguard=debug`: every
+/// decision event is delivered to the sink. Runs last, then resets the callsites' cached
+/// interest so the loops after it see no subscriber again.
+fn bench_traced(c: &mut Criterion) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::Layer as _;
+    for (id, filter) in [
+        (
+            "manager/evaluate_hostcall_subscriber_info",
+            "hostguard=info",
+        ),
+        (
+            "manager/evaluate_hostcall_subscriber_debug",
+            "hostguard=debug",
+        ),
+    ] {
+        let filter: tracing_subscriber::filter::Targets = filter.parse().unwrap();
+        let subscriber = tracing_subscriber::registry().with(Sink.with_filter(filter));
+        let manager = manager();
+        let calls = calls("ext-a");
+        let mut i = 0usize;
+        tracing::subscriber::with_default(subscriber, || {
+            c.bench_function(id, |b| {
+                b.iter(|| {
+                    i = (i + 1) % calls.len();
+                    black_box(manager.evaluate_hostcall(black_box(&calls[i])).unwrap())
+                })
+            });
+        });
+    }
+    tracing::callsite::rebuild_interest_cache();
+}
+
+criterion_group!(benches, bench_baseline, bench_evaluate, bench_traced);
 
 fn main() {
     benches();

@@ -18,6 +18,7 @@ use hostguard_risk_core::{
 };
 use hostguard_rollout::{
     DecisionSample, RollbackTrigger, RolloutConfigError, RolloutPhase, RolloutState, Transition,
+    TransitionReason,
 };
 
 use crate::error::{BuildError, ControlError, FalsePositiveError};
@@ -27,6 +28,7 @@ use crate::state::{
     phase_code, phase_from_word, thresholds, transition_payload, trust_payload, Controller, Core,
     Shard,
 };
+use crate::trace::Control;
 use crate::verdict::Outcome;
 
 impl ExtensionManager {
@@ -102,7 +104,7 @@ impl ExtensionManager {
                 enforce: self.rollout_phase().is_enforcing(),
                 ..config
             };
-            ledger.append(
+            let receipt = ledger.append(
                 now,
                 None,
                 EntryPayload::ConfigChange(ConfigChangeRecord {
@@ -111,6 +113,11 @@ impl ExtensionManager {
                 }),
                 rng,
             )?;
+            Control {
+                seq: Some(receipt.seq),
+                ..Control::new("config_change", None)
+            }
+            .emit();
             *write(&self.controller) = Arc::new(Controller {
                 config,
                 hysteresis,
@@ -210,7 +217,11 @@ impl ExtensionManager {
             to: thresholds(&trigger),
             reason: None,
         });
-        self.append_control(&mut core, now, None, payload)
+        let recorded = self.append_control(&mut core, now, None, payload);
+        Control::new("rollback_trigger_change", None)
+            .written(&recorded)
+            .emit();
+        recorded.map(|_| ())
     }
 
     /// Records one decision's health sample by hand (the gate feeds its own decisions
@@ -288,6 +299,11 @@ impl ExtensionManager {
                 call_id: call_id.to_owned(),
                 reason,
             })?;
+        Control {
+            call_id: Some(call_id),
+            ..Control::new("false_positive", Some(&call.shard.extension_id))
+        }
+        .emit();
         if let Some(t) = transition {
             // A rollback that could not be recorded is in force and alerted.
             let _in_force = self.apply_transition(&mut core, &t);
@@ -307,6 +323,22 @@ impl ExtensionManager {
         // transition still takes effect (the safe direction is the operator's choice), an
         // alert says it is not in the ledger, and the caller learns it.
         let recorded = self.append_control(core, now, None, transition_payload(t));
+        let action = match t.reason {
+            TransitionReason::OperatorAdvance => "rollout_advance",
+            TransitionReason::OperatorSet => "rollout_set",
+            TransitionReason::FalsePositiveRate { .. }
+            | TransitionReason::ErrorRate { .. }
+            | TransitionReason::Latency { .. } => "rollback",
+        };
+        Control {
+            automatic: t.reason.is_rollback(),
+            from: Some(t.from.as_str()),
+            to: Some(t.to.as_str()),
+            code: Some(t.reason.code()),
+            ..Control::new(action, None)
+        }
+        .written(&recorded)
+        .emit();
         let word = self.phase_word.load(Ordering::Acquire);
         let epoch = (word >> 2).wrapping_add(1);
         self.phase_word
@@ -314,7 +346,7 @@ impl ExtensionManager {
         if t.reason.is_rollback() {
             self.rollback_alert(core, t);
         }
-        recorded
+        recorded.map(|_| ())
     }
 
     // ---------------------------------------------------------------------------------------
@@ -370,7 +402,15 @@ impl ExtensionManager {
             }),
         );
         self.record_kill_audit(&mut st, extension_id, on, reason, now);
-        recorded.map(|()| true)
+        let action = if on {
+            "kill_switch_on"
+        } else {
+            "kill_switch_off"
+        };
+        Control::new(action, Some(extension_id))
+            .written(&recorded)
+            .emit();
+        recorded.map(|_| true)
     }
 
     /// The trust state of `extension_id` (`Unknown` when never seen).
@@ -423,7 +463,14 @@ impl ExtensionManager {
         } else {
             let payload = trust_payload(before, st.trust, reason);
             self.append_control(&mut core, now, Some(extension_id), payload)
+                .map(|_| ())
         };
+        let event = Control::new("reset", Some(extension_id)).written(&reset);
+        Control {
+            recorded: event.recorded && trust.is_ok(),
+            ..event
+        }
+        .emit();
         reset.and(trust).map(|()| true)
     }
 
@@ -515,7 +562,7 @@ impl ExtensionManager {
         let now = self.clock.now_ms();
         let mut core = lock(&self.core);
         let Core { ledger, rng, .. } = &mut *core;
-        ledger
+        let appended = ledger
             .append(
                 now,
                 Some(shard.extension_id.clone()),
@@ -525,7 +572,15 @@ impl ExtensionManager {
                 }),
                 rng,
             )
-            .is_ok()
+            .map(|receipt| receipt.seq);
+        Control {
+            call_id: Some(call_id),
+            approved: Some(approved),
+            ..Control::new("prompt_resolution", Some(&shard.extension_id))
+        }
+        .written(&appended)
+        .emit();
+        appended.is_ok()
     }
 
     /// The call's decision, marked as having its outcome: `None` when unknown, ambiguous, or

@@ -22,6 +22,7 @@ use crate::error::HostcallError;
 use crate::manager::ExtensionManager;
 use crate::shard::{lock, CallRef};
 use crate::state::{phase_from_word, trust_payload, Core, Shard, ShardState};
+use crate::trace::Control;
 use crate::verdict::Verdict;
 
 impl ExtensionManager {
@@ -48,6 +49,8 @@ impl ExtensionManager {
         let decision = self.decide(st, &call);
         // Step 8: record — the ledger entry at decision time, then everything else.
         let (seq, sample) = self.append_decision(st, &call, &decision)?;
+        // The decision's event, then its alerts' (docs/tracing.md); free when nobody listens.
+        crate::trace::decision(&call, &decision, seq, self.detector.catalog());
         // One shared copy of the call id for the call index and the telemetry record.
         let call_id: Arc<str> = Arc::from(host.call_id.as_str());
         self.index_call(&shard, Arc::clone(&call_id), &call, seq, sample, &decision);
@@ -126,7 +129,13 @@ impl ExtensionManager {
                 "quarantine: terminate state enforced",
             );
             // A failed control append raises its own Critical alert (`append_control`).
-            let _recorded = self.append_control(&mut core, now, Some(call.extension_id()), payload);
+            let recorded = self.append_control(&mut core, now, Some(call.extension_id()), payload);
+            Control {
+                automatic: true,
+                ..Control::new("quarantine", Some(call.extension_id()))
+            }
+            .written(&recorded)
+            .emit();
         }
         if let Some(t) = outcome.rollback {
             // A rollback that could not be recorded is in force and alerted.

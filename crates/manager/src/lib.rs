@@ -8,6 +8,10 @@
 //! needs is re-exported here, so `use pi::extensions::{...}` in the runbook becomes
 //! `use hostguard_manager::{...}`.
 //!
+//! Every decision, security alert, control action and verification is also a `tracing` event
+//! under a stable target ([`DECISION_TARGET`], [`ALERT_TARGET`], [`CONTROL_TARGET`],
+//! [`VERIFY_TARGET`]; docs/tracing.md), free when no subscriber listens.
+//!
 //! ```
 //! use hostguard_manager::{
 //!     verify_runtime_risk_ledger_artifact, ExtensionManager, ExtensionPolicy, HostCall,
@@ -55,8 +59,10 @@ mod shard;
 mod sink;
 mod state;
 mod streams;
+mod trace;
 mod triage;
 mod verdict;
+mod verify;
 
 // The manager.
 pub use alerts::LEDGER_INTEGRITY_FAILURE;
@@ -69,6 +75,8 @@ pub use clock::SystemClock;
 pub use error::{BuildError, ControlError, FalsePositiveError, HostcallError};
 pub use manager::ExtensionManager;
 pub use resume::{FailClosedStart, ResumeReport};
+// `tracing` targets (docs/tracing.md).
+pub use trace::{ALERT_TARGET, CONTROL_TARGET, DECISION_TARGET, VERIFY_TARGET};
 pub use triage::{
     triage_alert, triage_alerts, IncidentSeverity, RunbookProcedure, Triage, TriageContext,
     BURST_THRESHOLD, BURST_WINDOW_MS,
@@ -100,17 +108,23 @@ pub use hostguard_risk_core::{
     Example, Method, Rule, RuleHit, Severity, Signals, Taint, TaintTracker, ToolKind, Verb,
 };
 
+// The verifiers, each emitting a `hostguard::verify` event (the lower crates' own, wrapped).
+pub use verify::{
+    check_ledger_against_checkpoint, check_span_against_checkpoint, open_checkpoint,
+    verify_bundle_checkpoint, verify_incident_evidence_bundle,
+    verify_incident_evidence_bundle_json, verify_runtime_risk_ledger_artifact,
+    verify_runtime_risk_ledger_artifact_json,
+};
+
 // The ledger: artifact, verification, replay (runbook Procedures 1, 5, 6); signed checkpoints
 // and the note keys that sign them and DSSE envelopes (docs/ledger-format.md §8).
 pub use hostguard_ledger::{
-    check_ledger_against_checkpoint, check_span_against_checkpoint, open_checkpoint,
     read_checkpoint_file, Checkpoint, CheckpointCoverage, CheckpointError, CheckpointErrorCode,
     KeyError, KeyId, NoteName, PrivateKeyText, SignerKey, VerifiedCheckpoint, VerifierKey,
     CHECKPOINT_MAX_BYTES,
 };
 pub use hostguard_ledger::{
-    replay_runtime_risk_ledger_artifact, verify_runtime_risk_ledger_artifact,
-    verify_runtime_risk_ledger_artifact_json, AppliedRecord, ArtifactParseError, Committed,
+    replay_runtime_risk_ledger_artifact, AppliedRecord, ArtifactParseError, Committed,
     ConfigChangeRecord, DecisionRecord, Digest, DurableError, DurableLedger, EntryBody,
     EntryPayload, ExactJsonError, FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry,
     LedgerError, LedgerHead, LedgerVerifyError, MalformedJson, OpenReport, PromptResolutionRecord,
@@ -130,10 +144,9 @@ pub use hostguard_rollout::{
 // Records and evidence (runbook Procedure 6).
 pub use hostguard_evidence::{
     build_incident_evidence_bundle, canonical_bundle_json, dsse_pae, to_canonical_string,
-    verify_bundle_checkpoint, verify_incident_evidence_bundle,
-    verify_incident_evidence_bundle_json, BoundedLog, BundleVerifyError, BundleVerifyErrorCode,
-    DsseEnvelope, DsseSignature, DsseSignatureError, DsseSignatureErrorCode, EvidenceDomainTag,
-    EvidenceError, ExecMediationArtifact, ExecMediationLedgerEntry, InTotoStatement, InTotoSubject,
+    BoundedLog, BundleVerifyError, BundleVerifyErrorCode, DsseEnvelope, DsseSignature,
+    DsseSignatureError, DsseSignatureErrorCode, EvidenceDomainTag, EvidenceError,
+    ExecMediationArtifact, ExecMediationLedgerEntry, InTotoStatement, InTotoSubject,
     IncidentBundleFilter, IncidentBundleRedactionPolicy, IncidentBundleSummary,
     IncidentBundleVerificationReport, IncidentEvidenceBundle, IncidentEvidenceBundleBuilder,
     KillSwitchAuditEntry, QuotaBreachEvent, RolloutSnapshot, RuntimeHostcallTelemetryArtifact,

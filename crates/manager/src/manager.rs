@@ -29,6 +29,7 @@ use crate::state::{
     phase_code, transition_payload, trust_payload, Controller, Core, Shard, ShardState,
 };
 use crate::streams::ShardRecords;
+use crate::trace::Verified;
 use hostguard_risk_core::ExtensionTrustState;
 
 /// The facade a host embeds: one gate for every hostcall, the operator API of the incident
@@ -234,6 +235,16 @@ impl ExtensionManager {
             fail_closed,
         };
         self.record_resume(&report, now)?;
+        let failed = report.fail_closed.as_ref();
+        Verified {
+            entries: Some(report.entries_found),
+            code: failed.map(|_| "fail_closed"),
+            first_invalid_index: failed.and_then(|f| f.first_invalid_index),
+            truncated_bytes: Some(report.truncated_bytes),
+            extensions: Some(report.extensions),
+            ..Verified::new("resume", failed.is_none(), u64::from(failed.is_some()))
+        }
+        .emit();
         self.resume = Some(report);
         Ok(())
     }
@@ -285,22 +296,22 @@ impl ExtensionManager {
         (killed, quarantined)
     }
 
-    /// Appends a control entry (core lock held). The change it records is already in force; if
-    /// it cannot be written, a Critical `ledger_integrity` alert says so — a restart would not
-    /// restore it — and the error says it to the caller. A checkpoint write that failed is
-    /// alerted too.
+    /// Appends a control entry (core lock held) and returns its seq. The change it records is
+    /// already in force; if it cannot be written, a Critical `ledger_integrity` alert says so —
+    /// a restart would not restore it — and the error says it to the caller. A checkpoint
+    /// write that failed is alerted too.
     pub(crate) fn append_control(
         &self,
         core: &mut Core,
         now: u64,
         extension_id: Option<&str>,
         payload: EntryPayload,
-    ) -> Result<(), ControlError> {
+    ) -> Result<u64, ControlError> {
         let kind = payload.kind_name();
         let Core { ledger, rng, .. } = &mut *core;
         let result = ledger
             .append(now, extension_id.map(str::to_owned), payload, rng)
-            .map(|_| ())
+            .map(|receipt| receipt.seq)
             .map_err(|e| ControlError::NotRecorded {
                 kind,
                 extension_id: extension_id.map(str::to_owned),

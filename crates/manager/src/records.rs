@@ -22,7 +22,7 @@ use hostguard_evidence::{
     SecurityAlertCategory, SecurityAlertSeverity, TrustStateRecord,
 };
 use hostguard_risk_core::{
-    Decision, DomainTag, ExtensionTrustState, HostcallMethod, VerdictAction,
+    rule_id, Decision, DomainTag, ExtensionTrustState, HostcallMethod, VerdictAction,
 };
 use hostguard_rollout::Transition;
 
@@ -31,6 +31,7 @@ use crate::manager::ExtensionManager;
 use crate::shard::{lock, read};
 use crate::state::{Core, Shard, ShardState};
 use crate::streams::TelemetrySlot;
+use crate::trace::AlertOrigin;
 use crate::verdict::Outcome;
 
 /// What a control-plane alert says.
@@ -84,6 +85,17 @@ impl ExtensionManager {
         });
         for mut alert in ctx.alerts(d) {
             alert.sequence_id = self.next_alert_seq();
+            // Mediation alerts name the first rule the call fired.
+            let rule = (alert.category == SecurityAlertCategory::ExecMediation)
+                .then(|| d.detection.hits.first())
+                .flatten()
+                .map(|h| rule_id(ctx.catalog, h));
+            let origin = AlertOrigin {
+                call_id: Some(&call.host.call_id),
+                seq: Some(seq),
+                rule,
+            };
+            crate::trace::alert(&alert, origin);
             st.records.alerts.push(alert);
         }
         if let Some(entry) = ctx.exec_log_entry(d) {
@@ -202,7 +214,7 @@ impl ExtensionManager {
 
     /// Pushes a control-plane alert (no extension, no capability) with the next sequence id.
     fn push_control_alert(&self, core: &mut Core, a: ControlAlert<'_>) {
-        core.control_alerts.push(SecurityAlert {
+        let alert = SecurityAlert {
             ts_ms: a.ts_ms,
             sequence_id: self.next_alert_seq(),
             extension_id: None,
@@ -216,7 +228,9 @@ impl ExtensionManager {
             risk_score: None,
             context_hash: a.context_hash,
             remediation: a.remediation.to_owned(),
-        });
+        };
+        crate::trace::alert(&alert, AlertOrigin::default());
+        core.control_alerts.push(alert);
     }
 
     /// Every shard, ordered by extension id (stable artifacts).
