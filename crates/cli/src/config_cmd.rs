@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use hostguard_manager::{CliOverrides, ConfigField, ConfigFile, ConfigSource, ResolvedRiskConfig};
+use hostguard_manager::{
+    CliOverrides, ConfigError, ConfigField, ConfigFile, ConfigSource, ResolvedRiskConfig,
+};
 
 use crate::error::{CliError, CliResult, ExitKind};
 use crate::ledger_cmd::to_json_pretty;
@@ -57,8 +59,15 @@ where
         (Some(name), Some(contents)) => Some(ConfigFile { name, contents }),
         _ => None,
     };
-    ResolvedRiskConfig::load(config_file, env, cli)
-        .map_err(|e| CliError::input(format!("config: {e}")))
+    ResolvedRiskConfig::load(config_file, env, cli).map_err(|e| {
+        // `file:line:column: message` when the error is at a place in the file.
+        let placed = config_file.and_then(|f| e.position_in(f).map(|at| (f.name, at)));
+        CliError::input(match (&e, placed) {
+            (ConfigError::MalformedFile { .. }, Some(_)) => e.to_string(),
+            (_, Some((name, (line, column)))) => format!("{name}:{line}:{column}: {e}"),
+            (_, None) => format!("config: {e}"),
+        })
+    })
 }
 
 /// Reads a text file; bytes that are not UTF-8 are bad input at their line and column.

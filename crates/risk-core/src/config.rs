@@ -24,6 +24,7 @@
 //! Booleans accept `true`/`false`/`1`/`0`/`yes`/`no`, case-insensitive, in every source.
 
 mod error;
+mod keys;
 mod load;
 #[cfg(feature = "schema")]
 mod schema;
@@ -279,23 +280,35 @@ impl ConfigField {
         ConfigField::ALL.into_iter().find(|f| f.env_var() == var)
     }
 
-    /// The field an old file key or environment variable (`LEGACY_NAMES`) still sets.
-    pub fn from_legacy_name(name: &str) -> Option<ConfigField> {
-        LEGACY_NAMES
-            .iter()
-            .find(|(old, _)| *old == name)
-            .map(|(_, field)| *field)
+    /// The field an old file key (`LEGACY_KEYS`) still sets.
+    pub fn from_legacy_key(key: &str) -> Option<ConfigField> {
+        legacy(&LEGACY_KEYS, key)
+    }
+
+    /// The field an old environment variable (`LEGACY_ENV_VARS`) still sets.
+    pub fn from_legacy_env_var(var: &str) -> Option<ConfigField> {
+        legacy(&LEGACY_ENV_VARS, var)
     }
 }
 
-/// Old spellings of file keys and environment variables, still read with a warning so that a
-/// config written before the rename keeps working; one name per concept across flag
-/// (`--band-profile`), key (`band_profile`) and variable (`HOSTGUARD_RISK_BAND_PROFILE`).
-pub const LEGACY_NAMES: [(&str, ConfigField); 3] = [
-    ("profile", ConfigField::Profile),
+/// Old file keys, still read with a warning so that a config written before the rename keeps
+/// working: one name per concept across flag (`--band-profile`), key (`band_profile`) and
+/// variable (`HOSTGUARD_RISK_BAND_PROFILE`).
+pub const LEGACY_KEYS: [(&str, ConfigField); 1] = [("profile", ConfigField::Profile)];
+
+/// Old environment variables, still read with a warning (see [`LEGACY_KEYS`]).
+pub const LEGACY_ENV_VARS: [(&str, ConfigField); 2] = [
     ("HOSTGUARD_RISK_PROFILE", ConfigField::Profile),
     ("HOSTGUARD_RISK_WINDOW", ConfigField::WindowSize),
 ];
+
+/// The field `name` of `table` stands for.
+fn legacy(table: &[(&str, ConfigField)], name: &str) -> Option<ConfigField> {
+    table
+        .iter()
+        .find(|(old, _)| *old == name)
+        .map(|(_, field)| *field)
+}
 
 impl fmt::Display for ConfigField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -415,7 +428,7 @@ impl ConfigSources {
 pub struct ResolvedRiskConfig {
     config: RuntimeRiskConfig,
     sources: ConfigSources,
-    /// Old spellings that were read (`LEGACY_NAMES`), one message each.
+    /// Old spellings that were read (`LEGACY_KEYS`, `LEGACY_ENV_VARS`), one message each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<String>,
 }

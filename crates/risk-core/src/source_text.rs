@@ -1,6 +1,16 @@
 //! Where in a config or policy text a parse error is, and its message without serde_json's
 //! position suffix: shared by the policy parser and the config loader.
 
+/// `:line:column` (or `:line`) after a file name, as every message places a position.
+pub(crate) fn position(line: &Option<usize>, column: &Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        (None, Some(_)) | (None, None) => String::new(),
+    }
+}
+
+/// ` at line L, column C` (the policy parser's messages, which name no file).
 pub(crate) fn location(line: &Option<usize>, column: &Option<usize>) -> String {
     match (line, column) {
         (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
@@ -34,9 +44,63 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The keys of a JSON object's top level, each with the byte offset of its opening quote, in
+/// text order (for messages that place a key; the text parsed already, so a malformed tail
+/// only shortens the list).
+pub(crate) fn json_top_level_keys(text: &str) -> Vec<(String, usize)> {
+    let mut keys = Vec::new();
+    let mut depth = 0usize;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
+        match ch {
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth = depth.saturating_sub(1),
+            '"' => {
+                let end = string_end(text, i);
+                while chars.peek().is_some_and(|(j, _)| *j < end) {
+                    chars.next();
+                }
+                let rest = text.get(end..).unwrap_or_default().trim_start();
+                let key = text
+                    .get(i..end)
+                    .and_then(|q| serde_json::from_str::<String>(q).ok());
+                if let (1, true, Some(key)) = (depth, rest.starts_with(':'), key) {
+                    keys.push((key, i));
+                }
+            }
+            _ => {}
+        }
+    }
+    keys
+}
+
+/// The byte offset just past the JSON string that opens at `start`.
+fn string_end(text: &str, start: usize) -> usize {
+    let mut escaped = false;
+    for (i, ch) in text.get(start + 1..).unwrap_or_default().char_indices() {
+        match (escaped, ch) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '"') => return start + 1 + i + 1,
+            (false, _) => {}
+        }
+    }
+    text.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_top_level_keys_skip_nested_keys_strings_and_values() {
+        let text = r#"{"a": {"b": 1}, "c\"d": "x:\"y", "e" : [{"f": 2}], "g": "h"}"#;
+        let keys: Vec<(String, usize)> = json_top_level_keys(text);
+        let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["a", "c\"d", "e", "g"]);
+        assert_eq!(keys.first().map(|(_, o)| *o), Some(1));
+        assert_eq!(json_top_level_keys("{\"cut"), []);
+    }
 
     #[test]
     fn line_column_counts_chars() {

@@ -1013,7 +1013,7 @@ mod config {
         );
         assert_eq!(
             err.to_string(),
-            "malformed json config file `risk.json` at line 3, column 1: trailing comma"
+            "risk.json:3:1: malformed json config file: trailing comma"
         );
         let err = file_only("risk.json", "[1, 2]").unwrap_err();
         assert!(

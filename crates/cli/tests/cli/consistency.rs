@@ -385,3 +385,26 @@ fn kebab_and_snake_values_are_both_accepted_on_the_command_line() {
         std::fs::read(dir.path().join("s.json")).unwrap()
     );
 }
+
+/// One message format: `hostguard: file:line:column: message`, 1-based, for a config file's
+/// syntax errors and for a bad key or value in it alike.
+#[test]
+fn config_file_errors_name_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, at) in [
+        ("syntax.toml", "alpha = 0.1\nwindow_size = \"", ":2:16: "),
+        (
+            "value.toml",
+            "alpha = 0.1\n  window_size = 4097\n",
+            ":2:3: ",
+        ),
+        ("key.toml", "alpha = 0.1\nwindow = 64\n", ":2:1: "),
+        ("dup.json", "{\"alpha\": 0.1,\n \"alpha\": 0.2}", ":2:2: "),
+    ] {
+        let file = write(dir.path(), name, text);
+        let o = hostguard(&["config", "explain", "--config", s(&file)]);
+        let expected = format!("hostguard: {}{at}", s(&file));
+        assert_bad_input(&o, &expected);
+        assert!(o.stderr.starts_with(&expected), "{name}: {}", o.stderr);
+    }
+}

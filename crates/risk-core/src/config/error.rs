@@ -1,7 +1,8 @@
 //! Why a config could not be loaded: [`ConfigError`], whose every value-level variant names
 //! the field, the value as given, the allowed values and the source.
 
-use super::{ConfigField, ConfigSource};
+use super::keys::key_position;
+use super::{ConfigField, ConfigFile, ConfigSource, LEGACY_KEYS};
 
 /// Why a config could not be loaded. Every value-level variant names the field, the value as
 /// given, the allowed values and the source.
@@ -82,7 +83,7 @@ pub enum ConfigError {
         origin: ConfigSource,
     },
     /// The file is not valid TOML/JSON, or its top level is not a table/object.
-    #[error("malformed {format} config file `{path}`{}: {message}", crate::source_text::location(.line, .column))]
+    #[error("{path}{}: malformed {format} config file: {message}", crate::source_text::position(.line, .column))]
     MalformedFile {
         /// The file's name.
         path: String,
@@ -110,7 +111,7 @@ pub enum ConfigError {
         /// The variable's name.
         var: String,
     },
-    /// One source sets a field under its name and under its old name (`LEGACY_NAMES`): which
+    /// One source sets a field under its name and under its old name (`LEGACY_KEYS`, `LEGACY_ENV_VARS`): which
     /// one wins would be a guess.
     #[error("`{new}` and its old name `{old}` are both set in {place}: keep `{new}` only")]
     NameTwice {
@@ -121,4 +122,47 @@ pub enum ConfigError {
         /// The source (`config file `c.toml``, `the environment`).
         place: String,
     },
+}
+
+impl ConfigError {
+    /// Where in `file` the error is, as a 1-based (line, column): the position the parser gave
+    /// for a malformed file, or the key a value-level error is about when the value came from
+    /// this file (under its name or an old one). `None` when the error is about another source
+    /// or the key cannot be found. Messages are then `file:line:column: message`.
+    pub fn position_in(&self, file: ConfigFile<'_>) -> Option<(usize, usize)> {
+        let from_file =
+            |origin: &ConfigSource| matches!(origin, ConfigSource::File(name) if name == file.name);
+        let field_keys = |field: &ConfigField| {
+            let mut keys = vec![field.as_str()];
+            keys.extend(
+                LEGACY_KEYS
+                    .iter()
+                    .filter(|(_, f)| f == field)
+                    .map(|(old, _)| *old),
+            );
+            keys
+        };
+        match self {
+            ConfigError::MalformedFile { line, column, .. } => Some(((*line)?, (*column)?)),
+            ConfigError::Unparsable { field, origin, .. }
+            | ConfigError::OutOfRange { field, origin, .. }
+            | ConfigError::NotFinite { field, origin, .. }
+            | ConfigError::UnknownProfile { field, origin, .. }
+            | ConfigError::NotASetting { field, origin, .. }
+            | ConfigError::BadBool { field, origin, .. } => {
+                if from_file(origin) {
+                    key_position(file.name, file.contents, &field_keys(field))
+                } else {
+                    None
+                }
+            }
+            ConfigError::UnknownKey { key, .. } => {
+                key_position(file.name, file.contents, &[key.as_str()])
+            }
+            ConfigError::NameTwice { old, .. } => {
+                key_position(file.name, file.contents, &[old.as_str()])
+            }
+            ConfigError::UnknownEnvVar { .. } => None,
+        }
+    }
 }

@@ -4,12 +4,13 @@
 //! Every value, whatever its source, goes through one text parser, so `"0.1"` and `0.1` in a
 //! file, `HOSTGUARD_RISK_ALPHA=0.1` and `--alpha 0.1` mean the same and fail the same way.
 
+use super::keys::{format_of, Format};
 use super::{
     check_f64, check_int, ConfigError, ConfigField, ConfigSource, ResolvedRiskConfig,
     RuntimeRiskConfig,
 };
 use crate::hysteresis::BandProfile;
-use crate::source_text::{json_message, line_column};
+use crate::source_text::{json_message, json_top_level_keys, line_column};
 
 /// The prefix of every environment variable the loader reads.
 pub const ENV_PREFIX: &str = "HOSTGUARD_RISK_";
@@ -117,7 +118,7 @@ impl ResolvedRiskConfig {
                 continue;
             }
             let field = ConfigField::from_env_var(key)
-                .or_else(|| ConfigField::from_legacy_name(key))
+                .or_else(|| ConfigField::from_legacy_env_var(key))
                 .ok_or_else(|| ConfigError::UnknownEnvVar {
                     var: key.to_owned(),
                 })?;
@@ -141,31 +142,13 @@ impl ResolvedRiskConfig {
     }
 }
 
-/// The file's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Toml,
-    Json,
-}
-
-fn format_of(file: ConfigFile<'_>) -> Format {
-    let lower = file.name.to_ascii_lowercase();
-    if lower.ends_with(".json") {
-        Format::Json
-    } else if lower.ends_with(".toml") || !file.contents.trim_start().starts_with('{') {
-        Format::Toml
-    } else {
-        Format::Json
-    }
-}
-
 fn load_file(resolved: &mut ResolvedRiskConfig, file: ConfigFile<'_>) -> Result<(), ConfigError> {
     let path = file.name.to_owned();
-    let entries = match format_of(file) {
+    let entries = match format_of(file.name, file.contents) {
         Format::Toml => toml_entries(file, &path)?,
         Format::Json => json_entries(file, &path)?,
     };
-    apply_entries(resolved, entries, path)
+    apply_entries(resolved, entries, &path)
 }
 
 /// A TOML file's top-level (key, value) pairs.
@@ -209,11 +192,17 @@ fn json_entries(file: ConfigFile<'_>, path: &str) -> Result<Vec<(String, Scalar)
     };
     // serde_json keeps the last of two equal keys: find a repeated one ourselves
     // (TOML refuses one on its own), so no value is dropped unseen.
-    if let Ok(JsonKeys(keys)) = serde_json::from_str::<JsonKeys>(file.contents) {
-        let mut seen = std::collections::BTreeSet::new();
-        if let Some(key) = keys.into_iter().find(|k| !seen.insert(k.clone())) {
-            return Err(malformed(None, None, format!("duplicate key `{key}`")));
-        }
+    let mut seen = std::collections::BTreeSet::new();
+    let repeated = json_top_level_keys(file.contents)
+        .into_iter()
+        .find(|(k, _)| !seen.insert(k.clone()));
+    if let Some((key, offset)) = repeated {
+        let (line, column) = line_column(file.contents, offset);
+        return Err(malformed(
+            Some(line),
+            Some(column),
+            format!("duplicate key `{key}`"),
+        ));
     }
     let mut entries: Vec<_> = map.into_iter().map(|(k, v)| (k, json_scalar(&v))).collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -225,13 +214,13 @@ fn json_entries(file: ConfigFile<'_>, path: &str) -> Result<Vec<(String, Scalar)
 fn apply_entries(
     resolved: &mut ResolvedRiskConfig,
     entries: Vec<(String, Scalar)>,
-    path: String,
+    path: &str,
 ) -> Result<(), ConfigError> {
-    let field_of = |k: &str| ConfigField::from_key(k).or_else(|| ConfigField::from_legacy_name(k));
+    let field_of = |k: &str| ConfigField::from_key(k).or_else(|| ConfigField::from_legacy_key(k));
     if let Some((key, _)) = entries.iter().find(|(k, _)| field_of(k).is_none()) {
         return Err(ConfigError::UnknownKey {
             key: key.clone(),
-            path,
+            path: path.to_owned(),
         });
     }
     let mut by_field: Vec<(ConfigField, String, Scalar)> = entries
@@ -239,22 +228,17 @@ fn apply_entries(
         .filter_map(|(k, v)| field_of(&k).map(|f| (f, k, v)))
         .collect();
     by_field.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    refuse_both_names(
-        &by_field,
-        ConfigField::as_str,
-        &format!("config file `{path}`"),
-    )?;
+    let place = format!("config file `{path}`");
+    refuse_both_names(&by_field, ConfigField::as_str, &place)?;
     for (field, key, scalar) in by_field {
         if key != field.as_str() {
-            resolved.warn_legacy(&key, field.as_str(), &format!("config file `{path}`"));
+            resolved.warn_legacy(&key, field.as_str(), &place);
         }
-        let origin = ConfigSource::File(path.clone());
+        let origin = ConfigSource::File(path.to_owned());
         match scalar {
             Scalar::Text(text) => set(resolved, field, Some(&text), origin)?,
             Scalar::Null => set(resolved, field, None, origin)?,
-            Scalar::Composite(shown) => {
-                return Err(type_error(field, &shown, origin));
-            }
+            Scalar::Composite(shown) => return Err(type_error(field, &shown, origin)),
         }
     }
     Ok(())
@@ -448,33 +432,6 @@ fn parse_int<T: TryFrom<u64>>(
     })
 }
 
-/// The top-level keys of a JSON object, in order, repeats kept.
-struct JsonKeys(Vec<String>);
-
-impl<'de> serde::Deserialize<'de> for JsonKeys {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeysVisitor;
-        impl<'de> serde::de::Visitor<'de> for KeysVisitor {
-            type Value = JsonKeys;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<JsonKeys, A::Error> {
-                let mut keys = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                    keys.push(key);
-                }
-                Ok(JsonKeys(keys))
-            }
-        }
-        d.deserialize_map(KeysVisitor)
-    }
-}
-
 fn is_integer_literal(text: &str) -> bool {
     let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
@@ -570,6 +527,34 @@ mod tests {
     }
 
     #[test]
+    fn an_error_about_a_file_key_is_placed_at_the_key() {
+        let place = |name: &str, contents: &str, env: &[(&str, &str)]| {
+            let file = ConfigFile { name, contents };
+            ResolvedRiskConfig::load(Some(file), env.iter().copied(), &CliOverrides::default())
+                .err()
+                .and_then(|e| e.position_in(file))
+        };
+        assert_eq!(
+            place("c.toml", "alpha = 0.1\n window_size = 4097\n", &[]),
+            Some((2, 2))
+        );
+        assert_eq!(
+            place("c.toml", "alpha = 0.1\nwindow = 64\n", &[]),
+            Some((2, 1))
+        );
+        assert_eq!(
+            place("c.json", "{\"alpha\": 0.1,\n \"profile\": \"x\"}", &[]),
+            Some((2, 2))
+        );
+        assert_eq!(place("c.toml", "alpha = \"", &[]), Some((1, 10)));
+        // A value from the environment is not the file's.
+        assert_eq!(
+            place("c.toml", "alpha = 0.1", &[("HOSTGUARD_RISK_ALPHA", "9")]),
+            None
+        );
+    }
+
+    #[test]
     fn sources_and_messages() {
         check(None, &[], Ok((ConfigField::Alpha, "defaults")));
         check(
@@ -625,7 +610,7 @@ mod tests {
         check(
             Some(("c.toml", "alpha = \n")),
             &[],
-            Err("malformed toml config file `c.toml` at line 1, column 9: invalid string; expected `\"`, `'`"),
+            Err("c.toml:1:9: malformed toml config file: invalid string; expected `\"`, `'`"),
         );
     }
 
@@ -642,13 +627,13 @@ mod tests {
         );
         assert_eq!(
             got.map_err(|e| e.to_string()),
-            Err("malformed json config file `c.json`: duplicate key `alpha`".to_owned())
+            Err("c.json:1:16: malformed json config file: duplicate key `alpha`".to_owned())
         );
     }
 
     #[test]
     fn format_follows_name_then_content() {
-        let f = |name, contents| format_of(ConfigFile { name, contents });
+        let f = |name, contents| format_of(name, contents);
         assert_eq!(f("x.TOML", "{"), Format::Toml);
         assert_eq!(f("x.json", "a = 1"), Format::Json);
         assert_eq!(f("x", "  {}"), Format::Json);

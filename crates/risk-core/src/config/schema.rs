@@ -8,7 +8,7 @@
 
 use serde_json::{json, Value};
 
-use super::{ConfigField, LEGACY_NAMES};
+use super::{ConfigField, LEGACY_KEYS};
 use crate::hysteresis::BandProfile;
 use crate::schema::any_case_trimmed;
 
@@ -21,25 +21,24 @@ pub fn config_file_schema() -> schemars::Schema {
         .into_iter()
         .map(|field| (field.as_str().to_owned(), field_schema(field)))
         .collect();
-    // Old key names (`LEGACY_NAMES`) still load, with a warning: `deprecated`, same values.
-    for (old, field) in LEGACY_NAMES {
-        if !old.starts_with(super::load::ENV_PREFIX) {
-            let mut schema = field_schema(field);
-            if let Some(object) = schema.as_object_mut() {
-                object.insert("deprecated".to_owned(), Value::Bool(true));
-                object.insert(
-                    "description".to_owned(),
-                    format!(
-                        "the old name of `{}`: still read, with a warning",
-                        field.as_str()
-                    )
-                    .into(),
-                );
-            }
-            properties.insert(old.to_owned(), schema);
+    // Old key names (`LEGACY_KEYS`) still load, with a warning: `deprecated`, same values; a
+    // file must not hold a key under both names (the loader refuses it).
+    let mut both_names = Vec::new();
+    for (old, field) in LEGACY_KEYS {
+        both_names.push(json!({ "required": [old, field.as_str()] }));
+        let mut schema = field_schema(field);
+        if let Some(object) = schema.as_object_mut() {
+            let description = format!(
+                "the old name of `{}`: still read, with a warning",
+                field.as_str()
+            );
+            object.insert("deprecated".to_owned(), Value::Bool(true));
+            object.insert("description".to_owned(), description.into());
         }
+        properties.insert(old.to_owned(), schema);
     }
     schemars::json_schema!({
+        "not": { "anyOf": both_names },
         "description": "A risk config file (`--config`, JSON; a TOML file holds the same keys at its top level). Every key is optional (unset keys keep their default or come from the environment or the command line); an unknown key is refused. A value may also be written as a string holding what an environment variable would (`\"0.05\"`, `\"yes\"`).",
         "type": "object",
         "additionalProperties": false,
