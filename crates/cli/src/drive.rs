@@ -275,7 +275,7 @@ impl Driver {
 
     fn warn(&mut self, line: usize, message: String) {
         if self.warnings.len() < MAX_WARNINGS {
-            self.warnings.push(format!("line {line}: {message}"));
+            self.warnings.push(format!("{line}: {message}"));
         } else {
             self.warnings_dropped += 1;
         }

@@ -196,6 +196,7 @@ pub fn read_json_file<T: serde::de::DeserializeOwned>(file: &Path, what: &str) -
 /// "failed printing to stdout: Broken pipe"). Any other write failure is an error.
 pub fn write_stdout(args: fmt::Arguments<'_>) -> CliResult<()> {
     use std::io::Write as _;
+    STDOUT_WRITTEN.store(true, std::sync::atomic::Ordering::Relaxed);
     match std::io::stdout().lock().write_fmt(args) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::input(format!(
             "cannot write to standard output: {}",
@@ -203,6 +204,16 @@ pub fn write_stdout(args: fmt::Arguments<'_>) -> CliResult<()> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// Set once the command wrote anything to standard output: a `--json` command that already
+/// printed its report and then fails must not print a second document (the error document),
+/// so that standard output stays exactly one JSON document.
+static STDOUT_WRITTEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the command wrote to standard output ([`write_stdout`]).
+pub fn stdout_written() -> bool {
+    STDOUT_WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// `print!` that returns a [`CliResult`] instead of panicking on a closed pipe.

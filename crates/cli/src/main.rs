@@ -12,7 +12,7 @@ use clap::Parser as _;
 use hostguard_cli::bundle_cmd::{self, BuildArgs, Redaction};
 use hostguard_cli::checkpoint_cmd::{self, CheckpointArgs};
 use hostguard_cli::envelope_cmd::{self, ExportArgs};
-use hostguard_cli::error::{CliResult, ExitKind};
+use hostguard_cli::error::{CliError, CliResult, ExitKind};
 use hostguard_cli::key_cmd;
 use hostguard_cli::rules_cmd::{self, Subject, TestArgs};
 use hostguard_cli::run_cmd::{self, RunArgs};
@@ -26,11 +26,20 @@ use args::{
 };
 
 fn main() -> ExitCode {
+    // Every command spells its JSON flag `--json`; a usage error with it still prints the
+    // error document, so that standard output is always one JSON document.
+    let json = std::env::args_os().any(|a| a == "--json");
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if err.use_stderr() => {
             // Usage errors carry the same `hostguard: ` prefix as every other message.
-            eprint!("hostguard: {}", err.render());
+            let message = err.render().to_string();
+            if json {
+                let first = message.lines().next().unwrap_or_default();
+                let usage = CliError::input(first.trim_start_matches("error: "));
+                println!("{}", usage.json_document());
+            }
+            eprint!("hostguard: {message}");
             return ExitCode::from(ExitKind::BadInput.code());
         }
         Err(err) => {
@@ -39,12 +48,11 @@ fn main() -> ExitCode {
             return ExitCode::from(ExitKind::Ok.code());
         }
     };
-    // Every command spells its JSON flag `--json`; clap accepted the line, so it is the flag.
-    let json = std::env::args_os().any(|a| a == "--json");
     match dispatch(cli.command) {
         Ok(kind) => ExitCode::from(kind.code()),
         Err(err) => {
-            if json {
+            // A report already printed (then the failure) stays the one document.
+            if json && !hostguard_cli::error::stdout_written() {
                 println!("{}", err.json_document());
             }
             eprintln!("hostguard: {err}");

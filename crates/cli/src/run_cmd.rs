@@ -146,9 +146,11 @@ fn run_stream(args: &RunArgs) -> CliResult {
         ..options
     };
     let mut driver = Driver::new(&options)?;
-    if let Some(report) = driver.manager.resume_report() {
-        resume_warnings(args, report);
-    }
+    let resumed = driver
+        .manager
+        .resume_report()
+        .map(|report| resume_warnings(args, report))
+        .unwrap_or_default();
     let verdicts_path = args.out.join("verdicts.jsonl");
     // Verdicts go to a side file renamed into place only when the whole stream was read: a bad
     // line must not leave a partial verdicts.jsonl next to the artifacts of an earlier run.
@@ -175,7 +177,8 @@ fn run_stream(args: &RunArgs) -> CliResult {
     let stale = out_dir::remove_stale(&args.out, &written, &inputs)?;
     out_dir::report(&args.out, &stale);
     for warning in &driver.warnings {
-        eprintln!("hostguard: warning: {}: {warning}", args.events.display());
+        // `file:line: message`, the position form of every message.
+        eprintln!("hostguard: warning: {}:{warning}", args.events.display());
     }
     if driver.warnings_dropped > 0 {
         eprintln!(
@@ -184,7 +187,7 @@ fn run_stream(args: &RunArgs) -> CliResult {
             driver.warnings_dropped
         );
     }
-    let summary = RunSummary::collect(
+    let mut summary = RunSummary::collect(
         &args.events,
         &args.out,
         &driver,
@@ -195,31 +198,43 @@ fn run_stream(args: &RunArgs) -> CliResult {
         },
         (&written, &stale.removed),
     );
+    summary.warnings.splice(0..0, resumed);
     if args.json {
         crate::outln!("{}", to_json_pretty(&summary)?)?;
     } else {
         crate::out!("{}", summary.render())?;
     }
-    Ok(ExitKind::Ok)
+    // The run's own ledger must verify, as the demo's must: a chain that does not is a finding.
+    Ok(if summary.ledger.chain_valid {
+        ExitKind::Ok
+    } else {
+        ExitKind::Finding
+    })
 }
 
 /// Tells the operator what resuming `--ledger-file` changed about what they asked for.
-fn resume_warnings(args: &RunArgs, report: &ResumeReport) {
+/// Prints them as warnings and returns them, for `--json`'s `warnings`.
+fn resume_warnings(args: &RunArgs, report: &ResumeReport) -> Vec<String> {
     let file = args.ledger_file.as_deref().unwrap_or(Path::new("-"));
+    let mut warnings = Vec::new();
     if report.truncated_bytes > 0 {
-        eprintln!(
-            "hostguard: warning: {}: a torn final line ({} bytes, an interrupted write) was cut off",
+        warnings.push(format!(
+            "{}: a torn final line ({} bytes, an interrupted write) was cut off",
             file.display(),
             report.truncated_bytes
-        );
+        ));
     }
     for setting in &report.overridden {
-        eprintln!(
-            "hostguard: warning: {}: the ledger's {setting} is in force, not the command line's \
+        warnings.push(format!(
+            "{}: the ledger's {setting} is in force, not the command line's \
              (a resumed gate goes on in the ledger's state; change it with an operator line)",
             file.display()
-        );
+        ));
     }
+    for warning in &warnings {
+        eprintln!("hostguard: warning: {warning}");
+    }
+    warnings
 }
 
 /// Drives the stream into `driver`, writing one verdict line per hostcall to `path`; returns

@@ -42,7 +42,7 @@ pub struct RunSummary {
     pub written: Vec<String>,
     /// Artifacts of an earlier run removed from `out` (`--force`).
     pub removed: Vec<String>,
-    /// Warnings (also printed to stderr), and how many more were not kept.
+    /// Warnings (also printed to stderr), each `file:line: message` or `file: message`.
     pub warnings: Vec<String>,
     /// Warnings past the kept ones.
     pub warnings_dropped: u64,
@@ -169,7 +169,11 @@ impl RunSummary {
             resumed: m.resume_report().map(Resumed::from),
             written: written.iter().map(|s| (*s).to_owned()).collect(),
             removed: removed.to_vec(),
-            warnings: driver.warnings.clone(),
+            warnings: driver
+                .warnings
+                .iter()
+                .map(|w| format!("{}:{w}", events.display()))
+                .collect(),
             warnings_dropped: driver.warnings_dropped,
         }
     }

@@ -1255,7 +1255,7 @@ mod run {
         assert!(o.stderr.contains("warning"), "{}", o.stderr);
         assert!(
             o.stderr.contains(
-                "line 1: not flagged a false positive: no decision is indexed under call `nope`"
+                "e.jsonl:1: not flagged a false positive: no decision is indexed under call `nope`"
             ),
             "{}",
             o.stderr

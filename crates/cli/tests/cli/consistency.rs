@@ -408,3 +408,34 @@ fn config_file_errors_name_file_line_and_column() {
         assert!(o.stderr.starts_with(&expected), "{name}: {}", o.stderr);
     }
 }
+
+/// `--json`: standard output is exactly one JSON document on every path — a usage error, and a
+/// report printed before the command fails (a bare bundle checked with --pubkey).
+#[test]
+fn json_stdout_is_one_document_on_usage_errors_and_late_failures() {
+    let o = hostguard(&[
+        "run", "--events", "x", "--out", "y", "--phase", "bogus", "--json",
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(doc.get("schema"), Some(&"hostguard.cli_error.v1".into()));
+    assert!(o.stderr.starts_with("hostguard: "), "{}", o.stderr);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    assert_eq!(hostguard(&["demo", "--out", s(&out)]).code, 0);
+    let key = dir.path().join("k");
+    assert_eq!(hostguard(&["key", "generate", "--out", s(&key)]).code, 0);
+    let pubkey = dir.path().join("k.pub");
+    let o = hostguard(&[
+        "bundle",
+        "verify",
+        s(&out.join("bundle.json")),
+        "--pubkey",
+        s(&pubkey),
+        "--json",
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert!(doc.get("checkpoint").is_some(), "{doc}");
+}
