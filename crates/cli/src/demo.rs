@@ -44,7 +44,7 @@ const DEMO_SALT_SEED: u64 = 2041;
 /// `hostguard demo [--out DIR]`: prints the report, returns exit 0 when the ledger and the
 /// bundle verify (1 otherwise).
 pub fn demo(out: &Path, force: bool, json: bool) -> CliResult {
-    crate::out_dir::prepare(out, force)?;
+    crate::out_dir::prepare(out, force, &[])?;
     let report = run_demo(out)?;
     let stale = crate::out_dir::remove_stale(out, &report.summary.written, &[])?;
     crate::out_dir::report(out, &stale);

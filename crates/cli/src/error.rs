@@ -233,8 +233,24 @@ macro_rules! outln {
 }
 
 /// Writes `contents` to `file`.
+///
+/// The bytes go to a side file renamed over `file`: a reader never sees half a file, and a
+/// symlink at `file` is replaced, never followed (an artifact is never written outside the
+/// folder named for it). A device (`/dev/stdout`) is written in place.
 pub fn write_file(file: &Path, contents: &[u8]) -> CliResult<()> {
-    std::fs::write(file, contents).map_err(|e| CliError::io("write", file, &e))
+    // What `file` leads to (symlinks followed): a device or a pipe is written in place.
+    let special = file.metadata().is_ok_and(|m| !m.is_file());
+    if special {
+        return std::fs::write(file, contents).map_err(|e| CliError::io("write", file, &e));
+    }
+    let mut side = file.as_os_str().to_owned();
+    side.push(".writing");
+    let side = std::path::PathBuf::from(side);
+    std::fs::write(&side, contents).map_err(|e| CliError::io("write", file, &e))?;
+    std::fs::rename(&side, file).map_err(|e| {
+        let _ = std::fs::remove_file(&side);
+        CliError::io("write", file, &e)
+    })
 }
 
 fn io_reason(err: &std::io::Error) -> String {

@@ -1,16 +1,23 @@
 //! The output folder of `hostguard run` and `hostguard demo`: created when absent; an existing
-//! folder that holds anything is only reused with `--force`, and then every artifact an earlier
-//! run or demo wrote there and this one did not is removed once the new ones are written, so no
-//! stale file sits beside them (issue 16). Files hostguard does not write are never touched.
+//! folder that holds anything is only reused with `--force`. The files a command wrote are
+//! listed in the folder's manifest (`MANIFEST`); with `--force`, once the new artifacts are
+//! written, the files the previous manifest lists and this command did not write are removed,
+//! so no stale artifact sits beside the new ones (issue 16). A file no manifest lists — the
+//! user's own, in a folder hostguard never wrote — is never touched, and no input of the
+//! command may sit in the folder under a name the command writes.
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{CliError, CliResult};
+use crate::error::{write_file, CliError, CliResult};
 use crate::plural::count;
 
-/// Every file `run` or `demo` writes into its output folder (and the side file `run` renames
-/// into place): what `--force` removes before a new run.
-pub const ARTIFACT_NAMES: [&str; 13] = [
+/// The manifest: one file name per line, every file the last command wrote into the folder.
+pub const MANIFEST: &str = ".hostguard-artifacts";
+
+/// Every name `run` or `demo` may write into its output folder (the manifest, and the side
+/// files renamed into place, included): no input may sit in the folder under one of them.
+pub const ARTIFACT_NAMES: [&str; 15] = [
+    MANIFEST,
     "verdicts.jsonl",
     "verdicts.jsonl.partial",
     "ledger.json",
@@ -24,6 +31,7 @@ pub const ARTIFACT_NAMES: [&str; 13] = [
     "triage.json",
     "bundle.json",
     "events.jsonl",
+    "events.jsonl.partial",
 ];
 
 /// What preparing the folder did, for the command's summary.
@@ -31,14 +39,16 @@ pub const ARTIFACT_NAMES: [&str; 13] = [
 pub struct Prepared {
     /// Earlier artifacts removed (`--force`).
     pub removed: Vec<String>,
-    /// Other files left in place (not hostguard's, or the command's inputs).
+    /// Other files left in place (not listed by the previous manifest); inputs are not listed.
     pub kept: Vec<String>,
 }
 
-/// Makes `dir` ready for a run's artifacts: created when absent; a folder that holds anything
-/// is refused without `force`. Nothing is removed yet: a run that fails leaves the earlier
-/// run's artifacts as they were ([`remove_stale`] runs after the new ones are written).
-pub fn prepare(dir: &Path, force: bool) -> CliResult<()> {
+/// Makes `dir` ready for a command's artifacts: created when absent; a folder that holds
+/// anything is refused without `force`; an input inside it under a name the command writes is
+/// refused (it would be overwritten). Nothing is removed yet: a run that fails leaves the
+/// earlier run's artifacts as they were ([`remove_stale`] runs after the new ones are written).
+pub fn prepare(dir: &Path, force: bool, inputs: &[&Path]) -> CliResult<()> {
+    refuse_inputs_among_artifacts(dir, inputs)?;
     let entries = existing_entries(dir)?;
     if entries.is_empty() {
         return std::fs::create_dir_all(dir).map_err(|e| CliError::out_dir(dir, &e));
@@ -53,28 +63,69 @@ pub fn prepare(dir: &Path, force: bool) -> CliResult<()> {
     )))
 }
 
-/// After a run wrote `written` into `dir`: removes every other artifact an earlier run or demo
-/// left there, except the command's `inputs`; files hostguard does not write are kept.
+/// An input at `dir/NAME` with `NAME` one of [`ARTIFACT_NAMES`] would be overwritten.
+fn refuse_inputs_among_artifacts(dir: &Path, inputs: &[&Path]) -> CliResult<()> {
+    let Ok(dir) = dir.canonicalize() else {
+        return Ok(()); // a new folder holds no input
+    };
+    for input in inputs {
+        let Ok(path) = input.canonicalize() else {
+            continue;
+        };
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if path.parent() == Some(dir.as_path())
+            && ARTIFACT_NAMES.contains(&name)
+            && name != "events.jsonl"
+        {
+            return Err(CliError::input(format!(
+                "input `{}` is in the output folder under the name of an artifact the command writes: move it out of `{}` or rename it",
+                input.display(),
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// After a command wrote `written` into `dir`: removes every file the previous manifest lists
+/// that this command did not write (never one of `inputs`), then writes the new manifest.
 pub fn remove_stale(dir: &Path, written: &[&str], inputs: &[&Path]) -> CliResult<Prepared> {
     let inputs: Vec<PathBuf> = inputs
         .iter()
         .filter_map(|p| p.canonicalize().ok())
         .collect();
+    let listed = previous_manifest(dir);
     let mut prepared = Prepared::default();
     for (name, path) in existing_entries(dir)? {
-        if written.contains(&name.as_str()) {
+        let input = path.canonicalize().is_ok_and(|p| inputs.contains(&p));
+        if name == MANIFEST || written.contains(&name.as_str()) || input {
             continue;
         }
-        let ours = ARTIFACT_NAMES.contains(&name.as_str());
-        let input = path.canonicalize().is_ok_and(|p| inputs.contains(&p));
-        if ours && !input && path.is_file() {
+        let ours = listed.contains(&name) && ARTIFACT_NAMES.contains(&name.as_str());
+        if ours && path.symlink_metadata().is_ok_and(|m| m.is_file()) {
             std::fs::remove_file(&path).map_err(|e| CliError::io("remove", &path, &e))?;
             prepared.removed.push(name);
         } else {
             prepared.kept.push(name);
         }
     }
+    let mut manifest: Vec<&str> = written.to_vec();
+    manifest.sort_unstable();
+    write_file(
+        &dir.join(MANIFEST),
+        format!("{}\n", manifest.join("\n")).as_bytes(),
+    )?;
     Ok(prepared)
+}
+
+/// The names the folder's manifest lists; none without one.
+fn previous_manifest(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join(MANIFEST))
+        .map(|text| text.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 /// Says what `--force` removed and kept.
@@ -124,29 +175,52 @@ mod tests {
     fn a_new_or_empty_folder_needs_no_force() {
         let dir = tempfile::tempdir().unwrap();
         let new = dir.path().join("new");
-        prepare(&new, false).unwrap();
+        prepare(&new, false, &[]).unwrap();
         assert!(new.is_dir());
-        prepare(&new, false).unwrap();
+        prepare(&new, false, &[]).unwrap();
     }
 
     #[test]
-    fn a_non_empty_folder_needs_force_and_only_stale_artifacts_that_are_not_inputs_go() {
+    fn force_removes_only_what_the_previous_manifest_lists_and_never_an_input() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["bundle.json", "events.jsonl", "ledger.json", "notes.txt"] {
+        for name in [
+            "bundle.json",
+            "events.jsonl",
+            "ledger.json",
+            "notes.txt",
+            "trust.json",
+        ] {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
-        let err = prepare(dir.path(), false).unwrap_err();
+        let err = prepare(dir.path(), false, &[]).unwrap_err();
         assert!(err.to_string().contains("--force"), "{err}");
-        prepare(dir.path(), true).unwrap();
-        assert!(
-            dir.path().join("bundle.json").exists(),
-            "nothing removed yet"
-        );
+        prepare(dir.path(), true, &[]).unwrap();
+        // No manifest: a folder hostguard never wrote; nothing of it is removed.
+        let first = remove_stale(dir.path(), &["ledger.json"], &[]).unwrap();
+        assert!(first.removed.is_empty(), "{first:?}");
+        assert!(dir.path().join("bundle.json").exists());
+        // The manifest now lists ledger.json only; write it as if a demo wrote more.
+        std::fs::write(
+            dir.path().join(MANIFEST),
+            "bundle.json\nevents.jsonl\nledger.json\n",
+        )
+        .unwrap();
         let input = dir.path().join("events.jsonl");
-        let prepared = remove_stale(dir.path(), &["ledger.json"], &[&input]).unwrap();
-        assert_eq!(prepared.removed, ["bundle.json"]);
-        assert_eq!(prepared.kept, ["events.jsonl", "notes.txt"]);
-        assert!(!dir.path().join("bundle.json").exists());
-        assert!(dir.path().join("ledger.json").exists());
+        let second = remove_stale(dir.path(), &["ledger.json"], &[&input]).unwrap();
+        assert_eq!(second.removed, ["bundle.json"]);
+        assert_eq!(second.kept, ["notes.txt", "trust.json"]);
+        assert_eq!(previous_manifest(dir.path()), ["ledger.json"]);
+    }
+
+    #[test]
+    fn an_input_under_an_artifacts_name_in_the_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = dir.path().join("ledger.json");
+        std::fs::write(&ledger, "x").unwrap();
+        let err = prepare(dir.path(), true, &[&ledger]).unwrap_err();
+        assert!(err.to_string().contains("move it out"), "{err}");
+        let elsewhere = dir.path().join("ledger.jsonl");
+        std::fs::write(&elsewhere, "x").unwrap();
+        prepare(dir.path(), true, &[&elsewhere]).unwrap();
     }
 }

@@ -100,35 +100,67 @@ pub fn gate_options(events: &Path, spec: &GateSpec<'_>) -> CliResult<GateOptions
     })
 }
 
-/// `hostguard run`: `--events -` reads the stream from stdin, kept as `OUT/events.jsonl` (the
-/// stream is read more than once: its first timestamp starts the clock).
+/// `hostguard run`. The stream is read more than once (its first timestamp starts the clock),
+/// so `--events -` (stdin) and any stream that is not a regular file (a named pipe,
+/// `<(zcat s.gz)`) are first copied to `OUT/events.jsonl.partial`, renamed `OUT/events.jsonl`
+/// — the run's record of its input — only when the run succeeds.
 pub fn run(args: &RunArgs) -> CliResult {
-    out_dir::prepare(&args.out, args.force)?;
-    if args.events.as_os_str() == "-" {
-        let spooled = spool_stdin(&args.out)?;
-        return run_stream(&RunArgs {
-            events: spooled,
-            ..args.clone()
-        });
+    let mut inputs: Vec<&Path> = vec![args.events.as_path()];
+    inputs.extend(args.ledger_file.as_deref());
+    inputs.extend(args.config.as_deref());
+    inputs.extend(args.checkpoint_key.as_deref());
+    out_dir::prepare(&args.out, args.force, &inputs)?;
+    let stdin = args.events.as_os_str() == "-";
+    let piped = stdin || std::fs::metadata(&args.events).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if !piped {
+        return run_stream(args, None);
     }
-    run_stream(args)
+    let partial = args.out.join("events.jsonl.partial");
+    if let Err(err) = spool(&args.events, stdin, &partial) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(err);
+    }
+    let spooled_args = RunArgs {
+        events: partial.clone(),
+        ..args.clone()
+    };
+    match run_stream(&spooled_args, Some(&args.events)) {
+        Ok(kind) => {
+            let kept = args.out.join("events.jsonl");
+            std::fs::rename(&partial, &kept).map_err(|e| CliError::io("write", &kept, &e))?;
+            Ok(kind)
+        }
+        Err(err) => {
+            // Nothing read from a pipe is lost: the copy stays for the operator to inspect.
+            eprintln!(
+                "hostguard: the stream read from `{}` is kept as `{}`",
+                args.events.display(),
+                partial.display()
+            );
+            Err(err)
+        }
+    }
 }
 
-/// Copies stdin to `OUT/events.jsonl`, the run's record of its input; returns the path.
-fn spool_stdin(out: &Path) -> CliResult<PathBuf> {
-    let path = out.join("events.jsonl");
-    let file = std::fs::File::create(&path).map_err(|e| CliError::io("write", &path, &e))?;
+/// Copies the stream (stdin when `stdin`) to `to`.
+fn spool(events: &Path, stdin: bool, to: &Path) -> CliResult<()> {
+    let file = std::fs::File::create(to).map_err(|e| CliError::io("write", to, &e))?;
     let mut writer = BufWriter::new(file);
-    std::io::copy(&mut std::io::stdin().lock(), &mut writer)
-        .map_err(|e| CliError::io("copy stdin to", &path, &e))?;
-    writer
-        .flush()
-        .map_err(|e| CliError::io("write", &path, &e))?;
-    Ok(path)
+    let copied = if stdin {
+        std::io::copy(&mut std::io::stdin().lock(), &mut writer)
+    } else {
+        let mut source =
+            std::fs::File::open(events).map_err(|e| CliError::io("read", events, &e))?;
+        std::io::copy(&mut source, &mut writer)
+    };
+    copied.map_err(|e| CliError::io("copy the stream to", to, &e))?;
+    writer.flush().map_err(|e| CliError::io("write", to, &e))
 }
 
-/// `run` over a stream in a file, the output folder ready.
-fn run_stream(args: &RunArgs) -> CliResult {
+/// `run` over a stream in a regular file, the output folder ready; `spooled_from` names the
+/// stream the file is a copy of (stdin or a pipe), for messages and the manifest.
+fn run_stream(args: &RunArgs, spooled_from: Option<&Path>) -> CliResult {
+    let shown = spooled_from.unwrap_or(&args.events);
     let options = gate_options(
         &args.events,
         &GateSpec {
@@ -170,7 +202,32 @@ fn run_stream(args: &RunArgs) -> CliResult {
             "the run's last checkpoint was not written: {e}"
         )));
     }
-    let written = write_artifacts(&driver.manager, &args.out)?;
+    let counts = Streamed {
+        operator_lines,
+        extensions,
+        counted_up_to: MAX_COUNTED_EXTENSIONS,
+    };
+    finish_run(
+        args,
+        &driver,
+        counts,
+        (shown, spooled_from.is_some()),
+        resumed,
+    )
+}
+
+/// Writes the artifacts, removes stale ones, prints warnings and the summary; the exit kind.
+fn finish_run(
+    args: &RunArgs,
+    driver: &Driver,
+    counts: Streamed,
+    (shown, spooled): (&Path, bool),
+    resumed: Vec<String>,
+) -> CliResult {
+    let mut written = write_artifacts(&driver.manager, &args.out)?;
+    if spooled {
+        written.push("events.jsonl");
+    }
     let mut inputs: Vec<&Path> = vec![args.events.as_path()];
     inputs.extend(args.ledger_file.as_deref());
     inputs.extend(args.config.as_deref());
@@ -178,26 +235,17 @@ fn run_stream(args: &RunArgs) -> CliResult {
     out_dir::report(&args.out, &stale);
     for warning in &driver.warnings {
         // `file:line: message`, the position form of every message.
-        eprintln!("hostguard: warning: {}:{warning}", args.events.display());
+        eprintln!("hostguard: warning: {}:{warning}", shown.display());
     }
     if driver.warnings_dropped > 0 {
         eprintln!(
             "hostguard: warning: {}: and {} more warnings (not listed)",
-            args.events.display(),
+            shown.display(),
             driver.warnings_dropped
         );
     }
-    let mut summary = RunSummary::collect(
-        &args.events,
-        &args.out,
-        &driver,
-        Streamed {
-            operator_lines,
-            extensions,
-            counted_up_to: MAX_COUNTED_EXTENSIONS,
-        },
-        (&written, &stale.removed),
-    );
+    let mut summary =
+        RunSummary::collect(shown, &args.out, driver, counts, (&written, &stale.removed));
     summary.warnings.splice(0..0, resumed);
     if args.json {
         crate::outln!("{}", to_json_pretty(&summary)?)?;

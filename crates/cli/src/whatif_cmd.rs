@@ -113,6 +113,14 @@ pub struct DetectionChange {
 /// `hostguard what-if`.
 pub fn what_if(args: &WhatIfArgs) -> CliResult {
     refuse_env_overrides(args)?;
+    // Both gates read the stream, and its first timestamp is read before: a pipe would be
+    // consumed by the first reader.
+    if std::fs::metadata(&args.events).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return Err(CliError::input(format!(
+            "`{}` is not a regular file: what-if reads the stream more than once; save it to a file first",
+            args.events.display()
+        )));
+    }
     let none = CliOverrides::default();
     let spec = GateSpec {
         config: args.baseline.as_deref(),

@@ -439,3 +439,103 @@ fn json_stdout_is_one_document_on_usage_errors_and_late_failures() {
     let doc: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert!(doc.get("checkpoint").is_some(), "{doc}");
 }
+
+/// A named pipe is read once, copied aside (the stream is read twice), and kept as the run's
+/// record of its input; what-if, which cannot copy, refuses it by name.
+#[test]
+fn a_named_pipe_is_read_whole_by_run_and_refused_by_what_if() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(two_calls(dir.path())).unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let (fifo, text) = (fifo.clone(), text.clone());
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let out = dir.path().join("out");
+    let o = hostguard(&["run", "--events", s(&fifo), "--out", s(&out)]);
+    writer.join().unwrap();
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("2 hostcalls"), "{}", o.stdout);
+    assert_eq!(
+        std::fs::read_to_string(out.join("events.jsonl")).unwrap(),
+        text
+    );
+    let config = write(dir.path(), "c.toml", "alpha = 0.05\n");
+    let o = hostguard(&["what-if", "--events", s(&fifo), "--config", s(&config)]);
+    assert_bad_input(&o, "is not a regular file");
+}
+
+/// `--force` never loses or overwrites what is not a stale artifact of hostguard's own: the
+/// user's files in a folder hostguard never wrote, an input inside the folder, the target of
+/// a symlink, the stream piped in from the folder's own copy.
+#[test]
+fn force_touches_only_hostguards_own_stale_artifacts() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = two_calls(dir.path());
+    // A folder of the user's: no manifest, so nothing of it is removed.
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("bundle.json"), "my own").unwrap();
+    let o = hostguard(&["run", "--events", s(&stream), "--out", s(&mine), "--force"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        std::fs::read_to_string(mine.join("bundle.json")).unwrap(),
+        "my own"
+    );
+    // An input under an artifact's name inside the folder would be overwritten: refused.
+    let ledger = mine.join("ledger.json");
+    let o = hostguard(&[
+        "run",
+        "--events",
+        s(&stream),
+        "--out",
+        s(&mine),
+        "--force",
+        "--ledger-file",
+        s(&ledger),
+    ]);
+    assert_bad_input(&o, "move it out");
+    // A symlinked artifact is replaced, its target left alone.
+    let outside = dir.path().join("outside.json");
+    std::fs::write(&outside, "keep").unwrap();
+    std::fs::remove_file(mine.join("alerts.json")).unwrap();
+    std::os::unix::fs::symlink(&outside, mine.join("alerts.json")).unwrap();
+    let o = hostguard(&["run", "--events", s(&stream), "--out", s(&mine), "--force"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
+    assert!(mine
+        .join("alerts.json")
+        .symlink_metadata()
+        .unwrap()
+        .is_file());
+    // stdin is the folder's own events.jsonl: read whole before anything replaces it.
+    let demo = dir.path().join("demo");
+    assert_eq!(hostguard(&["demo", "--out", s(&demo)]).code, 0);
+    let own = std::fs::File::open(demo.join("events.jsonl")).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hostguard"))
+        .args([
+            "run",
+            "--events",
+            "-",
+            "--out",
+            s(&demo),
+            "--force",
+            "--profile",
+            "permissive",
+        ])
+        .stdin(own)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("25 hostcalls"), "{stdout}");
+    assert!(
+        !demo.join("bundle.json").exists(),
+        "the demo's stale bundle.json stays"
+    );
+}
