@@ -104,21 +104,35 @@ fn refuse_an_empty_scope(
         + s.secret_broker_count
         + s.quota_breach_count;
     let decisions = bundle.ledger.entries.iter().any(|e| e.decision().is_some());
-    if records > 0 || decisions {
-        return Ok(());
-    }
     let known: std::collections::BTreeSet<&str> = source
         .entries
         .iter()
         .filter_map(|e| e.extension_id.as_deref())
         .collect();
+    // Alerts that name no extension (a rollback, a ledger integrity failure) are in every
+    // extension's scope: an extension the run never saw must not pass on them alone.
+    let unknown_extension = filter.extension_id.as_deref().is_some_and(|ext| {
+        !known.contains(ext)
+            && !bundle
+                .telemetry
+                .iter()
+                .any(|t| t.extension_id.as_deref() == Some(ext))
+    });
+    if !unknown_extension && (records > 0 || decisions) {
+        return Ok(());
+    }
     let known = known.into_iter().collect::<Vec<_>>().join(", ");
     let scope = match &filter.extension_id {
         Some(ext) => format!("extension `{ext}`"),
         None => "the filter".to_owned(),
     };
+    let why = if unknown_extension {
+        "no decision and no record of it (only alerts that name no extension)"
+    } else {
+        "no decision and no record"
+    };
     Err(CliError::finding(format!(
-        "nothing in `{}` is in scope of {scope}: no decision and no record, so no bundle was written (extensions in the ledger: {})",
+        "nothing in `{}` is in scope of {scope}: {why}, so no bundle was written (extensions in the ledger: {})",
         dir.display(),
         if known.is_empty() { "none" } else { known.as_str() }
     )))

@@ -539,3 +539,37 @@ fn force_touches_only_hostguards_own_stale_artifacts() {
         "the demo's stale bundle.json stays"
     );
 }
+
+/// The demo has alerts that name no extension (the automatic rollback): they must not make a
+/// bundle of an extension the run never saw look valid.
+#[test]
+fn a_bundle_of_an_extension_the_run_never_saw_is_refused_even_beside_global_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    assert_eq!(hostguard(&["demo", "--out", s(&demo)]).code, 0);
+    let bundle = dir.path().join("b.json");
+    let o = hostguard(&[
+        "bundle",
+        "build",
+        "--from",
+        s(&demo),
+        "--extension",
+        "typo",
+        "--out",
+        s(&bundle),
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("code-helper, theme-pack"), "{}", o.stderr);
+    assert!(!bundle.exists());
+    let o = hostguard(&[
+        "bundle",
+        "build",
+        "--from",
+        s(&demo),
+        "--extension",
+        "theme-pack",
+        "--out",
+        s(&bundle),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}
