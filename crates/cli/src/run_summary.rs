@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use hostguard_manager::{verify_runtime_risk_ledger_artifact, ResumeReport, RolloutPhase};
+use hostguard_manager::{
+    verify_runtime_risk_ledger_artifact, RecordEvictions, ResumeReport, RolloutPhase,
+};
 use serde::Serialize;
 
 use crate::drive::Driver;
@@ -36,6 +38,11 @@ pub struct RunSummary {
     pub alerts: u64,
     /// The in-memory ledger at the end.
     pub ledger: LedgerEnd,
+    /// Records retention evicted, per stream (the artifacts hold the newest `record_limit` per
+    /// extension and stream).
+    pub records_evicted: RecordEvictions,
+    /// The record retention bound.
+    pub record_limit: u64,
     /// What resuming `--ledger-file` restored; absent without one, or for a new file.
     pub resumed: Option<Resumed>,
     /// Files written to `out`.
@@ -166,6 +173,8 @@ impl RunSummary {
                 ledger_limit: m.runtime_risk_config().ledger_limit as u64,
                 chain_valid: verify_runtime_risk_ledger_artifact(&ledger).valid,
             },
+            records_evicted: m.records_evicted(),
+            record_limit: m.record_limit() as u64,
             resumed: m.resume_report().map(Resumed::from),
             written: written.iter().map(|s| (*s).to_owned()).collect(),
             removed: removed.to_vec(),
@@ -202,6 +211,7 @@ impl RunSummary {
             v.blocked, v.prompted, v.allowed
         );
         text.push_str(&self.rollout_line());
+        text.push_str(&self.records_line());
         let _ = writeln!(text, "wrote {}/{{{}}}", self.out, self.written.join(", "));
         text
     }
@@ -229,6 +239,46 @@ impl RunSummary {
             } else {
                 "CHAIN INVALID"
             }
+        )
+    }
+}
+
+impl RunSummary {
+    /// Says what record retention evicted, when it evicted anything.
+    fn records_line(&self) -> String {
+        let e = self.records_evicted;
+        let streams = [
+            (e.alerts, "alert", "alerts"),
+            (e.telemetry, "telemetry event", "telemetry events"),
+            (
+                e.exec_mediation,
+                "exec-mediation record",
+                "exec-mediation records",
+            ),
+            (
+                e.secret_broker,
+                "secret-broker record",
+                "secret-broker records",
+            ),
+            (e.quota_breaches, "quota breach", "quota breaches"),
+            (
+                e.kill_switch_audit,
+                "kill-switch audit entry",
+                "kill-switch audit entries",
+            ),
+        ];
+        let parts: Vec<String> = streams
+            .iter()
+            .filter(|(n, _, _)| *n > 0)
+            .map(|(n, one, many)| count(*n, one, many))
+            .collect();
+        if parts.is_empty() {
+            return String::new();
+        }
+        format!(
+            "records: retention evicted {} (the artifacts hold the newest {} per extension and stream)\n",
+            parts.join(", "),
+            self.record_limit
         )
     }
 }

@@ -75,6 +75,7 @@ pub use clock::SystemClock;
 pub use error::{BuildError, ControlError, FalsePositiveError, HostcallError};
 pub use manager::ExtensionManager;
 pub use resume::{FailClosedStart, ResumeReport};
+pub use streams::RecordEvictions;
 // `tracing` targets (docs/tracing.md).
 pub use trace::{ALERT_TARGET, CONTROL_TARGET, DECISION_TARGET, VERIFY_TARGET};
 pub use triage::{

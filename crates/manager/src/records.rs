@@ -30,6 +30,7 @@ use crate::alerts::AlertContext;
 use crate::manager::ExtensionManager;
 use crate::shard::{lock, read};
 use crate::state::{Core, Shard, ShardState};
+use crate::streams::RecordEvictions;
 use crate::streams::TelemetrySlot;
 use crate::trace::AlertOrigin;
 use crate::verdict::Outcome;
@@ -256,6 +257,24 @@ impl ExtensionManager {
         }
         alerts.sort_by_key(|a| a.sequence_id);
         alerts
+    }
+
+    /// Records retention evicted so far, per stream, over every extension (the control-plane
+    /// alerts included): what the artifacts no longer hold.
+    pub fn records_evicted(&self) -> RecordEvictions {
+        let mut evicted = RecordEvictions {
+            alerts: lock(&self.core).control_alerts.evicted(),
+            ..RecordEvictions::default()
+        };
+        for shard in self.all_shards() {
+            evicted.add(&lock(&shard.state).records);
+        }
+        evicted
+    }
+
+    /// The record retention bound per extension and stream (the builder's `record_limit`).
+    pub fn record_limit(&self) -> usize {
+        self.record_limit
     }
 
     /// The alerts as an artifact (runbook Procedure 6).

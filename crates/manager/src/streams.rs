@@ -74,6 +74,52 @@ pub(crate) struct ShardRecords {
     pub(crate) kill_audit: BoundedLog<KillSwitchAuditEntry>,
 }
 
+/// Records each stream's retention (`record_limit` per extension) evicted so far: an artifact
+/// holds only the newest, and a reader must be able to tell (issue 16).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RecordEvictions {
+    /// Security alerts.
+    pub alerts: u64,
+    /// Hostcall telemetry events.
+    pub telemetry: u64,
+    /// Exec-mediation records.
+    pub exec_mediation: u64,
+    /// Secret-broker records.
+    pub secret_broker: u64,
+    /// Quota breaches.
+    pub quota_breaches: u64,
+    /// Kill-switch audit entries.
+    pub kill_switch_audit: u64,
+}
+
+impl RecordEvictions {
+    /// The sum over every stream.
+    pub fn total(&self) -> u64 {
+        [
+            self.alerts,
+            self.telemetry,
+            self.exec_mediation,
+            self.secret_broker,
+            self.quota_breaches,
+            self.kill_switch_audit,
+        ]
+        .iter()
+        .fold(0u64, |sum, n| sum.saturating_add(*n))
+    }
+
+    /// Adds one extension's streams.
+    pub(crate) fn add(&mut self, r: &ShardRecords) {
+        let add = |n: &mut u64, m: u64| *n = n.saturating_add(m);
+        add(&mut self.alerts, r.alerts.evicted());
+        add(&mut self.telemetry, r.telemetry.evicted());
+        add(&mut self.exec_mediation, r.exec.evicted());
+        add(&mut self.secret_broker, r.secret.evicted());
+        add(&mut self.quota_breaches, r.quota.evicted());
+        add(&mut self.kill_switch_audit, r.kill_audit.evicted());
+    }
+}
+
 impl ShardRecords {
     pub(crate) fn new(limit: usize) -> ShardRecords {
         ShardRecords {

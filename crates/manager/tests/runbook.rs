@@ -3746,3 +3746,30 @@ mod review_findings_15 {
         );
     }
 }
+
+/// Retention of the record streams is said, not hidden: `records_evicted` counts what the
+/// artifacts no longer hold, per stream (issue 16).
+#[test]
+fn record_retention_reports_what_it_evicted() {
+    let manager = ExtensionManager::builder()
+        .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
+        .quota(QuotaLimits::UNLIMITED)
+        .record_limit(4)
+        .rng_seed(7)
+        .clock(ManualClock::new(0))
+        .build()
+        .unwrap();
+    for i in 0..10 {
+        manager
+            .evaluate_hostcall(&benign("ext", &format!("c{i}")))
+            .unwrap();
+    }
+    assert_eq!(manager.record_limit(), 4);
+    let evicted = manager.records_evicted();
+    assert_eq!(evicted.telemetry, 6, "{evicted:?}");
+    assert_eq!(
+        manager.runtime_hostcall_telemetry_artifact().entries.len(),
+        4
+    );
+    assert_eq!(evicted.total(), evicted.telemetry + evicted.alerts);
+}

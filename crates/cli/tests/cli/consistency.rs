@@ -573,3 +573,31 @@ fn a_bundle_of_an_extension_the_run_never_saw_is_refused_even_beside_global_aler
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
 }
+
+/// Record retention (1024 per extension and stream) is said in the summary and in --json, not
+/// hidden behind a shorter telemetry.json.
+#[test]
+fn the_run_summary_says_what_record_retention_evicted() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = (0..1030)
+        .map(|i| {
+            format!(
+                "{{\"ts_ms\":{},\"extension_id\":\"busy\",\"call_id\":\"c{i}\",\"method\":\"log\",\"params\":{{\"message\":\"m\"}}}}\n",
+                1_000 + i * 1_000
+            )
+        })
+        .collect();
+    let stream = write(dir.path(), "busy.jsonl", &lines);
+    let out = dir.path().join("out");
+    let o = hostguard(&["run", "--events", s(&stream), "--out", s(&out), "--json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(doc["records_evicted"]["telemetry"], 6, "{doc}");
+    let text = hostguard(&["run", "--events", s(&stream), "--out", s(&out), "--force"]);
+    assert!(
+        text.stdout
+            .contains("records: retention evicted 6 telemetry events"),
+        "{}",
+        text.stdout
+    );
+}
