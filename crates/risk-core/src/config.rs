@@ -569,7 +569,9 @@ fn check_int(
 fn render(config: &RuntimeRiskConfig, field: ConfigField) -> String {
     match field {
         ConfigField::Enabled => config.enabled.to_string(),
-        ConfigField::Enforce => config.enforce.to_string(),
+        // Not a setting: the rollout phase decides (a stored `true` would read as "enforcing"
+        // while the default phase, shadow, enforces no model verdict).
+        ConfigField::Enforce => "(phase)".to_owned(),
         ConfigField::Alpha => config.alpha.to_string(),
         ConfigField::WindowSize => config.window_size.to_string(),
         ConfigField::LedgerLimit => config.ledger_limit.to_string(),
