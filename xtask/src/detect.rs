@@ -267,6 +267,12 @@ fn judge_set(root: &Path, bin: &Path, set: &TraceSet, profile: &str) -> Result<V
         .join("target/xtask/detect")
         .join(profile)
         .join(set.name);
+    // A fresh folder per run: `hostguard run` refuses a non-empty --out without --force, and
+    // an earlier run's verdicts must never be judged as this one's.
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("cannot clear {}", work.display()))?;
+    }
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
     let results: Vec<Result<Judged>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
