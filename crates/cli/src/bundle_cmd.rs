@@ -19,6 +19,7 @@ use hostguard_manager::{
 use crate::error::{
     malformed_json, read_bytes, read_json_file, write_file, CliError, CliResult, ExitKind,
 };
+use crate::out_dir::names;
 use serde::Serialize;
 
 use crate::ledger_cmd::{read_ledger, to_json_pretty};
@@ -149,7 +150,7 @@ pub fn build(args: &BuildArgs) -> CliResult {
     }
     let dir = &args.from;
     refuse_overwriting_an_input(dir, &args.out)?;
-    let ledger_path = dir.join("ledger.json");
+    let ledger_path = dir.join(names::LEDGER);
     let ledger = read_ledger(&ledger_path)?;
     // A filter elides out-of-scope entries, keeping only their recorded digests: a tampered
     // entry outside the scope would vanish and the bundle would verify. Refuse the source.
@@ -162,22 +163,22 @@ pub fn build(args: &BuildArgs) -> CliResult {
         )));
     }
     let alerts: SecurityAlertArtifact =
-        read_json_file(&dir.join("alerts.json"), "a security alert artifact")?;
+        read_json_file(&dir.join(names::ALERTS), "a security alert artifact")?;
     let telemetry: RuntimeHostcallTelemetryArtifact =
-        read_json_file(&dir.join("telemetry.json"), "a hostcall telemetry artifact")?;
+        read_json_file(&dir.join(names::TELEMETRY), "a hostcall telemetry artifact")?;
     let exec: ExecMediationArtifact = read_json_file(
-        &dir.join("exec_mediation.json"),
+        &dir.join(names::EXEC_MEDIATION),
         "an exec mediation artifact",
     )?;
     let secret: SecretBrokerArtifact =
-        read_json_file(&dir.join("secret_broker.json"), "a secret broker artifact")?;
+        read_json_file(&dir.join(names::SECRET_BROKER), "a secret broker artifact")?;
     let quota: Vec<QuotaBreachEvent> = read_json_file(
-        &dir.join("quota_breaches.json"),
+        &dir.join(names::QUOTA_BREACHES),
         "an array of quota breach events",
     )?;
-    let rollout: RolloutSnapshot = read_json_file(&dir.join("rollout.json"), "a rollout snapshot")?;
+    let rollout: RolloutSnapshot = read_json_file(&dir.join(names::ROLLOUT), "a rollout snapshot")?;
     let trust: Vec<TrustStateRecord> =
-        read_json_file(&dir.join("trust.json"), "an array of trust state records")?;
+        read_json_file(&dir.join(names::TRUST), "an array of trust state records")?;
     // Reproducible: the bundle is stamped with the ledger's export time, not the wall clock.
     let now_ms = ledger.generated_at_ms;
     let checkpoint = args
@@ -239,14 +240,14 @@ fn print_built(args: &BuildArgs, bundle: &IncidentEvidenceBundle) -> CliResult {
 
 /// The files `bundle build` reads from a run folder.
 const INPUTS: [&str; 8] = [
-    "ledger.json",
-    "alerts.json",
-    "telemetry.json",
-    "exec_mediation.json",
-    "secret_broker.json",
-    "quota_breaches.json",
-    "rollout.json",
-    "trust.json",
+    names::LEDGER,
+    names::ALERTS,
+    names::TELEMETRY,
+    names::EXEC_MEDIATION,
+    names::SECRET_BROKER,
+    names::QUOTA_BREACHES,
+    names::ROLLOUT,
+    names::TRUST,
 ];
 
 /// `--out` naming one of the inputs would replace the evidence with the bundle built from it.

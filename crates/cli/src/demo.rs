@@ -31,6 +31,7 @@ use crate::drive::{Driver, GateOptions, VerdictLine};
 use crate::error::{write_file, CliError, CliResult, ExitKind};
 use crate::events::{Event, EventReader, HostcallEvent, OperatorAction};
 use crate::ledger_cmd::to_json_pretty;
+use crate::out_dir::names;
 use crate::run_cmd::write_artifacts;
 use crate::run_summary::RolloutEnd;
 
@@ -122,7 +123,7 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
     let verdicts = play_timeline(&mut driver, &source, &events, start_ms, &mut text)?;
 
     std::fs::create_dir_all(out).map_err(|e| CliError::out_dir(out, &e))?;
-    write_file(&out.join("events.jsonl"), INCIDENT_STREAM.as_bytes())?;
+    write_file(&out.join(names::EVENTS), INCIDENT_STREAM.as_bytes())?;
     let mut verdict_lines = String::new();
     for v in &verdicts {
         let json = serde_json::to_string(v)
@@ -130,11 +131,11 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         verdict_lines.push_str(&json);
         verdict_lines.push('\n');
     }
-    write_file(&out.join("verdicts.jsonl"), verdict_lines.as_bytes())?;
+    write_file(&out.join(names::VERDICTS), verdict_lines.as_bytes())?;
     let mut written = write_artifacts(&driver.manager, out)?;
     let checks = verify_and_bundle(&driver.manager, out)?;
-    written.push("bundle.json");
-    written.push("events.jsonl");
+    written.push(names::BUNDLE);
+    written.push(names::EVENTS);
     let triaged = crate::triage_cmd::triage_artifact(driver.manager.security_alerts());
     render_closing(&mut text, &driver, &checks, &triaged, (&written, out));
     let verified = checks.ledger_report.valid && checks.bundle_report.valid;
@@ -254,7 +255,7 @@ fn verify_and_bundle(m: &ExtensionManager, out: &Path) -> CliResult<Checks> {
     let bundle_report = verify_incident_evidence_bundle(&bundle);
     let mut bundle_json = to_json_pretty(&bundle)?;
     bundle_json.push('\n');
-    write_file(&out.join("bundle.json"), bundle_json.as_bytes())?;
+    write_file(&out.join(names::BUNDLE), bundle_json.as_bytes())?;
     Ok(Checks {
         ledger_entries: ledger.entries.len(),
         ledger_report,

@@ -20,6 +20,7 @@ use hostguard_manager::{
 
 use crate::error::{read_json_file, CliError, CliResult, ExitKind};
 use crate::ledger_cmd::read_ledger;
+use crate::out_dir::names;
 
 pub use jsonl::{AlertLine, DecisionLine, EXPORT_SCHEMA};
 pub use ocsf::OCSF_VERSION;
@@ -99,9 +100,9 @@ fn read_source(
     if !source.is_dir() {
         return Ok((read_ledger(source)?, None));
     }
-    let ledger = read_ledger(&source.join("ledger.json"))?;
+    let ledger = read_ledger(&source.join(names::LEDGER))?;
     let alerts = read_json_file(
-        &source.join("alerts.json"),
+        &source.join(names::ALERTS),
         "a security alert artifact (`alerts.json` of `hostguard run`)",
     )?;
     Ok((ledger, Some(alerts)))

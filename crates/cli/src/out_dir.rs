@@ -14,23 +14,52 @@ use crate::plural::count;
 /// The manifest: one file name per line, every file the last command wrote into the folder.
 pub const MANIFEST: &str = ".hostguard-artifacts";
 
+/// The artifacts of a run folder, by file name (docs/runbook.md "Getting the artifacts"): the
+/// one home of these names for every command that writes or reads a run folder.
+pub mod names {
+    /// One verdict line per hostcall.
+    pub const VERDICTS: &str = "verdicts.jsonl";
+    /// The ledger artifact.
+    pub const LEDGER: &str = "ledger.json";
+    /// The security alerts.
+    pub const ALERTS: &str = "alerts.json";
+    /// The hostcall telemetry.
+    pub const TELEMETRY: &str = "telemetry.json";
+    /// The exec-mediation records.
+    pub const EXEC_MEDIATION: &str = "exec_mediation.json";
+    /// The secret-broker records.
+    pub const SECRET_BROKER: &str = "secret_broker.json";
+    /// The quota breaches.
+    pub const QUOTA_BREACHES: &str = "quota_breaches.json";
+    /// The rollout snapshot.
+    pub const ROLLOUT: &str = "rollout.json";
+    /// Trust states and kill-switch audit.
+    pub const TRUST: &str = "trust.json";
+    /// Every alert with its triage.
+    pub const TRIAGE: &str = "triage.json";
+    /// The evidence bundle (`demo`).
+    pub const BUNDLE: &str = "bundle.json";
+    /// The stream (`demo`, and `run` from a pipe).
+    pub const EVENTS: &str = "events.jsonl";
+}
+
 /// Every name `run` or `demo` may write into its output folder (the manifest, and the side
 /// files renamed into place, included): no input may sit in the folder under one of them.
 pub const ARTIFACT_NAMES: [&str; 15] = [
     MANIFEST,
-    "verdicts.jsonl",
+    names::VERDICTS,
     "verdicts.jsonl.partial",
-    "ledger.json",
-    "alerts.json",
-    "telemetry.json",
-    "exec_mediation.json",
-    "secret_broker.json",
-    "quota_breaches.json",
-    "rollout.json",
-    "trust.json",
-    "triage.json",
-    "bundle.json",
-    "events.jsonl",
+    names::LEDGER,
+    names::ALERTS,
+    names::TELEMETRY,
+    names::EXEC_MEDIATION,
+    names::SECRET_BROKER,
+    names::QUOTA_BREACHES,
+    names::ROLLOUT,
+    names::TRUST,
+    names::TRIAGE,
+    names::BUNDLE,
+    names::EVENTS,
     "events.jsonl.partial",
 ];
 

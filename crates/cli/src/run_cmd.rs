@@ -22,6 +22,7 @@ use crate::error::{write_file, CliError, CliResult, ExitKind};
 use crate::events::EventReader;
 use crate::ledger_cmd::to_json_pretty;
 use crate::out_dir;
+use crate::out_dir::names;
 use crate::run_summary::{RunSummary, Streamed};
 
 /// The lines above which a progress bar is shown (when stderr is a terminal).
@@ -126,7 +127,7 @@ pub fn run(args: &RunArgs) -> CliResult {
     };
     match run_stream(&spooled_args, Some(&args.events)) {
         Ok(kind) => {
-            let kept = args.out.join("events.jsonl");
+            let kept = args.out.join(names::EVENTS);
             std::fs::rename(&partial, &kept).map_err(|e| CliError::io("write", &kept, &e))?;
             Ok(kind)
         }
@@ -183,7 +184,7 @@ fn run_stream(args: &RunArgs, spooled_from: Option<&Path>) -> CliResult {
         .resume_report()
         .map(|report| resume_warnings(args, report))
         .unwrap_or_default();
-    let verdicts_path = args.out.join("verdicts.jsonl");
+    let verdicts_path = args.out.join(names::VERDICTS);
     // Verdicts go to a side file renamed into place only when the whole stream was read: a bad
     // line must not leave a partial verdicts.jsonl next to the artifacts of an earlier run.
     let partial_path = args.out.join("verdicts.jsonl.partial");
@@ -226,7 +227,7 @@ fn finish_run(
 ) -> CliResult {
     let mut written = write_artifacts(&driver.manager, &args.out)?;
     if spooled {
-        written.push("events.jsonl");
+        written.push(names::EVENTS);
     }
     let mut inputs: Vec<&Path> = vec![args.events.as_path()];
     inputs.extend(args.ledger_file.as_deref());
@@ -323,25 +324,25 @@ fn stream_verdicts(args: &RunArgs, driver: &mut Driver, path: &Path) -> CliResul
 pub fn write_artifacts(m: &ExtensionManager, dir: &Path) -> CliResult<Vec<&'static str>> {
     let triaged = crate::triage_cmd::triage_artifact(m.security_alerts());
     let files: Vec<(&'static str, String)> = vec![
-        ("ledger.json", pretty(&m.runtime_risk_ledger_artifact())?),
-        ("alerts.json", pretty(&m.security_alert_artifact())?),
+        (names::LEDGER, pretty(&m.runtime_risk_ledger_artifact())?),
+        (names::ALERTS, pretty(&m.security_alert_artifact())?),
         (
-            "telemetry.json",
+            names::TELEMETRY,
             pretty(&m.runtime_hostcall_telemetry_artifact())?,
         ),
-        ("exec_mediation.json", pretty(&m.exec_mediation_artifact())?),
-        ("secret_broker.json", pretty(&m.secret_broker_artifact())?),
-        ("quota_breaches.json", pretty(&m.quota_breach_events())?),
-        ("rollout.json", pretty(&m.rollout_snapshot())?),
-        ("trust.json", pretty(&m.trust_state_records())?),
-        ("triage.json", pretty(&triaged)?),
+        (names::EXEC_MEDIATION, pretty(&m.exec_mediation_artifact())?),
+        (names::SECRET_BROKER, pretty(&m.secret_broker_artifact())?),
+        (names::QUOTA_BREACHES, pretty(&m.quota_breach_events())?),
+        (names::ROLLOUT, pretty(&m.rollout_snapshot())?),
+        (names::TRUST, pretty(&m.trust_state_records())?),
+        (names::TRIAGE, pretty(&triaged)?),
     ];
-    let mut names = vec!["verdicts.jsonl"];
+    let mut written = vec![names::VERDICTS];
     for (name, text) in files {
         write_file(&dir.join(name), text.as_bytes())?;
-        names.push(name);
+        written.push(name);
     }
-    Ok(names)
+    Ok(written)
 }
 
 fn pretty<T: Serialize>(value: &T) -> CliResult<String> {
