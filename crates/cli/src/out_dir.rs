@@ -107,7 +107,7 @@ fn refuse_inputs_among_artifacts(dir: &Path, inputs: &[&Path]) -> CliResult<()> 
             .unwrap_or_default();
         if path.parent() == Some(dir.as_path())
             && ARTIFACT_NAMES.contains(&name)
-            && name != "events.jsonl"
+            && name != names::EVENTS
         {
             return Err(CliError::input(format!(
                 "input `{}` is in the output folder under the name of an artifact the command writes: move it out of `{}` or rename it",
@@ -164,10 +164,10 @@ pub fn report(out: &Path, prepared: &Prepared) {
     }
     let kept = match prepared.kept.as_slice() {
         [] => String::new(),
-        names => format!(
+        files => format!(
             " (kept {}: {})",
-            count(names.len() as u64, "other file", "other files"),
-            names.join(", ")
+            count(files.len() as u64, "other file", "other files"),
+            files.join(", ")
         ),
     };
     eprintln!(
