@@ -27,7 +27,7 @@ use serde_json::Value;
 /// The policy profiles of the gate; each must be clean.
 pub const PROFILES: [&str; 2] = ["standard", "permissive"];
 /// The rollout phase of the gate.
-pub const PHASE: &str = "enforce_all";
+pub const PHASE: &str = "enforce-all";
 /// The workspace root every trace is recorded in (docs/event-format.md "Paths").
 pub const WORKSPACE: &str = "/home/dev/project";
 

@@ -48,6 +48,7 @@ fn main() -> ExitCode {
             return ExitCode::from(ExitKind::Ok.code());
         }
     };
+    warn_snake_case_values(std::env::args());
     match dispatch(cli.command) {
         Ok(kind) => ExitCode::from(kind.code()),
         Err(err) => {
@@ -57,6 +58,29 @@ fn main() -> ExitCode {
             }
             eprintln!("hostguard: {err}");
             ExitCode::from(err.kind.code())
+        }
+    }
+}
+
+/// The flags whose values are words: kebab-case on the command line (`--phase log-only`); the
+/// artifacts' snake_case spelling (`log_only`) still works, with a warning naming the other.
+const KEBAB_VALUED_FLAGS: [&str; 2] = ["--phase", "--category"];
+
+/// Warns once per snake_case value of a [`KEBAB_VALUED_FLAGS`] flag (clap accepted it).
+fn warn_snake_case_values(args: impl Iterator<Item = String>) {
+    let args: Vec<String> = args.collect();
+    for (i, arg) in args.iter().enumerate() {
+        let (flag, value) = match arg.split_once('=') {
+            Some((flag, value)) => (flag, Some(value)),
+            None => (arg.as_str(), args.get(i + 1).map(String::as_str)),
+        };
+        if let (true, Some(value)) = (KEBAB_VALUED_FLAGS.contains(&flag), value) {
+            if value.contains('_') {
+                eprintln!(
+                    "hostguard: warning: `{flag} {value}`: command-line values are kebab-case, `{}` (the snake_case spelling still works)",
+                    value.replace('_', "-")
+                );
+            }
         }
     }
 }

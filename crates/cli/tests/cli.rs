@@ -1210,7 +1210,7 @@ mod run {
             "--profile",
             "permissive",
             "--phase",
-            "enforce_all",
+            "enforce-all",
         ]);
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert!(o.stdout.contains("12000 hostcalls"), "{}", o.stdout);
@@ -1918,7 +1918,7 @@ mod what_if {
             "--profile",
             "permissive",
             "--phase",
-            "enforce_all",
+            "enforce-all",
         ]);
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert!(o.stdout.contains("→"), "{}", o.stdout);
@@ -1955,7 +1955,7 @@ mod what_if {
             "--profile",
             "permissive",
             "--phase",
-            "enforce_all",
+            "enforce-all",
         ];
         // HOSTGUARD_RISK_ENABLED=true silently replaced the file's `enabled = false`: the
         // report said "0 of 12 verdicts change" for a config that turns the controller off.
@@ -1997,7 +1997,7 @@ mod what_if {
                 "--profile",
                 "permissive",
                 "--phase",
-                "enforce_all",
+                "enforce-all",
             ])
         };
         let mut empty = good.clone();

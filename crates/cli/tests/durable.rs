@@ -112,7 +112,7 @@ fn a_rollback_is_not_undone_by_the_next_runs_phase_flag() {
         "first",
         &lines,
         &ledger,
-        &["--phase", "enforce_all", "--unsafe-fixed-salt-seed", "1"],
+        &["--phase", "enforce-all", "--unsafe-fixed-salt-seed", "1"],
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
     let first: serde_json::Value = serde_json::from_str(
@@ -126,7 +126,7 @@ fn a_rollback_is_not_undone_by_the_next_runs_phase_flag() {
         "second",
         &[READ_AGAIN],
         &ledger,
-        &["--phase", "enforce_all"],
+        &["--phase", "enforce-all"],
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(

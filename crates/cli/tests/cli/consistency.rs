@@ -354,7 +354,7 @@ fn old_config_names_work_with_a_warning_naming_the_new_one() {
 }
 
 /// Values on the command line are kebab-case (`--phase enforce-all`, `--category
-/// exec-mediation`); the snake_case spellings of the artifacts are accepted too.
+/// exec-mediation`); the snake_case spellings of the artifacts are accepted too, with a warning.
 #[test]
 fn kebab_and_snake_values_are_both_accepted_on_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -379,6 +379,14 @@ fn kebab_and_snake_values_are_both_accepted_on_the_command_line() {
             "--json",
         ]);
         assert_eq!(o.code, 0, "{category}: {}", o.stderr);
+        // The snake_case spelling works, with a warning naming the command-line spelling.
+        assert_eq!(
+            o.stderr
+                .contains("command-line values are kebab-case, `exec-mediation`"),
+            category.contains('_'),
+            "{category}: {}",
+            o.stderr
+        );
     }
     assert_eq!(
         std::fs::read(dir.path().join("k.json")).unwrap(),
