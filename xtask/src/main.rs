@@ -316,8 +316,20 @@ fn allowed_internal_deps() -> BTreeMap<&'static str, &'static [&'static str]> {
             ][..],
         ),
         (
+            "hostguard-mcp",
+            &[
+                "hostguard-manager",
+                "hostguard-exec",
+                "hostguard-risk-core",
+                "hostguard-ledger",
+                "hostguard-evidence",
+                "hostguard-rollout",
+            ][..],
+        ),
+        (
             "hostguard-cli",
             &[
+                "hostguard-mcp",
                 "hostguard-manager",
                 "hostguard-exec",
                 "hostguard-risk-core",

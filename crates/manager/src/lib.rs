@@ -89,7 +89,7 @@ pub use hostguard_risk_core::{
     classify_command, derive_capability, secret_name_hash, tool_capability, BandProfile,
     Capability, CapabilityError, CapabilitySet, CliOverrides, Clock, CommandAnalysis, ConfigError,
     ConfigExplanation, ConfigField, ConfigFile, ConfigSource, ConfigSources, Contributor,
-    EnforcementState, ExecClass, ExecDecision, ExecFinding, ExecMediationPolicy,
+    DomainTag, EnforcementState, ExecClass, ExecDecision, ExecFinding, ExecMediationPolicy,
     ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, Explanation, ExtensionOverride,
     ExtensionPolicy, FallbackReason, Feature, HostCall, HostcallMethod, HttpTargetClass,
     HysteresisConfig, InvalidHostcall, ManualClock, Outcome as RiskOutcome, PolicyDecision,

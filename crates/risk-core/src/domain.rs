@@ -33,11 +33,14 @@ pub enum DomainTag {
     RolloutTransition = 0x22,
     /// A ledger-integrity alert's `context_hash = SHA-256(0x23 ‖ utf8(reason))`.
     LedgerIntegrity = 0x23,
+    /// An MCP tool definition's pin, `SHA-256(0x30 ‖ canonical_json({name, description,
+    /// inputSchema, annotations}))` (the MCP gateway, docs/mcp.md).
+    McpToolPin = 0x30,
 }
 
 impl DomainTag {
     /// Every tag.
-    pub const ALL: [DomainTag; 8] = [
+    pub const ALL: [DomainTag; 9] = [
         DomainTag::BodyDigest,
         DomainTag::LedgerHash,
         DomainTag::Commitment,
@@ -46,6 +49,7 @@ impl DomainTag {
         DomainTag::AlertContext,
         DomainTag::RolloutTransition,
         DomainTag::LedgerIntegrity,
+        DomainTag::McpToolPin,
     ];
 
     /// The tag byte.
@@ -98,6 +102,7 @@ mod tests {
             DomainTag::AlertContext => 0x21,
             DomainTag::RolloutTransition => 0x22,
             DomainTag::LedgerIntegrity => 0x23,
+            DomainTag::McpToolPin => 0x30,
         }
     }
 

@@ -1,0 +1,22 @@
+//! `hostguard-mcp`: the gate in front of an MCP server (docs/mcp.md). A stdio gateway relays
+//! newline-delimited JSON-RPC between a client and the server it spawns; every `tools/call`
+//! becomes hostcalls of the gate, every `tools/list` is checked against the tool pins.
+//!
+//! This crate is being built in steps (issue 13); what is here:
+//! - [`jsonrpc`]: one line classified as a request, notification, response or batch, bounded
+//!   and panic-free, and the error and refused-tool-call lines the gateway writes;
+//! - [`mapping`]: a `tools/call` as hostcalls (`exec`, `fs` read/write, `http`, `tool`), by a
+//!   table of the reference servers' tools that a user's rules extend;
+//! - [`pins`]: the pin of a tool definition, and the pin file that fails closed.
+//!
+//! ```
+//! use hostguard_mcp::mapping::ToolMap;
+//! use serde_json::json;
+//!
+//! let calls = ToolMap::default().hostcalls("notes-server", "7", "fetch", &json!({"url": "https://x.example/"}));
+//! assert_eq!(calls[0].method, "http");
+//! ```
+
+pub mod jsonrpc;
+pub mod mapping;
+pub mod pins;
