@@ -7,7 +7,9 @@
 //!   and panic-free, and the error and refused-tool-call lines the gateway writes;
 //! - [`mapping`]: a `tools/call` as hostcalls (`exec`, `fs` read/write, `http`, `tool`), by a
 //!   table of the reference servers' tools that a user's rules extend;
-//! - [`pins`]: the pin of a tool definition, and the pin file that fails closed.
+//! - [`pins`]: the pin of a tool definition, and the pin file that fails closed;
+//! - [`gateway`]: what to do with each line from the client and from the server (gate,
+//!   refuse, forward), with no I/O of its own.
 //!
 //! ```
 //! use hostguard_mcp::mapping::ToolMap;
@@ -17,6 +19,7 @@
 //! assert_eq!(calls[0].method, "http");
 //! ```
 
+pub mod gateway;
 pub mod jsonrpc;
 pub mod mapping;
 pub mod pins;

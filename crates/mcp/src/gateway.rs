@@ -1,0 +1,302 @@
+//! The gateway's decisions, one line at a time (docs/mcp.md): what to do with a line from the
+//! client and a line from the server. No I/O of its own — the caller reads and writes the
+//! pipes — so every rule here is tested without a process.
+//!
+//! - A `tools/call` becomes hostcalls of the gate ([`ToolMap`]); allowed, the line goes to the
+//!   server unchanged and its response feeds `record_outcome` with the latency; refused, the
+//!   client gets a tool result with `isError: true` naming the reason and how an operator
+//!   reviews it, and the server never sees the call. A prompt is refused with that explanation
+//!   (elicitation is a later step).
+//! - A tool that is new or changed since its pin was approved is refused ([`PinStore`]).
+//! - A `tools/list` response is checked against the pins as it passes.
+//! - A line the gateway cannot read is never forwarded: a server might read it differently
+//!   (`NaN`, a batch hiding a `tools/call`); the client gets a JSON-RPC error instead.
+//! - Everything else passes through byte for byte.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use hostguard_manager::{ExtensionManager, HostCall, Outcome, Verdict};
+use serde_json::Value;
+
+use crate::jsonrpc::{error_response, parse_line, tool_error_result, Frame, Message};
+use crate::mapping::ToolMap;
+use crate::pins::{PinCheck, PinStore};
+
+/// Requests awaiting the server's response, at most (the oldest is forgotten past it, so a
+/// server that never answers cannot grow the gateway's memory).
+pub const MAX_PENDING: usize = 4096;
+
+/// JSON-RPC's "parse error" and "invalid request" codes.
+const PARSE_ERROR: i64 = -32700;
+const INVALID_REQUEST: i64 = -32600;
+
+/// Where a line goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// To the server's stdin (a newline is added by the writer).
+    ToServer(Vec<u8>),
+    /// To the client's stdout (a newline is added by the writer).
+    ToClient(Vec<u8>),
+}
+
+/// What a request id is waiting for.
+#[derive(Debug, Clone)]
+enum Pending {
+    /// A `tools/call` the gate allowed: its hostcall ids and when it was sent.
+    Call { call_ids: Vec<String>, sent_ms: u64 },
+    /// A `tools/list`: its response is checked against the pins.
+    List,
+}
+
+/// One gateway: one client, one server, one extension of the gate.
+pub struct Gateway {
+    manager: ExtensionManager,
+    extension: String,
+    map: ToolMap,
+    pins: PinStore,
+    /// The last `tools/list`'s verdict on each tool, by name.
+    listed: BTreeMap<String, PinCheck>,
+    pending: VecDeque<(String, Pending)>,
+    next_call: u64,
+}
+
+impl Gateway {
+    /// A gateway that gates the server as extension `extension`.
+    pub fn new(
+        manager: ExtensionManager,
+        extension: &str,
+        map: ToolMap,
+        pins: PinStore,
+    ) -> Gateway {
+        Gateway {
+            manager,
+            extension: extension.to_owned(),
+            map,
+            pins,
+            listed: BTreeMap::new(),
+            pending: VecDeque::new(),
+            next_call: 0,
+        }
+    }
+
+    /// The gate.
+    pub fn manager(&self) -> &ExtensionManager {
+        &self.manager
+    }
+
+    /// The last `tools/list`'s verdict on each tool.
+    pub fn listed(&self) -> &BTreeMap<String, PinCheck> {
+        &self.listed
+    }
+
+    /// A line from the client, at `now_ms`.
+    pub fn from_client(&mut self, line: &[u8], now_ms: u64) -> Vec<Action> {
+        let frame = match parse_line(line) {
+            Ok(frame) => frame,
+            Err(e) => {
+                let reply = error_response(&Value::Null, PARSE_ERROR, &format!("hostguard: {e}"));
+                return vec![Action::ToClient(reply.into_bytes())];
+            }
+        };
+        match frame {
+            Frame::One(Message::Request { id, method, params }) if method == "tools/call" => {
+                self.tools_call(line, id, params.as_ref(), now_ms)
+            }
+            // A tools/call without an id expects no answer and would never be gated: dropped.
+            Frame::One(Message::Notification { method, .. }) if method == "tools/call" => {
+                Vec::new()
+            }
+            Frame::One(Message::Request { id, method, .. }) if method == "tools/list" => {
+                self.remember(&id, Pending::List);
+                vec![Action::ToServer(line.to_vec())]
+            }
+            Frame::One(_) => vec![Action::ToServer(line.to_vec())],
+            Frame::Batch(items) => batch(line, &items),
+        }
+    }
+
+    /// A line from the server, at `now_ms`.
+    pub fn from_server(&mut self, line: &[u8], now_ms: u64) -> Vec<Action> {
+        if let Ok(Frame::One(Message::Response { id, result, error })) = parse_line(line) {
+            match self.take(&id) {
+                Some(Pending::Call { call_ids, sent_ms }) => {
+                    let outcome = outcome_of(result.as_ref(), error.as_ref());
+                    let latency = now_ms.saturating_sub(sent_ms);
+                    for call_id in &call_ids {
+                        self.manager
+                            .record_outcome_with_latency(call_id, outcome.clone(), latency);
+                    }
+                }
+                Some(Pending::List) => self.check_pins(result.as_ref()),
+                None => {}
+            }
+        }
+        vec![Action::ToClient(line.to_vec())]
+    }
+
+    /// Gates one `tools/call`: pins first, then every hostcall of its arguments.
+    fn tools_call(
+        &mut self,
+        line: &[u8],
+        id: Value,
+        params: Option<&Value>,
+        now_ms: u64,
+    ) -> Vec<Action> {
+        let tool = params
+            .and_then(|p| p.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let args = params
+            .and_then(|p| p.get("arguments"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        if let Some(refusal) = self.pin_refusal(tool) {
+            return vec![Action::ToClient(
+                tool_error_result(&id, &refusal).into_bytes(),
+            )];
+        }
+        self.next_call = self.next_call.saturating_add(1);
+        let call_id = format!("mcp-{}", self.next_call);
+        let calls = self.map.hostcalls(&self.extension, &call_id, tool, &args);
+        let mut call_ids = Vec::with_capacity(calls.len());
+        for call in &calls {
+            match self.manager.evaluate_hostcall(call) {
+                Ok(verdict) if verdict.action() == hostguard_manager::VerdictAction::Allow => {
+                    call_ids.push(call.call_id.clone());
+                }
+                Ok(verdict) => return vec![self.refused(&id, tool, call, &verdict)],
+                Err(e) => {
+                    let text = format!("hostguard refused `{tool}`: the gate could not decide ({e}); the call was not sent");
+                    return vec![Action::ToClient(tool_error_result(&id, &text).into_bytes())];
+                }
+            }
+        }
+        self.remember(
+            &id,
+            Pending::Call {
+                call_ids,
+                sent_ms: now_ms,
+            },
+        );
+        vec![Action::ToServer(line.to_vec())]
+    }
+
+    /// Why a tool is refused before its arguments are looked at: not listed with an approved
+    /// pin.
+    fn pin_refusal(&self, tool: &str) -> Option<String> {
+        let approve =
+            format!("an operator reviews it and runs `hostguard mcp approve --state DIR {tool}`");
+        match self.listed.get(tool) {
+            Some(PinCheck::Same) => None,
+            Some(PinCheck::New { .. }) => Some(format!(
+                "hostguard refused `{tool}`: the tool is new and not approved; {approve}"
+            )),
+            Some(PinCheck::Changed { .. }) => Some(format!(
+                "hostguard refused `{tool}`: the tool's definition changed since it was approved (a possible rug pull); {approve}"
+            )),
+            None => Some(format!(
+                "hostguard refused `{tool}`: the server did not list it (call `tools/list` first); the call was not sent"
+            )),
+        }
+    }
+
+    /// The client's answer for a call the gate blocked or wants a person to approve.
+    fn refused(&self, id: &Value, tool: &str, call: &HostCall, verdict: &Verdict) -> Action {
+        let rules = match verdict.rules() {
+            [] => String::new(),
+            rules => format!(", rules {}", rules.join(", ")),
+        };
+        let what = if verdict.requires_prompt() {
+            "needs a person's approval, and this client cannot ask (no elicitation)"
+        } else {
+            "was blocked"
+        };
+        let text = format!(
+            "hostguard refused `{tool}`: its `{}` hostcall {what}: {} ({}{rules}). The server never saw the call. An operator can review it: ledger seq {} (`hostguard ledger replay`), `hostguard triage` of the gateway's alerts.",
+            call.method,
+            verdict.reason(),
+            verdict.reason_code(),
+            verdict.ledger_seq()
+        );
+        Action::ToClient(tool_error_result(id, &text).into_bytes())
+    }
+
+    /// Checks every listed tool against its pin (a `tools/list` result).
+    fn check_pins(&mut self, result: Option<&Value>) {
+        let tools = result
+            .and_then(|r| r.get("tools"))
+            .and_then(Value::as_array);
+        for tool in tools.into_iter().flatten() {
+            if let Some(name) = tool.get("name").and_then(Value::as_str) {
+                self.listed.insert(name.to_owned(), self.pins.check(tool));
+            }
+        }
+    }
+
+    fn remember(&mut self, id: &Value, pending: Pending) {
+        if self.pending.len() >= MAX_PENDING {
+            self.pending.pop_front();
+        }
+        self.pending.push_back((id.to_string(), pending));
+    }
+
+    fn take(&mut self, id: &Value) -> Option<Pending> {
+        let key = id.to_string();
+        let at = self.pending.iter().position(|(k, _)| *k == key)?;
+        self.pending.remove(at).map(|(_, p)| p)
+    }
+}
+
+/// A batch: forwarded as it is unless it holds a `tools/call` or a member the gateway cannot
+/// read — then refused whole (one error per request), since the gate decides one call at a time.
+fn batch(line: &[u8], items: &[Result<Message, crate::jsonrpc::FrameError>]) -> Vec<Action> {
+    let gated = items.iter().any(|m| match m {
+        Ok(Message::Request { method, .. } | Message::Notification { method, .. }) => {
+            method == "tools/call"
+        }
+        Ok(Message::Response { .. }) => false,
+        Err(_) => true,
+    });
+    if !gated {
+        return vec![Action::ToServer(line.to_vec())];
+    }
+    let errors: Vec<Value> = items
+        .iter()
+        .filter_map(|m| match m {
+            Ok(Message::Request { id, .. }) => Some(id.clone()),
+            _ => None,
+        })
+        .filter_map(|id| {
+            serde_json::from_str(&error_response(
+                &id,
+                INVALID_REQUEST,
+                "hostguard: a batch with a tools/call is refused: send each call on its own",
+            ))
+            .ok()
+        })
+        .collect();
+    match errors.is_empty() {
+        true => Vec::new(),
+        false => vec![Action::ToClient(
+            Value::Array(errors).to_string().into_bytes(),
+        )],
+    }
+}
+
+/// How a `tools/call` ended, for the risk model: a JSON-RPC error, or a tool result with
+/// `isError`, is an error.
+fn outcome_of(result: Option<&Value>, error: Option<&Value>) -> Outcome {
+    let tool_error = result
+        .and_then(|r| r.get("isError"))
+        .and_then(Value::as_bool)
+        == Some(true);
+    match (error, tool_error) {
+        (Some(_), _) => Outcome::Error {
+            code: "rpc_error".to_owned(),
+        },
+        (None, true) => Outcome::Error {
+            code: "tool_error".to_owned(),
+        },
+        (None, false) => Outcome::Success,
+    }
+}
