@@ -112,13 +112,10 @@ fn refuse_an_empty_scope(
         .collect();
     // Alerts that name no extension (a rollback, a ledger integrity failure) are in every
     // extension's scope: an extension the run never saw must not pass on them alone.
-    let unknown_extension = filter.extension_id.as_deref().is_some_and(|ext| {
-        !known.contains(ext)
-            && !bundle
-                .telemetry
-                .iter()
-                .any(|t| t.extension_id.as_deref() == Some(ext))
-    });
+    let unknown_extension = filter
+        .extension_id
+        .as_deref()
+        .is_some_and(|ext| !known.contains(ext) && !names_extension(bundle, ext));
     if !unknown_extension && (records > 0 || decisions) {
         return Ok(());
     }
@@ -137,6 +134,18 @@ fn refuse_an_empty_scope(
         dir.display(),
         if known.is_empty() { "none" } else { known.as_str() }
     )))
+}
+
+/// Whether a record of the bundle (alert, telemetry, exec mediation, secret broker, quota
+/// breach) names extension `ext`: it may have left the ledger (`ledger_limit`) and keep
+/// records in scope.
+fn names_extension(bundle: &IncidentEvidenceBundle, ext: &str) -> bool {
+    let is = |id: &Option<String>| id.as_deref() == Some(ext);
+    bundle.alerts.iter().any(|r| is(&r.extension_id))
+        || bundle.telemetry.iter().any(|r| is(&r.extension_id))
+        || bundle.exec_mediation.iter().any(|r| is(&r.extension_id))
+        || bundle.secret_broker.iter().any(|r| is(&r.extension_id))
+        || bundle.quota_breaches.iter().any(|r| is(&r.extension_id))
 }
 
 /// `hostguard bundle build --from DIR [filter] [--redact ..] --out FILE`.

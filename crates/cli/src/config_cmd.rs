@@ -14,7 +14,7 @@ use crate::ledger_cmd::to_json_pretty;
 /// Resolves the config from an optional file, the process environment and the CLI overrides.
 /// Any error (unreadable file, bad value from any source) is bad input (exit 2).
 pub fn resolve(file: Option<&Path>, cli: &CliOverrides) -> CliResult<ResolvedRiskConfig> {
-    let resolved = resolve_with_env(file, cli, std::env::vars())?;
+    let resolved = resolve_with_env(file, cli, risk_env()?)?;
     for warning in resolved.warnings() {
         eprintln!("hostguard: warning: {warning}");
     }
@@ -26,7 +26,7 @@ pub fn resolve(file: Option<&Path>, cli: &CliOverrides) -> CliResult<ResolvedRis
 pub fn env_overrides_of_file(file: &Path) -> CliResult<Vec<(&'static str, String)>> {
     let none = CliOverrides::default();
     let file_only = resolve_with_env(Some(file), &none, std::iter::empty::<(String, String)>())?;
-    let with_env = resolve_with_env(Some(file), &none, std::env::vars())?;
+    let with_env = resolve_with_env(Some(file), &none, risk_env()?)?;
     Ok(ConfigField::ALL
         .into_iter()
         .filter_map(
@@ -38,6 +38,25 @@ pub fn env_overrides_of_file(file: &Path) -> CliResult<Vec<(&'static str, String
             },
         )
         .collect())
+}
+
+/// The process's `HOSTGUARD_RISK_*` variables (any other variable is none of ours, whatever
+/// its bytes); one of ours whose name or value is not UTF-8 is bad input, never a panic.
+fn risk_env() -> CliResult<Vec<(String, String)>> {
+    let mut vars = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str() else {
+            continue; // not UTF-8: cannot be `HOSTGUARD_RISK_…`
+        };
+        if !name.starts_with(hostguard_manager::ENV_PREFIX) {
+            continue;
+        }
+        let value = value
+            .into_string()
+            .map_err(|_| CliError::input(format!("environment variable `{name}` is not UTF-8")))?;
+        vars.push((name.to_owned(), value));
+    }
+    Ok(vars)
 }
 
 fn resolve_with_env<I, K, V>(

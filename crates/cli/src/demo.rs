@@ -28,7 +28,7 @@ use serde_json::Value;
 
 use crate::bundle_cmd::render_summary;
 use crate::drive::{Driver, GateOptions, VerdictLine};
-use crate::error::{write_file, CliError, CliResult, ExitKind};
+use crate::error::{write_artifact, CliError, CliResult, ExitKind};
 use crate::events::{Event, EventReader, HostcallEvent, OperatorAction};
 use crate::ledger_cmd::to_json_pretty;
 use crate::out_dir::names;
@@ -45,7 +45,9 @@ const DEMO_SALT_SEED: u64 = 2041;
 /// `hostguard demo [--out DIR]`: prints the report, returns exit 0 when the ledger and the
 /// bundle verify (1 otherwise).
 pub fn demo(out: &Path, force: bool, json: bool) -> CliResult {
-    crate::out_dir::prepare(out, force, &[])?;
+    let mut writes = names::RUN_WRITES.to_vec();
+    writes.extend([names::BUNDLE, names::EVENTS]);
+    crate::out_dir::prepare(out, force, &[], &writes)?;
     let report = run_demo(out)?;
     let stale = crate::out_dir::remove_stale(out, &report.summary.written, &[])?;
     crate::out_dir::report(out, &stale);
@@ -123,7 +125,7 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
     let verdicts = play_timeline(&mut driver, &source, &events, start_ms, &mut text)?;
 
     std::fs::create_dir_all(out).map_err(|e| CliError::out_dir(out, &e))?;
-    write_file(&out.join(names::EVENTS), INCIDENT_STREAM.as_bytes())?;
+    write_artifact(&out.join(names::EVENTS), INCIDENT_STREAM.as_bytes())?;
     let mut verdict_lines = String::new();
     for v in &verdicts {
         let json = serde_json::to_string(v)
@@ -131,7 +133,7 @@ pub fn run_demo(out: &Path) -> CliResult<DemoReport> {
         verdict_lines.push_str(&json);
         verdict_lines.push('\n');
     }
-    write_file(&out.join(names::VERDICTS), verdict_lines.as_bytes())?;
+    write_artifact(&out.join(names::VERDICTS), verdict_lines.as_bytes())?;
     let mut written = write_artifacts(&driver.manager, out)?;
     let checks = verify_and_bundle(&driver.manager, out)?;
     written.push(names::BUNDLE);
@@ -255,7 +257,7 @@ fn verify_and_bundle(m: &ExtensionManager, out: &Path) -> CliResult<Checks> {
     let bundle_report = verify_incident_evidence_bundle(&bundle);
     let mut bundle_json = to_json_pretty(&bundle)?;
     bundle_json.push('\n');
-    write_file(&out.join(names::BUNDLE), bundle_json.as_bytes())?;
+    write_artifact(&out.join(names::BUNDLE), bundle_json.as_bytes())?;
     Ok(Checks {
         ledger_entries: ledger.entries.len(),
         ledger_report,

@@ -232,25 +232,73 @@ macro_rules! outln {
     };
 }
 
-/// Writes `contents` to `file`.
-///
-/// The bytes go to a side file renamed over `file`: a reader never sees half a file, and a
-/// symlink at `file` is replaced, never followed (an artifact is never written outside the
-/// folder named for it). A device (`/dev/stdout`) is written in place.
+/// Writes `contents` to `file`, a path the user named (`--out FILE`). A path that leads to a
+/// device or a pipe (`/dev/stdout`, symlinks followed) is written in place; anything else
+/// through a side file renamed over it ([`replace_with`]): a reader never sees half a file.
 pub fn write_file(file: &Path, contents: &[u8]) -> CliResult<()> {
-    // What `file` leads to (symlinks followed): a device or a pipe is written in place.
-    let special = file.metadata().is_ok_and(|m| !m.is_file());
-    if special {
+    if file.metadata().is_ok_and(|m| !m.is_file()) {
         return std::fs::write(file, contents).map_err(|e| CliError::io("write", file, &e));
     }
+    replace_with(file, contents)
+}
+
+/// Writes an artifact into an output folder the command owns: a symlink at `file` is
+/// replaced, never followed, and anything else that is not a regular file (a pipe, a device)
+/// is refused — an artifact is never written outside its folder, and a run never hangs on a
+/// pipe planted in it.
+pub fn write_artifact(file: &Path, contents: &[u8]) -> CliResult<()> {
+    if let Ok(meta) = file.symlink_metadata() {
+        if !meta.is_file() && !meta.file_type().is_symlink() {
+            return Err(CliError::input(format!(
+                "`{}` is not a regular file: refusing to write an artifact over it",
+                file.display()
+            )));
+        }
+    }
+    replace_with(file, contents)
+}
+
+/// Creates `file` anew for writing: an entry already at its name (a leftover side file of
+/// ours, or a symlink planted there) is removed first and never followed.
+pub fn create_fresh(file: &Path) -> CliResult<std::fs::File> {
+    match std::fs::remove_file(file) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(CliError::io("replace", file, &e));
+        }
+        _ => {}
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+        .map_err(|e| CliError::io("write", file, &e))
+}
+
+/// `contents` to a fresh side file (`FILE.writing`) with the permissions of the regular file
+/// it replaces (an operator's 0600 stays), renamed over `file`; the side file is removed on
+/// any error.
+fn replace_with(file: &Path, contents: &[u8]) -> CliResult<()> {
+    use std::io::Write as _;
     let mut side = file.as_os_str().to_owned();
     side.push(".writing");
     let side = std::path::PathBuf::from(side);
-    std::fs::write(&side, contents).map_err(|e| CliError::io("write", file, &e))?;
-    std::fs::rename(&side, file).map_err(|e| {
-        let _ = std::fs::remove_file(&side);
-        CliError::io("write", file, &e)
-    })
+    let mut out = create_fresh(&side)?;
+    let kept = file
+        .symlink_metadata()
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.permissions());
+    let written = kept
+        .map_or(Ok(()), |p| out.set_permissions(p))
+        .and_then(|()| out.write_all(contents))
+        .and_then(|()| out.flush());
+    drop(out);
+    written
+        .and_then(|()| std::fs::rename(&side, file))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&side);
+            CliError::io("write", file, &e)
+        })
 }
 
 fn io_reason(err: &std::io::Error) -> String {

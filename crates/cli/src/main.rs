@@ -35,8 +35,13 @@ fn main() -> ExitCode {
             // Usage errors carry the same `hostguard: ` prefix as every other message.
             let message = err.render().to_string();
             if json {
-                let first = message.lines().next().unwrap_or_default();
-                let usage = CliError::input(first.trim_start_matches("error: "));
+                // clap's message is the lines before the first blank one (then `Usage:`).
+                let lines: Vec<&str> = message
+                    .lines()
+                    .take_while(|l| !l.trim().is_empty())
+                    .map(str::trim)
+                    .collect();
+                let usage = CliError::input(lines.join(" ").trim_start_matches("error: "));
                 println!("{}", usage.json_document());
             }
             eprint!("hostguard: {message}");
@@ -48,7 +53,7 @@ fn main() -> ExitCode {
             return ExitCode::from(ExitKind::Ok.code());
         }
     };
-    warn_snake_case_values(std::env::args());
+    warn_snake_case_values(std::env::args_os());
     match dispatch(cli.command) {
         Ok(kind) => ExitCode::from(kind.code()),
         Err(err) => {
@@ -66,9 +71,10 @@ fn main() -> ExitCode {
 /// artifacts' snake_case spelling (`log_only`) still works, with a warning naming the other.
 const KEBAB_VALUED_FLAGS: [&str; 2] = ["--phase", "--category"];
 
-/// Warns once per snake_case value of a [`KEBAB_VALUED_FLAGS`] flag (clap accepted it).
-fn warn_snake_case_values(args: impl Iterator<Item = String>) {
-    let args: Vec<String> = args.collect();
+/// Warns once per snake_case value of a [`KEBAB_VALUED_FLAGS`] flag (clap accepted it). An
+/// argument that is not UTF-8 is no such flag or value.
+fn warn_snake_case_values(args: impl Iterator<Item = std::ffi::OsString>) {
+    let args: Vec<String> = args.map(|a| a.into_string().unwrap_or_default()).collect();
     for (i, arg) in args.iter().enumerate() {
         let (flag, value) = match arg.split_once('=') {
             Some((flag, value)) => (flag, Some(value)),

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{write_file, CliError, CliResult};
+use crate::error::{write_artifact, CliError, CliResult};
 use crate::plural::count;
 
 /// The manifest: one file name per line, every file the last command wrote into the folder.
@@ -41,6 +41,26 @@ pub mod names {
     pub const BUNDLE: &str = "bundle.json";
     /// The stream (`demo`, and `run` from a pipe).
     pub const EVENTS: &str = "events.jsonl";
+
+    /// What `run` writes (and `--events -` adds [`EVENTS`]).
+    pub const RUN_WRITES: [&str; 10] = [
+        VERDICTS,
+        LEDGER,
+        ALERTS,
+        TELEMETRY,
+        EXEC_MEDIATION,
+        SECRET_BROKER,
+        QUOTA_BREACHES,
+        ROLLOUT,
+        TRUST,
+        TRIAGE,
+    ];
+
+    /// The side file the stream of a pipe is copied to, renamed [`EVENTS`] when the run ends.
+    pub const EVENTS_PARTIAL: &str = "events.jsonl.partial";
+
+    /// The side file verdicts are streamed to, renamed [`VERDICTS`] when the run ends.
+    pub const VERDICTS_PARTIAL: &str = "verdicts.jsonl.partial";
 }
 
 /// Every name `run` or `demo` may write into its output folder (the manifest, and the side
@@ -48,7 +68,7 @@ pub mod names {
 pub const ARTIFACT_NAMES: [&str; 15] = [
     MANIFEST,
     names::VERDICTS,
-    "verdicts.jsonl.partial",
+    names::VERDICTS_PARTIAL,
     names::LEDGER,
     names::ALERTS,
     names::TELEMETRY,
@@ -60,7 +80,7 @@ pub const ARTIFACT_NAMES: [&str; 15] = [
     names::TRIAGE,
     names::BUNDLE,
     names::EVENTS,
-    "events.jsonl.partial",
+    names::EVENTS_PARTIAL,
 ];
 
 /// What preparing the folder did, for the command's summary.
@@ -76,20 +96,36 @@ pub struct Prepared {
 /// anything is refused without `force`; an input inside it under a name the command writes is
 /// refused (it would be overwritten). Nothing is removed yet: a run that fails leaves the
 /// earlier run's artifacts as they were ([`remove_stale`] runs after the new ones are written).
-pub fn prepare(dir: &Path, force: bool, inputs: &[&Path]) -> CliResult<()> {
+pub fn prepare(dir: &Path, force: bool, inputs: &[&Path], writes: &[&str]) -> CliResult<()> {
     refuse_inputs_among_artifacts(dir, inputs)?;
     let entries = existing_entries(dir)?;
     if entries.is_empty() {
         return std::fs::create_dir_all(dir).map_err(|e| CliError::out_dir(dir, &e));
     }
     if force {
-        return Ok(());
+        return refuse_overwriting_foreign_files(dir, writes);
     }
     Err(CliError::input(format!(
         "the output folder `{}` is not empty ({}): pass --force to replace the artifacts of an earlier run, or choose a new folder",
         dir.display(),
         count(entries.len() as u64, "entry", "entries")
     )))
+}
+
+/// `--force` replaces what a hostguard command wrote, never a file of the user's that happens
+/// to bear an artifact's name: one of `writes` present in `dir` must be listed by the manifest.
+fn refuse_overwriting_foreign_files(dir: &Path, writes: &[&str]) -> CliResult<()> {
+    let listed = previous_manifest(dir);
+    for name in writes {
+        let path = dir.join(name);
+        if path.symlink_metadata().is_ok() && !listed.iter().any(|l| l == name) {
+            return Err(CliError::input(format!(
+                "`{}` was not written by hostguard (no manifest `{MANIFEST}` lists it): --force refuses to overwrite it; move it away or choose another folder",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// An input at `dir/NAME` with `NAME` one of [`ARTIFACT_NAMES`] would be overwritten.
@@ -143,7 +179,7 @@ pub fn remove_stale(dir: &Path, written: &[&str], inputs: &[&Path]) -> CliResult
     }
     let mut manifest: Vec<&str> = written.to_vec();
     manifest.sort_unstable();
-    write_file(
+    write_artifact(
         &dir.join(MANIFEST),
         format!("{}\n", manifest.join("\n")).as_bytes(),
     )?;
@@ -204,9 +240,9 @@ mod tests {
     fn a_new_or_empty_folder_needs_no_force() {
         let dir = tempfile::tempdir().unwrap();
         let new = dir.path().join("new");
-        prepare(&new, false, &[]).unwrap();
+        prepare(&new, false, &[], &[]).unwrap();
         assert!(new.is_dir());
-        prepare(&new, false, &[]).unwrap();
+        prepare(&new, false, &[], &[]).unwrap();
     }
 
     #[test]
@@ -221,9 +257,15 @@ mod tests {
         ] {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
-        let err = prepare(dir.path(), false, &[]).unwrap_err();
+        let err = prepare(dir.path(), false, &[], &[]).unwrap_err();
         assert!(err.to_string().contains("--force"), "{err}");
-        prepare(dir.path(), true, &[]).unwrap();
+        // ledger.json is the user's (no manifest lists it): --force will not overwrite it.
+        let err = prepare(dir.path(), true, &[], &["ledger.json"]).unwrap_err();
+        assert!(
+            err.to_string().contains("not written by hostguard"),
+            "{err}"
+        );
+        prepare(dir.path(), true, &[], &["verdicts.jsonl"]).unwrap();
         // No manifest: a folder hostguard never wrote; nothing of it is removed.
         let first = remove_stale(dir.path(), &["ledger.json"], &[]).unwrap();
         assert!(first.removed.is_empty(), "{first:?}");
@@ -246,10 +288,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ledger = dir.path().join("ledger.json");
         std::fs::write(&ledger, "x").unwrap();
-        let err = prepare(dir.path(), true, &[&ledger]).unwrap_err();
+        let err = prepare(dir.path(), true, &[&ledger], &[]).unwrap_err();
         assert!(err.to_string().contains("move it out"), "{err}");
         let elsewhere = dir.path().join("ledger.jsonl");
         std::fs::write(&elsewhere, "x").unwrap();
-        prepare(dir.path(), true, &[&elsewhere]).unwrap();
+        prepare(dir.path(), true, &[&elsewhere], &[]).unwrap();
     }
 }

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::config_cmd;
 use crate::drive::{Driver, GateOptions};
-use crate::error::{write_file, CliError, CliResult, ExitKind};
+use crate::error::{create_fresh, write_artifact, CliError, CliResult, ExitKind};
 use crate::events::EventReader;
 use crate::ledger_cmd::to_json_pretty;
 use crate::out_dir;
@@ -110,13 +110,23 @@ pub fn run(args: &RunArgs) -> CliResult {
     inputs.extend(args.ledger_file.as_deref());
     inputs.extend(args.config.as_deref());
     inputs.extend(args.checkpoint_key.as_deref());
-    out_dir::prepare(&args.out, args.force, &inputs)?;
     let stdin = args.events.as_os_str() == "-";
     let piped = stdin || std::fs::metadata(&args.events).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    let mut writes = names::RUN_WRITES.to_vec();
+    if piped {
+        writes.push(names::EVENTS);
+    }
+    out_dir::prepare(&args.out, args.force, &inputs, &writes)?;
     if !piped {
         return run_stream(args, None);
     }
-    let partial = args.out.join("events.jsonl.partial");
+    let partial = args.out.join(names::EVENTS_PARTIAL);
+    if partial.symlink_metadata().is_ok() {
+        return Err(CliError::input(format!(
+            "`{}` holds the stream of an earlier run that failed: move it away (or replay it with --events) first",
+            partial.display()
+        )));
+    }
     if let Err(err) = spool(&args.events, stdin, &partial) {
         let _ = std::fs::remove_file(&partial);
         return Err(err);
@@ -126,11 +136,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         ..args.clone()
     };
     match run_stream(&spooled_args, Some(&args.events)) {
-        Ok(kind) => {
-            let kept = args.out.join(names::EVENTS);
-            std::fs::rename(&partial, &kept).map_err(|e| CliError::io("write", &kept, &e))?;
-            Ok(kind)
-        }
+        Ok(kind) => Ok(kind),
         Err(err) => {
             // Nothing read from a pipe is lost: the copy stays for the operator to inspect.
             eprintln!(
@@ -145,8 +151,7 @@ pub fn run(args: &RunArgs) -> CliResult {
 
 /// Copies the stream (stdin when `stdin`) to `to`.
 fn spool(events: &Path, stdin: bool, to: &Path) -> CliResult<()> {
-    let file = std::fs::File::create(to).map_err(|e| CliError::io("write", to, &e))?;
-    let mut writer = BufWriter::new(file);
+    let mut writer = BufWriter::new(create_fresh(to)?);
     let copied = if stdin {
         std::io::copy(&mut std::io::stdin().lock(), &mut writer)
     } else {
@@ -184,11 +189,18 @@ fn run_stream(args: &RunArgs, spooled_from: Option<&Path>) -> CliResult {
         .resume_report()
         .map(|report| resume_warnings(args, report))
         .unwrap_or_default();
-    let verdicts_path = args.out.join(names::VERDICTS);
-    // Verdicts go to a side file renamed into place only when the whole stream was read: a bad
-    // line must not leave a partial verdicts.jsonl next to the artifacts of an earlier run.
-    let partial_path = args.out.join("verdicts.jsonl.partial");
-    let streamed = stream_verdicts(args, &mut driver, &partial_path);
+    // Verdicts go to a side file renamed into place only with the other artifacts: a bad line
+    // or a failed write must not leave new verdicts next to the artifacts of an earlier run.
+    let partial_path = args.out.join(names::VERDICTS_PARTIAL);
+    let streamed =
+        stream_verdicts(args, &mut driver, &partial_path).and_then(|counts| {
+            match driver.manager.write_checkpoint() {
+                Some(Err(e)) => Err(CliError::finding(format!(
+                    "the run's last checkpoint was not written: {e}"
+                ))),
+                _ => Ok(counts),
+            }
+        });
     let (operator_lines, extensions) = match streamed {
         Ok(counts) => counts,
         Err(err) => {
@@ -196,13 +208,6 @@ fn run_stream(args: &RunArgs, spooled_from: Option<&Path>) -> CliResult {
             return Err(err);
         }
     };
-    std::fs::rename(&partial_path, &verdicts_path)
-        .map_err(|e| CliError::io("write", &verdicts_path, &e))?;
-    if let Some(Err(e)) = driver.manager.write_checkpoint() {
-        return Err(CliError::finding(format!(
-            "the run's last checkpoint was not written: {e}"
-        )));
-    }
     let counts = Streamed {
         operator_lines,
         extensions,
@@ -226,8 +231,15 @@ fn finish_run(
     resumed: Vec<String>,
 ) -> CliResult {
     let mut written = write_artifacts(&driver.manager, &args.out)?;
+    // The side files go into place once every other artifact is written.
+    let mut renames = vec![(names::VERDICTS_PARTIAL, names::VERDICTS)];
     if spooled {
+        renames.push((names::EVENTS_PARTIAL, names::EVENTS));
         written.push(names::EVENTS);
+    }
+    for (from, to) in renames {
+        let to = args.out.join(to);
+        std::fs::rename(args.out.join(from), &to).map_err(|e| CliError::io("write", &to, &e))?;
     }
     let mut inputs: Vec<&Path> = vec![args.events.as_path()];
     inputs.extend(args.ledger_file.as_deref());
@@ -289,8 +301,7 @@ fn resume_warnings(args: &RunArgs, report: &ResumeReport) -> Vec<String> {
 /// Drives the stream into `driver`, writing one verdict line per hostcall to `path`; returns
 /// the operator lines and the distinct extensions seen.
 fn stream_verdicts(args: &RunArgs, driver: &mut Driver, path: &Path) -> CliResult<(u64, usize)> {
-    let file = std::fs::File::create(path).map_err(|e| CliError::io("write", path, &e))?;
-    let mut verdicts = BufWriter::new(file);
+    let mut verdicts = BufWriter::new(create_fresh(path)?);
     let progress = progress_bar(&args.events)?;
     let mut operator_lines = 0u64;
     let mut extensions = std::collections::BTreeSet::new();
@@ -339,7 +350,7 @@ pub fn write_artifacts(m: &ExtensionManager, dir: &Path) -> CliResult<Vec<&'stat
     ];
     let mut written = vec![names::VERDICTS];
     for (name, text) in files {
-        write_file(&dir.join(name), text.as_bytes())?;
+        write_artifact(&dir.join(name), text.as_bytes())?;
         written.push(name);
     }
     Ok(written)

@@ -37,7 +37,7 @@ use crate::hysteresis::{BandProfile, HysteresisConfig, ScoreBands};
 use crate::policy::PolicyProfile;
 
 pub use error::ConfigError;
-pub use load::{CliOverrides, ConfigFile};
+pub use load::{CliOverrides, ConfigFile, ENV_PREFIX};
 #[cfg(feature = "schema")]
 pub use schema::config_file_schema;
 

@@ -58,7 +58,7 @@ pub use capability::{
 pub use config::config_file_schema;
 pub use config::{
     CliOverrides, ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource,
-    ConfigSources, ResolvedRiskConfig, RuntimeRiskConfig,
+    ConfigSources, ResolvedRiskConfig, RuntimeRiskConfig, ENV_PREFIX,
 };
 // Exec mediation (docs/design.md §2 step 6).
 pub use hostcall::{HostCall, InvalidHostcall, MAX_ENV_NAMES};

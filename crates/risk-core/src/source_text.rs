@@ -44,6 +44,17 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The 1-based column in chars of serde_json's 1-based column in bytes on 1-based `line` of
+/// `text` (every message counts columns in chars).
+pub(crate) fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
+    let Some(row) = text.split('\n').nth(line.saturating_sub(1)) else {
+        return byte_column;
+    };
+    let before = byte_column.saturating_sub(1).min(row.len());
+    let chars = row.char_indices().take_while(|(i, _)| *i < before).count();
+    chars.saturating_add(1)
+}
+
 /// The keys of a JSON object's top level, each with the byte offset of its opening quote, in
 /// text order (for messages that place a key; the text parsed already, so a malformed tail
 /// only shortens the list).
@@ -100,6 +111,13 @@ mod tests {
         assert_eq!(names, ["a", "c\"d", "e", "g"]);
         assert_eq!(keys.first().map(|(_, o)| *o), Some(1));
         assert_eq!(json_top_level_keys("{\"cut"), []);
+    }
+
+    #[test]
+    fn char_column_turns_bytes_into_chars() {
+        assert_eq!(char_column("{\"a\": \"ééé\" x}", 1, 14), 11);
+        assert_eq!(char_column("ab\ncd", 2, 2), 2);
+        assert_eq!(char_column("ab", 5, 3), 3, "no such line: as given");
     }
 
     #[test]

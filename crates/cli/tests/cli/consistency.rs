@@ -408,6 +408,8 @@ fn config_file_errors_name_file_line_and_column() {
         ),
         ("key.toml", "alpha = 0.1\nwindow = 64\n", ":2:1: "),
         ("dup.json", "{\"alpha\": 0.1,\n \"alpha\": 0.2}", ":2:2: "),
+        // Columns count chars, not bytes.
+        ("accent.json", "{\"band_profile\": \"ééééé\" x}", ":1:26: "),
     ] {
         let file = write(dir.path(), name, text);
         let o = hostguard(&["config", "explain", "--config", s(&file)]);
@@ -428,6 +430,14 @@ fn json_stdout_is_one_document_on_usage_errors_and_late_failures() {
     let doc: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(doc.get("schema"), Some(&"hostguard.cli_error.v1".into()));
     assert!(o.stderr.starts_with("hostguard: "), "{}", o.stderr);
+    // The whole of clap's message, not its first line: it names what is missing.
+    let o = hostguard(&["run", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let error = doc["error"].as_str().unwrap();
+    assert!(
+        error.contains("--events") && error.contains("--out"),
+        "{error}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo");
@@ -608,4 +618,158 @@ fn the_run_summary_says_what_record_retention_evicted() {
         "{}",
         text.stdout
     );
+}
+
+/// Arguments and environment variables that are not UTF-8 never panic the binary.
+#[test]
+fn non_utf8_arguments_and_environment_never_panic() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let stream = two_calls(dir.path());
+    let odd = std::ffi::OsStr::from_bytes(b"r\xff");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hostguard"))
+        .current_dir(dir.path())
+        .arg("run")
+        .arg("--events")
+        .arg(&stream)
+        .arg("--out")
+        .arg(odd)
+        .env(
+            std::ffi::OsStr::from_bytes(b"JUNK"),
+            std::ffi::OsStr::from_bytes(b"\xff"),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hostguard"))
+        .args(["config", "explain"])
+        .env(
+            "HOSTGUARD_RISK_ALPHA",
+            std::ffi::OsStr::from_bytes(b"0.\xff"),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`HOSTGUARD_RISK_ALPHA` is not UTF-8"),
+        "{stderr}"
+    );
+}
+
+/// What a folder holds never redirects a write: a symlink at a side file is replaced, a pipe at
+/// an artifact's name is refused (no hang), a user's file under an artifact's name is refused.
+#[test]
+fn planted_symlinks_pipes_and_foreign_files_never_redirect_or_lose_a_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = two_calls(dir.path());
+    let out = dir.path().join("out");
+    assert_eq!(
+        hostguard(&["run", "--events", s(&stream), "--out", s(&out)]).code,
+        0
+    );
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep").unwrap();
+    for side in ["verdicts.jsonl.partial", "ledger.json.writing"] {
+        std::os::unix::fs::symlink(&victim, out.join(side)).unwrap();
+    }
+    let o = hostguard(&["run", "--events", s(&stream), "--out", s(&out), "--force"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    for name in ["verdicts.jsonl", "ledger.json"] {
+        assert!(
+            out.join(name).symlink_metadata().unwrap().is_file(),
+            "{name}"
+        );
+    }
+    // A pipe at an artifact's name: refused, not waited on.
+    std::fs::remove_file(out.join("trust.json")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(out.join("trust.json"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let o = hostguard(&["run", "--events", s(&stream), "--out", s(&out), "--force"]);
+    assert_bad_input(&o, "is not a regular file");
+    // A user's file under an artifact's name, in a folder no manifest describes.
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("ledger.json"), "my ledger").unwrap();
+    let o = hostguard(&["demo", "--out", s(&mine), "--force"]);
+    assert_bad_input(&o, "was not written by hostguard");
+    assert_eq!(
+        std::fs::read_to_string(mine.join("ledger.json")).unwrap(),
+        "my ledger"
+    );
+}
+
+/// The copy of a piped stream a failed run kept is not overwritten by the next piped run.
+#[test]
+fn a_kept_copy_of_a_failed_piped_run_is_never_overwritten() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let piped = |input: &str, force: bool| {
+        let mut args = vec!["run", "--events", "-", "--out", s(&out)];
+        if force {
+            args.push("--force");
+        }
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hostguard"))
+            .args(&args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = piped("{\"ts_ms\":1,\n", false);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("is kept as"), "{stderr}");
+    let kept = out.join("events.jsonl.partial");
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "{\"ts_ms\":1,\n");
+    let (code, stderr) = piped("", true);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("holds the stream of an earlier run that failed"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "{\"ts_ms\":1,\n");
+}
+
+/// An output file the operator restricted keeps its permissions when rewritten.
+#[test]
+fn a_rewritten_output_file_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    assert_eq!(hostguard(&["demo", "--out", s(&demo)]).code, 0);
+    let bundle = dir.path().join("internal.json");
+    std::fs::write(&bundle, "old").unwrap();
+    std::fs::set_permissions(&bundle, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = hostguard(&[
+        "bundle",
+        "build",
+        "--from",
+        s(&demo),
+        "--redact",
+        "internal",
+        "--out",
+        s(&bundle),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mode = std::fs::metadata(&bundle).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(!dir.path().join("internal.json.writing").exists());
 }

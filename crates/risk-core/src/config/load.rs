@@ -10,7 +10,7 @@ use super::{
     RuntimeRiskConfig,
 };
 use crate::hysteresis::BandProfile;
-use crate::source_text::{json_message, json_top_level_keys, line_column};
+use crate::source_text::{char_column, json_message, json_top_level_keys, line_column};
 
 /// The prefix of every environment variable the loader reads.
 pub const ENV_PREFIX: &str = "HOSTGUARD_RISK_";
@@ -181,8 +181,10 @@ fn json_entries(file: ConfigFile<'_>, path: &str) -> Result<Vec<(String, Scalar)
         column,
         message,
     };
-    let value: serde_json::Value = serde_json::from_str(file.contents)
-        .map_err(|e| malformed(Some(e.line()), Some(e.column()), json_message(&e)))?;
+    let value: serde_json::Value = serde_json::from_str(file.contents).map_err(|e| {
+        let column = char_column(file.contents, e.line(), e.column());
+        malformed(Some(e.line()), Some(column), json_message(&e))
+    })?;
     let serde_json::Value::Object(map) = value else {
         return Err(malformed(
             None,
