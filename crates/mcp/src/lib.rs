@@ -9,7 +9,8 @@
 //!   table of the reference servers' tools that a user's rules extend;
 //! - [`pins`]: the pin of a tool definition, and the pin file that fails closed;
 //! - [`gateway`]: what to do with each line from the client and from the server (gate,
-//!   refuse, forward), with no I/O of its own.
+//!   refuse, forward), with no I/O of its own;
+//! - [`relay`]: the two pumps between a client's and a server's pipes, lines bounded.
 //!
 //! ```
 //! use hostguard_mcp::mapping::ToolMap;
@@ -23,3 +24,4 @@ pub mod gateway;
 pub mod jsonrpc;
 pub mod mapping;
 pub mod pins;
+pub mod relay;
