@@ -159,6 +159,10 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Put the gate in front of an MCP server: `hostguard mcp --state DIR -- COMMAND [ARGS...]`
+    /// relays the server's stdio, every tools/call a hostcall of the gate; `approve` and
+    /// `kill` operate a gateway through DIR.
+    Mcp(McpCli),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -170,6 +174,64 @@ pub(crate) enum Command {
         /// The command whose page to print (`ledger verify`); none: the top page.
         #[arg(value_name = "COMMAND")]
         command: Vec<String>,
+    },
+}
+
+/// `hostguard mcp`: a session of the gateway, or an operator command on its state folder.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub(crate) struct McpCli {
+    #[command(subcommand)]
+    pub(crate) command: Option<McpCommand>,
+    /// The gateway's state folder (durable ledger, pins, kill switch, artifacts).
+    #[arg(long, value_name = "DIR", required = true)]
+    pub(crate) state: Option<PathBuf>,
+    /// The extension name the server's calls are gated as (default: the command's file name).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+    /// The policy profile.
+    #[arg(long, value_enum, default_value_t = Profile::Standard)]
+    pub(crate) profile: Profile,
+    /// The rollout phase of a new ledger (a resumed ledger keeps its own).
+    #[arg(long, value_enum, default_value_t = Phase::EnforceAll)]
+    pub(crate) phase: Phase,
+    /// The workspace root the server works in (absolute).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) workspace: Option<String>,
+    /// The server's command line, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub(crate) server: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum McpCommand {
+    /// Approve a tool's definition as the server last listed it (a new or changed tool is
+    /// refused until then).
+    Approve {
+        /// The gateway's state folder.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// The tool's name.
+        tool: String,
+        /// Print JSON (`hostguard.mcp_approve.v1`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Engage (or, with --lift, lift) the kill switch of the gateway: a running one refuses
+    /// every later call within a second.
+    Kill {
+        /// The gateway's state folder.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// Why (the incident reference).
+        #[arg(long, value_name = "REASON")]
+        reason: String,
+        /// Lift it instead.
+        #[arg(long)]
+        lift: bool,
+        /// Print JSON (`hostguard.mcp_kill.v1`).
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -120,6 +120,39 @@ pub struct Driver {
     pub prompted: u64,
 }
 
+/// The gate `options` describe, on `clock` (the replay's manual clock, or the wall clock of a
+/// live gateway): the one place the CLI builds a manager.
+pub fn build_gate(
+    options: &GateOptions,
+    clock: impl hostguard_manager::Clock + 'static,
+) -> CliResult<ExtensionManager> {
+    let mut builder = ExtensionManager::builder()
+        .risk_config(options.risk)
+        .policy(ExtensionPolicy::from_profile(options.profile))
+        .clock(clock)
+        .rollout_phase(options.phase);
+    if let Some(seed) = options.unsafe_fixed_salt_seed {
+        builder = builder.rng_seed(seed);
+    }
+    if let Some(root) = &options.workspace {
+        builder = builder.workspace(root.clone());
+    }
+    if let Some(file) = &options.ledger_file {
+        builder = builder.durable_ledger(file, LEDGER_FILE_FSYNC);
+        if let Some(key) = &options.checkpoint_key {
+            let key = crate::key_cmd::read_signer_key(key)?;
+            builder = builder.checkpoints(checkpoint_path(file), key, CheckpointEvery::default());
+        }
+    }
+    builder.build().map_err(|e| match e {
+        // A ledger that does not verify is a finding (runbook Procedure 5), not bad usage.
+        BuildError::LedgerDamaged { .. } | BuildError::CheckpointRefused { .. } => {
+            CliError::finding(format!("{e}"))
+        }
+        e => CliError::input(format!("cannot build the gate: {e}")),
+    })
+}
+
 /// How often `--ledger-file` is flushed to disk: a crash loses at most the last 63 decisions of a
 /// run (the file stays a valid chain; a torn last line is cut off and reported on the next run).
 const LEDGER_FILE_FSYNC: FsyncPolicy = FsyncPolicy::EveryN(match NonZeroU32::new(64) {
@@ -134,32 +167,7 @@ impl Driver {
     /// Builds the gate.
     pub fn new(options: &GateOptions) -> CliResult<Driver> {
         let clock = ManualClock::new(options.start_ms);
-        let mut builder = ExtensionManager::builder()
-            .risk_config(options.risk)
-            .policy(ExtensionPolicy::from_profile(options.profile))
-            .clock(clock.clone())
-            .rollout_phase(options.phase);
-        if let Some(seed) = options.unsafe_fixed_salt_seed {
-            builder = builder.rng_seed(seed);
-        }
-        if let Some(root) = &options.workspace {
-            builder = builder.workspace(root.clone());
-        }
-        if let Some(file) = &options.ledger_file {
-            builder = builder.durable_ledger(file, LEDGER_FILE_FSYNC);
-            if let Some(key) = &options.checkpoint_key {
-                let key = crate::key_cmd::read_signer_key(key)?;
-                builder =
-                    builder.checkpoints(checkpoint_path(file), key, CheckpointEvery::default());
-            }
-        }
-        let manager = builder.build().map_err(|e| match e {
-            // A ledger that does not verify is a finding (runbook Procedure 5), not bad usage.
-            BuildError::LedgerDamaged { .. } | BuildError::CheckpointRefused { .. } => {
-                CliError::finding(format!("{e}"))
-            }
-            e => CliError::input(format!("cannot build the gate: {e}")),
-        })?;
+        let manager = build_gate(options, clock.clone())?;
         Ok(Driver {
             manager,
             clock,

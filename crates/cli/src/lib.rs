@@ -32,6 +32,7 @@ pub mod export_cmd;
 pub mod key_cmd;
 pub mod labels;
 pub mod ledger_cmd;
+pub mod mcp_cmd;
 pub mod out_dir;
 pub mod plural;
 pub mod rules_cmd;

@@ -17,7 +17,7 @@ use hostguard_cli::key_cmd;
 use hostguard_cli::rules_cmd::{self, Subject, TestArgs};
 use hostguard_cli::run_cmd::{self, RunArgs};
 use hostguard_cli::whatif_cmd::{self, WhatIfArgs};
-use hostguard_cli::{config_cmd, events, export_cmd, ledger_cmd, triage_cmd};
+use hostguard_cli::{config_cmd, events, export_cmd, ledger_cmd, mcp_cmd, triage_cmd};
 use hostguard_manager::IncidentBundleFilter;
 
 use args::{
@@ -148,6 +148,7 @@ fn dispatch(command: Command) -> CliResult {
             EventsCommand::Check { file, json } => events::check(&file, json),
         },
         Command::Rules { command } => rules(command),
+        Command::Mcp(mcp) => mcp_command(mcp),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man { command } => manual::man(&command),
         Command::Config { command } => match command {
@@ -155,6 +156,28 @@ fn dispatch(command: Command) -> CliResult {
                 config_cmd::explain(config.as_deref(), &risk.overrides(), json)
             }
         },
+    }
+}
+
+fn mcp_command(mcp: args::McpCli) -> CliResult {
+    match mcp.command {
+        Some(args::McpCommand::Approve { state, tool, json }) => {
+            mcp_cmd::approve(&state, &tool, json)
+        }
+        Some(args::McpCommand::Kill {
+            state,
+            reason,
+            lift,
+            json,
+        }) => mcp_cmd::kill(&state, &reason, lift, json),
+        None => mcp_cmd::run(&mcp_cmd::McpArgs {
+            state: mcp.state.unwrap_or_default(),
+            name: mcp.name,
+            profile: mcp.profile.into(),
+            phase: mcp.phase.into(),
+            workspace: mcp.workspace,
+            server: mcp.server,
+        }),
     }
 }
 

@@ -14,6 +14,8 @@ mod consistency;
 mod example_config;
 #[path = "cli/export.rs"]
 mod export;
+#[path = "cli/mcp.rs"]
+mod mcp;
 #[path = "../../ledger/tests/support/rechain.rs"]
 mod rechain;
 #[path = "cli/schemas.rs"]

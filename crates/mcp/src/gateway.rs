@@ -54,8 +54,13 @@ pub struct Gateway {
     extension: String,
     map: ToolMap,
     pins: PinStore,
-    /// The last `tools/list`'s verdict on each tool, by name.
-    listed: BTreeMap<String, PinCheck>,
+    /// The last `tools/list`'s verdict on each tool, by name, and the tool's pin now.
+    listed: BTreeMap<String, (PinCheck, String)>,
+    /// Trust on first use: the first `tools/list` approves what it lists (a gateway with no
+    /// pin file yet); every later change is refused until approved.
+    trust_first_list: bool,
+    /// Bumped whenever `listed` changes (for a caller that persists it).
+    listed_version: u64,
     pending: VecDeque<(String, Pending)>,
     next_call: u64,
 }
@@ -74,6 +79,8 @@ impl Gateway {
             map,
             pins,
             listed: BTreeMap::new(),
+            trust_first_list: false,
+            listed_version: 0,
             pending: VecDeque::new(),
             next_call: 0,
         }
@@ -84,9 +91,41 @@ impl Gateway {
         &self.manager
     }
 
-    /// The last `tools/list`'s verdict on each tool.
-    pub fn listed(&self) -> &BTreeMap<String, PinCheck> {
+    /// The last `tools/list`'s verdict on each tool, and its pin now.
+    pub fn listed(&self) -> &BTreeMap<String, (PinCheck, String)> {
         &self.listed
+    }
+
+    /// Changes whenever [`listed`](Self::listed) does.
+    pub fn listed_version(&self) -> u64 {
+        self.listed_version
+    }
+
+    /// Trust on first use: the next `tools/list` approves every tool it lists (for a gateway
+    /// whose pin file does not exist yet); the caller saves [`pins`](Self::pins) after it.
+    pub fn trust_first_list(&mut self) {
+        self.trust_first_list = true;
+    }
+
+    /// The approved pins.
+    pub fn pins(&self) -> &PinStore {
+        &self.pins
+    }
+
+    /// Replaces the approved pins (an operator approved a tool) and re-checks what was listed.
+    pub fn set_pins(&mut self, pins: PinStore) {
+        self.pins = pins;
+        for (name, (check, pin)) in &mut self.listed {
+            *check = match self.pins.pinned(name) {
+                Some(p) if p == pin => PinCheck::Same,
+                Some(p) => PinCheck::Changed {
+                    pinned: p.to_owned(),
+                    pin: pin.clone(),
+                },
+                None => PinCheck::New { pin: pin.clone() },
+            };
+        }
+        self.listed_version = self.listed_version.saturating_add(1);
     }
 
     /// A line from the client, at `now_ms`.
@@ -186,7 +225,7 @@ impl Gateway {
     fn pin_refusal(&self, tool: &str) -> Option<String> {
         let approve =
             format!("an operator reviews it and runs `hostguard mcp approve --state DIR {tool}`");
-        match self.listed.get(tool) {
+        match self.listed.get(tool).map(|(check, _)| check) {
             Some(PinCheck::Same) => None,
             Some(PinCheck::New { .. }) => Some(format!(
                 "hostguard refused `{tool}`: the tool is new and not approved; {approve}"
@@ -226,11 +265,18 @@ impl Gateway {
         let tools = result
             .and_then(|r| r.get("tools"))
             .and_then(Value::as_array);
+        let trust = std::mem::take(&mut self.trust_first_list);
         for tool in tools.into_iter().flatten() {
             if let Some(name) = tool.get("name").and_then(Value::as_str) {
-                self.listed.insert(name.to_owned(), self.pins.check(tool));
+                let pin = crate::pins::pin_of(tool);
+                if trust {
+                    self.pins.approve(name, &pin);
+                }
+                self.listed
+                    .insert(name.to_owned(), (self.pins.check(tool), pin));
             }
         }
+        self.listed_version = self.listed_version.saturating_add(1);
     }
 
     fn remember(&mut self, id: &Value, pending: Pending) {

@@ -1,0 +1,327 @@
+//! `hostguard mcp`: the gate in front of an MCP server (`hostguard-mcp`, docs/mcp.md). The
+//! gateway spawns the server, relays its stdio through the gate and keeps its state in a
+//! folder DIR that the operator commands share with a running gateway:
+//!
+//! - `DIR/ledger.jsonl`: the durable ledger (`hostguard ledger verify`/`replay` read it);
+//! - `DIR/pins.json`: the approved tool pins (none yet: the first `tools/list` is trusted);
+//! - `DIR/listed.json`: the last `tools/list`'s tools, their pins and standing;
+//! - `DIR/kill.json`: the kill switch an operator sets (`mcp kill`), applied within a second;
+//! - at the end of a session, the run artifacts (`alerts.json`, `ledger.json`, ...), so that
+//!   `hostguard bundle build --from DIR` and `hostguard triage DIR/alerts.json` work.
+//!
+//! Standard output is the protocol: everything human goes to standard error.
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hostguard_manager::{PolicyProfile, RolloutPhase, RuntimeRiskConfig, SystemClock};
+use hostguard_mcp::gateway::Gateway;
+use hostguard_mcp::mapping::ToolMap;
+use hostguard_mcp::pins::{PinCheck, PinStore};
+use hostguard_mcp::relay::{relay, ClientOut};
+use serde::{Deserialize, Serialize};
+
+use crate::drive::{build_gate, GateOptions};
+use crate::error::{read_json_file, write_artifact, CliError, CliResult, ExitKind};
+use crate::ledger_cmd::to_json_pretty;
+
+/// The durable ledger in DIR.
+pub const LEDGER_FILE: &str = "ledger.jsonl";
+/// The approved pins in DIR.
+pub const PINS_FILE: &str = "pins.json";
+/// The last `tools/list` in DIR.
+pub const LISTED_FILE: &str = "listed.json";
+/// The operator's kill switch in DIR.
+pub const KILL_FILE: &str = "kill.json";
+
+/// How often a running gateway looks at DIR (kill switch, approvals): a kill switch takes
+/// effect within this (well under the one second the runbook asks).
+const CONTROL_TICK: Duration = Duration::from_millis(200);
+
+/// What `hostguard mcp` was asked.
+#[derive(Debug, Clone)]
+pub struct McpArgs {
+    /// The state folder.
+    pub state: PathBuf,
+    /// The extension name (default: the command's file name).
+    pub name: Option<String>,
+    /// The policy profile.
+    pub profile: PolicyProfile,
+    /// The rollout phase of a new ledger.
+    pub phase: RolloutPhase,
+    /// The workspace root.
+    pub workspace: Option<String>,
+    /// The server's command line.
+    pub server: Vec<String>,
+}
+
+/// One tool of `listed.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListedTool {
+    /// `same` (approved), `new` or `changed` (refused until approved).
+    pub standing: String,
+    /// Its pin now.
+    pub pin: String,
+}
+
+/// `kill.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KillState {
+    /// Engaged.
+    pub on: bool,
+    /// Why (the incident reference).
+    pub reason: String,
+}
+
+/// `hostguard mcp --state DIR -- COMMAND...`: runs one session of the gateway.
+pub fn run(args: &McpArgs) -> CliResult {
+    let Some((program, program_args)) = args.server.split_first() else {
+        return Err(CliError::input(
+            "no server command: `hostguard mcp --state DIR -- COMMAND [ARGS...]`",
+        ));
+    };
+    std::fs::create_dir_all(&args.state).map_err(|e| CliError::out_dir(&args.state, &e))?;
+    let name = args.name.clone().unwrap_or_else(|| default_name(program));
+    let gateway = Arc::new(Mutex::new(open_gateway(args, &name)?));
+    let mut child = Command::new(program)
+        .args(program_args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| CliError::input(format!("cannot start the server `{program}`: {e}")))?;
+    let (Some(server_in), Some(server_out)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err(CliError::input(format!(
+            "the server `{program}` has no stdio pipes"
+        )));
+    };
+    let done = AtomicBool::new(false);
+    let client_out: ClientOut = Arc::new(Mutex::new(Box::new(std::io::stdout())));
+    let end = std::thread::scope(|scope| {
+        let control = scope.spawn(|| control_loop(&gateway, &args.state, &name, &done));
+        let end = relay(
+            Arc::clone(&gateway),
+            Arc::new(SystemClock),
+            BufReader::new(std::io::stdin()),
+            client_out,
+            server_in,
+            BufReader::new(server_out),
+        );
+        done.store(true, Ordering::Release);
+        let _ = control.join();
+        end
+    });
+    let status = child
+        .wait()
+        .map_err(|e| CliError::input(format!("the server `{program}`: {e}")))?;
+    let g = gateway
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    sync_state(&g, &args.state)?;
+    crate::run_cmd::write_artifacts(g.manager(), &args.state)?;
+    eprintln!(
+        "hostguard: mcp: session of `{name}` ended (server {status}{}); state in `{}`",
+        if end.too_long > 0 {
+            format!(", {} over-long lines dropped", end.too_long)
+        } else {
+            String::new()
+        },
+        args.state.display()
+    );
+    Ok(ExitKind::Ok)
+}
+
+/// The gate and the gateway of a session: the durable ledger resumed, the pins loaded (a
+/// damaged pin file refuses to start: fail closed), the kill switch applied.
+fn open_gateway(args: &McpArgs, name: &str) -> CliResult<Gateway> {
+    let options = GateOptions {
+        risk: RuntimeRiskConfig {
+            enabled: true,
+            ..RuntimeRiskConfig::default()
+        },
+        profile: args.profile,
+        phase: args.phase,
+        unsafe_fixed_salt_seed: None,
+        start_ms: 0,
+        workspace: args.workspace.clone(),
+        ledger_file: Some(args.state.join(LEDGER_FILE)),
+        checkpoint_key: None,
+    };
+    let manager = build_gate(&options, SystemClock)?;
+    let pins_path = args.state.join(PINS_FILE);
+    let first_use = !pins_path.exists();
+    let pins = PinStore::load(&pins_path).map_err(|e| CliError::finding(e.to_string()))?;
+    let mut gateway = Gateway::new(manager, name, ToolMap::default(), pins);
+    if first_use {
+        gateway.trust_first_list();
+    }
+    if let Some(kill) = read_kill(&args.state)? {
+        gateway
+            .manager()
+            .set_kill_switch(name, kill.on, &kill.reason);
+    }
+    Ok(gateway)
+}
+
+/// Every tick until `done`: applies a changed kill switch, reloads approved pins, and writes
+/// what the gateway learned (listed tools, first-use pins) to DIR.
+fn control_loop(gateway: &Mutex<Gateway>, state: &Path, name: &str, done: &AtomicBool) {
+    let mut kill = read_kill(state).ok().flatten();
+    let mut pins_seen = modified(&state.join(PINS_FILE));
+    let mut listed_seen = 0;
+    while !done.load(Ordering::Acquire) {
+        std::thread::sleep(CONTROL_TICK);
+        let mut g = gateway
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = read_kill(state).ok().flatten();
+        if now != kill {
+            if let Some(k) = &now {
+                g.manager().set_kill_switch(name, k.on, &k.reason);
+            }
+            kill = now;
+        }
+        let pins_now = modified(&state.join(PINS_FILE));
+        if pins_now != pins_seen {
+            match PinStore::load(&state.join(PINS_FILE)) {
+                Ok(pins) => g.set_pins(pins),
+                // Fail closed: no tool passes on pins that cannot be read.
+                Err(e) => {
+                    eprintln!("hostguard: mcp: {e}");
+                    g.set_pins(PinStore::empty());
+                }
+            }
+            pins_seen = pins_now;
+        }
+        if g.listed_version() != listed_seen {
+            listed_seen = g.listed_version();
+            if let Err(e) = sync_state(&g, state) {
+                eprintln!("hostguard: mcp: {e}");
+            }
+            pins_seen = modified(&state.join(PINS_FILE));
+        }
+    }
+}
+
+/// Writes `listed.json`, and `pins.json` when the gateway's pins differ from the file's.
+fn sync_state(g: &Gateway, state: &Path) -> CliResult<()> {
+    let listed: std::collections::BTreeMap<&str, ListedTool> = g
+        .listed()
+        .iter()
+        .map(|(name, (check, pin))| {
+            let standing = match check {
+                PinCheck::Same => "same",
+                PinCheck::New { .. } => "new",
+                PinCheck::Changed { .. } => "changed",
+            };
+            (
+                name.as_str(),
+                ListedTool {
+                    standing: standing.to_owned(),
+                    pin: pin.clone(),
+                },
+            )
+        })
+        .collect();
+    write_artifact(
+        &state.join(LISTED_FILE),
+        format!("{}\n", to_json_pretty(&listed)?).as_bytes(),
+    )?;
+    let pins_path = state.join(PINS_FILE);
+    if PinStore::load(&pins_path).ok().as_ref() != Some(g.pins()) {
+        g.pins()
+            .save(&pins_path)
+            .map_err(|e| CliError::input(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// `hostguard mcp approve --state DIR TOOL`: approves the tool's pin as last listed.
+pub fn approve(state: &Path, tool: &str, json: bool) -> CliResult {
+    let listed: std::collections::BTreeMap<String, ListedTool> = read_json_file(
+        &state.join(LISTED_FILE),
+        "the gateway's last tools/list (`listed.json`)",
+    )?;
+    let Some(entry) = listed.get(tool) else {
+        let known: Vec<&str> = listed.keys().map(String::as_str).collect();
+        return Err(CliError::input(format!(
+            "`{tool}` is not in the server's last tools/list (listed: {})",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )));
+    };
+    let pins_path = state.join(PINS_FILE);
+    let mut pins = PinStore::load(&pins_path).map_err(|e| CliError::finding(e.to_string()))?;
+    pins.approve(tool, &entry.pin);
+    pins.save(&pins_path)
+        .map_err(|e| CliError::input(e.to_string()))?;
+    if json {
+        let doc = serde_json::json!({"schema": "hostguard.mcp_approve.v1", "tool": tool, "pin": entry.pin});
+        crate::outln!("{}", to_json_pretty(&doc)?)?;
+    } else {
+        crate::outln!(
+            "approved `{tool}` (pin {}); a running gateway takes it within a second",
+            entry.pin
+        )?;
+    }
+    Ok(ExitKind::Ok)
+}
+
+/// `hostguard mcp kill --state DIR --reason R [--lift]`.
+pub fn kill(state: &Path, reason: &str, lift: bool, json: bool) -> CliResult {
+    std::fs::create_dir_all(state).map_err(|e| CliError::out_dir(state, &e))?;
+    let kill = KillState {
+        on: !lift,
+        reason: reason.to_owned(),
+    };
+    write_artifact(
+        &state.join(KILL_FILE),
+        format!("{}\n", to_json_pretty(&kill)?).as_bytes(),
+    )?;
+    if json {
+        let doc = serde_json::json!({
+            "schema": "hostguard.mcp_kill.v1",
+            "state": state.display().to_string(),
+            "on": kill.on,
+            "reason": kill.reason,
+        });
+        crate::outln!("{}", to_json_pretty(&doc)?)?;
+    } else {
+        crate::outln!(
+            "kill switch {} for the gateway in `{}`: a running gateway applies it within a second, a new one at start",
+            if lift { "lifted" } else { "engaged" },
+            state.display()
+        )?;
+    }
+    Ok(ExitKind::Ok)
+}
+
+fn read_kill(state: &Path) -> CliResult<Option<KillState>> {
+    let path = state.join(KILL_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    read_json_file(&path, "a kill switch (`kill.json`)").map(Some)
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    path.metadata().and_then(|m| m.modified()).ok()
+}
+
+/// The extension name of a server: its command's file name.
+fn default_name(program: &str) -> String {
+    Path::new(program)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("mcp-server")
+        .to_owned()
+}
