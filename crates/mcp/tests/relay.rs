@@ -125,7 +125,15 @@ fn gateway() -> Gateway {
     for tool in tools().as_array().unwrap() {
         pins.approve(tool["name"].as_str().unwrap(), &pin_of(tool));
     }
-    Gateway::new(manager, "fake", ToolMap::default(), pins)
+    let mut g = Gateway::new(manager, "fake", ToolMap::default(), pins);
+    // The client listed the tools before this stretch of the session (the client pump reads
+    // ahead of the server's answers, so the listing in the lines below may land later).
+    let list = json!({"jsonrpc": "2.0", "id": "earlier", "method": "tools/list"}).to_string();
+    g.from_client(list.as_bytes(), 0);
+    let listed =
+        json!({"jsonrpc": "2.0", "id": "earlier", "result": {"tools": tools()}}).to_string();
+    g.from_server(listed.as_bytes(), 0);
+    g
 }
 
 #[test]
