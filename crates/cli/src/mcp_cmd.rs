@@ -22,7 +22,7 @@ use hostguard_manager::{PolicyProfile, RolloutPhase, RuntimeRiskConfig, SystemCl
 use hostguard_mcp::gateway::Gateway;
 use hostguard_mcp::mapping::ToolMap;
 use hostguard_mcp::pins::{PinCheck, PinStore};
-use hostguard_mcp::relay::{relay, ClientOut};
+use hostguard_mcp::relay::{client_pump, server_pump, ClientOut};
 use serde::{Deserialize, Serialize};
 
 use crate::drive::{build_gate, GateOptions};
@@ -41,6 +41,9 @@ pub const KILL_FILE: &str = "kill.json";
 /// How often a running gateway looks at DIR (kill switch, approvals): a kill switch takes
 /// effect within this (well under the one second the runbook asks).
 const CONTROL_TICK: Duration = Duration::from_millis(200);
+
+/// The largest state file read (pins, kill switch).
+const MAX_STATE_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// What `hostguard mcp` was asked.
 #[derive(Debug, Clone)]
@@ -103,22 +106,29 @@ pub fn run(args: &McpArgs) -> CliResult {
     };
     let done = AtomicBool::new(false);
     let client_out: ClientOut = Arc::new(Mutex::new(Box::new(std::io::stdout())));
+    // The client's side runs detached: the session ends when the server's output does — the
+    // server exited, or closed its output after the client's input ended — and a client
+    // whose server is gone must not wait on a gateway that waits on the client.
+    {
+        let (gateway, client_out) = (Arc::clone(&gateway), Arc::clone(&client_out));
+        std::thread::spawn(move || {
+            let stdin = BufReader::new(std::io::stdin());
+            client_pump(&gateway, &SystemClock, stdin, &client_out, server_in)
+        });
+    }
     let end = std::thread::scope(|scope| {
         let control = scope.spawn(|| control_loop(&gateway, &args.state, &name, &done));
-        let end = relay(
-            Arc::clone(&gateway),
-            Arc::new(SystemClock),
-            BufReader::new(std::io::stdin()),
-            client_out,
-            server_in,
+        let end = server_pump(
+            &gateway,
+            &SystemClock,
             BufReader::new(server_out),
+            &client_out,
         );
         done.store(true, Ordering::Release);
         let _ = control.join();
         end
     });
-    let status = child
-        .wait()
+    let status = wait_briefly(&mut child)
         .map_err(|e| CliError::input(format!("the server `{program}`: {e}")))?;
     let g = gateway
         .lock()
@@ -135,6 +145,19 @@ pub fn run(args: &McpArgs) -> CliResult {
         args.state.display()
     );
     Ok(ExitKind::Ok)
+}
+
+/// The server's exit status, once its output ended: it has a grace period to exit, then it is
+/// killed (a server that closed its output but lingers, or left a child holding it).
+fn wait_briefly(child: &mut std::process::Child) -> std::io::Result<std::process::ExitStatus> {
+    for _ in 0..20 {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill()?;
+    child.wait()
 }
 
 /// The gate and the gateway of a session: the durable ledger resumed, the pins loaded (a
@@ -161,7 +184,7 @@ fn open_gateway(args: &McpArgs, name: &str) -> CliResult<Gateway> {
     if first_use {
         gateway.trust_first_list();
     }
-    if let Some(kill) = read_kill(&args.state)? {
+    if let Some(kill) = read_kill(&args.state) {
         gateway
             .manager()
             .set_kill_switch(name, kill.on, &kill.reason);
@@ -170,49 +193,54 @@ fn open_gateway(args: &McpArgs, name: &str) -> CliResult<Gateway> {
 }
 
 /// Every tick until `done`: applies a changed kill switch, reloads approved pins, and writes
-/// what the gateway learned (listed tools, first-use pins) to DIR.
+/// what the gateway learned (listed tools, first-use pins) to DIR. Files are read and written
+/// outside the gateway's lock (the pumps never wait on the disk); a change is seen by content,
+/// not by modification time.
 fn control_loop(gateway: &Mutex<Gateway>, state: &Path, name: &str, done: &AtomicBool) {
-    let mut kill = read_kill(state).ok().flatten();
-    let mut pins_seen = modified(&state.join(PINS_FILE));
+    let mut kill = read_kill(state);
+    let mut pins_seen = file_bytes(&state.join(PINS_FILE));
     let mut listed_seen = 0;
     while !done.load(Ordering::Acquire) {
         std::thread::sleep(CONTROL_TICK);
-        let mut g = gateway
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = read_kill(state).ok().flatten();
-        if now != kill {
-            if let Some(k) = &now {
-                g.manager().set_kill_switch(name, k.on, &k.reason);
+        let kill_now = read_kill(state);
+        let pins_now = file_bytes(&state.join(PINS_FILE));
+        let reloaded = (pins_now != pins_seen).then(|| PinStore::load(&state.join(PINS_FILE)));
+        let snapshot = {
+            let mut g = gateway
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if kill_now != kill {
+                if let Some(k) = &kill_now {
+                    g.manager().set_kill_switch(name, k.on, &k.reason);
+                }
             }
-            kill = now;
-        }
-        let pins_now = modified(&state.join(PINS_FILE));
-        if pins_now != pins_seen {
-            match PinStore::load(&state.join(PINS_FILE)) {
-                Ok(pins) => g.set_pins(pins),
+            match reloaded {
+                Some(Ok(pins)) => g.set_pins(pins),
                 // Fail closed: no tool passes on pins that cannot be read.
-                Err(e) => {
+                Some(Err(e)) => {
                     eprintln!("hostguard: mcp: {e}");
                     g.set_pins(PinStore::empty());
                 }
+                None => {}
             }
-            pins_seen = pins_now;
-        }
-        if g.listed_version() != listed_seen {
-            listed_seen = g.listed_version();
-            if let Err(e) = sync_state(&g, state) {
+            (g.listed_version() != listed_seen)
+                .then(|| (g.listed_version(), listed_tools(&g), g.pins().clone()))
+        };
+        kill = kill_now;
+        pins_seen = pins_now;
+        if let Some((version, listed, pins)) = snapshot {
+            listed_seen = version;
+            if let Err(e) = write_state(state, &listed, &pins) {
                 eprintln!("hostguard: mcp: {e}");
             }
-            pins_seen = modified(&state.join(PINS_FILE));
+            pins_seen = file_bytes(&state.join(PINS_FILE));
         }
     }
 }
 
-/// Writes `listed.json`, and `pins.json` when the gateway's pins differ from the file's.
-fn sync_state(g: &Gateway, state: &Path) -> CliResult<()> {
-    let listed: std::collections::BTreeMap<&str, ListedTool> = g
-        .listed()
+/// The gateway's last listing, as `listed.json` holds it.
+fn listed_tools(g: &Gateway) -> std::collections::BTreeMap<String, ListedTool> {
+    g.listed()
         .iter()
         .map(|(name, (check, pin))| {
             let standing = match check {
@@ -220,26 +248,35 @@ fn sync_state(g: &Gateway, state: &Path) -> CliResult<()> {
                 PinCheck::New { .. } => "new",
                 PinCheck::Changed { .. } => "changed",
             };
-            (
-                name.as_str(),
-                ListedTool {
-                    standing: standing.to_owned(),
-                    pin: pin.clone(),
-                },
-            )
+            let tool = ListedTool {
+                standing: standing.to_owned(),
+                pin: pin.clone(),
+            };
+            (name.clone(), tool)
         })
-        .collect();
-    write_artifact(
-        &state.join(LISTED_FILE),
-        format!("{}\n", to_json_pretty(&listed)?).as_bytes(),
-    )?;
+        .collect()
+}
+
+/// Writes `listed.json`, and `pins.json` only when there is none yet (the first use's
+/// pins): an operator's file is never overwritten, a damaged one never repaired by the gateway.
+fn write_state(
+    state: &Path,
+    listed: &std::collections::BTreeMap<String, ListedTool>,
+    pins: &PinStore,
+) -> CliResult<()> {
+    let text = format!("{}\n", to_json_pretty(listed)?);
+    write_artifact(&state.join(LISTED_FILE), text.as_bytes())?;
     let pins_path = state.join(PINS_FILE);
-    if PinStore::load(&pins_path).ok().as_ref() != Some(g.pins()) {
-        g.pins()
-            .save(&pins_path)
+    if pins_path.symlink_metadata().is_err() {
+        pins.save(&pins_path)
             .map_err(|e| CliError::input(e.to_string()))?;
     }
     Ok(())
+}
+
+/// The state of the gateway at the end of a session, written to DIR.
+fn sync_state(g: &Gateway, state: &Path) -> CliResult<()> {
+    write_state(state, &listed_tools(g), g.pins())
 }
 
 /// `hostguard mcp approve --state DIR TOOL`: approves the tool's pin as last listed.
@@ -305,16 +342,29 @@ pub fn kill(state: &Path, reason: &str, lift: bool, json: bool) -> CliResult {
     Ok(ExitKind::Ok)
 }
 
-fn read_kill(state: &Path) -> CliResult<Option<KillState>> {
+/// The kill switch in DIR: none without a file; a file that is not a kill switch (damaged,
+/// not a regular file, too long) engages it — fail closed.
+fn read_kill(state: &Path) -> Option<KillState> {
     let path = state.join(KILL_FILE);
-    if !path.exists() {
-        return Ok(None);
-    }
-    read_json_file(&path, "a kill switch (`kill.json`)").map(Some)
+    path.symlink_metadata().ok()?;
+    let parsed =
+        file_bytes(&path).and_then(|bytes| serde_json::from_slice::<KillState>(&bytes).ok());
+    Some(parsed.unwrap_or_else(|| KillState {
+        on: true,
+        reason: format!(
+            "`{}` is not a kill switch file: engaged, fail closed",
+            path.display()
+        ),
+    }))
 }
 
-fn modified(path: &Path) -> Option<std::time::SystemTime> {
-    path.metadata().and_then(|m| m.modified()).ok()
+/// A small regular file's bytes (never a symlink's target, a pipe or a device); `None` else.
+fn file_bytes(path: &Path) -> Option<Vec<u8>> {
+    let meta = path.symlink_metadata().ok()?;
+    if !meta.is_file() || meta.len() > MAX_STATE_FILE_BYTES {
+        return None;
+    }
+    std::fs::read(path).ok()
 }
 
 /// The extension name of a server: its command's file name.

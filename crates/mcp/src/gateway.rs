@@ -8,9 +8,12 @@
 //!   reviews it, and the server never sees the call. A prompt is refused with that explanation
 //!   (elicitation is a later step).
 //! - A tool that is new or changed since its pin was approved is refused ([`PinStore`]).
-//! - A `tools/list` response is checked against the pins as it passes.
-//! - A line the gateway cannot read is never forwarded: a server might read it differently
-//!   (`NaN`, a batch hiding a `tools/call`); the client gets a JSON-RPC error instead.
+//! - A result that lists tools is checked against the pins and reaches the client without the
+//!   tools that are new, changed or listed twice: the model never reads an unapproved
+//!   definition.
+//! - A line the gateway cannot read is never forwarded, either way: the other side might read
+//!   it differently (`NaN`, a batch hiding a `tools/call`, `Method` beside `method`); a client
+//!   gets a JSON-RPC error instead, a server's line is dropped.
 //! - Everything else passes through byte for byte.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -18,7 +21,9 @@ use std::collections::{BTreeMap, VecDeque};
 use hostguard_manager::{ExtensionManager, HostCall, Outcome, Verdict};
 use serde_json::Value;
 
-use crate::jsonrpc::{error_response, parse_line, tool_error_result, Frame, Message};
+use crate::jsonrpc::{
+    error_response, has_case_variant, parse_line, tool_error_result, Frame, Message,
+};
 use crate::mapping::ToolMap;
 use crate::pins::{PinCheck, PinStore};
 
@@ -44,8 +49,6 @@ pub enum Action {
 enum Pending {
     /// A `tools/call` the gate allowed: its hostcall ids and when it was sent.
     Call { call_ids: Vec<String>, sent_ms: u64 },
-    /// A `tools/list`: its response is checked against the pins.
-    List,
 }
 
 /// One gateway: one client, one server, one extension of the gate.
@@ -145,32 +148,49 @@ impl Gateway {
             Frame::One(Message::Notification { method, .. }) if method == "tools/call" => {
                 Vec::new()
             }
-            Frame::One(Message::Request { id, method, .. }) if method == "tools/list" => {
-                self.remember(&id, Pending::List);
-                vec![Action::ToServer(line.to_vec())]
-            }
             Frame::One(_) => vec![Action::ToServer(line.to_vec())],
             Frame::Batch(items) => batch(line, &items),
         }
     }
 
-    /// A line from the server, at `now_ms`.
+    /// A line from the server, at `now_ms`. A line the gateway cannot read is dropped (a client
+    /// might read it differently); a result that lists tools — whatever request it answers —
+    /// is checked against the pins and reaches the client without the tools it may not call,
+    /// so the model never reads a new or changed definition.
     pub fn from_server(&mut self, line: &[u8], now_ms: u64) -> Vec<Action> {
-        if let Ok(Frame::One(Message::Response { id, result, error })) = parse_line(line) {
-            match self.take(&id) {
-                Some(Pending::Call { call_ids, sent_ms }) => {
-                    let outcome = outcome_of(result.as_ref(), error.as_ref());
-                    let latency = now_ms.saturating_sub(sent_ms);
-                    for call_id in &call_ids {
-                        self.manager
-                            .record_outcome_with_latency(call_id, outcome.clone(), latency);
+        let frame = match parse_line(line) {
+            Ok(frame) => frame,
+            Err(_) => return Vec::new(),
+        };
+        match frame {
+            Frame::One(Message::Response { id, result, error }) => {
+                self.outcome(&id, result.as_ref(), error.as_ref(), now_ms);
+                match result.as_ref().and_then(|r| r.get("tools")) {
+                    Some(_) => {
+                        let filtered = self.screen_tools(result);
+                        let reply =
+                            serde_json::json!({"jsonrpc": "2.0", "id": id, "result": filtered});
+                        vec![Action::ToClient(reply.to_string().into_bytes())]
                     }
+                    None => vec![Action::ToClient(line.to_vec())],
                 }
-                Some(Pending::List) => self.check_pins(result.as_ref()),
-                None => {}
+            }
+            // A batch from the server may hide a tools list: refused whole.
+            Frame::Batch(_) => Vec::new(),
+            Frame::One(_) => vec![Action::ToClient(line.to_vec())],
+        }
+    }
+
+    /// Feeds a `tools/call`'s response to the gate.
+    fn outcome(&mut self, id: &Value, result: Option<&Value>, error: Option<&Value>, now_ms: u64) {
+        if let Some(Pending::Call { call_ids, sent_ms }) = self.take(id) {
+            let outcome = outcome_of(result, error);
+            let latency = now_ms.saturating_sub(sent_ms);
+            for call_id in &call_ids {
+                self.manager
+                    .record_outcome_with_latency(call_id, outcome.clone(), latency);
             }
         }
-        vec![Action::ToClient(line.to_vec())]
     }
 
     /// Gates one `tools/call`: pins first, then every hostcall of its arguments.
@@ -181,6 +201,13 @@ impl Gateway {
         params: Option<&Value>,
         now_ms: u64,
     ) -> Vec<Action> {
+        if params
+            .and_then(Value::as_object)
+            .is_some_and(|p| has_case_variant(p, &["name", "arguments"]))
+        {
+            let text = "hostguard refused this call: its params spell `name` or `arguments` in another letter case; the call was not sent";
+            return vec![Action::ToClient(tool_error_result(&id, text).into_bytes())];
+        }
         let tool = params
             .and_then(|p| p.get("name"))
             .and_then(Value::as_str)
@@ -223,18 +250,22 @@ impl Gateway {
     /// Why a tool is refused before its arguments are looked at: not listed with an approved
     /// pin.
     fn pin_refusal(&self, tool: &str) -> Option<String> {
+        // The text reaches the model: it names no command the model could run to approve
+        // itself, and the tool's name (the server's words) is shown as a JSON string.
         let approve =
-            format!("an operator reviews it and runs `hostguard mcp approve --state DIR {tool}`");
-        match self.listed.get(tool).map(|(check, _)| check) {
+            "a person must review and approve it (the operator's `hostguard mcp approve`)";
+        let check = self.listed.get(tool).map(|(check, _)| check);
+        let tool = Value::from(tool).to_string();
+        match check {
             Some(PinCheck::Same) => None,
             Some(PinCheck::New { .. }) => Some(format!(
-                "hostguard refused `{tool}`: the tool is new and not approved; {approve}"
+                "hostguard refused the tool {tool}: it is new and not approved; {approve}"
             )),
             Some(PinCheck::Changed { .. }) => Some(format!(
-                "hostguard refused `{tool}`: the tool's definition changed since it was approved (a possible rug pull); {approve}"
+                "hostguard refused the tool {tool}: its definition changed since it was approved (a possible rug pull); {approve}"
             )),
             None => Some(format!(
-                "hostguard refused `{tool}`: the server did not list it (call `tools/list` first); the call was not sent"
+                "hostguard refused the tool {tool}: the server did not list it in this session (list the tools first); the call was not sent"
             )),
         }
     }
@@ -260,23 +291,49 @@ impl Gateway {
         Action::ToClient(tool_error_result(id, &text).into_bytes())
     }
 
-    /// Checks every listed tool against its pin (a `tools/list` result).
-    fn check_pins(&mut self, result: Option<&Value>) {
-        let tools = result
-            .and_then(|r| r.get("tools"))
-            .and_then(Value::as_array);
+    /// Checks every listed tool against its pin and returns the result with only the tools
+    /// the client may call (approved, listed once). A name listed twice is refused: the client
+    /// could show either definition.
+    fn screen_tools(&mut self, result: Option<Value>) -> Value {
+        let mut result = result.unwrap_or(Value::Null);
+        let tools: Vec<Value> = result
+            .get_mut("tools")
+            .and_then(Value::as_array_mut)
+            .map(std::mem::take)
+            .unwrap_or_default();
         let trust = std::mem::take(&mut self.trust_first_list);
-        for tool in tools.into_iter().flatten() {
-            if let Some(name) = tool.get("name").and_then(Value::as_str) {
-                let pin = crate::pins::pin_of(tool);
-                if trust {
-                    self.pins.approve(name, &pin);
-                }
-                self.listed
-                    .insert(name.to_owned(), (self.pins.check(tool), pin));
+        let mut names: BTreeMap<String, usize> = BTreeMap::new();
+        for tool in &tools {
+            let name = tool.get("name").and_then(Value::as_str).unwrap_or_default();
+            *names.entry(name.to_owned()).or_default() += 1;
+        }
+        let mut kept = Vec::with_capacity(tools.len());
+        for tool in tools {
+            let Some(name) = tool.get("name").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
+            let pin = crate::pins::pin_of(&tool);
+            let twice = names.get(&name).is_some_and(|n| *n > 1);
+            if trust && !twice {
+                self.pins.approve(&name, &pin);
             }
+            let check = match (twice, self.pins.check(&tool)) {
+                (true, PinCheck::Same) => PinCheck::Changed {
+                    pinned: pin.clone(),
+                    pin: String::new(),
+                },
+                (_, check) => check,
+            };
+            if check == PinCheck::Same {
+                kept.push(tool);
+            }
+            self.listed.insert(name, (check, pin));
+        }
+        if let Some(slot) = result.get_mut("tools") {
+            *slot = Value::Array(kept);
         }
         self.listed_version = self.listed_version.saturating_add(1);
+        result
     }
 
     fn remember(&mut self, id: &Value, pending: Pending) {

@@ -92,6 +92,11 @@ pub fn message(value: Value) -> Result<Message, FrameError> {
     let Value::Object(mut map) = value else {
         return Err(FrameError::NotJsonRpc("a message is an object"));
     };
+    if has_case_variant(&map, &PROTOCOL_MEMBERS) {
+        return Err(FrameError::NotJsonRpc(
+            "a member spelled like a protocol member in another case",
+        ));
+    }
     if map.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         return Err(FrameError::NotJsonRpc("`jsonrpc` must be \"2.0\""));
     }
@@ -126,6 +131,20 @@ fn response(id: Value, result: Option<Value>, error: Option<Value>) -> Result<Me
         )),
         (None, None) => Err(FrameError::NotJsonRpc("a response has `result` or `error`")),
     }
+}
+
+/// The members of a JSON-RPC message.
+const PROTOCOL_MEMBERS: [&str; 6] = ["jsonrpc", "id", "method", "params", "result", "error"];
+
+/// Whether `map` has a member that equals one of `members` but in another letter case
+/// (`Method`): a server that matches members case-insensitively (Go's `encoding/json`) would
+/// read a message other than the one the gateway read.
+pub fn has_case_variant(map: &serde_json::Map<String, Value>, members: &[&str]) -> bool {
+    map.keys().any(|key| {
+        members
+            .iter()
+            .any(|m| key.eq_ignore_ascii_case(m) && key != m)
+    })
 }
 
 /// A JSON-RPC error response line (no newline).

@@ -159,9 +159,11 @@ impl ToolMap {
                 .collect();
         }
         let path_kind = if writes(tool) { WritePath } else { ReadPath };
-        ARG_NAMES
-            .iter()
-            .filter_map(|(a, k)| named(a).map(|v| (k.unwrap_or(path_kind), v)))
+        let Some(map) = args.as_object() else {
+            return Vec::new();
+        };
+        map.iter()
+            .filter_map(|(name, v)| arg_kind(name, path_kind).map(|k| (k, v)))
             .collect()
     }
 }
@@ -169,10 +171,41 @@ impl ToolMap {
 /// Whether a tool's name says it writes (`write_file`, `gitCommit`, `delete-branch`).
 fn writes(tool: &str) -> bool {
     let lower = tool.to_ascii_lowercase();
-    lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| WRITE_VERBS.contains(&word))
+    words(tool)
+        .iter()
+        .any(|word| WRITE_VERBS.contains(&word.as_str()))
         || WRITE_VERBS.iter().any(|v| lower.starts_with(v))
+}
+
+/// The lowercase words of a name: split at non-alphanumerics and at camelCase humps
+/// (`gitCommit` → `git`, `commit`; `file_path` → `file`, `path`).
+fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        let boundary = !c.is_ascii_alphanumeric() || (c.is_ascii_uppercase() && prev_lower);
+        if boundary && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        if c.is_ascii_alphanumeric() {
+            word.push(c.to_ascii_lowercase());
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// The kind an argument name means, by its last word (`file_path`, `filePath`, `targetUrl`).
+fn arg_kind(name: &str, path_kind: ArgKind) -> Option<ArgKind> {
+    let last = words(name).pop()?;
+    ARG_NAMES
+        .iter()
+        .find(|(a, _)| *a == last)
+        .map(|(_, k)| k.unwrap_or(path_kind))
 }
 
 /// A string argument, or the strings of an array argument.

@@ -13,6 +13,9 @@ use serde_json::{Map, Value};
 /// The pin file's `schema`.
 pub const PINS_SCHEMA: &str = "hostguard.mcp_pins.v1";
 
+/// The largest pin file read.
+const MAX_PIN_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// The members of a tool definition a pin covers (MCP `Tool`).
 const PINNED_MEMBERS: [&str; 4] = ["name", "description", "inputSchema", "annotations"];
 
@@ -88,20 +91,27 @@ impl PinStore {
 
     /// Reads the pin file; none yet is no pins; anything but a pin file is [`PinError::Damaged`].
     pub fn load(path: &Path) -> Result<PinStore, PinError> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(PinStore::empty()),
-            Err(source) => {
-                return Err(PinError::Io {
-                    path: path.display().to_string(),
-                    source,
-                })
-            }
-        };
         let damaged = |reason: String| PinError::Damaged {
             path: path.display().to_string(),
             reason,
         };
+        // Never followed, never read without bound: a symlink to `/dev/zero` or a pipe planted
+        // under the pin file's name is damage, not a file to read.
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(PinStore::empty()),
+            Ok(meta) if !meta.is_file() => return Err(damaged("not a regular file".to_owned())),
+            Ok(meta) if meta.len() > MAX_PIN_FILE_BYTES => {
+                return Err(damaged(format!(
+                    "{} bytes, more than {MAX_PIN_FILE_BYTES}",
+                    meta.len()
+                )))
+            }
+            _ => {}
+        }
+        let bytes = std::fs::read(path).map_err(|source| PinError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         let store: PinStore = serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
         if store.schema != PINS_SCHEMA {
             return Err(damaged(format!(
@@ -123,8 +133,10 @@ impl PinStore {
         Ok(store)
     }
 
-    /// Writes the pin file (a side file renamed into place).
+    /// Writes the pin file: a side file created anew (an entry at its name is removed, never
+    /// followed), synced, renamed into place.
     pub fn save(&self, path: &Path) -> Result<(), PinError> {
+        use std::io::Write as _;
         let io = |source| PinError::Io {
             path: path.display().to_string(),
             source,
@@ -134,8 +146,18 @@ impl PinStore {
         text.push('\n');
         let mut side = path.as_os_str().to_owned();
         side.push(".writing");
-        std::fs::write(&side, text).map_err(io)?;
-        std::fs::rename(&side, path).map_err(io)
+        let side = std::path::PathBuf::from(side);
+        let _ = std::fs::remove_file(&side);
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&side)
+            .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
+            .and_then(|()| std::fs::rename(&side, path));
+        written.map_err(|e| {
+            let _ = std::fs::remove_file(&side);
+            io(e)
+        })
     }
 
     /// How `tool` (a definition from `tools/list`) stands against its pin.

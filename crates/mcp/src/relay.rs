@@ -113,7 +113,7 @@ where
 
 /// Client lines through the gateway; returns when the client's input ends (dropping
 /// `server_in` closes the server's input).
-fn client_pump<CI: BufRead, SI: Write>(
+pub fn client_pump<CI: BufRead, SI: Write>(
     gateway: &Mutex<Gateway>,
     clock: &dyn Clock,
     mut client_in: CI,
@@ -142,7 +142,7 @@ fn client_pump<CI: BufRead, SI: Write>(
 }
 
 /// Server lines through the gateway to the client; returns when the server's output ends.
-fn server_pump<SO: BufRead>(
+pub fn server_pump<SO: BufRead>(
     gateway: &Mutex<Gateway>,
     clock: &dyn Clock,
     mut server_out: SO,

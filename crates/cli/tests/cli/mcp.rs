@@ -226,3 +226,37 @@ fn a_damaged_pin_file_refuses_to_start() {
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stderr.contains("damaged"), "{}", o.stderr);
 }
+
+/// A server that exits ends the session even while the client keeps its side open: the
+/// client is never left waiting on a gateway that waits on it.
+#[test]
+fn the_session_ends_when_the_server_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hostguard"))
+        .args(["mcp", "--state", s(&state), "--name", "brief", "--"])
+        .args(["python3", "-c", "import sys; sys.stdin.readline()"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        "{}",
+        json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})
+    )
+    .unwrap();
+    stdin.flush().unwrap();
+    let ended = eventually(|| child.try_wait().unwrap().is_some());
+    drop(stdin);
+    if !ended {
+        let _ = child.kill();
+    }
+    assert!(ended, "the gateway outlived its server");
+    assert!(
+        state.join("ledger.json").is_file(),
+        "the artifacts are written"
+    );
+}
