@@ -213,6 +213,10 @@ pub(crate) enum McpCommand {
         state: PathBuf,
         /// The tool's name.
         tool: String,
+        /// The pin of the definition reviewed in `DIR/listed.json`: refused if the tool has
+        /// changed since.
+        #[arg(long, value_name = "HEX")]
+        pin: Option<String>,
         /// Print JSON (`hostguard.mcp_approve.v1`).
         #[arg(long)]
         json: bool,

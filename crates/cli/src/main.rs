@@ -161,9 +161,12 @@ fn dispatch(command: Command) -> CliResult {
 
 fn mcp_command(mcp: args::McpCli) -> CliResult {
     match mcp.command {
-        Some(args::McpCommand::Approve { state, tool, json }) => {
-            mcp_cmd::approve(&state, &tool, json)
-        }
+        Some(args::McpCommand::Approve {
+            state,
+            tool,
+            pin,
+            json,
+        }) => mcp_cmd::approve(&state, &tool, pin.as_deref(), json),
         Some(args::McpCommand::Kill {
             state,
             reason,

@@ -70,6 +70,8 @@ pub struct ListedTool {
     pub standing: String,
     /// Its pin now.
     pub pin: String,
+    /// Its definition as the server sent it: what the operator reviews before approving.
+    pub definition: serde_json::Value,
 }
 
 /// `kill.json`.
@@ -251,6 +253,7 @@ fn listed_tools(g: &Gateway) -> std::collections::BTreeMap<String, ListedTool> {
             let tool = ListedTool {
                 standing: standing.to_owned(),
                 pin: pin.clone(),
+                definition: g.definition(name).cloned().unwrap_or_default(),
             };
             (name.clone(), tool)
         })
@@ -280,7 +283,7 @@ fn sync_state(g: &Gateway, state: &Path) -> CliResult<()> {
 }
 
 /// `hostguard mcp approve --state DIR TOOL`: approves the tool's pin as last listed.
-pub fn approve(state: &Path, tool: &str, json: bool) -> CliResult {
+pub fn approve(state: &Path, tool: &str, reviewed: Option<&str>, json: bool) -> CliResult {
     let listed: std::collections::BTreeMap<String, ListedTool> = read_json_file(
         &state.join(LISTED_FILE),
         "the gateway's last tools/list (`listed.json`)",
@@ -296,6 +299,16 @@ pub fn approve(state: &Path, tool: &str, json: bool) -> CliResult {
             }
         )));
     };
+    // The pin of the definition the operator reviewed: a server that changed the tool since
+    // is not approved by a review of its earlier definition.
+    if let Some(reviewed) = reviewed {
+        if reviewed != entry.pin {
+            return Err(CliError::finding(format!(
+                "`{tool}` changed since the reviewed definition (pin {reviewed}); it is now pin {}: review `listed.json` again",
+                entry.pin
+            )));
+        }
+    }
     let pins_path = state.join(PINS_FILE);
     let mut pins = PinStore::load(&pins_path).map_err(|e| CliError::finding(e.to_string()))?;
     pins.approve(tool, &entry.pin);

@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use hostguard_manager::{ExtensionManager, HostCall, Outcome, Verdict};
+use hostguard_manager::{ExtensionManager, ExtensionTrustState, HostCall, Outcome, Verdict};
 use serde_json::Value;
 
 use crate::jsonrpc::{
@@ -62,6 +62,9 @@ pub struct Gateway {
     /// Trust on first use: the first `tools/list` approves what it lists (a gateway with no
     /// pin file yet); every later change is refused until approved.
     trust_first_list: bool,
+    /// The definition of each listed tool as the server last sent it (what an operator
+    /// reviews before approving).
+    definitions: BTreeMap<String, Value>,
     /// Bumped whenever `listed` changes (for a caller that persists it).
     listed_version: u64,
     pending: VecDeque<(String, Pending)>,
@@ -82,6 +85,7 @@ impl Gateway {
             map,
             pins,
             listed: BTreeMap::new(),
+            definitions: BTreeMap::new(),
             trust_first_list: false,
             listed_version: 0,
             pending: VecDeque::new(),
@@ -97,6 +101,11 @@ impl Gateway {
     /// The last `tools/list`'s verdict on each tool, and its pin now.
     pub fn listed(&self) -> &BTreeMap<String, (PinCheck, String)> {
         &self.listed
+    }
+
+    /// A listed tool's definition as the server last sent it.
+    pub fn definition(&self, name: &str) -> Option<&Value> {
+        self.definitions.get(name)
     }
 
     /// Changes whenever [`listed`](Self::listed) does.
@@ -140,6 +149,9 @@ impl Gateway {
                 return vec![Action::ToClient(reply.into_bytes())];
             }
         };
+        if let Some(refusal) = self.refused_while_stopped(&frame) {
+            return vec![refusal];
+        }
         match frame {
             Frame::One(Message::Request { id, method, params }) if method == "tools/call" => {
                 self.tools_call(line, id, params.as_ref(), now_ms)
@@ -151,6 +163,36 @@ impl Gateway {
             Frame::One(_) => vec![Action::ToServer(line.to_vec())],
             Frame::Batch(items) => batch(line, &items),
         }
+    }
+
+    /// While the extension is killed or quarantined, every request but `ping` and `tools/call`
+    /// (which the gate refuses, with a ledger entry) is refused here — resources, prompts,
+    /// completion reach the server no more than tools do — and so is a batch.
+    fn refused_while_stopped(&self, frame: &Frame) -> Option<Action> {
+        let trust = self.manager.trust_state(&self.extension);
+        if !matches!(
+            trust,
+            ExtensionTrustState::Killed | ExtensionTrustState::Quarantined
+        ) {
+            return None;
+        }
+        let id = match frame {
+            Frame::One(Message::Request { method, .. })
+                if method == "ping" || method == "tools/call" =>
+            {
+                return None;
+            }
+            Frame::One(Message::Request { id, .. }) => id.clone(),
+            Frame::One(_) => return None,
+            Frame::Batch(_) => Value::Null,
+        };
+        let message = format!(
+            "hostguard: the server is {} by an operator or the gate: the request was not sent",
+            trust.as_str()
+        );
+        Some(Action::ToClient(
+            error_response(&id, INVALID_REQUEST, &message).into_bytes(),
+        ))
     }
 
     /// A line from the server, at `now_ms`. A line the gateway cannot read is dropped (a client
@@ -324,6 +366,7 @@ impl Gateway {
                 },
                 (_, check) => check,
             };
+            self.definitions.insert(name.clone(), tool.clone());
             if check == PinCheck::Same {
                 kept.push(tool);
             }

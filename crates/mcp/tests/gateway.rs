@@ -225,3 +225,29 @@ fn a_line_the_gateway_cannot_read_is_never_forwarded() {
         vec![Action::ToServer(ping.to_vec())]
     );
 }
+
+#[test]
+fn a_killed_server_gets_no_request_but_ping() {
+    let mut g = gateway();
+    assert!(g.manager().set_kill_switch("notes-server", true, "INC-9"));
+    let read = json!({"jsonrpc": "2.0", "id": 20, "method": "resources/read", "params": {"uri": "file:///etc/passwd"}});
+    let reply = to_client(&g.from_client(read.to_string().as_bytes(), 0));
+    assert_eq!(reply["id"], 20);
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("killed"),
+        "{reply}"
+    );
+    let call = to_client(&g.from_client(&call(21, "read_file", json!({"path": "a"})), 0));
+    assert!(call["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("kill_switch"));
+    let ping = json!({"jsonrpc": "2.0", "id": 22, "method": "ping"}).to_string();
+    assert_eq!(
+        g.from_client(ping.as_bytes(), 0),
+        vec![Action::ToServer(ping.into_bytes())]
+    );
+}

@@ -171,7 +171,40 @@ fn a_changed_tool_is_refused_until_an_operator_approves_it() {
         eventually(|| std::fs::read_to_string(&listed).is_ok_and(|t| t.contains("changed"))),
         "listed.json never showed the change"
     );
-    let o = hostguard(&["mcp", "approve", "--state", s(&state), "read_file"]);
+    // What the operator reviews: the definition as the server sent it, and its pin.
+    let listed: Value = serde_json::from_str(&std::fs::read_to_string(&listed).unwrap()).unwrap();
+    let entry = listed.get("read_file").unwrap();
+    let description = entry
+        .pointer("/definition/description")
+        .and_then(Value::as_str);
+    assert!(
+        description.unwrap_or_default().contains("id_rsa"),
+        "{entry}"
+    );
+    let pin = entry.get("pin").and_then(Value::as_str).unwrap();
+    let stale = hostguard(&[
+        "mcp",
+        "approve",
+        "--state",
+        s(&state),
+        "read_file",
+        "--pin",
+        &"0".repeat(64),
+    ]);
+    assert_eq!(
+        stale.code, 1,
+        "a review of another definition approves nothing: {}",
+        stale.stderr
+    );
+    let o = hostguard(&[
+        "mcp",
+        "approve",
+        "--state",
+        s(&state),
+        "read_file",
+        "--pin",
+        pin,
+    ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     // A running gateway takes the approval within a tick: polled, not timed (STYLE).
     let mut id = 1;
