@@ -183,6 +183,12 @@ fn open_gateway(args: &McpArgs, name: &str) -> CliResult<Gateway> {
     let first_use = !pins_path.exists();
     let pins = PinStore::load(&pins_path).map_err(|e| CliError::finding(e.to_string()))?;
     let mut gateway = Gateway::new(manager, name, ToolMap::default(), pins);
+    // The server's file tools must not reach the gateway's own state (its pins, its kill
+    // switch), by the name given or by the folder's real path.
+    gateway.protect(args.state.clone());
+    if let Ok(real) = args.state.canonicalize() {
+        gateway.protect(real);
+    }
     if first_use {
         gateway.trust_first_list();
     }

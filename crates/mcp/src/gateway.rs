@@ -17,6 +17,7 @@
 //! - Everything else passes through byte for byte.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::path::{Component, Path, PathBuf};
 
 use hostguard_manager::{ExtensionManager, ExtensionTrustState, HostCall, Outcome, Verdict};
 use serde_json::Value;
@@ -62,6 +63,8 @@ pub struct Gateway {
     /// Trust on first use: the first `tools/list` approves what it lists (a gateway with no
     /// pin file yet); every later change is refused until approved.
     trust_first_list: bool,
+    /// Folders no call may read or write (the gateway's own state: pins, kill switch).
+    protected: Vec<PathBuf>,
     /// The definition of each listed tool as the server last sent it (what an operator
     /// reviews before approving).
     definitions: BTreeMap<String, Value>,
@@ -86,6 +89,7 @@ impl Gateway {
             pins,
             listed: BTreeMap::new(),
             definitions: BTreeMap::new(),
+            protected: Vec::new(),
             trust_first_list: false,
             listed_version: 0,
             pending: VecDeque::new(),
@@ -101,6 +105,35 @@ impl Gateway {
     /// The last `tools/list`'s verdict on each tool, and its pin now.
     pub fn listed(&self) -> &BTreeMap<String, (PinCheck, String)> {
         &self.listed
+    }
+
+    /// Refuses every call whose `fs` path lies in `dir` (absolute, or relative to the
+    /// gateway's working folder, which the server inherits; `..` resolved by the path's text):
+    /// the server must not approve its own tools or lift its own kill switch through a file
+    /// tool. A command line that writes there is for exec mediation to judge.
+    pub fn protect(&mut self, dir: PathBuf) {
+        let absolute = match (dir.is_absolute(), std::env::current_dir()) {
+            (false, Ok(cwd)) => cwd.join(dir),
+            _ => dir,
+        };
+        self.protected.push(normalize(&absolute));
+    }
+
+    /// The protected folder a hostcall's `fs` path lies in, if any.
+    fn protected_path(&self, call: &HostCall) -> Option<String> {
+        if call.method != "fs" {
+            return None;
+        }
+        let path = Path::new(call.params.get("path")?.as_str()?);
+        let absolute = match path.is_absolute() {
+            true => path.to_path_buf(),
+            false => std::env::current_dir().ok()?.join(path),
+        };
+        let path = normalize(&absolute);
+        self.protected
+            .iter()
+            .find(|dir| path.starts_with(dir))
+            .map(|dir| dir.display().to_string())
     }
 
     /// A listed tool's definition as the server last sent it.
@@ -266,6 +299,13 @@ impl Gateway {
         self.next_call = self.next_call.saturating_add(1);
         let call_id = format!("mcp-{}", self.next_call);
         let calls = self.map.hostcalls(&self.extension, &call_id, tool, &args);
+        if let Some(path) = calls.iter().find_map(|c| self.protected_path(c)) {
+            let text = format!(
+                "hostguard refused the tool {}: it would touch the gateway's own state ({path}); the call was not sent",
+                Value::from(tool)
+            );
+            return vec![Action::ToClient(tool_error_result(&id, &text).into_bytes())];
+        }
         let mut call_ids = Vec::with_capacity(calls.len());
         for call in &calls {
             match self.manager.evaluate_hostcall(call) {
@@ -427,6 +467,22 @@ fn batch(line: &[u8], items: &[Result<Message, crate::jsonrpc::FrameError>]) -> 
             Value::Array(errors).to_string().into_bytes(),
         )],
     }
+}
+
+/// `path` with `.` dropped and `..` applied to its text (no file system access: the path may
+/// not exist).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// How a `tools/call` ended, for the risk model: a JSON-RPC error, or a tool result with

@@ -251,3 +251,27 @@ fn a_killed_server_gets_no_request_but_ping() {
         vec![Action::ToServer(ping.into_bytes())]
     );
 }
+
+#[test]
+fn the_servers_file_tools_never_reach_the_gateways_own_state() {
+    let mut g = gateway();
+    g.protect("/srv/hg-state".into());
+    for (id, path) in [
+        (30, "/srv/hg-state/pins.json"),
+        (31, "/srv/other/../hg-state/kill.json"),
+    ] {
+        let reply = to_client(&g.from_client(&call(id, "read_file", json!({"path": path})), 0));
+        assert_eq!(reply["result"]["isError"], true, "{path}");
+        let text = reply["result"]["content"][0]["text"].as_str().unwrap();
+        assert!(text.contains("the gateway's own state"), "{text}");
+    }
+    let beside = call(
+        32,
+        "read_file",
+        json!({"path": "/srv/hg-state-other/notes.md"}),
+    );
+    assert_eq!(
+        g.from_client(&beside, 0),
+        vec![Action::ToServer(beside.clone())]
+    );
+}
