@@ -221,6 +221,16 @@ pub(crate) enum McpCommand {
         #[arg(long)]
         json: bool,
     },
+    /// What a gateway's state folder says: each listed tool's standing, the kill switch, the
+    /// ledger's verification.
+    Status {
+        /// The gateway's state folder.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// Print JSON (`hostguard.mcp_status.v1`).
+        #[arg(long)]
+        json: bool,
+    },
     /// Engage (or, with --lift, lift) the kill switch of the gateway: a running one refuses
     /// every later call within a second.
     Kill {

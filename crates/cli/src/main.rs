@@ -173,6 +173,7 @@ fn mcp_command(mcp: args::McpCli) -> CliResult {
             lift,
             json,
         }) => mcp_cmd::kill(&state, &reason, lift, json),
+        Some(args::McpCommand::Status { state, json }) => mcp_cmd::status(&state, json),
         None => mcp_cmd::run(&mcp_cmd::McpArgs {
             state: mcp.state.unwrap_or_default(),
             name: mcp.name,

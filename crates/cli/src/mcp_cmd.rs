@@ -361,6 +361,95 @@ pub fn kill(state: &Path, reason: &str, lift: bool, json: bool) -> CliResult {
     Ok(ExitKind::Ok)
 }
 
+/// What `mcp status --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct McpStatus {
+    /// `hostguard.mcp_status.v1`.
+    pub schema: &'static str,
+    /// The state folder.
+    pub state: String,
+    /// Each tool the server listed, with its standing and pin (no definitions: `listed.json`).
+    pub tools: std::collections::BTreeMap<String, (String, String)>,
+    /// The kill switch, if an operator set one.
+    pub kill: Option<KillState>,
+    /// Approved pins.
+    pub approved: usize,
+    /// The durable ledger's entries, and whether it verifies (`None`: no ledger yet).
+    pub ledger: Option<(u64, bool)>,
+}
+
+/// `hostguard mcp status --state DIR [--json]`: exit 1 when the ledger does not verify or the
+/// pin file is damaged.
+pub fn status(state: &Path, json: bool) -> CliResult {
+    let listed: std::collections::BTreeMap<String, ListedTool> =
+        match state.join(LISTED_FILE).exists() {
+            true => read_json_file(
+                &state.join(LISTED_FILE),
+                "the gateway's listed tools (`listed.json`)",
+            )?,
+            false => std::collections::BTreeMap::new(),
+        };
+    let pins = PinStore::load(&state.join(PINS_FILE));
+    let ledger_path = state.join(LEDGER_FILE);
+    let ledger = match ledger_path.exists() {
+        // A file that does not read as a chain does not verify.
+        true => Some(match crate::ledger_cmd::read_durable(&ledger_path) {
+            Ok((artifact, _)) => (
+                artifact.entries.len() as u64,
+                hostguard_manager::verify_runtime_risk_ledger_artifact(&artifact).valid,
+            ),
+            Err(_) => (0, false),
+        }),
+        false => None,
+    };
+    let status = McpStatus {
+        schema: "hostguard.mcp_status.v1",
+        state: state.display().to_string(),
+        tools: listed
+            .into_iter()
+            .map(|(n, t)| (n, (t.standing, t.pin)))
+            .collect(),
+        kill: read_kill(state),
+        approved: pins.as_ref().map_or(0, PinStore::len),
+        ledger,
+    };
+    if json {
+        crate::outln!("{}", to_json_pretty(&status)?)?;
+    } else {
+        crate::out!("{}", render_status(&status, pins.as_ref().err()))?;
+    }
+    let sound = pins.is_ok() && status.ledger.is_none_or(|(_, valid)| valid);
+    Ok(if sound {
+        ExitKind::Ok
+    } else {
+        ExitKind::Finding
+    })
+}
+
+fn render_status(s: &McpStatus, pins_error: Option<&hostguard_mcp::pins::PinError>) -> String {
+    let mut out = format!("gateway state `{}`\n", s.state);
+    for (name, (standing, pin)) in &s.tools {
+        out.push_str(&format!("  tool {name}: {standing} (pin {pin})\n"));
+    }
+    out.push_str(&match pins_error {
+        Some(e) => format!("pins: {e}\n"),
+        None => format!("pins: {} approved\n", s.approved),
+    });
+    out.push_str(&match &s.kill {
+        Some(k) if k.on => format!("kill switch: ENGAGED ({})\n", k.reason),
+        Some(k) => format!("kill switch: lifted ({})\n", k.reason),
+        None => "kill switch: never set\n".to_owned(),
+    });
+    out.push_str(&match s.ledger {
+        Some((entries, true)) => format!("ledger: {entries} entries, valid\n"),
+        Some((entries, false)) => {
+            format!("ledger: {entries} entries, DOES NOT VERIFY (`hostguard ledger verify`)\n")
+        }
+        None => "ledger: none yet\n".to_owned(),
+    });
+    out
+}
+
 /// The kill switch in DIR: none without a file; a file that is not a kill switch (damaged,
 /// not a regular file, too long) engages it — fail closed.
 fn read_kill(state: &Path) -> Option<KillState> {

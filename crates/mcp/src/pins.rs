@@ -179,6 +179,16 @@ impl PinStore {
         self.tools.insert(name.to_owned(), pin.to_owned());
     }
 
+    /// How many tools are approved.
+    pub fn len(&self) -> usize {
+        self.tools.len()
+    }
+
+    /// No tool is approved.
+    pub fn is_empty(&self) -> bool {
+        self.tools.is_empty()
+    }
+
     /// The approved pin of `name`.
     pub fn pinned(&self, name: &str) -> Option<&str> {
         self.tools.get(name).map(String::as_str)

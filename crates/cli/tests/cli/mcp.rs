@@ -146,6 +146,24 @@ fn a_session_forwards_benign_calls_refuses_harmful_ones_and_leaves_verifiable_st
         state.join("pins.json").is_file(),
         "the first list is pinned"
     );
+    // What the state folder says, for an operator and for a script.
+    let o = hostguard(&["mcp", "status", "--state", s(&state), "--json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let status: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(status.pointer("/tools/read_file/0"), Some(&json!("same")));
+    assert_eq!(status.get("approved"), Some(&json!(2)));
+    assert_eq!(status.pointer("/ledger/1"), Some(&json!(true)));
+    assert_eq!(status.get("kill"), Some(&Value::Null));
+    // A ledger that does not verify is a finding.
+    let text = std::fs::read_to_string(&ledger).unwrap().replacen(
+        "\"call_id\":\"mcp-1\"",
+        "\"call_id\":\"mcp-9\"",
+        1,
+    );
+    std::fs::write(&ledger, text).unwrap();
+    let o = hostguard(&["mcp", "status", "--state", s(&state)]);
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(o.stdout.contains("DOES NOT VERIFY"), "{}", o.stdout);
 }
 
 #[test]
