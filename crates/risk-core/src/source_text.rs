@@ -85,6 +85,20 @@ pub(crate) fn json_top_level_keys(text: &str) -> Vec<(String, usize)> {
     keys
 }
 
+/// The byte offset of the value of top-level key `key` in the JSON object `text` (the first
+/// such key; `None` when there is none, or no value after it): the one scanner of top-level
+/// keys serves messages that point at a value (`hostguard events check`) as well.
+pub fn json_value_offset(text: &str, key: &str) -> Option<usize> {
+    let (_, at) = json_top_level_keys(text)
+        .into_iter()
+        .find(|(k, _)| k == key)?;
+    let after = string_end(text, at);
+    let rest = text.get(after..)?;
+    let value = rest.trim_start().strip_prefix(':')?.trim_start();
+    let offset = after + (rest.len() - value.len());
+    (offset < text.len()).then_some(offset)
+}
+
 /// The byte offset just past the JSON string that opens at `start`.
 fn string_end(text: &str, start: usize) -> usize {
     let mut escaped = false;
@@ -111,6 +125,9 @@ mod tests {
         assert_eq!(names, ["a", "c\"d", "e", "g"]);
         assert_eq!(keys.first().map(|(_, o)| *o), Some(1));
         assert_eq!(json_top_level_keys("{\"cut"), []);
+        assert_eq!(json_value_offset(text, "e"), Some(39));
+        assert_eq!(json_value_offset(text, "b"), None, "not a top-level key");
+        assert_eq!(json_value_offset(r#"{"a":"#, "a"), None, "no value");
     }
 
     #[test]

@@ -354,50 +354,9 @@ fn json_type(value: &Value) -> &'static str {
     }
 }
 
-/// The 1-based column (in bytes, as serde_json counts) of the value of top-level key `key` in the JSON object
-/// `text`, found by a scan that tracks strings and nesting depth (the line already parsed, so
+/// The 1-based column (in bytes, as serde_json counts) of the value of top-level key `key` in
+/// the JSON object `text`: risk-core's scanner of top-level keys (the line already parsed, so
 /// the scan only has to find, not to validate).
 pub fn value_column(text: &str, key: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut chars = text.char_indices().peekable();
-    let mut expecting_key = false;
-    while let Some((at, c)) = chars.next() {
-        match c {
-            '{' | '[' => {
-                depth += 1;
-                expecting_key = c == '{' && depth == 1;
-            }
-            '}' | ']' => depth = depth.saturating_sub(1),
-            ',' if depth == 1 => expecting_key = true,
-            '"' => {
-                let start = at + 1;
-                let mut end = start;
-                let mut escaped = false;
-                for (i, sc) in chars.by_ref() {
-                    if escaped {
-                        escaped = false;
-                    } else if sc == '\\' {
-                        escaped = true;
-                    } else if sc == '"' {
-                        end = i;
-                        break;
-                    }
-                }
-                if depth == 1 && expecting_key {
-                    expecting_key = false;
-                    if text.get(start..end) == Some(key) {
-                        // Skip `:` and whitespace to the value.
-                        for (i, vc) in chars.by_ref() {
-                            if vc != ':' && !vc.is_whitespace() {
-                                return Some(i + 1);
-                            }
-                        }
-                        return None;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    hostguard_risk_core::json_value_offset(text, key).map(|offset| offset + 1)
 }
