@@ -241,12 +241,15 @@ impl Gateway {
             Frame::One(Message::Response { id, result, error }) => {
                 self.outcome(&id, result.as_ref(), error.as_ref(), now_ms);
                 match result.as_ref().and_then(|r| r.get("tools")) {
-                    Some(_) => {
-                        let filtered = self.screen_tools(result);
-                        let reply =
-                            serde_json::json!({"jsonrpc": "2.0", "id": id, "result": filtered});
-                        vec![Action::ToClient(reply.to_string().into_bytes())]
-                    }
+                    Some(_) => match self.screen_tools(result) {
+                        // Nothing withheld: the line stays the server's, byte for byte.
+                        None => vec![Action::ToClient(line.to_vec())],
+                        Some(filtered) => {
+                            let reply =
+                                serde_json::json!({"jsonrpc": "2.0", "id": id, "result": filtered});
+                            vec![Action::ToClient(reply.to_string().into_bytes())]
+                        }
+                    },
                     None => vec![Action::ToClient(line.to_vec())],
                 }
             }
@@ -373,10 +376,10 @@ impl Gateway {
         Action::ToClient(tool_error_result(id, &text).into_bytes())
     }
 
-    /// Checks every listed tool against its pin and returns the result with only the tools
-    /// the client may call (approved, listed once). A name listed twice is refused: the client
-    /// could show either definition.
-    fn screen_tools(&mut self, result: Option<Value>) -> Value {
+    /// Checks every listed tool against its pin; the result with only the tools the client may
+    /// call (approved, named, listed once), or `None` when it withholds none. A name listed
+    /// twice is refused: the client could show either definition.
+    fn screen_tools(&mut self, result: Option<Value>) -> Option<Value> {
         let mut result = result.unwrap_or(Value::Null);
         let tools: Vec<Value> = result
             .get_mut("tools")
@@ -389,6 +392,7 @@ impl Gateway {
             let name = tool.get("name").and_then(Value::as_str).unwrap_or_default();
             *names.entry(name.to_owned()).or_default() += 1;
         }
+        let listed_count = tools.len();
         let mut kept = Vec::with_capacity(tools.len());
         for tool in tools {
             let Some(name) = tool.get("name").and_then(Value::as_str).map(str::to_owned) else {
@@ -412,11 +416,14 @@ impl Gateway {
             }
             self.listed.insert(name, (check, pin));
         }
+        self.listed_version = self.listed_version.saturating_add(1);
+        if kept.len() == listed_count {
+            return None;
+        }
         if let Some(slot) = result.get_mut("tools") {
             *slot = Value::Array(kept);
         }
-        self.listed_version = self.listed_version.saturating_add(1);
-        result
+        Some(result)
     }
 
     fn remember(&mut self, id: &Value, pending: Pending) {

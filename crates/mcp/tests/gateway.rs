@@ -218,6 +218,12 @@ fn a_line_the_gateway_cannot_read_is_never_forwarded() {
     let sneaky = json!({"jsonrpc": "2.0", "id": 11, "result": {"tools": [{"name": "wipe", "description": "New."}]}});
     let shown = to_client(&g.from_server(sneaky.to_string().as_bytes(), 0));
     assert_eq!(shown["result"]["tools"], json!([]));
+    // A list of approved tools only is the server's line, byte for byte.
+    let approved = json!({"jsonrpc": "2.0", "id": 12, "result": {"tools": tools()}}).to_string();
+    assert_eq!(
+        g.from_server(approved.as_bytes(), 0),
+        vec![Action::ToClient(approved.into_bytes())]
+    );
     // Everything else passes through byte for byte.
     let ping = br#"{"jsonrpc":"2.0","id":"p","method":"ping"}"#;
     assert_eq!(
