@@ -284,10 +284,7 @@ fn render_closing(
         driver.blocked,
         driver.prompted,
         rollout.phase,
-        rollout
-            .rolled_back_from
-            .map(|p| format!(" (rolled back from `{p}`)"))
-            .unwrap_or_default(),
+        crate::run_summary::rolled_back(rollout.rolled_back_from),
         m.trust_state("theme-pack")
     );
     let _ = writeln!(

@@ -21,7 +21,7 @@ use std::time::Duration;
 use hostguard_manager::{PolicyProfile, RolloutPhase, RuntimeRiskConfig, SystemClock};
 use hostguard_mcp::gateway::Gateway;
 use hostguard_mcp::mapping::ToolMap;
-use hostguard_mcp::pins::{PinCheck, PinStore};
+use hostguard_mcp::pins::{PinCheck, PinStore, MAX_STATE_FILE_BYTES};
 use hostguard_mcp::relay::{client_pump, server_pump, ClientOut};
 use serde::{Deserialize, Serialize};
 
@@ -41,9 +41,6 @@ pub const KILL_FILE: &str = "kill.json";
 /// How often a running gateway looks at DIR (kill switch, approvals): a kill switch takes
 /// effect within this (well under the one second the runbook asks).
 const CONTROL_TICK: Duration = Duration::from_millis(200);
-
-/// The largest state file read (pins, kill switch).
-const MAX_STATE_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// What `hostguard mcp` was asked.
 #[derive(Debug, Clone)]

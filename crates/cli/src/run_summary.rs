@@ -283,7 +283,8 @@ impl RunSummary {
     }
 }
 
-fn rolled_back(from: Option<RolloutPhase>) -> String {
+/// ` (rolled back from `PHASE`)` after a phase, or nothing.
+pub fn rolled_back(from: Option<RolloutPhase>) -> String {
     from.map(|p| format!(" (rolled back from `{p}`)"))
         .unwrap_or_default()
 }

@@ -13,8 +13,9 @@ use serde_json::{Map, Value};
 /// The pin file's `schema`.
 pub const PINS_SCHEMA: &str = "hostguard.mcp_pins.v1";
 
-/// The largest pin file read.
-const MAX_PIN_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// The largest state file of a gateway read (pins here, the kill switch in the CLI): never
+/// read without bound.
+pub const MAX_STATE_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The members of a tool definition a pin covers (MCP `Tool`).
 const PINNED_MEMBERS: [&str; 4] = ["name", "description", "inputSchema", "annotations"];
@@ -100,9 +101,9 @@ impl PinStore {
         match std::fs::symlink_metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(PinStore::empty()),
             Ok(meta) if !meta.is_file() => return Err(damaged("not a regular file".to_owned())),
-            Ok(meta) if meta.len() > MAX_PIN_FILE_BYTES => {
+            Ok(meta) if meta.len() > MAX_STATE_FILE_BYTES => {
                 return Err(damaged(format!(
-                    "{} bytes, more than {MAX_PIN_FILE_BYTES}",
+                    "{} bytes, more than {MAX_STATE_FILE_BYTES}",
                     meta.len()
                 )))
             }

@@ -128,6 +128,11 @@ fn a_non_empty_out_folder_needs_force_and_force_leaves_no_stale_artifact() {
     );
     let verdicts = std::fs::read_to_string(out.join("verdicts.jsonl")).unwrap();
     assert_eq!(verdicts.lines().count(), 2);
+    // The manifest names what run wrote: the list `--force` checks before writing.
+    let manifest = std::fs::read_to_string(out.join(".hostguard-artifacts")).unwrap();
+    let mut writes = hostguard_cli::out_dir::names::RUN_WRITES.to_vec();
+    writes.sort_unstable();
+    assert_eq!(manifest.lines().collect::<Vec<_>>(), writes);
 }
 
 #[test]
