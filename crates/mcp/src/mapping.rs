@@ -78,6 +78,7 @@ const ARG_NAMES: &[(&str, Option<ArgKind>)] = &[
     ("url", Some(Url)),
     ("uri", Some(Url)),
     ("path", None),
+    ("target", None),
     ("paths", None),
     ("file", None),
     ("files", None),
@@ -88,6 +89,14 @@ const ARG_NAMES: &[(&str, Option<ArgKind>)] = &[
     ("dir", None),
     ("repo_path", None),
 ];
+
+/// Words of an argument's name that make it a command line wherever they stand.
+const COMMAND_WORDS: &[&str] = &["command", "commands", "cmd", "cmds", "script"];
+
+/// Sibling arguments carried with a mapped one, by their name's last word: what a write
+/// writes, and how a URL is requested — so detection judges the content and the method, not
+/// the path or the URL alone.
+const CONTENT_WORDS: &[&str] = &["content", "contents", "data", "text", "body"];
 
 /// Words of a tool's name that make its paths writes.
 const WRITE_VERBS: &[&str] = &[
@@ -118,11 +127,12 @@ impl ToolMap {
         tool: &str,
         args: &Value,
     ) -> Vec<HostCall> {
+        let siblings = Siblings::of(args);
         let params: Vec<(String, Value)> = self
             .kinds(tool, args)
             .into_iter()
             .flat_map(|(kind, value)| strings(value).into_iter().map(move |s| (kind, s)))
-            .map(|(kind, s)| call_params(kind, s))
+            .map(|(kind, s)| call_params(kind, s, &siblings))
             .collect();
         if params.is_empty() {
             let params = json!({"name": tool, "input": args});
@@ -201,7 +211,12 @@ fn words(name: &str) -> Vec<String> {
 
 /// The kind an argument name means, by its last word (`file_path`, `filePath`, `targetUrl`).
 fn arg_kind(name: &str, path_kind: ArgKind) -> Option<ArgKind> {
-    let last = words(name).pop()?;
+    let mut words = words(name);
+    // A command word anywhere names a command (`commandLine`, `command_line`, `shellCmd`).
+    if words.iter().any(|w| COMMAND_WORDS.contains(&w.as_str())) {
+        return Some(Command);
+    }
+    let last = words.pop()?;
     ARG_NAMES
         .iter()
         .find(|(a, _)| *a == last)
@@ -218,12 +233,51 @@ fn strings(value: &Value) -> Vec<&str> {
 }
 
 /// The hostcall method and params of one mapped argument.
-fn call_params(kind: ArgKind, value: &str) -> (String, Value) {
+fn call_params(kind: ArgKind, value: &str, siblings: &Siblings<'_>) -> (String, Value) {
     match kind {
         Command => ("exec".to_owned(), json!({"command": value})),
         ReadPath => ("fs".to_owned(), json!({"op": "read", "path": value})),
-        WritePath => ("fs".to_owned(), json!({"op": "write", "path": value})),
-        Url => ("http".to_owned(), json!({"url": value, "method": "GET"})),
+        WritePath => {
+            let mut params = json!({"op": "write", "path": value});
+            if let (Some(content), Some(map)) = (siblings.content, params.as_object_mut()) {
+                map.insert("content".to_owned(), content.into());
+            }
+            ("fs".to_owned(), params)
+        }
+        Url => {
+            let method = siblings.method.unwrap_or("GET").to_ascii_uppercase();
+            let mut params = json!({"url": value, "method": method});
+            if let (Some(body), Some(map)) = (siblings.content, params.as_object_mut()) {
+                map.insert("body".to_owned(), body.into());
+            }
+            ("http".to_owned(), params)
+        }
+    }
+}
+
+/// The sibling arguments a mapped argument carries (top level, strings).
+struct Siblings<'a> {
+    /// What is written or sent (`content`, `data`, `body`, …).
+    content: Option<&'a str>,
+    /// The HTTP method.
+    method: Option<&'a str>,
+}
+
+impl<'a> Siblings<'a> {
+    fn of(args: &'a Value) -> Siblings<'a> {
+        let named = |wanted: &[&str]| {
+            args.as_object()?.iter().find_map(|(name, value)| {
+                let last = words(name).pop()?;
+                wanted
+                    .contains(&last.as_str())
+                    .then(|| value.as_str())
+                    .flatten()
+            })
+        };
+        Siblings {
+            content: named(CONTENT_WORDS),
+            method: named(&["method"]),
+        }
     }
 }
 
@@ -258,7 +312,11 @@ mod tests {
             &map,
             "write_file",
             json!({"path": "/w/a.rs", "content": "x"}),
-            &[("c1", "fs", json!({"op": "write", "path": "/w/a.rs"}))],
+            &[(
+                "c1",
+                "fs",
+                json!({"op": "write", "path": "/w/a.rs", "content": "x"}),
+            )],
         );
         check(
             &map,
@@ -316,6 +374,51 @@ mod tests {
                 "c1",
                 "tool",
                 json!({"name": "get_weather", "input": {"city": "Oslo"}}),
+            )],
+        );
+    }
+
+    #[test]
+    fn names_by_words_and_siblings_carried() {
+        let map = ToolMap::default();
+        // Argument names by their words, camelCase or snake_case; verbs by camelCase humps.
+        check(
+            &map,
+            "gitCommit",
+            json!({"repoPath": "/r"}),
+            &[("c1", "fs", json!({"op": "write", "path": "/r"}))],
+        );
+        check(
+            &map,
+            "open_note",
+            json!({"file_path": "/w/n.md"}),
+            &[("c1", "fs", json!({"op": "read", "path": "/w/n.md"}))],
+        );
+        check(
+            &map,
+            "runTerminal",
+            json!({"commandLine": "id"}),
+            &[("c1", "exec", json!({"command": "id"}))],
+        );
+        // What a write writes and how a URL is requested go with them.
+        check(
+            &map,
+            "fs_write",
+            json!({"target": "/w/x", "content": "hello"}),
+            &[(
+                "c1",
+                "fs",
+                json!({"op": "write", "path": "/w/x", "content": "hello"}),
+            )],
+        );
+        check(
+            &map,
+            "fetch",
+            json!({"url": "https://h.example/", "method": "post", "body": "k=v"}),
+            &[(
+                "c1",
+                "http",
+                json!({"url": "https://h.example/", "method": "POST", "body": "k=v"}),
             )],
         );
     }
