@@ -33,11 +33,15 @@ pub enum SecurityAlertCategory {
     /// The ledger needed attention at start-up: a torn final line was cut off, or a damaged
     /// file made the gate start fail-closed.
     LedgerIntegrity,
+    /// What an extension showed the model is suspect: a tool definition new or changed since
+    /// it was approved (a possible rug pull), or a description or result carrying instructions
+    /// aimed at the model, hidden text or an exfiltration URL (docs/mcp.md).
+    ToolIntegrity,
 }
 
 impl SecurityAlertCategory {
     /// Every category, in declaration order.
-    pub const ALL: [SecurityAlertCategory; 8] = [
+    pub const ALL: [SecurityAlertCategory; 9] = [
         SecurityAlertCategory::PolicyDenial,
         SecurityAlertCategory::AnomalyDenial,
         SecurityAlertCategory::ExecMediation,
@@ -46,6 +50,7 @@ impl SecurityAlertCategory {
         SecurityAlertCategory::Quarantine,
         SecurityAlertCategory::ProfileTransition,
         SecurityAlertCategory::LedgerIntegrity,
+        SecurityAlertCategory::ToolIntegrity,
     ];
 
     /// The snake_case name, as in the JSON.
@@ -59,6 +64,7 @@ impl SecurityAlertCategory {
             SecurityAlertCategory::Quarantine => "quarantine",
             SecurityAlertCategory::ProfileTransition => "profile_transition",
             SecurityAlertCategory::LedgerIntegrity => "ledger_integrity",
+            SecurityAlertCategory::ToolIntegrity => "tool_integrity",
         }
     }
 }

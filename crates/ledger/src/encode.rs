@@ -10,9 +10,9 @@ use hostguard_risk_core::{
 
 use crate::digest::Salt;
 use crate::record::{
-    ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord, PromptResolutionRecord,
-    ResumeRecord, RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord,
-    RolloutTransitionRecord, TrustChangeRecord,
+    ConfigChangeRecord, DecisionRecord, EntryPayload, FindingRecord, KillSwitchRecord,
+    PromptResolutionRecord, ResumeRecord, RiskStateResetRecord, RollbackThresholds,
+    RollbackTriggerChangeRecord, RolloutTransitionRecord, ToolPinRecord, TrustChangeRecord,
 };
 
 /// Version byte of the encoding. A change to the layout of an existing kind bumps it; a new kind
@@ -107,6 +107,26 @@ pub fn encode_body(
             w.opt_str("rollback_trigger_change.reason", reason.as_deref())
         }
         EntryPayload::Resume(r) => w.resume(r),
+        EntryPayload::ToolPin(ToolPinRecord {
+            tool,
+            pin,
+            standing,
+            reason,
+        }) => {
+            w.str("tool_pin.tool", tool)?;
+            w.out.extend_from_slice(pin.as_bytes());
+            w.u8(standing.code());
+            w.str("tool_pin.reason", reason)
+        }
+        EntryPayload::Finding(FindingRecord {
+            rule,
+            subject,
+            action,
+        }) => {
+            w.str("finding.rule", rule)?;
+            w.str("finding.subject", subject)?;
+            w.str("finding.action", action)
+        }
     }
 }
 
@@ -410,6 +430,28 @@ mod tests {
                 ..loosened
             }),
             &format!("07{from_hex}{to_hex}010000000172"),
+        );
+    }
+
+    #[test]
+    fn tool_pin_and_finding_encode_as_documented() {
+        // docs/ledger-format.md §2, the `tool_pin` and `finding` examples.
+        check(
+            EntryPayload::ToolPin(ToolPinRecord {
+                tool: "t".into(),
+                pin: crate::digest::Digest([0xab; 32]),
+                standing: crate::record::PinStanding::Changed,
+                reason: "r".into(),
+            }),
+            &format!("090000000174{}020000000172", "ab".repeat(32)),
+        );
+        check(
+            EntryPayload::Finding(FindingRecord {
+                rule: "r".into(),
+                subject: "s".into(),
+                action: "a".into(),
+            }),
+            "0a000000017200000001730000000161",
         );
     }
 

@@ -68,9 +68,10 @@ pub use files::{move_aside, read_checkpoint_file, replace_file_atomically};
 pub use hostguard_risk_core::DomainTag;
 pub use ledger::{AppendReceipt, Ledger, LedgerError};
 pub use record::{
-    AppliedRecord, Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, KillSwitchRecord,
-    PromptResolutionRecord, RedactableField, ResumeRecord, Reveal, RiskStateResetRecord,
-    RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord, TrustChangeRecord,
+    AppliedRecord, Committed, ConfigChangeRecord, DecisionRecord, EntryPayload, FindingRecord,
+    KillSwitchRecord, PinStanding, PromptResolutionRecord, RedactableField, ResumeRecord, Reveal,
+    RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord,
+    ToolPinRecord, TrustChangeRecord,
 };
 pub use replay::{
     replay_runtime_risk_ledger_artifact, ReplayError, ReplaySkipCounts, RuntimeRiskReplayArtifact,

@@ -38,6 +38,12 @@ pub enum EntryPayload {
     RollbackTriggerChange(RollbackTriggerChangeRecord),
     /// A manager started on an existing ledger and restored its state from it (kind code 8).
     Resume(ResumeRecord),
+    /// A tool the entry's extension offers was pinned: the hash of its definition, and whether
+    /// it is approved (kind code 9).
+    ToolPin(ToolPinRecord),
+    /// A layer in front of the entry's extension found something in what it sent — a tool
+    /// definition, a tool's result — that the gate's hostcalls do not show (kind code 10).
+    Finding(FindingRecord),
 }
 
 impl EntryPayload {
@@ -53,6 +59,8 @@ impl EntryPayload {
             EntryPayload::PromptResolution(_) => 6,
             EntryPayload::RollbackTriggerChange(_) => 7,
             EntryPayload::Resume(_) => 8,
+            EntryPayload::ToolPin(_) => 9,
+            EntryPayload::Finding(_) => 10,
         }
     }
 
@@ -68,6 +76,8 @@ impl EntryPayload {
             EntryPayload::PromptResolution(_) => "prompt_resolution",
             EntryPayload::RollbackTriggerChange(_) => "rollback_trigger_change",
             EntryPayload::Resume(_) => "resume",
+            EntryPayload::ToolPin(_) => "tool_pin",
+            EntryPayload::Finding(_) => "finding",
         }
     }
 
@@ -82,7 +92,9 @@ impl EntryPayload {
             | EntryPayload::RiskStateReset(_)
             | EntryPayload::PromptResolution(_)
             | EntryPayload::RollbackTriggerChange(_)
-            | EntryPayload::Resume(_) => None,
+            | EntryPayload::Resume(_)
+            | EntryPayload::ToolPin(_)
+            | EntryPayload::Finding(_) => None,
         };
         params.into_iter()
     }
@@ -98,7 +110,9 @@ impl EntryPayload {
                 | EntryPayload::RiskStateReset(_)
                 | EntryPayload::PromptResolution(_)
                 | EntryPayload::RollbackTriggerChange(_)
-                | EntryPayload::Resume(_),
+                | EntryPayload::Resume(_)
+                | EntryPayload::ToolPin(_)
+                | EntryPayload::Finding(_),
                 RedactableField::ParamsHash,
             ) => None,
         }
@@ -285,6 +299,63 @@ pub struct ResumeRecord {
     /// Set when the manager started fail-closed instead: why the previous file was refused and
     /// where it was moved; every extension starts quarantined.
     pub fail_closed: Option<String>,
+}
+
+/// A tool the entry's extension offers, pinned: `SHA-256(0x30 ‖ canonical JSON of its
+/// definition)` (`DomainTag::McpToolPin`), written when the tool is first seen in a session
+/// and whenever its standing changes, so the chain shows which definition the model was shown
+/// and who approved it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ToolPinRecord {
+    /// The tool's name, as the extension lists it.
+    pub tool: String,
+    /// The pin of the definition seen.
+    pub pin: Digest,
+    /// Whether that definition is approved.
+    pub standing: PinStanding,
+    /// Why the standing is what it is (`first use`, `operator`, `not approved`, …).
+    pub reason: String,
+}
+
+/// The standing of a pinned tool definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PinStanding {
+    /// Approved: the model may be shown it and the tool may be called (code 0).
+    Approved,
+    /// Never approved (code 1).
+    New,
+    /// Differs from the definition approved under the same name: a possible rug pull (code 2).
+    Changed,
+}
+
+impl PinStanding {
+    /// The code byte of the canonical encoding.
+    pub const fn code(self) -> u8 {
+        match self {
+            PinStanding::Approved => 0,
+            PinStanding::New => 1,
+            PinStanding::Changed => 2,
+        }
+    }
+}
+
+/// What a layer in front of the extension found: the rule that fired, what it fired on and
+/// what was done. The alert with the same rule carries the wording; the entry puts the finding
+/// in the hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FindingRecord {
+    /// The rule id (`mcp.tool_poisoned`, `mcp.secret_in_result`, …).
+    pub rule: String,
+    /// What it fired on (`tool "notes": description`, `result of tool "notes" (call mcp-3)`).
+    pub subject: String,
+    /// What was done (`withheld`, `redacted`, `alerted`).
+    pub action: String,
 }
 
 /// The thresholds of a rollback trigger (the fields of the rollout crate's `RollbackTrigger`, in

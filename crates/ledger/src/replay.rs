@@ -281,6 +281,8 @@ impl Replayer {
             | EntryPayload::TrustChange(_)
             | EntryPayload::PromptResolution(_)
             | EntryPayload::RollbackTriggerChange(_)
+            | EntryPayload::ToolPin(_)
+            | EntryPayload::Finding(_)
             | EntryPayload::Decision(_) => {}
         }
     }

@@ -183,7 +183,9 @@ impl RestoredState {
             | EntryPayload::ConfigChange(_)
             | EntryPayload::RolloutTransition(_)
             | EntryPayload::RollbackTriggerChange(_)
-            | EntryPayload::Resume(_) => {}
+            | EntryPayload::Resume(_)
+            | EntryPayload::ToolPin(_)
+            | EntryPayload::Finding(_) => {}
         }
     }
 

@@ -51,6 +51,7 @@ mod clock;
 mod control;
 mod detection_cache;
 mod error;
+mod findings;
 mod gate;
 mod manager;
 mod records;
@@ -73,6 +74,7 @@ pub use builder::{
 pub use checkpoints::{CheckpointEvery, CheckpointStatus};
 pub use clock::SystemClock;
 pub use error::{BuildError, ControlError, FalsePositiveError, HostcallError};
+pub use findings::{finding_context_hash, ExternalFinding};
 pub use manager::ExtensionManager;
 pub use resume::{FailClosedStart, ResumeReport};
 pub use streams::RecordEvictions;
@@ -127,13 +129,14 @@ pub use hostguard_ledger::{
 pub use hostguard_ledger::{
     replay_runtime_risk_ledger_artifact, AppliedRecord, ArtifactParseError, Committed,
     ConfigChangeRecord, DecisionRecord, Digest, DurableError, DurableLedger, EntryBody,
-    EntryPayload, ExactJsonError, FsyncPolicy, KillSwitchRecord, LedgerAnchor, LedgerEntry,
-    LedgerError, LedgerHead, LedgerVerifyError, MalformedJson, OpenReport, PromptResolutionRecord,
-    RedactableField, ReplayError, ReplaySkipCounts, RestoredState, ResumeRecord, Reveal,
-    RiskStateResetRecord, RollbackThresholds, RollbackTriggerChangeRecord, RolloutTransitionRecord,
-    RuntimeRiskLedgerArtifact, RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport,
-    RuntimeRiskReplayArtifact, RuntimeRiskReplayStep, Salt, TrustChangeRecord, VerifyErrorCode,
-    MAX_LINE_BYTES, RUNTIME_RISK_LEDGER_SCHEMA, RUNTIME_RISK_REPLAY_SCHEMA,
+    EntryPayload, ExactJsonError, FindingRecord, FsyncPolicy, KillSwitchRecord, LedgerAnchor,
+    LedgerEntry, LedgerError, LedgerHead, LedgerVerifyError, MalformedJson, OpenReport,
+    PinStanding, PromptResolutionRecord, RedactableField, ReplayError, ReplaySkipCounts,
+    RestoredState, ResumeRecord, Reveal, RiskStateResetRecord, RollbackThresholds,
+    RollbackTriggerChangeRecord, RolloutTransitionRecord, RuntimeRiskLedgerArtifact,
+    RuntimeRiskLedgerEntry, RuntimeRiskLedgerVerificationReport, RuntimeRiskReplayArtifact,
+    RuntimeRiskReplayStep, Salt, ToolPinRecord, TrustChangeRecord, VerifyErrorCode, MAX_LINE_BYTES,
+    RUNTIME_RISK_LEDGER_SCHEMA, RUNTIME_RISK_REPLAY_SCHEMA,
 };
 
 // The rollout (runbook Procedure 4).

@@ -48,7 +48,7 @@ struct ControlAlert<'a> {
 }
 
 impl ExtensionManager {
-    fn next_alert_seq(&self) -> u64 {
+    pub(crate) fn next_alert_seq(&self) -> u64 {
         self.alert_seq
             .fetch_add(1, Ordering::Relaxed)
             .wrapping_add(1)

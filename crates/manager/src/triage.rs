@@ -13,8 +13,9 @@
 //! ```
 //!
 //! Alerts outside the tree: a risk denial (`AnomalyDenial`) is a sustained deny escalation,
-//! reviewed as an escalation (P2); secret-broker redactions and quota breaches are logged and
-//! monitored (P3).
+//! reviewed as an escalation (P2); a tool-integrity alert (a rug pull, a poisoned tool) is
+//! investigated as a quarantine (P1); secret-broker redactions and quota breaches are logged
+//! and monitored (P3).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -129,7 +130,8 @@ fn is_policy_denial(alert: &SecurityAlert) -> bool {
         | SecurityAlertCategory::QuotaBreach
         | SecurityAlertCategory::Quarantine
         | SecurityAlertCategory::ProfileTransition
-        | SecurityAlertCategory::LedgerIntegrity => false,
+        | SecurityAlertCategory::LedgerIntegrity
+        | SecurityAlertCategory::ToolIntegrity => false,
     }
 }
 
@@ -291,6 +293,13 @@ fn category_branch(alert: &SecurityAlert, ext_name: &str) -> Triage {
             IncidentSeverity::P2,
             RunbookProcedure::LedgerCorruptionRecovery,
             format!("ledger needed attention at start-up: {}", alert.reason),
+        ),
+        // A rug pull or a poisoned tool is a compromise of the extension until shown
+        // otherwise: investigate it as a quarantine (identify, contain, collect evidence).
+        SecurityAlertCategory::ToolIntegrity => (
+            IncidentSeverity::P1,
+            RunbookProcedure::QuarantineInvestigation,
+            format!("tool integrity of `{ext_name}`: {}", alert.reason),
         ),
         SecurityAlertCategory::PolicyDenial
         | SecurityAlertCategory::ExecMediation

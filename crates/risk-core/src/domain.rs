@@ -33,6 +33,9 @@ pub enum DomainTag {
     RolloutTransition = 0x22,
     /// A ledger-integrity alert's `context_hash = SHA-256(0x23 ‖ utf8(reason))`.
     LedgerIntegrity = 0x23,
+    /// A finding alert's `context_hash = SHA-256(0x24 ‖ u64be(len) ‖ rule ‖ u64be(len) ‖
+    /// subject ‖ evidence)` (a layer in front of an extension, e.g. the MCP gateway).
+    Finding = 0x24,
     /// An MCP tool definition's pin, `SHA-256(0x30 ‖ canonical_json({name, description,
     /// inputSchema, annotations}))` (the MCP gateway, docs/mcp.md).
     McpToolPin = 0x30,
@@ -40,7 +43,7 @@ pub enum DomainTag {
 
 impl DomainTag {
     /// Every tag.
-    pub const ALL: [DomainTag; 9] = [
+    pub const ALL: [DomainTag; 10] = [
         DomainTag::BodyDigest,
         DomainTag::LedgerHash,
         DomainTag::Commitment,
@@ -49,6 +52,7 @@ impl DomainTag {
         DomainTag::AlertContext,
         DomainTag::RolloutTransition,
         DomainTag::LedgerIntegrity,
+        DomainTag::Finding,
         DomainTag::McpToolPin,
     ];
 
@@ -102,6 +106,7 @@ mod tests {
             DomainTag::AlertContext => 0x21,
             DomainTag::RolloutTransition => 0x22,
             DomainTag::LedgerIntegrity => 0x23,
+            DomainTag::Finding => 0x24,
             DomainTag::McpToolPin => 0x30,
         }
     }

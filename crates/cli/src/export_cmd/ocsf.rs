@@ -249,6 +249,7 @@ const fn category(c: SecurityAlertCategory) -> (&'static str, u8, &'static str) 
         SecurityAlertCategory::Quarantine => ("Extension quarantined", 3, "Statistical"),
         SecurityAlertCategory::ProfileTransition => ("Enforcement change", 3, "Statistical"),
         SecurityAlertCategory::LedgerIntegrity => ("Ledger integrity", 99, "Integrity check"),
+        SecurityAlertCategory::ToolIntegrity => ("Tool integrity", 1, "Rule"),
     }
 }
 
