@@ -63,7 +63,11 @@ fn a_finding_is_a_ledger_entry_and_an_alert_of_its_extension() {
     assert_eq!(alert.category, SecurityAlertCategory::ToolIntegrity);
     assert_eq!(
         alert.reason_codes,
-        ["rule:mcp.tool_poisoned", "poison:instruction", "attack:T1195.002"]
+        [
+            "rule:mcp.tool_poisoned",
+            "poison:instruction",
+            "attack:T1195.002"
+        ]
     );
     assert_eq!(alert.action_taken, "withheld");
     let triage = m.triage(alert);
