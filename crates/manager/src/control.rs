@@ -413,6 +413,19 @@ impl ExtensionManager {
         recorded.map(|_| true)
     }
 
+    /// The secret broker's rules in force (a host redacting text it passes on uses the same
+    /// rules as the gate: `redact_text`).
+    pub fn secret_policy(&self) -> &hostguard_risk_core::SecretBrokerPolicy {
+        &self.secret_policy
+    }
+
+    /// The detector in force: the rule catalog (its classes of paths, hosts and env names) and
+    /// where the host runs, for a layer in front of an extension that reads what the extension
+    /// sends with the gate's own knowledge.
+    pub fn detector(&self) -> &hostguard_risk_core::Detector {
+        &self.detector
+    }
+
     /// The trust state of `extension_id` (`Unknown` when never seen).
     pub fn trust_state(&self, extension_id: &str) -> ExtensionTrustState {
         match self.existing_shard(extension_id) {

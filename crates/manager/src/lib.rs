@@ -98,7 +98,7 @@ pub use hostguard_risk_core::{
     PolicyError, PolicyMode, PolicyProfile, PolicyReason, PolicyVerdict, Posterior, QuotaBreach,
     QuotaKind, QuotaLimits, QuotaUsage, ResolvedRiskConfig, RiskModelError, RuntimeRiskConfig,
     ScoreBands, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretPolicyError,
-    Trigger, Triggers, ENV_PREFIX, SECRET_PLACEHOLDER,
+    TextRedaction, Trigger, Triggers, ENV_PREFIX, SECRET_PLACEHOLDER,
 };
 // The gate's pure step (risk-core's `gate`): what a decision applied and why.
 pub use hostguard_risk_core::{

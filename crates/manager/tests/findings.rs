@@ -4,7 +4,6 @@
 
 #![expect(
     clippy::unwrap_used,
-    clippy::indexing_slicing,
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 

@@ -27,6 +27,8 @@ use crate::jsonrpc::{
 };
 use crate::mapping::ToolMap;
 use crate::pins::{PinCheck, PinStore};
+use crate::report::{Reporter, Seen};
+use crate::scan::{scan, strings_of};
 
 /// Requests awaiting the server's response, at most (the oldest is forgotten past it, so a
 /// server that never answers cannot grow the gateway's memory).
@@ -48,8 +50,14 @@ pub enum Action {
 /// What a request id is waiting for.
 #[derive(Debug, Clone)]
 enum Pending {
-    /// A `tools/call` the gate allowed: its hostcall ids and when it was sent.
-    Call { call_ids: Vec<String>, sent_ms: u64 },
+    /// A `tools/call` the gate allowed: the tool, its hostcall ids and when it was sent.
+    Call {
+        tool: String,
+        call_ids: Vec<String>,
+        sent_ms: u64,
+    },
+    /// Any other request forwarded: its method (what its response is called in a finding).
+    Request { method: String },
 }
 
 /// One gateway: one client, one server, one extension of the gate.
@@ -72,6 +80,10 @@ pub struct Gateway {
     listed_version: u64,
     pending: VecDeque<(String, Pending)>,
     next_call: u64,
+    /// Pins and findings on their way to the ledger.
+    reporter: Reporter,
+    /// The poisoning scan's signals of each listed tool's definition (empty: none).
+    poison: BTreeMap<String, Vec<&'static str>>,
 }
 
 impl Gateway {
@@ -94,6 +106,8 @@ impl Gateway {
             listed_version: 0,
             pending: VecDeque::new(),
             next_call: 0,
+            reporter: Reporter::default(),
+            poison: BTreeMap::new(),
         }
     }
 
@@ -161,6 +175,7 @@ impl Gateway {
     pub fn set_pins(&mut self, pins: PinStore) {
         self.pins = pins;
         for (name, (check, pin)) in &mut self.listed {
+            let was_same = *check == PinCheck::Same;
             *check = match self.pins.pinned(name) {
                 Some(p) if p == pin => PinCheck::Same,
                 Some(p) => PinCheck::Changed {
@@ -169,6 +184,14 @@ impl Gateway {
                 },
                 None => PinCheck::New { pin: pin.clone() },
             };
+            let seen = Seen {
+                name,
+                pin,
+                check,
+                poison: self.poison.get(name).map_or(&[], Vec::as_slice),
+                approved_by: (!was_same && *check == PinCheck::Same).then_some("operator"),
+            };
+            self.reporter.tool(&self.manager, &self.extension, &seen);
         }
         self.listed_version = self.listed_version.saturating_add(1);
     }
@@ -192,6 +215,10 @@ impl Gateway {
             // A tools/call without an id expects no answer and would never be gated: dropped.
             Frame::One(Message::Notification { method, .. }) if method == "tools/call" => {
                 Vec::new()
+            }
+            Frame::One(Message::Request { id, method, .. }) => {
+                self.remember(&id, Pending::Request { method });
+                vec![Action::ToServer(line.to_vec())]
             }
             Frame::One(_) => vec![Action::ToServer(line.to_vec())],
             Frame::Batch(items) => batch(line, &items),
@@ -239,18 +266,21 @@ impl Gateway {
         };
         match frame {
             Frame::One(Message::Response { id, result, error }) => {
-                self.outcome(&id, result.as_ref(), error.as_ref(), now_ms);
-                match result.as_ref().and_then(|r| r.get("tools")) {
-                    Some(_) => match self.screen_tools(result) {
-                        // Nothing withheld: the line stays the server's, byte for byte.
-                        None => vec![Action::ToClient(line.to_vec())],
-                        Some(filtered) => {
-                            let reply =
-                                serde_json::json!({"jsonrpc": "2.0", "id": id, "result": filtered});
-                            vec![Action::ToClient(reply.to_string().into_bytes())]
-                        }
-                    },
+                let subject = self.outcome(&id, result.as_ref(), error.as_ref(), now_ms);
+                let changed = match result.as_ref().and_then(|r| r.get("tools")) {
+                    Some(_) => self.screen_tools(result).map(|r| ("result", r)),
+                    None => self.inspect(&subject, result, error),
+                };
+                match changed {
+                    // Nothing withheld or redacted: the line stays the server's, byte for byte.
                     None => vec![Action::ToClient(line.to_vec())],
+                    Some((member, value)) => {
+                        let mut reply = serde_json::json!({"jsonrpc": "2.0", "id": id});
+                        if let Some(reply) = reply.as_object_mut() {
+                            reply.insert(member.to_owned(), value);
+                        }
+                        vec![Action::ToClient(reply.to_string().into_bytes())]
+                    }
                 }
             }
             // A batch from the server may hide a tools list: refused whole.
@@ -259,16 +289,54 @@ impl Gateway {
         }
     }
 
-    /// Feeds a `tools/call`'s response to the gate.
-    fn outcome(&mut self, id: &Value, result: Option<&Value>, error: Option<&Value>, now_ms: u64) {
-        if let Some(Pending::Call { call_ids, sent_ms }) = self.take(id) {
-            let outcome = outcome_of(result, error);
-            let latency = now_ms.saturating_sub(sent_ms);
-            for call_id in &call_ids {
-                self.manager
-                    .record_outcome_with_latency(call_id, outcome.clone(), latency);
+    /// Feeds a `tools/call`'s response to the gate; what the response answers, in words.
+    fn outcome(
+        &mut self,
+        id: &Value,
+        result: Option<&Value>,
+        error: Option<&Value>,
+        now_ms: u64,
+    ) -> String {
+        match self.take(id) {
+            Some(Pending::Call {
+                tool,
+                call_ids,
+                sent_ms,
+            }) => {
+                let outcome = outcome_of(result, error);
+                let latency = now_ms.saturating_sub(sent_ms);
+                for call_id in &call_ids {
+                    self.manager
+                        .record_outcome_with_latency(call_id, outcome.clone(), latency);
+                }
+                format!(
+                    "result of tool {} ({})",
+                    Value::from(tool),
+                    call_ids.join(", ")
+                )
             }
+            Some(Pending::Request { method }) => format!("response to {}", Value::from(method)),
+            None => format!("response to an unknown request (id {id})"),
         }
+    }
+
+    /// A response that lists no tools, on its way to the client: its result or error with
+    /// credentials redacted (and alerted), scanned for text aimed at the model. The member to
+    /// send instead, when something was redacted.
+    fn inspect(
+        &mut self,
+        subject: &str,
+        result: Option<Value>,
+        error: Option<Value>,
+    ) -> Option<(&'static str, Value)> {
+        let (member, mut value) = match (result, error) {
+            (Some(result), _) => ("result", result),
+            (None, Some(error)) => ("error", error),
+            (None, None) => return None,
+        };
+        self.reporter
+            .result(&self.manager, &self.extension, subject, &mut value)
+            .then_some((member, value))
     }
 
     /// Gates one `tools/call`: pins first, then every hostcall of its arguments.
@@ -325,6 +393,7 @@ impl Gateway {
         self.remember(
             &id,
             Pending::Call {
+                tool: tool.to_owned(),
                 call_ids,
                 sent_ms: now_ms,
             },
@@ -340,12 +409,17 @@ impl Gateway {
         let approve =
             "a person must review and approve it (the operator's `hostguard mcp approve`)";
         let check = self.listed.get(tool).map(|(check, _)| check);
+        let name = tool;
         let tool = Value::from(tool).to_string();
         match check {
             Some(PinCheck::Same) => None,
-            Some(PinCheck::New { .. }) => Some(format!(
-                "hostguard refused the tool {tool}: it is new and not approved; {approve}"
-            )),
+            Some(PinCheck::New { .. }) => Some(match self.poison.get(name) {
+                Some(signals) if !signals.is_empty() => format!(
+                    "hostguard refused the tool {tool}: its definition carries text aimed at the model ({}) and it is not approved; {approve}",
+                    signals.join(", ")
+                ),
+                _ => format!("hostguard refused the tool {tool}: it is new and not approved; {approve}"),
+            }),
             Some(PinCheck::Changed { .. }) => Some(format!(
                 "hostguard refused the tool {tool}: its definition changed since it was approved (a possible rug pull); {approve}"
             )),
@@ -400,7 +474,13 @@ impl Gateway {
             };
             let pin = crate::pins::pin_of(&tool);
             let twice = names.get(&name).is_some_and(|n| *n > 1);
-            if trust && !twice {
+            let mut text = String::new();
+            strings_of(&tool, &mut text);
+            let poison = scan(&text, self.manager.detector());
+            // Trust on first use trusts what reads as honest: a poisoned definition waits for
+            // a person.
+            let first_use = trust && !twice && poison.is_empty();
+            if first_use {
                 self.pins.approve(&name, &pin);
             }
             let check = match (twice, self.pins.check(&tool)) {
@@ -410,6 +490,15 @@ impl Gateway {
                 },
                 (_, check) => check,
             };
+            let seen = Seen {
+                name: &name,
+                pin: &pin,
+                check: &check,
+                poison: &poison,
+                approved_by: first_use.then_some("first use"),
+            };
+            self.reporter.tool(&self.manager, &self.extension, &seen);
+            self.poison.insert(name.clone(), poison);
             self.definitions.insert(name.clone(), tool.clone());
             if check == PinCheck::Same {
                 kept.push(tool);

@@ -25,3 +25,5 @@ pub mod jsonrpc;
 pub mod mapping;
 pub mod pins;
 pub mod relay;
+pub mod report;
+pub mod scan;

@@ -80,7 +80,7 @@ pub use posterior::{score_evidence, DirichletCounts, Posterior};
 pub use quota::{QuotaBreach, QuotaCharge, QuotaKind, QuotaLimits, QuotaTracker, QuotaUsage};
 pub use secret::{
     secret_name_hash, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretMatch,
-    SecretPolicyError, SecretRuleKind, SECRET_PLACEHOLDER,
+    SecretPolicyError, SecretRuleKind, TextRedaction, CREDENTIAL_SHAPES, SECRET_PLACEHOLDER,
 };
 pub use state::EnforcementState;
 // Hash domain separation (every crate that hashes).

@@ -19,8 +19,15 @@
 //! name is a claim about a value, not proof, and hosts can allowlist what they know. The default
 //! allowlist holds only the process basics (`PATH`, `HOME`, ...), which are never secret whatever
 //! rules a host adds.
+//!
+//! Free text that may hold a value — what a tool returned to the model — is redacted by
+//! [`SecretBrokerPolicy::redact_text`]: the command-line forms above, `name: value` pairs with a
+//! secret name, and values of well-known credential shapes ([`CREDENTIAL_SHAPES`]).
 
 mod redact;
+mod values;
+
+pub use values::{TextRedaction, CREDENTIAL_SHAPES};
 
 use std::borrow::Cow;
 use std::fmt;
