@@ -5,12 +5,14 @@
 //! - A `tools/call` becomes hostcalls of the gate ([`ToolMap`]); allowed, the line goes to the
 //!   server unchanged and its response feeds `record_outcome` with the latency; refused, the
 //!   client gets a tool result with `isError: true` naming the reason and how an operator
-//!   reviews it, and the server never sees the call. A prompt is refused with that explanation
-//!   (elicitation is a later step).
+//!   reviews it, and the server never sees the call. A call needing a person's approval is
+//!   held and the person asked through a client that declared elicitation
+//!   ([`crate::elicit`]); otherwise refused with that explanation.
 //! - A tool that is new or changed since its pin was approved is refused ([`PinStore`]).
-//! - A result that lists tools is checked against the pins and reaches the client without the
-//!   tools that are new, changed or listed twice: the model never reads an unapproved
-//!   definition.
+//! - A result that lists tools is checked against the pins and the poisoning scan
+//!   ([`crate::scan`]) and reaches the client without the tools that are new, changed, listed
+//!   twice or poisoned and not approved: the model never reads an unapproved definition.
+//! - Every other result has its credentials redacted and is scanned ([`crate::report`]).
 //! - A line the gateway cannot read is never forwarded, either way: the other side might read
 //!   it differently (`NaN`, a batch hiding a `tools/call`, `Method` beside `method`); a client
 //!   gets a JSON-RPC error instead, a server's line is dropped.
@@ -60,6 +62,20 @@ enum Pending {
     Request { method: String },
 }
 
+/// A `tools/call` held while a person is asked (elicitation).
+#[derive(Debug, Clone)]
+struct Held {
+    /// The client's request id.
+    id: Value,
+    /// The request line, sent to the server as it is if the person allows it.
+    line: Vec<u8>,
+    tool: String,
+    /// Every hostcall id of the call.
+    call_ids: Vec<String>,
+    /// The hostcalls whose verdict was Prompt.
+    prompted: Vec<String>,
+}
+
 /// One gateway: one client, one server, one extension of the gate.
 pub struct Gateway {
     manager: ExtensionManager,
@@ -84,6 +100,11 @@ pub struct Gateway {
     reporter: Reporter,
     /// The poisoning scan's signals of each listed tool's definition (empty: none).
     poison: BTreeMap<String, Vec<&'static str>>,
+    /// The client declared the elicitation capability in `initialize`.
+    client_elicits: bool,
+    /// Calls held until a person answers, by the elicitation's id (bounded like `pending`).
+    held: VecDeque<(String, Held)>,
+    next_elicitation: u64,
 }
 
 impl Gateway {
@@ -108,6 +129,9 @@ impl Gateway {
             next_call: 0,
             reporter: Reporter::default(),
             poison: BTreeMap::new(),
+            client_elicits: false,
+            held: VecDeque::new(),
+            next_elicitation: 0,
         }
     }
 
@@ -216,9 +240,15 @@ impl Gateway {
             Frame::One(Message::Notification { method, .. }) if method == "tools/call" => {
                 Vec::new()
             }
-            Frame::One(Message::Request { id, method, .. }) => {
+            Frame::One(Message::Request { id, method, params }) => {
+                if method == "initialize" {
+                    self.client_elicits = crate::elicit::declares_elicitation(params.as_ref());
+                }
                 self.remember(&id, Pending::Request { method });
                 vec![Action::ToServer(line.to_vec())]
+            }
+            Frame::One(Message::Response { id, result, .. }) if self.is_held(&id) => {
+                self.answered(&id, result.as_ref(), now_ms)
             }
             Frame::One(_) => vec![Action::ToServer(line.to_vec())],
             Frame::Batch(items) => batch(line, &items),
@@ -285,6 +315,15 @@ impl Gateway {
             }
             // A batch from the server may hide a tools list: refused whole.
             Frame::Batch(_) => Vec::new(),
+            // The gateway's own request ids: a server using one could have the person's answer
+            // to its question taken as an approval of a held call. Dropped.
+            Frame::One(Message::Request { id, .. })
+                if id
+                    .as_str()
+                    .is_some_and(|id| id.starts_with(crate::elicit::ID_PREFIX)) =>
+            {
+                Vec::new()
+            }
             Frame::One(_) => vec![Action::ToClient(line.to_vec())],
         }
     }
@@ -378,10 +417,15 @@ impl Gateway {
             return vec![Action::ToClient(tool_error_result(&id, &text).into_bytes())];
         }
         let mut call_ids = Vec::with_capacity(calls.len());
+        let mut prompted = Vec::new();
         for call in &calls {
             match self.manager.evaluate_hostcall(call) {
                 Ok(verdict) if verdict.action() == hostguard_manager::VerdictAction::Allow => {
                     call_ids.push(call.call_id.clone());
+                }
+                Ok(verdict) if verdict.requires_prompt() && self.client_elicits => {
+                    call_ids.push(call.call_id.clone());
+                    prompted.push((call.call_id.clone(), reason_line(call, &verdict)));
                 }
                 Ok(verdict) => return vec![self.refused(&id, tool, call, &verdict)],
                 Err(e) => {
@@ -389,6 +433,17 @@ impl Gateway {
                     return vec![Action::ToClient(tool_error_result(&id, &text).into_bytes())];
                 }
             }
+        }
+        if !prompted.is_empty() {
+            let held = Held {
+                id,
+                line: line.to_vec(),
+                tool: tool.to_owned(),
+                call_ids,
+                prompted: prompted.iter().map(|(c, _)| c.clone()).collect(),
+            };
+            let reasons: Vec<String> = prompted.into_iter().map(|(_, r)| r).collect();
+            return vec![self.elicit(held, &reasons)];
         }
         self.remember(
             &id,
@@ -399,6 +454,68 @@ impl Gateway {
             },
         );
         vec![Action::ToServer(line.to_vec())]
+    }
+
+    /// Holds a call and asks the person through the client.
+    fn elicit(&mut self, held: Held, reasons: &[String]) -> Action {
+        self.next_elicitation = self.next_elicitation.saturating_add(1);
+        let id = format!("{}{}", crate::elicit::ID_PREFIX, self.next_elicitation);
+        let request = crate::elicit::request(&id, &self.extension, &held.tool, reasons);
+        if self.held.len() >= MAX_PENDING {
+            self.held.pop_front();
+        }
+        self.held.push_back((id, held));
+        Action::ToClient(request.into_bytes())
+    }
+
+    fn is_held(&self, id: &Value) -> bool {
+        id.as_str()
+            .is_some_and(|id| self.held.iter().any(|(k, _)| k == id))
+    }
+
+    /// The person's answer to an elicitation: every prompted hostcall resolved in the ledger;
+    /// allowed (and the server still running), the held call goes to the server, once;
+    /// otherwise the client gets a refused result.
+    fn answered(&mut self, id: &Value, result: Option<&Value>, now_ms: u64) -> Vec<Action> {
+        let key = id.as_str().unwrap_or_default();
+        let Some(at) = self.held.iter().position(|(k, _)| k == key) else {
+            return Vec::new();
+        };
+        let Some((_, held)) = self.held.remove(at) else {
+            return Vec::new();
+        };
+        let allowed = crate::elicit::allows(result);
+        for call_id in &held.prompted {
+            self.manager
+                .resolve_prompt_for(&self.extension, call_id, allowed);
+        }
+        let trust = self.manager.trust_state(&self.extension);
+        let stopped = matches!(
+            trust,
+            ExtensionTrustState::Killed | ExtensionTrustState::Quarantined
+        );
+        if !allowed || stopped {
+            let why = match stopped {
+                true => format!("the server was {} while a person was asked", trust.as_str()),
+                false => "the person asked did not allow it".to_owned(),
+            };
+            let text = format!(
+                "hostguard refused {}: {why}; the server never saw the call",
+                Value::from(held.tool.as_str())
+            );
+            return vec![Action::ToClient(
+                tool_error_result(&held.id, &text).into_bytes(),
+            )];
+        }
+        self.remember(
+            &held.id,
+            Pending::Call {
+                tool: held.tool,
+                call_ids: held.call_ids,
+                sent_ms: now_ms,
+            },
+        );
+        vec![Action::ToServer(held.line)]
     }
 
     /// Why a tool is refused before its arguments are looked at: not listed with an approved
@@ -436,7 +553,7 @@ impl Gateway {
             rules => format!(", rules {}", rules.join(", ")),
         };
         let what = if verdict.requires_prompt() {
-            "needs a person's approval, and this client cannot ask (no elicitation)"
+            "needs a person's approval, and this client cannot ask (it did not declare elicitation)"
         } else {
             "was blocked"
         };
@@ -527,6 +644,21 @@ impl Gateway {
         let at = self.pending.iter().position(|(k, _)| *k == key)?;
         self.pending.remove(at).map(|(_, p)| p)
     }
+}
+
+/// One line of an elicitation's message: a hostcall and why the gate asks.
+fn reason_line(call: &HostCall, verdict: &Verdict) -> String {
+    let rules = match verdict.rules() {
+        [] => String::new(),
+        rules => format!(", rules {}", rules.join(", ")),
+    };
+    format!(
+        "- its `{}` hostcall: {} ({}{rules}; ledger seq {})",
+        call.method,
+        verdict.reason(),
+        verdict.reason_code(),
+        verdict.ledger_seq()
+    )
 }
 
 /// A batch: forwarded as it is unless it holds a `tools/call` or a member the gateway cannot
