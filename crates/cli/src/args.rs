@@ -198,6 +198,10 @@ pub(crate) struct McpCli {
     /// The workspace root the server works in (absolute).
     #[arg(long, value_name = "DIR")]
     pub(crate) workspace: Option<String>,
+    /// Your own mapping of tools' arguments to commands, paths and URLs (TOML, docs/mcp.md);
+    /// the server's file tools cannot reach it.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) mapping: Option<PathBuf>,
     /// The server's command line, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub(crate) server: Vec<String>,

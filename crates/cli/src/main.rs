@@ -180,6 +180,7 @@ fn mcp_command(mcp: args::McpCli) -> CliResult {
             profile: mcp.profile.into(),
             phase: mcp.phase.into(),
             workspace: mcp.workspace,
+            mapping: mcp.mapping,
             server: mcp.server,
         }),
     }

@@ -55,6 +55,8 @@ pub struct McpArgs {
     pub phase: RolloutPhase,
     /// The workspace root.
     pub workspace: Option<String>,
+    /// The user's mapping file.
+    pub mapping: Option<PathBuf>,
     /// The server's command line.
     pub server: Vec<String>,
 }
@@ -179,12 +181,18 @@ fn open_gateway(args: &McpArgs, name: &str) -> CliResult<Gateway> {
     let pins_path = args.state.join(PINS_FILE);
     let first_use = !pins_path.exists();
     let pins = PinStore::load(&pins_path).map_err(|e| CliError::finding(e.to_string()))?;
-    let mut gateway = Gateway::new(manager, name, ToolMap::default(), pins);
+    let map = match &args.mapping {
+        Some(file) => read_mapping(file)?,
+        None => ToolMap::default(),
+    };
+    let mut gateway = Gateway::new(manager, name, map, pins);
     // The server's file tools must not reach the gateway's own state (its pins, its kill
-    // switch), by the name given or by the folder's real path.
-    gateway.protect(args.state.clone());
-    if let Ok(real) = args.state.canonicalize() {
-        gateway.protect(real);
+    // switch) nor the mapping that judges them, by the name given or by the real path.
+    for guarded in std::iter::once(&args.state).chain(&args.mapping) {
+        gateway.protect(guarded.clone());
+        if let Ok(real) = guarded.canonicalize() {
+            gateway.protect(real);
+        }
     }
     if first_use {
         gateway.trust_first_list();
@@ -461,6 +469,23 @@ fn read_kill(state: &Path) -> Option<KillState> {
             path.display()
         ),
     }))
+}
+
+/// The user's mapping file: a small regular file of TOML; an error names file, line and
+/// column (exit 2).
+fn read_mapping(file: &Path) -> CliResult<ToolMap> {
+    let bytes = file_bytes(file).ok_or_else(|| {
+        CliError::input(format!(
+            "{}: not a mapping file (a regular file of at most {MAX_STATE_FILE_BYTES} bytes)",
+            file.display()
+        ))
+    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CliError::input(format!("{}: not UTF-8", file.display())))?;
+    ToolMap::from_toml(&text).map_err(|e| match e.at {
+        Some((line, column)) => CliError::at(file, line, column, &e.message),
+        None => CliError::input(format!("{}: {}", file.display(), e.message)),
+    })
 }
 
 /// A small regular file's bytes (never a symlink's target, a pipe or a device); `None` else.

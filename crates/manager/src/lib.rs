@@ -88,17 +88,17 @@ pub use verdict::{Outcome, Verdict};
 
 // Hostcalls, policy, configuration, the risk model's vocabulary (risk-core).
 pub use hostguard_risk_core::{
-    classify_command, derive_capability, secret_name_hash, tool_capability, BandProfile,
-    Capability, CapabilityError, CapabilitySet, CliOverrides, Clock, CommandAnalysis, ConfigError,
-    ConfigExplanation, ConfigField, ConfigFile, ConfigSource, ConfigSources, Contributor,
-    DomainTag, EnforcementState, ExecClass, ExecDecision, ExecFinding, ExecMediationPolicy,
-    ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, Explanation, ExtensionOverride,
-    ExtensionPolicy, FallbackReason, Feature, HostCall, HostcallMethod, HttpTargetClass,
-    HysteresisConfig, InvalidHostcall, ManualClock, Outcome as RiskOutcome, PolicyDecision,
-    PolicyError, PolicyMode, PolicyProfile, PolicyReason, PolicyVerdict, Posterior, QuotaBreach,
-    QuotaKind, QuotaLimits, QuotaUsage, ResolvedRiskConfig, RiskModelError, RuntimeRiskConfig,
-    ScoreBands, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason, SecretPolicyError,
-    TextRedaction, Trigger, Triggers, ENV_PREFIX, SECRET_PLACEHOLDER,
+    classify_command, derive_capability, line_column, secret_name_hash, tool_capability,
+    BandProfile, Capability, CapabilityError, CapabilitySet, CliOverrides, Clock, CommandAnalysis,
+    ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource, ConfigSources,
+    Contributor, DomainTag, EnforcementState, ExecClass, ExecDecision, ExecFinding,
+    ExecMediationPolicy, ExecMediationPreset, ExecPattern, ExecPatternError, ExecTier, Explanation,
+    ExtensionOverride, ExtensionPolicy, FallbackReason, Feature, HostCall, HostcallMethod,
+    HttpTargetClass, HysteresisConfig, InvalidHostcall, ManualClock, Outcome as RiskOutcome,
+    PolicyDecision, PolicyError, PolicyMode, PolicyProfile, PolicyReason, PolicyVerdict, Posterior,
+    QuotaBreach, QuotaKind, QuotaLimits, QuotaUsage, ResolvedRiskConfig, RiskModelError,
+    RuntimeRiskConfig, ScoreBands, SecretBrokerDecision, SecretBrokerPolicy, SecretBrokerReason,
+    SecretPolicyError, TextRedaction, Trigger, Triggers, ENV_PREFIX, SECRET_PLACEHOLDER,
 };
 // The gate's pure step (risk-core's `gate`): what a decision applied and why.
 pub use hostguard_risk_core::{

@@ -4,7 +4,7 @@
 //! the reference servers' tools (filesystem, git, fetch) that a user's rules extend — not code
 //! per server; a tool no rule names is mapped by its argument names and its verb.
 
-use hostguard_manager::HostCall;
+use hostguard_manager::{line_column, HostCall};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -105,6 +105,32 @@ const WRITE_VERBS: &[&str] = &[
     "put", "upload", "apply",
 ];
 
+/// Why a mapping file cannot be used, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct MappingError {
+    /// The 1-based line and column (in characters), when the error has a place.
+    pub at: Option<(usize, usize)>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A mapping file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingFile {
+    #[serde(default)]
+    tool: Vec<RawRule>,
+}
+
+/// One `[[tool]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    tool: String,
+    args: std::collections::BTreeMap<String, ArgKind>,
+}
+
 /// The mapping: the user's rules first, then the reference table, then argument names.
 #[derive(Debug, Clone, Default)]
 pub struct ToolMap {
@@ -115,6 +141,31 @@ impl ToolMap {
     /// The reference table with `user` rules before it (a user rule for a reference tool wins).
     pub fn new(user: Vec<ToolRule>) -> ToolMap {
         ToolMap { user }
+    }
+
+    /// The user's rules from a mapping file (docs/mcp.md "Your own rules"): TOML, one
+    /// `[[tool]]` table per tool, `tool` its name and `args` each argument's kind (`command`,
+    /// `read-path`, `write-path`, `url`). Unknown keys and kinds, and a tool named twice, are
+    /// errors that say where.
+    pub fn from_toml(text: &str) -> Result<ToolMap, MappingError> {
+        let file: MappingFile = toml::from_str(text).map_err(|e| MappingError {
+            at: e.span().map(|span| line_column(text, span.start)),
+            message: e.message().trim().replace('\n', "; "),
+        })?;
+        let mut user: Vec<ToolRule> = Vec::with_capacity(file.tool.len());
+        for raw in file.tool {
+            if user.iter().any(|r| r.tool == raw.tool) {
+                return Err(MappingError {
+                    at: None,
+                    message: format!("tool {} has two [[tool]] tables", Value::from(raw.tool)),
+                });
+            }
+            user.push(ToolRule {
+                tool: raw.tool,
+                args: raw.args.into_iter().collect(),
+            });
+        }
+        Ok(ToolMap { user })
     }
 
     /// The hostcalls of extension `extension` for `tools/call` `call_id` of `tool` with
@@ -436,5 +487,52 @@ mod tests {
             json!({"path": "/w/a"}),
             &[("c1", "fs", json!({"op": "write", "path": "/w/a"}))],
         );
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn a_mapping_file_names_each_argument_and_wins_over_the_names() {
+        let map = ToolMap::from_toml(
+            "[[tool]]\ntool = \"run_query\"\nargs = { sql = \"command\", out = \"write-path\" }\n",
+        )
+        .unwrap_or_default();
+        let calls = map.hostcalls(
+            "db",
+            "c",
+            "run_query",
+            &json!({"sql": "rm -rf /", "out": "/tmp/x"}),
+        );
+        let methods: Vec<&str> = calls.iter().map(|c| c.method.as_str()).collect();
+        assert_eq!(methods, ["fs", "exec"]);
+        assert_eq!(
+            calls.get(1).map(|c| c.params["command"].clone()),
+            Some(json!("rm -rf /"))
+        );
+    }
+
+    #[test]
+    fn a_bad_mapping_file_says_where() {
+        let bad = [
+            (
+                "[[tool]]\ntool = \"x\"\nargs = { a = \"shell\" }\n",
+                Some(3),
+                "shell",
+            ),
+            ("[[tool]]\ntool = \"x\"\nargz = {}\n", Some(3), "argz"),
+            (
+                "[[tool]]\ntool = \"x\"\nargs = {}\n[[tool]]\ntool = \"x\"\nargs = {}\n",
+                None,
+                "two [[tool]]",
+            ),
+        ];
+        for (text, line, says) in bad {
+            let e = ToolMap::from_toml(text).map(|_| ()).unwrap_err();
+            assert_eq!(e.at.map(|(l, _)| l), line, "{text}: {e:?}");
+            assert!(e.message.contains(says), "{text}: {e}");
+        }
     }
 }

@@ -60,7 +60,7 @@ pub use config::{
     CliOverrides, ConfigError, ConfigExplanation, ConfigField, ConfigFile, ConfigSource,
     ConfigSources, ResolvedRiskConfig, RuntimeRiskConfig, ENV_PREFIX,
 };
-pub use source_text::json_value_offset;
+pub use source_text::{json_value_offset, line_column};
 // Exec mediation (docs/design.md §2 step 6).
 pub use hostcall::{HostCall, InvalidHostcall, MAX_ENV_NAMES};
 pub use hostguard_exec::{

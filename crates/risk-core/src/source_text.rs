@@ -27,7 +27,7 @@ pub(crate) fn json_message(e: &serde_json::Error) -> String {
 }
 
 /// 1-based line and column (in chars) of byte `offset` in `text`.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut line = 1;
     let mut column = 1;
     for (i, ch) in text.char_indices() {
