@@ -181,6 +181,7 @@ fn demo_options(start_ms: u64) -> GateOptions {
         workspace: None,
         ledger_file: None,
         checkpoint_key: None,
+        guarded: Vec::new(),
     }
 }
 

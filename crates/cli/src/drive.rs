@@ -45,6 +45,9 @@ pub struct GateOptions {
     /// every 1000 entries, at the end of the run), and checks the file against the last one
     /// before resuming.
     pub checkpoint_key: Option<std::path::PathBuf>,
+    /// Absolute paths guarded as the gate's own state (`guard_path`): `hostguard mcp` guards
+    /// its state folder and mapping file.
+    pub guarded: Vec<String>,
 }
 
 /// Where `run --checkpoint-key` keeps the checkpoint of `--ledger-file F`: `F.checkpoint`.
@@ -136,6 +139,9 @@ pub fn build_gate(
     }
     if let Some(root) = &options.workspace {
         builder = builder.workspace(root.clone());
+    }
+    for path in &options.guarded {
+        builder = builder.guard_path(path.clone());
     }
     if let Some(file) = &options.ledger_file {
         builder = builder.durable_ledger(file, LEDGER_FILE_FSYNC);

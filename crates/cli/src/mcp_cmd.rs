@@ -176,6 +176,7 @@ fn open_gateway(args: &McpArgs, name: &str) -> CliResult<Gateway> {
         workspace: args.workspace.clone(),
         ledger_file: Some(args.state.join(LEDGER_FILE)),
         checkpoint_key: None,
+        guarded: guarded_paths(args),
     };
     let manager = build_gate(&options, SystemClock)?;
     let pins_path = args.state.join(PINS_FILE);
@@ -469,6 +470,23 @@ fn read_kill(state: &Path) -> Option<KillState> {
             path.display()
         ),
     }))
+}
+
+/// What the gate guards as its own state: DIR and the mapping file, by their real paths (DIR
+/// is created before the gate starts, so it has one) and by the names given when absolute.
+fn guarded_paths(args: &McpArgs) -> Vec<String> {
+    let mut paths = Vec::new();
+    for path in std::iter::once(&args.state).chain(&args.mapping) {
+        let real = path.canonicalize().ok();
+        for p in [Some(path.clone()), real].into_iter().flatten() {
+            if let (true, Some(text)) = (p.is_absolute(), p.to_str()) {
+                if !paths.iter().any(|q| q == text) {
+                    paths.push(text.to_owned());
+                }
+            }
+        }
+    }
+    paths
 }
 
 /// The user's mapping file: a small regular file of TOML; an error names file, line and

@@ -98,6 +98,7 @@ pub fn gate_options(events: &Path, spec: &GateSpec<'_>) -> CliResult<GateOptions
         workspace: spec.workspace.map(str::to_owned),
         ledger_file: None,
         checkpoint_key: None,
+        guarded: Vec::new(),
     })
 }
 
@@ -181,6 +182,7 @@ fn run_stream(args: &RunArgs, spooled_from: Option<&Path>) -> CliResult {
     let options = GateOptions {
         ledger_file: args.ledger_file.clone(),
         checkpoint_key: args.checkpoint_key.clone(),
+        guarded: Vec::new(),
         ..options
     };
     let mut driver = Driver::new(&options)?;

@@ -124,11 +124,14 @@ pub enum Class {
     Binary,
     /// A name that imitates a well-known one: a typosquatted package.
     Lookalike,
+    /// The gate's own state, declared by the host (`Context::with_host_path`): an MCP
+    /// gateway's pins, kill switch and mapping.
+    Guarded,
 }
 
 impl Class {
     /// Every class, in declaration order (bit `i` of [`Classes`] is `ALL[i]`).
-    pub const ALL: [Class; 51] = [
+    pub const ALL: [Class; 52] = [
         Class::Secret,
         Class::Persistence,
         Class::Privilege,
@@ -180,6 +183,7 @@ impl Class {
         Class::Armed,
         Class::Binary,
         Class::Lookalike,
+        Class::Guarded,
     ];
 
     /// The catalog name (snake_case).
@@ -236,6 +240,7 @@ impl Class {
             Class::Armed => "armed",
             Class::Binary => "binary",
             Class::Lookalike => "lookalike",
+            Class::Guarded => "guarded",
         }
     }
 

@@ -21,6 +21,9 @@ pub struct Context {
     workspace: Option<String>,
     /// The user's home, when known (taken from a workspace under `/home/U` or `/Users/U`).
     home: Option<String>,
+    /// Folders (and files) of the gate's own state, absolute and normalised: every path in
+    /// one is `guarded` (a gateway's pins, kill switch, mapping: no extension may change them).
+    host_paths: Vec<String>,
     /// How many written contents deep this inspection is (content inspected to judge a write
     /// that itself writes content): bounded by [`MAX_CONTENT_DEPTH`].
     pub(crate) content_depth: u8,
@@ -49,7 +52,33 @@ impl Context {
         Some(Context {
             workspace: Some(root),
             home,
+            host_paths: Vec::new(),
             content_depth: 0,
+        })
+    }
+
+    /// The same context with `path` (absolute; `None` if it is not) the gate's own state: every
+    /// path in it is classed `guarded`, whatever the call that names it.
+    pub fn with_host_path(mut self, path: &str) -> Option<Context> {
+        if !path.starts_with('/') {
+            return None;
+        }
+        self.host_paths.push(normalise(path));
+        Some(self)
+    }
+
+    /// Whether the located path `normal` lies in one of the host's own paths.
+    fn in_host_path(&self, normal: &str) -> bool {
+        let absolute = match (normal.starts_with('/'), self.workspace.as_deref()) {
+            (true, _) => normal.to_owned(),
+            (false, Some(ws)) => normalise(&format!("{ws}/{normal}")),
+            (false, None) => return false,
+        };
+        self.host_paths.iter().any(|p| {
+            absolute == *p
+                || absolute
+                    .strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
         })
     }
 
@@ -142,6 +171,9 @@ impl PathTable {
         let raw = cut(raw, MAX_PATH_BYTES);
         let where_ = locate(raw, ctx);
         let mut classes = where_.classes;
+        if ctx.in_host_path(&where_.normal) {
+            classes = classes.plus(Class::Guarded);
+        }
         if self.is_hidden(&where_) {
             classes = classes.plus(Class::Hidden);
         }

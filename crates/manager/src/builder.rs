@@ -43,6 +43,7 @@ pub struct ExtensionManagerBuilder {
     pub(crate) max_extensions: usize,
     pub(crate) durable: Option<(PathBuf, FsyncPolicy)>,
     pub(crate) workspace: Option<String>,
+    pub(crate) guarded: Vec<String>,
     pub(crate) damaged_ledger: DamagedLedger,
     pub(crate) checkpoints: Option<CheckpointSpec>,
     pub(crate) adopt_uncheckpointed: bool,
@@ -64,6 +65,7 @@ impl Default for ExtensionManagerBuilder {
             rng_seed: None,
             record_limit: DEFAULT_RECORD_LIMIT,
             max_extensions: DEFAULT_MAX_EXTENSIONS,
+            guarded: Vec::new(),
             durable: None,
             workspace: None,
             damaged_ledger: DamagedLedger::Refuse,
@@ -269,6 +271,16 @@ impl ExtensionManagerBuilder {
     #[must_use]
     pub fn workspace(mut self, root: impl Into<String>) -> Self {
         self.workspace = Some(root.into());
+        self
+    }
+
+    /// Guards `path` (absolute: a folder or a file) as the gate's own state: every call that
+    /// writes, deletes or changes anything in it fires `defense_evasion.gate_state_tamper`
+    /// (Critical), whatever the method — an MCP gateway guards its state folder, so a server
+    /// cannot approve its own tools or lift its own kill switch through a command.
+    #[must_use]
+    pub fn guard_path(mut self, path: impl Into<String>) -> Self {
+        self.guarded.push(path.into());
         self
     }
 }

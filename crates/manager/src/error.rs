@@ -138,6 +138,12 @@ pub enum BuildError {
         /// The value given.
         value: String,
     },
+    /// A guarded path is not absolute.
+    #[error("guarded path `{value}` is not an absolute path")]
+    GuardedPath {
+        /// The value given.
+        value: String,
+    },
     /// The durable ledger does not verify from `first_invalid_index` on (a complete line that
     /// does not parse or breaks the chain): the manager refuses to resume from it. Build with
     /// [`DamagedLedger::FailClosed`](crate::DamagedLedger::FailClosed) to start fail-closed

@@ -547,12 +547,19 @@ fn validated_config(b: &ExtensionManagerBuilder) -> Result<RuntimeRiskConfig, Bu
 
 /// The rule catalog for the builder's workspace.
 fn detector_for(b: &ExtensionManagerBuilder) -> Result<Detector, BuildError> {
-    let context = match &b.workspace {
+    let mut context = match &b.workspace {
         Some(root) => Context::with_workspace(root).ok_or_else(|| BuildError::Workspace {
             value: root.clone(),
         })?,
         None => Context::new(),
     };
+    for path in &b.guarded {
+        context = context
+            .with_host_path(path)
+            .ok_or_else(|| BuildError::GuardedPath {
+                value: path.clone(),
+            })?;
+    }
     Ok(Detector::builtin(context)?)
 }
 

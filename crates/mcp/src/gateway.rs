@@ -30,7 +30,7 @@ use crate::jsonrpc::{
 use crate::mapping::ToolMap;
 use crate::pins::{PinCheck, PinStore};
 use crate::report::{Reporter, Seen};
-use crate::scan::{scan, strings_of};
+use crate::scan::{scan, strings_of, Scope};
 
 /// Requests awaiting the server's response, at most (the oldest is forgotten past it, so a
 /// server that never answers cannot grow the gateway's memory).
@@ -296,10 +296,10 @@ impl Gateway {
         };
         match frame {
             Frame::One(Message::Response { id, result, error }) => {
-                let subject = self.outcome(&id, result.as_ref(), error.as_ref(), now_ms);
+                let (subject, scope) = self.outcome(&id, result.as_ref(), error.as_ref(), now_ms);
                 let changed = match result.as_ref().and_then(|r| r.get("tools")) {
                     Some(_) => self.screen_tools(result).map(|r| ("result", r)),
-                    None => self.inspect(&subject, result, error),
+                    None => self.inspect(&subject, scope, result, error),
                 };
                 match changed {
                     // Nothing withheld or redacted: the line stays the server's, byte for byte.
@@ -335,8 +335,8 @@ impl Gateway {
         result: Option<&Value>,
         error: Option<&Value>,
         now_ms: u64,
-    ) -> String {
-        match self.take(id) {
+    ) -> (String, Scope) {
+        let subject = match self.take(id) {
             Some(Pending::Call {
                 tool,
                 call_ids,
@@ -354,9 +354,14 @@ impl Gateway {
                     call_ids.join(", ")
                 )
             }
+            // The server's `initialize` instructions are read by the model as instructions.
+            Some(Pending::Request { method }) if method == "initialize" => {
+                return ("response to \"initialize\"".to_owned(), Scope::Definition);
+            }
             Some(Pending::Request { method }) => format!("response to {}", Value::from(method)),
             None => format!("response to an unknown request (id {id})"),
-        }
+        };
+        (subject, Scope::Result)
     }
 
     /// A response that lists no tools, on its way to the client: its result or error with
@@ -365,6 +370,7 @@ impl Gateway {
     fn inspect(
         &mut self,
         subject: &str,
+        scope: Scope,
         result: Option<Value>,
         error: Option<Value>,
     ) -> Option<(&'static str, Value)> {
@@ -374,7 +380,7 @@ impl Gateway {
             (None, None) => return None,
         };
         self.reporter
-            .result(&self.manager, &self.extension, subject, &mut value)
+            .result(&self.manager, &self.extension, (subject, scope), &mut value)
             .then_some((member, value))
     }
 
@@ -593,7 +599,7 @@ impl Gateway {
             let twice = names.get(&name).is_some_and(|n| *n > 1);
             let mut text = String::new();
             strings_of(&tool, &mut text);
-            let poison = scan(&text, self.manager.detector());
+            let poison = scan(&text, self.manager.detector(), Scope::Definition);
             // Trust on first use trusts what reads as honest: a poisoned definition waits for
             // a person.
             let first_use = trust && !twice && poison.is_empty();

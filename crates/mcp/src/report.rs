@@ -13,7 +13,7 @@ use hostguard_manager::{
 use serde_json::Value;
 
 use crate::pins::PinCheck;
-use crate::scan::{scan, strings_of};
+use crate::scan::{scan, strings_of, Scope};
 
 /// One rule of the gateway: its id, and how its alert reads.
 struct Rule {
@@ -190,7 +190,7 @@ impl Reporter {
         &self,
         m: &ExtensionManager,
         ext: &str,
-        subject: &str,
+        (subject, scope): (&str, Scope),
         value: &mut Value,
     ) -> bool {
         let mut kinds: BTreeSet<&'static str> = BTreeSet::new();
@@ -214,7 +214,7 @@ impl Reporter {
         }
         let mut text = String::new();
         strings_of(value, &mut text);
-        let poison = scan(&text, m.detector());
+        let poison = scan(&text, m.detector(), scope);
         if !poison.is_empty() {
             let codes: Vec<String> = poison.iter().map(|s| format!("poison:{s}")).collect();
             let reason = format!(

@@ -108,7 +108,7 @@ fn first_use_trusts_the_honest_tools_only_and_a_poisoned_one_waits_for_a_person(
             (
                 "notes".to_owned(),
                 PinStanding::New,
-                "not approved: poisoned (concealment, directive, directive_tag, secret_target)"
+                "not approved: poisoned (acquire_secret, concealment, directive, directive_tag, secret_target)"
                     .to_owned()
             ),
         ]

@@ -8,7 +8,10 @@ use hostguard_risk_core::{derive_capability, Catalog, Context, Example, HostCall
 use serde_json::{json, Value};
 
 fn detector() -> Result<Detector, String> {
-    let ctx = Context::with_workspace("/home/dev/project").ok_or("a workspace root")?;
+    // The examples' context: the workspace, and a gateway's state folder guarded.
+    let ctx = Context::with_workspace("/home/dev/project")
+        .and_then(|c| c.with_host_path("/home/dev/.hostguard/git"))
+        .ok_or("a workspace root")?;
     Detector::builtin(ctx).map_err(|e| e.to_string())
 }
 

@@ -364,3 +364,29 @@ fn a_mapping_file_names_a_tools_command_and_a_bad_one_refuses_to_start() {
         o.stderr
     );
 }
+
+#[test]
+fn a_command_that_writes_the_gateways_state_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, log) = (dir.path().join("state"), dir.path().join("seen.jsonl"));
+    let mut g = Session::start(&state, &log, "v1");
+    g.list();
+    for (id, command) in [
+        (
+            1,
+            format!(
+                "echo '{{\"on\": false, \"reason\": \"x\"}}' > {}/kill.json",
+                s(&state)
+            ),
+        ),
+        (2, format!("rm -f {}/pins.json", s(&state))),
+    ] {
+        let reply = g.call(id, "run_shell", json!({ "command": command }));
+        assert!(
+            text(&reply).contains("defense_evasion.gate_state_tamper"),
+            "{reply}"
+        );
+    }
+    assert_eq!(g.end().0, 0);
+    assert!(!std::fs::read_to_string(&log).unwrap().contains("kill.json"));
+}

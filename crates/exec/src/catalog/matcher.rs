@@ -144,8 +144,8 @@ pub(crate) struct EffectPattern {
 
 impl EffectPattern {
     /// The signature bits an effect matching this pattern sets.
-    fn needs(&self) -> u64 {
-        self.verb.map_or(0, |v| 1 << (v as u8)) | (self.all.bits() << VERB_BITS)
+    fn needs(&self) -> u128 {
+        self.verb.map_or(0, |v| 1u128 << (v as u8)) | (u128::from(self.all.bits()) << VERB_BITS)
     }
 
     pub(crate) fn parse(text: &str) -> Result<EffectPattern, String> {
@@ -241,24 +241,27 @@ pub(crate) struct Condition {
     pub finding: Vec<String>,
     /// Bits every matching call's effect signature must have (from `effects`): a quick
     /// reject before the per-effect scan.
-    pub needs: u64,
+    pub needs: u128,
     /// The signature bits of each `any_effect` pattern: a call whose signature holds none of
     /// them cannot match (filled by [`Condition::seal`]).
-    pub any_needs: Vec<u64>,
+    pub any_needs: Vec<u128>,
 }
 
-/// A quick summary of a call's effects: one bit per verb (the low 12), one per class above.
-pub(crate) fn signature(effects: &[Effect]) -> u64 {
-    let mut sig = 0u64;
+/// A quick summary of a call's effects: one bit per verb (the low ones), one per class above.
+pub(crate) fn signature(effects: &[Effect]) -> u128 {
+    let mut sig = 0u128;
     for e in effects {
-        sig |= (1 << (e.verb as u8)) | (e.classes.bits() << VERB_BITS);
+        sig |= (1u128 << (e.verb as u8)) | (u128::from(e.classes.bits()) << VERB_BITS);
     }
     sig
 }
 
 /// Bits of a signature taken by verbs.
 const VERB_BITS: usize = Verb::ALL.len();
-const _: () = assert!(VERB_BITS + Class::ALL.len() <= 64, "a signature is one u64");
+const _: () = assert!(
+    VERB_BITS + Class::ALL.len() <= 128,
+    "a signature is one u128"
+);
 
 impl Condition {
     /// Fills [`Condition::needs`] from the effect patterns.
@@ -267,7 +270,7 @@ impl Condition {
         self.any_needs = self.any_effect.iter().map(EffectPattern::needs).collect();
     }
 
-    pub(crate) fn matches(&self, facts: &Facts<'_>, signature: u64) -> bool {
+    pub(crate) fn matches(&self, facts: &Facts<'_>, signature: u128) -> bool {
         if signature & self.needs != self.needs {
             return false;
         }

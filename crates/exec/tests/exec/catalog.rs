@@ -3,8 +3,12 @@
 
 use hostguard_exec::{Catalog, Context, Example, Taint};
 
+/// The examples' context: the workspace, and a gateway's state folder guarded (rule
+/// `defense_evasion.gate_state_tamper`).
 fn workspace() -> Context {
-    Context::with_workspace("/home/dev/project").unwrap()
+    Context::with_workspace("/home/dev/project")
+        .and_then(|c| c.with_host_path("/home/dev/.hostguard/git"))
+        .unwrap()
 }
 
 fn fires(catalog: &Catalog, rule: usize, command: &str, taint: Taint) -> bool {
@@ -261,4 +265,40 @@ fn the_coverage_table_maps_every_rule_and_only_rules() {
             rule.id
         );
     }
+}
+
+/// The gate's own state (a gateway's folder, its mapping file) is guarded: a command that
+/// writes, deletes or changes it fires the rule wherever it is; reading it, or writing beside
+/// it, does not.
+#[test]
+fn a_host_path_is_host_territory_for_every_command() {
+    let catalog = Catalog::builtin().unwrap();
+    let ctx = workspace()
+        .with_host_path("/srv/gw/state")
+        .unwrap()
+        .with_host_path("/home/dev/project/mapping.toml")
+        .unwrap();
+    let tampering = |command: &str| {
+        catalog
+            .inspect_command(command, &ctx, Taint::default())
+            .hits
+            .iter()
+            .any(|h| catalog.rules()[h.rule].id == "defense_evasion.gate_state_tamper")
+    };
+    for command in [
+        "echo '{\"on\":false}' > /srv/gw/state/kill.json",
+        "cp /tmp/p.json /srv/gw/state/pins.json",
+        "rm -f /srv/gw/state/../state/pins.json",
+        "sed -i s/a/b/ mapping.toml",
+    ] {
+        assert!(tampering(command), "{command}");
+    }
+    for command in [
+        "cat /srv/gw/state/pins.json",
+        "echo x > /srv/gw/state-old/x",
+        "echo x > mapping.toml.bak",
+    ] {
+        assert!(!tampering(command), "{command}");
+    }
+    assert!(Context::new().with_host_path("relative/dir").is_none());
 }

@@ -2,12 +2,17 @@
 //! from an extension to a model or a user ([`SecretBrokerPolicy::redact_text`]).
 //!
 //! Three passes, each over what the one before left:
-//! 1. each line through [`SecretBrokerPolicy::redact_command`] (assignments, secret flags,
-//!    credential headers, URL credentials);
+//! 1. values of a well-known credential shape, whatever they are called ([`CREDENTIAL_SHAPES`];
+//!    first, so a private-key block goes whole before a pass below cuts its first line);
 //! 2. `name: value` / `name = value` / `"name": "value"` pairs whose name is secret to the
 //!    broker and whose value looks like a credential (at least 8 characters, no blank, two
 //!    kinds of characters among lower case, upper case, digits and symbols);
-//! 3. values of a well-known credential shape, whatever they are called ([`CREDENTIAL_SHAPES`]).
+//! 3. each line through [`SecretBrokerPolicy::redact_command`] (assignments, secret flags,
+//!    credential headers, URL credentials).
+//!
+//! A placeholder is left as it is in every pass — `<YOUR_TOKEN>`, `${{ secrets.X }}`,
+//! `ghp_xxxx…`, `changeme`, `your-api-key-here` ([`is_placeholder`]): documentation and
+//! example files reach the model unchanged, and a real credential is never such a value.
 //!
 //! Matching is linear in the text (the `regex` crate); a pattern that would not compile is
 //! skipped, and a unit test proves none is.
@@ -89,35 +94,53 @@ impl SecretBrokerPolicy {
     pub fn redact_text<'a>(&self, text: &'a str) -> TextRedaction<'a> {
         let mut kinds = Vec::new();
         let mut out = Cow::Borrowed(text);
-        let lines = self.redact_lines(&out);
-        if let Cow::Owned(lines) = lines {
-            kinds.push("command_form");
-            out = Cow::Owned(lines);
+        for (kind, re) in SHAPES.iter() {
+            let mut hit = false;
+            let done = re.replace_all(&out, |caps: &regex::Captures<'_>| {
+                let found = caps.get(0).map_or("", |m| m.as_str());
+                if is_placeholder(found) {
+                    return found.to_owned();
+                }
+                hit = true;
+                SECRET_PLACEHOLDER.to_owned()
+            });
+            if hit {
+                kinds.push(*kind);
+                out = Cow::Owned(done.into_owned());
+            }
         }
         if let Some(pairs) = self.redact_pairs(&out) {
             kinds.push("secret_pair");
             out = Cow::Owned(pairs);
         }
-        for (kind, re) in SHAPES.iter() {
-            if let Cow::Owned(done) = re.replace_all(&out, SECRET_PLACEHOLDER) {
-                kinds.push(kind);
-                out = Cow::Owned(done);
-            }
+        if let Cow::Owned(lines) = self.redact_lines(&out) {
+            kinds.push("command_form");
+            out = Cow::Owned(lines);
         }
         kinds.sort_unstable();
         kinds.dedup();
         TextRedaction { text: out, kinds }
     }
 
-    /// Pass 1: each line as a command line.
+    /// Pass 3: each line as a command line, its placeholders given back.
     fn redact_lines<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut changed = false;
         let lines: Vec<Cow<'_, str>> = text
             .split('\n')
-            .map(|line| {
-                let done = self.redact_command(line);
-                changed |= matches!(done, Cow::Owned(_));
-                done
+            .map(|line| match self.redact_command(line) {
+                Cow::Owned(done) => match keep_placeholders(line, &done) {
+                    Some(kept) if kept != line => {
+                        changed = true;
+                        Cow::Owned(kept)
+                    }
+                    Some(_) => Cow::Borrowed(line),
+                    // The redaction cannot be lined up with the line: keep it whole.
+                    None => {
+                        changed = true;
+                        Cow::Owned(done)
+                    }
+                },
+                borrowed => borrowed,
             })
             .collect();
         match changed {
@@ -135,7 +158,11 @@ impl SecretBrokerPolicy {
             let (Some(name), Some(value)) = (caps.name("name"), caps.name("value")) else {
                 continue;
             };
-            if self.is_secret(name.as_str()).is_none() || !credential_like(value.as_str()) {
+            let value_text = value.as_str();
+            if self.is_secret(name.as_str()).is_none()
+                || !credential_like(value_text)
+                || is_placeholder(value_text)
+            {
                 continue;
             }
             out.push_str(text.get(last..value.start())?);
@@ -148,6 +175,99 @@ impl SecretBrokerPolicy {
         out.push_str(text.get(last..)?);
         Some(out)
     }
+}
+
+/// `redacted` (what `redact_command` made of `line`) with each redacted part that was a
+/// placeholder given back; `None` when the two cannot be lined up.
+fn keep_placeholders(line: &str, redacted: &str) -> Option<String> {
+    let pieces: Vec<&str> = redacted.split(SECRET_PLACEHOLDER).collect();
+    let mut out = String::with_capacity(line.len());
+    let mut at = 0;
+    let last = pieces.len().saturating_sub(1);
+    for (i, piece) in pieces.iter().enumerate() {
+        let start = if i == 0 {
+            line.starts_with(piece).then_some(0)?
+        } else if i == last {
+            let start = line.len().checked_sub(piece.len())?;
+            (start >= at && line.ends_with(piece)).then_some(start)?
+        } else {
+            at + line.get(at..)?.find(piece)?
+        };
+        if i > 0 {
+            let gap = line.get(at..start)?;
+            out.push_str(if is_placeholder(gap) {
+                gap
+            } else {
+                SECRET_PLACEHOLDER
+            });
+        }
+        out.push_str(piece);
+        at = start + piece.len();
+    }
+    (at == line.len()).then_some(out)
+}
+
+/// Words that make a value a placeholder, wherever they are in it.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "your",
+    "example",
+    "changeme",
+    "change-me",
+    "change_me",
+    "replace",
+    "placeholder",
+    "dummy",
+    "sample",
+    "redacted",
+    "xxxx",
+    "****",
+    "...",
+    "<",
+    ">",
+    "{",
+    "}",
+    "$",
+    "%s",
+    "todo",
+    "fixme",
+];
+
+/// Whole values that are placeholders.
+const PLACEHOLDER_VALUES: &[&str] = &[
+    "password", "passwd", "pass", "secret", "token", "test", "admin", "root", "user", "none",
+    "null", "empty", "default", "foo", "bar", "foobar", "hunter2", "letmein", "1234",
+];
+
+/// Whether `value` is a stand-in, not a credential: a template or variable (`<…>`, `{…}`,
+/// `$X`), a word that says so (`your-key-here`, `changeme`, `EXAMPLE`), a bare word such as
+/// `password`, or one character repeated over most of it (`ghp_xxxx…`, `sk_test_0000…`).
+fn is_placeholder(value: &str) -> bool {
+    // A URL's credentials are judged by their password (`postgres://user:password@host/db`).
+    if let Some(password) = url_password(value) {
+        return is_placeholder(password);
+    }
+    let lower = value.trim().to_lowercase();
+    if lower.is_empty() || PLACEHOLDER_VALUES.contains(&lower.as_str()) {
+        return true;
+    }
+    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    let mut counts = std::collections::BTreeMap::<char, usize>::new();
+    for c in lower.chars().filter(|c| c.is_alphanumeric()) {
+        *counts.entry(c).or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    let most = counts.values().copied().max().unwrap_or_default();
+    total > 0 && most * 2 >= total
+}
+
+/// The password of a URL's userinfo (`scheme://user:PASSWORD@host…`).
+fn url_password(value: &str) -> Option<&str> {
+    let (_, rest) = value.split_once("://")?;
+    let (userinfo, _) = rest.split_once('@')?;
+    let (_, password) = userinfo.split_once(':')?;
+    (!password.contains('/')).then_some(password)
 }
 
 /// At least 8 characters, not the placeholder, not code (a call, an index, a variable, a dotted
@@ -186,6 +306,22 @@ mod tests {
     }
 
     #[test]
+    fn a_placeholder_beside_a_credential_stays_and_the_credential_goes() {
+        let (out, _) =
+            redact("curl -H 'Authorization: Bearer <TOKEN>' -u bob:Zq8#rT2vLp https://x.example/");
+        assert_eq!(
+            out,
+            "curl -H 'Authorization: Bearer <TOKEN>' -u bob:[REDACTED] https://x.example/"
+        );
+        let (out, _) = redact("-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----");
+        assert_eq!(out, "[REDACTED]");
+        let (out, _) = redact(
+            r#""private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN\n-----END PRIVATE KEY-----\n""#,
+        );
+        assert_eq!(out, r#""private_key": "[REDACTED]\n""#);
+    }
+
+    #[test]
     fn every_shape_compiles() {
         assert_eq!(SHAPES.len(), CREDENTIAL_SHAPES.len());
         assert!(PAIRS.is_some());
@@ -194,7 +330,7 @@ mod tests {
     #[test]
     fn well_known_shapes_are_redacted_wherever_they_are() {
         let cases = [
-            ("key AKIAIOSFODNN7EXAMPLE here", "aws_access_key_id"),
+            ("key AKIAQ3EGUTJZ5XWMLV7P here", "aws_access_key_id"),
             ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "github_token"),
             ("token github_pat_11ABCDEFG0123456789_abcdefghij", "github_token"),
             ("xoxb-123456789012-abcdefghij", "slack_token"),
@@ -220,9 +356,11 @@ mod tests {
     #[test]
     fn secret_pairs_are_redacted_by_name_and_shape() {
         let (out, kinds) = redact(
-            "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nREGION=us-east-1",
+            "AWS_SECRET_ACCESS_KEY=q8Vd2LrT0mKx/Hn5Ws7YbEc9Jf3Pa1Ug6ZtQoR4i\nREGION=us-east-1",
         );
         assert_eq!(out, "AWS_SECRET_ACCESS_KEY=[REDACTED]\nREGION=us-east-1");
+        let (out, _) = redact("DATABASE_URL=postgres://app:Vb7kQ2zLx9@db:5432/app");
+        assert_eq!(out, "DATABASE_URL=[REDACTED]");
         assert!(!kinds.is_empty());
         let (out, _) = redact(r#"{"password": "hunter22", "sort_key": "created_at"}"#);
         assert_eq!(
@@ -243,6 +381,9 @@ mod tests {
             "commit 3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a",
             "see https://example.com/docs?page=2",
             "const token = process.env.GITHUB_TOKEN;\npassword = getpass(prompt)",
+            "export GITHUB_TOKEN=<YOUR_GITHUB_TOKEN>\nexport GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "DATABASE_URL=postgres://user:password@localhost:5432/app\nDB_PASSWORD=changeme\nJWT_SECRET=replace-with-a-long-random-string",
+            "GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
         ];
         for text in texts {
             let r = SecretBrokerPolicy::default().redact_text(text);
