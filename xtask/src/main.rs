@@ -14,6 +14,7 @@ mod circles;
 mod detect;
 mod fixtures;
 mod gen;
+mod mcp_deps;
 mod schemas;
 mod traces;
 
@@ -39,6 +40,8 @@ fn main() -> ExitCode {
             Ok(accept) => snapshots(accept),
             Err(e) => Err(e),
         },
+        Some("mcp-deps") => no_args(&args).and_then(|()| mcp_deps_task()),
+        Some("mcp-sdk") => no_args(&args).and_then(|()| mcp_sdk_suite()),
         Some("bench") => match flag(&args, "--summary") {
             Ok(summary_only) => workspace_root().and_then(|root| bench::run(&root, !summary_only)),
             Err(e) => Err(e),
@@ -67,7 +70,8 @@ fn print_help() {
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
          ci                   fmt --check, dependency direction, clippy -D warnings, tests, doc tests,\n  \
-                              the host example, fixtures --check, schemas --check, snapshots, detect\n  \
+                              the host example, fixtures --check, schemas --check, snapshots, detect,\n  \
+                              mcp-deps, mcp-sdk\n  \
          deps                 check that crate dependencies point down only (docs/design.md §1) and that\n  \
                               no two files of a crate import each other (STYLE.md)\n  \
          fixtures [--check]   regenerate fixtures/ from the fixed seed; --check fails if a byte would change\n  \
@@ -77,6 +81,11 @@ fn print_help() {
          detect               hostguard run over fixtures/traces and the blind traces (enforce_all): no\n  \
                               benign call stopped, every harmful call stopped but the listed known\n  \
                               misses (docs/design.md §10, docs/detection.md)\n  \
+         mcp-deps             install the pinned MCP software of the mcp-sdk suite (crates/cli/tests/mcp_sdk/:\n  \
+                              the MCP Python SDK, mcp-server-git, server-filesystem) under the target\n  \
+                              directory; skipped when its stamp matches the pin files\n  \
+         mcp-sdk              mcp-deps, then the suite of `hostguard mcp` against that real software\n  \
+                              (the ignored tests of `cargo test -p hostguard-cli --test mcp_sdk`)\n  \
          bench [--summary]    run every criterion bench, print bench / median / target / ratio\n  \
                               (--summary: only print the table of the last run)"
     );
@@ -130,7 +139,7 @@ const CI_STEPS: &[Step] = &[
 
 fn ci() -> Result<()> {
     let root = workspace_root()?;
-    let total = CI_STEPS.len() + 5;
+    let total = CI_STEPS.len() + 7;
     println!("==> [1/{total}] dependency direction, file circles");
     check_dependency_direction()?;
     circles::check(&root)?;
@@ -158,10 +167,51 @@ fn ci() -> Result<()> {
         CI_STEPS.len() + 4
     );
     snapshots(false).context("ci step `snapshots` failed")?;
-    println!("==> [{total}/{total}] detection quality: hostguard run over fixtures/traces");
+    println!(
+        "==> [{}/{total}] detection quality: hostguard run over fixtures/traces",
+        CI_STEPS.len() + 5
+    );
     detect::run(&root).context("ci step `detect` failed")?;
+    // The MCP suite against real third-party software (docs/mcp.md "Tested against"): a failed
+    // install fails CI, and the suite's tests, ignored in the `tests` step, run here.
+    println!(
+        "==> [{}/{total}] MCP suite software: pinned venv and node_modules (mcp-deps)",
+        CI_STEPS.len() + 6
+    );
+    let dir = mcp_deps::run(&root, &target_directory()?).context("ci step `mcp-deps` failed")?;
+    println!(
+        "==> [{total}/{total}] MCP suite: {}",
+        MCP_SDK_ARGS.join(" ")
+    );
+    run_cargo_env(MCP_SDK_ARGS, &[(mcp_deps::DIR_VAR, &dir)])
+        .context("ci step `mcp-sdk` failed")?;
     println!("==> ci passed ({total} steps)");
     Ok(())
+}
+
+/// The MCP suite: exactly the ignored tests of its target, which need `mcp-deps`.
+const MCP_SDK_ARGS: &[&str] = &[
+    "test",
+    "--locked",
+    "-p",
+    "hostguard-cli",
+    "--test",
+    "mcp_sdk",
+    "--",
+    "--ignored",
+];
+
+/// `cargo xtask mcp-deps`: installs the suite's software, and says where.
+fn mcp_deps_task() -> Result<()> {
+    let dir = mcp_deps::run(&workspace_root()?, &target_directory()?)?;
+    println!("    {}={}", mcp_deps::DIR_VAR, dir.display());
+    Ok(())
+}
+
+/// `cargo xtask mcp-sdk`: installs the suite's software if needed, then runs the suite.
+fn mcp_sdk_suite() -> Result<()> {
+    let dir = mcp_deps::run(&workspace_root()?, &target_directory()?)?;
+    run_cargo_env(MCP_SDK_ARGS, &[(mcp_deps::DIR_VAR, &dir)])
 }
 
 /// No argument after the task name.
@@ -269,10 +319,25 @@ fn cargo_metadata() -> Result<serde_json::Value> {
     serde_json::from_slice(&output.stdout).context("cargo metadata printed invalid json")
 }
 
+/// The target directory cargo builds into (`CARGO_TARGET_DIR`, the config, or `target/`).
+fn target_directory() -> Result<PathBuf> {
+    cargo_metadata()?
+        .get("target_directory")
+        .and_then(|d| d.as_str())
+        .map(PathBuf::from)
+        .context("cargo metadata has no `target_directory`")
+}
+
 fn run_cargo(args: &[&str]) -> Result<()> {
+    run_cargo_env(args, &[])
+}
+
+/// `cargo ARGS` with `env` set in its environment.
+fn run_cargo_env(args: &[&str], env: &[(&str, &Path)]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .args(args)
+        .envs(env.iter().copied())
         // CI never writes snapshots: accepting one is a deliberate act (`cargo xtask snapshots`).
         .env("INSTA_UPDATE", "no")
         .status()
