@@ -59,7 +59,13 @@ fn own_server_harmful_command_is_refused_and_never_reaches_it() {
     let gateway = Gateway::permissive(&dir.path().join("state"), "own");
     let gated = deps.session(&deps.own_server(&log, "v1"), Some(&gateway), steps);
 
-    assert_eq!(gated.tools(0), direct.tools(0));
+    // Every tool as the server listed it, but the poisoned `add_note` (withheld).
+    let honest: Vec<&Value> = direct
+        .tools(0)
+        .iter()
+        .filter(|t| t["name"] != "add_note")
+        .collect();
+    assert_eq!(gated.tools(0).iter().collect::<Vec<_>>(), honest);
     assert_eq!(gated.result(1), direct.result(1));
     assert_eq!(gated.result(2), direct.result(2));
     assert_eq!(
