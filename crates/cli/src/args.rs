@@ -378,7 +378,8 @@ pub(crate) enum BundleCommand {
         extension: Option<String>,
         /// Keep alerts of these categories (repeatable): policy-denial, anomaly-denial,
         /// exec-mediation, secret-broker, quota-breach, quarantine, profile-transition,
-        /// ledger-integrity (the artifacts' snake_case spellings are accepted too).
+        /// ledger-integrity, tool-integrity (the artifacts' snake_case spellings are accepted
+        /// too).
         #[arg(long = "category", value_name = "CATEGORY", value_parser = parse_category)]
         categories: Vec<SecurityAlertCategory>,
         /// Keep alerts at or above this severity: info, warning, error, critical.

@@ -78,7 +78,14 @@ pub struct BundleBuildReport<'a> {
 /// (`exec-mediation`) or as the artifacts spell it (`exec_mediation`).
 pub fn parse_category(name: &str) -> Result<SecurityAlertCategory, String> {
     serde_json::from_value(serde_json::Value::String(name.replace('-', "_"))).map_err(|_| {
-        format!("unknown alert category `{name}` (expected policy-denial, anomaly-denial, exec-mediation, secret-broker, quota-breach, quarantine, profile-transition or ledger-integrity)")
+        let names: Vec<String> = SecurityAlertCategory::ALL
+            .iter()
+            .map(|c| c.as_str().replace('_', "-"))
+            .collect();
+        format!(
+            "unknown alert category `{name}` (expected one of {})",
+            names.join(", ")
+        )
     })
 }
 

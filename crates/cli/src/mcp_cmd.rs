@@ -71,6 +71,9 @@ pub struct ListedTool {
     pub pin: String,
     /// Its definition as the server sent it: what the operator reviews before approving.
     pub definition: serde_json::Value,
+    /// The poisoning scan's signals in the definition (docs/mcp.md "Rules"); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub poison: Vec<String>,
 }
 
 /// `kill.json`.
@@ -266,6 +269,7 @@ fn listed_tools(g: &Gateway) -> std::collections::BTreeMap<String, ListedTool> {
                 standing: standing.to_owned(),
                 pin: pin.clone(),
                 definition: g.definition(name).cloned().unwrap_or_default(),
+                poison: g.poison(name).iter().map(|s| (*s).to_owned()).collect(),
             };
             (name.clone(), tool)
         })

@@ -174,6 +174,11 @@ impl Gateway {
             .map(|dir| dir.display().to_string())
     }
 
+    /// The poisoning scan's signals in a listed tool's definition (empty: none).
+    pub fn poison(&self, name: &str) -> &[&'static str] {
+        self.poison.get(name).map_or(&[], Vec::as_slice)
+    }
+
     /// A listed tool's definition as the server last sent it.
     pub fn definition(&self, name: &str) -> Option<&Value> {
         self.definitions.get(name)

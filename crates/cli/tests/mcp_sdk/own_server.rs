@@ -252,6 +252,19 @@ fn own_server_poisoned_description_raises_an_alert_and_is_withheld() {
         !seen.contains("add_note"),
         "the poisoned tool was called: {seen}"
     );
+    // The operator sees why it is withheld.
+    let listed: Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("listed.json")).unwrap()).unwrap();
+    assert_eq!(listed["add_note"]["standing"], "new", "{listed:#}");
+    let poison = listed["add_note"]["poison"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        poison.contains(&json!("invisible")) && poison.contains(&json!("concealment")),
+        "{listed:#}"
+    );
+    assert!(listed["summarize"].get("poison").is_none(), "{listed:#}");
     let poisoned = alerts_with(&state, "rule:mcp.tool_poisoned");
     assert!(
         poisoned.iter().any(|a| a.to_string().contains("add_note")),
