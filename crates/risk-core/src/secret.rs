@@ -57,6 +57,7 @@ pub const DEFAULT_EXACT: &[&str] = &[
     "PASSPHRASE",
     "SECRET",
     "TOKEN",
+    "AUTH",
     "API_KEY",
     "APIKEY",
     "CREDENTIALS",

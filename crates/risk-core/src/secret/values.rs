@@ -45,6 +45,21 @@ pub const CREDENTIAL_SHAPES: &[(&str, &str)] = &[
     ("stripe_key", r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}"),
     ("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}"),
     ("npm_token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+    (
+        "sendgrid_key",
+        r"\bSG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}",
+    ),
+    ("digitalocean_token", r"\bdo[opr]_v1_[a-f0-9]{64}\b"),
+    // The last field of a `.pgpass` line (`host:port:database:user:password`).
+    (
+        "pgpass",
+        r"(?m)^[^:\s#]+:(?:\d+|\*):[^:\s]+:[^:\s]+:(?P<secret>\S+)$",
+    ),
+    // The private half of a PuTTY key file.
+    (
+        "private_key",
+        r"Private-Lines:[ \t]*\d+\r?\n(?P<secret>(?:[A-Za-z0-9+/=]+\r?\n?)+)",
+    ),
     ("pypi_token", r"\bpypi-AgE[A-Za-z0-9_-]{50,}"),
     ("huggingface_token", r"\bhf_[A-Za-z]{30,}\b"),
     (
@@ -97,12 +112,21 @@ impl SecretBrokerPolicy {
         for (kind, re) in SHAPES.iter() {
             let mut hit = false;
             let done = re.replace_all(&out, |caps: &regex::Captures<'_>| {
-                let found = caps.get(0).map_or("", |m| m.as_str());
-                if is_placeholder(found) {
-                    return found.to_owned();
-                }
+                let whole = caps.get(0).map_or("", |m| m.as_str());
+                // A shape with a `secret` group hides that group only.
+                let secret = caps.name("secret").or(caps.get(0));
+                let Some(secret) = secret.filter(|m| !is_placeholder(m.as_str())) else {
+                    return whole.to_owned();
+                };
                 hit = true;
-                SECRET_PLACEHOLDER.to_owned()
+                let start = caps.get(0).map_or(0, |m| m.start());
+                let head = whole
+                    .get(..secret.start().saturating_sub(start))
+                    .unwrap_or_default();
+                let tail = whole
+                    .get(secret.end().saturating_sub(start)..)
+                    .unwrap_or_default();
+                format!("{head}{SECRET_PLACEHOLDER}{tail}")
             });
             if hit {
                 kinds.push(*kind);
@@ -120,6 +144,18 @@ impl SecretBrokerPolicy {
         kinds.sort_unstable();
         kinds.dedup();
         TextRedaction { text: out, kinds }
+    }
+
+    /// Whether a key in text names a secret: the broker's exact and suffix rules, on the name
+    /// as written or in snake case (`apiKey`, `clientSecret`, `AccountKey`). Prefix rules
+    /// (`STRIPE_`, `OPENAI_`) name a vendor, not a credential: a key `stripe_event` in a log
+    /// holds an event id.
+    fn names_a_secret(&self, name: &str) -> bool {
+        let snake = snake_case(name);
+        [name, snake.as_str()].iter().any(|n| {
+            self.is_secret(n)
+                .is_some_and(|m| m.kind != super::SecretRuleKind::Prefix)
+        })
     }
 
     /// Pass 3: each line as a command line, its placeholders given back.
@@ -159,7 +195,7 @@ impl SecretBrokerPolicy {
                 continue;
             };
             let value_text = value.as_str();
-            if self.is_secret(name.as_str()).is_none()
+            if !self.names_a_secret(name.as_str())
                 || !credential_like(value_text)
                 || is_placeholder(value_text)
             {
@@ -195,11 +231,10 @@ fn keep_placeholders(line: &str, redacted: &str) -> Option<String> {
         };
         if i > 0 {
             let gap = line.get(at..start)?;
-            out.push_str(if is_placeholder(gap) {
-                gap
-            } else {
-                SECRET_PLACEHOLDER
-            });
+            // A placeholder, or a URL with no password (`REDIS_URL=redis://localhost:6379/0`).
+            let harmless =
+                is_placeholder(gap) || (gap.contains("://") && url_password(gap).is_none());
+            out.push_str(if harmless { gap } else { SECRET_PLACEHOLDER });
         }
         out.push_str(piece);
         at = start + piece.len();
@@ -270,6 +305,20 @@ fn url_password(value: &str) -> Option<&str> {
     (!password.contains('/')).then_some(password)
 }
 
+/// `camelCase` and `PascalCase` as `snake_case` (`clientSecret` → `client_secret`).
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
 /// At least 8 characters, not the placeholder, not code (a call, an index, a variable, a dotted
 /// name: `lexer.next()`, `process.env.API_TOKEN`), and two kinds among lower case, upper case,
 /// digits and symbols: `hunter22` is, `created_at` and `required` are not.
@@ -283,8 +332,20 @@ fn credential_like(value: &str) -> bool {
                 .next()
                 .is_some_and(|c| c.is_alphabetic() || c == '_')
                 && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && part.chars().count() <= 20
         });
     if dotted_name || value.contains(['(', ')', '[', ']', '{', '}', '$', '<', '>']) {
+        return false;
+    }
+    // A URL is a credential by its password only (`redis://localhost:6379/0` is none).
+    if value.contains("://") {
+        return url_password(value).is_some_and(|p| !is_placeholder(p));
+    }
+    // A word of letters only is a name (`SecretStr`, `PostgresDsn`), not a credential.
+    if !value
+        .chars()
+        .any(|c| c.is_ascii_digit() || !c.is_alphanumeric())
+    {
         return false;
     }
     let kinds = [

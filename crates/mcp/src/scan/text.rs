@@ -1,0 +1,106 @@
+//! What the scan reads in a text besides its phrases: characters a person does not see, words
+//! of mixed scripts, quotation, sentences, negation.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Quotation marks that open and close a quoted phrase.
+const OPENING_QUOTES: [char; 6] = ['"', '\'', '“', '‘', '«', '`'];
+const CLOSING_QUOTES: [char; 6] = ['"', '\'', '”', '’', '»', '`'];
+
+static SENTENCES: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"[.!?]["')\]]*\s+|\n"#).ok());
+
+static NEGATION: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(&format!("(?i){}", super::phrases::NEGATION)).ok());
+
+/// Whether every pattern of this module compiled (a unit test proves they do).
+#[cfg(test)]
+pub(super) fn compiled() -> bool {
+    SENTENCES.is_some() && NEGATION.is_some()
+}
+
+/// Whether `text[start..end]` is in quotation marks.
+pub(super) fn quoted(text: &str, start: usize, end: usize) -> bool {
+    let before = text.get(..start).and_then(|t| t.chars().next_back());
+    let after = text.get(end..).and_then(|t| t.chars().next());
+    before.is_some_and(|c| OPENING_QUOTES.contains(&c))
+        && after.is_some_and(|c| CLOSING_QUOTES.contains(&c))
+}
+
+/// Whether the few words before byte `at` of `sentence` negate what follows ("never paste").
+pub(super) fn negated(sentence: &str, at: usize) -> bool {
+    let before = sentence.get(..at).unwrap_or_default();
+    let start = before.char_indices().rev().nth(23).map_or(0, |(i, _)| i);
+    let window = before.get(start..).unwrap_or_default();
+    NEGATION.as_ref().is_some_and(|n| n.is_match(window))
+}
+
+/// Whether the sentence that holds byte `at` of `text` negates before it ("Never run
+/// destructive commands such as `rm -rf`"), within the 80 characters before it.
+pub(super) fn negated_in_sentence(text: &str, at: usize) -> bool {
+    let before = text.get(..at).unwrap_or_default();
+    let start = before
+        .char_indices()
+        .rev()
+        .take(80)
+        .find(|(_, c)| matches!(c, '.' | '!' | '?' | '\n'))
+        .map_or_else(
+            || before.char_indices().rev().nth(79).map_or(0, |(i, _)| i),
+            |(i, _)| i + 1,
+        );
+    let clause = before.get(start..).unwrap_or_default();
+    NEGATION.as_ref().is_some_and(|n| n.is_match(clause))
+}
+
+/// The sentences of `text` (the whole text if the splitter is missing).
+pub(super) fn sentences(text: &str) -> Box<dyn Iterator<Item = &str> + '_> {
+    match SENTENCES.as_ref() {
+        Some(re) => Box::new(re.split(text)),
+        None => Box::new(std::iter::once(text)),
+    }
+}
+
+/// A word that mixes Latin letters with Cyrillic or Greek ones (`іgnоrе` spelled with
+/// Cyrillic `і`, `о`, `е`): a look-alike made to slip past a reader or a filter. Honest text
+/// in those scripts does not mix them inside a word.
+pub(super) fn has_mixed_script_word(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphabetic()).any(|word| {
+        let latin = word.chars().any(|c| c.is_ascii_alphabetic());
+        let other = word
+            .chars()
+            .any(|c| matches!(c, '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{04FF}'));
+        latin && other
+    })
+}
+
+/// Zero-width characters, the tag block and bidirectional controls. A zero-width joiner
+/// between two characters outside ASCII (an emoji sequence) and tag characters right after the
+/// black flag (a subdivision flag) are what they look like, and are not counted.
+pub(super) fn has_invisible(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        let before = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
+        let after = chars.get(i + 1).copied();
+        match c {
+            '\u{200D}' => {
+                !(before.is_some_and(|b| !b.is_ascii()) && after.is_some_and(|a| !a.is_ascii()))
+            }
+            '\u{E0000}'..='\u{E007F}' => !chars.get(..i).is_some_and(|head| {
+                head.iter()
+                    .rev()
+                    .find(|h| !('\u{E0000}'..='\u{E007F}').contains(*h))
+                    == Some(&'\u{1F3F4}')
+            }),
+            '\u{200B}'
+            | '\u{200C}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{180E}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}' => true,
+            '\u{FEFF}' => i > 0,
+            _ => false,
+        }
+    })
+}
