@@ -68,7 +68,9 @@ pub const CREDENTIAL_SHAPES: &[(&str, &str)] = &[
     ),
     (
         "private_key",
-        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\z)",
+        // The block's header lines (an encrypted key's `Proc-Type:`), then its base64 body
+        // (newlines, also as JSON's `\n`), then the end line if it is there.
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:\\n|\r?\n)?(?:[A-Za-z-]+:[^\n\\]*(?:\\n|\r?\n))*[A-Za-z0-9+/=\r\n\t\\]{16,}(?:-----END [A-Z0-9 ]*PRIVATE KEY-----)?",
     ),
 ];
 
