@@ -13,16 +13,17 @@
 //!   of per-round-trip means), and `mcp/sha256_ledger_entry_baseline` (SHA-256 of a decision
 //!   entry the gateway wrote, as the ledger hashes it);
 //! - then percentiles: `HOSTGUARD_BENCH_MCP_CALLS` round trips (default 2000, after a warm-up)
-//!   to each, interleaved in blocks of 100 so that the machine's load falls on both alike;
+//!   to each, interleaved in blocks of 100 so that the machine's load falls on all alike;
 //!   p50 / p99 of each and the added latency per percentile, printed and written to
 //!   `<target>/criterion/hostguard-mcp-latency.json` for `cargo xtask bench`.
 //!
 //! The echo server is this executable, run with `--mcp-echo-server` (see [`serve_echo`]): the
 //! bench spawns it directly and the gateway spawns it, so both sides talk to the same program.
+//! The percentile run also measures it behind a relay that gates nothing (`--mcp-null-relay`,
+//! [`null_relay`]): the part of the added latency any second process on the path costs.
 
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::indexing_slicing,
     missing_docs,
     reason = "benches fail loudly; criterion macros generate undocumented items"
@@ -41,12 +42,19 @@ use serde_json::{json, Value};
 /// The argument that makes this executable the echo server.
 const ECHO_SERVER_ARG: &str = "--mcp-echo-server";
 
+/// The argument that makes this executable a relay that gates nothing (see [`null_relay`]).
+const NULL_RELAY_ARG: &str = "--mcp-null-relay";
+
 /// The percentile file `cargo xtask bench` reads, in criterion's output folder.
 const PERCENTILE_FILE: &str = "hostguard-mcp-latency.json";
 
 fn main() {
     if std::env::args().any(|a| a == ECHO_SERVER_ARG) {
         serve_echo();
+        return;
+    }
+    if std::env::args().any(|a| a == NULL_RELAY_ARG) {
+        null_relay();
         return;
     }
     benches();
@@ -61,6 +69,8 @@ fn bench_round_trips(c: &mut Criterion) {
     let state = tempfile::tempdir().unwrap();
     let mut direct = Session::direct();
     let mut gateway = Session::gateway(state.path());
+    // A few calls first, so that the ledger holds a decision whatever criterion's filter runs.
+    gateway.timed_calls(16);
     let mut group = c.benchmark_group("mcp");
     // Paced calls: a few thousand per bench, each sample the mean of a fixed number of them.
     group.sampling_mode(SamplingMode::Flat);
@@ -70,10 +80,13 @@ fn bench_round_trips(c: &mut Criterion) {
     group.bench_function("tools_call_gateway", |b| {
         b.iter_custom(|iters| gateway.timed_calls(iters))
     });
-    let encoded = last_decision_body(&state.path().join("ledger.jsonl"));
-    group.bench_function("sha256_ledger_entry_baseline", |b| {
-        b.iter(|| body_digest(black_box(&encoded)))
-    });
+    // (A gateway build without a durable ledger, named by HOSTGUARD_BENCH_MCP_GATEWAY, has
+    // no entry to hash.)
+    if let Some(encoded) = last_decision_body(&state.path().join("ledger.jsonl")) {
+        group.bench_function("sha256_ledger_entry_baseline", |b| {
+            b.iter(|| body_digest(black_box(&encoded)))
+        });
+    }
     group.finish();
     direct.end();
     gateway.end();
@@ -83,37 +96,47 @@ fn bench_round_trips(c: &mut Criterion) {
 fn percentiles() {
     let n = env_usize("HOSTGUARD_BENCH_MCP_CALLS", 2000);
     let state = tempfile::tempdir().unwrap();
-    let mut direct = Session::direct();
-    let mut gateway = Session::gateway(state.path());
+    let mut sessions = [
+        Session::direct(),
+        Session::null_relay(),
+        Session::gateway(state.path()),
+    ];
     const BLOCK: usize = 100;
     const WARM_UP: u64 = 500;
-    direct.timed_calls(WARM_UP);
-    gateway.timed_calls(WARM_UP);
-    let (mut d, mut g) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    while d.len() < n {
-        let block = BLOCK.min(n - d.len());
-        for _ in 0..block {
-            d.push(direct.call());
-        }
-        for _ in 0..block {
-            g.push(gateway.call());
+    let mut times = [(); 3].map(|()| Vec::with_capacity(n));
+    for session in &mut sessions {
+        session.timed_calls(WARM_UP);
+    }
+    while times[0].len() < n {
+        let block = BLOCK.min(n - times[0].len());
+        for (session, times) in sessions.iter_mut().zip(&mut times) {
+            times.extend((0..block).map(|_| session.call()));
         }
     }
-    direct.end();
-    gateway.end();
-    let (d, g) = (Percentiles::of(d), Percentiles::of(g));
-    let added_p50 = g.p50 as i64 - d.p50 as i64;
-    let added_p99 = g.p99 as i64 - d.p99 as i64;
+    sessions.into_iter().for_each(Session::end);
+    let [d, r, g] = times.map(Percentiles::of);
+    let added = |a: &Percentiles, b: &Percentiles| {
+        (a.p50 as i64 - b.p50 as i64, a.p99 as i64 - b.p99 as i64)
+    };
+    let (added_p50, added_p99) = added(&g, &d);
+    let (hop_p50, hop_p99) = added(&r, &d);
     println!("mcp/tools_call round trips, {n} each, interleaved in blocks of {BLOCK}:");
     println!("  direct        {d}");
+    println!("  null relay    {r}");
     println!("  gateway       {g}");
     println!("  added         p50 {added_p50} ns (target <= 200000), p99 {added_p99} ns (target <= 1000000)");
+    println!(
+        "  of which a relay process (null relay - direct): p50 {hop_p50} ns, p99 {hop_p99} ns"
+    );
     let doc = json!({
         "schema": "hostguard.bench_mcp_latency.v1",
         "calls": n,
+        "interval_us": call_interval().as_micros() as u64,
         "direct": d.to_json(),
+        "null_relay": r.to_json(),
         "gateway": g.to_json(),
         "added": {"p50_ns": added_p50, "p99_ns": added_p99},
+        "null_relay_added": {"p50_ns": hop_p50, "p99_ns": hop_p99},
     });
     let dir = criterion_dir();
     std::fs::create_dir_all(&dir).unwrap();
@@ -137,6 +160,13 @@ impl Session {
     /// The echo server, spawned directly.
     fn direct() -> Session {
         Session::start(echo_command())
+    }
+
+    /// The echo server behind [`null_relay`]: what any stdio proxy costs, the gate apart.
+    fn null_relay() -> Session {
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command.arg(NULL_RELAY_ARG);
+        Session::start(command)
     }
 
     /// `hostguard mcp --state DIR --name echo -- ECHO_SERVER`: this build's `hostguard`, or
@@ -289,14 +319,13 @@ impl std::fmt::Display for Percentiles {
 
 /// The encoded body of the last decision entry in a durable ledger file, as the ledger hashes
 /// it.
-fn last_decision_body(ledger: &Path) -> Vec<u8> {
-    let text = std::fs::read_to_string(ledger).unwrap();
+fn last_decision_body(ledger: &Path) -> Option<Vec<u8>> {
+    let text = std::fs::read_to_string(ledger).ok()?;
     let entry = text
         .lines()
         .rev()
         .filter_map(|line| serde_json::from_str::<LedgerEntry>(line).ok())
-        .find(|entry| entry.decision().is_some())
-        .expect("the gateway wrote a decision");
+        .find(|entry| entry.decision().is_some())?;
     let EntryBody::Full(payload) = &entry.body else {
         unreachable!("a decision entry is disclosed")
     };
@@ -304,7 +333,7 @@ fn last_decision_body(ledger: &Path) -> Vec<u8> {
     let salt = entry.salt.unwrap();
     let ext = entry.extension_id.as_deref();
     encode_body(&mut encoded, &salt, entry.seq, entry.ts_ms, ext, payload).unwrap();
-    encoded
+    Some(encoded)
 }
 
 /// Criterion's output folder, found as criterion finds it.
@@ -337,6 +366,38 @@ fn env_usize(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// A relay that gates nothing, built as the gateway is (a thread per direction, a line read
+/// whole and written in one write, flushed) in front of the echo server: the baseline that
+/// separates the cost of a second process on the path from the cost of the gate.
+fn null_relay() {
+    let mut server = echo_command()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let server_in = server.stdin.take().unwrap();
+    let server_out = BufReader::new(server.stdout.take().unwrap());
+    // The client's side ends with its input; dropping `server_in` then ends the server.
+    std::thread::spawn(move || pump(std::io::stdin().lock(), server_in));
+    pump(server_out, std::io::stdout().lock());
+    server.wait().unwrap();
+}
+
+/// Lines from `from` to `to`, each in one write, flushed, until either side ends.
+fn pump(mut from: impl BufRead, mut to: impl Write) {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match from.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        if to.write_all(&line).and_then(|()| to.flush()).is_err() {
+            return;
+        }
+    }
 }
 
 /// The echo MCP server: newline-delimited JSON-RPC on stdio; `initialize`, `ping`,
