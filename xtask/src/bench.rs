@@ -143,7 +143,8 @@ const MCP_ADDED_P99_NS: f64 = 1_000_000.0;
 
 /// p50 / p99 of the `hostguard mcp` round trips (direct, behind a relay that gates nothing,
 /// through the gateway) and the added latency against issue 13's bars; the added p50 also as
-/// a multiple of the same run's SHA-256 of one ledger entry, when that bench ran.
+/// a multiple of the SHA-256 of one ledger entry (the bench runs both; a filtered run may leave
+/// the two from different runs).
 fn mcp_percentiles(criterion: &Path, sha256_ns: Option<f64>) -> Result<()> {
     let path = criterion.join(MCP_PERCENTILES);
     if !path.is_file() {
@@ -196,7 +197,7 @@ fn mcp_percentiles(criterion: &Path, sha256_ns: Option<f64>) -> Result<()> {
     );
     if let Some(sha) = sha256_ns.filter(|s| *s > 0.0) {
         println!(
-            "added p50 = {:.0}× the SHA-256 of one ledger entry ({}, same run)",
+            "added p50 = {:.0}× the SHA-256 of one ledger entry ({}, mcp/sha256_ledger_entry_baseline)",
             p50 / sha,
             human(sha)
         );
