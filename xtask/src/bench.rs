@@ -1,6 +1,9 @@
 //! `cargo xtask bench`: runs every crate's criterion benches and prints one table — bench,
-//! median, target, ratio to target — from `target/criterion/**/new/estimates.json`
-//! (docs/design.md §10 quality bars).
+//! median, target, ratio to target — from `<criterion>/**/new/estimates.json`
+//! (docs/design.md §10 quality bars), then the percentiles of the `hostguard mcp` latency bench
+//! (`crates/cli/benches/mcp.rs`), which criterion's medians do not carry.
+//! `<criterion>` is where criterion writes: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`,
+//! else `target/criterion` of the workspace.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +17,9 @@ enum Target {
     Relative(&'static str, f64),
     /// At most this many nanoseconds per element (criterion `Throughput::Elements`).
     PerElement(f64),
+    /// At most this many nanoseconds above another bench's median measured in the same run
+    /// (the ratio is of the difference to this bound).
+    Added(&'static str, f64),
 }
 
 /// The docs/design.md §10 bars, by criterion id.
@@ -37,6 +43,11 @@ fn target_of(id: &str) -> Option<(Target, &'static str)> {
         "evidence/build_verify_100k" | "evidence/build_verify_100k_one_extension" => {
             (Target::Nanos(500_000_000.0), "≤ 0.5 s")
         }
+        // Issue 13: a tools/call round trip through the gateway against the same server direct.
+        "mcp/tools_call_gateway" => (
+            Target::Added("mcp/tools_call_direct", 200_000.0),
+            "≤ direct + 200 µs",
+        ),
         _ => return None,
     })
 }
@@ -48,11 +59,25 @@ struct Measured {
     elements: Option<f64>,
 }
 
-pub fn run(root: &Path, run_benches: bool) -> Result<()> {
-    if run_benches {
-        crate::run_cargo(&["bench", "--workspace", "--locked"])?;
+/// What `cargo xtask bench` runs before it prints.
+pub enum Run {
+    /// Every crate's benches.
+    All,
+    /// Only the `hostguard mcp` latency bench (`--mcp`).
+    Mcp,
+    /// Nothing: print the last run's results (`--summary`).
+    Nothing,
+}
+
+pub fn run(root: &Path, what: Run) -> Result<()> {
+    match what {
+        Run::All => crate::run_cargo(&["bench", "--workspace", "--locked"])?,
+        Run::Mcp => {
+            crate::run_cargo(&["bench", "--locked", "-p", "hostguard-cli", "--bench", "mcp"])?
+        }
+        Run::Nothing => {}
     }
-    let criterion = root.join("target/criterion");
+    let criterion = criterion_dir(root);
     let mut found = Vec::new();
     collect(&criterion, &criterion, &mut found)?;
     found.sort_by(|a, b| a.id.cmp(&b.id));
@@ -69,14 +94,18 @@ pub fn run(root: &Path, run_benches: bool) -> Result<()> {
         let (target, ratio) = match target_of(&m.id) {
             None => ("-".to_owned(), "-".to_owned()),
             Some((target, text)) => {
-                let limit = match target {
-                    Target::Nanos(ns) => Some(ns),
-                    Target::Relative(base, factor) => median_of(base).map(|b| b * factor),
-                    Target::PerElement(ns) => m.elements.map(|n| n * ns),
+                // (measured, limit): the ratio is measured / limit.
+                let pair = match target {
+                    Target::Nanos(ns) => Some((m.median_ns, ns)),
+                    Target::Relative(base, factor) => {
+                        median_of(base).map(|b| (m.median_ns, b * factor))
+                    }
+                    Target::PerElement(ns) => m.elements.map(|n| (m.median_ns, n * ns)),
+                    Target::Added(base, ns) => median_of(base).map(|b| (m.median_ns - b, ns)),
                 };
-                match limit {
-                    Some(limit) if limit > 0.0 => {
-                        (text.to_owned(), format!("{:.2}", m.median_ns / limit))
+                match pair {
+                    Some((measured, limit)) if limit > 0.0 => {
+                        (text.to_owned(), format!("{:.2}", measured / limit))
                     }
                     _ => (text.to_owned(), "n/a".to_owned()),
                 }
@@ -91,6 +120,88 @@ pub fn run(root: &Path, run_benches: bool) -> Result<()> {
         );
     }
     println!("ratio = median / target (≤ 1.00 meets the bar)");
+    mcp_percentiles(&criterion, median_of("mcp/sha256_ledger_entry_baseline"))
+}
+
+/// Criterion's output folder, as criterion chooses it.
+fn criterion_dir(root: &Path) -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return root.join(home);
+    }
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(target) => root.join(target).join("criterion"),
+        None => root.join("target/criterion"),
+    }
+}
+
+/// The percentile file of `crates/cli/benches/mcp.rs`, in criterion's folder.
+const MCP_PERCENTILES: &str = "hostguard-mcp-latency.json";
+
+/// Issue 13's bars on the added latency of a `tools/call` round trip through the gateway.
+const MCP_ADDED_P50_NS: f64 = 200_000.0;
+const MCP_ADDED_P99_NS: f64 = 1_000_000.0;
+
+/// p50 / p99 of the `hostguard mcp` round trips (direct, behind a relay that gates nothing,
+/// through the gateway) and the added latency against issue 13's bars; the added p50 also as
+/// a multiple of the SHA-256 of one ledger entry (the bench runs both; a filtered run may leave
+/// the two from different runs).
+fn mcp_percentiles(criterion: &Path, sha256_ns: Option<f64>) -> Result<()> {
+    let path = criterion.join(MCP_PERCENTILES);
+    if !path.is_file() {
+        return Ok(());
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("read {}", path.display()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parse {}", path.display()))?;
+    let ns = |pointer: &str| -> Result<f64> {
+        doc.pointer(pointer)
+            .and_then(serde_json::Value::as_f64)
+            .with_context(|| format!("{} has no `{pointer}`", path.display()))
+    };
+    println!();
+    println!(
+        "hostguard mcp, tools/call round trip: {} calls each, interleaved, paced {} µs apart ({})",
+        ns("/calls")?,
+        ns("/interval_us")?,
+        path.display()
+    );
+    println!(
+        "{:<48} {:>12} {:>12} {:>18} {:>12}",
+        "round trip", "p50", "p99", "target p50 / p99", "ratio"
+    );
+    for (name, key) in [
+        ("direct", "direct"),
+        ("null relay (no gate)", "null_relay"),
+        ("through the gateway", "gateway"),
+    ] {
+        println!(
+            "{:<48} {:>12} {:>12}",
+            name,
+            human(ns(&format!("/{key}/p50_ns"))?),
+            human(ns(&format!("/{key}/p99_ns"))?)
+        );
+    }
+    let (p50, p99) = (ns("/added/p50_ns")?, ns("/added/p99_ns")?);
+    println!(
+        "{:<48} {:>12} {:>12} {:>18} {:>12}",
+        "added (gateway - direct, per percentile)",
+        human(p50),
+        human(p99),
+        "≤ 200 µs / ≤ 1 ms",
+        format!(
+            "{:.2} / {:.2}",
+            p50 / MCP_ADDED_P50_NS,
+            p99 / MCP_ADDED_P99_NS
+        )
+    );
+    if let Some(sha) = sha256_ns.filter(|s| *s > 0.0) {
+        println!(
+            "added p50 = {:.0}× the SHA-256 of one ledger entry ({}, mcp/sha256_ledger_entry_baseline)",
+            p50 / sha,
+            human(sha)
+        );
+    }
     Ok(())
 }
 

@@ -42,8 +42,8 @@ fn main() -> ExitCode {
         },
         Some("mcp-deps") => no_args(&args).and_then(|()| mcp_deps_task()),
         Some("mcp-sdk") => no_args(&args).and_then(|()| mcp_sdk_suite()),
-        Some("bench") => match flag(&args, "--summary") {
-            Ok(summary_only) => workspace_root().and_then(|root| bench::run(&root, !summary_only)),
+        Some("bench") => match bench_run(&args) {
+            Ok(what) => workspace_root().and_then(|root| bench::run(&root, what)),
             Err(e) => Err(e),
         },
         Some("help") | Some("--help") | Some("-h") | None => {
@@ -86,8 +86,9 @@ fn print_help() {
                               directory; skipped when its stamp matches the pin files\n  \
          mcp-sdk              mcp-deps, then the suite of `hostguard mcp` against that real software\n  \
                               (the ignored tests of `cargo test -p hostguard-cli --test mcp_sdk`)\n  \
-         bench [--summary]    run every criterion bench, print bench / median / target / ratio\n  \
-                              (--summary: only print the table of the last run)"
+         bench [--summary|--mcp]  run every criterion bench, print bench / median / target / ratio\n  \
+                              and the p50 / p99 added latency of `hostguard mcp` (--summary: only\n  \
+                              print the last run's; --mcp: run only the `hostguard mcp` bench)"
     );
 }
 
@@ -233,6 +234,18 @@ fn flag(args: &[String], name: &str) -> Result<bool> {
         }
     }
     Ok(present)
+}
+
+/// `bench`'s one optional flag.
+fn bench_run(args: &[String]) -> Result<bench::Run> {
+    match args.get(1..).unwrap_or_default() {
+        [] => Ok(bench::Run::All),
+        [flag] if flag == "--summary" => Ok(bench::Run::Nothing),
+        [flag] if flag == "--mcp" => Ok(bench::Run::Mcp),
+        [arg, ..] => {
+            bail!("unexpected argument `{arg}` (expected nothing, `--summary` or `--mcp`)")
+        }
+    }
 }
 
 /// The workspace root (the parent of this crate's manifest directory).
