@@ -182,6 +182,7 @@ fn demo_options(start_ms: u64) -> GateOptions {
         ledger_file: None,
         checkpoint_key: None,
         guarded: Vec::new(),
+        ledger_fsync: crate::drive::LEDGER_FILE_FSYNC,
     }
 }
 

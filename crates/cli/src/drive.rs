@@ -45,6 +45,9 @@ pub struct GateOptions {
     /// every 1000 entries, at the end of the run), and checks the file against the last one
     /// before resuming.
     pub checkpoint_key: Option<std::path::PathBuf>,
+    /// When `ledger_file` is flushed to disk ([`LEDGER_FILE_FSYNC`] for a run; `hostguard mcp`
+    /// flushes it on its own 200 ms tick, off the call path).
+    pub ledger_fsync: FsyncPolicy,
     /// Absolute paths guarded as the gate's own state (`guard_path`): `hostguard mcp` guards
     /// its state folder and mapping file.
     pub guarded: Vec<String>,
@@ -144,7 +147,7 @@ pub fn build_gate(
         builder = builder.guard_path(path.clone());
     }
     if let Some(file) = &options.ledger_file {
-        builder = builder.durable_ledger(file, LEDGER_FILE_FSYNC);
+        builder = builder.durable_ledger(file, options.ledger_fsync);
         if let Some(key) = &options.checkpoint_key {
             let key = crate::key_cmd::read_signer_key(key)?;
             builder = builder.checkpoints(checkpoint_path(file), key, CheckpointEvery::default());
@@ -161,7 +164,7 @@ pub fn build_gate(
 
 /// How often `--ledger-file` is flushed to disk: a crash loses at most the last 63 decisions of a
 /// run (the file stays a valid chain; a torn last line is cut off and reported on the next run).
-const LEDGER_FILE_FSYNC: FsyncPolicy = FsyncPolicy::EveryN(match NonZeroU32::new(64) {
+pub const LEDGER_FILE_FSYNC: FsyncPolicy = FsyncPolicy::EveryN(match NonZeroU32::new(64) {
     Some(n) => n,
     None => NonZeroU32::MIN,
 });

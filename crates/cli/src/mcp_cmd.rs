@@ -180,6 +180,8 @@ fn open_gateway(args: &McpArgs, name: &str) -> CliResult<Gateway> {
         ledger_file: Some(args.state.join(LEDGER_FILE)),
         checkpoint_key: None,
         guarded: guarded_paths(args),
+        // Flushed on the control tick instead (`control_loop`): an fsync never waits in a call.
+        ledger_fsync: hostguard_manager::FsyncPolicy::Never,
     };
     let manager = build_gate(&options, SystemClock)?;
     let pins_path = args.state.join(PINS_FILE);
@@ -217,8 +219,10 @@ fn control_loop(gateway: &Mutex<Gateway>, state: &Path, name: &str, done: &Atomi
     let mut kill = read_kill(state);
     let mut pins_seen = file_bytes(&state.join(PINS_FILE));
     let mut listed_seen = 0;
+    let flush = LedgerFlush::of(gateway);
     while !done.load(Ordering::Acquire) {
         std::thread::sleep(CONTROL_TICK);
+        flush.now();
         let kill_now = read_kill(state);
         let pins_now = file_bytes(&state.join(PINS_FILE));
         let reloaded = (pins_now != pins_seen).then(|| PinStore::load(&state.join(PINS_FILE)));
@@ -251,6 +255,35 @@ fn control_loop(gateway: &Mutex<Gateway>, state: &Path, name: &str, done: &Atomi
                 eprintln!("hostguard: mcp: {e}");
             }
             pins_seen = file_bytes(&state.join(PINS_FILE));
+        }
+    }
+    flush.now();
+}
+
+/// The durable ledger flushed to disk every control tick, on a second handle of its file: the
+/// gate is built with `FsyncPolicy::Never`, so no call ever waits for an fsync, and a power
+/// loss takes at most the decisions of the last tick (a crash of the process takes none: every
+/// entry is written before its call is forwarded).
+struct LedgerFlush(Option<std::fs::File>);
+
+impl LedgerFlush {
+    fn of(gateway: &Mutex<Gateway>) -> LedgerFlush {
+        let g = gateway
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match g.manager().ledger_sync_handle() {
+            Some(Ok(file)) => LedgerFlush(Some(file)),
+            Some(Err(e)) => {
+                eprintln!("hostguard: mcp: the ledger cannot be flushed to disk on its own ({e}); the OS flushes it");
+                LedgerFlush(None)
+            }
+            None => LedgerFlush(None),
+        }
+    }
+
+    fn now(&self) {
+        if let Some(Err(e)) = self.0.as_ref().map(std::fs::File::sync_data) {
+            eprintln!("hostguard: mcp: flushing the ledger to disk failed: {e}");
         }
     }
 }

@@ -99,6 +99,7 @@ pub fn gate_options(events: &Path, spec: &GateSpec<'_>) -> CliResult<GateOptions
         ledger_file: None,
         checkpoint_key: None,
         guarded: Vec::new(),
+        ledger_fsync: crate::drive::LEDGER_FILE_FSYNC,
     })
 }
 
@@ -183,6 +184,7 @@ fn run_stream(args: &RunArgs, spooled_from: Option<&Path>) -> CliResult {
         ledger_file: args.ledger_file.clone(),
         checkpoint_key: args.checkpoint_key.clone(),
         guarded: Vec::new(),
+        ledger_fsync: crate::drive::LEDGER_FILE_FSYNC,
         ..options
     };
     let mut driver = Driver::new(&options)?;

@@ -453,6 +453,14 @@ impl DurableLedger {
         })
     }
 
+    /// A second handle on the file, for a caller that flushes it to disk on its own schedule
+    /// (`sync_data` on it) without holding whatever guards this ledger: with
+    /// [`FsyncPolicy::Never`], a host that syncs it every few hundred milliseconds bounds the
+    /// entries a power loss can take by time, off the decision path.
+    pub fn sync_handle(&self) -> std::io::Result<File> {
+        self.file.try_clone()
+    }
+
     /// Flushes written entries to disk now, whatever the policy.
     pub fn sync(&mut self) -> Result<(), DurableError> {
         self.unsynced = 0;

@@ -413,6 +413,13 @@ impl ExtensionManager {
         recorded.map(|_| true)
     }
 
+    /// A second handle on the durable ledger's file (`None` for a ledger in memory), for a host
+    /// that built the gate with `FsyncPolicy::Never` and flushes the file to disk on its own
+    /// schedule, off the decision path (`sync_data` on the handle takes no lock of the gate).
+    pub fn ledger_sync_handle(&self) -> Option<std::io::Result<std::fs::File>> {
+        lock(&self.core).ledger.sync_handle()
+    }
+
     /// The secret broker's rules in force (a host redacting text it passes on uses the same
     /// rules as the gate: `redact_text`).
     pub fn secret_policy(&self) -> &hostguard_risk_core::SecretBrokerPolicy {

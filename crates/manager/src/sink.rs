@@ -51,6 +51,14 @@ impl From<SinkError> for BuildError {
 }
 
 impl LedgerSink {
+    /// A second handle on the durable file (`None` for a ledger in memory).
+    pub(crate) fn sync_handle(&self) -> Option<std::io::Result<std::fs::File>> {
+        match &self.store {
+            Store::Memory(_) => None,
+            Store::Durable(d) => Some(d.sync_handle()),
+        }
+    }
+
     /// A sink without checkpoints.
     pub(crate) fn new(store: Store) -> LedgerSink {
         LedgerSink {
