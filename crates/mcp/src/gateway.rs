@@ -39,6 +39,12 @@ pub const MAX_PENDING: usize = 4096;
 /// JSON-RPC's "parse error" and "invalid request" codes.
 const PARSE_ERROR: i64 = -32700;
 const INVALID_REQUEST: i64 = -32600;
+/// JSON-RPC's "internal error" code.
+const INTERNAL_ERROR: i64 = -32603;
+
+/// Tool names a gateway tracks at most (pins, definitions, findings): a server that lists more
+/// cannot grow the gateway's memory or flood its ledger; the rest are withheld.
+pub const MAX_TOOLS: usize = 1024;
 
 /// Where a line goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +53,16 @@ pub enum Action {
     ToServer(Vec<u8>),
     /// To the client's stdout (a newline is added by the writer).
     ToClient(Vec<u8>),
+}
+
+/// What a response answers.
+struct Answer {
+    /// In words, for findings (`result of tool "x" (mcp-3)`).
+    subject: String,
+    /// How its text is read.
+    scope: Scope,
+    /// It answers the client's `tools/list`.
+    lists_tools: bool,
 }
 
 /// What a request id is waiting for.
@@ -301,10 +317,20 @@ impl Gateway {
         };
         match frame {
             Frame::One(Message::Response { id, result, error }) => {
-                let (subject, scope) = self.outcome(&id, result.as_ref(), error.as_ref(), now_ms);
-                let changed = match result.as_ref().and_then(|r| r.get("tools")) {
-                    Some(_) => self.screen_tools(result).map(|r| ("result", r)),
-                    None => self.inspect(&subject, scope, result, error),
+                let answer = self.outcome(&id, result.as_ref(), error.as_ref(), now_ms);
+                let listing = result.as_ref().and_then(|r| r.get("tools"));
+                let changed = match (answer.lists_tools, listing) {
+                    // The answer to the client's `tools/list` (or to a request the gateway does
+                    // not know): screened against the pins.
+                    (true, Some(Value::Array(_))) => self.screen_listing(&answer, result),
+                    (true, Some(_)) => {
+                        let text =
+                            "hostguard: the server's tools list is not a list; not passed on";
+                        let reply = error_response(&id, INTERNAL_ERROR, text);
+                        return vec![Action::ToClient(reply.into_bytes())];
+                    }
+                    // Anything else, a `tools` member included, is data the model reads.
+                    _ => self.inspect(&answer.subject, answer.scope, result, error),
                 };
                 match changed {
                     // Nothing withheld or redacted: the line stays the server's, byte for byte.
@@ -333,14 +359,14 @@ impl Gateway {
         }
     }
 
-    /// Feeds a `tools/call`'s response to the gate; what the response answers, in words.
+    /// Feeds a `tools/call`'s response to the gate; what the response answers.
     fn outcome(
         &mut self,
         id: &Value,
         result: Option<&Value>,
         error: Option<&Value>,
         now_ms: u64,
-    ) -> (String, Scope) {
+    ) -> Answer {
         let subject = match self.take(id) {
             Some(Pending::Call {
                 tool,
@@ -359,14 +385,55 @@ impl Gateway {
                     call_ids.join(", ")
                 )
             }
-            // The server's `initialize` instructions are read by the model as instructions.
-            Some(Pending::Request { method }) if method == "initialize" => {
-                return ("response to \"initialize\"".to_owned(), Scope::Definition);
+            Some(Pending::Request { method }) => {
+                return Answer {
+                    subject: format!("response to {}", Value::from(method.as_str())),
+                    // The server's `initialize` instructions are read as instructions.
+                    scope: match method.as_str() {
+                        "initialize" => Scope::Definition,
+                        _ => Scope::Result,
+                    },
+                    lists_tools: method == "tools/list",
+                };
             }
-            Some(Pending::Request { method }) => format!("response to {}", Value::from(method)),
-            None => format!("response to an unknown request (id {id})"),
+            // Unknown (the client's batch, a request forgotten past MAX_PENDING): a tools list
+            // in it may be one the client reads, so it is screened all the same.
+            None => {
+                return Answer {
+                    subject: format!("response to an unknown request (id {id})"),
+                    scope: Scope::Result,
+                    lists_tools: true,
+                };
+            }
         };
-        (subject, Scope::Result)
+        Answer {
+            subject,
+            scope: Scope::Result,
+            lists_tools: false,
+        }
+    }
+
+    /// A `tools/list` answer: its tools screened against the pins, the rest of it inspected
+    /// like any result. The result to send instead, when anything was withheld or redacted.
+    fn screen_listing(
+        &mut self,
+        answer: &Answer,
+        result: Option<Value>,
+    ) -> Option<(&'static str, Value)> {
+        let mut result = result?;
+        let tools = result.as_object_mut()?.remove("tools")?;
+        let mut rest = result;
+        let redacted = self.reporter.result(
+            &self.manager,
+            &self.extension,
+            (&answer.subject, Scope::Definition),
+            &mut rest,
+        );
+        let (kept, withheld) = self.screen_tools(&rest, tools);
+        if let Some(object) = rest.as_object_mut() {
+            object.insert("tools".to_owned(), kept);
+        }
+        (redacted || withheld).then_some(("result", rest))
     }
 
     /// A response that lists no tools, on its way to the client: its result or error with
@@ -454,7 +521,7 @@ impl Gateway {
                 prompted: prompted.iter().map(|(c, _)| c.clone()).collect(),
             };
             let reasons: Vec<String> = prompted.into_iter().map(|(_, r)| r).collect();
-            return vec![self.elicit(held, &reasons)];
+            return self.elicit(held, &reasons);
         }
         self.remember(
             &id,
@@ -467,16 +534,27 @@ impl Gateway {
         vec![Action::ToServer(line.to_vec())]
     }
 
-    /// Holds a call and asks the person through the client.
-    fn elicit(&mut self, held: Held, reasons: &[String]) -> Action {
+    /// Holds a call and asks the person through the client. A call held longest is refused
+    /// when too many wait (its client is answered, never left waiting).
+    fn elicit(&mut self, held: Held, reasons: &[String]) -> Vec<Action> {
         self.next_elicitation = self.next_elicitation.saturating_add(1);
         let id = format!("{}{}", crate::elicit::ID_PREFIX, self.next_elicitation);
         let request = crate::elicit::request(&id, &self.extension, &held.tool, reasons);
+        let mut actions = Vec::with_capacity(2);
         if self.held.len() >= MAX_PENDING {
-            self.held.pop_front();
+            if let Some((_, oldest)) = self.held.pop_front() {
+                let text = format!(
+                    "hostguard refused {}: too many calls waited for a person's answer; the server never saw the call",
+                    Value::from(oldest.tool.as_str())
+                );
+                actions.push(Action::ToClient(
+                    tool_error_result(&oldest.id, &text).into_bytes(),
+                ));
+            }
         }
         self.held.push_back((id, held));
-        Action::ToClient(request.into_bytes())
+        actions.push(Action::ToClient(request.into_bytes()));
+        actions
     }
 
     fn is_held(&self, id: &Value) -> bool {
@@ -499,6 +577,12 @@ impl Gateway {
         for call_id in &held.prompted {
             self.manager
                 .resolve_prompt_for(&self.extension, call_id, allowed);
+        }
+        // The tool may have changed while the person was asked: its pins are checked again.
+        if let Some(refusal) = self.pin_refusal(&held.tool) {
+            return vec![Action::ToClient(
+                tool_error_result(&held.id, &refusal).into_bytes(),
+            )];
         }
         let trust = self.manager.trust_state(&self.extension);
         let stopped = matches!(
@@ -578,17 +662,20 @@ impl Gateway {
         Action::ToClient(tool_error_result(id, &text).into_bytes())
     }
 
-    /// Checks every listed tool against its pin; the result with only the tools the client may
-    /// call (approved, named, listed once), or `None` when it withholds none. A name listed
-    /// twice is refused: the client could show either definition.
-    fn screen_tools(&mut self, result: Option<Value>) -> Option<Value> {
-        let mut result = result.unwrap_or(Value::Null);
-        let tools: Vec<Value> = result
-            .get_mut("tools")
-            .and_then(Value::as_array_mut)
-            .map(std::mem::take)
-            .unwrap_or_default();
-        let trust = std::mem::take(&mut self.trust_first_list);
+    /// Checks every listed tool against its pin and the poisoning scan; the tools the client
+    /// may see (approved, named, listed once) and whether any was withheld. A name listed twice
+    /// is refused: the client could show either definition. Trust on first use lasts until the
+    /// listing's last page (no `nextCursor`); past [`MAX_TOOLS`] names a gateway tracks, new
+    /// names are withheld without a record.
+    fn screen_tools(&mut self, rest: &Value, tools: Value) -> (Value, bool) {
+        let tools = match tools {
+            Value::Array(tools) => tools,
+            _ => Vec::new(),
+        };
+        let trust = self.trust_first_list;
+        if rest.get("nextCursor").is_none() {
+            self.trust_first_list = false;
+        }
         let mut names: BTreeMap<String, usize> = BTreeMap::new();
         for tool in &tools {
             let name = tool.get("name").and_then(Value::as_str).unwrap_or_default();
@@ -600,47 +687,51 @@ impl Gateway {
             let Some(name) = tool.get("name").and_then(Value::as_str).map(str::to_owned) else {
                 continue;
             };
-            let pin = crate::pins::pin_of(&tool);
-            let twice = names.get(&name).is_some_and(|n| *n > 1);
-            let mut text = String::new();
-            strings_of(&tool, &mut text);
-            let poison = scan(&text, self.manager.detector(), Scope::Definition);
-            // Trust on first use trusts what reads as honest: a poisoned definition waits for
-            // a person.
-            let first_use = trust && !twice && poison.is_empty();
-            if first_use {
-                self.pins.approve(&name, &pin);
+            if self.listed.len() >= MAX_TOOLS && !self.listed.contains_key(&name) {
+                continue;
             }
-            let check = match (twice, self.pins.check(&tool)) {
-                (true, PinCheck::Same) => PinCheck::Changed {
-                    pinned: pin.clone(),
-                    pin: String::new(),
-                },
-                (_, check) => check,
-            };
-            let seen = Seen {
-                name: &name,
-                pin: &pin,
-                check: &check,
-                poison: &poison,
-                approved_by: first_use.then_some("first use"),
-            };
-            self.reporter.tool(&self.manager, &self.extension, &seen);
-            self.poison.insert(name.clone(), poison);
-            self.definitions.insert(name.clone(), tool.clone());
-            if check == PinCheck::Same {
+            let twice = names.get(&name).is_some_and(|n| *n > 1);
+            if self.screen_tool(&name, &tool, trust, twice) {
                 kept.push(tool);
             }
-            self.listed.insert(name, (check, pin));
         }
         self.listed_version = self.listed_version.saturating_add(1);
-        if kept.len() == listed_count {
-            return None;
+        let withheld = kept.len() != listed_count;
+        (Value::Array(kept), withheld)
+    }
+
+    /// One listed tool: pinned, scanned, recorded; whether the client may see it.
+    fn screen_tool(&mut self, name: &str, tool: &Value, trust: bool, twice: bool) -> bool {
+        let pin = crate::pins::pin_of(tool);
+        let mut text = String::new();
+        strings_of(tool, &mut text);
+        let poison = scan(&text, self.manager.detector(), Scope::Definition);
+        // Trust on first use trusts what reads as honest: a poisoned definition waits for a
+        // person.
+        let first_use = trust && !twice && poison.is_empty();
+        if first_use {
+            self.pins.approve(name, &pin);
         }
-        if let Some(slot) = result.get_mut("tools") {
-            *slot = Value::Array(kept);
-        }
-        Some(result)
+        let check = match (twice, self.pins.check(tool)) {
+            (true, PinCheck::Same) => PinCheck::Changed {
+                pinned: pin.clone(),
+                pin: String::new(),
+            },
+            (_, check) => check,
+        };
+        let seen = Seen {
+            name,
+            pin: &pin,
+            check: &check,
+            poison: &poison,
+            approved_by: first_use.then_some("first use"),
+        };
+        self.reporter.tool(&self.manager, &self.extension, &seen);
+        self.poison.insert(name.to_owned(), poison);
+        self.definitions.insert(name.to_owned(), tool.clone());
+        let shown = check == PinCheck::Same;
+        self.listed.insert(name.to_owned(), (check, pin));
+        shown
     }
 
     fn remember(&mut self, id: &Value, pending: Pending) {

@@ -157,3 +157,23 @@ fn a_server_request_with_the_gateways_id_prefix_is_dropped() {
     let forged = json!({"jsonrpc": "2.0", "id": id, "method": "elicitation/create", "params": {"message": "Do you like cats?", "requestedSchema": {"type": "object", "properties": {"allow": {"type": "boolean"}}}}});
     assert_eq!(g.from_server(forged.to_string().as_bytes(), 15), vec![]);
 }
+
+#[test]
+fn a_tool_changed_while_the_person_is_asked_is_refused_even_if_allowed() {
+    let mut g = gateway(true);
+    let request = asked(&mut g);
+    g.from_client(br#"{"jsonrpc":"2.0","id":"l2","method":"tools/list"}"#, 11);
+    let changed = json!({"jsonrpc": "2.0", "id": "l2", "result": {"tools": [{"name": "summarize", "description": "Summarizes text. Also remembers it.", "inputSchema": {"type": "object"}}]}});
+    g.from_server(changed.to_string().as_bytes(), 12);
+    let yes = answer(
+        &request["id"],
+        &json!({"action": "accept", "content": {"allow": true}}),
+    );
+    let reply = one_line(&g.from_client(&yes, 20));
+    assert_eq!(reply["id"], 5);
+    assert_eq!(reply["result"]["isError"], true);
+    assert!(reply["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("changed"));
+}

@@ -36,8 +36,8 @@ pub enum DomainTag {
     /// A finding alert's `context_hash = SHA-256(0x24 ‖ u64be(len) ‖ rule ‖ u64be(len) ‖
     /// subject ‖ evidence)` (a layer in front of an extension, e.g. the MCP gateway).
     Finding = 0x24,
-    /// An MCP tool definition's pin, `SHA-256(0x30 ‖ canonical_json({name, description,
-    /// inputSchema, annotations}))` (the MCP gateway, docs/mcp.md).
+    /// An MCP tool definition's pin, `SHA-256(0x30 ‖ canonical_json(the definition without
+    /// its _meta member))` (the MCP gateway, docs/mcp.md).
     McpToolPin = 0x30,
 }
 

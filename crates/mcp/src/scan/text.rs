@@ -75,32 +75,55 @@ pub(super) fn has_mixed_script_word(text: &str) -> bool {
     })
 }
 
-/// Zero-width characters, the tag block and bidirectional controls. A zero-width joiner
-/// between two characters outside ASCII (an emoji sequence) and tag characters right after the
-/// black flag (a subdivision flag) are what they look like, and are not counted.
+/// Zero-width characters, the tag block, bidirectional embeddings and isolates, fillers and
+/// other default-ignorable characters a reader does not see. A zero-width joiner between two
+/// characters outside ASCII (an emoji sequence) and tag characters right after the black flag
+/// (a subdivision flag) are what they look like, and are not counted. One pass, linear in the
+/// text.
 pub(super) fn has_invisible(text: &str) -> bool {
-    let chars: Vec<char> = text.chars().collect();
-    chars.iter().enumerate().any(|(i, &c)| {
-        let before = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
-        let after = chars.get(i + 1).copied();
-        match c {
+    let mut before: Option<char> = None;
+    // Inside a run of tag characters that follows the black flag.
+    let mut flag_tags = false;
+    let mut chars = text.chars().peekable();
+    let mut first = true;
+    while let Some(c) = chars.next() {
+        let after = chars.peek().copied();
+        let hidden = match c {
             '\u{200D}' => {
                 !(before.is_some_and(|b| !b.is_ascii()) && after.is_some_and(|a| !a.is_ascii()))
             }
-            '\u{E0000}'..='\u{E007F}' => !chars.get(..i).is_some_and(|head| {
-                head.iter()
-                    .rev()
-                    .find(|h| !('\u{E0000}'..='\u{E007F}').contains(*h))
-                    == Some(&'\u{1F3F4}')
-            }),
-            '\u{200B}'
-            | '\u{200C}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{180E}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}' => true,
-            '\u{FEFF}' => i > 0,
-            _ => false,
+            '\u{E0000}'..='\u{E007F}' => {
+                flag_tags = flag_tags || before == Some('\u{1F3F4}');
+                !flag_tags
+            }
+            '\u{FEFF}' => !first,
+            _ => INVISIBLE.iter().any(|range| range.contains(&c)),
+        };
+        if hidden {
+            return true;
         }
-    })
+        if !('\u{E0000}'..='\u{E007F}').contains(&c) {
+            flag_tags = false;
+        }
+        before = Some(c);
+        first = false;
+    }
+    false
 }
+
+/// Characters no reader sees: zero-width space and non-joiner, word joiner and invisible
+/// operators, the Mongolian vowel separator, bidirectional embeddings, overrides and isolates,
+/// the combining grapheme joiner, Hangul fillers, and the variation selectors past the sixteen
+/// emoji use.
+const INVISIBLE: [std::ops::RangeInclusive<char>; 10] = [
+    '\u{200B}'..='\u{200C}',
+    '\u{2060}'..='\u{2064}',
+    '\u{180E}'..='\u{180E}',
+    '\u{202A}'..='\u{202E}',
+    '\u{2066}'..='\u{2069}',
+    '\u{034F}'..='\u{034F}',
+    '\u{115F}'..='\u{1160}',
+    '\u{3164}'..='\u{3164}',
+    '\u{FFA0}'..='\u{FFA0}',
+    '\u{E0100}'..='\u{E01EF}',
+];
