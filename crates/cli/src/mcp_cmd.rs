@@ -167,6 +167,10 @@ fn wait_briefly(child: &mut std::process::Child) -> std::io::Result<std::process
 /// The gate and the gateway of a session: the durable ledger resumed, the pins loaded (a
 /// damaged pin file refuses to start: fail closed), the kill switch applied.
 fn open_gateway(args: &McpArgs, name: &str) -> CliResult<Gateway> {
+    // Trust on first use only on a first use: a DIR that has a ledger but lost its pins (removed,
+    // by a server's command say) trusts nothing and withholds every tool until approved. Read
+    // before the gate starts, which creates the ledger.
+    let has_ledger = args.state.join(LEDGER_FILE).exists();
     let options = GateOptions {
         risk: RuntimeRiskConfig {
             enabled: true,
@@ -185,7 +189,13 @@ fn open_gateway(args: &McpArgs, name: &str) -> CliResult<Gateway> {
     };
     let manager = build_gate(&options, SystemClock)?;
     let pins_path = args.state.join(PINS_FILE);
-    let first_use = !pins_path.exists();
+    let first_use = !pins_path.exists() && !has_ledger;
+    if !pins_path.exists() && has_ledger {
+        eprintln!(
+            "hostguard: mcp: `{}` is missing but DIR has a ledger: no tool is trusted on first use; every tool is withheld until approved (`hostguard mcp approve`)",
+            pins_path.display()
+        );
+    }
     let pins = PinStore::load(&pins_path).map_err(|e| CliError::finding(e.to_string()))?;
     let map = match &args.mapping {
         Some(file) => read_mapping(file)?,

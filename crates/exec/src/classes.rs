@@ -127,11 +127,13 @@ pub enum Class {
     /// The gate's own state, declared by the host (`Context::with_host_path`): an MCP
     /// gateway's pins, kill switch and mapping.
     Guarded,
+    /// A folder that holds the gate's own state (deleting or moving it takes the state along).
+    GuardedParent,
 }
 
 impl Class {
     /// Every class, in declaration order (bit `i` of [`Classes`] is `ALL[i]`).
-    pub const ALL: [Class; 52] = [
+    pub const ALL: [Class; 53] = [
         Class::Secret,
         Class::Persistence,
         Class::Privilege,
@@ -184,6 +186,7 @@ impl Class {
         Class::Binary,
         Class::Lookalike,
         Class::Guarded,
+        Class::GuardedParent,
     ];
 
     /// The catalog name (snake_case).
@@ -241,6 +244,7 @@ impl Class {
             Class::Binary => "binary",
             Class::Lookalike => "lookalike",
             Class::Guarded => "guarded",
+            Class::GuardedParent => "guarded_parent",
         }
     }
 

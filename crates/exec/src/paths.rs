@@ -67,19 +67,29 @@ impl Context {
         Some(self)
     }
 
-    /// Whether the located path `normal` lies in one of the host's own paths.
-    fn in_host_path(&self, normal: &str) -> bool {
+    /// Where the located path `normal` stands to the gate's own paths: `Guarded` in one (or a
+    /// wildcard whose fixed part reaches one: `~/.hostguard/*/pins.json`), `GuardedParent`
+    /// above one, `None` elsewhere.
+    fn host_path_class(&self, normal: &str) -> Option<Class> {
         let absolute = match (normal.starts_with('/'), self.workspace.as_deref()) {
             (true, _) => normal.to_owned(),
             (false, Some(ws)) => normalise(&format!("{ws}/{normal}")),
-            (false, None) => return false,
+            (false, None) => return None,
         };
-        self.host_paths.iter().any(|p| {
-            absolute == *p
-                || absolute
-                    .strip_prefix(p.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-        })
+        // A wildcard reaches everything under its fixed folder.
+        let (fixed, wild) = match absolute.find(['*', '?', '[', '{']) {
+            Some(at) => (absolute.get(..at)?.rsplit_once('/')?.0.to_owned(), true),
+            None => (absolute, false),
+        };
+        let inside = |p: &String| fixed == *p || under(&fixed, p);
+        let above = |p: &String| under(p, &fixed) || (fixed.is_empty() && p.starts_with('/'));
+        if self.host_paths.iter().any(inside) || (wild && self.host_paths.iter().any(above)) {
+            return Some(Class::Guarded);
+        }
+        self.host_paths
+            .iter()
+            .any(above)
+            .then_some(Class::GuardedParent)
     }
 
     /// The same context, one written content deeper.
@@ -94,6 +104,12 @@ impl Context {
     pub fn workspace(&self) -> Option<&str> {
         self.workspace.as_deref()
     }
+}
+
+/// Whether `path` lies strictly under the folder `dir` (both normalised).
+fn under(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.starts_with('/') || (dir.ends_with('/') && !rest.is_empty()))
 }
 
 /// Which paths a class holds, in the three scopes of `rules/classes.toml`.
@@ -171,8 +187,8 @@ impl PathTable {
         let raw = cut(raw, MAX_PATH_BYTES);
         let where_ = locate(raw, ctx);
         let mut classes = where_.classes;
-        if ctx.in_host_path(&where_.normal) {
-            classes = classes.plus(Class::Guarded);
+        if let Some(class) = ctx.host_path_class(&where_.normal) {
+            classes = classes.plus(class);
         }
         if self.is_hidden(&where_) {
             classes = classes.plus(Class::Hidden);

@@ -161,8 +161,9 @@ impl Gateway {
         &self.listed
     }
 
-    /// Refuses every call whose `fs` path lies in `dir` (absolute, or relative to the
-    /// gateway's working folder, which the server inherits; `..` resolved by the path's text):
+    /// Refuses every call whose `fs` path lies in `dir`, and every write to a folder above it
+    /// (absolute, or relative to the gateway's working folder, which the server inherits; `..`
+    /// resolved by the path's text):
     /// the server must not approve its own tools or lift its own kill switch through a file
     /// tool. A command line that writes there is for exec mediation to judge.
     pub fn protect(&mut self, dir: PathBuf) {
@@ -184,9 +185,12 @@ impl Gateway {
             false => std::env::current_dir().ok()?.join(path),
         };
         let path = normalize(&absolute);
+        // Reading a folder above DIR is ordinary (listing the home folder); writing, moving or
+        // deleting it takes DIR along.
+        let writes = call.params.get("op").and_then(Value::as_str) != Some("read");
         self.protected
             .iter()
-            .find(|dir| path.starts_with(dir))
+            .find(|dir| path.starts_with(dir) || (writes && dir.starts_with(&path)))
             .map(|dir| dir.display().to_string())
     }
 

@@ -390,3 +390,20 @@ fn a_command_that_writes_the_gateways_state_is_refused() {
     assert_eq!(g.end().0, 0);
     assert!(!std::fs::read_to_string(&log).unwrap().contains("kill.json"));
 }
+
+#[test]
+fn a_dir_that_lost_its_pins_trusts_nothing_on_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, log) = (dir.path().join("state"), dir.path().join("seen.jsonl"));
+    let mut g = Session::start(&state, &log, "v1");
+    assert_eq!(g.list()["result"]["tools"].as_array().map(Vec::len), Some(2));
+    assert_eq!(g.end().0, 0);
+    std::fs::remove_file(state.join("pins.json")).unwrap();
+    let mut g = Session::start(&state, &log, "v1");
+    assert_eq!(g.list()["result"]["tools"], json!([]));
+    let refused = g.call(1, "read_file", json!({"path": "a"}));
+    assert_eq!(refused["result"]["isError"], true, "{refused}");
+    let (code, stderr) = g.end();
+    assert_eq!(code, 0);
+    assert!(stderr.contains("no tool is trusted on first use"), "{stderr}");
+}
