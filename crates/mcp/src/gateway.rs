@@ -21,7 +21,9 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Component, Path, PathBuf};
 
-use hostguard_manager::{ExtensionManager, ExtensionTrustState, HostCall, Outcome, Verdict};
+use hostguard_manager::{
+    ExtensionManager, ExtensionTrustState, HostCall, Outcome, Verdict, SECRET_PLACEHOLDER,
+};
 use serde_json::Value;
 
 use crate::jsonrpc::{
@@ -118,6 +120,9 @@ pub struct Gateway {
     poison: BTreeMap<String, Vec<&'static str>>,
     /// The client declared the elicitation capability in `initialize`.
     client_elicits: bool,
+    /// A credential was redacted in this session: a call that sends the placeholder back is
+    /// refused (it would write `[REDACTED]` over the real value).
+    redacted_any: bool,
     /// Calls held until a person answers, by the elicitation's id (bounded like `pending`).
     held: VecDeque<(String, Held)>,
     next_elicitation: u64,
@@ -146,6 +151,7 @@ impl Gateway {
             reporter: Reporter::default(),
             poison: BTreeMap::new(),
             client_elicits: false,
+            redacted_any: false,
             held: VecDeque::new(),
             next_elicitation: 0,
         }
@@ -359,6 +365,29 @@ impl Gateway {
             {
                 Vec::new()
             }
+            // A server's own request (sampling, elicitation) carries text the model or the
+            // person reads: redacted and scanned like a result.
+            Frame::One(Message::Request {
+                id,
+                method,
+                params: Some(mut params),
+            }) => {
+                let subject = format!("request {} of the server", Value::from(method.as_str()));
+                let changed = self.reporter.result(
+                    &self.manager,
+                    &self.extension,
+                    (&subject, Scope::Result),
+                    &mut params,
+                );
+                self.redacted_any |= changed;
+                match changed {
+                    true => {
+                        let request = serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+                        vec![Action::ToClient(request.to_string().into_bytes())]
+                    }
+                    false => vec![Action::ToClient(line.to_vec())],
+                }
+            }
             Frame::One(_) => vec![Action::ToClient(line.to_vec())],
         }
     }
@@ -433,6 +462,7 @@ impl Gateway {
             (&answer.subject, Scope::Definition),
             &mut rest,
         );
+        self.redacted_any |= redacted;
         let (kept, withheld) = self.screen_tools(&rest, tools);
         if let Some(object) = rest.as_object_mut() {
             object.insert("tools".to_owned(), kept);
@@ -455,9 +485,11 @@ impl Gateway {
             (None, Some(error)) => ("error", error),
             (None, None) => return None,
         };
-        self.reporter
-            .result(&self.manager, &self.extension, (subject, scope), &mut value)
-            .then_some((member, value))
+        let redacted =
+            self.reporter
+                .result(&self.manager, &self.extension, (subject, scope), &mut value);
+        self.redacted_any |= redacted;
+        redacted.then_some((member, value))
     }
 
     /// Gates one `tools/call`: pins first, then every hostcall of its arguments.
@@ -487,6 +519,13 @@ impl Gateway {
             return vec![Action::ToClient(
                 tool_error_result(&id, &refusal).into_bytes(),
             )];
+        }
+        if self.redacted_any && args.to_string().contains(SECRET_PLACEHOLDER) {
+            let text = format!(
+                "hostguard refused {}: its arguments hold {SECRET_PLACEHOLDER}, where the gateway hid a credential from the model; sent on, it would replace the real value. The call was not sent: change that part yourself.",
+                Value::from(tool)
+            );
+            return vec![Action::ToClient(tool_error_result(&id, &text).into_bytes())];
         }
         self.next_call = self.next_call.saturating_add(1);
         let call_id = format!("mcp-{}", self.next_call);

@@ -194,9 +194,11 @@ impl Reporter {
         value: &mut Value,
     ) -> bool {
         let mut kinds: BTreeSet<&'static str> = BTreeSet::new();
-        let mut original = String::new();
-        redact_strings(m, value, &mut kinds, &mut original);
+        redact_strings(m, value, &mut kinds);
         if !kinds.is_empty() {
+            // The hash covers what the client got: never an unsalted hash of a credential.
+            let mut redacted = String::new();
+            strings_of(value, &mut redacted);
             let codes: Vec<String> = kinds.iter().map(|k| format!("secret:{k}")).collect();
             let reason = format!(
                 "the {subject} held a credential ({}): redacted before it reached the client",
@@ -205,7 +207,7 @@ impl Reporter {
             let found = Found {
                 rule: &SECRET_IN_RESULT,
                 subject,
-                evidence: original.as_bytes(),
+                evidence: redacted.as_bytes(),
                 reason: &reason,
                 action: "redacted",
                 codes: &codes,
@@ -251,29 +253,18 @@ fn pin_reason(seen: &Seen<'_>) -> String {
 }
 
 /// Every string of `value` through the secret broker's `redact_text`; the kinds found go to
-/// `kinds` and the strings as they were to `original`.
-fn redact_strings(
-    m: &ExtensionManager,
-    value: &mut Value,
-    kinds: &mut BTreeSet<&'static str>,
-    original: &mut String,
-) {
+/// `kinds`.
+fn redact_strings(m: &ExtensionManager, value: &mut Value, kinds: &mut BTreeSet<&'static str>) {
     match value {
         Value::String(s) => {
             let r = m.secret_policy().redact_text(s);
             if r.redacted() {
                 kinds.extend(r.kinds.iter().copied());
-                let redacted = r.text.into_owned();
-                original.push_str(s);
-                *s = redacted;
+                *s = r.text.into_owned();
             }
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|v| redact_strings(m, v, kinds, original)),
-        Value::Object(map) => map
-            .values_mut()
-            .for_each(|v| redact_strings(m, v, kinds, original)),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_strings(m, v, kinds)),
+        Value::Object(map) => map.values_mut().for_each(|v| redact_strings(m, v, kinds)),
         _ => {}
     }
 }

@@ -57,7 +57,6 @@ pub const DEFAULT_EXACT: &[&str] = &[
     "PASSPHRASE",
     "SECRET",
     "TOKEN",
-    "AUTH",
     "API_KEY",
     "APIKEY",
     "CREDENTIALS",

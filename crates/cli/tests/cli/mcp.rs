@@ -396,7 +396,10 @@ fn a_dir_that_lost_its_pins_trusts_nothing_on_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
     let (state, log) = (dir.path().join("state"), dir.path().join("seen.jsonl"));
     let mut g = Session::start(&state, &log, "v1");
-    assert_eq!(g.list()["result"]["tools"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        g.list()["result"]["tools"].as_array().map(Vec::len),
+        Some(2)
+    );
     assert_eq!(g.end().0, 0);
     std::fs::remove_file(state.join("pins.json")).unwrap();
     let mut g = Session::start(&state, &log, "v1");
@@ -405,5 +408,8 @@ fn a_dir_that_lost_its_pins_trusts_nothing_on_the_next_start() {
     assert_eq!(refused["result"]["isError"], true, "{refused}");
     let (code, stderr) = g.end();
     assert_eq!(code, 0);
-    assert!(stderr.contains("no tool is trusted on first use"), "{stderr}");
+    assert!(
+        stderr.contains("no tool is trusted on first use"),
+        "{stderr}"
+    );
 }

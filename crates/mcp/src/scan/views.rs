@@ -35,8 +35,38 @@ pub(super) fn of(text: &str) -> Vec<String> {
     if plain != text {
         views.push(plain);
     }
+    let folded = fold(text);
+    if folded != text {
+        views.push(folded);
+    }
     views
 }
+
+/// `text` with what a reader does not see removed (soft hyphens, joiners, variation selectors,
+/// direction marks, tags) and fullwidth letters read as ASCII: `ign\u{AD}ore`, `ｉｇｎｏｒｅ`.
+fn fold(text: &str) -> String {
+    text.chars()
+        .filter(|c| !IGNORABLE.iter().any(|r| r.contains(c)))
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            other => other,
+        })
+        .collect()
+}
+
+/// Default-ignorable characters: what a renderer shows as nothing.
+const IGNORABLE: [std::ops::RangeInclusive<char>; 9] = [
+    '\u{00AD}'..='\u{00AD}',
+    '\u{034F}'..='\u{034F}',
+    '\u{061C}'..='\u{061C}',
+    '\u{180E}'..='\u{180E}',
+    '\u{200B}'..='\u{200F}',
+    '\u{2060}'..='\u{2064}',
+    '\u{FE00}'..='\u{FE0F}',
+    '\u{FEFF}'..='\u{FEFF}',
+    '\u{E0000}'..='\u{E01EF}',
+];
 
 /// The base64 and hex blobs of `text` that decode to readable text.
 fn decoded_blobs(text: &str) -> Vec<String> {

@@ -154,10 +154,17 @@ impl SecretBrokerPolicy {
     /// holds an event id.
     fn names_a_secret(&self, name: &str) -> bool {
         let snake = snake_case(name);
-        [name, snake.as_str()].iter().any(|n| {
-            self.is_secret(n)
-                .is_some_and(|m| m.kind != super::SecretRuleKind::Prefix)
-        })
+        let data = NOT_SECRET_IN_TEXT.iter().any(|end| {
+            snake.len() >= end.len()
+                && snake
+                    .get(snake.len() - end.len()..)
+                    .is_some_and(|tail| tail.eq_ignore_ascii_case(end))
+        });
+        !data
+            && [name, snake.as_str()].iter().any(|n| {
+                self.is_secret(n)
+                    .is_some_and(|m| m.kind != super::SecretRuleKind::Prefix)
+            })
     }
 
     /// Pass 3: each line as a command line, its placeholders given back.
@@ -197,10 +204,8 @@ impl SecretBrokerPolicy {
                 continue;
             };
             let value_text = value.as_str();
-            if !self.names_a_secret(name.as_str())
-                || !credential_like(value_text)
-                || is_placeholder(value_text)
-            {
+            let named = self.names_a_secret(name.as_str()) && credential_like(value_text);
+            if !(named || basic_auth(name.as_str(), value_text)) || is_placeholder(value_text) {
                 continue;
             }
             out.push_str(text.get(last..value.start())?);
@@ -244,29 +249,34 @@ fn keep_placeholders(line: &str, redacted: &str) -> Option<String> {
     (at == line.len()).then_some(out)
 }
 
-/// Words that make a value a placeholder, wherever they are in it.
+/// Words that make a value a placeholder when they are one of its words (`your-key-here`,
+/// `<YOUR_TOKEN>`), never as letters inside it (a key's base64 may spell `your`).
 const PLACEHOLDER_WORDS: &[&str] = &[
     "your",
     "example",
     "changeme",
-    "change-me",
-    "change_me",
     "replace",
     "placeholder",
     "dummy",
     "sample",
     "redacted",
+    "todo",
+    "fixme",
+    "xxx",
     "xxxx",
+];
+
+/// Marks that make a value a placeholder wherever they are in it.
+const PLACEHOLDER_MARKS: &[&str] = &[
     "****",
     "...",
     "<",
     ">",
-    "{",
-    "}",
-    "$",
+    "{{",
+    "${",
     "%s",
-    "todo",
-    "fixme",
+    "change-me",
+    "change_me",
 ];
 
 /// Whole values that are placeholders.
@@ -275,24 +285,34 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "null", "empty", "default", "foo", "bar", "foobar", "hunter2", "letmein", "1234",
 ];
 
-/// Whether `value` is a stand-in, not a credential: a template or variable (`<…>`, `{…}`,
-/// `$X`), a word that says so (`your-key-here`, `changeme`, `EXAMPLE`), a bare word such as
-/// `password`, or one character repeated over most of it (`ghp_xxxx…`, `sk_test_0000…`).
+/// Whether `value` is a stand-in, not a credential: a template or variable (`<…>`, `{{…}}`,
+/// `$X`, `${X}`), a word that says so (`your-key-here`, `changeme`, `EXAMPLE`), a bare word
+/// such as `password`, or a filler ([`is_filler`]).
 fn is_placeholder(value: &str) -> bool {
     // A URL's credentials are judged by their password (`postgres://user:password@host/db`).
     if let Some(password) = url_password(value) {
         return is_placeholder(password);
     }
-    let lower = value.trim().to_lowercase();
-    if lower.is_empty() || PLACEHOLDER_VALUES.contains(&lower.as_str()) {
+    let lower = value.trim().trim_matches(['"', '\'']).to_lowercase();
+    if lower.is_empty() || lower.starts_with('$') || PLACEHOLDER_VALUES.contains(&lower.as_str()) {
         return true;
     }
-    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+    if PLACEHOLDER_MARKS.iter().any(|m| lower.contains(m)) {
+        return true;
+    }
+    let words = lower.split(|c: char| !c.is_ascii_alphanumeric());
+    words.into_iter().any(|w| PLACEHOLDER_WORDS.contains(&w)) || is_filler(value)
+}
+
+/// A value of a credential's shape that is no credential: one character over half of it
+/// (`ghp_xxxx…`, `sk_test_0000…`), a run of `xxxx`, or the documentation's `EXAMPLE`.
+fn is_filler(value: &str) -> bool {
+    if value.contains("xxxx") || value.contains("XXXX") || value.contains("EXAMPLE") {
         return true;
     }
     let mut counts = std::collections::BTreeMap::<char, usize>::new();
-    for c in lower.chars().filter(|c| c.is_alphanumeric()) {
-        *counts.entry(c).or_default() += 1;
+    for c in value.chars().filter(|c| c.is_alphanumeric()) {
+        *counts.entry(c.to_ascii_lowercase()).or_default() += 1;
     }
     let total: usize = counts.values().sum();
     let most = counts.values().copied().max().unwrap_or_default();
@@ -306,6 +326,40 @@ fn url_password(value: &str) -> Option<&str> {
     let (_, password) = userinfo.split_once(':')?;
     (!password.contains('/')).then_some(password)
 }
+
+/// A Docker-config or HTTP `auth` value: base64 of `user:password`.
+fn basic_auth(name: &str, value: &str) -> bool {
+    use base64::Engine as _;
+    if !name.eq_ignore_ascii_case("auth") || value.len() < 8 {
+        return false;
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .is_some_and(|text| {
+            text.split_once(':')
+                .is_some_and(|(user, password)| !user.is_empty() && !password.is_empty())
+        })
+}
+
+/// Name endings that hold data, not a credential, though the broker's suffixes match them:
+/// pagination tokens, public keys, storage and database keys.
+const NOT_SECRET_IN_TEXT: &[&str] = &[
+    "next_token",
+    "page_token",
+    "continuation_token",
+    "sync_token",
+    "public_key",
+    "object_key",
+    "cache_key",
+    "idempotency_key",
+    "sort_key",
+    "partition_key",
+    "primary_key",
+    "foreign_key",
+    "key_id",
+];
 
 /// `camelCase` and `PascalCase` as `snake_case` (`clientSecret` → `client_secret`).
 fn snake_case(name: &str) -> String {
@@ -328,15 +382,16 @@ fn credential_like(value: &str) -> bool {
     if value.chars().count() < 8 || value.contains(SECRET_PLACEHOLDER) {
         return false;
     }
-    let dotted_name = value.contains('.')
-        && value.split('.').all(|part| {
+    let code = value.trim_end_matches(['!', '?', ',', ';', ')']);
+    let dotted_name = code.contains('.')
+        && code.split('.').all(|part| {
             part.chars()
                 .next()
                 .is_some_and(|c| c.is_alphabetic() || c == '_')
                 && part.chars().all(|c| c.is_alphanumeric() || c == '_')
                 && part.chars().count() <= 20
         });
-    if dotted_name || value.contains(['(', ')', '[', ']', '{', '}', '$', '<', '>']) {
+    if dotted_name || value.contains(['(', ')', '[', ']', '{', '}', '<', '>']) {
         return false;
     }
     // A URL is a credential by its password only (`redis://localhost:6379/0` is none).
@@ -382,6 +437,28 @@ mod tests {
             r#""private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN\n-----END PRIVATE KEY-----\n""#,
         );
         assert_eq!(out, r#""private_key": "[REDACTED]\n""#);
+    }
+
+    #[test]
+    fn review_cases_a_credential_is_redacted_and_data_is_not() {
+        // A key whose base64 spells `your`; a password with `$`; a Docker `auth`.
+        let (out, _) = redact("-----BEGIN PRIVATE KEY-----\nMIIEvAIBADyourANBgkqhkiG9w0BAQEFAASCBKYw\n-----END PRIVATE KEY-----");
+        assert_eq!(out, "[REDACTED]");
+        let (out, _) = redact("DB_PASSWORD=Xk9$mQ2!pLw");
+        assert_eq!(out, "DB_PASSWORD=[REDACTED]");
+        let (out, _) = redact(r#""auth": "Y2ktZGVwbG95ZXI6VFE4eTBMT1Vk""#);
+        assert_eq!(out, r#""auth": "[REDACTED]""#);
+        // Pagination tokens, public keys, storage keys and code are data.
+        for text in [
+            r#"{"NextToken": "eyJsYXN0IjoiYWJjMTIzIn0x", "nextPageToken": "CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA5"}"#,
+            "public_key: ssh-ed25519-AAAAC3NzaC1lZDI1NTE5",
+            "object_key: uploads/2024/IMG_0001.jpg",
+            "  apiKey: process.env.OPENAI_API_KEY!,",
+            "SECRET_KEY=${DJANGO_SECRET_KEY}",
+        ] {
+            let (out, kinds) = redact(text);
+            assert_eq!(out, text, "{kinds:?}");
+        }
     }
 
     #[test]
