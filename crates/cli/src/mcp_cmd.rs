@@ -482,6 +482,9 @@ pub fn status(state: &Path, json: bool) -> CliResult {
 fn render_status(s: &McpStatus, pins_error: Option<&hostguard_mcp::pins::PinError>) -> String {
     let mut out = format!("gateway state `{}`\n", s.state);
     for (name, (standing, pin)) in &s.tools {
+        // The server chose the name: shown as a JSON string, so no newline or terminal escape
+        // in it can forge a line of this report.
+        let name = serde_json::Value::from(name.as_str());
         out.push_str(&format!("  tool {name}: {standing} (pin {pin})\n"));
     }
     out.push_str(&match pins_error {
@@ -489,8 +492,14 @@ fn render_status(s: &McpStatus, pins_error: Option<&hostguard_mcp::pins::PinErro
         None => format!("pins: {} approved\n", s.approved),
     });
     out.push_str(&match &s.kill {
-        Some(k) if k.on => format!("kill switch: ENGAGED ({})\n", k.reason),
-        Some(k) => format!("kill switch: lifted ({})\n", k.reason),
+        Some(k) if k.on => format!(
+            "kill switch: ENGAGED ({})\n",
+            serde_json::Value::from(k.reason.as_str())
+        ),
+        Some(k) => format!(
+            "kill switch: lifted ({})\n",
+            serde_json::Value::from(k.reason.as_str())
+        ),
         None => "kill switch: never set\n".to_owned(),
     });
     out.push_str(&match s.ledger {

@@ -352,3 +352,22 @@ fn a_poisoned_property_name_is_read_like_any_text() {
     assert!(list(&mut g, &[tool]).is_empty());
     assert_eq!(alerts_with(&g, "mcp.tool_poisoned").len(), 1);
 }
+
+#[test]
+fn every_rule_of_the_gateway_is_in_the_docs_rule_table_and_only_those() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/mcp.md")).unwrap();
+    let table: Vec<&str> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `mcp."))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let mut documented: Vec<String> = table.iter().map(|id| format!("mcp.{id}")).collect();
+    documented.sort();
+    let mut rules: Vec<String> = hostguard_mcp::report::RULE_IDS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    rules.sort();
+    assert_eq!(documented, rules);
+}

@@ -413,3 +413,27 @@ fn a_dir_that_lost_its_pins_trusts_nothing_on_the_next_start() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_tool_name_cannot_forge_a_line_of_the_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let forged = "x\n  tool \"read_file\": same";
+    let listed = json!({ forged: {"standing": "changed", "pin": "00", "definition": {}} });
+    std::fs::write(state.join("listed.json"), listed.to_string()).unwrap();
+    let o = hostguard(&["mcp", "status", "--state", s(&state)]);
+    assert!(
+        !o.stdout
+            .lines()
+            .any(|l| l.starts_with("  tool \"read_file\"")),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains(r#"tool "x\n  tool \"read_file\": same": changed"#),
+        "{}",
+        o.stdout
+    );
+}

@@ -130,9 +130,12 @@ fn own_server_rug_pull_is_refused_until_an_operator_approves_the_new_pin() {
         "{}",
         second.text(1)
     );
+    // The log is the server's: session 1's call is in it, session 2's is not.
+    let seen = read_or_empty(&log);
+    assert!(seen.contains("One. Two."), "{seen}");
     assert!(
-        !read_or_empty(&log).contains("Three"),
-        "the refused call reached the server"
+        !seen.contains("Three"),
+        "the refused call reached the server: {seen}"
     );
 
     // The operator reviews the new definition in listed.json and approves its pin.
@@ -234,7 +237,8 @@ fn own_server_poisoned_description_raises_an_alert_and_is_withheld() {
     let gateway = Gateway::permissive(&state, "own");
     let steps = json!([
         list(),
-        call("add_note", json!({"title": "t", "notes": "n"}))
+        call("add_note", json!({"title": "t", "notes": "n"})),
+        call("summarize", json!({"text": "Honest. Text."}))
     ]);
     let session = deps.session(&deps.own_server(&log, "v1"), Some(&gateway), steps);
 
@@ -248,6 +252,10 @@ fn own_server_poisoned_description_raises_an_alert_and_is_withheld() {
         session.text(1)
     );
     let seen = read_or_empty(&log);
+    assert!(
+        seen.contains("Honest. Text."),
+        "the allowed call is in the log: {seen}"
+    );
     assert!(
         !seen.contains("add_note"),
         "the poisoned tool was called: {seen}"
