@@ -183,6 +183,7 @@ fn demo_options(start_ms: u64) -> GateOptions {
         checkpoint_key: None,
         guarded: Vec::new(),
         ledger_fsync: crate::drive::LEDGER_FILE_FSYNC,
+        home: None,
     }
 }
 

@@ -45,6 +45,9 @@ pub struct GateOptions {
     /// every 1000 entries, at the end of the run), and checks the file against the last one
     /// before resuming.
     pub checkpoint_key: Option<std::path::PathBuf>,
+    /// The user's home folder, so `~/x` resolves whatever the workspace (`hostguard mcp`: the
+    /// `$HOME` the server inherits).
+    pub home: Option<String>,
     /// When `ledger_file` is flushed to disk ([`LEDGER_FILE_FSYNC`] for a run; `hostguard mcp`
     /// flushes it on its own 200 ms tick, off the call path).
     pub ledger_fsync: FsyncPolicy,
@@ -145,6 +148,9 @@ pub fn build_gate(
     }
     for path in &options.guarded {
         builder = builder.guard_path(path.clone());
+    }
+    if let Some(home) = &options.home {
+        builder = builder.home(home.clone());
     }
     if let Some(file) = &options.ledger_file {
         builder = builder.durable_ledger(file, options.ledger_fsync);

@@ -180,7 +180,10 @@ fn open_gateway(args: &McpArgs, name: &str) -> CliResult<Gateway> {
         phase: args.phase,
         unsafe_fixed_salt_seed: None,
         start_ms: 0,
-        workspace: args.workspace.clone(),
+        // The server runs in the gateway's folder, with its `$HOME`: what its relative paths
+        // and `~` mean.
+        workspace: args.workspace.clone().or_else(current_folder),
+        home: home_folder(),
         ledger_file: Some(args.state.join(LEDGER_FILE)),
         checkpoint_key: None,
         guarded: guarded_paths(args),
@@ -209,6 +212,9 @@ fn open_gateway(args: &McpArgs, name: &str) -> CliResult<Gateway> {
         if let Ok(real) = guarded.canonicalize() {
             gateway.protect(real);
         }
+    }
+    if let Some(home) = home_folder() {
+        gateway.set_home(PathBuf::from(home));
     }
     if first_use {
         gateway.trust_first_list();
@@ -543,6 +549,19 @@ fn guarded_paths(args: &McpArgs) -> Vec<String> {
         }
     }
     paths
+}
+
+/// The folder the gateway (and so the server) runs in, when it is an absolute UTF-8 path.
+fn current_folder() -> Option<String> {
+    let dir = std::env::current_dir().ok()?;
+    dir.to_str()
+        .filter(|d| d.starts_with('/'))
+        .map(str::to_owned)
+}
+
+/// `$HOME`, when it is an absolute path (the server inherits it: its `~`).
+fn home_folder() -> Option<String> {
+    std::env::var("HOME").ok().filter(|h| h.starts_with('/'))
 }
 
 /// The user's mapping file: a small regular file of TOML; an error names file, line and

@@ -100,6 +100,7 @@ pub fn gate_options(events: &Path, spec: &GateSpec<'_>) -> CliResult<GateOptions
         checkpoint_key: None,
         guarded: Vec::new(),
         ledger_fsync: crate::drive::LEDGER_FILE_FSYNC,
+        home: None,
     })
 }
 
@@ -185,6 +186,7 @@ fn run_stream(args: &RunArgs, spooled_from: Option<&Path>) -> CliResult {
         checkpoint_key: args.checkpoint_key.clone(),
         guarded: Vec::new(),
         ledger_fsync: crate::drive::LEDGER_FILE_FSYNC,
+        home: None,
         ..options
     };
     let mut driver = Driver::new(&options)?;

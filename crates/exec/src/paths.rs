@@ -57,6 +57,16 @@ impl Context {
         })
     }
 
+    /// The same context with the user's home folder `home` (absolute; `None` if it is not), so
+    /// `~/x` and `$HOME/x` resolve whatever the workspace (a host that knows `$HOME`).
+    pub fn with_home(mut self, home: &str) -> Option<Context> {
+        if !home.starts_with('/') {
+            return None;
+        }
+        self.home = Some(normalise(home));
+        Some(self)
+    }
+
     /// The same context with `path` (absolute; `None` if it is not) the gate's own state: every
     /// path in it is classed `guarded`, whatever the call that names it.
     pub fn with_host_path(mut self, path: &str) -> Option<Context> {
@@ -76,20 +86,38 @@ impl Context {
             (false, Some(ws)) => normalise(&format!("{ws}/{normal}")),
             (false, None) => return None,
         };
-        // A wildcard reaches everything under its fixed folder.
+        // A wildcard reaches what its first wild segment matches under its fixed folder, with
+        // the shell's rule that a leading `*`, `?` or `[` never matches a leading dot.
         let (fixed, wild) = match absolute.find(['*', '?', '[', '{']) {
-            Some(at) => (absolute.get(..at)?.rsplit_once('/')?.0.to_owned(), true),
-            None => (absolute, false),
+            Some(at) => {
+                let (fixed, _) = absolute.get(..at)?.rsplit_once('/')?;
+                let segment = absolute.get(fixed.len() + 1..)?.split('/').next()?;
+                (fixed.to_owned(), Some(segment.to_owned()))
+            }
+            None => (absolute, None),
         };
         let inside = |p: &String| fixed == *p || under(&fixed, p);
         let above = |p: &String| under(p, &fixed) || (fixed.is_empty() && p.starts_with('/'));
-        if self.host_paths.iter().any(inside) || (wild && self.host_paths.iter().any(above)) {
+        let reached = |p: &String| {
+            let Some(segment) = wild.as_deref() else {
+                return false;
+            };
+            let component = p
+                .get(fixed.len()..)
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            (!component.starts_with('.') || segment.starts_with('.'))
+                && crate::glob::word_matches(segment, component, false)
+        };
+        let reaches = |p: &String| above(p) && reached(p);
+        if self.host_paths.iter().any(inside) || self.host_paths.iter().any(reaches) {
             return Some(Class::Guarded);
         }
-        self.host_paths
-            .iter()
-            .any(above)
-            .then_some(Class::GuardedParent)
+        // A wildcard names what it matches, not its fixed folder.
+        (wild.is_none() && self.host_paths.iter().any(above)).then_some(Class::GuardedParent)
     }
 
     /// The same context, one written content deeper.

@@ -44,6 +44,7 @@ pub struct ExtensionManagerBuilder {
     pub(crate) durable: Option<(PathBuf, FsyncPolicy)>,
     pub(crate) workspace: Option<String>,
     pub(crate) guarded: Vec<String>,
+    pub(crate) home: Option<String>,
     pub(crate) damaged_ledger: DamagedLedger,
     pub(crate) checkpoints: Option<CheckpointSpec>,
     pub(crate) adopt_uncheckpointed: bool,
@@ -66,6 +67,7 @@ impl Default for ExtensionManagerBuilder {
             record_limit: DEFAULT_RECORD_LIMIT,
             max_extensions: DEFAULT_MAX_EXTENSIONS,
             guarded: Vec::new(),
+            home: None,
             durable: None,
             workspace: None,
             damaged_ledger: DamagedLedger::Refuse,
@@ -271,6 +273,15 @@ impl ExtensionManagerBuilder {
     #[must_use]
     pub fn workspace(mut self, root: impl Into<String>) -> Self {
         self.workspace = Some(root.into());
+        self
+    }
+
+    /// The user's home folder (absolute), so `~/x` and `$HOME/x` resolve in every call
+    /// whatever the workspace (without it, the home is known only from a workspace under
+    /// `/home/U` or `/Users/U`).
+    #[must_use]
+    pub fn home(mut self, home: impl Into<String>) -> Self {
+        self.home = Some(home.into());
         self
     }
 

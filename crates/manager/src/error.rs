@@ -138,8 +138,8 @@ pub enum BuildError {
         /// The value given.
         value: String,
     },
-    /// A guarded path is not absolute.
-    #[error("guarded path `{value}` is not an absolute path")]
+    /// A guarded path or the home folder is not absolute.
+    #[error("`{value}` (a guarded path or the home folder) is not an absolute path")]
     GuardedPath {
         /// The value given.
         value: String,

@@ -553,6 +553,13 @@ fn detector_for(b: &ExtensionManagerBuilder) -> Result<Detector, BuildError> {
         })?,
         None => Context::new(),
     };
+    if let Some(home) = &b.home {
+        context = context
+            .with_home(home)
+            .ok_or_else(|| BuildError::GuardedPath {
+                value: home.clone(),
+            })?;
+    }
     for path in &b.guarded {
         context = context
             .with_host_path(path)

@@ -107,6 +107,8 @@ pub struct Gateway {
     trust_first_list: bool,
     /// Folders no call may read or write (the gateway's own state: pins, kill switch).
     protected: Vec<PathBuf>,
+    /// The user's home folder (`~` of the file tools' paths).
+    home: Option<PathBuf>,
     /// The definition of each listed tool as the server last sent it (what an operator
     /// reviews before approving).
     definitions: BTreeMap<String, Value>,
@@ -144,6 +146,7 @@ impl Gateway {
             listed: BTreeMap::new(),
             definitions: BTreeMap::new(),
             protected: Vec::new(),
+            home: None,
             trust_first_list: false,
             listed_version: 0,
             pending: VecDeque::new(),
@@ -167,7 +170,8 @@ impl Gateway {
         &self.listed
     }
 
-    /// Refuses every call whose `fs` path lies in `dir`, and every write to a folder above it
+    /// Refuses every call whose `fs` path lies in `dir`, and every move or delete of a folder
+    /// above it
     /// (absolute, or relative to the gateway's working folder, which the server inherits; `..`
     /// resolved by the path's text):
     /// the server must not approve its own tools or lift its own kill switch through a file
@@ -181,23 +185,38 @@ impl Gateway {
     }
 
     /// The protected folder a hostcall's `fs` path lies in, if any.
-    fn protected_path(&self, call: &HostCall) -> Option<String> {
+    fn protected_path(&self, tool: &str, call: &HostCall) -> Option<String> {
         if call.method != "fs" {
             return None;
         }
-        let path = Path::new(call.params.get("path")?.as_str()?);
-        let absolute = match path.is_absolute() {
-            true => path.to_path_buf(),
-            false => std::env::current_dir().ok()?.join(path),
+        let text = call.params.get("path")?.as_str()?;
+        // `~/x` and `$HOME/x`, as a file server expands them.
+        let home_relative = ["~/", "$HOME/"]
+            .iter()
+            .find_map(|p| text.strip_prefix(p))
+            .zip(self.home.as_ref());
+        let path = Path::new(text);
+        let absolute = match (home_relative, path.is_absolute()) {
+            (Some((rest, home)), _) => home.join(rest),
+            (None, true) => path.to_path_buf(),
+            (None, false) => std::env::current_dir().ok()?.join(path),
         };
         let path = normalize(&absolute);
-        // Reading a folder above DIR is ordinary (listing the home folder); writing, moving or
-        // deleting it takes DIR along.
-        let writes = call.params.get("op").and_then(Value::as_str) != Some("read");
+        // Reading or writing in a folder above DIR is ordinary (listing the home folder, a
+        // commit in a repository that holds DIR); moving or deleting it takes DIR along.
+        let lower = tool.to_ascii_lowercase();
+        let takes_along = ["delete", "remove", "move", "rename", "rmdir", "trash"]
+            .iter()
+            .any(|verb| lower.contains(verb));
         self.protected
             .iter()
-            .find(|dir| path.starts_with(dir) || (writes && dir.starts_with(&path)))
+            .find(|dir| path.starts_with(dir) || (takes_along && dir.starts_with(&path)))
             .map(|dir| dir.display().to_string())
+    }
+
+    /// The user's home folder, for `~/x` paths of the file tools.
+    pub fn set_home(&mut self, home: PathBuf) {
+        self.home = Some(home);
     }
 
     /// The poisoning scan's signals in a listed tool's definition (empty: none).
@@ -329,6 +348,16 @@ impl Gateway {
             Frame::One(Message::Response { id, result, error }) => {
                 let answer = self.outcome(&id, result.as_ref(), error.as_ref(), now_ms);
                 let listing = result.as_ref().and_then(|r| r.get("tools"));
+                // A decoder that folds case would read `Tools` as the list: never passed on.
+                let cased = result
+                    .as_ref()
+                    .and_then(Value::as_object)
+                    .is_some_and(|r| has_case_variant(r, &["tools", "nextCursor"]));
+                if answer.lists_tools && cased {
+                    let text = "hostguard: the server's tools list spells a member in another letter case; not passed on";
+                    let reply = error_response(&id, INTERNAL_ERROR, text);
+                    return vec![Action::ToClient(reply.into_bytes())];
+                }
                 let changed = match (answer.lists_tools, listing) {
                     // The answer to the client's `tools/list` (or to a request the gateway does
                     // not know): screened against the pins.
@@ -520,17 +549,22 @@ impl Gateway {
                 tool_error_result(&id, &refusal).into_bytes(),
             )];
         }
-        if self.redacted_any && args.to_string().contains(SECRET_PLACEHOLDER) {
+        self.next_call = self.next_call.saturating_add(1);
+        let call_id = format!("mcp-{}", self.next_call);
+        let calls = self.map.hostcalls(&self.extension, &call_id, tool, &args);
+        // After a redaction, a write that carries the placeholder would put `[REDACTED]` over
+        // the real value (a config file the model read and edits).
+        let writes = calls.iter().any(|c| {
+            c.method == "fs" && c.params.get("op").and_then(Value::as_str) != Some("read")
+        });
+        if self.redacted_any && writes && args.to_string().contains(SECRET_PLACEHOLDER) {
             let text = format!(
-                "hostguard refused {}: its arguments hold {SECRET_PLACEHOLDER}, where the gateway hid a credential from the model; sent on, it would replace the real value. The call was not sent: change that part yourself.",
+                "hostguard refused {}: what it writes holds {SECRET_PLACEHOLDER}, where the gateway hid a credential from the model; written, it would replace the real value. The call was not sent: change that part yourself.",
                 Value::from(tool)
             );
             return vec![Action::ToClient(tool_error_result(&id, &text).into_bytes())];
         }
-        self.next_call = self.next_call.saturating_add(1);
-        let call_id = format!("mcp-{}", self.next_call);
-        let calls = self.map.hostcalls(&self.extension, &call_id, tool, &args);
-        if let Some(path) = calls.iter().find_map(|c| self.protected_path(c)) {
+        if let Some(path) = calls.iter().find_map(|c| self.protected_path(tool, c)) {
             let text = format!(
                 "hostguard refused the tool {}: it would touch the gateway's own state ({path}); the call was not sent",
                 Value::from(tool)
@@ -616,13 +650,15 @@ impl Gateway {
         let Some((_, held)) = self.held.remove(at) else {
             return Vec::new();
         };
-        let allowed = crate::elicit::allows(result);
+        // The tool may have changed while the person was asked: its pins are checked again,
+        // and a call refused for it is recorded as not allowed.
+        let refusal = self.pin_refusal(&held.tool);
+        let allowed = crate::elicit::allows(result) && refusal.is_none();
         for call_id in &held.prompted {
             self.manager
                 .resolve_prompt_for(&self.extension, call_id, allowed);
         }
-        // The tool may have changed while the person was asked: its pins are checked again.
-        if let Some(refusal) = self.pin_refusal(&held.tool) {
+        if let Some(refusal) = refusal {
             return vec![Action::ToClient(
                 tool_error_result(&held.id, &refusal).into_bytes(),
             )];
@@ -716,7 +752,11 @@ impl Gateway {
             _ => Vec::new(),
         };
         let trust = self.trust_first_list;
-        if rest.get("nextCursor").is_none() {
+        let more = rest
+            .get("nextCursor")
+            .and_then(Value::as_str)
+            .is_some_and(|c| !c.is_empty());
+        if !more {
             self.trust_first_list = false;
         }
         let mut names: BTreeMap<String, usize> = BTreeMap::new();
@@ -734,6 +774,24 @@ impl Gateway {
                 continue;
             }
             let twice = names.get(&name).is_some_and(|n| *n > 1);
+            // A member in another letter case (`Description`, `deſcription`) could be read in
+            // place of the one pinned and scanned: withheld.
+            let cased = tool.as_object().is_some_and(|t| {
+                has_case_variant(
+                    t,
+                    &[
+                        "name",
+                        "title",
+                        "description",
+                        "inputSchema",
+                        "outputSchema",
+                        "annotations",
+                    ],
+                )
+            });
+            if cased {
+                continue;
+            }
             if self.screen_tool(&name, &tool, trust, twice) {
                 kept.push(tool);
             }
@@ -751,7 +809,8 @@ impl Gateway {
         let poison = scan(&text, self.manager.detector(), Scope::Definition);
         // Trust on first use trusts what reads as honest: a poisoned definition waits for a
         // person.
-        let first_use = trust && !twice && poison.is_empty();
+        // A name pinned already (an earlier page) is not pinned again by first use.
+        let first_use = trust && !twice && poison.is_empty() && self.pins.pinned(name).is_none();
         if first_use {
             self.pins.approve(name, &pin);
         }

@@ -141,10 +141,21 @@ const PROTOCOL_MEMBERS: [&str; 6] = ["jsonrpc", "id", "method", "params", "resul
 /// read a message other than the one the gateway read.
 pub fn has_case_variant(map: &serde_json::Map<String, Value>, members: &[&str]) -> bool {
     map.keys().any(|key| {
-        members
-            .iter()
-            .any(|m| key.eq_ignore_ascii_case(m) && key != m)
+        let folded = fold_key(key);
+        members.iter().any(|m| folded == fold_key(m) && key != m)
     })
+}
+
+/// A member name as a case-insensitive decoder compares it: ASCII case folded, and the two
+/// non-ASCII letters Go's `encoding/json` folds to ASCII (`ſ` to `s`, the Kelvin sign to `k`).
+fn fold_key(key: &str) -> String {
+    key.chars()
+        .map(|c| match c {
+            '\u{017F}' => 's',
+            '\u{212A}' => 'k',
+            other => other.to_ascii_lowercase(),
+        })
+        .collect()
 }
 
 /// A JSON-RPC error response line (no newline).

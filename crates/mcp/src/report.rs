@@ -264,7 +264,22 @@ fn redact_strings(m: &ExtensionManager, value: &mut Value, kinds: &mut BTreeSet<
             }
         }
         Value::Array(items) => items.iter_mut().for_each(|v| redact_strings(m, v, kinds)),
-        Value::Object(map) => map.values_mut().for_each(|v| redact_strings(m, v, kinds)),
+        Value::Object(map) => {
+            // A credential can be a key too (`{"tokens": {"ghp_…": "ci"}}`): keys are redacted
+            // like values (two keys redacted alike keep the last value).
+            let redacted_keys = map
+                .keys()
+                .any(|k| m.secret_policy().redact_text(k).redacted());
+            if redacted_keys {
+                let old = std::mem::take(map);
+                for (key, value) in old {
+                    let r = m.secret_policy().redact_text(&key);
+                    kinds.extend(r.kinds.iter().copied());
+                    map.insert(r.text.into_owned(), value);
+                }
+            }
+            map.values_mut().for_each(|v| redact_strings(m, v, kinds));
+        }
         _ => {}
     }
 }

@@ -23,12 +23,22 @@ struct Session {
 
 impl Session {
     fn start(state: &Path, log: &Path, version: &str) -> Session {
-        Session::start_with(state, log, version, &[])
+        Session::start_with(state, log, version, &[], None)
     }
 
-    /// As `start`, with more of the gateway's options.
-    fn start_with(state: &Path, log: &Path, version: &str, options: &[&str]) -> Session {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hostguard"))
+    /// As `start`, with more of the gateway's options, and `$HOME` if given.
+    fn start_with(
+        state: &Path,
+        log: &Path,
+        version: &str,
+        options: &[&str],
+        home: Option<&Path>,
+    ) -> Session {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_hostguard"));
+        if let Some(home) = home {
+            command.env("HOME", home);
+        }
+        let mut child = command
             .args(["mcp", "--state", s(state), "--name", "fake"])
             .args(options)
             .args(["--", "python3"])
@@ -321,7 +331,7 @@ fn a_mapping_file_names_a_tools_command_and_a_bad_one_refuses_to_start() {
         "[[tool]]\ntool = \"run_shell\"\nargs = { q = \"command\" }\n",
     )
     .unwrap();
-    let mut g = Session::start_with(&state, &log, "v1", &["--mapping", s(&mapping)]);
+    let mut g = Session::start_with(&state, &log, "v1", &["--mapping", s(&mapping)], None);
     g.list();
     let reply = g.call(
         1,
@@ -436,4 +446,34 @@ fn a_tool_name_cannot_forge_a_line_of_the_status() {
         "{}",
         o.stdout
     );
+}
+
+#[test]
+fn a_command_that_names_the_state_by_the_home_folder_is_refused() {
+    // One gateway per command: two Critical refusals quarantine a server.
+    for command in [
+        "rm -f ~/.hostguard/fake/pins.json",
+        "rm -f $HOME/.hostguard/fake/pins.json",
+        "rm -rf ~/.hostguard",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let state = home.join(".hostguard").join("fake");
+        std::fs::create_dir_all(&state).unwrap();
+        let log = dir.path().join("seen.jsonl");
+        let mut g = Session::start_with(&state, &log, "v1", &[], Some(&home));
+        g.list();
+        let reply = g.call(1, "run_shell", json!({ "command": command }));
+        assert!(
+            text(&reply).contains("gate_state_tamper"),
+            "{command}: {reply}"
+        );
+        let read = g.call(
+            2,
+            "read_file",
+            json!({"path": "~/.hostguard/fake/kill.json"}),
+        );
+        assert!(text(&read).contains("gateway's own state"), "{read}");
+        assert_eq!(g.end().0, 0);
+    }
 }

@@ -290,6 +290,7 @@ fn a_host_path_is_host_territory_for_every_command() {
         "cp /tmp/p.json /srv/gw/state/pins.json",
         "rm -f /srv/gw/state/../state/pins.json",
         "sed -i s/a/b/ mapping.toml",
+        "rm -f /srv/gw/st*/pins.json",
     ] {
         assert!(tampering(command), "{command}");
     }
@@ -297,6 +298,9 @@ fn a_host_path_is_host_territory_for_every_command() {
         "cat /srv/gw/state/pins.json",
         "echo x > /srv/gw/state-old/x",
         "echo x > mapping.toml.bak",
+        // Wildcards that cannot reach the state: `*.o` never matches `state`.
+        "rm -f /srv/gw/*.o",
+        "chmod 600 /srv/*.pem",
     ] {
         assert!(!tampering(command), "{command}");
     }

@@ -73,7 +73,7 @@ pub const PHRASES: &[(&str, &str)] = &[
     ),
     (
         "directive",
-        r"(?:^|[.!?,;]\s+|\n\s*(?:[-*•]\s+|\d+[.)]\s+)?)(?:read|send|include|pass|upload|attach|append|cat|copy|post|forward|run|execute)\s|\bbefore\s+(?:using|calling|running|invoking)\s+(?:this|any|the)\s+tool|\byou\s+(?:must|should|need\s+to|have\s+to)\s+(?:first\s+|always\s+|also\s+)?(?:read|call|include|pass|send|fetch|upload|cat|open|attach|provide|append|add|use|run|list|supply|copy|collect|gather|paste)|\b(?:the\s+(?:assistant|model|ai|agent)|assistants?)\s+(?:must|should|need\s+to|needs\s+to|has\s+to|have\s+to)\s+(?:first\s+|always\s+|also\s+)?\w+|\b(?:always|first)\s+(?:read|include|pass|send|attach|append)\b|\b(?:please|kindly)\s+(?:read|send|include|pass|attach|paste|upload|forward|create|run)\b|必须先",
+        r"(?:^|[.!?,;]\s+|\n\s*(?:[-*•]\s+|\d+[.)]\s+)?)(?:read|send|include|pass|upload|attach|append|cat|copy|post|forward|run|execute|set)\s|[`'\x22]?\w+[`'\x22]?\s+(?:argument|parameter|field)\s+(?:must|should)\s+(?:hold|contain|include|carry|be\s+set\s+to)\b|\bbefore\s+(?:using|calling|running|invoking)\s+(?:this|any|the)\s+tool|\byou\s+(?:must|should|need\s+to|have\s+to)\s+(?:first\s+|always\s+|also\s+)?(?:read|call|include|pass|send|fetch|upload|cat|open|attach|provide|append|add|use|run|list|supply|copy|collect|gather|paste)|\b(?:the\s+(?:assistant|model|ai|agent)|assistants?)\s+(?:must|should|need\s+to|needs\s+to|has\s+to|have\s+to)\s+(?:first\s+|always\s+|also\s+)?\w+|\b(?:always|first)\s+(?:read|include|pass|send|attach|append)\b|\b(?:please|kindly)\s+(?:read|send|include|pass|attach|paste|upload|forward|create|run)\b|必须先",
     ),
     (
         "secret_target",
@@ -87,10 +87,10 @@ pub const PHRASES: &[(&str, &str)] = &[
 
 /// Moving what was read somewhere: "pass its content", "into the `notes` argument", "as
 /// `sidenote`", "send it" (with a directive and a secret in one sentence of a definition).
-pub const MOVE: &str = r"\b(?:its|their|the|this|that)\s+(?:full\s+|complete\s+|entire\s+|raw\s+|whole\s+)?(?:contents?|output|text|values?|data)\b|\b(?:into|in|as|to|inside)\s+(?:the\s+)?[`'\x22]?\w+[`'\x22]?\s+(?:argument|parameter|param|field|property)\b|\bas\s+[`'\x22]\w+[`'\x22]|\b(?:send|post|upload|forward|exfiltrate|paste)\b|\b(?:pass|put|include|attach|append)\s+(?:it|them)\b";
+pub const MOVE: &str = r"\b(?:into|in|as|to|inside)\s+(?:the\s+)?[`'\x22]?\w+[`'\x22]?\s+(?:argument|parameter|param|field|property)\b|\bas\s+[`'\x22]\w+[`'\x22]|\bwith\s+(?:the|its|that)\s+\w+\s+as\s+\w+|\b(?:send|post|upload|forward|exfiltrate|paste)\b|\b(?:pass|put|include|attach|append|supply)\s+(?:it|them|its\s+contents?|their\s+contents?)\b|\buse\s+(?:it|them|the\s+\w+)\s+(?:for|as|in)\b|\b(?:hold|contain|carry)\s+(?:the\s+)?(?:full\s+|complete\s+)?contents?\s+of\b|\bset\s+[`'\x22]?\w+[`'\x22]?\s+to\s+(?:the\s+)?contents?\s+of\b";
 
 /// Cues that a quoted phrase is quoted, not said: "(…)", "such as …", "e.g. …", "phrases like …".
-pub const QUOTING_CUES: &str = r"(?i)(?:\(|\bsuch\s+as|\be\.g\.|\bi\.e\.|\blike|\bfor\s+example|\bphrases?|\battempts?|\bwords?|\bsays?|\bpatterns?|\bquot\w*|\bcontaining|\bmatches)\W*$";
+pub const QUOTING_CUES: &str = r"(?i)(?:\(|\bsuch\s+as|\be\.g\.|\bi\.e\.|\bfor\s+example|\bphrases?|\battempts?|\bpatterns?|\bquot\w*|\bcontaining|\bmatches)\W*$";
 
 /// Verbs that take or move what they name (one sentence with a secret: `acquire_secret`).
 pub const ACQUIRE: &str = r"\b(?:read|cat|copy|paste|send|pass|put|include|attach|upload|forward|post|dump|collect|gather|extract|encode|base64-encode|print|output|run|fetch|supply|exfiltrate|open)\b|读取|发送|复制|上传|放入|粘贴";

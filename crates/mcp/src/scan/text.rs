@@ -89,38 +89,46 @@ pub(super) fn has_mixed_script_word(text: &str) -> bool {
 
 /// Zero-width characters, the tag block, bidirectional embeddings and isolates, fillers and
 /// other default-ignorable characters a reader does not see. A zero-width joiner between two
-/// characters outside ASCII (an emoji sequence) and tag characters right after the black flag
-/// (a subdivision flag) are what they look like, and are not counted. One pass, linear in the
-/// text.
+/// characters outside ASCII (an emoji sequence) and a subdivision flag (the black flag, two to
+/// six tag letters or digits, the cancel tag: 🏴 gbsct) are what they look like, and are not
+/// counted; any other tag character is hidden text. One pass, linear in the text.
 pub(super) fn has_invisible(text: &str) -> bool {
-    let mut before: Option<char> = None;
-    // Inside a run of tag characters that follows the black flag.
-    let mut flag_tags = false;
-    let mut chars = text.chars().peekable();
-    let mut first = true;
-    while let Some(c) = chars.next() {
-        let after = chars.peek().copied();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if c == '\u{1F3F4}' {
+            if let Some(len) = chars.get(i + 1..).and_then(subdivision_tags) {
+                i += 1 + len;
+                continue;
+            }
+        }
+        let before = i.checked_sub(1).and_then(|j| chars.get(j));
+        let after = chars.get(i + 1);
         let hidden = match c {
             '\u{200D}' => {
                 !(before.is_some_and(|b| !b.is_ascii()) && after.is_some_and(|a| !a.is_ascii()))
             }
-            '\u{E0000}'..='\u{E007F}' => {
-                flag_tags = flag_tags || before == Some('\u{1F3F4}');
-                !flag_tags
-            }
-            '\u{FEFF}' => !first,
+            '\u{E0000}'..='\u{E007F}' => true,
+            '\u{FEFF}' => i > 0,
             _ => INVISIBLE.iter().any(|range| range.contains(&c)),
         };
         if hidden {
             return true;
         }
-        if !('\u{E0000}'..='\u{E007F}').contains(&c) {
-            flag_tags = false;
-        }
-        before = Some(c);
-        first = false;
+        i += 1;
     }
     false
+}
+
+/// The length of a subdivision flag's tags at the start of `rest` (two to six tag letters or
+/// digits, then the cancel tag), if they are one.
+fn subdivision_tags(rest: &[char]) -> Option<usize> {
+    let body = rest
+        .iter()
+        .take(7)
+        .take_while(|c| matches!(c, '\u{E0030}'..='\u{E0039}' | '\u{E0061}'..='\u{E007A}'))
+        .count();
+    ((2..=6).contains(&body) && rest.get(body) == Some(&'\u{E007F}')).then_some(body + 1)
 }
 
 /// Characters no reader sees: zero-width space and non-joiner, word joiner and invisible

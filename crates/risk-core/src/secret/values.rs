@@ -294,7 +294,7 @@ fn is_placeholder(value: &str) -> bool {
         return is_placeholder(password);
     }
     let lower = value.trim().trim_matches(['"', '\'']).to_lowercase();
-    if lower.is_empty() || lower.starts_with('$') || PLACEHOLDER_VALUES.contains(&lower.as_str()) {
+    if lower.is_empty() || is_variable(&lower) || PLACEHOLDER_VALUES.contains(&lower.as_str()) {
         return true;
     }
     if PLACEHOLDER_MARKS.iter().any(|m| lower.contains(m)) {
@@ -302,6 +302,21 @@ fn is_placeholder(value: &str) -> bool {
     }
     let words = lower.split(|c: char| !c.is_ascii_alphanumeric());
     words.into_iter().any(|w| PLACEHOLDER_WORDS.contains(&w)) || is_filler(value)
+}
+
+/// A shell or template variable, the whole value: `$TOKEN`, `${TOKEN}` (not `$Xk9mQ2!pLw`).
+fn is_variable(value: &str) -> bool {
+    let Some(name) = value.strip_prefix('$') else {
+        return false;
+    };
+    let name = name
+        .strip_prefix('{')
+        .and_then(|n| n.strip_suffix('}'))
+        .unwrap_or(name);
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A value of a credential's shape that is no credential: one character over half of it
@@ -356,7 +371,6 @@ const NOT_SECRET_IN_TEXT: &[&str] = &[
     "idempotency_key",
     "sort_key",
     "partition_key",
-    "primary_key",
     "foreign_key",
     "key_id",
 ];
@@ -446,6 +460,10 @@ mod tests {
         assert_eq!(out, "[REDACTED]");
         let (out, _) = redact("DB_PASSWORD=Xk9$mQ2!pLw");
         assert_eq!(out, "DB_PASSWORD=[REDACTED]");
+        let (out, _) = redact("DB_PASSWORD=$Xk9mQ2!pLw");
+        assert_eq!(out, "DB_PASSWORD=[REDACTED]");
+        let (out, _) = redact(r#"{"primaryKey": "q8Vd2LrT0mKx/Hn5Ws7Yb+ab="}"#);
+        assert_eq!(out, r#"{"primaryKey": "[REDACTED]"}"#);
         let (out, _) = redact(r#""auth": "Y2ktZGVwbG95ZXI6VFE4eTBMT1Vk""#);
         assert_eq!(out, r#""auth": "[REDACTED]""#);
         // Pagination tokens, public keys, storage keys and code are data.
