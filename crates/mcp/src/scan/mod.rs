@@ -49,6 +49,11 @@ static COMPILED: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Every phrase at once: one pass says which phrases occur at all, and only those are run
+/// alone (for where they are).
+static PHRASE_SET: LazyLock<Option<regex::RegexSet>> =
+    LazyLock::new(|| regex::RegexSet::new(PHRASES.iter().map(|(_, p)| format!("(?i){p}"))).ok());
+
 static ACQUIRE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(&format!("(?i){}", phrases::ACQUIRE)).ok());
 
@@ -182,8 +187,13 @@ fn dangerous_command(text: &str, detector: &Detector, scope: Scope, signals: &[&
 
 /// Every signal code of `text` but the combined ones, sorted, each once.
 fn signals_of(text: &str, detector: &Detector) -> Vec<&'static str> {
-    let mut signals: Vec<&'static str> = COMPILED
-        .iter()
+    let present: Vec<usize> = match PHRASE_SET.as_ref() {
+        Some(set) => set.matches(text).into_iter().collect(),
+        None => (0..COMPILED.len()).collect(),
+    };
+    let mut signals: Vec<&'static str> = present
+        .into_iter()
+        .filter_map(|i| COMPILED.get(i))
         .filter(|(_, re)| {
             re.find_iter(text)
                 .any(|m| !quoted(text, m.start(), m.end()))

@@ -8,6 +8,7 @@ fn detector() -> Detector {
 #[test]
 fn every_pattern_compiles() {
     assert_eq!(COMPILED.len(), PHRASES.len());
+    assert!(PHRASE_SET.is_some());
     assert!(URLS.is_some() && PATHS.is_some() && CODE.is_some() && ACQUIRE.is_some());
     assert!(text::compiled() && views::compiled());
 }

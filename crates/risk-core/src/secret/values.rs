@@ -85,6 +85,10 @@ static SHAPES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Every shape at once: one pass says which shapes occur at all.
+static SHAPE_SET: LazyLock<Option<regex::RegexSet>> =
+    LazyLock::new(|| regex::RegexSet::new(CREDENTIAL_SHAPES.iter().map(|(_, p)| *p)).ok());
+
 static PAIRS: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(PAIR).ok());
 
 /// Text with its credentials replaced by [`SECRET_PLACEHOLDER`], and what was found.
@@ -111,7 +115,11 @@ impl SecretBrokerPolicy {
     pub fn redact_text<'a>(&self, text: &'a str) -> TextRedaction<'a> {
         let mut kinds = Vec::new();
         let mut out = Cow::Borrowed(text);
-        for (kind, re) in SHAPES.iter() {
+        let present: Vec<usize> = match SHAPE_SET.as_ref() {
+            Some(set) => set.matches(text).into_iter().collect(),
+            None => (0..SHAPES.len()).collect(),
+        };
+        for (kind, re) in present.into_iter().filter_map(|i| SHAPES.get(i)) {
             let mut hit = false;
             let done = re.replace_all(&out, |caps: &regex::Captures<'_>| {
                 let whole = caps.get(0).map_or("", |m| m.as_str());
@@ -482,6 +490,7 @@ mod tests {
     #[test]
     fn every_shape_compiles() {
         assert_eq!(SHAPES.len(), CREDENTIAL_SHAPES.len());
+        assert!(SHAPE_SET.is_some());
         assert!(PAIRS.is_some());
     }
 
