@@ -71,6 +71,9 @@ pub const RULE_IDS: [&str; 5] = [
     SECRET_IN_RESULT.id,
 ];
 
+/// Tool findings remembered at most (rule, tool, pin), so each is reported once.
+const MAX_REPORTED: usize = 16 * 1024;
+
 /// One finding on its way to the gate.
 struct Found<'a> {
     rule: &'a Rule,
@@ -168,6 +171,11 @@ impl Reporter {
     ) {
         let (subject, reason, action) = words;
         let key = (rule.id, seen.name.to_owned(), seen.pin.to_owned());
+        // Bounded: a server that changes a tool at every listing cannot grow this without end
+        // (past the bound a finding may be reported again, never lost).
+        if self.reported.len() >= MAX_REPORTED {
+            self.reported.clear();
+        }
         if !self.reported.insert(key) {
             return;
         }
