@@ -74,6 +74,9 @@ pub const CREDENTIAL_SHAPES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Rounds of the passes at most (each round that redacts shortens what is left to find).
+const MAX_ROUNDS: usize = 4;
+
 /// A `name` then `:` or `=` then a value, quotes optional (`.env`, YAML, JSON, INI).
 const PAIR: &str =
     r#"(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})["']?[ \t]*[:=][ \t]*["']?(?P<value>[^\s"',;]+)"#;
@@ -115,8 +118,25 @@ impl SecretBrokerPolicy {
     pub fn redact_text<'a>(&self, text: &'a str) -> TextRedaction<'a> {
         let mut kinds = Vec::new();
         let mut out = Cow::Borrowed(text);
+        // A pass can uncover what an earlier one did not see (a header's value redacted shows
+        // the pair behind it): the passes run again on their own output until nothing changes.
+        for _ in 0..MAX_ROUNDS {
+            let before = kinds.len();
+            out = self.redact_round(out, &mut kinds);
+            if kinds.len() == before {
+                break;
+            }
+        }
+        kinds.sort_unstable();
+        kinds.dedup();
+        TextRedaction { text: out, kinds }
+    }
+
+    /// One round of the three passes; each kind found is pushed to `kinds`.
+    fn redact_round<'a>(&self, text: Cow<'a, str>, kinds: &mut Vec<&'static str>) -> Cow<'a, str> {
+        let mut out = text;
         let present: Vec<usize> = match SHAPE_SET.as_ref() {
-            Some(set) => set.matches(text).into_iter().collect(),
+            Some(set) => set.matches(&out).into_iter().collect(),
             None => (0..SHAPES.len()).collect(),
         };
         for (kind, re) in present.into_iter().filter_map(|i| SHAPES.get(i)) {
@@ -140,7 +160,8 @@ impl SecretBrokerPolicy {
             });
             if hit {
                 kinds.push(*kind);
-                out = Cow::Owned(done.into_owned());
+                let done = done.into_owned();
+                out = Cow::Owned(done);
             }
         }
         if let Some(pairs) = self.redact_pairs(&out) {
@@ -151,9 +172,7 @@ impl SecretBrokerPolicy {
             kinds.push("command_form");
             out = Cow::Owned(lines);
         }
-        kinds.sort_unstable();
-        kinds.dedup();
-        TextRedaction { text: out, kinds }
+        out
     }
 
     /// Whether a key in text names a secret: the broker's exact and suffix rules, on the name
@@ -207,18 +226,28 @@ impl SecretBrokerPolicy {
         let re = PAIRS.as_ref()?;
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
-        for caps in re.captures_iter(text) {
-            let (Some(name), Some(value)) = (caps.name("name"), caps.name("value")) else {
-                continue;
+        let mut at = 0;
+        // A pair that is not a secret may hide the name of one as its value (`Bearer :
+        // password: x`, the value ending like a name): the search goes on from that value.
+        while let Some(caps) = re.captures_at(text, at) {
+            let (Some(whole), Some(name), Some(value)) =
+                (caps.get(0), caps.name("name"), caps.name("value"))
+            else {
+                break;
             };
             let value_text = value.as_str();
             let named = self.names_a_secret(name.as_str()) && credential_like(value_text);
             if !(named || basic_auth(name.as_str(), value_text)) || is_placeholder(value_text) {
+                at = match value_text.ends_with([':', '=']) {
+                    true => value.start().max(whole.start() + 1),
+                    false => whole.end().max(whole.start() + 1),
+                };
                 continue;
             }
             out.push_str(text.get(last..value.start())?);
             out.push_str(SECRET_PLACEHOLDER);
             last = value.end();
+            at = value.end();
         }
         if last == 0 {
             return None;
@@ -468,6 +497,8 @@ mod tests {
         assert_eq!(out, "[REDACTED]");
         let (out, _) = redact("DB_PASSWORD=Xk9$mQ2!pLw");
         assert_eq!(out, "DB_PASSWORD=[REDACTED]");
+        let (out, _) = redact("Authorization: Bearer : password: -----BEGIN");
+        assert_eq!(redact(&out).1, Vec::<&str>::new(), "{out}");
         let (out, _) = redact("DB_PASSWORD=$Xk9mQ2!pLw");
         assert_eq!(out, "DB_PASSWORD=[REDACTED]");
         let (out, _) = redact(r#"{"primaryKey": "q8Vd2LrT0mKx/Hn5Ws7Yb+ab="}"#);
