@@ -85,7 +85,7 @@ fn print_help() {
                               the MCP Python SDK, mcp-server-git, server-filesystem) under the target\n  \
                               directory; skipped when its stamp matches the pin files\n  \
          mcp-sdk              mcp-deps, then the suite of `hostguard mcp` against that real software\n  \
-                              (the ignored tests of `cargo test -p hostguard-cli --test mcp_sdk`)\n  \
+                              (`cargo test -p hostguard-cli --test mcp_sdk`, linted first)\n  \
          bench [--summary|--mcp]  run every criterion bench, print bench / median / target / ratio\n  \
                               and the p50 / p99 added latency of `hostguard mcp` (--summary: only\n  \
                               print the last run's; --mcp: run only the `hostguard mcp` bench)"
@@ -174,7 +174,8 @@ fn ci() -> Result<()> {
     );
     detect::run(&root).context("ci step `detect` failed")?;
     // The MCP suite against real third-party software (docs/mcp.md "Tested against"): a failed
-    // install fails CI, and the suite's tests, ignored in the `tests` step, run here.
+    // install fails CI; the suite (`test = false`: no `cargo test` builds it) is linted and
+    // run here.
     println!(
         "==> [{}/{total}] MCP suite software: pinned venv and node_modules (mcp-deps)",
         CI_STEPS.len() + 6
@@ -184,13 +185,12 @@ fn ci() -> Result<()> {
         "==> [{total}/{total}] MCP suite: {}",
         MCP_SDK_ARGS.join(" ")
     );
-    run_cargo_env(MCP_SDK_ARGS, &[(mcp_deps::DIR_VAR, &dir)])
-        .context("ci step `mcp-sdk` failed")?;
+    run_mcp_suite(&dir).context("ci step `mcp-sdk` failed")?;
     println!("==> ci passed ({total} steps)");
     Ok(())
 }
 
-/// The MCP suite: exactly the ignored tests of its target, which need `mcp-deps`.
+/// The MCP suite: its own test target, which needs `mcp-deps`.
 const MCP_SDK_ARGS: &[&str] = &[
     "test",
     "--locked",
@@ -198,9 +198,26 @@ const MCP_SDK_ARGS: &[&str] = &[
     "hostguard-cli",
     "--test",
     "mcp_sdk",
-    "--",
-    "--ignored",
 ];
+
+/// The suite's lint: `clippy --all-targets` skips a `test = false` target.
+const MCP_SDK_LINT: &[&str] = &[
+    "clippy",
+    "--locked",
+    "-p",
+    "hostguard-cli",
+    "--test",
+    "mcp_sdk",
+    "--",
+    "-D",
+    "warnings",
+];
+
+/// Lints the MCP suite, then runs it against the software installed in `dir`.
+fn run_mcp_suite(dir: &Path) -> Result<()> {
+    run_cargo(MCP_SDK_LINT)?;
+    run_cargo_env(MCP_SDK_ARGS, &[(mcp_deps::DIR_VAR, dir)])
+}
 
 /// `cargo xtask mcp-deps`: installs the suite's software, and says where.
 fn mcp_deps_task() -> Result<()> {
@@ -212,7 +229,7 @@ fn mcp_deps_task() -> Result<()> {
 /// `cargo xtask mcp-sdk`: installs the suite's software if needed, then runs the suite.
 fn mcp_sdk_suite() -> Result<()> {
     let dir = mcp_deps::run(&workspace_root()?, &target_directory()?)?;
-    run_cargo_env(MCP_SDK_ARGS, &[(mcp_deps::DIR_VAR, &dir)])
+    run_mcp_suite(&dir)
 }
 
 /// No argument after the task name.

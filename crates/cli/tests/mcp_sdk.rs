@@ -6,9 +6,9 @@
 //! what the server saw.
 //!
 //! The software is what `mcp_sdk/requirements.txt` and `mcp_sdk/package-lock.json` pin,
-//! installed by `cargo xtask mcp-deps` under the target directory. Every test here is ignored
-//! by a plain `cargo test` (it would need that install) and run by `cargo xtask ci` (or
-//! `cargo xtask mcp-sdk`) with `-- --ignored` and `HOSTGUARD_MCP_SDK_DIR` set; a test run
+//! installed by `cargo xtask mcp-deps` under the target directory. The target is `test = false`
+//! (a plain `cargo test` does not build it: it would need that install); `cargo xtask ci` (or
+//! `cargo xtask mcp-sdk`) lints and runs it with `HOSTGUARD_MCP_SDK_DIR` set; a test run
 //! without it fails, naming the command, instead of passing.
 
 #![expect(

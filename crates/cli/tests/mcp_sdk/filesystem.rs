@@ -50,7 +50,6 @@ fn benign_steps(dir: &str) -> Value {
 }
 
 #[test]
-#[ignore = "needs `cargo xtask mcp-deps`; run by `cargo xtask ci`"]
 fn filesystem_benign_calls_return_exactly_what_the_server_returns_directly() {
     let deps = Deps::get();
     let dir = tempfile::tempdir().unwrap();
@@ -87,7 +86,6 @@ fn filesystem_benign_calls_return_exactly_what_the_server_returns_directly() {
 }
 
 #[test]
-#[ignore = "needs `cargo xtask mcp-deps`; run by `cargo xtask ci`"]
 fn filesystem_armed_hook_and_bashrc_writes_are_refused_and_never_written() {
     let deps = Deps::get();
     let dir = tempfile::tempdir().unwrap();

@@ -71,7 +71,6 @@ fn benign_steps(repo: &str) -> Value {
 }
 
 #[test]
-#[ignore = "needs `cargo xtask mcp-deps`; run by `cargo xtask ci`"]
 fn git_benign_calls_return_exactly_what_the_server_returns_directly() {
     let deps = Deps::get();
     let dir = tempfile::tempdir().unwrap();
@@ -105,7 +104,6 @@ fn git_benign_calls_return_exactly_what_the_server_returns_directly() {
 }
 
 #[test]
-#[ignore = "needs `cargo xtask mcp-deps`; run by `cargo xtask ci`"]
 fn git_calls_at_credentials_and_start_up_folders_are_refused_and_never_reach_the_server() {
     let deps = Deps::get();
     let dir = tempfile::tempdir().unwrap();

@@ -37,7 +37,6 @@ fn alerts_with(state: &Path, code: &str) -> Vec<Value> {
 }
 
 #[test]
-#[ignore = "needs `cargo xtask mcp-deps`; run by `cargo xtask ci`"]
 fn own_server_harmful_command_is_refused_and_never_reaches_it() {
     let deps = Deps::get();
     let dir = tempfile::tempdir().unwrap();
@@ -87,7 +86,6 @@ fn own_server_harmful_command_is_refused_and_never_reaches_it() {
 }
 
 #[test]
-#[ignore = "needs `cargo xtask mcp-deps`; run by `cargo xtask ci`"]
 fn own_server_rug_pull_is_refused_until_an_operator_approves_the_new_pin() {
     let deps = Deps::get();
     let dir = tempfile::tempdir().unwrap();
@@ -175,7 +173,6 @@ fn own_server_rug_pull_is_refused_until_an_operator_approves_the_new_pin() {
 }
 
 #[test]
-#[ignore = "needs `cargo xtask mcp-deps`; run by `cargo xtask ci`"]
 fn own_server_kill_switch_stops_a_running_session() {
     let deps = Deps::get();
     let dir = tempfile::tempdir().unwrap();
@@ -229,7 +226,6 @@ fn own_server_kill_switch_stops_a_running_session() {
 /// A poisoned description is not trusted on first use: the model never reads it, a call to
 /// the tool is refused and never reaches the server, and the alert names the tool.
 #[test]
-#[ignore = "needs `cargo xtask mcp-deps`; run by `cargo xtask ci`"]
 fn own_server_poisoned_description_raises_an_alert_and_is_withheld() {
     let deps = Deps::get();
     let dir = tempfile::tempdir().unwrap();
@@ -287,7 +283,6 @@ fn own_server_poisoned_description_raises_an_alert_and_is_withheld() {
 
 /// A credential in a result is redacted before the client and alerted.
 #[test]
-#[ignore = "needs `cargo xtask mcp-deps`; run by `cargo xtask ci`"]
 fn own_server_secret_in_a_result_is_redacted_with_an_alert() {
     let deps = Deps::get();
     let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,6 @@ use serde_json::{json, Value};
 use super::harness::*;
 
 #[test]
-#[ignore = "needs `cargo xtask mcp-deps`; run by `cargo xtask ci`"]
 fn state_after_real_sessions_verifies_and_bundles() {
     let deps = Deps::get();
     let dir = tempfile::tempdir().unwrap();
