@@ -10,10 +10,9 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
-use hostguard_manager::{
-    ExtensionManager, ExtensionPolicy, ManualClock, PolicyProfile, QuotaLimits, RolloutPhase,
-    RuntimeRiskConfig,
-};
+mod support;
+
+use hostguard_manager::{PolicyProfile, RuntimeRiskConfig};
 use hostguard_mcp::gateway::{Action, Gateway};
 use hostguard_mcp::mapping::ToolMap;
 use hostguard_mcp::pins::PinStore;
@@ -21,17 +20,12 @@ use serde_json::{json, Value};
 
 /// Whether the gateway stops `tool` with `arguments` (the client gets an error result).
 fn stopped(tool: &str, arguments: &Value) -> bool {
-    let manager = ExtensionManager::builder()
+    let manager = support::builder(PolicyProfile::Permissive)
         .risk_config(RuntimeRiskConfig {
             enabled: true,
             ..RuntimeRiskConfig::default()
         })
-        .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
-        .quota(QuotaLimits::UNLIMITED)
-        .rollout_phase(RolloutPhase::EnforceAll)
         .workspace("/home/dev/project".to_owned())
-        .rng_seed(7)
-        .clock(ManualClock::new(1_000))
         .build()
         .unwrap();
     let mut g = Gateway::new(

@@ -12,22 +12,17 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
-use hostguard_manager::{
-    ExtensionManager, ExtensionPolicy, ManualClock, PolicyProfile, QuotaLimits, RolloutPhase,
-};
+mod support;
+
+use hostguard_manager::PolicyProfile;
 use hostguard_mcp::gateway::{Action, Gateway};
 use hostguard_mcp::mapping::ToolMap;
 use hostguard_mcp::pins::PinStore;
 use serde_json::{json, Value};
 
 fn gateway() -> Gateway {
-    let manager = ExtensionManager::builder()
-        .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
-        .quota(QuotaLimits::UNLIMITED)
-        .rollout_phase(RolloutPhase::EnforceAll)
+    let manager = support::builder(PolicyProfile::Permissive)
         .workspace("/home/dev/project".to_owned())
-        .rng_seed(7)
-        .clock(ManualClock::new(1_000))
         .build()
         .unwrap();
     let mut g = Gateway::new(

@@ -10,10 +10,11 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
-use hostguard_manager::{
-    EntryPayload, ExtensionManager, ExtensionPolicy, ManualClock, PolicyProfile, QuotaLimits,
-    RolloutPhase,
-};
+mod support;
+
+use support::one_line;
+
+use hostguard_manager::{EntryPayload, PolicyProfile};
 use hostguard_mcp::gateway::{Action, Gateway};
 use hostguard_mcp::mapping::ToolMap;
 use hostguard_mcp::pins::PinStore;
@@ -24,14 +25,7 @@ const CALL: &[u8] = br#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{
 /// A gateway under the standard profile (a `tool` hostcall needs a person's approval), whose
 /// client declared elicitation or not, with `summarize` listed.
 fn gateway(elicits: bool) -> Gateway {
-    let manager = ExtensionManager::builder()
-        .policy(ExtensionPolicy::from_profile(PolicyProfile::Standard))
-        .quota(QuotaLimits::UNLIMITED)
-        .rollout_phase(RolloutPhase::EnforceAll)
-        .rng_seed(7)
-        .clock(ManualClock::new(1_000))
-        .build()
-        .unwrap();
+    let manager = support::builder(PolicyProfile::Standard).build().unwrap();
     let mut g = Gateway::new(manager, "notes", ToolMap::default(), PinStore::empty());
     g.trust_first_list();
     let capabilities = if elicits {
@@ -48,13 +42,6 @@ fn gateway(elicits: bool) -> Gateway {
     let listed = json!({"jsonrpc": "2.0", "id": "l", "result": {"tools": [{"name": "summarize", "description": "Summarizes text.", "inputSchema": {"type": "object"}}]}});
     g.from_server(listed.to_string().as_bytes(), 0);
     g
-}
-
-fn one_line(actions: &[Action]) -> Value {
-    match actions {
-        [Action::ToClient(line)] => serde_json::from_slice(line).unwrap(),
-        other => panic!("expected one line to the client, got {other:?}"),
-    }
 }
 
 /// The call, then the elicitation request the client gets.

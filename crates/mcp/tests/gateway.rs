@@ -8,9 +8,12 @@
     reason = "a failing test must fail loudly (STYLE: tests may relax the library lints)"
 )]
 
+mod support;
+
+use support::one_line as to_client;
+
 use hostguard_manager::{
-    ExtensionManager, ExtensionPolicy, ManualClock, PolicyProfile, QuotaLimits, RolloutPhase,
-    RuntimeRiskConfig,
+    ExtensionManager, ExtensionPolicy, ManualClock, PolicyProfile, RuntimeRiskConfig,
 };
 use hostguard_mcp::gateway::{Action, Gateway};
 use hostguard_mcp::mapping::ToolMap;
@@ -26,16 +29,11 @@ fn tools() -> Vec<Value> {
 
 /// A gateway whose pins approve `tools()`, after the client listed them.
 fn gateway() -> Gateway {
-    let manager = ExtensionManager::builder()
+    let manager = support::builder(PolicyProfile::Permissive)
         .risk_config(RuntimeRiskConfig {
             enabled: true,
             ..RuntimeRiskConfig::default()
         })
-        .policy(ExtensionPolicy::from_profile(PolicyProfile::Permissive))
-        .quota(QuotaLimits::UNLIMITED)
-        .rollout_phase(RolloutPhase::EnforceAll)
-        .rng_seed(7)
-        .clock(ManualClock::new(1_000))
         .build()
         .unwrap();
     let mut pins = PinStore::empty();
@@ -69,14 +67,6 @@ fn call(id: u64, tool: &str, args: Value) -> Vec<u8> {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": args}})
         .to_string()
         .into_bytes()
-}
-
-/// The one line the client gets, parsed.
-fn to_client(actions: &[Action]) -> Value {
-    match actions {
-        [Action::ToClient(line)] => serde_json::from_slice(line).unwrap(),
-        other => panic!("expected one line to the client, got {other:?}"),
-    }
 }
 
 #[test]
